@@ -1,0 +1,170 @@
+import { HeraldError } from "../errors.js";
+import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
+import type { MessageName } from "../gen/schema.js";
+import { messageFromJson, messageToJson } from "./json-codec.js";
+import { camelCase, type FieldInfo, messageInfo } from "./schema.js";
+
+// How a route's request message maps onto an HTTP request, in both directions: the SDK's Client
+// builds requests with `buildRestRequest`, the bundled server reads them with `parseRestRequest`.
+// Both follow the generated route table, so a route is declared once (in proto/herald/service.proto).
+
+type Obj = Record<string, unknown>;
+
+function fail(message: string): never {
+  throw new HeraldError("bad_input", message, { serverCode: 3 });
+}
+
+/** An HTTP request for a route: method, path with query string, and JSON body text if any. */
+export interface RestRequestParts {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path and query, e.g. `/v2/channel/2...lobby?limit=10&forward=true`. */
+  path: string;
+  body: string | undefined;
+}
+
+function queryValue(field: FieldInfo, v: unknown): string {
+  switch (field.kind) {
+    case "t":
+      return (v as Date).toISOString();
+    case "m":
+    case "M":
+    case "y":
+      return fail(`${field.name} cannot be sent as a query parameter`);
+    default:
+      return String(v);
+  }
+}
+
+/** Builds the HTTP request of a route from its request message (camelCase, as RouteTypes says). */
+export function buildRestRequest<N extends RouteName>(
+  name: N,
+  request: RouteTypes[N]["request"],
+): RestRequestParts {
+  const route = routes[name];
+  const info = messageInfo(route.request);
+  const req = request as Obj;
+  let path: string = route.path;
+  for (const p of route.pathParams) {
+    const v = req[camelCase(p)];
+    if (typeof v !== "string" || v === "") fail(`${name}: ${camelCase(p)} is required`);
+    path = path.replace(`{${p}}`, encodeURIComponent(v));
+  }
+  const query = new URLSearchParams();
+  for (const q of route.query) {
+    const field = info.byName.get(q) as FieldInfo;
+    const v = req[field.camel];
+    if (v === undefined || v === null) continue;
+    if (field.repeated) {
+      for (const item of v as unknown[]) query.append(q, queryValue(field, item));
+    } else if (!(field.kind === "s" && v === "")) {
+      query.append(q, queryValue(field, v));
+    }
+  }
+  let body: string | undefined;
+  if (route.body === "*") {
+    const rest: Obj = { ...req };
+    for (const p of route.pathParams) delete rest[camelCase(p)];
+    body = JSON.stringify(messageToJson(route.request, rest));
+  } else if (route.body) {
+    const field = info.byName.get(route.body) as FieldInfo;
+    body = JSON.stringify(messageToJson(field.type as MessageName, (req[field.camel] ?? {}) as Obj));
+  } else if (route.method !== "GET" && route.method !== "DELETE") {
+    body = "{}";
+  }
+  const qs = query.toString();
+  return { method: route.method, path: qs ? `${path}?${qs}` : path, body };
+}
+
+function parseQueryValue(field: FieldInfo, raw: string): unknown {
+  const where = `query parameter ${field.name}`;
+  switch (field.kind) {
+    case "s":
+    case "ws":
+    case "l":
+      return raw;
+    case "b":
+    case "wb":
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      return fail(`${where}: expected true or false, got "${raw}"`);
+    case "i":
+    case "wi":
+    case "e":
+    case "u": {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isInteger(n)) fail(`${where}: expected an integer, got "${raw}"`);
+      return n;
+    }
+    case "d": {
+      const n = Number(raw);
+      if (raw.trim() === "" || Number.isNaN(n)) fail(`${where}: expected a number, got "${raw}"`);
+      return n;
+    }
+    case "t": {
+      const d = new Date(raw);
+      if (Number.isNaN(d.getTime())) fail(`${where}: expected a timestamp`);
+      return d;
+    }
+    default:
+      return fail(`${where} is not supported`);
+  }
+}
+
+/**
+ * Reads a route's request message from an HTTP request: path values (already URL-decoded), query
+ * parameters and the body text. Throws HeraldError `bad_input` for malformed input.
+ */
+export function parseRestRequest<N extends RouteName>(
+  name: N,
+  pathValues: Readonly<Record<string, string>>,
+  query: URLSearchParams,
+  bodyText: string | undefined,
+): RouteTypes[N]["decoded"] {
+  const route = routes[name];
+  const info = messageInfo(route.request);
+  let parsedBody: unknown = {};
+  if (route.body && bodyText !== undefined && bodyText.trim() !== "") {
+    try {
+      parsedBody = JSON.parse(bodyText);
+    } catch (cause) {
+      throw new HeraldError("bad_input", "request body is not valid JSON", { serverCode: 3, cause });
+    }
+  }
+  let out: Obj;
+  if (route.body === "*") {
+    out = messageFromJson(route.request, parsedBody, {}, "body");
+  } else {
+    out = messageFromJson(route.request, {});
+    if (route.body) {
+      const field = info.byName.get(route.body) as FieldInfo;
+      out[field.camel] = messageFromJson(field.type as MessageName, parsedBody, {}, "body");
+    }
+  }
+  for (const p of route.pathParams) out[camelCase(p)] = pathValues[p] ?? "";
+  const allowed = new Set<string>(route.query);
+  for (const key of new Set(query.keys())) {
+    const field = info.byName.get(key);
+    // Parameters a route does not take are ignored, as HTTP gateways do (cache busters and the like).
+    if (!field || !allowed.has(field.name)) continue;
+    const values = query.getAll(key);
+    if (field.repeated) {
+      out[field.camel] = values.filter((v) => v !== "").map((v) => parseQueryValue(field, v));
+    } else {
+      out[field.camel] = parseQueryValue(field, values[values.length - 1] ?? "");
+    }
+  }
+  return out as unknown as RouteTypes[N]["decoded"];
+}
+
+/** Encodes a route's response message as JSON text (server side). */
+export function encodeRestResponse<N extends RouteName>(
+  name: N,
+  response: RouteTypes[N]["responseInit"],
+): string {
+  return JSON.stringify(messageToJson(routes[name].response, response));
+}
+
+/** Decodes a route's JSON response (client side). Unknown fields from newer servers are skipped. */
+export function decodeRestResponse<N extends RouteName>(name: N, json: unknown): RouteTypes[N]["response"] {
+  return messageFromJson(routes[name].response, json, { ignoreUnknown: true }, "response");
+}
