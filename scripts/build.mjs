@@ -1,3 +1,189 @@
 #!/usr/bin/env node
-// Placeholder until the bundles land: type declarations only.
-console.log("build: not yet");
+// `npm run build`: everything under dist/.
+//
+//   dist/index.js, protobuf.js, server/index.js   ESM (shared code in dist/chunks/), dependencies external
+//   dist/index.cjs, protobuf.cjs, server/index.cjs CJS, one self-contained file per entry point
+//   dist/server/cli.js                             the `herald-server` command (ESM, node shebang)
+//   dist/herald.min.js                             browser IIFE of the core, global `herald`, minified
+//   dist/**/*.d.ts and *.d.cts                     declarations from tsc; the .d.cts twins point at .cjs
+//                                                  so that `require` consumers get CJS-typed declarations
+//
+// `node scripts/build.mjs --iife-only` builds just the browser bundle (used by `npm run size`).
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = path.join(repo, "dist");
+const src = path.join(repo, "src");
+const iifeOnly = process.argv.includes("--iife-only");
+
+/** Package entry points: dist name (without extension) -> source file. */
+const entries = {
+  index: "src/index.ts",
+  protobuf: "src/protobuf.ts",
+  "server/index": "src/server/index.ts",
+};
+const cli = { "server/cli": "src/server/cli.ts" };
+const nodeTarget = "node20";
+// The IIFE is for browsers loading a <script>; ES2020 covers every browser with native WebSocket + fetch
+// that is still supported, and keeps optional chaining / ?? untranspiled (smaller).
+const browserTarget = "es2020";
+
+// The browser bundle talks to the platform's own fetch. cross-fetch's browser build carries a full
+// copy of whatwg-fetch (several KiB) that every browser loading this bundle would never run, so the
+// IIFE resolves `cross-fetch` to a module that hands out the global fetch, read at call time and
+// without touching any global. isomorphic-ws's browser build is already a side-effect-free lookup of
+// the global WebSocket, so it is bundled as is. ESM/CJS builds keep `cross-fetch` external: bundlers
+// of apps pick its browser or React Native build themselves.
+const platformFetchModule = `
+const fetchFn = (input, init) => globalThis.fetch(input, init);
+export default fetchFn;
+export { fetchFn as fetch };
+export const Headers = globalThis.Headers;
+export const Request = globalThis.Request;
+export const Response = globalThis.Response;
+`;
+
+/** esbuild plugin: `cross-fetch` -> the platform's fetch (browser bundle only). */
+const platformFetchPlugin = {
+  name: "platform-fetch",
+  setup(build) {
+    build.onResolve({ filter: /^cross-fetch$/ }, () => ({
+      path: "cross-fetch",
+      namespace: "platform-fetch",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "platform-fetch" }, () => ({
+      contents: platformFetchModule,
+      loader: "js",
+    }));
+  },
+};
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function requireSources(map) {
+  const missing = Object.values(map).filter((file) => !existsSync(path.join(repo, file)));
+  if (missing.length) fail(`missing entry point source(s): ${missing.join(", ")}`);
+}
+
+const abs = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, path.join(repo, v)]));
+
+async function buildIife() {
+  requireSources({ index: entries.index });
+  await esbuild.build({
+    entryPoints: [path.join(repo, entries.index)],
+    outfile: path.join(dist, "herald.min.js"),
+    bundle: true,
+    format: "iife",
+    globalName: "herald",
+    platform: "browser",
+    target: browserTarget,
+    minify: true,
+    sourcemap: "linked",
+    legalComments: "none",
+    plugins: [platformFetchPlugin],
+    logLevel: "warning",
+  });
+}
+
+async function buildEsm() {
+  await esbuild.build({
+    entryPoints: abs({ ...entries, ...cli }),
+    outdir: dist,
+    outbase: src,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: nodeTarget,
+    packages: "external",
+    chunkNames: "chunks/[name]-[hash]",
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+  // The command runs as `herald-server`: make sure it starts with a shebang and is executable.
+  const cliFile = path.join(dist, "server", "cli.js");
+  const code = readFileSync(cliFile, "utf8");
+  if (!code.startsWith("#!")) writeFileSync(cliFile, `#!/usr/bin/env node\n${code}`);
+  chmodSync(cliFile, 0o755);
+}
+
+async function buildCjs() {
+  // No code splitting in CJS: each entry is one file (shared code such as HeraldError is duplicated;
+  // HeraldError.is() checks a brand, so it still recognises errors from another copy).
+  for (const [name, file] of Object.entries(entries)) {
+    const server = name.startsWith("server/");
+    await esbuild.build({
+      entryPoints: [path.join(repo, file)],
+      outfile: path.join(dist, `${name}.cjs`),
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: nodeTarget,
+      packages: "external",
+      sourcemap: "linked",
+      logLevel: "warning",
+      // Server code may locate files relative to itself; give CJS a real import.meta.url.
+      ...(server && {
+        define: { "import.meta.url": "__herald_import_meta_url" },
+        banner: {
+          js: '"use strict";\nconst __herald_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+        },
+      }),
+    });
+  }
+}
+
+function walk(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
+}
+
+// Relative module specifiers in declaration files: `from "./x.js"`, `import("./x.js")`, `import "./x.js"`.
+const relativeSpecifier = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+?)\.js(["'])/g;
+
+function buildDeclarations() {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+    { cwd: repo, stdio: "inherit" },
+  );
+  if (r.status !== 0) fail("tsc reported errors (declarations)");
+  // Hand-written declarations beside generated JS (src/gen/pb.d.ts) are not emitted by tsc; copy any
+  // that the emitted declarations refer to, and fail on any other dangling reference.
+  const declarations = walk(dist).filter((f) => f.endsWith(".d.ts"));
+  for (const file of declarations) {
+    for (const m of readFileSync(file, "utf8").matchAll(relativeSpecifier)) {
+      const target = path.resolve(path.dirname(file), `${m[2]}.d.ts`);
+      if (existsSync(target)) continue;
+      const source = path.join(src, path.relative(dist, target));
+      if (!existsSync(source)) fail(`${path.relative(repo, file)} refers to ${m[2]}.js, which has no types`);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, readFileSync(source));
+      declarations.push(target);
+    }
+  }
+  for (const file of declarations) {
+    const text = readFileSync(file, "utf8").replace(relativeSpecifier, "$1$2.cjs$3");
+    writeFileSync(file.replace(/\.d\.ts$/, ".d.cts"), text);
+  }
+}
+
+if (iifeOnly) {
+  await buildIife();
+} else {
+  requireSources({ ...entries, ...cli });
+  rmSync(dist, { recursive: true, force: true });
+  await buildEsm();
+  await buildCjs();
+  await buildIife();
+  buildDeclarations();
+  console.log("build: dist/ ready (ESM, CJS, browser IIFE, declarations)");
+}

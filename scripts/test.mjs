@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: lint, typecheck, generated-code drift check, build, then every test under test/.
+// `npm test`: lint, typecheck, generated-code drift check, build, bundle size budget, type resolution
+// check (@arethetypeswrong/cli on the packed package), then every test under test/.
 // `npm test -- test/unit` (or any files/folders) runs just those tests, skipping the checks.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -33,6 +34,14 @@ if (args.length === 0) {
   run("typecheck", bin("tsc"), ["-p", "tsconfig.json", "--noEmit"]);
   run("generated code matches proto/", process.execPath, ["scripts/gen.mjs", "--check"]);
   run("build", process.execPath, ["scripts/build.mjs"]);
+  run("bundle size budget", process.execPath, ["scripts/size.mjs"]);
+  run("types resolve for ESM and CJS consumers", bin("attw"), [
+    "--pack",
+    ".",
+    "--no-definitely-typed",
+    "--profile",
+    "node16",
+  ]);
 }
 const files = (args.length ? args : ["test"]).flatMap(testFiles);
 run(`tests (${files.length} files)`, process.execPath, [
