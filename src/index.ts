@@ -1,0 +1,78 @@
+/**
+ * herald: realtime status, presence and chat for TypeScript apps.
+ *
+ * ```ts
+ * import { Client, ChannelType } from "herald";
+ * const client = new Client({ host: "127.0.0.1", port: 7350 });
+ * const session = await client.authenticateDevice({ id: "device-0001", username: "ada" });
+ * const socket = client.createSocket();
+ * await socket.connect(session, { appearOnline: true });
+ * ```
+ * @module
+ */
+
+export type { CallOptions } from "./call-options.js";
+export {
+  type AuthenticateEmailOptions,
+  type AuthenticateIdOptions,
+  type ChannelMessagesOptions,
+  Client,
+  type ClientOptions,
+  type ListChannelMessagesOptions,
+  type ListMembershipOptions,
+  type ListNotificationsOptions,
+  type UserRefs,
+} from "./client.js";
+export { HeraldError, type HeraldErrorCode, type HeraldErrorOptions } from "./errors.js";
+export type { EventIteratorOptions, Unsubscribe } from "./events.js";
+export type {
+  Account,
+  AccountDeviceInfo,
+  Capabilities,
+  Channel,
+  ChannelMessage,
+  ChannelMessageAck,
+  ChannelMessageList,
+  ChannelPresenceEvent,
+  Friend,
+  FriendList,
+  Group,
+  GroupList,
+  GroupUser,
+  GroupUserList,
+  JsonObject,
+  Notification,
+  NotificationList,
+  Status,
+  StatusPresenceEvent,
+  User,
+  UserGroup,
+  UserGroupList,
+  UserPresence,
+  Users,
+} from "./gen/model.js";
+export {
+  ChannelMessageCode,
+  ChannelType,
+  ErrorCode,
+  FriendState,
+  GroupUserState,
+  NotificationCode,
+} from "./gen/wire.js";
+export type { Codec, DecodeOptions } from "./protocol/codec.js";
+export { jsonCodec } from "./protocol/json-codec.js";
+export { Session } from "./session.js";
+export {
+  type ConnectOptions,
+  type DisconnectEvent,
+  type JoinChatOptions,
+  MAX_STATUS_LENGTH,
+  Socket,
+  type SocketEvents,
+  type SocketOptions,
+  type SocketState,
+  type StateChange,
+  type WriteChatMessageOptions,
+} from "./socket.js";
+export type { FetchFunction, FetchInit, FetchResponse } from "./transport/fetch.js";
+export type { CloseEventLike, WebSocketConstructor, WebSocketLike } from "./transport/websocket.js";

@@ -1,0 +1,111 @@
+import { HeraldError } from "./errors.js";
+import type { Models } from "./gen/model.js";
+import type { MessageName } from "./gen/schema.js";
+import type { Messages } from "./gen/wire.js";
+import { type FieldInfo, messageInfo } from "./protocol/schema.js";
+
+// Wire messages become app models by one table-driven walk: the only difference between the two
+// (src/gen/wire.ts vs src/gen/model.ts) is that JSON-object fields (chat content, metadata) are
+// parsed. The walk converts decoded objects in place: they were just made by a codec and nobody
+// else holds them, and copying every push would cost more than the conversion itself.
+
+type Obj = Record<string, unknown>;
+
+interface Plan {
+  /** JSON-object fields of this message. */
+  json: FieldInfo[];
+  /** Message fields whose type needs converting somewhere below. */
+  nested: FieldInfo[];
+}
+
+const plans = new Map<MessageName, Plan | null>();
+
+// null = nothing to convert in this message or below it (most messages: presences, acks).
+function planFor(name: MessageName, visiting = new Set<MessageName>()): Plan | null {
+  if (plans.has(name)) return plans.get(name) ?? null;
+  if (visiting.has(name)) return null;
+  visiting.add(name);
+  const plan: Plan = { json: [], nested: [] };
+  for (const field of messageInfo(name).fields) {
+    if (field.jsonObject) plan.json.push(field);
+    else if (field.kind === "m" && field.type && planFor(field.type, visiting)) plan.nested.push(field);
+  }
+  const result = plan.json.length || plan.nested.length ? plan : null;
+  plans.set(name, result);
+  return result;
+}
+
+/** Parses a JSON-object field; "" (absent on the wire) is an empty object. */
+export function parseJsonObject(text: unknown, where: string): Obj {
+  if (typeof text !== "string" || text === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new HeraldError("server_error", `${where}: the server sent invalid JSON`, { cause });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HeraldError("server_error", `${where}: the server sent JSON that is not an object`);
+  }
+  return value as Obj;
+}
+
+function convert(name: MessageName, value: Obj, plan: Plan): void {
+  for (const field of plan.json)
+    value[field.camel] = parseJsonObject(value[field.camel], `${name}.${field.name}`);
+  for (const field of plan.nested) {
+    const sub = planFor(field.type as MessageName) as Plan;
+    const v = value[field.camel];
+    if (v === undefined) continue;
+    if (field.repeated) for (const item of v as Obj[]) convert(field.type as MessageName, item, sub);
+    else convert(field.type as MessageName, v as Obj, sub);
+  }
+}
+
+/**
+ * A decoded wire message as the app sees it (JSON-object fields parsed). Converts `wire` in place
+ * and returns it. Throws HeraldError `server_error` if a JSON-object field holds anything else.
+ */
+export function toModel<N extends keyof Models & keyof Messages>(name: N, wire: Messages[N]): Models[N] {
+  const plan = planFor(name);
+  if (plan) convert(name, wire as unknown as Obj, plan);
+  return wire as unknown as Models[N];
+}
+
+function isPlainObject(value: unknown): value is Obj {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * JSON text of chat content or metadata. Refuses, with HeraldError `bad_input`, anything that is
+ * not a plain object of JSON values: class instances, Maps, functions, symbols, bigints and
+ * non-finite numbers would otherwise be dropped or mangled silently by `JSON.stringify`.
+ */
+export function stringifyJsonObject(value: unknown, what: string): string {
+  if (!isPlainObject(value)) {
+    throw new HeraldError("bad_input", `${what} must be a plain JSON object`);
+  }
+  try {
+    return JSON.stringify(value, (key, v: unknown) => {
+      switch (typeof v) {
+        case "string":
+        case "boolean":
+        case "undefined": // dropped from objects, as JSON.stringify does: optional properties
+          return v;
+        case "number":
+          if (!Number.isFinite(v)) throw new TypeError(`${key || "value"} is not a finite number`);
+          return v;
+        case "object":
+          if (v === null || Array.isArray(v) || isPlainObject(v)) return v;
+          throw new TypeError(`${key} is not a plain object or array`);
+        default:
+          throw new TypeError(`${key || "value"} is a ${typeof v}, which JSON cannot hold`);
+      }
+    });
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new HeraldError("bad_input", `${what} is not JSON-serialisable: ${why}`, { cause });
+  }
+}

@@ -1,0 +1,91 @@
+import { type CallOptions, type Deadline, startDeadline } from "./call-options.js";
+import { HeraldError } from "./errors.js";
+import type { Envelope, EnvelopeKind } from "./gen/wire.js";
+
+interface Entry {
+  what: string;
+  expect: EnvelopeKind | undefined;
+  deadline: Deadline;
+  resolve(envelope: Envelope | undefined): void;
+  reject(error: HeraldError): void;
+}
+
+/**
+ * Realtime requests waiting for their reply, by cid. Each settles exactly once (reply, error
+ * reply, timeout, abort or close), and settling always clears its timer and signal listener.
+ */
+export class PendingRequests {
+  #nextCid = 1;
+  readonly #entries = new Map<string, Entry>();
+
+  /** Number of requests waiting. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Registers a request and returns its cid and the promise of its reply. `expect` is the reply
+   * kind a success carries (undefined: a reply without a message). Throws `aborted` at once if
+   * the signal has already fired.
+   */
+  open(
+    what: string,
+    expect: EnvelopeKind | undefined,
+    options: CallOptions | undefined,
+    defaultTimeoutMs: number,
+  ): { cid: string; reply: Promise<Envelope | undefined> } {
+    const deadline = startDeadline(what, options, defaultTimeoutMs);
+    const cid = String(this.#nextCid++);
+    const reply = new Promise<Envelope | undefined>((resolve, reject) => {
+      this.#entries.set(cid, { what, expect, deadline, resolve, reject });
+    });
+    deadline.expired.catch((error: HeraldError) => this.reject(cid, error));
+    return { cid, reply };
+  }
+
+  #take(cid: string): Entry | undefined {
+    const entry = this.#entries.get(cid);
+    if (!entry) return undefined;
+    this.#entries.delete(cid);
+    entry.deadline.done();
+    return entry;
+  }
+
+  /**
+   * Settles the request a reply belongs to: an `error` envelope rejects with the mapped
+   * HeraldError, a reply of another kind than expected rejects `server_error`. `envelope`
+   * undefined is a reply without a message. Returns false for an unknown cid (e.g. timed out).
+   */
+  settle(cid: string, envelope: Envelope | undefined): boolean {
+    const entry = this.#take(cid);
+    if (!entry) return false;
+    if (envelope?.kind === "error") {
+      entry.reject(
+        HeraldError.fromServer(envelope.body.code, envelope.body.message || `${entry.what} refused`),
+      );
+    } else if (entry.expect !== undefined && envelope?.kind !== entry.expect) {
+      entry.reject(
+        new HeraldError(
+          "server_error",
+          `${entry.what}: expected a "${entry.expect}" reply, got ${envelope ? `"${envelope.kind}"` : "none"}`,
+        ),
+      );
+    } else {
+      entry.resolve(envelope);
+    }
+    return true;
+  }
+
+  /** Rejects one request. */
+  reject(cid: string, error: HeraldError): void {
+    this.#take(cid)?.reject(error);
+  }
+
+  /** Rejects every waiting request with an error made for it. */
+  rejectAll(makeError: (what: string) => HeraldError): void {
+    for (const cid of [...this.#entries.keys()]) {
+      const entry = this.#take(cid);
+      entry?.reject(makeError(entry.what));
+    }
+  }
+}

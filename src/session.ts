@@ -1,0 +1,105 @@
+import { HeraldError } from "./errors.js";
+
+interface Claims {
+  uid?: unknown;
+  usn?: unknown;
+  vrs?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+}
+
+function base64UrlToText(part: string): string {
+  const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+// Tokens are read, not verified: the server verifies them, the client only needs their claims.
+function readClaims(token: string, what: string): Claims {
+  const payload = token.split(".")[1];
+  if (!payload) throw new HeraldError("bad_input", `${what} is not a JWT`);
+  try {
+    const claims: unknown = JSON.parse(base64UrlToText(payload));
+    if (typeof claims !== "object" || claims === null) throw new TypeError("payload is not an object");
+    return claims as Claims;
+  } catch (cause) {
+    throw new HeraldError("bad_input", `${what} has an unreadable payload`, { cause });
+  }
+}
+
+const secondsToDate = (v: unknown) => (typeof v === "number" ? new Date(v * 1000) : undefined);
+
+function stringVars(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof v === "object" && v !== null) {
+    for (const [k, item] of Object.entries(v)) if (typeof item === "string") out[k] = item;
+  }
+  return out;
+}
+
+/**
+ * A signed-in user's credentials: the session token (sent with every call) and the refresh token
+ * (traded for a new session token when it expires). The Client refreshes a session in place, so
+ * one Session object stays valid for as long as its refresh token does.
+ */
+export class Session {
+  /** The session token (a JWT). */
+  token = "";
+  /** The refresh token (a JWT), or "" if the server sent none. */
+  refreshToken = "";
+  /** True when the authentication that made this session created the user. */
+  readonly created: boolean;
+  /** The user's id. */
+  userId = "";
+  /** The user's username when the token was issued. */
+  username = "";
+  /** Variables stored in the token at authentication. */
+  vars: Record<string, string> = {};
+  /** When the session token expires. */
+  expiresAt: Date = new Date(0);
+  /** When the session token was issued, if the token says. */
+  issuedAt: Date | undefined;
+  /** When the refresh token expires (undefined without a refresh token). */
+  refreshExpiresAt: Date | undefined;
+
+  /** Reads both tokens. Throws HeraldError `bad_input` if the session token is not a JWT. */
+  constructor(token: string, refreshToken: string, created = false) {
+    this.created = created;
+    this.update(token, refreshToken);
+  }
+
+  /** A session from stored tokens, e.g. saved from `token` and `refreshToken` at a previous launch. */
+  static restore(token: string, refreshToken: string): Session {
+    return new Session(token, refreshToken);
+  }
+
+  /**
+   * Replaces the tokens (the Client calls this when it refreshes the session). An empty
+   * `refreshToken` keeps the current one, as servers may not rotate it.
+   */
+  update(token: string, refreshToken: string): void {
+    const claims = readClaims(token, "session token");
+    const expiresAt = secondsToDate(claims.exp);
+    if (!expiresAt) throw new HeraldError("bad_input", "session token has no expiry (exp)");
+    this.token = token;
+    this.userId = typeof claims.uid === "string" ? claims.uid : "";
+    this.username = typeof claims.usn === "string" ? claims.usn : "";
+    this.vars = stringVars(claims.vrs);
+    this.expiresAt = expiresAt;
+    this.issuedAt = secondsToDate(claims.iat);
+    if (refreshToken) {
+      this.refreshToken = refreshToken;
+      this.refreshExpiresAt = secondsToDate(readClaims(refreshToken, "refresh token").exp);
+    }
+  }
+
+  /** True if the session token has expired at `at` (a Date or epoch milliseconds; default now). */
+  isExpired(at: Date | number = Date.now()): boolean {
+    return this.expiresAt.getTime() <= +at;
+  }
+
+  /** True if the refresh token has expired at `at` (or there is none). */
+  isRefreshExpired(at: Date | number = Date.now()): boolean {
+    return this.refreshExpiresAt === undefined || this.refreshExpiresAt.getTime() <= +at;
+  }
+}
