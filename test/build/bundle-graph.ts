@@ -1,0 +1,100 @@
+import { builtinModules } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+/** The repository root (metafile paths are relative to it). */
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** An import that left the bundle: a package kept external, or a Node built-in. */
+export interface ExternalImport {
+  /** The specifier as written, e.g. "protobufjs/minimal.js" or "node:fs". */
+  path: string;
+  /** The file that imports it, relative to the repository root. */
+  importer: string;
+}
+
+/** What one entry point reaches. */
+export interface BundleGraph {
+  /** Every bundled source file, relative to the repository root (e.g. "src/errors.ts"). */
+  inputs: string[];
+  /** Imports kept out of the bundle. */
+  externals: ExternalImport[];
+}
+
+/** The package name of a bare specifier: "protobufjs/minimal.js" -> "protobufjs", "@a/b/c" -> "@a/b". */
+export function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? specifier);
+}
+
+/**
+ * Bundles `entry` (relative to the repository root) the way the package build does for Node (every
+ * dependency external) and returns the module graph from esbuild's metafile.
+ */
+export async function packageGraph(entry: string): Promise<BundleGraph> {
+  const result = await esbuild.build({
+    absWorkingDir: repo,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    outdir: "out",
+    format: "esm",
+    platform: "node",
+    packages: "external",
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs).sort();
+  const externals = Object.entries(result.metafile.inputs).flatMap(([importer, input]) =>
+    input.imports.filter((i) => i.external).map((i) => ({ path: i.path, importer })),
+  );
+  return { inputs, externals };
+}
+
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** Whether a specifier names a Node built-in module ("fs", "node:fs", "fs/promises", "node:test"). */
+export function isBuiltin(specifier: string): boolean {
+  return specifier.startsWith("node:") || builtins.has(specifier) || builtins.has(packageName(specifier));
+}
+
+/**
+ * Bundles `entry` with all its dependencies for a platform without Node (a browser, or React Native
+ * when `reactNative` is set: its package fields win, as Metro resolves them) and lists every import of
+ * a Node built-in module instead of failing on the first one.
+ */
+export async function builtinImportsForPlatform(
+  entry: string,
+  { reactNative = false }: { reactNative?: boolean } = {},
+): Promise<{ inputs: string[]; builtins: ExternalImport[] }> {
+  const found: ExternalImport[] = [];
+  const result = await esbuild.build({
+    absWorkingDir: repo,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    outdir: "out",
+    format: "esm",
+    platform: "browser",
+    ...(reactNative && {
+      mainFields: ["react-native", "browser", "module", "main"],
+      conditions: ["react-native"],
+    }),
+    metafile: true,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "record-builtins",
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind === "entry-point" || !isBuiltin(args.path)) return undefined;
+            found.push({ path: args.path, importer: path.relative(repo, args.importer) });
+            return { path: args.path, external: true };
+          });
+        },
+      },
+    ],
+  });
+  return { inputs: Object.keys(result.metafile.inputs).sort(), builtins: found };
+}
