@@ -62,6 +62,19 @@ const platformFetchPlugin = {
   },
 };
 
+// The server reads its version from package.json relative to its own source file; in dist/ that file
+// is bundled into a different place, so the build writes the version in instead.
+const { version } = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
+const packageVersionPlugin = {
+  name: "package-version",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]server[\\/]version\.ts$/ }, () => ({
+      contents: `/** herald's version, from package.json at build time. */\nexport const version = ${JSON.stringify(version)};\n`,
+      loader: "ts",
+    }));
+  },
+};
+
 function fail(message) {
   console.error(`build: ${message}`);
   process.exit(1);
@@ -105,6 +118,7 @@ async function buildEsm() {
     packages: "external",
     chunkNames: "chunks/[name]-[hash]",
     sourcemap: "linked",
+    plugins: [packageVersionPlugin],
     logLevel: "warning",
   });
   // The command runs as `herald-server`: make sure it starts with a shebang and is executable.
@@ -129,6 +143,7 @@ async function buildCjs() {
       packages: "external",
       sourcemap: "linked",
       logLevel: "warning",
+      plugins: [packageVersionPlugin],
       // Server code may locate files relative to itself; give CJS a real import.meta.url.
       ...(server && {
         define: { "import.meta.url": "__herald_import_meta_url" },

@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { before, describe, test } from "node:test";
+import { packageName, repo } from "./bundle-graph.js";
+
+const dist = path.join(repo, "dist");
+
+/** Runs a script in a child Node process from the repository root (so `herald` resolves to this package). */
+function node(args: string[]): string {
+  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: "utf8" });
+  assert.equal(r.status, 0, `node ${args.join(" ")} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Bare module specifiers a built ESM file imports, following its relative imports (shared chunks). */
+function esmImports(file: string, seen = new Set<string>()): Set<string> {
+  const bare = new Set<string>();
+  if (seen.has(file)) return bare;
+  seen.add(file);
+  const code = readFileSync(file, "utf8");
+  for (const m of code.matchAll(
+    /(?:^|[\s;}])(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?["']([^"']+)["']/g,
+  )) {
+    const spec = m[1] as string;
+    if (spec.startsWith("."))
+      for (const b of esmImports(path.resolve(path.dirname(file), spec), seen)) bare.add(b);
+    else bare.add(spec);
+  }
+  for (const m of code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) bare.add(m[1] as string);
+  return bare;
+}
+
+/** Module specifiers a built CJS file requires. */
+function cjsRequires(file: string): Set<string> {
+  const code = readFileSync(file, "utf8");
+  return new Set([...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] as string));
+}
+
+const packagesOf = (specs: Set<string>) => [...new Set([...specs].map(packageName))].sort();
+
+describe("the built package (dist/)", () => {
+  before(() => {
+    if (!existsSync(path.join(dist, "index.js")))
+      execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repo });
+  });
+
+  test("`import` of herald, herald/protobuf and herald/server loads the ESM build with the public names", () => {
+    const out = node([
+      "--input-type=module",
+      "-e",
+      `const core = await import("herald");
+       const pb = await import("herald/protobuf");
+       const server = await import("herald/server");
+       console.log(JSON.stringify({
+         core: [typeof core.Client, typeof core.HeraldError, typeof core.jsonCodec, typeof core.ChannelType],
+         protobuf: typeof pb.protobufCodec,
+         server: typeof server.createServer,
+         resolved: import.meta.resolve("herald"),
+       }));`,
+    ]);
+    const result = JSON.parse(out);
+    assert.deepEqual(result.core, ["function", "function", "object", "object"]);
+    assert.equal(result.protobuf, "object");
+    assert.equal(result.server, "function");
+    assert.match(result.resolved, /\/dist\/index\.js$/);
+  });
+
+  test("`require` of herald, herald/protobuf and herald/server loads the CJS build with the public names", () => {
+    const out = node([
+      "--input-type=commonjs",
+      "-e",
+      `const core = require("herald");
+       const pb = require("herald/protobuf");
+       const server = require("herald/server");
+       console.log(JSON.stringify({
+         core: [typeof core.Client, typeof core.HeraldError, typeof core.jsonCodec, typeof core.ChannelType],
+         protobuf: typeof pb.protobufCodec,
+         server: typeof server.createServer,
+         resolved: require.resolve("herald"),
+       }));`,
+    ]);
+    const result = JSON.parse(out);
+    assert.deepEqual(result.core, ["function", "function", "object", "object"]);
+    assert.equal(result.protobuf, "object");
+    assert.equal(result.server, "function");
+    assert.match(result.resolved, /\/dist\/index\.cjs$/);
+  });
+
+  test("the built core imports only its runtime defaults, in both ESM and CJS", () => {
+    const allowed = ["cross-fetch", "isomorphic-ws"];
+    const esm = packagesOf(esmImports(path.join(dist, "index.js")));
+    const cjs = packagesOf(cjsRequires(path.join(dist, "index.cjs")));
+    assert.deepEqual(
+      esm.filter((p) => !allowed.includes(p)),
+      [],
+      `dist/index.js imports ${esm.join(", ")}`,
+    );
+    assert.deepEqual(
+      cjs.filter((p) => !allowed.includes(p)),
+      [],
+      `dist/index.cjs requires ${cjs.join(", ")}`,
+    );
+  });
+
+  test("the built protobuf codec imports protobufjs and nothing of the server", () => {
+    for (const specs of [
+      esmImports(path.join(dist, "protobuf.js")),
+      cjsRequires(path.join(dist, "protobuf.cjs")),
+    ]) {
+      const packages = packagesOf(specs);
+      assert.ok(packages.includes("protobufjs"), `protobufjs missing from ${packages.join(", ")}`);
+      assert.ok(!packages.includes("better-sqlite3") && !packages.includes("ws"), packages.join(", "));
+    }
+  });
+
+  for (const format of ["module", "commonjs"] as const) {
+    test(`the built server (${format === "module" ? "ESM" : "CJS"}) starts, answers and reports the package version`, () => {
+      const load = format === "module" ? 'await import("herald/server")' : 'require("herald/server")';
+      const out = node([
+        `--input-type=${format}`,
+        "-e",
+        `(async () => {
+           const { createServer } = ${load};
+           const server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
+           try {
+             const res = await fetch(server.url + "/v2/herald/capabilities");
+             console.log(JSON.stringify({ status: res.status, body: await res.json() }));
+           } finally {
+             await server.close();
+           }
+         })().catch((err) => { console.error(err); process.exit(1); });`,
+      ]);
+      const { status, body } = JSON.parse(out);
+      const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
+      assert.equal(status, 200);
+      assert.equal(body.server, "herald");
+      assert.equal(body.version, pkg.version);
+    });
+  }
+
+  test("herald-server is an executable with a node shebang", () => {
+    const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
+    const bin = path.join(repo, pkg.bin["herald-server"]);
+    assert.ok(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n"));
+    accessSync(bin, constants.X_OK);
+  });
+
+  test("the packed package holds the builds, declarations and proto files, and no sources or tests", () => {
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: repo,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
+    for (const expected of [
+      "package.json",
+      "dist/index.js",
+      "dist/index.cjs",
+      "dist/index.d.ts",
+      "dist/index.d.cts",
+      "dist/protobuf.js",
+      "dist/protobuf.cjs",
+      "dist/server/index.js",
+      "dist/server/index.cjs",
+      "dist/server/cli.js",
+      "dist/herald.min.js",
+      "proto/herald/realtime.proto",
+    ]) {
+      assert.ok(files.includes(expected), `${expected} is not in the package`);
+    }
+    assert.deepEqual(
+      files.filter((f) => /^(src|test|scripts|bench|\.ci)\//.test(f)),
+      [],
+      "sources or tests in the package",
+    );
+  });
+});
