@@ -4,7 +4,7 @@ import { herald } from "../gen/pb.js";
 import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import type { Codec, DecodeOptions } from "./codec.js";
-import { type FieldInfo, messageInfo, zeroValue } from "./schema.js";
+import { type FieldInfo, K, messageInfo } from "./schema.js";
 
 // The binary codec: protobufjs-generated encode/decode (src/gen/pb.js) plus an adapter between the
 // generated objects (wrappers as {value}, Timestamps as {seconds, nanos}) and herald's wire model
@@ -21,7 +21,10 @@ function toPbValue(field: FieldInfo, v: unknown): unknown {
     case "wi":
       return { value: v };
     case "t": {
-      const ms = (v as Date).getTime();
+      if (!(v instanceof Date) || Number.isNaN(v.getTime())) {
+        throw new HeraldError("bad_input", `${field.camel}: expected a valid Date`, { serverCode: 3 });
+      }
+      const ms = v.getTime();
       const seconds = Math.floor(ms / 1000);
       return { seconds, nanos: (ms - seconds * 1000) * 1e6 };
     }
@@ -70,14 +73,22 @@ function fromPbValue(field: FieldInfo, v: unknown): unknown {
 
 /** A decoded protobufjs message as a wire-model object, zero values filled in. */
 function fromPb(name: MessageName, value: Obj): Obj {
-  const out: Obj = {};
-  for (const field of messageInfo(name).fields) {
+  const info = messageInfo(name);
+  // Start from the zero-value template (Object.assign keeps V8's hidden classes stable, see the
+  // JSON codec) and overwrite what the frame set; protobufjs keeps defaults on its prototypes.
+  const out: Obj = Object.assign({}, info.template);
+  for (const field of info.fields) {
+    if (!Object.hasOwn(value, field.camel)) {
+      if (field.repeated || field.k === K.M) out[field.camel] = field.repeated ? [] : {};
+      continue;
+    }
     const v = value[field.camel];
+    if (v === undefined || v === null) continue;
     if (field.repeated) {
-      out[field.camel] = (v as unknown[] | undefined)?.map((item) => fromPbValue(field, item)) ?? [];
-    } else if (v === undefined || v === null) {
-      const zero = zeroValue(field);
-      if (zero !== undefined) out[field.camel] = zero;
+      const list = v as unknown[];
+      const copy = new Array(list.length);
+      for (let i = 0; i < list.length; i++) copy[i] = fromPbValue(field, list[i]);
+      out[field.camel] = copy;
     } else {
       out[field.camel] = fromPbValue(field, v);
     }

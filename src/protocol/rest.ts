@@ -1,7 +1,7 @@
 import { HeraldError } from "../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
-import { messageFromJson, messageToJson } from "./json-codec.js";
+import { encodeMessageJson, messageFromJson } from "./json-codec.js";
 import { camelCase, type FieldInfo, messageInfo } from "./schema.js";
 
 // How a route's request message maps onto an HTTP request, in both directions: the SDK's Client
@@ -64,10 +64,10 @@ export function buildRestRequest<N extends RouteName>(
   if (route.body === "*") {
     const rest: Obj = { ...req };
     for (const p of route.pathParams) delete rest[camelCase(p)];
-    body = JSON.stringify(messageToJson(route.request, rest));
+    body = encodeMessageJson(route.request, rest);
   } else if (route.body) {
     const field = info.byName.get(route.body) as FieldInfo;
-    body = JSON.stringify(messageToJson(field.type as MessageName, (req[field.camel] ?? {}) as Obj));
+    body = encodeMessageJson(field.type as MessageName, (req[field.camel] ?? {}) as Obj);
   } else if (route.method !== "GET" && route.method !== "DELETE") {
     body = "{}";
   }
@@ -161,7 +161,7 @@ export function encodeRestResponse<N extends RouteName>(
   name: N,
   response: RouteTypes[N]["responseInit"],
 ): string {
-  return JSON.stringify(messageToJson(routes[name].response, response));
+  return encodeMessageJson(routes[name].response, response);
 }
 
 /** Decodes a route's JSON response (client side). Unknown fields from newer servers are skipped. */

@@ -15,13 +15,41 @@ export interface FieldInfo {
   readonly repeated: boolean;
   /** A string holding a JSON object. */
   readonly jsonObject: boolean;
+  /** `kind` as a small integer (see `K`), for fast switches in the codecs. */
+  readonly k: number;
+  /** `"name":`, ready to write into JSON text. */
+  readonly jsonKey: string;
 }
+
+/** Integer codes of field kinds. */
+export const K = {
+  s: 0,
+  b: 1,
+  i: 2,
+  u: 3,
+  l: 4,
+  d: 5,
+  y: 6,
+  e: 7,
+  t: 8,
+  ws: 9,
+  wb: 10,
+  wi: 11,
+  M: 12,
+  m: 13,
+} as const;
 
 export interface MessageInfo {
   readonly name: MessageName;
   readonly fields: readonly FieldInfo[];
   /** Fields by snake_case and by camelCase name (input accepts both). */
   readonly byName: ReadonlyMap<string, FieldInfo>;
+  /** The same lookup as a prototype-less object (faster for hot paths). */
+  readonly lookup: Readonly<Record<string, FieldInfo | undefined>>;
+  /** A decoded message with every field absent: zero values for lists, maps and plain scalars. */
+  readonly template: Readonly<Record<string, unknown>>;
+  /** Fields whose zero value is a fresh container ([] or {}) that must not be shared. */
+  readonly containers: readonly FieldInfo[];
 }
 
 /** Same conversion protobufjs applies, so generated and runtime names agree. */
@@ -58,12 +86,24 @@ export function messageInfo(name: MessageName): MessageInfo {
       type,
       repeated,
       jsonObject,
+      k: K[kind as FieldKind],
+      jsonKey: `${JSON.stringify(fieldName)}:`,
     };
     fields.push(field);
     byName.set(field.name, field);
     byName.set(field.camel, field);
   }
-  info = { name, fields, byName };
+  const lookup: Record<string, FieldInfo | undefined> = Object.create(null);
+  for (const [key, field] of byName) lookup[key] = field;
+  const template: Record<string, unknown> = {};
+  const containers: FieldInfo[] = [];
+  for (const field of fields) {
+    const zero = zeroValue(field);
+    if (zero === undefined) continue;
+    template[field.camel] = zero;
+    if (typeof zero === "object") containers.push(field);
+  }
+  info = { name, fields, byName, lookup, template, containers };
   cache.set(name, info);
   return info;
 }

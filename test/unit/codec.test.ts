@@ -434,3 +434,19 @@ describe("malformed input gives a typed error, never another throw", () => {
     );
   });
 });
+
+describe("encoding refuses what it cannot represent", () => {
+  test("a timestamp that is not a valid Date gives a typed error in both codecs", () => {
+    for (const codec of [jsonCodec, protobufCodec]) {
+      const bad = [new Date(Number.NaN), "2026-01-01T00:00:00Z", 1700000000000];
+      for (const createTime of bad) {
+        assertBadInput(
+          () =>
+            codec.encodeEnvelope({ kind: "channelMessage", body: { createTime } } as unknown as EnvelopeInit),
+          3,
+          /createTime/,
+        );
+      }
+    }
+  });
+});
