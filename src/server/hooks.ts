@@ -1,0 +1,67 @@
+import type { JsonObject, ChannelMessage as ModelChannelMessage } from "../gen/model.js";
+
+/** Who is sending, and where: what a hook knows about a realtime request. */
+export interface HookContext {
+  userId: string;
+  username: string;
+  sessionId: string;
+  /** The session token's variables. */
+  vars: Readonly<Record<string, string>>;
+  channel: {
+    id: string;
+    /** A ChannelType value: 1 room, 2 direct, 3 group. */
+    type: number;
+    roomName: string;
+    groupId: string;
+    userIdOne: string;
+    userIdTwo: string;
+  };
+}
+
+/** A chat message about to be stored and delivered, as `beforeChannelMessageSend` sees it. */
+export interface ChannelMessageDraft {
+  channelId: string;
+  /** The parsed JSON object the sender wrote. */
+  content: JsonObject;
+  /** The sender's client message id, or "" when none. */
+  clientMsgId: string;
+}
+
+/** A message after it was stored (when persistent) and delivered. */
+export type SentChannelMessage = ModelChannelMessage;
+
+/** What a "before" hook returns: a replacement, or nothing to keep the original. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that keeps the message may simply return nothing.
+export type HookResult<T> = T | undefined | void | Promise<T | undefined | void>;
+
+/**
+ * Server-side hooks on realtime requests. Hooks may be async; a session's requests are handled in
+ * order, so a slow hook delays that sender's later requests, not other users'.
+ */
+export interface ServerHooks {
+  /**
+   * Runs before a chat message is stored or delivered. Return a draft to replace the message
+   * (e.g. sanitised content), nothing to keep it, or throw a {@link HookError} to refuse it: the
+   * sender then gets an error with the hook's message and code, and nothing is stored or sent.
+   */
+  beforeChannelMessageSend?: (
+    ctx: HookContext,
+    message: ChannelMessageDraft,
+  ) => HookResult<ChannelMessageDraft>;
+  /** Runs after a chat message was stored and delivered; for side effects. Errors are logged only. */
+  afterChannelMessageSend?: (ctx: HookContext, message: SentChannelMessage) => void | Promise<void>;
+}
+
+/**
+ * Thrown by a hook to refuse a request. The client receives `{code, message}` in an error
+ * envelope. `code` is a realtime/gRPC error code; 3 (bad input) unless given.
+ */
+export class HookError extends Error {
+  override readonly name = "HookError";
+  readonly code: number;
+
+  constructor(message: string, code = 3) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,57 @@
+import type { ServerHooks } from "./hooks.js";
+import type { Logger, LogLevel } from "./logger.js";
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** Interface to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** Port to listen on; 0 picks a free one (see `HeraldServer.port`). @default 7350 */
+  port?: number;
+  /** SQLite database file, or ":memory:". @default "./herald.db" */
+  db?: string;
+  /** Key clients send (HTTP Basic) on authentication routes. @default "defaultkey" */
+  serverKey?: string;
+  /**
+   * Secret signing session tokens. When not given, one is generated and saved beside the database
+   * file (`DB.token-secret`) so sessions survive restarts; with ":memory:" it is random per run.
+   */
+  tokenSecret?: string;
+  /** Session token lifetime in seconds. @default 7200 */
+  tokenExpirySec?: number;
+  /** Refresh token lifetime in seconds. @default 604800 (7 days) */
+  refreshExpirySec?: number;
+  /** Least severe log level written. @default "info" (ignored when `logger` is given) */
+  logLevel?: LogLevel;
+  /** Where logs go. @default JSON lines on stdout at `logLevel` */
+  logger?: Logger;
+  /** Server-side hooks (message filtering and the like). */
+  hooks?: ServerHooks;
+  /** Keepalive ping period for WebSockets; dead sockets are dropped after one missed pong. @default 15000 */
+  pingIntervalMs?: number;
+  /**
+   * Unsent bytes a socket may hold before the server gives up on it as a slow reader and closes it
+   * with 1013. Below this, nothing is dropped. @default 16777216 (16 MiB)
+   */
+  maxBufferedBytes?: number;
+  /** Largest incoming WebSocket frame. @default 65536 */
+  maxFrameBytes?: number;
+}
+
+/** A running server. */
+export interface HeraldServer {
+  /** The port it listens on (the chosen one when started with port 0). */
+  readonly port: number;
+  /** The host it listens on. */
+  readonly host: string;
+  /** Base HTTP URL, e.g. `http://127.0.0.1:7350`. The WebSocket endpoint is `ws://.../ws`. */
+  readonly url: string;
+  /** The database file in use (":memory:" for an in-memory one). */
+  readonly dbPath: string;
+  /** Number of connected sockets. */
+  readonly sessionCount: number;
+  /**
+   * Stops accepting connections, closes every socket with 1001 (going away), finishes pending
+   * writes and closes the database.
+   */
+  close(): Promise<void>;
+}

@@ -1,0 +1,113 @@
+import type { ChannelInit, UserPresenceInit } from "../../gen/wire.js";
+import { type ChannelTarget, channelFields } from "../channel-id.js";
+import { Outgoing } from "./outgoing.js";
+import type { Session } from "./session.js";
+
+interface Member {
+  session: Session;
+  presence: UserPresenceInit;
+  hidden: boolean;
+  persistence: boolean;
+}
+
+/** A live channel: who is in it now. Rooms exist while someone is in them. */
+export interface LiveChannel {
+  target: ChannelTarget;
+  members: Map<string, Member>;
+}
+
+/** Live channel memberships and presence events. */
+export class ChannelRegistry {
+  private readonly channels = new Map<string, LiveChannel>();
+
+  get(channelId: string): LiveChannel | undefined {
+    return this.channels.get(channelId);
+  }
+
+  /** True if any session of `userId` is in the channel. */
+  hasUser(channelId: string, userId: string): boolean {
+    const ch = this.channels.get(channelId);
+    if (ch === undefined) return false;
+    for (const m of ch.members.values()) if (m.session.userId === userId) return true;
+    return false;
+  }
+
+  /**
+   * Joins a session to a channel and returns the Channel reply. A new visible join is announced to
+   * every member, the joiner included, after the reply; a repeated join changes nothing.
+   */
+  join(
+    session: Session,
+    target: ChannelTarget,
+    hidden: boolean,
+    persistence: boolean,
+  ): { reply: ChannelInit; announce: () => void } {
+    let ch = this.channels.get(target.id);
+    if (ch === undefined) {
+      ch = { target, members: new Map() };
+      this.channels.set(target.id, ch);
+    }
+    const existing = ch.members.get(session.id);
+    const member = existing ?? { session, presence: session.presence(persistence), hidden, persistence };
+    const presences: UserPresenceInit[] = [];
+    for (const m of ch.members.values()) {
+      if (!m.hidden && m.session !== session) presences.push(m.presence);
+    }
+    if (existing !== undefined && !existing.hidden) presences.push(existing.presence);
+    const reply: ChannelInit = { ...channelFieldsForChannel(target), presences, self: member.presence };
+    if (existing !== undefined) return { reply, announce: () => {} };
+    ch.members.set(session.id, member);
+    session.channels.set(target.id, { channelId: target.id, hidden, persistence });
+    const live = ch;
+    return {
+      reply,
+      announce: () => {
+        if (!hidden) this.broadcast(live, { ...channelFields(target), joins: [member.presence] });
+      },
+    };
+  }
+
+  /** Removes a session from a channel; remaining members see it leave (unless it was hidden). */
+  leave(session: Session, channelId: string): void {
+    session.channels.delete(channelId);
+    const ch = this.channels.get(channelId);
+    const member = ch?.members.get(session.id);
+    if (ch === undefined || member === undefined) return;
+    ch.members.delete(session.id);
+    if (!member.hidden) this.broadcast(ch, { ...channelFields(ch.target), leaves: [member.presence] });
+    if (ch.members.size === 0) this.channels.delete(channelId);
+  }
+
+  /** Removes every session of a user from a channel (a kick, ban or leave of a group). */
+  removeUser(channelId: string, userId: string): void {
+    const ch = this.channels.get(channelId);
+    if (ch === undefined) return;
+    for (const m of [...ch.members.values()])
+      if (m.session.userId === userId) this.leave(m.session, channelId);
+  }
+
+  /** Removes a closing session from every channel it is in. */
+  removeSession(session: Session): void {
+    for (const channelId of [...session.channels.keys()]) this.leave(session, channelId);
+  }
+
+  /** Sends one message, encoded once per format, to every session in the channel. */
+  send(channelId: string, out: Outgoing): void {
+    const ch = this.channels.get(channelId);
+    if (ch === undefined) return;
+    for (const m of ch.members.values()) m.session.send(out);
+  }
+
+  private broadcast(
+    ch: LiveChannel,
+    event: { channelId: string; joins?: UserPresenceInit[]; leaves?: UserPresenceInit[] },
+  ): void {
+    const out = new Outgoing({ kind: "channelPresenceEvent", body: event });
+    for (const m of ch.members.values()) m.session.send(out);
+  }
+}
+
+function channelFieldsForChannel(target: ChannelTarget): ChannelInit {
+  const { channelId, ...rest } = channelFields(target);
+  return { id: channelId, ...rest };
+}

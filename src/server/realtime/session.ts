@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import type WebSocket from "ws";
+import type { EnvelopeInit, UserPresenceInit } from "../../gen/wire.js";
+import type { Codec } from "../../protocol/codec.js";
+import { emptyReplyFrame, Outgoing } from "./outgoing.js";
+import type { SocketWriter } from "./socket-writer.js";
+
+/** How a session is in a channel. */
+export interface Membership {
+  channelId: string;
+  hidden: boolean;
+  persistence: boolean;
+}
+
+/** One connected socket of one user: its status, follows and channel memberships. */
+export class Session {
+  readonly id = randomUUID();
+  /** The session's status while it is visible on its user's status stream; undefined when not. */
+  status: string | undefined;
+  /** Users whose status this session follows. */
+  readonly follows = new Set<string>();
+  /** Channels joined, by channel id. */
+  readonly channels = new Map<string, Membership>();
+  /** Cleared by each keepalive ping and set again by the pong (or any frame). */
+  alive = true;
+  closed = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly codec: Codec,
+    readonly userId: string,
+    readonly username: string,
+    readonly vars: Readonly<Record<string, string>>,
+    private readonly writer: SocketWriter,
+  ) {}
+
+  /** Sends an envelope (or a shared, already encoded broadcast) to this socket. */
+  send(message: Outgoing | EnvelopeInit): void {
+    if (this.closed) return;
+    const out = message instanceof Outgoing ? message : new Outgoing(message);
+    this.writer.write(this.ws, out.bytes(this.codec), this.codec.binary);
+  }
+
+  /** Answers a request that succeeded with nothing to return. */
+  sendEmptyReply(cid: string | undefined): void {
+    if (this.closed || cid === undefined) return;
+    this.writer.write(this.ws, emptyReplyFrame(cid, this.codec), this.codec.binary);
+  }
+
+  /** This session as a channel presence. */
+  presence(persistence: boolean): UserPresenceInit {
+    return { userId: this.userId, sessionId: this.id, username: this.username, persistence };
+  }
+}

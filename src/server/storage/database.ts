@@ -1,0 +1,123 @@
+import Database from "better-sqlite3";
+
+/** The SQLite handle the stores share. */
+export type Db = Database.Database;
+
+// Each entry moves the schema one version up; PRAGMA user_version records how far a file has got.
+// Append new migrations; never edit a shipped one.
+const migrations: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL DEFAULT '',
+    avatar_url TEXT NOT NULL DEFAULT '',
+    lang_tag TEXT NOT NULL DEFAULT 'en',
+    location TEXT NOT NULL DEFAULT '',
+    timezone TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    email TEXT UNIQUE,
+    password_hash TEXT,
+    custom_id TEXT UNIQUE,
+    invisible INTEGER NOT NULL DEFAULT 0,
+    last_active INTEGER,
+    create_time INTEGER NOT NULL,
+    update_time INTEGER NOT NULL
+  );
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE
+  );
+  CREATE INDEX devices_user ON devices(user_id);
+  CREATE TABLE revoked_tokens (
+    tid TEXT PRIMARY KEY,
+    exp INTEGER NOT NULL
+  );
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    channel_id TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    content TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    update_time INTEGER NOT NULL,
+    client_msg_id TEXT NOT NULL DEFAULT '',
+    room_name TEXT NOT NULL DEFAULT '',
+    group_id TEXT NOT NULL DEFAULT '',
+    user_id_one TEXT NOT NULL DEFAULT '',
+    user_id_two TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX messages_channel ON messages(channel_id, seq);
+  CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, client_msg_id) WHERE client_msg_id <> '';
+  CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    creator_id TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    lang_tag TEXT NOT NULL DEFAULT 'en',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    avatar_url TEXT NOT NULL DEFAULT '',
+    open INTEGER NOT NULL DEFAULT 0,
+    max_count INTEGER NOT NULL DEFAULT 100,
+    create_time INTEGER NOT NULL,
+    update_time INTEGER NOT NULL
+  );
+  CREATE TABLE group_members (
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    update_time INTEGER NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+  );
+  CREATE INDEX group_members_user ON group_members(user_id);
+  CREATE TABLE friend_edges (
+    source_id TEXT NOT NULL,
+    dest_id TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    update_time INTEGER NOT NULL,
+    PRIMARY KEY (source_id, dest_id)
+  );
+  CREATE TABLE notifications (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    content TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    create_time INTEGER NOT NULL
+  );
+  CREATE INDEX notifications_user ON notifications(user_id, seq);
+  `,
+];
+
+/** Opens (creating if needed) the database at `path` (or ":memory:") and brings its schema up to date. */
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`database schema version ${current} is newer than this server (${migrations.length})`);
+  }
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** The schema version this server migrates to. */
+export const schemaVersion = migrations.length;

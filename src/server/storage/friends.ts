@@ -1,0 +1,63 @@
+import type { Db } from "./database.js";
+
+/** A friend edge as its source user sees it. States are the wire's FriendState values. */
+export interface EdgeRow {
+  source_id: string;
+  dest_id: string;
+  state: number;
+  seq: number;
+  update_time: number;
+}
+
+/** Friend edges: one row per direction, so each user has their own view (friend, invite, blocked). */
+export class FriendStore {
+  private seq: number;
+
+  constructor(private readonly db: Db) {
+    this.seq = (db.prepare("SELECT MAX(seq) FROM friend_edges").pluck().get() as number | null) ?? 0;
+  }
+
+  edge(sourceId: string, destId: string): EdgeRow | undefined {
+    return this.db
+      .prepare<[string, string], EdgeRow>("SELECT * FROM friend_edges WHERE source_id = ? AND dest_id = ?")
+      .get(sourceId, destId);
+  }
+
+  set(sourceId: string, destId: string, state: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+           update_time = excluded.update_time`,
+      )
+      .run(sourceId, destId, state, ++this.seq, Date.now());
+  }
+
+  remove(sourceId: string, destId: string): void {
+    this.db.prepare("DELETE FROM friend_edges WHERE source_id = ? AND dest_id = ?").run(sourceId, destId);
+  }
+
+  /** A user's edges, newest first after `beforeSeq`, optionally of one state. */
+  list(sourceId: string, state: number | undefined, beforeSeq: number, limit: number): EdgeRow[] {
+    if (state === undefined) {
+      return this.db
+        .prepare<[string, number, number], EdgeRow>(
+          "SELECT * FROM friend_edges WHERE source_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        )
+        .all(sourceId, beforeSeq, limit);
+    }
+    return this.db
+      .prepare<[string, number, number, number], EdgeRow>(
+        "SELECT * FROM friend_edges WHERE source_id = ? AND state = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+      )
+      .all(sourceId, state, beforeSeq, limit);
+  }
+
+  /** Number of friends (accepted edges) of a user. */
+  friendCount(userId: string): number {
+    return this.db
+      .prepare<[string], number>("SELECT COUNT(*) FROM friend_edges WHERE source_id = ? AND state = 0")
+      .pluck()
+      .get(userId) as number;
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import type { GroupInit } from "../../gen/wire.js";
+import type { Db } from "./database.js";
+
+/** A groups row. */
+export interface GroupRow {
+  id: string;
+  creator_id: string;
+  name: string;
+  description: string;
+  lang_tag: string;
+  metadata: string;
+  avatar_url: string;
+  open: number;
+  max_count: number;
+  create_time: number;
+  update_time: number;
+}
+
+/** Member states: the wire's GroupUserState values plus `BANNED`, which is never listed. */
+export const MemberState = { Superadmin: 0, Admin: 1, Member: 2, JoinRequest: 3, Banned: 4 } as const;
+
+export interface MemberRow {
+  group_id: string;
+  user_id: string;
+  state: number;
+  seq: number;
+}
+
+/** Groups and their members. */
+export class GroupStore {
+  private seq = 0;
+
+  constructor(private readonly db: Db) {
+    const max = db.prepare("SELECT MAX(seq) FROM group_members").pluck().get() as number | null;
+    this.seq = max ?? 0;
+  }
+
+  byId(id: string): GroupRow | undefined {
+    return this.db.prepare<[string], GroupRow>("SELECT * FROM groups WHERE id = ?").get(id);
+  }
+
+  byName(name: string): GroupRow | undefined {
+    return this.db.prepare<[string], GroupRow>("SELECT * FROM groups WHERE name = ?").get(name);
+  }
+
+  create(fields: {
+    creatorId: string;
+    name: string;
+    description: string;
+    langTag: string;
+    avatarUrl: string;
+    open: boolean;
+    maxCount: number;
+  }): GroupRow {
+    const id = randomUUID();
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, create_time, update_time)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          fields.creatorId,
+          fields.name,
+          fields.description,
+          fields.langTag || "en",
+          fields.avatarUrl,
+          fields.open ? 1 : 0,
+          fields.maxCount,
+          now,
+          now,
+        );
+      this.setState(id, fields.creatorId, MemberState.Superadmin);
+    })();
+    return this.byId(id) as GroupRow;
+  }
+
+  update(
+    id: string,
+    changes: Partial<Record<"name" | "description" | "lang_tag" | "avatar_url", string>> & { open?: boolean },
+  ): void {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) continue;
+      sets.push(`${k} = ?`);
+      values.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
+    }
+    if (sets.length === 0) return;
+    this.db
+      .prepare(`UPDATE groups SET ${sets.join(", ")}, update_time = ? WHERE id = ?`)
+      .run(...values, Date.now(), id);
+  }
+
+  delete(id: string): void {
+    this.db.prepare("DELETE FROM groups WHERE id = ?").run(id);
+  }
+
+  /** A user's state in a group (undefined when not related at all). */
+  stateOf(groupId: string, userId: string): number | undefined {
+    return this.db
+      .prepare<[string, string], number>("SELECT state FROM group_members WHERE group_id = ? AND user_id = ?")
+      .pluck()
+      .get(groupId, userId);
+  }
+
+  setState(groupId: string, userId: string, state: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO group_members (group_id, user_id, state, seq, update_time) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
+      )
+      .run(groupId, userId, state, ++this.seq, Date.now());
+  }
+
+  removeMember(groupId: string, userId: string): void {
+    this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").run(groupId, userId);
+  }
+
+  /** Members (and join requests) in join order, optionally of one state. */
+  members(groupId: string, state?: number): MemberRow[] {
+    if (state !== undefined) {
+      return this.db
+        .prepare<[string, number], MemberRow>(
+          "SELECT * FROM group_members WHERE group_id = ? AND state = ? ORDER BY seq",
+        )
+        .all(groupId, state);
+    }
+    return this.db
+      .prepare<[string], MemberRow>(
+        "SELECT * FROM group_members WHERE group_id = ? AND state < 4 ORDER BY seq",
+      )
+      .all(groupId);
+  }
+
+  /** Number of members (join requests and bans excluded). */
+  memberCount(groupId: string): number {
+    return this.db
+      .prepare<[string], number>("SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= 2")
+      .pluck()
+      .get(groupId) as number;
+  }
+
+  /** The groups a user belongs to or asked to join. */
+  groupsOf(userId: string, state?: number): { group: GroupRow; state: number }[] {
+    const rows = this.db
+      .prepare<[string], GroupRow & { member_state: number }>(
+        `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
+         WHERE m.user_id = ? AND m.state < 4 ORDER BY m.seq`,
+      )
+      .all(userId);
+    return rows
+      .filter((r) => state === undefined || r.member_state === state)
+      .map(({ member_state, ...group }) => ({ group, state: member_state }));
+  }
+
+  /** Groups whose name starts with `prefix`, by name. */
+  list(prefix: string, afterName: string, limit: number): GroupRow[] {
+    return this.db
+      .prepare<[string, string, number], GroupRow>(
+        "SELECT * FROM groups WHERE substr(name, 1, length(?1)) = ?1 AND name > ?2 ORDER BY name LIMIT ?3",
+      )
+      .all(prefix, afterName, limit);
+  }
+}
+
+/** A groups row as the wire's Group message. */
+export function groupToWire(row: GroupRow, edgeCount: number): GroupInit {
+  return {
+    id: row.id,
+    creatorId: row.creator_id,
+    name: row.name,
+    description: row.description,
+    langTag: row.lang_tag,
+    metadata: row.metadata,
+    avatarUrl: row.avatar_url,
+    open: row.open === 1,
+    edgeCount,
+    maxCount: row.max_count,
+    createTime: new Date(row.create_time),
+    updateTime: new Date(row.update_time),
+  };
+}
