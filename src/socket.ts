@@ -101,6 +101,8 @@ export const MAX_STATUS_LENGTH = 2048;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+const ignore = () => {};
+
 type Refresher = (session: Session, options: CallOptions | undefined) => Promise<void>;
 
 // The `ws` package reports a refused upgrade as an error naming the HTTP status; browsers hide it.
@@ -254,8 +256,9 @@ export class Socket {
   #detach(ws: WebSocketLike, close: boolean): void {
     ws.onopen = null;
     ws.onmessage = null;
-    ws.onerror = null;
     ws.onclose = null;
+    // Not null: `ws` (Node) throws an error event nobody listens to, e.g. closing mid-handshake.
+    ws.onerror = ignore;
     if (close) {
       try {
         ws.close(1000);
