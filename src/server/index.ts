@@ -30,7 +30,13 @@ import { UserStore } from "./storage/users.js";
 import { version } from "./version.js";
 
 export { tokenSecretPath } from "./auth/token-secret.js";
-export type { ChannelMessageDraft, HookContext, HookResult, SentChannelMessage, ServerHooks } from "./hooks.js";
+export type {
+  ChannelMessageDraft,
+  HookContext,
+  HookResult,
+  SentChannelMessage,
+  ServerHooks,
+} from "./hooks.js";
 export { HookError } from "./hooks.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createJsonLogger } from "./logger.js";

@@ -1,0 +1,103 @@
+import { parseArgs } from "node:util";
+import { createServer } from "./index.js";
+import { isLogLevel } from "./logger.js";
+import type { ServerOptions } from "./options.js";
+
+// `herald-server` / `npm start`: flags win over HERALD_* environment variables, which win over defaults.
+
+const usage = `Usage: herald-server [options]
+
+  --host HOST             interface to listen on (HERALD_HOST, default 127.0.0.1)
+  --port PORT             port, 0 for any free one (HERALD_PORT, default 7350)
+  --db PATH               SQLite file or :memory: (HERALD_DB, default ./herald.db)
+  --server-key KEY        key for authentication routes (HERALD_SERVER_KEY, default defaultkey)
+  --token-secret SECRET   token signing secret (HERALD_TOKEN_SECRET, default: generated beside the db)
+  --token-expiry SEC      session token lifetime (HERALD_TOKEN_EXPIRY, default 7200)
+  --refresh-expiry SEC    refresh token lifetime (HERALD_REFRESH_EXPIRY, default 604800)
+  --log-level LEVEL       debug, info, warn, error or silent (HERALD_LOG_LEVEL, default info)
+  --help                  show this help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`herald-server: ${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+function integer(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) fail(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        db: { type: "string" },
+        "server-key": { type: "string" },
+        "token-secret": { type: "string" },
+        "token-expiry": { type: "string" },
+        "refresh-expiry": { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const env = process.env;
+  const pick = (flag: string, envName: string): string | undefined => {
+    const v = values[flag];
+    return typeof v === "string" ? v : env[envName] || undefined;
+  };
+  const logLevel = pick("log-level", "HERALD_LOG_LEVEL") ?? "info";
+  if (!isLogLevel(logLevel)) fail(`unknown log level "${logLevel}"`);
+  const options: ServerOptions = { logLevel };
+  const host = pick("host", "HERALD_HOST");
+  if (host !== undefined) options.host = host;
+  const port = integer("--port", pick("port", "HERALD_PORT"), 0);
+  if (port !== undefined) options.port = port;
+  const db = pick("db", "HERALD_DB");
+  if (db !== undefined) options.db = db;
+  const serverKey = pick("server-key", "HERALD_SERVER_KEY");
+  if (serverKey !== undefined) options.serverKey = serverKey;
+  const tokenSecret = pick("token-secret", "HERALD_TOKEN_SECRET");
+  if (tokenSecret !== undefined) options.tokenSecret = tokenSecret;
+  const tokenExpiry = integer("--token-expiry", pick("token-expiry", "HERALD_TOKEN_EXPIRY"), 1);
+  if (tokenExpiry !== undefined) options.tokenExpirySec = tokenExpiry;
+  const refreshExpiry = integer("--refresh-expiry", pick("refresh-expiry", "HERALD_REFRESH_EXPIRY"), 1);
+  if (refreshExpiry !== undefined) options.refreshExpirySec = refreshExpiry;
+
+  const server = await createServer(options);
+  process.stdout.write(`herald server listening on ${server.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`herald server: ${signal}, shutting down\n`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`herald server: shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`herald-server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
