@@ -1,0 +1,127 @@
+// Integration harness: the SDK against the bundled server, once per wire format.
+import { after, before } from "node:test";
+import { Client, type Session, type Socket } from "../../src/index.js";
+import { protobufCodec } from "../../src/protobuf.js";
+import type { Codec } from "../../src/protocol/codec.js";
+import { jsonCodec } from "../../src/protocol/json-codec.js";
+import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
+
+/** Both wire formats, by name. */
+export const formats: readonly [string, Codec][] = [
+  ["json", jsonCodec],
+  ["protobuf", protobufCodec],
+];
+
+/** A signed-in user with a connected socket. */
+export interface Peer {
+  session: Session;
+  socket: Socket;
+  userId: string;
+  username: string;
+}
+
+/** The server of the current test file and helpers to sign users in against it. */
+export interface World {
+  readonly server: TestServer;
+  readonly client: Client;
+  /** Signs a new user in (REST only). */
+  signIn(prefix?: string): Promise<Session>;
+  /** Signs a new user in and connects a socket in `codec`. */
+  peer(codec: Codec, options?: { appearOnline?: boolean; username?: string }): Promise<Peer>;
+  /** Connects another socket (another device) for an existing session. */
+  connect(session: Session, codec: Codec, options?: { appearOnline?: boolean }): Promise<Socket>;
+}
+
+/** Starts one server for the enclosing test file; every socket opened through it is closed after. */
+export function useWorld(): World {
+  let server: TestServer | undefined;
+  let client: Client | undefined;
+  const sockets: Socket[] = [];
+  before(async () => {
+    server = await startServer();
+    client = new Client({ port: server.port });
+  });
+  after(async () => {
+    await Promise.all(sockets.map((s) => s.disconnect()));
+    await server?.close();
+  });
+  const world: World = {
+    get server() {
+      if (!server) throw new Error("the server is not started yet");
+      return server;
+    },
+    get client() {
+      if (!client) throw new Error("the server is not started yet");
+      return client;
+    },
+    signIn(prefix = "user") {
+      return world.client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(prefix) });
+    },
+    async connect(session, codec, options = {}) {
+      const socket = world.client.createSocket({ codec });
+      sockets.push(socket);
+      await socket.connect(session, { appearOnline: options.appearOnline ?? false });
+      return socket;
+    },
+    async peer(codec, options = {}) {
+      const session = await world.client.authenticateDevice({
+        id: `device-${uniqueName()}`,
+        username: options.username ?? uniqueName("user"),
+      });
+      const socket = await world.connect(session, codec, options);
+      return { session, socket, userId: session.userId, username: session.username };
+    },
+  };
+  return world;
+}
+
+/**
+ * Collects a socket's events of one kind from now on. `next(match)` consumes the first matching
+ * event, waiting (bounded) for it; `none(match)` proves none arrived, using a ping round trip:
+ * the server sends anything it had queued for this socket before the pong.
+ */
+export class Inbox<T> {
+  readonly #items: T[] = [];
+  #wake: (() => void) | undefined;
+  readonly #socket: Socket;
+  readonly #what: string;
+
+  constructor(socket: Socket, subscribe: (fn: (value: T) => void) => unknown, what: string) {
+    this.#socket = socket;
+    this.#what = what;
+    subscribe((value) => {
+      this.#items.push(value);
+      this.#wake?.();
+    });
+  }
+
+  async next(match: (value: T) => boolean = () => true, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.#items.findIndex(match);
+      if (i >= 0) return this.#items.splice(i, 1)[0] as T;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`no matching ${this.#what} within ${ms} ms; unread: ${JSON.stringify(this.#items)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  async none(match: (value: T) => boolean = () => true): Promise<void> {
+    await this.#socket.ping();
+    const found = this.#items.find(match);
+    if (found !== undefined) throw new Error(`unexpected ${this.#what}: ${JSON.stringify(found)}`);
+  }
+
+  /** Unread events. */
+  get items(): readonly T[] {
+    return this.#items;
+  }
+}
