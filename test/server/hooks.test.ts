@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { HookError, type SentChannelMessage } from "../../src/server/index.js";
+import {
+  authenticate,
+  codecs,
+  openSocket,
+  rest,
+  startServer,
+  type TestServer,
+  uniqueName,
+} from "../helpers/server.js";
+
+describe("message hooks", () => {
+  let srv: TestServer;
+  const afterCalls: SentChannelMessage[] = [];
+  let afterSeen: (() => void) | undefined;
+  before(async () => {
+    srv = await startServer({
+      hooks: {
+        async beforeChannelMessageSend(ctx, message) {
+          const text = String(message.content.text ?? "");
+          if (text.includes("forbidden")) throw new HookError("Message rejected: inappropriate content", 3);
+          if (text.includes("darn")) {
+            return {
+              ...message,
+              content: { ...message.content, text: text.replaceAll("darn", "****"), by: ctx.username },
+            };
+          }
+          return undefined;
+        },
+        afterChannelMessageSend(_ctx, message) {
+          afterCalls.push(message);
+          afterSeen?.();
+        },
+      },
+    });
+  });
+  after(() => srv.close());
+
+  for (const codec of codecs) {
+    describe(`in ${codec.format}`, () => {
+      test("a before hook can sanitise a message before it is stored and delivered", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const room = uniqueName("room");
+        const a = await openSocket(srv.url, ada, codec);
+        const b = await openSocket(srv.url, bob, codec);
+        const ch = await a.call("channelJoin", { target: room, type: 1 }, "channel");
+        await b.call("channelJoin", { target: room, type: 1 }, "channel");
+        const seen = new Promise<void>((resolve) => {
+          afterSeen = resolve;
+        });
+        const ack = await a.call(
+          "channelMessageSend",
+          { channelId: ch.id, content: '{"text":"oh darn"}' },
+          "channelMessageAck",
+        );
+        const got = await b.next("channelMessage");
+        assert.deepEqual(JSON.parse(got.content), { text: "oh ****", by: ada.username });
+        const history = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: ada.token });
+        assert.deepEqual(JSON.parse((history.body.messages as { content: string }[])[0]?.content ?? ""), {
+          text: "oh ****",
+          by: ada.username,
+        });
+        await seen;
+        const last = afterCalls[afterCalls.length - 1];
+        assert.equal(last?.messageId, ack.messageId);
+        assert.deepEqual(last?.content, { text: "oh ****", by: ada.username });
+        await a.close();
+        await b.close();
+      });
+
+      test("a before hook that throws a hook error refuses the message: nothing is stored or delivered", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const room = uniqueName("room");
+        const a = await openSocket(srv.url, ada, codec);
+        const b = await openSocket(srv.url, bob, codec);
+        const ch = await a.call("channelJoin", { target: room, type: 1 }, "channel");
+        await b.call("channelJoin", { target: room, type: 1 }, "channel");
+        const reply = await a.request("channelMessageSend", {
+          channelId: ch.id,
+          content: '{"text":"forbidden words"}',
+        });
+        assert.equal(reply.kind, "error");
+        assert.deepEqual(reply.body, {
+          code: 3,
+          message: "Message rejected: inappropriate content",
+          context: {},
+        });
+        await b.assertNoPush("channelMessage");
+        await a.assertNoPush("channelMessage");
+        const history = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: ada.token });
+        assert.equal(history.body.messages, undefined);
+        // The socket is still usable and later sends keep their order.
+        const ok = await a.call(
+          "channelMessageSend",
+          { channelId: ch.id, content: '{"text":"fine"}' },
+          "channelMessageAck",
+        );
+        assert.equal((await b.next("channelMessage")).messageId, ok.messageId);
+        await a.close();
+        await b.close();
+      });
+    });
+  }
+});
