@@ -121,7 +121,8 @@ describe("bad input", () => {
     const closed = await s.closed;
     assert.equal(closed.code, 1007);
     const error = s.received.find((e) => e.kind === "error");
-    assert.equal((error?.body as { code: number }).code, 1);
+    assert.ok(error !== undefined, "an error frame precedes the close");
+    assert.equal((error.body as { code: number }).code, 1);
   });
 
   test("REST errors carry the gRPC code and the matching HTTP status", async () => {
