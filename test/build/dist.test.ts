@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
@@ -145,6 +145,42 @@ describe("the built package (dist/)", () => {
     const bin = path.join(repo, pkg.bin["herald-server"]);
     assert.ok(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n"));
     accessSync(bin, constants.X_OK);
+  });
+
+  test("the built herald-server command serves on the port it prints and exits 0 on SIGTERM", async () => {
+    const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
+    const child = spawn(
+      path.join(repo, pkg.bin["herald-server"]),
+      ["--port", "0", "--db", ":memory:", "--log-level", "silent"],
+      {
+        cwd: repo,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(
+          () => reject(new Error(`no URL printed within 15 s; output: ${out}`)),
+          15_000,
+        );
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString("utf8");
+          const m = /(http:\/\/\S+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`exited with ${code} before printing a URL: ${out}`)));
+      });
+      const res = await fetch(`${url}/healthcheck`);
+      assert.equal(res.status, 200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    assert.equal(await exited, 0);
   });
 
   test("the packed package holds the builds, declarations and proto files, and no sources or tests", () => {
