@@ -123,89 +123,131 @@ export function messageToJson(name: MessageName, value: object): Obj {
 
 // ---------- decode ----------
 
-function intFrom(v: unknown, path: string, min: number, max: number): number {
+function intFrom(v: unknown, path: () => string, min: number, max: number): number {
   const n = typeof v === "string" && INT_STRING.test(v) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-    fail(`${path}: expected an integer, got ${typeof v === "string" ? JSON.stringify(v) : describe(v)}`);
+    fail(`${path()}: expected an integer, got ${typeof v === "string" ? JSON.stringify(v) : describe(v)}`);
   }
   return n;
 }
 
-function valueFrom(field: FieldInfo, v: unknown, path: string, options: DecodeOptions): unknown {
+// Paths for error messages ("ChannelMessageList.messages[1].code") are built only on failure:
+// building them for every nested message and list item cost a large share of decoding.
+function pathOf(parent: string, field: FieldInfo, index: number): () => string {
+  return () => (index < 0 ? `${parent}.${field.name}` : `${parent}.${field.name}[${index}]`);
+}
+
+/** Decodes one value of a field; `index` is its position in a list, or -1. */
+function valueFrom(
+  field: FieldInfo,
+  v: unknown,
+  options: DecodeOptions,
+  parent: string,
+  index: number,
+): unknown {
   switch (field.k) {
     case K.s:
     case K.ws:
-      if (typeof v !== "string") fail(`${path}: expected a string, got ${describe(v)}`);
-      return v;
+      if (typeof v === "string") return v;
+      return fail(`${pathOf(parent, field, index)()}: expected a string, got ${describe(v)}`);
     case K.b:
     case K.wb:
-      if (typeof v !== "boolean") fail(`${path}: expected a boolean, got ${describe(v)}`);
-      return v;
+      if (typeof v === "boolean") return v;
+      return fail(`${pathOf(parent, field, index)()}: expected a boolean, got ${describe(v)}`);
     case K.i:
     case K.wi:
     case K.e:
-      return typeof v === "number" && (v | 0) === v ? v : intFrom(v, path, -2147483648, 2147483647);
+      return typeof v === "number" && (v | 0) === v
+        ? v
+        : intFrom(v, pathOf(parent, field, index), -2147483648, 2147483647);
     case K.u:
-      return intFrom(v, path, 0, 4294967295);
+      return intFrom(v, pathOf(parent, field, index), 0, 4294967295);
     case K.l:
       if (typeof v === "number" && Number.isInteger(v)) return String(v);
-      if (typeof v !== "string" || !INT_STRING.test(v)) fail(`${path}: expected an int64 string`);
+      if (typeof v !== "string" || !INT_STRING.test(v))
+        fail(`${pathOf(parent, field, index)()}: expected an int64 string`);
       return v;
     case K.d:
       if (typeof v === "number") return v;
       if (v === "NaN" || v === "Infinity" || v === "-Infinity") return Number(v);
       if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) return Number(v);
-      return fail(`${path}: expected a number, got ${describe(v)}`);
+      return fail(`${pathOf(parent, field, index)()}: expected a number, got ${describe(v)}`);
     case K.y:
-      if (typeof v !== "string") fail(`${path}: expected base64 bytes, got ${describe(v)}`);
-      return base64ToBytes(v, path);
+      if (typeof v !== "string")
+        fail(`${pathOf(parent, field, index)()}: expected base64 bytes, got ${describe(v)}`);
+      return base64ToBytes(v, pathOf(parent, field, index)());
     case K.t: {
       const date = typeof v === "string" ? parseTimestamp(v) : undefined;
-      if (date === undefined) fail(`${path}: expected an RFC 3339 timestamp`);
+      if (date === undefined) fail(`${pathOf(parent, field, index)()}: expected an RFC 3339 timestamp`);
       return date;
     }
     case K.M: {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) fail(`${path}: expected an object`);
+      if (typeof v !== "object" || v === null || Array.isArray(v))
+        fail(`${pathOf(parent, field, index)()}: expected an object`);
       const out: Record<string, string> = {};
       for (const key in v) {
         const item = (v as Obj)[key];
-        if (typeof item !== "string") fail(`${path}.${key}: expected a string, got ${describe(item)}`);
+        if (typeof item !== "string")
+          fail(`${pathOf(parent, field, index)()}.${key}: expected a string, got ${describe(item)}`);
         out[key] = item;
       }
       return out;
     }
     default:
-      return readMessage(messageInfo(field.type as MessageName), v, options, path);
+      return readMessage(
+        field.nested ?? messageInfo(field.type as MessageName),
+        v,
+        options,
+        parent,
+        field,
+        index,
+      );
   }
 }
 
-function readMessage(info: MessageInfo, json: unknown, options: DecodeOptions, path: string): Obj {
+/** Reads a message; `parent`/`field`/`index` locate it for error messages only. */
+function readMessage(
+  info: MessageInfo,
+  json: unknown,
+  options: DecodeOptions,
+  parent: string,
+  at?: FieldInfo,
+  index = -1,
+): Obj {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    fail(`${path}: expected an object, got ${describe(json)}`);
+    fail(`${at ? pathOf(parent, at, index)() : parent}: expected an object, got ${describe(json)}`);
   }
   // Object.assign, not spread: V8 gives spread clones hidden classes that every added field then
   // replaces, which made decoding ten times slower.
   const out: Obj = Object.assign({}, info.template);
   for (const field of info.containers) out[field.camel] = field.repeated ? [] : {};
+  let path: string | undefined;
   for (const key in json) {
     const v = (json as Obj)[key];
     const field = info.lookup[key];
     if (field === undefined) {
       if (options.ignoreUnknown) continue;
+      path ??= at ? pathOf(parent, at, index)() : parent;
       fail(`${path}: unknown field "${key}"`);
     }
     if (v === null || v === undefined) continue;
+    // Plain strings are most fields of most messages: take them without a call.
+    if (field.k === K.s && !field.repeated && typeof v === "string") {
+      out[field.camel] = v;
+      continue;
+    }
+    path ??= at ? pathOf(parent, at, index)() : parent;
     if (field.repeated) {
       if (!Array.isArray(v)) fail(`${path}.${field.name}: expected an array, got ${describe(v)}`);
       const list = new Array(v.length);
       for (let i = 0; i < v.length; i++) {
         const item = v[i];
         if (item === null) fail(`${path}.${field.name}[${i}]: null is not allowed in a list`);
-        list[i] = valueFrom(field, item, `${path}.${field.name}[${i}]`, options);
+        list[i] = valueFrom(field, item, options, path, i);
       }
       out[field.camel] = list;
     } else {
-      out[field.camel] = valueFrom(field, v, `${path}.${field.name}`, options);
+      out[field.camel] = valueFrom(field, v, options, path, -1);
     }
   }
   return out;

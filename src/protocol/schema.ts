@@ -19,6 +19,8 @@ export interface FieldInfo {
   readonly k: number;
   /** `"name":`, ready to write into JSON text. */
   readonly jsonKey: string;
+  /** The parsed table of an `m` field's type, filled in on first use. */
+  nested: MessageInfo | undefined;
 }
 
 /** Integer codes of field kinds. */
@@ -88,6 +90,7 @@ export function messageInfo(name: MessageName): MessageInfo {
       jsonObject,
       k: K[kind as FieldKind],
       jsonKey: `${JSON.stringify(fieldName)}:`,
+      nested: undefined,
     };
     fields.push(field);
     byName.set(field.name, field);
@@ -105,6 +108,8 @@ export function messageInfo(name: MessageName): MessageInfo {
   }
   info = { name, fields, byName, lookup, template, containers };
   cache.set(name, info);
+  for (const field of fields)
+    if (field.type) field.nested = field.type === name ? info : messageInfo(field.type);
   return info;
 }
 
