@@ -100,7 +100,9 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     ...friendHandlers(ctx),
     ...groupHandlers(ctx),
   });
-  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024);
+  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) =>
+    logger.warn("slow_reader_closed", { bufferedBytes }),
+  );
   const dispatcher = new Dispatcher({ chat, status, users, logger });
   const gateway = new WsGateway({
     auth,

@@ -14,7 +14,10 @@ import type {
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
-import { createServer, type HeraldServer, type ServerOptions } from "../../src/server/index.js";
+import { createServer, type HeraldServer, type Logger, type ServerOptions } from "../../src/server/index.js";
+
+/** How long helpers wait for a reply, push or log event before failing. */
+const WAIT_MS = 5000;
 
 /** Both wire formats, for running each scenario in JSON and in protobuf. */
 export const codecs: readonly Codec[] = [jsonCodec, protobufCodec];
@@ -52,6 +55,47 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
     async close() {
       await server.close();
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A logger that keeps every event, for tests that wait on what the server did. */
+export interface CapturedLog {
+  logger: Logger;
+  events: { level: string; event: string; fields: Record<string, unknown> }[];
+  /** Resolves with the first event named `event` (already logged or still to come); fails after `ms`. */
+  waitFor(event: string, ms?: number): Promise<Record<string, unknown>>;
+}
+
+export function captureLog(): CapturedLog {
+  const events: CapturedLog["events"] = [];
+  const waiters: { event: string; resolve: (f: Record<string, unknown>) => void }[] = [];
+  const record =
+    (level: string) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      events.push({ level, event, fields });
+      for (const w of [...waiters]) {
+        if (w.event !== event) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(fields);
+      }
+    };
+  return {
+    logger: { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") },
+    events,
+    waitFor(event, ms = WAIT_MS) {
+      const found = events.find((e) => e.event === event);
+      if (found !== undefined) return Promise.resolve(found.fields);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${event}" log event within ${ms} ms`)), ms);
+        waiters.push({
+          event,
+          resolve: (f) => {
+            clearTimeout(timer);
+            resolve(f);
+          },
+        });
+      });
     },
   };
 }
@@ -118,8 +162,6 @@ export type Received = Envelope | { cid: string; kind: "empty"; body: Record<str
 
 /** What a request resolved with, narrowed to its kind. */
 export type ReplyOf<K extends EnvelopeKind> = { cid?: string; kind: K; body: EnvelopeMessages[K] };
-
-const WAIT_MS = 5000;
 
 /** A raw WebSocket speaking herald's envelopes through a codec, with request/reply and push helpers. */
 export class RawSocket {

@@ -14,29 +14,40 @@ export const SLOW_READER_CLOSE = {
  * skipped. Below the limit nothing is dropped, so a briefly slow reader catches up.
  */
 export class SocketWriter {
-  private readonly corked = new Set<Socket>();
+  /** Sockets corked this turn, with the bytes written to each since. */
+  private readonly corked = new Map<Socket, number>();
   private scheduled = false;
 
-  constructor(private readonly maxBufferedBytes: number) {}
+  constructor(
+    private readonly maxBufferedBytes: number,
+    private readonly onSlowReader: (ws: WebSocket, bufferedBytes: number) => void = () => {},
+  ) {}
 
   /** Sends one frame; returns false if the socket was closed (now or before) instead. */
   write(ws: WebSocket, frame: Buffer, binary: boolean): boolean {
     if (ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount > this.maxBufferedBytes) {
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
+    const thisTurn = socket === undefined ? 0 : (this.corked.get(socket) ?? 0);
+    // Bytes written this turn are only waiting for the uncork; what counts is what earlier turns
+    // could not get rid of, i.e. what the reader has not taken.
+    const behind = ws.bufferedAmount - thisTurn;
+    if (behind > this.maxBufferedBytes) {
+      this.onSlowReader(ws, behind);
       ws.close(SLOW_READER_CLOSE.code, SLOW_READER_CLOSE.reason);
       // A reader that stopped reading would also never read the close frame.
       const timer = setTimeout(() => ws.terminate(), 5000);
       timer.unref();
       return false;
     }
-    const socket = (ws as unknown as { _socket?: Socket })._socket;
-    if (socket !== undefined && !this.corked.has(socket)) {
-      socket.cork();
-      this.corked.add(socket);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
+    if (socket !== undefined) {
+      if (!this.corked.has(socket)) {
+        socket.cork();
+        if (!this.scheduled) {
+          this.scheduled = true;
+          setImmediate(this.flush);
+        }
       }
+      this.corked.set(socket, thisTurn + frame.length);
     }
     ws.send(frame, { binary, compress: false });
     return true;
@@ -44,7 +55,7 @@ export class SocketWriter {
 
   private readonly flush = () => {
     this.scheduled = false;
-    for (const socket of this.corked) socket.uncork();
+    for (const socket of this.corked.keys()) socket.uncork();
     this.corked.clear();
   };
 }
