@@ -118,6 +118,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
 const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 
+const refsOf = (refs: UserRefs) => ({ ids: [...(refs.ids ?? [])], usernames: [...(refs.usernames ?? [])] });
+
 function hostForUrl(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
@@ -424,32 +426,17 @@ export class Client {
 
   /** Invites users to be friends, or accepts their invites. */
   async addFriends(session: Session, refs: UserRefs): Promise<void> {
-    await this.#authed(
-      session,
-      "addFriends",
-      { ids: [...(refs.ids ?? [])], usernames: [...(refs.usernames ?? [])] },
-      refs,
-    );
+    await this.#authed(session, "addFriends", refsOf(refs), refs);
   }
 
   /** Blocks users: they can no longer reach the signed-in user (e.g. in direct chat). */
   async blockFriends(session: Session, refs: UserRefs): Promise<void> {
-    await this.#authed(
-      session,
-      "blockFriends",
-      { ids: [...(refs.ids ?? [])], usernames: [...(refs.usernames ?? [])] },
-      refs,
-    );
+    await this.#authed(session, "blockFriends", refsOf(refs), refs);
   }
 
   /** Removes friends, invites or blocks. */
   async deleteFriends(session: Session, refs: UserRefs): Promise<void> {
-    await this.#authed(
-      session,
-      "deleteFriends",
-      { ids: [...(refs.ids ?? [])], usernames: [...(refs.usernames ?? [])] },
-      refs,
-    );
+    await this.#authed(session, "deleteFriends", refsOf(refs), refs);
   }
 
   // ---------- groups ----------
@@ -559,12 +546,7 @@ export class Client {
     groupId: string,
     options: ListMembershipOptions = {},
   ): Promise<GroupUserList> {
-    return this.#authed(
-      session,
-      "listGroupUsers",
-      { groupId, limit: options.limit, state: options.state, cursor: options.cursor },
-      options,
-    );
+    return this.#authed(session, "listGroupUsers", { ...options, groupId }, options);
   }
 
   /** The groups a user belongs to: `{ userGroups, cursor }`. */
@@ -573,11 +555,6 @@ export class Client {
     userId: string,
     options: ListMembershipOptions = {},
   ): Promise<UserGroupList> {
-    return this.#authed(
-      session,
-      "listUserGroups",
-      { userId, limit: options.limit, state: options.state, cursor: options.cursor },
-      options,
-    );
+    return this.#authed(session, "listUserGroups", { ...options, userId }, options);
   }
 }
