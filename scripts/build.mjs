@@ -5,10 +5,11 @@
 //   dist/index.cjs, protobuf.cjs, server/index.cjs CJS, one self-contained file per entry point
 //   dist/server/cli.js                             the `herald-server` command (ESM, node shebang)
 //   dist/herald.min.js                             browser IIFE of the core, global `herald`, minified
+//   dist/herald-protobuf.min.js                    browser IIFE of the protobuf codec, global `heraldProtobuf`
 //   dist/**/*.d.ts and *.d.cts                     declarations from tsc; the .d.cts twins point at .cjs
 //                                                  so that `require` consumers get CJS-typed declarations
 //
-// `node scripts/build.mjs --iife-only` builds just the browser bundle (used by `npm run size`).
+// `node scripts/build.mjs --iife-only` builds just the browser bundles (used by `npm run size`).
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -88,21 +89,28 @@ function requireSources(map) {
 const abs = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, path.join(repo, v)]));
 
 async function buildIife() {
-  requireSources({ index: entries.index });
-  await esbuild.build({
-    entryPoints: [path.join(repo, entries.index)],
-    outfile: path.join(dist, "herald.min.js"),
-    bundle: true,
-    format: "iife",
-    globalName: "herald",
-    platform: "browser",
-    target: browserTarget,
-    minify: true,
-    sourcemap: "linked",
-    legalComments: "none",
-    plugins: [platformFetchPlugin],
-    logLevel: "warning",
-  });
+  requireSources({ index: entries.index, protobuf: entries.protobuf });
+  const bundles = [
+    { entry: entries.index, file: "herald.min.js", globalName: "herald" },
+    // For pages that load the core by <script> and want the binary format: `heraldProtobuf.protobufCodec`.
+    { entry: entries.protobuf, file: "herald-protobuf.min.js", globalName: "heraldProtobuf" },
+  ];
+  for (const { entry, file, globalName } of bundles) {
+    await esbuild.build({
+      entryPoints: [path.join(repo, entry)],
+      outfile: path.join(dist, file),
+      bundle: true,
+      format: "iife",
+      globalName,
+      platform: "browser",
+      target: browserTarget,
+      minify: true,
+      sourcemap: "linked",
+      legalComments: "none",
+      plugins: [platformFetchPlugin],
+      logLevel: "warning",
+    });
+  }
 }
 
 async function buildEsm() {

@@ -4,13 +4,16 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
-import { startServer } from "../helpers/server.js";
+import { startServer, type TestServer } from "../helpers/server.js";
 import { type Browser, launchChromium } from "./chromium.js";
 import { type PageServer, startPageServer } from "./page-server.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bundle = path.join(repo, "dist", "herald.min.js");
-const scenario = path.join(repo, "test", "browser", "page", "scenario.js");
+const scripts = {
+  "/herald.min.js": path.join(repo, "dist", "herald.min.js"),
+  "/herald-protobuf.min.js": path.join(repo, "dist", "herald-protobuf.min.js"),
+  "/scenario.js": path.join(repo, "test", "browser", "page", "scenario.js"),
+};
 
 interface ScenarioResult {
   ada: { userId: string; username: string };
@@ -22,27 +25,50 @@ interface ScenarioResult {
   message: { channelId: string; messageId: string; senderId: string; username: string; content: unknown };
 }
 
-describe("the browser bundle in headless Chromium", () => {
-  let herald: Awaited<ReturnType<typeof startServer>>;
+/** What the page's WebSockets did, as Chromium saw it. */
+interface SocketTraffic {
+  url: string;
+  sent: ("text" | "binary")[];
+  received: ("text" | "binary")[];
+}
+
+describe("the browser bundles in headless Chromium", () => {
+  let herald: TestServer;
   let pages: PageServer;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  const sockets: SocketTraffic[] = [];
+
+  /** Adds a script to the page unless the global it defines is already there. */
+  async function load(url: keyof typeof scripts, global: string): Promise<void> {
+    if ((await page.evaluate(`typeof globalThis.${global}`)) === "undefined")
+      await page.addScriptTag({ url });
+  }
+
+  /** Names of the page's own globals, to see what loading a script adds. */
+  const globals = async () => (await page.evaluate("Object.getOwnPropertyNames(globalThis)")) as string[];
 
   before(async () => {
-    // Rebuild the IIFE so the page never runs a bundle older than the sources.
+    // Rebuild the browser bundles so the page never runs bundles older than the sources.
     const build = spawnSync(process.execPath, [path.join(repo, "scripts", "build.mjs"), "--iife-only"], {
       cwd: repo,
       encoding: "utf8",
     });
-    assert.equal(build.status, 0, `building dist/herald.min.js failed:\n${build.stderr}`);
+    assert.equal(build.status, 0, `building the browser bundles failed:\n${build.stderr}`);
     herald = await startServer();
-    pages = await startPageServer({ "/herald.min.js": bundle, "/scenario.js": scenario });
+    pages = await startPageServer(scripts);
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on("pageerror", (err) => pageErrors.push(`page error: ${err.message}`));
     page.on("console", (msg) => {
       if (msg.type() === "error") pageErrors.push(`console error: ${msg.text()}`);
+    });
+    page.on("websocket", (ws) => {
+      const traffic: SocketTraffic = { url: ws.url(), sent: [], received: [] };
+      sockets.push(traffic);
+      ws.on("framesent", (f) => traffic.sent.push(typeof f.payload === "string" ? "text" : "binary"));
+      ws.on("framereceived", (f) => traffic.received.push(typeof f.payload === "string" ? "text" : "binary"));
     });
     await page.goto(`${pages.origin}/`);
   });
@@ -53,11 +79,10 @@ describe("the browser bundle in headless Chromium", () => {
     await herald?.close();
   });
 
-  test("loading the bundle adds the global `herald` and nothing else, and leaves fetch and WebSocket native", async () => {
-    const globalsBefore = await page.evaluate("Object.getOwnPropertyNames(globalThis)");
+  test("loading the core bundle adds the global `herald` and nothing else, and leaves fetch and WebSocket native", async () => {
+    const before = await globals();
     await page.addScriptTag({ url: "/herald.min.js" });
-    const globalsAfter = await page.evaluate("Object.getOwnPropertyNames(globalThis)");
-    const added = (globalsAfter as string[]).filter((name) => !(globalsBefore as string[]).includes(name));
+    const added = (await globals()).filter((name) => !before.includes(name));
     assert.deepEqual(added, ["herald"]);
     const natives = await page.evaluate(
       "[String(fetch), String(WebSocket)].map((s) => s.includes('[native code]'))",
@@ -70,34 +95,64 @@ describe("the browser bundle in headless Chromium", () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  test("two users authenticate, follow, see a status update, join a room and exchange a message", async () => {
-    // The bundle is normally loaded by the test above; load it here too when running this test alone.
-    if ((await page.evaluate("typeof herald")) === "undefined")
-      await page.addScriptTag({ url: "/herald.min.js" });
-    await page.addScriptTag({ url: "/scenario.js" });
-    const config = { host: "127.0.0.1", port: herald.port, serverKey: "defaultkey", waitMs: 10_000 };
-    const result = (await page.evaluate(
-      `runStatusAndChatScenario(${JSON.stringify(config)})`,
-    )) as ScenarioResult;
-
-    const { ada, grace } = result;
-    assert.notEqual(ada.userId, grace.userId);
-    assert.ok(
-      result.followedUserIds.includes(grace.userId),
-      "grace is online, so following her returns her presence",
+  test("loading the protobuf bundle adds the global `heraldProtobuf` and nothing else", async () => {
+    const before = await globals();
+    await page.addScriptTag({ url: "/herald-protobuf.min.js" });
+    const added = (await globals()).filter((name) => !before.includes(name));
+    assert.deepEqual(added, ["heraldProtobuf"]);
+    const codec = await page.evaluate(
+      "[heraldProtobuf.protobufCodec.format, heraldProtobuf.protobufCodec.binary]",
     );
-    assert.deepEqual(
-      result.statusJoins.filter((p) => p.userId === grace.userId),
-      [{ userId: grace.userId, status: "Playing level 3" }],
-    );
-    assert.equal(result.channelIds[0], result.channelIds[1], "both users joined the same room");
-    assert.deepEqual(result.message, {
-      channelId: result.ack.channelId,
-      messageId: result.ack.messageId,
-      senderId: grace.userId,
-      username: grace.username,
-      content: { text: "hello from the browser" },
-    });
+    assert.deepEqual(codec, ["protobuf", true]);
     assert.deepEqual(pageErrors, []);
   });
+
+  for (const format of ["json", "protobuf"] as const) {
+    test(`two users authenticate, follow, see a status update, join a room and exchange a message (${format})`, async () => {
+      await load("/herald.min.js", "herald");
+      if (format === "protobuf") await load("/herald-protobuf.min.js", "heraldProtobuf");
+      await load("/scenario.js", "runStatusAndChatScenario");
+      const socketsBefore = sockets.length;
+      const config = {
+        host: "127.0.0.1",
+        port: herald.port,
+        serverKey: "defaultkey",
+        waitMs: 10_000,
+        format,
+      };
+      const result = (await page.evaluate(
+        `runStatusAndChatScenario(${JSON.stringify(config)})`,
+      )) as ScenarioResult;
+
+      const { ada, grace } = result;
+      assert.notEqual(ada.userId, grace.userId);
+      assert.ok(
+        result.followedUserIds.includes(grace.userId),
+        "grace is online, so following her returns her presence",
+      );
+      assert.deepEqual(
+        result.statusJoins.filter((p) => p.userId === grace.userId),
+        [{ userId: grace.userId, status: "Playing level 3" }],
+      );
+      assert.equal(result.channelIds[0], result.channelIds[1], "both users joined the same room");
+      assert.deepEqual(result.message, {
+        channelId: result.ack.channelId,
+        messageId: result.ack.messageId,
+        senderId: grace.userId,
+        username: grace.username,
+        content: { text: "hello from the browser" },
+      });
+
+      // Both users' sockets spoke the asked-for format, in both directions.
+      const used = sockets.slice(socketsBefore);
+      assert.equal(used.length, 2, "one WebSocket per user");
+      const frameType = format === "protobuf" ? "binary" : "text";
+      for (const socket of used) {
+        assert.equal(new URL(socket.url).searchParams.get("format") ?? "json", format);
+        assert.ok(socket.sent.length > 0 && socket.received.length > 0, "frames went both ways");
+        assert.deepEqual([...new Set([...socket.sent, ...socket.received])], [frameType]);
+      }
+      assert.deepEqual(pageErrors, []);
+    });
+  }
 });

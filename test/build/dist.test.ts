@@ -202,6 +202,7 @@ describe("the built package (dist/)", () => {
       "dist/server/index.cjs",
       "dist/server/cli.js",
       "dist/herald.min.js",
+      "dist/herald-protobuf.min.js",
       "proto/herald/realtime.proto",
     ]) {
       assert.ok(files.includes(expected), `${expected} is not in the package`);

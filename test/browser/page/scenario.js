@@ -1,6 +1,7 @@
-// Runs inside Chromium after the IIFE bundle has defined the global `herald`: two users authenticate,
-// connect, one follows the other and sees a status update, both join a room and one receives the
-// other's message. Plain JavaScript on purpose: the page runs exactly what is written here.
+// Runs inside Chromium after the IIFE bundles have defined the globals `herald` (and, for the binary
+// format, `heraldProtobuf`): two users authenticate, connect, one follows the other and sees a status
+// update, both join a room and one receives the other's message. Plain JavaScript on purpose: the
+// page runs exactly what is written here.
 
 /** Bounded wait for an event: resolves with the first one that matches, or fails saying what it waited for. */
 function waitForEvent(subscribe, matches, what, waitMs) {
@@ -19,9 +20,11 @@ function waitForEvent(subscribe, matches, what, waitMs) {
   });
 }
 
-globalThis.runStatusAndChatScenario = async ({ host, port, serverKey, waitMs }) => {
+globalThis.runStatusAndChatScenario = async ({ host, port, serverKey, waitMs, format }) => {
   const { Client, ChannelType } = globalThis.herald;
   const client = new Client({ host, port, ssl: false, serverKey });
+  // The protobuf codec comes from its own bundle (global `heraldProtobuf`); JSON is the default.
+  const socketOptions = format === "protobuf" ? { codec: globalThis.heraldProtobuf.protobufCodec } : {};
   const tag = Math.random().toString(36).slice(2, 10);
   const ada = await client.authenticateDevice({
     id: `browser-ada-${tag}`,
@@ -34,8 +37,8 @@ globalThis.runStatusAndChatScenario = async ({ host, port, serverKey, waitMs }) 
     username: `grace${tag}`,
   });
 
-  const adaSocket = client.createSocket();
-  const graceSocket = client.createSocket();
+  const adaSocket = client.createSocket(socketOptions);
+  const graceSocket = client.createSocket(socketOptions);
   await adaSocket.connect(ada, { appearOnline: true });
   await graceSocket.connect(grace, { appearOnline: true });
 
