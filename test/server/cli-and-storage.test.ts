@@ -24,7 +24,11 @@ describe("storage", () => {
       const ada = await authenticate(srv.url);
       const a = await openSocket(srv.url, ada);
       const ch = await a.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
-      const ack = await a.call("channelMessageSend", { channelId: ch.id, content: '{"keep":true}' }, "channelMessageAck");
+      const ack = await a.call(
+        "channelMessageSend",
+        { channelId: ch.id, content: '{"keep":true}' },
+        "channelMessageAck",
+      );
       await srv.close();
       assert.ok(existsSync(tokenSecretPath(db)), "the generated token secret is kept beside the database");
 
@@ -44,7 +48,17 @@ describe("command line", () => {
     const dir = tempDir();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/server/cli.ts", "--port", "0", "--db", path.join(dir, "cli.db"), "--log-level", "silent"],
+      [
+        "--import",
+        "tsx",
+        "src/server/cli.ts",
+        "--port",
+        "0",
+        "--db",
+        path.join(dir, "cli.db"),
+        "--log-level",
+        "silent",
+      ],
       { cwd: repo, env: { ...process.env, HERALD_SERVER_KEY: "cli-key" }, stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
@@ -61,7 +75,10 @@ describe("command line", () => {
         });
         child.once("exit", () => reject(new Error("the CLI exited before listening")));
       });
-      const wrongKey = await rest(url, "POST", "/v2/account/authenticate/device", { basic: "defaultkey", body: { id: "device-0123456789" } });
+      const wrongKey = await rest(url, "POST", "/v2/account/authenticate/device", {
+        basic: "defaultkey",
+        body: { id: "device-0123456789" },
+      });
       assert.equal(wrongKey.status, 401);
       const ada = await authenticate(url, { serverKey: "cli-key" });
       const a = await openSocket(url, ada);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { grpcCodeOf, HeraldError } from "../../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../../gen/routes.js";
 import { encodeRestResponse, parseRestRequest } from "../../protocol/rest.js";
+import { camelCase } from "../../protocol/schema.js";
 import type { Caller, ServerContext } from "../context.js";
 import { httpStatusOf, refuse } from "../refusal.js";
 
@@ -30,7 +31,9 @@ function compile(): CompiledRoute[] {
       .split("/")
       .map((seg) => (seg.startsWith("{") ? "([^/]+)" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
       .join("/");
-    return { name, method: spec.method, pattern: new RegExp(`^${source}$`), params: spec.pathParams };
+    // Path parameters come from the template itself, so the route table cannot disagree with it.
+    const params = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+    return { name, method: spec.method, pattern: new RegExp(`^${source}$`), params };
   });
 }
 
@@ -116,7 +119,13 @@ export class Router {
       const spec = routes[matched.route.name];
       const caller = this.authenticate(spec.auth, req.headers.authorization);
       const bodyText = spec.body ? await readBody(req) : undefined;
-      const request = parseRestRequest(matched.route.name, matched.values, url.searchParams, bodyText);
+      const request = parseRestRequest(
+        matched.route.name,
+        matched.values,
+        url.searchParams,
+        bodyText,
+      ) as Record<string, unknown>;
+      for (const [p, v] of Object.entries(matched.values)) request[camelCase(p)] = v;
       const handler = this.handlers[matched.route.name] as Handler<RouteName> | undefined;
       if (handler === undefined) refuse("Not implemented", 12);
       const response = await handler(request as never, caller);

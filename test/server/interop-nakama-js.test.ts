@@ -1,0 +1,166 @@
+// The stock Nakama JavaScript client, which nobody here wrote, against herald's server: the proof
+// of wire compatibility. Runs every scenario with the JSON adapter and the protobuf adapter.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Client, type Session, type Socket, WebSocketAdapterText } from "@heroiclabs/nakama-js";
+import { WebSocketAdapterPb } from "@heroiclabs/nakama-js-protobuf";
+import WebSocket from "ws";
+import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
+
+// nakama-js expects a browser-style global WebSocket, which Node 20 lacks.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+/** Turns a nakama-js callback property into an awaitable queue of events. */
+function events<T>(
+  socket: Socket,
+  property: "onstatuspresence" | "onchannelmessage" | "onchannelpresence" | "onnotification",
+) {
+  const queue: T[] = [];
+  let wake: (() => void) | undefined;
+  (socket as unknown as Record<string, (e: T) => void>)[property] = (e: T) => {
+    queue.push(e);
+    wake?.();
+  };
+  return async (match: (e: T) => boolean = () => true, ms = 5000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = queue.findIndex(match);
+      if (i >= 0) return queue.splice(i, 1)[0] as T;
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`no matching ${property} event within ${ms} ms (${queue.length} others)`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+}
+
+const adapters = [
+  { name: "json", make: () => new WebSocketAdapterText() },
+  { name: "protobuf", make: () => new WebSocketAdapterPb() },
+];
+
+describe("interop with the stock nakama-js client", () => {
+  let srv: TestServer;
+  let client: Client;
+  before(async () => {
+    srv = await startServer();
+    client = new Client("defaultkey", "127.0.0.1", String(srv.port), false, 5000, false);
+  });
+  after(() => srv.close());
+
+  async function connectUser(
+    adapter: (typeof adapters)[number],
+    appearOnline = false,
+  ): Promise<{ session: Session; socket: Socket }> {
+    const session = await client.authenticateDevice(`device-${uniqueName()}`, true, uniqueName("nk"));
+    const socket = client.createSocket(false, false, adapter.make() as never);
+    await socket.connect(session, appearOnline);
+    return { session, socket };
+  }
+
+  for (const adapter of adapters) {
+    describe(`with the ${adapter.name} adapter`, () => {
+      test("status: follow, update, appear offline", async () => {
+        const ada = await connectUser(adapter, true);
+        const bob = await connectUser(adapter);
+        const bobStatus = events<{
+          joins?: { user_id: string; status?: string }[];
+          leaves?: { status?: string }[];
+        }>(bob.socket, "onstatuspresence");
+        const followed = await bob.socket.followUsers([ada.session.user_id as string]);
+        assert.equal(followed.presences?.length, 1);
+        assert.equal(followed.presences?.[0]?.user_id, ada.session.user_id);
+        await ada.socket.updateStatus("Hello everyone!");
+        const update = await bobStatus();
+        assert.equal(update.joins?.[0]?.status, "Hello everyone!");
+        assert.equal(update.leaves?.[0]?.status, "");
+        await ada.socket.updateStatus();
+        const offline = await bobStatus();
+        assert.equal(offline.joins?.length ?? 0, 0);
+        assert.equal(offline.leaves?.[0]?.status, "Hello everyone!");
+        const users = await client.getUsers(bob.session, [ada.session.user_id as string]);
+        assert.equal(users.users?.[0]?.online, undefined);
+        await bob.socket.unfollowUsers([ada.session.user_id as string]);
+        ada.socket.disconnect(false);
+        bob.socket.disconnect(false);
+      });
+
+      test("chat: join a room, send, update and remove messages", async () => {
+        const room = uniqueName("room");
+        const ada = await connectUser(adapter);
+        const bob = await connectUser(adapter);
+        const bobMessages = events<{ message_id: string; code: number; content: Record<string, unknown> }>(
+          bob.socket,
+          "onchannelmessage",
+        );
+        const adaPresence = events<{ joins?: { user_id: string }[] }>(ada.socket, "onchannelpresence");
+        const channel = await ada.socket.joinChat(room, 1, true, false);
+        assert.equal(channel.id, `2...${room}`);
+        const bobChannel = await bob.socket.joinChat(room, 1, true, false);
+        assert.equal(bobChannel.presences?.[0]?.user_id, ada.session.user_id);
+        await adaPresence((e) => e.joins?.some((p) => p.user_id === bob.session.user_id) ?? false);
+        const ack = await ada.socket.writeChatMessage(channel.id, { text: "hello" });
+        assert.equal(ack.channel_id, channel.id);
+        const got = await bobMessages((m) => m.message_id === ack.message_id);
+        assert.deepEqual(got.content, { text: "hello" });
+        const edited = await ada.socket.updateChatMessage(channel.id, ack.message_id, { text: "hello!" });
+        assert.equal(edited.code, 1);
+        assert.deepEqual((await bobMessages((m) => m.code === 1)).content, { text: "hello!" });
+        await ada.socket.removeChatMessage(channel.id, ack.message_id);
+        assert.deepEqual((await bobMessages((m) => m.code === 2)).content, {});
+        const refused = await bob.socket.updateChatMessage(channel.id, ack.message_id, { x: 1 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        assert.ok(refused !== undefined, "updating someone else's message is refused");
+        await bob.socket.leaveChat(channel.id);
+        ada.socket.disconnect(false);
+        bob.socket.disconnect(false);
+      });
+
+      test("direct chat: the invite notification reaches the other user", async () => {
+        const ada = await connectUser(adapter);
+        const bob = await connectUser(adapter);
+        const bobNotes = events<{ code: number; subject: string; content: Record<string, unknown> }>(
+          bob.socket,
+          "onnotification",
+        );
+        await ada.socket.joinChat(bob.session.user_id as string, 2, true, false);
+        const note = await bobNotes();
+        assert.equal(note.code, -1);
+        assert.equal(note.subject, `${ada.session.username} wants to chat`);
+        assert.deepEqual(note.content, { username: ada.session.username });
+        const listed = await client.listNotifications(bob.session, 10);
+        assert.equal(listed.notifications?.[0]?.code, -1);
+        ada.socket.disconnect(false);
+        bob.socket.disconnect(false);
+      });
+
+      test("history: pages through every message exactly once in both directions", async () => {
+        const ada = await connectUser(adapter);
+        const channel = await ada.socket.joinChat(uniqueName("room"), 1, true, false);
+        const sent: string[] = [];
+        for (let i = 0; i < 12; i++)
+          sent.push((await ada.socket.writeChatMessage(channel.id, { i })).message_id);
+        for (const forward of [true, false]) {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          for (let pages = 0; pages < 5; pages++) {
+            const page = await client.listChannelMessages(ada.session, channel.id, 5, forward, cursor);
+            seen.push(...(page.messages ?? []).map((m) => m.message_id as string));
+            cursor = page.next_cursor;
+            if (!cursor) break;
+          }
+          assert.deepEqual(seen, forward ? sent : [...sent].reverse());
+        }
+        ada.socket.disconnect(false);
+      });
+    });
+  }
+});
