@@ -120,7 +120,16 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const http = createHttpServer((req, res) => {
     void router.handle(req, res);
   });
-  http.on("upgrade", (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+  http.on("upgrade", (req, socket, head) => {
+    // A peer resetting mid-upgrade must not take the process down.
+    socket.on("error", (err) => logger.debug("upgrade_socket_error", { err }));
+    try {
+      gateway.handleUpgrade(req, socket, head);
+    } catch (err) {
+      logger.error("upgrade_failed", { err });
+      socket.destroy();
+    }
+  });
   http.on("clientError", (_err, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {

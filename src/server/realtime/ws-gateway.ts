@@ -102,7 +102,11 @@ export class WsGateway {
     });
     ws.on("message", (data, isBinary) => {
       session.alive = true;
-      this.onFrame(session, data as Buffer, isBinary);
+      try {
+        this.onFrame(session, data as Buffer, isBinary);
+      } catch (err) {
+        this.deps.logger.error("frame_failed", { sessionId: session.id, err });
+      }
     });
     ws.on("close", (code, reason) => this.onClose(session, code, reason.toString()));
     ws.on("error", (err) => this.deps.logger.warn("socket_error", { sessionId: session.id, err }));
@@ -140,7 +144,12 @@ export class WsGateway {
     this.deps.channels.removeSession(session);
     this.deps.status.removeSession(session);
     this.deps.sessions.remove(session);
-    this.deps.users.touchLastActive(session.userId, Date.now());
+    try {
+      this.deps.users.touchLastActive(session.userId, Date.now());
+    } catch (err) {
+      // Only possible while shutting down, once the database is closed.
+      this.deps.logger.debug("last_active_not_saved", { userId: session.userId, err });
+    }
     this.deps.logger.info("session_close", { sessionId: session.id, userId: session.userId, code, reason });
   }
 
