@@ -1,0 +1,431 @@
+// `npm run bench:server`: herald's server next to a minimal raw `ws` broadcast server (the ceiling),
+// measured alternately (A B A B) in one run, each in its own child process so its CPU time can be
+// read. Two scenarios: a room of 500 member sockets with one sender, and one user's status
+// followed by 500 sessions. Prints deliveries per second, send-to-receive latency p50/p99, server
+// CPU per delivery, and herald's ratio to the ceiling. Target: herald >= 0.7x the raw ceiling.
+//
+// Sizes can be changed with BENCH_MEMBERS, BENCH_MESSAGES, BENCH_STATUS_UPDATES and BENCH_ROUNDS.
+import { fork } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket, { WebSocketServer } from "ws";
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 500);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
+const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Requests the sender keeps in flight. */
+const WINDOW = 64;
+/** Receivers that parse every frame for latency and order; the others only count. */
+const SAMPLED = 25;
+const RUN_TIMEOUT_MS = 180_000;
+
+type ServerKind = "herald" | "raw";
+type Scenario = "room" | "status";
+
+// ---------- child processes: the servers under test ----------
+
+async function runChild(kind: ServerKind): Promise<void> {
+  let port: number;
+  let stop: () => Promise<void>;
+  if (kind === "herald") {
+    const { createServer } = await import("../src/server/index.js");
+    const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-"));
+    const server = await createServer({ port: 0, db: path.join(dir, "bench.db"), logLevel: "silent" });
+    port = server.port;
+    stop = async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+  } else {
+    ({ port, stop } = await rawServer());
+  }
+  process.send?.({ port });
+  process.on("message", (m) => {
+    if (m === "cpu") {
+      const u = process.cpuUsage();
+      process.send?.({ cpu: u.user + u.system });
+    } else if (m === "exit") {
+      void stop().then(() => process.exit(0));
+    }
+  });
+}
+
+/**
+ * The ceiling: a broadcast server with nothing but `ws`, encoding each frame once and corking
+ * writes per event-loop turn. A client frame `KIND|CID|PAYLOAD` is wrapped in an envelope like
+ * herald's, sent to every connection, and answered with `{"cid":CID}`.
+ */
+async function rawServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const http = createHttpServer();
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const corked = new Set<Socket>();
+  let scheduled = false;
+  const send = (ws: WebSocket, frame: Buffer) => {
+    const socket = (ws as unknown as { _socket: Socket })._socket;
+    if (!corked.has(socket)) {
+      socket.cork();
+      corked.add(socket);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          for (const s of corked) s.uncork();
+          corked.clear();
+        });
+      }
+    }
+    ws.send(frame, { binary: false });
+  };
+  wss.on("connection", (ws) => {
+    const userId = randomUUID();
+    const sessionId = randomUUID();
+    ws.on("message", (data) => {
+      const text = data.toString();
+      const a = text.indexOf("|");
+      const b = text.indexOf("|", a + 1);
+      const kind = text.slice(0, a);
+      const cid = text.slice(a + 1, b);
+      const payload = text.slice(b + 1);
+      const now = new Date().toISOString();
+      const envelope =
+        kind === "room"
+          ? {
+              channel_message: {
+                channel_id: "2...bench",
+                message_id: randomUUID(),
+                code: 0,
+                sender_id: userId,
+                username: "sender",
+                content: payload,
+                create_time: now,
+                update_time: now,
+                persistent: true,
+                room_name: "bench",
+              },
+            }
+          : {
+              status_presence_event: {
+                joins: [{ user_id: userId, session_id: sessionId, username: "sender", status: payload }],
+              },
+            };
+      const frame = Buffer.from(JSON.stringify(envelope));
+      for (const client of wss.clients) send(client, frame);
+      send(ws, Buffer.from(JSON.stringify({ cid })));
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (http.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+// ---------- the harness ----------
+
+interface Child {
+  port: number;
+  cpu(): Promise<number>;
+  exit(): Promise<void>;
+}
+
+function startChild(kind: ServerKind): Promise<Child> {
+  const child = fork(fileURLToPath(import.meta.url), ["--child", kind], { execArgv: ["--import", "tsx"] });
+  const replies: ((m: { cpu: number }) => void)[] = [];
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.on("message", (m: { port?: number; cpu?: number }) => {
+      if (m.port !== undefined) {
+        resolve({
+          port: m.port,
+          cpu: () =>
+            new Promise((r) => {
+              replies.push((x) => r(x.cpu));
+              child.send("cpu");
+            }),
+          exit: () =>
+            new Promise((r) => {
+              child.once("exit", () => r());
+              child.send("exit");
+            }),
+        });
+      } else if (m.cpu !== undefined) {
+        replies.shift()?.({ cpu: m.cpu });
+      }
+    });
+  });
+}
+
+async function authenticate(base: string, i: number): Promise<{ token: string; userId: string }> {
+  const res = await fetch(
+    `${base}/v2/account/authenticate/device?create=true&username=bench${i}x${randomUUID().slice(0, 8)}`,
+    {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ id: `bench-device-${randomUUID()}` }),
+    },
+  );
+  if (!res.ok) throw new Error(`authenticate: HTTP ${res.status}`);
+  const { token } = (await res.json()) as { token: string };
+  const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
+    uid: string;
+  };
+  return { token, userId: claims.uid };
+}
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once("open", () => resolve(ws));
+    ws.once("error", reject);
+  });
+}
+
+/** Sends one request and resolves with its reply (herald setup only). */
+function request(ws: WebSocket, envelope: Record<string, unknown>): Promise<string> {
+  const cid = randomUUID();
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const text = data.toString();
+      if (text.includes(`"cid":"${cid}"`)) {
+        ws.off("message", onMessage);
+        resolve(text);
+      }
+    };
+    ws.on("message", onMessage);
+    ws.send(JSON.stringify({ cid, ...envelope }));
+  });
+}
+
+interface RunResult {
+  deliveriesPerSec: number;
+  p50: number;
+  p99: number;
+  cpuPerDeliveryUs: number;
+  problems: string[];
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Pulls the payload (`{"t":..,"i":..}`) out of a delivered frame of either server. */
+function payloadOf(scenario: Scenario, text: string): { t: number; i: number } {
+  const env = JSON.parse(text) as {
+    channel_message?: { content: string };
+    status_presence_event?: { joins?: { status?: string }[] };
+  };
+  const raw =
+    scenario === "room" ? env.channel_message?.content : env.status_presence_event?.joins?.[0]?.status;
+  return JSON.parse(raw ?? "{}") as { t: number; i: number };
+}
+
+async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
+  const child = await startChild(kind);
+  const base = `http://127.0.0.1:${child.port}`;
+  const wsBase = `ws://127.0.0.1:${child.port}`;
+  const total = scenario === "room" ? MESSAGES : STATUS_UPDATES;
+  const marker = scenario === "room" ? '{"channel_message"' : '{"status_presence_event"';
+  const sockets: WebSocket[] = [];
+  try {
+    // Setup: the sender and MEMBERS receivers, each its own user on herald.
+    let sender: WebSocket;
+    let senderUser = "";
+    if (kind === "herald") {
+      const users = [];
+      for (let i = 0; i <= MEMBERS; i += 50) {
+        users.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(50, MEMBERS + 1 - i) }, (_, k) => authenticate(base, i + k)),
+          )),
+        );
+      }
+      const [first, ...rest] = users;
+      if (first === undefined) throw new Error("no users");
+      senderUser = first.userId;
+      sender = await open(`${wsBase}/ws?token=${first.token}`);
+      for (let i = 0; i < rest.length; i += 50) {
+        sockets.push(
+          ...(await Promise.all(rest.slice(i, i + 50).map((u) => open(`${wsBase}/ws?token=${u.token}`)))),
+        );
+      }
+      if (scenario === "room") {
+        await request(sender, { channel_join: { target: "bench", type: 1, hidden: true } });
+        // Hidden joins: the room's join storm would only slow the setup down, not the measurement.
+        await Promise.all(
+          sockets.map((ws) => request(ws, { channel_join: { target: "bench", type: 1, hidden: true } })),
+        );
+      } else {
+        await Promise.all(sockets.map((ws) => request(ws, { status_follow: { user_ids: [senderUser] } })));
+      }
+    } else {
+      sender = await open(wsBase);
+      for (let i = 0; i < MEMBERS; i += 50) {
+        sockets.push(
+          ...(await Promise.all(Array.from({ length: Math.min(50, MEMBERS - i) }, () => open(wsBase)))),
+        );
+      }
+    }
+
+    // Receivers: count frames of the measured kind; the sampled ones also check order and latency.
+    const counts = new Array<number>(sockets.length).fill(0);
+    const latencies: number[] = [];
+    const problems: string[] = [];
+    let done = 0;
+    let finish: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let tEnd = 0;
+    sockets.forEach((ws, r) => {
+      const sampled = r < SAMPLED;
+      ws.on("message", (data) => {
+        const text = data.toString();
+        if (!text.startsWith(marker)) return;
+        const n = counts[r] as number;
+        if (sampled) {
+          const p = payloadOf(scenario, text);
+          latencies.push(performance.now() - p.t);
+          if (p.i !== n) problems.push(`receiver ${r}: got #${p.i}, expected #${n}`);
+        }
+        counts[r] = n + 1;
+        if (n + 1 === total) {
+          done += 1;
+          if (done === sockets.length) {
+            tEnd = performance.now();
+            finish();
+          }
+        }
+      });
+      ws.on("close", () => {
+        if ((counts[r] as number) < total) problems.push(`receiver ${r} disconnected`);
+      });
+    });
+
+    // The sender keeps WINDOW requests in flight, sending the next on each reply.
+    let sent = 0;
+    const sendNext = () => {
+      if (sent >= total) return;
+      const i = sent++;
+      const payload = JSON.stringify({ t: performance.now(), i });
+      if (kind === "raw") sender.send(`${scenario}|${i}|${payload}`);
+      else if (scenario === "room")
+        sender.send(
+          JSON.stringify({
+            cid: String(i),
+            channel_message_send: { channel_id: "2...bench", content: payload },
+          }),
+        );
+      else sender.send(JSON.stringify({ cid: String(i), status_update: { status: payload } }));
+    };
+    sender.on("message", (data) => {
+      if (data.toString().startsWith('{"cid"')) sendNext();
+    });
+    const cpuBefore = await child.cpu();
+    const tStart = performance.now();
+    for (let k = 0; k < WINDOW; k++) sendNext();
+    const timeout = new Promise<"timeout">((resolve) =>
+      setTimeout(() => resolve("timeout"), RUN_TIMEOUT_MS).unref(),
+    );
+    if ((await Promise.race([finished, timeout])) === "timeout") {
+      const missing = counts.reduce((sum, c) => sum + (total - c), 0);
+      problems.push(`timed out with ${missing} deliveries missing`);
+      tEnd = performance.now();
+    }
+    const cpuAfter = await child.cpu();
+    const deliveries = counts.reduce((a, b) => a + Math.min(b, total), 0);
+    latencies.sort((a, b) => a - b);
+    sender.close();
+    return {
+      deliveriesPerSec: deliveries / ((tEnd - tStart) / 1000),
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      cpuPerDeliveryUs: (cpuAfter - cpuBefore) / deliveries,
+      problems,
+    };
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await child.exit();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  console.log(
+    `herald server benchmark: ${MEMBERS} members, ${MESSAGES} room messages, ${STATUS_UPDATES} status updates, ` +
+      `${ROUNDS} rounds A B A B, sender window ${WINDOW}, latency sampled on ${SAMPLED} receivers`,
+  );
+  const rows: string[][] = [];
+  let invalid = false;
+  for (const scenario of ["room", "status"] as const) {
+    const results: Record<ServerKind, RunResult[]> = { herald: [], raw: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kind of ["herald", "raw"] as const) {
+        const r = await run(kind, scenario);
+        results[kind].push(r);
+        console.log(
+          `  ${scenario} ${kind} round ${round + 1}: ${Math.round(r.deliveriesPerSec)} deliveries/s, ` +
+            `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery` +
+            (r.problems.length ? `  INVALID: ${r.problems.slice(0, 3).join("; ")}` : ""),
+        );
+        if (r.problems.length) invalid = true;
+      }
+    }
+    const m = (kind: ServerKind, f: (r: RunResult) => number) => median(results[kind].map(f));
+    for (const kind of ["herald", "raw"] as const) {
+      rows.push([
+        scenario,
+        kind === "raw" ? "raw ws (ceiling)" : "herald",
+        String(Math.round(m(kind, (r) => r.deliveriesPerSec))),
+        m(kind, (r) => r.p50).toFixed(1),
+        m(kind, (r) => r.p99).toFixed(1),
+        m(kind, (r) => r.cpuPerDeliveryUs).toFixed(2),
+        kind === "herald"
+          ? `${(m("herald", (r) => r.deliveriesPerSec) / m("raw", (r) => r.deliveriesPerSec)).toFixed(2)}x`
+          : "",
+      ]);
+    }
+  }
+  const header = [
+    "scenario",
+    "server",
+    "deliveries/s",
+    "p50 ms",
+    "p99 ms",
+    "CPU µs/delivery",
+    "throughput vs raw",
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  console.log(`\n${line(header)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of rows) console.log(line(r));
+  console.log("\nMedians over the rounds. Target: herald throughput >= 0.7x the raw ceiling.");
+  if (invalid) {
+    console.log(
+      "Some runs had missing, duplicate or out-of-order deliveries or disconnects: results are invalid.",
+    );
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[2] === "--child") await runChild(process.argv[3] === "raw" ? "raw" : "herald");
+else await main();
