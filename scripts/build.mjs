@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm run build`: everything under dist/.
 //
+// The ESM and CJS builds are readable (not minified) and ship without source maps; the minified browser
+// bundles carry linked source maps.
+//
 //   dist/index.js, protobuf.js, server/index.js   ESM (shared code in dist/chunks/), dependencies external
 //   dist/index.cjs, protobuf.cjs, server/index.cjs CJS, one self-contained file per entry point
 //   dist/server/cli.js                             the `herald-server` command (ESM, node shebang)
@@ -125,7 +128,6 @@ async function buildEsm() {
     target: nodeTarget,
     packages: "external",
     chunkNames: "chunks/[name]-[hash]",
-    sourcemap: "linked",
     plugins: [packageVersionPlugin],
     logLevel: "warning",
   });
@@ -149,7 +151,6 @@ async function buildCjs() {
       platform: "node",
       target: nodeTarget,
       packages: "external",
-      sourcemap: "linked",
       logLevel: "warning",
       plugins: [packageVersionPlugin],
       // Server code may locate files relative to itself; give CJS a real import.meta.url.
