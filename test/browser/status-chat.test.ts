@@ -13,6 +13,7 @@ const scripts = {
   "/herald.min.js": path.join(repo, "dist", "herald.min.js"),
   "/herald-protobuf.min.js": path.join(repo, "dist", "herald-protobuf.min.js"),
   "/scenario.js": path.join(repo, "test", "browser", "page", "scenario.js"),
+  "/worker.js": path.join(repo, "test", "browser", "page", "worker.js"),
 };
 
 interface ScenarioResult {
@@ -104,6 +105,22 @@ describe("the browser bundles in headless Chromium", () => {
       "[heraldProtobuf.protobufCodec.format, heraldProtobuf.protobufCodec.binary]",
     );
     assert.deepEqual(codec, ["protobuf", true]);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("the core bundle works inside a Web Worker: sign in, connect, ping, set a status, list users", async () => {
+    const config = { host: "127.0.0.1", port: herald.port, serverKey: "defaultkey" };
+    const result = (await page.evaluate(`new Promise((resolve, reject) => {
+      const worker = new Worker("/worker.js");
+      const timer = setTimeout(() => reject(new Error("no answer from the worker within 15 s")), 15000);
+      worker.onmessage = (e) => { clearTimeout(timer); worker.terminate(); resolve(e.data); };
+      worker.onerror = (e) => { clearTimeout(timer); reject(new Error("worker error: " + e.message)); };
+      worker.postMessage(${JSON.stringify(config)});
+    })`)) as { ok: boolean; error?: string; hasWindow?: boolean; userId?: string; listedUserIds?: string[] };
+    assert.equal(result.error, undefined);
+    assert.equal(result.ok, true);
+    assert.equal(result.hasWindow, false, "the worker has no window");
+    assert.deepEqual(result.listedUserIds, [result.userId]);
     assert.deepEqual(pageErrors, []);
   });
 
