@@ -36,31 +36,39 @@ const nodeTarget = "node20";
 // ES2022 esbuild would lower the SDK's #private class members to WeakMaps, several hundred bytes more.
 const browserTarget = "es2022";
 
-// The browser bundle talks to the platform's own fetch. cross-fetch's browser build carries a full
-// copy of whatwg-fetch (several KiB) that every browser loading this bundle would never run, so the
-// IIFE resolves `cross-fetch` to a module that hands out the global fetch, read at call time and
-// without touching any global. isomorphic-ws's browser build is already a side-effect-free lookup of
-// the global WebSocket, so it is bundled as is. ESM/CJS builds keep `cross-fetch` external: bundlers
-// of apps pick its browser or React Native build themselves.
-const platformFetchModule = `
+// The browser bundles talk to the platform's own fetch and WebSocket. cross-fetch's browser build
+// carries a full copy of whatwg-fetch (several KiB) that no browser loading these bundles would run,
+// and isomorphic-ws's browser build probes for legacy globals, so the IIFE builds resolve both
+// packages to tiny modules that hand out the globals: nothing is patched, no side effects, and the
+// core stays within its size budget. fetch is read at call time, so a page may install its own later.
+// The ESM/CJS builds keep both packages external: app bundlers pick their browser or React Native
+// builds themselves, and Node gets cross-fetch's and ws's.
+const platformModules = {
+  "cross-fetch": `
 const fetchFn = (input, init) => globalThis.fetch(input, init);
 export default fetchFn;
 export { fetchFn as fetch };
 export const Headers = globalThis.Headers;
 export const Request = globalThis.Request;
 export const Response = globalThis.Response;
-`;
+`,
+  "isomorphic-ws": `
+const WebSocketFn = globalThis.WebSocket;
+export default WebSocketFn;
+export { WebSocketFn as WebSocket };
+`,
+};
 
-/** esbuild plugin: `cross-fetch` -> the platform's fetch (browser bundle only). */
-const platformFetchPlugin = {
-  name: "platform-fetch",
+/** esbuild plugin: `cross-fetch` / `isomorphic-ws` -> the platform's fetch / WebSocket (browser bundles only). */
+const platformGlobalsPlugin = {
+  name: "platform-globals",
   setup(build) {
-    build.onResolve({ filter: /^cross-fetch$/ }, () => ({
-      path: "cross-fetch",
-      namespace: "platform-fetch",
+    build.onResolve({ filter: /^(cross-fetch|isomorphic-ws)$/ }, (args) => ({
+      path: args.path,
+      namespace: "platform-globals",
     }));
-    build.onLoad({ filter: /.*/, namespace: "platform-fetch" }, () => ({
-      contents: platformFetchModule,
+    build.onLoad({ filter: /.*/, namespace: "platform-globals" }, (args) => ({
+      contents: platformModules[args.path],
       loader: "js",
     }));
   },
@@ -110,7 +118,7 @@ async function buildIife() {
       minify: true,
       sourcemap: "linked",
       legalComments: "none",
-      plugins: [platformFetchPlugin],
+      plugins: [platformGlobalsPlugin],
       logLevel: "warning",
     });
   }
