@@ -359,17 +359,8 @@ export class Client {
     channelId: string,
     options: ListChannelMessagesOptions = {},
   ): Promise<ChannelMessageList> {
-    return this.#authed(
-      session,
-      "listChannelMessages",
-      {
-        channelId,
-        limit: options.limit ?? DEFAULT_PAGE_SIZE,
-        forward: options.forward ?? false,
-        cursor: options.cursor,
-      },
-      options,
-    );
+    const { limit = DEFAULT_PAGE_SIZE, forward = false, cursor } = options;
+    return this.#authed(session, "listChannelMessages", { channelId, limit, forward, cursor }, options);
   }
 
   /**
@@ -382,21 +373,17 @@ export class Client {
     channelId: string,
     options: ChannelMessagesOptions = {},
   ): AsyncGenerator<ChannelMessage, void, undefined> {
-    const seen = new Set<string>();
+    const seen = new Set<string | undefined>();
     let cursor = options.cursor;
-    if (cursor) seen.add(cursor);
     for (;;) {
+      seen.add(cursor);
       const page = await this.listChannelMessages(session, channelId, { ...options, cursor });
       yield* page.messages;
-      if (!page.nextCursor) return;
-      if (seen.has(page.nextCursor)) {
-        throw new HeraldError(
-          "server_error",
-          "channelMessages: the server returned a cursor that does not advance; stopping instead of looping",
-        );
-      }
-      seen.add(page.nextCursor);
       cursor = page.nextCursor;
+      if (!cursor) return;
+      if (seen.has(cursor)) {
+        throw new HeraldError("server_error", "channelMessages: the server repeated a cursor; stopping");
+      }
     }
   }
 

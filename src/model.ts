@@ -79,33 +79,28 @@ function isPlainObject(value: unknown): value is Obj {
 }
 
 /**
- * JSON text of chat content or metadata. Refuses, with HeraldError `bad_input`, anything that is
- * not a plain object of JSON values: class instances, Maps, functions, symbols, bigints and
- * non-finite numbers would otherwise be dropped or mangled silently by `JSON.stringify`.
+ * JSON text of chat content. Refuses, with HeraldError `bad_input`, anything but a plain object of
+ * JSON values: class instances, Maps, functions, symbols, bigints and non-finite numbers would
+ * otherwise be dropped or mangled silently by `JSON.stringify`. Undefined properties are dropped.
  */
-export function stringifyJsonObject(value: unknown, what: string): string {
-  if (!isPlainObject(value)) {
-    throw new HeraldError("bad_input", `${what} must be a plain JSON object`);
-  }
+export function stringifyJsonObject(value: unknown, what = "content"): string {
   try {
+    if (!isPlainObject(value)) throw new TypeError("not a plain object");
     return JSON.stringify(value, (key, v: unknown) => {
-      switch (typeof v) {
-        case "string":
-        case "boolean":
-        case "undefined": // dropped from objects, as JSON.stringify does: optional properties
-          return v;
-        case "number":
-          if (!Number.isFinite(v)) throw new TypeError(`${key || "value"} is not a finite number`);
-          return v;
-        case "object":
-          if (v === null || Array.isArray(v) || isPlainObject(v)) return v;
-          throw new TypeError(`${key} is not a plain object or array`);
-        default:
-          throw new TypeError(`${key || "value"} is a ${typeof v}, which JSON cannot hold`);
+      const type = typeof v;
+      if (
+        type === "function" ||
+        type === "symbol" ||
+        (type === "number" && !Number.isFinite(v)) ||
+        (type === "object" && v !== null && !Array.isArray(v) && !isPlainObject(v))
+      ) {
+        throw new TypeError(`${key} holds a ${type === "object" ? "non-plain object" : type} value`);
       }
+      return v;
     });
   } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new HeraldError("bad_input", `${what} is not JSON-serialisable: ${why}`, { cause });
+    throw new HeraldError("bad_input", `${what} must be a plain JSON object (${(cause as Error).message})`, {
+      cause,
+    });
   }
 }

@@ -8,11 +8,12 @@ import type {
   ChannelMessageAck,
   ChannelPresenceEvent,
   JsonObject,
+  Models,
   Notification,
   Status,
   StatusPresenceEvent,
 } from "./gen/model.js";
-import type { Envelope, EnvelopeInit, EnvelopeKind, EnvelopeMessages } from "./gen/wire.js";
+import type { Envelope, EnvelopeInit } from "./gen/wire.js";
 import { stringifyJsonObject, toModel } from "./model.js";
 import { PendingRequests } from "./pending-requests.js";
 import type { Codec } from "./protocol/codec.js";
@@ -105,22 +106,29 @@ const ignore = () => {};
 
 type Refresher = (session: Session, options: CallOptions | undefined) => Promise<void>;
 
-// The `ws` package reports a refused upgrade as an error naming the HTTP status; browsers hide it.
+// The `ws` package (Node) reports a refused upgrade as an error naming the HTTP status; browsers
+// hide the status, so there a refused token looks like any failed connection.
 function connectError(cause: unknown): HeraldError {
-  const message = cause instanceof Error ? cause.message : (cause as { message?: unknown } | null)?.message;
-  const status = typeof message === "string" ? /server response: (\d{3})/.exec(message)?.[1] : undefined;
-  if (status === "401")
-    return new HeraldError("unauthenticated", "connect: the server refused the token", {
-      status: 401,
+  const status = Number(
+    /response: (\d+)/.exec(String((cause as { message?: unknown } | null)?.message))?.[1],
+  );
+  const code = status === 401 ? "unauthenticated" : status === 400 ? "bad_input" : "disconnected";
+  return new HeraldError(
+    code,
+    `connect: ${status ? `refused with HTTP ${status}` : "the connection failed"}`,
+    {
       cause,
-    });
-  if (status === "400")
-    return new HeraldError("bad_input", "connect: the server refused the request", { status: 400, cause });
-  return new HeraldError("disconnected", "connect: the connection failed", {
-    cause,
-    status: status === undefined ? undefined : Number(status),
-  });
+      status: status || undefined,
+    },
+  );
 }
+
+// Push kinds the socket turns into events: [event name, model name].
+const pushes = {
+  statusPresenceEvent: ["statusPresence", "StatusPresenceEvent"],
+  channelPresenceEvent: ["channelPresence", "ChannelPresenceEvent"],
+  channelMessage: ["channelMessage", "ChannelMessage"],
+} as const;
 
 /**
  * A realtime connection: status, follows, chat. Requests resolve with their reply or reject
@@ -180,19 +188,11 @@ export class Socket {
     if (this.#state !== "closed") {
       throw new HeraldError("bad_input", `connect: the socket is already ${this.#state}`);
     }
+    const deadline = startDeadline("connect", options, this.#connectTimeoutMs);
     this.#setState("connecting");
     this.#closing = false;
-    const deadline = (() => {
-      try {
-        return startDeadline("connect", options, this.#connectTimeoutMs);
-      } catch (error) {
-        this.#setState("closed");
-        throw error;
-      }
-    })();
     try {
       await Promise.race([this.#refresh(session, options), deadline.expired]);
-      if (this.#closing) throw new HeraldError("disconnected", "connect: disconnect() was called");
       const query = new URLSearchParams({
         lang: options.lang ?? "en",
         status: String(options.appearOnline ?? false),
@@ -203,11 +203,9 @@ export class Socket {
       this.#setState("open");
     } catch (error) {
       const ws = this.#ws;
-      this.#ws = undefined;
-      this.#abortConnect = undefined;
+      this.#ws = this.#abortConnect = undefined;
       if (ws) this.#detach(ws, true);
-      this.#setState("closed");
-      this.#wakeCloseWaiters();
+      this.#closed();
       throw HeraldError.is(error) ? error : connectError(error);
     } finally {
       deadline.done();
@@ -216,33 +214,22 @@ export class Socket {
 
   #open(url: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let ws: WebSocketLike;
-      try {
-        ws = new this.#WebSocket(url);
-      } catch (cause) {
-        reject(new HeraldError("bad_input", `connect: cannot open ${this.#url}`, { cause }));
-        return;
-      }
-      this.#ws = ws;
-      ws.binaryType = "arraybuffer";
+      if (this.#closing) throw new HeraldError("disconnected", "connect: disconnect() was called");
+      const ws = new this.#WebSocket(url);
       let failure: unknown;
+      this.#ws = ws;
       this.#abortConnect = reject;
+      ws.binaryType = "arraybuffer";
       ws.onerror = (event) => {
         failure ??= (event as { error?: unknown } | null)?.error ?? event;
       };
-      ws.onclose = (event) => {
-        if (this.#ws !== ws) return;
+      ws.onclose = (event) =>
         reject(
           failure === undefined
-            ? new HeraldError(
-                "disconnected",
-                `connect: closed by the server (${event.code} ${event.reason})`.trim(),
-              )
+            ? new HeraldError("disconnected", `connect: closed by the server (${event.code})`)
             : connectError(failure),
         );
-      };
       ws.onopen = () => {
-        if (this.#ws !== ws) return;
         this.#abortConnect = undefined;
         ws.onerror = (event) =>
           this.#events.emit("error", connectError((event as { error?: unknown }).error ?? event));
@@ -254,17 +241,13 @@ export class Socket {
   }
 
   #detach(ws: WebSocketLike, close: boolean): void {
-    ws.onopen = null;
-    ws.onmessage = null;
-    ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
     // Not null: `ws` (Node) throws an error event nobody listens to, e.g. closing mid-handshake.
     ws.onerror = ignore;
-    if (close) {
-      try {
-        ws.close(1000);
-      } catch {
-        // Already closing or closed.
-      }
+    try {
+      if (close) ws.close(1000);
+    } catch {
+      // Already closing or closed.
     }
   }
 
@@ -272,24 +255,17 @@ export class Socket {
     if (this.#ws !== ws) return;
     this.#ws = undefined;
     this.#detach(ws, false);
-    const requested = this.#closing;
     this.#pending.rejectAll(
-      (what) =>
-        new HeraldError(
-          "disconnected",
-          `${what}: the connection closed (${code}${reason ? ` ${reason}` : ""})`,
-        ),
+      (what) => new HeraldError("disconnected", `${what}: the connection closed (${code})`),
     );
-    this.#setState("closed");
-    this.#events.emit("disconnect", { code, reason, requested });
+    this.#events.emit("disconnect", { code, reason, requested: this.#closing });
     this.#events.end();
-    this.#wakeCloseWaiters();
+    this.#closed();
   }
 
-  #wakeCloseWaiters(): void {
-    const waiters = this.#closeWaiters;
-    this.#closeWaiters = [];
-    for (const wake of waiters) wake();
+  #closed(): void {
+    this.#setState("closed");
+    for (const wake of this.#closeWaiters.splice(0)) wake();
   }
 
   /**
@@ -300,84 +276,57 @@ export class Socket {
     if (this.#state === "closed") return Promise.resolve();
     this.#closing = true;
     const closed = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
-    this.#pending.rejectAll((what) => new HeraldError("disconnected", `${what}: disconnect() was called`));
-    const abortConnect = this.#abortConnect;
-    this.#abortConnect = undefined;
-    if (abortConnect) {
-      abortConnect(new HeraldError("disconnected", "connect: disconnect() was called"));
-    } else if (this.#ws) {
-      try {
-        this.#ws.close(1000);
-      } catch (cause) {
-        this.#onClose(this.#ws, 1006, cause instanceof Error ? cause.message : "");
-      }
-    }
+    const gone = (what: string) => new HeraldError("disconnected", `${what}: disconnect() was called`);
+    this.#pending.rejectAll(gone);
+    if (this.#abortConnect) this.#abortConnect(gone("connect"));
+    else this.#ws?.close(1000);
     return closed;
   }
 
   // ---------- frames ----------
 
   #onFrame(data: unknown): void {
-    let envelope: Envelope;
+    const events = this.#events;
     try {
-      envelope = this.#codec.decodeEnvelope(data as string | Uint8Array | ArrayBuffer, {
-        ignoreUnknown: true,
-      });
+      let envelope: Envelope;
+      try {
+        envelope = this.#codec.decodeEnvelope(data as string | Uint8Array | ArrayBuffer, {
+          ignoreUnknown: true,
+        });
+      } catch (error) {
+        const cid = HeraldError.is(error) && error.serverCode === 2 ? cidOfEmptyFrame(data) : undefined;
+        if (cid === undefined)
+          throw new HeraldError("server_error", "received an unreadable frame", { cause: error });
+        this.#pending.settle(cid, undefined);
+        return;
+      }
+      const { cid, kind, body } = envelope;
+      if (cid !== undefined) {
+        this.#pending.settle(cid, envelope);
+      } else if (kind === "notifications") {
+        for (const n of toModel("Notifications", body).notifications) events.emit("notification", n);
+      } else if (kind === "error") {
+        events.emit("error", HeraldError.fromServer(body.code, body.message));
+      } else if (kind in pushes) {
+        // Other kinds (replies without a cid, newer messages) carry nothing for this version.
+        const [event, model] = pushes[kind as keyof typeof pushes];
+        events.emit(event, toModel(model, body as never) as never);
+      }
     } catch (error) {
-      const cid = HeraldError.is(error) && error.serverCode === 2 ? cidOfEmptyFrame(data) : undefined;
-      if (cid !== undefined) this.#pending.settle(cid, undefined);
-      else
-        this.#events.emit(
-          "error",
-          new HeraldError("server_error", "received an unreadable frame", { cause: error }),
-        );
-      return;
-    }
-    if (envelope.cid !== undefined) {
-      this.#pending.settle(envelope.cid, envelope);
-      return;
-    }
-    try {
-      this.#push(envelope);
-    } catch (error) {
-      this.#events.emit(
-        "error",
-        HeraldError.is(error) ? error : new HeraldError("server_error", String(error)),
-      );
+      events.emit("error", error as HeraldError);
     }
   }
 
-  #push(envelope: Envelope): void {
-    switch (envelope.kind) {
-      case "statusPresenceEvent":
-        this.#events.emit("statusPresence", toModel("StatusPresenceEvent", envelope.body));
-        break;
-      case "channelPresenceEvent":
-        this.#events.emit("channelPresence", toModel("ChannelPresenceEvent", envelope.body));
-        break;
-      case "channelMessage":
-        this.#events.emit("channelMessage", toModel("ChannelMessage", envelope.body));
-        break;
-      case "notifications":
-        for (const n of toModel("Notifications", envelope.body).notifications)
-          this.#events.emit("notification", n);
-        break;
-      case "error":
-        this.#events.emit("error", HeraldError.fromServer(envelope.body.code, envelope.body.message));
-        break;
-      default:
-        // Other pushes (replies without a cid, newer message kinds) carry nothing for this version.
-        break;
-    }
-  }
-
-  /** Sends a request and waits for its reply (of kind `expect`; undefined = a bare acknowledgement). */
-  async #request<K extends EnvelopeKind>(
+  /**
+   * Sends a request and waits for its reply: a message of kind `expect`, returned as its app
+   * model, or (`expect` undefined) a bare acknowledgement.
+   */
+  async #request<K extends "status" | "channel" | "channelMessageAck" | "pong">(
     what: string,
     message: EnvelopeInit,
-    expect: K | undefined,
-    options: CallOptions | undefined,
-  ): Promise<EnvelopeMessages[K]> {
+    expect?: K,
+    options?: CallOptions,
+  ): Promise<Models[Capitalize<K>]> {
     const ws = this.#ws;
     if (this.#state !== "open" || !ws) {
       throw new HeraldError("disconnected", `${what}: the socket is not connected`);
@@ -392,7 +341,9 @@ export class Socket {
       );
     }
     const envelope = await reply;
-    return envelope?.body as EnvelopeMessages[K];
+    // The model of reply kind "channelMessageAck" is "ChannelMessageAck", and so on.
+    return (expect &&
+      toModel((expect[0]?.toUpperCase() + expect.slice(1)) as never, envelope?.body as never)) as never;
   }
 
   // ---------- status ----------
@@ -429,13 +380,12 @@ export class Socket {
     userIds: readonly string[],
     options: CallOptions & { usernames?: readonly string[] | undefined } = {},
   ): Promise<Status> {
-    const body = await this.#request(
+    return this.#request(
       "followUsers",
       { kind: "statusFollow", body: { userIds: [...userIds], usernames: [...(options.usernames ?? [])] } },
       "status",
       options,
     );
-    return toModel("Status", body);
   }
 
   /** Stops following users' status changes. */
@@ -456,7 +406,7 @@ export class Socket {
    * visible members.
    */
   async joinChat(target: string, type: number, options: JoinChatOptions = {}): Promise<Channel> {
-    const body = await this.#request(
+    return this.#request(
       "joinChat",
       {
         kind: "channelJoin",
@@ -465,7 +415,6 @@ export class Socket {
       "channel",
       options,
     );
-    return toModel("Channel", body);
   }
 
   /** Leaves a chat channel (leaving one not joined succeeds). */
@@ -482,14 +431,15 @@ export class Socket {
     content: T,
     options: WriteChatMessageOptions = {},
   ): Promise<ChannelMessageAck> {
-    const text = stringifyJsonObject(content, "writeChatMessage: content");
-    const body = await this.#request(
+    return this.#request(
       "writeChatMessage",
-      { kind: "channelMessageSend", body: { channelId, content: text, clientMsgId: options.clientMsgId } },
+      {
+        kind: "channelMessageSend",
+        body: { channelId, content: stringifyJsonObject(content), clientMsgId: options.clientMsgId },
+      },
       "channelMessageAck",
       options,
     );
-    return toModel("ChannelMessageAck", body);
   }
 
   /** Replaces the content of a message this user wrote. */
@@ -499,14 +449,12 @@ export class Socket {
     content: T,
     options?: CallOptions,
   ): Promise<ChannelMessageAck> {
-    const text = stringifyJsonObject(content, "updateChatMessage: content");
-    const body = await this.#request(
+    return this.#request(
       "updateChatMessage",
-      { kind: "channelMessageUpdate", body: { channelId, messageId, content: text } },
+      { kind: "channelMessageUpdate", body: { channelId, messageId, content: stringifyJsonObject(content) } },
       "channelMessageAck",
       options,
     );
-    return toModel("ChannelMessageAck", body);
   }
 
   /** Removes a message this user wrote. */
@@ -515,13 +463,12 @@ export class Socket {
     messageId: string,
     options?: CallOptions,
   ): Promise<ChannelMessageAck> {
-    const body = await this.#request(
+    return this.#request(
       "removeChatMessage",
       { kind: "channelMessageRemove", body: { channelId, messageId } },
       "channelMessageAck",
       options,
     );
-    return toModel("ChannelMessageAck", body);
   }
 
   /** Round trip to the server (resolves on its pong). */

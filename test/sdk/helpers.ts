@@ -61,7 +61,12 @@ export interface TestHttpServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the server; `t` (a test context) closes it when the test ends, even if the test fails
+ * before its own `close()`.
+ */
 export async function startHttp(
+  t: { after(fn: () => Promise<void>): void } | undefined,
   handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
 ): Promise<TestHttpServer> {
   const requests: TestHttpServer["requests"] = [];
@@ -77,15 +82,16 @@ export async function startHttp(
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+    return closing;
   };
+  t?.after(close);
+  return { port: (server.address() as AddressInfo).port, requests, close };
 }
 
 /** A real WebSocket server on an ephemeral port that the test drives frame by frame. */

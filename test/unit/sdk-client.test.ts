@@ -12,9 +12,9 @@ function freshSession(expiresInSec = 3600): Session {
 }
 
 describe("client REST calls", () => {
-  test("authentication sends the server key as Basic credentials and returns a parsed Session", async () => {
+  test("authentication sends the server key as Basic credentials and returns a parsed Session", async (t) => {
     const tokens = makeTokens(60);
-    const http = await startHttp((_req, _body, res) =>
+    const http = await startHttp(t, (_req, _body, res) =>
       json(res, 200, { created: true, token: tokens.token, refresh_token: tokens.refreshToken }),
     );
     const client = new Client({ port: http.port, serverKey: "secret" });
@@ -36,8 +36,8 @@ describe("client REST calls", () => {
     await http.close();
   });
 
-  test("calls with a session send it as a Bearer token, and history always sends limit and forward", async () => {
-    const http = await startHttp((_req, _body, res) =>
+  test("calls with a session send it as a Bearer token, and history always sends limit and forward", async (t) => {
+    const http = await startHttp(t, (_req, _body, res) =>
       json(res, 200, {
         messages: [
           {
@@ -68,7 +68,7 @@ describe("client REST calls", () => {
     await http.close();
   });
 
-  test("a REST error body becomes a HeraldError with the mapped code, server code and HTTP status", async () => {
+  test("a REST error body becomes a HeraldError with the mapped code, server code and HTTP status", async (t) => {
     const cases: [number, unknown, string, number | undefined][] = [
       [400, { code: 3, message: "Group not found." }, "bad_input", 3],
       [401, { code: 16, message: "Auth token invalid" }, "unauthenticated", 16],
@@ -79,7 +79,7 @@ describe("client REST calls", () => {
       [502, "", "server_error", 13],
     ];
     let i = 0;
-    const http = await startHttp((_req, _body, res) => {
+    const http = await startHttp(t, (_req, _body, res) => {
       const [status, body] = cases[i++] as [number, unknown, string, number | undefined];
       if (typeof body === "string") res.writeHead(status).end(body);
       else json(res, status, body);
@@ -97,16 +97,16 @@ describe("client REST calls", () => {
     await http.close();
   });
 
-  test("a server that does not answer in time makes the call reject with timeout", async () => {
-    const http = await startHttp(() => {}); // never answers
+  test("a server that does not answer in time makes the call reject with timeout", async (t) => {
+    const http = await startHttp(t, () => {}); // never answers
     const client = new Client({ port: http.port, timeoutMs: 50 });
     await assert.rejects(client.getAccount(freshSession()), { code: "timeout" });
     await assert.rejects(client.getAccount(freshSession(), { timeoutMs: 20 }), { code: "timeout" });
     await http.close();
   });
 
-  test("aborting a call rejects it with aborted, and an aborted signal sends nothing", async () => {
-    const http = await startHttp(() => {});
+  test("aborting a call rejects it with aborted, and an aborted signal sends nothing", async (t) => {
+    const http = await startHttp(t, () => {});
     const client = new Client({ port: http.port });
     const controller = new AbortController();
     const pending = client.getAccount(freshSession(), { signal: controller.signal });
@@ -120,8 +120,8 @@ describe("client REST calls", () => {
     await http.close();
   });
 
-  test("a network failure rejects with server_error carrying the cause", async () => {
-    const http = await startHttp(() => {});
+  test("a network failure rejects with server_error carrying the cause", async (t) => {
+    const http = await startHttp(t, () => {});
     const port = http.port;
     await http.close();
     const client = new Client({ port });
@@ -148,7 +148,7 @@ describe("client REST calls", () => {
     assert.equal(urls[0], "https://example.invalid:443/v2/user?ids=u-9&usernames=bob");
   });
 
-  test("channelMessages walks every page and stops with an error when a cursor does not advance", async () => {
+  test("channelMessages walks every page and stops with an error when a cursor does not advance", async (t) => {
     const pages: Record<string, unknown> = {
       "": { messages: [{ message_id: "1", content: "{}" }], next_cursor: "c1" },
       c1: { messages: [{ message_id: "2", content: "{}" }], next_cursor: "c2" },
@@ -156,7 +156,7 @@ describe("client REST calls", () => {
       // A server whose cursor points back at itself.
       loop: { messages: [{ message_id: "x", content: "{}" }], next_cursor: "loop" },
     };
-    const http = await startHttp((req, _body, res) => {
+    const http = await startHttp(t, (req, _body, res) => {
       const cursor = new URL(req.url ?? "", "http://x").searchParams.get("cursor") ?? "";
       json(res, 200, pages[cursor]);
     });
@@ -179,9 +179,9 @@ describe("client REST calls", () => {
     await http.close();
   });
 
-  test("capabilities are cached, and a server without the route has no extensions", async () => {
+  test("capabilities are cached, and a server without the route has no extensions", async (t) => {
     let calls = 0;
-    const herald = await startHttp((_req, _body, res) => {
+    const herald = await startHttp(t, (_req, _body, res) => {
       calls++;
       json(res, 200, { server: "herald", version: "0.1.0", extensions: ["client_msg_id"] });
     });
@@ -190,14 +190,14 @@ describe("client REST calls", () => {
     await client.capabilities();
     assert.equal(calls, 1);
     await herald.close();
-    const stock = await startHttp((_req, _body, res) => json(res, 404, { code: 5, message: "Not Found" }));
+    const stock = await startHttp(t, (_req, _body, res) => json(res, 404, { code: 5, message: "Not Found" }));
     const caps = await new Client({ port: stock.port }).capabilities();
     assert.deepEqual(caps, { server: "", version: "", extensions: [] });
     await stock.close();
   });
 
-  test("group member operations put the user ids in the query", async () => {
-    const http = await startHttp((_req, _body, res) => json(res, 200, {}));
+  test("group member operations put the user ids in the query", async (t) => {
+    const http = await startHttp(t, (_req, _body, res) => json(res, 200, {}));
     const client = new Client({ port: http.port });
     await client.kickGroupUsers(freshSession(), "g-1", ["a", "b"]);
     await client.blockFriends(freshSession(), { ids: ["c"] });
@@ -237,10 +237,10 @@ describe("sessions", () => {
     assert.throws(() => Session.restore(makeJwt({ uid: "x" }), ""), { code: "bad_input" });
   });
 
-  test("concurrent calls with a session about to expire share one refresh and use the new token", async () => {
+  test("concurrent calls with a session about to expire share one refresh and use the new token", async (t) => {
     const renewed = makeTokens(3600, 7200, { uid: "u-1", usn: "ada-renewed" });
     let refreshes = 0;
-    const http = await startHttp((req, body, res) => {
+    const http = await startHttp(t, (req, body, res) => {
       if (req.url === "/v2/account/session/refresh") {
         refreshes++;
         assert.equal(JSON.parse(body).token.length > 0, true);
@@ -267,8 +267,8 @@ describe("sessions", () => {
     await http.close();
   });
 
-  test("a session far from expiry is not refreshed, nor is any when automatic refresh is off", async () => {
-    const http = await startHttp((_req, _body, res) => json(res, 200, {}));
+  test("a session far from expiry is not refreshed, nor is any when automatic refresh is off", async (t) => {
+    const http = await startHttp(t, (_req, _body, res) => json(res, 200, {}));
     await new Client({ port: http.port }).getAccount(freshSession(3600));
     await new Client({ port: http.port, autoRefreshSession: false }).getAccount(freshSession(1));
     assert.deepEqual(
@@ -278,8 +278,8 @@ describe("sessions", () => {
     await http.close();
   });
 
-  test("a failed refresh of an expired session rejects the call with the refresh's error", async () => {
-    const http = await startHttp((_req, _body, res) =>
+  test("a failed refresh of an expired session rejects the call with the refresh's error", async (t) => {
+    const http = await startHttp(t, (_req, _body, res) =>
       json(res, 401, { code: 16, message: "Refresh token invalid" }),
     );
     const client = new Client({ port: http.port });

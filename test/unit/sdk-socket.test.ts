@@ -349,9 +349,9 @@ describe("socket connection", () => {
     assert.equal(socket.state, "closed");
   });
 
-  test("a server refusing the upgrade with 401 makes connect reject with unauthenticated", async () => {
+  test("a server refusing the upgrade with 401 makes connect reject with unauthenticated", async (t) => {
     const { startHttp } = await import("../sdk/helpers.js");
-    const http = await startHttp((_req, _body, res) => {
+    const http = await startHttp(t, (_req, _body, res) => {
       res.writeHead(401).end();
     });
     const socket = new Client({ port: http.port }).createSocket();
