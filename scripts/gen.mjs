@@ -314,21 +314,20 @@ function routesTs() {
             .filter((n) => !pathParams.includes(n) && n !== body);
     if (!["basic", "bearer", "none"].includes(rule.auth)) throw new Error(`${m.name}: bad auth ${rule.auth}`);
     const name = camel(m.name.charAt(0).toLowerCase() + m.name.slice(1));
-    entries.push(
-      `${doc(m, "  ")}  ${name}: {
-    method: ${JSON.stringify(rule.method)},
-    path: ${JSON.stringify(rule.path)},
-    pathParams: ${JSON.stringify(pathParams)},
-    query: ${JSON.stringify(query)},
-    body: ${JSON.stringify(body)},
-    auth: ${JSON.stringify(rule.auth)},
-    request: ${JSON.stringify(req.name)},
-    response: ${JSON.stringify(m.resolvedResponseType.name)},
-  },`,
-    );
+    // One compact line per route keeps the browser bundle small; routes.ts expands it at load.
+    const line = [
+      rule.method,
+      rule.path,
+      body || "-",
+      rule.auth,
+      req.name,
+      m.resolvedResponseType.name,
+      query.join(",") || "-",
+    ];
+    entries.push(`${doc(m, "  ")}  ${name}: ${JSON.stringify(line.join(" "))},`);
     const res = m.resolvedResponseType.name;
     types.push(
-      `  ${name}: { request: ${req.name}Init; decoded: ${req.name}; response: ${res}; responseInit: ${res}Init };`,
+      `  ${name}: { request: ${req.name}Init; decoded: ${req.name}; response: ${res}; responseInit: ${res}Init; requestName: "${req.name}"; responseName: "${res}" };`,
     );
   }
   const usedTypes = [
@@ -342,8 +341,8 @@ function routesTs() {
     ),
   ].sort();
   return `// ${HEADER}
-import type { ${usedTypes.join(", ")} } from "./wire.js";
 import type { MessageName } from "./schema.js";
+import type { ${usedTypes.join(", ")} } from "./wire.js";
 
 /** One REST route: HTTP method, path template, where each request field goes, and credentials. */
 export interface RouteSpec {
@@ -360,16 +359,44 @@ export interface RouteSpec {
   readonly response: MessageName;
 }
 
-/** Every REST route, by RPC name. */
-export const routes = {
+// "METHOD PATH BODY AUTH REQUEST RESPONSE QUERY" per route ("-" = none).
+const table = {
 ${entries.join("\n")}
-} as const satisfies Record<string, RouteSpec>;
+} as const;
 
-export type RouteName = keyof typeof routes;
+export type RouteName = keyof typeof table;
+
+/** Every REST route, by RPC name. */
+export const routes = {} as Record<RouteName, RouteSpec>;
+for (const [name, line] of Object.entries(table) as [RouteName, string][]) {
+  const [method, path, body, auth, request, response, query] = line.split(" ") as [
+    RouteSpec["method"],
+    string,
+    string,
+    RouteSpec["auth"],
+    MessageName,
+    MessageName,
+    string,
+  ];
+  routes[name] = {
+    method,
+    path,
+    pathParams: path
+      .split("/")
+      .filter((segment) => segment.startsWith("{"))
+      .map((segment) => segment.slice(1, -1)),
+    query: query === "-" ? [] : query.split(","),
+    body: body === "-" ? "" : body,
+    auth,
+    request,
+    response,
+  };
+}
 
 /**
  * Types of each route: \`request\` is what the client encodes, \`decoded\` what the server reads,
- * \`response\` what the client decodes, \`responseInit\` what the server encodes.
+ * \`response\` what the client decodes, \`responseInit\` what the server encodes;
+ * \`requestName\`/\`responseName\` name the message types (keys of wire.Messages and model.Models).
  */
 export interface RouteTypes {
 ${types.join("\n")}

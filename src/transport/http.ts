@@ -7,7 +7,7 @@ import { buildRestRequest, decodeRestResponse } from "../protocol/rest.js";
 import type { FetchFunction, FetchInit } from "./fetch.js";
 
 /** The app-model type of a route's response. */
-export type RouteResult<N extends RouteName> = Models[(typeof routes)[N]["response"]];
+export type RouteResult<N extends RouteName> = Models[RouteTypes[N]["responseName"]];
 
 /** Where and how REST calls go. */
 export interface HttpConfig {
@@ -94,7 +94,7 @@ export async function callRoute<N extends RouteName>(
     } catch (cause) {
       throw new HeraldError("server_error", `${name}: unexpected reply`, { status, cause });
     }
-    return toModel(route.response, decoded as never) as RouteResult<N>;
+    return toModel(route.response as RouteTypes[N]["responseName"], decoded as never) as RouteResult<N>;
   } finally {
     deadline.done();
   }
