@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -5,6 +6,19 @@ import * as esbuild from "esbuild";
 
 /** The repository root (metafile paths are relative to it). */
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * Fails with a clear message unless `npm run build` has produced dist/. The tests of the built package
+ * do not build it themselves: test files run in parallel, and two builds at once would clobber dist/.
+ */
+export function requireBuild(): void {
+  const missing = ["dist/index.js", "dist/index.cjs", "dist/index.d.cts", "dist/server/cli.js"].filter(
+    (f) => !existsSync(path.join(repo, f)),
+  );
+  if (missing.length > 0) {
+    throw new Error(`${missing.join(", ")} missing: run \`npm run build\` first (\`npm test\` does)`);
+  }
+}
 
 /** An import that left the bundle: a package kept external, or a Node built-in. */
 export interface ExternalImport {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { repo } from "./bundle-graph.js";
+import { repo, requireBuild } from "./bundle-graph.js";
 
 // An app's TypeScript project that installed herald: the published declarations must type-check
 // under the strictest settings, without the DOM lib (a Node app) and with skipLibCheck off, for both
@@ -61,9 +61,7 @@ const compilerOptions = (module: "node16" | "nodenext") => ({
 describe("the published type declarations, as an app's TypeScript sees them", () => {
   let dir: string;
   before(() => {
-    if (!existsSync(path.join(repo, "dist", "index.d.cts"))) {
-      execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repo });
-    }
+    requireBuild();
     dir = mkdtempSync(path.join(tmpdir(), "herald-consumer-"));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
-import { packageName, repo } from "./bundle-graph.js";
+import { packageName, repo, requireBuild } from "./bundle-graph.js";
 
 const dist = path.join(repo, "dist");
 
@@ -41,10 +41,7 @@ function cjsRequires(file: string): Set<string> {
 const packagesOf = (specs: Set<string>) => [...new Set([...specs].map(packageName))].sort();
 
 describe("the built package (dist/)", () => {
-  before(() => {
-    if (!existsSync(path.join(dist, "index.js")))
-      execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repo });
-  });
+  before(requireBuild);
 
   test("`import` of herald, herald/protobuf and herald/server loads the ESM build with the public names", () => {
     const out = node([
