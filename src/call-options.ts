@@ -12,16 +12,6 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
 }
 
-/** The error a call rejects with when its signal has aborted. */
-export function abortError(what: string, signal?: AbortSignal): HeraldError {
-  return new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
-}
-
-/** The error a call rejects with when its time is up. */
-export function timeoutError(what: string, ms: number): HeraldError {
-  return new HeraldError("timeout", `${what}: no answer within ${ms} ms`);
-}
-
 /**
  * A deadline for one call: `signal` aborts when the caller's signal does or the time is up, and
  * `reason` then tells which. `done()` must be called exactly once when the call settles; it
@@ -39,7 +29,8 @@ export interface Deadline {
 /** Starts a deadline. Throws `aborted` at once if the caller's signal has already aborted. */
 export function startDeadline(what: string, options: CallOptions | undefined, defaultMs: number): Deadline {
   const outer = options?.signal;
-  if (outer?.aborted) throw abortError(what, outer);
+  const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: outer?.reason });
+  if (outer?.aborted) throw aborted();
   const ms = options?.timeoutMs ?? defaultMs;
   const controller = new AbortController();
   let reason: HeraldError | undefined;
@@ -55,10 +46,12 @@ export function startDeadline(what: string, options: CallOptions | undefined, de
     controller.abort(error);
     reject(error);
   };
-  const onAbort = () => fire(abortError(what, outer));
+  const onAbort = () => fire(aborted());
   outer?.addEventListener("abort", onAbort, { once: true });
   const timer =
-    ms > 0 && Number.isFinite(ms) ? setTimeout(() => fire(timeoutError(what, ms)), ms) : undefined;
+    ms > 0 && Number.isFinite(ms)
+      ? setTimeout(() => fire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
+      : undefined;
   return {
     signal: controller.signal,
     get reason() {

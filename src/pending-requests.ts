@@ -64,12 +64,7 @@ export class PendingRequests {
         HeraldError.fromServer(envelope.body.code, envelope.body.message || `${entry.what} refused`),
       );
     } else if (entry.expect !== undefined && envelope?.kind !== entry.expect) {
-      entry.reject(
-        new HeraldError(
-          "server_error",
-          `${entry.what}: expected a "${entry.expect}" reply, got ${envelope ? `"${envelope.kind}"` : "none"}`,
-        ),
-      );
+      entry.reject(new HeraldError("server_error", `${entry.what}: unexpected reply ${envelope?.kind}`));
     } else {
       entry.resolve(envelope);
     }

@@ -68,33 +68,25 @@ export async function callRoute<N extends RouteName>(
   if (parts.body !== undefined) init.body = parts.body;
   const fetchFn = config.fetch;
   try {
-    const exchange = (async () => {
-      const response = await fetchFn(config.baseUrl + parts.path, init);
-      return { status: response.status, text: await response.text() };
-    })();
-    // If the deadline wins the race, a late failure of the exchange must not go unhandled.
-    exchange.catch(() => {});
-    const { status, text } = await Promise.race([exchange, deadline.expired]).catch((cause: unknown) => {
-      if (deadline.reason) throw deadline.reason;
-      if (HeraldError.is(cause)) throw cause;
-      throw new HeraldError("server_error", `${name}: could not reach the server`, { cause });
-    });
-    if (status < 200 || status > 299) throw errorFromBody(status, text);
-    let json: unknown = {};
-    if (text.trim() !== "") {
-      try {
-        json = JSON.parse(text);
-      } catch (cause) {
-        throw new HeraldError("server_error", `${name}: the reply is not JSON`, { status, cause });
-      }
-    }
-    let decoded: RouteTypes[N]["response"];
+    let status: number;
+    let text: string;
     try {
-      decoded = decodeRestResponse(name, json);
+      // Racing the deadline settles the call even if a fetch ignores its signal.
+      const response = await Promise.race([fetchFn(config.baseUrl + parts.path, init), deadline.expired]);
+      status = response.status;
+      text = await Promise.race([response.text(), deadline.expired]);
+    } catch (cause) {
+      throw (
+        deadline.reason ?? new HeraldError("server_error", `${name}: could not reach the server`, { cause })
+      );
+    }
+    if (status < 200 || status > 299) throw errorFromBody(status, text);
+    try {
+      const decoded = decodeRestResponse(name, text.trim() ? JSON.parse(text) : {});
+      return toModel(route.response as never, decoded as never) as RouteResult<N>;
     } catch (cause) {
       throw new HeraldError("server_error", `${name}: unexpected reply`, { status, cause });
     }
-    return toModel(route.response as RouteTypes[N]["responseName"], decoded as never) as RouteResult<N>;
   } finally {
     deadline.done();
   }
