@@ -36,57 +36,40 @@ function timestampText(field: FieldInfo, v: unknown): string {
   return `"${formatTimestamp(v)}"`;
 }
 
+/** Refuses a value of the wrong type while encoding. */
+function wrongType(field: FieldInfo, what: string, v: unknown): never {
+  return fail(`${field.camel}: expected ${what}, got ${describe(v)}`);
+}
+
 /** JSON text of one value of a field, or undefined when it is a zero value to omit. */
 function valueText(field: FieldInfo, v: unknown, inList: boolean): string | undefined {
   switch (field.k) {
     case K.s:
-      if (typeof v !== "string") fail(`${field.camel}: expected a string, got ${describe(v)}`);
-      return v === "" && !inList ? undefined : quote(v);
     case K.ws:
-      if (typeof v !== "string") fail(`${field.camel}: expected a string, got ${describe(v)}`);
-      return quote(v);
+      if (typeof v !== "string") wrongType(field, "a string", v);
+      return v === "" && !inList && field.k === K.s ? undefined : quote(v);
     case K.b:
-      if (typeof v !== "boolean") fail(`${field.camel}: expected a boolean, got ${describe(v)}`);
-      return v || inList ? String(v) : undefined;
     case K.wb:
-      if (typeof v !== "boolean") fail(`${field.camel}: expected a boolean, got ${describe(v)}`);
-      return String(v);
+      if (typeof v !== "boolean") wrongType(field, "a boolean", v);
+      return v || inList || field.k === K.wb ? String(v) : undefined;
     case K.i:
-    case K.u:
-    case K.e:
-    case K.d:
-      if (typeof v !== "number" || (field.k !== K.d && !Number.isInteger(v))) {
-        fail(`${field.camel}: expected ${field.k === K.d ? "a number" : "an integer"}, got ${describe(v)}`);
-      }
-      if (v === 0 && !inList) return undefined;
-      return Number.isFinite(v) ? String(v) : `"${v}"`;
     case K.wi:
-      if (typeof v !== "number" || !Number.isInteger(v))
-        fail(`${field.camel}: expected an integer, got ${describe(v)}`);
-      return String(v);
-    case K.l: {
-      const text = String(v);
-      if (!INT_STRING.test(text)) fail(`${field.camel}: expected an int64`);
-      return text === "0" && !inList ? undefined : `"${text}"`;
-    }
+      if (typeof v !== "number" || (v | 0) !== v) wrongType(field, "a 32-bit integer", v);
+      return v === 0 && !inList && field.k === K.i ? undefined : String(v);
     case K.t:
       return timestampText(field, v);
-    case K.y: {
-      const bytes = v as Uint8Array;
-      return bytes.length === 0 && !inList ? undefined : `"${bytesToBase64(bytes)}"`;
-    }
     case K.M: {
       let s = "";
       for (const key in v as Obj) {
         const item = (v as Obj)[key];
-        if (typeof item !== "string") fail(`${field.camel}.${key}: expected a string, got ${describe(item)}`);
+        if (typeof item !== "string") wrongType(field, "string values", item);
         s += `${s ? "," : ""}${quote(key)}:${quote(item)}`;
       }
       return s ? `{${s}}` : undefined;
     }
     default:
-      if (typeof v !== "object") fail(`${field.camel}: expected an object, got ${describe(v)}`);
-      return writeMessage(messageInfo(field.type as MessageName), v as Obj);
+      if (typeof v !== "object") wrongType(field, "an object", v);
+      return writeMessage(field.nested ?? messageInfo(field.type as MessageName), v as Obj);
   }
 }
 
@@ -123,18 +106,16 @@ export function messageToJson(name: MessageName, value: object): Obj {
 
 // ---------- decode ----------
 
-function intFrom(v: unknown, path: () => string, min: number, max: number): number {
-  const n = typeof v === "string" && INT_STRING.test(v) ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-    fail(`${path()}: expected an integer, got ${typeof v === "string" ? JSON.stringify(v) : describe(v)}`);
-  }
-  return n;
-}
-
 // Paths for error messages ("ChannelMessageList.messages[1].code") are built only on failure:
 // building them for every nested message and list item cost a large share of decoding.
-function pathOf(parent: string, field: FieldInfo, index: number): () => string {
-  return () => (index < 0 ? `${parent}.${field.name}` : `${parent}.${field.name}[${index}]`);
+function pathOf(parent: string, field: FieldInfo, index: number): string {
+  return index < 0 ? `${parent}.${field.name}` : `${parent}.${field.name}[${index}]`;
+}
+
+/** Refuses a value of the wrong type while decoding. */
+function expected(what: string, v: unknown, parent: string, field: FieldInfo, index: number): never {
+  const got = typeof v === "string" ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : describe(v);
+  return fail(`${pathOf(parent, field, index)}: expected ${what}, got ${got}`);
 }
 
 /** Decodes one value of a field; `index` is its position in a list, or -1. */
@@ -148,48 +129,31 @@ function valueFrom(
   switch (field.k) {
     case K.s:
     case K.ws:
-      if (typeof v === "string") return v;
-      return fail(`${pathOf(parent, field, index)()}: expected a string, got ${describe(v)}`);
+      return typeof v === "string" ? v : expected("a string", v, parent, field, index);
     case K.b:
     case K.wb:
-      if (typeof v === "boolean") return v;
-      return fail(`${pathOf(parent, field, index)()}: expected a boolean, got ${describe(v)}`);
+      return typeof v === "boolean" ? v : expected("a boolean", v, parent, field, index);
     case K.i:
-    case K.wi:
-    case K.e:
-      return typeof v === "number" && (v | 0) === v
-        ? v
-        : intFrom(v, pathOf(parent, field, index), -2147483648, 2147483647);
-    case K.u:
-      return intFrom(v, pathOf(parent, field, index), 0, 4294967295);
-    case K.l:
-      if (typeof v === "number" && Number.isInteger(v)) return String(v);
-      if (typeof v !== "string" || !INT_STRING.test(v))
-        fail(`${pathOf(parent, field, index)()}: expected an int64 string`);
-      return v;
-    case K.d:
-      if (typeof v === "number") return v;
-      if (v === "NaN" || v === "Infinity" || v === "-Infinity") return Number(v);
-      if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) return Number(v);
-      return fail(`${pathOf(parent, field, index)()}: expected a number, got ${describe(v)}`);
-    case K.y:
-      if (typeof v !== "string")
-        fail(`${pathOf(parent, field, index)()}: expected base64 bytes, got ${describe(v)}`);
-      return base64ToBytes(v, pathOf(parent, field, index)());
-    case K.t: {
-      const date = typeof v === "string" ? parseTimestamp(v) : undefined;
-      if (date === undefined) fail(`${pathOf(parent, field, index)()}: expected an RFC 3339 timestamp`);
-      return date;
+    case K.wi: {
+      // The protobuf JSON mapping also allows integers as strings.
+      const n = typeof v === "string" && INT_STRING.test(v) ? Number(v) : v;
+      return typeof n === "number" && (n | 0) === n
+        ? n
+        : expected("a 32-bit integer", v, parent, field, index);
     }
+    case K.t:
+      return (
+        (typeof v === "string" && parseTimestamp(v)) ||
+        expected("an RFC 3339 timestamp", v, parent, field, index)
+      );
     case K.M: {
       if (typeof v !== "object" || v === null || Array.isArray(v))
-        fail(`${pathOf(parent, field, index)()}: expected an object`);
+        return expected("an object", v, parent, field, index);
       const out: Record<string, string> = {};
       for (const key in v) {
         const item = (v as Obj)[key];
-        if (typeof item !== "string")
-          fail(`${pathOf(parent, field, index)()}.${key}: expected a string, got ${describe(item)}`);
-        out[key] = item;
+        out[key] =
+          typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index);
       }
       return out;
     }
@@ -215,7 +179,7 @@ function readMessage(
   index = -1,
 ): Obj {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    fail(`${at ? pathOf(parent, at, index)() : parent}: expected an object, got ${describe(json)}`);
+    fail(`${at ? pathOf(parent, at, index) : parent}: expected an object, got ${describe(json)}`);
   }
   // Object.assign, not spread: V8 gives spread clones hidden classes that every added field then
   // replaces, which made decoding ten times slower.
@@ -227,7 +191,7 @@ function readMessage(
     const field = info.lookup[key];
     if (field === undefined) {
       if (options.ignoreUnknown) continue;
-      path ??= at ? pathOf(parent, at, index)() : parent;
+      path ??= at ? pathOf(parent, at, index) : parent;
       fail(`${path}: unknown field "${key}"`);
     }
     if (v === null || v === undefined) continue;
@@ -236,7 +200,7 @@ function readMessage(
       out[field.camel] = v;
       continue;
     }
-    path ??= at ? pathOf(parent, at, index)() : parent;
+    path ??= at ? pathOf(parent, at, index) : parent;
     if (field.repeated) {
       if (!Array.isArray(v)) fail(`${path}.${field.name}: expected an array, got ${describe(v)}`);
       const list = new Array(v.length);
@@ -357,20 +321,3 @@ export const jsonCodec: Codec = {
   encodeEnvelope: encodeJsonEnvelope,
   decodeEnvelope: decodeJsonEnvelope,
 };
-
-// ---------- base64 (bytes fields) ----------
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function base64ToBytes(text: string, path: string): Uint8Array {
-  try {
-    const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(s, (c) => c.charCodeAt(0));
-  } catch (cause) {
-    throw new HeraldError("bad_input", `${path}: invalid base64`, { serverCode: 3, cause });
-  }
-}

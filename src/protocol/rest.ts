@@ -2,7 +2,8 @@ import { HeraldError } from "../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
 import { encodeMessageJson, messageFromJson } from "./json-codec.js";
-import { camelCase, type FieldInfo, messageInfo } from "./schema.js";
+import { camelCase, type FieldInfo, K, messageInfo } from "./schema.js";
+import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
 // How a route's request message maps onto an HTTP request, in both directions: the SDK's Client
 // builds requests with `buildRestRequest`, the bundled server reads them with `parseRestRequest`.
@@ -23,16 +24,12 @@ export interface RestRequestParts {
 }
 
 function queryValue(field: FieldInfo, v: unknown): string {
-  switch (field.kind) {
-    case "t":
-      return (v as Date).toISOString();
-    case "m":
-    case "M":
-    case "y":
-      return fail(`${field.name} cannot be sent as a query parameter`);
-    default:
-      return String(v);
+  if (field.k === K.m || field.k === K.M) fail(`${field.name} cannot be sent as a query parameter`);
+  if (field.k === K.t) {
+    if (!(v instanceof Date) || Number.isNaN(v.getTime())) fail(`${field.camel}: expected a valid Date`);
+    return formatTimestamp(v);
   }
+  return String(v);
 }
 
 /** Builds the HTTP request of a route from its request message (camelCase, as RouteTypes says). */
@@ -56,7 +53,7 @@ export function buildRestRequest<N extends RouteName>(
     if (v === undefined || v === null) continue;
     if (field.repeated) {
       for (const item of v as unknown[]) query.append(q, queryValue(field, item));
-    } else if (!(field.kind === "s" && v === "")) {
+    } else if (!(field.k === K.s && v === "")) {
       query.append(q, queryValue(field, v));
     }
   }
@@ -77,34 +74,23 @@ export function buildRestRequest<N extends RouteName>(
 
 function parseQueryValue(field: FieldInfo, raw: string): unknown {
   const where = `query parameter ${field.name}`;
-  switch (field.kind) {
-    case "s":
-    case "ws":
-    case "l":
+  switch (field.k) {
+    case K.s:
+    case K.ws:
       return raw;
-    case "b":
-    case "wb":
+    case K.b:
+    case K.wb:
       if (raw === "true" || raw === "1") return true;
       if (raw === "false" || raw === "0") return false;
       return fail(`${where}: expected true or false, got "${raw}"`);
-    case "i":
-    case "wi":
-    case "e":
-    case "u": {
+    case K.i:
+    case K.wi: {
       const n = Number(raw);
-      if (raw.trim() === "" || !Number.isInteger(n)) fail(`${where}: expected an integer, got "${raw}"`);
+      if (raw.trim() === "" || (n | 0) !== n) fail(`${where}: expected a 32-bit integer, got "${raw}"`);
       return n;
     }
-    case "d": {
-      const n = Number(raw);
-      if (raw.trim() === "" || Number.isNaN(n)) fail(`${where}: expected a number, got "${raw}"`);
-      return n;
-    }
-    case "t": {
-      const d = new Date(raw);
-      if (Number.isNaN(d.getTime())) fail(`${where}: expected a timestamp`);
-      return d;
-    }
+    case K.t:
+      return parseTimestamp(raw) ?? fail(`${where}: expected an RFC 3339 timestamp`);
     default:
       return fail(`${where} is not supported`);
   }

@@ -1,7 +1,7 @@
 import { type MessageName, messageSpecs } from "../gen/schema.js";
 
 /** Field kinds of the generated tables (see the header of src/gen/schema.ts). */
-export type FieldKind = "s" | "b" | "i" | "u" | "l" | "d" | "y" | "e" | "t" | "ws" | "wb" | "wi" | "M" | "m";
+export type FieldKind = "s" | "b" | "i" | "t" | "ws" | "wb" | "wi" | "M" | "m";
 
 export interface FieldInfo {
   /** proto (snake_case) name, as on the JSON wire. */
@@ -118,17 +118,11 @@ export function zeroValue(field: FieldInfo): unknown {
   if (field.repeated) return [];
   switch (field.kind) {
     case "s":
-    case "l":
       return "";
     case "b":
       return false;
     case "i":
-    case "u":
-    case "d":
-    case "e":
       return 0;
-    case "y":
-      return new Uint8Array(0);
     case "M":
       return {};
     default:
