@@ -4,7 +4,8 @@
 // followed by 500 sessions. Prints deliveries per second, send-to-receive latency p50/p99, server
 // CPU per delivery, and herald's ratio to the ceiling. Target: herald >= 0.7x the raw ceiling.
 //
-// Sizes can be changed with BENCH_MEMBERS, BENCH_MESSAGES, BENCH_STATUS_UPDATES and BENCH_ROUNDS.
+// Sizes can be changed with BENCH_MEMBERS, BENCH_MESSAGES, BENCH_STATUS_UPDATES and BENCH_ROUNDS;
+// BENCH_PROFILE=DIR writes a CPU profile of each server process there.
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -140,7 +141,13 @@ interface Child {
 }
 
 function startChild(kind: ServerKind): Promise<Child> {
-  const child = fork(fileURLToPath(import.meta.url), ["--child", kind], { execArgv: ["--import", "tsx"] });
+  // BENCH_PROFILE=DIR writes a CPU profile of each server process into DIR.
+  const profile = process.env.BENCH_PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child = fork(fileURLToPath(import.meta.url), ["--child", kind], {
+    execArgv: ["--import", "tsx", ...profile],
+  });
   const replies: ((m: { cpu: number }) => void)[] = [];
   return new Promise((resolve, reject) => {
     child.once("error", reject);

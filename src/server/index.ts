@@ -160,6 +160,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         await gateway.close();
         http.closeAllConnections();
         await stopped;
+        messages.flush();
         db.close();
         logger.info("server_closed", {});
       })();

@@ -11,25 +11,25 @@ test("paging is exact for messages stored with the very same creation time", () 
   const messages = new MessageStore(db);
   const channelId = "2...same";
   const at = Date.UTC(2026, 0, 1);
-  const stored = Array.from(
-    { length: 7 },
-    (_, i) =>
-      messages.insert({
-        id: randomUUID(),
-        channel_id: channelId,
-        code: 0,
-        sender_id: randomUUID(),
-        username: "u",
-        content: JSON.stringify({ i }),
-        create_time: at,
-        update_time: at,
-        client_msg_id: "",
-        room_name: "same",
-        group_id: "",
-        user_id_one: "",
-        user_id_two: "",
-      }).id,
-  );
+  const stored = Array.from({ length: 7 }, (_, i) => {
+    const id = randomUUID();
+    messages.insert({
+      id,
+      channel_id: channelId,
+      code: 0,
+      sender_id: randomUUID(),
+      username: "u",
+      content: JSON.stringify({ i }),
+      create_time: at,
+      update_time: at,
+      client_msg_id: "",
+      room_name: "same",
+      group_id: "",
+      user_id_one: "",
+      user_id_two: "",
+    });
+    return id;
+  });
   const ctx = { messages } as unknown as ServerContext;
   const caller = { userId: randomUUID(), username: "u", tid: "", exp: 0, vars: {} };
   for (const forward of [true, false]) {

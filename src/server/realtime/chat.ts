@@ -208,7 +208,7 @@ export class Chat {
       user_id_two: fields.userIdTwo,
     };
     const persistent = membership.persistence;
-    if (persistent) row.seq = this.deps.messages.insert(row).seq;
+    if (persistent) this.deps.messages.insert(row);
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
     this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: message }));
     const ack = this.ackOf(row, 0, persistent);
@@ -297,7 +297,8 @@ export class Chat {
   groupEvent(groupId: string, code: number, user: { id: string; username: string }): void {
     const target = groupChannel(groupId);
     const now = Date.now();
-    const row = this.deps.messages.insert({
+    const row: MessageRow = {
+      seq: 0,
       id: randomUUID(),
       channel_id: target.id,
       code,
@@ -311,7 +312,8 @@ export class Chat {
       group_id: groupId,
       user_id_one: "",
       user_id_two: "",
-    });
+    };
+    this.deps.messages.insert(row);
     this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: messageToWire(row) }));
   }
 

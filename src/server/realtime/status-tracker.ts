@@ -39,12 +39,9 @@ export class StatusTracker {
     const s = this.streams.get(userId);
     if (s === undefined) return;
     const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
-    const sent = new Set<Session>();
-    for (const session of s.visible.values()) {
-      sent.add(session);
-      session.send(out);
-    }
-    for (const session of s.followers) if (!sent.has(session)) session.send(out);
+    for (const session of s.visible.values()) session.send(out);
+    // A session both visible here and following its own user gets the event once.
+    for (const session of s.followers) if (!s.visible.has(session.id)) session.send(out);
   }
 
   /** Sets (a string) or erases (undefined: appear offline) a session's status, telling the stream. */

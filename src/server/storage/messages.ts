@@ -21,8 +21,16 @@ export interface MessageRow {
 
 export type NewMessage = Omit<MessageRow, "seq">;
 
-/** Stored channel messages. */
+/**
+ * Stored channel messages. Inserts are written behind: queued and committed together in one
+ * transaction at the end of the event-loop turn (one commit per turn instead of per message).
+ * The commit is scheduled before any frame of the turn leaves the process, so a message is on
+ * disk before its ack or push is sent; every read commits pending inserts first.
+ */
 export class MessageStore {
+  private pending: NewMessage[] = [];
+  private scheduled = false;
+  private readonly commitPending;
   private readonly insertStmt;
   private readonly byIdStmt;
   private readonly byClientIdStmt;
@@ -34,6 +42,9 @@ export class MessageStore {
   private readonly existsBeforeStmt;
 
   constructor(db: Db) {
+    this.commitPending = db.transaction((rows: NewMessage[]) => {
+      for (const row of rows) this.insertStmt.run(row);
+    });
     this.insertStmt = db.prepare(
       `INSERT INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time,
          client_msg_id, room_name, group_id, user_id_one, user_id_two)
@@ -62,42 +73,63 @@ export class MessageStore {
       .pluck();
   }
 
-  insert(message: NewMessage): MessageRow {
-    const info = this.insertStmt.run(message);
-    return { ...message, seq: Number(info.lastInsertRowid) };
+  /** Queues a message for the end-of-turn commit. Sequence numbers follow the queue's order. */
+  insert(message: NewMessage): void {
+    this.pending.push(message);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
   }
 
+  /** Commits queued inserts now. */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.commitPending(rows);
+  };
+
   byId(channelId: string, messageId: string): MessageRow | undefined {
+    this.flush();
     return this.byIdStmt.get(messageId, channelId);
   }
 
   byClientId(senderId: string, clientMsgId: string): MessageRow | undefined {
+    this.flush();
     return this.byClientIdStmt.get(senderId, clientMsgId);
   }
 
   updateContent(seq: number, content: string, at: number): void {
+    this.flush();
     this.updateStmt.run(content, at, seq);
   }
 
   delete(seq: number): void {
+    this.flush();
     this.deleteStmt.run(seq);
   }
 
   /** Up to `limit` messages after `seq`, oldest first. */
   after(channelId: string, seq: number, limit: number): MessageRow[] {
+    this.flush();
     return this.afterStmt.all(channelId, seq, limit);
   }
 
   /** Up to `limit` messages before `seq`, newest first. */
   before(channelId: string, seq: number, limit: number): MessageRow[] {
+    this.flush();
     return this.beforeStmt.all(channelId, seq, limit);
   }
 
   existsAfter(channelId: string, seq: number): boolean {
+    this.flush();
     return this.existsAfterStmt.get(channelId, seq) !== undefined;
   }
 
   existsBefore(channelId: string, seq: number): boolean {
+    this.flush();
     return this.existsBeforeStmt.get(channelId, seq) !== undefined;
   }
 }
