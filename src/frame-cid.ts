@@ -12,7 +12,8 @@ function protobufCid(bytes: Uint8Array): string | undefined {
     length += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) break;
   }
-  return i + length > bytes.length ? undefined : new TextDecoder().decode(bytes.subarray(i, i + length));
+  // The SDK's cids are decimal numbers, so their bytes are their characters (no TextDecoder needed).
+  return i + length > bytes.length ? undefined : String.fromCharCode(...bytes.subarray(i, i + length));
 }
 
 /** The cid of a frame that holds no message, or undefined if there is none to read. */

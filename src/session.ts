@@ -8,20 +8,22 @@ interface Claims {
   iat?: unknown;
 }
 
-function base64UrlToText(part: string): string {
-  const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
-}
+// atob accepts unpadded base64 (the HTML spec's forgiving decoder; Node's too). UTF-8 is decoded
+// through percent-escapes because TextDecoder is missing on some React Native engines.
+const base64UrlToText = (part: string) =>
+  decodeURIComponent(
+    Array.from(
+      atob(part.replace(/-/g, "+").replace(/_/g, "/")),
+      (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+    ).join(""),
+  );
 
 // Tokens are read, not verified: the server verifies them, the client only needs their claims.
 function readClaims(token: string, what: string): Claims {
   const payload = token.split(".")[1];
   if (!payload) throw new HeraldError("bad_input", `${what} is not a JWT`);
   try {
-    const claims: unknown = JSON.parse(base64UrlToText(payload));
-    if (typeof claims !== "object" || claims === null) throw new TypeError("payload is not an object");
-    return claims as Claims;
+    return { ...JSON.parse(base64UrlToText(payload)) } as Claims;
   } catch (cause) {
     throw new HeraldError("bad_input", `${what} has an unreadable payload`, { cause });
   }

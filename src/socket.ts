@@ -193,12 +193,8 @@ export class Socket {
     this.#closing = false;
     try {
       await Promise.race([this.#refresh(session, options), deadline.expired]);
-      const query = new URLSearchParams({
-        lang: options.lang ?? "en",
-        status: String(options.appearOnline ?? false),
-        token: session.token,
-      });
-      if (this.#codec.format !== "json") query.set("format", this.#codec.format);
+      // Built by hand: React Native's URLSearchParams lacks most methods.
+      const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${this.#codec.format === "json" ? "" : `&format=${this.#codec.format}`}`;
       await Promise.race([this.#open(`${this.#url}/ws?${query}`), deadline.expired]);
       this.#setState("open");
     } catch (error) {
