@@ -101,7 +101,7 @@ export class Emitter<M extends { error: HeraldError }> {
       } else {
         failure = new HeraldError(
           "overflow",
-          `more than ${bufferSize} "${String(name)}" events were waiting unread; later ones were dropped`,
+          `over ${bufferSize} unread "${String(name)}" events; later ones dropped`,
         );
         buffer.length = 0;
         finish();
