@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { HeraldError } from "../../src/errors.js";
+import { PendingRequests } from "../../src/pending-requests.js";
+
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+describe("pending requests", () => {
+  test("each request settles exactly once, whatever arrives after the first outcome", async () => {
+    const pending = new PendingRequests();
+    const outcomes: string[] = [];
+    const a = pending.open("a", "pong", undefined, 1000);
+    a.reply.then(
+      (e) => outcomes.push(`a:${e?.kind}`),
+      (e: HeraldError) => outcomes.push(`a:${e.code}`),
+    );
+    assert.equal(pending.settle(a.cid, { cid: a.cid, kind: "pong", body: {} }), true);
+    assert.equal(pending.settle(a.cid, { cid: a.cid, kind: "pong", body: {} }), false);
+    pending.reject(a.cid, new HeraldError("timeout", "late"));
+    pending.rejectAll((what) => new HeraldError("disconnected", what));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(outcomes, ["a:pong"]);
+    assert.equal(pending.size, 0);
+  });
+
+  test("an error reply rejects with the mapped code and a reply of the wrong kind with server_error", async () => {
+    const pending = new PendingRequests();
+    const a = pending.open("join", "channel", undefined, 1000);
+    const b = pending.open("join", "channel", undefined, 1000);
+    pending.settle(a.cid, {
+      cid: a.cid,
+      kind: "error",
+      body: { code: 3, message: "Invalid channel type", context: {} },
+    });
+    pending.settle(b.cid, { cid: b.cid, kind: "pong", body: {} });
+    await assert.rejects(a.reply, { code: "bad_input", serverCode: 3, message: "Invalid channel type" });
+    await assert.rejects(b.reply, { code: "server_error" });
+  });
+
+  test("cids are unique and settling clears every timer", async () => {
+    const baseline = timers();
+    const pending = new PendingRequests();
+    const opened = Array.from({ length: 50 }, () => pending.open("ping", "pong", undefined, 60_000));
+    assert.equal(new Set(opened.map((o) => o.cid)).size, 50);
+    assert.equal(timers(), baseline + 50);
+    for (const [i, o] of opened.entries()) {
+      o.reply.catch(() => {});
+      if (i % 2) pending.settle(o.cid, { cid: o.cid, kind: "pong", body: {} });
+    }
+    pending.rejectAll((what) => new HeraldError("disconnected", what));
+    assert.equal(timers(), baseline);
+    assert.equal(pending.size, 0);
+  });
+
+  test("a timeout and an abort each reject once and leave nothing behind", async () => {
+    const baseline = timers();
+    const pending = new PendingRequests();
+    const timed = pending.open("ping", "pong", { timeoutMs: 5 }, 1000);
+    const controller = new AbortController();
+    const aborted = pending.open("ping", "pong", { signal: controller.signal }, 1000);
+    const outcomes = Promise.all([
+      assert.rejects(timed.reply, { code: "timeout" }),
+      assert.rejects(aborted.reply, { code: "aborted" }),
+    ]);
+    controller.abort();
+    await outcomes;
+    assert.equal(pending.settle(timed.cid, { cid: timed.cid, kind: "pong", body: {} }), false);
+    assert.equal(pending.size, 0);
+    assert.equal(timers(), baseline);
+  });
+});
