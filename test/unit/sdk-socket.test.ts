@@ -323,6 +323,22 @@ for (const [name, codec] of codecs) {
       await socket.disconnect();
     });
 
+    test("a socket whose requests replied, timed out and aborted leaves no timer behind once disconnected", async () => {
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+      const baseline = timers();
+      const [socket, ws] = await connected(codec, { timeoutMs: 30 });
+      serve(ws, codec, (req) =>
+        req.kind === "ping" ? [codec.encodeEnvelope({ cid: req.cid, kind: "pong", body: {} })] : [],
+      );
+      await socket.ping();
+      await assert.rejects(socket.followUsers(["u-2"]), { code: "timeout" });
+      await assert.rejects(socket.followUsers(["u-2"], { signal: AbortSignal.abort() }), { code: "aborted" });
+      const left = assert.rejects(socket.joinChat("lobby", 1, { timeoutMs: 60_000 }), { code: "disconnected" });
+      await socket.disconnect();
+      await left;
+      assert.equal(timers(), baseline);
+    });
+
     test("event iterators end when the socket closes", async () => {
       const [socket] = await connected(codec);
       const iterator = socket.events("channelMessage");
