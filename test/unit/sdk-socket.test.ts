@@ -333,7 +333,9 @@ for (const [name, codec] of codecs) {
       await socket.ping();
       await assert.rejects(socket.followUsers(["u-2"]), { code: "timeout" });
       await assert.rejects(socket.followUsers(["u-2"], { signal: AbortSignal.abort() }), { code: "aborted" });
-      const left = assert.rejects(socket.joinChat("lobby", 1, { timeoutMs: 60_000 }), { code: "disconnected" });
+      const left = assert.rejects(socket.joinChat("lobby", 1, { timeoutMs: 60_000 }), {
+        code: "disconnected",
+      });
       await socket.disconnect();
       await left;
       assert.equal(timers(), baseline);
