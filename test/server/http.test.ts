@@ -38,3 +38,17 @@ describe("HTTP", () => {
     assert.equal(health.status, 200);
   });
 });
+
+test("a malformed percent-encoding in a path is refused with 400, not a server error", async () => {
+  const srv = await startServer();
+  try {
+    const ada = await authenticate(srv.url);
+    const bad = await fetch(`${srv.url}/v2/channel/%E0%A4%A?limit=1`, {
+      headers: { authorization: `Bearer ${ada.token}` },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { code: number }).code, 3);
+  } finally {
+    await srv.close();
+  }
+});

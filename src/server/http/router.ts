@@ -98,7 +98,11 @@ export class Router {
         if (route.method !== req.method) continue;
         const values: Record<string, string> = {};
         route.params.forEach((p, i) => {
-          values[p] = decodeURIComponent(m[i + 1] ?? "");
+          try {
+            values[p] = decodeURIComponent(m[i + 1] ?? "");
+          } catch {
+            refuse(`Malformed path parameter ${p}`);
+          }
         });
         matched = { route, values };
         break;
