@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { startServer, type TestServer } from "../helpers/server.js";
+import { authenticate, startServer, type TestServer } from "../helpers/server.js";
 
 describe("HTTP", () => {
   let srv: TestServer;
