@@ -54,7 +54,8 @@ export function parseTimestamp(text: string): Date | undefined {
   const offset = m[5]
     ? (m[5] === "-" ? -1 : 1) * ((offsetHours as number) * 60 + (offsetMinutes as number))
     : 0;
-  return new Date(ms + offset * 60000).getUTCDate() === day ? date : undefined;
+  const local = offset === 0 ? date : new Date(ms + offset * 60000);
+  return local.getUTCDate() === day ? date : undefined;
 }
 
 function normalize(text: string): string {
