@@ -114,6 +114,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     writer,
     logger,
     pingIntervalMs: options.pingIntervalMs ?? 15000,
+    lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
     maxFrameBytes: options.maxFrameBytes ?? 65536,
   });
 

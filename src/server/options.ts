@@ -28,6 +28,8 @@ export interface ServerOptions {
   hooks?: ServerHooks;
   /** Keepalive ping period for WebSockets; dead sockets are dropped after one missed pong. @default 15000 */
   pingIntervalMs?: number;
+  /** How often connected users' `last_active` is refreshed. @default 900000 (15 minutes) */
+  lastActiveRefreshMs?: number;
   /**
    * Unsent bytes a socket may hold before the server gives up on it as a slow reader and closes it
    * with 1013. Below this, nothing is dropped. @default 16777216 (16 MiB)

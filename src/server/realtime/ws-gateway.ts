@@ -26,6 +26,8 @@ interface GatewayDeps {
   logger: Logger;
   /** Keepalive ping period; a socket that has not answered the previous ping is dropped. */
   pingIntervalMs: number;
+  /** How often connected users' `last_active` is refreshed. */
+  lastActiveRefreshMs: number;
   maxFrameBytes: number;
 }
 
@@ -45,6 +47,7 @@ function rejectUpgrade(
 export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly keepalive: NodeJS.Timeout;
+  private readonly lastActive: NodeJS.Timeout;
 
   constructor(private readonly deps: GatewayDeps) {
     this.wss = new WebSocketServer({
@@ -54,6 +57,8 @@ export class WsGateway {
     });
     this.keepalive = setInterval(() => this.ping(), deps.pingIntervalMs);
     this.keepalive.unref();
+    this.lastActive = setInterval(() => this.refreshLastActive(), deps.lastActiveRefreshMs);
+    this.lastActive.unref();
   }
 
   /** Handles an HTTP upgrade request: checks format and token, then opens the session. */
@@ -165,9 +170,18 @@ export class WsGateway {
     }
   }
 
+  private refreshLastActive(): void {
+    const users = new Set<string>();
+    for (const session of this.deps.sessions.all()) users.add(session.userId);
+    if (users.size === 0) return;
+    this.deps.users.touchLastActiveMany(users, Date.now());
+    this.deps.logger.debug("last_active_refreshed", { users: users.size });
+  }
+
   /** Closes every socket with 1001 (going away) and waits until they are closed. */
   async close(): Promise<void> {
     clearInterval(this.keepalive);
+    clearInterval(this.lastActive);
     const closing: Promise<void>[] = [];
     for (const ws of this.wss.clients) closing.push(closeSocket(ws));
     await Promise.all(closing);

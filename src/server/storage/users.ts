@@ -134,7 +134,15 @@ export class UserStore {
   }
 
   touchLastActive(userId: string, at: number): void {
-    this.db.prepare("UPDATE users SET last_active = ? WHERE id = ?").run(at, userId);
+    this.touchLastActiveMany([userId], at);
+  }
+
+  /** Sets `last_active` of many users in one transaction. */
+  touchLastActiveMany(userIds: Iterable<string>, at: number): void {
+    const stmt = this.db.prepare("UPDATE users SET last_active = ? WHERE id = ?");
+    this.db.transaction(() => {
+      for (const id of userIds) stmt.run(at, id);
+    })();
   }
 }
 
