@@ -245,8 +245,10 @@ let textDecoder: TextDecoder | undefined;
 
 function frameText(frame: string | Uint8Array | ArrayBuffer): string {
   if (typeof frame === "string") return frame;
-  textDecoder ??= new TextDecoder("utf-8", { fatal: true });
   try {
+    // Only a peer sending binary frames in JSON mode gets here; some React Native engines have no
+    // TextDecoder, which then surfaces as this same typed error.
+    textDecoder ??= new TextDecoder("utf-8", { fatal: true });
     return textDecoder.decode(frame);
   } catch (cause) {
     throw new HeraldError("bad_input", "envelope is not valid UTF-8 text", { serverCode: 3, cause });

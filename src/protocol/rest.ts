@@ -46,15 +46,17 @@ export function buildRestRequest<N extends RouteName>(
     if (typeof v !== "string" || v === "") fail(`${name}: ${camelCase(p)} is required`);
     path = path.replace(`{${p}}`, encodeURIComponent(v));
   }
-  const query = new URLSearchParams();
+  // Built by hand rather than with URLSearchParams, which React Native implements only in part.
+  const query: string[] = [];
+  const add = (key: string, value: string) => query.push(`${key}=${encodeURIComponent(value)}`);
   for (const q of route.query) {
     const field = info.byName.get(q) as FieldInfo;
     const v = req[field.camel];
     if (v === undefined || v === null) continue;
     if (field.repeated) {
-      for (const item of v as unknown[]) query.append(q, queryValue(field, item));
+      for (const item of v as unknown[]) add(q, queryValue(field, item));
     } else if (!(field.k === K.s && v === "")) {
-      query.append(q, queryValue(field, v));
+      add(q, queryValue(field, v));
     }
   }
   let body: string | undefined;
@@ -68,8 +70,7 @@ export function buildRestRequest<N extends RouteName>(
   } else if (route.method !== "GET" && route.method !== "DELETE") {
     body = "{}";
   }
-  const qs = query.toString();
-  return { method: route.method, path: qs ? `${path}?${qs}` : path, body };
+  return { method: route.method, path: query.length ? `${path}?${query.join("&")}` : path, body };
 }
 
 function parseQueryValue(field: FieldInfo, raw: string): unknown {
