@@ -57,7 +57,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
   const db = openDatabase(dbPath);
   const users = new UserStore(db);
-  const messages = new MessageStore(db);
+  const messages = new MessageStore(db, (err) => logger.error("message_commit_failed", { err }));
   const groups = new GroupStore(db);
   const friends = new FriendStore(db);
   const notifications = new NotificationStore(db);
@@ -66,7 +66,17 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const channels = new ChannelRegistry();
   const notifier = new Notifier(notifications, sessions);
   const hooks = options.hooks ?? {};
-  const chat = new Chat({ users, friends, groups, messages, channels, notifier, hooks, logger });
+  const chat = new Chat({
+    users,
+    friends,
+    groups,
+    messages,
+    channels,
+    notifier,
+    hooks,
+    logger,
+    hookTimeoutMs: options.hookTimeoutMs ?? 5000,
+  });
   const auth = new AuthService(
     db,
     resolveTokenSecret(options.tokenSecret, dbPath),

@@ -26,6 +26,11 @@ export interface ServerOptions {
   logger?: Logger;
   /** Server-side hooks (message filtering and the like). */
   hooks?: ServerHooks;
+  /**
+   * How long a `before` hook may take; after that the request is refused (code 4) and the
+   * sender's later requests go on. @default 5000
+   */
+  hookTimeoutMs?: number;
   /** Keepalive ping period for WebSockets; dead sockets are dropped after one missed pong. @default 15000 */
   pingIntervalMs?: number;
   /** How often connected users' `last_active` is refreshed. @default 900000 (15 minutes) */

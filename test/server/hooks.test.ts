@@ -106,3 +106,42 @@ describe("message hooks", () => {
     });
   }
 });
+
+describe("misbehaving hooks", () => {
+  test("a hook that fails or never answers refuses that message only, and the sender goes on", async () => {
+    const srv = await startServer({
+      hookTimeoutMs: 50,
+      hooks: {
+        beforeChannelMessageSend(_ctx, message) {
+          if (message.content.mode === "hang") return new Promise<undefined>(() => {});
+          if (message.content.mode === "crash") throw new Error("bug in the hook");
+          return undefined;
+        },
+      },
+    });
+    try {
+      const ada = await authenticate(srv.url);
+      const a = await openSocket(srv.url, ada);
+      const ch = await a.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
+      const hung = await a.request("channelMessageSend", { channelId: ch.id, content: '{"mode":"hang"}' });
+      assert.equal(hung.kind, "error");
+      assert.equal((hung.body as { code: number }).code, 4);
+      const crashed = await a.request("channelMessageSend", {
+        channelId: ch.id,
+        content: '{"mode":"crash"}',
+      });
+      assert.equal(crashed.kind, "error");
+      assert.equal((crashed.body as { code: number }).code, 13);
+      await a.call(
+        "channelMessageSend",
+        { channelId: ch.id, content: '{"mode":"fine"}' },
+        "channelMessageAck",
+      );
+      const history = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: ada.token });
+      assert.equal((history.body.messages as unknown[]).length, 1);
+      await a.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});

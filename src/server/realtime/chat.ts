@@ -45,6 +45,20 @@ interface ChatDeps {
   notifier: Notifier;
   hooks: ServerHooks;
   logger: Logger;
+  /** How long a before hook may take before the message is refused. */
+  hookTimeoutMs: number;
+}
+
+class HookTimeout extends Error {}
+
+/** Resolves with the hook's result, or rejects with HookTimeout after `ms`. */
+function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
+  if (!(value instanceof Promise)) return Promise.resolve(value);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HookTimeout()), ms);
+  });
+  return Promise.race([value, timeout]).finally(() => clearTimeout(timer));
 }
 
 function parseContent(text: string): Record<string, unknown> {
@@ -175,9 +189,18 @@ export class Chat {
     if (hooks.beforeChannelMessageSend && ctx) {
       let result: ChannelMessageDraft | undefined;
       try {
-        result = (await hooks.beforeChannelMessageSend(ctx, draft)) ?? undefined;
+        result =
+          (await withTimeout(hooks.beforeChannelMessageSend(ctx, draft), this.deps.hookTimeoutMs)) ??
+          undefined;
       } catch (err) {
         if (err instanceof HookError) refuse(err.message, err.code);
+        if (err instanceof HookTimeout) {
+          this.deps.logger.error("hook_timeout", {
+            hook: "beforeChannelMessageSend",
+            ms: this.deps.hookTimeoutMs,
+          });
+          return refuse("Message refused: a server hook did not answer in time", 4);
+        }
         this.deps.logger.error("hook_failed", { hook: "beforeChannelMessageSend", err });
         return refuse("Message refused by a server hook", 13);
       }

@@ -41,7 +41,12 @@ export class MessageStore {
   private readonly existsAfterStmt;
   private readonly existsBeforeStmt;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly onCommitError: (err: unknown) => void = (err) => {
+      throw err;
+    },
+  ) {
     this.commitPending = db.transaction((rows: NewMessage[]) => {
       for (const row of rows) this.insertStmt.run(row);
     });
@@ -88,7 +93,12 @@ export class MessageStore {
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    this.commitPending(rows);
+    try {
+      this.commitPending(rows);
+    } catch (err) {
+      // Runs from the event loop: an exception here would end the process.
+      this.onCommitError(err);
+    }
   };
 
   byId(channelId: string, messageId: string): MessageRow | undefined {
