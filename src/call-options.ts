@@ -13,25 +13,48 @@ export interface CallOptions {
 }
 
 /**
- * A deadline for one call: `signal` aborts when the caller's signal does or the time is up, and
- * `reason` then tells which. `done()` must be called exactly once when the call settles; it
- * clears the timer and the listener on the caller's signal, so nothing outlives the call.
+ * Watches a call's time limit and signal: calls `expire` once with a `timeout` or `aborted`
+ * error. Returns the function that stops watching (clears the timer and the signal listener);
+ * it must be called when the call settles. Throws `aborted` at once if the signal has aborted.
+ */
+export function watchCall(
+  what: string,
+  options: CallOptions | undefined,
+  defaultMs: number,
+  expire: (error: HeraldError) => void,
+): () => void {
+  const signal = options?.signal;
+  const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
+  if (signal?.aborted) throw aborted();
+  const ms = options?.timeoutMs ?? defaultMs;
+  const timer =
+    ms > 0 && ms < Number.POSITIVE_INFINITY
+      ? setTimeout(() => expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
+      : undefined;
+  const onAbort = () => expire(aborted());
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  };
+}
+
+/**
+ * A deadline for a call that hands a signal on (fetch, connect): `signal` aborts when the caller's
+ * signal does or the time is up, `reason` then tells which, and `expired` rejects with it.
+ * `done()` must be called when the call settles.
  */
 export interface Deadline {
   readonly signal: AbortSignal;
   /** The error to reject with once `signal` has aborted. */
   readonly reason: HeraldError | undefined;
-  /** Settles when the deadline passes or the caller aborts (never resolves). */
+  /** Rejects when the deadline passes or the caller aborts (never resolves). */
   readonly expired: Promise<never>;
   done(): void;
 }
 
 /** Starts a deadline. Throws `aborted` at once if the caller's signal has already aborted. */
 export function startDeadline(what: string, options: CallOptions | undefined, defaultMs: number): Deadline {
-  const outer = options?.signal;
-  const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: outer?.reason });
-  if (outer?.aborted) throw aborted();
-  const ms = options?.timeoutMs ?? defaultMs;
   const controller = new AbortController();
   let reason: HeraldError | undefined;
   let reject!: (error: HeraldError) => void;
@@ -40,27 +63,17 @@ export function startDeadline(what: string, options: CallOptions | undefined, de
   });
   // A rejection nobody awaits (the call finished first) must not surface as unhandled.
   expired.catch(() => {});
-  const fire = (error: HeraldError) => {
-    if (reason) return;
-    reason = error;
+  const done = watchCall(what, options, defaultMs, (error) => {
+    reason ??= error;
     controller.abort(error);
     reject(error);
-  };
-  const onAbort = () => fire(aborted());
-  outer?.addEventListener("abort", onAbort, { once: true });
-  const timer =
-    ms > 0 && Number.isFinite(ms)
-      ? setTimeout(() => fire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
-      : undefined;
+  });
   return {
     signal: controller.signal,
     get reason() {
       return reason;
     },
     expired,
-    done() {
-      if (timer !== undefined) clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
+    done,
   };
 }

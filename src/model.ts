@@ -75,29 +75,39 @@ function isPlainObject(value: unknown): value is Obj {
   return proto === Object.prototype || proto === null;
 }
 
+// Why a value cannot travel as JSON, or undefined if it can. A walk of its own rather than a
+// JSON.stringify replacer, which would push every send onto the serializer's slow path.
+function unfit(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "undefined":
+      return undefined;
+    case "number":
+      return Number.isFinite(value) ? undefined : "it holds a non-finite number";
+    case "object": {
+      if (value === null || value instanceof Date) return undefined; // a Date travels as its ISO text
+      if (depth > 100) return "it nests too deep, or holds a cycle";
+      const list = Array.isArray(value);
+      if (!list && !isPlainObject(value)) return "it holds an object that is not plain";
+      for (const item of list ? value : Object.values(value)) {
+        const why = unfit(item, depth + 1);
+        if (why) return why;
+      }
+      return undefined;
+    }
+    default:
+      return `it holds a ${typeof value}`;
+  }
+}
+
 /**
  * JSON text of chat content. Refuses, with HeraldError `bad_input`, anything but a plain object of
  * JSON values: class instances, Maps, functions, symbols, bigints and non-finite numbers would
  * otherwise be dropped or mangled silently by `JSON.stringify`. Undefined properties are dropped.
  */
 export function stringifyJsonObject(value: unknown, what = "content"): string {
-  try {
-    if (!isPlainObject(value)) throw new TypeError("not a plain object");
-    return JSON.stringify(value, (key, v: unknown) => {
-      const type = typeof v;
-      if (
-        type === "function" ||
-        type === "symbol" ||
-        (type === "number" && !Number.isFinite(v)) ||
-        (type === "object" && v !== null && !Array.isArray(v) && !isPlainObject(v))
-      ) {
-        throw new TypeError(`${key} holds a ${type === "object" ? "non-plain object" : type} value`);
-      }
-      return v;
-    });
-  } catch (cause) {
-    throw new HeraldError("bad_input", `${what} must be a plain JSON object (${(cause as Error).message})`, {
-      cause,
-    });
-  }
+  const why = isPlainObject(value) ? unfit(value, 0) : "itself is not one";
+  if (why) throw new HeraldError("bad_input", `${what} must be a plain JSON object (${why})`);
+  return JSON.stringify(value);
 }

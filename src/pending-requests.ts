@@ -1,11 +1,11 @@
-import { type CallOptions, type Deadline, startDeadline } from "./call-options.js";
+import { type CallOptions, watchCall } from "./call-options.js";
 import { HeraldError } from "./errors.js";
 import type { Envelope, EnvelopeKind } from "./gen/wire.js";
 
 interface Entry {
   what: string;
   expect: EnvelopeKind | undefined;
-  deadline: Deadline;
+  stop: () => void;
   resolve(envelope: Envelope | undefined): void;
   reject(error: HeraldError): void;
 }
@@ -34,12 +34,12 @@ export class PendingRequests {
     options: CallOptions | undefined,
     defaultTimeoutMs: number,
   ): { cid: string; reply: Promise<Envelope | undefined> } {
-    const deadline = startDeadline(what, options, defaultTimeoutMs);
     const cid = String(this.#nextCid++);
+    // Watching first: an already aborted signal throws before anything is registered.
+    const stop = watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error));
     const reply = new Promise<Envelope | undefined>((resolve, reject) => {
-      this.#entries.set(cid, { what, expect, deadline, resolve, reject });
+      this.#entries.set(cid, { what, expect, stop, resolve, reject });
     });
-    deadline.expired.catch((error: HeraldError) => this.reject(cid, error));
     return { cid, reply };
   }
 
@@ -47,7 +47,7 @@ export class PendingRequests {
     const entry = this.#entries.get(cid);
     if (!entry) return undefined;
     this.#entries.delete(cid);
-    entry.deadline.done();
+    entry.stop();
     return entry;
   }
 

@@ -306,7 +306,8 @@ export class Socket {
       } else if (kind in pushes) {
         // Other kinds (replies without a cid, newer messages) carry nothing for this version.
         const [event, model] = pushes[kind as keyof typeof pushes];
-        events.emit(event, toModel(model, body as never) as never);
+        // Unheard pushes are not converted: parsing content nobody reads is the costliest part.
+        if (events.listenerCount(event)) events.emit(event, toModel(model, body as never) as never);
       }
     } catch (error) {
       events.emit("error", error as HeraldError);
