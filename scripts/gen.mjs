@@ -235,17 +235,31 @@ ${oneof.map((f) => `  ${camel(f.name)}: ${f.resolvedType.name}Init;`).join("\n")
 export type EnvelopeKind = keyof EnvelopeMessages;
 
 /**
+ * A reply that only says "done": an envelope holding its request's cid and no message
+ * (\`{"cid":"7"}\`), as servers answer status updates, unfollows and leaves.
+ */
+export interface EmptyReply {
+  cid: string;
+  kind: "empty";
+  body: Record<string, never>;
+}
+
+/**
  * A realtime frame: \`kind\` names the message and \`body\` holds it. Requests carry a \`cid\`;
  * replies repeat it; server pushes have none.
  */
-export type Envelope = {
-  [K in EnvelopeKind]: { cid?: string; kind: K; body: EnvelopeMessages[K] };
-}[EnvelopeKind];
+export type Envelope =
+  | {
+      [K in EnvelopeKind]: { cid?: string; kind: K; body: EnvelopeMessages[K] };
+    }[EnvelopeKind]
+  | EmptyReply;
 
 /** What envelope encoders accept. */
-export type EnvelopeInit = {
-  [K in EnvelopeKind]: { cid?: string | undefined; kind: K; body: EnvelopeMessageInits[K] };
-}[EnvelopeKind];
+export type EnvelopeInit =
+  | {
+      [K in EnvelopeKind]: { cid?: string | undefined; kind: K; body: EnvelopeMessageInits[K] };
+    }[EnvelopeKind]
+  | EmptyReply;
 
 /** Decoded message types by name. */
 export interface Messages {

@@ -8,6 +8,12 @@ export interface DecodeOptions {
    * @default false
    */
   ignoreUnknown?: boolean;
+  /**
+   * Accept an envelope holding only a cid, a reply that means "done", and return it as kind
+   * `"empty"`. Clients set this; a server leaves it off, since a request must carry a message.
+   * @default false
+   */
+  allowEmptyReply?: boolean;
 }
 
 /**
@@ -24,6 +30,7 @@ export interface Codec {
   /**
    * Decodes one frame. Throws a HeraldError with code `bad_input` (and `serverCode` 1 for an
    * unrecognized message, 2 for none, 3 otherwise) for anything malformed; never throws anything else.
+   * Encoding kind `"empty"` writes a frame holding only the cid.
    */
   decodeEnvelope(frame: string | Uint8Array | ArrayBuffer, options?: DecodeOptions): Envelope;
 }

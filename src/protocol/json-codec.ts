@@ -257,6 +257,10 @@ function frameText(frame: string | Uint8Array | ArrayBuffer): string {
 
 /** Encodes an envelope as JSON text. */
 export function encodeJsonEnvelope(envelope: EnvelopeInit): string {
+  if (envelope.kind === "empty") {
+    if (!envelope.cid) fail("an empty reply needs a cid");
+    return `{"cid":${quote(envelope.cid)}}`;
+  }
   const field = envelopeInfo.lookup[envelope.kind];
   if (field?.k !== K.m || field.name === "cid") fail(`unknown envelope kind "${String(envelope.kind)}"`);
   const body = writeMessage(messageInfo(field.type as MessageName), envelope.body as Obj);
@@ -305,7 +309,10 @@ export function decodeJsonEnvelope(
   if (unknown !== undefined && !(options.ignoreUnknown && kind !== undefined)) {
     fail(`envelope: unrecognized message "${unknown}"`, 1);
   }
-  if (kind === undefined) fail("envelope: no message", 2);
+  if (kind === undefined) {
+    if (cid !== undefined && options.allowEmptyReply) return { cid, kind: "empty", body: {} };
+    fail("envelope: no message", 2);
+  }
   const field = envelopeInfo.lookup[kind] as FieldInfo;
   const decoded = readMessage(
     messageInfo(field.type as MessageName),

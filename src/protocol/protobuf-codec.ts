@@ -168,6 +168,10 @@ function plain(info: MessageInfo, value: Obj): Obj {
 
 /** Encodes an envelope as one binary frame. */
 export function encodeProtobufEnvelope(envelope: EnvelopeInit): Uint8Array {
+  if (envelope.kind === "empty") {
+    if (!envelope.cid) throw new HeraldError("bad_input", "an empty reply needs a cid", { serverCode: 3 });
+    return protobuf.Writer.create().uint32(10).string(envelope.cid).finish();
+  }
   const body = bodyEncoders[envelope.kind];
   if (body === undefined) {
     throw new HeraldError("bad_input", `unknown envelope kind "${String(envelope.kind)}"`, { serverCode: 3 });
@@ -189,12 +193,13 @@ export function encodeProtobufEnvelope(envelope: EnvelopeInit): Uint8Array {
   }
 }
 
-// Unknown fields beside a known message are skipped, as every protobuf decoder does, so the
-// decode options change nothing here; they exist for the JSON codec, where names are checked.
-/** Decodes one binary frame into an envelope. */
+/**
+ * Decodes one binary frame into an envelope. Unknown fields beside a known message are skipped,
+ * as every protobuf decoder does, so `ignoreUnknown` changes nothing here.
+ */
 export function decodeProtobufEnvelope(
   frame: string | Uint8Array | ArrayBuffer,
-  _options?: DecodeOptions,
+  options: DecodeOptions = {},
 ): Envelope {
   if (typeof frame === "string") {
     throw new HeraldError("bad_input", "expected a binary protobuf frame, got text", { serverCode: 3 });
@@ -216,6 +221,7 @@ export function decodeProtobufEnvelope(
     if (decoded.$unknowns?.length) {
       throw new HeraldError("bad_input", "envelope: unrecognized message", { serverCode: 1 });
     }
+    if (decoded.cid && options.allowEmptyReply) return { cid: decoded.cid, kind: "empty", body: {} };
     throw new HeraldError("bad_input", "envelope: no message", { serverCode: 2 });
   }
   const field = envelopeInfo.lookup[kind] as FieldInfo;

@@ -450,3 +450,36 @@ describe("encoding refuses what it cannot represent", () => {
     }
   });
 });
+
+describe("replies that only say done", () => {
+  test('an empty reply is written as only its cid, as Nakama sends it: {"cid":"7"}', () => {
+    assert.equal(jsonCodec.encodeEnvelope({ cid: "7", kind: "empty", body: {} }), '{"cid":"7"}');
+    assert.equal(hex(protobufCodec.encodeEnvelope({ cid: "7", kind: "empty", body: {} })), "0a0137");
+  });
+
+  for (const [name, codec] of Object.entries(codecs)) {
+    test(`${name}: a client reads a cid-only frame as an empty reply when it asks to`, () => {
+      const frame = codec.encodeEnvelope({ cid: "7", kind: "empty", body: {} });
+      assert.deepEqual(codec.decodeEnvelope(frame, { allowEmptyReply: true }), {
+        cid: "7",
+        kind: "empty",
+        body: {},
+      });
+    });
+
+    test(`${name}: a server refuses a cid-only frame, and nobody accepts a frame with neither cid nor message`, () => {
+      const frame = codec.encodeEnvelope({ cid: "7", kind: "empty", body: {} });
+      assertBadInput(() => codec.decodeEnvelope(frame), 2, /no message/);
+      const nothing = codec === jsonCodec ? "{}" : new Uint8Array(0);
+      assertBadInput(() => codec.decodeEnvelope(nothing, { allowEmptyReply: true }), 2);
+    });
+
+    test(`${name}: an empty reply without a cid cannot be encoded`, () => {
+      assertBadInput(
+        () => codec.encodeEnvelope({ kind: "empty", body: {} } as unknown as EnvelopeInit),
+        3,
+        /cid/,
+      );
+    });
+  }
+});
