@@ -56,24 +56,21 @@ export interface Deadline {
 /** Starts a deadline. Throws `aborted` at once if the caller's signal has already aborted. */
 export function startDeadline(what: string, options: CallOptions | undefined, defaultMs: number): Deadline {
   const controller = new AbortController();
-  let reason: HeraldError | undefined;
   let reject!: (error: HeraldError) => void;
   const expired = new Promise<never>((_, rej) => {
     reject = rej;
   });
   // A rejection nobody awaits (the call finished first) must not surface as unhandled.
   expired.catch(() => {});
-  const done = watchCall(what, options, defaultMs, (error) => {
-    reason ??= error;
-    controller.abort(error);
-    reject(error);
-  });
-  return {
+  const deadline: { -readonly [K in keyof Deadline]: Deadline[K] } = {
     signal: controller.signal,
-    get reason() {
-      return reason;
-    },
+    reason: undefined,
     expired,
-    done,
+    done: watchCall(what, options, defaultMs, (error) => {
+      deadline.reason ??= error;
+      controller.abort(error);
+      reject(error);
+    }),
   };
+  return deadline;
 }

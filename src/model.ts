@@ -37,14 +37,14 @@ function planFor(name: MessageName, visiting = new Set<MessageName>()): Plan | n
 
 /** Parses a JSON-object field; "" (absent on the wire) is an empty object. */
 export function parseJsonObject(text: unknown, where: string): Obj {
-  if (typeof text !== "string" || text === "") return {};
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Obj;
-  } catch (cause) {
-    throw new HeraldError("server_error", `${where}: the server sent invalid JSON`, { cause });
+    value = typeof text === "string" && text !== "" ? JSON.parse(text) : {};
+  } catch {
+    // Invalid JSON: reported below, as any other value that is not an object.
   }
-  throw new HeraldError("server_error", `${where}: the server sent JSON that is not an object`);
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Obj;
+  throw new HeraldError("server_error", `${where}: the server sent no JSON object`);
 }
 
 function convert(name: MessageName, value: Obj, plan: Plan): void {

@@ -31,14 +31,6 @@ function readClaims(token: string, what: string): Claims {
 
 const secondsToDate = (v: unknown) => (typeof v === "number" ? new Date(v * 1000) : undefined);
 
-function stringVars(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof v === "object" && v !== null) {
-    for (const [k, item] of Object.entries(v)) if (typeof item === "string") out[k] = item;
-  }
-  return out;
-}
-
 /**
  * A signed-in user's credentials: the session token (sent with every call) and the refresh token
  * (traded for a new session token when it expires). The Client refreshes a session in place, so
@@ -86,7 +78,7 @@ export class Session {
     this.token = token;
     this.userId = typeof claims.uid === "string" ? claims.uid : "";
     this.username = typeof claims.usn === "string" ? claims.usn : "";
-    this.vars = stringVars(claims.vrs);
+    this.vars = { ...(claims.vrs as Record<string, string> | undefined) };
     this.expiresAt = expiresAt;
     this.issuedAt = secondsToDate(claims.iat);
     if (refreshToken) {

@@ -165,11 +165,6 @@ export class Socket {
     return this.#state;
   }
 
-  /** The wire format in use. */
-  get codec(): Codec {
-    return this.#codec;
-  }
-
   #setState(state: SocketState): void {
     const previous = this.#state;
     if (previous === state) return;
@@ -326,7 +321,7 @@ export class Socket {
   ): Promise<Models[Capitalize<K>]> {
     const ws = this.#ws;
     if (this.#state !== "open" || !ws) {
-      throw new HeraldError("disconnected", `${what}: the socket is not connected`);
+      throw new HeraldError("disconnected", `${what}: not connected`);
     }
     const { cid, reply } = this.#pending.open(what, expect, options, this.#timeoutMs);
     try {

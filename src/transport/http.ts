@@ -34,9 +34,7 @@ function errorFromBody(status: number, text: string): HeraldError {
   let code: unknown;
   let message: unknown;
   try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown; error?: unknown };
-    code = body.code;
-    message = body.message ?? body.error;
+    ({ code, message } = JSON.parse(text) as { code?: unknown; message?: unknown });
   } catch {
     // Not JSON: fall back to the status below.
   }
