@@ -5,8 +5,8 @@ export interface CallOptions {
   /** Aborting rejects the call with a HeraldError of code `aborted`. */
   signal?: AbortSignal | undefined;
   /**
-   * Milliseconds before the call rejects with a HeraldError of code `timeout`. `0` or `Infinity`
-   * waits without limit.
+   * Milliseconds before the call rejects with a HeraldError of code `timeout`. `0`, `Infinity` (or
+   * anything from 2^31, about 25 days) waits without limit.
    * @default the client's or socket's `timeoutMs` (10 000)
    */
   timeoutMs?: number | undefined;
@@ -27,8 +27,9 @@ export function watchCall(
   const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
   if (signal?.aborted) throw aborted();
   const ms = options?.timeoutMs ?? defaultMs;
+  // Timers cannot wait 2^31 ms or more (they would fire at once): such limits mean "none" too.
   const timer =
-    ms > 0 && ms < Number.POSITIVE_INFINITY
+    ms > 0 && ms < 2 ** 31
       ? setTimeout(() => expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
       : undefined;
   const onAbort = () => expire(aborted());
