@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
-import { HeraldError } from "../../src/errors.js";
 import type {
   Envelope,
   EnvelopeInit,
@@ -158,7 +157,7 @@ export async function authenticate(
 }
 
 /** A frame the raw socket received: a decoded envelope, or an empty reply holding only a cid. */
-export type Received = Envelope | { cid: string; kind: "empty"; body: Record<string, never> };
+export type Received = Envelope;
 
 /** What a request resolved with, narrowed to its kind. */
 export type ReplyOf<K extends EnvelopeKind> = { cid?: string; kind: K; body: EnvelopeMessages[K] };
@@ -188,21 +187,19 @@ export class RawSocket {
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
-    let received: Received;
-    try {
-      received = this.codec.decodeEnvelope(isBinary ? new Uint8Array(data) : data.toString("utf8"));
-    } catch (err) {
-      const cid = HeraldError.is(err) && err.serverCode === 2 ? emptyReplyCid(data, isBinary) : undefined;
-      if (cid === undefined) throw err;
-      received = { cid, kind: "empty", body: {} };
-    }
+    const received: Received = this.codec.decodeEnvelope(
+      isBinary ? new Uint8Array(data) : data.toString("utf8"),
+      {
+        allowEmptyReply: true,
+      },
+    );
     this.received.push(received);
     if (received.cid !== undefined && this.replies.has(received.cid)) {
       const resolve = this.replies.get(received.cid);
       this.replies.delete(received.cid);
       resolve?.(received);
     } else if (received.kind !== "empty") {
-      this.pushes.push(received as Envelope);
+      this.pushes.push(received);
     }
     this.wake();
   }
@@ -303,25 +300,6 @@ export class RawSocket {
     this.ws.close();
     await this.closed;
   }
-}
-
-function emptyReplyCid(data: Buffer, isBinary: boolean): string | undefined {
-  if (!isBinary) {
-    const json = JSON.parse(data.toString("utf8")) as { cid?: unknown };
-    return typeof json.cid === "string" ? json.cid : undefined;
-  }
-  // Field 1, length-delimited, and nothing else.
-  if (data[0] !== 0x0a) return undefined;
-  let len = 0;
-  let shift = 0;
-  let i = 1;
-  for (; i < data.length; i++) {
-    const b = data[i] as number;
-    len |= (b & 0x7f) << shift;
-    shift += 7;
-    if ((b & 0x80) === 0) break;
-  }
-  return data.subarray(i + 1, i + 1 + len).toString("utf8");
 }
 
 /** The WebSocket URL of a server for a token. */

@@ -24,21 +24,3 @@ export class Outgoing {
     return frame;
   }
 }
-
-/**
- * The frame of a reply that means "done, nothing to return": an envelope holding only its cid
- * (`{"cid":"7"}`). The codecs always encode a message, so this one is written by hand; in protobuf
- * it is field 1 (cid), length-delimited.
- */
-export function emptyReplyFrame(cid: string, codec: Codec): Buffer {
-  if (!codec.binary) return Buffer.from(JSON.stringify({ cid }), "utf8");
-  const text = Buffer.from(cid, "utf8");
-  const header: number[] = [0x0a];
-  let n = text.length;
-  while (n > 0x7f) {
-    header.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  header.push(n);
-  return Buffer.concat([Buffer.from(header), text]);
-}

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { EnvelopeInit, UserPresenceInit } from "../../gen/wire.js";
 import type { Codec } from "../../protocol/codec.js";
-import { emptyReplyFrame, Outgoing } from "./outgoing.js";
+import { Outgoing } from "./outgoing.js";
 import type { SocketWriter } from "./socket-writer.js";
 
 /** How a session is in a channel. */
@@ -43,8 +43,7 @@ export class Session {
 
   /** Answers a request that succeeded with nothing to return. */
   sendEmptyReply(cid: string | undefined): void {
-    if (this.closed || cid === undefined) return;
-    this.writer.write(this.ws, emptyReplyFrame(cid, this.codec), this.codec.binary);
+    if (cid !== undefined) this.send({ cid, kind: "empty", body: {} });
   }
 
   /** This session as a channel presence. */
