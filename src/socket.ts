@@ -13,7 +13,7 @@ import type {
   Status,
   StatusPresenceEvent,
 } from "./gen/model.js";
-import type { Envelope, EnvelopeInit } from "./gen/wire.js";
+import type { ChannelType, Envelope, EnvelopeInit } from "./gen/wire.js";
 import { stringifyJsonObject, toModel } from "./model.js";
 import { PendingRequests } from "./pending-requests.js";
 import type { Codec } from "./protocol/codec.js";
@@ -397,7 +397,7 @@ export class Socket {
    * or a direct chat with a user by id (`ChannelType.DirectMessage`). Returns the channel with its
    * visible members.
    */
-  async joinChat(target: string, type: number, options: JoinChatOptions = {}): Promise<Channel> {
+  async joinChat(target: string, type: ChannelType, options: JoinChatOptions = {}): Promise<Channel> {
     return this.#request(
       "joinChat",
       {
