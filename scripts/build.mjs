@@ -14,7 +14,17 @@
 //
 // `node scripts/build.mjs --iife-only` builds just the browser bundles (used by `npm run size`).
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -88,8 +98,7 @@ const packageVersionPlugin = {
 };
 
 function fail(message) {
-  console.error(`build: ${message}`);
-  process.exit(1);
+  throw new Error(message);
 }
 
 function requireSources(map) {
@@ -99,7 +108,7 @@ function requireSources(map) {
 
 const abs = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, path.join(repo, v)]));
 
-async function buildIife() {
+async function buildIife(out) {
   requireSources({ index: entries.index, protobuf: entries.protobuf });
   const bundles = [
     { entry: entries.index, file: "herald.min.js", globalName: "herald" },
@@ -109,7 +118,7 @@ async function buildIife() {
   for (const { entry, file, globalName } of bundles) {
     await esbuild.build({
       entryPoints: [path.join(repo, entry)],
-      outfile: path.join(dist, file),
+      outfile: path.join(out, file),
       bundle: true,
       format: "iife",
       globalName,
@@ -121,13 +130,18 @@ async function buildIife() {
       plugins: [platformGlobalsPlugin],
       logLevel: "warning",
     });
+    // Source paths in the map are relative to where it was written; make them right for dist/.
+    const mapFile = path.join(out, `${file}.map`);
+    const map = JSON.parse(readFileSync(mapFile, "utf8"));
+    map.sources = map.sources.map((s) => path.relative(dist, path.resolve(out, s)).split(path.sep).join("/"));
+    writeFileSync(mapFile, JSON.stringify(map));
   }
 }
 
-async function buildEsm() {
+async function buildEsm(out) {
   await esbuild.build({
     entryPoints: abs({ ...entries, ...cli }),
-    outdir: dist,
+    outdir: out,
     outbase: src,
     bundle: true,
     splitting: true,
@@ -140,20 +154,20 @@ async function buildEsm() {
     logLevel: "warning",
   });
   // The command runs as `herald-server`: make sure it starts with a shebang and is executable.
-  const cliFile = path.join(dist, "server", "cli.js");
+  const cliFile = path.join(out, "server", "cli.js");
   const code = readFileSync(cliFile, "utf8");
   if (!code.startsWith("#!")) writeFileSync(cliFile, `#!/usr/bin/env node\n${code}`);
   chmodSync(cliFile, 0o755);
 }
 
-async function buildCjs() {
+async function buildCjs(out) {
   // No code splitting in CJS: each entry is one file (shared code such as HeraldError is duplicated;
   // HeraldError.is() checks a brand, so it still recognises errors from another copy).
   for (const [name, file] of Object.entries(entries)) {
     const server = name.startsWith("server/");
     await esbuild.build({
       entryPoints: [path.join(repo, file)],
-      outfile: path.join(dist, `${name}.cjs`),
+      outfile: path.join(out, `${name}.cjs`),
       bundle: true,
       format: "cjs",
       platform: "node",
@@ -181,21 +195,27 @@ function walk(dir) {
 // Relative module specifiers in declaration files: `from "./x.js"`, `import("./x.js")`, `import "./x.js"`.
 const relativeSpecifier = /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+?)\.js(["'])/g;
 
-function buildDeclarations() {
+function buildDeclarations(out) {
   const r = spawnSync(
     process.execPath,
-    [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+    [
+      path.join(repo, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      "tsconfig.build.json",
+      "--outDir",
+      out,
+    ],
     { cwd: repo, stdio: "inherit" },
   );
   if (r.status !== 0) fail("tsc reported errors (declarations)");
   // Hand-written declarations beside generated JS (src/gen/pb.d.ts) are not emitted by tsc; copy any
   // that the emitted declarations refer to, and fail on any other dangling reference.
-  const declarations = walk(dist).filter((f) => f.endsWith(".d.ts"));
+  const declarations = walk(out).filter((f) => f.endsWith(".d.ts"));
   for (const file of declarations) {
     for (const m of readFileSync(file, "utf8").matchAll(relativeSpecifier)) {
       const target = path.resolve(path.dirname(file), `${m[2]}.d.ts`);
       if (existsSync(target)) continue;
-      const source = path.join(src, path.relative(dist, target));
+      const source = path.join(src, path.relative(out, target));
       if (!existsSync(source)) fail(`${path.relative(repo, file)} refers to ${m[2]}.js, which has no types`);
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, readFileSync(source));
@@ -208,14 +228,36 @@ function buildDeclarations() {
   }
 }
 
-if (iifeOnly) {
-  await buildIife();
-} else {
+async function main() {
+  if (iifeOnly) {
+    await buildIife(dist);
+    return;
+  }
   requireSources({ ...entries, ...cli });
-  rmSync(dist, { recursive: true, force: true });
-  await buildEsm();
-  await buildCjs();
-  await buildIife();
-  buildDeclarations();
+  // Build beside dist/ and swap it in at the end, so that nothing reading dist/ (a test run, a
+  // concurrent build) ever sees it half-written or missing for more than an instant.
+  const cache = path.join(repo, "node_modules", ".cache");
+  mkdirSync(cache, { recursive: true });
+  const out = mkdtempSync(path.join(cache, "herald-dist-"));
+  try {
+    await buildEsm(out);
+    await buildCjs(out);
+    await buildIife(out);
+    buildDeclarations(out);
+    const old = `${out}-old`;
+    if (existsSync(dist)) renameSync(dist, old);
+    renameSync(out, dist);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
   console.log("build: dist/ ready (ESM, CJS, browser IIFE, declarations)");
+}
+
+try {
+  await main();
+} catch (err) {
+  // esbuild has already printed its own diagnostics; say which step failed.
+  console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
 }

@@ -35,7 +35,7 @@ if (args.length === 0) {
   run("generated code matches proto/", process.execPath, ["scripts/gen.mjs", "--check"]);
   run("build", process.execPath, ["scripts/build.mjs"]);
   run("bundle size budget", process.execPath, ["scripts/size.mjs"]);
-  // `npm run check:types`: @arethetypeswrong/cli on the packed package (npm pack output), offline.
+  // `npm run check:types`: @arethetypeswrong/cli on the `npm pack` tarball, offline.
   run("types resolve for ESM and CJS consumers", "npm", ["run", "--silent", "check:types"]);
 }
 const files = (args.length ? args : ["test"]).flatMap(testFiles);
