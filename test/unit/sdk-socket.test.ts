@@ -341,6 +341,33 @@ for (const [name, codec] of codecs) {
       assert.equal(timers(), baseline);
     });
 
+    test("an unreadable frame is reported as an error event and the socket stays usable", async () => {
+      const [socket, ws] = await connected(codec);
+      const error = nextEvent(socket.onError.bind(socket), "error");
+      ws.send(name === "json" ? "this is not json" : new Uint8Array([0xff, 0xff, 0xff]));
+      assert.equal((await error).code, "server_error");
+      serve(ws, codec, (req) => [codec.encodeEnvelope({ cid: req.cid, kind: "pong", body: {} })]);
+      await socket.ping();
+      await socket.disconnect();
+    });
+
+    test("an event iterator that falls behind its buffer throws overflow", async () => {
+      const [socket, ws] = await connected(codec);
+      const iterator = socket.events("channelMessage", { bufferSize: 2 });
+      const errors: HeraldError[] = [];
+      socket.onError((e) => errors.push(e));
+      const counted = socket.events("channelMessage");
+      for (let n = 0; n < 3; n++) {
+        ws.send(
+          codec.encodeEnvelope({ kind: "channelMessage", body: { channelId: "c", content: `{"n":${n}}` } }),
+        );
+      }
+      for (let n = 0; n < 3; n++) await counted.next();
+      await assert.rejects(iterator.next(), { code: "overflow" });
+      assert.deepEqual(errors, []);
+      await socket.disconnect();
+    });
+
     test("event iterators end when the socket closes", async () => {
       const [socket] = await connected(codec);
       const iterator = socket.events("channelMessage");
