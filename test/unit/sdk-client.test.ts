@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { routes } from "../../src/gen/routes.js";
 import { Client, type HeraldError, Session } from "../../src/index.js";
 import { makeJwt, makeTokens, startHttp } from "../sdk/helpers.js";
 
@@ -211,6 +212,16 @@ describe("client REST calls", () => {
       ],
     );
     await http.close();
+  });
+});
+
+describe("client surface", () => {
+  test("every REST route has a method on Client", () => {
+    const client = new Client() as unknown as Record<string, unknown>;
+    const missing = Object.keys(routes)
+      .map((name) => (name === "getCapabilities" ? "capabilities" : name))
+      .filter((name) => typeof client[name] !== "function");
+    assert.deepEqual(missing, []);
   });
 });
 
