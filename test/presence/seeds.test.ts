@@ -1,0 +1,195 @@
+// Stream's user presence (online, status, last_active, invisible, listening to changes), each
+// statement against the bundled server.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  type ChannelPresenceEvent,
+  ChannelType,
+  type ConnectOptions,
+  isInvisible,
+  type PresenceChange,
+  PresenceStore,
+  type Session,
+  type StatusPresenceEvent,
+  setInvisible,
+} from "../../src/index.js";
+import { uniqueName } from "../helpers/server.js";
+import { formats, Inbox, useWorld } from "../sdk/harness.js";
+
+const world = useWorld();
+
+async function userAs(viewer: Session, userId: string) {
+  const { users } = await world.client.getUsers(viewer, { ids: [userId] });
+  const user = users[0];
+  assert.ok(user, `user ${userId} is listed`);
+  return user;
+}
+
+// The connect option is the socket's; typed loosely so this file compiles before it exists.
+const invisibleAtConnect = { appearOnline: true, invisible: true } as ConnectOptions;
+
+for (const [format, codec] of formats) {
+  describe(`user presence over ${format}`, () => {
+    test("a user read by others carries online, status and last_active while connected", async () => {
+      const ada = await world.peer(codec, { appearOnline: true });
+      await ada.socket.updateStatus("Eating a veggie burger...");
+      const bob = await world.signIn();
+      const user = await userAs(bob, ada.userId);
+      assert.equal(user.id, ada.userId);
+      assert.equal(user.online, true);
+      assert.equal(user.status, "Eating a veggie burger...");
+      assert.ok(user.lastActive instanceof Date, "last_active is set");
+    });
+
+    test("online becomes false and the status goes when the user disconnects", async () => {
+      const ada = await world.peer(codec, { appearOnline: true });
+      await ada.socket.updateStatus("here");
+      const bob = await world.signIn();
+      const before = await userAs(bob, ada.userId);
+      await ada.socket.disconnect();
+      const after = await userAs(bob, ada.userId);
+      assert.equal(after.online, false);
+      assert.equal(after.status, undefined);
+      assert.ok(after.lastActive instanceof Date);
+      assert.ok((after.lastActive?.getTime() ?? 0) >= (before.lastActive?.getTime() ?? 0));
+    });
+
+    test("online is false while the user appears offline, though connected", async () => {
+      const ada = await world.peer(codec, { appearOnline: true });
+      const bob = await world.signIn();
+      assert.equal((await userAs(bob, ada.userId)).online, true);
+      await ada.socket.appearOffline();
+      assert.equal((await userAs(bob, ada.userId)).online, false);
+    });
+
+    test("last_active is updated when the user connects", async () => {
+      const session = await world.signIn();
+      const bob = await world.signIn();
+      assert.equal((await userAs(bob, session.userId)).lastActive, undefined, "never connected yet");
+      const first = Date.now();
+      const socket = await world.connect(session, codec);
+      const once = (await userAs(bob, session.userId)).lastActive;
+      assert.ok(once instanceof Date && once.getTime() >= first, "set at the first connect");
+      await socket.disconnect();
+      const second = Date.now();
+      await world.connect(session, codec);
+      const again = (await userAs(bob, session.userId)).lastActive;
+      assert.ok(again instanceof Date && again.getTime() >= second, "set again at the next connect");
+    });
+
+    test("invisible is stored on the account and persists across a disconnect and reconnect", async () => {
+      const ada = await world.peer(codec, { appearOnline: true });
+      const bob = await world.signIn();
+      await world.client.updateAccount(ada.session, { invisible: true });
+      assert.equal((await world.client.getAccount(ada.session)).invisible, true);
+      assert.equal((await userAs(bob, ada.userId)).online, false, "invisible users appear offline");
+
+      await ada.socket.disconnect();
+      const again = await world.connect(ada.session, codec, { appearOnline: true });
+      await again.updateStatus("back");
+      assert.equal((await world.client.getAccount(ada.session)).invisible, true, "still invisible");
+      const seen = await userAs(bob, ada.userId);
+      assert.equal(seen.online, false);
+      assert.equal(seen.status, undefined);
+
+      await world.client.updateAccount(ada.session, { invisible: false });
+      assert.equal((await world.client.getAccount(ada.session)).invisible, false);
+      const visible = await userAs(bob, ada.userId);
+      assert.equal(visible.online, true, "visible again once turned off");
+      assert.equal(visible.status, "back");
+    });
+
+    test("invisible can be set when connecting, and stays set on the next connection", async () => {
+      const ada = await world.signIn();
+      const bob = await world.signIn();
+      const socket = world.client.createSocket({ codec });
+      await socket.connect(ada, invisibleAtConnect);
+      try {
+        assert.equal((await world.client.getAccount(ada)).invisible, true);
+        assert.equal((await userAs(bob, ada.userId)).online, false);
+      } finally {
+        await socket.disconnect();
+      }
+      await world.connect(ada, codec, { appearOnline: true });
+      assert.equal((await world.client.getAccount(ada)).invisible, true);
+      assert.equal((await userAs(bob, ada.userId)).online, false);
+    });
+
+    test("followers see an invisible user leave and not come back until visible again", async () => {
+      const ada = await world.peer(codec);
+      await ada.socket.updateStatus("here");
+      const bob = await world.peer(codec);
+      const store = new PresenceStore(bob.socket, world.client, bob.session);
+      const [initial] = await store.watch([ada.userId]);
+      assert.equal(initial?.online, true);
+      const changes = new Inbox<PresenceChange>(bob.socket, (fn) => store.onChange(fn), "presence change");
+      const raw = new Inbox<StatusPresenceEvent>(
+        bob.socket,
+        (fn) => bob.socket.onStatusPresence(fn),
+        "status event",
+      );
+
+      await world.client.updateAccount(ada.session, { invisible: true });
+      const leave = await changes.next((c) => c.userId === ada.userId);
+      assert.equal(leave.type, "leave");
+      assert.equal(leave.current.online, false);
+      const event = await raw.next();
+      assert.deepEqual(event.joins, [], "exactly as if the user disconnected: leaves only");
+      assert.equal(event.leaves[0]?.status, "here");
+
+      await ada.socket.updateStatus("sneaking around");
+      const late = await world.peer(codec);
+      const { presences } = await late.socket.followUsers([ada.userId]);
+      assert.deepEqual(presences, [], "a new follower sees no session either");
+      await raw.none();
+      await changes.none();
+
+      await world.client.updateAccount(ada.session, { invisible: false });
+      const join = await changes.next((c) => c.userId === ada.userId);
+      assert.equal(join.type, "join");
+      assert.equal(join.current.status, "sneaking around");
+      await store.close();
+    });
+
+    test("an invisible user's channel presence is hidden from other members", async () => {
+      const room = uniqueName("room");
+      const ada = await world.peer(codec);
+      const bob = await world.peer(codec);
+      await bob.socket.joinChat(room, ChannelType.Room);
+      const bobHears = new Inbox<ChannelPresenceEvent>(
+        bob.socket,
+        (fn) => bob.socket.onChannelPresence(fn),
+        "channel presence",
+      );
+      await world.client.updateAccount(ada.session, { invisible: true });
+      const channel = await ada.socket.joinChat(room, ChannelType.Room);
+      assert.ok(
+        channel.presences.some((p) => p.userId === bob.userId),
+        "the invisible user still sees others",
+      );
+      await bobHears.none((e) => e.joins.some((p) => p.userId === ada.userId));
+
+      const cat = await world.peer(codec);
+      const seenByCat = await cat.socket.joinChat(room, ChannelType.Room);
+      assert.deepEqual(
+        seenByCat.presences.map((p) => p.userId),
+        [bob.userId],
+        "listed members leave the invisible user out",
+      );
+      await ada.socket.leaveChat(channel.id);
+      await bobHears.none((e) => e.leaves.some((p) => p.userId === ada.userId));
+    });
+
+    test("setInvisible and isInvisible switch and read the flag on a server with user presence", async () => {
+      const ada = await world.peer(codec, { appearOnline: true });
+      const bob = await world.signIn();
+      assert.equal(await isInvisible(world.client, ada.session), false);
+      await setInvisible(world.client, ada.session, true);
+      assert.equal(await isInvisible(world.client, ada.session), true);
+      assert.equal((await userAs(bob, ada.userId)).online, false);
+      await setInvisible(world.client, ada.session, false);
+      assert.equal(await isInvisible(world.client, ada.session), false);
+      assert.equal((await userAs(bob, ada.userId)).online, true);
+    });
+  });
+}
