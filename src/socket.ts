@@ -249,9 +249,11 @@ export class Socket {
     this.#pending.rejectAll(
       (what) => new HeraldError("disconnected", `${what}: the connection closed (${code})`),
     );
-    this.#events.emit("disconnect", { code, reason, requested: this.#closing });
+    const requested = this.#closing;
     this.#events.end();
+    // Closed before the event, so that a listener may connect again at once.
     this.#closed();
+    this.#events.emit("disconnect", { code, reason, requested });
   }
 
   #closed(): void {

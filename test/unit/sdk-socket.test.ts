@@ -442,6 +442,22 @@ describe("socket connection", () => {
     await socket.disconnect();
   });
 
+  test("a disconnect listener sees the socket closed and may connect again at once", async () => {
+    const [socket, ws] = await connected(jsonCodec);
+    const reconnected = new Promise<string>((resolve, reject) => {
+      socket.onDisconnect(() => {
+        const state = socket.state;
+        socket.connect(session()).then(() => resolve(state), reject);
+      });
+    });
+    const next = server.nextConnection();
+    ws.close(4001, "go away");
+    assert.equal(await reconnected, "closed");
+    await next;
+    assert.equal(socket.state, "open");
+    await socket.disconnect();
+  });
+
   test("a socket can connect again after disconnect", async () => {
     const [socket, ws] = await connected(jsonCodec);
     await socket.disconnect();
