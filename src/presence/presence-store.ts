@@ -5,6 +5,7 @@ import { Emitter, type EventIteratorOptions, type Unsubscribe } from "../events.
 import type { StatusPresenceEvent, UserPresence } from "../gen/model.js";
 import type { Session } from "../session.js";
 import type { Socket } from "../socket.js";
+import { hasExtension, USER_PRESENCE } from "./extension.js";
 import {
   changeType,
   type PresenceChange,
@@ -23,6 +24,13 @@ export interface PresenceStoreOptions {
    * @default true
    */
   loadUsers?: boolean | undefined;
+  /**
+   * When a watched user goes offline, read them again (batched) for the `lastActive` the server
+   * set as their last connection closed. Only on a server with the "user_presence" extension,
+   * and only with `loadUsers`. Failures are reported as `error` events.
+   * @default true
+   */
+  refreshOnLeave?: boolean | undefined;
 }
 
 // Ids per request: keeps follow frames well under a server's frame limit and user lookups
@@ -66,6 +74,9 @@ export class PresenceStore {
   readonly #client: Client;
   readonly #session: Session;
   readonly #loadUsers: boolean;
+  readonly #refreshOnLeave: boolean;
+  /** Users gone offline whose `lastActive` is to be read again on the next turn. */
+  readonly #left = new Set<string>();
   readonly #events = new Emitter<PresenceStoreEvents>();
   readonly #entries = new Map<string, UserEntry>();
   /** Users whose first follow is still in flight, with the promise that settles it. */
@@ -78,6 +89,7 @@ export class PresenceStore {
     this.#client = client;
     this.#session = session;
     this.#loadUsers = options.loadUsers ?? true;
+    this.#refreshOnLeave = this.#loadUsers && (options.refreshOnLeave ?? true);
     this.#offStatus = socket.onStatusPresence((event) => this.#onStatus(event));
   }
 
@@ -311,6 +323,28 @@ export class PresenceStore {
     }
   }
 
+  // One lookup per batch of users gone offline in the same turn, so a crowd leaving at once (a
+  // server restart) costs a few requests rather than one each.
+  #refreshLater(userId: string): void {
+    if (!this.#refreshOnLeave) return;
+    this.#left.add(userId);
+    if (this.#left.size > 1) return;
+    setTimeout(() => {
+      const ids = [...this.#left].filter((id) => this.#entries.has(id));
+      this.#left.clear();
+      if (this.#closed || ids.length === 0) return;
+      hasExtension(this.#client, USER_PRESENCE)
+        .then((has) => (has ? this.#lookup(ids, undefined) : undefined))
+        .catch((error: unknown) => {
+          if (this.#closed) return;
+          const cause = HeraldError.is(error)
+            ? error
+            : new HeraldError("server_error", String(error), { cause: error });
+          this.#events.emit("error", cause);
+        });
+    }, 0);
+  }
+
   // Derives the entry's state and tells listeners if it differs from the last one reported.
   #commit(entry: UserEntry): void {
     if (entry.buffered || this.#entries.get(entry.userId) !== entry) return;
@@ -318,11 +352,8 @@ export class PresenceStore {
     const previous = entry.state;
     if (sameState(previous, current)) return;
     entry.state = current;
-    this.#events.emit("change", {
-      type: changeType(previous, current),
-      userId: entry.userId,
-      previous,
-      current,
-    });
+    const type = changeType(previous, current);
+    if (type === "leave") this.#refreshLater(entry.userId);
+    this.#events.emit("change", { type, userId: entry.userId, previous, current });
   }
 }

@@ -15,6 +15,7 @@ import {
 } from "../../src/index.js";
 import { uniqueName } from "../helpers/server.js";
 import { formats, Inbox, useWorld } from "../sdk/harness.js";
+import { waitFor } from "../sdk/helpers.js";
 
 const world = useWorld();
 
@@ -75,6 +76,24 @@ for (const [format, codec] of formats) {
       await world.connect(session, codec);
       const again = (await userAs(bob, session.userId)).lastActive;
       assert.ok(again instanceof Date && again.getTime() >= second, "set again at the next connect");
+    });
+
+    test("the presence store shows the last_active set when the user's last connection closes", async () => {
+      const ada = await world.peer(codec, { appearOnline: true });
+      const bob = await world.peer(codec);
+      const store = new PresenceStore(bob.socket, world.client, bob.session);
+      const [initial] = await store.watch([ada.userId]);
+      assert.ok(initial?.lastActive instanceof Date);
+      const changes = new Inbox<PresenceChange>(bob.socket, (fn) => store.onChange(fn), "presence change");
+      await ada.socket.disconnect();
+      assert.equal((await changes.next()).type, "leave");
+      const closedAt = (await userAs(bob.session, ada.userId)).lastActive;
+      assert.ok(closedAt instanceof Date && closedAt.getTime() >= initial.lastActive.getTime());
+      await waitFor(
+        () => store.get(ada.userId)?.lastActive?.getTime() === closedAt.getTime(),
+        "the store to read last_active again after the leave",
+      );
+      await store.close();
     });
 
     test("invisible is stored on the account and persists across a disconnect and reconnect", async () => {
@@ -142,7 +161,7 @@ for (const [format, codec] of formats) {
       const { presences } = await late.socket.followUsers([ada.userId]);
       assert.deepEqual(presences, [], "a new follower sees no session either");
       await raw.none();
-      await changes.none();
+      await changes.none((c) => c.current.online);
 
       await world.client.updateAccount(ada.session, { invisible: false });
       const join = await changes.next((c) => c.userId === ada.userId);
