@@ -59,15 +59,6 @@ export {
   GroupUserState,
   NotificationCode,
 } from "./gen/wire.js";
-export { hasExtension, requireExtension, USER_PRESENCE } from "./presence/extension.js";
-export { isInvisible, setInvisible } from "./presence/invisible.js";
-export type {
-  PresenceChange,
-  PresenceStoreEvents,
-  SessionPresence,
-  UserPresenceState,
-} from "./presence/presence-state.js";
-export { PresenceStore, type PresenceStoreOptions } from "./presence/presence-store.js";
 export type { Codec, DecodeOptions } from "./protocol/codec.js";
 export { jsonCodec } from "./protocol/json-codec.js";
 export { Session } from "./session.js";

@@ -14,14 +14,15 @@ const page = "docs/presence.md";
 // What an app has at hand by the time it reads this page.
 const ambient = `
 import type * as H from "herald";
+import type * as P from "herald/presence";
 declare global {
   const client: H.Client;
   const session: H.Session;
   const socket: H.Socket;
   const friendId: string;
-  const PresenceStore: typeof H.PresenceStore;
+  const PresenceStore: typeof P.PresenceStore;
   /** The store the page creates in "Listen to presence changes". */
-  const presence: H.PresenceStore;
+  const presence: P.PresenceStore;
 }
 export {};
 `;
@@ -48,7 +49,7 @@ test("every TypeScript snippet of the presence docs type-checks against the SDK"
     skipLibCheck: true,
     noEmit: true,
     baseUrl: repo,
-    paths: { herald: ["src/index.ts"] },
+    paths: { herald: ["src/index.ts"], "herald/presence": ["src/presence/index.ts"] },
   };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;

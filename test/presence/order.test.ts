@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { EnvelopeInit, UserPresenceInit } from "../../src/gen/wire.js";
-import { Client, PresenceStore, Session } from "../../src/index.js";
+import { Client, Session } from "../../src/index.js";
+import { PresenceStore } from "../../src/presence/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { formats } from "../sdk/harness.js";
 import { makeTokens, startWs, type TestWsServer, waitFor } from "../sdk/helpers.js";

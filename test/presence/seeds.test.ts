@@ -6,13 +6,10 @@ import {
   type ChannelPresenceEvent,
   ChannelType,
   type ConnectOptions,
-  isInvisible,
-  type PresenceChange,
-  PresenceStore,
   type Session,
   type StatusPresenceEvent,
-  setInvisible,
 } from "../../src/index.js";
+import { isInvisible, type PresenceChange, PresenceStore, setInvisible } from "../../src/presence/index.js";
 import { uniqueName } from "../helpers/server.js";
 import { formats, Inbox, useWorld } from "../sdk/harness.js";
 import { waitFor } from "../sdk/helpers.js";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { type PresenceChange, PresenceStore, type Socket } from "../../src/index.js";
+import type { Socket } from "../../src/index.js";
+import { type PresenceChange, PresenceStore } from "../../src/presence/index.js";
 import { formats, Inbox, useWorld } from "../sdk/harness.js";
 
 const world = useWorld();

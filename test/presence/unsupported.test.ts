@@ -6,15 +6,17 @@ import {
   Client,
   type ConnectOptions,
   type FetchFunction,
+  type Session,
+  type Socket,
+} from "../../src/index.js";
+import {
   isInvisible,
   type PresenceChange,
   PresenceStore,
   requireExtension,
-  type Session,
-  type Socket,
   setInvisible,
   USER_PRESENCE,
-} from "../../src/index.js";
+} from "../../src/presence/index.js";
 import { defaultFetch } from "../../src/transport/fetch.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 import { formats, Inbox } from "../sdk/harness.js";
