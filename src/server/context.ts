@@ -1,4 +1,5 @@
 import type { AuthService } from "./auth/auth-service.js";
+import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { Logger } from "./logger.js";
 import type { Notifier } from "./notifier.js";
@@ -12,12 +13,16 @@ import type { GroupStore } from "./storage/groups.js";
 import type { MessageStore } from "./storage/messages.js";
 import type { NotificationStore } from "./storage/notifications.js";
 import type { UserStore } from "./storage/users.js";
+import type { Visibility } from "./visibility.js";
 
 /** Everything request handlers share: stores, live state and settings. */
 export interface ServerContext {
   db: Db;
   serverKey: string;
   version: string;
+  /** The protocol extensions enabled (listed by the capabilities route). */
+  extensions: ReadonlySet<Extension>;
+  visibility: Visibility;
   logger: Logger;
   hooks: ServerHooks;
   auth: AuthService;

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { AuthService } from "./auth/auth-service.js";
 import { resolveTokenSecret } from "./auth/token-secret.js";
 import type { ServerContext } from "./context.js";
+import { allExtensions, type Extension } from "./extensions.js";
 import { accountHandlers } from "./http/handlers/account.js";
 import { authHandlers } from "./http/handlers/auth.js";
 import { friendHandlers } from "./http/handlers/friends.js";
@@ -28,8 +29,11 @@ import { MessageStore } from "./storage/messages.js";
 import { NotificationStore } from "./storage/notifications.js";
 import { UserStore } from "./storage/users.js";
 import { version } from "./version.js";
+import { Visibility } from "./visibility.js";
 
 export { tokenSecretPath } from "./auth/token-secret.js";
+export type { Extension } from "./extensions.js";
+export { allExtensions } from "./extensions.js";
 export type {
   ChannelMessageDraft,
   HookContext,
@@ -62,8 +66,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const friends = new FriendStore(db);
   const notifications = new NotificationStore(db);
   const sessions = new SessionRegistry();
-  const status = new StatusTracker();
+  const extensions = new Set<Extension>(options.extensions ?? allExtensions);
+  const visibility = new Visibility(users);
+  const status = new StatusTracker((userId) => visibility.isInvisible(userId));
   const channels = new ChannelRegistry();
+  visibility.attach(status, channels, sessions);
   const notifier = new Notifier(notifications, sessions);
   const hooks = options.hooks ?? {};
   const chat = new Chat({
@@ -76,6 +83,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     hooks,
     logger,
     hookTimeoutMs: options.hookTimeoutMs ?? 5000,
+    visibility,
+    clientMsgIds: extensions.has("client_msg_id"),
   });
   const auth = new AuthService(
     db,
@@ -87,6 +96,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     db,
     serverKey: options.serverKey ?? "defaultkey",
     version,
+    extensions,
+    visibility,
     logger,
     hooks,
     auth,
@@ -115,6 +126,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   );
   const dispatcher = new Dispatcher({ chat, status, users, logger });
   const gateway = new WsGateway({
+    visibility: extensions.has("user_presence") ? visibility : undefined,
     auth,
     users,
     sessions,

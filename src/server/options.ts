@@ -1,3 +1,4 @@
+import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { Logger, LogLevel } from "./logger.js";
 
@@ -24,6 +25,13 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Where logs go. @default JSON lines on stdout at `logLevel` */
   logger?: Logger;
+  /**
+   * The protocol extensions to offer; the others behave as on a stock Nakama server (for testing
+   * clients against one). Without `user_presence`, users carry no `last_active` or `status` and
+   * accounts no `invisible` flag; without `client_msg_id`, client message ids are ignored.
+   * @default every extension: ["client_msg_id", "exact_cursors", "user_presence"]
+   */
+  extensions?: readonly Extension[];
   /** Server-side hooks (message filtering and the like). */
   hooks?: ServerHooks;
   /**

@@ -306,19 +306,23 @@ export class RawSocket {
 export function socketUrl(
   baseUrl: string,
   token: string,
-  options: { format?: string; status?: boolean } = {},
+  options: { format?: string; status?: boolean; invisible?: boolean } = {},
 ): string {
   const params = new URLSearchParams({ token, lang: "en", status: String(options.status ?? false) });
   if (options.format !== undefined && options.format !== "json") params.set("format", options.format);
+  if (options.invisible !== undefined) params.set("invisible", String(options.invisible));
   return `${baseUrl.replace(/^http/, "ws")}/ws?${params}`;
 }
 
-/** Opens a raw socket for a user in a codec's format; `status: true` appears online at connect. */
+/**
+ * Opens a raw socket for a user in a codec's format; `status: true` appears online at connect,
+ * `invisible` sets the user's stored invisible flag at connect.
+ */
 export async function openSocket(
   baseUrl: string,
   user: { token: string },
   codec: Codec = jsonCodec,
-  options: { status?: boolean } = {},
+  options: { status?: boolean; invisible?: boolean } = {},
 ): Promise<RawSocket> {
   const ws = new WebSocket(socketUrl(baseUrl, user.token, { format: codec.format, ...options }));
   const socket = new RawSocket(ws, codec);

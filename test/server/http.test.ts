@@ -32,7 +32,7 @@ describe("HTTP", () => {
     assert.deepEqual(await res.json(), {
       server: "herald",
       version: pkg.version,
-      extensions: ["client_msg_id", "exact_cursors"],
+      extensions: ["client_msg_id", "exact_cursors", "user_presence"],
     });
     const health = await fetch(`${srv.url}/healthcheck`);
     assert.equal(health.status, 200);

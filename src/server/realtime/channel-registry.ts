@@ -7,6 +7,8 @@ interface Member {
   session: Session;
   presence: UserPresenceInit;
   hidden: boolean;
+  /** Hidden only because its user is invisible: shown again when the user turns visible. */
+  hiddenByInvisible: boolean;
   persistence: boolean;
 }
 
@@ -34,21 +36,30 @@ export class ChannelRegistry {
 
   /**
    * Joins a session to a channel and returns the Channel reply. A new visible join is announced to
-   * every member, the joiner included, after the reply; a repeated join changes nothing.
+   * every member, the joiner included, after the reply; a repeated join changes nothing. The joins
+   * of an invisible user are hidden.
    */
   join(
     session: Session,
     target: ChannelTarget,
-    hidden: boolean,
+    requestedHidden: boolean,
     persistence: boolean,
+    invisible = false,
   ): { reply: ChannelInit; announce: () => void } {
+    const hidden = requestedHidden || invisible;
     let ch = this.channels.get(target.id);
     if (ch === undefined) {
       ch = { target, members: new Map() };
       this.channels.set(target.id, ch);
     }
     const existing = ch.members.get(session.id);
-    const member = existing ?? { session, presence: session.presence(persistence), hidden, persistence };
+    const member = existing ?? {
+      session,
+      presence: session.presence(persistence),
+      hidden,
+      hiddenByInvisible: hidden && !requestedHidden,
+      persistence,
+    };
     const presences: UserPresenceInit[] = [];
     for (const m of ch.members.values()) {
       if (!m.hidden && m.session !== session) presences.push(m.presence);
@@ -65,6 +76,29 @@ export class ChannelRegistry {
         if (!hidden) this.broadcast(live, { ...channelFields(target), joins: [member.presence] });
       },
     };
+  }
+
+  /**
+   * Hides (or shows again) every channel presence of a user who turned invisible (or visible).
+   * Other users' sessions see the presences leave (or join); the user's own sessions see no change.
+   */
+  setInvisible(userId: string, invisible: boolean, sessions: Iterable<Session>): void {
+    for (const session of sessions) {
+      for (const channelId of session.channels.keys()) {
+        const ch = this.channels.get(channelId);
+        const m = ch?.members.get(session.id);
+        if (ch === undefined || m === undefined) continue;
+        if (invisible && !m.hidden) {
+          m.hidden = true;
+          m.hiddenByInvisible = true;
+          this.broadcast(ch, { ...channelFields(ch.target), leaves: [m.presence] }, userId);
+        } else if (!invisible && m.hiddenByInvisible) {
+          m.hidden = false;
+          m.hiddenByInvisible = false;
+          this.broadcast(ch, { ...channelFields(ch.target), joins: [m.presence] }, userId);
+        }
+      }
+    }
   }
 
   /** Removes a session from a channel; remaining members see it leave (unless it was hidden). */
@@ -98,12 +132,14 @@ export class ChannelRegistry {
     for (const m of ch.members.values()) m.session.send(out);
   }
 
+  /** Sends a presence event to the channel's members, except the sessions of `exceptUser`. */
   private broadcast(
     ch: LiveChannel,
     event: { channelId: string; joins?: UserPresenceInit[]; leaves?: UserPresenceInit[] },
+    exceptUser?: string,
   ): void {
     const out = new Outgoing({ kind: "channelPresenceEvent", body: event });
-    for (const m of ch.members.values()) m.session.send(out);
+    for (const m of ch.members.values()) if (m.session.userId !== exceptUser) m.session.send(out);
   }
 }
 

@@ -26,6 +26,7 @@ import type { FriendStore } from "../storage/friends.js";
 import { type GroupStore, MemberState } from "../storage/groups.js";
 import { type MessageRow, type MessageStore, messageToWire } from "../storage/messages.js";
 import type { UserStore } from "../storage/users.js";
+import type { Visibility } from "../visibility.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import { Outgoing } from "./outgoing.js";
 import type { Session } from "./session.js";
@@ -47,6 +48,9 @@ interface ChatDeps {
   logger: Logger;
   /** How long a before hook may take before the message is refused. */
   hookTimeoutMs: number;
+  visibility: Visibility;
+  /** Whether sends are deduplicated by client message id. */
+  clientMsgIds: boolean;
 }
 
 class HookTimeout extends Error {}
@@ -122,7 +126,13 @@ export class Chat {
         : undefined;
     const invite =
       otherUser !== undefined && otherUser !== session.userId && !channels.hasUser(target.id, otherUser);
-    const { reply, announce } = channels.join(session, target, req.hidden ?? false, req.persistence ?? true);
+    const { reply, announce } = channels.join(
+      session,
+      target,
+      req.hidden ?? false,
+      req.persistence ?? true,
+      this.deps.visibility.isInvisible(session.userId),
+    );
     return {
       reply,
       after: () => {
@@ -168,9 +178,11 @@ export class Chat {
     const membership = session.channels.get(target.id);
     if (membership === undefined) refuse("Must join channel before sending messages");
     parseContent(req.content);
-    const dedupeKey = req.clientMsgId === "" ? undefined : `${session.userId}\n${req.clientMsgId}`;
+    // Without the extension a client message id is not ours to keep, as on a stock server.
+    const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
+    const dedupeKey = clientMsgId === "" ? undefined : `${session.userId}\n${clientMsgId}`;
     if (dedupeKey !== undefined) {
-      const stored = this.deps.messages.byClientId(session.userId, req.clientMsgId);
+      const stored = this.deps.messages.byClientId(session.userId, clientMsgId);
       if (stored !== undefined) return this.ackOf(stored, 0, true);
       const recent = this.recentAcks.get(dedupeKey);
       if (recent !== undefined) return recent;
@@ -178,7 +190,7 @@ export class Chat {
     let draft: ChannelMessageDraft = {
       channelId: target.id,
       content: JSON.parse(req.content) as Record<string, unknown>,
-      clientMsgId: req.clientMsgId,
+      clientMsgId,
     };
     const hooks = this.deps.hooks;
     const ctx =
@@ -224,7 +236,7 @@ export class Chat {
       content,
       create_time: now,
       update_time: now,
-      client_msg_id: req.clientMsgId,
+      client_msg_id: clientMsgId,
       room_name: fields.roomName,
       group_id: fields.groupId,
       user_id_one: fields.userIdOne,

@@ -17,6 +17,12 @@ interface Stream {
 export class StatusTracker {
   private readonly streams = new Map<string, Stream>();
 
+  /**
+   * @param isInvisible whether a user is invisible: their status events then reach only their own
+   *   sessions, and follows by others do not list their presences.
+   */
+  constructor(private readonly isInvisible: (userId: string) => boolean = () => false) {}
+
   private stream(userId: string): Stream {
     let s = this.streams.get(userId);
     if (s === undefined) {
@@ -35,13 +41,44 @@ export class StatusTracker {
     return { userId: session.userId, sessionId: session.id, username: session.username, status };
   }
 
-  private emit(userId: string, joins: UserPresenceInit[], leaves: UserPresenceInit[]): void {
+  /**
+   * Sends an event to everyone on a user's stream. `audience` narrows it to the user's own
+   * sessions or to everyone else's; an invisible user's events reach only their own sessions.
+   */
+  private emit(
+    userId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    audience: "all" | "self" | "others" = "all",
+  ): void {
     const s = this.streams.get(userId);
     if (s === undefined) return;
+    const to = audience === "all" && this.isInvisible(userId) ? "self" : audience;
     const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
-    for (const session of s.visible.values()) session.send(out);
-    // A session both visible here and following its own user gets the event once.
-    for (const session of s.followers) if (!s.visible.has(session.id)) session.send(out);
+    if (to === "all") {
+      for (const session of s.visible.values()) session.send(out);
+      // A session both visible here and following its own user gets the event once.
+      for (const session of s.followers) if (!s.visible.has(session.id)) session.send(out);
+      return;
+    }
+    const own = to === "self";
+    if (own) for (const session of s.visible.values()) session.send(out);
+    for (const session of s.followers) {
+      if ((session.userId === userId) !== own) continue;
+      if (!s.visible.has(session.id)) session.send(out);
+    }
+  }
+
+  /**
+   * A user turned invisible (or visible again): everyone else following them sees each visible
+   * session leave (or join), exactly as for a disconnect (or a new status).
+   */
+  setInvisible(userId: string, invisible: boolean): void {
+    const s = this.streams.get(userId);
+    if (s === undefined || s.visible.size === 0) return;
+    const presences = [...s.visible.values()].map((v) => StatusTracker.presence(v, v.status ?? ""));
+    if (invisible) this.emit(userId, [], presences, "others");
+    else this.emit(userId, presences, [], "others");
   }
 
   /** Sets (a string) or erases (undefined: appear offline) a session's status, telling the stream. */
@@ -75,6 +112,7 @@ export class StatusTracker {
       session.follows.add(userId);
       const s = this.stream(userId);
       s.followers.add(session);
+      if (userId !== session.userId && this.isInvisible(userId)) continue;
       for (const v of s.visible.values()) presences.push(StatusTracker.presence(v, v.status ?? ""));
     }
     return presences;

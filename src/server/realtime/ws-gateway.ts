@@ -8,6 +8,7 @@ import { protobufCodec } from "../../protocol/protobuf-codec.js";
 import type { AuthService } from "../auth/auth-service.js";
 import type { Logger } from "../logger.js";
 import type { UserStore } from "../storage/users.js";
+import type { Visibility } from "../visibility.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import type { Dispatcher } from "./dispatch.js";
 import { Session } from "./session.js";
@@ -16,6 +17,8 @@ import type { SocketWriter } from "./socket-writer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
 interface GatewayDeps {
+  /** Present when the user_presence extension is on: connecting may set the invisible flag. */
+  visibility?: Visibility | undefined;
   auth: AuthService;
   users: UserStore;
   sessions: SessionRegistry;
@@ -88,9 +91,17 @@ export class WsGateway {
       return;
     }
     const appearOnline = url.searchParams.get("status") === "true";
+    const invisibleParam = url.searchParams.get("invisible");
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Registered synchronously, before any frame can be read, so nothing addressed to this
       // user after the upgrade completes can miss the new session.
+      const visibility = this.deps.visibility;
+      if (visibility !== undefined) {
+        // `invisible=true|false` at connect changes the stored flag, as PUT /v2/account does.
+        if (invisibleParam === "true" || invisibleParam === "false")
+          visibility.set(user.id, invisibleParam === "true");
+        else visibility.load(user.id, user.invisible === 1);
+      }
       const session = new Session(ws, codec, user.id, user.username, claims.vrs, this.deps.writer);
       this.deps.sessions.add(session);
       this.deps.users.touchLastActive(user.id, Date.now());

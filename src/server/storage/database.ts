@@ -93,6 +93,11 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX notifications_user ON notifications(user_id, seq);
   `,
+  // What other users see as last_active: it stops moving while the user is invisible.
+  `
+  ALTER TABLE users ADD COLUMN public_last_active INTEGER;
+  UPDATE users SET public_last_active = last_active;
+  `,
 ];
 
 /** Opens (creating if needed) the database at `path` (or ":memory:") and brings its schema up to date. */

@@ -17,6 +17,8 @@ export interface UserRow {
   custom_id: string | null;
   invisible: number;
   last_active: number | null;
+  /** `last_active` as other users see it: frozen while the user is invisible. */
+  public_last_active: number | null;
   create_time: number;
   update_time: number;
 }
@@ -139,9 +141,13 @@ export class UserStore {
 
   /** Sets `last_active` of many users in one transaction. */
   touchLastActiveMany(userIds: Iterable<string>, at: number): void {
-    const stmt = this.db.prepare("UPDATE users SET last_active = ? WHERE id = ?");
+    const stmt = this.db.prepare(
+      `UPDATE users SET last_active = ?,
+         public_last_active = CASE WHEN invisible = 0 THEN ? ELSE public_last_active END
+       WHERE id = ?`,
+    );
     this.db.transaction(() => {
-      for (const id of userIds) stmt.run(at, id);
+      for (const id of userIds) stmt.run(at, at, id);
     })();
   }
 }

@@ -11,7 +11,9 @@ export function accountHandlers(ctx: ServerContext): Handlers {
     getAccount: (_req, caller) => {
       const row = ctx.users.byId(caller.userId);
       if (row === undefined) refuse("Account not found.", 5);
-      return accountToWire(row, ctx.users.devices(row.id), userView(ctx, row));
+      const account = accountToWire(row, ctx.users.devices(row.id), userView(ctx, row, caller.userId));
+      if (!ctx.extensions.has("user_presence")) delete account.invisible;
+      return account;
     },
     updateAccount: (req, caller) => {
       const row = ctx.users.byId(caller.userId);
@@ -22,16 +24,21 @@ export function accountHandlers(ctx: ServerContext): Handlers {
         }
         if (ctx.users.byUsername(req.username) !== undefined) refuse("Username is already in use.", 6);
       }
-      ctx.users.update(row.id, req);
+      const { invisible, ...changes } = req;
+      if (invisible !== undefined && !ctx.extensions.has("user_presence")) {
+        refuse("invisible is not supported by this server (no user_presence extension)");
+      }
+      ctx.users.update(row.id, changes);
+      if (invisible !== undefined) ctx.visibility.set(row.id, invisible);
       return {};
     },
-    getUsers: (req) => {
+    getUsers: (req, caller) => {
       const seen = new Set<string>();
       const users: UserInit[] = [];
       const add = (row: UserRow | undefined) => {
         if (row === undefined || seen.has(row.id)) return;
         seen.add(row.id);
-        users.push(userView(ctx, row));
+        users.push(userView(ctx, row, caller.userId));
       };
       for (const id of req.ids) {
         if (!isUuid(id)) refuse(`ID '${id}' is not a valid system ID.`);

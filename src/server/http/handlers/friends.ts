@@ -45,7 +45,7 @@ export function friendHandlers(ctx: ServerContext): Handlers {
         const row = users.byId(edge.dest_id);
         if (row !== undefined)
           result.push({
-            user: userView(ctx, row),
+            user: userView(ctx, row, caller.userId),
             state: edge.state,
             updateTime: new Date(edge.update_time),
           });

@@ -227,14 +227,14 @@ export function groupHandlers(ctx: ServerContext): Handlers {
       }
       return {};
     },
-    listGroupUsers: (req) => {
+    listGroupUsers: (req, caller) => {
       const group = findGroup(req.groupId);
       const { limit, offset } = pageArgs(req.limit, req.cursor);
       const all = groups.members(group.id, req.state);
       const groupUsers: GroupUserInit[] = [];
       for (const m of all.slice(offset, offset + limit)) {
         const row = users.byId(m.user_id);
-        if (row !== undefined) groupUsers.push({ user: userView(ctx, row), state: m.state });
+        if (row !== undefined) groupUsers.push({ user: userView(ctx, row, caller.userId), state: m.state });
       }
       return { groupUsers, cursor: nextCursor(offset, limit, all.length) };
     },
