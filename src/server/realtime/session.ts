@@ -3,7 +3,7 @@ import type WebSocket from "ws";
 import type { EnvelopeInit, UserPresenceInit } from "../../gen/wire.js";
 import type { Codec } from "../../protocol/codec.js";
 import { Outgoing } from "./outgoing.js";
-import type { SocketWriter } from "./socket-writer.js";
+import type { SocketWriter, WriteTarget } from "./socket-writer.js";
 
 /** How a session is in a channel. */
 export interface Membership {
@@ -13,8 +13,11 @@ export interface Membership {
 }
 
 /** One connected socket of one user: its status, follows and channel memberships. */
-export class Session {
+export class Session implements WriteTarget {
   readonly id = randomUUID();
+  readonly binary: boolean;
+  corkTurn = 0;
+  turnBytes = 0;
   /** The session's status while it is visible on its user's status stream; undefined when not. */
   status: string | undefined;
   /** Users whose status this session follows. */
@@ -32,13 +35,15 @@ export class Session {
     readonly username: string,
     readonly vars: Readonly<Record<string, string>>,
     private readonly writer: SocketWriter,
-  ) {}
+  ) {
+    this.binary = codec.binary;
+  }
 
   /** Sends an envelope (or a shared, already encoded broadcast) to this socket. */
   send(message: Outgoing | EnvelopeInit): void {
     if (this.closed) return;
     const out = message instanceof Outgoing ? message : new Outgoing(message);
-    this.writer.write(this.ws, out.bytes(this.codec), this.codec.binary);
+    this.writer.write(this, out.bytes(this.codec));
   }
 
   /** Answers a request that succeeded with nothing to return. */

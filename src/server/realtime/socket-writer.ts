@@ -7,6 +7,20 @@ export const SLOW_READER_CLOSE = {
   reason: "Slow reader: outgoing buffer limit exceeded",
 } as const;
 
+/** A socket the writer sends to, with the writer's per-turn bookkeeping kept on it. */
+export interface WriteTarget {
+  readonly ws: WebSocket;
+  /** Whether its frames are binary. */
+  readonly binary: boolean;
+  /** The writer turn in which it was last corked. */
+  corkTurn: number;
+  /** Bytes written to it during `corkTurn`. */
+  turnBytes: number;
+}
+
+const TEXT = { binary: false, compress: false } as const;
+const BINARY = { binary: true, compress: false } as const;
+
 /**
  * Writes frames to sockets, corking each socket for the rest of the event-loop turn so a burst of
  * frames leaves in one write, and enforcing the slow-reader policy: a socket whose unsent bytes
@@ -14,8 +28,8 @@ export const SLOW_READER_CLOSE = {
  * skipped. Below the limit nothing is dropped, so a briefly slow reader catches up.
  */
 export class SocketWriter {
-  /** Sockets corked this turn, with the bytes written to each since. */
-  private readonly corked = new Map<Socket, number>();
+  private readonly corked: Socket[] = [];
+  private turn = 1;
   private scheduled = false;
 
   constructor(
@@ -24,10 +38,11 @@ export class SocketWriter {
   ) {}
 
   /** Sends one frame; returns false if the socket was closed (now or before) instead. */
-  write(ws: WebSocket, frame: Buffer, binary: boolean): boolean {
+  write(target: WriteTarget, frame: Buffer): boolean {
+    const ws = target.ws;
     if (ws.readyState !== WebSocket.OPEN) return false;
-    const socket = (ws as unknown as { _socket?: Socket })._socket;
-    const thisTurn = socket === undefined ? 0 : (this.corked.get(socket) ?? 0);
+    const corkedNow = target.corkTurn === this.turn;
+    const thisTurn = corkedNow ? target.turnBytes : 0;
     // Bytes written this turn are only waiting for the uncork; what counts is what earlier turns
     // could not get rid of, i.e. what the reader has not taken.
     const behind = ws.bufferedAmount - thisTurn;
@@ -39,23 +54,27 @@ export class SocketWriter {
       timer.unref();
       return false;
     }
-    if (socket !== undefined) {
-      if (!this.corked.has(socket)) {
+    if (!corkedNow) {
+      const socket = (ws as unknown as { _socket?: Socket })._socket;
+      if (socket !== undefined) {
         socket.cork();
-        if (!this.scheduled) {
-          this.scheduled = true;
-          setImmediate(this.flush);
-        }
+        this.corked.push(socket);
       }
-      this.corked.set(socket, thisTurn + frame.length);
+      target.corkTurn = this.turn;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
     }
-    ws.send(frame, { binary, compress: false });
+    target.turnBytes = thisTurn + frame.length;
+    ws.send(frame, target.binary ? BINARY : TEXT);
     return true;
   }
 
   private readonly flush = () => {
     this.scheduled = false;
-    for (const socket of this.corked.keys()) socket.uncork();
-    this.corked.clear();
+    this.turn += 1;
+    for (const socket of this.corked) socket.uncork();
+    this.corked.length = 0;
   };
 }
