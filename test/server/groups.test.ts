@@ -146,4 +146,35 @@ describe("group chat", () => {
     const dup = await rest(srv.url, "POST", "/v2/group", { token: owner.token, body: { name: "" } });
     assert.equal(dup.status, 400);
   });
+
+  test("groups are listed by name prefix, a page at a time", async () => {
+    const owner = await authenticate(srv.url);
+    const prefix = uniqueName("club");
+    for (const suffix of ["a", "b", "c"]) {
+      const res = await rest(srv.url, "POST", "/v2/group", {
+        token: owner.token,
+        body: { name: `${prefix}-${suffix}` },
+      });
+      assert.equal(res.status, 200);
+    }
+    const first = await rest(srv.url, "GET", `/v2/group?name=${prefix}&limit=2`, { token: owner.token });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(
+      (first.body.groups as { name: string }[]).map((g) => g.name),
+      [`${prefix}-a`, `${prefix}-b`],
+    );
+    const second = await rest(
+      srv.url,
+      "GET",
+      `/v2/group?name=${prefix}&limit=2&cursor=${first.body.cursor}`,
+      {
+        token: owner.token,
+      },
+    );
+    assert.deepEqual(
+      (second.body.groups as { name: string }[]).map((g) => g.name),
+      [`${prefix}-c`],
+    );
+    assert.equal(second.body.cursor, undefined);
+  });
 });

@@ -160,10 +160,10 @@ export class GroupStore {
   /** Groups whose name starts with `prefix`, by name. */
   list(prefix: string, afterName: string, limit: number): GroupRow[] {
     return this.db
-      .prepare<[string, string, number], GroupRow>(
-        "SELECT * FROM groups WHERE substr(name, 1, length(?1)) = ?1 AND name > ?2 ORDER BY name LIMIT ?3",
+      .prepare<[string, string, string, number], GroupRow>(
+        "SELECT * FROM groups WHERE substr(name, 1, length(?)) = ? AND name > ? ORDER BY name LIMIT ?",
       )
-      .all(prefix, afterName, limit);
+      .all(prefix, prefix, afterName, limit);
   }
 }
 
