@@ -142,6 +142,39 @@ describe("interop with the stock nakama-js client", () => {
         bob.socket.disconnect(false);
       });
 
+      test("group chat: server event messages and member messages, and the kick that ends both", async () => {
+        const owner = await connectUser(adapter);
+        const bob = await connectUser(adapter);
+        const ownerMessages = events<{ code: number; sender_id: string; content: Record<string, unknown> }>(
+          owner.socket,
+          "onchannelmessage",
+        );
+        const group = await client.createGroup(owner.session, { name: uniqueName("nkgroup"), open: false });
+        const channel = await owner.socket.joinChat(group.id as string, 3, true, false);
+        assert.equal(channel.id, `3.${group.id}..`);
+        await client.addGroupUsers(owner.session, group.id as string, [bob.session.user_id as string]);
+        const added = await ownerMessages((m) => m.code === 4);
+        assert.equal(added.sender_id, bob.session.user_id);
+        assert.deepEqual(added.content, {});
+        await bob.socket.joinChat(group.id as string, 3, true, false);
+        await bob.socket.writeChatMessage(channel.id, { text: "hi team" });
+        assert.deepEqual((await ownerMessages((m) => m.code === 0)).content, { text: "hi team" });
+        await client.kickGroupUsers(owner.session, group.id as string, [bob.session.user_id as string]);
+        await ownerMessages((m) => m.code === 6);
+        const denied = await client.listChannelMessages(bob.session, channel.id, 10).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        assert.ok(denied !== undefined, "a kicked member cannot read the history");
+        const rejoin = await bob.socket.joinChat(group.id as string, 3, true, false).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        assert.ok(rejoin !== undefined, "a kicked member cannot join the channel");
+        owner.socket.disconnect(false);
+        bob.socket.disconnect(false);
+      });
+
       test("history: pages through every message exactly once in both directions", async () => {
         const ada = await connectUser(adapter);
         const channel = await ada.socket.joinChat(uniqueName("room"), 1, true, false);
