@@ -4,11 +4,14 @@
 // The ESM and CJS builds are readable (not minified) and ship without source maps; the minified browser
 // bundles carry linked source maps.
 //
-//   dist/index.js, protobuf.js, server/index.js   ESM (shared code in dist/chunks/), dependencies external
-//   dist/index.cjs, protobuf.cjs, server/index.cjs CJS, one self-contained file per entry point
+//   dist/index.js, protobuf.js, presence/index.js, server/index.js
+//                                                  ESM (shared code in dist/chunks/), dependencies external
+//   dist/index.cjs, protobuf.cjs, presence/index.cjs, server/index.cjs
+//                                                  CJS, one self-contained file per entry point
 //   dist/server/cli.js                             the `herald-server` command (ESM, node shebang)
 //   dist/herald.min.js                             browser IIFE of the core, global `herald`, minified
 //   dist/herald-protobuf.min.js                    browser IIFE of the protobuf codec, global `heraldProtobuf`
+//   dist/herald-presence.min.js                    browser IIFE of the presence store, global `heraldPresence`
 //   dist/**/*.d.ts and *.d.cts                     declarations from tsc; the .d.cts twins point at .cjs
 //                                                  so that `require` consumers get CJS-typed declarations
 //
@@ -38,6 +41,7 @@ const iifeOnly = process.argv.includes("--iife-only");
 const entries = {
   index: "src/index.ts",
   protobuf: "src/protobuf.ts",
+  "presence/index": "src/presence/index.ts",
   "server/index": "src/server/index.ts",
 };
 const cli = { "server/cli": "src/server/cli.ts" };
@@ -109,11 +113,13 @@ function requireSources(map) {
 const abs = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, path.join(repo, v)]));
 
 async function buildIife(out) {
-  requireSources({ index: entries.index, protobuf: entries.protobuf });
+  requireSources(entries);
   const bundles = [
     { entry: entries.index, file: "herald.min.js", globalName: "herald" },
     // For pages that load the core by <script> and want the binary format: `heraldProtobuf.protobufCodec`.
     { entry: entries.protobuf, file: "herald-protobuf.min.js", globalName: "heraldProtobuf" },
+    // The presence store on top of the core: `new heraldPresence.PresenceStore(socket, client, session)`.
+    { entry: entries["presence/index"], file: "herald-presence.min.js", globalName: "heraldPresence" },
   ];
   for (const { entry, file, globalName } of bundles) {
     await esbuild.build({

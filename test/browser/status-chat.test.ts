@@ -12,6 +12,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const scripts = {
   "/herald.min.js": path.join(repo, "dist", "herald.min.js"),
   "/herald-protobuf.min.js": path.join(repo, "dist", "herald-protobuf.min.js"),
+  "/herald-presence.min.js": path.join(repo, "dist", "herald-presence.min.js"),
   "/scenario.js": path.join(repo, "test", "browser", "page", "scenario.js"),
   "/worker.js": path.join(repo, "test", "browser", "page", "worker.js"),
 };
@@ -105,6 +106,35 @@ describe("the browser bundles in headless Chromium", () => {
       "[heraldProtobuf.protobufCodec.format, heraldProtobuf.protobufCodec.binary]",
     );
     assert.deepEqual(codec, ["protobuf", true]);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("loading the presence bundle adds the global `heraldPresence` and nothing else", async () => {
+    await load("/herald.min.js", "herald");
+    const before = await globals();
+    await page.addScriptTag({ url: "/herald-presence.min.js" });
+    const added = (await globals()).filter((name) => !before.includes(name));
+    assert.deepEqual(added, ["heraldPresence"]);
+    assert.equal(await page.evaluate("typeof heraldPresence.PresenceStore"), "function");
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test("a presence store in the page sees a watched user come online with a status and leave", async () => {
+    await load("/herald.min.js", "herald");
+    await load("/herald-presence.min.js", "heraldPresence");
+    await load("/scenario.js", "runPresenceScenario");
+    const config = { host: "127.0.0.1", port: herald.port, serverKey: "defaultkey", waitMs: 10_000 };
+    const result = (await page.evaluate(`runPresenceScenario(${JSON.stringify(config)})`)) as {
+      graceUserId: string;
+      initial: { userId: string; online: boolean };
+      online: { online: boolean; status: string | undefined; username: string };
+      offline: { online: boolean; status: string | undefined };
+    };
+    assert.deepEqual(result.initial, { userId: result.graceUserId, online: false });
+    assert.equal(result.online.online, true);
+    assert.equal(result.online.status, "Exploring");
+    assert.match(result.online.username, /^pgrace/);
+    assert.deepEqual(result.offline, { online: false, status: undefined });
     assert.deepEqual(pageErrors, []);
   });
 

@@ -11,6 +11,7 @@ import { repo, requireBuild } from "./bundle-graph.js";
 // an ES module and a CommonJS app. The code below uses the SDK the way the README shows it.
 const app = `
 import { ChannelType, Client, HeraldError, type ChannelMessage, type Session } from "herald";
+import { PresenceStore, type PresenceChange } from "herald/presence";
 import { protobufCodec } from "herald/protobuf";
 import { createServer, type ServerOptions } from "herald/server";
 
@@ -27,6 +28,14 @@ export async function main(): Promise<string> {
     const when: Date | undefined = m.createTime;
     void when;
   });
+  const presence = new PresenceStore(socket, client, session);
+  const stop = presence.onChange((change: PresenceChange) => {
+    const online: boolean = change.current.online;
+    void online;
+  });
+  await presence.watch([session.userId]);
+  stop();
+  await presence.close();
   const channel = await socket.joinChat("lobby", ChannelType.Room, { persistence: true, hidden: false });
   const ack = await socket.writeChatMessage<Chat>(channel.id, { text: "hi" });
   off();
@@ -67,7 +76,7 @@ describe("the published type declarations, as an app's TypeScript sees them", ()
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const kind of ["module", "commonjs"] as const) {
-    test(`${kind === "module" ? "an ES module" : "a CommonJS"} app type-checks against herald, herald/protobuf and herald/server without the DOM lib`, () => {
+    test(`${kind === "module" ? "an ES module" : "a CommonJS"} app type-checks against herald, herald/protobuf, herald/presence and herald/server without the DOM lib`, () => {
       const project = path.join(dir, kind);
       mkdirSync(path.join(project, "node_modules"), { recursive: true });
       symlinkSync(repo, path.join(project, "node_modules", "herald"), "dir");

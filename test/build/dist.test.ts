@@ -43,16 +43,18 @@ const packagesOf = (specs: Set<string>) => [...new Set([...specs].map(packageNam
 describe("the built package (dist/)", () => {
   before(requireBuild);
 
-  test("`import` of herald, herald/protobuf and herald/server loads the ESM build with the public names", () => {
+  test("`import` of herald, herald/protobuf, herald/presence and herald/server loads the ESM build with the public names", () => {
     const out = node([
       "--input-type=module",
       "-e",
       `const core = await import("herald");
        const pb = await import("herald/protobuf");
+       const presence = await import("herald/presence");
        const server = await import("herald/server");
        console.log(JSON.stringify({
          core: [typeof core.Client, typeof core.HeraldError, typeof core.jsonCodec, typeof core.ChannelType],
          protobuf: typeof pb.protobufCodec,
+         presence: typeof presence.PresenceStore,
          server: typeof server.createServer,
          resolved: import.meta.resolve("herald"),
        }));`,
@@ -60,20 +62,23 @@ describe("the built package (dist/)", () => {
     const result = JSON.parse(out);
     assert.deepEqual(result.core, ["function", "function", "object", "object"]);
     assert.equal(result.protobuf, "object");
+    assert.equal(result.presence, "function");
     assert.equal(result.server, "function");
     assert.match(result.resolved, /\/dist\/index\.js$/);
   });
 
-  test("`require` of herald, herald/protobuf and herald/server loads the CJS build with the public names", () => {
+  test("`require` of herald, herald/protobuf, herald/presence and herald/server loads the CJS build with the public names", () => {
     const out = node([
       "--input-type=commonjs",
       "-e",
       `const core = require("herald");
        const pb = require("herald/protobuf");
+       const presence = require("herald/presence");
        const server = require("herald/server");
        console.log(JSON.stringify({
          core: [typeof core.Client, typeof core.HeraldError, typeof core.jsonCodec, typeof core.ChannelType],
          protobuf: typeof pb.protobufCodec,
+         presence: typeof presence.PresenceStore,
          server: typeof server.createServer,
          resolved: require.resolve("herald"),
        }));`,
@@ -81,25 +86,28 @@ describe("the built package (dist/)", () => {
     const result = JSON.parse(out);
     assert.deepEqual(result.core, ["function", "function", "object", "object"]);
     assert.equal(result.protobuf, "object");
+    assert.equal(result.presence, "function");
     assert.equal(result.server, "function");
     assert.match(result.resolved, /\/dist\/index\.cjs$/);
   });
 
-  test("the built core imports only its runtime defaults, in both ESM and CJS", () => {
-    const allowed = ["cross-fetch", "isomorphic-ws"];
-    const esm = packagesOf(esmImports(path.join(dist, "index.js")));
-    const cjs = packagesOf(cjsRequires(path.join(dist, "index.cjs")));
-    assert.deepEqual(
-      esm.filter((p) => !allowed.includes(p)),
-      [],
-      `dist/index.js imports ${esm.join(", ")}`,
-    );
-    assert.deepEqual(
-      cjs.filter((p) => !allowed.includes(p)),
-      [],
-      `dist/index.cjs requires ${cjs.join(", ")}`,
-    );
-  });
+  for (const entry of ["index", "presence/index"]) {
+    test(`the built ${entry === "index" ? "core" : "presence store"} imports only the core's runtime defaults, in both ESM and CJS`, () => {
+      const allowed = ["cross-fetch", "isomorphic-ws"];
+      const esm = packagesOf(esmImports(path.join(dist, `${entry}.js`)));
+      const cjs = packagesOf(cjsRequires(path.join(dist, `${entry}.cjs`)));
+      assert.deepEqual(
+        esm.filter((p) => !allowed.includes(p)),
+        [],
+        `dist/${entry}.js imports ${esm.join(", ")}`,
+      );
+      assert.deepEqual(
+        cjs.filter((p) => !allowed.includes(p)),
+        [],
+        `dist/${entry}.cjs requires ${cjs.join(", ")}`,
+      );
+    });
+  }
 
   test("the built protobuf codec imports protobufjs and nothing of the server", () => {
     for (const specs of [
@@ -195,11 +203,16 @@ describe("the built package (dist/)", () => {
       "dist/index.d.cts",
       "dist/protobuf.js",
       "dist/protobuf.cjs",
+      "dist/presence/index.js",
+      "dist/presence/index.cjs",
+      "dist/presence/index.d.ts",
+      "dist/presence/index.d.cts",
       "dist/server/index.js",
       "dist/server/index.cjs",
       "dist/server/cli.js",
       "dist/herald.min.js",
       "dist/herald-protobuf.min.js",
+      "dist/herald-presence.min.js",
       "proto/herald/realtime.proto",
     ]) {
       assert.ok(files.includes(expected), `${expected} is not in the package`);

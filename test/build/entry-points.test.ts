@@ -28,6 +28,28 @@ describe("package entry points", () => {
     assert.deepEqual(importsOf(graph, "better-sqlite3"), [], "better-sqlite3 imported from ./protobuf");
   });
 
+  test('the presence store ("./presence") reaches no server code, no protobufjs and no better-sqlite3', async () => {
+    const graph = await packageGraph("src/presence/index.ts");
+    assert.ok(graph.inputs.includes("src/presence/presence-store.ts"), "the presence graph was not read");
+    assert.deepEqual(serverCode(graph), [], "server code reachable from ./presence");
+    assert.deepEqual(
+      graph.inputs.filter((f) => f.startsWith("src/gen/pb.")),
+      [],
+      "the protobuf codec reachable from ./presence",
+    );
+    assert.deepEqual(importsOf(graph, "protobufjs"), [], "protobufjs imported from ./presence");
+    assert.deepEqual(importsOf(graph, "better-sqlite3"), [], "better-sqlite3 imported from ./presence");
+  });
+
+  test("the SDK core does not carry the optional presence store", async () => {
+    const graph = await packageGraph("src/index.ts");
+    assert.deepEqual(
+      graph.inputs.filter((f) => f.startsWith("src/presence/")),
+      [],
+      "presence code reachable from the core",
+    );
+  });
+
   test('the server ("./server") is where better-sqlite3 is imported, kept external', async () => {
     const graph = await packageGraph("src/server/index.ts");
     assert.notDeepEqual(serverCode(graph), []);

@@ -87,3 +87,55 @@ globalThis.runStatusAndChatScenario = async ({ host, port, serverKey, waitMs, fo
     },
   };
 };
+
+// With the presence bundle loaded too (global `heraldPresence`): ada watches grace, who comes online
+// with a status and then leaves.
+globalThis.runPresenceScenario = async ({ host, port, serverKey, waitMs }) => {
+  const { Client } = globalThis.herald;
+  const { PresenceStore } = globalThis.heraldPresence;
+  const client = new Client({ host, port, ssl: false, serverKey });
+  const tag = Math.random().toString(36).slice(2, 10);
+  const ada = await client.authenticateDevice({
+    id: `presence-ada-${tag}`,
+    create: true,
+    username: `pada${tag}`,
+  });
+  const grace = await client.authenticateDevice({
+    id: `presence-grace-${tag}`,
+    create: true,
+    username: `pgrace${tag}`,
+  });
+  const adaSocket = client.createSocket();
+  await adaSocket.connect(ada, { appearOnline: true });
+  const store = new PresenceStore(adaSocket, client, ada);
+  const [initial] = await store.watch([grace.userId]);
+
+  const joined = waitForEvent(
+    (fn) => store.onChange(fn),
+    (c) => c.userId === grace.userId && c.current.online && c.current.status === "Exploring",
+    "presence change with grace online and exploring",
+    waitMs,
+  );
+  const graceSocket = client.createSocket();
+  await graceSocket.connect(grace, { appearOnline: true });
+  await graceSocket.updateStatus("Exploring");
+  const online = (await joined).current;
+
+  const left = waitForEvent(
+    (fn) => store.onChange(fn),
+    (c) => c.userId === grace.userId && c.type === "leave",
+    "presence leave of grace",
+    waitMs,
+  );
+  await graceSocket.disconnect();
+  const offline = (await left).current;
+
+  await store.close();
+  await adaSocket.disconnect();
+  return {
+    graceUserId: grace.userId,
+    initial: { userId: initial.userId, online: initial.online },
+    online: { online: online.online, status: online.status, username: online.username },
+    offline: { online: offline.online, status: offline.status },
+  };
+};
