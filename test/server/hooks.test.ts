@@ -145,3 +145,46 @@ describe("misbehaving hooks", () => {
     }
   });
 });
+
+test("two sessions of one user sending the same client message id through a slow hook store it once", async () => {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let waiting = 0;
+  let bothWaiting: () => void = () => {};
+  const bothArrived = new Promise<void>((resolve) => {
+    bothWaiting = resolve;
+  });
+  const srv = await startServer({
+    hooks: {
+      async beforeChannelMessageSend() {
+        waiting += 1;
+        if (waiting === 2) bothWaiting();
+        await gate;
+        return undefined;
+      },
+    },
+  });
+  try {
+    const ada = await authenticate(srv.url);
+    const phone = await openSocket(srv.url, ada);
+    const laptop = await openSocket(srv.url, ada);
+    const room = uniqueName("room");
+    const ch = await phone.call("channelJoin", { target: room, type: 1 }, "channel");
+    await laptop.call("channelJoin", { target: room, type: 1 }, "channel");
+    const body = { channelId: ch.id, content: '{"n":1}', clientMsgId: "same-id" };
+    const first = phone.call("channelMessageSend", body, "channelMessageAck");
+    const second = laptop.call("channelMessageSend", body, "channelMessageAck");
+    await bothArrived;
+    open();
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.messageId, b.messageId);
+    const history = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: ada.token });
+    assert.equal((history.body.messages as unknown[]).length, 1);
+    await phone.close();
+    await laptop.close();
+  } finally {
+    await srv.close();
+  }
+});

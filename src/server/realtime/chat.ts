@@ -221,8 +221,15 @@ export class Chat {
         content = JSON.stringify(draft.content);
         parseContent(content);
       }
-      // The sender may have left or been removed while the hook ran.
+      // The sender may have left or been removed while the hook ran, and another session of the
+      // same user may have sent the same client message id meanwhile.
       if (!session.channels.has(target.id)) refuse("Must join channel before sending messages");
+      if (dedupeKey !== undefined) {
+        const stored = this.deps.messages.byClientId(session.userId, clientMsgId);
+        if (stored !== undefined) return this.ackOf(stored, 0, true);
+        const recent = this.recentAcks.get(dedupeKey);
+        if (recent !== undefined) return recent;
+      }
     }
     const now = Date.now();
     const fields = channelFields(target);

@@ -51,7 +51,8 @@ export class MessageStore {
       for (const row of rows) this.insertStmt.run(row);
     });
     this.insertStmt = db.prepare(
-      `INSERT INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time,
+      // OR IGNORE: a duplicate client message id must not fail the whole batch it is committed in.
+      `INSERT OR IGNORE INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time,
          client_msg_id, room_name, group_id, user_id_one, user_id_two)
        VALUES (@id, @channel_id, @code, @sender_id, @username, @content, @create_time, @update_time,
          @client_msg_id, @room_name, @group_id, @user_id_one, @user_id_two)`,
