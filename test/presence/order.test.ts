@@ -1,5 +1,5 @@
-// The follow reply and status events may reach the client in either order; a scripted server
-// sends them both ways.
+// What the store does while a follow is in flight, against a scripted server: the follow reply and
+// status events in either order, a second watch of the same user, an unwatch before the reply.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { EnvelopeInit, UserPresenceInit } from "../../src/gen/wire.js";
@@ -36,7 +36,9 @@ async function setUp(t: { after(fn: () => Promise<void>): void }, codec: Codec) 
   const frame = server.frames[0]?.[0] as string | Buffer;
   const request = codec.decodeEnvelope(typeof frame === "string" ? frame : new Uint8Array(frame));
   assert.equal(request.kind, "statusFollow");
-  return { store, send, watching, cid: request.cid as string };
+  const framesSent = () =>
+    (server.frames[0] ?? []).map((f) => codec.decodeEnvelope(typeof f === "string" ? f : new Uint8Array(f)));
+  return { store, send, watching, cid: request.cid as string, framesSent };
 }
 
 for (const [format, codec] of formats) {
@@ -88,6 +90,34 @@ for (const [format, codec] of formats) {
       send({ cid, kind: "status", body: { presences: [] } });
       await watching;
       assert.deepEqual(seen, ["join:y"]);
+    });
+    test("watching a user again while the first follow is in flight sends no second follow", async (t) => {
+      const { store, send, watching, cid, framesSent } = await setUp(t, codec);
+      const again = store.watch([ADA.toUpperCase()]);
+      send({ cid, kind: "status", body: { presences: [presence("s1", "here")] } });
+      const [[first], [second]] = await Promise.all([watching, again]);
+      assert.equal(first?.status, "here");
+      assert.equal(second, first);
+      assert.deepEqual(
+        framesSent().map((e) => e.kind),
+        ["statusFollow"],
+      );
+    });
+
+    test("a user unwatched while the follow is in flight is unfollowed and not reported", async (t) => {
+      const { store, send, watching, cid, framesSent } = await setUp(t, codec);
+      const seen: string[] = [];
+      store.onChange((c) => seen.push(c.type));
+      const unwatching = store.unwatch([ADA]);
+      await waitFor(() => framesSent().length === 2, "the unfollow request");
+      const [, unfollow] = framesSent();
+      assert.equal(unfollow?.kind, "statusUnfollow");
+      send({ cid, kind: "status", body: { presences: [presence("s1", "here")] } });
+      send({ cid: unfollow?.cid as string, kind: "empty", body: {} } as never);
+      assert.deepEqual(await watching, []);
+      await unwatching;
+      assert.equal(store.get(ADA), undefined);
+      assert.deepEqual(seen, []);
     });
   });
 }
