@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  type ChannelMessage,
   type ChannelPresenceEvent,
   ChannelType,
   type ConnectOptions,
@@ -192,6 +193,14 @@ for (const [format, codec] of formats) {
         [bob.userId],
         "listed members leave the invisible user out",
       );
+      const bobReads = new Inbox<ChannelMessage>(
+        bob.socket,
+        (fn) => bob.socket.onChannelMessage(fn),
+        "channel message",
+      );
+      await ada.socket.writeChatMessage(channel.id, { text: "still here, quietly" });
+      const message = await bobReads.next();
+      assert.equal(message.senderId, ada.userId, "an invisible user still writes");
       await ada.socket.leaveChat(channel.id);
       await bobHears.none((e) => e.leaves.some((p) => p.userId === ada.userId));
     });
