@@ -162,6 +162,32 @@ for (const [format, codec] of formats) {
       await store.close();
     });
 
+    test("closing the store unfollows every watched user and ends its use", async () => {
+      const ada = await world.peer(codec);
+      const bob = await world.peer(codec);
+      const store = new PresenceStore(bob.socket, world.client, bob.session);
+      await store.watch([ada.userId]);
+      await store.close();
+      await store.close();
+      assert.deepEqual(store.watching, []);
+      const statusEvents = new Inbox(bob.socket, (fn) => bob.socket.onStatusPresence(fn), "status event");
+      await ada.socket.updateStatus("after the close");
+      await statusEvents.none();
+      await assert.rejects(store.watch([ada.userId]), { name: "HeraldError", code: "bad_input" });
+    });
+
+    test("refresh reads watched users again for a newer lastActive", async () => {
+      const ada = await world.peer(codec);
+      const bob = await world.peer(codec);
+      const store = new PresenceStore(bob.socket, world.client, bob.session, { refreshOnLeave: false });
+      await store.watch([ada.userId]);
+      await ada.socket.disconnect();
+      const { users } = await world.client.getUsers(bob.session, { ids: [ada.userId] });
+      await store.refresh();
+      assert.equal(store.get(ada.userId)?.lastActive?.getTime(), users[0]?.lastActive?.getTime());
+      await store.close();
+    });
+
     test("a store watches more users than Stream's limit of 10, over a thousand at once", async () => {
       const ada = await world.peer(codec);
       const bob = await world.peer(codec);
