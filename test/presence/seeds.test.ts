@@ -11,7 +11,7 @@ import {
   type StatusPresenceEvent,
 } from "../../src/index.js";
 import { isInvisible, type PresenceChange, PresenceStore, setInvisible } from "../../src/presence/index.js";
-import { uniqueName } from "../helpers/server.js";
+import { openSocket, uniqueName } from "../helpers/server.js";
 import { formats, Inbox, useWorld } from "../sdk/harness.js";
 import { waitFor } from "../sdk/helpers.js";
 
@@ -130,6 +130,27 @@ for (const [format, codec] of formats) {
       await world.connect(ada, codec, { appearOnline: true });
       assert.equal((await world.client.getAccount(ada)).invisible, true);
       assert.equal((await userAs(bob, ada.userId)).online, false);
+    });
+
+    test("invisible set by the connect request itself hides the user from a follower", async () => {
+      const ada = await world.signIn();
+      const bob = await world.peer(codec);
+      const store = new PresenceStore(bob.socket, world.client, bob.session);
+      await store.watch([ada.userId]);
+      const changes = new Inbox<PresenceChange>(bob.socket, (fn) => store.onChange(fn), "presence change");
+      const raw = await openSocket(world.server.url, { token: ada.token }, codec, {
+        status: true,
+        invisible: true,
+      });
+      try {
+        await raw.callEmpty("statusUpdate", { status: "hidden at once" });
+        await changes.none((c) => c.current.online);
+        assert.equal((await world.client.getAccount(ada)).invisible, true);
+        assert.equal((await userAs(bob.session, ada.userId)).online, false);
+      } finally {
+        await raw.close();
+        await store.close();
+      }
     });
 
     test("followers see an invisible user leave and not come back until visible again", async () => {
