@@ -17,6 +17,7 @@ type Obj = Record<string, unknown>;
 
 const INT_STRING = /^-?\d+$/;
 // Characters JSON.stringify would escape (controls, quote, backslash) or check (surrogates).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 function fail(message: string, serverCode = 3): never {
