@@ -181,8 +181,12 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         logger.info("server_closing", {});
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
         await gateway.close();
-        http.closeAllConnections();
+        // Requests under way may finish; idle keep-alive connections go now, stragglers soon.
+        http.closeIdleConnections();
+        const cut = setTimeout(() => http.closeAllConnections(), 2000);
+        cut.unref();
         await stopped;
+        clearTimeout(cut);
         messages.flush();
         db.close();
         logger.info("server_closed", {});
