@@ -145,6 +145,47 @@ describe("the built package (dist/)", () => {
     });
   }
 
+  for (const format of ["module", "commonjs"] as const) {
+    test(`the built SDK (${format === "module" ? "ESM" : "CJS"}) works from Node with its default fetch and WebSocket against the built server`, () => {
+      const load = (name: string) => (format === "module" ? `await import("${name}")` : `require("${name}")`);
+      const out = node([
+        `--input-type=${format}`,
+        "-e",
+        `(async () => {
+           const { createServer } = ${load("herald/server")};
+           const { Client, ChannelType } = ${load("herald")};
+           const { protobufCodec } = ${load("herald/protobuf")};
+           const server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
+           try {
+             const client = new Client({ host: "127.0.0.1", port: server.port, ssl: false, serverKey: "defaultkey" });
+             const ada = await client.authenticateDevice({ id: "dist-device-ada", create: true, username: "ada" });
+             const grace = await client.authenticateDevice({ id: "dist-device-grace", create: true, username: "grace" });
+             const results = [];
+             for (const codec of [undefined, protobufCodec]) {
+               const a = client.createSocket(codec ? { codec } : {});
+               const g = client.createSocket(codec ? { codec } : {});
+               await a.connect(ada);
+               await g.connect(grace);
+               const room = await a.joinChat("dist-room", ChannelType.Room);
+               await g.joinChat("dist-room", ChannelType.Room);
+               const received = new Promise((resolve) => a.onChannelMessage(resolve));
+               const ack = await g.writeChatMessage(room.id, { text: "from the built package" });
+               const message = await received;
+               results.push({ same: message.messageId === ack.messageId, content: message.content });
+               await a.disconnect();
+               await g.disconnect();
+             }
+             console.log(JSON.stringify(results));
+           } finally {
+             await server.close();
+           }
+         })().catch((err) => { console.error(err); process.exit(1); });`,
+      ]);
+      const expected = { same: true, content: { text: "from the built package" } };
+      assert.deepEqual(JSON.parse(out), [expected, expected]);
+    });
+  }
+
   test("herald-server is an executable with a node shebang", () => {
     const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
     const bin = path.join(repo, pkg.bin["herald-server"]);
