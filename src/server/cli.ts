@@ -93,6 +93,12 @@ async function main(): Promise<void> {
       },
     );
   };
+  // A stray rejection is a bug to report, not a reason to drop every user's connection.
+  process.on("unhandledRejection", (reason) => {
+    process.stderr.write(
+      `herald server: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`,
+    );
+  });
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 }

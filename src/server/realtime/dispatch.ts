@@ -42,9 +42,13 @@ export class Dispatcher {
       if (pending !== undefined) {
         // Requests arriving meanwhile join this queue and run once the pending one is done.
         this.queues.set(session, queue);
-        void pending.then(() => {
+        const next = () => {
           this.queues.delete(session);
           this.drain(session, queue);
+        };
+        pending.then(next, (err: unknown) => {
+          this.deps.logger.error("request_failed", { userId: session.userId, err });
+          next();
         });
         return;
       }
@@ -62,12 +66,21 @@ export class Dispatcher {
     }
     if (result instanceof Promise) {
       return result.then(
-        (r) => this.reply(session, envelope, r),
+        (r) => this.safeReply(session, envelope, r),
         (err: unknown) => this.sendError(session, envelope, err),
       );
     }
-    this.reply(session, envelope, result);
+    this.safeReply(session, envelope, result);
     return undefined;
+  }
+
+  private safeReply(session: Session, envelope: Envelope, result: Result): void {
+    try {
+      this.reply(session, envelope, result);
+    } catch (err) {
+      this.deps.logger.error("reply_failed", { kind: envelope.kind, userId: session.userId, err });
+      session.send({ cid: envelope.cid, kind: "error", body: { code: 0, message: "Internal server error" } });
+    }
   }
 
   private reply(session: Session, envelope: Envelope, result: Result): void {
