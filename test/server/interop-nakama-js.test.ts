@@ -64,6 +64,28 @@ describe("interop with the stock nakama-js client", () => {
     return { session, socket };
   }
 
+  test("accounts: custom and email sign-in, session refresh and logout", async () => {
+    const custom = await client.authenticateCustom(`custom-${uniqueName()}`, true, uniqueName("nkc"), {
+      plan: "pro",
+    });
+    assert.equal(custom.created, true);
+    assert.deepEqual(custom.vars, { plan: "pro" });
+    const email = `${uniqueName()}@example.com`;
+    const first = await client.authenticateEmail(email, "a long password", true);
+    const again = await client.authenticateEmail(email, "a long password", false);
+    assert.equal(again.user_id, first.user_id);
+    const refreshed = await client.sessionRefresh(first);
+    assert.equal(refreshed.user_id, first.user_id);
+    const account = await client.getAccount(refreshed);
+    assert.equal(account.email, email);
+    assert.equal(await client.sessionLogout(refreshed, refreshed.token, refreshed.refresh_token), true);
+    const after = await client.getAccount(refreshed).then(
+      () => "accepted",
+      () => "refused",
+    );
+    assert.equal(after, "refused");
+  });
+
   for (const adapter of adapters) {
     describe(`with the ${adapter.name} adapter`, () => {
       test("status: follow, update, appear offline", async () => {
