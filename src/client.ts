@@ -28,7 +28,7 @@ import { callRoute, type HttpConfig, type RouteResult } from "./transport/http.j
 
 /** Options of {@link Client}. */
 export interface ClientOptions {
-  /** @default "127.0.0.1" */
+  /** The server's host name or address (an IPv6 address in brackets: `"[::1]"`). @default "127.0.0.1" */
   host?: string | undefined;
   /** @default 7350 */
   port?: number | undefined;
@@ -120,10 +120,6 @@ const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 
 const refsOf = (refs: UserRefs) => ({ ids: [...(refs.ids ?? [])], usernames: [...(refs.usernames ?? [])] });
 
-function hostForUrl(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
 /**
  * The entry point: REST calls (authentication, account, users, history, notifications, friends,
  * groups) and the factory of realtime {@link Socket}s. Every call takes `{ signal, timeoutMs }`
@@ -143,7 +139,7 @@ export class Client {
 
   constructor(options: ClientOptions = {}) {
     const ssl = options.ssl ?? false;
-    const host = hostForUrl(options.host ?? "127.0.0.1");
+    const host = options.host ?? "127.0.0.1";
     const port = options.port ?? 7350;
     this.baseUrl = `${ssl ? "https" : "http"}://${host}:${port}`;
     this.socketUrl = `${ssl ? "wss" : "ws"}://${host}:${port}`;
@@ -160,9 +156,7 @@ export class Client {
 
   /** A realtime socket to this server (not yet connected). */
   createSocket(options: SocketOptions = {}): Socket {
-    return new Socket(this.socketUrl, options, (session, callOptions) =>
-      this.ensureFresh(session, callOptions),
-    );
+    return new Socket(this.socketUrl, options, this);
   }
 
   // ---------- plumbing ----------
@@ -234,12 +228,8 @@ export class Client {
   capabilities(options?: CallOptions): Promise<Capabilities> {
     if (!this.#capabilities) {
       const pending = this.#call("getCapabilities", {}, options).catch((error: unknown) => {
-        if (
-          HeraldError.is(error) &&
-          error.status !== undefined &&
-          error.status !== 429 &&
-          error.status < 500
-        ) {
+        // Any refusal but "too many requests" means no such route; network failures are worth retrying.
+        if (HeraldError.is(error) && (error.status ?? 500) < 500 && error.status !== 429) {
           return noExtensions;
         }
         this.#capabilities = undefined; // a network failure or timeout is worth asking again

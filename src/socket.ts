@@ -1,4 +1,5 @@
 import { type CallOptions, startDeadline } from "./call-options.js";
+import type { Client } from "./client.js";
 import { HeraldError } from "./errors.js";
 import { Emitter, type EventIteratorOptions, type Unsubscribe } from "./events.js";
 import { cidOfEmptyFrame } from "./frame-cid.js";
@@ -39,6 +40,13 @@ export interface ConnectOptions extends CallOptions {
   appearOnline?: boolean | undefined;
   /** The user's language tag. @default "en" */
   lang?: string | undefined;
+  /**
+   * Connect invisible: the user appears offline to everyone, and stays invisible on later
+   * connections until turned off (`client.updateAccount(session, { invisible: false })`). Needs a
+   * server with the `user_presence` extension; others make `connect` reject with `unsupported`.
+   * @default false
+   */
+  invisible?: boolean | undefined;
 }
 
 /**
@@ -104,7 +112,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 const ignore = () => {};
 
-type Refresher = (session: Session, options: CallOptions | undefined) => Promise<void>;
+/** What a socket asks of its Client before connecting. */
+type ClientLink = Pick<Client, "ensureFresh" | "capabilities">;
 
 // The `ws` package (Node) reports a refused upgrade as an error naming the HTTP status; browsers
 // hide the status, so there a refused token looks like any failed connection.
@@ -113,14 +122,10 @@ function connectError(cause: unknown): HeraldError {
     /response: (\d+)/.exec(String((cause as { message?: unknown } | null)?.message))?.[1],
   );
   const code = status === 401 ? "unauthenticated" : status === 400 ? "bad_input" : "disconnected";
-  return new HeraldError(
-    code,
-    `connect: ${status ? `refused with HTTP ${status}` : "the connection failed"}`,
-    {
-      cause,
-      status: status || undefined,
-    },
-  );
+  return new HeraldError(code, `connect failed${status ? ` with HTTP ${status}` : ""}`, {
+    cause,
+    status: status || undefined,
+  });
 }
 
 // Push kinds the socket turns into events: [event name, model name].
@@ -141,7 +146,7 @@ export class Socket {
   readonly #WebSocket: WebSocketConstructor;
   readonly #timeoutMs: number;
   readonly #connectTimeoutMs: number;
-  readonly #refresh: Refresher;
+  readonly #client: ClientLink;
   readonly #events = new Emitter<SocketEvents>();
   readonly #pending = new PendingRequests();
   #ws: WebSocketLike | undefined;
@@ -151,13 +156,13 @@ export class Socket {
   #abortConnect: ((error: HeraldError) => void) | undefined;
 
   /** Use `client.createSocket()`. */
-  constructor(url: string, options: SocketOptions, refresh: Refresher) {
+  constructor(url: string, options: SocketOptions, client: ClientLink) {
     this.#url = url;
     this.#codec = options.codec ?? jsonCodec;
     this.#WebSocket = options.WebSocket ?? defaultWebSocket;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.#refresh = refresh;
+    this.#client = client;
   }
 
   /** The connection state. */
@@ -181,15 +186,15 @@ export class Socket {
    */
   async connect(session: Session, options: ConnectOptions = {}): Promise<void> {
     if (this.#state !== "closed") {
-      throw new HeraldError("bad_input", `connect: the socket is already ${this.#state}`);
+      throw new HeraldError("bad_input", `connect: already ${this.#state}`);
     }
     const deadline = startDeadline("connect", options, this.#connectTimeoutMs);
     this.#setState("connecting");
     this.#closing = false;
     try {
-      await Promise.race([this.#refresh(session, options), deadline.expired]);
+      await Promise.race([this.#prepare(session, options), deadline.expired]);
       // Built by hand: React Native's URLSearchParams lacks most methods.
-      const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${this.#codec.format === "json" ? "" : `&format=${this.#codec.format}`}`;
+      const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${this.#codec.format === "json" ? "" : `&format=${this.#codec.format}`}${options.invisible ? "&invisible=true" : ""}`;
       await Promise.race([this.#open(`${this.#url}/ws?${query}`), deadline.expired]);
       this.#setState("open");
     } catch (error) {
@@ -200,6 +205,16 @@ export class Socket {
       throw HeraldError.is(error) ? error : connectError(error);
     } finally {
       deadline.done();
+    }
+  }
+
+  async #prepare(session: Session, options: ConnectOptions): Promise<void> {
+    await this.#client.ensureFresh(session, options);
+    if (
+      options.invisible &&
+      !(await this.#client.capabilities(options)).extensions.includes("user_presence")
+    ) {
+      throw new HeraldError("unsupported", "connect: invisible needs the user_presence extension");
     }
   }
 
@@ -247,7 +262,7 @@ export class Socket {
     this.#ws = undefined;
     this.#detach(ws, false);
     this.#pending.rejectAll(
-      (what) => new HeraldError("disconnected", `${what}: the connection closed (${code})`),
+      (what) => new HeraldError("disconnected", `${what}: connection closed (${code})`),
     );
     const requested = this.#closing;
     this.#events.end();
@@ -288,8 +303,7 @@ export class Socket {
         });
       } catch (error) {
         const cid = HeraldError.is(error) && error.serverCode === 2 ? cidOfEmptyFrame(data) : undefined;
-        if (cid === undefined)
-          throw new HeraldError("server_error", "received an unreadable frame", { cause: error });
+        if (cid === undefined) throw new HeraldError("server_error", "unreadable frame", { cause: error });
         this.#pending.settle(cid, undefined);
         return;
       }
@@ -348,10 +362,7 @@ export class Socket {
    */
   async updateStatus(status?: string | null, options?: CallOptions): Promise<void> {
     if (status && status.length > MAX_STATUS_LENGTH) {
-      throw new HeraldError(
-        "bad_input",
-        `updateStatus: a status has at most ${MAX_STATUS_LENGTH} characters`,
-      );
+      throw new HeraldError("bad_input", `updateStatus: over ${MAX_STATUS_LENGTH} characters`);
     }
     await this.#request(
       "updateStatus",
@@ -517,10 +528,5 @@ export class Socket {
   /** The connection closed. */
   onDisconnect(fn: (event: DisconnectEvent) => void): Unsubscribe {
     return this.on("disconnect", fn);
-  }
-
-  /** The connection state changed. */
-  onStateChange(fn: (change: StateChange) => void): Unsubscribe {
-    return this.on("state", fn);
   }
 }

@@ -58,7 +58,7 @@ for (const [name, codec] of codecs) {
     test("connect sends the token, status and format in the URL and reports the open state", async () => {
       const socket = client.createSocket({ codec });
       const states: string[] = [];
-      socket.onStateChange(({ state }) => states.push(state));
+      socket.on("state", ({ state }) => states.push(state));
       const s = session();
       await Promise.all([server.nextConnection(), socket.connect(s, { appearOnline: true, lang: "fr" })]);
       const url = new URL(server.urls.at(-1) ?? "", "http://x");
@@ -434,6 +434,14 @@ describe("socket connection", () => {
     await assert.rejects(pending, { code: "disconnected" });
     assert.equal(socket.state, "closed");
     silent.close();
+  });
+
+  test("connecting invisibly to a server without the user_presence extension rejects with unsupported", async () => {
+    const before = server.urls.length;
+    const socket = client.createSocket();
+    await assert.rejects(socket.connect(session(), { invisible: true }), { code: "unsupported" });
+    assert.equal(socket.state, "closed");
+    assert.equal(server.urls.length, before, "no connection was opened");
   });
 
   test("connecting twice is refused while the first connection is open", async () => {
