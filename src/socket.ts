@@ -2,7 +2,6 @@ import { type CallOptions, startDeadline } from "./call-options.js";
 import type { Client } from "./client.js";
 import { HeraldError } from "./errors.js";
 import { Emitter, type EventIteratorOptions, type Unsubscribe } from "./events.js";
-import { cidOfEmptyFrame } from "./frame-cid.js";
 import type {
   Channel,
   ChannelMessage,
@@ -41,10 +40,11 @@ export interface ConnectOptions extends CallOptions {
   /** The user's language tag. @default "en" */
   lang?: string | undefined;
   /**
-   * Connect invisible: the user appears offline to everyone, and stays invisible on later
-   * connections until turned off (`client.updateAccount(session, { invisible: false })`). Needs a
-   * server with the `user_presence` extension; others make `connect` reject with `unsupported`.
-   * @default false
+   * `true` connects invisible: the user appears offline to everyone, and stays invisible on later
+   * connections until turned off (`false` here, or `client.updateAccount(session, { invisible:
+   * false })`). `true` needs a server with the `user_presence` extension; others make `connect`
+   * reject with `unsupported`.
+   * @default unchanged (the account's stored setting)
    */
   invisible?: boolean | undefined;
 }
@@ -194,7 +194,7 @@ export class Socket {
     try {
       await Promise.race([this.#prepare(session, options), deadline.expired]);
       // Built by hand: React Native's URLSearchParams lacks most methods.
-      const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${this.#codec.format === "json" ? "" : `&format=${this.#codec.format}`}${options.invisible ? "&invisible=true" : ""}`;
+      const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${this.#codec.format === "json" ? "" : `&format=${this.#codec.format}`}${options.invisible === undefined ? "" : `&invisible=${options.invisible}`}`;
       await Promise.race([this.#open(`${this.#url}/ws?${query}`), deadline.expired]);
       this.#setState("open");
     } catch (error) {
@@ -300,16 +300,14 @@ export class Socket {
       try {
         envelope = this.#codec.decodeEnvelope(data as string | Uint8Array | ArrayBuffer, {
           ignoreUnknown: true,
+          allowEmptyReply: true,
         });
-      } catch (error) {
-        const cid = HeraldError.is(error) && error.serverCode === 2 ? cidOfEmptyFrame(data) : undefined;
-        if (cid === undefined) throw new HeraldError("server_error", "unreadable frame", { cause: error });
-        this.#pending.settle(cid, undefined);
-        return;
+      } catch (cause) {
+        throw new HeraldError("server_error", "unreadable frame", { cause });
       }
       const { cid, kind, body } = envelope;
       if (cid !== undefined) {
-        this.#pending.settle(cid, envelope);
+        this.#pending.settle(cid, kind === "empty" ? undefined : envelope);
       } else if (kind === "notifications") {
         for (const n of toModel("Notifications", body).notifications) events.emit("notification", n);
       } else if (kind === "error") {
