@@ -7,7 +7,8 @@ import { type TokenClaims, TokenSigner } from "./tokens.js";
 export class AuthService {
   private readonly session: TokenSigner;
   private readonly refresh: TokenSigner;
-  private readonly revoked = new Set<string>();
+  /** Revoked token ids with their expiry (unix seconds); expired ones are pruned now and then. */
+  private readonly revoked = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -20,8 +21,8 @@ export class AuthService {
     this.refresh = new TokenSigner(createHash("sha256").update(`refresh:${secret}`).digest("base64url"));
     const now = Math.floor(Date.now() / 1000);
     db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);
-    for (const tid of db.prepare("SELECT tid FROM revoked_tokens").pluck().all() as string[])
-      this.revoked.add(tid);
+    const rows = db.prepare("SELECT tid, exp FROM revoked_tokens").all() as { tid: string; exp: number }[];
+    for (const { tid, exp } of rows) this.revoked.set(tid, exp);
   }
 
   /** A new session for a user: a session token and a refresh token sharing one token id. */
@@ -62,9 +63,25 @@ export class AuthService {
   }
 
   /** Revokes every token with this id (a session token and its refresh token). */
-  revoke(tid: string, exp: number): void {
-    this.revoked.add(tid);
-    this.db.prepare("INSERT OR IGNORE INTO revoked_tokens (tid, exp) VALUES (?, ?)").run(tid, exp);
+  revoke(tid: string, tokenExp: number): void {
+    // The session and refresh tokens of one sign-in share the id, so the revocation must outlive
+    // the longer-lived refresh token, whichever of the two was presented.
+    const exp = Math.max(tokenExp, Math.floor(Date.now() / 1000) + this.refreshExpirySec);
+    const known = this.revoked.get(tid);
+    if (known === undefined || known < exp) this.revoked.set(tid, exp);
+    this.db
+      .prepare(
+        "INSERT OR REPLACE INTO revoked_tokens (tid, exp) VALUES (?, max(?, coalesce((SELECT exp FROM revoked_tokens WHERE tid = ?), 0)))",
+      )
+      .run(tid, exp, tid);
+    // A token past its expiry is refused anyway; forgetting it keeps the list from growing forever.
+    if (this.revoked.size % 1024 === 0) this.pruneExpired();
+  }
+
+  private pruneExpired(): void {
+    const now = Math.floor(Date.now() / 1000);
+    for (const [tid, exp] of this.revoked) if (exp <= now) this.revoked.delete(tid);
+    this.db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);
   }
 
   /** Reads the claims of a token signed by either key, ignoring expiry problems only for revocation. */
