@@ -6,7 +6,6 @@ import {
   type ChannelMessage,
   type ChannelPresenceEvent,
   ChannelType,
-  type ConnectOptions,
   type Session,
   type StatusPresenceEvent,
 } from "../../src/index.js";
@@ -23,9 +22,6 @@ async function userAs(viewer: Session, userId: string) {
   assert.ok(user, `user ${userId} is listed`);
   return user;
 }
-
-// The connect option is the socket's; typed loosely so this file compiles before it exists.
-const invisibleAtConnect = { appearOnline: true, invisible: true } as ConnectOptions;
 
 for (const [format, codec] of formats) {
   describe(`user presence over ${format}`, () => {
@@ -120,7 +116,7 @@ for (const [format, codec] of formats) {
       const ada = await world.signIn();
       const bob = await world.signIn();
       const socket = world.client.createSocket({ codec });
-      await socket.connect(ada, invisibleAtConnect);
+      await socket.connect(ada, { appearOnline: true, invisible: true });
       try {
         assert.equal((await world.client.getAccount(ada)).invisible, true);
         assert.equal((await userAs(bob, ada.userId)).online, false);

@@ -2,13 +2,7 @@
 // extension calls reject with `unsupported` and the presence store still works from follows.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  Client,
-  type ConnectOptions,
-  type FetchFunction,
-  type Session,
-  type Socket,
-} from "../../src/index.js";
+import { Client, type FetchFunction, type Session, type Socket } from "../../src/index.js";
 import {
   isInvisible,
   type PresenceChange,
@@ -79,10 +73,7 @@ describe("user presence on a server without the extension", () => {
         const session = await signIn();
         const socket = client.createSocket({ codec });
         sockets.push(socket);
-        await assert.rejects(
-          socket.connect(session, { invisible: true } as ConnectOptions),
-          unsupported(/invisible/),
-        );
+        await assert.rejects(socket.connect(session, { invisible: true }), unsupported(/invisible/));
       });
 
       test("the presence store follows join, change and leave without lastActive", async () => {
