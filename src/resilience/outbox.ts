@@ -1,0 +1,48 @@
+import type { JsonObject } from "../gen/model.js";
+
+/** A chat message waiting to be acknowledged by the server. */
+export interface OutboxEntry {
+  /** The client message id the server deduplicates on; also the entry's key. */
+  clientMsgId: string;
+  channelId: string;
+  content: JsonObject;
+}
+
+/**
+ * Where the outbox keeps unacknowledged messages. The default keeps them in memory; an app can
+ * back it with IndexedDB, AsyncStorage or a file so that messages survive a restart. Methods may
+ * return promises; entries must come back from `load` in the order they were added.
+ */
+export interface OutboxStorage {
+  /** Every stored entry, oldest first (read once, when the socket first connects). */
+  load(): OutboxEntry[] | Promise<OutboxEntry[]>;
+  /** Stores a new entry after the others. */
+  add(entry: OutboxEntry): void | Promise<void>;
+  /** Forgets an entry (it was acknowledged, or refused for good). */
+  remove(clientMsgId: string): void | Promise<void>;
+}
+
+/** An {@link OutboxStorage} in memory: entries last as long as the page or process. */
+export class MemoryOutboxStorage implements OutboxStorage {
+  readonly #entries = new Map<string, OutboxEntry>();
+
+  load(): OutboxEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  add(entry: OutboxEntry): void {
+    this.#entries.set(entry.clientMsgId, entry);
+  }
+
+  remove(clientMsgId: string): void {
+    this.#entries.delete(clientMsgId);
+  }
+}
+
+/** Options of the outbox of a {@link ResilientSocket}. */
+export interface OutboxOptions {
+  /** @default a {@link MemoryOutboxStorage} */
+  storage?: OutboxStorage | undefined;
+  /** The most messages waiting at once; one more is refused with `resource_exhausted`. @default 1000 */
+  maxSize?: number | undefined;
+}
