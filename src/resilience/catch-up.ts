@@ -9,7 +9,11 @@ export type HistoryMark = string | undefined;
 
 /** The newest position of a channel's history, to read what comes after it later. */
 export async function newestMark(client: Client, session: Session, channelId: string): Promise<HistoryMark> {
-  return (await client.listChannelMessages(session, channelId, { forward: false, limit: 1 })).cacheableCursor;
+  // An empty channel has no cursor ("" or absent, depending on the server).
+  return (
+    (await client.listChannelMessages(session, channelId, { forward: false, limit: 1 })).cacheableCursor ||
+    undefined
+  );
 }
 
 /**
@@ -24,7 +28,7 @@ export async function readSince(
   mark: HistoryMark,
 ): Promise<{ messages: ChannelMessage[]; mark: HistoryMark }> {
   const messages: ChannelMessage[] = [];
-  if (mark === undefined) {
+  if (!mark) {
     for await (const m of client.channelMessages(session, channelId, { forward: true, limit: PAGE_SIZE })) {
       messages.push(m);
     }
@@ -40,7 +44,7 @@ export async function readSince(
     messages.push(...[...page.messages].reverse());
     const next = page.cacheableCursor;
     // A short page is the last; a cursor that does not move would loop.
-    if (page.messages.length < PAGE_SIZE || !next || next === mark) return { messages, mark: next ?? mark };
+    if (page.messages.length < PAGE_SIZE || !next || next === mark) return { messages, mark: next || mark };
     mark = next;
   }
 }

@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, test } from "node:test";
+import {
+  ChannelMessageCode,
+  ChannelType,
+  Client,
+  type Session,
+  type StatusPresenceEvent,
+} from "../../src/index.js";
+import {
+  createResilientSocket,
+  type GapEvent,
+  type ReconnectedEvent,
+  type ResilientChannelMessage,
+  type ResilientSocket,
+} from "../../src/resilience/index.js";
+import { codecs, startServer, type TestServer, uniqueName } from "../helpers/server.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+
+// 1,000 messages in all: 2 senders x 2 channels x 250, a quarter written while the server is down.
+const PER_SENDER_AND_CHANNEL = 250;
+const TOTAL = 4 * PER_SENDER_AND_CHANNEL;
+
+interface Member {
+  session: Session;
+  socket: ResilientSocket;
+  received: Map<string, ResilientChannelMessage[]>;
+  reconnected: ReconnectedEvent[];
+  gaps: GapEvent[];
+  presence: StatusPresenceEvent[];
+}
+
+for (const codec of codecs) {
+  describe(`server restart (${codec.format})`, () => {
+    test("two clients chatting in a room and a group through a server restart each get all 1,000 messages once, in server order, with follows, status and joins back", async (t) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "herald-resilience-"));
+      const db = path.join(dir, "herald.db");
+      let server: TestServer = await startServer({ db });
+      const port = server.port;
+      t.after(async () => {
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const client = new Client({ port });
+
+      const member = async (prefix: string): Promise<Member> => {
+        const session = await client.authenticateDevice({
+          id: `device-${uniqueName()}`,
+          username: uniqueName(prefix),
+        });
+        const socket = createResilientSocket(client, {
+          codec,
+          reconnect: { minDelayMs: 20, maxDelayMs: 200 },
+          heartbeat: { intervalMs: 2000, timeoutMs: 2000 },
+        });
+        t.after(() => socket.disconnect());
+        const m: Member = { session, socket, received: new Map(), reconnected: [], gaps: [], presence: [] };
+        socket.onChannelMessage((msg) => {
+          const list = m.received.get(msg.channelId) ?? [];
+          list.push(msg);
+          m.received.set(msg.channelId, list);
+        });
+        socket.onReconnected((e) => m.reconnected.push(e));
+        socket.onGap((e) => m.gaps.push(e));
+        socket.onStatusPresence((e) => m.presence.push(e));
+        await socket.connect(session, { appearOnline: true });
+        return m;
+      };
+      const ada = await member("ada");
+      const bob = await member("bob");
+      const group = await client.createGroup(ada.session, { name: uniqueName("group"), open: true });
+      await client.joinGroup(bob.session, group.id);
+      const roomName = uniqueName("room");
+      const ephemeralName = uniqueName("ephemeral");
+      const channels: string[] = [];
+      for (const m of [ada, bob]) {
+        const room = await m.socket.joinChat(roomName, ChannelType.Room);
+        const groupChannel = await m.socket.joinChat(group.id, ChannelType.Group);
+        await m.socket.joinChat(ephemeralName, ChannelType.Room, { persistence: false });
+        channels.splice(0, 2, room.id, groupChannel.id);
+      }
+      await ada.socket.updateStatus("ada at work");
+      await bob.socket.followUsers([ada.session.userId]);
+      await ada.socket.followUsers([bob.session.userId]);
+
+      let written = 0;
+      const writes: Promise<unknown>[] = [];
+      const writeBatch = (count: number) => {
+        for (let i = 0; i < count; i++, written++) {
+          for (const [name, m] of [
+            ["ada", ada],
+            ["bob", bob],
+          ] as const) {
+            for (const channelId of channels) {
+              writes.push(m.socket.writeChatMessage(channelId, { text: `${name} ${written}` }));
+            }
+          }
+        }
+      };
+      const quarter = Math.floor(PER_SENDER_AND_CHANNEL / 4);
+      writeBatch(quarter);
+      await Promise.all(writes);
+      // Writes in flight when the server goes away, more while it is away, more after it is back.
+      writeBatch(quarter);
+      const lost = [ada, bob].map((m) =>
+        nextEvent(m.socket.onState.bind(m.socket), "reconnecting", (c) => c.state === "reconnecting"),
+      );
+      await server.close();
+      await Promise.all(lost);
+      writeBatch(quarter);
+      server = await startServer({ db, port });
+      await waitFor(
+        () => ada.reconnected.length > 0 && bob.reconnected.length > 0,
+        "both reconnected",
+        20_000,
+      );
+      writeBatch(PER_SENDER_AND_CHANNEL - 3 * quarter);
+      await Promise.all(writes);
+      assert.equal(writes.length, TOTAL);
+
+      // The server stored each message once.
+      const history = new Map<string, string[]>();
+      for (const channelId of channels) {
+        const ids: string[] = [];
+        const texts = new Set<string>();
+        for await (const msg of client.channelMessages(ada.session, channelId, { forward: true })) {
+          // The group's history starts with a notice of bob joining the group, before anyone chatted.
+          if (msg.code !== ChannelMessageCode.Chat) continue;
+          ids.push(msg.messageId);
+          texts.add(String(msg.content.text));
+        }
+        assert.equal(ids.length, TOTAL / 2, `messages stored in ${channelId}`);
+        assert.equal(texts.size, TOTAL / 2, `distinct messages in ${channelId}`);
+        history.set(channelId, ids);
+      }
+      for (const m of [ada, bob]) {
+        const count = () => channels.reduce((n, id) => n + (m.received.get(id)?.length ?? 0), 0);
+        await waitFor(() => count() >= TOTAL, `${m.session.username} received every message`, 20_000);
+        for (const channelId of channels) {
+          const got = (m.received.get(channelId) ?? []).map((msg) => msg.messageId);
+          assert.deepEqual(
+            got,
+            history.get(channelId),
+            `${m.session.username}: ${channelId} once each, in order`,
+          );
+        }
+        const report = m.reconnected[0];
+        assert.ok(report);
+        assert.deepEqual(report.failed, []);
+        assert.equal(report.appearOnline, true);
+        assert.deepEqual(report.follows, [(m === ada ? bob : ada).session.userId]);
+        assert.equal(report.channels.length, 3);
+        for (const channelId of channels) assert.ok(report.channels.includes(channelId));
+        // The ephemeral room keeps no history: what was said there while away is a gap.
+        assert.ok(m.gaps.some((g) => g.reason === "not_persistent" && !channels.includes(g.channelId)));
+        assert.ok(!m.gaps.some((g) => channels.includes(g.channelId)), "no gap in persistent channels");
+      }
+      const adaReport = ada.reconnected[0];
+      assert.equal(adaReport?.status, "ada at work");
+      assert.equal(adaReport?.statusRestored, true);
+
+      // The follows work again: a status change reaches the other side.
+      const seen = nextEvent(bob.socket.onStatusPresence.bind(bob.socket), "ada's new status", (e) =>
+        e.joins.some((p) => p.userId === ada.session.userId && p.status === "ada back"),
+      );
+      await ada.socket.updateStatus("ada back");
+      await seen;
+      const seenBob = nextEvent(ada.socket.onStatusPresence.bind(ada.socket), "bob's status", (e) =>
+        e.joins.some((p) => p.userId === bob.session.userId && p.status === "bob back"),
+      );
+      await bob.socket.updateStatus("bob back");
+      await seenBob;
+    });
+  });
+}
