@@ -532,12 +532,14 @@ export class ResilientSocket {
     if (this.#channels.get(channelId) !== channel) return;
     const ids = new Set<string>();
     const wasBuffering = channel.buffer;
-    // Delivered as catch-up, so no seen-limit check may start another read meanwhile.
+    const live = new Set(wasBuffering.map((m) => m.messageId));
+    // Emitted here rather than through #deliver, so that no seen-limit check starts another read.
+    // History gives the order; a message that also arrived live meanwhile is not a missed one.
     for (const m of read.messages) {
       ids.add(m.messageId);
       if (!channel.seen.has(m.messageId)) {
         channel.seen.add(m.messageId);
-        this.#events.emit("channelMessage", { ...m, catchUp: true });
+        this.#events.emit("channelMessage", live.has(m.messageId) ? m : { ...m, catchUp: true });
       }
     }
     channel.mark = read.mark;

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, Client, HeraldError, type WebSocketConstructor } from "../../src/index.js";
+import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
+import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+
+/** A WebSocket constructor that keeps every socket it makes, so that a test can cut one. */
+function keptWebSockets(): { WebSocket: WebSocketConstructor; latest: () => { terminate(): void } } {
+  const made: WebSocketLike[] = [];
+  function Kept(url: string): WebSocketLike {
+    const ws = new defaultWebSocket(url);
+    made.push(ws);
+    return ws;
+  }
+  return {
+    WebSocket: Kept as unknown as WebSocketConstructor,
+    latest: () => made[made.length - 1] as unknown as { terminate(): void },
+  };
+}
+
+/** Installs a stand-in for the browser's `online` event on globalThis for one test. */
+function fakeOnline(t: { after(fn: () => void): void }): () => void {
+  const g = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+  const target = new EventTarget();
+  const had = "addEventListener" in g;
+  g.addEventListener = target.addEventListener.bind(target);
+  g.removeEventListener = target.removeEventListener.bind(target);
+  t.after(() => {
+    if (!had) {
+      delete g.addEventListener;
+      delete g.removeEventListener;
+    }
+  });
+  return () => target.dispatchEvent(new Event("online"));
+}
+
+for (const codec of codecs) {
+  describe(`dropped connection (${codec.format})`, () => {
+    test("writes in flight when the connection drops are all stored once, in order, and other requests reject with disconnected", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const client = new Client({ port: server.port });
+      const session = await client.authenticateDevice({
+        id: `device-${uniqueName()}`,
+        username: uniqueName("ada"),
+      });
+      const { WebSocket, latest } = keptWebSockets();
+      const socket = createResilientSocket(client, {
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 10, maxDelayMs: 50 },
+      });
+      t.after(() => socket.disconnect());
+      const received: ResilientChannelMessage[] = [];
+      socket.onChannelMessage((m) => received.push(m));
+      await socket.connect(session);
+      const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
+
+      const writes = Array.from({ length: 100 }, (_, n) => socket.writeChatMessage(room.id, { n }));
+      await writes[0];
+      const ping = socket.ping();
+      const reconnected = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      latest().terminate();
+      await assert.rejects(ping, (e) => HeraldError.is(e, "disconnected"));
+      await reconnected;
+      const acks = await Promise.all(writes);
+
+      const stored: string[] = [];
+      for await (const m of client.channelMessages(session, room.id, { forward: true })) {
+        assert.equal(m.content.n, stored.length, "stored in the order written");
+        stored.push(m.messageId);
+      }
+      assert.equal(stored.length, 100, "each message stored once");
+      assert.deepEqual(
+        acks.map((a) => a.messageId),
+        stored,
+        "a repeated send is answered with the first acknowledgement",
+      );
+      await waitFor(() => received.length >= 100, "the socket's own messages");
+      assert.deepEqual(
+        received.map((m) => m.messageId),
+        stored,
+        "each delivered once, in order",
+      );
+      assert.equal(socket.outboxSize, 0);
+    });
+
+    test("messages written while a socket was away are delivered after it comes back online, marked as catch-up, in order and once", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const goOnline = fakeOnline(t);
+      const client = new Client({ port: server.port });
+      const sign = (name: string) =>
+        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
+      const ada = createResilientSocket(client, { codec, heartbeat: false });
+      const { WebSocket, latest } = keptWebSockets();
+      // A retry would wait a minute: only the `online` event brings bob back in time.
+      const bob = createResilientSocket(client, {
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000, random: () => 0.5 },
+      });
+      t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
+      await ada.connect(adaSession);
+      await bob.connect(bobSession);
+      const roomName = uniqueName("room");
+      const room = await ada.joinChat(roomName, ChannelType.Room);
+      await bob.joinChat(roomName, ChannelType.Room);
+      const got: ResilientChannelMessage[] = [];
+      bob.onChannelMessage((m) => got.push(m));
+
+      const written: string[] = [];
+      for (let n = 0; n < 5; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
+      await waitFor(() => got.length === 5, "live messages before the drop");
+      const away = nextEvent(bob.onState.bind(bob), "reconnecting", (c) => c.state === "reconnecting");
+      latest().terminate();
+      await away;
+      for (let n = 5; n < 230; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
+      const back = nextEvent(bob.onReconnected.bind(bob), "reconnected");
+      goOnline();
+      assert.deepEqual((await back).channels, [room.id]);
+      for (let n = 230; n < 240; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
+
+      await waitFor(() => got.length >= 240, "every message at bob");
+      assert.deepEqual(
+        got.map((m) => m.messageId),
+        written,
+      );
+      assert.ok(got.slice(0, 5).every((m) => !m.catchUp));
+      assert.ok(
+        got.slice(5, 230).every((m) => m.catchUp === true),
+        "missed messages are marked catch-up",
+      );
+      assert.ok(
+        got.slice(230).every((m) => !m.catchUp),
+        "later messages arrive live",
+      );
+    });
+  });
+}
