@@ -50,8 +50,9 @@ export interface ConnectOptions extends CallOptions {
 }
 
 /**
- * Connection state. `reconnecting` is reserved for automatic reconnection, which this version
- * does not do: a closed socket stays closed until `connect()` is called again.
+ * Connection state. A plain Socket never reconnects by itself (a closed socket stays closed until
+ * `connect()` is called again) and so is never `reconnecting`; the socket of "herald/resilience"
+ * is, while it restores a lost connection.
  */
 export type SocketState = "connecting" | "open" | "reconnecting" | "closed";
 
