@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, Client, HeraldError, type WebSocketConstructor } from "../../src/index.js";
+import { createResilientSocket } from "../../src/resilience/index.js";
+import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { makeJwt, nextEvent } from "../sdk/helpers.js";
+
+/** A WebSocket constructor that keeps the last socket it made, so that a test can cut it. */
+function keptWebSocket(): { WebSocket: WebSocketConstructor; cut: () => void } {
+  let last: WebSocketLike | undefined;
+  function Kept(url: string): WebSocketLike {
+    last = new defaultWebSocket(url);
+    return last;
+  }
+  return {
+    WebSocket: Kept as unknown as WebSocketConstructor,
+    cut: () => (last as unknown as { terminate(): void } | undefined)?.terminate(),
+  };
+}
+
+const expiredToken = (userId: string) => {
+  const now = Math.floor(Date.now() / 1000);
+  return makeJwt({ uid: userId, usn: "x", iat: now - 120, exp: now - 60 });
+};
+
+for (const codec of codecs) {
+  describe(`reconnecting with an expired session (${codec.format})`, () => {
+    test("a session token that expired while away is refreshed before reconnecting", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const client = new Client({ port: server.port });
+      const session = await client.authenticateDevice({
+        id: `device-${uniqueName()}`,
+        username: uniqueName("ada"),
+      });
+      const { WebSocket, cut } = keptWebSocket();
+      const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
+      t.after(() => socket.disconnect());
+      await socket.connect(session);
+      const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
+
+      const stale = expiredToken(session.userId);
+      session.update(stale, session.refreshToken);
+      assert.ok(session.isExpired());
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      cut();
+      assert.deepEqual((await back).channels, [room.id]);
+      assert.notEqual(session.token, stale);
+      assert.ok(!session.isExpired(), "the session was refreshed");
+      await socket.writeChatMessage(room.id, { text: "still here" });
+    });
+
+    test("a session the server refuses ends the retries: the socket closes for good", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const client = new Client({ port: server.port });
+      const session = await client.authenticateDevice({
+        id: `device-${uniqueName()}`,
+        username: uniqueName("ada"),
+      });
+      const { WebSocket, cut } = keptWebSocket();
+      const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
+      t.after(() => socket.disconnect());
+      await socket.connect(session);
+
+      // Expired, with a refresh token the server did not sign.
+      session.update(
+        expiredToken(session.userId),
+        makeJwt({ uid: session.userId, exp: Date.now() / 1000 + 3600 }),
+      );
+      const closed = nextEvent(socket.onState.bind(socket), "closed", (c) => c.state === "closed");
+      const gone = nextEvent(socket.onDisconnect.bind(socket), "disconnect");
+      cut();
+      const change = await closed;
+      assert.equal(change.previous, "reconnecting");
+      assert.ok(HeraldError.is(change.error, "unauthenticated"), String(change.error));
+      assert.equal((await gone).requested, false);
+      await assert.rejects(socket.writeChatMessage("2...room", { n: 1 }), (e) =>
+        HeraldError.is(e, "disconnected"),
+      );
+    });
+  });
+}
