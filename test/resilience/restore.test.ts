@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, Client, type WebSocketConstructor } from "../../src/index.js";
+import { createResilientSocket, type GapEvent } from "../../src/resilience/index.js";
+import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+/** A WebSocket constructor that keeps the last socket it made, so that a test can cut it. */
+function keptWebSocket(): { WebSocket: WebSocketConstructor; cut: () => void } {
+  let last: WebSocketLike | undefined;
+  function Kept(url: string): WebSocketLike {
+    last = new defaultWebSocket(url);
+    return last;
+  }
+  return {
+    WebSocket: Kept as unknown as WebSocketConstructor,
+    cut: () => (last as unknown as { terminate(): void } | undefined)?.terminate(),
+  };
+}
+
+for (const codec of codecs) {
+  describe(`restore after reconnecting (${codec.format})`, () => {
+    test("a group the user was removed from while away is reported as failed and as a gap, and the other joins come back", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const client = new Client({ port: server.port });
+      const sign = (name: string) =>
+        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const [ada, bob] = await Promise.all([sign("ada"), sign("bob")]);
+      const group = await client.createGroup(ada, { name: uniqueName("group"), open: true });
+      await client.joinGroup(bob, group.id);
+      const { WebSocket, cut } = keptWebSocket();
+      const socket = createResilientSocket(client, {
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 10, maxDelayMs: 50 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(bob);
+      const groupChannel = await socket.joinChat(group.id, ChannelType.Group);
+      const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
+      const gaps: GapEvent[] = [];
+      socket.onGap((g) => gaps.push(g));
+      await client.kickGroupUsers(ada, group.id, [bob.userId]);
+
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      cut();
+      const report = await back;
+      assert.deepEqual(report.channels, [room.id]);
+      assert.deepEqual(
+        report.failed.map((f) => [f.what, f.error.code]),
+        [[`joinChat ${groupChannel.id}`, "permission_denied"]],
+      );
+      assert.deepEqual(
+        gaps.map((g) => [g.channelId, g.reason]),
+        [[groupChannel.id, "not_rejoined"]],
+      );
+      // Forgotten: the next reconnection does not try again.
+      const again = nextEvent(socket.onReconnected.bind(socket), "second reconnection");
+      cut();
+      const second = await again;
+      assert.deepEqual(second.channels, [room.id]);
+      assert.deepEqual(second.failed, []);
+    });
+  });
+}
