@@ -117,7 +117,7 @@ interface TrackedChannel {
   /** False when the history mark could not be read at join: missed messages cannot be fetched. */
   readable: boolean;
   mark: HistoryMark;
-  /** Ids delivered that may be newer than `mark`. */
+  /** Ids delivered that could still come again: live ones after `mark`, or read ones whose live copy is late. */
   seen: Set<string>;
   /** Live messages held back while history is read. */
   buffer: ChannelMessage[] | undefined;
@@ -543,7 +543,9 @@ export class ResilientSocket {
       }
     }
     channel.mark = read.mark;
-    channel.seen = new Set();
+    // Ids before the new mark are never read again, but the live copy of a message just read may
+    // still be on its way (the history answer can overtake it): those ids stay until the next mark.
+    channel.seen = new Set([...ids].filter((id) => !live.has(id)));
     channel.buffer = wasBuffering.filter((m) => !ids.has(m.messageId));
     // After a newer loss the next connection reads on from the new mark; keep holding live messages.
     if (generation !== this.#generation) return;

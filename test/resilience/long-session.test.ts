@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, Client, type WebSocketConstructor } from "../../src/index.js";
+import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
+import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+
+/** A WebSocket constructor that keeps the last socket it made, so that a test can cut it. */
+function keptWebSocket(): { WebSocket: WebSocketConstructor; cut: () => void } {
+  let last: WebSocketLike | undefined;
+  function Kept(url: string): WebSocketLike {
+    last = new defaultWebSocket(url);
+    return last;
+  }
+  return {
+    WebSocket: Kept as unknown as WebSocketConstructor,
+    cut: () => (last as unknown as { terminate(): void } | undefined)?.terminate(),
+  };
+}
+
+for (const codec of codecs) {
+  describe(`a long-lived connection (${codec.format})`, () => {
+    test("after more live messages than the socket remembers, a reconnection still delivers only the missed ones, once each", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const client = new Client({ port: server.port });
+      const sign = (name: string) =>
+        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
+      const ada = client.createSocket({ codec });
+      t.after(() => ada.disconnect());
+      await ada.connect(adaSession);
+      const { WebSocket, cut } = keptWebSocket();
+      const bob = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
+      t.after(() => bob.disconnect());
+      await bob.connect(bobSession);
+      const roomName = uniqueName("room");
+      const room = await ada.joinChat(roomName, ChannelType.Room);
+      await bob.joinChat(roomName, ChannelType.Room);
+      const got: ResilientChannelMessage[] = [];
+      bob.onChannelMessage((m) => got.push(m));
+
+      const written: string[] = [];
+      const write = async (from: number, to: number) => {
+        const acks = await Promise.all(
+          Array.from({ length: to - from }, (_, i) => ada.writeChatMessage(room.id, { n: from + i })),
+        );
+        written.push(...acks.map((a) => a.messageId));
+      };
+      await write(0, 1200);
+      await waitFor(() => got.length >= 1200, "1,200 live messages");
+      const back = nextEvent(bob.onReconnected.bind(bob), "reconnected");
+      const away = nextEvent(bob.onState.bind(bob), "reconnecting", (c) => c.state === "reconnecting");
+      cut();
+      await away;
+      await write(1200, 1230);
+      await back;
+      await write(1230, 1240);
+      await waitFor(() => got.length >= 1240, "every message");
+      // Let any stray duplicate arrive before comparing.
+      await ada.ping();
+      await bob.ping();
+      assert.deepEqual(
+        got.map((m) => m.messageId),
+        written,
+      );
+      assert.ok(got.slice(0, 1200).every((m) => !m.catchUp));
+    });
+  });
+}
