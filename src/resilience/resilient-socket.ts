@@ -602,7 +602,10 @@ export class ResilientSocket {
       buffer: persistence ? [] : undefined,
     };
     this.#channels.set(joined.id, channel);
-    if (existing || !persistence || !this.#session) return joined;
+    if (existing || !persistence || !this.#session) {
+      this.#flush();
+      return joined;
+    }
     // The newest message now is where missed messages will be read from; live ones wait meanwhile.
     try {
       channel.mark = await newestMark(this.#client, this.#session, joined.id);
@@ -610,6 +613,7 @@ export class ResilientSocket {
       channel.readable = false;
     }
     this.#flushBuffer(channel);
+    this.#flush();
     return joined;
   }
 
@@ -660,6 +664,9 @@ export class ResilientSocket {
     const generation = this.#generation;
     for (const item of this.#queue) {
       if (item.sentOn === generation) continue;
+      // A message from an earlier run (no caller waiting) goes once its channel is joined again:
+      // sent before, the server would refuse it.
+      if (!item.resolve && !this.#channels.has(item.entry.channelId)) continue;
       item.sentOn = generation;
       void this.#send(item);
     }
