@@ -12,6 +12,7 @@
 //   dist/herald.min.js                             browser IIFE of the core, global `herald`, minified
 //   dist/herald-protobuf.min.js                    browser IIFE of the protobuf codec, global `heraldProtobuf`
 //   dist/herald-presence.min.js                    browser IIFE of the presence store, global `heraldPresence`
+//   dist/herald-resilience.min.js                  browser IIFE of the resilient socket, global `heraldResilience`
 //   dist/**/*.d.ts and *.d.cts                     declarations from tsc; the .d.cts twins point at .cjs
 //                                                  so that `require` consumers get CJS-typed declarations
 //
@@ -121,6 +122,8 @@ async function buildIife(out) {
     { entry: entries.protobuf, file: "herald-protobuf.min.js", globalName: "heraldProtobuf" },
     // The presence store on top of the core: `new heraldPresence.PresenceStore(socket, client, session)`.
     { entry: entries["presence/index"], file: "herald-presence.min.js", globalName: "heraldPresence" },
+    // The resilient socket on top of the core: `heraldResilience.createResilientSocket(client, options)`.
+    { entry: entries["resilience/index"], file: "herald-resilience.min.js", globalName: "heraldResilience" },
   ];
   for (const { entry, file, globalName } of bundles) {
     await esbuild.build({
