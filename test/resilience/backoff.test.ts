@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Client, HeraldError, Session, type WebSocketConstructor } from "../../src/index.js";
+import { Client, HeraldError, Session } from "../../src/index.js";
 import { createResilientSocket, retryDelay } from "../../src/resilience/index.js";
-import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { startFakeServer } from "../helpers/fake-server.js";
 import { codecs } from "../helpers/server.js";
 import { makeTokens, nextEvent, waitFor } from "../sdk/helpers.js";
-
-/** A WebSocket constructor that counts the connections attempted. */
-function countingWebSocket(): { WebSocket: WebSocketConstructor; count: () => number } {
-  let n = 0;
-  function Counting(url: string): WebSocketLike {
-    n++;
-    return new defaultWebSocket(url);
-  }
-  return { WebSocket: Counting as unknown as WebSocketConstructor, count: () => n };
-}
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
@@ -37,7 +27,7 @@ for (const codec of codecs) {
   describe(`reconnection backoff (${codec.format})`, () => {
     test("disconnect() while retries fail stops them for good and leaves no timer", async (t) => {
       const fake = await startFakeServer();
-      const { WebSocket, count } = countingWebSocket();
+      const { WebSocket, count } = cuttableWebSocket();
       const { token, refreshToken } = makeTokens(3600);
       const socket = createResilientSocket(new Client({ port: fake.port }), {
         codec,
@@ -63,7 +53,7 @@ for (const codec of codecs) {
 
     test("disconnect() during a long backoff cancels the pending retry; queued messages reject and a full outbox refuses more", async (t) => {
       const fake = await startFakeServer();
-      const { WebSocket, count } = countingWebSocket();
+      const { WebSocket, count } = cuttableWebSocket();
       const { token, refreshToken } = makeTokens(3600);
       const socket = createResilientSocket(new Client({ port: fake.port }), {
         codec,

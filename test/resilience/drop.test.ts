@@ -1,24 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, HeraldError, type WebSocketConstructor } from "../../src/index.js";
+import { ChannelType, Client, HeraldError } from "../../src/index.js";
 import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
-import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { codecs, startServer, uniqueName } from "../helpers/server.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
-
-/** A WebSocket constructor that keeps every socket it makes, so that a test can cut one. */
-function keptWebSockets(): { WebSocket: WebSocketConstructor; latest: () => { terminate(): void } } {
-  const made: WebSocketLike[] = [];
-  function Kept(url: string): WebSocketLike {
-    const ws = new defaultWebSocket(url);
-    made.push(ws);
-    return ws;
-  }
-  return {
-    WebSocket: Kept as unknown as WebSocketConstructor,
-    latest: () => made[made.length - 1] as unknown as { terminate(): void },
-  };
-}
 
 /** Installs a stand-in for the browser's `online` event on globalThis for one test. */
 function fakeOnline(t: { after(fn: () => void): void }): () => void {
@@ -36,6 +22,22 @@ function fakeOnline(t: { after(fn: () => void): void }): () => void {
   return () => target.dispatchEvent(new Event("online"));
 }
 
+/** Installs a stand-in for a page's `document` (visibility events) on globalThis for one test. */
+function fakeDocument(t: { after(fn: () => void): void }): { show(): void } {
+  const g = globalThis as { document?: unknown };
+  const doc = Object.assign(new EventTarget(), { visibilityState: "hidden" });
+  g.document = doc;
+  t.after(() => {
+    delete g.document;
+  });
+  return {
+    show() {
+      doc.visibilityState = "visible";
+      doc.dispatchEvent(new Event("visibilitychange"));
+    },
+  };
+}
+
 for (const codec of codecs) {
   describe(`dropped connection (${codec.format})`, () => {
     test("writes in flight when the connection drops are all stored once, in order, and other requests reject with disconnected", async (t) => {
@@ -46,7 +48,7 @@ for (const codec of codecs) {
         id: `device-${uniqueName()}`,
         username: uniqueName("ada"),
       });
-      const { WebSocket, latest } = keptWebSockets();
+      const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, {
         codec,
         WebSocket,
@@ -63,7 +65,7 @@ for (const codec of codecs) {
       await writes[0];
       const ping = socket.ping();
       const reconnected = nextEvent(socket.onReconnected.bind(socket), "reconnected");
-      latest().terminate();
+      cut();
       await assert.rejects(ping, (e) => HeraldError.is(e, "disconnected"));
       await reconnected;
       const acks = await Promise.all(writes);
@@ -97,7 +99,7 @@ for (const codec of codecs) {
         client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
       const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
       const ada = createResilientSocket(client, { codec, heartbeat: false });
-      const { WebSocket, latest } = keptWebSockets();
+      const { WebSocket, cut } = cuttableWebSocket();
       // A retry would wait a minute: only the `online` event brings bob back in time.
       const bob = createResilientSocket(client, {
         codec,
@@ -118,7 +120,7 @@ for (const codec of codecs) {
       for (let n = 0; n < 5; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
       await waitFor(() => got.length === 5, "live messages before the drop");
       const away = nextEvent(bob.onState.bind(bob), "reconnecting", (c) => c.state === "reconnecting");
-      latest().terminate();
+      cut();
       await away;
       for (let n = 5; n < 230; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
       const back = nextEvent(bob.onReconnected.bind(bob), "reconnected");
@@ -140,6 +142,33 @@ for (const codec of codecs) {
         got.slice(230).every((m) => !m.catchUp),
         "later messages arrive live",
       );
+    });
+    test("a page becoming visible again retries at once instead of waiting out the backoff", async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      const page = fakeDocument(t);
+      const client = new Client({ port: server.port });
+      const session = await client.authenticateDevice({
+        id: `device-${uniqueName()}`,
+        username: uniqueName("ada"),
+      });
+      const { WebSocket, cut, count } = cuttableWebSocket();
+      const socket = createResilientSocket(client, {
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000, random: () => 0.5 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(session);
+      const away = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      cut();
+      await away;
+      assert.equal(count(), 1, "waiting out a 30 s backoff");
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      page.show();
+      assert.equal((await back).attempts, 1);
+      assert.equal(socket.state, "open");
     });
   });
 }

@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, type WebSocketConstructor } from "../../src/index.js";
+import { ChannelType, Client } from "../../src/index.js";
 import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
-import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { codecs, startServer, uniqueName } from "../helpers/server.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
-
-/** A WebSocket constructor that keeps the last socket it made, so that a test can cut it. */
-function keptWebSocket(): { WebSocket: WebSocketConstructor; cut: () => void } {
-  let last: WebSocketLike | undefined;
-  function Kept(url: string): WebSocketLike {
-    last = new defaultWebSocket(url);
-    return last;
-  }
-  return {
-    WebSocket: Kept as unknown as WebSocketConstructor,
-    cut: () => (last as unknown as { terminate(): void } | undefined)?.terminate(),
-  };
-}
 
 for (const codec of codecs) {
   describe(`a long-lived connection (${codec.format})`, () => {
@@ -31,7 +18,7 @@ for (const codec of codecs) {
       const ada = client.createSocket({ codec });
       t.after(() => ada.disconnect());
       await ada.connect(adaSession);
-      const { WebSocket, cut } = keptWebSocket();
+      const { WebSocket, cut } = cuttableWebSocket();
       const bob = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
       t.after(() => bob.disconnect());
       await bob.connect(bobSession);

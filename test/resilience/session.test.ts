@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, HeraldError, type WebSocketConstructor } from "../../src/index.js";
+import { ChannelType, Client, HeraldError } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
-import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { codecs, startServer, uniqueName } from "../helpers/server.js";
 import { makeJwt, nextEvent } from "../sdk/helpers.js";
-
-/** A WebSocket constructor that keeps the last socket it made, so that a test can cut it. */
-function keptWebSocket(): { WebSocket: WebSocketConstructor; cut: () => void } {
-  let last: WebSocketLike | undefined;
-  function Kept(url: string): WebSocketLike {
-    last = new defaultWebSocket(url);
-    return last;
-  }
-  return {
-    WebSocket: Kept as unknown as WebSocketConstructor,
-    cut: () => (last as unknown as { terminate(): void } | undefined)?.terminate(),
-  };
-}
 
 const expiredToken = (userId: string) => {
   const now = Math.floor(Date.now() / 1000);
@@ -34,7 +21,7 @@ for (const codec of codecs) {
         id: `device-${uniqueName()}`,
         username: uniqueName("ada"),
       });
-      const { WebSocket, cut } = keptWebSocket();
+      const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
       t.after(() => socket.disconnect());
       await socket.connect(session);
@@ -59,7 +46,7 @@ for (const codec of codecs) {
         id: `device-${uniqueName()}`,
         username: uniqueName("ada"),
       });
-      const { WebSocket, cut } = keptWebSocket();
+      const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
       t.after(() => socket.disconnect());
       await socket.connect(session);
