@@ -43,18 +43,20 @@ const packagesOf = (specs: Set<string>) => [...new Set([...specs].map(packageNam
 describe("the built package (dist/)", () => {
   before(requireBuild);
 
-  test("`import` of herald, herald/protobuf, herald/presence and herald/server loads the ESM build with the public names", () => {
+  test("`import` of every entry point (herald, /protobuf, /presence, /resilience, /server) loads the ESM build with the public names", () => {
     const out = node([
       "--input-type=module",
       "-e",
       `const core = await import("herald");
        const pb = await import("herald/protobuf");
        const presence = await import("herald/presence");
+       const resilience = await import("herald/resilience");
        const server = await import("herald/server");
        console.log(JSON.stringify({
          core: [typeof core.Client, typeof core.HeraldError, typeof core.jsonCodec, typeof core.ChannelType],
          protobuf: typeof pb.protobufCodec,
          presence: typeof presence.PresenceStore,
+         resilience: typeof resilience.createResilientSocket,
          server: typeof server.createServer,
          resolved: import.meta.resolve("herald"),
        }));`,
@@ -63,22 +65,25 @@ describe("the built package (dist/)", () => {
     assert.deepEqual(result.core, ["function", "function", "object", "object"]);
     assert.equal(result.protobuf, "object");
     assert.equal(result.presence, "function");
+    assert.equal(result.resilience, "function");
     assert.equal(result.server, "function");
     assert.match(result.resolved, /\/dist\/index\.js$/);
   });
 
-  test("`require` of herald, herald/protobuf, herald/presence and herald/server loads the CJS build with the public names", () => {
+  test("`require` of every entry point (herald, /protobuf, /presence, /resilience, /server) loads the CJS build with the public names", () => {
     const out = node([
       "--input-type=commonjs",
       "-e",
       `const core = require("herald");
        const pb = require("herald/protobuf");
        const presence = require("herald/presence");
+       const resilience = require("herald/resilience");
        const server = require("herald/server");
        console.log(JSON.stringify({
          core: [typeof core.Client, typeof core.HeraldError, typeof core.jsonCodec, typeof core.ChannelType],
          protobuf: typeof pb.protobufCodec,
          presence: typeof presence.PresenceStore,
+         resilience: typeof resilience.createResilientSocket,
          server: typeof server.createServer,
          resolved: require.resolve("herald"),
        }));`,
@@ -87,12 +92,13 @@ describe("the built package (dist/)", () => {
     assert.deepEqual(result.core, ["function", "function", "object", "object"]);
     assert.equal(result.protobuf, "object");
     assert.equal(result.presence, "function");
+    assert.equal(result.resilience, "function");
     assert.equal(result.server, "function");
     assert.match(result.resolved, /\/dist\/index\.cjs$/);
   });
 
-  for (const entry of ["index", "presence/index"]) {
-    test(`the built ${entry === "index" ? "core" : "presence store"} imports only the core's runtime defaults, in both ESM and CJS`, () => {
+  for (const entry of ["index", "presence/index", "resilience/index"]) {
+    test(`the built ${entry === "index" ? "core" : entry.replace("/index", "")} imports only the core's runtime defaults, in both ESM and CJS`, () => {
       const allowed = ["cross-fetch", "isomorphic-ws"];
       const esm = packagesOf(esmImports(path.join(dist, `${entry}.js`)));
       const cjs = packagesOf(cjsRequires(path.join(dist, `${entry}.cjs`)));
@@ -248,6 +254,9 @@ describe("the built package (dist/)", () => {
       "dist/presence/index.cjs",
       "dist/presence/index.d.ts",
       "dist/presence/index.d.cts",
+      "dist/resilience/index.js",
+      "dist/resilience/index.cjs",
+      "dist/resilience/index.d.cts",
       "dist/server/index.js",
       "dist/server/index.cjs",
       "dist/server/cli.js",

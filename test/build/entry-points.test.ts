@@ -28,25 +28,30 @@ describe("package entry points", () => {
     assert.deepEqual(importsOf(graph, "better-sqlite3"), [], "better-sqlite3 imported from ./protobuf");
   });
 
-  test('the presence store ("./presence") reaches no server code, no protobufjs and no better-sqlite3', async () => {
-    const graph = await packageGraph("src/presence/index.ts");
-    assert.ok(graph.inputs.includes("src/presence/presence-store.ts"), "the presence graph was not read");
-    assert.deepEqual(serverCode(graph), [], "server code reachable from ./presence");
-    assert.deepEqual(
-      graph.inputs.filter((f) => f.startsWith("src/gen/pb.")),
-      [],
-      "the protobuf codec reachable from ./presence",
-    );
-    assert.deepEqual(importsOf(graph, "protobufjs"), [], "protobufjs imported from ./presence");
-    assert.deepEqual(importsOf(graph, "better-sqlite3"), [], "better-sqlite3 imported from ./presence");
-  });
+  for (const [subpath, entry, sample] of [
+    ["./presence", "src/presence/index.ts", "src/presence/presence-store.ts"],
+    ["./resilience", "src/resilience/index.ts", "src/resilience/resilient-socket.ts"],
+  ] as const) {
+    test(`the optional "${subpath}" entry reaches no server code, no protobufjs and no better-sqlite3`, async () => {
+      const graph = await packageGraph(entry);
+      assert.ok(graph.inputs.includes(sample), `the ${subpath} graph was not read`);
+      assert.deepEqual(serverCode(graph), [], `server code reachable from ${subpath}`);
+      assert.deepEqual(
+        graph.inputs.filter((f) => f.startsWith("src/gen/pb.")),
+        [],
+        `the protobuf codec reachable from ${subpath}`,
+      );
+      assert.deepEqual(importsOf(graph, "protobufjs"), [], `protobufjs imported from ${subpath}`);
+      assert.deepEqual(importsOf(graph, "better-sqlite3"), [], `better-sqlite3 imported from ${subpath}`);
+    });
+  }
 
-  test("the SDK core does not carry the optional presence store", async () => {
+  test("the SDK core does not carry the optional presence store or resilient socket", async () => {
     const graph = await packageGraph("src/index.ts");
     assert.deepEqual(
-      graph.inputs.filter((f) => f.startsWith("src/presence/")),
+      graph.inputs.filter((f) => f.startsWith("src/presence/") || f.startsWith("src/resilience/")),
       [],
-      "presence code reachable from the core",
+      "optional feature code reachable from the core",
     );
   });
 

@@ -6,7 +6,12 @@ const listing = (found: { path: string; importer: string }[]) =>
   `Node built-in modules pulled in:\n${found.map((i) => `  ${i.importer} imports ${i.path}`).join("\n")}`;
 
 describe("bundling for platforms without Node", () => {
-  for (const entry of ["src/index.ts", "src/protobuf.ts", "src/presence/index.ts"]) {
+  for (const entry of [
+    "src/index.ts",
+    "src/protobuf.ts",
+    "src/presence/index.ts",
+    "src/resilience/index.ts",
+  ]) {
     test(`${entry} bundled for React Native pulls in no Node built-in module`, async () => {
       const { inputs, builtins } = await builtinImportsForPlatform(entry, { reactNative: true });
       assert.ok(inputs.length > 1, "nothing was bundled");
