@@ -18,4 +18,4 @@ export type {
   SessionPresence,
   UserPresenceState,
 } from "./presence-state.js";
-export { PresenceStore, type PresenceStoreOptions } from "./presence-store.js";
+export { type PresenceSocket, PresenceStore, type PresenceStoreOptions } from "./presence-store.js";

@@ -55,6 +55,14 @@ function byUser(presences: readonly UserPresence[]): Map<string, UserPresence[]>
 }
 
 /**
+ * What the store needs of a socket: a herald `Socket`, or the resilient socket of
+ * `herald/resilience` (whose `onReconnected` the store uses to resync by itself).
+ */
+export type PresenceSocket = Pick<Socket, "state" | "followUsers" | "unfollowUsers" | "onStatusPresence"> & {
+  onReconnected?(fn: () => void): Unsubscribe;
+};
+
+/**
  * A live map of users' presence, kept over a socket's status follows: who is online, with which
  * sessions and statuses, and (on herald's server) when each user was last active.
  *
@@ -67,10 +75,12 @@ function byUser(presences: readonly UserPresence[]): Map<string, UserPresence[]>
  *
  * Events that arrive while a follow is in flight are held and replayed over its reply, so the
  * reply and status events may come in either order. There is no limit on the number of users.
- * Follows end with the connection: after reconnecting, call {@link PresenceStore.resync}.
+ * Follows end with the connection. With the resilient socket of `herald/resilience`, the store
+ * resyncs by itself after every reconnection; with a plain `Socket`, call
+ * {@link PresenceStore.resync} after reconnecting.
  */
 export class PresenceStore {
-  readonly #socket: Socket;
+  readonly #socket: PresenceSocket;
   readonly #client: Client;
   readonly #session: Session;
   readonly #loadUsers: boolean;
@@ -82,15 +92,26 @@ export class PresenceStore {
   /** Users whose first follow is still in flight, with the promise that settles it. */
   readonly #loading = new Map<string, Promise<void>>();
   readonly #offStatus: Unsubscribe;
+  readonly #offReconnected: Unsubscribe | undefined;
   #closed = false;
 
-  constructor(socket: Socket, client: Client, session: Session, options: PresenceStoreOptions = {}) {
+  constructor(socket: PresenceSocket, client: Client, session: Session, options: PresenceStoreOptions = {}) {
     this.#socket = socket;
     this.#client = client;
     this.#session = session;
     this.#loadUsers = options.loadUsers ?? true;
     this.#refreshOnLeave = this.#loadUsers && (options.refreshOnLeave ?? true);
     this.#offStatus = socket.onStatusPresence((event) => this.#onStatus(event));
+    // A socket that reconnects by itself says so; states may have changed while it was away.
+    this.#offReconnected = socket.onReconnected?.(() => {
+      if (this.#closed) return;
+      this.resync().catch((error: unknown) => {
+        this.#events.emit(
+          "error",
+          HeraldError.is(error) ? error : new HeraldError("server_error", String(error)),
+        );
+      });
+    });
   }
 
   // ---------- reading ----------
@@ -268,6 +289,7 @@ export class PresenceStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#offStatus();
+    this.#offReconnected?.();
     this.#events.end();
     const ids = [...this.#entries.keys()];
     this.#entries.clear();
