@@ -413,6 +413,19 @@ function pbFiles() {
   }
   pbRoot.lookup("herald").remove(pbRoot.lookup("herald.options"));
   pbRoot.lookup("herald.api").remove(pbRoot.lookup("herald.api.Herald"));
+  // Binary frames carry envelopes only (REST is JSON): keep the types an envelope can reach.
+  const reachable = new Set();
+  (function reach(type) {
+    if (reachable.has(type)) return;
+    reachable.add(type);
+    for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) reach(f.resolvedType);
+  })(pbRoot.lookupType("herald.realtime.Envelope"));
+  for (const ns of [pbRoot.lookup("herald.api"), pbRoot.lookup("herald.realtime")]) {
+    for (const child of [...ns.nestedArray]) {
+      if (child instanceof protobuf.Type && !reachable.has(child)) ns.remove(child);
+      if (child instanceof protobuf.Enum) ns.remove(child); // enums travel as int32 fields
+    }
+  }
   const tmp = mkdtempSync(path.join(tmpdir(), "herald-gen-"));
   try {
     const json = path.join(tmp, "herald.json");
