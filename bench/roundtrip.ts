@@ -102,8 +102,14 @@ try {
 
   const results: Record<"sdk" | "raw", RoundResult[]> = { sdk: [], raw: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    results.sdk.push(await sdkRound(socket, channel.id));
-    results.raw.push(await rawRound(raw, channel.id));
+    // Alternate which goes first (A B, B A, ...) so that order effects hit both alike.
+    if (round % 2 === 0) {
+      results.sdk.push(await sdkRound(socket, channel.id));
+      results.raw.push(await rawRound(raw, channel.id));
+    } else {
+      results.raw.push(await rawRound(raw, channel.id));
+      results.sdk.push(await sdkRound(socket, channel.id));
+    }
   }
 
   const summary = (rounds: RoundResult[]) => ({
