@@ -177,7 +177,7 @@ export class Chat {
     const target = parseChannelId(req.channelId);
     const membership = session.channels.get(target.id);
     if (membership === undefined) refuse("Must join channel before sending messages");
-    parseContent(req.content);
+    const parsed = parseContent(req.content);
     // Without the extension a client message id is not ours to keep, as on a stock server.
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
     const dedupeKey = clientMsgId === "" ? undefined : `${session.userId}\n${clientMsgId}`;
@@ -189,7 +189,7 @@ export class Chat {
     }
     let draft: ChannelMessageDraft = {
       channelId: target.id,
-      content: JSON.parse(req.content) as Record<string, unknown>,
+      content: parsed,
       clientMsgId,
     };
     const hooks = this.deps.hooks;
