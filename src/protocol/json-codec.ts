@@ -100,11 +100,6 @@ export function encodeMessageJson(name: MessageName, value: object): string {
   return writeMessage(messageInfo(name), value as Obj);
 }
 
-/** A message as a JSON-ready snake_case object (the parsed form of {@link encodeMessageJson}). */
-export function messageToJson(name: MessageName, value: object): Obj {
-  return JSON.parse(encodeMessageJson(name, value));
-}
-
 // ---------- decode ----------
 
 // Paths for error messages ("ChannelMessageList.messages[1].code") are built only on failure:
