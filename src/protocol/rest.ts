@@ -50,7 +50,7 @@ export function buildRestRequest<N extends RouteName>(
   const query: string[] = [];
   const add = (key: string, value: string) => query.push(`${key}=${encodeURIComponent(value)}`);
   for (const q of route.query) {
-    const field = info.byName.get(q) as FieldInfo;
+    const field = info.lookup[q] as FieldInfo;
     const v = req[field.camel];
     if (v === undefined || v === null) continue;
     if (field.repeated) {
@@ -65,7 +65,7 @@ export function buildRestRequest<N extends RouteName>(
     for (const p of route.pathParams) delete rest[camelCase(p)];
     body = encodeMessageJson(route.request, rest);
   } else if (route.body) {
-    const field = info.byName.get(route.body) as FieldInfo;
+    const field = info.lookup[route.body] as FieldInfo;
     body = encodeMessageJson(field.type as MessageName, (req[field.camel] ?? {}) as Obj);
   } else if (route.method !== "GET" && route.method !== "DELETE") {
     body = "{}";
@@ -123,14 +123,14 @@ export function parseRestRequest<N extends RouteName>(
   } else {
     out = messageFromJson(route.request, {});
     if (route.body) {
-      const field = info.byName.get(route.body) as FieldInfo;
+      const field = info.lookup[route.body] as FieldInfo;
       out[field.camel] = messageFromJson(field.type as MessageName, parsedBody, {}, "body");
     }
   }
   for (const p of route.pathParams) out[camelCase(p)] = pathValues[p] ?? "";
   const allowed = new Set<string>(route.query);
   for (const key of new Set(query.keys())) {
-    const field = info.byName.get(key);
+    const field = info.lookup[key];
     // Parameters a route does not take are ignored, as HTTP gateways do (cache busters and the like).
     if (!field || !allowed.has(field.name)) continue;
     const values = query.getAll(key);

@@ -44,9 +44,7 @@ export const K = {
 export interface MessageInfo {
   readonly name: MessageName;
   readonly fields: readonly FieldInfo[];
-  /** Fields by snake_case and by camelCase name (input accepts both). */
-  readonly byName: ReadonlyMap<string, FieldInfo>;
-  /** The same lookup as a prototype-less object (faster for hot paths). */
+  /** Fields by snake_case and by camelCase name (input accepts both); a prototype-less object. */
   readonly lookup: Readonly<Record<string, FieldInfo | undefined>>;
   /** A decoded message with every field absent: zero values for lists, maps and plain scalars. */
   readonly template: Readonly<Record<string, unknown>>;
@@ -67,7 +65,7 @@ export function messageInfo(name: MessageName): MessageInfo {
   if (info) return info;
   const spec: string = messageSpecs[name];
   const fields: FieldInfo[] = [];
-  const byName = new Map<string, FieldInfo>();
+  const lookup: Record<string, FieldInfo | undefined> = Object.create(null);
   for (const part of spec ? spec.split(",") : []) {
     const [fieldName = "", id = "0", rawKind = ""] = part.split(" ");
     let kind = rawKind;
@@ -93,11 +91,9 @@ export function messageInfo(name: MessageName): MessageInfo {
       nested: undefined,
     };
     fields.push(field);
-    byName.set(field.name, field);
-    byName.set(field.camel, field);
+    lookup[field.name] = field;
+    lookup[field.camel] = field;
   }
-  const lookup: Record<string, FieldInfo | undefined> = Object.create(null);
-  for (const [key, field] of byName) lookup[key] = field;
   const template: Record<string, unknown> = {};
   const containers: FieldInfo[] = [];
   for (const field of fields) {
@@ -106,7 +102,7 @@ export function messageInfo(name: MessageName): MessageInfo {
     template[field.camel] = zero;
     if (typeof zero === "object") containers.push(field);
   }
-  info = { name, fields, byName, lookup, template, containers };
+  info = { name, fields, lookup, template, containers };
   cache.set(name, info);
   for (const field of fields)
     if (field.type) field.nested = field.type === name ? info : messageInfo(field.type);

@@ -49,7 +49,7 @@ describe("envelope fixtures", () => {
 
   test("every sample sets every field, nested ones included", () => {
     for (const env of samples) {
-      const field = messageInfo("Envelope").byName.get(env.kind);
+      const field = messageInfo("Envelope").lookup[env.kind];
       assert.ok(field?.type);
       assertEveryFieldSet(field.type, env.body as Record<string, unknown>, env.kind);
     }
