@@ -136,6 +136,14 @@ const pushes = {
   channelMessage: ["channelMessage", "ChannelMessage"],
 } as const;
 
+// Reply kinds a request can expect, and their models.
+const replyModels = {
+  status: "Status",
+  channel: "Channel",
+  channelMessageAck: "ChannelMessageAck",
+  pong: "Pong",
+} as const;
+
 /**
  * A realtime connection: status, follows, chat. Requests resolve with their reply or reject
  * with a {@link HeraldError} (the server's refusal, `timeout`, `aborted`, or `disconnected` when
@@ -340,7 +348,7 @@ export class Socket {
     }
     const { cid, reply } = this.#pending.open(what, expect, options, this.#timeoutMs);
     try {
-      ws.send(this.#codec.encodeEnvelope({ ...message, cid } as EnvelopeInit));
+      ws.send(this.#codec.encodeEnvelope({ cid, kind: message.kind, body: message.body } as EnvelopeInit));
     } catch (cause) {
       this.#pending.reject(
         cid,
@@ -348,9 +356,7 @@ export class Socket {
       );
     }
     const envelope = await reply;
-    // The model of reply kind "channelMessageAck" is "ChannelMessageAck", and so on.
-    return (expect &&
-      toModel((expect[0]?.toUpperCase() + expect.slice(1)) as never, envelope?.body as never)) as never;
+    return (expect && toModel(replyModels[expect], envelope?.body as never)) as never;
   }
 
   // ---------- status ----------
