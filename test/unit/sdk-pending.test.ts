@@ -52,6 +52,39 @@ describe("pending requests", () => {
     assert.equal(pending.size, 0);
   });
 
+  test("each request keeps its own time limit", async () => {
+    const baseline = timers();
+    const pending = new PendingRequests();
+    const outcomes: string[] = [];
+    const track = (name: string, reply: Promise<unknown>) =>
+      reply.then(
+        () => outcomes.push(`${name}:ok`),
+        (e: HeraldError) => outcomes.push(`${name}:${e.code}`),
+      );
+    // Opened in an order where a later request runs out first, and one never runs out.
+    const slow = pending.open("slow", "pong", { timeoutMs: 80 }, 1000);
+    const fast = pending.open("fast", "pong", { timeoutMs: 10 }, 1000);
+    const answered = pending.open("answered", "pong", { timeoutMs: 10 }, 1000);
+    const unlimited = pending.open("unlimited", "pong", { timeoutMs: 0 }, 1000);
+    const all = Promise.all([
+      track("slow", slow.reply),
+      track("fast", fast.reply),
+      track("answered", answered.reply),
+      track("unlimited", unlimited.reply),
+    ]);
+    pending.settle(answered.cid, { cid: answered.cid, kind: "pong", body: {} });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual(outcomes, ["answered:ok", "fast:timeout"]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.deepEqual(outcomes, ["answered:ok", "fast:timeout", "slow:timeout"]);
+    // Only the request without a limit waits now, and nothing is timing it.
+    assert.equal(pending.size, 1);
+    assert.equal(timers(), baseline);
+    pending.rejectAll((what) => new HeraldError("disconnected", what));
+    await all;
+    assert.deepEqual(outcomes.slice(3), ["unlimited:disconnected"]);
+  });
+
   test("a timeout and an abort each reject once and leave nothing behind", async () => {
     const baseline = timers();
     const pending = new PendingRequests();
