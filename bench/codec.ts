@@ -5,9 +5,11 @@
 import { WebSocketAdapterText } from "@heroiclabs/nakama-js";
 import { WebSocketAdapterPb } from "@heroiclabs/nakama-js-protobuf";
 import type { EnvelopeInit } from "../src/gen/wire.js";
-import { protobufCodec } from "../src/protobuf.js";
-import { jsonCodec } from "../src/protocol/json-codec.js";
 import { sampleEnvelopes } from "../test/fixtures/envelopes.js";
+import { built } from "./built.js";
+
+const { jsonCodec } = await built<typeof import("../src/index.js")>("index.js");
+const { protobufCodec } = await built<typeof import("../src/protobuf.js")>("protobuf.js");
 
 // The mix a chat client sees most: message pushes, presence events, sends and their acks.
 const mix: EnvelopeInit[] = [

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket, { WebSocketServer } from "ws";
+import { built } from "./built.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 500);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -35,7 +36,7 @@ async function runChild(kind: ServerKind): Promise<void> {
   let port: number;
   let stop: () => Promise<void>;
   if (kind === "herald") {
-    const { createServer } = await import("../src/server/index.js");
+    const { createServer } = await built<typeof import("../src/server/index.js")>("server/index.js");
     const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-"));
     const server = await createServer({ port: 0, db: path.join(dir, "bench.db"), logLevel: "silent" });
     port = server.port;
