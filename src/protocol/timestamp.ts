@@ -1,9 +1,10 @@
-// RFC 3339 timestamps for the JSON codec. Chat messages carry two timestamps each, and
-// toISOString was a large share of encoding, so formatting is done by hand; parsing checks the
-// RFC's grammar (stricter than the built-in parser) and then lets the built-in parser read it.
+// RFC 3339 timestamps for the JSON codec. Chat messages carry two timestamps each, and the
+// built-in formatter and parser were large shares of encoding and decoding them, so both are
+// done by hand; parsing checks the RFC's grammar, which is stricter than the built-in parser's.
 
-// Captures: day, hours, minutes, seconds, offset sign, offset hours, offset minutes.
-const RFC3339 = /^\d{4}-\d\d-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:[Zz]|([+-])(\d\d):(\d\d))$/;
+// The grammar, with a space allowed for the "T" as the RFC permits. Every part but the fraction
+// and the zone has a fixed position.
+const RFC3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:\d\d)$/;
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
@@ -36,39 +37,52 @@ export function formatTimestamp(date: Date): string {
   return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(millis)}Z`;
 }
 
-// The form servers send (UTC, upper-case T and Z): tested without captures, which is most of
-// the cost of the general path below.
-const UTC_FORM = /^\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z$/;
-const twoDigits = (text: string, at: number) =>
-  (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+/** The number written by `n` digits at `at`. */
+function digits(text: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) v = v * 10 + text.charCodeAt(i) - 48;
+  return v;
+}
 
 /** Parses an RFC 3339 timestamp; undefined if the text is not one (or names no real instant). */
 export function parseTimestamp(text: string): Date | undefined {
-  if (UTC_FORM.test(text)) {
-    const date = new Date(text);
-    // The built-in parser rolls 30 February over into March: a real date keeps its day.
-    return date.getUTCDate() === twoDigits(text, 8) ? date : undefined;
+  if (!RFC3339.test(text)) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hours = digits(text, 11, 2);
+  const minutes = digits(text, 14, 2);
+  const seconds = digits(text, 17, 2);
+  // The zone: "Z" (or "z"), or an offset "+HH:MM" / "-HH:MM" whose sign is 6 from the end.
+  const n = text.length;
+  const utc = text.charCodeAt(n - 1) > 57;
+  const zone = utc ? n - 1 : n - 6;
+  const offsetHours = utc ? 0 : digits(text, n - 5, 2);
+  const offsetMinutes = utc ? 0 : digits(text, n - 2, 2);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 ? (leap ? 29 : 28) : 30 + ((month + (month >> 3)) & 1);
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > monthDays ||
+    hours > 23 ||
+    minutes > 59 ||
+    seconds > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
+    return undefined;
   }
-  const m = RFC3339.exec(text);
-  if (!m) return undefined;
-  const [day, hours, minutes, seconds] = m.slice(1, 5).map(Number) as [number, number, number, number];
-  const offsetHours = Number(m[6] ?? 0);
-  const offsetMinutes = Number(m[7] ?? 0);
-  // The built-in parser takes hour 24 as the next day's midnight; RFC 3339 has no hour 24.
-  if (hours > 23 || minutes > 59 || seconds > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  // RFC 3339 allows a lower-case t and z, or a space; the built-in parser wants "T" and "Z".
-  const canonical = text.charCodeAt(10) === 84 /* T */ && text.charCodeAt(text.length - 1) !== 122; /* z */
-  const date = new Date(canonical ? text : normalize(text));
-  const ms = date.getTime();
-  if (Number.isNaN(ms)) return undefined;
-  // A day past the month's end (30 February) rolls over in the built-in parser; refuse it.
-  const offset = m[5]
-    ? (m[5] === "-" ? -1 : 1) * ((offsetHours as number) * 60 + (offsetMinutes as number))
-    : 0;
-  const local = offset === 0 ? date : new Date(ms + offset * 60000);
-  return local.getUTCDate() === day ? date : undefined;
-}
-
-function normalize(text: string): string {
-  return `${text.slice(0, 10)}T${text.slice(11)}`.replace(/z$/, "Z");
+  // Days since 1970-01-01 (the inverse of formatTimestamp's arithmetic).
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  // Milliseconds: the fraction's first three digits (the built-in parser also drops the rest).
+  let ms = 0;
+  for (let i = 20; i < 23; i++) ms = ms * 10 + (i < zone ? text.charCodeAt(i) - 48 : 0);
+  const offset = (text.charCodeAt(zone) === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60000;
+  return new Date(days * 86400000 + hours * 3600000 + minutes * 60000 + seconds * 1000 + ms - offset);
 }

@@ -76,3 +76,17 @@ test("parsing refuses text that is not a real RFC 3339 instant", () => {
   ];
   for (const text of cases) assert.equal(parseTimestamp(text), undefined, text);
 });
+
+test("parsing knows every month's length, leap years included", () => {
+  for (const year of [1900, 2000, 2023, 2024, 2100, 2400]) {
+    for (let month = 1; month <= 12; month++) {
+      for (let day = 27; day <= 32; day++) {
+        const text = `${year}-${String(month).padStart(2, "0")}-${day}T12:00:00Z`;
+        // A real day is one the built-in parser does not roll over into the next month.
+        const builtIn = new Date(text);
+        const real = !Number.isNaN(builtIn.getTime()) && builtIn.getUTCDate() === day;
+        assert.equal(parseTimestamp(text)?.getTime(), real ? builtIn.getTime() : undefined, text);
+      }
+    }
+  }
+});
