@@ -1,7 +1,9 @@
 // Starting herald's server in tests, signing users in over REST, and driving raw WebSockets.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import WebSocket from "ws";
 import type {
   Envelope,
@@ -59,6 +61,19 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
 }
 
 /** A logger that keeps every event, for tests that wait on what the server did. */
+/**
+ * One server for every test of the enclosing `describe`: started before the first test, closed
+ * after the last. The returned object is filled in when the server has started.
+ */
+export function serverForSuite(options: ServerOptions & { file?: boolean } = {}): TestServer {
+  const srv = {} as TestServer;
+  before(async () => {
+    Object.assign(srv, await startServer(options));
+  });
+  after(() => srv.close());
+  return srv;
+}
+
 export interface CapturedLog {
   logger: Logger;
   events: { level: string; event: string; fields: Record<string, unknown> }[];

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import WebSocket from "ws";
-import {
-  authenticate,
-  rest,
-  socketUrl,
-  startServer,
-  type TestServer,
-  uniqueName,
-} from "../helpers/server.js";
+import { authenticate, rest, serverForSuite, socketUrl, startServer, uniqueName } from "../helpers/server.js";
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<
@@ -33,11 +26,7 @@ function upgradeStatus(url: string): Promise<number> {
 }
 
 describe("authentication", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   test("device, custom and email sign-in create a user once and sign the same user in again", async () => {
     const deviceId = `device-${uniqueName()}`;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import WebSocket from "ws";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import {
@@ -7,9 +7,8 @@ import {
   codecs,
   openSocket,
   rest,
+  serverForSuite,
   socketUrl,
-  startServer,
-  type TestServer,
   uniqueName,
 } from "../helpers/server.js";
 
@@ -31,11 +30,7 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
 }
 
 describe("bad input", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   test("the upgrade is refused with 400 for an unknown format and 401 for a bad token", async () => {
     const ada = await authenticate(srv.url);

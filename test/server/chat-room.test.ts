@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import {
-  authenticate,
-  codecs,
-  openSocket,
-  startServer,
-  type TestServer,
-  uniqueName,
-} from "../helpers/server.js";
+import { describe, test } from "node:test";
+import { authenticate, codecs, openSocket, serverForSuite, uniqueName } from "../helpers/server.js";
 
 describe("room chat", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {

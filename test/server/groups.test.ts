@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   authenticate,
   codecs,
   openSocket,
   rest,
-  startServer,
+  serverForSuite,
   type TestServer,
   type TestUser,
   uniqueName,
@@ -32,11 +32,7 @@ async function groupOp(
 }
 
 describe("group chat", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {

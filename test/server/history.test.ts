@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   authenticate,
   codecs,
   openSocket,
   rest,
-  startServer,
+  serverForSuite,
   type TestServer,
   type TestUser,
   uniqueName,
@@ -29,11 +29,7 @@ async function page(srv: TestServer, user: TestUser, channelId: string, query: s
 const ids = (p: Page) => (p.messages ?? []).map((m) => m.message_id);
 
 describe("history", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {

@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, describe, test } from "node:test";
-import { authenticate, startServer, type TestServer } from "../helpers/server.js";
+import { describe, test } from "node:test";
+import { authenticate, serverForSuite, startServer } from "../helpers/server.js";
 
 describe("HTTP", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   test("preflight requests are answered for browsers calling from another origin", async () => {
     const res = await fetch(`${srv.url}/v2/account/authenticate/device`, {

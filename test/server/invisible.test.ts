@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   authenticate,
   codecs,
   openSocket,
   rest,
+  serverForSuite,
   startServer,
-  type TestServer,
   uniqueName,
 } from "../helpers/server.js";
 
@@ -18,11 +18,7 @@ interface UserJson {
 }
 
 describe("invisible users", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   const userAsSeenBy = async (viewer: { token: string }, userId: string): Promise<UserJson | undefined> =>
     (

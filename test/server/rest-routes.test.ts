@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import {
-  authenticate,
-  openSocket,
-  rest,
-  startServer,
-  type TestServer,
-  uniqueName,
-} from "../helpers/server.js";
+import { describe, test } from "node:test";
+import { authenticate, openSocket, rest, serverForSuite, uniqueName } from "../helpers/server.js";
 
 describe("REST routes", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   test("an admin updates a group, a member cannot, and deleting it removes its channel", async () => {
     const owner = await authenticate(srv.url);

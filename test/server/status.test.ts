@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { authenticate, codecs, openSocket, rest, startServer, type TestServer } from "../helpers/server.js";
+import { describe, test } from "node:test";
+import { authenticate, codecs, openSocket, rest, serverForSuite } from "../helpers/server.js";
 
 describe("status", () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startServer();
-  });
-  after(() => srv.close());
+  const srv = serverForSuite();
 
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {
