@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before } from "node:test";
+import { after, before, type TestContext } from "node:test";
 import WebSocket from "ws";
 import type {
   Envelope,
@@ -12,6 +12,7 @@ import type {
   EnvelopeMessageInits,
   EnvelopeMessages,
 } from "../../src/gen/wire.js";
+import { Client, type Session } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
@@ -72,6 +73,22 @@ export function serverForSuite(options: ServerOptions & { file?: boolean } = {})
   });
   after(() => srv.close());
   return srv;
+}
+
+/**
+ * A server for one test (closed when the test ends), an SDK client for it, and `signIn(name)`,
+ * which signs a new user in by device with a username made from `name`.
+ */
+export async function serverWithClient(
+  t: TestContext,
+  options: ServerOptions & { file?: boolean } = {},
+): Promise<{ server: TestServer; client: Client; signIn(name: string): Promise<Session> }> {
+  const server = await startServer(options);
+  t.after(() => server.close());
+  const client = new Client({ port: server.port });
+  const signIn = (name: string) =>
+    client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+  return { server, client, signIn };
 }
 
 export interface CapturedLog {

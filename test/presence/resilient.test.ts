@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Client } from "../../src/index.js";
 import { PresenceStore } from "../../src/presence/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { codecs, serverWithClient } from "../helpers/server.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
 for (const codec of codecs) {
   describe(`presence store on a resilient socket (${codec.format})`, () => {
     test("after a reconnection the store resyncs by itself: a status changed while away shows", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const sign = (name: string) =>
-        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const { client, signIn: sign } = await serverWithClient(t);
       const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
 
       const ada = client.createSocket({ codec });

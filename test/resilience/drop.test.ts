@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, HeraldError } from "../../src/index.js";
+import { ChannelType, HeraldError } from "../../src/index.js";
 import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
 /** Installs a stand-in for the browser's `online` event on globalThis for one test. */
@@ -41,13 +41,8 @@ function fakeDocument(t: { after(fn: () => void): void }): { show(): void } {
 for (const codec of codecs) {
   describe(`dropped connection (${codec.format})`, () => {
     test("writes in flight when the connection drops are all stored once, in order, and other requests reject with disconnected", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const session = await client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: uniqueName("ada"),
-      });
+      const { client, signIn } = await serverWithClient(t);
+      const session = await signIn("ada");
       const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, {
         codec,
@@ -91,12 +86,8 @@ for (const codec of codecs) {
     });
 
     test("messages written while a socket was away are delivered after it comes back online, marked as catch-up, in order and once", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
+      const { client, signIn: sign } = await serverWithClient(t);
       const goOnline = fakeOnline(t);
-      const client = new Client({ port: server.port });
-      const sign = (name: string) =>
-        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
       const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
       const ada = createResilientSocket(client, { codec, heartbeat: false });
       const { WebSocket, cut } = cuttableWebSocket();
@@ -144,14 +135,9 @@ for (const codec of codecs) {
       );
     });
     test("a page becoming visible again retries at once instead of waiting out the backoff", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
+      const { client, signIn } = await serverWithClient(t);
       const page = fakeDocument(t);
-      const client = new Client({ port: server.port });
-      const session = await client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: uniqueName("ada"),
-      });
+      const session = await signIn("ada");
       const { WebSocket, cut, count } = cuttableWebSocket();
       const socket = createResilientSocket(client, {
         codec,

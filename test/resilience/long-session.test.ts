@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client } from "../../src/index.js";
+import { ChannelType } from "../../src/index.js";
 import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
 for (const codec of codecs) {
   describe(`a long-lived connection (${codec.format})`, () => {
     test("after more live messages than the socket remembers, a reconnection still delivers only the missed ones, once each", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const sign = (name: string) =>
-        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const { client, signIn: sign } = await serverWithClient(t);
       const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
       const ada = client.createSocket({ codec });
       t.after(() => ada.disconnect());

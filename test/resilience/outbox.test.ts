@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, HeraldError } from "../../src/index.js";
+import { ChannelType, HeraldError } from "../../src/index.js";
 import {
   createResilientSocket,
   MemoryOutboxStorage,
   type OutboxEntry,
   type OutboxStorage,
 } from "../../src/resilience/index.js";
-import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
 
 /** An asynchronous storage, as IndexedDB or AsyncStorage would be, recording what it was asked. */
@@ -34,13 +34,8 @@ class AsyncStorage implements OutboxStorage {
 for (const codec of codecs) {
   describe(`outbox storage (${codec.format})`, () => {
     test("messages kept from an earlier run are sent once their channel is joined, then removed from storage", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const session = await client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: uniqueName("ada"),
-      });
+      const { client, signIn } = await serverWithClient(t);
+      const session = await signIn("ada");
       const roomName = uniqueName("room");
       const roomId = `2...${roomName}`;
       const storage = new AsyncStorage([
@@ -70,13 +65,8 @@ for (const codec of codecs) {
     });
 
     test("a message left in the outbox by disconnect() goes out after the next connect and join, stored once", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const session = await client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: uniqueName("ada"),
-      });
+      const { client, signIn } = await serverWithClient(t);
+      const session = await signIn("ada");
       const socket = createResilientSocket(client, { codec, heartbeat: false });
       t.after(() => socket.disconnect());
       await socket.connect(session);

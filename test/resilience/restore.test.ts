@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client } from "../../src/index.js";
+import { ChannelType } from "../../src/index.js";
 import { createResilientSocket, type GapEvent } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
 import { nextEvent } from "../sdk/helpers.js";
 
 for (const codec of codecs) {
   describe(`restore after reconnecting (${codec.format})`, () => {
     test("a group the user was removed from while away is reported as failed and as a gap, and the other joins come back", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const sign = (name: string) =>
-        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const { client, signIn: sign } = await serverWithClient(t);
       const [ada, bob] = await Promise.all([sign("ada"), sign("bob")]);
       const group = await client.createGroup(ada, { name: uniqueName("group"), open: true });
       await client.joinGroup(bob, group.id);

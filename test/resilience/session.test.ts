@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, HeraldError } from "../../src/index.js";
+import { ChannelType, HeraldError } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, startServer, uniqueName } from "../helpers/server.js";
+import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
 import { makeJwt, nextEvent } from "../sdk/helpers.js";
 
 const expiredToken = (userId: string) => {
@@ -14,13 +14,8 @@ const expiredToken = (userId: string) => {
 for (const codec of codecs) {
   describe(`reconnecting with an expired session (${codec.format})`, () => {
     test("a session token that expired while away is refreshed before reconnecting", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const session = await client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: uniqueName("ada"),
-      });
+      const { client, signIn } = await serverWithClient(t);
+      const session = await signIn("ada");
       const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
       t.after(() => socket.disconnect());
@@ -39,13 +34,8 @@ for (const codec of codecs) {
     });
 
     test("a session the server refuses ends the retries: the socket closes for good", async (t) => {
-      const server = await startServer();
-      t.after(() => server.close());
-      const client = new Client({ port: server.port });
-      const session = await client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: uniqueName("ada"),
-      });
+      const { client, signIn } = await serverWithClient(t);
+      const session = await signIn("ada");
       const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
       t.after(() => socket.disconnect());
