@@ -132,7 +132,7 @@ async function buildIife(out) {
     const names = await exportNames(path.join(repo, entry));
     await esbuild.build({
       stdin: {
-        contents: `import { ${names.join(", ")} } from ${JSON.stringify(path.join(repo, entry))};\nglobalThis.${globalName} = { ${names.join(", ")} };\n`,
+        contents: `import { ${names.join(", ")} } from ${JSON.stringify(`./${entry}`)};\nglobalThis.${globalName} = { ${names.join(", ")} };\n`,
         resolveDir: repo,
         sourcefile: `${globalName}-global.js`,
         loader: "js",
