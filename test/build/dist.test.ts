@@ -38,6 +38,20 @@ function cjsRequires(file: string): Set<string> {
   return new Set([...code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] as string));
 }
 
+/**
+ * Checks what the entry-point scripts below print: the public names of every entry point, and
+ * which file `herald` resolved to.
+ */
+function assertPublicNames(out: string, resolved: RegExp): void {
+  const result = JSON.parse(out);
+  assert.deepEqual(result.core, ["function", "function", "object", "object"]);
+  assert.equal(result.protobuf, "object");
+  assert.equal(result.presence, "function");
+  assert.equal(result.resilience, "function");
+  assert.equal(result.server, "function");
+  assert.match(result.resolved, resolved);
+}
+
 const packagesOf = (specs: Set<string>) => [...new Set([...specs].map(packageName))].sort();
 
 describe("the built package (dist/)", () => {
@@ -61,13 +75,7 @@ describe("the built package (dist/)", () => {
          resolved: import.meta.resolve("herald"),
        }));`,
     ]);
-    const result = JSON.parse(out);
-    assert.deepEqual(result.core, ["function", "function", "object", "object"]);
-    assert.equal(result.protobuf, "object");
-    assert.equal(result.presence, "function");
-    assert.equal(result.resilience, "function");
-    assert.equal(result.server, "function");
-    assert.match(result.resolved, /\/dist\/index\.js$/);
+    assertPublicNames(out, /\/dist\/index\.js$/);
   });
 
   test("`require` of every entry point (herald, /protobuf, /presence, /resilience, /server) loads the CJS build with the public names", () => {
@@ -88,13 +96,7 @@ describe("the built package (dist/)", () => {
          resolved: require.resolve("herald"),
        }));`,
     ]);
-    const result = JSON.parse(out);
-    assert.deepEqual(result.core, ["function", "function", "object", "object"]);
-    assert.equal(result.protobuf, "object");
-    assert.equal(result.presence, "function");
-    assert.equal(result.resilience, "function");
-    assert.equal(result.server, "function");
-    assert.match(result.resolved, /\/dist\/index\.cjs$/);
+    assertPublicNames(out, /\/dist\/index\.cjs$/);
   });
 
   for (const entry of ["index", "presence/index", "resilience/index"]) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { describe, test } from "node:test";
+import type { Codec } from "../../src/protocol/codec.js";
 import {
   authenticate,
   captureLog,
@@ -8,6 +9,7 @@ import {
   openSocket,
   type RawSocket,
   startServer,
+  type TestServer,
   uniqueName,
 } from "../helpers/server.js";
 
@@ -17,20 +19,23 @@ function pause(s: RawSocket): Socket {
   return socket;
 }
 
+/** A reader and a sender in one new room; the reader's TCP socket is paused (returned to resume). */
+async function slowReaderAndSender(srv: TestServer, codec: Codec) {
+  const room = uniqueName("room");
+  const r = await openSocket(srv.url, await authenticate(srv.url), codec);
+  const s = await openSocket(srv.url, await authenticate(srv.url), codec);
+  const ch = await r.call("channelJoin", { target: room, type: 1 }, "channel");
+  await s.call("channelJoin", { target: room, type: 1 }, "channel");
+  return { r, s, ch, socket: pause(r) };
+}
+
 describe("connections", () => {
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {
       test("a briefly slow reader loses nothing: it receives every message once it reads again", async () => {
         const srv = await startServer();
         try {
-          const room = uniqueName("room");
-          const slow = await authenticate(srv.url);
-          const sender = await authenticate(srv.url);
-          const r = await openSocket(srv.url, slow, codec);
-          const s = await openSocket(srv.url, sender, codec);
-          const ch = await r.call("channelJoin", { target: room, type: 1 }, "channel");
-          await s.call("channelJoin", { target: room, type: 1 }, "channel");
-          const socket = pause(r);
+          const { r, s, ch, socket } = await slowReaderAndSender(srv, codec);
           const content = JSON.stringify({ pad: "x".repeat(1000) });
           const acks = await Promise.all(
             Array.from({ length: 500 }, () =>
@@ -58,14 +63,7 @@ describe("connections", () => {
         const log = captureLog();
         const srv = await startServer({ maxBufferedBytes: 64 * 1024, logger: log.logger });
         try {
-          const room = uniqueName("room");
-          const slow = await authenticate(srv.url);
-          const sender = await authenticate(srv.url);
-          const r = await openSocket(srv.url, slow, codec);
-          const s = await openSocket(srv.url, sender, codec);
-          const ch = await r.call("channelJoin", { target: room, type: 1 }, "channel");
-          await s.call("channelJoin", { target: room, type: 1 }, "channel");
-          const socket = pause(r);
+          const { r, s, ch, socket } = await slowReaderAndSender(srv, codec);
           const content = JSON.stringify({ pad: "x".repeat(3500) });
           const sent: string[] = [];
           // Kernel socket buffers absorb several MiB first; keep sending until the server gives up.
