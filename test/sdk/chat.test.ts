@@ -10,6 +10,7 @@ import {
   NotificationCode,
   type Socket,
 } from "../../src/index.js";
+import type { Codec } from "../../src/protocol/codec.js";
 import { uniqueName } from "../helpers/server.js";
 import { formats, Inbox, useWorld } from "./harness.js";
 
@@ -25,6 +26,16 @@ const presences = (socket: Socket) =>
   new Inbox<ChannelPresenceEvent>(socket, (fn) => socket.onChannelPresence(fn), "channel presence event");
 const notifications = (socket: Socket) =>
   new Inbox<Notification>(socket, (fn) => socket.onNotification(fn), "notification");
+
+/** Two signed-in peers, ada and bob, both joined to a new room (ada's join returns `channel`). */
+async function twoInRoom(codec: Codec) {
+  const room = uniqueName("room");
+  const ada = await world.peer(codec);
+  const bob = await world.peer(codec);
+  const channel = await ada.socket.joinChat(room, ChannelType.Room);
+  await bob.socket.joinChat(room, ChannelType.Room);
+  return { ada, bob, channel };
+}
 
 for (const [format, codec] of formats) {
   describe(`room chat over ${format}`, () => {
@@ -50,11 +61,7 @@ for (const [format, codec] of formats) {
     });
 
     test("a message reaches every member with its content parsed, and the sender gets an ack", async () => {
-      const room = uniqueName("room");
-      const ada = await world.peer(codec);
-      const bob = await world.peer(codec);
-      const channel = await ada.socket.joinChat(room, ChannelType.Room);
-      await bob.socket.joinChat(room, ChannelType.Room);
+      const { ada, bob, channel } = await twoInRoom(codec);
       const adaInbox = messages(ada.socket);
       const bobInbox = messages(bob.socket);
       const ack = await ada.socket.writeChatMessage(channel.id, { text: "hi", n: 1, nested: { ok: true } });
@@ -85,11 +92,7 @@ for (const [format, codec] of formats) {
     });
 
     test("an edited message is pushed with code 1 and a removed one with code 2, both acknowledged", async () => {
-      const room = uniqueName("room");
-      const ada = await world.peer(codec);
-      const bob = await world.peer(codec);
-      const channel = await ada.socket.joinChat(room, ChannelType.Room);
-      await bob.socket.joinChat(room, ChannelType.Room);
+      const { ada, bob, channel } = await twoInRoom(codec);
       const bobInbox = messages(bob.socket);
       const ack = await ada.socket.writeChatMessage(channel.id, { text: "hi" });
       await bobInbox.next((m) => m.messageId === ack.messageId);
@@ -108,11 +111,7 @@ for (const [format, codec] of formats) {
     });
 
     test("someone else's message cannot be edited or removed", async () => {
-      const room = uniqueName("room");
-      const ada = await world.peer(codec);
-      const bob = await world.peer(codec);
-      const channel = await ada.socket.joinChat(room, ChannelType.Room);
-      await bob.socket.joinChat(room, ChannelType.Room);
+      const { ada, bob, channel } = await twoInRoom(codec);
       const ack = await ada.socket.writeChatMessage(channel.id, { text: "mine" });
       await assert.rejects(bob.socket.updateChatMessage(channel.id, ack.messageId, { text: "yours" }), {
         code: "bad_input",
@@ -161,11 +160,7 @@ for (const [format, codec] of formats) {
     });
 
     test("leaving a channel stops its messages, and leaving one never joined succeeds", async () => {
-      const room = uniqueName("room");
-      const ada = await world.peer(codec);
-      const bob = await world.peer(codec);
-      const channel = await ada.socket.joinChat(room, ChannelType.Room);
-      await bob.socket.joinChat(room, ChannelType.Room);
+      const { ada, bob, channel } = await twoInRoom(codec);
       const bobInbox = messages(bob.socket);
       await bob.socket.leaveChat(channel.id);
       await bob.socket.leaveChat(`2...${uniqueName("never")}`);
