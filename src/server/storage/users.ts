@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AccountInit, UserInit } from "../../gen/wire.js";
+import type { AccountInit, UpdateAccountRequestInit, UserInit } from "../../gen/wire.js";
 import type { Db } from "./database.js";
 
 /** A users row. */
@@ -23,16 +23,8 @@ export interface UserRow {
   update_time: number;
 }
 
-/** Fields an account update may change (undefined = keep). */
-export interface UserChanges {
-  username?: string | undefined;
-  displayName?: string | undefined;
-  avatarUrl?: string | undefined;
-  langTag?: string | undefined;
-  location?: string | undefined;
-  timezone?: string | undefined;
-  invisible?: boolean | undefined;
-}
+/** Fields an account update may change (undefined = keep): the update request's, from proto/. */
+export type UserChanges = UpdateAccountRequestInit;
 
 /** Users, their device ids and their credentials. */
 export class UserStore {
