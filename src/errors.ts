@@ -1,32 +1,6 @@
-/**
- * Stable string codes of {@link HeraldError}. Switch on these rather than on messages.
- *
- * - `timeout`: the call did not finish within its `timeoutMs` (or the server said DEADLINE_EXCEEDED).
- * - `aborted`: the caller's `AbortSignal` fired.
- * - `disconnected`: the socket closed before the call finished.
- * - `bad_input`: the request was refused as malformed or invalid (client- or server-side).
- * - `unauthenticated`: missing, expired, revoked or invalid credentials.
- * - `permission_denied`: authenticated, but not allowed (e.g. not a group member).
- * - `not_found`: the thing asked for does not exist.
- * - `already_exists`: the thing to create exists already (e.g. a username taken).
- * - `resource_exhausted`: a limit was hit (size, rate, a full queue).
- * - `unsupported`: the server lacks the feature (e.g. a herald extension on stock Nakama).
- * - `overflow`: an event iterator's buffer overflowed because it was not read fast enough.
- * - `server_error`: anything else the server reported, or an unexpected reply.
- */
-export type HeraldErrorCode =
-  | "timeout"
-  | "aborted"
-  | "disconnected"
-  | "bad_input"
-  | "unauthenticated"
-  | "permission_denied"
-  | "not_found"
-  | "already_exists"
-  | "resource_exhausted"
-  | "unsupported"
-  | "overflow"
-  | "server_error";
+import { codeForServer, type HeraldErrorCode, wireCodes } from "./protocol/error-codes.js";
+
+export type { HeraldErrorCode } from "./protocol/error-codes.js";
 
 export interface HeraldErrorOptions {
   /** The server's numeric code: a realtime error code or a gRPC status code. */
@@ -80,43 +54,7 @@ export class HeraldError extends Error {
   }
 }
 
-function codeForServer(serverCode: number): HeraldErrorCode {
-  switch (serverCode) {
-    case 1:
-    case 2:
-    case 3:
-      return "bad_input";
-    case 4:
-      return "timeout";
-    case 5:
-      return "not_found";
-    case 6:
-      return "already_exists";
-    case 7:
-      return "permission_denied";
-    case 8:
-      return "resource_exhausted";
-    case 12:
-      return "unsupported";
-    case 16:
-      return "unauthenticated";
-    default:
-      return "server_error";
-  }
-}
-
 /** The gRPC status code herald's server sends for each error code (the inverse of the mapping above). */
-export const grpcCodeOf: Readonly<Record<HeraldErrorCode, number>> = {
-  aborted: 10,
-  timeout: 4,
-  disconnected: 14,
-  bad_input: 3,
-  unauthenticated: 16,
-  permission_denied: 7,
-  not_found: 5,
-  already_exists: 6,
-  resource_exhausted: 8,
-  unsupported: 12,
-  overflow: 8,
-  server_error: 13,
-};
+export const grpcCodeOf: Readonly<Record<HeraldErrorCode, number>> = Object.fromEntries(
+  Object.entries(wireCodes).map(([code, wire]) => [code, wire.grpc]),
+) as Record<HeraldErrorCode, number>;

@@ -61,12 +61,18 @@ export {
 } from "./gen/wire.js";
 export type { Codec, DecodeOptions } from "./protocol/codec.js";
 export { jsonCodec } from "./protocol/json-codec.js";
+export {
+  HERALD_MAX_FRAME_BYTES,
+  MAX_CONTENT_BYTES,
+  MAX_ROOM_NAME_LENGTH,
+  MAX_STATUS_LENGTH,
+  STOCK_MAX_FRAME_BYTES,
+} from "./protocol/limits.js";
 export { Session } from "./session.js";
 export {
   type ConnectOptions,
   type DisconnectEvent,
   type JoinChatOptions,
-  MAX_STATUS_LENGTH,
   Socket,
   type SocketEvents,
   type SocketOptions,

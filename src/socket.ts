@@ -18,6 +18,7 @@ import { stringifyJsonObject, toModel } from "./model.js";
 import { PendingRequests } from "./pending-requests.js";
 import type { Codec } from "./protocol/codec.js";
 import { jsonCodec } from "./protocol/json-codec.js";
+import { MAX_STATUS_LENGTH } from "./protocol/limits.js";
 import type { Session } from "./session.js";
 import { defaultWebSocket, type WebSocketConstructor, type WebSocketLike } from "./transport/websocket.js";
 
@@ -106,8 +107,6 @@ export interface WriteChatMessageOptions extends CallOptions {
   clientMsgId?: string | undefined;
 }
 
-/** The most characters a status may have. */
-export const MAX_STATUS_LENGTH = 2048;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 

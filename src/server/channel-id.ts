@@ -8,7 +8,9 @@ export type ChannelTarget =
   | { type: typeof ChannelType.DirectMessage; id: string; userIdOne: string; userIdTwo: string };
 
 /** Longest room name accepted. */
-export const MAX_ROOM_NAME = 64;
+import { MAX_ROOM_NAME_LENGTH as MAX_ROOM_NAME } from "../protocol/limits.js";
+
+export { MAX_ROOM_NAME };
 
 /** The channel of a room (`2...NAME`). */
 export function roomChannel(name: string): ChannelTarget {

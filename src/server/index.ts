@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { HERALD_MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { AuthService } from "./auth/auth-service.js";
 import { resolveTokenSecret } from "./auth/token-secret.js";
 import type { ServerContext } from "./context.js";
@@ -137,7 +138,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     logger,
     pingIntervalMs: options.pingIntervalMs ?? 15000,
     lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
-    maxFrameBytes: options.maxFrameBytes ?? 65536,
+    maxFrameBytes: options.maxFrameBytes ?? HERALD_MAX_FRAME_BYTES,
   });
 
   const http = createHttpServer((req, res) => {

@@ -1,4 +1,5 @@
 import { HeraldError } from "../errors.js";
+import { codeForServer, wireCodes } from "../protocol/error-codes.js";
 
 /**
  * Throws the error a request is refused with. `code` is the realtime/gRPC code sent to the client
@@ -10,24 +11,7 @@ export function refuse(message: string, code = 3): never {
 
 /** HTTP status for a gRPC code, as Nakama's gateway answers. */
 export function httpStatusOf(grpcCode: number): number {
-  switch (grpcCode) {
-    case 3:
-      return 400;
-    case 5:
-      return 404;
-    case 6:
-      return 409;
-    case 7:
-      return 403;
-    case 8:
-      return 429;
-    case 12:
-      return 501;
-    case 16:
-      return 401;
-    default:
-      return 500;
-  }
+  return wireCodes[codeForServer(grpcCode)].http;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

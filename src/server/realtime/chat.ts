@@ -9,6 +9,7 @@ import type {
   ChannelMessageUpdate,
 } from "../../gen/wire.js";
 import { ChannelType, NotificationCode } from "../../gen/wire.js";
+import { MAX_CONTENT_BYTES } from "../../protocol/limits.js";
 import {
   type ChannelTarget,
   channelFields,
@@ -30,9 +31,6 @@ import type { Visibility } from "../visibility.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import { Outgoing } from "./outgoing.js";
 import type { Session } from "./session.js";
-
-/** Largest message content accepted, in UTF-8 bytes. */
-export const MAX_CONTENT_BYTES = 4096;
 
 // Repeated sends of non-persistent messages are answered from memory; this bounds that memory.
 const RECENT_ACKS = 10_000;

@@ -1,5 +1,6 @@
 import { HeraldError } from "../../errors.js";
 import type { Envelope, EnvelopeInit } from "../../gen/wire.js";
+import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
 import type { Logger } from "../logger.js";
 import { isUuid, refuse } from "../refusal.js";
 import type { UserStore } from "../storage/users.js";
@@ -8,7 +9,6 @@ import type { Session } from "./session.js";
 import type { StatusTracker } from "./status-tracker.js";
 
 /** Longest status accepted, in characters. */
-export const MAX_STATUS_LENGTH = 2048;
 
 interface DispatchDeps {
   chat: Chat;
