@@ -7,7 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-const BUDGET = 12 * 1024;
+// The core with reconnection built in must stay within 14 KiB (nakama-js is 14.1 KB without any).
+const BUDGET = 14 * 1024;
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 const r = spawnSync(process.execPath, [path.join(repo, "scripts", "build.mjs"), "--iife-only"], {

@@ -1,4 +1,4 @@
-import { codeForServer, type HeraldErrorCode, wireCodes } from "./protocol/error-codes.js";
+import { codeForServer, type HeraldErrorCode, isHeraldErrorCode, wireCodes } from "./protocol/error-codes.js";
 
 export type { HeraldErrorCode } from "./protocol/error-codes.js";
 
@@ -42,15 +42,30 @@ export class HeraldError extends Error {
 
   /**
    * The error for a server's numeric code. Realtime error codes and gRPC status codes share this
-   * mapping: 3 (and realtime 1, 2) bad input, 4 timeout, 5 not found, 6 already exists,
-   * 7 permission denied, 8 resource exhausted, 12 unsupported, 16 unauthenticated.
+   * mapping (src/protocol/error-codes.ts): 3 (and realtime 1, 2) bad input, 4 timeout, 5 not found,
+   * 6 already exists, 7 permission denied, 8 resource exhausted, 12 unsupported, 16
+   * unauthenticated. `precise` is herald's own code where the server sent one beside stock
+   * Nakama's number (the `herald_code` of an error's context or REST body); it wins when valid.
    */
   static fromServer(
     serverCode: number,
     message: string,
-    options: Omit<HeraldErrorOptions, "serverCode"> = {},
-  ) {
-    return new HeraldError(codeForServer(serverCode), message, { ...options, serverCode });
+    options: Omit<HeraldErrorOptions, "serverCode"> & { precise?: unknown } = {},
+  ): HeraldError {
+    const { precise, ...rest } = options;
+    const code = isHeraldErrorCode(precise) ? precise : codeForServer(serverCode);
+    return new HeraldError(code, message, { ...rest, serverCode });
+  }
+
+  /**
+   * `value` itself when it is a HeraldError; otherwise a new one with `code` (default
+   * `server_error`), `message` (default: the value's own message) and the value as `cause`.
+   */
+  static from(value: unknown, code: HeraldErrorCode = "server_error", message?: string): HeraldError {
+    if (HeraldError.is(value)) return value;
+    const text =
+      message ?? (value instanceof Error ? value.message : typeof value === "string" ? value : String(value));
+    return new HeraldError(code, text, { cause: value });
   }
 }
 
