@@ -112,7 +112,7 @@ describe("bad input", () => {
   test("an envelope with an unknown field is refused and the socket closed", async () => {
     const ada = await authenticate(srv.url);
     const s = await openSocket(srv.url, ada);
-    s.ws.send('{"cid":"1","match_join":{}}');
+    s.ws.send('{"cid":"1","no_such_message":{}}');
     const closed = await s.closed;
     assert.equal(closed.code, 1007);
     const error = s.received.find((e) => e.kind === "error");

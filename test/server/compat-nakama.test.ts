@@ -8,10 +8,10 @@ import { fileURLToPath } from "node:url";
 import { HeraldError } from "../../src/errors.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
-import type { ServerContext } from "../../src/server/context.js";
-import { listHistory } from "../../src/server/http/handlers/history.js";
 import { createServer } from "../../src/server/index.js";
+import { type HistoryDeps, listHistory } from "../../src/server/services/history.js";
 import { openDatabase } from "../../src/server/storage/database.js";
+import { GroupStore } from "../../src/server/storage/groups.js";
 import { MessageStore } from "../../src/server/storage/messages.js";
 import {
   authenticate,
@@ -225,7 +225,7 @@ function pageOf(body: Record<string, unknown>): Page {
 }
 
 describe("stock 3.26 history cursors", () => {
-  function storeWith(times: number[]): { ctx: ServerContext; ids: string[]; close(): void } {
+  function storeWith(times: number[]): { ctx: HistoryDeps; ids: string[]; close(): void } {
     const db = openDatabase(":memory:");
     const messages = new MessageStore(db);
     const ids = times.map((at, i) => {
@@ -247,11 +247,11 @@ describe("stock 3.26 history cursors", () => {
       });
       return id;
     });
-    const ctx = { messages, historyCursors: "3.26" } as unknown as ServerContext;
+    const ctx: HistoryDeps = { messages, groups: new GroupStore(db), historyCursors: "3.26" };
     return { ctx, ids, close: () => db.close() };
   }
   const caller = { userId: randomUUID(), username: "u", tid: "", exp: 0, vars: {} };
-  const list = (ctx: ServerContext, limit: number, forward: boolean, cursor = "") => {
+  const list = (ctx: HistoryDeps, limit: number, forward: boolean, cursor = "") => {
     const page = listHistory(ctx, { channelId: "2...r", limit, forward, cursor }, caller);
     return {
       ids: (page.messages ?? []).map((m) => m.messageId as string),

@@ -36,15 +36,27 @@ describe("group chat", () => {
 
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {
-      test("a non-member cannot join a group channel", async () => {
+      test("a non-member cannot join a group channel: stock's code 3 and words, the precise code beside them", async () => {
         const owner = await authenticate(srv.url);
         const stranger = await authenticate(srv.url);
         const groupId = await createGroup(srv, owner);
         const s = await openSocket(srv.url, stranger, codec);
         const reply = await s.request("channelJoin", { target: groupId, type: 3 });
         assert.equal(reply.kind, "error");
-        assert.equal((reply.body as { message: string }).message, "Group not found: Invalid channel target");
-        assert.equal((reply.body as { code: number }).code, 7);
+        assert.deepEqual(reply.body, {
+          code: 3,
+          message: "Group not found: Invalid channel target",
+          context: { herald_code: "permission_denied" },
+        });
+        const missing = await s.request("channelJoin", {
+          target: "00000000-0000-4000-8000-000000000000",
+          type: 3,
+        });
+        assert.deepEqual(missing.body, {
+          code: 3,
+          message: "Group not found: Invalid channel target",
+          context: { herald_code: "not_found" },
+        });
         await s.call("ping", {}, "pong");
         await s.close();
       });
@@ -108,10 +120,18 @@ describe("group chat", () => {
         const send = await b.request("channelMessageSend", { channelId: ch.id, content: '{"x":1}' });
         assert.equal(send.kind, "error");
         const rejoin = await b.request("channelJoin", { target: groupId, type: 3 });
-        assert.equal((rejoin.body as { message: string }).message, "Group not found: Invalid channel target");
+        assert.deepEqual(rejoin.body, {
+          code: 3,
+          message: "Group not found: Invalid channel target",
+          context: { herald_code: "permission_denied" },
+        });
         const history = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: bob.token });
-        assert.equal(history.status, 403);
-        assert.deepEqual(history.body, { code: 7, message: "Group not found." });
+        assert.equal(history.status, 400, "HTTP 400 with code 3, as stock answers");
+        assert.deepEqual(history.body, {
+          code: 3,
+          message: "Group not found.",
+          herald_code: "permission_denied",
+        });
         await o.close();
         await b.close();
       });

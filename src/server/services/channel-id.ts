@@ -1,5 +1,7 @@
-import { ChannelType } from "../gen/wire.js";
-import { isUuid, refuse } from "./refusal.js";
+import { ChannelType } from "../../gen/wire.js";
+import { MAX_ROOM_NAME_LENGTH } from "../../protocol/limits.js";
+import { isUuid, refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
 
 /** What a channel id names: a room by name, a group, or the direct chat of two users. */
 export type ChannelTarget =
@@ -8,9 +10,7 @@ export type ChannelTarget =
   | { type: typeof ChannelType.DirectMessage; id: string; userIdOne: string; userIdTwo: string };
 
 /** Longest room name accepted. */
-import { MAX_ROOM_NAME_LENGTH as MAX_ROOM_NAME } from "../protocol/limits.js";
-
-export { MAX_ROOM_NAME };
+export const MAX_ROOM_NAME = MAX_ROOM_NAME_LENGTH;
 
 /** The channel of a room (`2...NAME`). */
 export function roomChannel(name: string): ChannelTarget {
@@ -31,7 +31,7 @@ export function directChannel(a: string, b: string): ChannelTarget {
 /** Parses a channel id, refusing malformed ones with "Invalid channel identifier". */
 export function parseChannelId(id: string): ChannelTarget {
   const parts = id.split(".");
-  if (parts.length < 4) return refuse("Invalid channel identifier");
+  if (parts.length < 4) return refuse("bad_input", StockWords.invalidChannelId);
   const [mode, subject, subcontext] = parts as [string, string, string];
   const label = parts.slice(3).join(".");
   if (mode === "2" && subject === "" && subcontext === "" && label !== "" && label.length <= MAX_ROOM_NAME) {
@@ -43,7 +43,7 @@ export function parseChannelId(id: string): ChannelTarget {
   if (mode === "4" && isUuid(subject) && isUuid(subcontext) && label === "" && subject <= subcontext) {
     return directChannel(subject.toLowerCase(), subcontext.toLowerCase());
   }
-  return refuse("Invalid channel identifier");
+  return refuse("bad_input", StockWords.invalidChannelId);
 }
 
 /** The room/group/user fields every channel message, ack and presence event repeats. */

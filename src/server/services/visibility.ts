@@ -1,26 +1,26 @@
-import type { ChannelRegistry } from "./realtime/channel-registry.js";
-import type { SessionRegistry } from "./realtime/session-registry.js";
-import type { StatusTracker } from "./realtime/status-tracker.js";
-import type { UserStore } from "./storage/users.js";
+import type { UserStore } from "../storage/users.js";
+import type { ChannelRegistry } from "./channel-registry.js";
+import type { PeerRegistry } from "./peer-registry.js";
+import type { StatusTracker } from "./status-tracker.js";
 
 /**
  * Which users are invisible. The flag is stored on the user and lasts until turned off; while it
  * is on, the user appears offline to everyone else: no status events, follows list nothing, and
- * channel presences are hidden. The user's own sessions still see their true state.
+ * channel presences are hidden. The user's own peers still see their true state.
  */
 export class Visibility {
   private readonly invisible = new Set<string>();
   private status: StatusTracker | undefined;
   private channels: ChannelRegistry | undefined;
-  private sessions: SessionRegistry | undefined;
+  private peers: PeerRegistry | undefined;
 
   constructor(private readonly users: UserStore) {}
 
   /** Connects the live state that changes when a user's visibility does. */
-  attach(status: StatusTracker, channels: ChannelRegistry, sessions: SessionRegistry): void {
+  attach(status: StatusTracker, channels: ChannelRegistry, peers: PeerRegistry): void {
     this.status = status;
     this.channels = channels;
-    this.sessions = sessions;
+    this.peers = peers;
   }
 
   isInvisible(userId: string): boolean {
@@ -42,9 +42,9 @@ export class Visibility {
     this.load(userId, invisible);
     if (was === invisible) return;
     // Visible again while connected: others' view of last_active resumes from now.
-    if (!invisible && (this.sessions?.ofUser(userId).size ?? 0) > 0)
+    if (!invisible && (this.peers?.ofUser(userId).size ?? 0) > 0)
       this.users.touchLastActive(userId, Date.now());
     this.status?.setInvisible(userId, invisible);
-    this.channels?.setInvisible(userId, invisible, this.sessions?.ofUser(userId) ?? []);
+    this.channels?.setInvisible(userId, invisible, this.peers?.ofUser(userId) ?? []);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Outgoing } from "./realtime/outgoing.js";
-import type { SessionRegistry } from "./realtime/session-registry.js";
-import { type NotificationStore, notificationToWire } from "./storage/notifications.js";
+import { type NotificationStore, notificationToWire } from "../storage/notifications.js";
+import { Outgoing } from "./outgoing.js";
+import type { PeerRegistry } from "./peer-registry.js";
 
 /** A notification to send to one user. */
 export interface NewNotification {
@@ -15,11 +15,11 @@ export interface NewNotification {
   persistent?: boolean;
 }
 
-/** Stores notifications and pushes them to the user's connected sessions. */
+/** Stores notifications and pushes them to the user's connected peers. */
 export class Notifier {
   constructor(
     private readonly store: NotificationStore,
-    private readonly sessions: SessionRegistry,
+    private readonly peers: PeerRegistry,
   ) {}
 
   send(n: NewNotification): void {
@@ -39,6 +39,6 @@ export class Notifier {
       kind: "notifications",
       body: { notifications: [notificationToWire(row, persistent)] },
     });
-    this.sessions.sendToUser(n.userId, out);
+    this.peers.sendToUser(n.userId, out);
   }
 }

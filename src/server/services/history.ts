@@ -1,22 +1,36 @@
-import type { ChannelMessageListInit, ListChannelMessagesRequest } from "../../../gen/wire.js";
-import { ChannelType } from "../../../gen/wire.js";
-import { parseChannelId } from "../../channel-id.js";
-import type { Caller, ServerContext } from "../../context.js";
-import { decodeCursor, encodeCursor, type HistoryCursor } from "../../history-cursor.js";
-import { refuse } from "../../refusal.js";
-import { MemberState } from "../../storage/groups.js";
-import { type MessageRow, messageToWire } from "../../storage/messages.js";
-import type { Handlers } from "../router.js";
+import type { ChannelMessageListInit, ListChannelMessagesRequest } from "../../gen/wire.js";
+import { ChannelType } from "../../gen/wire.js";
+import type { HistoryCursorMode } from "../compat.js";
+import { refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
+import { type GroupStore, MemberState } from "../storage/groups.js";
+import { type MessageRow, type MessageStore, messageToWire } from "../storage/messages.js";
+import type { Caller } from "./caller.js";
+import { parseChannelId } from "./channel-id.js";
+import { decodeCursor, encodeCursor, type HistoryCursor } from "./history-cursor.js";
 
-/** Refuses a caller who may not read the channel: non-members of a group, strangers to a direct chat. */
-function checkAccess(ctx: ServerContext, channelId: string, caller: Caller): string {
+/** What history listing needs. */
+export interface HistoryDeps {
+  messages: MessageStore;
+  groups: GroupStore;
+  /** How cursors page (stock 3.26's bug only when asked for). @default "exact" */
+  historyCursors?: HistoryCursorMode;
+}
+
+/**
+ * Refuses a caller who may not read the channel: non-members of a group, strangers to a direct
+ * chat. Stock Nakama answers both as bad input (HTTP 400) with these words; the precise meaning,
+ * permission denied, travels beside it.
+ */
+function checkAccess(groups: GroupStore, channelId: string, caller: Caller): string {
   const target = parseChannelId(channelId);
   if (target.type === ChannelType.Group) {
-    const state = ctx.groups.stateOf(target.groupId, caller.userId);
-    if (state === undefined || state > MemberState.Member) refuse("Group not found.", 7);
+    const state = groups.stateOf(target.groupId, caller.userId);
+    if (state === undefined || state > MemberState.Member)
+      refuse("permission_denied", StockWords.groupHistoryNotFound, { wire: "bad_input" });
   } else if (target.type === ChannelType.DirectMessage) {
     if (caller.userId !== target.userIdOne && caller.userId !== target.userIdTwo)
-      refuse("Channel not found.", 7);
+      refuse("permission_denied", StockWords.directHistoryNotFound, { wire: "bad_input" });
   }
   return target.id;
 }
@@ -26,22 +40,22 @@ function checkAccess(ctx: ServerContext, channelId: string, caller: Caller): str
  * repeat messages. `next` cursors continue in the listing's direction; `prev` cursors go back.
  */
 export function listHistory(
-  ctx: ServerContext,
+  deps: HistoryDeps,
   req: ListChannelMessagesRequest,
   caller: Caller,
 ): ChannelMessageListInit {
-  const channelId = checkAccess(ctx, req.channelId, caller);
+  const channelId = checkAccess(deps.groups, req.channelId, caller);
   const limit = req.limit ?? 1;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-    refuse("Invalid limit - limit must be between 1 and 100.");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
   const forward = req.forward ?? false;
   const cursor = req.cursor ? decodeCursor(req.cursor) : undefined;
   if (cursor !== undefined) {
-    if (cursor.channelId !== channelId) refuse("Cursor does not belong to this channel.");
-    if (cursor.forward !== forward) refuse("Cursor direction does not match the forward parameter.");
+    if (cursor.channelId !== channelId) refuse("bad_input", "Cursor does not belong to this channel.");
+    if (cursor.forward !== forward)
+      refuse("bad_input", "Cursor direction does not match the forward parameter.");
   }
-  const m = ctx.messages;
-  const stock326 = ctx.historyCursors === "3.26";
+  const m = deps.messages;
+  const stock326 = deps.historyCursors === "3.26";
   const mark = (row: MessageRow, next: boolean): string => {
     const c: HistoryCursor = { channelId, seq: row.seq, forward, next };
     if (stock326) c.second = Math.floor(row.create_time / 1000);
@@ -87,7 +101,11 @@ export function listHistory(
   return out;
 }
 
-/** The history route. */
-export function historyHandlers(ctx: ServerContext): Handlers {
-  return { listChannelMessages: (req, caller) => listHistory(ctx, req, caller) };
+/** Channel history, as the REST route lists it. */
+export class History {
+  constructor(private readonly deps: HistoryDeps) {}
+
+  listChannelMessages(req: ListChannelMessagesRequest, caller: Caller): ChannelMessageListInit {
+    return listHistory(this.deps, req, caller);
+  }
 }

@@ -1,28 +1,31 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
-import { HeraldError } from "../../errors.js";
-import type { Codec } from "../../protocol/codec.js";
-import { jsonCodec } from "../../protocol/json-codec.js";
-import { protobufCodec } from "../../protocol/protobuf-codec.js";
-import type { AuthService } from "../auth/auth-service.js";
-import type { Logger } from "../logger.js";
-import type { UserStore } from "../storage/users.js";
-import type { Visibility } from "../visibility.js";
-import type { ChannelRegistry } from "./channel-registry.js";
-import type { Dispatcher } from "./dispatch.js";
+import { HeraldError } from "../../../errors.js";
+import type { Codec } from "../../../protocol/codec.js";
+import { jsonCodec } from "../../../protocol/json-codec.js";
+import { protobufCodec } from "../../../protocol/protobuf-codec.js";
+import type { Logger } from "../../logger.js";
+import type { AuthService } from "../../services/auth/auth-service.js";
+import type { ChannelRegistry } from "../../services/channel-registry.js";
+import type { PeerRegistry } from "../../services/peer-registry.js";
+import type { StatusTracker } from "../../services/status-tracker.js";
+import type { Visibility } from "../../services/visibility.js";
+import { StockWords } from "../../stock-words.js";
+import type { UserStore } from "../../storage/users.js";
+import { Connection } from "./connection.js";
+import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
-import { Session } from "./session.js";
-import type { SessionRegistry } from "./session-registry.js";
-import type { SocketWriter } from "./socket-writer.js";
-import type { StatusTracker } from "./status-tracker.js";
+import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
+import type { SocketWriter } from "./writer.js";
 
-interface GatewayDeps {
+/** What the realtime gateway needs. */
+export interface GatewayDeps {
   /** Present when the user_presence extension is on: connecting may set the invisible flag. */
   visibility?: Visibility | undefined;
   auth: AuthService;
   users: UserStore;
-  sessions: SessionRegistry;
+  peers: PeerRegistry;
   status: StatusTracker;
   channels: ChannelRegistry;
   dispatcher: Dispatcher;
@@ -52,11 +55,13 @@ function rejectUpgrade(
   );
 }
 
-/** The realtime endpoint: upgrades `/ws` requests and runs each socket's session. */
+/** The realtime endpoint: upgrades `/ws` requests and runs each socket's connection. */
 export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly keepalive: NodeJS.Timeout;
   private readonly lastActive: NodeJS.Timeout;
+  /** Open connections, for the keepalive. */
+  private readonly connections = new Set<Connection>();
 
   constructor(private readonly deps: GatewayDeps) {
     this.wss = new WebSocketServer({
@@ -70,7 +75,7 @@ export class WsGateway {
     this.lastActive.unref();
   }
 
-  /** Handles an HTTP upgrade request: checks format and token, then opens the session. */
+  /** Handles an HTTP upgrade request: checks format and token, then opens the connection. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== "/ws") {
@@ -100,7 +105,7 @@ export class WsGateway {
     const invisibleParam = url.searchParams.get("invisible");
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Registered synchronously, before any frame can be read, so nothing addressed to this
-      // user after the upgrade completes can miss the new session.
+      // user after the upgrade completes can miss the new connection.
       const visibility = this.deps.visibility;
       if (visibility !== undefined) {
         // `invisible=true|false` at connect changes the stored flag, as PUT /v2/account does.
@@ -108,107 +113,136 @@ export class WsGateway {
           visibility.set(user.id, invisibleParam === "true");
         else visibility.load(user.id, user.invisible === 1);
       }
-      const session = new Session(ws, codec, user.id, user.username, claims.vrs, this.deps.writer);
-      this.deps.sessions.add(session);
+      const connection = new Connection(ws, codec, user.id, user.username, claims.vrs, this.deps.writer);
+      this.deps.peers.add(connection);
+      this.connections.add(connection);
       this.deps.users.touchLastActive(user.id, Date.now());
-      this.deps.logger.info("session_open", { sessionId: session.id, userId: user.id, format: codec.format });
-      this.attach(session);
-      if (appearOnline) this.deps.status.setStatus(session, "");
+      this.deps.logger.info("session_open", {
+        sessionId: connection.id,
+        userId: user.id,
+        format: codec.format,
+      });
+      this.attach(connection);
+      if (appearOnline) this.deps.status.setStatus(connection, "");
     });
   }
 
-  private attach(session: Session): void {
-    const ws = session.ws;
+  private attach(connection: Connection): void {
+    const ws = connection.ws;
     ws.on("pong", () => {
-      session.alive = true;
+      connection.alive = true;
     });
     ws.on("message", (data, isBinary) => {
-      session.alive = true;
+      connection.alive = true;
       try {
-        this.onFrame(session, data as Buffer, isBinary);
+        this.onFrame(connection, data as Buffer, isBinary);
       } catch (err) {
-        this.deps.logger.error("frame_failed", { sessionId: session.id, err });
+        this.deps.logger.error("frame_failed", { sessionId: connection.id, err });
       }
     });
-    ws.on("close", (code, reason) => this.onClose(session, code, reason.toString()));
-    ws.on("error", (err) => this.deps.logger.warn("socket_error", { sessionId: session.id, err }));
+    ws.on("close", (code, reason) => this.onClose(connection, code, reason.toString()));
+    ws.on("error", (err) => this.deps.logger.warn("socket_error", { sessionId: connection.id, err }));
   }
 
-  private onFrame(session: Session, data: Buffer, isBinary: boolean): void {
-    if (session.closed) return;
-    if (isBinary !== session.codec.binary) {
-      const expected = session.codec.binary ? "binary protobuf" : "text JSON";
-      this.fail(session, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
+  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+    if (connection.closed) return;
+    if (isBinary !== connection.codec.binary) {
+      const expected = connection.codec.binary ? "binary protobuf" : "text JSON";
+      this.fail(connection, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
       return;
     }
     const frame = isBinary ? data : data.toString("utf8");
     let envelope: ReturnType<Codec["decodeEnvelope"]>;
     try {
-      envelope = session.codec.decodeEnvelope(frame);
+      envelope = connection.codec.decodeEnvelope(frame);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      const unsupported = HeraldError.is(err) && err.serverCode === 1 ? unsupportedRequest(frame) : undefined;
+      if (unsupported !== undefined) {
+        this.refuseUnsupported(connection, unsupported);
+        return;
+      }
       if (this.deps.stockFrames) {
-        this.closeAsStock(session, `Malformed envelope: ${message}`);
+        this.closeAsStock(connection, `Malformed envelope: ${message}`);
         return;
       }
       const code = HeraldError.is(err) ? (err.serverCode ?? 3) : 3;
-      session.send({ kind: "error", body: { code, message } });
-      this.fail(session, 1007, `Malformed envelope: ${message}`);
+      connection.send({ kind: "error", body: { code, message } });
+      this.fail(connection, 1007, `Malformed envelope: ${message}`);
       return;
     }
     if (this.deps.stockFrames && typeof frame === "string") {
       // Stock Nakama parses JSON strictly but protobuf leniently (unknown fields skipped).
       const unknown = extensionFieldIn(frame);
       if (unknown !== undefined) {
-        this.closeAsStock(session, `Unknown field ${unknown}`);
+        this.closeAsStock(connection, `Unknown field ${unknown}`);
         return;
       }
     }
-    this.deps.dispatcher.enqueue(session, envelope);
+    this.deps.dispatcher.enqueue(connection, envelope);
+  }
+
+  /** Answers a request for a feature herald does not offer, keeping the socket, as stock does. */
+  private refuseUnsupported(connection: Connection, request: UnsupportedRequest): void {
+    // With no runtime modules stock answers an rpc this way; the precise code says why.
+    const refusal =
+      request.kind === "rpc"
+        ? new HeraldError("unsupported", StockWords.rpcNotFound, { serverCode: 6 })
+        : new HeraldError(
+            "unsupported",
+            `${request.kind} is not offered by this server (no matches, matchmaker, rpc, streams or parties)`,
+          );
+    this.deps.dispatcher.sendError(connection, request.cid, refusal);
   }
 
   /** Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. */
-  private closeAsStock(session: Session, reason: string): void {
-    this.deps.logger.warn("socket_refused_frame", { sessionId: session.id, code: 1005, reason });
-    session.ws.close();
+  private closeAsStock(connection: Connection, reason: string): void {
+    this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code: 1005, reason });
+    connection.ws.close();
   }
 
-  private fail(session: Session, code: number, reason: string): void {
-    this.deps.logger.warn("socket_refused_frame", { sessionId: session.id, code, reason });
+  private fail(connection: Connection, code: number, reason: string): void {
+    this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code, reason });
     // Close reasons are limited to 123 bytes.
-    session.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    connection.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
   }
 
-  private onClose(session: Session, code: number, reason: string): void {
-    if (session.closed) return;
-    session.closed = true;
-    this.deps.channels.removeSession(session);
-    this.deps.status.removeSession(session);
-    this.deps.sessions.remove(session);
+  private onClose(connection: Connection, code: number, reason: string): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    this.deps.channels.removePeer(connection);
+    this.deps.status.removePeer(connection);
+    this.deps.peers.remove(connection);
+    this.connections.delete(connection);
     try {
-      this.deps.users.touchLastActive(session.userId, Date.now());
+      this.deps.users.touchLastActive(connection.userId, Date.now());
     } catch (err) {
       // Only possible while shutting down, once the database is closed.
-      this.deps.logger.debug("last_active_not_saved", { userId: session.userId, err });
+      this.deps.logger.debug("last_active_not_saved", { userId: connection.userId, err });
     }
-    this.deps.logger.info("session_close", { sessionId: session.id, userId: session.userId, code, reason });
+    this.deps.logger.info("session_close", {
+      sessionId: connection.id,
+      userId: connection.userId,
+      code,
+      reason,
+    });
   }
 
   private ping(): void {
-    for (const session of this.deps.sessions.all()) {
-      if (!session.alive) {
-        this.deps.logger.info("session_timeout", { sessionId: session.id, userId: session.userId });
-        session.ws.terminate();
+    for (const connection of this.connections) {
+      if (!connection.alive) {
+        this.deps.logger.info("session_timeout", { sessionId: connection.id, userId: connection.userId });
+        connection.ws.terminate();
         continue;
       }
-      session.alive = false;
-      session.ws.ping();
+      connection.alive = false;
+      connection.ws.ping();
     }
   }
 
   private refreshLastActive(): void {
     const users = new Set<string>();
-    for (const session of this.deps.sessions.all()) users.add(session.userId);
+    for (const connection of this.deps.peers.all()) users.add(connection.userId);
     if (users.size === 0) return;
     this.deps.users.touchLastActiveMany(users, Date.now());
     this.deps.logger.debug("last_active_refreshed", { users: users.size });

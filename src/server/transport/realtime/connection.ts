@@ -1,28 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
-import type { EnvelopeInit, UserPresenceInit } from "../../gen/wire.js";
-import type { Codec } from "../../protocol/codec.js";
-import { Outgoing } from "./outgoing.js";
-import type { SocketWriter, WriteTarget } from "./socket-writer.js";
-
-/** How a session is in a channel. */
-export interface Membership {
-  channelId: string;
-  hidden: boolean;
-  persistence: boolean;
-}
+import type { EnvelopeInit, UserPresenceInit } from "../../../gen/wire.js";
+import type { Codec } from "../../../protocol/codec.js";
+import { Outgoing } from "../../services/outgoing.js";
+import type { Membership, Peer } from "../../services/peer.js";
+import type { SocketWriter, WriteTarget } from "./writer.js";
 
 /** One connected socket of one user: its status, follows and channel memberships. */
-export class Session implements WriteTarget {
+export class Connection implements Peer, WriteTarget {
   readonly id = randomUUID();
   readonly binary: boolean;
   corkTurn = 0;
   turnBytes = 0;
-  /** The session's status while it is visible on its user's status stream; undefined when not. */
   status: string | undefined;
-  /** Users whose status this session follows. */
   readonly follows = new Set<string>();
-  /** Channels joined, by channel id. */
   readonly channels = new Map<string, Membership>();
   /** Cleared by each keepalive ping and set again by the pong (or any frame). */
   alive = true;
@@ -39,7 +30,6 @@ export class Session implements WriteTarget {
     this.binary = codec.binary;
   }
 
-  /** Sends an envelope (or a shared, already encoded broadcast) to this socket. */
   send(message: Outgoing | EnvelopeInit): void {
     if (this.closed) return;
     const out = message instanceof Outgoing ? message : new Outgoing(message);
@@ -51,7 +41,6 @@ export class Session implements WriteTarget {
     if (cid !== undefined) this.send({ cid, kind: "empty", body: {} });
   }
 
-  /** This session as a channel presence. */
   presence(persistence: boolean): UserPresenceInit {
     return { userId: this.userId, sessionId: this.id, username: this.username, persistence };
   }

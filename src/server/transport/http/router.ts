@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { grpcCodeOf, HeraldError } from "../../errors.js";
-import { type RouteName, type RouteTypes, routes } from "../../gen/routes.js";
-import { encodeRestResponse, parseRestRequest } from "../../protocol/rest.js";
-import { camelCase } from "../../protocol/schema.js";
-import type { Caller, ServerContext } from "../context.js";
-import { httpStatusOf, refuse } from "../refusal.js";
+import { HeraldError } from "../../../errors.js";
+import { type RouteName, type RouteTypes, routes } from "../../../gen/routes.js";
+import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
+import { encodeRestResponse, parseRestRequest } from "../../../protocol/rest.js";
+import { camelCase } from "../../../protocol/schema.js";
+import type { Logger } from "../../logger.js";
+import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
+import type { AuthService } from "../../services/auth/auth-service.js";
+import type { Caller } from "../../services/caller.js";
+import { StockWords } from "../../stock-words.js";
 
 /** A route's handler: the decoded request in, the response message out. */
 export type Handler<N extends RouteName> = (
@@ -64,14 +68,25 @@ function send(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
+/** What the router needs. */
+export interface RouterDeps {
+  handlers: Handlers;
+  auth: AuthService;
+  /** Key clients send (HTTP Basic) on authentication routes. */
+  serverKey: string;
+  logger: Logger;
+  /** Whether error bodies carry herald's precise code as `herald_code` (off in stock mode). */
+  preciseCodes: boolean;
+}
+
 /** Routes REST requests by the generated route table to the handlers. */
 export class Router {
   private readonly table = compile();
+  private readonly handlers: Handlers;
 
-  constructor(
-    private readonly ctx: ServerContext,
-    private readonly handlers: Handlers,
-  ) {}
+  constructor(private readonly deps: RouterDeps) {
+    this.handlers = deps.handlers;
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -102,7 +117,7 @@ export class Router {
           try {
             values[p] = decodeURIComponent(m[i + 1] ?? "");
           } catch {
-            refuse(`Malformed path parameter ${p}`);
+            refuse("bad_input", `Malformed path parameter ${p}`);
           }
         });
         matched = { route, values };
@@ -135,20 +150,21 @@ export class Router {
       const response = await handler(request as never, caller);
       send(res, 200, encodeRestResponse(matched.route.name, response as never));
     } catch (err) {
-      let code: number;
-      let message: string;
+      let refusal: HeraldError;
       if (HeraldError.is(err)) {
-        code = err.serverCode ?? grpcCodeOf[err.code];
-        message = err.message;
+        refusal = err;
       } else {
-        code = 13;
-        message = "Internal server error";
-        this.ctx.logger.error("request_failed", { route: routeName, err });
+        refusal = new HeraldError("server_error", "Internal server error");
+        this.deps.logger.error("request_failed", { route: routeName, err });
       }
+      const code = wireCodeOf(refusal);
       status = httpStatusOf(code);
-      if (!res.headersSent) send(res, status, JSON.stringify({ code, message }));
+      const body: Record<string, unknown> = { code, message: refusal.message };
+      // Stock clients read code and message; herald's SDK prefers the precise code beside them.
+      if (this.deps.preciseCodes) body[PRECISE_CODE_KEY] = refusal.code;
+      if (!res.headersSent) send(res, status, JSON.stringify(body));
     } finally {
-      this.ctx.logger.debug("http_request", {
+      this.deps.logger.debug("http_request", {
         method: req.method,
         path: url.pathname,
         route: routeName,
@@ -162,15 +178,15 @@ export class Router {
     const anonymous: Caller = { userId: "", username: "", tid: "", exp: 0, vars: {} };
     if (kind === "none") return anonymous;
     if (kind === "basic") {
-      if (!header?.startsWith("Basic ")) refuse("Server key required", 16);
+      if (!header?.startsWith("Basic ")) refuse("unauthenticated", StockWords.serverKeyRequired);
       const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
       const key = decoded.includes(":") ? decoded.slice(0, decoded.indexOf(":")) : decoded;
-      if (key !== this.ctx.serverKey) refuse("Server key invalid", 16);
+      if (key !== this.deps.serverKey) refuse("unauthenticated", StockWords.serverKeyInvalid);
       return anonymous;
     }
-    if (!header?.startsWith("Bearer ")) refuse("Auth token required", 16);
-    const claims = this.ctx.auth.verifySession(header.slice(7));
-    if (claims === undefined) refuse("Auth token invalid", 16);
+    if (!header?.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenRequired);
+    const claims = this.deps.auth.verifySession(header.slice(7));
+    if (claims === undefined) refuse("unauthenticated", StockWords.authTokenInvalid);
     return { userId: claims.uid, username: claims.usn, tid: claims.tid, exp: claims.exp, vars: claims.vrs };
   }
 }

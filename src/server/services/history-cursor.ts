@@ -1,4 +1,5 @@
-import { refuse } from "./refusal.js";
+import { refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
 
 /**
  * A history position. Cursors name a message by its storage sequence number, which is unique and
@@ -36,7 +37,7 @@ export function decodeCursor(text: string): HistoryCursor {
   try {
     value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
   } catch {
-    return refuse("Malformed cursor was used.");
+    return refuse("bad_input", StockWords.malformedCursor);
   }
   if (
     !Array.isArray(value) ||
@@ -47,7 +48,7 @@ export function decodeCursor(text: string): HistoryCursor {
     (value[3] !== 0 && value[3] !== 1) ||
     (value.length === 5 && !Number.isSafeInteger(value[4]))
   ) {
-    return refuse("Malformed cursor was used.");
+    return refuse("bad_input", StockWords.malformedCursor);
   }
   const cursor: HistoryCursor = {
     channelId: value[0],

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { SessionInit } from "../../gen/wire.js";
-import type { Db } from "../storage/database.js";
+import type { SessionInit } from "../../../gen/wire.js";
+import type { Db } from "../../storage/database.js";
 import { type TokenClaims, TokenSigner } from "./tokens.js";
 
 /** Issues, checks and revokes session and refresh tokens. */

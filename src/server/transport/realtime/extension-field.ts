@@ -1,5 +1,5 @@
-import type { MessageName } from "../../gen/schema.js";
-import { K, messageInfo } from "../../protocol/schema.js";
+import type { MessageName } from "../../../gen/schema.js";
+import { K, messageInfo } from "../../../protocol/schema.js";
 
 /** herald's extension fields are numbered from here up; stock Nakama knows none of them. */
 const FIRST_EXTENSION_FIELD = 100;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { HeraldError } from "../../errors.js";
 import type {
   ChannelInit,
   ChannelJoin,
@@ -10,6 +11,14 @@ import type {
 } from "../../gen/wire.js";
 import { ChannelType, NotificationCode } from "../../gen/wire.js";
 import { MAX_CONTENT_BYTES } from "../../protocol/limits.js";
+import type { ChannelMessageDraft, HookContext, ServerHooks } from "../hooks.js";
+import type { Logger } from "../logger.js";
+import { isUuid, refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
+import type { FriendStore } from "../storage/friends.js";
+import { type GroupStore, MemberState } from "../storage/groups.js";
+import { type MessageRow, type MessageStore, messageToWire } from "../storage/messages.js";
+import type { UserStore } from "../storage/users.js";
 import {
   type ChannelTarget,
   channelFields,
@@ -18,19 +27,12 @@ import {
   MAX_ROOM_NAME,
   parseChannelId,
   roomChannel,
-} from "../channel-id.js";
-import { type ChannelMessageDraft, type HookContext, HookError, type ServerHooks } from "../hooks.js";
-import type { Logger } from "../logger.js";
-import type { Notifier } from "../notifier.js";
-import { isUuid, refuse } from "../refusal.js";
-import type { FriendStore } from "../storage/friends.js";
-import { type GroupStore, MemberState } from "../storage/groups.js";
-import { type MessageRow, type MessageStore, messageToWire } from "../storage/messages.js";
-import type { UserStore } from "../storage/users.js";
-import type { Visibility } from "../visibility.js";
+} from "./channel-id.js";
 import type { ChannelRegistry } from "./channel-registry.js";
+import type { Notifier } from "./notifier.js";
 import { Outgoing } from "./outgoing.js";
-import type { Session } from "./session.js";
+import type { Peer } from "./peer.js";
+import type { Visibility } from "./visibility.js";
 
 // Repeated sends of non-persistent messages are answered from memory; this bounds that memory.
 const RECENT_ACKS = 10_000;
@@ -68,13 +70,13 @@ function parseContent(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch {
-    return refuse("Message content must be a valid JSON object");
+    return refuse("bad_input", StockWords.contentNotObject);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return refuse("Message content must be a valid JSON object");
+    return refuse("bad_input", StockWords.contentNotObject);
   }
   if (Buffer.byteLength(text, "utf8") > MAX_CONTENT_BYTES) {
-    return refuse(`Message content is too large: at most ${MAX_CONTENT_BYTES} bytes`);
+    return refuse("bad_input", `Message content is too large: at most ${MAX_CONTENT_BYTES} bytes`);
   }
   return value as Record<string, unknown>;
 }
@@ -86,50 +88,52 @@ export class Chat {
   constructor(private readonly deps: ChatDeps) {}
 
   /** Handles a channel join; returns the Channel reply and what to do once it is sent. */
-  join(session: Session, req: ChannelJoin): { reply: ChannelInit; after: () => void } {
+  join(peer: Peer, req: ChannelJoin): { reply: ChannelInit; after: () => void } {
     const { users, friends, groups, channels, notifier } = this.deps;
     let target: ChannelTarget;
     switch (req.type) {
       case ChannelType.Unspecified:
       case ChannelType.Room:
-        if (req.target === "" || req.target.length > MAX_ROOM_NAME) refuse("Invalid channel target");
+        if (req.target === "" || req.target.length > MAX_ROOM_NAME)
+          refuse("bad_input", StockWords.invalidChannelTarget);
         target = roomChannel(req.target);
         break;
       case ChannelType.DirectMessage: {
         const other = isUuid(req.target) ? users.byId(req.target.toLowerCase()) : undefined;
-        if (other === undefined) refuse("User ID not found: Invalid channel target", 5);
-        if (friends.edge(other.id, session.userId)?.state === 3)
-          refuse("User ID not found: Invalid channel target", 5);
-        target = directChannel(session.userId, other.id);
+        // A user who blocked the caller is "not found" too, also in the precise code: a block
+        // must not be told apart from a missing user.
+        if (other === undefined || friends.edge(other.id, peer.userId)?.state === 3)
+          refuse("not_found", StockWords.userChannelNotFound, { wire: "bad_input" });
+        target = directChannel(peer.userId, other.id);
         break;
       }
       case ChannelType.Group: {
         const groupId = req.target.toLowerCase();
         if (!isUuid(groupId) || groups.byId(groupId) === undefined)
-          refuse("Group not found: Invalid channel target", 5);
-        const state = groups.stateOf(groupId, session.userId);
+          refuse("not_found", StockWords.groupChannelNotFound, { wire: "bad_input" });
+        const state = groups.stateOf(groupId, peer.userId);
         if (state === undefined || state > MemberState.Member)
-          refuse("Group not found: Invalid channel target", 7);
+          refuse("permission_denied", StockWords.groupChannelNotFound, { wire: "bad_input" });
         target = groupChannel(groupId);
         break;
       }
       default:
-        return refuse("Invalid channel type");
+        return refuse("bad_input", StockWords.invalidChannelType);
     }
     const otherUser =
       target.type === ChannelType.DirectMessage
-        ? target.userIdOne === session.userId
+        ? target.userIdOne === peer.userId
           ? target.userIdTwo
           : target.userIdOne
         : undefined;
     const invite =
-      otherUser !== undefined && otherUser !== session.userId && !channels.hasUser(target.id, otherUser);
+      otherUser !== undefined && otherUser !== peer.userId && !channels.hasUser(target.id, otherUser);
     const { reply, announce } = channels.join(
-      session,
+      peer,
       target,
       req.hidden ?? false,
       req.persistence ?? true,
-      this.deps.visibility.isInvisible(session.userId),
+      this.deps.visibility.isInvisible(peer.userId),
     );
     return {
       reply,
@@ -138,27 +142,27 @@ export class Chat {
         if (invite && otherUser !== undefined) {
           notifier.send({
             userId: otherUser,
-            subject: `${session.username} wants to chat`,
-            content: JSON.stringify({ username: session.username }),
+            subject: `${peer.username} wants to chat`,
+            content: JSON.stringify({ username: peer.username }),
             code: NotificationCode.DmRequest,
-            senderId: session.userId,
+            senderId: peer.userId,
           });
         }
       },
     };
   }
 
-  leave(session: Session, channelId: string): void {
-    this.deps.channels.leave(session, channelId);
+  leave(peer: Peer, channelId: string): void {
+    this.deps.channels.leave(peer, channelId);
   }
 
-  private hookContext(session: Session, target: ChannelTarget): HookContext {
+  private hookContext(peer: Peer, target: ChannelTarget): HookContext {
     const f = channelFields(target);
     return {
-      userId: session.userId,
-      username: session.username,
-      sessionId: session.id,
-      vars: session.vars,
+      userId: peer.userId,
+      username: peer.username,
+      sessionId: peer.id,
+      vars: peer.vars,
       channel: {
         id: f.channelId,
         type: target.type,
@@ -171,16 +175,16 @@ export class Chat {
   }
 
   /** Handles a send: stores (if persistent), delivers to every member, and returns the ack. */
-  async send(session: Session, req: ChannelMessageSend): Promise<ChannelMessageAckInit> {
+  async send(peer: Peer, req: ChannelMessageSend): Promise<ChannelMessageAckInit> {
     const target = parseChannelId(req.channelId);
-    const membership = session.channels.get(target.id);
-    if (membership === undefined) refuse("Must join channel before sending messages");
+    const membership = peer.channels.get(target.id);
+    if (membership === undefined) refuse("bad_input", StockWords.mustJoinToSend);
     const parsed = parseContent(req.content);
     // Without the extension a client message id is not ours to keep, as on a stock server.
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
-    const dedupeKey = clientMsgId === "" ? undefined : `${session.userId}\n${clientMsgId}`;
+    const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${clientMsgId}`;
     if (dedupeKey !== undefined) {
-      const stored = this.deps.messages.byClientId(session.userId, clientMsgId);
+      const stored = this.deps.messages.byClientId(peer.userId, clientMsgId);
       if (stored !== undefined) return this.ackOf(stored, 0, true);
       const recent = this.recentAcks.get(dedupeKey);
       if (recent !== undefined) return recent;
@@ -193,7 +197,7 @@ export class Chat {
     const hooks = this.deps.hooks;
     const ctx =
       hooks.beforeChannelMessageSend || hooks.afterChannelMessageSend
-        ? this.hookContext(session, target)
+        ? this.hookContext(peer, target)
         : undefined;
     let content = req.content;
     if (hooks.beforeChannelMessageSend && ctx) {
@@ -203,27 +207,28 @@ export class Chat {
           (await withTimeout(hooks.beforeChannelMessageSend(ctx, draft), this.deps.hookTimeoutMs)) ??
           undefined;
       } catch (err) {
-        if (err instanceof HookError) refuse(err.message, err.code);
+        // A hook refuses by throwing a HeraldError; its code and message go to the sender.
+        if (HeraldError.is(err)) throw err;
         if (err instanceof HookTimeout) {
           this.deps.logger.error("hook_timeout", {
             hook: "beforeChannelMessageSend",
             ms: this.deps.hookTimeoutMs,
           });
-          return refuse("Message refused: a server hook did not answer in time", 4);
+          return refuse("timeout", "Message refused: a server hook did not answer in time");
         }
         this.deps.logger.error("hook_failed", { hook: "beforeChannelMessageSend", err });
-        return refuse("Message refused by a server hook", 13);
+        return refuse("server_error", "Message refused by a server hook");
       }
       if (result) {
         draft = result;
         content = JSON.stringify(draft.content);
         parseContent(content);
       }
-      // The sender may have left or been removed while the hook ran, and another session of the
+      // The sender may have left or been removed while the hook ran, and another peer of the
       // same user may have sent the same client message id meanwhile.
-      if (!session.channels.has(target.id)) refuse("Must join channel before sending messages");
+      if (!peer.channels.has(target.id)) refuse("bad_input", StockWords.mustJoinToSend);
       if (dedupeKey !== undefined) {
-        const stored = this.deps.messages.byClientId(session.userId, clientMsgId);
+        const stored = this.deps.messages.byClientId(peer.userId, clientMsgId);
         if (stored !== undefined) return this.ackOf(stored, 0, true);
         const recent = this.recentAcks.get(dedupeKey);
         if (recent !== undefined) return recent;
@@ -236,8 +241,8 @@ export class Chat {
       id: randomUUID(),
       channel_id: target.id,
       code: 0,
-      sender_id: session.userId,
-      username: session.username,
+      sender_id: peer.userId,
+      username: peer.username,
       content,
       create_time: now,
       update_time: now,
@@ -292,24 +297,24 @@ export class Chat {
   }
 
   private ownMessage(
-    session: Session,
+    peer: Peer,
     channelId: string,
     messageId: string,
     verb: "update" | "remove",
   ): MessageRow {
     const target = parseChannelId(channelId);
-    if (!session.channels.has(target.id))
-      refuse(`Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
+    if (!peer.channels.has(target.id))
+      refuse("bad_input", `Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
     const row = isUuid(messageId) ? this.deps.messages.byId(target.id, messageId) : undefined;
-    if (row === undefined || row.sender_id !== session.userId || row.code !== 0) {
-      refuse(`Could not find message to ${verb} in channel history`);
+    if (row === undefined || row.sender_id !== peer.userId || row.code !== 0) {
+      refuse("bad_input", verb === "update" ? StockWords.noMessageToUpdate : StockWords.noMessageToRemove);
     }
     return row;
   }
 
   /** Replaces the content of the sender's own message; members get it with code 1. */
-  update(session: Session, req: ChannelMessageUpdate): ChannelMessageAckInit {
-    const row = this.ownMessage(session, req.channelId, req.messageId, "update");
+  update(peer: Peer, req: ChannelMessageUpdate): ChannelMessageAckInit {
+    const row = this.ownMessage(peer, req.channelId, req.messageId, "update");
     parseContent(req.content);
     const now = Date.now();
     this.deps.messages.updateContent(row.seq, req.content, now);
@@ -320,8 +325,8 @@ export class Chat {
   }
 
   /** Removes the sender's own message; members get a code 2 message with empty content. */
-  remove(session: Session, req: ChannelMessageRemove): ChannelMessageAckInit {
-    const row = this.ownMessage(session, req.channelId, req.messageId, "remove");
+  remove(peer: Peer, req: ChannelMessageRemove): ChannelMessageAckInit {
+    const row = this.ownMessage(peer, req.channelId, req.messageId, "remove");
     this.deps.messages.delete(row.seq);
     const now = Date.now();
     const removed: MessageRow = { ...row, content: "{}", update_time: now };
@@ -357,7 +362,7 @@ export class Chat {
     this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: messageToWire(row) }));
   }
 
-  /** Takes every session of a user out of a group's channel (after a kick, ban or leave). */
+  /** Takes every peer of a user out of a group's channel (after a kick, ban or leave). */
   removeFromGroupChannel(groupId: string, userId: string): void {
     this.deps.channels.removeUser(groupChannel(groupId).id, userId);
   }
