@@ -163,7 +163,7 @@ describe("group chat", () => {
     assert.equal(dup.status, 400);
   });
 
-  test("groups are listed by name prefix, a page at a time", async () => {
+  test("groups are listed by a name pattern (name%), a page at a time", async () => {
     const owner = await authenticate(srv.url);
     const prefix = uniqueName("club");
     for (const suffix of ["a", "b", "c"]) {
@@ -173,7 +173,7 @@ describe("group chat", () => {
       });
       assert.equal(res.status, 200);
     }
-    const first = await rest(srv.url, "GET", `/v2/group?name=${prefix}&limit=2`, { token: owner.token });
+    const first = await rest(srv.url, "GET", `/v2/group?name=${prefix}%25&limit=2`, { token: owner.token });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.deepEqual(
       (first.body.groups as { name: string }[]).map((g) => g.name),
@@ -182,7 +182,7 @@ describe("group chat", () => {
     const second = await rest(
       srv.url,
       "GET",
-      `/v2/group?name=${prefix}&limit=2&cursor=${first.body.cursor}`,
+      `/v2/group?name=${prefix}%25&limit=2&cursor=${first.body.cursor}`,
       {
         token: owner.token,
       },

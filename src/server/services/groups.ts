@@ -227,6 +227,8 @@ export class Groups {
   promoteGroupUsers(req: RequestOf<"promoteGroupUsers">, caller: Caller): ResponseOf<"promoteGroupUsers"> {
     const { group, callerState } = this.adminGroup(req.groupId, caller);
     for (const user of this.targets(req.userIds)) {
+      // As on stock, the caller's own id is skipped without an error.
+      if (user.id === caller.userId) continue;
       const state = this.deps.groups.stateOf(group.id, user.id);
       if (state === undefined || state === MemberState.Banned || state === MemberState.Superadmin) continue;
       const next = state - 1;
@@ -244,6 +246,8 @@ export class Groups {
   demoteGroupUsers(req: RequestOf<"demoteGroupUsers">, caller: Caller): ResponseOf<"demoteGroupUsers"> {
     const { group, callerState } = this.adminGroup(req.groupId, caller);
     for (const user of this.targets(req.userIds)) {
+      // As on stock: the caller's own id is skipped, and demoting the lowest rank is a no-op.
+      if (user.id === caller.userId) continue;
       const state = this.deps.groups.stateOf(group.id, user.id);
       if (state === undefined || state >= MemberState.Member) continue;
       if (
@@ -252,11 +256,12 @@ export class Groups {
       ) {
         refuse("permission_denied", "Cannot demote a member with a higher role.");
       }
+      // A demotion that would leave the group with no superadmin changes nothing, as on stock.
       if (
         state === MemberState.Superadmin &&
         this.deps.groups.members(group.id, MemberState.Superadmin).length === 1
       ) {
-        refuse("bad_input", "Cannot demote the last superadmin.");
+        continue;
       }
       this.deps.groups.setState(group.id, user.id, state + 1);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupDemote, user);
@@ -289,9 +294,10 @@ export class Groups {
 
   listGroups(req: RequestOf<"listGroups">): ResponseOf<"listGroups"> {
     const { limit } = pageArgs(req.limit, "");
-    const prefix = req.name.replace(/%+$/, "");
+    // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
+    const pattern = req.name.replace(/^[%\s]+/, "");
     const after = req.cursor ? Buffer.from(req.cursor, "base64url").toString("utf8") : "";
-    const rows = this.deps.groups.list(prefix, after, limit + 1);
+    const rows = this.deps.groups.list(pattern, after, limit + 1);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -9,6 +9,7 @@ import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
+import { stockOnlyRoute } from "./stock-only-routes.js";
 
 /** A route's handler: the decoded request in, the response message out. */
 export type Handler<N extends RouteName> = (
@@ -122,6 +123,13 @@ export class Router {
         });
         matched = { route, values };
         break;
+      }
+      const stockOnly = matched === undefined && !pathMatched ? stockOnlyRoute(url.pathname) : undefined;
+      if (stockOnly !== undefined) {
+        // As stock does, the credentials are checked first: 401 without them.
+        this.authenticate(stockOnly.auth, req.headers.authorization);
+        if (stockOnly.feature === "rpc") refuse("unsupported", StockWords.rpcNotFound, { wire: "not_found" });
+        refuse("unsupported", `${stockOnly.feature} is not offered by this server`);
       }
       if (matched === undefined) {
         status = pathMatched ? 405 : 404;
