@@ -71,7 +71,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const preciseCodes = !compat.nakama;
 
   // Storage.
-  const db = openDatabase(dbPath);
+  const db = await openDatabase(dbPath);
   const users = new UserStore(db);
   const messages = new MessageStore(db, (err) => logger.error("message_commit_failed", { err }));
   const groupStore = new GroupStore(db);

@@ -225,8 +225,8 @@ function pageOf(body: Record<string, unknown>): Page {
 }
 
 describe("stock 3.26 history cursors", () => {
-  function storeWith(times: number[]): { ctx: HistoryDeps; ids: string[]; close(): void } {
-    const db = openDatabase(":memory:");
+  async function storeWith(times: number[]): Promise<{ ctx: HistoryDeps; ids: string[]; close(): void }> {
+    const db = await openDatabase(":memory:");
     const messages = new MessageStore(db);
     const ids = times.map((at, i) => {
       const id = randomUUID();
@@ -260,10 +260,10 @@ describe("stock 3.26 history cursors", () => {
     };
   };
 
-  test("cursors keep only the second: forward restarts at that second's first message, backward skips the second", () => {
+  test("cursors keep only the second: forward restarts at that second's first message, backward skips the second", async () => {
     const s0 = Date.UTC(2026, 0, 1, 0, 0, 0);
     // Two messages in one second, three in the next.
-    const { ctx, ids, close } = storeWith([s0 + 100, s0 + 200, s0 + 1100, s0 + 1200, s0 + 1300]);
+    const { ctx, ids, close } = await storeWith([s0 + 100, s0 + 200, s0 + 1100, s0 + 1200, s0 + 1300]);
     const [a, b, c, d, e] = ids;
     try {
       const f1 = list(ctx, 2, true);

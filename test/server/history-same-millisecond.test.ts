@@ -6,8 +6,8 @@ import { openDatabase } from "../../src/server/storage/database.js";
 import { GroupStore } from "../../src/server/storage/groups.js";
 import { MessageStore } from "../../src/server/storage/messages.js";
 
-test("paging is exact for messages stored with the very same creation time", () => {
-  const db = openDatabase(":memory:");
+test("paging is exact for messages stored with the very same creation time", async () => {
+  const db = await openDatabase(":memory:");
   const messages = new MessageStore(db);
   const channelId = "2...same";
   const at = Date.UTC(2026, 0, 1);
