@@ -28,6 +28,7 @@ import { GroupStore } from "./storage/groups.js";
 import { MessageStore } from "./storage/messages.js";
 import { NotificationStore } from "./storage/notifications.js";
 import { UserStore } from "./storage/users.js";
+import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
 import { Router } from "./transport/http/router.js";
 import { Dispatcher } from "./transport/realtime/dispatcher.js";
@@ -148,7 +149,15 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   });
 
   const http = createHttpServer((req, res) => {
-    void router.handle(req, res);
+    // Nothing a request does may escape: an embedding app must never exit because of one.
+    router.handle(req, res).catch((err: unknown) => {
+      logger.error("request_failed", { err });
+      if (res.headersSent) res.destroy();
+      else
+        res
+          .writeHead(500, { "Content-Type": "application/json" })
+          .end('{"code":13,"message":"Internal server error"}');
+    });
   });
   http.on("upgrade", (req, socket, head) => {
     // A peer resetting mid-upgrade must not take the process down.
@@ -160,7 +169,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       socket.destroy();
     }
   });
-  http.on("clientError", (_err, socket) => socket.destroy());
+  http.on("clientError", (err, socket) => answerClientError(err, socket));
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

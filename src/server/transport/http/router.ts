@@ -9,6 +9,7 @@ import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
+import { requestUrl } from "../request-url.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 
 /** A route's handler: the decoded request in, the response message out. */
@@ -28,6 +29,8 @@ interface CompiledRoute {
 }
 
 const MAX_BODY_BYTES = 1 << 20;
+/** How much of an oversized body is read (and dropped) so the 413 reaches the client intact. */
+const MAX_DRAIN_BYTES = 16 << 20;
 
 function compile(): CompiledRoute[] {
   return (Object.keys(routes) as RouteName[]).map((name) => {
@@ -48,14 +51,26 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(HeraldError.fromServer(3, "Request body too large"));
+      if (size > MAX_DRAIN_BYTES) {
         req.destroy();
         return;
       }
-      chunks.push(chunk);
+      // Past the limit the rest is read and dropped: closing on unread data would reset the
+      // connection before the client could read the 413.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => {
+      if (size > MAX_BODY_BYTES) {
+        reject(
+          new HeraldError("bad_input", `Request body too large: at most ${MAX_BODY_BYTES} bytes`, {
+            serverCode: 3,
+            status: 413,
+          }),
+        );
+      } else {
+        resolve(Buffer.concat(chunks).toString("utf8"));
+      }
+    });
     req.on("error", reject);
   });
 }
@@ -91,7 +106,7 @@ export class Router {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req.url);
     let routeName = "";
     let status = 200;
     try {
@@ -166,7 +181,7 @@ export class Router {
         this.deps.logger.error("request_failed", { route: routeName, err });
       }
       const code = wireCodeOf(refusal);
-      status = httpStatusOf(code);
+      status = refusal.status ?? httpStatusOf(code);
       const body: Record<string, unknown> = { code, message: refusal.message };
       // Stock clients read code and message; herald's SDK prefers the precise code beside them.
       if (this.deps.preciseCodes) body[PRECISE_CODE_KEY] = refusal.code;

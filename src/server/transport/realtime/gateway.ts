@@ -13,6 +13,7 @@ import type { StatusTracker } from "../../services/status-tracker.js";
 import type { Visibility } from "../../services/visibility.js";
 import { StockWords } from "../../stock-words.js";
 import type { UserStore } from "../../storage/users.js";
+import { requestUrl } from "../request-url.js";
 import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
@@ -77,7 +78,7 @@ export class WsGateway {
 
   /** Handles an HTTP upgrade request: checks format and token, then opens the connection. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = requestUrl(req.url);
     if (url.pathname !== "/ws") {
       rejectUpgrade(socket, 404, "Not Found", { code: 5, message: "Not found" });
       return;
