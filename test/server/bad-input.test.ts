@@ -120,6 +120,22 @@ describe("bad input", () => {
     assert.equal((error.body as { code: number }).code, 1);
   });
 
+  test("a frame whose close reason would be cut inside a character still closes the socket with 1007", async () => {
+    const ada = await authenticate(srv.url);
+    const s = await openSocket(srv.url, ada);
+    s.ws.send(JSON.stringify({ ["é".repeat(40)]: {} }));
+    const closed = await Promise.race([
+      s.closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the socket was not closed")), 5000),
+      ),
+    ]);
+    assert.equal(closed.code, 1007);
+    assert.ok(Buffer.byteLength(closed.reason) <= 123);
+    assert.match(closed.reason, /^Malformed envelope: .*é+$/);
+    assert.doesNotMatch(closed.reason, /\uFFFD/);
+  });
+
   test("REST errors carry the gRPC code and the matching HTTP status", async () => {
     const ada = await authenticate(srv.url);
     const noKey = await rest(srv.url, "POST", "/v2/account/authenticate/device", {

@@ -14,6 +14,7 @@ import type { Visibility } from "../../services/visibility.js";
 import { StockWords } from "../../stock-words.js";
 import type { UserStore } from "../../storage/users.js";
 import { requestUrl } from "../request-url.js";
+import { closeReason } from "./close-reason.js";
 import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
@@ -204,8 +205,7 @@ export class WsGateway {
 
   private fail(connection: Connection, code: number, reason: string): void {
     this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code, reason });
-    // Close reasons are limited to 123 bytes.
-    connection.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    connection.ws.close(code, closeReason(reason));
   }
 
   private onClose(connection: Connection, code: number, reason: string): void {
