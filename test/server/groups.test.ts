@@ -138,6 +138,26 @@ describe("group chat", () => {
     });
   }
 
+  test("banned users are listed to the group's admins only", async () => {
+    const owner = await authenticate(srv.url);
+    const member = await authenticate(srv.url);
+    const stranger = await authenticate(srv.url);
+    const banned = await authenticate(srv.url);
+    const groupId = await createGroup(srv, owner);
+    assert.equal((await groupOp(srv, member, groupId, "join")).status, 200);
+    assert.equal((await groupOp(srv, banned, groupId, "join")).status, 200);
+    assert.equal((await groupOp(srv, owner, groupId, "ban", [banned.userId])).status, 200);
+    const list = async (viewer: TestUser, query: string) => {
+      const res = await rest(srv.url, "GET", `/v2/group/${groupId}/user${query}`, { token: viewer.token });
+      assert.equal(res.status, 200);
+      return ((res.body.group_users as { user: { id: string } }[] | undefined) ?? []).map((g) => g.user.id);
+    };
+    assert.deepEqual(await list(owner, "?state=4"), [banned.userId]);
+    assert.deepEqual(await list(member, "?state=4"), []);
+    assert.deepEqual(await list(stranger, "?state=4"), []);
+    assert.ok(!(await list(stranger, "")).includes(banned.userId));
+  });
+
   test("group routes list members with roles and a user's groups", async () => {
     const owner = await authenticate(srv.url);
     const bob = await authenticate(srv.url);

@@ -272,7 +272,11 @@ export class Groups {
   listGroupUsers(req: RequestOf<"listGroupUsers">, caller: Caller): ResponseOf<"listGroupUsers"> {
     const group = this.findGroup(req.groupId);
     const { limit, offset } = pageArgs(req.limit, req.cursor);
-    const all = this.deps.groups.members(group.id, req.state);
+    // Who is banned is the group's admins' business: others get an empty list for that state.
+    const callerState = this.deps.groups.stateOf(group.id, caller.userId);
+    const admin = callerState !== undefined && callerState <= MemberState.Admin;
+    const all =
+      req.state === MemberState.Banned && !admin ? [] : this.deps.groups.members(group.id, req.state);
     const groupUsers: GroupUserInit[] = [];
     for (const m of all.slice(offset, offset + limit)) {
       const row = this.deps.users.byId(m.user_id);
