@@ -3,6 +3,7 @@ import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import { accountToWire, type UserRow, type UserStore } from "../storage/users.js";
 import type { Caller } from "./caller.js";
+import { checkField, FieldLimits, hasControlCharacter } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 import type { Visibility } from "./visibility.js";
@@ -34,11 +35,21 @@ export class Accounts {
     const row = users.byId(caller.userId);
     if (row === undefined) refuse("not_found", StockWords.accountNotFound);
     if (req.username !== undefined && req.username !== row.username) {
-      if (req.username === "" || req.username.length > 128 || /\s/.test(req.username)) {
+      if (
+        req.username === "" ||
+        req.username.length > FieldLimits.username ||
+        /\s/.test(req.username) ||
+        hasControlCharacter(req.username)
+      ) {
         refuse("bad_input", StockWords.invalidUsername);
       }
       if (users.byUsername(req.username) !== undefined) refuse("already_exists", StockWords.usernameInUse);
     }
+    checkField("Display name", req.displayName, FieldLimits.displayName, { plain: true });
+    checkField("Avatar URL", req.avatarUrl, FieldLimits.avatarUrl);
+    checkField("Lang tag", req.langTag, FieldLimits.langTag, { plain: true });
+    checkField("Location", req.location, FieldLimits.location, { plain: true });
+    checkField("Timezone", req.timezone, FieldLimits.timezone, { plain: true });
     const { invisible, ...changes } = req;
     if (invisible !== undefined && !presence) {
       refuse("unsupported", "invisible is not supported by this server (no user_presence extension)", {

@@ -6,6 +6,7 @@ import type { UserRow, UserStore } from "../storage/users.js";
 import type { AuthService } from "./auth/auth-service.js";
 import { hashPassword, verifyPassword } from "./auth/passwords.js";
 import type { Caller } from "./caller.js";
+import { FieldLimits, hasControlCharacter } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -33,7 +34,8 @@ export class Authentication {
   /** The username to create a user with: the requested one if free, else a random one. */
   private newUsername(requested: string): string {
     if (requested === "") return this.randomUsername();
-    if (requested.length > 128 || /\s/.test(requested)) refuse("bad_input", StockWords.invalidUsername);
+    if (requested.length > FieldLimits.username || /\s/.test(requested) || hasControlCharacter(requested))
+      refuse("bad_input", StockWords.invalidUsername);
     if (this.deps.users.byUsername(requested) !== undefined)
       refuse("already_exists", StockWords.usernameInUse);
     return requested;

@@ -2,6 +2,7 @@ import { ChannelType } from "../../gen/wire.js";
 import { MAX_ROOM_NAME_LENGTH } from "../../protocol/limits.js";
 import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
+import { hasControlCharacter } from "./field-limits.js";
 
 /** What a channel id names: a room by name, a group, or the direct chat of two users. */
 export type ChannelTarget =
@@ -34,7 +35,14 @@ export function parseChannelId(id: string): ChannelTarget {
   if (parts.length < 4) return refuse("bad_input", StockWords.invalidChannelId);
   const [mode, subject, subcontext] = parts as [string, string, string];
   const label = parts.slice(3).join(".");
-  if (mode === "2" && subject === "" && subcontext === "" && label !== "" && label.length <= MAX_ROOM_NAME) {
+  if (
+    mode === "2" &&
+    subject === "" &&
+    subcontext === "" &&
+    label !== "" &&
+    label.length <= MAX_ROOM_NAME &&
+    !hasControlCharacter(label)
+  ) {
     return roomChannel(label);
   }
   if (mode === "3" && isUuid(subject) && subcontext === "" && label === "") {

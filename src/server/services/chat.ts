@@ -29,6 +29,7 @@ import {
   roomChannel,
 } from "./channel-id.js";
 import type { ChannelRegistry } from "./channel-registry.js";
+import { hasControlCharacter } from "./field-limits.js";
 import type { Notifier } from "./notifier.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
@@ -94,7 +95,7 @@ export class Chat {
     switch (req.type) {
       case ChannelType.Unspecified:
       case ChannelType.Room:
-        if (req.target === "" || req.target.length > MAX_ROOM_NAME)
+        if (req.target === "" || req.target.length > MAX_ROOM_NAME || hasControlCharacter(req.target))
           refuse("bad_input", StockWords.invalidChannelTarget);
         target = roomChannel(req.target);
         break;

@@ -7,6 +7,7 @@ import { type GroupRow, type GroupStore, groupToWire, MemberState } from "../sto
 import type { UserStore } from "../storage/users.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
+import { checkField, FieldLimits } from "./field-limits.js";
 import type { Notifier } from "./notifier.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
@@ -72,6 +73,18 @@ export class Groups {
     return groupToWire(group, this.deps.groups.memberCount(group.id));
   }
 
+  private checkGroupFields(fields: {
+    name?: string | undefined;
+    description?: string | undefined;
+    langTag?: string | undefined;
+    avatarUrl?: string | undefined;
+  }): void {
+    checkField("Group name", fields.name, FieldLimits.groupName, { plain: true });
+    checkField("Group description", fields.description, FieldLimits.groupDescription);
+    checkField("Lang tag", fields.langTag, FieldLimits.langTag, { plain: true });
+    checkField("Avatar URL", fields.avatarUrl, FieldLimits.avatarUrl);
+  }
+
   /** Removes a user from the group's live channel too, so they stop receiving its messages. */
   private dropMember(groupId: string, userId: string): void {
     this.deps.chat.removeFromGroupChannel(groupId, userId);
@@ -79,6 +92,7 @@ export class Groups {
   createGroup(req: RequestOf<"createGroup">, caller: Caller): ResponseOf<"createGroup"> {
     const name = req.name.trim();
     if (name === "") refuse("bad_input", "Group name must be set.");
+    this.checkGroupFields({ ...req, name });
     if (this.deps.groups.byName(name) !== undefined) refuse("already_exists", "Group name is in use.");
     const maxCount = req.maxCount === 0 ? 100 : req.maxCount;
     if (maxCount < 1) refuse("bad_input", "Group max count must be at least 1.");
@@ -97,6 +111,7 @@ export class Groups {
 
   updateGroup(req: RequestOf<"updateGroup">, caller: Caller): ResponseOf<"updateGroup"> {
     const { group } = this.adminGroup(req.groupId, caller);
+    this.checkGroupFields(req);
     if (req.name !== undefined && req.name !== group.name) {
       if (req.name.trim() === "") refuse("bad_input", "Group name must be set.");
       if (this.deps.groups.byName(req.name) !== undefined) refuse("already_exists", "Group name is in use.");
