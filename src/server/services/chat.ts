@@ -183,9 +183,10 @@ export class Chat {
     const parsed = parseContent(req.content);
     // Without the extension a client message id is not ours to keep, as on a stock server.
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
-    const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${clientMsgId}`;
+    // Deduplicated per sender and channel: the same id in another channel is another message.
+    const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${target.id}\n${clientMsgId}`;
     if (dedupeKey !== undefined) {
-      const stored = this.deps.messages.byClientId(peer.userId, clientMsgId);
+      const stored = this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
       if (stored !== undefined) return this.ackOf(stored, 0, true);
       const recent = this.recentAcks.get(dedupeKey);
       if (recent !== undefined) return recent;
@@ -229,7 +230,7 @@ export class Chat {
       // same user may have sent the same client message id meanwhile.
       if (!peer.channels.has(target.id)) refuse("bad_input", StockWords.mustJoinToSend);
       if (dedupeKey !== undefined) {
-        const stored = this.deps.messages.byClientId(peer.userId, clientMsgId);
+        const stored = this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
         if (stored !== undefined) return this.ackOf(stored, 0, true);
         const recent = this.recentAcks.get(dedupeKey);
         if (recent !== undefined) return recent;

@@ -99,6 +99,13 @@ const migrations: readonly string[] = [
   ALTER TABLE users ADD COLUMN public_last_active INTEGER;
   UPDATE users SET public_last_active = last_active;
   `,
+  // Client message ids are unique per sender and channel: the same id in another channel is
+  // another message.
+  `
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, channel_id, client_msg_id)
+    WHERE client_msg_id <> '';
+  `,
 ];
 
 /**
