@@ -49,6 +49,27 @@ describe("direct chat", () => {
         await b.close();
       });
 
+      test("join/leave loops leave one pending invitation; a new one comes once it was deleted", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const a = await openSocket(srv.url, ada, codec);
+        for (let i = 0; i < 5; i++) {
+          const ch = await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+          await a.callEmpty("channelLeave", { channelId: ch.id });
+        }
+        const listed = await rest(srv.url, "GET", "/v2/notification?limit=100", { token: bob.token });
+        const stored = listed.body.notifications as { id: string; code: number }[];
+        assert.deepEqual(
+          stored.map((n) => n.code),
+          [-1],
+        );
+        await rest(srv.url, "DELETE", `/v2/notification?ids=${stored[0]?.id}`, { token: bob.token });
+        await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+        const again = await rest(srv.url, "GET", "/v2/notification?limit=100", { token: bob.token });
+        assert.equal((again.body.notifications as unknown[]).length, 1);
+        await a.close();
+      });
+
       test("a user who blocked the other cannot be reached and only the two users read the history", async () => {
         const ada = await authenticate(srv.url);
         const bob = await authenticate(srv.url);

@@ -140,7 +140,12 @@ export class Chat {
       reply,
       after: () => {
         announce();
-        if (invite && otherUser !== undefined) {
+        // One pending invitation per pair: join/leave loops must not pile them up.
+        if (
+          invite &&
+          otherUser !== undefined &&
+          !notifier.pending(otherUser, peer.userId, NotificationCode.DmRequest)
+        ) {
           notifier.send({
             userId: otherUser,
             subject: `${peer.username} wants to chat`,

@@ -22,6 +22,11 @@ export class Notifier {
     private readonly peers: PeerRegistry,
   ) {}
 
+  /** True while the user still holds a stored notification of this code from this sender. */
+  pending(userId: string, senderId: string, code: number): boolean {
+    return this.store.has(userId, senderId, code);
+  }
+
   send(n: NewNotification): void {
     const persistent = n.persistent ?? true;
     const row = {
