@@ -117,7 +117,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       accounts: new Accounts({ users, userViews, visibility, presence }),
       history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
       notifications: new Notifications(notificationStore),
-      friends: new Friends({ friends: friendStore, users, notifier, userViews }),
+      friends: new Friends({ friends: friendStore, chat, users, notifier, userViews }),
       groups: new Groups({ groups: groupStore, users, chat, notifier, userViews, logger }),
       capabilities: compat.nakama
         ? undefined

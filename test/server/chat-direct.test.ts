@@ -115,6 +115,32 @@ describe("direct chat", () => {
         await e.close();
       });
 
+      test("a block during a direct chat ends delivery both ways at once", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const a = await openSocket(srv.url, ada, codec);
+        const b = await openSocket(srv.url, bob, codec);
+        const ch = await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+        await b.call("channelJoin", { target: ada.userId, type: 2 }, "channel");
+        await a.call("channelMessageSend", { channelId: ch.id, content: '{"n":1}' }, "channelMessageAck");
+        await b.next("channelMessage");
+
+        const blocked = await rest(srv.url, "POST", `/v2/friend/block?ids=${ada.userId}`, {
+          token: bob.token,
+        });
+        assert.equal(blocked.status, 200);
+        const fromAda = await a.request("channelMessageSend", { channelId: ch.id, content: '{"n":2}' });
+        assert.equal(fromAda.kind, "error", "the blocked user's next message is refused");
+        const fromBob = await b.request("channelMessageSend", { channelId: ch.id, content: '{"n":3}' });
+        assert.equal(fromBob.kind, "error", "and so is the blocker's, until they join again");
+        await b.assertNoPush("channelMessage", (m: { content: string }) => m.content !== '{"n":1}');
+        await a.assertNoPush("channelMessage", (m: { content: string }) => m.content !== '{"n":1}');
+        const rejoin = await a.request("channelJoin", { target: bob.userId, type: 2 });
+        assert.equal(rejoin.kind, "error", "the blocked user cannot join again");
+        await a.close();
+        await b.close();
+      });
+
       test("a direct chat with yourself is allowed", async () => {
         const ada = await authenticate(srv.url);
         const a = await openSocket(srv.url, ada, codec);

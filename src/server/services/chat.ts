@@ -369,6 +369,16 @@ export class Chat {
     this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: messageToWire(row) }));
   }
 
+  /**
+   * Ends the direct chat of two users (one blocked the other): every peer of both leaves it, so
+   * no message goes either way from now on; the blocked user cannot join it again.
+   */
+  endDirectChat(userA: string, userB: string): void {
+    const channelId = directChannel(userA, userB).id;
+    this.deps.channels.removeUser(channelId, userA);
+    this.deps.channels.removeUser(channelId, userB);
+  }
+
   /** Takes every peer of a user out of a group's channel (after a kick, ban or leave). */
   removeFromGroupChannel(groupId: string, userId: string): void {
     this.deps.channels.removeUser(groupChannel(groupId).id, userId);

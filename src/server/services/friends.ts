@@ -5,6 +5,7 @@ import { StockWords } from "../stock-words.js";
 import type { FriendStore } from "../storage/friends.js";
 import type { UserRow, UserStore } from "../storage/users.js";
 import type { Caller } from "./caller.js";
+import type { Chat } from "./chat.js";
 import type { Notifier } from "./notifier.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
@@ -12,6 +13,8 @@ import type { UserViews } from "./user-views.js";
 /** What the friend rules need. */
 export interface FriendsDeps {
   friends: FriendStore;
+  /** Ends the direct chat of a pair when one blocks the other. */
+  chat: Chat;
   users: UserStore;
   notifier: Notifier;
   userViews: UserViews;
@@ -103,6 +106,8 @@ export class Friends {
   blockFriends(req: RequestOf<"blockFriends">, caller: Caller): ResponseOf<"blockFriends"> {
     for (const other of this.resolve(caller, req.ids, req.usernames)) {
       this.deps.friends.set(caller.userId, other.id, FriendState.Blocked);
+      // Stock checks blocks only at join; herald ends a direct chat under way at once.
+      this.deps.chat.endDirectChat(caller.userId, other.id);
       if (this.deps.friends.edge(other.id, caller.userId)?.state !== FriendState.Blocked)
         this.deps.friends.remove(other.id, caller.userId);
     }
