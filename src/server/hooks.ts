@@ -41,8 +41,9 @@ export type HookResult<T> = T | undefined | void | Promise<T | undefined | void>
 export interface ServerHooks {
   /**
    * Runs before a chat message is stored or delivered. Return a draft to replace the message
-   * (e.g. sanitised content), nothing to keep it, or throw a {@link HookError} to refuse it: the
-   * sender then gets an error with the hook's message and code, and nothing is stored or sent.
+   * (e.g. sanitised content), nothing to keep it, or throw a `HeraldError` to refuse it: the
+   * sender then gets an error with the hook's message and code (e.g.
+   * `new HeraldError("permission_denied", "Links are not allowed")`), and nothing is stored or sent.
    */
   beforeChannelMessageSend?: (
     ctx: HookContext,
@@ -50,18 +51,4 @@ export interface ServerHooks {
   ) => HookResult<ChannelMessageDraft>;
   /** Runs after a chat message was stored and delivered; for side effects. Errors are logged only. */
   afterChannelMessageSend?: (ctx: HookContext, message: SentChannelMessage) => void | Promise<void>;
-}
-
-/**
- * Thrown by a hook to refuse a request. The client receives `{code, message}` in an error
- * envelope. `code` is a realtime/gRPC error code; 3 (bad input) unless given.
- */
-export class HookError extends Error {
-  override readonly name = "HookError";
-  readonly code: number;
-
-  constructor(message: string, code = 3) {
-    super(message);
-    this.code = code;
-  }
 }

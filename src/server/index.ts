@@ -1,38 +1,43 @@
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HERALD_MAX_FRAME_BYTES } from "../protocol/limits.js";
-import { AuthService } from "./auth/auth-service.js";
-import { resolveTokenSecret } from "./auth/token-secret.js";
-import type { ServerContext } from "./context.js";
+import { HeraldError } from "../errors.js";
+import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { resolveCompat } from "./compat.js";
 import { allExtensions, type Extension } from "./extensions.js";
-import { accountHandlers } from "./http/handlers/account.js";
-import { authHandlers } from "./http/handlers/auth.js";
-import { friendHandlers } from "./http/handlers/friends.js";
-import { groupHandlers } from "./http/handlers/groups.js";
-import { historyHandlers } from "./http/handlers/history.js";
-import { miscHandlers } from "./http/handlers/misc.js";
-import { notificationHandlers } from "./http/handlers/notifications.js";
-import { Router } from "./http/router.js";
 import { createJsonLogger } from "./logger.js";
-import { Notifier } from "./notifier.js";
 import type { HeraldServer, ServerOptions } from "./options.js";
-import { ChannelRegistry } from "./realtime/channel-registry.js";
-import { Chat } from "./realtime/chat.js";
-import { Dispatcher } from "./realtime/dispatch.js";
-import { SessionRegistry } from "./realtime/session-registry.js";
-import { SocketWriter } from "./realtime/socket-writer.js";
-import { StatusTracker } from "./realtime/status-tracker.js";
-import { WsGateway } from "./realtime/ws-gateway.js";
+import { Accounts } from "./services/accounts.js";
+import { AuthService } from "./services/auth/auth-service.js";
+import { resolveTokenSecret } from "./services/auth/token-secret.js";
+import { Authentication } from "./services/authentication.js";
+import { ChannelRegistry } from "./services/channel-registry.js";
+import { Chat } from "./services/chat.js";
+import { Friends } from "./services/friends.js";
+import { Groups } from "./services/groups.js";
+import { History } from "./services/history.js";
+import { Notifications } from "./services/notifications.js";
+import { Notifier } from "./services/notifier.js";
+import { PeerRegistry } from "./services/peer-registry.js";
+import { Status } from "./services/status.js";
+import { StatusTracker } from "./services/status-tracker.js";
+import { UserViews } from "./services/user-views.js";
+import { Visibility } from "./services/visibility.js";
 import { openDatabase } from "./storage/database.js";
 import { FriendStore } from "./storage/friends.js";
 import { GroupStore } from "./storage/groups.js";
 import { MessageStore } from "./storage/messages.js";
 import { NotificationStore } from "./storage/notifications.js";
 import { UserStore } from "./storage/users.js";
+import { answerClientError } from "./transport/http/client-error.js";
+import { routeHandlers } from "./transport/http/route-handlers.js";
+import { Router } from "./transport/http/router.js";
+import { Dispatcher } from "./transport/realtime/dispatcher.js";
+import { WsGateway } from "./transport/realtime/gateway.js";
+import { SocketWriter } from "./transport/realtime/writer.js";
 import { version } from "./version.js";
-import { Visibility } from "./visibility.js";
 
-export { tokenSecretPath } from "./auth/token-secret.js";
+export { HeraldError } from "../errors.js";
+export type { HistoryCursorMode, NakamaCompat } from "./compat.js";
 export type { Extension } from "./extensions.js";
 export { allExtensions } from "./extensions.js";
 export type {
@@ -42,10 +47,10 @@ export type {
   SentChannelMessage,
   ServerHooks,
 } from "./hooks.js";
-export { HookError } from "./hooks.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createJsonLogger } from "./logger.js";
 export type { HeraldServer, ServerOptions } from "./options.js";
+export { tokenSecretPath } from "./services/auth/token-secret.js";
 
 /**
  * Starts herald's server: REST and WebSocket on one port, state in SQLite.
@@ -57,31 +62,41 @@ export type { HeraldServer, ServerOptions } from "./options.js";
  * ```
  */
 export async function createServer(options: ServerOptions = {}): Promise<HeraldServer> {
+  const compat = resolveCompat(options.compat);
+  if (compat.nakama && options.extensions !== undefined && options.extensions.length > 0) {
+    throw new HeraldError("bad_input", 'compat "nakama" offers no extensions: leave out `extensions`');
+  }
   const host = options.host ?? "127.0.0.1";
   const dbPath = options.db ?? "./herald.db";
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
-  const db = openDatabase(dbPath);
+  const preciseCodes = !compat.nakama;
+
+  // Storage.
+  const db = await openDatabase(dbPath);
   const users = new UserStore(db);
   const messages = new MessageStore(db, (err) => logger.error("message_commit_failed", { err }));
-  const groups = new GroupStore(db);
-  const friends = new FriendStore(db);
-  const notifications = new NotificationStore(db);
-  const sessions = new SessionRegistry();
-  const extensions = new Set<Extension>(options.extensions ?? allExtensions);
+  const groupStore = new GroupStore(db);
+  const friendStore = new FriendStore(db);
+  const notificationStore = new NotificationStore(db);
+
+  // Services: every rule, once, for both transports.
+  const extensions = new Set<Extension>(compat.nakama ? [] : (options.extensions ?? allExtensions));
+  const presence = extensions.has("user_presence");
+  const peers = new PeerRegistry();
   const visibility = new Visibility(users);
-  const status = new StatusTracker((userId) => visibility.isInvisible(userId));
+  const statusTracker = new StatusTracker((userId) => visibility.isInvisible(userId));
   const channels = new ChannelRegistry();
-  visibility.attach(status, channels, sessions);
-  const notifier = new Notifier(notifications, sessions);
-  const hooks = options.hooks ?? {};
+  visibility.attach(statusTracker, channels, peers);
+  const notifier = new Notifier(notificationStore, peers);
+  const userViews = new UserViews({ status: statusTracker, visibility, friends: friendStore, presence });
   const chat = new Chat({
     users,
-    friends,
-    groups,
+    friends: friendStore,
+    groups: groupStore,
     messages,
     channels,
     notifier,
-    hooks,
+    hooks: options.hooks ?? {},
     logger,
     hookTimeoutMs: options.hookTimeoutMs ?? 5000,
     visibility,
@@ -93,56 +108,56 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     options.tokenExpirySec ?? 7200,
     options.refreshExpirySec ?? 604800,
   );
-  const ctx: ServerContext = {
-    db,
-    serverKey: options.serverKey ?? "defaultkey",
-    version,
-    extensions,
-    visibility,
-    logger,
-    hooks,
+  const status = new Status(statusTracker, users);
+
+  // Transports.
+  const router = new Router({
+    handlers: routeHandlers({
+      authentication: new Authentication({ users, auth, logger }),
+      accounts: new Accounts({ users, userViews, visibility, presence }),
+      history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
+      notifications: new Notifications(notificationStore),
+      friends: new Friends({ friends: friendStore, chat, users, notifier, userViews }),
+      groups: new Groups({ groups: groupStore, users, chat, notifier, userViews, logger }),
+      capabilities: compat.nakama
+        ? undefined
+        : () => ({ server: "herald", version, extensions: [...extensions] }),
+    }),
     auth,
-    users,
-    messages,
-    groups,
-    friends,
-    notifications,
-    notifier,
-    sessions,
-    status,
-    channels,
-    chat,
-  };
-  const router = new Router(ctx, {
-    ...miscHandlers(ctx),
-    ...authHandlers(ctx),
-    ...accountHandlers(ctx),
-    ...historyHandlers(ctx),
-    ...notificationHandlers(ctx),
-    ...friendHandlers(ctx),
-    ...groupHandlers(ctx),
+    serverKey: options.serverKey ?? "defaultkey",
+    logger,
+    preciseCodes,
   });
   const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) =>
     logger.warn("slow_reader_closed", { bufferedBytes }),
   );
-  const dispatcher = new Dispatcher({ chat, status, users, logger });
+  const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes });
   const gateway = new WsGateway({
-    visibility: extensions.has("user_presence") ? visibility : undefined,
+    visibility: presence ? visibility : undefined,
     auth,
     users,
-    sessions,
-    status,
+    peers,
+    status: statusTracker,
     channels,
     dispatcher,
     writer,
     logger,
     pingIntervalMs: options.pingIntervalMs ?? 15000,
     lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
-    maxFrameBytes: options.maxFrameBytes ?? HERALD_MAX_FRAME_BYTES,
+    maxFrameBytes: options.maxFrameBytes ?? (compat.nakama ? STOCK_MAX_FRAME_BYTES : HERALD_MAX_FRAME_BYTES),
+    stockFrames: compat.nakama,
   });
 
   const http = createHttpServer((req, res) => {
-    void router.handle(req, res);
+    // Nothing a request does may escape: an embedding app must never exit because of one.
+    router.handle(req, res).catch((err: unknown) => {
+      logger.error("request_failed", { err });
+      if (res.headersSent) res.destroy();
+      else
+        res
+          .writeHead(500, { "Content-Type": "application/json" })
+          .end('{"code":13,"message":"Internal server error"}');
+    });
   });
   http.on("upgrade", (req, socket, head) => {
     // A peer resetting mid-upgrade must not take the process down.
@@ -154,7 +169,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       socket.destroy();
     }
   });
-  http.on("clientError", (_err, socket) => socket.destroy());
+  http.on("clientError", (err, socket) => answerClientError(err, socket));
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -175,7 +190,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     url,
     dbPath,
     get sessionCount() {
-      return sessions.size;
+      return peers.size;
     },
     close() {
       closing ??= (async () => {

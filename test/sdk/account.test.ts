@@ -125,7 +125,7 @@ describe("friends, groups and notifications against the bundled server", () => {
     });
     assert.equal(group.maxCount, 10);
     assert.ok(group.createTime instanceof Date);
-    const { groups } = await world.client.listGroups(ada, { name: prefix, limit: 10 });
+    const { groups } = await world.client.listGroups(ada, { name: `${prefix}%`, limit: 10 });
     assert.deepEqual(
       groups.map((g) => g.id),
       [group.id],

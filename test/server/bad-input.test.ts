@@ -112,12 +112,28 @@ describe("bad input", () => {
   test("an envelope with an unknown field is refused and the socket closed", async () => {
     const ada = await authenticate(srv.url);
     const s = await openSocket(srv.url, ada);
-    s.ws.send('{"cid":"1","match_join":{}}');
+    s.ws.send('{"cid":"1","no_such_message":{}}');
     const closed = await s.closed;
     assert.equal(closed.code, 1007);
     const error = s.received.find((e) => e.kind === "error");
     assert.ok(error !== undefined, "an error frame precedes the close");
     assert.equal((error.body as { code: number }).code, 1);
+  });
+
+  test("a frame whose close reason would be cut inside a character still closes the socket with 1007", async () => {
+    const ada = await authenticate(srv.url);
+    const s = await openSocket(srv.url, ada);
+    s.ws.send(JSON.stringify({ ["é".repeat(40)]: {} }));
+    const closed = await Promise.race([
+      s.closed,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the socket was not closed")), 5000),
+      ),
+    ]);
+    assert.equal(closed.code, 1007);
+    assert.ok(Buffer.byteLength(closed.reason) <= 123);
+    assert.match(closed.reason, /^Malformed envelope: .*é+$/);
+    assert.doesNotMatch(closed.reason, /\uFFFD/);
   });
 
   test("REST errors carry the gRPC code and the matching HTTP status", async () => {

@@ -49,6 +49,27 @@ describe("direct chat", () => {
         await b.close();
       });
 
+      test("join/leave loops leave one pending invitation; a new one comes once it was deleted", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const a = await openSocket(srv.url, ada, codec);
+        for (let i = 0; i < 5; i++) {
+          const ch = await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+          await a.callEmpty("channelLeave", { channelId: ch.id });
+        }
+        const listed = await rest(srv.url, "GET", "/v2/notification?limit=100", { token: bob.token });
+        const stored = listed.body.notifications as { id: string; code: number }[];
+        assert.deepEqual(
+          stored.map((n) => n.code),
+          [-1],
+        );
+        await rest(srv.url, "DELETE", `/v2/notification?ids=${stored[0]?.id}`, { token: bob.token });
+        await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+        const again = await rest(srv.url, "GET", "/v2/notification?limit=100", { token: bob.token });
+        assert.equal((again.body.notifications as unknown[]).length, 1);
+        await a.close();
+      });
+
       test("a user who blocked the other cannot be reached and only the two users read the history", async () => {
         const ada = await authenticate(srv.url);
         const bob = await authenticate(srv.url);
@@ -60,18 +81,22 @@ describe("direct chat", () => {
         const e = await openSocket(srv.url, eve, codec);
         const refused = await e.request("channelJoin", { target: bob.userId, type: 2 });
         assert.equal(refused.kind, "error");
-        assert.equal(
-          (refused.body as { message: string }).message,
-          "User ID not found: Invalid channel target",
-        );
+        // Stock's code and words; the precise code says "not found", as for a missing user, so a
+        // block cannot be told apart from a missing user.
+        assert.deepEqual(refused.body, {
+          code: 3,
+          message: "User ID not found: Invalid channel target",
+          context: { herald_code: "not_found" },
+        });
         const missing = await e.request("channelJoin", {
           target: "00000000-0000-4000-8000-000000000000",
           type: 2,
         });
-        assert.equal(
-          (missing.body as { message: string }).message,
-          "User ID not found: Invalid channel target",
-        );
+        assert.deepEqual(missing.body, {
+          code: 3,
+          message: "User ID not found: Invalid channel target",
+          context: { herald_code: "not_found" },
+        });
 
         const a = await openSocket(srv.url, ada, codec);
         const ch = await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
@@ -80,10 +105,40 @@ describe("direct chat", () => {
         assert.equal(bobReads.status, 200);
         assert.equal((bobReads.body.messages as unknown[]).length, 1);
         const eveReads = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: eve.token });
-        assert.equal(eveReads.status, 403);
-        assert.deepEqual(eveReads.body, { code: 7, message: "Channel not found." });
+        assert.equal(eveReads.status, 400, "HTTP 400 with code 3, as stock answers");
+        assert.deepEqual(eveReads.body, {
+          code: 3,
+          message: "Channel not found.",
+          herald_code: "permission_denied",
+        });
         await a.close();
         await e.close();
+      });
+
+      test("a block during a direct chat ends delivery both ways at once", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const a = await openSocket(srv.url, ada, codec);
+        const b = await openSocket(srv.url, bob, codec);
+        const ch = await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+        await b.call("channelJoin", { target: ada.userId, type: 2 }, "channel");
+        await a.call("channelMessageSend", { channelId: ch.id, content: '{"n":1}' }, "channelMessageAck");
+        await b.next("channelMessage");
+
+        const blocked = await rest(srv.url, "POST", `/v2/friend/block?ids=${ada.userId}`, {
+          token: bob.token,
+        });
+        assert.equal(blocked.status, 200);
+        const fromAda = await a.request("channelMessageSend", { channelId: ch.id, content: '{"n":2}' });
+        assert.equal(fromAda.kind, "error", "the blocked user's next message is refused");
+        const fromBob = await b.request("channelMessageSend", { channelId: ch.id, content: '{"n":3}' });
+        assert.equal(fromBob.kind, "error", "and so is the blocker's, until they join again");
+        await b.assertNoPush("channelMessage", (m: { content: string }) => m.content !== '{"n":1}');
+        await a.assertNoPush("channelMessage", (m: { content: string }) => m.content !== '{"n":1}');
+        const rejoin = await a.request("channelJoin", { target: bob.userId, type: 2 });
+        assert.equal(rejoin.kind, "error", "the blocked user cannot join again");
+        await a.close();
+        await b.close();
       });
 
       test("a direct chat with yourself is allowed", async () => {

@@ -71,7 +71,7 @@ describe("room chat", () => {
         assert.deepEqual(notJoined.body, {
           code: 3,
           message: "Must join channel before sending messages",
-          context: {},
+          context: { herald_code: "bad_input" },
         });
         const ch = await a.call("channelJoin", { target: room, type: 1 }, "channel");
         for (const content of ["[1]", "nope", '"x"', "null"]) {

@@ -36,15 +36,27 @@ describe("group chat", () => {
 
   for (const codec of codecs) {
     describe(`in ${codec.format}`, () => {
-      test("a non-member cannot join a group channel", async () => {
+      test("a non-member cannot join a group channel: stock's code 3 and words, the precise code beside them", async () => {
         const owner = await authenticate(srv.url);
         const stranger = await authenticate(srv.url);
         const groupId = await createGroup(srv, owner);
         const s = await openSocket(srv.url, stranger, codec);
         const reply = await s.request("channelJoin", { target: groupId, type: 3 });
         assert.equal(reply.kind, "error");
-        assert.equal((reply.body as { message: string }).message, "Group not found: Invalid channel target");
-        assert.equal((reply.body as { code: number }).code, 7);
+        assert.deepEqual(reply.body, {
+          code: 3,
+          message: "Group not found: Invalid channel target",
+          context: { herald_code: "permission_denied" },
+        });
+        const missing = await s.request("channelJoin", {
+          target: "00000000-0000-4000-8000-000000000000",
+          type: 3,
+        });
+        assert.deepEqual(missing.body, {
+          code: 3,
+          message: "Group not found: Invalid channel target",
+          context: { herald_code: "not_found" },
+        });
         await s.call("ping", {}, "pong");
         await s.close();
       });
@@ -108,15 +120,43 @@ describe("group chat", () => {
         const send = await b.request("channelMessageSend", { channelId: ch.id, content: '{"x":1}' });
         assert.equal(send.kind, "error");
         const rejoin = await b.request("channelJoin", { target: groupId, type: 3 });
-        assert.equal((rejoin.body as { message: string }).message, "Group not found: Invalid channel target");
+        assert.deepEqual(rejoin.body, {
+          code: 3,
+          message: "Group not found: Invalid channel target",
+          context: { herald_code: "permission_denied" },
+        });
         const history = await rest(srv.url, "GET", `/v2/channel/${ch.id}?limit=10`, { token: bob.token });
-        assert.equal(history.status, 403);
-        assert.deepEqual(history.body, { code: 7, message: "Group not found." });
+        assert.equal(history.status, 400, "HTTP 400 with code 3, as stock answers");
+        assert.deepEqual(history.body, {
+          code: 3,
+          message: "Group not found.",
+          herald_code: "permission_denied",
+        });
         await o.close();
         await b.close();
       });
     });
   }
+
+  test("banned users are listed to the group's admins only", async () => {
+    const owner = await authenticate(srv.url);
+    const member = await authenticate(srv.url);
+    const stranger = await authenticate(srv.url);
+    const banned = await authenticate(srv.url);
+    const groupId = await createGroup(srv, owner);
+    assert.equal((await groupOp(srv, member, groupId, "join")).status, 200);
+    assert.equal((await groupOp(srv, banned, groupId, "join")).status, 200);
+    assert.equal((await groupOp(srv, owner, groupId, "ban", [banned.userId])).status, 200);
+    const list = async (viewer: TestUser, query: string) => {
+      const res = await rest(srv.url, "GET", `/v2/group/${groupId}/user${query}`, { token: viewer.token });
+      assert.equal(res.status, 200);
+      return ((res.body.group_users as { user: { id: string } }[] | undefined) ?? []).map((g) => g.user.id);
+    };
+    assert.deepEqual(await list(owner, "?state=4"), [banned.userId]);
+    assert.deepEqual(await list(member, "?state=4"), []);
+    assert.deepEqual(await list(stranger, "?state=4"), []);
+    assert.ok(!(await list(stranger, "")).includes(banned.userId));
+  });
 
   test("group routes list members with roles and a user's groups", async () => {
     const owner = await authenticate(srv.url);
@@ -143,7 +183,7 @@ describe("group chat", () => {
     assert.equal(dup.status, 400);
   });
 
-  test("groups are listed by name prefix, a page at a time", async () => {
+  test("groups are listed by a name pattern (name%), a page at a time", async () => {
     const owner = await authenticate(srv.url);
     const prefix = uniqueName("club");
     for (const suffix of ["a", "b", "c"]) {
@@ -153,7 +193,7 @@ describe("group chat", () => {
       });
       assert.equal(res.status, 200);
     }
-    const first = await rest(srv.url, "GET", `/v2/group?name=${prefix}&limit=2`, { token: owner.token });
+    const first = await rest(srv.url, "GET", `/v2/group?name=${prefix}%25&limit=2`, { token: owner.token });
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.deepEqual(
       (first.body.groups as { name: string }[]).map((g) => g.name),
@@ -162,7 +202,7 @@ describe("group chat", () => {
     const second = await rest(
       srv.url,
       "GET",
-      `/v2/group?name=${prefix}&limit=2&cursor=${first.body.cursor}`,
+      `/v2/group?name=${prefix}%25&limit=2&cursor=${first.body.cursor}`,
       {
         token: owner.token,
       },

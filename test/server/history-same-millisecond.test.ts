@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
-import type { ServerContext } from "../../src/server/context.js";
-import { listHistory } from "../../src/server/http/handlers/history.js";
+import { type HistoryDeps, listHistory } from "../../src/server/services/history.js";
 import { openDatabase } from "../../src/server/storage/database.js";
+import { GroupStore } from "../../src/server/storage/groups.js";
 import { MessageStore } from "../../src/server/storage/messages.js";
 
-test("paging is exact for messages stored with the very same creation time", () => {
-  const db = openDatabase(":memory:");
+test("paging is exact for messages stored with the very same creation time", async () => {
+  const db = await openDatabase(":memory:");
   const messages = new MessageStore(db);
   const channelId = "2...same";
   const at = Date.UTC(2026, 0, 1);
@@ -30,7 +30,7 @@ test("paging is exact for messages stored with the very same creation time", () 
     });
     return id;
   });
-  const ctx = { messages } as unknown as ServerContext;
+  const ctx: HistoryDeps = { messages, groups: new GroupStore(db) };
   const caller = { userId: randomUUID(), username: "u", tid: "", exp: 0, vars: {} };
   for (const forward of [true, false]) {
     const seen: string[] = [];

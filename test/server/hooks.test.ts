@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { HookError, type SentChannelMessage } from "../../src/server/index.js";
+import { HeraldError, type SentChannelMessage } from "../../src/server/index.js";
 import {
   authenticate,
   codecs,
@@ -20,7 +20,8 @@ describe("message hooks", () => {
       hooks: {
         async beforeChannelMessageSend(ctx, message) {
           const text = String(message.content.text ?? "");
-          if (text.includes("forbidden")) throw new HookError("Message rejected: inappropriate content", 3);
+          if (text.includes("forbidden"))
+            throw new HeraldError("bad_input", "Message rejected: inappropriate content");
           if (text.includes("darn")) {
             return {
               ...message,
@@ -87,7 +88,7 @@ describe("message hooks", () => {
         assert.deepEqual(reply.body, {
           code: 3,
           message: "Message rejected: inappropriate content",
-          context: {},
+          context: { herald_code: "bad_input" },
         });
         await b.assertNoPush("channelMessage");
         await a.assertNoPush("channelMessage");

@@ -64,6 +64,32 @@ describe("interop with the stock nakama-js client", () => {
     return { session, socket };
   }
 
+  test("parity over REST: group names as LIKE patterns, self-demotion, the wallet, unoffered routes", async () => {
+    const owner = await client.authenticateDevice(`device-${uniqueName()}`, true, uniqueName("nk"));
+    const stem = uniqueName("NkClub");
+    const group = await client.createGroup(owner, { name: `${stem}Chess`, open: true });
+    const found = await client.listGroups(owner, `%${stem.toLowerCase()}%`, undefined, 10);
+    assert.deepEqual(
+      (found.groups ?? []).map((g) => g.id),
+      [group.id],
+    );
+    assert.equal(await client.demoteGroupUsers(owner, group.id as string, [owner.user_id as string]), true);
+    const members = await client.listGroupUsers(owner, group.id as string);
+    assert.equal(members.group_users?.[0]?.state, 0, "still the superadmin");
+    const account = await client.getAccount(owner);
+    assert.equal(account.wallet, "{}");
+    const rpc = await client.rpc(owner, "reward", {}).then(
+      () => undefined,
+      (err: unknown) => err as Response,
+    );
+    assert.equal(rpc?.status, 404);
+    const storage = await client.readStorageObjects(owner, { object_ids: [] }).then(
+      () => undefined,
+      (err: unknown) => err as Response,
+    );
+    assert.equal(storage?.status, 501);
+  });
+
   test("accounts: custom and email sign-in, session refresh and logout", async () => {
     const custom = await client.authenticateCustom(`custom-${uniqueName()}`, true, uniqueName("nkc"), {
       plan: "pro",
@@ -195,6 +221,44 @@ describe("interop with the stock nakama-js client", () => {
         assert.ok(rejoin !== undefined, "a kicked member cannot join the channel");
         owner.socket.disconnect(false);
         bob.socket.disconnect(false);
+      });
+
+      test("parity: refusals carry stock's code 3, unoffered envelopes get an error and the socket stays", async () => {
+        const owner = await connectUser(adapter);
+        const stranger = await connectUser(adapter);
+        const group = await client.createGroup(owner.session, { name: uniqueName("nkpar"), open: false });
+        const joinError = await stranger.socket.joinChat(group.id as string, 3, true, false).then(
+          () => undefined,
+          (err: unknown) => err as { code: number; message: string; context?: Record<string, string> },
+        );
+        assert.equal(joinError?.code, 3);
+        assert.equal(joinError?.message, "Group not found: Invalid channel target");
+        const historyError = await client.listChannelMessages(stranger.session, `3.${group.id}..`, 10).then(
+          () => undefined,
+          (err: unknown) => err as Response,
+        );
+        assert.equal(historyError?.status, 400);
+        assert.deepEqual(await historyError?.json(), {
+          code: 3,
+          message: "Group not found.",
+          herald_code: "permission_denied",
+        });
+
+        const rpcError = await stranger.socket.rpc("reward", "{}").then(
+          () => undefined,
+          (err: unknown) => err as { code: number; message: string },
+        );
+        assert.deepEqual([rpcError?.code, rpcError?.message], [6, "RPC function not found"]);
+        const matchError = await stranger.socket.createMatch("m").then(
+          () => undefined,
+          (err: unknown) => err as { code: number; message: string },
+        );
+        assert.match(matchError?.message ?? "", /not offered by this server/);
+        // The socket is still open and answers.
+        const status = await stranger.socket.followUsers([owner.session.user_id as string]);
+        assert.deepEqual(status.presences ?? [], []);
+        owner.socket.disconnect(false);
+        stranger.socket.disconnect(false);
       });
 
       test("history: pages through every message exactly once in both directions", async () => {

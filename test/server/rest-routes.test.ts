@@ -62,8 +62,10 @@ describe("REST routes", () => {
       token: bob.token,
     });
     assert.equal(none.body.notifications, undefined);
-    await a.callEmpty("channelLeave", { channelId: `4.${[ada.userId, bob.userId].sort().join(".")}.` });
-    await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+    // A second invitation from someone else (the same user's is pending already).
+    const carl = await openSocket(srv.url, await authenticate(srv.url));
+    await carl.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+    await carl.close();
     const newer = await rest(srv.url, "GET", `/v2/notification?limit=10&cacheable_cursor=${cursor}`, {
       token: bob.token,
     });

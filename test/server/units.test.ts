@@ -4,7 +4,7 @@ import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import { createJsonLogger } from "../../src/server/logger.js";
-import { Outgoing } from "../../src/server/realtime/outgoing.js";
+import { Outgoing } from "../../src/server/services/outgoing.js";
 
 function counting(codec: Codec): Codec & { encodes: number } {
   const c = {

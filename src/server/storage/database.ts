@@ -1,7 +1,8 @@
-import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import { isNativeModuleFailure, loadSqlite, sqliteMissing } from "./sqlite-driver.js";
 
 /** The SQLite handle the stores share. */
-export type Db = Database.Database;
+export type Db = BetterSqlite3.Database;
 
 // Each entry moves the schema one version up; PRAGMA user_version records how far a file has got.
 // Append new migrations; never edit a shipped one.
@@ -98,11 +99,29 @@ const migrations: readonly string[] = [
   ALTER TABLE users ADD COLUMN public_last_active INTEGER;
   UPDATE users SET public_last_active = last_active;
   `,
+  // Client message ids are unique per sender and channel: the same id in another channel is
+  // another message.
+  `
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, channel_id, client_msg_id)
+    WHERE client_msg_id <> '';
+  `,
 ];
 
-/** Opens (creating if needed) the database at `path` (or ":memory:") and brings its schema up to date. */
-export function openDatabase(path: string): Db {
-  const db = new Database(path);
+/**
+ * Opens (creating if needed) the database at `path` (or ":memory:") and brings its schema up to
+ * date. Rejects with a HeraldError saying what to install when better-sqlite3 is missing or its
+ * native module was not built.
+ */
+export async function openDatabase(path: string): Promise<Db> {
+  const Database = await loadSqlite();
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    if (isNativeModuleFailure(err)) throw sqliteMissing(err, "better-sqlite3's native module is not built");
+    throw err;
+  }
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");

@@ -158,12 +158,22 @@ export class GroupStore {
   }
 
   /** Groups whose name starts with `prefix`, by name. */
-  list(prefix: string, afterName: string, limit: number): GroupRow[] {
+  /**
+   * Groups whose name matches `pattern`, an SQL LIKE pattern matched case-insensitively (`%` any
+   * run, `_` one character; "" matches every group), by name after `afterName`.
+   */
+  list(pattern: string, afterName: string, limit: number): GroupRow[] {
+    if (pattern === "") {
+      return this.db
+        .prepare<[string, number], GroupRow>("SELECT * FROM groups WHERE name > ? ORDER BY name LIMIT ?")
+        .all(afterName, limit);
+    }
+    // SQLite's LIKE ignores case (for ASCII letters), as stock Nakama's ILIKE does.
     return this.db
-      .prepare<[string, string, string, number], GroupRow>(
-        "SELECT * FROM groups WHERE substr(name, 1, length(?)) = ? AND name > ? ORDER BY name LIMIT ?",
+      .prepare<[string, string, number], GroupRow>(
+        "SELECT * FROM groups WHERE name LIKE ? AND name > ? ORDER BY name LIMIT ?",
       )
-      .all(prefix, prefix, afterName, limit);
+      .all(pattern, afterName, limit);
   }
 }
 

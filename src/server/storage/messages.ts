@@ -22,6 +22,14 @@ export interface MessageRow {
 export type NewMessage = Omit<MessageRow, "seq">;
 
 /**
+ * Finds a sender's message by client message id in one channel. The literal
+ * `client_msg_id <> ''` lets SQLite use the partial index on those columns; with only the bound
+ * parameter it cannot prove the index applies and scans the whole table.
+ */
+export const BY_CLIENT_ID_SQL =
+  "SELECT * FROM messages WHERE sender_id = ? AND channel_id = ? AND client_msg_id = ? AND client_msg_id <> ''";
+
+/**
  * Stored channel messages. Inserts are written behind: queued and committed together in one
  * transaction at the end of the event-loop turn (one commit per turn instead of per message).
  * The commit is scheduled before any frame of the turn leaves the process, so a message is on
@@ -38,6 +46,8 @@ export class MessageStore {
   private readonly deleteStmt;
   private readonly afterStmt;
   private readonly beforeStmt;
+  private readonly fromTimeStmt;
+  private readonly beforeTimeStmt;
   private readonly existsAfterStmt;
   private readonly existsBeforeStmt;
 
@@ -60,9 +70,7 @@ export class MessageStore {
     this.byIdStmt = db.prepare<[string, string], MessageRow>(
       "SELECT * FROM messages WHERE id = ? AND channel_id = ?",
     );
-    this.byClientIdStmt = db.prepare<[string, string], MessageRow>(
-      "SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?",
-    );
+    this.byClientIdStmt = db.prepare<[string, string, string], MessageRow>(BY_CLIENT_ID_SQL);
     this.updateStmt = db.prepare("UPDATE messages SET content = ?, update_time = ? WHERE seq = ?");
     this.deleteStmt = db.prepare("DELETE FROM messages WHERE seq = ?");
     this.afterStmt = db.prepare<[string, number, number], MessageRow>(
@@ -70,6 +78,12 @@ export class MessageStore {
     );
     this.beforeStmt = db.prepare<[string, number, number], MessageRow>(
       "SELECT * FROM messages WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+    );
+    this.fromTimeStmt = db.prepare<[string, number, number], MessageRow>(
+      "SELECT * FROM messages WHERE channel_id = ? AND create_time >= ? ORDER BY seq ASC LIMIT ?",
+    );
+    this.beforeTimeStmt = db.prepare<[string, number, number], MessageRow>(
+      "SELECT * FROM messages WHERE channel_id = ? AND create_time < ? ORDER BY seq DESC LIMIT ?",
     );
     this.existsAfterStmt = db
       .prepare<[string, number], number>("SELECT 1 FROM messages WHERE channel_id = ? AND seq > ? LIMIT 1")
@@ -107,9 +121,10 @@ export class MessageStore {
     return this.byIdStmt.get(messageId, channelId);
   }
 
-  byClientId(senderId: string, clientMsgId: string): MessageRow | undefined {
+  /** A sender's stored message with this client message id in this channel. */
+  byClientId(senderId: string, channelId: string, clientMsgId: string): MessageRow | undefined {
     this.flush();
-    return this.byClientIdStmt.get(senderId, clientMsgId);
+    return this.byClientIdStmt.get(senderId, channelId, clientMsgId);
   }
 
   updateContent(seq: number, content: string, at: number): void {
@@ -132,6 +147,18 @@ export class MessageStore {
   before(channelId: string, seq: number, limit: number): MessageRow[] {
     this.flush();
     return this.beforeStmt.all(channelId, seq, limit);
+  }
+
+  /** Up to `limit` messages created at or after `time` (ms), oldest first. */
+  fromTime(channelId: string, time: number, limit: number): MessageRow[] {
+    this.flush();
+    return this.fromTimeStmt.all(channelId, time, limit);
+  }
+
+  /** Up to `limit` messages created before `time` (ms), newest first. */
+  beforeTime(channelId: string, time: number, limit: number): MessageRow[] {
+    this.flush();
+    return this.beforeTimeStmt.all(channelId, time, limit);
   }
 
   existsAfter(channelId: string, seq: number): boolean {

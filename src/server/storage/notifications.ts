@@ -36,6 +36,18 @@ export class NotificationStore {
       .all(userId, afterSeq, limit);
   }
 
+  /** True while `userId` holds a stored notification of `code` from `senderId`. */
+  has(userId: string, senderId: string, code: number): boolean {
+    return (
+      this.db
+        .prepare<[string, string, number], number>(
+          "SELECT 1 FROM notifications WHERE user_id = ? AND sender_id = ? AND code = ? LIMIT 1",
+        )
+        .pluck()
+        .get(userId, senderId, code) !== undefined
+    );
+  }
+
   delete(userId: string, ids: readonly string[]): void {
     const stmt = this.db.prepare("DELETE FROM notifications WHERE user_id = ? AND id = ?");
     this.db.transaction(() => {

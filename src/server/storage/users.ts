@@ -164,6 +164,8 @@ export function userToWire(row: UserRow): UserInit {
 export function accountToWire(row: UserRow, devices: string[], user: UserInit): AccountInit {
   return {
     user,
+    // Stock Nakama always sends the wallet, "{}" when empty; clients read it unconditionally.
+    wallet: "{}",
     email: row.email ?? "",
     customId: row.custom_id ?? "",
     devices: devices.map((id) => ({ id })),

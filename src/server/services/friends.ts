@@ -1,0 +1,125 @@
+import type { FriendInit } from "../../gen/wire.js";
+import { FriendState, NotificationCode } from "../../gen/wire.js";
+import { isUuid, refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
+import type { FriendStore } from "../storage/friends.js";
+import type { UserRow, UserStore } from "../storage/users.js";
+import type { Caller } from "./caller.js";
+import type { Chat } from "./chat.js";
+import type { Notifier } from "./notifier.js";
+import type { RequestOf, ResponseOf } from "./route-types.js";
+import type { UserViews } from "./user-views.js";
+
+/** What the friend rules need. */
+export interface FriendsDeps {
+  friends: FriendStore;
+  /** Ends the direct chat of a pair when one blocks the other. */
+  chat: Chat;
+  users: UserStore;
+  notifier: Notifier;
+  userViews: UserViews;
+}
+
+/**
+ * Friend rules. Each user has their own edge to the other (friend, invite sent/received,
+ * blocked); a block is one-sided and survives the other user's changes.
+ */
+export class Friends {
+  constructor(private readonly deps: FriendsDeps) {}
+
+  private resolve(caller: Caller, ids: readonly string[], usernames: readonly string[]): UserRow[] {
+    const { users } = this.deps;
+    const out = new Map<string, UserRow>();
+    for (const id of ids) {
+      if (!isUuid(id)) refuse("bad_input", `Invalid user ID '${id}'.`);
+      const row = users.byId(id.toLowerCase());
+      if (row !== undefined) out.set(row.id, row);
+    }
+    for (const name of usernames) {
+      const row = users.byUsername(name);
+      if (row !== undefined) out.set(row.id, row);
+    }
+    if (out.has(caller.userId)) refuse("bad_input", "Cannot add, block or delete yourself.");
+    return [...out.values()];
+  }
+
+  listFriends(req: RequestOf<"listFriends">, caller: Caller): ResponseOf<"listFriends"> {
+    const limit = req.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
+    let before = Number.MAX_SAFE_INTEGER;
+    if (req.cursor) {
+      before = Number(Buffer.from(req.cursor, "base64url").toString("utf8"));
+      if (!Number.isSafeInteger(before)) refuse("bad_input", StockWords.malformedCursor);
+    }
+    const rows = this.deps.friends.list(caller.userId, req.state, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const result: FriendInit[] = [];
+    for (const edge of page) {
+      const row = this.deps.users.byId(edge.dest_id);
+      if (row !== undefined)
+        result.push({
+          user: this.deps.userViews.view(row, caller.userId),
+          state: edge.state,
+          updateTime: new Date(edge.update_time),
+        });
+    }
+    const last = page[page.length - 1];
+    return {
+      friends: result,
+      cursor:
+        rows.length > limit && last !== undefined ? Buffer.from(String(last.seq)).toString("base64url") : "",
+    };
+  }
+
+  addFriends(req: RequestOf<"addFriends">, caller: Caller): ResponseOf<"addFriends"> {
+    for (const other of this.resolve(caller, req.ids, req.usernames)) {
+      const theirs = this.deps.friends.edge(other.id, caller.userId);
+      if (theirs?.state === FriendState.Blocked) continue;
+      const mine = this.deps.friends.edge(caller.userId, other.id);
+      if (mine?.state === FriendState.Friend || mine?.state === FriendState.InviteSent) continue;
+      if (mine?.state === FriendState.InviteReceived) {
+        this.deps.friends.set(caller.userId, other.id, FriendState.Friend);
+        this.deps.friends.set(other.id, caller.userId, FriendState.Friend);
+        this.deps.notifier.send({
+          userId: other.id,
+          subject: `${caller.username} accepted your friend request`,
+          content: JSON.stringify({ username: caller.username }),
+          code: NotificationCode.FriendAccept,
+          senderId: caller.userId,
+        });
+      } else {
+        this.deps.friends.set(caller.userId, other.id, FriendState.InviteSent);
+        this.deps.friends.set(other.id, caller.userId, FriendState.InviteReceived);
+        this.deps.notifier.send({
+          userId: other.id,
+          subject: `${caller.username} wants to add you as a friend`,
+          content: JSON.stringify({ username: caller.username }),
+          code: NotificationCode.FriendRequest,
+          senderId: caller.userId,
+        });
+      }
+    }
+    return {};
+  }
+
+  blockFriends(req: RequestOf<"blockFriends">, caller: Caller): ResponseOf<"blockFriends"> {
+    for (const other of this.resolve(caller, req.ids, req.usernames)) {
+      this.deps.friends.set(caller.userId, other.id, FriendState.Blocked);
+      // Stock checks blocks only at join; herald ends a direct chat under way at once.
+      this.deps.chat.endDirectChat(caller.userId, other.id);
+      if (this.deps.friends.edge(other.id, caller.userId)?.state !== FriendState.Blocked)
+        this.deps.friends.remove(other.id, caller.userId);
+    }
+    return {};
+  }
+
+  deleteFriends(req: RequestOf<"deleteFriends">, caller: Caller): ResponseOf<"deleteFriends"> {
+    for (const other of this.resolve(caller, req.ids, req.usernames)) {
+      this.deps.friends.remove(caller.userId, other.id);
+      if (this.deps.friends.edge(other.id, caller.userId)?.state !== FriendState.Blocked)
+        this.deps.friends.remove(other.id, caller.userId);
+    }
+    return {};
+  }
+}

@@ -1,0 +1,38 @@
+import { refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
+import { type NotificationStore, notificationToWire } from "../storage/notifications.js";
+import type { Caller } from "./caller.js";
+import type { RequestOf, ResponseOf } from "./route-types.js";
+
+/**
+ * Listing and deleting a user's notifications (the Notifier sends them). The cacheable cursor is
+ * the sequence of the last notification listed.
+ */
+export class Notifications {
+  constructor(private readonly store: NotificationStore) {}
+
+  listNotifications(req: RequestOf<"listNotifications">, caller: Caller): ResponseOf<"listNotifications"> {
+    const limit = req.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
+    let after = 0;
+    if (req.cacheableCursor) {
+      const n = Number(Buffer.from(req.cacheableCursor, "base64url").toString("utf8"));
+      if (!Number.isSafeInteger(n) || n < 0) refuse("bad_input", StockWords.malformedCursor);
+      after = n;
+    }
+    const rows = this.store.list(caller.userId, after, limit);
+    const last = rows[rows.length - 1];
+    return {
+      notifications: rows.map((r) => notificationToWire(r)),
+      cacheableCursor: Buffer.from(String(last?.seq ?? after)).toString("base64url"),
+    };
+  }
+
+  deleteNotifications(
+    req: RequestOf<"deleteNotifications">,
+    caller: Caller,
+  ): ResponseOf<"deleteNotifications"> {
+    this.store.delete(caller.userId, req.ids);
+    return {};
+  }
+}

@@ -1,0 +1,148 @@
+import type { UserPresenceInit } from "../../gen/wire.js";
+import { Outgoing } from "./outgoing.js";
+import type { Peer } from "./peer.js";
+
+/** The status stream of one user: peers visible on it, and peers following it. */
+interface Stream {
+  visible: Map<string, Peer>;
+  followers: Set<Peer>;
+}
+
+/**
+ * Status presences. Each user has a stream; a peer with a status is visible on its own user's
+ * stream, and a follow puts the follower on the followed user's stream. An event on a stream goes
+ * to everyone on it, so (as on stock Nakama) a user sees their own status changes, and a peer
+ * leaving the stream does not receive its own leave.
+ */
+export class StatusTracker {
+  private readonly streams = new Map<string, Stream>();
+
+  /**
+   * @param isInvisible whether a user is invisible: their status events then reach only their own
+   *   peers, and follows by others do not list their presences.
+   */
+  constructor(private readonly isInvisible: (userId: string) => boolean = () => false) {}
+
+  private stream(userId: string): Stream {
+    let s = this.streams.get(userId);
+    if (s === undefined) {
+      s = { visible: new Map(), followers: new Set() };
+      this.streams.set(userId, s);
+    }
+    return s;
+  }
+
+  private prune(userId: string): void {
+    const s = this.streams.get(userId);
+    if (s !== undefined && s.visible.size === 0 && s.followers.size === 0) this.streams.delete(userId);
+  }
+
+  private static presence(peer: Peer, status: string): UserPresenceInit {
+    return { userId: peer.userId, sessionId: peer.id, username: peer.username, status };
+  }
+
+  /**
+   * Sends an event to everyone on a user's stream. `audience` narrows it to the user's own
+   * peers or to everyone else's; an invisible user's events reach only their own peers.
+   */
+  private emit(
+    userId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    audience: "all" | "self" | "others" = "all",
+  ): void {
+    const s = this.streams.get(userId);
+    if (s === undefined) return;
+    const to = audience === "all" && this.isInvisible(userId) ? "self" : audience;
+    const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
+    if (to === "all") {
+      for (const peer of s.visible.values()) peer.send(out);
+      // A peer both visible here and following its own user gets the event once.
+      for (const peer of s.followers) if (!s.visible.has(peer.id)) peer.send(out);
+      return;
+    }
+    const own = to === "self";
+    if (own) for (const peer of s.visible.values()) peer.send(out);
+    for (const peer of s.followers) {
+      if ((peer.userId === userId) !== own) continue;
+      if (!s.visible.has(peer.id)) peer.send(out);
+    }
+  }
+
+  /**
+   * A user turned invisible (or visible again): everyone else following them sees each visible
+   * peer leave (or join), exactly as for a disconnect (or a new status).
+   */
+  setInvisible(userId: string, invisible: boolean): void {
+    const s = this.streams.get(userId);
+    if (s === undefined || s.visible.size === 0) return;
+    const presences = [...s.visible.values()].map((v) => StatusTracker.presence(v, v.status ?? ""));
+    if (invisible) this.emit(userId, [], presences, "others");
+    else this.emit(userId, presences, [], "others");
+  }
+
+  /** Sets (a string) or erases (undefined: appear offline) a peer's status, telling the stream. */
+  setStatus(peer: Peer, status: string | undefined): void {
+    const old = peer.status;
+    if (status === undefined) {
+      if (old === undefined) return;
+      peer.status = undefined;
+      const s = this.stream(peer.userId);
+      s.visible.delete(peer.id);
+      this.emit(peer.userId, [], [StatusTracker.presence(peer, old)]);
+      this.prune(peer.userId);
+      return;
+    }
+    peer.status = status;
+    const visible = this.stream(peer.userId).visible;
+    // Re-inserting keeps the map in order of last change, which statusOf relies on.
+    visible.delete(peer.id);
+    visible.set(peer.id, peer);
+    this.emit(
+      peer.userId,
+      [StatusTracker.presence(peer, status)],
+      old === undefined ? [] : [StatusTracker.presence(peer, old)],
+    );
+  }
+
+  /** Follows users; returns the visible presences they have now. */
+  follow(peer: Peer, userIds: readonly string[]): UserPresenceInit[] {
+    const presences: UserPresenceInit[] = [];
+    for (const userId of new Set(userIds)) {
+      peer.follows.add(userId);
+      const s = this.stream(userId);
+      s.followers.add(peer);
+      if (userId !== peer.userId && this.isInvisible(userId)) continue;
+      for (const v of s.visible.values()) presences.push(StatusTracker.presence(v, v.status ?? ""));
+    }
+    return presences;
+  }
+
+  unfollow(peer: Peer, userIds: readonly string[]): void {
+    for (const userId of userIds) {
+      peer.follows.delete(userId);
+      this.streams.get(userId)?.followers.delete(peer);
+      this.prune(userId);
+    }
+  }
+
+  /** Ends a peer: its follows stop and its followers see it leave. */
+  removePeer(peer: Peer): void {
+    this.unfollow(peer, [...peer.follows]);
+    this.setStatus(peer, undefined);
+  }
+
+  /** True while the user has a peer visible on the status stream. */
+  isOnline(userId: string): boolean {
+    return (this.streams.get(userId)?.visible.size ?? 0) > 0;
+  }
+
+  /** The status of the user's most recently changed visible peer, if any. */
+  statusOf(userId: string): string | undefined {
+    const visible = this.streams.get(userId)?.visible;
+    if (visible === undefined) return undefined;
+    let last: string | undefined;
+    for (const s of visible.values()) last = s.status;
+    return last;
+  }
+}

@@ -1,0 +1,50 @@
+import type { UserStore } from "../storage/users.js";
+import type { ChannelRegistry } from "./channel-registry.js";
+import type { PeerRegistry } from "./peer-registry.js";
+import type { StatusTracker } from "./status-tracker.js";
+
+/**
+ * Which users are invisible. The flag is stored on the user and lasts until turned off; while it
+ * is on, the user appears offline to everyone else: no status events, follows list nothing, and
+ * channel presences are hidden. The user's own peers still see their true state.
+ */
+export class Visibility {
+  private readonly invisible = new Set<string>();
+  private status: StatusTracker | undefined;
+  private channels: ChannelRegistry | undefined;
+  private peers: PeerRegistry | undefined;
+
+  constructor(private readonly users: UserStore) {}
+
+  /** Connects the live state that changes when a user's visibility does. */
+  attach(status: StatusTracker, channels: ChannelRegistry, peers: PeerRegistry): void {
+    this.status = status;
+    this.channels = channels;
+    this.peers = peers;
+  }
+
+  isInvisible(userId: string): boolean {
+    return this.invisible.has(userId);
+  }
+
+  /** Takes in the stored flag of a user who connects. */
+  load(userId: string, invisible: boolean): void {
+    if (invisible) this.invisible.add(userId);
+    else this.invisible.delete(userId);
+  }
+
+  /** Stores a user's flag and, if it changed, updates what everyone else sees now. */
+  set(userId: string, invisible: boolean): void {
+    const row = this.users.byId(userId);
+    if (row === undefined) return;
+    const was = row.invisible === 1;
+    if (was !== invisible) this.users.update(userId, { invisible });
+    this.load(userId, invisible);
+    if (was === invisible) return;
+    // Visible again while connected: others' view of last_active resumes from now.
+    if (!invisible && (this.peers?.ofUser(userId).size ?? 0) > 0)
+      this.users.touchLastActive(userId, Date.now());
+    this.status?.setInvisible(userId, invisible);
+    this.channels?.setInvisible(userId, invisible, this.peers?.ofUser(userId) ?? []);
+  }
+}

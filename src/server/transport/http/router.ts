@@ -1,0 +1,215 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HeraldError } from "../../../errors.js";
+import { type RouteName, type RouteTypes, routes } from "../../../gen/routes.js";
+import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
+import { encodeRestResponse, parseRestRequest } from "../../../protocol/rest.js";
+import { camelCase } from "../../../protocol/schema.js";
+import type { Logger } from "../../logger.js";
+import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
+import type { AuthService } from "../../services/auth/auth-service.js";
+import type { Caller } from "../../services/caller.js";
+import { StockWords } from "../../stock-words.js";
+import { requestUrl } from "../request-url.js";
+import { stockOnlyRoute } from "./stock-only-routes.js";
+
+/** A route's handler: the decoded request in, the response message out. */
+export type Handler<N extends RouteName> = (
+  request: RouteTypes[N]["decoded"],
+  caller: Caller,
+) => RouteTypes[N]["responseInit"] | Promise<RouteTypes[N]["responseInit"]>;
+
+/** Handlers by route name; a route without one is not served (404, as an unknown path). */
+export type Handlers = { [N in RouteName]?: Handler<N> };
+
+interface CompiledRoute {
+  name: RouteName;
+  method: string;
+  pattern: RegExp;
+  params: readonly string[];
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+/** How much of an oversized body is read (and dropped) so the 413 reaches the client intact. */
+const MAX_DRAIN_BYTES = 16 << 20;
+
+function compile(): CompiledRoute[] {
+  return (Object.keys(routes) as RouteName[]).map((name) => {
+    const spec = routes[name];
+    const source = spec.path
+      .split("/")
+      .map((seg) => (seg.startsWith("{") ? "([^/]+)" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    // Path parameters come from the template itself, so the route table cannot disagree with it.
+    const params = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+    return { name, method: spec.method, pattern: new RegExp(`^${source}$`), params };
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_DRAIN_BYTES) {
+        req.destroy();
+        return;
+      }
+      // Past the limit the rest is read and dropped: closing on unread data would reset the
+      // connection before the client could read the 413.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (size > MAX_BODY_BYTES) {
+        reject(
+          new HeraldError("bad_input", `Request body too large: at most ${MAX_BODY_BYTES} bytes`, {
+            serverCode: 3,
+            status: 413,
+          }),
+        );
+      } else {
+        resolve(Buffer.concat(chunks).toString("utf8"));
+      }
+    });
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    "Access-Control-Allow-Origin": "*",
+  });
+  res.end(body);
+}
+
+/** What the router needs. */
+export interface RouterDeps {
+  handlers: Handlers;
+  auth: AuthService;
+  /** Key clients send (HTTP Basic) on authentication routes. */
+  serverKey: string;
+  logger: Logger;
+  /** Whether error bodies carry herald's precise code as `herald_code` (off in stock mode). */
+  preciseCodes: boolean;
+}
+
+/** Routes REST requests by the generated route table to the handlers. */
+export class Router {
+  private readonly table = compile();
+  private readonly handlers: Handlers;
+
+  constructor(private readonly deps: RouterDeps) {
+    this.handlers = deps.handlers;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = requestUrl(req.url);
+    let routeName = "";
+    let status = 200;
+    try {
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, {
+          "Access-Control-Allow-Origin": "*",
+          "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+          "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+          "Access-Control-Max-Age": "86400",
+        });
+        res.end();
+        return;
+      }
+      let matched: { route: CompiledRoute; values: Record<string, string> } | undefined;
+      let pathMatched = false;
+      for (const route of this.table) {
+        if (this.handlers[route.name] === undefined) continue;
+        const m = route.pattern.exec(url.pathname);
+        if (m === null) continue;
+        pathMatched = true;
+        if (route.method !== req.method) continue;
+        const values: Record<string, string> = {};
+        route.params.forEach((p, i) => {
+          try {
+            values[p] = decodeURIComponent(m[i + 1] ?? "");
+          } catch {
+            refuse("bad_input", `Malformed path parameter ${p}`);
+          }
+        });
+        matched = { route, values };
+        break;
+      }
+      const stockOnly = matched === undefined && !pathMatched ? stockOnlyRoute(url.pathname) : undefined;
+      if (stockOnly !== undefined) {
+        // As stock does, the credentials are checked first: 401 without them.
+        this.authenticate(stockOnly.auth, req.headers.authorization);
+        if (stockOnly.feature === "rpc") refuse("unsupported", StockWords.rpcNotFound, { wire: "not_found" });
+        refuse("unsupported", `${stockOnly.feature} is not offered by this server`);
+      }
+      if (matched === undefined) {
+        status = pathMatched ? 405 : 404;
+        send(
+          res,
+          status,
+          JSON.stringify({
+            code: pathMatched ? 12 : 5,
+            message: pathMatched ? "Method not allowed" : "Not found",
+          }),
+        );
+        return;
+      }
+      routeName = matched.route.name;
+      const spec = routes[matched.route.name];
+      const caller = this.authenticate(spec.auth, req.headers.authorization);
+      const bodyText = spec.body ? await readBody(req) : undefined;
+      const request = parseRestRequest(
+        matched.route.name,
+        matched.values,
+        url.searchParams,
+        bodyText,
+      ) as Record<string, unknown>;
+      for (const [p, v] of Object.entries(matched.values)) request[camelCase(p)] = v;
+      const handler = this.handlers[matched.route.name] as Handler<RouteName>;
+      const response = await handler(request as never, caller);
+      send(res, 200, encodeRestResponse(matched.route.name, response as never));
+    } catch (err) {
+      let refusal: HeraldError;
+      if (HeraldError.is(err)) {
+        refusal = err;
+      } else {
+        refusal = new HeraldError("server_error", "Internal server error");
+        this.deps.logger.error("request_failed", { route: routeName, err });
+      }
+      const code = wireCodeOf(refusal);
+      status = refusal.status ?? httpStatusOf(code);
+      const body: Record<string, unknown> = { code, message: refusal.message };
+      // Stock clients read code and message; herald's SDK prefers the precise code beside them.
+      if (this.deps.preciseCodes) body[PRECISE_CODE_KEY] = refusal.code;
+      if (!res.headersSent) send(res, status, JSON.stringify(body));
+    } finally {
+      this.deps.logger.debug("http_request", {
+        method: req.method,
+        path: url.pathname,
+        route: routeName,
+        status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
+  }
+
+  private authenticate(kind: "basic" | "bearer" | "none", header: string | undefined): Caller {
+    const anonymous: Caller = { userId: "", username: "", tid: "", exp: 0, vars: {} };
+    if (kind === "none") return anonymous;
+    if (kind === "basic") {
+      if (!header?.startsWith("Basic ")) refuse("unauthenticated", StockWords.serverKeyRequired);
+      const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
+      const key = decoded.includes(":") ? decoded.slice(0, decoded.indexOf(":")) : decoded;
+      if (key !== this.deps.serverKey) refuse("unauthenticated", StockWords.serverKeyInvalid);
+      return anonymous;
+    }
+    if (!header?.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenRequired);
+    const claims = this.deps.auth.verifySession(header.slice(7));
+    if (claims === undefined) refuse("unauthenticated", StockWords.authTokenInvalid);
+    return { userId: claims.uid, username: claims.usn, tid: claims.tid, exp: claims.exp, vars: claims.vrs };
+  }
+}

@@ -1,0 +1,274 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type WebSocket, WebSocketServer } from "ws";
+import { HeraldError } from "../../../errors.js";
+import type { Codec } from "../../../protocol/codec.js";
+import { jsonCodec } from "../../../protocol/json-codec.js";
+import { protobufCodec } from "../../../protocol/protobuf-codec.js";
+import type { Logger } from "../../logger.js";
+import type { AuthService } from "../../services/auth/auth-service.js";
+import type { ChannelRegistry } from "../../services/channel-registry.js";
+import type { PeerRegistry } from "../../services/peer-registry.js";
+import type { StatusTracker } from "../../services/status-tracker.js";
+import type { Visibility } from "../../services/visibility.js";
+import { StockWords } from "../../stock-words.js";
+import type { UserStore } from "../../storage/users.js";
+import { requestUrl } from "../request-url.js";
+import { closeReason } from "./close-reason.js";
+import { Connection } from "./connection.js";
+import type { Dispatcher } from "./dispatcher.js";
+import { extensionFieldIn } from "./extension-field.js";
+import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
+import type { SocketWriter } from "./writer.js";
+
+/** What the realtime gateway needs. */
+export interface GatewayDeps {
+  /** Present when the user_presence extension is on: connecting may set the invisible flag. */
+  visibility?: Visibility | undefined;
+  auth: AuthService;
+  users: UserStore;
+  peers: PeerRegistry;
+  status: StatusTracker;
+  channels: ChannelRegistry;
+  dispatcher: Dispatcher;
+  writer: SocketWriter;
+  logger: Logger;
+  /** Keepalive ping period; a socket that has not answered the previous ping is dropped. */
+  pingIntervalMs: number;
+  /** How often connected users' `last_active` is refreshed. */
+  lastActiveRefreshMs: number;
+  maxFrameBytes: number;
+  /**
+   * Treat frames as stock Nakama does: a malformed envelope, or a JSON one holding a field stock
+   * does not know, closes the socket without an error frame or close code (1005).
+   */
+  stockFrames: boolean;
+}
+
+function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  body: { code: number; message: string },
+): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
+/** The realtime endpoint: upgrades `/ws` requests and runs each socket's connection. */
+export class WsGateway {
+  private readonly wss: WebSocketServer;
+  private readonly keepalive: NodeJS.Timeout;
+  private readonly lastActive: NodeJS.Timeout;
+  /** Open connections, for the keepalive. */
+  private readonly connections = new Set<Connection>();
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.maxFrameBytes,
+      perMessageDeflate: false,
+    });
+    this.keepalive = setInterval(() => this.ping(), deps.pingIntervalMs);
+    this.keepalive.unref();
+    this.lastActive = setInterval(() => this.refreshLastActive(), deps.lastActiveRefreshMs);
+    this.lastActive.unref();
+  }
+
+  /** Handles an HTTP upgrade request: checks format and token, then opens the connection. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = requestUrl(req.url);
+    if (url.pathname !== "/ws") {
+      rejectUpgrade(socket, 404, "Not Found", { code: 5, message: "Not found" });
+      return;
+    }
+    const format = url.searchParams.get("format") ?? "";
+    let codec: Codec;
+    if (format === "" || format === "json") codec = jsonCodec;
+    else if (format === "protobuf") codec = protobufCodec;
+    else {
+      rejectUpgrade(socket, 400, "Bad Request", {
+        code: 3,
+        message: `Invalid format "${format}": use json or protobuf`,
+      });
+      return;
+    }
+    const header = req.headers.authorization;
+    const token = url.searchParams.get("token") || (header?.startsWith("Bearer ") ? header.slice(7) : "");
+    const claims = token ? this.deps.auth.verifySession(token) : undefined;
+    const user = claims ? this.deps.users.byId(claims.uid) : undefined;
+    if (claims === undefined || user === undefined) {
+      rejectUpgrade(socket, 401, "Unauthorized", { code: 16, message: "Auth token invalid" });
+      return;
+    }
+    const appearOnline = url.searchParams.get("status") === "true";
+    const invisibleParam = url.searchParams.get("invisible");
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Registered synchronously, before any frame can be read, so nothing addressed to this
+      // user after the upgrade completes can miss the new connection.
+      const visibility = this.deps.visibility;
+      if (visibility !== undefined) {
+        // `invisible=true|false` at connect changes the stored flag, as PUT /v2/account does.
+        if (invisibleParam === "true" || invisibleParam === "false")
+          visibility.set(user.id, invisibleParam === "true");
+        else visibility.load(user.id, user.invisible === 1);
+      }
+      const connection = new Connection(ws, codec, user.id, user.username, claims.vrs, this.deps.writer);
+      this.deps.peers.add(connection);
+      this.connections.add(connection);
+      this.deps.users.touchLastActive(user.id, Date.now());
+      this.deps.logger.info("session_open", {
+        sessionId: connection.id,
+        userId: user.id,
+        format: codec.format,
+      });
+      this.attach(connection);
+      if (appearOnline) this.deps.status.setStatus(connection, "");
+    });
+  }
+
+  private attach(connection: Connection): void {
+    const ws = connection.ws;
+    ws.on("pong", () => {
+      connection.alive = true;
+    });
+    ws.on("message", (data, isBinary) => {
+      connection.alive = true;
+      try {
+        this.onFrame(connection, data as Buffer, isBinary);
+      } catch (err) {
+        this.deps.logger.error("frame_failed", { sessionId: connection.id, err });
+      }
+    });
+    ws.on("close", (code, reason) => this.onClose(connection, code, reason.toString()));
+    ws.on("error", (err) => this.deps.logger.warn("socket_error", { sessionId: connection.id, err }));
+  }
+
+  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+    if (connection.closed) return;
+    if (isBinary !== connection.codec.binary) {
+      const expected = connection.codec.binary ? "binary protobuf" : "text JSON";
+      this.fail(connection, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
+      return;
+    }
+    const frame = isBinary ? data : data.toString("utf8");
+    let envelope: ReturnType<Codec["decodeEnvelope"]>;
+    try {
+      envelope = connection.codec.decodeEnvelope(frame);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const unsupported = HeraldError.is(err) && err.serverCode === 1 ? unsupportedRequest(frame) : undefined;
+      if (unsupported !== undefined) {
+        this.refuseUnsupported(connection, unsupported);
+        return;
+      }
+      if (this.deps.stockFrames) {
+        this.closeAsStock(connection, `Malformed envelope: ${message}`);
+        return;
+      }
+      const code = HeraldError.is(err) ? (err.serverCode ?? 3) : 3;
+      connection.send({ kind: "error", body: { code, message } });
+      this.fail(connection, 1007, `Malformed envelope: ${message}`);
+      return;
+    }
+    if (this.deps.stockFrames && typeof frame === "string") {
+      // Stock Nakama parses JSON strictly but protobuf leniently (unknown fields skipped).
+      const unknown = extensionFieldIn(frame);
+      if (unknown !== undefined) {
+        this.closeAsStock(connection, `Unknown field ${unknown}`);
+        return;
+      }
+    }
+    this.deps.dispatcher.enqueue(connection, envelope);
+  }
+
+  /** Answers a request for a feature herald does not offer, keeping the socket, as stock does. */
+  private refuseUnsupported(connection: Connection, request: UnsupportedRequest): void {
+    // With no runtime modules stock answers an rpc this way; the precise code says why.
+    const refusal =
+      request.kind === "rpc"
+        ? new HeraldError("unsupported", StockWords.rpcNotFound, { serverCode: 6 })
+        : new HeraldError(
+            "unsupported",
+            `${request.kind} is not offered by this server (no matches, matchmaker, rpc, streams or parties)`,
+          );
+    this.deps.dispatcher.sendError(connection, request.cid, refusal);
+  }
+
+  /** Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. */
+  private closeAsStock(connection: Connection, reason: string): void {
+    this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code: 1005, reason });
+    connection.ws.close();
+  }
+
+  private fail(connection: Connection, code: number, reason: string): void {
+    this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code, reason });
+    connection.ws.close(code, closeReason(reason));
+  }
+
+  private onClose(connection: Connection, code: number, reason: string): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    this.deps.channels.removePeer(connection);
+    this.deps.status.removePeer(connection);
+    this.deps.peers.remove(connection);
+    this.connections.delete(connection);
+    try {
+      this.deps.users.touchLastActive(connection.userId, Date.now());
+    } catch (err) {
+      // Only possible while shutting down, once the database is closed.
+      this.deps.logger.debug("last_active_not_saved", { userId: connection.userId, err });
+    }
+    this.deps.logger.info("session_close", {
+      sessionId: connection.id,
+      userId: connection.userId,
+      code,
+      reason,
+    });
+  }
+
+  private ping(): void {
+    for (const connection of this.connections) {
+      if (!connection.alive) {
+        this.deps.logger.info("session_timeout", { sessionId: connection.id, userId: connection.userId });
+        connection.ws.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.ws.ping();
+    }
+  }
+
+  private refreshLastActive(): void {
+    const users = new Set<string>();
+    for (const connection of this.deps.peers.all()) users.add(connection.userId);
+    if (users.size === 0) return;
+    this.deps.users.touchLastActiveMany(users, Date.now());
+    this.deps.logger.debug("last_active_refreshed", { users: users.size });
+  }
+
+  /** Closes every socket with 1001 (going away) and waits until they are closed. */
+  async close(): Promise<void> {
+    clearInterval(this.keepalive);
+    clearInterval(this.lastActive);
+    const closing: Promise<void>[] = [];
+    for (const ws of this.wss.clients) closing.push(closeSocket(ws));
+    await Promise.all(closing);
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function closeSocket(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) {
+      resolve();
+      return;
+    }
+    ws.once("close", () => resolve());
+    ws.close(1001, "Server shutting down");
+    // A peer that never answers the close handshake must not hold up shutdown.
+    setTimeout(() => ws.terminate(), 2000).unref();
+  });
+}
