@@ -16,6 +16,11 @@ export interface TestPostgres {
   readonly url: string;
   /** Creates a fresh, empty database and returns its URL. */
   createDatabase(): Promise<string>;
+  /**
+   * Creates a fresh, empty schema in the `postgres` database and returns a URL whose connections
+   * use it (much faster than a new database, and just as isolated for herald's tables).
+   */
+  createSchema(): Promise<string>;
   /** Stops the server (fast shutdown), keeping its data: {@link start} brings it back on the same port. */
   stop(): Promise<void>;
   /** Starts a stopped server again. */
@@ -218,6 +223,17 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
         await c.end();
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async createSchema() {
+      const name = `herald_${process.pid}_${++databaseCounter}`;
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        await c.query(`CREATE SCHEMA ${name}`);
+      } finally {
+        await c.end();
+      }
+      return `${url}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
     },
     stop,
     start,
