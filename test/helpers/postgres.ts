@@ -2,7 +2,16 @@
 // fast unsafe settings (fsync off), stopped and removed when done.
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -154,7 +163,21 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     const r = spawnSync(exe as string, rest, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout || r.error}`);
   };
-  run("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+  // initdb takes seconds; its output is the same every time, so it runs once per machine and
+  // version, and each server starts from a copy (cp -a keeps the owner and the 0700 mode).
+  const template = path.join(tmpdir(), `herald-pg-template-${bin.replace(/[^A-Za-z0-9]+/g, "_")}`);
+  if (!existsSync(path.join(template, "PG_VERSION"))) {
+    const fresh = path.join(root, "template");
+    run("initdb", ["-D", fresh, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+    try {
+      renameSync(fresh, template);
+    } catch {
+      // Another test process made it first: use theirs.
+    }
+    rmSync(fresh, { recursive: true, force: true });
+  }
+  const copy = spawnSync("cp", ["-a", template, dataDir], { encoding: "utf8" });
+  if (copy.status !== 0) throw new Error(`copying the PostgreSQL template failed: ${copy.stderr}`);
   killOnExit(dataDir);
   const port = await freePort();
   const serverSettings: Record<string, string> = {
