@@ -61,6 +61,11 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     commitError = err;
     options.onCommitError?.(err);
   });
+  // The extra condition lets SQLite use the partial unique index (sender_id, client_msg_id):
+  // without it every lookup scans the whole table.
+  const byClientId = db.prepare<[string, string], MessageRow>(
+    "SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ? AND client_msg_id <> ''",
+  );
   const userStore = new UserStore(db);
   const groupStore = new GroupStore(db);
   const friendStore = new FriendStore(db);
@@ -108,12 +113,10 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
         messageStore.insert(message);
         // The store commits its queue in a setImmediate queued no later than this one.
         await nextTurn();
-        let row: MessageRow | undefined;
-        if (message.client_msg_id !== "") {
-          row = messageStore.byClientId(message.sender_id, message.client_msg_id);
-          if (row !== undefined && row.id !== message.id) return { row, duplicate: true };
-        } else {
-          row = messageStore.byId(message.channel_id, message.id);
+        let row = messageStore.byId(message.channel_id, message.id);
+        if (row === undefined && message.client_msg_id !== "") {
+          row = byClientId.get(message.sender_id, message.client_msg_id);
+          if (row !== undefined) return { row, duplicate: true };
         }
         if (row === undefined) {
           throw HeraldError.from(commitError ?? "the message was not stored", "server_error");
@@ -124,7 +127,10 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
       }
     },
     byId: wrap((channelId, messageId) => messageStore.byId(channelId, messageId)),
-    byClientId: wrap((senderId, clientMsgId) => messageStore.byClientId(senderId, clientMsgId)),
+    byClientId: wrap((senderId, clientMsgId) => {
+      messageStore.flush();
+      return byClientId.get(senderId, clientMsgId);
+    }),
     updateContent: wrap((seq, content, at) => messageStore.updateContent(seq, content, at)),
     delete: wrap((seq) => messageStore.delete(seq)),
     after: wrap((channelId, seq, limit) => messageStore.after(channelId, seq, limit)),

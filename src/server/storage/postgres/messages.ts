@@ -112,7 +112,7 @@ export class PostgresMessageStore implements AsyncMessageStore {
     if (skipped.length > 0) {
       const { rows } = await sql.query<MessageRow>(
         `SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(sender_id, client_msg_id)
-           ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id`,
+           ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id AND m.client_msg_id <> ''`,
         [skipped.map((p) => p.message.sender_id), skipped.map((p) => p.message.client_msg_id)],
       );
       for (const row of rows) originals.set(`${row.sender_id}\n${row.client_msg_id}`, row);
@@ -145,10 +145,10 @@ export class PostgresMessageStore implements AsyncMessageStore {
   }
 
   async byClientId(senderId: string, clientMsgId: string): Promise<MessageRow | undefined> {
-    const rows = await this.rows("SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2", [
-      senderId,
-      clientMsgId,
-    ]);
+    const rows = await this.rows(
+      "SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2 AND client_msg_id <> ''",
+      [senderId, clientMsgId],
+    );
     return rows[0];
   }
 
