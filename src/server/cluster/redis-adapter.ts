@@ -227,26 +227,24 @@ export class RedisClusterAdapter implements ClusterAdapter {
 
   private async write(entries: Owned[]): Promise<void> {
     const cmd = this.required();
-    const pipeline = cmd.pipeline();
+    const commands: Command[] = [];
     for (const { stream, presence } of entries) {
       // The node's index first: if the node dies in between, its reaper just finds nothing to remove.
-      pipeline.sadd(this.nodeKey(this.nodeId, "p"), ownKey(stream, presence.sessionId));
-      pipeline.hset(this.presenceKey(stream), presence.sessionId, JSON.stringify(presence));
+      commands.push(["sadd", this.nodeKey(this.nodeId, "p"), ownKey(stream, presence.sessionId)]);
+      commands.push(["hset", this.presenceKey(stream), presence.sessionId, JSON.stringify(presence)]);
     }
-    await exec(pipeline);
+    await batch(cmd, commands);
   }
 
   async removePresence(stream: Stream, sessionId: string): Promise<ClusterPresence | undefined> {
     const mine = this.owned.get(ownKey(stream, sessionId));
     this.owned.delete(ownKey(stream, sessionId));
     const cmd = this.required();
-    const results = await exec(
-      cmd
-        .pipeline()
-        .hget(this.presenceKey(stream), sessionId)
-        .hdel(this.presenceKey(stream), sessionId)
-        .srem(this.nodeKey(this.nodeId, "p"), ownKey(stream, sessionId)),
-    );
+    const results = await batch(cmd, [
+      ["hget", this.presenceKey(stream), sessionId],
+      ["hdel", this.presenceKey(stream), sessionId],
+      ["srem", this.nodeKey(this.nodeId, "p"), ownKey(stream, sessionId)],
+    ]);
     return parsePresence(results[0] as string | null) ?? mine?.presence;
   }
 
@@ -269,9 +267,10 @@ export class RedisClusterAdapter implements ClusterAdapter {
     const online = new Set<string>();
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return online;
-    const pipeline = this.required().pipeline();
-    for (const id of ids) pipeline.hvals(this.presenceKey(statusStream(id)));
-    const results = await exec(pipeline);
+    const results = await batch(
+      this.required(),
+      ids.map((id) => ["hvals", this.presenceKey(statusStream(id))]),
+    );
     for (const [i, values] of results.entries()) {
       for (const v of (values as string[] | null) ?? []) {
         if (parsePresence(v)?.hidden === false) {
@@ -302,14 +301,12 @@ export class RedisClusterAdapter implements ClusterAdapter {
   private async beat(): Promise<void> {
     if (this.closed) return;
     const cmd = this.required();
-    const results = await exec(
-      cmd
-        .pipeline()
-        .set(this.nodeKey(this.nodeId, "lease"), String(Date.now()), "PX", this.leaseMs)
-        .sadd(this.nodesKey, this.nodeId)
-        .get(this.nodeKey(this.nodeId, "reaped"))
-        .del(this.nodeKey(this.nodeId, "reaped")),
-    );
+    const results = await batch(cmd, [
+      ["set", this.nodeKey(this.nodeId, "lease"), String(Date.now()), "PX", this.leaseMs],
+      ["sadd", this.nodesKey, this.nodeId],
+      ["get", this.nodeKey(this.nodeId, "reaped")],
+      ["del", this.nodeKey(this.nodeId, "reaped")],
+    ]);
     const added = results[1] === 1;
     const reaped = results[2] !== null;
     // Newly added after the first time: Redis lost its data, or another node took this one for dead.
@@ -334,9 +331,10 @@ export class RedisClusterAdapter implements ClusterAdapter {
     const cmd = this.required();
     const nodes = (await cmd.smembers(this.nodesKey)).filter((n) => n !== this.nodeId);
     if (nodes.length === 0) return;
-    const pipeline = cmd.pipeline();
-    for (const node of nodes) pipeline.exists(this.nodeKey(node, "lease"));
-    const leases = await exec(pipeline);
+    const leases = await batch(
+      cmd,
+      nodes.map((node) => ["exists", this.nodeKey(node, "lease")]),
+    );
     for (const [i, node] of nodes.entries()) {
       if (leases[i] !== 0) continue;
       // One survivor cleans up; the claim expires in case that survivor dies too.
@@ -350,15 +348,17 @@ export class RedisClusterAdapter implements ClusterAdapter {
     const entries = await cmd.smembers(this.nodeKey(node, "p"));
     const removed: Owned[] = [];
     if (entries.length > 0) {
-      const pipeline = cmd.pipeline();
       const keys = entries.map((entry) => {
         const cut = entry.lastIndexOf("\n");
         return { stream: entry.slice(0, cut) as Stream, sessionId: entry.slice(cut + 1) };
       });
-      for (const { stream, sessionId } of keys) {
-        pipeline.hget(this.presenceKey(stream), sessionId).hdel(this.presenceKey(stream), sessionId);
-      }
-      const results = await exec(pipeline);
+      const results = await batch(
+        cmd,
+        keys.flatMap(({ stream, sessionId }): Command[] => [
+          ["hget", this.presenceKey(stream), sessionId],
+          ["hdel", this.presenceKey(stream), sessionId],
+        ]),
+      );
       for (const [i, { stream }] of keys.entries()) {
         const presence = parsePresence(results[2 * i] as string | null);
         // Only what this reaper actually removed (the node may have re-announced meanwhile).
@@ -371,13 +371,11 @@ export class RedisClusterAdapter implements ClusterAdapter {
     for (const [stream, leaves] of groupVisible(removed)) {
       this.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
     }
-    await exec(
-      cmd
-        .pipeline()
-        .del(this.nodeKey(node, "p"))
-        .srem(this.nodesKey, node)
-        .set(this.nodeKey(node, "reaped"), "1", "PX", 3_600_000),
-    );
+    await batch(cmd, [
+      ["del", this.nodeKey(node, "p")],
+      ["srem", this.nodesKey, node],
+      ["set", this.nodeKey(node, "reaped"), "1", "PX", 3_600_000],
+    ]);
     this.emitter.emit("nodeDown", { nodeId: node, presences: removed });
   }
 
@@ -390,14 +388,14 @@ export class RedisClusterAdapter implements ClusterAdapter {
     const cmd = this.cmd;
     try {
       if (cmd !== undefined) {
-        const pipeline = cmd.pipeline();
-        for (const { stream, presence } of entries)
-          pipeline.hdel(this.presenceKey(stream), presence.sessionId);
-        pipeline
-          .del(this.nodeKey(this.nodeId, "p"))
-          .del(this.nodeKey(this.nodeId, "lease"))
-          .srem(this.nodesKey, this.nodeId);
-        await exec(pipeline);
+        await batch(cmd, [
+          ...entries.map(
+            ({ stream, presence }): Command => ["hdel", this.presenceKey(stream), presence.sessionId],
+          ),
+          ["del", this.nodeKey(this.nodeId, "p")],
+          ["del", this.nodeKey(this.nodeId, "lease")],
+          ["srem", this.nodesKey, this.nodeId],
+        ]);
         for (const [stream, leaves] of groupVisible(entries)) {
           this.publish(stream, { kind: "presence", stream, joins: [], leaves });
         }
@@ -424,11 +422,26 @@ function groupVisible(entries: Owned[]): Map<Stream, ClusterPresence[]> {
   return byStream;
 }
 
-/** Runs a pipeline; rejects with `disconnected` if Redis failed any command. */
-async function exec(pipeline: ReturnType<RedisConnection["pipeline"]>): Promise<unknown[]> {
+/** One Redis command: its name, then its arguments. */
+type Command = [name: string, ...args: (string | number)[]];
+
+/**
+ * Runs commands together; rejects with `disconnected` if Redis failed any. On a single Redis they
+ * share one pipeline (one round trip). A Redis Cluster refuses a pipeline whose keys live on several
+ * nodes, so there each command is sent on its own, all at once.
+ */
+async function batch(conn: RedisConnection, commands: Command[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (conn.isCluster) {
+    const settled = await Promise.allSettled(commands.map(([name, ...args]) => conn.call(name, ...args)));
+    return settled.map((r) => {
+      if (r.status === "rejected") throw unavailable(r.reason);
+      return r.value;
+    });
+  }
   let results: [Error | null, unknown][] | null;
   try {
-    results = await pipeline.exec();
+    results = await conn.pipeline(commands).exec();
   } catch (err) {
     throw unavailable(err);
   }
