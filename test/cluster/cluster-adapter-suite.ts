@@ -77,9 +77,9 @@ export function clusterAdapterSuite(
         if (!a || !b || !c) throw new Error("three nodes expected");
         const room = channelStream(`2...${randomUUID()}`);
         // b has two local members, c has none: b gets it once, c not at all.
-        a.subscribe(room);
-        b.subscribe(room);
-        b.subscribe(room);
+        await a.subscribe(room);
+        await b.subscribe(room);
+        await b.subscribe(room);
         const onA = record(a);
         const onB = record(b);
         const onC = record(c);
@@ -103,7 +103,7 @@ export function clusterAdapterSuite(
         // Once b's last member leaves, b no longer receives the room.
         b.unsubscribe(room);
         b.unsubscribe(room);
-        c.subscribe(room);
+        await c.subscribe(room);
         const toC = nextMessage(c);
         b.publish(room, { kind: "invisible", userId: "u2", invisible: true });
         assert.deepEqual((await toC).message, { kind: "invisible", userId: "u2", invisible: true });
@@ -172,7 +172,7 @@ export function clusterAdapterSuite(
       await a.setPresence(stream, shown);
       await a.setPresence(stream, hidden);
       await b.setPresence(stream, stays);
-      b.subscribe(stream);
+      await b.subscribe(stream);
       const leave = nextMessage(b, (_, m) => m.kind === "presence");
       await a.close();
       const { message } = await leave;

@@ -106,7 +106,7 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
     const child = startNodeProcess(keyPrefix, deadNode, presences);
     try {
       await child.ready;
-      watcher.subscribe(room);
+      await watcher.subscribe(room);
       const before = await watcher.presences(room);
       assert.deepEqual(before.map((p) => p.sessionId).sort(), ["s-hidden", "s-visible"]);
       assert.deepEqual(await watcher.onlineUsers(["ux"]), new Set(["ux"]));
@@ -147,7 +147,7 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
       const pb = { sessionId: randomUUID(), userId: "ub", username: "ub", hidden: false, changedAt: 2 };
       await a.setPresence(room, pa);
       await b.setPresence(room, pb);
-      b.subscribe(room);
+      await b.subscribe(room);
       const reannounced = Promise.all(
         [a, b].map((node) => new Promise<{ reaped: boolean }>((resolve) => node.on("reannounced", resolve))),
       );
@@ -180,7 +180,7 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
     const [watcher] = await startNodes(1, keyPrefix);
     if (!watcher) throw new Error("one node expected");
     const room = channelStream(`2...${randomUUID()}`);
-    watcher.subscribe(room);
+    await watcher.subscribe(room);
     const child = startNodeProcess(keyPrefix, `paused-${randomUUID()}`, [
       { stream: room, sessionId: "s-paused", userId: "up" },
     ]);

@@ -99,9 +99,12 @@ export interface ClusterAdapter {
 
   /**
    * Declares local interest in a room (counted: call once per local member, and
-   * {@link unsubscribe} as many times), so other nodes' messages for it reach this node.
+   * {@link unsubscribe} as many times), so other nodes' messages for it reach this node. Resolves
+   * once the subscription is active: await it before answering a join, so the member misses
+   * nothing sent after the reply. Rejects with `disconnected` when Redis is away (the interest is
+   * kept, and subscribed again when it returns).
    */
-  subscribe(room: Room): void;
+  subscribe(room: Room): Promise<void>;
   unsubscribe(room: Room): void;
   /** Sends a message to the other nodes with members in `room`, once per node. Never throws. */
   publish(room: Room, message: ClusterMessage): void;

@@ -68,7 +68,7 @@ export class MemoryClusterAdapter implements ClusterAdapter {
     return this.emitter.on(event, listener);
   }
 
-  subscribe(room: Room): void {
+  async subscribe(room: Room): Promise<void> {
     this.interest.set(room, (this.interest.get(room) ?? 0) + 1);
   }
 

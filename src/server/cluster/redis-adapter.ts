@@ -150,7 +150,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
     for (const conn of [cmd, sub]) conn.on("error", (err: unknown) => this.emitter.emit("error", err));
     sub.on("messageBuffer", (channel: Buffer, data: Buffer) => this.receive(channel, data));
     // After a reconnect: subscribe again, and renew at once (Redis may have lost everything).
-    sub.on("ready", () => this.resubscribe());
+    sub.on("ready", () => void this.resubscribe());
     cmd.on("ready", () => {
       if (this.registered) void this.heartbeat();
     });
@@ -162,7 +162,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
       sub.disconnect();
       throw err;
     }
-    this.resubscribe();
+    await this.resubscribe();
     await this.beat();
     this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.timer.unref();
@@ -172,11 +172,17 @@ export class RedisClusterAdapter implements ClusterAdapter {
     return this.emitter.on(event, listener);
   }
 
-  subscribe(room: Room): void {
+  async subscribe(room: Room): Promise<void> {
     const n = this.interest.get(room) ?? 0;
     this.interest.set(room, n + 1);
-    if (n === 0)
-      this.sub?.subscribe(this.channelOf(room)).catch((err: unknown) => this.emitter.emit("error", err));
+    // Before start, the subscription is made by start itself.
+    if (this.sub === undefined) return;
+    // Subscribing again is harmless, and makes a second member's await mean the same as the first's.
+    try {
+      await this.sub.subscribe(this.channelOf(room));
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   unsubscribe(room: Room): void {
@@ -189,10 +195,14 @@ export class RedisClusterAdapter implements ClusterAdapter {
     this.sub?.unsubscribe(this.channelOf(room)).catch((err: unknown) => this.emitter.emit("error", err));
   }
 
-  private resubscribe(): void {
+  private async resubscribe(): Promise<void> {
     if (this.sub === undefined || this.interest.size === 0) return;
     const channels = [...this.interest.keys()].map((room) => this.channelOf(room));
-    this.sub.subscribe(...channels).catch((err: unknown) => this.emitter.emit("error", err));
+    try {
+      await this.sub.subscribe(...channels);
+    } catch (err) {
+      this.emitter.emit("error", err);
+    }
   }
 
   private receive(channel: Buffer, data: Buffer): void {
