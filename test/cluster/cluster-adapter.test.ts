@@ -154,7 +154,11 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
       await redis.stop();
       // While Redis is away: clear errors, no hang.
       await assert.rejects(a.presences(room), (err) => HeraldError.is(err, "disconnected"));
-      a.publish(room, { kind: "frame", bytes: new Uint8Array([0]) });
+      for (let i = 0; i < 3; i++) a.publish(room, { kind: "frame", bytes: new Uint8Array([0]) });
+      for (let waited = 0; a.droppedBroadcasts < 3 && waited < 5000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(a.droppedBroadcasts, 3, "broadcasts during the outage are dropped and counted");
       await redis.start();
       assert.deepEqual(await reannounced, [{ reaped: false }, { reaped: false }]);
       assert.deepEqual(
@@ -170,6 +174,7 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
         clearInterval(timer);
       }
       assert.ok(errors.length > 0, "the outage was reported through the error event");
+      assert.equal(a.droppedBroadcasts, 0);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

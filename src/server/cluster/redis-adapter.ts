@@ -88,6 +88,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private registered = false;
+  private dropping = 0;
   private closed = false;
 
   constructor(private readonly options: RedisClusterAdapterOptions = {}) {
@@ -223,9 +224,20 @@ export class RedisClusterAdapter implements ClusterAdapter {
     if (cmd === undefined || this.closed) return;
     // While Redis is down the message is dropped, not queued: a late presence event would be wrong,
     // and chat messages are in history anyway.
-    cmd
-      .publish(this.channelOf(room), encodeClusterMessage(origin, message))
-      .catch((err: unknown) => this.emitter.emit("error", err));
+    cmd.publish(this.channelOf(room), encodeClusterMessage(origin, message)).then(
+      () => {
+        this.dropping = 0;
+      },
+      (err: unknown) => {
+        // One report per outage, not one per broadcast.
+        if (this.dropping++ === 0) this.emitter.emit("error", err);
+      },
+    );
+  }
+
+  /** Broadcasts dropped since the last one Redis took (0 while all is well). */
+  get droppedBroadcasts(): number {
+    return this.dropping;
   }
 
   async setPresence(stream: Stream, presence: Omit<ClusterPresence, "node">): Promise<void> {
