@@ -157,14 +157,16 @@ export class RedisClusterAdapter implements ClusterAdapter {
     });
     try {
       await Promise.all([waitReady(cmd), waitReady(sub)]);
+      await this.resubscribe();
+      await this.beat();
     } catch (err) {
       // Without this the clients would keep reconnecting (and the process running) forever.
       cmd.disconnect();
       sub.disconnect();
-      throw err;
+      this.cmd = undefined;
+      this.sub = undefined;
+      throw HeraldError.is(err) ? err : unavailable(err);
     }
-    await this.resubscribe();
-    await this.beat();
     this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.timer.unref();
   }
