@@ -1,0 +1,502 @@
+import { randomUUID } from "node:crypto";
+import type { Cluster, Redis } from "ioredis";
+import { HeraldError } from "../../errors.js";
+import {
+  byChange,
+  type ClusterAdapter,
+  type ClusterEvents,
+  type ClusterMessage,
+  type ClusterPresence,
+  type Room,
+  type Stream,
+  statusStream,
+} from "./cluster-adapter.js";
+import { ClusterEmitter } from "./cluster-emitter.js";
+import { decodeClusterMessage, encodeClusterMessage } from "./cluster-wire.js";
+
+/** A Redis connection: a single server or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+/** Options of {@link RedisClusterAdapter}. */
+export interface RedisClusterAdapterOptions {
+  /** Where Redis is. Ignored when `createClient` is given. @default "redis://127.0.0.1:6379" */
+  url?: string;
+  /**
+   * Makes a connection (called twice: commands, and subscriptions); for a Redis Cluster, return an
+   * ioredis `Cluster`. Give it `enableOfflineQueue: false`, so calls fail fast while Redis is down.
+   * @default an ioredis client for `url`
+   */
+  createClient?: () => RedisConnection | Promise<RedisConnection>;
+  /** This node's id, unique in the cluster. @default a random UUID */
+  nodeId?: string;
+  /** Prefix of every key and pub/sub channel, so several deployments can share one Redis. @default "herald:" */
+  keyPrefix?: string;
+  /** How often the node renews its lease and looks for dead nodes. @default 1000 */
+  heartbeatMs?: number;
+  /**
+   * How long a lease lasts without renewal. A node that stops (kill -9, a network split) has its
+   * presences removed everywhere, with leave events, within `leaseMs + heartbeatMs`.
+   * @default 5000
+   */
+  leaseMs?: number;
+}
+
+interface Owned {
+  stream: Stream;
+  presence: ClusterPresence;
+}
+
+const ownKey = (stream: Stream, sessionId: string) => `${stream}\n${sessionId}`;
+
+function unavailable(err: unknown): HeraldError {
+  return HeraldError.from(
+    err,
+    "disconnected",
+    `cluster state unavailable: ${err instanceof Error ? err.message : err}`,
+  );
+}
+
+function parsePresence(json: string | null | undefined): ClusterPresence | undefined {
+  if (json === null || json === undefined) return undefined;
+  try {
+    return JSON.parse(json) as ClusterPresence;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cluster adapter on Redis. Messages go through pub/sub, one channel per room, subscribed only by
+ * the nodes with an audience in it, so a broadcast is published once and each interested node gets
+ * it once. Presences live in one hash per stream, plus one set per node listing its entries; each
+ * node renews a lease key, and a node whose lease has expired is cleaned up by the first survivor to
+ * notice it, which removes its presences and publishes their leaves.
+ *
+ * Every command touches a single key (no MULTI across keys, no scripts), and keys carry hash tags,
+ * so the same code runs on a single Redis, a managed one, or a Redis Cluster.
+ */
+export class RedisClusterAdapter implements ClusterAdapter {
+  readonly nodeId: string;
+  private readonly prefix: string;
+  private readonly heartbeatMs: number;
+  private readonly leaseMs: number;
+  private readonly emitter = new ClusterEmitter();
+  private readonly interest = new Map<Room, number>();
+  private readonly owned = new Map<string, Owned>();
+  private cmd: RedisConnection | undefined;
+  private sub: RedisConnection | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+  private registered = false;
+  private dropping = 0;
+  private closed = false;
+
+  constructor(private readonly options: RedisClusterAdapterOptions = {}) {
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.prefix = options.keyPrefix ?? "herald:";
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
+    this.leaseMs = options.leaseMs ?? 5000;
+    if (!(this.leaseMs > this.heartbeatMs && this.heartbeatMs > 0)) {
+      throw new HeraldError("bad_input", "leaseMs must be longer than heartbeatMs, and both positive");
+    }
+  }
+
+  // Keys. The part in braces is the hash tag: a Redis Cluster keeps a node's keys in one slot.
+  private presenceKey(stream: Stream): string {
+    return `${this.prefix}p:{${stream}}`;
+  }
+  private nodeKey(node: string, what: "p" | "lease" | "reaped" | "reaper"): string {
+    return `${this.prefix}n:{${node}}:${what}`;
+  }
+  private get nodesKey(): string {
+    return `${this.prefix}nodes`;
+  }
+  private channelOf(room: Room): string {
+    return `${this.prefix}room:${room}`;
+  }
+
+  private async connect(): Promise<RedisConnection> {
+    if (this.options.createClient) return this.options.createClient();
+    type RedisModule = {
+      Redis?: typeof import("ioredis").Redis;
+      default?: { Redis?: typeof import("ioredis").Redis };
+    };
+    let mod: RedisModule;
+    try {
+      mod = (await import("ioredis")) as unknown as RedisModule;
+    } catch (err) {
+      throw HeraldError.from(
+        err,
+        "unsupported",
+        'Redis clustering needs the "ioredis" package: npm install ioredis',
+      );
+    }
+    // Named export under ESM, or only the CommonJS namespace depending on the loader.
+    const RedisClass = mod.Redis ?? mod.default?.Redis;
+    if (RedisClass === undefined)
+      throw new HeraldError("unsupported", "the installed ioredis has no Redis class");
+    return new RedisClass(this.options.url ?? "redis://127.0.0.1:6379", {
+      enableOfflineQueue: false,
+      autoResubscribe: false,
+      maxRetriesPerRequest: 1,
+      // Keep trying while Redis is away, at most every 2 s.
+      retryStrategy: (times: number) => Math.min(100 * times, 2000),
+    });
+  }
+
+  async start(): Promise<void> {
+    const [cmd, sub] = await Promise.all([this.connect(), this.connect()]);
+    this.cmd = cmd;
+    this.sub = sub;
+    for (const conn of [cmd, sub]) conn.on("error", (err: unknown) => this.emitter.emit("error", err));
+    sub.on("messageBuffer", (channel: Buffer, data: Buffer) => this.receive(channel, data));
+    // After a reconnect: subscribe again, and renew at once (Redis may have lost everything).
+    sub.on("ready", () => void this.resubscribe());
+    cmd.on("ready", () => {
+      if (this.registered) void this.heartbeat();
+    });
+    try {
+      await Promise.all([waitReady(cmd), waitReady(sub)]);
+      await this.resubscribe();
+      await this.beat();
+    } catch (err) {
+      // Without this the clients would keep reconnecting (and the process running) forever.
+      cmd.disconnect();
+      sub.disconnect();
+      this.cmd = undefined;
+      this.sub = undefined;
+      throw HeraldError.is(err) ? err : unavailable(err);
+    }
+    this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  async subscribe(room: Room): Promise<void> {
+    const n = this.interest.get(room) ?? 0;
+    this.interest.set(room, n + 1);
+    // Before start, the subscription is made by start itself.
+    if (this.sub === undefined) return;
+    // Subscribing again is harmless, and makes a second member's await mean the same as the first's.
+    try {
+      await this.sub.subscribe(this.channelOf(room));
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  unsubscribe(room: Room): void {
+    const n = (this.interest.get(room) ?? 0) - 1;
+    if (n > 0) {
+      this.interest.set(room, n);
+      return;
+    }
+    this.interest.delete(room);
+    this.sub?.unsubscribe(this.channelOf(room)).catch((err: unknown) => this.emitter.emit("error", err));
+  }
+
+  private async resubscribe(): Promise<void> {
+    if (this.sub === undefined || this.interest.size === 0) return;
+    const channels = [...this.interest.keys()].map((room) => this.channelOf(room));
+    try {
+      await this.sub.subscribe(...channels);
+    } catch (err) {
+      this.emitter.emit("error", err);
+    }
+  }
+
+  private receive(channel: Buffer, data: Buffer): void {
+    const name = channel.toString("utf8");
+    const room = name.slice(this.prefix.length + "room:".length) as Room;
+    if (!this.interest.has(room)) return;
+    const decoded = decodeClusterMessage(data);
+    if (decoded === undefined || decoded.origin === this.nodeId) return;
+    this.emitter.emit("message", room, decoded.message);
+  }
+
+  publish(room: Room, message: ClusterMessage): void {
+    this.publishAs(this.nodeId, room, message);
+  }
+
+  private publishAs(origin: string, room: Room, message: ClusterMessage): void {
+    const cmd = this.cmd;
+    if (cmd === undefined || this.closed) return;
+    // While Redis is down the message is dropped, not queued: a late presence event would be wrong,
+    // and chat messages are in history anyway.
+    cmd.publish(this.channelOf(room), encodeClusterMessage(origin, message)).then(
+      () => {
+        this.dropping = 0;
+      },
+      (err: unknown) => {
+        // One report per outage, not one per broadcast.
+        if (this.dropping++ === 0) this.emitter.emit("error", err);
+      },
+    );
+  }
+
+  /** Broadcasts dropped since the last one Redis took (0 while all is well). */
+  get droppedBroadcasts(): number {
+    return this.dropping;
+  }
+
+  async setPresence(stream: Stream, presence: Omit<ClusterPresence, "node">): Promise<void> {
+    const full: ClusterPresence = { ...presence, node: this.nodeId };
+    // Kept locally first: if Redis is down now, the next announcement after it returns has it.
+    this.owned.set(ownKey(stream, full.sessionId), { stream, presence: full });
+    await this.write([{ stream, presence: full }]);
+  }
+
+  private async write(entries: Owned[]): Promise<void> {
+    const cmd = this.required();
+    const commands: Command[] = [];
+    for (const { stream, presence } of entries) {
+      // The node's index first: if the node dies in between, its reaper just finds nothing to remove.
+      commands.push(["sadd", this.nodeKey(this.nodeId, "p"), ownKey(stream, presence.sessionId)]);
+      commands.push(["hset", this.presenceKey(stream), presence.sessionId, JSON.stringify(presence)]);
+    }
+    await batch(cmd, commands);
+  }
+
+  async removePresence(stream: Stream, sessionId: string): Promise<ClusterPresence | undefined> {
+    const mine = this.owned.get(ownKey(stream, sessionId));
+    this.owned.delete(ownKey(stream, sessionId));
+    const cmd = this.required();
+    const results = await batch(cmd, [
+      ["hget", this.presenceKey(stream), sessionId],
+      ["hdel", this.presenceKey(stream), sessionId],
+      ["srem", this.nodeKey(this.nodeId, "p"), ownKey(stream, sessionId)],
+    ]);
+    return parsePresence(results[0] as string | null) ?? mine?.presence;
+  }
+
+  async presences(stream: Stream): Promise<ClusterPresence[]> {
+    let values: string[];
+    try {
+      values = await this.required().hvals(this.presenceKey(stream));
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const list: ClusterPresence[] = [];
+    for (const v of values) {
+      const p = parsePresence(v);
+      if (p !== undefined) list.push(p);
+    }
+    return list.sort(byChange);
+  }
+
+  async onlineUsers(userIds: readonly string[]): Promise<Set<string>> {
+    const online = new Set<string>();
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return online;
+    const results = await batch(
+      this.required(),
+      ids.map((id) => ["hvals", this.presenceKey(statusStream(id))]),
+    );
+    for (const [i, values] of results.entries()) {
+      for (const v of (values as string[] | null) ?? []) {
+        if (parsePresence(v)?.hidden === false) {
+          online.add(ids[i] as string);
+          break;
+        }
+      }
+    }
+    return online;
+  }
+
+  private required(): RedisConnection {
+    if (this.cmd === undefined || this.closed)
+      throw new HeraldError("disconnected", "the cluster adapter is not running");
+    return this.cmd;
+  }
+
+  /** Renews the lease, notices lost state, and cleans up dead nodes. One at a time. */
+  private heartbeat(): Promise<void> {
+    this.beating ??= this.beat()
+      .catch((err: unknown) => this.emitter.emit("error", err))
+      .finally(() => {
+        this.beating = undefined;
+      });
+    return this.beating;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    const cmd = this.required();
+    const results = await batch(cmd, [
+      ["set", this.nodeKey(this.nodeId, "lease"), String(Date.now()), "PX", this.leaseMs],
+      ["sadd", this.nodesKey, this.nodeId],
+      ["get", this.nodeKey(this.nodeId, "reaped")],
+      ["del", this.nodeKey(this.nodeId, "reaped")],
+    ]);
+    const added = results[1] === 1;
+    const reaped = results[2] !== null;
+    // Newly added after the first time: Redis lost its data, or another node took this one for dead.
+    if (this.registered && (added || reaped)) await this.reannounce(reaped);
+    this.registered = true;
+    await this.reapDead();
+  }
+
+  private async reannounce(reaped: boolean): Promise<void> {
+    const entries = [...this.owned.values()];
+    if (entries.length > 0) await this.write(entries);
+    // Others saw this node's presences leave when it was reaped: show them joining again.
+    if (reaped) {
+      for (const [stream, joins] of groupVisible(entries)) {
+        this.publish(stream, { kind: "presence", stream, joins, leaves: [] });
+      }
+    }
+    this.emitter.emit("reannounced", { reaped });
+  }
+
+  private async reapDead(): Promise<void> {
+    const cmd = this.required();
+    const nodes = (await cmd.smembers(this.nodesKey)).filter((n) => n !== this.nodeId);
+    if (nodes.length === 0) return;
+    const leases = await batch(
+      cmd,
+      nodes.map((node) => ["exists", this.nodeKey(node, "lease")]),
+    );
+    for (const [i, node] of nodes.entries()) {
+      if (leases[i] !== 0) continue;
+      // One survivor cleans up; the claim expires in case that survivor dies too.
+      const claim = await cmd.set(this.nodeKey(node, "reaper"), this.nodeId, "PX", this.leaseMs * 3, "NX");
+      if (claim === "OK") await this.reap(node);
+    }
+  }
+
+  private async reap(node: string): Promise<void> {
+    const cmd = this.required();
+    const entries = await cmd.smembers(this.nodeKey(node, "p"));
+    const removed: Owned[] = [];
+    if (entries.length > 0) {
+      const keys = entries.map((entry) => {
+        const cut = entry.lastIndexOf("\n");
+        return { stream: entry.slice(0, cut) as Stream, sessionId: entry.slice(cut + 1) };
+      });
+      const results = await batch(
+        cmd,
+        keys.flatMap(({ stream, sessionId }): Command[] => [
+          ["hget", this.presenceKey(stream), sessionId],
+          ["hdel", this.presenceKey(stream), sessionId],
+        ]),
+      );
+      for (const [i, { stream }] of keys.entries()) {
+        const presence = parsePresence(results[2 * i] as string | null);
+        // Only what this reaper actually removed (the node may have re-announced meanwhile).
+        if (presence !== undefined && results[2 * i + 1] === 1 && presence.node === node) {
+          removed.push({ stream, presence });
+        }
+      }
+    }
+    // Published as if from the dead node, so this node receives its own leaves like every other.
+    for (const [stream, leaves] of groupVisible(removed)) {
+      this.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
+    }
+    await batch(cmd, [
+      ["del", this.nodeKey(node, "p")],
+      ["srem", this.nodesKey, node],
+      ["set", this.nodeKey(node, "reaped"), "1", "PX", 3_600_000],
+    ]);
+    this.emitter.emit("nodeDown", { nodeId: node, presences: removed });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.beating;
+    const entries = [...this.owned.values()];
+    this.owned.clear();
+    const cmd = this.cmd;
+    try {
+      if (cmd !== undefined) {
+        await batch(cmd, [
+          ...entries.map(
+            ({ stream, presence }): Command => ["hdel", this.presenceKey(stream), presence.sessionId],
+          ),
+          ["del", this.nodeKey(this.nodeId, "p")],
+          ["del", this.nodeKey(this.nodeId, "lease")],
+          ["srem", this.nodesKey, this.nodeId],
+        ]);
+        for (const [stream, leaves] of groupVisible(entries)) {
+          this.publish(stream, { kind: "presence", stream, joins: [], leaves });
+        }
+      }
+    } catch (err) {
+      // Redis is away: the lease runs out and another node publishes the leaves instead.
+      this.emitter.emit("error", err);
+    } finally {
+      this.closed = true;
+      await Promise.all([quit(this.cmd), quit(this.sub)]);
+    }
+  }
+}
+
+/** The visible presences of `entries`, by stream. */
+function groupVisible(entries: Owned[]): Map<Stream, ClusterPresence[]> {
+  const byStream = new Map<Stream, ClusterPresence[]>();
+  for (const { stream, presence } of entries) {
+    if (presence.hidden) continue;
+    const list = byStream.get(stream);
+    if (list === undefined) byStream.set(stream, [presence]);
+    else list.push(presence);
+  }
+  return byStream;
+}
+
+/** One Redis command: its name, then its arguments. */
+type Command = [name: string, ...args: (string | number)[]];
+
+/**
+ * Runs commands together; rejects with `disconnected` if Redis failed any. On a single Redis they
+ * share one pipeline (one round trip). A Redis Cluster refuses a pipeline whose keys live on several
+ * nodes, so there each command is sent on its own, all at once.
+ */
+async function batch(conn: RedisConnection, commands: Command[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (conn.isCluster) {
+    const settled = await Promise.allSettled(commands.map(([name, ...args]) => conn.call(name, ...args)));
+    return settled.map((r) => {
+      if (r.status === "rejected") throw unavailable(r.reason);
+      return r.value;
+    });
+  }
+  let results: [Error | null, unknown][] | null;
+  try {
+    results = await conn.pipeline(commands).exec();
+  } catch (err) {
+    throw unavailable(err);
+  }
+  if (results === null) throw unavailable("the pipeline was discarded");
+  return results.map(([err, value]) => {
+    if (err !== null) throw unavailable(err);
+    return value;
+  });
+}
+
+function waitReady(conn: RedisConnection): Promise<void> {
+  if (conn.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      conn.off("error", onError);
+      resolve();
+    };
+    const onError = (err: unknown) => {
+      conn.off("ready", onReady);
+      reject(unavailable(err));
+    };
+    conn.once("ready", onReady);
+    conn.once("error", onError);
+  });
+}
+
+async function quit(conn: RedisConnection | undefined): Promise<void> {
+  if (conn === undefined) return;
+  try {
+    await conn.quit();
+  } catch {
+    conn.disconnect();
+  }
+}

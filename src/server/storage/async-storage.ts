@@ -1,0 +1,163 @@
+import type { EdgeRow } from "./friends.js";
+import type { GroupRow, MemberRow } from "./groups.js";
+import type { MessageRow, NewMessage } from "./messages.js";
+import type { NotificationRow } from "./notifications.js";
+import type { UserChanges, UserRow } from "./users.js";
+
+// The rows are those of the SQLite stores: both backends return the same shapes, so the wire
+// mappings (userToWire, messageToWire, ...) serve either.
+export type { EdgeRow, GroupRow, MemberRow, MessageRow, NewMessage, NotificationRow, UserChanges, UserRow };
+
+/**
+ * The storage the server's services use, whatever the engine (SQLite in one process, PostgreSQL for
+ * a cluster). Every call returns a Promise, so an engine on the network never stalls the event
+ * loop, and rejects (never throws) with a `HeraldError`:
+ *
+ * - `already_exists` when a unique name or id is taken (username, email, custom id, device id,
+ *   group name);
+ * - `disconnected` when the engine cannot be reached (the gRPC/HTTP numbers are 14/503: try again);
+ * - `server_error` for anything else, with the engine's error as `cause`.
+ *
+ * Semantics are those of the SQLite schema (src/server/storage/database.ts): same ordering, same
+ * sequence-number cursors, same deduplication, same durability (a write resolves once committed).
+ */
+export interface AsyncStorage {
+  readonly users: AsyncUserStore;
+  readonly tokens: AsyncTokenStore;
+  readonly messages: AsyncMessageStore;
+  readonly groups: AsyncGroupStore;
+  readonly friends: AsyncFriendStore;
+  readonly notifications: AsyncNotificationStore;
+  /** The engine's name, for logs and the capabilities route. */
+  readonly engine: "sqlite" | "postgres";
+  /** Commits pending writes, then releases the engine (connections, file handles). */
+  close(): Promise<void>;
+}
+
+/** Fields of a new user. */
+export interface NewUser {
+  username: string;
+  email?: string;
+  passwordHash?: string;
+  customId?: string;
+  /** A device id linked to the user in the same transaction. */
+  deviceId?: string;
+}
+
+/** Users, their device ids and their credentials. */
+export interface AsyncUserStore {
+  byId(id: string): Promise<UserRow | undefined>;
+  /** The users among `ids` that exist, in no particular order; unknown ids are skipped. */
+  byIds(ids: readonly string[]): Promise<UserRow[]>;
+  byUsername(username: string): Promise<UserRow | undefined>;
+  byDevice(deviceId: string): Promise<UserRow | undefined>;
+  byCustomId(customId: string): Promise<UserRow | undefined>;
+  byEmail(email: string): Promise<UserRow | undefined>;
+  /** Creates a user (and links the device id, if any). Rejects with `already_exists` when taken. */
+  create(fields: NewUser): Promise<UserRow>;
+  /** The user's device ids, sorted. */
+  devices(userId: string): Promise<string[]>;
+  /** Changes the given fields (undefined = keep); a taken username rejects with `already_exists`. */
+  update(userId: string, changes: UserChanges): Promise<void>;
+  /**
+   * Sets `last_active` of many users in one transaction; `public_last_active` follows it only
+   * for users who are not invisible.
+   */
+  touchLastActive(userIds: Iterable<string>, at: number): Promise<void>;
+}
+
+/** Revoked token ids. A session token and its refresh token share one id. */
+export interface AsyncTokenStore {
+  /** Revokes `tid` until `exp` (unix seconds); an existing later expiry is kept. */
+  revoke(tid: string, exp: number): Promise<void>;
+  /** True while `tid` is revoked (its revocation has not expired by `now`, unix seconds). */
+  isRevoked(tid: string, now: number): Promise<boolean>;
+  /** Forgets revocations expired by `now`, then lists the rest (to cache them in memory). */
+  listRevoked(now: number): Promise<{ tid: string; exp: number }[]>;
+}
+
+/**
+ * Stored channel messages. `seq` orders a channel's history: it only grows, even within one
+ * millisecond, and (in a cluster too) a message never appears below a seq a reader already passed,
+ * so `after(channel, lastSeen)` never skips one.
+ */
+export interface AsyncMessageStore {
+  /**
+   * Stores a message and resolves with its row (with its `seq`) once committed: acknowledge a send
+   * only then. Inserts are batched, one transaction per event-loop turn, in call order. A message
+   * whose `client_msg_id` (not empty) the same sender already used resolves with the stored original
+   * instead (`duplicate: true`).
+   */
+  insert(message: NewMessage): Promise<{ row: MessageRow; duplicate: boolean }>;
+  byId(channelId: string, messageId: string): Promise<MessageRow | undefined>;
+  /** The message a sender stored with a client message id, in any channel. */
+  byClientId(senderId: string, clientMsgId: string): Promise<MessageRow | undefined>;
+  updateContent(seq: number, content: string, at: number): Promise<void>;
+  delete(seq: number): Promise<void>;
+  /** Up to `limit` messages after `seq`, oldest first. */
+  after(channelId: string, seq: number, limit: number): Promise<MessageRow[]>;
+  /** Up to `limit` messages before `seq`, newest first. */
+  before(channelId: string, seq: number, limit: number): Promise<MessageRow[]>;
+  existsAfter(channelId: string, seq: number): Promise<boolean>;
+  existsBefore(channelId: string, seq: number): Promise<boolean>;
+}
+
+/** Fields of a new group. */
+export interface NewGroup {
+  creatorId: string;
+  name: string;
+  description: string;
+  langTag: string;
+  avatarUrl: string;
+  open: boolean;
+  maxCount: number;
+}
+
+/** Changes to a group (undefined = keep). */
+export type GroupChanges = Partial<Record<"name" | "description" | "lang_tag" | "avatar_url", string>> & {
+  open?: boolean;
+};
+
+/** Groups and their members. Member states are `MemberState` (src/server/storage/groups.ts). */
+export interface AsyncGroupStore {
+  byId(id: string): Promise<GroupRow | undefined>;
+  byName(name: string): Promise<GroupRow | undefined>;
+  /** Creates a group with its creator as superadmin; a taken name rejects with `already_exists`. */
+  create(fields: NewGroup): Promise<GroupRow>;
+  update(id: string, changes: GroupChanges): Promise<void>;
+  /** Deletes a group and its memberships. */
+  delete(id: string): Promise<void>;
+  /** A user's state in a group (undefined when not related at all). */
+  stateOf(groupId: string, userId: string): Promise<number | undefined>;
+  /** Sets a user's state; a new member goes last in join order, a changed one keeps its place. */
+  setState(groupId: string, userId: string, state: number): Promise<void>;
+  removeMember(groupId: string, userId: string): Promise<void>;
+  /** Members and join requests (bans excluded) in join order, or those of one state. */
+  members(groupId: string, state?: number): Promise<MemberRow[]>;
+  /** Number of members (join requests and bans excluded). */
+  memberCount(groupId: string): Promise<number>;
+  /** The groups a user belongs to or asked to join, in join order, optionally of one state. */
+  groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]>;
+  /** Groups whose name starts with `prefix` (case-sensitive), after `afterName`, by name (bytewise). */
+  list(prefix: string, afterName: string, limit: number): Promise<GroupRow[]>;
+}
+
+/** Friend edges, one row per direction. States are the wire's FriendState values. */
+export interface AsyncFriendStore {
+  edge(sourceId: string, destId: string): Promise<EdgeRow | undefined>;
+  /** Sets an edge's state; every change moves it to the front of its source's list. */
+  set(sourceId: string, destId: string, state: number): Promise<void>;
+  remove(sourceId: string, destId: string): Promise<void>;
+  /** A user's edges with `seq` below `beforeSeq`, newest first, optionally of one state. */
+  list(sourceId: string, state: number | undefined, beforeSeq: number, limit: number): Promise<EdgeRow[]>;
+  /** Number of friends (accepted edges) of a user. */
+  friendCount(userId: string): Promise<number>;
+}
+
+/** Stored (persistent) notifications. */
+export interface AsyncNotificationStore {
+  insert(row: Omit<NotificationRow, "seq">): Promise<NotificationRow>;
+  /** A user's notifications after `afterSeq`, oldest first. */
+  list(userId: string, afterSeq: number, limit: number): Promise<NotificationRow[]>;
+  delete(userId: string, ids: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,124 @@
+import type { Pool, PoolClient, PoolConfig, QueryResultRow } from "pg";
+import { HeraldError } from "../../../errors.js";
+
+/** What the stores need of a pool or a client inside a transaction. */
+export interface Sql {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** Options of the PostgreSQL connection pool. */
+export interface PostgresPoolOptions {
+  /** Most connections this process opens. @default 10 */
+  maxConnections?: number;
+  /** A query (or a wait for a free connection) that takes longer fails with `timeout`. @default 5000 */
+  queryTimeoutMs?: number;
+  /** Time allowed to open a connection. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Shown in `pg_stat_activity`. @default "herald" */
+  applicationName?: string;
+}
+
+const INT8_OID = 20;
+
+/**
+ * Opens a pool. `pg` is loaded here, on first use, so a server on SQLite never needs it installed.
+ * int8 columns (times in ms, sequence numbers, counts) come back as numbers, as from SQLite.
+ */
+export async function openPool(url: string, options: PostgresPoolOptions = {}): Promise<Pool> {
+  let pg: typeof import("pg").default;
+  try {
+    pg = (await import("pg")).default;
+  } catch (err) {
+    throw HeraldError.from(err, "unsupported", 'PostgreSQL storage needs the "pg" package: npm install pg');
+  }
+  const base = pg.types;
+  const config: PoolConfig = {
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    query_timeout: options.queryTimeoutMs ?? 5000,
+    application_name: options.applicationName ?? "herald",
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID ? (v: string) => Number(v) : base.getTypeParser(oid, format)) as never,
+    },
+  };
+  const pool = new pg.Pool(config);
+  // An idle connection dropped by the server (restart, failover) must not end the process: the
+  // pool discards it and the next query opens a new one.
+  pool.on("error", () => {});
+  return pool;
+}
+
+// SQLSTATE classes and driver messages that mean "the database is not reachable right now".
+const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+]);
+
+/** Maps a driver error to the storage interface's error codes. */
+export function pgError(err: unknown): HeraldError {
+  if (HeraldError.is(err)) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === "23505") return HeraldError.from(err, "already_exists");
+  if (
+    (typeof code === "string" &&
+      (code.startsWith("08") || UNAVAILABLE_STATES.has(code) || NETWORK_CODES.has(code))) ||
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
+  ) {
+    return HeraldError.from(err, "disconnected", `storage unavailable: ${message}`);
+  }
+  if (/Query read timeout/i.test(message))
+    return HeraldError.from(err, "timeout", `storage timeout: ${message}`);
+  return HeraldError.from(err, "server_error");
+}
+
+// Deadlocks and serialization failures are safe to retry: the transaction left nothing behind.
+const RETRY_STATES = new Set(["40P01", "40001"]);
+
+/** Runs `fn` in a transaction (retried on deadlock), rejecting with a mapped `HeraldError`. */
+export async function transaction<T>(pool: Pool, fn: (sql: PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw pgError(err);
+    }
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      const code = (err as { code?: unknown } | null)?.code;
+      if (attempt < 3 && typeof code === "string" && RETRY_STATES.has(code)) continue;
+      throw pgError(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Runs one statement on the pool, rejecting with a mapped `HeraldError`. */
+export async function query<R extends QueryResultRow>(
+  sql: Sql,
+  text: string,
+  values?: unknown[],
+): Promise<R[]> {
+  try {
+    return (await sql.query<R>(text, values)).rows;
+  } catch (err) {
+    throw pgError(err);
+  }
+}

@@ -1,0 +1,53 @@
+import type { Pool } from "pg";
+import type { AsyncFriendStore, EdgeRow } from "../async-storage.js";
+import { query } from "./connection.js";
+
+/** Friend edges on PostgreSQL; list order comes from one sequence shared by all nodes. */
+export class PostgresFriendStore implements AsyncFriendStore {
+  constructor(private readonly pool: Pool) {}
+
+  async edge(sourceId: string, destId: string): Promise<EdgeRow | undefined> {
+    const rows = await query<EdgeRow>(
+      this.pool,
+      "SELECT * FROM friend_edges WHERE source_id = $1 AND dest_id = $2",
+      [sourceId, destId],
+    );
+    return rows[0];
+  }
+
+  async set(sourceId: string, destId: string, state: number): Promise<void> {
+    await query(
+      this.pool,
+      `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time)
+       VALUES ($1, $2, $3, nextval('friend_edges_seq'), $4)
+       ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+         update_time = excluded.update_time`,
+      [sourceId, destId, state, Date.now()],
+    );
+  }
+
+  async remove(sourceId: string, destId: string): Promise<void> {
+    await query(this.pool, "DELETE FROM friend_edges WHERE source_id = $1 AND dest_id = $2", [
+      sourceId,
+      destId,
+    ]);
+  }
+
+  list(sourceId: string, state: number | undefined, beforeSeq: number, limit: number): Promise<EdgeRow[]> {
+    return query<EdgeRow>(
+      this.pool,
+      `SELECT * FROM friend_edges WHERE source_id = $1 AND ($2::integer IS NULL OR state = $2) AND seq < $3
+       ORDER BY seq DESC LIMIT $4`,
+      [sourceId, state ?? null, beforeSeq, limit],
+    );
+  }
+
+  async friendCount(userId: string): Promise<number> {
+    const rows = await query<{ n: number }>(
+      this.pool,
+      "SELECT count(*) AS n FROM friend_edges WHERE source_id = $1 AND state = 0",
+      [userId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

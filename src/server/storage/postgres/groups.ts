@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import type { Pool } from "pg";
+import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
+import { query, transaction } from "./connection.js";
+
+const SUPERADMIN = 0;
+const BANNED = 4;
+const changeColumns = ["name", "description", "lang_tag", "avatar_url"] as const;
+
+/** Groups and their members on PostgreSQL. Join order comes from one sequence shared by all nodes. */
+export class PostgresGroupStore implements AsyncGroupStore {
+  constructor(private readonly pool: Pool) {}
+
+  async byId(id: string): Promise<GroupRow | undefined> {
+    return (await query<GroupRow>(this.pool, "SELECT * FROM groups WHERE id = $1", [id]))[0];
+  }
+
+  async byName(name: string): Promise<GroupRow | undefined> {
+    return (await query<GroupRow>(this.pool, "SELECT * FROM groups WHERE name = $1", [name]))[0];
+  }
+
+  create(fields: NewGroup): Promise<GroupRow> {
+    const id = randomUUID();
+    const now = Date.now();
+    return transaction(this.pool, async (sql) => {
+      const { rows } = await sql.query<GroupRow>(
+        `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, create_time, update_time)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
+        [
+          id,
+          fields.creatorId,
+          fields.name,
+          fields.description,
+          fields.langTag || "en",
+          fields.avatarUrl,
+          fields.open ? 1 : 0,
+          fields.maxCount,
+          now,
+        ],
+      );
+      await sql.query(
+        "INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)",
+        [id, fields.creatorId, SUPERADMIN, now],
+      );
+      return rows[0] as GroupRow;
+    });
+  }
+
+  async update(id: string, changes: GroupChanges): Promise<void> {
+    const sets: string[] = [];
+    const values: unknown[] = [id, Date.now()];
+    for (const column of changeColumns) {
+      const v = changes[column];
+      if (v === undefined) continue;
+      values.push(v);
+      sets.push(`${column} = $${values.length}`);
+    }
+    if (changes.open !== undefined) {
+      values.push(changes.open ? 1 : 0);
+      sets.push(`open = $${values.length}`);
+    }
+    if (sets.length === 0) return;
+    await query(this.pool, `UPDATE groups SET ${sets.join(", ")}, update_time = $2 WHERE id = $1`, values);
+  }
+
+  async delete(id: string): Promise<void> {
+    await query(this.pool, "DELETE FROM groups WHERE id = $1", [id]);
+  }
+
+  async stateOf(groupId: string, userId: string): Promise<number | undefined> {
+    const rows = await query<{ state: number }>(
+      this.pool,
+      "SELECT state FROM group_members WHERE group_id = $1 AND user_id = $2",
+      [groupId, userId],
+    );
+    return rows[0]?.state;
+  }
+
+  async setState(groupId: string, userId: string, state: number): Promise<void> {
+    await query(
+      this.pool,
+      `INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
+      [groupId, userId, state, Date.now()],
+    );
+  }
+
+  async removeMember(groupId: string, userId: string): Promise<void> {
+    await query(this.pool, "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [
+      groupId,
+      userId,
+    ]);
+  }
+
+  members(groupId: string, state?: number): Promise<MemberRow[]> {
+    if (state !== undefined) {
+      return query<MemberRow>(
+        this.pool,
+        "SELECT * FROM group_members WHERE group_id = $1 AND state = $2 ORDER BY seq",
+        [groupId, state],
+      );
+    }
+    return query<MemberRow>(
+      this.pool,
+      "SELECT * FROM group_members WHERE group_id = $1 AND state < $2 ORDER BY seq",
+      [groupId, BANNED],
+    );
+  }
+
+  async memberCount(groupId: string): Promise<number> {
+    const rows = await query<{ n: number }>(
+      this.pool,
+      "SELECT count(*) AS n FROM group_members WHERE group_id = $1 AND state <= 2",
+      [groupId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]> {
+    const rows = await query<GroupRow & { member_state: number }>(
+      this.pool,
+      `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
+       WHERE m.user_id = $1 AND m.state < $2 AND ($3::integer IS NULL OR m.state = $3) ORDER BY m.seq`,
+      [userId, BANNED, state ?? null],
+    );
+    return rows.map(({ member_state, ...group }) => ({ group, state: member_state }));
+  }
+
+  list(prefix: string, afterName: string, limit: number): Promise<GroupRow[]> {
+    // Bytewise ("C") comparison, as SQLite compares text, whatever the database's collation.
+    return query<GroupRow>(
+      this.pool,
+      `SELECT * FROM groups WHERE starts_with(name, $1) AND name COLLATE "C" > $2
+       ORDER BY name COLLATE "C" LIMIT $3`,
+      [prefix, afterName, limit],
+    );
+  }
+}

@@ -1,0 +1,200 @@
+import type { Pool, PoolClient } from "pg";
+import { HeraldError } from "../../../errors.js";
+import type { AsyncMessageStore, MessageRow, NewMessage } from "../async-storage.js";
+import { query, transaction } from "./connection.js";
+
+interface Pending {
+  message: NewMessage;
+  resolve(result: { row: MessageRow; duplicate: boolean }): void;
+  reject(err: unknown): void;
+}
+
+// Namespace of the per-channel advisory locks (the other key is the channel id's hash).
+const CHANNEL_LOCK_SPACE = 0x6d73_6773; // "msgs"
+
+const columns = [
+  ["id", "text"],
+  ["channel_id", "text"],
+  ["code", "integer"],
+  ["sender_id", "text"],
+  ["username", "text"],
+  ["content", "text"],
+  ["create_time", "bigint"],
+  ["update_time", "bigint"],
+  ["client_msg_id", "text"],
+  ["room_name", "text"],
+  ["group_id", "text"],
+  ["user_id_one", "text"],
+  ["user_id_two", "text"],
+] as const satisfies readonly (readonly [keyof NewMessage, string])[];
+
+const names = columns.map(([name]) => name).join(", ");
+const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
+// One statement inserts the whole batch; ORDER BY ordinality gives the rows their seq in call order.
+// A repeated client message id (already stored, or earlier in the same batch) is skipped.
+const INSERT_BATCH = `INSERT INTO messages (${names})
+  SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord) ORDER BY ord
+  ON CONFLICT DO NOTHING RETURNING *`;
+// Channels are locked in one global order, so two nodes' batches never deadlock.
+const LOCK_CHANNELS = `SELECT count(pg_advisory_xact_lock(${CHANNEL_LOCK_SPACE}, k)) FROM
+  (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS keys`;
+
+/**
+ * Stored channel messages on PostgreSQL. Inserts are queued and committed together, one transaction
+ * per event-loop turn; each insert resolves once its transaction has committed, so a send is
+ * acknowledged only when it is durable. While one batch commits, the next one gathers: at most one
+ * batch per process is in flight, which keeps a node's messages in the order they were sent.
+ *
+ * Cursors need more than a growing seq in a cluster: two nodes could take seqs 10 and 11 and commit
+ * 11 first, and a reader who saw 11 would never see 10. A batch therefore holds a transaction lock
+ * on each of its channels from before it takes seqs until it commits, so within a channel, commit
+ * order is seq order and `after(seq)` never skips a message.
+ */
+export class PostgresMessageStore implements AsyncMessageStore {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly pool: Pool) {}
+
+  insert(message: NewMessage): Promise<{ row: MessageRow; duplicate: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ message, resolve, reject });
+      if (!this.scheduled && this.inFlight === undefined) {
+        this.scheduled = true;
+        setImmediate(this.run);
+      }
+    });
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    if (this.inFlight !== undefined || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.inFlight = this.commit(batch).finally(() => {
+      this.inFlight = undefined;
+      // Inserts queued during the commit have waited a turn already: commit them at once.
+      if (this.queue.length > 0) this.run();
+    });
+  };
+
+  private async commit(batch: Pending[]): Promise<void> {
+    try {
+      const results = await transaction(this.pool, (sql) => this.write(sql, batch));
+      for (const [i, p] of batch.entries()) {
+        const result = results[i];
+        if (result === undefined) {
+          p.reject(
+            new HeraldError("server_error", `message ${p.message.id} was not stored (its id is taken)`),
+          );
+        } else {
+          p.resolve(result);
+        }
+      }
+    } catch (err) {
+      // Nothing of the batch was committed (or, if the connection dropped during COMMIT, it may
+      // have been): the senders get an error, and a retry with the same client message id is safe.
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  private async write(
+    sql: PoolClient,
+    batch: Pending[],
+  ): Promise<({ row: MessageRow; duplicate: boolean } | undefined)[]> {
+    const values = columns.map(([name]) => batch.map((p) => p.message[name]));
+    await sql.query(LOCK_CHANNELS, [values[1]]);
+    const inserted = new Map<string, MessageRow>();
+    for (const row of (await sql.query<MessageRow>(INSERT_BATCH, values)).rows) inserted.set(row.id, row);
+    const skipped = batch.filter((p) => !inserted.has(p.message.id) && p.message.client_msg_id !== "");
+    const originals = new Map<string, MessageRow>();
+    if (skipped.length > 0) {
+      const { rows } = await sql.query<MessageRow>(
+        `SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(sender_id, client_msg_id)
+           ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id AND m.client_msg_id <> ''`,
+        [skipped.map((p) => p.message.sender_id), skipped.map((p) => p.message.client_msg_id)],
+      );
+      for (const row of rows) originals.set(`${row.sender_id}\n${row.client_msg_id}`, row);
+    }
+    return batch.map((p) => {
+      const row = inserted.get(p.message.id);
+      if (row !== undefined) return { row, duplicate: false };
+      const original = originals.get(`${p.message.sender_id}\n${p.message.client_msg_id}`);
+      return original === undefined ? undefined : { row: original, duplicate: true };
+    });
+  }
+
+  /** Waits until every insert queued so far has committed (or failed): reads see the writes before them. */
+  async settled(): Promise<void> {
+    while (this.inFlight !== undefined || this.queue.length > 0) {
+      if (this.inFlight === undefined) this.run();
+      await this.inFlight?.catch(() => {});
+    }
+  }
+
+  private async rows(text: string, values: unknown[]): Promise<MessageRow[]> {
+    await this.settled();
+    return query<MessageRow>(this.pool, text, values);
+  }
+
+  async byId(channelId: string, messageId: string): Promise<MessageRow | undefined> {
+    return (
+      await this.rows("SELECT * FROM messages WHERE id = $1 AND channel_id = $2", [messageId, channelId])
+    )[0];
+  }
+
+  async byClientId(senderId: string, clientMsgId: string): Promise<MessageRow | undefined> {
+    const rows = await this.rows(
+      "SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2 AND client_msg_id <> ''",
+      [senderId, clientMsgId],
+    );
+    return rows[0];
+  }
+
+  async updateContent(seq: number, content: string, at: number): Promise<void> {
+    await this.settled();
+    await query(this.pool, "UPDATE messages SET content = $1, update_time = $2 WHERE seq = $3", [
+      content,
+      at,
+      seq,
+    ]);
+  }
+
+  async delete(seq: number): Promise<void> {
+    await this.settled();
+    await query(this.pool, "DELETE FROM messages WHERE seq = $1", [seq]);
+  }
+
+  after(channelId: string, seq: number, limit: number): Promise<MessageRow[]> {
+    return this.rows("SELECT * FROM messages WHERE channel_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3", [
+      channelId,
+      seq,
+      limit,
+    ]);
+  }
+
+  before(channelId: string, seq: number, limit: number): Promise<MessageRow[]> {
+    return this.rows("SELECT * FROM messages WHERE channel_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3", [
+      channelId,
+      seq,
+      limit,
+    ]);
+  }
+
+  async existsAfter(channelId: string, seq: number): Promise<boolean> {
+    const rows = await this.rows("SELECT seq FROM messages WHERE channel_id = $1 AND seq > $2 LIMIT 1", [
+      channelId,
+      seq,
+    ]);
+    return rows.length > 0;
+  }
+
+  async existsBefore(channelId: string, seq: number): Promise<boolean> {
+    const rows = await this.rows("SELECT seq FROM messages WHERE channel_id = $1 AND seq < $2 LIMIT 1", [
+      channelId,
+      seq,
+    ]);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,184 @@
+import { HeraldError } from "../../errors.js";
+import type {
+  AsyncFriendStore,
+  AsyncGroupStore,
+  AsyncMessageStore,
+  AsyncNotificationStore,
+  AsyncStorage,
+  AsyncTokenStore,
+  AsyncUserStore,
+  MessageRow,
+} from "./async-storage.js";
+import type { Db } from "./database.js";
+import { FriendStore } from "./friends.js";
+import { GroupStore } from "./groups.js";
+import { MessageStore } from "./messages.js";
+import { NotificationStore } from "./notifications.js";
+import { UserStore } from "./users.js";
+
+/** Options of {@link createSqliteStorage}. */
+export interface SqliteStorageOptions {
+  /**
+   * Called when a batch of message inserts fails to commit (the inserts reject too).
+   * @default ignores it (the rejected inserts carry the error)
+   */
+  onCommitError?: (err: unknown) => void;
+  /** Close the database handle in `close()`. @default true */
+  closeDatabase?: boolean;
+}
+
+/** Maps an SQLite error to the storage interface's error codes. */
+export function sqliteError(err: unknown): HeraldError {
+  if (HeraldError.is(err)) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+    return HeraldError.from(err, "already_exists");
+  }
+  return HeraldError.from(err, "server_error");
+}
+
+// Runs a synchronous store call as an async one: its exceptions become rejections.
+function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      throw sqliteError(err);
+    }
+  };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The SQLite stores behind the asynchronous storage interface, so the services run unchanged on
+ * SQLite or PostgreSQL. SQLite itself stays synchronous (and fast, being in-process); message
+ * inserts keep their write-behind batching, and resolve once their batch has committed.
+ */
+export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}): AsyncStorage {
+  let commitError: unknown;
+  const messageStore = new MessageStore(db, (err) => {
+    commitError = err;
+    options.onCommitError?.(err);
+  });
+  // The extra condition lets SQLite use the partial unique index (sender_id, client_msg_id):
+  // without it every lookup scans the whole table.
+  const byClientId = db.prepare<[string, string], MessageRow>(
+    "SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ? AND client_msg_id <> ''",
+  );
+  const userStore = new UserStore(db);
+  const groupStore = new GroupStore(db);
+  const friendStore = new FriendStore(db);
+  const notificationStore = new NotificationStore(db);
+
+  const users: AsyncUserStore = {
+    byId: wrap((id) => userStore.byId(id)),
+    byIds: wrap((ids) => {
+      const rows = [];
+      for (const id of new Set(ids)) {
+        const row = userStore.byId(id);
+        if (row !== undefined) rows.push(row);
+      }
+      return rows;
+    }),
+    byUsername: wrap((username) => userStore.byUsername(username)),
+    byDevice: wrap((deviceId) => userStore.byDevice(deviceId)),
+    byCustomId: wrap((customId) => userStore.byCustomId(customId)),
+    byEmail: wrap((email) => userStore.byEmail(email)),
+    create: wrap((fields) => userStore.create(fields)),
+    devices: wrap((userId) => userStore.devices(userId)),
+    update: wrap((userId, changes) => userStore.update(userId, changes)),
+    touchLastActive: wrap((userIds, at) => userStore.touchLastActiveMany(userIds, at)),
+  };
+
+  const tokens: AsyncTokenStore = {
+    revoke: wrap((tid, exp) => {
+      db.prepare(
+        "INSERT OR REPLACE INTO revoked_tokens (tid, exp) VALUES (?, max(?, coalesce((SELECT exp FROM revoked_tokens WHERE tid = ?), 0)))",
+      ).run(tid, exp, tid);
+    }),
+    isRevoked: wrap(
+      (tid, now) =>
+        db.prepare("SELECT 1 FROM revoked_tokens WHERE tid = ? AND exp > ?").get(tid, now) !== undefined,
+    ),
+    listRevoked: wrap((now) => {
+      db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);
+      return db.prepare("SELECT tid, exp FROM revoked_tokens").all() as { tid: string; exp: number }[];
+    }),
+  };
+
+  const messages: AsyncMessageStore = {
+    async insert(message) {
+      try {
+        messageStore.insert(message);
+        // The store commits its queue in a setImmediate queued no later than this one.
+        await nextTurn();
+        let row = messageStore.byId(message.channel_id, message.id);
+        if (row === undefined && message.client_msg_id !== "") {
+          row = byClientId.get(message.sender_id, message.client_msg_id);
+          if (row !== undefined) return { row, duplicate: true };
+        }
+        if (row === undefined) {
+          throw HeraldError.from(commitError ?? "the message was not stored", "server_error");
+        }
+        return { row, duplicate: false };
+      } catch (err) {
+        throw sqliteError(err);
+      }
+    },
+    byId: wrap((channelId, messageId) => messageStore.byId(channelId, messageId)),
+    byClientId: wrap((senderId, clientMsgId) => {
+      messageStore.flush();
+      return byClientId.get(senderId, clientMsgId);
+    }),
+    updateContent: wrap((seq, content, at) => messageStore.updateContent(seq, content, at)),
+    delete: wrap((seq) => messageStore.delete(seq)),
+    after: wrap((channelId, seq, limit) => messageStore.after(channelId, seq, limit)),
+    before: wrap((channelId, seq, limit) => messageStore.before(channelId, seq, limit)),
+    existsAfter: wrap((channelId, seq) => messageStore.existsAfter(channelId, seq)),
+    existsBefore: wrap((channelId, seq) => messageStore.existsBefore(channelId, seq)),
+  };
+
+  const groups: AsyncGroupStore = {
+    byId: wrap((id) => groupStore.byId(id)),
+    byName: wrap((name) => groupStore.byName(name)),
+    create: wrap((fields) => groupStore.create(fields)),
+    update: wrap((id, changes) => groupStore.update(id, changes)),
+    delete: wrap((id) => groupStore.delete(id)),
+    stateOf: wrap((groupId, userId) => groupStore.stateOf(groupId, userId)),
+    setState: wrap((groupId, userId, state) => groupStore.setState(groupId, userId, state)),
+    removeMember: wrap((groupId, userId) => groupStore.removeMember(groupId, userId)),
+    members: wrap((groupId, state) => groupStore.members(groupId, state)),
+    memberCount: wrap((groupId) => groupStore.memberCount(groupId)),
+    groupsOf: wrap((userId, state) => groupStore.groupsOf(userId, state)),
+    list: wrap((prefix, afterName, limit) => groupStore.list(prefix, afterName, limit)),
+  };
+
+  const friends: AsyncFriendStore = {
+    edge: wrap((sourceId, destId) => friendStore.edge(sourceId, destId)),
+    set: wrap((sourceId, destId, state) => friendStore.set(sourceId, destId, state)),
+    remove: wrap((sourceId, destId) => friendStore.remove(sourceId, destId)),
+    list: wrap((sourceId, state, beforeSeq, limit) => friendStore.list(sourceId, state, beforeSeq, limit)),
+    friendCount: wrap((userId) => friendStore.friendCount(userId)),
+  };
+
+  const notifications: AsyncNotificationStore = {
+    insert: wrap((row) => notificationStore.insert(row)),
+    list: wrap((userId, afterSeq, limit) => notificationStore.list(userId, afterSeq, limit)),
+    delete: wrap((userId, ids) => notificationStore.delete(userId, ids)),
+  };
+
+  return {
+    users,
+    tokens,
+    messages,
+    groups,
+    friends,
+    notifications,
+    engine: "sqlite",
+    close: wrap(() => {
+      messageStore.flush();
+      if (options.closeDatabase ?? true) db.close();
+    }),
+  };
+}

@@ -1,0 +1,54 @@
+// Messages between nodes: encoded once, decoded exactly, and anything malformed ignored.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { decodeClusterMessage, encodeClusterMessage } from "../../src/server/cluster/cluster-wire.js";
+
+test("a frame crosses with its bytes and audience intact", () => {
+  const bytes = new Uint8Array([0, 1, 2, 255, 10, 13]);
+  const data = encodeClusterMessage("node-a", { kind: "frame", bytes, onlyUser: "u1" });
+  const decoded = decodeClusterMessage(data);
+  assert.equal(decoded?.origin, "node-a");
+  assert.deepEqual(decoded?.message, { kind: "frame", bytes, onlyUser: "u1" });
+});
+
+test("presence and invisible messages cross as data", () => {
+  const presence = {
+    sessionId: "s",
+    userId: "u",
+    username: "ü name",
+    hidden: false,
+    changedAt: 5,
+    node: "n",
+    status: "hi",
+  };
+  const message = {
+    kind: "presence" as const,
+    stream: "status:u" as const,
+    joins: [presence],
+    leaves: [],
+    exceptUser: "x",
+  };
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage("n", message))?.message, message);
+  const invisible = { kind: "invisible" as const, userId: "u", invisible: true };
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage("n", invisible))?.message, invisible);
+});
+
+test("malformed or foreign data is ignored, never thrown", () => {
+  const good = encodeClusterMessage("n", { kind: "invisible", userId: "u", invisible: false });
+  const cases = [
+    Buffer.alloc(0),
+    Buffer.from("hello"),
+    Buffer.concat([Buffer.from([2]), good.subarray(1)]),
+    good.subarray(0, good.length - 3),
+    Buffer.concat([good.subarray(0, 5), Buffer.from("{not json".padEnd(good.length - 5))]),
+    encodeClusterMessage("n", { kind: "other" } as never),
+  ];
+  for (const data of cases) assert.equal(decodeClusterMessage(data), undefined);
+  const noOrigin = Buffer.from(JSON.stringify({ kind: "invisible" }));
+  const framed = Buffer.alloc(5 + noOrigin.length);
+  framed.writeUInt8(1, 0);
+  framed.writeUInt32BE(noOrigin.length, 1);
+  noOrigin.copy(framed, 5);
+  assert.equal(decodeClusterMessage(framed), undefined);
+});

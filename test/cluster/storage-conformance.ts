@@ -1,0 +1,399 @@
+// The storage contract, written once and run against every engine (see storage.test.ts).
+
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { describe, test } from "node:test";
+import { HeraldError } from "../../src/errors.js";
+import type { AsyncStorage, NewMessage } from "../../src/server/storage/async-storage.js";
+
+/** A message for `channelId` from `senderId`, with the given client message id. */
+export function newMessage(
+  channelId: string,
+  senderId: string,
+  clientMsgId = "",
+  at = 1_700_000_000_000,
+): NewMessage {
+  return {
+    id: randomUUID(),
+    channel_id: channelId,
+    code: 0,
+    sender_id: senderId,
+    username: `u-${senderId.slice(0, 8)}`,
+    content: JSON.stringify({ n: randomUUID() }),
+    create_time: at,
+    update_time: at,
+    client_msg_id: clientMsgId,
+    room_name: channelId.startsWith("2...") ? channelId.slice(4) : "",
+    group_id: "",
+    user_id_one: "",
+    user_id_two: "",
+  };
+}
+
+const isCode = (code: HeraldError["code"]) => (err: unknown) => HeraldError.is(err, code);
+
+/**
+ * Registers the conformance tests for one engine. `open` gives a fresh, empty storage per test;
+ * `skip` (a reason) skips them all, visibly.
+ */
+export function storageConformance(engine: string, open: () => Promise<AsyncStorage>, skip?: string): void {
+  describe(`storage conformance: ${engine}`, { skip }, () => {
+    const withStorage = (name: string, fn: (s: AsyncStorage) => Promise<void>) =>
+      test(name, async () => {
+        const s = await open();
+        try {
+          await fn(s);
+        } finally {
+          await s.close();
+        }
+      });
+
+    withStorage("a user is found by id, username, device, custom id and email", async (s) => {
+      const u = await s.users.create({
+        username: "ana",
+        email: "ana@x.io",
+        customId: "c-ana",
+        deviceId: "dev-ana",
+      });
+      assert.equal(u.username, "ana");
+      assert.equal(u.invisible, 0);
+      assert.equal(u.metadata, "{}");
+      assert.equal(typeof u.create_time, "number");
+      for (const found of [
+        await s.users.byId(u.id),
+        await s.users.byUsername("ana"),
+        await s.users.byDevice("dev-ana"),
+        await s.users.byCustomId("c-ana"),
+        await s.users.byEmail("ana@x.io"),
+      ]) {
+        assert.deepEqual(found, u);
+      }
+      assert.equal(await s.users.byUsername("nobody"), undefined);
+      const other = await s.users.create({ username: "bo" });
+      const many = await s.users.byIds([other.id, randomUUID(), u.id, u.id]);
+      assert.deepEqual(many.map((r) => r.username).sort(), ["ana", "bo"]);
+      assert.deepEqual(await s.users.byIds([]), []);
+    });
+
+    withStorage(
+      "a taken username or device id is refused as already_exists and creates nothing",
+      async (s) => {
+        await s.users.create({ username: "ana", deviceId: "dev-1" });
+        await assert.rejects(s.users.create({ username: "ana" }), isCode("already_exists"));
+        await assert.rejects(s.users.create({ username: "bo", deviceId: "dev-1" }), isCode("already_exists"));
+        // The device insert failed, so the user row of that attempt must not be left behind.
+        assert.equal(await s.users.byUsername("bo"), undefined);
+      },
+    );
+
+    withStorage("devices are listed sorted bytewise", async (s) => {
+      const u = await s.users.create({ username: "ana", deviceId: "b-dev" });
+      assert.deepEqual(await s.users.devices(u.id), ["b-dev"]);
+      assert.deepEqual(await s.users.devices(randomUUID()), []);
+    });
+
+    withStorage("an account update changes only the given fields and refuses a taken username", async (s) => {
+      const u = await s.users.create({ username: "ana" });
+      await s.users.create({ username: "bo" });
+      await s.users.update(u.id, { displayName: "Ana", location: "Lyon", invisible: true });
+      const after = await s.users.byId(u.id);
+      assert.equal(after?.display_name, "Ana");
+      assert.equal(after?.location, "Lyon");
+      assert.equal(after?.timezone, "");
+      assert.equal(after?.invisible, 1);
+      assert.ok((after?.update_time ?? 0) >= u.update_time);
+      await assert.rejects(s.users.update(u.id, { username: "bo" }), isCode("already_exists"));
+      await s.users.update(u.id, {});
+      assert.equal((await s.users.byId(u.id))?.username, "ana");
+    });
+
+    withStorage("last_active moves for everyone, public_last_active only while visible", async (s) => {
+      const a = await s.users.create({ username: "ana" });
+      const b = await s.users.create({ username: "bo" });
+      await s.users.touchLastActive([a.id, b.id], 1000);
+      await s.users.update(b.id, { invisible: true });
+      await s.users.touchLastActive(new Set([a.id, b.id]), 2000);
+      const [ra, rb] = [await s.users.byId(a.id), await s.users.byId(b.id)];
+      assert.deepEqual([ra?.last_active, ra?.public_last_active], [2000, 2000]);
+      assert.deepEqual([rb?.last_active, rb?.public_last_active], [2000, 1000]);
+      await s.users.touchLastActive([], 3000);
+    });
+
+    withStorage("a revocation keeps its latest expiry and is forgotten once expired", async (s) => {
+      await s.tokens.revoke("t1", 500);
+      await s.tokens.revoke("t1", 100);
+      await s.tokens.revoke("t2", 50);
+      assert.equal(await s.tokens.isRevoked("t1", 400), true);
+      assert.equal(await s.tokens.isRevoked("t1", 500), false);
+      assert.equal(await s.tokens.isRevoked("t3", 0), false);
+      assert.deepEqual(await s.tokens.listRevoked(60), [{ tid: "t1", exp: 500 }]);
+      assert.equal(await s.tokens.isRevoked("t2", 0), false, "t2 was pruned");
+    });
+
+    withStorage(
+      "messages sent in one turn get growing seqs in call order, readable once acked",
+      async (s) => {
+        const ch = "2...lobby";
+        const sender = randomUUID();
+        const sent = Array.from({ length: 30 }, () => newMessage(ch, sender));
+        const acks = await Promise.all(sent.map((m) => s.messages.insert(m)));
+        const seqs = acks.map((a) => a.row.seq);
+        assert.deepEqual(
+          acks.map((a) => [a.row.id, a.duplicate]),
+          sent.map((m) => [m.id, false]),
+        );
+        for (let i = 1; i < seqs.length; i++) assert.ok((seqs[i] as number) > (seqs[i - 1] as number));
+        const listed = await s.messages.after(ch, 0, 100);
+        assert.deepEqual(
+          listed.map((r) => r.id),
+          sent.map((m) => m.id),
+        );
+        assert.deepEqual(listed[0], acks[0]?.row);
+      },
+    );
+
+    withStorage("history pages both ways by seq, never skipping or repeating a message", async (s) => {
+      const ch = "2...paging";
+      const sender = randomUUID();
+      const ids: string[] = [];
+      // Same millisecond for all, spread over several turns.
+      for (let turn = 0; turn < 5; turn++) {
+        const batch = Array.from({ length: 5 }, () => newMessage(ch, sender));
+        await Promise.all(batch.map((m) => s.messages.insert(m)));
+        ids.push(...batch.map((m) => m.id));
+      }
+      await s.messages.insert(newMessage("2...other", sender));
+      const forward: string[] = [];
+      let cursor = 0;
+      for (;;) {
+        const page = await s.messages.after(ch, cursor, 10);
+        forward.push(...page.map((r) => r.id));
+        const last = page.at(-1);
+        if (last === undefined || !(await s.messages.existsAfter(ch, last.seq))) break;
+        cursor = last.seq;
+      }
+      assert.deepEqual(forward, ids);
+      const backward: string[] = [];
+      cursor = Number.MAX_SAFE_INTEGER;
+      for (;;) {
+        const page = await s.messages.before(ch, cursor, 10);
+        backward.push(...page.map((r) => r.id));
+        const last = page.at(-1);
+        if (last === undefined || !(await s.messages.existsBefore(ch, last.seq))) break;
+        cursor = last.seq;
+      }
+      assert.deepEqual(backward, [...ids].reverse());
+      assert.equal(await s.messages.existsAfter(ch, Number.MAX_SAFE_INTEGER), false);
+      assert.deepEqual(await s.messages.before("2...empty", Number.MAX_SAFE_INTEGER, 10), []);
+    });
+
+    withStorage("a repeated client message id of one sender stores one message and returns it", async (s) => {
+      const ch = "2...dedup";
+      const ana = randomUUID();
+      const bo = randomUUID();
+      const first = await s.messages.insert(newMessage(ch, ana, "cm-1"));
+      assert.equal(first.duplicate, false);
+      // Again later, again twice within one turn, and from another channel: always the original.
+      const again = await s.messages.insert(newMessage(ch, ana, "cm-1"));
+      assert.deepEqual(again, { row: first.row, duplicate: true });
+      const [x, y] = await Promise.all([
+        s.messages.insert(newMessage(ch, ana, "cm-2")),
+        s.messages.insert(newMessage(ch, ana, "cm-2")),
+      ]);
+      assert.equal(x?.duplicate, false);
+      assert.deepEqual(y, { row: x?.row, duplicate: true });
+      const elsewhere = await s.messages.insert(newMessage("2...elsewhere", ana, "cm-1"));
+      assert.deepEqual(elsewhere, { row: first.row, duplicate: true });
+      // Another sender may use the same id.
+      const other = await s.messages.insert(newMessage(ch, bo, "cm-1"));
+      assert.equal(other.duplicate, false);
+      assert.deepEqual(await s.messages.byClientId(ana, "cm-1"), first.row);
+      assert.equal((await s.messages.after(ch, 0, 100)).length, 3);
+    });
+
+    withStorage("a message is found by id in its channel, edited and removed", async (s) => {
+      const ch = "2...edit";
+      const { row } = await s.messages.insert(newMessage(ch, randomUUID()));
+      assert.deepEqual(await s.messages.byId(ch, row.id), row);
+      assert.equal(await s.messages.byId("2...elsewhere", row.id), undefined);
+      await s.messages.updateContent(row.seq, '{"edited":true}', row.update_time + 5);
+      const edited = await s.messages.byId(ch, row.id);
+      assert.equal(edited?.content, '{"edited":true}');
+      assert.equal(edited?.update_time, row.update_time + 5);
+      assert.equal(edited?.create_time, row.create_time);
+      await s.messages.delete(row.seq);
+      assert.equal(await s.messages.byId(ch, row.id), undefined);
+      assert.deepEqual(await s.messages.after(ch, 0, 10), []);
+    });
+
+    withStorage("a group starts with its creator as superadmin and refuses a taken name", async (s) => {
+      const creator = randomUUID();
+      const fields = {
+        creatorId: creator,
+        name: "Guild",
+        description: "d",
+        langTag: "",
+        avatarUrl: "",
+        open: true,
+        maxCount: 50,
+      };
+      const g = await s.groups.create(fields);
+      assert.equal(g.lang_tag, "en");
+      assert.equal(g.open, 1);
+      assert.equal(g.max_count, 50);
+      assert.deepEqual(await s.groups.byId(g.id), g);
+      assert.deepEqual(await s.groups.byName("Guild"), g);
+      assert.equal(await s.groups.stateOf(g.id, creator), 0);
+      assert.equal(await s.groups.memberCount(g.id), 1);
+      await assert.rejects(s.groups.create({ ...fields, creatorId: randomUUID() }), isCode("already_exists"));
+      await s.groups.update(g.id, { description: "new", open: false });
+      const updated = await s.groups.byId(g.id);
+      assert.equal(updated?.description, "new");
+      assert.equal(updated?.open, 0);
+      assert.equal(updated?.name, "Guild");
+    });
+
+    withStorage("members keep their join order through state changes; bans are not listed", async (s) => {
+      const creator = randomUUID();
+      const g = await s.groups.create({
+        creatorId: creator,
+        name: "g",
+        description: "",
+        langTag: "en",
+        avatarUrl: "",
+        open: false,
+        maxCount: 10,
+      });
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      await s.groups.setState(g.id, a, 3);
+      await s.groups.setState(g.id, b, 2);
+      await s.groups.setState(g.id, c, 2);
+      await s.groups.setState(g.id, a, 2);
+      await s.groups.setState(g.id, b, 4);
+      assert.deepEqual(
+        (await s.groups.members(g.id)).map((m) => [m.user_id, m.state]),
+        [
+          [creator, 0],
+          [a, 2],
+          [c, 2],
+        ],
+      );
+      assert.deepEqual(
+        (await s.groups.members(g.id, 4)).map((m) => m.user_id),
+        [b],
+      );
+      assert.equal(await s.groups.memberCount(g.id), 3);
+      await s.groups.removeMember(g.id, c);
+      assert.equal(await s.groups.stateOf(g.id, c), undefined);
+      const g2 = await s.groups.create({
+        creatorId: a,
+        name: "h",
+        description: "",
+        langTag: "en",
+        avatarUrl: "",
+        open: true,
+        maxCount: 10,
+      });
+      assert.deepEqual(
+        (await s.groups.groupsOf(a)).map((x) => [x.group.id, x.state]),
+        [
+          [g.id, 2],
+          [g2.id, 0],
+        ],
+      );
+      assert.deepEqual(
+        (await s.groups.groupsOf(a, 0)).map((x) => x.group.name),
+        ["h"],
+      );
+      assert.deepEqual(await s.groups.groupsOf(b), []);
+      await s.groups.delete(g.id);
+      assert.equal(await s.groups.byId(g.id), undefined);
+      assert.equal(await s.groups.stateOf(g.id, a), undefined);
+      assert.deepEqual(await s.groups.members(g.id), []);
+    });
+
+    withStorage("groups list by case-sensitive prefix in bytewise name order, paged by name", async (s) => {
+      const names = ["team-b", "Team-A", "team-a", "team_z", "team-é", "other"];
+      for (const name of names) {
+        await s.groups.create({
+          creatorId: randomUUID(),
+          name,
+          description: "",
+          langTag: "en",
+          avatarUrl: "",
+          open: true,
+          maxCount: 10,
+        });
+      }
+      const all = (await s.groups.list("team", "", 100)).map((g) => g.name);
+      assert.deepEqual(all, ["team-a", "team-b", "team-é", "team_z"]);
+      assert.deepEqual(
+        (await s.groups.list("team", "team-a", 2)).map((g) => g.name),
+        ["team-b", "team-é"],
+      );
+      assert.deepEqual(
+        (await s.groups.list("", "", 100)).map((g) => g.name),
+        ["Team-A", "other", "team-a", "team-b", "team-é", "team_z"],
+      );
+    });
+
+    withStorage("a friend edge moves to the front of its list on every change", async (s) => {
+      const me = randomUUID();
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      await s.friends.set(me, a, 1);
+      await s.friends.set(me, b, 0);
+      await s.friends.set(me, c, 3);
+      await s.friends.set(me, a, 0);
+      const all = await s.friends.list(me, undefined, Number.MAX_SAFE_INTEGER, 10);
+      assert.deepEqual(
+        all.map((e) => e.dest_id),
+        [a, c, b],
+      );
+      const friends = await s.friends.list(me, 0, Number.MAX_SAFE_INTEGER, 10);
+      assert.deepEqual(
+        friends.map((e) => e.dest_id),
+        [a, b],
+      );
+      const page2 = await s.friends.list(me, undefined, (all[0] as { seq: number }).seq, 1);
+      assert.deepEqual(
+        page2.map((e) => e.dest_id),
+        [c],
+      );
+      assert.equal(await s.friends.friendCount(me), 2);
+      assert.equal((await s.friends.edge(me, c))?.state, 3);
+      await s.friends.remove(me, c);
+      assert.equal(await s.friends.edge(me, c), undefined);
+      assert.equal(await s.friends.friendCount(randomUUID()), 0);
+    });
+
+    withStorage(
+      "notifications list after a seq, oldest first, and only their owner deletes them",
+      async (s) => {
+        const [ana, bo] = [randomUUID(), randomUUID()];
+        const made = [];
+        for (const [i, user] of [ana, bo, ana, ana].entries()) {
+          made.push(
+            await s.notifications.insert({
+              id: randomUUID(),
+              user_id: user,
+              subject: `s${i}`,
+              content: "{}",
+              code: -1,
+              sender_id: bo,
+              create_time: 1000 + i,
+            }),
+          );
+        }
+        for (let i = 1; i < made.length; i++) assert.ok((made[i]?.seq ?? 0) > (made[i - 1]?.seq ?? 0));
+        const listed = await s.notifications.list(ana, 0, 10);
+        assert.deepEqual(listed, [made[0], made[2], made[3]]);
+        assert.deepEqual(await s.notifications.list(ana, made[2]?.seq ?? 0, 10), [made[3]]);
+        await s.notifications.delete(bo, [made[0]?.id ?? ""]);
+        assert.equal((await s.notifications.list(ana, 0, 10)).length, 3, "not bo's to delete");
+        await s.notifications.delete(ana, [made[0]?.id ?? "", made[3]?.id ?? ""]);
+        assert.deepEqual(await s.notifications.list(ana, 0, 10), [made[2]]);
+        await s.notifications.delete(ana, []);
+      },
+    );
+  });
+}

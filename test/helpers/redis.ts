@@ -1,0 +1,267 @@
+// A throwaway redis-server for tests: a free port, a temporary folder, no persistence; stopped and
+// removed when done, and restartable on the same port for outage tests.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/** A redis-server started by {@link startRedis}. */
+export interface TestRedis {
+  readonly port: number;
+  /** `redis://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Stops the server (its data is gone: nothing is saved). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  /** Stops the server and removes its folder. */
+  close(): Promise<void>;
+}
+
+/** The redis-server program: `HERALD_REDIS_SERVER`, else `redis-server` on the PATH. */
+export function findRedis(): { exe: string } | { missing: string } {
+  const exe = process.env.HERALD_REDIS_SERVER ?? "redis-server";
+  const r = spawnSync(exe, ["--version"], { encoding: "utf8" });
+  if (r.status === 0) return { exe };
+  return {
+    missing: "redis-server not found: install Debian's `redis-server` package or set HERALD_REDIS_SERVER",
+  };
+}
+
+/**
+ * The reason to skip Redis tests, or undefined when they can run. With
+ * `HERALD_REQUIRE_CLUSTER_TESTS=1` a missing server fails the run instead of skipping.
+ */
+export function redisSkipReason(): string | undefined {
+  const found = findRedis();
+  if ("exe" in found) return undefined;
+  if (process.env.HERALD_REQUIRE_CLUSTER_TESTS === "1") throw new Error(found.missing);
+  console.warn(`# skipping Redis tests: ${found.missing}`);
+  return found.missing;
+}
+
+/** The reason to skip Redis Cluster tests (which also need redis-cli), or undefined when they can run. */
+export function redisClusterSkipReason(): string | undefined {
+  const reason = redisSkipReason();
+  if (reason !== undefined) return reason;
+  const r = spawnSync(process.env.HERALD_REDIS_CLI ?? "redis-cli", ["--version"], { encoding: "utf8" });
+  if (r.status === 0) return undefined;
+  const missing = "redis-cli not found: install Debian's `redis-tools` package or set HERALD_REDIS_CLI";
+  if (process.env.HERALD_REQUIRE_CLUSTER_TESTS === "1") throw new Error(missing);
+  console.warn(`# skipping Redis Cluster tests: ${missing}`);
+  return missing;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Starts redis-server on a free port in a fresh temporary folder. */
+export async function startRedis(): Promise<TestRedis> {
+  const found = findRedis();
+  if (!("exe" in found)) throw new Error(found.missing);
+  const dir = mkdtempSync(path.join(tmpdir(), "herald-redis-"));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on("exit", () => {
+      for (const c of running) c.kill("SIGKILL");
+    });
+  }
+
+  const start = async () => {
+    const proc = spawn(
+      found.exe,
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--protected-mode",
+        "no",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child = proc;
+    running.add(proc);
+    proc.once("exit", () => running.delete(proc));
+    let log = "";
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start on ${port}:\n${log}`)),
+        10_000,
+      );
+      const onData = (d: Buffer) => {
+        log += d.toString();
+        if (log.includes("Ready to accept connections")) {
+          clearTimeout(timer);
+          proc.stdout?.off("data", onData);
+          resolve();
+        }
+      };
+      proc.stdout?.on("data", onData);
+      proc.stderr?.on("data", (d: Buffer) => {
+        log += d.toString();
+      });
+      proc.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited (${code}) on ${port}:\n${log}`));
+      });
+    });
+    // Keep draining its output so a chatty server never blocks on a full pipe.
+    proc.stdout?.resume();
+    proc.stderr?.resume();
+  };
+  const stop = async () => {
+    const proc = child;
+    child = undefined;
+    if (proc === undefined || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    proc.kill("SIGKILL");
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis Cluster started by {@link startRedisCluster}. */
+export interface TestRedisCluster {
+  /** The ports of its primaries on 127.0.0.1. */
+  readonly ports: number[];
+  /** Stops every server and removes their folders. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Redis Cluster of `size` primaries (no replicas) on free ports, joined with
+ * `redis-cli --cluster create`, and waits until every slot is served.
+ */
+export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
+  const found = findRedis();
+  if (!("exe" in found)) throw new Error(found.missing);
+  const servers: { proc: ChildProcess; dir: string; port: number }[] = [];
+  const closeAll = async () => {
+    await Promise.all(
+      servers.map(
+        ({ proc }) =>
+          new Promise<void>((resolve) => {
+            if (proc.exitCode !== null) return resolve();
+            proc.once("exit", () => resolve());
+            proc.kill("SIGKILL");
+          }),
+      ),
+    );
+    for (const { dir } of servers) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < size; i++) {
+      const dir = mkdtempSync(path.join(tmpdir(), "herald-redis-cluster-"));
+      const port = await freePort();
+      const proc = spawn(
+        found.exe,
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          path.join(dir, "nodes.conf"),
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          dir,
+          "--protected-mode",
+          "no",
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      running.add(proc);
+      proc.once("exit", () => running.delete(proc));
+      servers.push({ proc, dir, port });
+      await new Promise<void>((resolve, reject) => {
+        let log = "";
+        const timer = setTimeout(
+          () => reject(new Error(`redis-server did not start on ${port}:\n${log}`)),
+          10_000,
+        );
+        proc.stdout?.on("data", (d: Buffer) => {
+          log += d.toString();
+          if (log.includes("Ready to accept connections")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        proc.once("exit", (code) => {
+          clearTimeout(timer);
+          reject(new Error(`redis-server exited (${code}) on ${port}:\n${log}`));
+        });
+      });
+      proc.stdout?.resume();
+      proc.stderr?.resume();
+    }
+    const cli = spawnSync(
+      process.env.HERALD_REDIS_CLI ?? "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...servers.map((s) => `127.0.0.1:${s.port}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
+      { encoding: "utf8" },
+    );
+    if (cli.status !== 0) throw new Error(`redis-cli --cluster create failed: ${cli.stderr || cli.stdout}`);
+    // The cluster is usable once every node agrees all slots are covered.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const states = servers.map(
+        (s) =>
+          spawnSync(process.env.HERALD_REDIS_CLI ?? "redis-cli", ["-p", String(s.port), "cluster", "info"], {
+            encoding: "utf8",
+          }).stdout,
+      );
+      if (states.every((info) => info.includes("cluster_state:ok"))) break;
+      if (Date.now() > deadline) throw new Error("the Redis Cluster did not reach cluster_state:ok");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return { ports: servers.map((s) => s.port), close: closeAll };
+}
