@@ -41,6 +41,13 @@ export interface TestUser {
   username: string;
 }
 
+/** `N` values of `T`: a tuple when `N` is a literal (so `const [a, b] = ...` needs no checks), else an array. */
+export type Tuple<T, N extends number, R extends T[] = []> = number extends N
+  ? T[]
+  : R["length"] extends N
+    ? R
+    : Tuple<T, N, [...R, T]>;
+
 /** A herald server started for tests. Closed by `close()` or `await using`. */
 export interface TestServer {
   /** The running server. */
@@ -55,8 +62,8 @@ export interface TestServer {
   client(options?: Omit<ClientOptions, "host" | "port" | "ssl" | "serverKey">): Client;
   /** Signs a new user in by device (unique id and username) and connects its socket. */
   user(options?: TestUserOptions): Promise<TestUser>;
-  /** Signs in several new users at once (names `prefix1`, `prefix2`, ...). */
-  users(count: number, options?: TestUserOptions): Promise<TestUser[]>;
+  /** Signs in several new users at once (names `prefix1`, `prefix2`, ...); `const [ada, bob] = await server.users(2)`. */
+  users<N extends number>(count: N, options?: TestUserOptions): Promise<Tuple<TestUser, N>>;
   /** Disconnects every socket made by `user()`, stops the server, removes a temporary database. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -139,13 +146,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       }
       return { client: shared, session, socket, userId: session.userId, username: session.username };
     },
-    users(count, userOptions = {}) {
+    users<N extends number>(count: N, userOptions: TestUserOptions = {}) {
       const prefix = userOptions.username ?? "user";
+      if (!Number.isInteger(count) || count < 0) {
+        return Promise.reject(
+          new HeraldError("bad_input", `users: count must be a whole number, got ${count}`),
+        );
+      }
       return Promise.all(
         Array.from({ length: count }, (_, i) =>
           testServer.user({ ...userOptions, username: `${prefix}${i + 1}` }),
         ),
-      );
+      ) as Promise<Tuple<TestUser, N>>;
     },
     close() {
       closing ??= (async () => {

@@ -1,4 +1,5 @@
 import { HeraldError } from "../errors.js";
+import type { Socket, SocketEvents } from "../socket.js";
 import { describeValues } from "./describe.js";
 import type { WaitOptions } from "./inbox.js";
 
@@ -36,18 +37,54 @@ export async function waitFor<T>(
   }
 }
 
+/** Options of {@link nextEvent}. */
+export interface NextEventOptions<T> extends WaitOptions {
+  /** Only an event this accepts will do. @default any event */
+  match?: ((event: T) => boolean) | undefined;
+}
+
 /**
- * Resolves with the first event that `subscribe` reports and `match` accepts; unsubscribes
- * either way. Fails with HeraldError `timeout` (naming `what` and the events that did arrive),
- * or `aborted`.
+ * Resolves with the first `name` event of a socket (or another source with `on`) that `match`
+ * accepts; unsubscribes either way. Fails with HeraldError `timeout` (naming `what` and the
+ * events that did arrive), or `aborted`.
  *
  * ```ts
- * const message = await nextEvent((fn) => socket.onChannelMessage(fn), { what: "a message" });
+ * const joined = await nextEvent(socket, "statusPresence", { match: (e) => e.joins.length > 0 });
+ * ```
+ */
+export function nextEvent<K extends keyof SocketEvents>(
+  socket: Pick<Socket, "on">,
+  name: K,
+  options?: NextEventOptions<SocketEvents[K]>,
+): Promise<SocketEvents[K]>;
+/**
+ * Resolves with the first event that `subscribe` reports and `match` accepts.
+ *
+ * ```ts
+ * const message = await nextEvent<ChannelMessage>((fn) => socket.onChannelMessage(fn), { what: "a message" });
  * ```
  */
 export function nextEvent<T>(
   subscribe: (fn: (event: T) => void) => () => void,
-  options: WaitOptions & { match?: ((event: T) => boolean) | undefined } = {},
+  options?: NextEventOptions<T>,
+): Promise<T>;
+export function nextEvent(
+  first: ((fn: (event: unknown) => void) => () => void) | { on(name: never, fn: never): () => void },
+  second?: PropertyKey | NextEventOptions<unknown>,
+  third?: NextEventOptions<unknown>,
+): Promise<unknown> {
+  if (typeof first === "function") return waitForEvent(first, (second ?? {}) as NextEventOptions<unknown>);
+  const on = first.on.bind(first) as unknown as (
+    name: PropertyKey,
+    fn: (event: unknown) => void,
+  ) => () => void;
+  const name = second as PropertyKey;
+  return waitForEvent((fn) => on(name, fn), { what: `a ${String(name)} event`, ...third });
+}
+
+function waitForEvent<T>(
+  subscribe: (fn: (event: T) => void) => () => void,
+  options: NextEventOptions<T>,
 ): Promise<T> {
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const what = options.what ?? "an event";
