@@ -141,16 +141,24 @@ export class FakeServer {
     this.#requests = new Inbox((fn) => this.on("request", fn), "request", { limit: 100_000 });
     this.#accepted = new Inbox((fn) => this.on("connection", fn), "connection");
     http.on("request", (req, res) => {
-      void readRequest(req).then(async (request) => {
-        this.httpRequests.push(request);
-        this.#emit("http", request);
-        let reply: Awaited<ReturnType<FakeHttpHandler>>;
-        for (const hook of [...this.#httpHooks].reverse()) {
-          reply = await hook(request);
-          if (reply) break;
-        }
-        writeReply(res, reply ?? defaultHttpReply(request, this.#capabilities));
-      });
+      readRequest(req)
+        .then(async (request) => {
+          this.httpRequests.push(request);
+          this.#emit("http", request);
+          let reply: Awaited<ReturnType<FakeHttpHandler>>;
+          for (const hook of [...this.#httpHooks].reverse()) {
+            reply = await hook(request);
+            if (reply) break;
+          }
+          writeReply(res, reply ?? defaultHttpReply(request, this.#capabilities));
+        })
+        .catch((error: unknown) => {
+          // A hook that threw: answer 500 and record it, rather than leave the client hanging.
+          const failure = HeraldError.from(error, "server_error", `an HTTP hook threw: ${String(error)}`);
+          this.#fail(failure);
+          if (!res.headersSent)
+            writeReply(res, { status: 500, body: { code: 13, message: failure.message } });
+        });
     });
     wss.on("connection", (ws, req) => this.#accept(ws, req.url ?? "/"));
   }

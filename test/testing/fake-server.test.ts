@@ -226,6 +226,18 @@ describe("the fake server's connections and REST side", () => {
     );
   });
 
+  test("an HTTP hook that throws answers 500 and is recorded, and the fake server goes on", async () => {
+    await using fake = await startFakeServer();
+    fake.onHttp(() => {
+      throw new Error("hook bug");
+    });
+    await assert.rejects(
+      fake.client().healthcheck(),
+      (e) => HeraldError.is(e, "server_error") && e.status === 500,
+    );
+    assert.match(fake.errors[0]?.message ?? "", /hook bug/);
+  });
+
   test("capabilities: null answers 404 as stock Nakama does, so the SDK sees no extensions", async () => {
     await using fake = await startFakeServer({ capabilities: null });
     assert.deepEqual((await fake.client().capabilities()).extensions, []);
