@@ -66,6 +66,11 @@ export class FaultProxy {
     return this.#accepted;
   }
 
+  /** Same as {@link FaultProxy.acceptedCount}. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
   /** Connections cut so far (by `cut`, `refuse` or `close`). */
   get cutCount(): number {
     return this.#cuts;
@@ -155,11 +160,26 @@ export class FaultProxy {
     this.cut();
   }
 
-  /** Passes traffic again: held connections resume (held bytes first) and new ones connect. */
-  restore(): void {
+  /** Same as {@link FaultProxy.refuse}: the server is down. */
+  down(): void {
+    this.refuse();
+  }
+
+  /**
+   * Passes traffic again and lets new connections through. Connections a blackhole held resume,
+   * their held bytes first (a short outage, which TCP rides out), or with `{ cutHeld: true }` are
+   * cut (an outage long enough for TCP to give up).
+   */
+  restore(options: { cutHeld?: boolean | undefined } = {}): void {
+    const wasBlackhole = this.#mode === "blackhole";
     this.#mode = "open";
-    for (const link of this.#links) {
-      if (!link.upstream) this.#connectUpstream(link);
+    for (const link of [...this.#links]) {
+      if (wasBlackhole && options.cutHeld && !link.piped) {
+        this.#links.delete(link);
+        this.#cuts++;
+        link.client.resetAndDestroy();
+        link.upstream?.resetAndDestroy();
+      } else if (!link.upstream) this.#connectUpstream(link);
       else this.#pipe(link);
     }
   }

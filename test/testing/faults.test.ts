@@ -80,6 +80,31 @@ describe("the fault proxy in front of the bundled server", () => {
     await socket.disconnect();
   });
 
+  test("restore({ cutHeld: true }) cuts the connections a blackhole held; down() and accepted match the names of herald's own fault tests", async () => {
+    await using server = await startTestServer();
+    await using proxy = await startFaultProxy(server.port);
+    const client = new Client({ port: proxy.port });
+    const session = await client.authenticateDevice({ id: "device-proxy-0004" });
+    const socket = plainSocket(client);
+    const lost = inbox(socket, "disconnect");
+    // REST calls pass through the proxy too: count from here.
+    const before = proxy.accepted;
+    await socket.connect(session);
+    assert.ok(proxy.accepted > before);
+    proxy.blackhole();
+    proxy.restore({ cutHeld: true });
+    assert.equal((await lost.next()).code, 1006);
+    const afterCut = proxy.accepted;
+    await socket.connect(session);
+    assert.ok(proxy.accepted > afterCut);
+    proxy.down();
+    assert.equal(proxy.mode, "refuse");
+    assert.equal((await lost.next()).code, 1006);
+    proxy.restore();
+    await socket.connect(session);
+    await socket.disconnect();
+  });
+
   test("a target without a port is refused with bad_input", async () => {
     await assert.rejects(startFaultProxy("not a url"), (e) => HeraldError.is(e, "bad_input"));
     await assert.rejects(startFaultProxy({ port: Number.NaN }), (e) => HeraldError.is(e, "bad_input"));
