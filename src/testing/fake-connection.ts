@@ -31,6 +31,8 @@ export class FakeConnection {
   readonly username: string;
   /** Every envelope received on this connection, in order. */
   readonly received: Envelope[] = [];
+  /** Every frame received on this connection as it came (text, or bytes for binary frames), undecodable ones included. */
+  readonly frames: (string | Uint8Array)[] = [];
   /** Channels joined through the fake server's default answers, by id. */
   readonly channels = new Map<string, FakeChannel>();
   /** While true, requests on this connection get no answer at all (pings included); pushes still go out. */

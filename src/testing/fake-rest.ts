@@ -22,6 +22,8 @@ export interface FakeHttpReply {
   status?: number | undefined;
   /** Sent as JSON. @default {} */
   body?: unknown;
+  /** Sent as it is instead of `body` (e.g. a malformed or non-JSON reply). */
+  raw?: string | undefined;
   headers?: Record<string, string> | undefined;
 }
 
@@ -92,7 +94,7 @@ export async function readRequest(req: IncomingMessage): Promise<FakeHttpRequest
 
 /** Writes a reply as JSON. */
 export function writeReply(res: ServerResponse, reply: FakeHttpReply): void {
-  const text = JSON.stringify(reply.body ?? {});
+  const text = reply.raw ?? JSON.stringify(reply.body ?? {});
   res.writeHead(reply.status ?? 200, { "content-type": "application/json", ...reply.headers });
   res.end(text);
 }

@@ -217,6 +217,7 @@ export class FakeServer {
   }
 
   #onFrame(connection: FakeConnection, frame: string | Uint8Array): void {
+    connection.frames.push(frame);
     let envelope: Envelope;
     try {
       envelope = connection.codec.decodeEnvelope(frame, { ignoreUnknown: true });

@@ -6,7 +6,8 @@
  *   typed push senders, a record of what it received), for testing against exact frames;
  * - {@link startFaultProxy} and {@link cuttableWebSocket}: connections a test can cut, blackhole,
  *   refuse and restore;
- * - {@link inbox}, {@link nextEvent} and {@link waitFor}: waiting for events with a deadline.
+ * - {@link inbox}, {@link nextEvent} and {@link waitFor}: waiting for events with a deadline;
+ * - {@link openRawSocket}: envelopes without the SDK, for testing a server frame by frame.
  *
  * The bundled server (and its SQLite driver) loads only when `startTestServer` is first called,
  * and protobuf only when a test passes `protobufCodec` from "herald/protobuf".
@@ -42,6 +43,7 @@ export {
 export { type FakeSessionOptions, fakeSession, fakeToken } from "./fake-session.js";
 export { FaultProxy, type FaultProxyOptions, type ProxyTarget, startFaultProxy } from "./fault-proxy.js";
 export { type EventSource, Inbox, type InboxOptions, inbox, type WaitOptions } from "./inbox.js";
+export { openRawSocket, RawSocket, type RawSocketOptions } from "./raw-socket.js";
 export {
   startTestServer,
   type TestServer,

@@ -37,6 +37,7 @@ declare global {
   const inbox: typeof T.inbox;
   const nextEvent: typeof T.nextEvent;
   const waitFor: typeof T.waitFor;
+  const openRawSocket: typeof T.openRawSocket;
 }
 export {};
 `;

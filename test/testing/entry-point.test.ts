@@ -56,6 +56,7 @@ const nodeOnly = [
   "src/testing/fake-rest.ts",
   "src/testing/fake-server.ts",
   "src/testing/fault-proxy.ts",
+  "src/testing/raw-socket.ts",
   "src/testing/test-server.ts",
 ];
 

@@ -238,6 +238,12 @@ describe("the fake server's connections and REST side", () => {
     assert.match(fake.errors[0]?.message ?? "", /hook bug/);
   });
 
+  test("an HTTP hook's raw reply reaches the client as it is, so an app's handling of a garbled answer can be tested", async () => {
+    await using fake = await startFakeServer();
+    fake.onHttp(() => ({ status: 200, raw: "<html>gateway</html>" }));
+    await assert.rejects(fake.client().healthcheck(), (e) => HeraldError.is(e));
+  });
+
   test("capabilities: null answers 404 as stock Nakama does, so the SDK sees no extensions", async () => {
     await using fake = await startFakeServer({ capabilities: null });
     assert.deepEqual((await fake.client().capabilities()).extensions, []);
@@ -255,6 +261,7 @@ describe("the fake server's connections and REST side", () => {
     const error = await errors.next();
     assert.equal(error.code, "bad_input");
     assert.equal(fake.errors.length, 1);
+    assert.deepEqual(fake.connections[0]?.frames, ["{not json"]);
     ws.close();
   });
 });
