@@ -2,9 +2,11 @@
 import { Client, type ClientOptions } from "../client.js";
 import { HeraldError } from "../errors.js";
 import type { Codec } from "../protocol/codec.js";
+import type { Logger } from "../server/logger.js";
 import type { HeraldServer, ServerOptions } from "../server/options.js";
 import type { Session } from "../session.js";
 import type { ConnectOptions, Socket, SocketOptions } from "../socket.js";
+import { Inbox, type WaitOptions } from "./inbox.js";
 
 /** Options of {@link startTestServer}: the server's own options, with test-friendly defaults. */
 export interface TestServerOptions extends ServerOptions {
@@ -14,6 +16,13 @@ export interface TestServerOptions extends ServerOptions {
    * @default false
    */
   file?: boolean | undefined;
+}
+
+/** One event the server logged (kept in {@link TestServer.logs}). */
+export interface LogEvent {
+  level: "debug" | "info" | "warn" | "error";
+  event: string;
+  fields: Record<string, unknown>;
 }
 
 /** Options of {@link TestServer.user}. */
@@ -64,6 +73,13 @@ export interface TestServer {
   user(options?: TestUserOptions): Promise<TestUser>;
   /** Signs in several new users at once (names `prefix1`, `prefix2`, ...); `const [ada, bob] = await server.users(2)`. */
   users<N extends number>(count: N, options?: TestUserOptions): Promise<Tuple<TestUser, N>>;
+  /**
+   * Every event the server logged, at every level, oldest first (unless a `logger` option was
+   * given, which then gets them instead).
+   */
+  readonly logs: readonly LogEvent[];
+  /** Consumes the first logged event named `event` (already logged or still to come) that `match` accepts. */
+  nextLog(event: string, match?: (entry: LogEvent) => boolean, options?: WaitOptions): Promise<LogEvent>;
   /** Disconnects every socket made by `user()`, stops the server, removes a temporary database. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -90,8 +106,8 @@ async function loadServer(): Promise<typeof import("../server/index.js")> {
 }
 
 /**
- * Starts herald's bundled server for a test: a free loopback port, an in-memory database, no
- * logs, and helpers that sign users in with a connected socket. The server (and better-sqlite3)
+ * Starts herald's bundled server for a test: a free loopback port, an in-memory database, logs
+ * kept in memory (`logs`, `nextLog`) instead of printed, and helpers that sign users in with a connected socket. The server (and better-sqlite3)
  * is loaded on the first call, so a test file that only uses the fake server never loads it.
  *
  * ```ts
@@ -114,7 +130,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dir = mkdtempSync(path.join(tmpdir(), "herald-test-"));
     db = path.join(dir, "herald.db");
   }
-  const server = await createServer({ port: 0, logLevel: "silent", ...rest, db });
+  let record: ((entry: LogEvent) => void) | undefined;
+  const logs = new Inbox<LogEvent>((fn) => {
+    record = fn;
+    return () => {
+      record = undefined;
+    };
+  }, "log event");
+  const at =
+    (level: LogEvent["level"]) =>
+    (event: string, fields: Record<string, unknown> = {}) =>
+      record?.({ level, event, fields });
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const server = await createServer({ port: 0, logger, ...rest, db });
   const sockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
   const clientOptions = (
@@ -133,6 +161,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     host: server.host,
     port: server.port,
     dbPath: db,
+    logs: logs.received,
+    nextLog: (event, match = () => true, waitOptions) =>
+      logs.next((entry) => entry.event === event && match(entry), {
+        what: `a "${event}" log event`,
+        ...waitOptions,
+      }),
     client: (extra) => new Client(clientOptions(extra)),
     async user(userOptions = {}) {
       if (closing) throw new HeraldError("disconnected", "user: the test server is closed");

@@ -51,6 +51,18 @@ describe("startTestServer", () => {
     await assert.rejects(server.user(), (e) => HeraldError.is(e, "disconnected"));
   });
 
+  test("the server's log events are kept, not printed, and nextLog waits for one", async () => {
+    await using server = await startTestServer();
+    assert.ok(server.logs.some((e) => e.event === "server_listening"));
+    const ada = await server.user();
+    const opened = await server.nextLog("session_open", (e) => JSON.stringify(e.fields).includes(ada.userId));
+    assert.equal(opened.level, "info");
+    await assert.rejects(
+      server.nextLog("no_such_event", undefined, { timeoutMs: 20 }),
+      (e) => HeraldError.is(e, "timeout") && /no a "no_such_event" log event within 20 ms/.test(e.message),
+    );
+  });
+
   test("`await using` closes it at the end of the block", async () => {
     let url = "";
     {
