@@ -46,7 +46,8 @@ function issue(userId: string, username: string, created: boolean): FakeHttpRepl
 /**
  * The fake server's default REST answers: a health check, the capabilities route (404 when
  * `capabilities` is null, as on stock Nakama), authentication (any id signs in as user
- * `user-<id>`, with unsigned tokens) and session refresh. Anything else is a 404 in Nakama's shape.
+ * `user-<id>`, with unsigned tokens), session refresh and an empty channel history. Anything else
+ * is a 404 in Nakama's shape.
  */
 export function defaultHttpReply(
   request: FakeHttpRequest,
@@ -62,6 +63,8 @@ export function defaultHttpReply(
     if (!id) return { status: 400, body: { code: 3, message: "An identifier is required." } };
     return issue(`user-${id}`, request.query.username || id, true);
   }
+  // An empty history: a socket catching up after a reconnection finds nothing missed.
+  if (method === "GET" && path.startsWith("/v2/channel/")) return { body: { messages: [] } };
   if (method === "POST" && path === "/v2/account/session/refresh") {
     const { userId, username } = tokenUser(String(body.token ?? ""));
     if (!userId) return { status: 401, body: { code: 16, message: "Refresh token invalid or expired." } };

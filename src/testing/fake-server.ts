@@ -13,7 +13,6 @@ import type {
   EnvelopeInit,
   EnvelopeKind,
   EnvelopeMessageInits,
-  EnvelopeMessages,
   NotificationInit,
   StatusPresenceEventInit,
 } from "../gen/wire.js";
@@ -22,6 +21,7 @@ import { jsonCodec } from "../protocol/json-codec.js";
 import type { Session } from "../session.js";
 import { FakeConnection } from "./fake-connection.js";
 import { defaultReply, fakeId } from "./fake-defaults.js";
+import { channelMessageBody, type FakeContent, notificationsBody } from "./fake-pushes.js";
 import { errorBody, type FakeError, type FakeReply, replyEnvelope } from "./fake-reply.js";
 import {
   defaultHttpReply,
@@ -32,6 +32,9 @@ import {
 } from "./fake-rest.js";
 import { type FakeSessionOptions, fakeSession, tokenUser } from "./fake-session.js";
 import { Inbox, type WaitOptions } from "./inbox.js";
+import { type FakeRequest, type RequestHook, RequestHooks } from "./request-hooks.js";
+
+export type { FakeRequest, RequestHook } from "./request-hooks.js";
 
 /** Options of {@link startFakeServer}. */
 export interface FakeServerOptions {
@@ -54,17 +57,6 @@ export interface FakeServerOptions {
   /** The default answer to chat writes also pushes the message to the connections in its channel. @default true */
   echo?: boolean | undefined;
 }
-
-/** One request received by a fake server, typed by its kind. */
-export type FakeRequest<K extends EnvelopeKind = EnvelopeKind> = {
-  [P in K]: { connection: FakeConnection; cid: string | undefined; kind: P; body: EnvelopeMessages[P] };
-}[K];
-
-/** A request hook: decides the reply to one request (see {@link FakeReply}). */
-export type RequestHook<K extends EnvelopeKind> = (
-  body: EnvelopeMessages[K],
-  request: FakeRequest<K>,
-) => FakeReply | undefined | Promise<FakeReply | undefined>;
 
 /** What a test sees of an upgrade request, to refuse it. */
 export interface FakeUpgrade {
@@ -116,7 +108,7 @@ export class FakeServer {
   readonly #codecs: ReadonlyMap<string, Codec>;
   readonly #capabilities: CapabilitiesInit | null;
   readonly #echo: boolean;
-  readonly #hooks = new Map<string, RequestHook<never>[]>();
+  readonly #hooks = new RequestHooks();
   readonly #httpHooks: FakeHttpHandler[] = [];
   readonly #upgradeHooks: ((upgrade: FakeUpgrade) => number | undefined)[] = [];
   readonly #listeners = new Map<keyof FakeServerEvents, Set<Listener>>();
@@ -235,12 +227,9 @@ export class FakeServer {
     this.received.push(request);
     this.#emit("request", request);
     if (connection.silent) return;
-    const decided = this.#decide(request);
+    const decided = this.#hooks.decide(request, (error) => this.#hookFailed(error));
     if (decided instanceof Promise) {
-      void decided.then(
-        (reply) => this.#answer(request, envelope, reply),
-        (error: unknown) => this.#answer(request, envelope, this.#hookFailed(error)),
-      );
+      void decided.then((reply) => this.#answer(request, envelope, reply));
     } else {
       this.#answer(request, envelope, decided);
     }
@@ -255,29 +244,6 @@ export class FakeServer {
     const failure = HeraldError.from(error, "server_error", `a request hook threw: ${String(error)}`);
     this.#fail(failure);
     return { error: { code: 13, message: failure.message } };
-  }
-
-  // Hooks run newest first; the first that returns a reply decides. Synchronous hooks answer at
-  // once, so replies keep the order of their requests; a hook returning a promise answers when it settles.
-  #decide(request: FakeRequest): FakeReply | Promise<FakeReply> {
-    const hooks = [...(this.#hooks.get(request.kind) ?? []), ...(this.#hooks.get("*") ?? [])].reverse();
-    const run = (i: number): FakeReply | Promise<FakeReply> => {
-      for (; i < hooks.length; i++) {
-        let result: FakeReply | Promise<FakeReply | undefined>;
-        try {
-          result = (hooks[i] as RequestHook<EnvelopeKind>)(request.body as never, request as never);
-        } catch (error) {
-          return this.#hookFailed(error);
-        }
-        if (result instanceof Promise) {
-          const next = i + 1;
-          return result.then((reply) => (reply === undefined ? run(next) : reply));
-        }
-        if (result !== undefined) return result;
-      }
-      return undefined;
-    };
-    return run(0);
   }
 
   #answer(request: FakeRequest, envelope: Envelope, reply: FakeReply): void {
@@ -310,13 +276,7 @@ export class FakeServer {
    * ```
    */
   onRequest<K extends EnvelopeKind>(kind: K | "*", hook: RequestHook<K>): () => void {
-    const list = this.#hooks.get(kind) ?? [];
-    this.#hooks.set(kind, list);
-    list.push(hook as RequestHook<never>);
-    return () => {
-      const i = list.indexOf(hook as RequestHook<never>);
-      if (i >= 0) list.splice(i, 1);
-    };
+    return this.#hooks.add(kind, hook);
   }
 
   /** Answers HTTP requests (newest hook first, undefined: the next one decides). Returns the remover. */
@@ -376,27 +336,10 @@ export class FakeServer {
    * `persistent: true` and code 0 (chat) are filled in unless given.
    */
   pushChannelMessage(
-    message: Omit<ChannelMessageInit, "content"> & {
-      channelId: string;
-      content?: string | object | undefined;
-    },
+    message: Omit<ChannelMessageInit, "content"> & { channelId: string; content?: FakeContent },
     to?: PushTarget,
   ): number {
-    const now = new Date();
-    const { content, ...rest } = message;
-    return this.push(
-      "channelMessage",
-      {
-        messageId: fakeId("message"),
-        code: 0,
-        createTime: now,
-        updateTime: now,
-        persistent: true,
-        ...rest,
-        content: typeof content === "string" ? content : JSON.stringify(content ?? {}),
-      },
-      to,
-    );
+    return this.push("channelMessage", channelMessageBody(message), to);
   }
 
   /** Pushes members joining or leaving a channel. */
@@ -414,22 +357,10 @@ export class FakeServer {
    * `persistent: true` are filled in unless given.
    */
   pushNotification(
-    notifications: (Omit<NotificationInit, "content"> & { content?: string | object | undefined })[],
+    notifications: readonly (Omit<NotificationInit, "content"> & { content?: FakeContent })[],
     to?: PushTarget,
   ): number {
-    return this.push(
-      "notifications",
-      {
-        notifications: notifications.map(({ content, ...n }) => ({
-          id: fakeId("notification"),
-          createTime: new Date(),
-          persistent: true,
-          ...n,
-          content: typeof content === "string" ? content : JSON.stringify(content ?? {}),
-        })),
-      },
-      to,
-    );
+    return this.push("notifications", notificationsBody(notifications), to);
   }
 
   /** Pushes an error not tied to a request (no cid). */

@@ -28,6 +28,7 @@ export {
   cuttableWebSocket,
 } from "./cuttable-websocket.js";
 export { type FakeChannel, FakeConnection } from "./fake-connection.js";
+export type { FakeContent } from "./fake-pushes.js";
 export type { FakeError, FakeMessage, FakeReply } from "./fake-reply.js";
 export type { FakeHttpHandler, FakeHttpReply, FakeHttpRequest } from "./fake-rest.js";
 export {

@@ -215,6 +215,7 @@ describe("the fake server's connections and REST side", () => {
     );
     const { users } = await client.getUsers(session, { ids: ["u9"] });
     assert.equal(users[0]?.username, "zed");
+    assert.deepEqual((await client.listChannelMessages(session, "2...lobby")).messages, []);
     assert.deepEqual(
       fake.httpRequests.map((r) => `${r.method} ${r.path}`),
       [
@@ -222,6 +223,7 @@ describe("the fake server's connections and REST side", () => {
         "POST /v2/account/session/refresh",
         "GET /v2/herald/capabilities",
         "GET /v2/user",
+        "GET /v2/channel/2...lobby",
       ],
     );
   });

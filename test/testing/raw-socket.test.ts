@@ -63,7 +63,7 @@ describe("openRawSocket", () => {
 
   test("a frame it cannot read is kept as an error, and a wait for a push that never comes times out naming the unread ones", async () => {
     await using fake = await startFakeServer();
-    const raw = await openRawSocket(fake.url, fake.session().token, { timeoutMs: 100 });
+    const raw = await openRawSocket(fake.url, fake.session().token);
     const connection = await fake.nextConnection();
     connection.sendFrame("{broken");
     fake.pushStatusPresence({ joins: [{ userId: "u1" }] });
@@ -71,7 +71,7 @@ describe("openRawSocket", () => {
     assert.equal(raw.errors.length, 1);
     fake.pushError({ code: 3, message: "nope" });
     await assert.rejects(
-      raw.next("channelMessage"),
+      raw.next("channelMessage", undefined, 100),
       (e) => HeraldError.is(e, "timeout") && /unread pushes: .*nope/.test(e.message),
     );
     assert.equal(raw.unread("error").length, 1);
