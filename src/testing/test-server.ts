@@ -71,6 +71,14 @@ export interface TestServer {
   client(options?: Omit<ClientOptions, "host" | "port" | "ssl" | "serverKey">): Client;
   /** Signs a new user in by device (unique id and username) and connects its socket. */
   user(options?: TestUserOptions): Promise<TestUser>;
+  /**
+   * Connects another socket (another device) for an existing session; like the sockets of
+   * `user()`, it is disconnected by `close()`.
+   */
+  socket(
+    session: Session,
+    options?: Omit<TestUserOptions, "username" | "exactUsername" | "connect">,
+  ): Promise<Socket>;
   /** Signs in several new users at once (names `prefix1`, `prefix2`, ...); `const [ada, bob] = await server.users(2)`. */
   users<N extends number>(count: N, options?: TestUserOptions): Promise<Tuple<TestUser, N>>;
   /**
@@ -179,6 +187,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         await socket.connect(session, { appearOnline: false, ...userOptions.connectOptions });
       }
       return { client: shared, session, socket, userId: session.userId, username: session.username };
+    },
+    async socket(session, socketOptions = {}) {
+      if (closing) throw new HeraldError("disconnected", "socket: the test server is closed");
+      const socket = shared.createSocket({ ...socketOptions.socketOptions, codec: socketOptions.codec });
+      sockets.add(socket);
+      await socket.connect(session, { appearOnline: false, ...socketOptions.connectOptions });
+      return socket;
     },
     users<N extends number>(count: N, userOptions: TestUserOptions = {}) {
       const prefix = userOptions.username ?? "user";

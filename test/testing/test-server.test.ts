@@ -92,6 +92,19 @@ describe("startTestServer", () => {
     assert.equal(account.user?.username, name);
   });
 
+  test("socket() connects a second device for a user; both hear the user's own message, and close() disconnects both", async () => {
+    const server = await startTestServer();
+    const ada = await server.user();
+    const tablet = await server.socket(ada.session, { codec: protobufCodec });
+    const heard = [inbox(ada.socket, "channelMessage"), inbox(tablet, "channelMessage")];
+    const channel = await ada.socket.joinChat("devices", ChannelType.Room);
+    await tablet.joinChat("devices", ChannelType.Room);
+    await ada.socket.writeChatMessage(channel.id, { text: "from the phone" });
+    for (const h of heard) assert.deepEqual((await h.next()).content, { text: "from the phone" });
+    await server.close();
+    assert.deepEqual([ada.socket.state, tablet.state], ["closed", "closed"]);
+  });
+
   test("server options pass through: with a server key of its own, the kit's users sign in and other clients are refused", async () => {
     await using server = await startTestServer({ serverKey: "other-key" });
     const user = await server.user();
