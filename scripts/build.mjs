@@ -45,6 +45,8 @@ const entries = {
   "presence/index": "src/presence/index.ts",
   "resilience/index": "src/resilience/index.ts",
   "server/index": "src/server/index.ts",
+  // The test kit (Node only); it loads the server lazily, when startTestServer is first called.
+  "testing/index": "src/testing/index.ts",
 };
 const cli = { "server/cli": "src/server/cli.ts" };
 const nodeTarget = "node20";
@@ -202,7 +204,7 @@ async function buildCjs(out) {
   // No code splitting in CJS: each entry is one file (shared code such as HeraldError is duplicated;
   // HeraldError.is() checks a brand, so it still recognises errors from another copy).
   for (const [name, file] of Object.entries(entries)) {
-    const server = name.startsWith("server/");
+    const server = name.startsWith("server/") || name.startsWith("testing/");
     await esbuild.build({
       entryPoints: [path.join(repo, file)],
       outfile: path.join(out, `${name}.cjs`),

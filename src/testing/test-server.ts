@@ -1,0 +1,227 @@
+// Node only: runs herald's bundled server, loaded when the first test server starts.
+import { Client, type ClientOptions } from "../client.js";
+import { HeraldError } from "../errors.js";
+import type { Codec } from "../protocol/codec.js";
+import type { Logger } from "../server/logger.js";
+import type { HeraldServer, ServerOptions } from "../server/options.js";
+import type { Session } from "../session.js";
+import type { ConnectOptions, Socket, SocketOptions } from "../socket.js";
+import { Inbox, type WaitOptions } from "./inbox.js";
+
+/** Options of {@link startTestServer}: the server's own options, with test-friendly defaults. */
+export interface TestServerOptions extends ServerOptions {
+  /**
+   * Keep the data in a fresh SQLite file in a temporary folder (removed by `close()`) instead of
+   * in memory, e.g. to restart a server on the same data.
+   * @default false
+   */
+  file?: boolean | undefined;
+}
+
+/** One event the server logged (kept in {@link TestServer.logs}). */
+export interface LogEvent {
+  level: "debug" | "info" | "warn" | "error";
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+/** Options of {@link TestServer.user}. */
+export interface TestUserOptions {
+  /** The username (made unique unless `exactUsername`). @default "user" */
+  username?: string | undefined;
+  /** Use `username` exactly as given. @default false */
+  exactUsername?: boolean | undefined;
+  /** The wire format: `protobufCodec` from "herald/protobuf" for binary. @default jsonCodec */
+  codec?: Codec | undefined;
+  /** Connect the socket (otherwise `socket` is created but closed). @default true */
+  connect?: boolean | undefined;
+  /** Options of `connect()`. @default { appearOnline: false } */
+  connectOptions?: ConnectOptions | undefined;
+  /** Options of `createSocket()` (`codec` above wins). */
+  socketOptions?: SocketOptions | undefined;
+}
+
+/** A signed-in user of a test server: its client, session and socket (connected unless asked not to). */
+export interface TestUser {
+  client: Client;
+  session: Session;
+  socket: Socket;
+  userId: string;
+  username: string;
+}
+
+/** `N` values of `T`: a tuple when `N` is a literal (so `const [a, b] = ...` needs no checks), else an array. */
+export type Tuple<T, N extends number, R extends T[] = []> = number extends N
+  ? T[]
+  : R["length"] extends N
+    ? R
+    : Tuple<T, N, [...R, T]>;
+
+/** A herald server started for tests. Closed by `close()` or `await using`. */
+export interface TestServer {
+  /** The running server. */
+  readonly server: HeraldServer;
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The database in use: ":memory:", or the temporary file with `file: true`. */
+  readonly dbPath: string;
+  /** A Client for this server (one per call; options such as `timeoutMs` may be given). */
+  client(options?: Omit<ClientOptions, "host" | "port" | "ssl" | "serverKey">): Client;
+  /** Signs a new user in by device (unique id and username) and connects its socket. */
+  user(options?: TestUserOptions): Promise<TestUser>;
+  /**
+   * Connects another socket (another device) for an existing session; like the sockets of
+   * `user()`, it is disconnected by `close()`.
+   */
+  socket(
+    session: Session,
+    options?: Omit<TestUserOptions, "username" | "exactUsername" | "connect">,
+  ): Promise<Socket>;
+  /** Signs in several new users at once (names `prefix1`, `prefix2`, ...); `const [ada, bob] = await server.users(2)`. */
+  users<N extends number>(count: N, options?: TestUserOptions): Promise<Tuple<TestUser, N>>;
+  /**
+   * Every event the server logged, at every level, oldest first (unless a `logger` option was
+   * given, which then gets them instead).
+   */
+  readonly logs: readonly LogEvent[];
+  /** Consumes the first logged event named `event` (already logged or still to come) that `match` accepts. */
+  nextLog(event: string, match?: (entry: LogEvent) => boolean, options?: WaitOptions): Promise<LogEvent>;
+  /** Disconnects every socket made by `user()`, stops the server, removes a temporary database. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+let counter = 0;
+
+/** A name unique within this process and across processes running tests in parallel. */
+export function uniqueName(prefix = "u"): string {
+  counter += 1;
+  return `${prefix}${counter}x${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function loadServer(): Promise<typeof import("../server/index.js")> {
+  try {
+    return await import("../server/index.js");
+  } catch (cause) {
+    throw HeraldError.from(
+      cause,
+      "unsupported",
+      `startTestServer needs herald's server and its SQLite driver: npm install --save-dev better-sqlite3 (${cause instanceof Error ? cause.message : String(cause)})`,
+    );
+  }
+}
+
+/**
+ * Starts herald's bundled server for a test: a free loopback port, an in-memory database, logs
+ * kept in memory (`logs`, `nextLog`) instead of printed, and helpers that sign users in with a connected socket. The server (and better-sqlite3)
+ * is loaded on the first call, so a test file that only uses the fake server never loads it.
+ *
+ * ```ts
+ * await using server = await startTestServer();
+ * const ada = await server.user({ username: "ada" });
+ * await ada.socket.updateStatus("online");
+ * ```
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { file, ...rest } = options;
+  const { createServer } = await loadServer();
+  let dir: string | undefined;
+  let db = rest.db ?? ":memory:";
+  if (file && rest.db === undefined) {
+    const [{ mkdtempSync }, { tmpdir }, path] = await Promise.all([
+      import("node:fs"),
+      import("node:os"),
+      import("node:path"),
+    ]);
+    dir = mkdtempSync(path.join(tmpdir(), "herald-test-"));
+    db = path.join(dir, "herald.db");
+  }
+  let record: ((entry: LogEvent) => void) | undefined;
+  const logs = new Inbox<LogEvent>((fn) => {
+    record = fn;
+    return () => {
+      record = undefined;
+    };
+  }, "log event");
+  const at =
+    (level: LogEvent["level"]) =>
+    (event: string, fields: Record<string, unknown> = {}) =>
+      record?.({ level, event, fields });
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const server = await createServer({ port: 0, logger, ...rest, db });
+  const sockets = new Set<Socket>();
+  let closing: Promise<void> | undefined;
+  const clientOptions = (
+    extra: Omit<ClientOptions, "host" | "port" | "ssl" | "serverKey"> = {},
+  ): ClientOptions => ({
+    ...extra,
+    host: server.host.includes(":") ? `[${server.host}]` : server.host,
+    port: server.port,
+    serverKey: rest.serverKey ?? "defaultkey",
+  });
+  const shared = new Client(clientOptions());
+
+  const testServer: TestServer = {
+    server,
+    url: server.url,
+    host: server.host,
+    port: server.port,
+    dbPath: db,
+    logs: logs.received,
+    nextLog: (event, match = () => true, waitOptions) =>
+      logs.next((entry) => entry.event === event && match(entry), {
+        what: `a "${event}" log event`,
+        ...waitOptions,
+      }),
+    client: (extra) => new Client(clientOptions(extra)),
+    async user(userOptions = {}) {
+      if (closing) throw new HeraldError("disconnected", "user: the test server is closed");
+      const name = userOptions.username ?? "user";
+      const username = userOptions.exactUsername ? name : uniqueName(name);
+      const session = await shared.authenticateDevice({ id: `device-${uniqueName()}`, username });
+      const socket = shared.createSocket({ ...userOptions.socketOptions, codec: userOptions.codec });
+      sockets.add(socket);
+      if (userOptions.connect ?? true) {
+        await socket.connect(session, { appearOnline: false, ...userOptions.connectOptions });
+      }
+      return { client: shared, session, socket, userId: session.userId, username: session.username };
+    },
+    async socket(session, socketOptions = {}) {
+      if (closing) throw new HeraldError("disconnected", "socket: the test server is closed");
+      const socket = shared.createSocket({ ...socketOptions.socketOptions, codec: socketOptions.codec });
+      sockets.add(socket);
+      await socket.connect(session, { appearOnline: false, ...socketOptions.connectOptions });
+      return socket;
+    },
+    users<N extends number>(count: N, userOptions: TestUserOptions = {}) {
+      const prefix = userOptions.username ?? "user";
+      if (!Number.isInteger(count) || count < 0) {
+        return Promise.reject(
+          new HeraldError("bad_input", `users: count must be a whole number, got ${count}`),
+        );
+      }
+      return Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          testServer.user({ ...userOptions, username: `${prefix}${i + 1}` }),
+        ),
+      ) as Promise<Tuple<TestUser, N>>;
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...sockets].map((s) => s.disconnect().catch(() => {})));
+        await server.close();
+        if (dir !== undefined) {
+          const { rmSync } = await import("node:fs");
+          rmSync(dir, { recursive: true, force: true });
+        }
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return testServer.close();
+    },
+  };
+  return testServer;
+}

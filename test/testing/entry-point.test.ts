@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, test } from "node:test";
+import * as esbuild from "esbuild";
+import { builtinImportsForPlatform, isBuiltin, packageName, repo } from "../build/bundle-graph.js";
+
+// What "herald/testing" loads when a test file imports it, as opposed to what it loads later
+// through a dynamic import (the bundled server, on the first startTestServer call).
+async function staticGraph(entry: string) {
+  const dynamic: { path: string; importer: string }[] = [];
+  const result = await esbuild.build({
+    absWorkingDir: repo,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    outdir: "out",
+    format: "esm",
+    platform: "node",
+    packages: "external",
+    metafile: true,
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "dynamic-imports-external",
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind !== "dynamic-import") return undefined;
+            dynamic.push({ path: args.path, importer: path.relative(repo, args.importer) });
+            return { path: args.path, external: true };
+          });
+        },
+      },
+    ],
+  });
+  const inputs = Object.keys(result.metafile.inputs).sort();
+  const externals = Object.entries(result.metafile.inputs).flatMap(([importer, input]) =>
+    input.imports
+      .filter((i) => i.external && i.kind !== "dynamic-import")
+      .map((i) => ({ path: i.path, importer })),
+  );
+  return { inputs, externals, dynamic };
+}
+
+// The parts of the kit that run wherever the SDK runs (a browser test, React Native): they
+// must not reach Node built-ins. The others say "Node only" in their first line.
+const portable = [
+  "src/testing/inbox.ts",
+  "src/testing/wait-for.ts",
+  "src/testing/cuttable-websocket.ts",
+  "src/testing/fake-session.ts",
+  "src/testing/fake-reply.ts",
+];
+
+const nodeOnly = [
+  "src/testing/fake-connection.ts",
+  "src/testing/fake-rest.ts",
+  "src/testing/fake-server.ts",
+  "src/testing/fault-proxy.ts",
+  "src/testing/raw-socket.ts",
+  "src/testing/test-server.ts",
+];
+
+describe('the test kit entry ("./testing")', () => {
+  test("importing it loads no server code, no better-sqlite3 and no protobufjs; the server comes by a dynamic import", async () => {
+    const graph = await staticGraph("src/testing/index.ts");
+    assert.ok(graph.inputs.includes("src/testing/fake-server.ts"), "the kit's graph was not read");
+    assert.deepEqual(
+      graph.inputs.filter((f) => f.startsWith("src/server/") || f.startsWith("src/gen/pb.")),
+      [],
+    );
+    const packages = [
+      ...new Set(graph.externals.filter((i) => !isBuiltin(i.path)).map((i) => packageName(i.path))),
+    ];
+    assert.deepEqual(packages.sort(), ["cross-fetch", "isomorphic-ws", "ws"]);
+    assert.deepEqual(
+      graph.dynamic.filter((d) => !isBuiltin(d.path)),
+      [{ path: "../server/index.js", importer: "src/testing/test-server.ts" }],
+    );
+  });
+
+  test("Node built-ins are imported only by the parts marked Node only", async () => {
+    const graph = await staticGraph("src/testing/index.ts");
+    const importers = [...new Set(graph.externals.filter((i) => isBuiltin(i.path)).map((i) => i.importer))];
+    assert.ok(importers.includes("src/testing/fault-proxy.ts"), "no built-in import seen");
+    assert.deepEqual(
+      importers.filter((f) => !nodeOnly.includes(f)),
+      [],
+      "a part not marked Node only imports a Node built-in",
+    );
+    const { readFileSync } = await import("node:fs");
+    for (const file of nodeOnly) {
+      assert.match(
+        readFileSync(path.join(repo, file), "utf8"),
+        /^\/\/ Node only/,
+        `${file} is not marked Node only`,
+      );
+    }
+  });
+
+  for (const file of portable) {
+    test(`${path.basename(file)} bundles for a browser without Node built-ins`, async () => {
+      const { inputs, builtins } = await builtinImportsForPlatform(file);
+      assert.ok(inputs.includes(file));
+      assert.deepEqual(builtins, []);
+    });
+  }
+});
