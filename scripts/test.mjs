@@ -46,7 +46,9 @@ run(`tests (${files.length} files)`, process.execPath, [
   "--import",
   "tsx",
   "--test",
-  "--test-timeout=120000",
+  // Per test file as well as per test: a file that packs the package and compiles an app with it
+  // needs a few minutes when the machine is busy.
+  "--test-timeout=300000",
   "--test-concurrency=2",
   ...files,
 ]);

@@ -50,7 +50,7 @@ async function packFreshClone(work: string): Promise<string> {
   symlinkSync(nodeModules, path.join(clone, "node_modules"), "dir");
   const packed = await run("npm", ["pack", "--json", "--pack-destination", work], {
     cwd: clone,
-    timeoutMs: 120_000,
+    timeoutMs: 240_000,
     env: {
       ...process.env,
       npm_config_audit: "false",
@@ -125,34 +125,39 @@ function tsconfig(resolution: "nodenext" | "bundler"): object {
   };
 }
 
-describe("the packed package in a fresh app", () => {
+// The four runs are independent: they share the app but write files of their own, so they run at once.
+describe("the packed package in a fresh app", { concurrency: true }, () => {
   let work: string;
   let app: string;
-  let server: HeraldServer;
-  let example: string;
+  const servers: HeraldServer[] = [];
+
+  /** The README example pointed at a server of its own (the runs go at once; their users must not meet). */
+  async function example(): Promise<string> {
+    const server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
+    servers.push(server);
+    return withPort(firstLook(), server.port);
+  }
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), "herald-first-hour-"));
     const tarball = await packFreshClone(work);
     app = path.join(work, "app");
     installInto(app, tarball);
-    server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
-    example = withPort(firstLook(), server.port);
   });
   after(async () => {
-    await server?.close();
+    await Promise.all(servers.map((server) => server.close()));
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
   test("runs the README example as an ES module", async () => {
-    writeFileSync(path.join(app, "first-look.mjs"), example);
+    writeFileSync(path.join(app, "first-look.mjs"), await example());
     const result = await run(process.execPath, ["first-look.mjs"], { cwd: app });
     assertRanThrough(result, "first-look.mjs");
     assertFirstLookOutput(result.stdout);
   });
 
   test("runs the README example as CommonJS", async () => {
-    writeFileSync(path.join(app, "first-look.cjs"), asCommonJs(example));
+    writeFileSync(path.join(app, "first-look.cjs"), asCommonJs(await example()));
     const result = await run(process.execPath, ["first-look.cjs"], { cwd: app });
     assertRanThrough(result, "first-look.cjs");
     assertFirstLookOutput(result.stdout);
@@ -161,9 +166,12 @@ describe("the packed package in a fresh app", () => {
   test("the README example type-checks with moduleResolution nodenext, and its output runs", async () => {
     const project = path.join(app, "ts-nodenext");
     mkdirSync(project);
-    writeFileSync(path.join(project, "first-look.ts"), example);
+    writeFileSync(path.join(project, "first-look.ts"), await example());
     writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig("nodenext")));
-    assertRanThrough(await run(process.execPath, [tsc, "-p", "."], { cwd: project }), "tsc (nodenext)");
+    assertRanThrough(
+      await run(process.execPath, [tsc, "-p", "."], { cwd: project, timeoutMs: 240_000 }),
+      "tsc (nodenext)",
+    );
     const result = await run(process.execPath, [path.join("out", "first-look.js")], { cwd: project });
     assertRanThrough(result, "the compiled example");
     assertFirstLookOutput(result.stdout);
@@ -172,9 +180,12 @@ describe("the packed package in a fresh app", () => {
   test("the README example type-checks with moduleResolution bundler, and runs as TypeScript", async () => {
     const project = path.join(app, "ts-bundler");
     mkdirSync(project);
-    writeFileSync(path.join(project, "first-look.ts"), example);
+    writeFileSync(path.join(project, "first-look.ts"), await example());
     writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig("bundler")));
-    assertRanThrough(await run(process.execPath, [tsc, "-p", "."], { cwd: project }), "tsc (bundler)");
+    assertRanThrough(
+      await run(process.execPath, [tsc, "-p", "."], { cwd: project, timeoutMs: 240_000 }),
+      "tsc (bundler)",
+    );
     const result = await run(process.execPath, [tsx, "first-look.ts"], { cwd: project });
     assertRanThrough(result, "the example under tsx");
     assertFirstLookOutput(result.stdout);
