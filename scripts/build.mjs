@@ -52,13 +52,15 @@ const nodeTarget = "node20";
 // ES2022 esbuild would lower the SDK's #private class members to WeakMaps, several hundred bytes more.
 const browserTarget = "es2022";
 
-// The browser bundles talk to the platform's own fetch and WebSocket. `cross-fetch` (loaded only where
-// a platform has no fetch) is mapped to nothing by package.json's `browser` field, which esbuild reads
-// for these bundles as any app bundler does. isomorphic-ws's browser build probes for legacy globals,
-// so the IIFE builds resolve it to a tiny module that hands out the global WebSocket: nothing is
-// patched, no side effects. The ESM/CJS builds keep both packages external: app bundlers pick their
-// browser or React Native builds themselves, and Node gets ws.
+// The browser bundles talk to the platform's own fetch and WebSocket. `cross-fetch` is loaded only
+// where a platform has no fetch; package.json's `browser` field maps it to nothing for app bundlers,
+// and here it resolves to an empty ES module (smaller than esbuild's empty CommonJS stand-in).
+// isomorphic-ws's browser build probes for legacy globals, so it resolves to a tiny module that
+// hands out the global WebSocket. Nothing is patched, no side effects. The ESM/CJS builds keep both
+// packages external: app bundlers pick their browser or React Native builds themselves, and Node
+// gets ws.
 const platformModules = {
+  "cross-fetch": "export default undefined;\n",
   "isomorphic-ws": `
 const WebSocketFn = globalThis.WebSocket;
 export default WebSocketFn;
@@ -66,11 +68,11 @@ export { WebSocketFn as WebSocket };
 `,
 };
 
-/** esbuild plugin: `isomorphic-ws` -> the platform's WebSocket (browser bundles only). */
+/** esbuild plugin: `cross-fetch` -> nothing, `isomorphic-ws` -> the platform's WebSocket (browser bundles only). */
 const platformGlobalsPlugin = {
   name: "platform-globals",
   setup(build) {
-    build.onResolve({ filter: /^isomorphic-ws$/ }, (args) => ({
+    build.onResolve({ filter: /^(cross-fetch|isomorphic-ws)$/ }, (args) => ({
       path: args.path,
       namespace: "platform-globals",
     }));
