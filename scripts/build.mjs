@@ -54,22 +54,15 @@ const nodeTarget = "node20";
 // ES2022 esbuild would lower the SDK's #private class members to WeakMaps, several hundred bytes more.
 const browserTarget = "es2022";
 
-// The browser bundles talk to the platform's own fetch and WebSocket. cross-fetch's browser build
-// carries a full copy of whatwg-fetch (several KiB) that no browser loading these bundles would run,
-// and isomorphic-ws's browser build probes for legacy globals, so the IIFE builds resolve both
-// packages to tiny modules that hand out the globals: nothing is patched, no side effects, and the
-// core stays within its size budget. fetch is read at call time, so a page may install its own later.
-// The ESM/CJS builds keep both packages external: app bundlers pick their browser or React Native
-// builds themselves, and Node gets cross-fetch's and ws's.
+// The browser bundles talk to the platform's own fetch and WebSocket. `cross-fetch` is loaded only
+// where a platform has no fetch; package.json's `browser` field maps it to nothing for app bundlers,
+// and here it resolves to an empty ES module (smaller than esbuild's empty CommonJS stand-in).
+// isomorphic-ws's browser build probes for legacy globals, so it resolves to a tiny module that
+// hands out the global WebSocket. Nothing is patched, no side effects. The ESM/CJS builds keep both
+// packages external: app bundlers pick their browser or React Native builds themselves, and Node
+// gets ws.
 const platformModules = {
-  "cross-fetch": `
-const fetchFn = (input, init) => globalThis.fetch(input, init);
-export default fetchFn;
-export { fetchFn as fetch };
-export const Headers = globalThis.Headers;
-export const Request = globalThis.Request;
-export const Response = globalThis.Response;
-`,
+  "cross-fetch": "export default undefined;\n",
   "isomorphic-ws": `
 const WebSocketFn = globalThis.WebSocket;
 export default WebSocketFn;
@@ -77,7 +70,7 @@ export { WebSocketFn as WebSocket };
 `,
 };
 
-/** esbuild plugin: `cross-fetch` / `isomorphic-ws` -> the platform's fetch / WebSocket (browser bundles only). */
+/** esbuild plugin: `cross-fetch` -> nothing, `isomorphic-ws` -> the platform's WebSocket (browser bundles only). */
 const platformGlobalsPlugin = {
   name: "platform-globals",
   setup(build) {

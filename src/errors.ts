@@ -12,9 +12,15 @@ export interface HeraldErrorOptions {
 
 const BRAND = Symbol.for("herald.HeraldError");
 
-/** The one error type herald throws or rejects with. */
+/**
+ * The one error type herald throws or rejects with. It prints as `HeraldError [code]: message`
+ * (in `toString()`, the first line of `stack` and Node's `util.inspect`), whatever a bundler or
+ * minifier renames the class to.
+ */
 export class HeraldError extends Error {
-  override readonly name = "HeraldError";
+  // The name lives on the prototype (set below), so that it is already in place when the engine
+  // captures the stack inside `super()`; an instance field would only be assigned after it.
+  declare readonly name: "HeraldError";
   readonly code: HeraldErrorCode;
   /** The server's numeric code (realtime error code or gRPC status), when the server sent one. */
   readonly serverCode: number | undefined;
@@ -27,6 +33,32 @@ export class HeraldError extends Error {
     this.serverCode = options.serverCode;
     this.status = options.status;
     Object.defineProperty(this, BRAND, { value: true });
+    // V8 starts the stack with `HeraldError: message`; put the code in, as toString() does.
+    // Engines whose stacks carry no header (Firefox, Safari) are left as they are.
+    const plain = `${this.name}${message ? `: ${message}` : ""}`;
+    if (typeof this.stack === "string" && this.stack.startsWith(plain)) {
+      Object.defineProperty(this, "stack", {
+        value: this.toString() + this.stack.slice(plain.length),
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
+  static {
+    // Bundlers rename classes (esbuild's `_HeraldError`, a minifier's one letter); Node's
+    // util.inspect prints the constructor's name, so pin it, and the prototype's `name` with it.
+    Object.defineProperty(HeraldError, "name", { value: "HeraldError", configurable: true });
+    Object.defineProperty(HeraldError.prototype, "name", {
+      value: "HeraldError",
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  /** `HeraldError [code]: message`. */
+  override toString(): string {
+    return `${this.name} [${this.code}]${this.message ? `: ${this.message}` : ""}`;
   }
 
   /**

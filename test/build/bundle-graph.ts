@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -111,4 +111,45 @@ export async function builtinImportsForPlatform(
     ],
   });
   return { inputs: Object.keys(result.metafile.inputs).sort(), builtins: found };
+}
+
+/**
+ * Bundles `code` (an app's module importing "herald/...") the way an app's bundler does: from a
+ * scratch app whose node_modules/herald is this repository, so the built package resolves through
+ * its `exports` map and its `browser` / `react-native` fields. Returns the inputs (real paths
+ * relative to the repository root) and the minified output.
+ */
+export async function appBundle(
+  code: string,
+  { reactNative = false }: { reactNative?: boolean } = {},
+): Promise<{ inputs: string[]; output: string }> {
+  const cache = path.join(repo, "node_modules", ".cache");
+  mkdirSync(cache, { recursive: true });
+  const app = mkdtempSync(path.join(cache, "herald-app-"));
+  try {
+    mkdirSync(path.join(app, "node_modules"));
+    symlinkSync(repo, path.join(app, "node_modules", "herald"), "dir");
+    const result = await esbuild.build({
+      stdin: { contents: code, resolveDir: app, sourcefile: "app.js", loader: "js" },
+      absWorkingDir: repo,
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      ...(reactNative && {
+        mainFields: ["react-native", "browser", "module", "main"],
+        conditions: ["react-native"],
+      }),
+      minify: true,
+      metafile: true,
+      logOverride: { "ignored-bare-import": "silent" },
+      logLevel: "silent",
+    });
+    return {
+      inputs: Object.keys(result.metafile.inputs).sort(),
+      output: result.outputFiles[0]?.text ?? "",
+    };
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 }

@@ -25,13 +25,16 @@ describe("bundling for platforms without Node", () => {
     });
   }
 
-  test("the React Native bundle takes the platform builds of cross-fetch and isomorphic-ws, not their Node builds", async () => {
+  test("the React Native bundle takes isomorphic-ws's platform build and no fetch ponyfill (React Native has fetch)", async () => {
     const { inputs } = await builtinImportsForPlatform("src/index.ts", { reactNative: true });
-    const defaults = inputs.filter((f) => /node_modules\/(cross-fetch|isomorphic-ws)\//.test(f));
+    // A module that a `browser` field maps to nothing is listed as "(disabled):<path>": not bundled.
+    const defaults = inputs.filter(
+      (f) => /node_modules\/(cross-fetch|node-fetch|isomorphic-ws)\//.test(f) && !f.startsWith("(disabled):"),
+    );
     assert.deepEqual(
       defaults.map((f) => f.replace(/^.*node_modules\//, "")).sort(),
-      ["cross-fetch/dist/react-native-ponyfill.js", "isomorphic-ws/browser.js"],
-      "the SDK's default fetch and WebSocket should come from cross-fetch and isomorphic-ws, resolved for React Native",
+      ["isomorphic-ws/browser.js"],
+      "the SDK's default WebSocket should come from isomorphic-ws resolved for React Native, and fetch from the platform",
     );
   });
 });
