@@ -126,7 +126,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-"));
 const pg = await startPostgres({ fsync: "on", full_page_writes: "on" });
 try {
   const engines: Record<string, AsyncStorage> = {
-    sqlite: createSqliteStorage(openDatabase(path.join(dir, "bench.db"))),
+    sqlite: createSqliteStorage(await openDatabase(path.join(dir, "bench.db"))),
     postgres: await createPostgresStorage(await pg.createDatabase(), { maxConnections: 4 }),
   };
   const results: Record<string, Record<string, Result[]>> = {

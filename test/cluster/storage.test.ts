@@ -9,7 +9,7 @@ import { createSqliteStorage } from "../../src/server/storage/sqlite-async.js";
 import { postgresSkipReason, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { newMessage, storageConformance } from "./storage-conformance.js";
 
-storageConformance("sqlite", async () => createSqliteStorage(openDatabase(":memory:")));
+storageConformance("sqlite", async () => createSqliteStorage(await openDatabase(":memory:")));
 
 const skip = postgresSkipReason();
 let pg: TestPostgres | undefined;
@@ -29,7 +29,7 @@ storageConformance(
 );
 
 test("on SQLite a message whose batch fails to commit rejects instead of being acked", async () => {
-  const db = openDatabase(":memory:");
+  const db = await openDatabase(":memory:");
   const reported: unknown[] = [];
   const storage = createSqliteStorage(db, { onCommitError: (err) => reported.push(err) });
   const ok = await storage.messages.insert(newMessage("2...x", "sender"));
