@@ -4,7 +4,7 @@ import { HeraldError } from "../errors.js";
 import { Emitter, type EventIteratorOptions, type Unsubscribe } from "../events.js";
 import type { StatusPresenceEvent, UserPresence } from "../gen/model.js";
 import type { Session } from "../session.js";
-import type { Socket } from "../socket.js";
+import type { Socket } from "../socket/socket.js";
 import { hasExtension, USER_PRESENCE } from "./extension.js";
 import {
   changeType,

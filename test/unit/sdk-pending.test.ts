@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
-import { PendingRequests } from "../../src/pending-requests.js";
+import { PendingRequests } from "../../src/protocol/pending-requests.js";
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
