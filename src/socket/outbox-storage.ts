@@ -43,7 +43,7 @@ export class MemoryOutboxStorage implements OutboxStorage {
 export interface OutboxOptions {
   /** @default a {@link MemoryOutboxStorage} */
   storage?: OutboxStorage | undefined;
-  /** The most messages waiting at once; one more is refused with `resource_exhausted`. @default 1000 */
+  /** The most messages waiting at once; one more is refused with `resource_exhausted`. @default 10000 */
   maxSize?: number | undefined;
   /**
    * How many lost connections a message may come just before (sent, unacknowledged, then the

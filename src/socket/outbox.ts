@@ -51,7 +51,7 @@ export class OutboxLayer implements Layer {
   constructor(host: LayerHost, options: OutboxOptions) {
     this.#host = host;
     this.#storage = options.storage;
-    this.#maxSize = options.maxSize ?? 1000;
+    this.#maxSize = options.maxSize ?? 10_000;
     this.#maxAttempts = options.maxAttempts ?? 2;
   }
 

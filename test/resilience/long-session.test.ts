@@ -11,7 +11,7 @@ for (const codec of codecs) {
     test("after more live messages than the socket remembers, a reconnection still delivers only the missed ones, once each", async (t) => {
       const { client, signIn: sign } = await serverWithClient(t);
       const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
-      const ada = client.createSocket({ codec });
+      const ada = client.createSocket({ codec, reconnect: false });
       t.after(() => ada.disconnect());
       await ada.connect(adaSession);
       const { WebSocket, cut } = cuttableWebSocket();

@@ -44,8 +44,9 @@ before(async () => {
 });
 after(() => server.close());
 
+// These tests are about one connection: a socket that does not reconnect.
 async function connected(codec: Codec, options: { timeoutMs?: number } = {}): Promise<[Socket, WsSocket]> {
-  const socket = client.createSocket({ codec, ...options });
+  const socket = client.createSocket({ codec, reconnect: false, ...options });
   const [ws] = await Promise.all([
     server.nextConnection(),
     socket.connect(session(), { appearOnline: true }),
