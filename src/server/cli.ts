@@ -15,6 +15,9 @@ const usage = `Usage: herald-server [options]
   --token-expiry SEC      session token lifetime (HERALD_TOKEN_EXPIRY, default 7200)
   --refresh-expiry SEC    refresh token lifetime (HERALD_REFRESH_EXPIRY, default 604800)
   --log-level LEVEL       debug, info, warn, error or silent (HERALD_LOG_LEVEL, default info)
+  --compat nakama         behave as stock Nakama 3.26: no extensions, its frame limit (HERALD_COMPAT)
+  --history-cursors MODE  with --compat nakama: exact, or 3.26 for that release's cursor bug
+                          (HERALD_HISTORY_CURSORS, default exact)
   --help                  show this help
 `;
 
@@ -43,6 +46,8 @@ async function main(): Promise<void> {
         "token-expiry": { type: "string" },
         "refresh-expiry": { type: "string" },
         "log-level": { type: "string" },
+        compat: { type: "string" },
+        "history-cursors": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -76,6 +81,17 @@ async function main(): Promise<void> {
   if (tokenExpiry !== undefined) options.tokenExpirySec = tokenExpiry;
   const refreshExpiry = integer("--refresh-expiry", pick("refresh-expiry", "HERALD_REFRESH_EXPIRY"), 1);
   if (refreshExpiry !== undefined) options.refreshExpirySec = refreshExpiry;
+  const compat = pick("compat", "HERALD_COMPAT");
+  const historyCursors = pick("history-cursors", "HERALD_HISTORY_CURSORS");
+  if (compat !== undefined && compat !== "nakama") fail(`unknown compat mode "${compat}" (only nakama)`);
+  if (historyCursors !== undefined) {
+    if (compat === undefined) fail("--history-cursors needs --compat nakama");
+    if (historyCursors !== "exact" && historyCursors !== "3.26")
+      fail(`--history-cursors must be exact or 3.26, got "${historyCursors}"`);
+    options.compat = { nakama: true, historyCursors };
+  } else if (compat !== undefined) {
+    options.compat = compat;
+  }
 
   const server = await createServer(options);
   process.stdout.write(`herald server listening on ${server.url}\n`);

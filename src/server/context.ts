@@ -1,4 +1,5 @@
 import type { AuthService } from "./auth/auth-service.js";
+import type { HistoryCursorMode } from "./compat.js";
 import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { Logger } from "./logger.js";
@@ -22,6 +23,8 @@ export interface ServerContext {
   version: string;
   /** The protocol extensions enabled (listed by the capabilities route). */
   extensions: ReadonlySet<Extension>;
+  /** How history cursors page (stock 3.26's bug only when asked for). */
+  historyCursors: HistoryCursorMode;
   visibility: Visibility;
   logger: Logger;
   hooks: ServerHooks;

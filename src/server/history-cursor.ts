@@ -10,11 +10,23 @@ export interface HistoryCursor {
   seq: number;
   forward: boolean;
   next: boolean;
+  /**
+   * The whole second (Unix seconds) the message was created in. Present only on the cursors of
+   * the stock-3.26 paging mode, which pages by it (see `HistoryCursorMode`).
+   */
+  second?: number;
 }
 
 /** Encodes a cursor as opaque URL-safe text. */
 export function encodeCursor(cursor: HistoryCursor): string {
-  const json = JSON.stringify([cursor.channelId, cursor.seq, cursor.forward ? 1 : 0, cursor.next ? 1 : 0]);
+  const fields: (string | number)[] = [
+    cursor.channelId,
+    cursor.seq,
+    cursor.forward ? 1 : 0,
+    cursor.next ? 1 : 0,
+  ];
+  if (cursor.second !== undefined) fields.push(cursor.second);
+  const json = JSON.stringify(fields);
   return Buffer.from(json).toString("base64url");
 }
 
@@ -28,13 +40,21 @@ export function decodeCursor(text: string): HistoryCursor {
   }
   if (
     !Array.isArray(value) ||
-    value.length !== 4 ||
+    (value.length !== 4 && value.length !== 5) ||
     typeof value[0] !== "string" ||
     !Number.isSafeInteger(value[1]) ||
     (value[2] !== 0 && value[2] !== 1) ||
-    (value[3] !== 0 && value[3] !== 1)
+    (value[3] !== 0 && value[3] !== 1) ||
+    (value.length === 5 && !Number.isSafeInteger(value[4]))
   ) {
     return refuse("Malformed cursor was used.");
   }
-  return { channelId: value[0], seq: value[1] as number, forward: value[2] === 1, next: value[3] === 1 };
+  const cursor: HistoryCursor = {
+    channelId: value[0],
+    seq: value[1] as number,
+    forward: value[2] === 1,
+    next: value[3] === 1,
+  };
+  if (value.length === 5) cursor.second = value[4] as number;
+  return cursor;
 }

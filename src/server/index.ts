@@ -1,8 +1,10 @@
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HERALD_MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { HeraldError } from "../errors.js";
+import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { AuthService } from "./auth/auth-service.js";
 import { resolveTokenSecret } from "./auth/token-secret.js";
+import { resolveCompat } from "./compat.js";
 import type { ServerContext } from "./context.js";
 import { allExtensions, type Extension } from "./extensions.js";
 import { accountHandlers } from "./http/handlers/account.js";
@@ -33,6 +35,7 @@ import { version } from "./version.js";
 import { Visibility } from "./visibility.js";
 
 export { tokenSecretPath } from "./auth/token-secret.js";
+export type { HistoryCursorMode, NakamaCompat } from "./compat.js";
 export type { Extension } from "./extensions.js";
 export { allExtensions } from "./extensions.js";
 export type {
@@ -57,6 +60,10 @@ export type { HeraldServer, ServerOptions } from "./options.js";
  * ```
  */
 export async function createServer(options: ServerOptions = {}): Promise<HeraldServer> {
+  const compat = resolveCompat(options.compat);
+  if (compat.nakama && options.extensions !== undefined && options.extensions.length > 0) {
+    throw new HeraldError("bad_input", 'compat "nakama" offers no extensions: leave out `extensions`');
+  }
   const host = options.host ?? "127.0.0.1";
   const dbPath = options.db ?? "./herald.db";
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
@@ -67,7 +74,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const friends = new FriendStore(db);
   const notifications = new NotificationStore(db);
   const sessions = new SessionRegistry();
-  const extensions = new Set<Extension>(options.extensions ?? allExtensions);
+  const extensions = new Set<Extension>(compat.nakama ? [] : (options.extensions ?? allExtensions));
   const visibility = new Visibility(users);
   const status = new StatusTracker((userId) => visibility.isInvisible(userId));
   const channels = new ChannelRegistry();
@@ -98,6 +105,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     serverKey: options.serverKey ?? "defaultkey",
     version,
     extensions,
+    historyCursors: compat.historyCursors,
     visibility,
     logger,
     hooks,
@@ -114,7 +122,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     chat,
   };
   const router = new Router(ctx, {
-    ...miscHandlers(ctx),
+    ...miscHandlers(ctx, { capabilities: !compat.nakama }),
     ...authHandlers(ctx),
     ...accountHandlers(ctx),
     ...historyHandlers(ctx),
@@ -138,7 +146,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     logger,
     pingIntervalMs: options.pingIntervalMs ?? 15000,
     lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
-    maxFrameBytes: options.maxFrameBytes ?? HERALD_MAX_FRAME_BYTES,
+    maxFrameBytes: options.maxFrameBytes ?? (compat.nakama ? STOCK_MAX_FRAME_BYTES : HERALD_MAX_FRAME_BYTES),
+    stockFrames: compat.nakama,
   });
 
   const http = createHttpServer((req, res) => {

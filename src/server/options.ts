@@ -1,3 +1,4 @@
+import type { NakamaCompat } from "./compat.js";
 import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { Logger, LogLevel } from "./logger.js";
@@ -48,8 +49,21 @@ export interface ServerOptions {
    * with 1013. Below this, nothing is dropped. @default 16777216 (16 MiB)
    */
   maxBufferedBytes?: number;
-  /** Largest incoming WebSocket frame. @default 65536 */
+  /**
+   * Largest incoming WebSocket frame; a larger one closes the socket with 1009.
+   * @default 65536, or 4096 (stock Nakama's default) with `compat: "nakama"`
+   */
   maxFrameBytes?: number;
+  /**
+   * Behave as a stock Nakama 3.26 server does, for testing clients against one: no herald
+   * extensions (and no `/v2/herald/capabilities` route: 404), a JSON envelope holding a field
+   * stock does not know closes the socket with no error frame and no close code (1005), as does
+   * any malformed envelope, while protobuf frames' unknown fields are skipped; frames over 4096
+   * bytes close with 1009. `{ nakama: true, historyCursors: "3.26" }` also reproduces 3.26.0's
+   * history-cursor bug. Cannot be combined with `extensions`.
+   * @default undefined (herald's own behaviour)
+   */
+  compat?: "nakama" | NakamaCompat;
 }
 
 /** A running server. */

@@ -12,7 +12,7 @@ export type Handler<N extends RouteName> = (
   caller: Caller,
 ) => RouteTypes[N]["responseInit"] | Promise<RouteTypes[N]["responseInit"]>;
 
-/** Handlers by route name; routes without one answer 501. */
+/** Handlers by route name; a route without one is not served (404, as an unknown path). */
 export type Handlers = { [N in RouteName]?: Handler<N> };
 
 interface CompiledRoute {
@@ -92,6 +92,7 @@ export class Router {
       let matched: { route: CompiledRoute; values: Record<string, string> } | undefined;
       let pathMatched = false;
       for (const route of this.table) {
+        if (this.handlers[route.name] === undefined) continue;
         const m = route.pattern.exec(url.pathname);
         if (m === null) continue;
         pathMatched = true;
@@ -130,8 +131,7 @@ export class Router {
         bodyText,
       ) as Record<string, unknown>;
       for (const [p, v] of Object.entries(matched.values)) request[camelCase(p)] = v;
-      const handler = this.handlers[matched.route.name] as Handler<RouteName> | undefined;
-      if (handler === undefined) refuse("Not implemented", 12);
+      const handler = this.handlers[matched.route.name] as Handler<RouteName>;
       const response = await handler(request as never, caller);
       send(res, 200, encodeRestResponse(matched.route.name, response as never));
     } catch (err) {

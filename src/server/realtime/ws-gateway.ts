@@ -11,6 +11,7 @@ import type { UserStore } from "../storage/users.js";
 import type { Visibility } from "../visibility.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import type { Dispatcher } from "./dispatch.js";
+import { extensionFieldIn } from "./extension-field.js";
 import { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 import type { SocketWriter } from "./socket-writer.js";
@@ -32,6 +33,11 @@ interface GatewayDeps {
   /** How often connected users' `last_active` is refreshed. */
   lastActiveRefreshMs: number;
   maxFrameBytes: number;
+  /**
+   * Treat frames as stock Nakama does: a malformed envelope, or a JSON one holding a field stock
+   * does not know, closes the socket without an error frame or close code (1005).
+   */
+  stockFrames: boolean;
 }
 
 function rejectUpgrade(
@@ -135,17 +141,36 @@ export class WsGateway {
       this.fail(session, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
       return;
     }
+    const frame = isBinary ? data : data.toString("utf8");
     let envelope: ReturnType<Codec["decodeEnvelope"]>;
     try {
-      envelope = session.codec.decodeEnvelope(isBinary ? data : data.toString("utf8"));
+      envelope = session.codec.decodeEnvelope(frame);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (this.deps.stockFrames) {
+        this.closeAsStock(session, `Malformed envelope: ${message}`);
+        return;
+      }
       const code = HeraldError.is(err) ? (err.serverCode ?? 3) : 3;
       session.send({ kind: "error", body: { code, message } });
       this.fail(session, 1007, `Malformed envelope: ${message}`);
       return;
     }
+    if (this.deps.stockFrames && typeof frame === "string") {
+      // Stock Nakama parses JSON strictly but protobuf leniently (unknown fields skipped).
+      const unknown = extensionFieldIn(frame);
+      if (unknown !== undefined) {
+        this.closeAsStock(session, `Unknown field ${unknown}`);
+        return;
+      }
+    }
     this.deps.dispatcher.enqueue(session, envelope);
+  }
+
+  /** Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. */
+  private closeAsStock(session: Session, reason: string): void {
+    this.deps.logger.warn("socket_refused_frame", { sessionId: session.id, code: 1005, reason });
+    session.ws.close();
   }
 
   private fail(session: Session, code: number, reason: string): void {

@@ -38,6 +38,8 @@ export class MessageStore {
   private readonly deleteStmt;
   private readonly afterStmt;
   private readonly beforeStmt;
+  private readonly fromTimeStmt;
+  private readonly beforeTimeStmt;
   private readonly existsAfterStmt;
   private readonly existsBeforeStmt;
 
@@ -70,6 +72,12 @@ export class MessageStore {
     );
     this.beforeStmt = db.prepare<[string, number, number], MessageRow>(
       "SELECT * FROM messages WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+    );
+    this.fromTimeStmt = db.prepare<[string, number, number], MessageRow>(
+      "SELECT * FROM messages WHERE channel_id = ? AND create_time >= ? ORDER BY seq ASC LIMIT ?",
+    );
+    this.beforeTimeStmt = db.prepare<[string, number, number], MessageRow>(
+      "SELECT * FROM messages WHERE channel_id = ? AND create_time < ? ORDER BY seq DESC LIMIT ?",
     );
     this.existsAfterStmt = db
       .prepare<[string, number], number>("SELECT 1 FROM messages WHERE channel_id = ? AND seq > ? LIMIT 1")
@@ -132,6 +140,18 @@ export class MessageStore {
   before(channelId: string, seq: number, limit: number): MessageRow[] {
     this.flush();
     return this.beforeStmt.all(channelId, seq, limit);
+  }
+
+  /** Up to `limit` messages created at or after `time` (ms), oldest first. */
+  fromTime(channelId: string, time: number, limit: number): MessageRow[] {
+    this.flush();
+    return this.fromTimeStmt.all(channelId, time, limit);
+  }
+
+  /** Up to `limit` messages created before `time` (ms), newest first. */
+  beforeTime(channelId: string, time: number, limit: number): MessageRow[] {
+    this.flush();
+    return this.beforeTimeStmt.all(channelId, time, limit);
   }
 
   existsAfter(channelId: string, seq: number): boolean {

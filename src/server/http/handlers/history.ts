@@ -41,15 +41,25 @@ export function listHistory(
     if (cursor.forward !== forward) refuse("Cursor direction does not match the forward parameter.");
   }
   const m = ctx.messages;
-  const mark = (seq: number, next: boolean): string =>
-    encodeCursor({ channelId, seq, forward, next } satisfies HistoryCursor);
+  const stock326 = ctx.historyCursors === "3.26";
+  const mark = (row: MessageRow, next: boolean): string => {
+    const c: HistoryCursor = { channelId, seq: row.seq, forward, next };
+    if (stock326) c.second = Math.floor(row.create_time / 1000);
+    return encodeCursor(c);
+  };
 
   // Which way to read from the cursor: ascending for forward-next and backward-prev.
   const ascending = cursor === undefined || cursor.next ? forward : !forward;
-  const from = cursor?.seq ?? (ascending ? 0 : Number.MAX_SAFE_INTEGER);
-  let rows: MessageRow[] = ascending
-    ? m.after(channelId, from, limit + 1)
-    : m.before(channelId, from, limit + 1);
+  let rows: MessageRow[];
+  if (stock326 && cursor?.second !== undefined) {
+    // Stock 3.26 compares the cursor's whole second with creation times that have a fraction:
+    // going up it restarts at the first message of that second, going down it skips the second.
+    const time = cursor.second * 1000;
+    rows = ascending ? m.fromTime(channelId, time, limit + 1) : m.beforeTime(channelId, time, limit + 1);
+  } else {
+    const from = cursor?.seq ?? (ascending ? 0 : Number.MAX_SAFE_INTEGER);
+    rows = ascending ? m.after(channelId, from, limit + 1) : m.before(channelId, from, limit + 1);
+  }
   const more = rows.length > limit;
   if (more) rows = rows.slice(0, limit);
   const reversed = ascending !== forward;
@@ -60,17 +70,17 @@ export function listHistory(
   const last = rows[rows.length - 1];
   if (first !== undefined && last !== undefined) {
     if (!reversed) {
-      if (more) out.nextCursor = mark(last.seq, true);
+      if (more) out.nextCursor = mark(last, true);
       const hasBefore = forward ? m.existsBefore(channelId, first.seq) : m.existsAfter(channelId, first.seq);
-      if (cursor !== undefined && hasBefore) out.prevCursor = mark(first.seq, false);
+      if (cursor !== undefined && hasBefore) out.prevCursor = mark(first, false);
     } else {
-      if (more) out.prevCursor = mark(first.seq, false);
+      if (more) out.prevCursor = mark(first, false);
       const hasAfter = forward ? m.existsAfter(channelId, last.seq) : m.existsBefore(channelId, last.seq);
-      if (hasAfter) out.nextCursor = mark(last.seq, true);
+      if (hasAfter) out.nextCursor = mark(last, true);
     }
     // The newest message of the page; listing from it in the same direction yields only newer ones.
     const newest = forward ? last : first;
-    out.cacheableCursor = mark(newest.seq, forward);
+    out.cacheableCursor = mark(newest, forward);
   } else if (req.cursor) {
     out.cacheableCursor = req.cursor;
   }
