@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import type { Socket } from "../../src/index.js";
 import { type PresenceChange, PresenceStore } from "../../src/presence/index.js";
-import { formats, Inbox, useWorld } from "../sdk/harness.js";
+import { formats, Inbox, worldForSuite } from "../sdk/harness.js";
 
-const world = useWorld();
+const world = worldForSuite();
 
 function changes(socket: Socket, store: PresenceStore): Inbox<PresenceChange> {
   return new Inbox<PresenceChange>(socket, (fn) => store.onChange(fn), "presence change");

@@ -33,7 +33,7 @@ export interface World {
 }
 
 /** Starts one server for the enclosing test file; every socket opened through it is closed after. */
-export function useWorld(): World {
+export function worldForSuite(): World {
   let server: TestServer | undefined;
   let client: Client | undefined;
   const sockets: Socket[] = [];
