@@ -55,16 +55,16 @@ export class CatchUpLayer implements Layer {
 
   request =
     (next: Send): Send =>
-    async (request) => {
-      const reply = await next(request);
-      const { kind, body } = request.message;
-      if (kind === "channelJoin") {
+    (request) => {
+      const { message } = request;
+      if (message.kind === "channelLeave") this.#tracks.delete(message.body.channelId ?? "");
+      if (message.kind !== "channelJoin") return next(request);
+      const persistent = message.body.persistence ?? true;
+      return next(request).then((reply) => {
         const id = (reply?.body as { id: string } | undefined)?.id ?? "";
-        if (!this.#tracks.has(id)) this.#track(id, body.persistence ?? true);
-      } else if (kind === "channelLeave") {
-        this.#tracks.delete(body.channelId ?? "");
-      }
-      return reply;
+        if (!this.#tracks.has(id)) this.#track(id, persistent);
+        return reply;
+      });
     };
 
   #pass(track: Track, incoming: IncomingMessage): void {
@@ -99,6 +99,11 @@ export class CatchUpLayer implements Layer {
       .finally(() => {
         track.marking = undefined;
       });
+  }
+
+  /** Whether messages of a channel matter to catch-up even when nobody listens (a persistent one). */
+  follows(channelId: string): boolean {
+    return !!this.#tracks.get(channelId)?.persistent;
   }
 
   /** Forgets a channel that could not be joined again. */

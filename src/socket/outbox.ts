@@ -62,16 +62,19 @@ export class OutboxLayer implements Layer {
 
   request = (next: Send): Send => {
     this.#next = next;
-    return async (request) => {
-      const { kind, body } = request.message;
-      if (kind === "channelMessageSend")
-        return this.#enqueue(request, body.channelId ?? "", body.content ?? "", body.clientMsgId);
-      const reply = await next(request);
-      if (kind === "channelJoin") {
+    return (request) => {
+      const { message } = request;
+      if (message.kind === "channelMessageSend") {
+        const { channelId = "", content = "", clientMsgId } = message.body;
+        return this.#enqueue(request, channelId, content, clientMsgId);
+      }
+      if (message.kind === "channelLeave") this.#joined.delete(message.body.channelId ?? "");
+      if (message.kind !== "channelJoin") return next(request);
+      return next(request).then((reply) => {
         this.#joined.add((reply?.body as { id: string } | undefined)?.id ?? "");
         this.#flush();
-      } else if (kind === "channelLeave") this.#joined.delete(body.channelId ?? "");
-      return reply;
+        return reply;
+      });
     };
   };
 

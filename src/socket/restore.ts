@@ -1,10 +1,12 @@
 import { HeraldError } from "../errors.js";
 import type { Channel } from "../gen/model.js";
-import type { ChannelType } from "../gen/wire.js";
+import type { ChannelType, Envelope } from "../gen/wire.js";
 import { toModel } from "../model.js";
-import type { Layer, LayerHost, OutgoingRequest } from "./layer.js";
+import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import { splitToFit } from "./server-profile.js";
 import type { ReconnectedEvent } from "./socket-types.js";
+
+const RECORDED = new Set(["statusUpdate", "statusFollow", "statusUnfollow", "channelJoin", "channelLeave"]);
 
 /** A joined channel, as it is joined again. */
 export interface JoinedChannel {
@@ -34,7 +36,13 @@ export class RestoreLayer implements Layer {
     this.#onForgotten = onForgotten;
   }
 
-  request = (next: (request: OutgoingRequest) => Promise<unknown>) => async (request: OutgoingRequest) => {
+  request =
+    (next: Send): Send =>
+    (request) =>
+      // Chat messages and pings pass straight through: the hot path gains no extra turn.
+      RECORDED.has(request.message.kind) ? this.#record(next, request) : next(request);
+
+  async #record(next: Send, request: OutgoingRequest): Promise<Envelope | undefined> {
     const reply = await next(request);
     const { kind, body } = request.message;
     if (kind === "statusUpdate") {
@@ -56,8 +64,8 @@ export class RestoreLayer implements Layer {
     } else if (kind === "channelLeave") {
       this.channels.delete(body.channelId ?? "");
     }
-    return reply as never;
-  };
+    return reply;
+  }
 
   async restore(report: ReconnectedEvent): Promise<void> {
     const host = this.#host;

@@ -379,7 +379,7 @@ export class Socket {
         this.#pending.settle(cid, kind === "empty" ? undefined : envelope);
       } else if (kind === "channelMessage") {
         // Unheard messages are not converted: parsing content nobody reads is the costliest part.
-        if (this.#catchUp || events.listenerCount("channelMessage")) {
+        if (events.listenerCount("channelMessage") || this.#catchUp?.follows(body.channelId)) {
           this.#deliver({ message: toModel("ChannelMessage", body) });
         }
       } else if (kind === "notifications") {
