@@ -6,7 +6,7 @@ import { modeMatrix } from "../helpers/server-modes.js";
 import { waitFor } from "../sdk/helpers.js";
 
 const TRIALS = 20;
-const MESSAGES = 150;
+const MESSAGES = 100;
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`delivery order without faults (${label})`, () => {
