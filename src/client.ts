@@ -22,7 +22,8 @@ import type {
   UpdateGroupRequestInit,
 } from "./gen/wire.js";
 import { Session } from "./session.js";
-import { Socket, type SocketOptions } from "./socket.js";
+import { Socket } from "./socket/socket.js";
+import type { SocketOptions } from "./socket/socket-types.js";
 import { defaultFetch, type FetchFunction } from "./transport/fetch.js";
 import { callRoute, type HttpConfig, type RouteResult } from "./transport/http.js";
 

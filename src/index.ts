@@ -69,16 +69,30 @@ export {
   STOCK_MAX_FRAME_BYTES,
 } from "./protocol/limits.js";
 export { Session } from "./session.js";
+export { type ReconnectOptions, retryDelay } from "./socket/backoff.js";
 export {
-  type ConnectOptions,
-  type DisconnectEvent,
-  type JoinChatOptions,
-  Socket,
-  type SocketEvents,
-  type SocketOptions,
-  type SocketState,
-  type StateChange,
-  type WriteChatMessageOptions,
-} from "./socket.js";
+  MemoryOutboxStorage,
+  type OutboxEntry,
+  type OutboxOptions,
+  type OutboxStorage,
+} from "./socket/outbox-storage.js";
+export { Socket } from "./socket/socket.js";
+export type { SocketClient } from "./socket/socket-client.js";
+export type {
+  CatchUpOptions,
+  ConnectOptions,
+  DisconnectEvent,
+  FollowOptions,
+  GapEvent,
+  HeartbeatOptions,
+  JoinChatOptions,
+  ReconnectedEvent,
+  SocketChannelMessage,
+  SocketEvents,
+  SocketOptions,
+  SocketState,
+  StateChange,
+  WriteChatMessageOptions,
+} from "./socket/socket-types.js";
 export type { FetchFunction, FetchInit, FetchResponse } from "./transport/fetch.js";
 export type { CloseEventLike, WebSocketConstructor, WebSocketLike } from "./transport/websocket.js";

@@ -4,7 +4,8 @@ import { HeraldError } from "../errors.js";
 import { Emitter, type EventIteratorOptions, type Unsubscribe } from "../events.js";
 import type { StatusPresenceEvent, UserPresence } from "../gen/model.js";
 import type { Session } from "../session.js";
-import type { Socket } from "../socket.js";
+import type { Socket } from "../socket/socket.js";
+import type { ReconnectedEvent, StateChange } from "../socket/socket-types.js";
 import { hasExtension, USER_PRESENCE } from "./extension.js";
 import {
   changeType,
@@ -33,9 +34,8 @@ export interface PresenceStoreOptions {
   refreshOnLeave?: boolean | undefined;
 }
 
-// Ids per request: keeps follow frames well under a server's frame limit and user lookups
-// under URL length limits, whatever the number of users watched.
-const FOLLOW_CHUNK = 500;
+// Ids per user lookup: keeps URLs under length limits, whatever the number of users watched.
+// (Follows need no such split here: the socket splits them to fit the server's frame limit.)
 const LOOKUP_CHUNK = 100;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -55,11 +55,12 @@ function byUser(presences: readonly UserPresence[]): Map<string, UserPresence[]>
 }
 
 /**
- * What the store needs of a socket: a herald `Socket`, or the resilient socket of
- * `herald/resilience` (whose `onReconnected` the store uses to resync by itself).
+ * What the store needs of a socket: a herald `Socket` (whose `onState` and `onReconnected` the
+ * store uses to resync by itself after a reconnection), or anything with the same methods.
  */
 export type PresenceSocket = Pick<Socket, "state" | "followUsers" | "unfollowUsers" | "onStatusPresence"> & {
-  onReconnected?(fn: () => void): Unsubscribe;
+  onReconnected?(fn: (event: ReconnectedEvent) => void): Unsubscribe;
+  onState?(fn: (change: StateChange) => void): Unsubscribe;
 };
 
 /**
@@ -75,9 +76,9 @@ export type PresenceSocket = Pick<Socket, "state" | "followUsers" | "unfollowUse
  *
  * Events that arrive while a follow is in flight are held and replayed over its reply, so the
  * reply and status events may come in either order. There is no limit on the number of users.
- * Follows end with the connection. With the resilient socket of `herald/resilience`, the store
- * resyncs by itself after every reconnection; with a plain `Socket`, call
- * {@link PresenceStore.resync} after reconnecting.
+ * Follows end with the connection; the socket follows again after a reconnection, and the store
+ * reconciles every watched user with what that follow answered, by itself. With a socket made
+ * with `reconnect: false`, call {@link PresenceStore.resync} after connecting again.
  */
 export class PresenceStore {
   readonly #socket: PresenceSocket;
@@ -93,6 +94,7 @@ export class PresenceStore {
   readonly #loading = new Map<string, Promise<void>>();
   readonly #offStatus: Unsubscribe;
   readonly #offReconnected: Unsubscribe | undefined;
+  readonly #offState: Unsubscribe | undefined;
   #closed = false;
 
   constructor(socket: PresenceSocket, client: Client, session: Session, options: PresenceStoreOptions = {}) {
@@ -103,15 +105,46 @@ export class PresenceStore {
     this.#refreshOnLeave = this.#loadUsers && (options.refreshOnLeave ?? true);
     this.#offStatus = socket.onStatusPresence((event) => this.#onStatus(event));
     // A socket that reconnects by itself says so; states may have changed while it was away.
-    this.#offReconnected = socket.onReconnected?.(() => {
-      if (this.#closed) return;
-      this.resync().catch((error: unknown) => {
-        this.#events.emit(
-          "error",
-          HeraldError.is(error) ? error : new HeraldError("server_error", String(error)),
-        );
-      });
+    this.#offState = socket.onState?.(({ state }) => {
+      if (state === "reconnecting") this.#hold();
     });
+    this.#offReconnected = socket.onReconnected?.((report) => this.#reconnected(report));
+  }
+
+  // From a lost connection until the follow of the next one is reconciled, events wait.
+  #hold(): void {
+    for (const [id, entry] of this.#entries) {
+      if (this.#loading.has(id)) continue;
+      entry.buffered ??= [];
+      entry.touched = false;
+    }
+  }
+
+  // The socket followed every user again while restoring: its answer is the new starting point.
+  #reconnected(report: ReconnectedEvent): void {
+    if (this.#closed) return;
+    const fail = (error: unknown) => {
+      if (!this.#closed) this.#events.emit("error", HeraldError.from(error));
+    };
+    const followed = new Set(report.follows);
+    const ids = [...this.#entries.keys()].filter((id) => !this.#loading.has(id));
+    if (report.failed.some((f) => f.what === "followUsers") || ids.some((id) => !followed.has(id))) {
+      this.resync().catch(fail);
+      return;
+    }
+    const found = byUser(report.presences);
+    for (const id of ids) {
+      const entry = this.#entries.get(id);
+      if (!entry?.buffered) continue;
+      const held = entry.buffered;
+      entry.reset(found.get(id) ?? []);
+      for (const event of held) entry.apply(event.joins, event.leaves);
+      entry.buffered = undefined;
+      entry.preferStatus(entry.reportedStatus);
+      this.#commit(entry);
+    }
+    // `lastActive` may have moved meanwhile.
+    this.#lookup(ids, undefined).catch(fail);
   }
 
   // ---------- reading ----------
@@ -174,16 +207,16 @@ export class PresenceStore {
   // unwatch is ordered after the follow on the wire); on failure forgets them again.
   async #start(entries: UserEntry[], options: CallOptions | undefined): Promise<void> {
     const ids = entries.map((e) => e.userId);
-    const follows = chunks(ids, FOLLOW_CHUNK).map((chunk) => this.#follow(chunk, options));
+    const follows = this.#follow(ids, options);
     const lookups = this.#lookup(ids, options);
     try {
-      await Promise.all([...follows, lookups]);
+      await Promise.all([follows, lookups]);
     } catch (error) {
       const forgotten = entries.filter((e) => this.#entries.get(e.userId) === e).map((e) => e.userId);
       for (const id of forgotten) this.#entries.delete(id);
       if (this.#socket.state === "open" && forgotten.length > 0) {
         // Other chunks may have been followed; they are no longer wanted.
-        await Promise.allSettled(chunks(forgotten, FOLLOW_CHUNK).map((c) => this.#socket.unfollowUsers(c)));
+        await this.#socket.unfollowUsers(forgotten).catch(() => {});
       }
       throw error;
     }
@@ -233,7 +266,7 @@ export class PresenceStore {
       this.#loading.delete(id);
     }
     if (ids.length === 0 || this.#socket.state !== "open") return;
-    await Promise.all(chunks(ids, FOLLOW_CHUNK).map((c) => this.#socket.unfollowUsers(c, options)));
+    await this.#socket.unfollowUsers(ids, options);
   }
 
   /**
@@ -250,10 +283,7 @@ export class PresenceStore {
       entry.touched = false;
     }
     try {
-      await Promise.all([
-        ...chunks(ids, FOLLOW_CHUNK).map((chunk) => this.#follow(chunk, options)),
-        this.#lookup(ids, options),
-      ]);
+      await Promise.all([ids.length ? this.#follow(ids, options) : undefined, this.#lookup(ids, options)]);
     } catch (error) {
       // Keep what was known, plus anything heard meanwhile.
       for (const id of ids) {
@@ -290,12 +320,13 @@ export class PresenceStore {
     this.#closed = true;
     this.#offStatus();
     this.#offReconnected?.();
+    this.#offState?.();
     this.#events.end();
     const ids = [...this.#entries.keys()];
     this.#entries.clear();
     this.#loading.clear();
     if (ids.length === 0 || this.#socket.state !== "open") return;
-    await Promise.allSettled(chunks(ids, FOLLOW_CHUNK).map((c) => this.#socket.unfollowUsers(c)));
+    await this.#socket.unfollowUsers(ids).catch(() => {});
   }
 
   // ---------- events ----------

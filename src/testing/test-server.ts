@@ -1,11 +1,11 @@
 // Node only: runs herald's bundled server, loaded when the first test server starts.
 import { Client, type ClientOptions } from "../client.js";
 import { HeraldError } from "../errors.js";
+import type { ConnectOptions, Socket, SocketOptions } from "../index.js";
 import type { Codec } from "../protocol/codec.js";
 import type { Logger } from "../server/logger.js";
 import type { HeraldServer, ServerOptions } from "../server/options.js";
 import type { Session } from "../session.js";
-import type { ConnectOptions, Socket, SocketOptions } from "../socket.js";
 import { Inbox, type WaitOptions } from "./inbox.js";
 
 /** Options of {@link startTestServer}: the server's own options, with test-friendly defaults. */

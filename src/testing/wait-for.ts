@@ -1,5 +1,5 @@
 import { HeraldError } from "../errors.js";
-import type { Socket, SocketEvents } from "../socket.js";
+import type { Socket, SocketEvents } from "../index.js";
 import { describeValues } from "./describe.js";
 import type { WaitOptions } from "./inbox.js";
 

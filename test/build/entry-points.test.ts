@@ -30,7 +30,7 @@ describe("package entry points", () => {
 
   for (const [subpath, entry, sample] of [
     ["./presence", "src/presence/index.ts", "src/presence/presence-store.ts"],
-    ["./resilience", "src/resilience/index.ts", "src/resilience/resilient-socket.ts"],
+    ["./resilience", "src/resilience/index.ts", "src/socket/backoff.ts"],
   ] as const) {
     test(`the optional "${subpath}" entry reaches no server code, no protobufjs and no better-sqlite3`, async () => {
       const graph = await packageGraph(entry);

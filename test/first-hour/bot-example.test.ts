@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { Socket } from "../../src/index.js";
 import { type ChannelMessage, ChannelType, Client } from "../../src/index.js";
 import { createServer, type HeraldServer } from "../../src/server/index.js";
-import type { Socket } from "../../src/socket.js";
 import { repo } from "../build/bundle-graph.js";
 
 /** Resolves with the first value `check` returns that is not undefined, polled as things arrive. */

@@ -3,9 +3,9 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
+import type { Socket } from "../../src/index.js";
 import { type ChannelMessage, ChannelType, Client, type UserPresence } from "../../src/index.js";
 import { createServer, type HeraldServer } from "../../src/server/index.js";
-import type { Socket } from "../../src/socket.js";
 import { type Browser, launchChromium } from "../browser/chromium.js";
 import { repo, requireBuild } from "../build/bundle-graph.js";
 

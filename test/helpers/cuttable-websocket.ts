@@ -13,11 +13,18 @@ export interface CuttableWebSocket {
 
 export function cuttableWebSocket(): CuttableWebSocket {
   const made: WebSocketLike[] = [];
-  function Cuttable(url: string): WebSocketLike {
+  const open = (url: string): WebSocketLike => {
     const ws = new defaultWebSocket(url);
     made.push(ws);
     return ws;
-  }
+  };
+  // A class, so that `new` works on it as on a WebSocket constructor.
+  const Cuttable = class {
+    constructor(url: string) {
+      // biome-ignore lint/correctness/noConstructorReturn: stands in for the WebSocket it makes
+      return open(url);
+    }
+  };
   return {
     WebSocket: Cuttable as unknown as WebSocketConstructor,
     count: () => made.length,

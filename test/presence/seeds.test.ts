@@ -11,10 +11,10 @@ import {
 } from "../../src/index.js";
 import { isInvisible, type PresenceChange, PresenceStore, setInvisible } from "../../src/presence/index.js";
 import { openSocket, uniqueName } from "../helpers/server.js";
-import { formats, Inbox, useWorld } from "../sdk/harness.js";
+import { formats, Inbox, worldForSuite } from "../sdk/harness.js";
 import { waitFor } from "../sdk/helpers.js";
 
-const world = useWorld();
+const world = worldForSuite();
 
 async function userAs(viewer: Session, userId: string) {
   const { users } = await world.client.getUsers(viewer, { ids: [userId] });

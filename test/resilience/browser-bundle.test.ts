@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import vm from "node:vm";
@@ -7,14 +7,10 @@ import WebSocket from "ws";
 import { repo, requireBuild } from "../build/bundle-graph.js";
 import { startServer, uniqueName } from "../helpers/server.js";
 
-// The browser bundles run in a bare context holding only what a page has: the platform's fetch and
-// WebSocket, timers, atob. The resilient socket comes from its own bundle, the client from the core's.
-test("the browser bundle's resilient socket chats through the core bundle's client and comes back after a cut", async (t) => {
+// The browser bundle runs in a bare context holding only what a page has: the platform's fetch and
+// WebSocket, timers, atob. The core bundle's own socket reconnects.
+test("the core browser bundle's socket chats and comes back after a cut", async (t) => {
   requireBuild();
-  assert.ok(
-    existsSync(path.join(repo, "dist", "herald-resilience.min.js")),
-    "dist/ predates the resilience bundle: rebuild",
-  );
   const server = await startServer();
   t.after(() => server.close());
   const made: WebSocket[] = [];
@@ -45,9 +41,9 @@ test("the browser bundle's resilient socket chats through the core bundle's clie
     crypto,
     console,
   });
-  for (const file of ["herald.min.js", "herald-resilience.min.js"]) {
-    vm.runInContext(readFileSync(path.join(repo, "dist", file), "utf8"), page, { filename: file });
-  }
+  vm.runInContext(readFileSync(path.join(repo, "dist", "herald.min.js"), "utf8"), page, {
+    filename: "herald.min.js",
+  });
   const room = uniqueName("room");
   page.port = server.port;
   page.device = `device-${uniqueName()}`;
@@ -59,7 +55,7 @@ test("the browser bundle's resilient socket chats through the core bundle's clie
     `(async () => {
       const client = new herald.Client({ port });
       const session = await client.authenticateDevice({ id: device, username });
-      const socket = heraldResilience.createResilientSocket(client, { reconnect: { minDelayMs: 10, maxDelayMs: 20 } });
+      const socket = client.createSocket({ reconnect: { minDelayMs: 10, maxDelayMs: 20 } });
       const texts = [];
       let wake;
       const both = new Promise((resolve) => { wake = resolve; });

@@ -7,12 +7,11 @@ import { checkDocSnippets } from "../helpers/doc-snippets.js";
 // What an app has at hand by the time it reads this page.
 const ambient = `
 import type * as H from "herald";
-import type * as R from "herald/resilience";
 declare global {
   const client: H.Client;
   const session: H.Session;
   /** The socket the page creates first. */
-  const socket: R.ResilientSocket;
+  const socket: H.Socket;
   function render(message: H.ChannelMessage, options: { missed: boolean }): void;
   function refreshFriendList(presences: H.UserPresence[]): void;
 }

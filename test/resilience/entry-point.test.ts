@@ -3,20 +3,22 @@ import { describe, test } from "node:test";
 import { packageGraph, packageName } from "../build/bundle-graph.js";
 
 describe("herald/resilience entry point", () => {
-  test("the SDK core does not carry the resilience layer", async () => {
+  test("the SDK core carries the reconnecting socket's layers and no module of herald/resilience", async () => {
     const graph = await packageGraph("src/index.ts");
-    assert.ok(graph.inputs.includes("src/socket.ts"), "the core graph was not read");
+    for (const layer of ["reconnect", "restore", "outbox", "catch-up", "heartbeat", "connection"]) {
+      assert.ok(graph.inputs.includes(`src/socket/${layer}.ts`), `src/socket/${layer}.ts in the core`);
+    }
     assert.deepEqual(
       graph.inputs.filter((f) => f.startsWith("src/resilience/")),
       [],
     );
   });
 
-  test("the resilience layer reaches no server code, no protobuf codec and no better-sqlite3", async () => {
+  test("herald/resilience is only a re-export of the core: no module of its own but its index, no server code, no protobuf, no better-sqlite3", async () => {
     const graph = await packageGraph("src/resilience/index.ts");
-    assert.ok(
-      graph.inputs.includes("src/resilience/resilient-socket.ts"),
-      "the resilience graph was not read",
+    assert.deepEqual(
+      graph.inputs.filter((f) => f.startsWith("src/resilience/")),
+      ["src/resilience/index.ts"],
     );
     assert.deepEqual(
       graph.inputs.filter((f) => f.startsWith("src/server/") || f.startsWith("src/gen/pb.")),

@@ -3,15 +3,16 @@ import { describe, test } from "node:test";
 import { ChannelType } from "../../src/index.js";
 import { createResilientSocket, type ResilientChannelMessage } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
-for (const codec of codecs) {
-  describe(`a long-lived connection (${codec.format})`, () => {
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a long-lived connection (${label})`, () => {
     test("after more live messages than the socket remembers, a reconnection still delivers only the missed ones, once each", async (t) => {
-      const { client, signIn: sign } = await serverWithClient(t);
+      const { client, signIn: sign } = await serverWithClient(t, mode.options);
       const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
-      const ada = client.createSocket({ codec });
+      const ada = client.createSocket({ codec, reconnect: false });
       t.after(() => ada.disconnect());
       await ada.connect(adaSession);
       const { WebSocket, cut } = cuttableWebSocket();

@@ -7,7 +7,8 @@ import {
   type OutboxEntry,
   type OutboxStorage,
 } from "../../src/resilience/index.js";
-import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
 import { waitFor } from "../sdk/helpers.js";
 
 /** An asynchronous storage, as IndexedDB or AsyncStorage would be, recording what it was asked. */
@@ -31,10 +32,10 @@ class AsyncStorage implements OutboxStorage {
   }
 }
 
-for (const codec of codecs) {
-  describe(`outbox storage (${codec.format})`, () => {
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`outbox storage (${label})`, () => {
     test("messages kept from an earlier run are sent once their channel is joined, then removed from storage", async (t) => {
-      const { client, signIn } = await serverWithClient(t);
+      const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
       const roomName = uniqueName("room");
       const roomId = `2...${roomName}`;
@@ -65,7 +66,7 @@ for (const codec of codecs) {
     });
 
     test("a message left in the outbox by disconnect() goes out after the next connect and join, stored once", async (t) => {
-      const { client, signIn } = await serverWithClient(t);
+      const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
       const socket = createResilientSocket(client, { codec, heartbeat: false });
       t.after(() => socket.disconnect());
@@ -85,7 +86,9 @@ for (const codec of codecs) {
       const texts: unknown[] = [];
       for await (const m of client.channelMessages(session, room.id, { forward: true }))
         texts.push(m.content.text);
-      assert.deepEqual(texts, ["maybe sent"]);
+      if (mode.name === "herald") assert.deepEqual(texts, ["maybe sent"]);
+      // Without deduplication the message may have been stored before disconnect() and again after.
+      else assert.ok(texts.length >= 1 && texts.every((text) => text === "maybe sent"), String(texts));
     });
   });
 }

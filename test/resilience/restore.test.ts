@@ -3,13 +3,14 @@ import { describe, test } from "node:test";
 import { ChannelType } from "../../src/index.js";
 import { createResilientSocket, type GapEvent } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
 
-for (const codec of codecs) {
-  describe(`restore after reconnecting (${codec.format})`, () => {
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`restore after reconnecting (${label})`, () => {
     test("a group the user was removed from while away is reported as failed and as a gap, and the other joins come back", async (t) => {
-      const { client, signIn: sign } = await serverWithClient(t);
+      const { client, signIn: sign } = await serverWithClient(t, mode.options);
       const [ada, bob] = await Promise.all([sign("ada"), sign("bob")]);
       const group = await client.createGroup(ada, { name: uniqueName("group"), open: true });
       await client.joinGroup(bob, group.id);

@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { codecs, serverWithClient, uniqueName } from "../helpers/server.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
 import { makeJwt, nextEvent } from "../sdk/helpers.js";
 
 const expiredToken = (userId: string) => {
@@ -11,10 +12,10 @@ const expiredToken = (userId: string) => {
   return makeJwt({ uid: userId, usn: "x", iat: now - 120, exp: now - 60 });
 };
 
-for (const codec of codecs) {
-  describe(`reconnecting with an expired session (${codec.format})`, () => {
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`reconnecting with an expired session (${label})`, () => {
     test("a session token that expired while away is refreshed before reconnecting", async (t) => {
-      const { client, signIn } = await serverWithClient(t);
+      const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
       const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });
@@ -34,7 +35,7 @@ for (const codec of codecs) {
     });
 
     test("a session the server refuses ends the retries: the socket closes for good", async (t) => {
-      const { client, signIn } = await serverWithClient(t);
+      const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
       const { WebSocket, cut } = cuttableWebSocket();
       const socket = createResilientSocket(client, { codec, WebSocket, heartbeat: false });

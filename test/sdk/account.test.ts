@@ -3,9 +3,9 @@ import { describe, test } from "node:test";
 import { ChannelType, Session } from "../../src/index.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { uniqueName } from "../helpers/server.js";
-import { formats, useWorld } from "./harness.js";
+import { formats, worldForSuite } from "./harness.js";
 
-const world = useWorld();
+const world = worldForSuite();
 
 describe("sessions and account against the bundled server", () => {
   test("authenticating with an id that does not exist and create: false is refused with not_found", async () => {

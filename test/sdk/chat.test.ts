@@ -12,9 +12,9 @@ import {
 } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { uniqueName } from "../helpers/server.js";
-import { formats, Inbox, useWorld } from "./harness.js";
+import { formats, Inbox, worldForSuite } from "./harness.js";
 
-const world = useWorld();
+const world = worldForSuite();
 
 /** A refusal as stock Nakama words it (bad_input) or as herald may, more precisely. */
 const refused = (e: unknown) =>

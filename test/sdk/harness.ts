@@ -4,6 +4,7 @@ import { Client, type Session, type Socket } from "../../src/index.js";
 import { protobufCodec } from "../../src/protobuf.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
+import type { ServerOptions } from "../../src/server/index.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 
 /** Both wire formats, by name. */
@@ -33,12 +34,12 @@ export interface World {
 }
 
 /** Starts one server for the enclosing test file; every socket opened through it is closed after. */
-export function useWorld(): World {
+export function worldForSuite(options: ServerOptions = {}): World {
   let server: TestServer | undefined;
   let client: Client | undefined;
   const sockets: Socket[] = [];
   before(async () => {
-    server = await startServer();
+    server = await startServer(options);
     client = new Client({ port: server.port });
   });
   after(async () => {

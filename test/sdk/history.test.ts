@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, type Session, type Socket } from "../../src/index.js";
 import { uniqueName } from "../helpers/server.js";
-import { formats, useWorld } from "./harness.js";
+import { formats, worldForSuite } from "./harness.js";
 
-const world = useWorld();
+const world = worldForSuite();
 
 /** A room with `count` messages {n: 0..count-1} written in order by one user. */
 async function roomWith(socket: Socket, count: number): Promise<string> {

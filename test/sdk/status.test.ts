@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { StatusPresenceEvent } from "../../src/index.js";
-import { formats, Inbox, useWorld } from "./harness.js";
+import { formats, Inbox, worldForSuite } from "./harness.js";
 
-const world = useWorld();
+const world = worldForSuite();
 
 function statusInbox(socket: import("../../src/index.js").Socket) {
   return new Inbox<StatusPresenceEvent>(socket, (fn) => socket.onStatusPresence(fn), "status presence event");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
-import { PendingRequests } from "../../src/pending-requests.js";
+import { PendingRequests } from "../../src/protocol/pending-requests.js";
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
@@ -35,6 +35,29 @@ describe("pending requests", () => {
     pending.settle(b.cid, { cid: b.cid, kind: "pong", body: {} });
     await assert.rejects(a.reply, { code: "bad_input", serverCode: 3, message: "Invalid channel type" });
     await assert.rejects(b.reply, { code: "server_error" });
+  });
+
+  test("an error reply carrying herald's precise code in its context rejects with that code, keeping stock's number", async () => {
+    const pending = new PendingRequests();
+    const a = pending.open("join", "channel", undefined, 1000);
+    const b = pending.open("join", "channel", undefined, 1000);
+    pending.settle(a.cid, {
+      cid: a.cid,
+      kind: "error",
+      body: {
+        code: 3,
+        message: "Group not found: Invalid channel target",
+        context: { herald_code: "permission_denied" },
+      },
+    });
+    // A precise code this SDK does not know falls back to stock's number.
+    pending.settle(b.cid, {
+      cid: b.cid,
+      kind: "error",
+      body: { code: 3, message: "Invalid channel type", context: { herald_code: "no_such_code" } },
+    });
+    await assert.rejects(a.reply, { code: "permission_denied", serverCode: 3 });
+    await assert.rejects(b.reply, { code: "bad_input", serverCode: 3 });
   });
 
   test("cids are unique and settling clears every timer", async () => {

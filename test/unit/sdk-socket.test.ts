@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import type { WebSocket as WsSocket } from "ws";
-import { Client, type HeraldError, Session, type Socket } from "../../src/index.js";
+import { Client, HeraldError, Session, type Socket } from "../../src/index.js";
 import { protobufCodec } from "../../src/protobuf.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
@@ -44,8 +44,9 @@ before(async () => {
 });
 after(() => server.close());
 
+// These tests are about one connection: a socket that does not reconnect.
 async function connected(codec: Codec, options: { timeoutMs?: number } = {}): Promise<[Socket, WsSocket]> {
-  const socket = client.createSocket({ codec, ...options });
+  const socket = client.createSocket({ codec, reconnect: false, ...options });
   const [ws] = await Promise.all([
     server.nextConnection(),
     socket.connect(session(), { appearOnline: true }),
@@ -323,6 +324,21 @@ for (const [name, codec] of codecs) {
       await socket.disconnect();
     });
 
+    test("an error push with herald's precise code in its context is reported with that code", async () => {
+      const [socket, ws] = await connected(codec);
+      const error = nextEvent(socket.onError.bind(socket), "error");
+      ws.send(
+        codec.encodeEnvelope({
+          kind: "error",
+          body: { code: 3, message: "slow down", context: { herald_code: "rate_limited" } },
+        }),
+      );
+      const e = await error;
+      assert.equal(e.code, "rate_limited");
+      assert.equal(e.serverCode, 3);
+      await socket.disconnect();
+    });
+
     test("a socket whose requests replied, timed out and aborted leaves no timer behind once disconnected", async () => {
       const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
       const baseline = timers();
@@ -474,6 +490,59 @@ describe("socket connection", () => {
     serve(ws2, jsonCodec, (req) => [jsonCodec.encodeEnvelope({ cid: req.cid, kind: "pong", body: {} })]);
     await socket.ping();
     await socket.disconnect();
+  });
+});
+
+describe("socket arguments", () => {
+  test("bad arguments reject with bad_input (never a synchronous throw or a TypeError), with or without a connection", async () => {
+    const [socket] = await connected(jsonCodec);
+    const closed = client.createSocket();
+    for (const s of [socket, closed]) {
+      const calls: [string, () => Promise<unknown>][] = [
+        ["followUsers(null)", () => s.followUsers(null as never)],
+        ["followUsers([1])", () => s.followUsers([1] as never)],
+        ["followUsers(usernames: 'x')", () => s.followUsers([], { usernames: "x" as never })],
+        ["unfollowUsers(undefined)", () => s.unfollowUsers(undefined as never)],
+        ["updateStatus(42)", () => s.updateStatus(42 as never)],
+        ["joinChat(null)", () => s.joinChat(null as never, 1)],
+        ["joinChat(room, 'room')", () => s.joinChat("room", "room" as never)],
+        ["joinChat options 5", () => s.joinChat("room", 1, 5 as never)],
+        ["leaveChat({})", () => s.leaveChat({} as never)],
+        ["writeChatMessage(undefined)", () => s.writeChatMessage(undefined as never, {})],
+        ["writeChatMessage(content null)", () => s.writeChatMessage("2...r", null as never)],
+        ["updateChatMessage(no id)", () => s.updateChatMessage("2...r", undefined as never, {})],
+        ["removeChatMessage(null)", () => s.removeChatMessage(null as never, "m")],
+        ["ping('x')", () => s.ping("x" as never)],
+      ];
+      for (const [what, call] of calls) {
+        let promise: Promise<unknown> | undefined;
+        assert.doesNotThrow(() => {
+          promise = call();
+        }, what);
+        await assert.rejects(promise as Promise<unknown>, (e) => HeraldError.is(e, "bad_input"), what);
+      }
+    }
+    await socket.disconnect();
+  });
+
+  test("connect without a session rejects with bad_input, and the socket stays closed", async () => {
+    const socket = client.createSocket();
+    for (const value of [undefined, null, {}, { token: 5 }]) {
+      await assert.rejects(socket.connect(value as never), (e) => HeraldError.is(e, "bad_input"));
+    }
+    assert.equal(socket.state, "closed");
+  });
+
+  test("a failed connect names the address it tried, without the token", async () => {
+    const nobody = new Client({ port: 1 });
+    const socket = nobody.createSocket({ reconnect: false });
+    const s = session();
+    await assert.rejects(socket.connect(s), (e) => {
+      assert.ok(HeraldError.is(e, "disconnected"), String(e));
+      assert.match(e.message, /ws:\/\/127\.0\.0\.1:1\/ws/);
+      assert.ok(!e.message.includes(s.token), "the token stays out of the message");
+      return true;
+    });
   });
 });
 

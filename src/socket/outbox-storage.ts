@@ -39,10 +39,16 @@ export class MemoryOutboxStorage implements OutboxStorage {
   }
 }
 
-/** Options of the outbox of a {@link ResilientSocket}. */
+/** Options of a socket's outbox (`createSocket({ outbox })`). */
 export interface OutboxOptions {
   /** @default a {@link MemoryOutboxStorage} */
   storage?: OutboxStorage | undefined;
-  /** The most messages waiting at once; one more is refused with `resource_exhausted`. @default 1000 */
+  /** The most messages waiting at once; one more is refused with `resource_exhausted`. @default 10000 */
   maxSize?: number | undefined;
+  /**
+   * How many lost connections a message may come just before (sent, unacknowledged, then the
+   * connection lost) before it is given up as one the server will not take: its call rejects and
+   * the messages behind it go on. @default 2
+   */
+  maxAttempts?: number | undefined;
 }

@@ -1,4 +1,4 @@
-/** Reconnection timing of a {@link ResilientSocket}. */
+/** Reconnection timing of a socket (`createSocket({ reconnect })`). */
 export interface ReconnectOptions {
   /** The ceiling of the first retry's delay, in milliseconds. @default 500 */
   minDelayMs?: number | undefined;

@@ -1,6 +1,7 @@
-import { type CallOptions, watchCall } from "./call-options.js";
-import { HeraldError } from "./errors.js";
-import type { Envelope, EnvelopeKind } from "./gen/wire.js";
+import { type CallOptions, watchCall } from "../call-options.js";
+import { HeraldError } from "../errors.js";
+import type { Envelope, EnvelopeKind, EnvelopeMessages } from "../gen/wire.js";
+import { PRECISE_CODE_KEY } from "./error-codes.js";
 
 interface Entry {
   what: string;
@@ -8,6 +9,16 @@ interface Entry {
   stop: () => void;
   resolve(envelope: Envelope | undefined): void;
   reject(error: HeraldError): void;
+}
+
+/**
+ * The HeraldError of a realtime `error` envelope: stock Nakama's code, refined by the precise
+ * herald code a herald server puts in the error's context.
+ */
+export function refusal(body: EnvelopeMessages["error"], fallback: string): HeraldError {
+  return HeraldError.fromServer(body.code, body.message || fallback, {
+    precise: body.context?.[PRECISE_CODE_KEY],
+  });
 }
 
 /**
@@ -60,9 +71,7 @@ export class PendingRequests {
     const entry = this.#take(cid);
     if (!entry) return false;
     if (envelope?.kind === "error") {
-      entry.reject(
-        HeraldError.fromServer(envelope.body.code, envelope.body.message || `${entry.what} refused`),
-      );
+      entry.reject(refusal(envelope.body, `${entry.what} refused`));
     } else if (entry.expect !== undefined && envelope?.kind !== entry.expect) {
       entry.reject(new HeraldError("server_error", `${entry.what}: unexpected reply ${envelope?.kind}`));
     } else {

@@ -1,0 +1,33 @@
+import { HeraldError } from "../errors.js";
+import type { Session } from "../session.js";
+
+// Checks of a Socket call's arguments. Each throws HeraldError `bad_input`, which the async
+// calls turn into a rejection, never a TypeError from deeper down.
+
+/** Refuses anything but a session with a token. */
+export function checkSession(what: string, session: Session): void {
+  if (typeof (session as { token?: unknown } | null | undefined)?.token !== "string" || !session.token) {
+    throw new HeraldError("bad_input", `${what}: a Session (from client.authenticate...) is required`);
+  }
+}
+
+/** Refuses anything but a non-empty string. */
+export function checkString(what: string, value: unknown, name: string): void {
+  if (typeof value !== "string" || value === "") {
+    throw new HeraldError("bad_input", `${what}: ${name} must be a non-empty string`);
+  }
+}
+
+/** Refuses anything but an array of non-empty strings. */
+export function checkIds(what: string, value: unknown, name: string): void {
+  if (!Array.isArray(value) || value.some((id) => typeof id !== "string" || id === "")) {
+    throw new HeraldError("bad_input", `${what}: ${name} must be an array of non-empty strings`);
+  }
+}
+
+/** The options object of a call (`{}` when none), refusing anything that is not an object. */
+export function checkOptions<T extends object>(what: string, options: T | undefined | null): T {
+  if (options == null) return {} as T;
+  if (typeof options !== "object") throw new HeraldError("bad_input", `${what}: options must be an object`);
+  return options;
+}

@@ -1,0 +1,205 @@
+import { HeraldError } from "../errors.js";
+import type { ChannelMessage } from "../gen/model.js";
+import type { Deliver, IncomingMessage, Layer, LayerHost, Send } from "./layer.js";
+import type { CatchUpOptions, GapEvent } from "./socket-types.js";
+
+const PAGE_SIZE = 100;
+
+/** A joined channel as catch-up follows it. */
+interface Track {
+  persistent: boolean;
+  /** The last message delivered (or, before any, the newest stored at join): catch-up reads back to it. */
+  mark: { id: string; time: number } | undefined;
+  /** The listing that finds the newest message at join, while it runs. */
+  marking: Promise<void> | undefined;
+  /** The mark could not be read: missed messages cannot be told apart. */
+  unreadable: boolean;
+  /** Live messages held back while missed ones are read. */
+  buffer: ChannelMessage[] | undefined;
+  /** Ids the last catch-up delivered from history, whose live copy may still be on its way. */
+  recent: Set<string>;
+}
+
+const timeOf = (m: ChannelMessage) => m.createTime?.getTime() ?? 0;
+
+/**
+ * Delivers the messages a channel received while the connection was down, from history, before
+ * the live ones held back meanwhile: each once, in order. It reads back from the newest message
+ * to the last one delivered, at most `maxPages` pages (held in memory until delivered), and
+ * reports a `gap` for anything older. On a server whose cursors cannot page reliably (stock
+ * Nakama 3.26) it trusts one page. `disconnect()` stops it.
+ */
+export class CatchUpLayer implements Layer {
+  readonly #host: LayerHost;
+  readonly #maxPages: number;
+  readonly #tracks = new Map<string, Track>();
+  #deliver: Deliver | undefined;
+  #abort = new AbortController();
+
+  constructor(host: LayerHost, options: CatchUpOptions) {
+    this.#host = host;
+    this.#maxPages = Math.max(1, options.maxPages ?? 10);
+  }
+
+  push = (next: Deliver): Deliver => {
+    this.#deliver = next;
+    return (incoming) => {
+      const { message } = incoming;
+      const track = this.#tracks.get(message.channelId);
+      if (!track?.persistent) return next(incoming);
+      if (track.recent.has(message.messageId)) return;
+      if (track.buffer) track.buffer.push(message);
+      else this.#pass(track, incoming);
+    };
+  };
+
+  request =
+    (next: Send): Send =>
+    (request) => {
+      const { message } = request;
+      if (message.kind === "channelLeave") this.#tracks.delete(message.body.channelId ?? "");
+      if (message.kind !== "channelJoin") return next(request);
+      const persistent = message.body.persistence ?? true;
+      return next(request).then((reply) => {
+        const id = (reply?.body as { id: string } | undefined)?.id ?? "";
+        if (!this.#tracks.has(id)) this.#track(id, persistent);
+        return reply;
+      });
+    };
+
+  #pass(track: Track, incoming: IncomingMessage): void {
+    track.mark = { id: incoming.message.messageId, time: timeOf(incoming.message) };
+    this.#deliver?.(incoming);
+  }
+
+  #track(id: string, persistent: boolean): void {
+    const track: Track = {
+      persistent,
+      mark: undefined,
+      marking: undefined,
+      unreadable: false,
+      buffer: undefined,
+      recent: new Set(),
+    };
+    this.#tracks.set(id, track);
+    const session = this.#host.session;
+    if (!persistent || !session) return;
+    // Where catch-up will read back to if nothing is delivered first: the newest message now.
+    track.marking = this.#host.client
+      .listChannelMessages(session, id, { forward: false, limit: 1, signal: this.#abort.signal })
+      .then(
+        (page) => {
+          const newest = page.messages[0];
+          if (!track.mark && newest) track.mark = { id: newest.messageId, time: timeOf(newest) };
+        },
+        () => {
+          if (!track.mark) track.unreadable = true;
+        },
+      )
+      .finally(() => {
+        track.marking = undefined;
+      });
+  }
+
+  /** Whether messages of a channel matter to catch-up even when nobody listens (a persistent one). */
+  follows(channelId: string): boolean {
+    return !!this.#tracks.get(channelId)?.persistent;
+  }
+
+  /** Forgets a channel that could not be joined again. */
+  forget(channelId: string): void {
+    this.#tracks.delete(channelId);
+  }
+
+  lost(): void {
+    for (const track of this.#tracks.values()) if (track.persistent) track.buffer ??= [];
+  }
+
+  opened(reconnected: boolean): void {
+    if (!reconnected) return;
+    const generation = this.#host.generation;
+    for (const [id, track] of this.#tracks) {
+      if (track.persistent) void this.#catchUp(id, track, generation);
+      else this.#host.emit("gap", { channelId: id, reason: "not_persistent" });
+    }
+  }
+
+  closed(): void {
+    this.#abort.abort();
+    this.#abort = new AbortController();
+    this.#tracks.clear();
+  }
+
+  #current(id: string, track: Track, generation: number): boolean {
+    return this.#host.generation === generation && this.#tracks.get(id) === track;
+  }
+
+  #gap(id: string, track: Track, reason: GapEvent["reason"], error?: HeraldError): void {
+    this.#flush(track);
+    this.#host.emit("gap", error ? { channelId: id, reason, error } : { channelId: id, reason });
+  }
+
+  #flush(track: Track): void {
+    const held = track.buffer ?? [];
+    track.buffer = undefined;
+    for (const message of held) if (!track.recent.has(message.messageId)) this.#pass(track, { message });
+  }
+
+  async #catchUp(id: string, track: Track, generation: number): Promise<void> {
+    await track.marking;
+    const session = this.#host.session;
+    if (!this.#current(id, track, generation)) return;
+    if (track.unreadable || !session) return this.#gap(id, track, "history_unreadable");
+    const mark = track.mark;
+    const pages: ChannelMessage[][] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let complete = false;
+    try {
+      for (let n = 0; n < this.#maxPages && !complete; n++) {
+        const page = await this.#host.client.listChannelMessages(session, id, {
+          forward: false,
+          limit: PAGE_SIZE,
+          cursor,
+          signal: this.#abort.signal,
+        });
+        if (!this.#current(id, track, generation)) return;
+        const kept: ChannelMessage[] = [];
+        let repeated = false;
+        for (const m of page.messages) {
+          if (mark && (m.messageId === mark.id || timeOf(m) < mark.time)) {
+            complete = true;
+            break;
+          }
+          if (seen.has(m.messageId)) {
+            repeated = true;
+            break;
+          }
+          seen.add(m.messageId);
+          kept.push(m);
+        }
+        pages.push(kept);
+        // The oldest message reached: nothing more was missed.
+        if (!complete && !repeated && (page.messages.length < PAGE_SIZE || !page.nextCursor)) complete = true;
+        // Cursors that do not page reliably, or that repeat: no further page can be trusted.
+        if (repeated || !this.#host.profile.exactCursors || page.nextCursor === cursor) break;
+        cursor = page.nextCursor;
+      }
+    } catch (error) {
+      if (!this.#current(id, track, generation)) return;
+      return this.#gap(id, track, "history_unreadable", HeraldError.from(error));
+    }
+    const live = new Set((track.buffer ?? []).map((m) => m.messageId));
+    track.recent = seen;
+    // Older ones are out of reach: said before the newer ones arrive, so an app can mark the hole.
+    if (!complete) this.#host.emit("gap", { channelId: id, reason: "too_far_behind" });
+    for (let p = pages.length - 1; p >= 0; p--) {
+      const page = pages[p] as ChannelMessage[];
+      for (let i = page.length - 1; i >= 0; i--) {
+        const message = page[i] as ChannelMessage;
+        this.#pass(track, live.has(message.messageId) ? { message } : { message, catchUp: true });
+      }
+    }
+    this.#flush(track);
+  }
+}

@@ -1,0 +1,45 @@
+import { HeraldError } from "../errors.js";
+import type { Layer, LayerHost } from "./layer.js";
+import type { HeartbeatOptions } from "./socket-types.js";
+
+/**
+ * Pings the server while the connection is open; a ping unanswered within `timeoutMs` means the
+ * connection is dead though nothing closed it (a network that swallows packets), so it is cut and
+ * the reconnect layer takes over.
+ */
+export function heartbeatLayer(host: LayerHost, options: HeartbeatOptions): Layer {
+  const intervalMs = options.intervalMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const beat = (generation: number) => {
+    stop();
+    timer = setTimeout(async () => {
+      timer = undefined;
+      try {
+        await host.transmit({
+          what: "heartbeat",
+          message: { kind: "ping", body: {} },
+          expect: "pong",
+          options: { timeoutMs },
+        });
+      } catch (error) {
+        if (generation === host.generation && HeraldError.is(error, "timeout")) host.cut("heartbeat timeout");
+        return;
+      }
+      if (generation === host.generation) beat(generation);
+    }, intervalMs);
+  };
+  return {
+    // Started on the raw connection, before restore: a restore stuck on a dead connection is noticed too.
+    restore: async () => beat(host.generation),
+    opened: (reconnected) => {
+      if (!reconnected) beat(host.generation);
+    },
+    lost: stop,
+    closed: stop,
+  };
+}

@@ -1,0 +1,245 @@
+import { watchCall } from "../call-options.js";
+import { HeraldError } from "../errors.js";
+import type { JsonObject } from "../gen/model.js";
+import type { Envelope } from "../gen/wire.js";
+import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
+import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
+
+interface Item {
+  clientMsgId: string;
+  channelId: string;
+  content: string;
+  /** On the wire of the current connection, unacknowledged. */
+  inFlight: boolean;
+  /** Losses this write came just before. */
+  blamed: number;
+  stored: Promise<void>;
+  /** The caller, if one waits (none for entries loaded from storage). */
+  settle?: ((error: HeraldError | undefined, reply?: Envelope) => void) | undefined;
+}
+
+// Close codes of a network failure or a server going away, as opposed to a server refusing what it read.
+const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
+// A write sent alone that still precedes network losses is given up after this many times maxAttempts.
+const NETWORK_FACTOR = 5;
+
+function newMessageId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * Chat messages wait here until the server acknowledges them: sent in order now, or after a
+ * reconnection, and again after a loss, with their client message id so that a server that
+ * deduplicates (herald) stores each once; elsewhere delivery is at least once. A write the server
+ * refuses leaves at once; one that keeps coming just before lost connections is sent alone after
+ * the next reconnection and given up after `maxAttempts`, so it never holds up those behind it.
+ */
+export class OutboxLayer implements Layer {
+  readonly #host: LayerHost;
+  readonly #storage: OutboxStorage | undefined;
+  readonly #maxSize: number;
+  readonly #maxAttempts: number;
+  readonly #queue: Item[] = [];
+  readonly #joined = new Set<string>();
+  #next: Send | undefined;
+  #loaded = false;
+  /** A write suspected of ending the last connection, sent alone before the others. */
+  #suspect: Item | undefined;
+  #probing = false;
+
+  constructor(host: LayerHost, options: OutboxOptions) {
+    this.#host = host;
+    this.#storage = options.storage;
+    this.#maxSize = options.maxSize ?? 10_000;
+    this.#maxAttempts = options.maxAttempts ?? 2;
+  }
+
+  /** Messages waiting for the server's acknowledgement. */
+  get size(): number {
+    return this.#queue.length;
+  }
+
+  request = (next: Send): Send => {
+    this.#next = next;
+    return (request) => {
+      const { message } = request;
+      if (message.kind === "channelMessageSend") {
+        const { channelId = "", content = "", clientMsgId } = message.body;
+        return this.#enqueue(request, channelId, content, clientMsgId);
+      }
+      if (message.kind === "channelLeave") this.#joined.delete(message.body.channelId ?? "");
+      if (message.kind !== "channelJoin") return next(request);
+      return next(request).then((reply) => {
+        this.#joined.add((reply?.body as { id: string } | undefined)?.id ?? "");
+        this.#flush();
+        return reply;
+      });
+    };
+  };
+
+  /** Reads stored entries once, before the first connection. */
+  async load(): Promise<void> {
+    if (this.#loaded || !this.#storage) return;
+    this.#loaded = true;
+    for (const entry of await this.#storage.load()) {
+      this.#queue.push({
+        clientMsgId: entry.clientMsgId,
+        channelId: entry.channelId,
+        content: JSON.stringify(entry.content),
+        inFlight: false,
+        blamed: 0,
+        stored: Promise.resolve(),
+      });
+    }
+  }
+
+  #enqueue(request: OutgoingRequest, channelId: string, content: string, clientMsgId: string | undefined) {
+    if (this.#host.state === "closed")
+      throw new HeraldError("disconnected", `${request.what}: not connected`);
+    if (this.#queue.length >= this.#maxSize) {
+      throw new HeraldError("resource_exhausted", `${request.what}: outbox full (${this.#maxSize} messages)`);
+    }
+    const id = clientMsgId ?? newMessageId();
+    const storage = this.#storage;
+    const entry = (): OutboxEntry => ({
+      clientMsgId: id,
+      channelId,
+      content: JSON.parse(content) as JsonObject,
+    });
+    return new Promise<Envelope | undefined>((resolve, reject) => {
+      const item: Item = {
+        clientMsgId: id,
+        channelId,
+        content,
+        inFlight: false,
+        blamed: 0,
+        stored: storage ? Promise.resolve(storage.add(entry())) : Promise.resolve(),
+      };
+      // Only the caller's own limits apply: by default a write waits out reconnections.
+      const stop = watchCall(request.what, { timeoutMs: 0, ...request.options }, 0, (error) => {
+        if (!item.inFlight) this.#remove(item);
+        item.settle?.(error);
+      });
+      item.settle = (error, reply) => {
+        item.settle = undefined;
+        stop();
+        if (error) reject(error);
+        else resolve(reply);
+      };
+      this.#queue.push(item);
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const host = this.#host;
+    if (host.state !== "open" || this.#probing) return;
+    const suspect = this.#suspect;
+    if (suspect) {
+      this.#suspect = undefined;
+      if (this.#queue.includes(suspect)) {
+        this.#probing = true;
+        void this.#send(suspect).finally(() => {
+          this.#probing = false;
+          this.#flush();
+        });
+        return;
+      }
+    }
+    for (const item of this.#queue) {
+      if (item.inFlight) continue;
+      // An entry from an earlier run (no caller) goes once its channel is joined: before, it would be refused.
+      if (!item.settle && !this.#joined.has(item.channelId)) continue;
+      void this.#send(item);
+    }
+  }
+
+  async #send(item: Item): Promise<void> {
+    const next = this.#next;
+    if (!next) return;
+    item.inFlight = true;
+    let reply: Envelope | undefined;
+    try {
+      reply = await next({
+        what: "writeChatMessage",
+        message: {
+          kind: "channelMessageSend",
+          body: { channelId: item.channelId, content: item.content, clientMsgId: item.clientMsgId },
+        },
+        expect: "channelMessageAck",
+        // No time limit: the heartbeat notices a dead connection, and the message goes again.
+        options: { timeoutMs: 0 },
+      });
+    } catch (error) {
+      item.inFlight = false;
+      // Lost with the connection: it stays queued and goes again after reconnecting.
+      if (
+        HeraldError.is(error, "disconnected") &&
+        this.#queue.includes(item) &&
+        this.#host.state !== "closed"
+      )
+        return;
+      this.#remove(item);
+      item.settle?.(HeraldError.from(error));
+      return;
+    }
+    item.inFlight = false;
+    this.#remove(item);
+    item.settle?.(undefined, reply);
+  }
+
+  #remove(item: Item): void {
+    const at = this.#queue.indexOf(item);
+    if (at < 0) return;
+    this.#queue.splice(at, 1);
+    const storage = this.#storage;
+    if (!storage) return;
+    void item.stored
+      .then(() => storage.remove(item.clientMsgId))
+      .catch((error) =>
+        this.#host.emit("error", HeraldError.from(error, "server_error", `outbox storage: ${String(error)}`)),
+      );
+  }
+
+  lost(code: number): void {
+    const network = NETWORK_CLOSES.has(code);
+    const sentAlone = this.#probing;
+    const oldest = this.#queue.find((item) => item.inFlight);
+    for (const item of this.#queue) item.inFlight = false;
+    this.#probing = false;
+    if (!oldest || (network && !sentAlone)) return;
+    oldest.blamed++;
+    const limit = network ? this.#maxAttempts * NETWORK_FACTOR : this.#maxAttempts;
+    if (oldest.blamed < limit) {
+      this.#suspect = oldest;
+      return;
+    }
+    this.#remove(oldest);
+    oldest.settle?.(
+      new HeraldError(
+        network ? "disconnected" : "bad_input",
+        `writeChatMessage: the connection ended (${code}) right after this message ${oldest.blamed} times; given up`,
+      ),
+    );
+  }
+
+  opened(): void {
+    this.#flush();
+  }
+
+  closed(): void {
+    this.#suspect = undefined;
+    this.#probing = false;
+    for (const item of this.#queue) {
+      item.inFlight = false;
+      item.settle?.(
+        new HeraldError(
+          "disconnected",
+          "writeChatMessage: closed; the message stays in the outbox until connect()",
+        ),
+      );
+    }
+    this.#joined.clear();
+  }
+}

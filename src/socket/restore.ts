@@ -1,0 +1,145 @@
+import { HeraldError } from "../errors.js";
+import type { Channel } from "../gen/model.js";
+import type { ChannelType, Envelope } from "../gen/wire.js";
+import { toModel } from "../model.js";
+import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
+import { splitToFit } from "./server-profile.js";
+import type { ReconnectedEvent } from "./socket-types.js";
+
+const RECORDED = new Set(["statusUpdate", "statusFollow", "statusUnfollow", "channelJoin", "channelLeave"]);
+
+/** A joined channel, as it is joined again. */
+export interface JoinedChannel {
+  target: string;
+  type: ChannelType;
+  persistence: boolean;
+  hidden: boolean;
+}
+
+/**
+ * Remembers what a connection was given (status, follows, joins), from the requests the server
+ * accepted, and gives it to the next connection after a loss. Follows go in as many frames as the
+ * server's frame limit needs.
+ */
+export class RestoreLayer implements Layer {
+  readonly #host: LayerHost;
+  readonly #onForgotten: (channelId: string, error: HeraldError | undefined) => void;
+  #statusSet = false;
+  #status: string | undefined;
+  readonly #follows = new Set<string>();
+  readonly #names = new Set<string>();
+  /** Joined channels by id. */
+  readonly channels = new Map<string, JoinedChannel>();
+
+  constructor(host: LayerHost, onForgotten: (channelId: string, error: HeraldError | undefined) => void) {
+    this.#host = host;
+    this.#onForgotten = onForgotten;
+  }
+
+  request =
+    (next: Send): Send =>
+    (request) =>
+      // Chat messages and pings pass straight through: the hot path gains no extra turn.
+      RECORDED.has(request.message.kind) ? this.#record(next, request) : next(request);
+
+  async #record(next: Send, request: OutgoingRequest): Promise<Envelope | undefined> {
+    const reply = await next(request);
+    const { kind, body } = request.message;
+    if (kind === "statusUpdate") {
+      this.#statusSet = true;
+      this.#status = body.status ?? undefined;
+    } else if (kind === "statusFollow") {
+      for (const id of body.userIds ?? []) this.#follows.add(id);
+      for (const name of body.usernames ?? []) this.#names.add(name);
+    } else if (kind === "statusUnfollow") {
+      for (const id of body.userIds ?? []) this.#follows.delete(id);
+    } else if (kind === "channelJoin") {
+      const id = (reply as { body: Channel }).body.id;
+      this.channels.set(id, {
+        target: body.target ?? "",
+        type: (body.type ?? 0) as ChannelType,
+        persistence: body.persistence ?? true,
+        hidden: body.hidden ?? false,
+      });
+    } else if (kind === "channelLeave") {
+      this.channels.delete(body.channelId ?? "");
+    }
+    return reply;
+  }
+
+  async restore(report: ReconnectedEvent): Promise<void> {
+    const host = this.#host;
+    const generation = host.generation;
+    const step = async (what: string, run: () => Promise<void>): Promise<boolean> => {
+      try {
+        await run();
+        return true;
+      } catch (error) {
+        if (generation === host.generation) report.failed.push({ what, error: HeraldError.from(error) });
+        return false;
+      }
+    };
+    report.follows = [...this.#follows];
+    report.followedUsernames = [...this.#names];
+    const work: Promise<unknown>[] = [];
+    if (this.#statusSet) {
+      report.status = this.#status;
+      work.push(
+        step("updateStatus", async () => {
+          const body = this.#status ? { status: this.#status } : {};
+          await host.transmit({
+            what: "updateStatus",
+            message: { kind: "statusUpdate", body },
+            expect: undefined,
+            options: undefined,
+          });
+        }).then((ok) => {
+          report.statusRestored = ok;
+        }),
+      );
+    }
+    if (this.#follows.size || this.#names.size) {
+      const parts = splitToFit(report.follows, report.followedUsernames, host.profile.maxFrameBytes);
+      for (const part of parts) {
+        work.push(
+          step("followUsers", async () => {
+            const reply = await host.transmit({
+              what: "followUsers",
+              message: { kind: "statusFollow", body: { userIds: part.ids, usernames: part.names } },
+              expect: "status",
+              options: undefined,
+            });
+            report.presences.push(...toModel("Status", reply?.body as never).presences);
+          }),
+        );
+      }
+    }
+    for (const [id, channel] of [...this.channels]) {
+      work.push(
+        step(`joinChat ${id}`, async () => {
+          const reply = await host.transmit({
+            what: "joinChat",
+            message: { kind: "channelJoin", body: channel },
+            expect: "channel",
+            options: undefined,
+          });
+          report.channels.push((reply?.body as Channel | undefined)?.id ?? id);
+        }).then((ok) => {
+          if (ok || generation !== host.generation) return;
+          this.channels.delete(id);
+          this.#onForgotten(id, report.failed.find((f) => f.what === `joinChat ${id}`)?.error);
+        }),
+      );
+    }
+    await Promise.all(work);
+  }
+
+  /** Forgets everything (the socket closed for good). */
+  closed(): void {
+    this.#statusSet = false;
+    this.#status = undefined;
+    this.#follows.clear();
+    this.#names.clear();
+    this.channels.clear();
+  }
+}
