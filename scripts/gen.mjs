@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // `npm run gen`: generates everything under src/gen/ from proto/.
 //
-//   src/gen/pb.js, pb.d.ts  binary codec (protobufjs-cli static module), used only by herald/protobuf
-//   src/gen/schema.ts       compact field tables that drive the JSON codec and the protobuf adapter
+//   src/gen/schema.ts       compact field tables that drive the JSON and protobuf codecs
 //   src/gen/wire.ts         TypeScript types of every message as it travels (JSON-object fields as strings)
 //   src/gen/model.ts        the same types as the SDK hands them to users (JSON-object fields parsed)
 //   src/gen/routes.ts       the REST route table, shared by the SDK's Client and the bundled server
@@ -43,12 +42,6 @@ function load(keepCase) {
 
 const root = load(true);
 const camel = protobuf.util.camelCase;
-const WELL_KNOWN = new Set([
-  "google.protobuf.Timestamp",
-  "google.protobuf.BoolValue",
-  "google.protobuf.Int32Value",
-  "google.protobuf.StringValue",
-]);
 
 // ---------- collect messages and enums ----------
 const messages = [];
@@ -404,69 +397,11 @@ ${types.join("\n")}
 `;
 }
 
-// ---------- pb.js via protobufjs-cli ----------
-function pbFiles() {
-  const pbRoot = load(false);
-  const g = pbRoot.lookup("google.protobuf");
-  for (const n of Object.keys(g.nested)) {
-    if (!WELL_KNOWN.has(`google.protobuf.${n}`)) g.remove(g.nested[n]);
-  }
-  pbRoot.lookup("herald").remove(pbRoot.lookup("herald.options"));
-  pbRoot.lookup("herald.api").remove(pbRoot.lookup("herald.api.Herald"));
-  // Binary frames carry envelopes only (REST is JSON): keep the types an envelope can reach.
-  const reachable = new Set();
-  (function reach(type) {
-    if (reachable.has(type)) return;
-    reachable.add(type);
-    for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) reach(f.resolvedType);
-  })(pbRoot.lookupType("herald.realtime.Envelope"));
-  for (const ns of [pbRoot.lookup("herald.api"), pbRoot.lookup("herald.realtime")]) {
-    for (const child of [...ns.nestedArray]) {
-      if (child instanceof protobuf.Type && !reachable.has(child)) ns.remove(child);
-      if (child instanceof protobuf.Enum) ns.remove(child); // enums travel as int32 fields
-    }
-  }
-  const tmp = mkdtempSync(path.join(tmpdir(), "herald-gen-"));
-  try {
-    const json = path.join(tmp, "herald.json");
-    writeFileSync(json, JSON.stringify(pbRoot.toJSON()));
-    const js = path.join(tmp, "pb.js");
-    const dts = path.join(tmp, "pb.d.ts");
-    execFileSync(
-      bin("pbjs"),
-      [
-        ...["-t", "static-module", "-w", "esm", "--es6", "--force-number"],
-        ...["--no-create", "--no-verify", "--no-convert", "--no-delimited", "--no-typeurl"],
-        ...["-o", js, json],
-      ],
-      { stdio: "inherit" },
-    );
-    execFileSync(bin("pbts"), ["--no-comments", "-o", dts, js], { stdio: "inherit" });
-    // The .d.ts is made from the commented output; the shipped .js goes without comments.
-    execFileSync(
-      bin("pbjs"),
-      [
-        ...["-t", "static-module", "-w", "esm", "--es6", "--force-number", "--no-comments"],
-        ...["--no-create", "--no-verify", "--no-convert", "--no-delimited", "--no-typeurl"],
-        ...["-o", js, json],
-      ],
-      { stdio: "inherit" },
-    );
-    return {
-      "pb.js": `// ${HEADER}\n${readFileSync(js, "utf8")}`,
-      "pb.d.ts": `// ${HEADER}\n${readFileSync(dts, "utf8")}`,
-    };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
 const files = {
   "schema.ts": schemaTs(),
   "wire.ts": typesTs("wire"),
   "model.ts": typesTs("model"),
   "routes.ts": routesTs(),
-  ...pbFiles(),
 };
 
 // Format the TypeScript output with the project's formatter so the checked-in files are stable.
