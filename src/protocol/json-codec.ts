@@ -60,6 +60,7 @@ function valueText(field: FieldInfo, v: unknown, inList: boolean): string | unde
     case K.t:
       return timestampText(field, v);
     case K.M: {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) wrongType(field, "an object", v);
       let s = "";
       for (const key in v as Obj) {
         const item = (v as Obj)[key];
