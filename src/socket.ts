@@ -14,7 +14,7 @@ import type {
   StatusPresenceEvent,
 } from "./gen/model.js";
 import type { ChannelType, Envelope, EnvelopeInit } from "./gen/wire.js";
-import { stringifyJsonObject, toModel } from "./model.js";
+import { stringifyJsonObject, toModel } from "./protocol/model.js";
 import { PendingRequests } from "./pending-requests.js";
 import type { Codec } from "./protocol/codec.js";
 import { jsonCodec } from "./protocol/json-codec.js";

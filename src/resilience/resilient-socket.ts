@@ -13,7 +13,7 @@ import type {
   UserPresence,
 } from "../gen/model.js";
 import type { ChannelType } from "../gen/wire.js";
-import { stringifyJsonObject } from "../model.js";
+import { stringifyJsonObject } from "../protocol/model.js";
 import type { Session } from "../session.js";
 import type {
   ConnectOptions,

@@ -1,8 +1,8 @@
-import { HeraldError } from "./errors.js";
-import type { Models } from "./gen/model.js";
-import type { MessageName } from "./gen/schema.js";
-import type { Messages } from "./gen/wire.js";
-import { type FieldInfo, messageInfo } from "./protocol/schema.js";
+import { HeraldError } from "../errors.js";
+import type { Models } from "../gen/model.js";
+import type { MessageName } from "../gen/schema.js";
+import type { Messages } from "../gen/wire.js";
+import { type FieldInfo, messageInfo } from "./schema.js";
 
 // Wire messages become app models by one table-driven walk: the only difference between the two
 // (src/gen/wire.ts vs src/gen/model.ts) is that JSON-object fields (chat content, metadata) are
