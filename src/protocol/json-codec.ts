@@ -2,6 +2,7 @@ import { HeraldError } from "../errors.js";
 import { envelopeKinds, type MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import type { Codec, DecodeOptions } from "./codec.js";
+import { viewMaker } from "./message-view.js";
 import { camelCase, type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
@@ -237,6 +238,7 @@ for (const k of envelopeKinds) {
   wireNameByKind[camelCase(k)] = k;
 }
 const envelopeInfo = messageInfo("Envelope");
+const viewMakers: Record<string, ReturnType<typeof viewMaker> | undefined> = Object.create(null);
 const NO_OPTIONS: DecodeOptions = {};
 let textDecoder: TextDecoder | undefined;
 
@@ -311,6 +313,18 @@ export function decodeJsonEnvelope(
     fail("envelope: no message", 2);
   }
   const field = envelopeInfo.lookup[kind] as FieldInfo;
+  if (options.view) {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      fail(`envelope.${field.name}: expected an object, got ${describe(body)}`);
+    }
+    let make = viewMakers[kind];
+    if (make === undefined) {
+      make = viewMaker(field.nested ?? messageInfo(field.type as MessageName));
+      viewMakers[kind] = make;
+    }
+    const view = make(body as Obj);
+    return (cid === undefined ? { kind, body: view } : { cid, kind, body: view }) as Envelope;
+  }
   const decoded = readMessage(
     messageInfo(field.type as MessageName),
     body,

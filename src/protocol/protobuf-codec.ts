@@ -1,24 +1,22 @@
-import protobuf from "protobufjs/minimal.js";
 import { HeraldError } from "../errors.js";
 import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import type { Codec, DecodeOptions } from "./codec.js";
+import { ProtoReader, ProtoWriter } from "./protobuf-wire.js";
 import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 
 // The binary codec: one reflection-style walk over the generated field tables (the same tables
-// that drive the JSON codec), on top of protobufjs/minimal's Reader and Writer only. Nothing is
-// registered anywhere: protobufjs's shared root, which generated protobufjs modules of the app
-// fill and patch, is never read or written, so herald and an app's own protobuf code cannot
-// change each other's types.
+// that drive the JSON codec), on top of the small reader and writer of ./protobuf-wire.ts.
+// Nothing is registered anywhere: herald uses no protobuf runtime, so the shared registry that
+// an app's own generated protobufjs modules fill and patch cannot change herald's types, nor
+// herald theirs.
 //
 // Wrapper types (BoolValue, Int32Value, StringValue) are bare values in herald's wire model and
 // Timestamps are Dates: the walk reads and writes them directly, without intermediate objects.
 
 type Obj = Record<string, unknown>;
-type Reader = protobuf.Reader;
-type Writer = protobuf.Writer;
-
-const { Reader: PbReader, Writer: PbWriter } = protobuf;
+type Reader = ProtoReader;
+type Writer = ProtoWriter;
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
@@ -149,7 +147,7 @@ function writeMessage(writer: Writer, info: MessageInfo, value: Obj): void {
 
 /** A message (camelCase object, as the Init types describe) as protobuf bytes. */
 export function encodeMessageProtobuf(name: MessageName, value: object): Uint8Array {
-  const writer = PbWriter.create();
+  const writer = new ProtoWriter();
   writeMessage(writer, messageInfo(name), value as Obj);
   return writer.finish();
 }
@@ -174,9 +172,7 @@ function readTimestamp(reader: Reader, end: number): Date {
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === 8) {
-      const s = reader.int64() as unknown as number | { toNumber(): number };
-      // An app that configures protobufjs with a Long library gets Long objects here.
-      seconds = typeof s === "number" ? s : s.toNumber();
+      seconds = reader.int64();
     } else if (tag === 16) {
       nanos = reader.int32();
     } else {
@@ -278,12 +274,12 @@ function readMessage(reader: Reader, end: number, info: MessageInfo): Obj {
 /** Decodes protobuf bytes into a message, as the JSON codec's `messageFromJson` does from JSON. */
 export function messageFromProtobuf<T = Obj>(name: MessageName, bytes: Uint8Array): T {
   return decodeGuarded(() => {
-    const reader = PbReader.create(bytes);
+    const reader = new ProtoReader(bytes);
     return readMessage(reader, reader.len, messageInfo(name)) as T;
   });
 }
 
-/** Runs a decode, turning protobufjs's range errors (truncated input) into typed ones. */
+/** Runs a decode; the reader throws typed errors, this also types anything unforeseen. */
 function decodeGuarded<T>(run: () => T): T {
   try {
     return run();
@@ -298,11 +294,10 @@ function decodeGuarded<T>(run: () => T): T {
 
 const envelopeInfo = messageInfo("Envelope");
 const envelopeFields = fieldsByNumber(envelopeInfo);
-let utf8: TextDecoder | undefined;
 
 /** Encodes an envelope as one binary frame. */
 export function encodeProtobufEnvelope(envelope: EnvelopeInit): Uint8Array {
-  const writer = PbWriter.create();
+  const writer = new ProtoWriter();
   if (envelope.kind === "empty") {
     if (!envelope.cid) fail("an empty reply needs a cid");
     return writer.uint32(10).string(envelope.cid).finish();
@@ -331,7 +326,7 @@ export function decodeProtobufEnvelope(
   if (typeof frame === "string") fail("expected a binary protobuf frame, got text");
   const bytes = frame instanceof Uint8Array ? frame : new Uint8Array(frame);
   return decodeGuarded(() => {
-    const reader = PbReader.create(bytes);
+    const reader = new ProtoReader(bytes);
     let cid: string | undefined;
     let kind: FieldInfo | undefined;
     let body: Obj | undefined;
@@ -343,13 +338,7 @@ export function decodeProtobufEnvelope(
         unknown = true;
         reader.skipType(tag & 7);
       } else if (field.k === K.s) {
-        // The cid: checked for valid UTF-8, as JSON frames are, since it is echoed back.
-        const start = reader.pos;
         cid = reader.string();
-        if (cid.includes("\ufffd")) {
-          utf8 ??= new TextDecoder("utf-8", { fatal: true });
-          utf8.decode(bytes.subarray(start, reader.pos));
-        }
       } else {
         // Members of the message oneof: the last one in the frame wins, as protobuf says.
         kind = field;
