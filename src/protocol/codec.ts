@@ -14,14 +14,6 @@ export interface DecodeOptions {
    * @default false
    */
   allowEmptyReply?: boolean;
-  /**
-   * Decode the message as a view with the app-model types (camelCase, Dates, JSON objects
-   * parsed), whose fields are converted when first read; see src/protocol/message-view.ts. Clients
-   * set this for pushes, where most fields are never read; the protobuf codec, whose decoding
-   * builds objects anyway, returns plain objects (which `toModel` converts) and ignores it.
-   * @default false
-   */
-  view?: boolean;
 }
 
 /**

@@ -2,7 +2,6 @@ import { HeraldError } from "../errors.js";
 import { envelopeKinds, type MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import type { Codec, DecodeOptions } from "./codec.js";
-import { viewMaker } from "./message-view.js";
 import { camelCase, type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
@@ -238,7 +237,6 @@ for (const k of envelopeKinds) {
   wireNameByKind[camelCase(k)] = k;
 }
 const envelopeInfo = messageInfo("Envelope");
-const viewMakers: Record<string, ReturnType<typeof viewMaker> | undefined> = Object.create(null);
 const NO_OPTIONS: DecodeOptions = {};
 let textDecoder: TextDecoder | undefined;
 
@@ -268,10 +266,30 @@ export function encodeJsonEnvelope(envelope: EnvelopeInit): string {
     : `{${field.jsonKey}${body}}`;
 }
 
+/** Turns the JSON of an envelope's message (the oneof member `field`) into its body. */
+export type BodyDecoder = (field: FieldInfo, json: unknown, options: DecodeOptions) => unknown;
+
+const readBody: BodyDecoder = (field, json, options) =>
+  readMessage(
+    field.nested ?? messageInfo(field.type as MessageName),
+    json,
+    options,
+    `envelope.${field.name}`,
+  );
+
 /** Decodes one JSON text frame into an envelope. */
 export function decodeJsonEnvelope(
   frame: string | Uint8Array | ArrayBuffer,
   options: DecodeOptions = NO_OPTIONS,
+): Envelope {
+  return decodeJsonEnvelopeWith(frame, options, readBody);
+}
+
+/** Decodes one JSON text frame, its message's body by `decodeBody`. */
+export function decodeJsonEnvelopeWith(
+  frame: string | Uint8Array | ArrayBuffer,
+  options: DecodeOptions,
+  decodeBody: BodyDecoder,
 ): Envelope {
   const text = frameText(frame);
   let json: unknown;
@@ -312,25 +330,7 @@ export function decodeJsonEnvelope(
     if (cid !== undefined && options.allowEmptyReply) return { cid, kind: "empty", body: {} };
     fail("envelope: no message", 2);
   }
-  const field = envelopeInfo.lookup[kind] as FieldInfo;
-  if (options.view) {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      fail(`envelope.${field.name}: expected an object, got ${describe(body)}`);
-    }
-    let make = viewMakers[kind];
-    if (make === undefined) {
-      make = viewMaker(field.nested ?? messageInfo(field.type as MessageName));
-      viewMakers[kind] = make;
-    }
-    const view = make(body as Obj);
-    return (cid === undefined ? { kind, body: view } : { cid, kind, body: view }) as Envelope;
-  }
-  const decoded = readMessage(
-    messageInfo(field.type as MessageName),
-    body,
-    options,
-    `envelope.${field.name}`,
-  );
+  const decoded = decodeBody(envelopeInfo.lookup[kind] as FieldInfo, body, options);
   return (cid === undefined ? { kind, body: decoded } : { cid, kind, body: decoded }) as Envelope;
 }
 

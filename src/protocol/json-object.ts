@@ -12,3 +12,9 @@ export function parseJsonObject(text: unknown, where: string): Record<string, un
     return value as Record<string, unknown>;
   throw new HeraldError("server_error", `${where}: the server sent no JSON object`);
 }
+
+/**
+ * Marks message views (src/protocol/message-view.ts) on their prototype, so code that must tell a
+ * view from a plain decoded message does not have to load the view code to ask.
+ */
+export const VIEW_BRAND: unique symbol = Symbol.for("herald.messageView");

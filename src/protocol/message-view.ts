@@ -1,6 +1,8 @@
 import { HeraldError } from "../errors.js";
 import type { MessageName } from "../gen/schema.js";
-import { parseJsonObject } from "./json-object.js";
+import type { Codec } from "./codec.js";
+import { type BodyDecoder, decodeJsonEnvelopeWith, encodeJsonEnvelope } from "./json-codec.js";
+import { parseJsonObject, VIEW_BRAND } from "./json-object.js";
 import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { parseTimestamp } from "./timestamp.js";
 
@@ -69,6 +71,8 @@ class MessageView {
     return value;
   }
 }
+
+Object.defineProperty(MessageView.prototype, VIEW_BRAND, { value: true });
 
 /** Whether `value` is a view made by this module. */
 export const isMessageView = (value: unknown): boolean => value instanceof MessageView;
@@ -239,3 +243,37 @@ export function viewMaker(info: MessageInfo): ViewMaker {
 export function viewOf<T = Obj>(info: MessageInfo, raw: Obj): T {
   return viewMaker(info)(raw) as T;
 }
+
+const makersByKind: Record<string, ViewMaker | undefined> = Object.create(null);
+
+const viewBody: BodyDecoder = (field, json) => {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new HeraldError("bad_input", `envelope.${field.name}: expected an object, got ${typeof json}`, {
+      serverCode: 3,
+    });
+  }
+  let make = makersByKind[field.camel];
+  if (make === undefined) {
+    make = viewMaker(field.nested ?? messageInfo(field.type as MessageName));
+    makersByKind[field.camel] = make;
+  }
+  return make(json as Obj);
+};
+
+/**
+ * The JSON wire format, decoding each message as a view: the app model read lazily over the
+ * parsed frame (see the top of src/protocol/message-view.ts). Handing a chat push to a listener
+ * costs about half what `jsonCodec` costs. Views are read-only in spirit: their fields live on
+ * the prototype, so `{ ...message }` copies nothing (use `message.toJSON()` for a plain copy),
+ * and a field the server sent with a wrong type throws a HeraldError when it is read.
+ *
+ * ```ts
+ * const socket = client.createSocket({ codec: lazyJsonCodec });
+ * ```
+ */
+export const lazyJsonCodec: Codec = {
+  format: "json",
+  binary: false,
+  encodeEnvelope: encodeJsonEnvelope,
+  decodeEnvelope: (frame, options = {}) => decodeJsonEnvelopeWith(frame, options, viewBody),
+};

@@ -2,8 +2,7 @@ import { HeraldError } from "../errors.js";
 import type { Models } from "../gen/model.js";
 import type { MessageName } from "../gen/schema.js";
 import type { Messages } from "../gen/wire.js";
-import { parseJsonObject } from "./json-object.js";
-import { isMessageView } from "./message-view.js";
+import { parseJsonObject, VIEW_BRAND } from "./json-object.js";
 import { type FieldInfo, messageInfo } from "./schema.js";
 
 export { parseJsonObject } from "./json-object.js";
@@ -57,7 +56,7 @@ function convert(name: MessageName, value: Obj, plan: Plan): void {
  */
 export function toModel<N extends keyof Models & keyof Messages>(name: N, wire: Messages[N]): Models[N] {
   // A view (decoded with `view: true`) already is the app model.
-  if (isMessageView(wire)) return wire as unknown as Models[N];
+  if ((wire as { [VIEW_BRAND]?: boolean })[VIEW_BRAND]) return wire as unknown as Models[N];
   const plan = planFor(name);
   if (plan) convert(name, wire as unknown as Obj, plan);
   return wire as unknown as Models[N];

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import type { MessageName } from "../../src/gen/schema.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
-import { isMessageView } from "../../src/protocol/message-view.js";
+import { isMessageView, lazyJsonCodec } from "../../src/protocol/message-view.js";
 import { toModel } from "../../src/protocol/model.js";
 import { K, messageInfo } from "../../src/protocol/schema.js";
 import { sampleEnvelopes } from "../fixtures/envelopes.js";
@@ -11,7 +11,7 @@ import { sampleEnvelopes } from "../fixtures/envelopes.js";
 // Clients decode pushes as views (`view: true`): the app model, converted field by field when
 // read. A view must read exactly as the eagerly decoded model does.
 
-const asView = { ignoreUnknown: true, allowEmptyReply: true, view: true } as const;
+const asView = { ignoreUnknown: true, allowEmptyReply: true } as const;
 type Obj = Record<string, unknown>;
 
 /** Every field of a view or model, read through its getters, nested ones as plain objects. */
@@ -35,7 +35,7 @@ describe("message views", () => {
     test(`${env.kind}: a view reads as the eagerly decoded model, and toJSON gives the same plain object`, () => {
       const frame = jsonCodec.encodeEnvelope(env);
       const eager = jsonCodec.decodeEnvelope(frame, { ignoreUnknown: true });
-      const view = jsonCodec.decodeEnvelope(frame, asView);
+      const view = lazyJsonCodec.decodeEnvelope(frame, asView);
       assert.equal(view.kind, eager.kind);
       assert.ok(isMessageView(view.body));
       const name = messageInfo("Envelope").lookup[env.kind]?.type as MessageName;
@@ -48,14 +48,16 @@ describe("message views", () => {
   }
 
   test("absent fields read as the eager decoder's zero values, and reads are stable", () => {
-    const { body } = jsonCodec.decodeEnvelope('{"channel_message":{"message_id":"m1"}}', asView);
+    const { body } = lazyJsonCodec.decodeEnvelope('{"channel_message":{"message_id":"m1"}}', asView);
     const m = body as Obj;
     assert.equal(m.channelId, "");
     assert.equal(m.persistent, undefined);
     assert.equal(m.createTime, undefined);
     assert.deepEqual(m.content, {});
-    const presence = jsonCodec.decodeEnvelope('{"status_presence_event":{"joins":[{"user_id":"u"}]}}', asView)
-      .body as Obj;
+    const presence = lazyJsonCodec.decodeEnvelope(
+      '{"status_presence_event":{"joins":[{"user_id":"u"}]}}',
+      asView,
+    ).body as Obj;
     assert.deepEqual(presence.leaves, []);
     assert.equal(presence.joins, presence.joins, "a list is converted once and kept");
     const joins = presence.joins as Obj[];
@@ -65,7 +67,7 @@ describe("message views", () => {
 
   test("timestamps become Dates when read, once", () => {
     const frame = '{"channel_message":{"create_time":"2026-11-30T08:00:00.123Z"}}';
-    const m = jsonCodec.decodeEnvelope(frame, asView).body as Obj;
+    const m = lazyJsonCodec.decodeEnvelope(frame, asView).body as Obj;
     const first = m.createTime;
     assert.ok(first instanceof Date);
     assert.equal(first.toISOString(), "2026-11-30T08:00:00.123Z");
@@ -73,7 +75,7 @@ describe("message views", () => {
   });
 
   test("fields can be assigned, and the assigned value is what reads return", () => {
-    const m = jsonCodec.decodeEnvelope(
+    const m = lazyJsonCodec.decodeEnvelope(
       '{"channel_message":{"message_id":"m1","content":"{\\"text\\":\\"hi\\"}"}}',
       asView,
     ).body as Obj;
@@ -89,18 +91,18 @@ describe("message views", () => {
     for (const content of ['"not json', "[1,2]", "42"]) {
       const frame = JSON.stringify({ channel_message: { message_id: "m", content } });
       assert.throws(
-        () => jsonCodec.decodeEnvelope(frame, asView),
+        () => lazyJsonCodec.decodeEnvelope(frame, asView),
         (e: unknown) => HeraldError.is(e, "server_error") && /content/.test(e.message),
       );
     }
     assert.throws(
-      () => jsonCodec.decodeEnvelope('{"channel_message":[1]}', asView),
+      () => lazyJsonCodec.decodeEnvelope('{"channel_message":[1]}', asView),
       (e: unknown) => HeraldError.is(e, "bad_input"),
     );
   });
 
   test("a field of the wrong type throws a typed error naming it when read, and only then", () => {
-    const m = jsonCodec.decodeEnvelope(
+    const m = lazyJsonCodec.decodeEnvelope(
       '{"channel_message":{"message_id":7,"create_time":"yesterday","persistent":"yes","sender_id":"u"}}',
       asView,
     ).body as Obj;
