@@ -100,44 +100,35 @@ const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 /** Checks the Client's options; the constructor is not async, so this throws. */
 function checkClientOptions(options: unknown): ClientOptions {
   if (options === undefined) return {};
-  if (!isRecord(options))
+  if (!isRecord(options)) {
     throw badInput("new Client", `options must be an object, got ${describeValue(options)}`);
-  const o = options as ClientOptions;
-  const expect = (ok: boolean, name: string, what: string) => {
-    if (!ok) throw badInput("new Client", `${name} must be ${what}`);
-  };
-  const given = (v: unknown) => v !== undefined;
-  expect(!given(o.host) || (typeof o.host === "string" && o.host !== ""), "host", "a non-empty string");
-  expect(
-    !given(o.port) || (Number.isInteger(o.port) && (o.port as number) > 0 && (o.port as number) < 65536),
-    "port",
-    "an integer from 1 to 65535",
-  );
-  expect(!given(o.ssl) || typeof o.ssl === "boolean", "ssl", "a boolean");
-  expect(!given(o.serverKey) || typeof o.serverKey === "string", "serverKey", "a string");
-  expect(!given(o.fetch) || typeof o.fetch === "function", "fetch", "a function");
-  expect(
-    !given(o.timeoutMs) || (typeof o.timeoutMs === "number" && o.timeoutMs >= 0),
-    "timeoutMs",
-    "0 or more",
-  );
-  expect(
-    !given(o.autoRefreshSession) || typeof o.autoRefreshSession === "boolean",
-    "autoRefreshSession",
-    "a boolean",
-  );
-  expect(
-    !given(o.refreshMarginMs) || (typeof o.refreshMarginMs === "number" && o.refreshMarginMs >= 0),
-    "refreshMarginMs",
-    "0 or more",
-  );
-  expect(
-    !given(o.onSessionRefresh) || typeof o.onSessionRefresh === "function",
-    "onSessionRefresh",
-    "a function",
-  );
-  return o;
+  }
+  for (const [name, type] of Object.entries(optionTypes)) {
+    const v = options[name];
+    // Numbers must not be negative (Infinity is a valid time limit); a port is 1 to 65535.
+    const ok =
+      v === undefined ||
+      (typeof v === type &&
+        (type !== "number" || (v as number) >= 0) &&
+        !(name === "port" && !(Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536)) &&
+        !(name === "host" && v === ""));
+    if (!ok) throw badInput("new Client", `${name} must be a ${type}, got ${describeValue(v)}`);
+  }
+  return options as ClientOptions;
 }
+
+/** The type of each of the Client's options. */
+const optionTypes: Record<keyof ClientOptions, string> = {
+  host: "string",
+  port: "number",
+  ssl: "boolean",
+  serverKey: "string",
+  fetch: "function",
+  timeoutMs: "number",
+  autoRefreshSession: "boolean",
+  refreshMarginMs: "number",
+  onSessionRefresh: "function",
+};
 
 /** Checks one positional argument of a generated method against its request field. */
 function checkArgument(what: string, field: FieldInfo, v: unknown): void {

@@ -83,7 +83,6 @@ export {
   MAX_STATUS_LENGTH,
   STOCK_MAX_FRAME_BYTES,
 } from "./protocol/limits.js";
-export { lazyJsonCodec } from "./protocol/message-view.js";
 export { Session } from "./session.js";
 export {
   type ConnectOptions,

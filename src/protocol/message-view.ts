@@ -266,10 +266,7 @@ const viewBody: BodyDecoder = (field, json) => {
  * costs about half what `jsonCodec` costs. Views are read-only in spirit: their fields live on
  * the prototype, so `{ ...message }` copies nothing (use `message.toJSON()` for a plain copy),
  * and a field the server sent with a wrong type throws a HeraldError when it is read.
- *
- * ```ts
- * const socket = client.createSocket({ codec: lazyJsonCodec });
- * ```
+ * It can be passed as a Socket's `codec`; the package does not export it yet.
  */
 export const lazyJsonCodec: Codec = {
   format: "json",

@@ -51,6 +51,10 @@ describe("Client arguments", () => {
       7350,
       { port: "7350" },
       { port: 0 },
+      { port: 70000 },
+      { port: 80.5 },
+      { timeoutMs: Number.NaN },
+      { host: "" },
       { host: 5 },
       { ssl: "yes" },
       { fetch: "fetch" },
@@ -66,6 +70,10 @@ describe("Client arguments", () => {
       );
     }
     assert.equal(new Client(undefined).baseUrl, "http://127.0.0.1:7350");
+    assert.equal(
+      new Client({ timeoutMs: Number.POSITIVE_INFINITY, port: 443 }).baseUrl,
+      "http://127.0.0.1:443",
+    );
   });
 
   test("authentication without an id, email or password, or with fields of the wrong type, rejects with bad_input", async () => {
