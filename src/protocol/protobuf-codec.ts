@@ -21,19 +21,6 @@ type Writer = ProtoWriter;
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
 
-/** Per message: its fields by field number, for decoding. */
-const byNumber = new WeakMap<MessageInfo, Array<FieldInfo | undefined>>();
-
-function fieldsByNumber(info: MessageInfo): Array<FieldInfo | undefined> {
-  let table = byNumber.get(info);
-  if (!table) {
-    table = [];
-    for (const field of info.fields) table[field.id] = field;
-    byNumber.set(info, table);
-  }
-  return table;
-}
-
 function fail(message: string, serverCode = 3): never {
   throw new HeraldError("bad_input", message, { serverCode });
 }
@@ -147,23 +134,34 @@ function writeMessage(writer: Writer, info: MessageInfo, value: Obj): void {
 
 /** A message (camelCase object, as the Init types describe) as protobuf bytes. */
 export function encodeMessageProtobuf(name: MessageName, value: object): Uint8Array {
+  return written((writer) => writeMessage(writer, messageInfo(name), value as Obj));
+}
+
+/** Runs `write` on a new writer and returns the bytes. */
+function written(write: (writer: Writer) => void): Uint8Array {
   const writer = new ProtoWriter();
-  writeMessage(writer, messageInfo(name), value as Obj);
+  try {
+    write(writer);
+  } catch (error) {
+    writer.finish(); // hands the writer's buffer back for the next encoding
+    throw error;
+  }
   return writer.finish();
 }
 
 // ---------- decode ----------
 
-/** Runs `read` with the reader limited to the next `length` bytes, then checks all were used. */
-function within<T>(reader: Reader, read: (end: number) => T): T {
+/**
+ * Reads a length prefix and limits the reader to that many bytes; returns where they end. The
+ * caller restores `reader.len` (saved before) once it has read them. No closure: this runs for
+ * every nested message, timestamp and wrapper.
+ */
+function enter(reader: Reader): number {
   const length = reader.uint32();
   const end = reader.pos + length;
   if (end > reader.len) fail("a length prefix points past the end of the frame");
-  const outer = reader.len;
   reader.len = end;
-  const value = read(end);
-  reader.len = outer;
-  return value;
+  return end;
 }
 
 function readTimestamp(reader: Reader, end: number): Date {
@@ -214,20 +212,19 @@ function readValue(reader: Reader, field: FieldInfo, out: Obj): unknown {
   switch (field.k) {
     case K.s:
       return reader.string();
-    case K.t:
-      return within(reader, (end) => readTimestamp(reader, end));
-    case K.ws:
-    case K.wb:
-    case K.wi:
-      return within(reader, (end) => readWrapper(reader, end, field.k));
-    case K.M: {
-      const map = out[field.camel] as Record<string, string>;
-      within(reader, (end) => readMapEntry(reader, end, map));
-      return map;
-    }
     default: {
-      const nested = field.nested ?? messageInfo(field.type as MessageName);
-      return within(reader, (end) => readMessage(reader, end, nested));
+      // Timestamps, wrappers, map entries and messages: a length-delimited message of its own.
+      const outer = reader.len;
+      const end = enter(reader);
+      let value: unknown;
+      if (field.k === K.t) value = readTimestamp(reader, end);
+      else if (field.k === K.M) {
+        value = out[field.camel];
+        readMapEntry(reader, end, value as Record<string, string>);
+      } else if (field.k !== K.m) value = readWrapper(reader, end, field.k);
+      else value = readMessage(reader, end, field.nested ?? messageInfo(field.type as MessageName));
+      reader.len = outer;
+      return value;
     }
   }
 }
@@ -236,7 +233,7 @@ function readMessage(reader: Reader, end: number, info: MessageInfo): Obj {
   // Object.assign keeps V8's hidden classes stable (see the JSON codec).
   const out: Obj = Object.assign({}, info.template);
   for (const field of info.containers) out[field.camel] = field.repeated ? [] : {};
-  const fields = fieldsByNumber(info);
+  const fields = info.byNumber;
   while (reader.pos < end) {
     const tag = reader.uint32();
     const wire = tag & 7;
@@ -255,9 +252,10 @@ function readMessage(reader: Reader, end: number, info: MessageInfo): Obj {
       }
       if (wire === WIRE_LEN && field.repeated) {
         const list = out[field.camel] as unknown[];
-        within(reader, (stop) => {
-          while (reader.pos < stop) list.push(read());
-        });
+        const outer = reader.len;
+        const stop = enter(reader);
+        while (reader.pos < stop) list.push(read());
+        reader.len = outer;
         continue;
       }
     } else if (wire === WIRE_LEN) {
@@ -293,26 +291,27 @@ function decodeGuarded<T>(run: () => T): T {
 // ---------- envelopes ----------
 
 const envelopeInfo = messageInfo("Envelope");
-const envelopeFields = fieldsByNumber(envelopeInfo);
+const envelopeFields = envelopeInfo.byNumber;
 
 /** Encodes an envelope as one binary frame. */
 export function encodeProtobufEnvelope(envelope: EnvelopeInit): Uint8Array {
-  const writer = new ProtoWriter();
   if (envelope.kind === "empty") {
     if (!envelope.cid) fail("an empty reply needs a cid");
-    return writer.uint32(10).string(envelope.cid).finish();
+    const cid = envelope.cid;
+    return written((writer) => writer.uint32(10).string(cid));
   }
   const field = envelopeInfo.lookup[envelope.kind];
   if (field?.k !== K.m) fail(`unknown envelope kind "${String(envelope.kind)}"`);
-  if (envelope.cid) writer.uint32(10).string(envelope.cid);
   const body = envelope.body as unknown;
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     fail(`${envelope.kind}: expected an object, got ${describe(body)}`);
   }
-  writer.uint32((field.id << 3) | WIRE_LEN).fork();
-  writeMessage(writer, field.nested as MessageInfo, body as Obj);
-  writer.ldelim();
-  return writer.finish();
+  return written((writer) => {
+    if (envelope.cid) writer.uint32(10).string(envelope.cid);
+    writer.uint32((field.id << 3) | WIRE_LEN).fork();
+    writeMessage(writer, field.nested as MessageInfo, body as Obj);
+    writer.ldelim();
+  });
 }
 
 /**
@@ -342,7 +341,10 @@ export function decodeProtobufEnvelope(
       } else {
         // Members of the message oneof: the last one in the frame wins, as protobuf says.
         kind = field;
-        body = within(reader, (end) => readMessage(reader, end, field.nested as MessageInfo));
+        const outer = reader.len;
+        const end = enter(reader);
+        body = readMessage(reader, end, field.nested as MessageInfo);
+        reader.len = outer;
       }
     }
     if (kind === undefined || body === undefined) {

@@ -16,19 +16,8 @@ let decoder: TextDecoder | undefined | null;
 
 /** Decodes UTF-8, refusing invalid sequences as TextDecoder's fatal mode does. */
 function utf8(bytes: Uint8Array, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if ((bytes[i] as number) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  // Ids, names and most chat text are ASCII: no decoder call for short ones.
-  if (ascii && end - start < 64) {
-    let s = "";
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i] as number);
-    return s;
-  }
+  if (start === end) return "";
+  // The platform's decoder is the fastest even for ids a few dozen bytes long.
   if (decoder === undefined) {
     try {
       decoder = new TextDecoder("utf-8", { fatal: true });
@@ -212,12 +201,27 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * A scratch buffer shared by writers: allocating a typed array costs more than encoding a small
+ * message, so encoding writes here and `finish()` copies the result out once. Encoding is
+ * synchronous; a writer made while another is open (a getter of the value that encodes) gets a
+ * buffer of its own.
+ */
+let scratch: Uint8Array | undefined = new Uint8Array(4096);
+
 /** Writes protobuf primitives into a growing buffer. */
 export class ProtoWriter {
-  #buf = new Uint8Array(256);
+  #buf: Uint8Array;
   #pos = 0;
+  #shared: boolean;
   /** Where each open sub-message's content starts (its length is written when it closes). */
   readonly #forks: number[] = [];
+
+  constructor() {
+    this.#shared = scratch !== undefined;
+    this.#buf = scratch ?? new Uint8Array(256);
+    scratch = undefined;
+  }
 
   #room(bytes: number): void {
     if (this.#pos + bytes <= this.#buf.length) return;
@@ -261,11 +265,18 @@ export class ProtoWriter {
   }
 
   string(value: string): this {
-    const length = utf8Length(value);
-    this.uint32(length);
-    this.#room(length);
+    // Short strings (at most 127 bytes even if every character took three) get their one-byte
+    // length written after the bytes, sparing a first pass to count them.
+    const short = value.length <= 42;
+    if (short) this.#room(1 + value.length * 3);
+    else {
+      const length = utf8Length(value);
+      this.uint32(length);
+      this.#room(length);
+    }
     const buf = this.#buf;
-    let p = this.#pos;
+    const lengthAt = this.#pos;
+    let p = short ? lengthAt + 1 : lengthAt;
     for (let i = 0; i < value.length; i++) {
       let c = value.charCodeAt(i);
       if (c < 0x80) {
@@ -286,6 +297,7 @@ export class ProtoWriter {
         buf[p++] = 0x80 | (c & 0x3f);
       }
     }
+    if (short) buf[lengthAt] = p - lengthAt - 1;
     this.#pos = p;
     return this;
   }
@@ -319,8 +331,12 @@ export class ProtoWriter {
     return this;
   }
 
-  /** The bytes written, in a buffer of their own. */
+  /** The bytes written, in a buffer of their own. The writer is done with once finished. */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#pos);
+    const bytes = this.#buf.slice(0, this.#pos);
+    // Hand the scratch buffer back (grown, if it had to grow) for the next writer.
+    if (this.#shared) scratch = this.#buf;
+    this.#shared = false;
+    return bytes;
   }
 }
