@@ -1,31 +1,38 @@
+import {
+  badInput,
+  checkCallOptions,
+  checkId,
+  checkSession,
+  describeValue,
+  isRecord,
+  optionsObject,
+} from "./arguments.js";
 import type { CallOptions } from "./call-options.js";
 import { HeraldError } from "./errors.js";
+import {
+  type AddFriendsOptions,
+  type ClientMethodSpec,
+  type ClientMethods,
+  clientMethods,
+  type ListChannelMessagesOptions,
+  type ListGroupUsersOptions,
+} from "./gen/client.js";
+import type { Capabilities, ChannelMessage } from "./gen/model.js";
+import { type RouteName, type RouteTypes, routes } from "./gen/routes.js";
 import type {
-  Account,
-  Capabilities,
-  ChannelMessage,
-  ChannelMessageList,
-  FriendList,
-  Group,
-  GroupList,
-  GroupUserList,
-  NotificationList,
-  UserGroupList,
-  Users,
-} from "./gen/model.js";
-import type { RouteName, RouteTypes } from "./gen/routes.js";
-import type {
-  CreateGroupRequestInit,
-  ListFriendsRequestInit,
-  ListGroupsRequestInit,
-  UpdateAccountRequestInit,
-  UpdateGroupRequestInit,
+  AccountDeviceInit,
+  AccountEmailInit,
+  AuthenticateDeviceRequestInit,
+  SessionRefreshRequestInit,
 } from "./gen/wire.js";
+import { type FieldInfo, K, messageInfo } from "./protocol/schema.js";
 import { Session } from "./session.js";
 import { Socket } from "./socket/socket.js";
 import type { SocketOptions } from "./socket/socket-types.js";
 import { defaultFetch, type FetchFunction } from "./transport/fetch.js";
 import { callRoute, type HttpConfig, type RouteResult } from "./transport/http.js";
+
+export type { ListChannelMessagesOptions, ListNotificationsOptions } from "./gen/client.js";
 
 /** Options of {@link Client}. */
 export interface ClientOptions {
@@ -57,75 +64,94 @@ export interface ClientOptions {
   onSessionRefresh?: ((session: Session) => void) | undefined;
 }
 
-/** Identifies an account to authenticate. */
-interface AuthenticateCommon extends CallOptions {
-  /** Create the user if there is none with this identifier. @default true */
-  create?: boolean | undefined;
-  /** Username of a new user (a random one if not given). */
-  username?: string | undefined;
-  /** Variables copied into the session token (`session.vars`). */
-  vars?: Record<string, string> | undefined;
-}
+/** What every authentication takes besides the identifier. */
+type AuthenticateCommon = Pick<AuthenticateDeviceRequestInit, "create" | "username"> &
+  Pick<AccountDeviceInit, "vars"> &
+  CallOptions;
 
-/** Options of {@link Client.authenticateDevice} and {@link Client.authenticateCustom}. */
-export interface AuthenticateIdOptions extends AuthenticateCommon {
+/**
+ * Options of {@link Client.authenticateDevice} and {@link Client.authenticateCustom}: `create`
+ * (default true: make the user if there is none with this id), `username` (of a new user; a
+ * random one if not given) and `vars` (copied into the session token).
+ */
+export type AuthenticateIdOptions = AuthenticateCommon & {
   /** The device id (10 to 128 characters) or custom id (6 to 128 characters). */
   id: string;
-}
+};
 
-/** Options of {@link Client.authenticateEmail}. */
-export interface AuthenticateEmailOptions extends AuthenticateCommon {
-  email: string;
-  /** At least 8 characters. */
-  password: string;
-}
+/** Options of {@link Client.authenticateEmail}; see {@link AuthenticateIdOptions} for the others. */
+export type AuthenticateEmailOptions = AuthenticateCommon &
+  Required<Pick<AccountEmailInit, "email" | "password">>;
 
-/** Users to look up or act on, by id and/or username. */
-export interface UserRefs extends CallOptions {
-  ids?: readonly string[] | undefined;
-  usernames?: readonly string[] | undefined;
-}
+/** Options of {@link Client.sessionRefresh}. */
+export type SessionRefreshOptions = Pick<SessionRefreshRequestInit, "vars"> & CallOptions;
 
-/** Options of {@link Client.listChannelMessages}. */
-export interface ListChannelMessagesOptions extends CallOptions {
-  /** Page size, 1 to 100. @default 100 */
-  limit?: number | undefined;
-  /** `true` lists oldest first, `false` newest first. @default false */
-  forward?: boolean | undefined;
-  /** A `nextCursor`, `prevCursor` or `cacheableCursor` of an earlier page. */
-  cursor?: string | undefined;
-}
+/** Users to act on, by id and/or username. */
+export type UserRefs = AddFriendsOptions;
 
-/** Options of {@link Client.channelMessages}. */
-export interface ChannelMessagesOptions extends ListChannelMessagesOptions {}
-
-/** Options of {@link Client.listNotifications}. */
-export interface ListNotificationsOptions extends CallOptions {
-  /** 1 to 100. @default 100 */
-  limit?: number | undefined;
-  /** The `cacheableCursor` of an earlier listing: lists only notifications newer than it. */
-  cacheableCursor?: string | undefined;
-}
+/** Options of {@link Client.channelMessages}: those of `listChannelMessages`, `limit` being the page size. */
+export type ChannelMessagesOptions = ListChannelMessagesOptions;
 
 /** Options of {@link Client.listGroupUsers} and {@link Client.listUserGroups}. */
-export interface ListMembershipOptions extends CallOptions {
-  limit?: number | undefined;
-  /** Only members in this GroupUserState. */
-  state?: number | undefined;
-  cursor?: string | undefined;
-}
+export type ListMembershipOptions = ListGroupUsersOptions;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_PAGE_SIZE = 100;
 const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 
-const refsOf = (refs: UserRefs) => ({ ids: [...(refs.ids ?? [])], usernames: [...(refs.usernames ?? [])] });
+/** Checks the Client's options; the constructor is not async, so this throws. */
+function checkClientOptions(options: unknown): ClientOptions {
+  if (options === undefined) return {};
+  if (!isRecord(options)) {
+    throw badInput("new Client", `options must be an object, got ${describeValue(options)}`);
+  }
+  for (const [name, type] of Object.entries(optionTypes)) {
+    const v = options[name];
+    // Numbers must not be negative (Infinity is a valid time limit); a port is 1 to 65535.
+    const ok =
+      v === undefined ||
+      (typeof v === type &&
+        (type !== "number" || (v as number) >= 0) &&
+        !(name === "port" && !(Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536)) &&
+        !(name === "host" && v === ""));
+    if (!ok) throw badInput("new Client", `${name} must be a ${type}, got ${describeValue(v)}`);
+  }
+  return options as ClientOptions;
+}
+
+/** The type of each of the Client's options. */
+const optionTypes: Record<keyof ClientOptions, string> = {
+  host: "string",
+  port: "number",
+  ssl: "boolean",
+  serverKey: "string",
+  fetch: "function",
+  timeoutMs: "number",
+  autoRefreshSession: "boolean",
+  refreshMarginMs: "number",
+  onSessionRefresh: "function",
+};
+
+/** Checks one positional argument of a generated method against its request field. */
+function checkArgument(what: string, field: FieldInfo, v: unknown): void {
+  if (field.repeated) {
+    if (!Array.isArray(v)) throw badInput(what, `${field.camel} must be an array, got ${describeValue(v)}`);
+  } else if (field.k === K.s) {
+    checkId(what, field.camel, v);
+  } else if (v === undefined || v === null) {
+    throw badInput(what, `${field.camel} is required`);
+  }
+}
+
+// The generated methods' interface and the class merge, so `client.listGroupUsers(...)` is typed
+// by the proto while its code is the one dispatcher below.
+export interface Client extends ClientMethods {}
 
 /**
  * The entry point: REST calls (authentication, account, users, history, notifications, friends,
  * groups) and the factory of realtime {@link Socket}s. Every call takes `{ signal, timeoutMs }`
  * last and rejects only with {@link HeraldError}.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the merged methods are installed on the prototype by the static block
 export class Client {
   /** `http(s)://host:port` of the server. */
   readonly baseUrl: string;
@@ -138,26 +164,89 @@ export class Client {
   readonly #refreshing = new WeakMap<Session, Promise<Session>>();
   #capabilities: Promise<Capabilities> | undefined;
 
+  /** Throws HeraldError `bad_input` for options of the wrong type. */
   constructor(options: ClientOptions = {}) {
-    const ssl = options.ssl ?? false;
-    const host = options.host ?? "127.0.0.1";
-    const port = options.port ?? 7350;
+    const o = checkClientOptions(options);
+    const ssl = o.ssl ?? false;
+    const host = o.host ?? "127.0.0.1";
+    const port = o.port ?? 7350;
     this.baseUrl = `${ssl ? "https" : "http"}://${host}:${port}`;
     this.socketUrl = `${ssl ? "wss" : "ws"}://${host}:${port}`;
     this.#http = {
       baseUrl: this.baseUrl,
-      serverKey: options.serverKey ?? "defaultkey",
-      fetch: options.fetch ?? defaultFetch,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      serverKey: o.serverKey ?? "defaultkey",
+      fetch: o.fetch ?? defaultFetch,
+      timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     };
-    this.#autoRefresh = options.autoRefreshSession ?? true;
-    this.#refreshMarginMs = options.refreshMarginMs ?? 300_000;
-    this.#onSessionRefresh = options.onSessionRefresh;
+    this.#autoRefresh = o.autoRefreshSession ?? true;
+    this.#refreshMarginMs = o.refreshMarginMs ?? 300_000;
+    this.#onSessionRefresh = o.onSessionRefresh;
   }
 
   /** A realtime socket to this server (not yet connected). */
   createSocket(options: SocketOptions = {}): Socket {
     return new Socket(this.socketUrl, options, this);
+  }
+
+  // Every method of ClientMethods, made from its generated spec.
+  static {
+    for (const [name, spec] of Object.entries(clientMethods) as [
+      RouteName & keyof ClientMethods,
+      ClientMethodSpec,
+    ][]) {
+      Object.defineProperty(Client.prototype, name, {
+        configurable: true,
+        writable: true,
+        value(this: Client, ...args: unknown[]) {
+          return this.#generated(name, spec, args);
+        },
+      });
+    }
+  }
+
+  /** A generated method: checks its arguments, builds its request and calls its route. */
+  async #generated(name: RouteName, spec: ClientMethodSpec, args: unknown[]): Promise<unknown> {
+    const info = messageInfo(routes[name].request);
+    let at = 0;
+    let session: Session | undefined;
+    if (spec.session) {
+      const candidate = args[at++];
+      checkSession(name, candidate);
+      session = candidate;
+    }
+    const request: Record<string, unknown> = {};
+    for (const camel of spec.args) {
+      const v = args[at++];
+      checkArgument(name, info.lookup[camel] as FieldInfo, v);
+      request[camel] = v;
+    }
+    let options = args[at++] as CallOptions | undefined;
+    if (spec.fields !== "none") {
+      const fields = options;
+      if (spec.fields === "separate") options = args[at++] as CallOptions | undefined;
+      if (fields === undefined && (spec.fields === "required" || spec.fields === "separate")) {
+        throw badInput(name, `the ${spec.fields === "separate" ? "fields" : "options"} argument is required`);
+      }
+      if (fields !== undefined && !isRecord(fields)) {
+        throw badInput(name, `expected an object, got ${describeValue(fields)}`);
+      }
+      for (const field of info.fields) {
+        if (spec.args.includes(field.camel)) continue;
+        const v =
+          (fields as Record<string, unknown> | undefined)?.[field.camel] ?? spec.defaults[field.camel];
+        if (v !== undefined) request[field.camel] = v;
+      }
+    }
+    checkCallOptions(name, options);
+    for (const camel of spec.required) {
+      const v = request[camel];
+      if (v === undefined || v === null || v === "") throw badInput(name, `${camel} is required`);
+    }
+    const typed = request as RouteTypes[typeof name]["request"];
+    const result = session
+      ? await this.#authed(session, name, typed, options)
+      : await this.#call(name, typed, options);
+    return routes[name].response === "Empty" ? undefined : result;
   }
 
   // ---------- plumbing ----------
@@ -194,6 +283,8 @@ export class Client {
    * the current token; once it has expired, the refresh's error is thrown.
    */
   async ensureFresh(session: Session, options?: CallOptions): Promise<void> {
+    checkSession("ensureFresh", session);
+    checkCallOptions("ensureFresh", options);
     if (!this.#autoRefresh || !this.#needsRefresh(session)) return;
     try {
       await this.#sharedRefresh(session, options);
@@ -217,16 +308,16 @@ export class Client {
 
   // ---------- server ----------
 
-  /** Resolves while the server is up. */
-  async healthcheck(options?: CallOptions): Promise<void> {
-    await this.#call("healthcheck", {}, options);
-  }
-
   /**
    * What the server offers beyond the Nakama protocol (herald extensions). A server without the
    * route (stock Nakama) has none: `{ server: "", version: "", extensions: [] }`. Cached once answered.
    */
   capabilities(options?: CallOptions): Promise<Capabilities> {
+    try {
+      checkCallOptions("capabilities", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!this.#capabilities) {
       const pending = this.#call("getCapabilities", {}, options).catch((error: unknown) => {
         // Any refusal but "too many requests" means no such route; network failures are worth retrying.
@@ -245,13 +336,26 @@ export class Client {
 
   async #authenticate(
     name: "authenticateDevice" | "authenticateCustom" | "authenticateEmail",
-    account: Record<string, unknown>,
-    options: AuthenticateCommon,
+    options: AuthenticateIdOptions | AuthenticateEmailOptions | undefined,
+    account: readonly string[],
   ): Promise<Session> {
+    if (!isRecord(options)) {
+      throw badInput(
+        name,
+        `expected an options object with ${account.join(" and ")}, got ${describeValue(options)}`,
+      );
+    }
+    checkCallOptions(name, options);
+    const given: Record<string, unknown> = {};
+    for (const key of account) {
+      checkId(name, key, (options as Record<string, unknown>)[key]);
+      given[key] = (options as Record<string, unknown>)[key];
+    }
+    // Field types (create, username, vars) are checked by the encoder, which refuses with bad_input.
     const result = await this.#call(
       name,
       {
-        account: { ...account, vars: options.vars ?? {} },
+        account: { ...given, vars: options.vars ?? {} },
         create: options.create ?? true,
         username: options.username,
       },
@@ -262,31 +366,26 @@ export class Client {
 
   /** Signs in with a device id (creating the user unless `create: false`). */
   authenticateDevice(options: AuthenticateIdOptions): Promise<Session> {
-    return this.#authenticate("authenticateDevice", { id: options.id }, options);
+    return this.#authenticate("authenticateDevice", options, ["id"]);
   }
 
   /** Signs in with an id from the app's own user system (creating the user unless `create: false`). */
   authenticateCustom(options: AuthenticateIdOptions): Promise<Session> {
-    return this.#authenticate("authenticateCustom", { id: options.id }, options);
+    return this.#authenticate("authenticateCustom", options, ["id"]);
   }
 
   /** Signs in with email and password (creating the user unless `create: false`). */
   authenticateEmail(options: AuthenticateEmailOptions): Promise<Session> {
-    return this.#authenticate(
-      "authenticateEmail",
-      { email: options.email, password: options.password },
-      options,
-    );
+    return this.#authenticate("authenticateEmail", options, ["email", "password"]);
   }
 
   /**
    * Trades the session's refresh token for new tokens and updates `session` in place (so every
    * holder of it sees the new token); returns the same object.
    */
-  async sessionRefresh(
-    session: Session,
-    options: CallOptions & { vars?: Record<string, string> | undefined } = {},
-  ): Promise<Session> {
+  async sessionRefresh(session: Session, options: SessionRefreshOptions = {}): Promise<Session> {
+    checkSession("sessionRefresh", session);
+    checkCallOptions("sessionRefresh", options);
     if (!session.refreshToken) throw new HeraldError("unauthenticated", "the session has no refresh token");
     const result = await this.#call(
       "sessionRefresh",
@@ -300,6 +399,8 @@ export class Client {
 
   /** Revokes the session's token and refresh token on the server. */
   async sessionLogout(session: Session, options?: CallOptions): Promise<void> {
+    checkSession("sessionLogout", session);
+    checkCallOptions("sessionLogout", options);
     await callRoute(
       this.#http,
       "sessionLogout",
@@ -309,50 +410,7 @@ export class Client {
     );
   }
 
-  // ---------- account and users ----------
-
-  /** The signed-in user's account. */
-  getAccount(session: Session, options?: CallOptions): Promise<Account> {
-    return this.#authed(session, "getAccount", {}, options);
-  }
-
-  /** Changes the signed-in user's account; fields left out stay as they are. */
-  async updateAccount(
-    session: Session,
-    changes: UpdateAccountRequestInit,
-    options?: CallOptions,
-  ): Promise<void> {
-    await this.#authed(session, "updateAccount", changes, options);
-  }
-
-  /** Users by id and/or username (unknown ones are left out), each with `online`. */
-  getUsers(
-    session: Session,
-    refs: UserRefs & { facebookIds?: readonly string[] | undefined },
-  ): Promise<Users> {
-    return this.#authed(
-      session,
-      "getUsers",
-      {
-        ids: [...(refs.ids ?? [])],
-        usernames: [...(refs.usernames ?? [])],
-        facebookIds: [...(refs.facebookIds ?? [])],
-      },
-      refs,
-    );
-  }
-
   // ---------- history ----------
-
-  /** One page of a channel's history: `{ messages, nextCursor, prevCursor, cacheableCursor }`. */
-  listChannelMessages(
-    session: Session,
-    channelId: string,
-    options: ListChannelMessagesOptions = {},
-  ): Promise<ChannelMessageList> {
-    const { limit = DEFAULT_PAGE_SIZE, forward = false, cursor } = options;
-    return this.#authed(session, "listChannelMessages", { channelId, limit, forward, cursor }, options);
-  }
 
   /**
    * Every message of a channel's history, page by page (`limit` is the page size), starting at
@@ -364,11 +422,13 @@ export class Client {
     channelId: string,
     options: ChannelMessagesOptions = {},
   ): AsyncGenerator<ChannelMessage, void, undefined> {
+    // The first page's call checks the other arguments; the spread below needs an object.
+    const opts = optionsObject("channelMessages", "options", options);
     const seen = new Set<string | undefined>();
-    let cursor = options.cursor;
+    let cursor = opts.cursor;
     for (;;) {
       seen.add(cursor);
-      const page = await this.listChannelMessages(session, channelId, { ...options, cursor });
+      const page = await this.listChannelMessages(session, channelId, { ...opts, cursor });
       yield* page.messages;
       cursor = page.nextCursor;
       if (!cursor) return;
@@ -376,163 +436,5 @@ export class Client {
         throw new HeraldError("server_error", "channelMessages: the server repeated a cursor; stopping");
       }
     }
-  }
-
-  // ---------- notifications ----------
-
-  /** Stored notifications of the signed-in user. */
-  listNotifications(session: Session, options: ListNotificationsOptions = {}): Promise<NotificationList> {
-    return this.#authed(
-      session,
-      "listNotifications",
-      { limit: options.limit ?? DEFAULT_PAGE_SIZE, cacheableCursor: options.cacheableCursor },
-      options,
-    );
-  }
-
-  /** Deletes notifications by id. */
-  async deleteNotifications(session: Session, ids: readonly string[], options?: CallOptions): Promise<void> {
-    await this.#authed(session, "deleteNotifications", { ids: [...ids] }, options);
-  }
-
-  // ---------- friends ----------
-
-  /** Friends, invites and blocked users, each with its FriendState. */
-  listFriends(session: Session, options: ListFriendsRequestInit & CallOptions = {}): Promise<FriendList> {
-    return this.#authed(session, "listFriends", options, options);
-  }
-
-  /** Invites users to be friends, or accepts their invites. */
-  async addFriends(session: Session, refs: UserRefs): Promise<void> {
-    await this.#authed(session, "addFriends", refsOf(refs), refs);
-  }
-
-  /** Blocks users: they can no longer reach the signed-in user (e.g. in direct chat). */
-  async blockFriends(session: Session, refs: UserRefs): Promise<void> {
-    await this.#authed(session, "blockFriends", refsOf(refs), refs);
-  }
-
-  /** Removes friends, invites or blocks. */
-  async deleteFriends(session: Session, refs: UserRefs): Promise<void> {
-    await this.#authed(session, "deleteFriends", refsOf(refs), refs);
-  }
-
-  // ---------- groups ----------
-
-  /** Groups whose name starts with `name`. */
-  listGroups(session: Session, options: ListGroupsRequestInit & CallOptions = {}): Promise<GroupList> {
-    return this.#authed(session, "listGroups", options, options);
-  }
-
-  /** Creates a group; the signed-in user becomes its superadmin. */
-  createGroup(
-    session: Session,
-    group: CreateGroupRequestInit & { name: string },
-    options?: CallOptions,
-  ): Promise<Group> {
-    return this.#authed(session, "createGroup", group, options);
-  }
-
-  /** Changes a group (admins only); fields left out stay as they are. */
-  async updateGroup(
-    session: Session,
-    groupId: string,
-    changes: Omit<UpdateGroupRequestInit, "groupId">,
-    options?: CallOptions,
-  ): Promise<void> {
-    await this.#authed(session, "updateGroup", { ...changes, groupId }, options);
-  }
-
-  /** Deletes a group (superadmins only). */
-  async deleteGroup(session: Session, groupId: string, options?: CallOptions): Promise<void> {
-    await this.#authed(session, "deleteGroup", { groupId }, options);
-  }
-
-  /** Joins an open group, or asks to join a closed one. */
-  async joinGroup(session: Session, groupId: string, options?: CallOptions): Promise<void> {
-    await this.#authed(session, "joinGroup", { groupId }, options);
-  }
-
-  /** Leaves a group. */
-  async leaveGroup(session: Session, groupId: string, options?: CallOptions): Promise<void> {
-    await this.#authed(session, "leaveGroup", { groupId }, options);
-  }
-
-  async #members(
-    session: Session,
-    name: "addGroupUsers" | "kickGroupUsers" | "promoteGroupUsers" | "demoteGroupUsers" | "banGroupUsers",
-    groupId: string,
-    userIds: readonly string[],
-    options: CallOptions | undefined,
-  ): Promise<void> {
-    await this.#authed(session, name, { groupId, userIds: [...userIds] }, options);
-  }
-
-  /** Adds users to a group, or accepts their join requests (admins only). */
-  addGroupUsers(
-    session: Session,
-    groupId: string,
-    userIds: readonly string[],
-    options?: CallOptions,
-  ): Promise<void> {
-    return this.#members(session, "addGroupUsers", groupId, userIds, options);
-  }
-
-  /** Removes members from a group (admins only). */
-  kickGroupUsers(
-    session: Session,
-    groupId: string,
-    userIds: readonly string[],
-    options?: CallOptions,
-  ): Promise<void> {
-    return this.#members(session, "kickGroupUsers", groupId, userIds, options);
-  }
-
-  /** Raises members one role (admins only). */
-  promoteGroupUsers(
-    session: Session,
-    groupId: string,
-    userIds: readonly string[],
-    options?: CallOptions,
-  ): Promise<void> {
-    return this.#members(session, "promoteGroupUsers", groupId, userIds, options);
-  }
-
-  /** Lowers members one role (admins only). */
-  demoteGroupUsers(
-    session: Session,
-    groupId: string,
-    userIds: readonly string[],
-    options?: CallOptions,
-  ): Promise<void> {
-    return this.#members(session, "demoteGroupUsers", groupId, userIds, options);
-  }
-
-  /** Bans users from a group (admins only): they are removed and cannot rejoin. */
-  banGroupUsers(
-    session: Session,
-    groupId: string,
-    userIds: readonly string[],
-    options?: CallOptions,
-  ): Promise<void> {
-    return this.#members(session, "banGroupUsers", groupId, userIds, options);
-  }
-
-  /** A group's members and join requests: `{ groupUsers, cursor }`. */
-  listGroupUsers(
-    session: Session,
-    groupId: string,
-    options: ListMembershipOptions = {},
-  ): Promise<GroupUserList> {
-    return this.#authed(session, "listGroupUsers", { ...options, groupId }, options);
-  }
-
-  /** The groups a user belongs to: `{ userGroups, cursor }`. */
-  listUserGroups(
-    session: Session,
-    userId: string,
-    options: ListMembershipOptions = {},
-  ): Promise<UserGroupList> {
-    return this.#authed(session, "listUserGroups", { ...options, userId }, options);
   }
 }

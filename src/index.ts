@@ -21,10 +21,25 @@ export {
   type ListChannelMessagesOptions,
   type ListMembershipOptions,
   type ListNotificationsOptions,
+  type SessionRefreshOptions,
   type UserRefs,
 } from "./client.js";
 export { HeraldError, type HeraldErrorCode, type HeraldErrorOptions } from "./errors.js";
 export type { EventIteratorOptions, Unsubscribe } from "./events.js";
+export type {
+  AddFriendsOptions,
+  BlockFriendsOptions,
+  ClientMethods,
+  CreateGroupFields,
+  DeleteFriendsOptions,
+  GetUsersOptions,
+  ListFriendsOptions,
+  ListGroupsOptions,
+  ListGroupUsersOptions,
+  ListUserGroupsOptions,
+  UpdateAccountFields,
+  UpdateGroupFields,
+} from "./gen/client.js";
 export type {
   Account,
   AccountDeviceInfo,

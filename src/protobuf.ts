@@ -1,5 +1,5 @@
 /**
- * The protobuf wire format, on its own entry point so that apps using JSON never load protobufjs.
+ * The protobuf wire format, on its own entry point so that apps using JSON never load its code.
  *
  * ```ts
  * import { protobufCodec } from "herald/protobuf";

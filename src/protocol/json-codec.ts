@@ -60,6 +60,7 @@ function valueText(field: FieldInfo, v: unknown, inList: boolean): string | unde
     case K.t:
       return timestampText(field, v);
     case K.M: {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) wrongType(field, "an object", v);
       let s = "";
       for (const key in v as Obj) {
         const item = (v as Obj)[key];
@@ -265,10 +266,30 @@ export function encodeJsonEnvelope(envelope: EnvelopeInit): string {
     : `{${field.jsonKey}${body}}`;
 }
 
+/** Turns the JSON of an envelope's message (the oneof member `field`) into its body. */
+export type BodyDecoder = (field: FieldInfo, json: unknown, options: DecodeOptions) => unknown;
+
+const readBody: BodyDecoder = (field, json, options) =>
+  readMessage(
+    field.nested ?? messageInfo(field.type as MessageName),
+    json,
+    options,
+    `envelope.${field.name}`,
+  );
+
 /** Decodes one JSON text frame into an envelope. */
 export function decodeJsonEnvelope(
   frame: string | Uint8Array | ArrayBuffer,
   options: DecodeOptions = NO_OPTIONS,
+): Envelope {
+  return decodeJsonEnvelopeWith(frame, options, readBody);
+}
+
+/** Decodes one JSON text frame, its message's body by `decodeBody`. */
+export function decodeJsonEnvelopeWith(
+  frame: string | Uint8Array | ArrayBuffer,
+  options: DecodeOptions,
+  decodeBody: BodyDecoder,
 ): Envelope {
   const text = frameText(frame);
   let json: unknown;
@@ -309,13 +330,7 @@ export function decodeJsonEnvelope(
     if (cid !== undefined && options.allowEmptyReply) return { cid, kind: "empty", body: {} };
     fail("envelope: no message", 2);
   }
-  const field = envelopeInfo.lookup[kind] as FieldInfo;
-  const decoded = readMessage(
-    messageInfo(field.type as MessageName),
-    body,
-    options,
-    `envelope.${field.name}`,
-  );
+  const decoded = decodeBody(envelopeInfo.lookup[kind] as FieldInfo, body, options);
   return (cid === undefined ? { kind, body: decoded } : { cid, kind, body: decoded }) as Envelope;
 }
 

@@ -23,13 +23,28 @@ export interface RestRequestParts {
   body: string | undefined;
 }
 
+// Query values are checked as the JSON encoder checks body fields: String() would send anything.
 function queryValue(field: FieldInfo, v: unknown): string {
-  if (field.k === K.m || field.k === K.M) fail(`${field.name} cannot be sent as a query parameter`);
-  if (field.k === K.t) {
-    if (!(v instanceof Date) || Number.isNaN(v.getTime())) fail(`${field.camel}: expected a valid Date`);
-    return formatTimestamp(v);
+  const wrong = (what: string) =>
+    fail(
+      `${field.camel}: expected ${what}, got ${v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`}`,
+    );
+  switch (field.k) {
+    case K.s:
+    case K.ws:
+      return typeof v === "string" ? v : wrong("a string");
+    case K.b:
+    case K.wb:
+      return typeof v === "boolean" ? String(v) : wrong("a boolean");
+    case K.i:
+    case K.wi:
+      return typeof v === "number" && (v | 0) === v ? String(v) : wrong("a 32-bit integer");
+    case K.t:
+      if (!(v instanceof Date) || Number.isNaN(v.getTime())) fail(`${field.camel}: expected a valid Date`);
+      return formatTimestamp(v);
+    default:
+      return fail(`${field.name} cannot be sent as a query parameter`);
   }
-  return String(v);
 }
 
 /** Builds the HTTP request of a route from its request message (camelCase, as RouteTypes says). */
@@ -54,7 +69,8 @@ export function buildRestRequest<N extends RouteName>(
     const v = req[field.camel];
     if (v === undefined || v === null) continue;
     if (field.repeated) {
-      for (const item of v as unknown[]) add(q, queryValue(field, item));
+      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got a ${typeof v}`);
+      for (const item of v) add(q, queryValue(field, item));
     } else if (!(field.k === K.s && v === "")) {
       add(q, queryValue(field, v));
     }

@@ -50,6 +50,8 @@ export interface MessageInfo {
   readonly template: Readonly<Record<string, unknown>>;
   /** Fields whose zero value is a fresh container ([] or {}) that must not be shared. */
   readonly containers: readonly FieldInfo[];
+  /** Fields by field number (a sparse array), for binary decoding. */
+  readonly byNumber: readonly (FieldInfo | undefined)[];
 }
 
 /** Same conversion protobufjs applies, so generated and runtime names agree. */
@@ -102,7 +104,9 @@ export function messageInfo(name: MessageName): MessageInfo {
     template[field.camel] = zero;
     if (typeof zero === "object") containers.push(field);
   }
-  info = { name, fields, lookup, template, containers };
+  const byNumber: (FieldInfo | undefined)[] = [];
+  for (const field of fields) byNumber[field.id] = field;
+  info = { name, fields, lookup, template, containers, byNumber };
   cache.set(name, info);
   for (const field of fields)
     if (field.type) field.nested = field.type === name ? info : messageInfo(field.type);

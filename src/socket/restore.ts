@@ -1,7 +1,7 @@
 import { HeraldError } from "../errors.js";
 import type { Channel } from "../gen/model.js";
 import type { ChannelType, Envelope } from "../gen/wire.js";
-import { toModel } from "../model.js";
+import { toModel } from "../protocol/model.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import { splitToFit } from "./server-profile.js";
 import type { ReconnectedEvent } from "./socket-types.js";

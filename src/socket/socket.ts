@@ -13,10 +13,10 @@ import type {
   StatusPresenceEvent,
 } from "../gen/model.js";
 import type { ChannelType, Envelope, EnvelopeInit } from "../gen/wire.js";
-import { stringifyJsonObject, toModel } from "../model.js";
 import type { Codec } from "../protocol/codec.js";
 import { jsonCodec } from "../protocol/json-codec.js";
 import { MAX_STATUS_LENGTH } from "../protocol/limits.js";
+import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import { PendingRequests, refusal } from "../protocol/pending-requests.js";
 import type { Session } from "../session.js";
 import { defaultWebSocket, type WebSocketConstructor } from "../transport/websocket.js";

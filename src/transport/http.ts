@@ -2,8 +2,8 @@ import { type CallOptions, startDeadline } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { Models } from "../gen/model.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
-import { toModel } from "../model.js";
 import { PRECISE_CODE_KEY } from "../protocol/error-codes.js";
+import { toModel } from "../protocol/model.js";
 import { buildRestRequest, decodeRestResponse } from "../protocol/rest.js";
 import type { FetchFunction, FetchInit } from "./fetch.js";
 

@@ -21,7 +21,7 @@ describe("herald/resilience entry point", () => {
       ["src/resilience/index.ts"],
     );
     assert.deepEqual(
-      graph.inputs.filter((f) => f.startsWith("src/server/") || f.startsWith("src/gen/pb.")),
+      graph.inputs.filter((f) => f.startsWith("src/server/") || f === "src/protocol/protobuf-codec.ts"),
       [],
     );
     assert.deepEqual(

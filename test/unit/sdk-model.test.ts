@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import type { Messages } from "../../src/gen/wire.js";
-import { stringifyJsonObject, toModel } from "../../src/model.js";
+import { stringifyJsonObject, toModel } from "../../src/protocol/model.js";
 import { decodeRestResponse } from "../../src/protocol/rest.js";
 
 describe("wire to app model", () => {

@@ -291,7 +291,10 @@ export class Groups {
     const callerState = this.deps.groups.stateOf(group.id, caller.userId);
     const admin = callerState !== undefined && callerState <= MemberState.Admin;
     const all =
-      req.state === MemberState.Banned && !admin ? [] : this.deps.groups.members(group.id, req.state);
+      // Banned (4) is a state past the proto's enum, as on stock Nakama.
+      (req.state as number | undefined) === MemberState.Banned && !admin
+        ? []
+        : this.deps.groups.members(group.id, req.state);
     const groupUsers: GroupUserInit[] = [];
     for (const m of all.slice(offset, offset + limit)) {
       const row = this.deps.users.byId(m.user_id);

@@ -1,8 +1,11 @@
-import { HeraldError } from "./errors.js";
-import type { Models } from "./gen/model.js";
-import type { MessageName } from "./gen/schema.js";
-import type { Messages } from "./gen/wire.js";
-import { type FieldInfo, messageInfo } from "./protocol/schema.js";
+import { HeraldError } from "../errors.js";
+import type { Models } from "../gen/model.js";
+import type { MessageName } from "../gen/schema.js";
+import type { Messages } from "../gen/wire.js";
+import { parseJsonObject, VIEW_BRAND } from "./json-object.js";
+import { type FieldInfo, messageInfo } from "./schema.js";
+
+export { parseJsonObject } from "./json-object.js";
 
 // Wire messages become app models by one table-driven walk: the only difference between the two
 // (src/gen/wire.ts vs src/gen/model.ts) is that JSON-object fields (chat content, metadata) are
@@ -35,18 +38,6 @@ function planFor(name: MessageName, visiting = new Set<MessageName>()): Plan | n
   return result;
 }
 
-/** Parses a JSON-object field; "" (absent on the wire) is an empty object. */
-export function parseJsonObject(text: unknown, where: string): Obj {
-  let value: unknown;
-  try {
-    value = typeof text === "string" && text !== "" ? JSON.parse(text) : {};
-  } catch {
-    // Invalid JSON: reported below, as any other value that is not an object.
-  }
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Obj;
-  throw new HeraldError("server_error", `${where}: the server sent no JSON object`);
-}
-
 function convert(name: MessageName, value: Obj, plan: Plan): void {
   for (const field of plan.json)
     value[field.camel] = parseJsonObject(value[field.camel], `${name}.${field.name}`);
@@ -64,6 +55,8 @@ function convert(name: MessageName, value: Obj, plan: Plan): void {
  * and returns it. Throws HeraldError `server_error` if a JSON-object field holds anything else.
  */
 export function toModel<N extends keyof Models & keyof Messages>(name: N, wire: Messages[N]): Models[N] {
+  // A view (decoded with `view: true`) already is the app model.
+  if ((wire as { [VIEW_BRAND]?: boolean })[VIEW_BRAND]) return wire as unknown as Models[N];
   const plan = planFor(name);
   if (plan) convert(name, wire as unknown as Obj, plan);
   return wire as unknown as Models[N];
