@@ -7,6 +7,8 @@ import { mount, until } from "./dom.js";
 import { App, Probe, seen } from "./probe.js";
 import { tracking } from "./tracking.js";
 
+type Statuses = Readonly<Record<string, string | undefined>>;
+
 test("usePresence and useStatus follow users live, and unfollow them on unmount", async (t) => {
   const { client, signIn } = await serverWithClient(t);
   const [ada, bob, cid] = await Promise.all([signIn("ada"), signIn("bob"), signIn("cid")]);
@@ -17,7 +19,7 @@ test("usePresence and useStatus follow users live, and unfollow them on unmount"
 
   const track = tracking();
   const presence = seen<PresenceResult>();
-  const statuses = seen<Readonly<Record<string, string | undefined>>>();
+  const statuses = seen<Statuses>();
   const ids = [bob.userId, cid.userId];
   const view = mount(
     h(
@@ -69,8 +71,8 @@ test("two components watching the same user share the follow; unmounting one kee
   t.after(() => bobSocket.disconnect());
 
   const track = tracking();
-  const first = seen<Readonly<Record<string, string | undefined>>>();
-  const second = seen<Readonly<Record<string, string | undefined>>>();
+  const first = seen<Statuses>();
+  const second = seen<Statuses>();
   const tree = (both: boolean) =>
     h(
       App,
