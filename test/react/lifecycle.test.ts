@@ -5,7 +5,7 @@ import { Client, HeraldError, type SocketState } from "../../src/index.js";
 import { type ConnectionInfo, useConnection, useConnectionState, useSocket } from "../../src/react/index.js";
 import { serverWithClient } from "../helpers/server.js";
 import { mount, until } from "./dom.js";
-import { App, Catch, Probe, seen } from "./probe.js";
+import { App, Catch, probe, seen } from "./probe.js";
 import { tracking } from "./tracking.js";
 
 for (const resilient of [false, true]) {
@@ -17,11 +17,7 @@ for (const resilient of [false, true]) {
     const track = tracking({ resilient });
     const states = seen<SocketState>();
     const view = mount(
-      h(
-        App,
-        { client, session, createSocket: track.createSocket },
-        h(Probe, { hook: useConnectionState, into: states }),
-      ),
+      h(App, { client, session, createSocket: track.createSocket }, probe(useConnectionState, states)),
     );
     await until("the socket to open", () => states.latest === "open");
     // Strict mode mounted, unmounted and mounted the provider again: still one connection.
@@ -47,8 +43,8 @@ test("a provider given a new session closes the old socket and connects a new on
     h(
       App,
       { client, session, createSocket: track.createSocket },
-      h(Probe, { hook: useSocket, into: sockets }),
-      h(Probe, { hook: useConnectionState, into: states }),
+      probe(useSocket, sockets),
+      probe(useConnectionState, states),
     );
   const view = mount(tree(ada));
   await until("ada's socket to open", () => states.latest === "open");
@@ -68,7 +64,7 @@ test("a failed connect shows as a typed error, and reconnect() tries again", asy
   // A client whose socket goes to a port where nothing listens.
   const dead = new Client({ port: 1 });
   const info = seen<ConnectionInfo>();
-  const view = mount(h(App, { client: dead, session }, h(Probe, { hook: useConnection, into: info })));
+  const view = mount(h(App, { client: dead, session }, probe(useConnection, info)));
   t.after(() => view.unmount());
   const error = await until("the connect error", () => info.latest?.error);
   assert.ok(HeraldError.is(error));
@@ -83,7 +79,7 @@ test("hooks outside a provider throw a HeraldError naming the hook", async (t) =
   const errors: unknown[] = [];
   // React reports errors caught by a boundary on the console too.
   t.mock.method(console, "error", () => {});
-  const view = mount(h(Catch, { into: errors }, h(Probe, { hook: useConnectionState, into: seen() })));
+  const view = mount(h(Catch, { into: errors }, probe(useConnectionState, seen())));
   await until("the error boundary to catch", () => errors.length > 0);
   view.unmount();
   const [error] = errors;

@@ -4,7 +4,7 @@ import { createElement as h } from "react";
 import { type PresenceResult, usePresence, useStatus } from "../../src/react/index.js";
 import { serverWithClient } from "../helpers/server.js";
 import { mount, until } from "./dom.js";
-import { App, Probe, seen } from "./probe.js";
+import { App, probe, seen } from "./probe.js";
 import { tracking } from "./tracking.js";
 
 type Statuses = Readonly<Record<string, string | undefined>>;
@@ -26,13 +26,12 @@ test("usePresence and useStatus follow users live, and unfollow them on unmount"
       App,
       { client, session: ada, createSocket: track.createSocket },
       // A new array on every render, as apps write it: the follow must not be redone per render.
-      h(Probe, { hook: () => usePresence([...ids]), into: presence }),
-      h(Probe, {
-        hook: () => useStatus([bob.userId]),
-        into: statuses,
-        view: (s: Readonly<Record<string, string | undefined>>) =>
-          h("p", null, `bob: ${s[bob.userId] ?? "offline"}`),
-      }),
+      probe(() => usePresence([...ids]), presence),
+      probe(
+        () => useStatus([bob.userId]),
+        statuses,
+        (s) => h("p", null, `bob: ${s[bob.userId] ?? "offline"}`),
+      ),
     ),
   );
   const loaded = await until("both users' state", () => !presence.latest?.loading && presence.latest);
@@ -77,8 +76,8 @@ test("two components watching the same user share the follow; unmounting one kee
     h(
       App,
       { client, session: ada, createSocket: track.createSocket },
-      h(Probe, { hook: () => useStatus([bob.userId]), into: first }),
-      both ? h(Probe, { hook: () => useStatus([bob.userId]), into: second }) : null,
+      probe(() => useStatus([bob.userId]), first),
+      both ? probe(() => useStatus([bob.userId]), second) : null,
     );
   const view = mount(tree(true));
   t.after(() => view.unmount());
@@ -100,7 +99,7 @@ test("a malformed user id shows as the hook's typed error instead of loading for
     h(
       App,
       { client, session: ada },
-      h(Probe, { hook: () => usePresence(["not-a-user-id"]), into: presence }),
+      probe(() => usePresence(["not-a-user-id"]), presence),
     ),
   );
   t.after(() => view.unmount());

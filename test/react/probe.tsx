@@ -46,3 +46,8 @@ export class Catch extends Component<{ into: unknown[]; children?: ReactNode }, 
     return this.state.failed ? null : this.props.children;
   }
 }
+
+/** A {@link Probe} element. */
+export function probe<T>(hook: () => T, into: Seen<T>, view?: (value: T) => ReactNode): ReactNode {
+  return view ? <Probe hook={hook} into={into} view={view} /> : <Probe hook={hook} into={into} />;
+}
