@@ -16,7 +16,7 @@ export interface HeraldProviderProps {
   /**
    * Makes the socket, not connected yet; read when the provider makes its connection (changing it
    * later does nothing until `client` or `session` changes). It must not connect: the provider
-   * does, on mount. Pass `(client) => createResilientSocket(client)` (from "herald/resilience")
+   * does, on mount. Strict mode's double render may call it twice; only the socket kept is connected. Pass `(client) => createResilientSocket(client)` (from "herald/resilience")
    * for a socket that reconnects by itself.
    * @default `(client) => client.createSocket()`
    */

@@ -12,8 +12,6 @@ import {
 export interface Tracking {
   /** The provider's `createSocket` prop. */
   createSocket(client: Client): HeraldSocket;
-  /** Sockets made. */
-  sockets(): number;
   /** WebSocket connections opened so far. */
   connections(): number;
   /** WebSocket connections not closed. */
@@ -35,7 +33,6 @@ export function tracking(
 ): Tracking {
   const made: WebSocketLike[] = [];
   const live = new Map<string, number>();
-  let sockets = 0;
   function tracked(url: string): WebSocketLike {
     const ws = new defaultWebSocket(url);
     made.push(ws);
@@ -44,7 +41,6 @@ export function tracking(
   const WebSocket = tracked as unknown as WebSocketConstructor;
   return {
     createSocket(client) {
-      sockets++;
       const socket: HeraldSocket = options.resilient
         ? createResilientSocket(client, {
             WebSocket,
@@ -72,7 +68,6 @@ export function tracking(
         },
       });
     },
-    sockets: () => sockets,
     connections: () => made.length,
     openConnections: () => made.filter((ws) => ws.readyState !== 3).length,
     listeners: () => [...live.values()].reduce((a, b) => a + b, 0),
