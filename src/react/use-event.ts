@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useInsertionEffect, useRef } from "react";
 import { useHeraldConnection } from "./herald-context.js";
 import { type HeraldSocketEvents, listen } from "./herald-socket.js";
 
@@ -17,7 +17,8 @@ export function useEvent<K extends keyof HeraldSocketEvents>(
 ): void {
   const connection = useHeraldConnection("useEvent");
   const latest = useRef(fn);
-  useEffect(() => {
+  // Updated as the render commits, before any event can reach the new render's function.
+  useInsertionEffect(() => {
     latest.current = fn;
   });
   const socket = connection.socket;
