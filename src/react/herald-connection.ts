@@ -156,7 +156,8 @@ export class HeraldConnection {
   }
 
   #connect(): void {
-    this.socket.connect(this.session, this.#connectOptions).then(
+    // A promise even if a custom socket's connect() throws instead of rejecting.
+    new Promise<void>((resolve) => resolve(this.socket.connect(this.session, this.#connectOptions))).then(
       () => this.#changed(),
       (error: unknown) => {
         // disconnect() during connect() is the provider going away, not a failure to show.

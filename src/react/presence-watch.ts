@@ -21,6 +21,8 @@ export class PresenceWatch {
   #version = 0;
   #error: HeraldError | undefined;
   #closed = false;
+  /** Whether the socket has been open before: opening again means follows were lost. */
+  #opened = false;
 
   constructor(socket: HeraldSocket, client: Client, session: Session, options: PresenceStoreOptions = {}) {
     this.#socket = socket;
@@ -35,15 +37,14 @@ export class PresenceWatch {
       onReconnected: (fn) => listen(socket, "reconnected", fn),
     };
     this.store = new PresenceStore(adapter, client, session, options);
+    this.#opened = socket.state === "open";
     this.#offs = [
       this.store.onChange(() => this.#changed()),
       this.store.on("error", (error) => {
         this.#error = error;
         this.#changed();
       }),
-      listen(socket, "state", ({ state }) => {
-        if (state === "open") this.#watch([...this.#counts.keys()]);
-      }),
+      listen(socket, "state", ({ previous, state }) => this.#onState(previous, state)),
     ];
   }
 
@@ -91,6 +92,23 @@ export class PresenceWatch {
     void this.store.close();
   }
 
+  #onState(previous: string, state: string): void {
+    if (state !== "open") return;
+    // Follows end with a connection. A socket that reconnects by itself says `reconnected`, and
+    // the store resyncs on that; a plain socket connected again needs the resync here.
+    if (this.#opened && previous !== "reconnecting" && this.store.watching.length > 0) {
+      this.store.resync().catch((error: unknown) => this.#failed(error));
+    }
+    this.#opened = true;
+    this.#watch([...this.#counts.keys()]);
+  }
+
+  #failed(error: unknown): void {
+    if (this.#closed) return;
+    this.#error = HeraldError.from(error);
+    this.#changed();
+  }
+
   #watch(ids: string[]): void {
     if (this.#closed || ids.length === 0 || this.#socket.state !== "open") return;
     this.store.watch(ids).then(
@@ -99,11 +117,7 @@ export class PresenceWatch {
         this.#error = undefined;
         this.#changed();
       },
-      (error: unknown) => {
-        if (this.#closed) return;
-        this.#error = HeraldError.from(error);
-        this.#changed();
-      },
+      (error: unknown) => this.#failed(error),
     );
   }
 

@@ -4,7 +4,9 @@ import { createElement as h } from "react";
 import { ChannelType, type SocketState } from "../../src/index.js";
 import {
   type ChannelResult,
+  type ConnectionInfo,
   useChannel,
+  useConnection,
   useConnectionState,
   useEvent,
   useSocket,
@@ -87,4 +89,50 @@ test("hooks stay live across a cut connection: state, missed messages once each,
   assert.equal(track.connections(), 2);
   assert.equal(track.openConnections(), 1);
   assert.deepEqual(track.listenersByName(), listeners, "no listener added or lost by the reconnection");
+});
+
+test("with a plain socket, reconnect() after a lost connection joins again, merges missed messages and resyncs statuses", async (t) => {
+  const { client, signIn } = await serverWithClient(t);
+  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+  const room = uniqueName("room");
+  const bobSocket = client.createSocket();
+  await bobSocket.connect(bob, { appearOnline: true });
+  t.after(() => bobSocket.disconnect());
+  const { id: channelId } = await bobSocket.joinChat(room, ChannelType.Room);
+  await bobSocket.writeChatMessage(channelId, { text: "before" });
+
+  const track = tracking();
+  const info = seen<ConnectionInfo>();
+  const chat = seen<Chat>();
+  const statuses = seen<Readonly<Record<string, string | undefined>>>();
+  const view = mount(
+    h(
+      App,
+      { client, session: ada, createSocket: track.createSocket },
+      probe(useConnection, info),
+      probe(() => useChannel<{ text: string }>(room, ChannelType.Room), chat),
+      probe(() => useStatus([bob.userId]), statuses),
+    ),
+  );
+  t.after(() => view.unmount());
+  await until(
+    "the room and bob's status",
+    () => texts(chat.latest)[0] === "before" && statuses.latest?.[bob.userId] === "",
+  );
+
+  track.cut();
+  await until("the closed state", () => info.latest?.state === "closed");
+  await bobSocket.writeChatMessage(channelId, { text: "while away" });
+  await bobSocket.updateStatus("changed while away");
+  info.latest?.reconnect();
+
+  await until("the socket open again", () => info.latest?.state === "open");
+  await until("the missed message", () => texts(chat.latest).includes("while away"));
+  await until("the missed status", () => statuses.latest?.[bob.userId] === "changed while away");
+  await bobSocket.writeChatMessage(channelId, { text: "after" });
+  await until("a live message", () => texts(chat.latest).at(-1) === "after");
+  assert.deepEqual(texts(chat.latest), ["before", "while away", "after"]);
+  assert.equal(chat.latest?.status, "joined");
+  assert.equal(track.connections(), 2);
+  assert.equal(track.openConnections(), 1);
 });
