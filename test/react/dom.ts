@@ -1,15 +1,9 @@
 // A DOM for react-dom in Node: happy-dom's window, with the globals react-dom reads.
-import { Window } from "happy-dom";
+// First: react-dom decides when it loads whether it runs in a DOM (and which events it can use).
+import "./dom-globals.js";
 import type { ReactNode } from "react";
 import { createRoot, type Root } from "react-dom/client";
-
-const win = new Window({ url: "http://127.0.0.1/" });
-const globals = globalThis as unknown as Record<string, unknown>;
-for (const name of ["window", "document", "HTMLElement", "HTMLIFrameElement", "Node", "Element", "Event"]) {
-  if (globals[name] === undefined) {
-    globals[name] = name === "window" ? win : (win as unknown as Record<string, unknown>)[name];
-  }
-}
+import { win } from "./dom-globals.js";
 
 /** A React root in a fresh element of the document. */
 export interface Mounted {
