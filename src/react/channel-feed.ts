@@ -112,20 +112,24 @@ export class ChannelFeed {
     this.#persistence = options.persistence ?? true;
     this.#hidden = options.hidden ?? false;
     this.#pageSize = options.historyPageSize ?? DEFAULT_PAGE_SIZE;
+    this.#offs = [];
     if (!Number.isInteger(this.#pageSize) || this.#pageSize < 0 || this.#pageSize > 100) {
-      throw new HeraldError(
+      // Shown like any refusal, rather than thrown at React from an effect.
+      const error = new HeraldError(
         "bad_input",
-        `useChannel: historyPageSize must be 0 to 100, not ${this.#pageSize}`,
+        `useChannel: historyPageSize must be an integer from 0 to 100, not ${this.#pageSize}`,
       );
+      this.#snapshot = { ...this.#snapshot, status: "failed", error };
+      return;
     }
-    this.#offs = [
+    this.#offs.push(
       listen(socket, "channelMessage", (m) => this.#onMessage(m)),
       listen(socket, "channelPresence", (e) => this.#onPresence(e)),
       listen(socket, "state", ({ previous, state }) => this.#onState(previous, state)),
       // Reconnecting sockets join again by themselves; joining once more reads the members now.
       listen(socket, "reconnected", () => this.#join()),
       listen(socket, "gap", (e) => this.#onGap(e)),
-    ];
+    );
     if (socket.state === "open") this.#join();
   }
 

@@ -145,3 +145,21 @@ test("a refused join shows as a failed channel with a typed error, and send reje
   assert.ok(HeraldError.is(failed.error));
   await assert.rejects(failed.send({ text: "hello?" }), (e) => HeraldError.is(e) && e === failed.error);
 });
+
+test("an out-of-range history page size shows as a failed channel, not a crash", async (t) => {
+  const { client, signIn } = await serverWithClient(t);
+  const ada = await signIn("ada");
+  const chat = seen<Chat>();
+  const view = mount(
+    h(
+      App,
+      { client, session: ada },
+      probe(() => useChannel<{ text: string }>("lobby", ChannelType.Room, { historyPageSize: 500 }), chat),
+    ),
+  );
+  t.after(() => view.unmount());
+  const failed = await until("the refusal", () => chat.latest?.status === "failed" && chat.latest);
+  assert.ok(HeraldError.is(failed.error, "bad_input"));
+  assert.match(failed.error.message, /historyPageSize/);
+  await assert.rejects(failed.send({ text: "hello?" }), (e) => HeraldError.is(e, "bad_input"));
+});
