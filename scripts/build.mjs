@@ -4,9 +4,9 @@
 // The ESM and CJS builds are readable (not minified) and ship without source maps; the minified browser
 // bundles carry linked source maps.
 //
-//   dist/index.js, protobuf.js, presence/index.js, resilience/index.js, server/index.js
+//   dist/index.js, protobuf.js, presence/index.js, resilience/index.js, react/index.js, server/index.js
 //                                                  ESM (shared code in dist/chunks/), dependencies external
-//   dist/index.cjs, protobuf.cjs, presence/index.cjs, resilience/index.cjs, server/index.cjs
+//   dist/index.cjs, protobuf.cjs, presence/index.cjs, resilience/index.cjs, react/index.cjs, server/index.cjs
 //                                                  CJS, one self-contained file per entry point
 //   dist/server/cli.js                             the `herald-server` command (ESM, node shebang)
 //   dist/herald.min.js                             browser IIFE of the core, global `herald`, minified
@@ -44,6 +44,7 @@ const entries = {
   protobuf: "src/protobuf.ts",
   "presence/index": "src/presence/index.ts",
   "resilience/index": "src/resilience/index.ts",
+  "react/index": "src/react/index.ts",
   "server/index": "src/server/index.ts",
   // The test kit (Node only); it loads the server lazily, when startTestServer is first called.
   "testing/index": "src/testing/index.ts",

@@ -25,10 +25,12 @@ export function checkDocSnippets(check: DocSnippetCheck): { count: number; probl
   let count = 0;
   for (const page of check.pages) {
     const text = readFileSync(path.join(repo, page), "utf8");
-    const fence = /```ts\n([\s\S]*?)```/g;
+    // ```tsx fences hold JSX (React pages) and compile as .tsx files.
+    const fence = /```(tsx?)\n([\s\S]*?)```/g;
     for (let m = fence.exec(text); m; m = fence.exec(text)) {
       const line = text.slice(0, m.index).split("\n").length;
-      files.set(path.join(dir, `${page.replace(/[/.]/g, "_")}_line${line}.ts`), `${m[1]}\nexport {};\n`);
+      const file = `${page.replace(/[/.]/g, "_")}_line${line}.${m[1]}`;
+      files.set(path.join(dir, file), `${m[2]}\nexport {};\n`);
       count++;
     }
   }
@@ -37,6 +39,7 @@ export function checkDocSnippets(check: DocSnippetCheck): { count: number; probl
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    jsx: ts.JsxEmit.ReactJSX,
     types: ["node"],
     strict: true,
     noUncheckedIndexedAccess: true,

@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import type { CallOptions } from "../call-options.js";
+import { HeraldError } from "../errors.js";
+import type { ChannelMessageAck, JsonObject } from "../gen/model.js";
+import type { ChannelType } from "../gen/wire.js";
+import type { WriteChatMessageOptions } from "../socket/socket-types.js";
+import type { ChannelFeed, ChannelOptions, ChannelSnapshot } from "./channel-feed.js";
+import { useHeraldConnection } from "./herald-context.js";
+
+/** What {@link useChannel} returns. The functions keep their identity while the channel does. */
+export interface ChannelResult<T extends object = JsonObject> extends ChannelSnapshot<T> {
+  /**
+   * Sends a message (waiting for the join if it is still in flight). Resolves with the server's
+   * acknowledgement; the message itself shows in `messages` when the server echoes it.
+   */
+  send(content: T, options?: WriteChatMessageOptions): Promise<ChannelMessageAck>;
+  /** Replaces the content of a message this user wrote. */
+  update(messageId: string, content: T, options?: CallOptions): Promise<ChannelMessageAck>;
+  /** Removes a message this user wrote. */
+  remove(messageId: string, options?: CallOptions): Promise<ChannelMessageAck>;
+  /** Reads the next older page of history into `messages`; resolves at once when there is none. */
+  loadOlder(options?: CallOptions): Promise<void>;
+}
+
+const joining: ChannelSnapshot = {
+  status: "joining",
+  channel: undefined,
+  channelId: undefined,
+  messages: [],
+  presences: [],
+  hasOlder: false,
+  loadingOlder: false,
+  error: undefined,
+};
+
+/**
+ * Joins a channel while the component is mounted: a room by name (`ChannelType.Room`), a group by
+ * id (`ChannelType.Group`) or a direct chat with a user by id (`ChannelType.DirectMessage`). Returns
+ * its messages (the newest history page, older pages on `loadOlder()`, then live ones; edits and
+ * removals applied), its members, and `send`. Components asking for the same channel share one
+ * join; it is left when the last one unmounts. `T` types the messages' content.
+ *
+ * ```tsx
+ * const { messages, send } = useChannel<{ text: string }>("lobby", ChannelType.Room);
+ * ```
+ */
+export function useChannel<T extends object = JsonObject>(
+  target: string,
+  type: ChannelType,
+  options: ChannelOptions = {},
+): ChannelResult<T> {
+  const connection = useHeraldConnection("useChannel");
+  const [feed, setFeed] = useState<ChannelFeed | undefined>(undefined);
+  // The functions read the feed here, so those of the first render work once the effect has run.
+  const current = useRef<ChannelFeed | undefined>(undefined);
+  const { persistence, hidden, historyPageSize } = options;
+  useEffect(() => {
+    if (connection.stopped) return undefined;
+    const { feed: f, release } = connection.acquireChannel(target, type, {
+      persistence,
+      hidden,
+      historyPageSize,
+    });
+    current.current = f;
+    setFeed(f);
+    return () => {
+      if (current.current === f) current.current = undefined;
+      release();
+    };
+  }, [connection, target, type, persistence, hidden, historyPageSize]);
+
+  const snapshot = useSyncExternalStore(
+    useCallback((fn: () => void) => feed?.subscribe(fn) ?? (() => {}), [feed]),
+    () => feed?.snapshot ?? joining,
+    () => joining,
+  ) as ChannelSnapshot<T>;
+
+  const actions = useMemo(() => {
+    const withFeed = <R>(run: (f: ChannelFeed) => Promise<R>): Promise<R> => {
+      const f = current.current;
+      return f ? run(f) : Promise.reject(notMounted());
+    };
+    return {
+      send: (content: T, o?: WriteChatMessageOptions) => withFeed((f) => f.send(content, o)),
+      update: (id: string, content: T, o?: CallOptions) => withFeed((f) => f.update(id, content, o)),
+      remove: (id: string, o?: CallOptions) => withFeed((f) => f.remove(id, o)),
+      loadOlder: (o?: CallOptions) => withFeed((f) => f.loadOlder(o)),
+    };
+  }, []);
+  return useMemo(() => ({ ...snapshot, ...actions }), [snapshot, actions]);
+}
+
+function notMounted(): HeraldError {
+  return new HeraldError(
+    "bad_input",
+    "useChannel: the component is not mounted (call from effects or events)",
+  );
+}

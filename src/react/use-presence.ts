@@ -1,0 +1,92 @@
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import type { HeraldError } from "../errors.js";
+import type { UserPresenceState } from "../presence/presence-state.js";
+import { useHeraldConnection } from "./herald-context.js";
+import type { PresenceWatch } from "./presence-watch.js";
+
+/** What {@link usePresence} returns; a new object only when something in it changed. */
+export interface PresenceResult {
+  /** The users asked for whose state is known, in the order asked. */
+  users: readonly UserPresenceState[];
+  /** The same states by user id (as asked, not lower-cased). */
+  byId: ReadonlyMap<string, UserPresenceState>;
+  /** True while some user asked for has no known state yet and nothing failed. */
+  loading: boolean;
+  /** Why watching failed (e.g. `bad_input` for a malformed id); retried when the socket opens again. */
+  error: HeraldError | undefined;
+}
+
+const noIds: readonly string[] = [];
+
+// The watch of the provider, held while the component is mounted and asks for some users.
+function useWatch(
+  hook: string,
+  userIds: readonly string[],
+): { watch: PresenceWatch | undefined; key: string } {
+  const connection = useHeraldConnection(hook);
+  const [watch, setWatch] = useState<PresenceWatch | undefined>(undefined);
+  // The ids' content, not the array's identity: `usePresence([a, b])` makes a new array per render.
+  const key = userIds.join("\n");
+  useEffect(() => {
+    if (connection.stopped) return undefined;
+    const { watch: w, release } = connection.acquirePresence();
+    setWatch(w);
+    const unwatch = key === "" ? undefined : w.acquire(key.split("\n"));
+    return () => {
+      unwatch?.();
+      release();
+    };
+  }, [connection, key]);
+  return { watch, key };
+}
+
+function useVersion(watch: PresenceWatch | undefined): number {
+  return useSyncExternalStore(
+    useCallback((fn: () => void) => watch?.subscribe(fn) ?? (() => {}), [watch]),
+    () => watch?.version ?? -1,
+    () => -1,
+  );
+}
+
+/**
+ * Live presence of users: follows them while the component is mounted (shared with every other
+ * component asking for them) and re-renders when one comes online, goes offline or changes status.
+ *
+ * ```tsx
+ * const { users } = usePresence(friendIds);
+ * return users.map((u) => <li key={u.userId}>{u.username}: {u.online ? u.status : "offline"}</li>);
+ * ```
+ */
+export function usePresence(userIds: readonly string[]): PresenceResult {
+  const { watch, key } = useWatch("usePresence", userIds ?? noIds);
+  const version = useVersion(watch);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is when the store changed
+  return useMemo(() => {
+    const ids = key === "" ? [] : [...new Set(key.split("\n"))];
+    const byId = new Map<string, UserPresenceState>();
+    for (const id of ids) {
+      const state = watch?.get(id);
+      if (state) byId.set(id, state);
+    }
+    const error = watch?.error;
+    return { users: [...byId.values()], byId, loading: byId.size < ids.length && !error, error };
+  }, [watch, key, version]);
+}
+
+/**
+ * Live statuses of users, by user id: a status string while the user is online (`""` online
+ * without one), `undefined` while offline or not loaded yet. A lighter `usePresence`.
+ *
+ * ```tsx
+ * const statuses = useStatus([friendId]);
+ * return <span>{statuses[friendId] ?? "offline"}</span>;
+ * ```
+ */
+export function useStatus(userIds: readonly string[]): Readonly<Record<string, string | undefined>> {
+  const { byId } = usePresence(userIds);
+  return useMemo(() => {
+    const out: Record<string, string | undefined> = {};
+    for (const [id, u] of byId) out[id] = u.online ? (u.status ?? "") : undefined;
+    return out;
+  }, [byId]);
+}
