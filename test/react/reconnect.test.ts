@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createElement as h } from "react";
+import type { ReconnectedEvent } from "../../src/index.js";
 import { ChannelType, type SocketState } from "../../src/index.js";
 import {
   type ChannelResult,
@@ -12,7 +13,6 @@ import {
   useSocket,
   useStatus,
 } from "../../src/react/index.js";
-import type { ReconnectedEvent } from "../../src/resilience/index.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { mount, until } from "./dom.js";
 import { App, probe, seen } from "./probe.js";

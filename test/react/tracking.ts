@@ -1,7 +1,6 @@
 // Sockets whose connections and listeners a test can count, and cut as a network would.
-import type { Client } from "../../src/index.js";
+import type { Client, SocketOptions } from "../../src/index.js";
 import type { HeraldSocket } from "../../src/react/index.js";
-import { createResilientSocket, type ResilientSocketOptions } from "../../src/resilience/index.js";
 import {
   defaultWebSocket,
   type WebSocketConstructor,
@@ -25,12 +24,10 @@ export interface Tracking {
 }
 
 /**
- * Tracks sockets made by `make` (a plain socket by default; `resilient` makes the socket of
- * herald/resilience with quick retries).
+ * Tracks the sockets the provider makes: plain ones (`reconnect: false`) by default, or with
+ * `resilient` ones that reconnect by themselves, with quick retries.
  */
-export function tracking(
-  options: { resilient?: boolean; resilientOptions?: ResilientSocketOptions } = {},
-): Tracking {
+export function tracking(options: { resilient?: boolean; resilientOptions?: SocketOptions } = {}): Tracking {
   const made: WebSocketLike[] = [];
   const live = new Map<string, number>();
   function tracked(url: string): WebSocketLike {
@@ -42,12 +39,12 @@ export function tracking(
   return {
     createSocket(client) {
       const socket: HeraldSocket = options.resilient
-        ? createResilientSocket(client, {
+        ? client.createSocket({
             WebSocket,
             reconnect: { minDelayMs: 20, maxDelayMs: 100 },
             ...options.resilientOptions,
           })
-        : client.createSocket({ WebSocket });
+        : client.createSocket({ WebSocket, reconnect: false });
       // The same socket, with `on` counting what stays subscribed.
       return new Proxy(socket, {
         get(target, name) {
