@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_CONSOLE_CREDENTIAL } from "./console/console-options.js";
 import { createServer } from "./index.js";
 import { isLogLevel } from "./logger.js";
 import type { ServerOptions } from "./options.js";
@@ -15,6 +16,9 @@ const usage = `Usage: herald-server [options]
   --token-expiry SEC      session token lifetime (HERALD_TOKEN_EXPIRY, default 7200)
   --refresh-expiry SEC    refresh token lifetime (HERALD_REFRESH_EXPIRY, default 604800)
   --log-level LEVEL       debug, info, warn, error or silent (HERALD_LOG_LEVEL, default info)
+  --console-credential C  operator credential of the console at / (HERALD_CONSOLE_CREDENTIAL, default
+                          herald-dev-console, accepted on loopback addresses only)
+  --no-console            serve no console (HERALD_CONSOLE=off)
   --help                  show this help
 `;
 
@@ -30,6 +34,18 @@ function integer(name: string, raw: string | undefined, min: number): number | u
   return n;
 }
 
+/** The start line saying where the console is, with which credential, or why it is off. */
+function consoleLine(consoleUrl: string | undefined, options: ServerOptions): string {
+  if (options.console === false) return "console: off (--no-console)";
+  if (consoleUrl === undefined) {
+    return "console: off: set an operator credential (--console-credential or HERALD_CONSOLE_CREDENTIAL) to serve it on a non-loopback address (at least 8 characters)";
+  }
+  const credential = options.console?.credential;
+  return credential === undefined
+    ? `console: ${consoleUrl} (operator credential: ${DEFAULT_CONSOLE_CREDENTIAL}, the local-development default)`
+    : `console: ${consoleUrl} (operator credential: the one you set)`;
+}
+
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -43,6 +59,8 @@ async function main(): Promise<void> {
         "token-expiry": { type: "string" },
         "refresh-expiry": { type: "string" },
         "log-level": { type: "string" },
+        "console-credential": { type: "string" },
+        "no-console": { type: "boolean" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -77,8 +95,13 @@ async function main(): Promise<void> {
   const refreshExpiry = integer("--refresh-expiry", pick("refresh-expiry", "HERALD_REFRESH_EXPIRY"), 1);
   if (refreshExpiry !== undefined) options.refreshExpirySec = refreshExpiry;
 
+  const consoleCredential = pick("console-credential", "HERALD_CONSOLE_CREDENTIAL");
+  if (values["no-console"] === true || env.HERALD_CONSOLE === "off") options.console = false;
+  else if (consoleCredential !== undefined) options.console = { credential: consoleCredential };
+
   const server = await createServer(options);
   process.stdout.write(`herald server listening on ${server.url}\n`);
+  process.stdout.write(`${consoleLine(server.consoleUrl, options)}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { HERALD_MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { AuthService } from "./auth/auth-service.js";
 import { resolveTokenSecret } from "./auth/token-secret.js";
+import { OperatorConsole } from "./console/operator-console.js";
 import type { ServerContext } from "./context.js";
 import { allExtensions, type Extension } from "./extensions.js";
 import { accountHandlers } from "./http/handlers/account.js";
@@ -33,6 +34,10 @@ import { version } from "./version.js";
 import { Visibility } from "./visibility.js";
 
 export { tokenSecretPath } from "./auth/token-secret.js";
+export {
+  type ConsoleOptions,
+  DEFAULT_CONSOLE_CREDENTIAL,
+} from "./console/console-options.js";
 export type { Extension } from "./extensions.js";
 export { allExtensions } from "./extensions.js";
 export type {
@@ -113,6 +118,10 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     channels,
     chat,
   };
+  const operatorConsole =
+    options.console === false
+      ? undefined
+      : new OperatorConsole({ host, options: options.console ?? {}, logger, sources: ctx });
   const router = new Router(ctx, {
     ...miscHandlers(ctx),
     ...authHandlers(ctx),
@@ -139,9 +148,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     pingIntervalMs: options.pingIntervalMs ?? 15000,
     lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
     maxFrameBytes: options.maxFrameBytes ?? HERALD_MAX_FRAME_BYTES,
+    tap: operatorConsole,
   });
 
   const http = createHttpServer((req, res) => {
+    if (operatorConsole?.handle(req, res)) return;
     void router.handle(req, res);
   });
   http.on("upgrade", (req, socket, head) => {
@@ -166,7 +177,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
-  logger.info("server_listening", { url, db: dbPath, version });
+  const consoleUrl = operatorConsole?.access.enabled ? `${url}/` : undefined;
+  logger.info("server_listening", { url, db: dbPath, version, consoleUrl });
 
   let closing: Promise<void> | undefined;
   return {
@@ -174,6 +186,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     host,
     url,
     dbPath,
+    consoleUrl,
     get sessionCount() {
       return sessions.size;
     },
@@ -181,6 +194,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       closing ??= (async () => {
         logger.info("server_closing", {});
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        operatorConsole?.close();
         await gateway.close();
         // Requests under way may finish; idle keep-alive connections go now, stragglers soon.
         http.closeIdleConnections();

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { EnvelopeInit, UserPresenceInit } from "../../gen/wire.js";
 import type { Codec } from "../../protocol/codec.js";
+import type { ConsoleTap } from "../console/console-tap.js";
 import { Outgoing } from "./outgoing.js";
 import type { SocketWriter, WriteTarget } from "./socket-writer.js";
 
@@ -35,6 +36,7 @@ export class Session implements WriteTarget {
     readonly username: string,
     readonly vars: Readonly<Record<string, string>>,
     private readonly writer: SocketWriter,
+    private readonly tap?: ConsoleTap | undefined,
   ) {
     this.binary = codec.binary;
   }
@@ -43,6 +45,7 @@ export class Session implements WriteTarget {
   send(message: Outgoing | EnvelopeInit): void {
     if (this.closed) return;
     const out = message instanceof Outgoing ? message : new Outgoing(message);
+    this.tap?.sent(this, out);
     this.writer.write(this, out.bytes(this.codec));
   }
 

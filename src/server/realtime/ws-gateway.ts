@@ -6,6 +6,7 @@ import type { Codec } from "../../protocol/codec.js";
 import { jsonCodec } from "../../protocol/json-codec.js";
 import { protobufCodec } from "../../protocol/protobuf-codec.js";
 import type { AuthService } from "../auth/auth-service.js";
+import type { ConsoleTap } from "../console/console-tap.js";
 import type { Logger } from "../logger.js";
 import type { UserStore } from "../storage/users.js";
 import type { Visibility } from "../visibility.js";
@@ -32,6 +33,8 @@ interface GatewayDeps {
   /** How often connected users' `last_active` is refreshed. */
   lastActiveRefreshMs: number;
   maxFrameBytes: number;
+  /** Observes sessions and envelopes for the operator console. */
+  tap?: ConsoleTap | undefined;
 }
 
 function rejectUpgrade(
@@ -102,8 +105,17 @@ export class WsGateway {
           visibility.set(user.id, invisibleParam === "true");
         else visibility.load(user.id, user.invisible === 1);
       }
-      const session = new Session(ws, codec, user.id, user.username, claims.vrs, this.deps.writer);
+      const session = new Session(
+        ws,
+        codec,
+        user.id,
+        user.username,
+        claims.vrs,
+        this.deps.writer,
+        this.deps.tap,
+      );
       this.deps.sessions.add(session);
+      this.deps.tap?.sessionOpened(session);
       this.deps.users.touchLastActive(user.id, Date.now());
       this.deps.logger.info("session_open", { sessionId: session.id, userId: user.id, format: codec.format });
       this.attach(session);
@@ -145,6 +157,7 @@ export class WsGateway {
       this.fail(session, 1007, `Malformed envelope: ${message}`);
       return;
     }
+    this.deps.tap?.received(session, envelope);
     this.deps.dispatcher.enqueue(session, envelope);
   }
 
@@ -160,6 +173,7 @@ export class WsGateway {
     this.deps.channels.removeSession(session);
     this.deps.status.removeSession(session);
     this.deps.sessions.remove(session);
+    this.deps.tap?.sessionClosed(session);
     try {
       this.deps.users.touchLastActive(session.userId, Date.now());
     } catch (err) {
