@@ -1,7 +1,7 @@
 import type { ConsoleSnapshot } from "../server/console/console-snapshot.js";
 import { ConsoleApiError, credentialStore, fetchInfo, fetchSnapshot, openFeed } from "./api.js";
 import { renderChannels } from "./channels-view.js";
-import { byId } from "./dom.js";
+import { byId, h } from "./dom.js";
 import { InspectorView } from "./inspector-view.js";
 import { renderOnline } from "./online-view.js";
 import { TryItPanel } from "./try-it.js";
@@ -38,11 +38,13 @@ function setFeedState(state: string, text: string): void {
   feedState.textContent = text;
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 function render(snapshot: ConsoleSnapshot): void {
   if (startedAt !== "" && snapshot.server.startedAt !== startedAt) inspector?.reset();
   startedAt = snapshot.server.startedAt;
   byId("totals").textContent =
-    `${snapshot.totals.users} online · ${snapshot.totals.sessions} sessions · ${snapshot.totals.channels} live channels · v${snapshot.server.version}`;
+    `${plural(snapshot.totals.users, "user")} online · ${plural(snapshot.totals.sessions, "session")} · ${plural(snapshot.totals.channels, "live channel")} · v${snapshot.server.version}`;
   renderOnline(byId("online"), snapshot);
   renderChannels(byId("channels"), snapshot);
   tryIt?.setServerKey(snapshot.server.serverKey);
@@ -102,7 +104,15 @@ void (async () => {
     }
     if (info.defaultCredential !== undefined) {
       loginHint.hidden = false;
-      loginHint.textContent = `Local development: the default credential is “${info.defaultCredential}”. Set your own with --console-credential or HERALD_CONSOLE_CREDENTIAL.`;
+      loginHint.replaceChildren(
+        "Local development: the default credential is ",
+        h("code", {}, info.defaultCredential),
+        ". Set your own with ",
+        h("code", {}, "--console-credential"),
+        " or ",
+        h("code", {}, "HERALD_CONSOLE_CREDENTIAL"),
+        ".",
+      );
     }
   } catch (err) {
     showLogin(`The server did not answer: ${err instanceof Error ? err.message : String(err)}`);

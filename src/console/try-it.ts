@@ -112,8 +112,15 @@ export class TryItPanel {
     const session = await c.authenticateCustom({ id: `console-${name}`, username: name, create: true });
     const socket = c.createSocket();
     socket.onStatusPresence((e) => {
-      for (const p of e.leaves) this.note("event", `status: ${p.username} left "${p.status ?? ""}"`);
-      for (const p of e.joins) this.note("event", `status: ${p.username} is "${p.status ?? ""}"`);
+      // A change arrives as the new status in joins and the old one in leaves, for the same session.
+      const changed = new Set(e.joins.map((p) => p.sessionId));
+      for (const p of e.leaves)
+        if (!changed.has(p.sessionId)) this.note("event", `status: ${p.username} went offline`);
+      for (const p of e.joins)
+        this.note(
+          "event",
+          p.status ? `status: ${p.username} is "${p.status}"` : `status: ${p.username} is online`,
+        );
     });
     socket.onChannelPresence((e) => {
       for (const p of e.joins) this.note("event", `${p.username} joined ${e.channelId}`);
