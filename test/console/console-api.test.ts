@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import type { InspectorEntry } from "../../src/server/console/inspector-entry.js";
 import { startServer, type TestServer } from "../helpers/server.js";
@@ -245,6 +246,43 @@ describe("the operator credential", () => {
       assert.equal((await consoleGet(local, "/console/api/snapshot")).status, 401);
       const info = await consoleGet(local, "/console/api/info", null);
       assert.deepEqual(info.body, { enabled: true });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("the default credential is refused when the server is named by a non-loopback host (DNS rebinding)", async () => {
+    const srv = await startServer();
+    /** GETs a console path naming the server as `host` in the Host header. */
+    const getAs = (host: string, pathname: string) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port: srv.port,
+            path: pathname,
+            headers: { host, authorization: `Bearer ${DEFAULT_CONSOLE_CREDENTIAL}` },
+          },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              text += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    try {
+      const rebound = await getAs(`rebind.example:${srv.port}`, "/console/api/snapshot");
+      assert.equal(rebound.status, 403);
+      assert.match(String(rebound.body.message), /only at a loopback address/);
+      const info = await getAs(`rebind.example:${srv.port}`, "/console/api/info");
+      assert.equal(info.body.enabled, false);
+      assert.equal(info.body.defaultCredential, undefined);
+      assert.equal((await getAs(`localhost:${srv.port}`, "/console/api/snapshot")).status, 200);
     } finally {
       await srv.close();
     }

@@ -6,6 +6,7 @@ import {
   type ConsoleAccess,
   type ConsoleOptions,
   DEFAULT_CONSOLE_CREDENTIAL,
+  isLoopbackHost,
   resolveConsoleAccess,
 } from "./console-options.js";
 import type { ConsoleSources } from "./console-sources.js";
@@ -126,11 +127,12 @@ export class OperatorConsole implements ConsoleTap {
       return true;
     }
     if (url.pathname === "/console/api/info") {
+      const refusal = this.access.enabled ? this.defaultRefusal(req) : this.access.reason;
       this.json(res, {
-        enabled: this.access.enabled,
-        ...(this.access.enabled ? {} : { reason: this.access.reason }),
+        enabled: refusal === undefined,
+        ...(refusal === undefined ? {} : { reason: refusal }),
         // The default is documented and only ever accepted on loopback, so saying it helps and costs nothing.
-        ...(this.access.enabled && this.access.isDefault
+        ...(this.access.enabled && this.access.isDefault && refusal === undefined
           ? { defaultCredential: DEFAULT_CONSOLE_CREDENTIAL }
           : {}),
       });
@@ -178,9 +180,31 @@ export class OperatorConsole implements ConsoleTap {
     this.viewers.clear();
   }
 
+  /**
+   * With the default credential, requests must name the server by a loopback host name: a web page
+   * that points its own domain at 127.0.0.1 (DNS rebinding) then cannot use the well-known default.
+   */
+  private defaultRefusal(req: IncomingMessage): string | undefined {
+    if (!this.access.enabled || !this.access.isDefault) return undefined;
+    const host = req.headers.host ?? "";
+    let hostname = "";
+    try {
+      hostname = new URL(`http://${host}`).hostname;
+    } catch {
+      // An unparsable Host header is no loopback name.
+    }
+    if (isLoopbackHost(hostname)) return undefined;
+    return `The default console credential is accepted only at a loopback address such as 127.0.0.1, not at host "${host}": set an operator credential to use the console by another name`;
+  }
+
   private authorize(req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.access.enabled || this.credential === undefined) {
       this.fail(res, "permission_denied", this.access.enabled ? "Console off" : this.access.reason);
+      return false;
+    }
+    const refusal = this.defaultRefusal(req);
+    if (refusal !== undefined) {
+      this.fail(res, "permission_denied", refusal);
       return false;
     }
     const check = this.credential.check(req.headers.authorization, req.socket.remoteAddress ?? "");
