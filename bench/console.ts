@@ -1,4 +1,4 @@
-// `npm run bench:console` (or `node scripts/build.mjs && tsx bench/console.ts`): what the operator
+// `node scripts/build.mjs && npx tsx bench/console.ts`: what the operator
 // console costs the server. The same room scenario (MEMBERS sockets in a room, one sender keeping
 // WINDOW messages in flight) runs against herald's built server three ways, alternately in one run
 // (A B C A B C): `console: false`; the console on with nobody watching (the default); and the
