@@ -100,6 +100,7 @@ void (async () => {
     if (!info.enabled) {
       showLogin(info.reason ?? "The console is off.");
       credentialInput.disabled = true;
+      byId<HTMLButtonElement>("login-submit").disabled = true;
       return;
     }
     if (info.defaultCredential !== undefined) {

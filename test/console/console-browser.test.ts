@@ -160,7 +160,45 @@ describe("the console in headless Chromium", () => {
       .locator("#try-log li.ok", { hasText: `following ${invisibleUser.username}: not online now` })
       .waitFor();
     await operator.screenshot({ path: path.join(shots, "05-invisible-and-hidden.png"), fullPage: true });
-    await player.screenshot({ path: path.join(shots, "06-second-browser-try-it.png"), fullPage: true });
+  });
+
+  test("group and direct chats are listed with readable names", async () => {
+    const ada = await sdkUser(srv.url, "ada");
+    try {
+      const group = await ada.client.createGroup(ada.session, { name: uniqueName("Guild"), open: true });
+      const groupChannel = await ada.socket.joinChat(group.id ?? "", ChannelType.Group);
+      await ada.socket.writeChatMessage(groupChannel.id, { text: "guild meeting at nine" });
+      const direct = await ada.socket.joinChat(invisibleUser?.userId ?? "", ChannelType.DirectMessage);
+      await ada.socket.writeChatMessage(direct.id, { text: "are you there?" });
+
+      const groupCard = operator.locator(`#channels [data-channel="${groupChannel.id}"]`);
+      await groupCard.locator(".label", { hasText: group.name ?? "" }).waitFor();
+      await groupCard.locator(".message", { hasText: "guild meeting at nine" }).waitFor();
+      const directCard = operator.locator(`#channels [data-channel="${direct.id}"]`);
+      await directCard.locator(".badge.type-direct").waitFor();
+      const label = (await directCard.locator(".label").textContent()) ?? "";
+      assert.ok(label.includes(ada.username) && label.includes(invisibleUser?.username ?? "?"), label);
+      await operator.screenshot({ path: path.join(shots, "06-groups-and-direct-chats.png"), fullPage: true });
+    } finally {
+      await ada.socket.disconnect();
+    }
+    await player.screenshot({ path: path.join(shots, "07-second-browser-try-it.png"), fullPage: true });
+  });
+
+  test("on a non-loopback address without a credential the page says the console is off and why", async () => {
+    const open = await startServer({ host: "0.0.0.0" });
+    try {
+      const errors: string[] = [];
+      const page = await openConsole(operatorBrowser, `http://127.0.0.1:${open.port}/`, errors);
+      await page.locator("#login-error", { hasText: "not a loopback address" }).waitFor();
+      assert.equal(await page.locator("#credential").isDisabled(), true);
+      assert.equal(await page.locator("#login-submit").isDisabled(), true);
+      await page.screenshot({ path: path.join(shots, "08-console-off.png") });
+      await page.close();
+      assert.deepEqual(errors, []);
+    } finally {
+      await open.close();
+    }
   });
 
   test("the pages logged no errors", () => {
