@@ -42,6 +42,9 @@ function card(channel: ChannelView): HTMLElement {
               m.hidden ? h("span", { class: "badge hidden" }, m.invisible ? "invisible" : "hidden") : null,
             ),
           ),
+          channel.memberCount > channel.members.length
+            ? h("li", { class: "member more" }, `+${channel.memberCount - channel.members.length} more`)
+            : null,
         );
   const latest = channel.latest.map((m) =>
     h(

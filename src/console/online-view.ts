@@ -57,6 +57,7 @@ export function renderOnline(root: HTMLElement, snapshot: ConsoleSnapshot): void
       );
     });
   }
+  const unlisted = snapshot.totals.users - snapshot.users.length;
   root.replaceChildren(
     h(
       "table",
@@ -76,5 +77,8 @@ export function renderOnline(root: HTMLElement, snapshot: ConsoleSnapshot): void
       ),
       h("tbody", {}, ...rows),
     ),
+    unlisted > 0
+      ? h("p", { class: "muted small" }, `… and ${unlisted} more users (the first 500 by name are listed)`)
+      : "",
   );
 }

@@ -125,6 +125,28 @@ describe("the console on a loopback server", () => {
     assert.equal(direct?.storedMessages, 1);
   });
 
+  test("counts and latest messages follow new, edited and removed messages at once", async () => {
+    const channelId = `2...${room}`;
+    await snapshotOf(srv.url); // counts read now; what follows must show without waiting for a re-read
+    const third = await ada.socket.writeChatMessage(channelId, { text: "third" });
+    await ada.socket.updateChatMessage(channelId, third.messageId ?? "", { text: "third, edited" });
+    const fourth = await ada.socket.writeChatMessage(channelId, { text: "fourth" });
+    await ada.socket.removeChatMessage(channelId, fourth.messageId ?? "");
+    const snap = await eventually(
+      () => snapshotOf(srv.url),
+      (s) =>
+        s.channels.find((c) => c.channelId === channelId)?.latest[0]?.content === '{"text":"third, edited"}',
+      2000,
+    );
+    const lobby = snap.channels.find((c) => c.channelId === channelId);
+    assert.equal(lobby?.storedMessages, 3);
+    assert.equal(lobby?.sentSinceStart, 4);
+    assert.deepEqual(
+      lobby?.latest.map((m) => JSON.parse(m.content).text),
+      ["third, edited", "second", "first"],
+    );
+  });
+
   test("a message sent with persistence off is counted and listed as not stored", async () => {
     const name = `ephemeral-${ada.username}`;
     const channel = await ada.socket.joinChat(name, ChannelType.Room, { persistence: false });

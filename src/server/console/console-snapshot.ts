@@ -57,8 +57,10 @@ export interface ChannelView {
   type: "room" | "group" | "direct";
   /** Room name, group name, or the two usernames of a direct chat. */
   label: string;
+  /** Members present now, by username (at most 100; `memberCount` counts them all). */
   members: MemberView[];
-  /** Messages stored in its history. */
+  memberCount: number;
+  /** Messages stored in its history (read from the table every few seconds, kept current in between). */
   storedMessages: number;
   /** Messages sent since the server started (stored or not). */
   sentSinceStart: number;
@@ -75,6 +77,7 @@ export interface ConsoleSnapshot {
     /** The server key, for the console's "try it" panel to sign test users in. */
     serverKey: string;
   };
+  /** Users online, by username (at most 500; `totals.users` counts them all). */
   users: OnlineUser[];
   channels: ChannelView[];
   totals: { users: number; sessions: number; channels: number };

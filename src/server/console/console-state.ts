@@ -17,6 +17,15 @@ const LATEST = 5;
 /** Channels whose recent activity is remembered in memory. */
 const MAX_ACTIVE_CHANNELS = 1000;
 const MAX_CONTENT_CHARS = 300;
+/** Users listed at most (the totals count them all). */
+const MAX_USERS = 500;
+/** Members listed per channel at most (`memberCount` counts them all). */
+const MAX_MEMBERS = 100;
+/**
+ * How long counts read from the message table are reused. Counting scans the table's index, so it
+ * is not done on every push; messages pushed in between are added to the counts as they pass.
+ */
+const COUNTS_TTL_MS = 5000;
 
 interface Activity {
   sent: number;
@@ -42,6 +51,13 @@ export class ConsoleState {
   private readonly startedAt = new Date().toISOString();
   private readonly connectedAt = new WeakMap<ObservedSession, number>();
   private readonly activity = new Map<string, Activity>();
+  /** Stored-message counts as last read, by channel (the channels with the newest messages). */
+  private counts: Map<string, number> | undefined;
+  private countsAt = 0;
+  /** Counts read one by one since, for channels outside `counts`. */
+  private readonly singleCounts = new Map<string, number>();
+  /** Stored messages added (or removed) since the counts were read, as seen passing. */
+  private readonly countDeltas = new Map<string, number>();
   private readonly countsStmt;
   private readonly countStmt;
   private readonly latestStmt;
@@ -78,6 +94,9 @@ export class ConsoleState {
     }
     this.activity.set(channelId, a);
     const code = message.code ?? 0;
+    if (message.persistent !== false && code !== 1) {
+      this.countDeltas.set(channelId, (this.countDeltas.get(channelId) ?? 0) + (code === 2 ? -1 : 1));
+    }
     // An edit (1) or removal (2) changes a message already listed rather than adding one.
     if (code === 1 || code === 2) {
       const i = a.latest.findIndex((m) => m.messageId === message.messageId);
@@ -144,10 +163,7 @@ export class ConsoleState {
       }
     }
 
-    const stored = new Map<string, number>();
-    for (const row of this.countsStmt.all(MAX_CHANNELS) as { channelId: string; n: number }[]) {
-      stored.set(row.channelId, row.n);
-    }
+    const stored = this.storedCounts();
     // Live channels first (most members first), then the most recently active.
     const ids: string[] = [...members.keys()].sort(
       (a, b) => (members.get(b)?.length ?? 0) - (members.get(a)?.length ?? 0) || a.localeCompare(b),
@@ -160,12 +176,13 @@ export class ConsoleState {
     }
 
     const channels: ChannelView[] = ids.slice(0, MAX_CHANNELS).map((channelId) => {
-      const storedCount =
-        stored.get(channelId) ?? (this.countStmt.get(channelId) as { n: number } | undefined)?.n ?? 0;
+      const storedCount = Math.max(0, this.storedCount(stored, channelId));
+      const present = (members.get(channelId) ?? []).sort((a, b) => a.username.localeCompare(b.username));
       return {
         channelId,
         ...this.describe(channelId),
-        members: (members.get(channelId) ?? []).sort((a, b) => a.username.localeCompare(b.username)),
+        members: present.slice(0, MAX_MEMBERS),
+        memberCount: present.length,
         storedMessages: storedCount,
         sentSinceStart: this.activity.get(channelId)?.sent ?? 0,
         latest: storedCount > 0 || this.activity.has(channelId) ? this.latest(channelId) : [],
@@ -175,16 +192,45 @@ export class ConsoleState {
     const online = [...users.values()].sort((a, b) => a.username.localeCompare(b.username));
     return {
       server: { version: sources.version, startedAt: this.startedAt, serverKey: sources.serverKey },
-      users: online,
+      users: online.slice(0, MAX_USERS),
       channels,
       totals: { users: online.length, sessions: sessionCount, channels: members.size },
     };
   }
 
+  /** Counts of the channels with the newest messages, read again once they are too old. */
+  private storedCounts(): Map<string, number> {
+    const now = Date.now();
+    if (this.counts !== undefined && now - this.countsAt < COUNTS_TTL_MS) return this.counts;
+    const counts = new Map<string, number>();
+    for (const row of this.countsStmt.all(MAX_CHANNELS) as { channelId: string; n: number }[]) {
+      counts.set(row.channelId, row.n);
+    }
+    this.counts = counts;
+    this.countsAt = now;
+    this.singleCounts.clear();
+    this.countDeltas.clear();
+    return counts;
+  }
+
+  private storedCount(counts: Map<string, number>, channelId: string): number {
+    let base = counts.get(channelId) ?? this.singleCounts.get(channelId);
+    if (base === undefined) {
+      base = (this.countStmt.get(channelId) as { n: number } | undefined)?.n ?? 0;
+      // Read now, so only messages from now on are deltas: start this channel's delta afresh.
+      this.singleCounts.set(channelId, base);
+      this.countDeltas.delete(channelId);
+    }
+    return base + (this.countDeltas.get(channelId) ?? 0);
+  }
+
   /** The newest messages, from the table and from what passed since start (unstored ones too). */
   private latest(channelId: string): MessageView[] {
     const byId = new Map<string, MessageView>();
-    for (const m of this.activity.get(channelId)?.latest ?? []) byId.set(m.messageId, m);
+    const seen = this.activity.get(channelId)?.latest ?? [];
+    for (const m of seen) byId.set(m.messageId, m);
+    // Enough seen passing: the table cannot add newer ones.
+    if (seen.length >= LATEST) return seen.slice(0, LATEST);
     for (const r of this.latestStmt.all(channelId, LATEST) as MessageRowLite[]) {
       if (byId.has(r.id)) continue;
       byId.set(r.id, {
