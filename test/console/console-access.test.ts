@@ -100,6 +100,11 @@ describe("the inspector's envelope log", () => {
       log.since(4).map((e) => e.seq),
       [5],
     );
+    // A viewer that fell behind gets the newest entries only.
+    assert.deepEqual(
+      log.since(0, 2).map((e) => e.seq),
+      [4, 5],
+    );
   });
 
   test("filters match users by name or id and channels by id or join target, ignoring case", () => {

@@ -1,4 +1,5 @@
 import type { Envelope, EnvelopeInit } from "../../gen/wire.js";
+import type { Codec } from "../../protocol/codec.js";
 
 /**
  * What the operator console needs to know of a connected socket. The server's own session type
@@ -20,6 +21,8 @@ export interface ObservedSession {
 /** An envelope on its way out, possibly shared by a whole broadcast. */
 export interface ObservedOutgoing {
   readonly envelope: EnvelopeInit;
+  /** Its frame in a codec's format, encoded once and shared (the JSON text of a broadcast). */
+  bytes?(codec: Codec): Uint8Array;
 }
 
 /**

@@ -83,17 +83,21 @@ export class EnvelopeLog {
     this.last = rec;
   }
 
-  /** Entries newer than `afterSeq`, oldest first. */
-  since(afterSeq = 0): InspectorEntry[] {
+  /**
+   * Entries newer than `afterSeq`, oldest first; at most the newest `limit` of them (a viewer that
+   * falls behind a burst skips to the latest rather than being sent the whole ring).
+   */
+  since(afterSeq = 0, limit = Number.POSITIVE_INFINITY): InspectorEntry[] {
     const out: InspectorEntry[] = [];
     const n = this.ring.length;
-    for (let i = 0; i < n; i++) {
+    // Newest first, so the limit keeps the newest; reversed at the end.
+    for (let i = n - 1; i >= 0 && out.length < limit; i--) {
       const rec = this.ring[(this.next + i) % n];
-      if (rec === undefined || rec.seq <= afterSeq) continue;
+      if (rec === undefined || rec.seq <= afterSeq) break;
       rec.rendered ??= render(rec);
       out.push(rec.rendered);
     }
-    return out;
+    return out.reverse();
   }
 }
 
@@ -114,7 +118,7 @@ function render(rec: Recorded): InspectorEntry {
     kind: env.kind,
     users,
     sessionCount: rec.sessionCount,
-    wire: wireText(env),
+    wire: wireText(env, rec.out),
   };
   if (env.cid !== undefined && env.cid !== "") entry.cid = env.cid;
   const channelId =
@@ -124,10 +128,11 @@ function render(rec: Recorded): InspectorEntry {
   return entry;
 }
 
-function wireText(envelope: Envelope | EnvelopeInit): string {
+function wireText(envelope: Envelope | EnvelopeInit, out: ObservedOutgoing | undefined): string {
   let text: string;
   try {
-    const encoded = jsonCodec.encodeEnvelope(envelope as EnvelopeInit);
+    // A broadcast's JSON text is already made (and kept) for its JSON members: reuse it.
+    const encoded = out?.bytes ? out.bytes(jsonCodec) : jsonCodec.encodeEnvelope(envelope as EnvelopeInit);
     text = typeof encoded === "string" ? encoded : new TextDecoder().decode(encoded);
   } catch (err) {
     text = `(not encodable: ${err instanceof Error ? err.message : String(err)})`;

@@ -22,6 +22,8 @@ const PUSH_DELAY_MS = 100;
 const REFRESH_MS = 2000;
 /** Comment lines keep idle event streams open through proxies. */
 const KEEPALIVE_MS = 15_000;
+/** Inspector entries sent per push at most; the page shows fewer than that. */
+const MAX_ENTRIES_PER_PUSH = 200;
 
 const assetPaths: Record<string, ConsoleAssetName> = {
   "/": "index.html",
@@ -257,7 +259,7 @@ export class OperatorConsole implements ConsoleTap {
     });
     this.viewers.add(res);
     res.write(`event: snapshot\ndata: ${JSON.stringify(this.state.snapshot())}\n\n`);
-    res.write(`event: envelopes\ndata: ${JSON.stringify(this.log.since(0))}\n\n`);
+    res.write(`event: envelopes\ndata: ${JSON.stringify(this.log.since(0, MAX_ENTRIES_PER_PUSH))}\n\n`);
     req.on("close", () => {
       this.viewers.delete(res);
       if (this.viewers.size === 0) this.stopTimers();
@@ -294,7 +296,7 @@ export class OperatorConsole implements ConsoleTap {
         this.lastSnapshot = snapshot;
         frames += `event: snapshot\ndata: ${snapshot}\n\n`;
       }
-      const entries = this.log.since(this.lastSeq);
+      const entries = this.log.since(this.lastSeq, MAX_ENTRIES_PER_PUSH);
       this.lastSeq = this.log.lastSeq;
       if (entries.length > 0) frames += `event: envelopes\ndata: ${JSON.stringify(entries)}\n\n`;
     } catch (err) {
