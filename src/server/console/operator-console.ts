@@ -117,7 +117,13 @@ export class OperatorConsole implements ConsoleTap {
    * for every other path, which the server's REST router then handles.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      // A target no URL can hold ("//", "//@") is no console path; the REST router answers it.
+      return false;
+    }
     const asset = assetPaths[url.pathname];
     if (asset === undefined && !url.pathname.startsWith("/console/")) return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
