@@ -13,6 +13,7 @@
 //   dist/herald-protobuf.min.js                    browser IIFE of the protobuf codec, global `heraldProtobuf`
 //   dist/herald-presence.min.js                    browser IIFE of the presence store, global `heraldPresence`
 //   dist/herald-resilience.min.js                  browser IIFE of the resilient socket, global `heraldResilience`
+//   dist/console/                                  the operator console's page (scripts/build-console.mjs)
 //   dist/**/*.d.ts and *.d.cts                     declarations from tsc; the .d.cts twins point at .cjs
 //                                                  so that `require` consumers get CJS-typed declarations
 //
@@ -32,6 +33,7 @@ import {
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { buildConsole } from "./build-console.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(repo, "dist");
@@ -277,6 +279,7 @@ async function main() {
     await buildEsm(out);
     await buildCjs(out);
     await buildIife(out);
+    await buildConsole({ outdir: out });
     buildDeclarations(out);
     const old = `${out}-old`;
     if (existsSync(dist)) renameSync(dist, old);

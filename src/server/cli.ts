@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_CONSOLE_CREDENTIAL } from "./console/console-options.js";
 import { createServer } from "./index.js";
 import { isLogLevel } from "./logger.js";
 import type { ServerOptions } from "./options.js";
@@ -18,6 +19,9 @@ const usage = `Usage: herald-server [options]
   --compat nakama         behave as stock Nakama 3.26: no extensions, its frame limit (HERALD_COMPAT)
   --history-cursors MODE  with --compat nakama: exact, or 3.26 for that release's cursor bug
                           (HERALD_HISTORY_CURSORS, default exact)
+  --console-credential C  operator credential of the console at / (HERALD_CONSOLE_CREDENTIAL, default
+                          herald-dev-console, accepted on loopback addresses only)
+  --no-console            serve no console (HERALD_CONSOLE=off)
   --help                  show this help
 `;
 
@@ -31,6 +35,18 @@ function integer(name: string, raw: string | undefined, min: number): number | u
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) fail(`${name} must be an integer >= ${min}, got "${raw}"`);
   return n;
+}
+
+/** The start line saying where the console is, with which credential, or why it is off. */
+function consoleLine(consoleUrl: string | undefined, options: ServerOptions): string {
+  if (options.console === false) return "console: off (--no-console)";
+  if (consoleUrl === undefined) {
+    return "console: off: set an operator credential (--console-credential or HERALD_CONSOLE_CREDENTIAL) to serve it on a non-loopback address (at least 8 characters)";
+  }
+  const credential = options.console?.credential;
+  return credential === undefined
+    ? `console: ${consoleUrl} (operator credential: ${DEFAULT_CONSOLE_CREDENTIAL}, the local-development default)`
+    : `console: ${consoleUrl} (operator credential: the one you set)`;
 }
 
 async function main(): Promise<void> {
@@ -48,6 +64,8 @@ async function main(): Promise<void> {
         "log-level": { type: "string" },
         compat: { type: "string" },
         "history-cursors": { type: "string" },
+        "console-credential": { type: "string" },
+        "no-console": { type: "boolean" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -93,8 +111,13 @@ async function main(): Promise<void> {
     options.compat = compat;
   }
 
+  const consoleCredential = pick("console-credential", "HERALD_CONSOLE_CREDENTIAL");
+  if (values["no-console"] === true || env.HERALD_CONSOLE === "off") options.console = false;
+  else if (consoleCredential !== undefined) options.console = { credential: consoleCredential };
+
   const server = await createServer(options);
   process.stdout.write(`herald server listening on ${server.url}\n`);
+  process.stdout.write(`${consoleLine(server.consoleUrl, options)}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

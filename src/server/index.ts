@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { HeraldError } from "../errors.js";
 import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { resolveCompat } from "./compat.js";
+import { OperatorConsole } from "./console/operator-console.js";
 import { allExtensions, type Extension } from "./extensions.js";
 import { createJsonLogger } from "./logger.js";
 import type { HeraldServer, ServerOptions } from "./options.js";
@@ -31,6 +32,7 @@ import { UserStore } from "./storage/users.js";
 import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
 import { Router } from "./transport/http/router.js";
+import { Connection } from "./transport/realtime/connection.js";
 import { Dispatcher } from "./transport/realtime/dispatcher.js";
 import { WsGateway } from "./transport/realtime/gateway.js";
 import { SocketWriter } from "./transport/realtime/writer.js";
@@ -38,6 +40,10 @@ import { version } from "./version.js";
 
 export { HeraldError } from "../errors.js";
 export type { HistoryCursorMode, NakamaCompat } from "./compat.js";
+export {
+  type ConsoleOptions,
+  DEFAULT_CONSOLE_CREDENTIAL,
+} from "./console/console-options.js";
 export type { Extension } from "./extensions.js";
 export { allExtensions } from "./extensions.js";
 export type {
@@ -109,6 +115,30 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     options.refreshExpirySec ?? 604800,
   );
   const status = new Status(statusTracker, users);
+  const serverKey = options.serverKey ?? "defaultkey";
+  const operatorConsole =
+    options.console === false
+      ? undefined
+      : new OperatorConsole({
+          host,
+          options: options.console ?? {},
+          logger,
+          sources: {
+            // Every peer is a connection today; the console needs the socket's codec as well.
+            sessions: {
+              *all() {
+                for (const peer of peers.all()) if (peer instanceof Connection) yield peer;
+              },
+            },
+            channels,
+            visibility,
+            users,
+            groups: groupStore,
+            db,
+            serverKey,
+            version,
+          },
+        });
 
   // Transports.
   const router = new Router({
@@ -124,7 +154,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         : () => ({ server: "herald", version, extensions: [...extensions] }),
     }),
     auth,
-    serverKey: options.serverKey ?? "defaultkey",
+    serverKey,
     logger,
     preciseCodes,
   });
@@ -146,9 +176,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
     maxFrameBytes: options.maxFrameBytes ?? (compat.nakama ? STOCK_MAX_FRAME_BYTES : HERALD_MAX_FRAME_BYTES),
     stockFrames: compat.nakama,
+    tap: operatorConsole,
   });
 
   const http = createHttpServer((req, res) => {
+    if (operatorConsole?.handle(req, res)) return;
     // Nothing a request does may escape: an embedding app must never exit because of one.
     router.handle(req, res).catch((err: unknown) => {
       logger.error("request_failed", { err });
@@ -181,7 +213,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
-  logger.info("server_listening", { url, db: dbPath, version });
+  const consoleUrl = operatorConsole?.access.enabled ? `${url}/` : undefined;
+  logger.info("server_listening", { url, db: dbPath, version, consoleUrl });
 
   let closing: Promise<void> | undefined;
   return {
@@ -189,6 +222,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     host,
     url,
     dbPath,
+    consoleUrl,
     get sessionCount() {
       return peers.size;
     },
@@ -196,6 +230,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       closing ??= (async () => {
         logger.info("server_closing", {});
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        operatorConsole?.close();
         await gateway.close();
         // Requests under way may finish; idle keep-alive connections go now, stragglers soon.
         http.closeIdleConnections();

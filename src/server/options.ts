@@ -1,4 +1,5 @@
 import type { NakamaCompat } from "./compat.js";
+import type { ConsoleOptions } from "./console/console-options.js";
 import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { Logger, LogLevel } from "./logger.js";
@@ -64,6 +65,11 @@ export interface ServerOptions {
    * @default undefined (herald's own behaviour)
    */
   compat?: "nakama" | NakamaCompat;
+  /**
+   * The operator console served at the root URL (see docs/console.md), or `false` for none.
+   * @default {} (on, with the local-development credential on loopback addresses only)
+   */
+  console?: ConsoleOptions | false;
 }
 
 /** A running server. */
@@ -76,6 +82,8 @@ export interface HeraldServer {
   readonly url: string;
   /** The database file in use (":memory:" for an in-memory one). */
   readonly dbPath: string;
+  /** The operator console's URL; undefined when it is off (`console: false`, or refused). */
+  readonly consoleUrl: string | undefined;
   /** Number of connected sockets. */
   readonly sessionCount: number;
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { EnvelopeInit, UserPresenceInit } from "../../../gen/wire.js";
 import type { Codec } from "../../../protocol/codec.js";
+import type { ConsoleTap } from "../../console/console-tap.js";
 import { Outgoing } from "../../services/outgoing.js";
 import type { Membership, Peer } from "../../services/peer.js";
 import type { SocketWriter, WriteTarget } from "./writer.js";
@@ -26,6 +27,7 @@ export class Connection implements Peer, WriteTarget {
     readonly username: string,
     readonly vars: Readonly<Record<string, string>>,
     private readonly writer: SocketWriter,
+    private readonly tap?: ConsoleTap | undefined,
   ) {
     this.binary = codec.binary;
   }
@@ -33,6 +35,7 @@ export class Connection implements Peer, WriteTarget {
   send(message: Outgoing | EnvelopeInit): void {
     if (this.closed) return;
     const out = message instanceof Outgoing ? message : new Outgoing(message);
+    this.tap?.sent(this, out);
     this.writer.write(this, out.bytes(this.codec));
   }
 

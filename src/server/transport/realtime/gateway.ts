@@ -5,6 +5,7 @@ import { HeraldError } from "../../../errors.js";
 import type { Codec } from "../../../protocol/codec.js";
 import { jsonCodec } from "../../../protocol/json-codec.js";
 import { protobufCodec } from "../../../protocol/protobuf-codec.js";
+import type { ConsoleTap } from "../../console/console-tap.js";
 import type { Logger } from "../../logger.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { ChannelRegistry } from "../../services/channel-registry.js";
@@ -43,6 +44,8 @@ export interface GatewayDeps {
    * does not know, closes the socket without an error frame or close code (1005).
    */
   stockFrames: boolean;
+  /** Observes sessions and envelopes for the operator console. */
+  tap?: ConsoleTap | undefined;
 }
 
 function rejectUpgrade(
@@ -115,8 +118,17 @@ export class WsGateway {
           visibility.set(user.id, invisibleParam === "true");
         else visibility.load(user.id, user.invisible === 1);
       }
-      const connection = new Connection(ws, codec, user.id, user.username, claims.vrs, this.deps.writer);
+      const connection = new Connection(
+        ws,
+        codec,
+        user.id,
+        user.username,
+        claims.vrs,
+        this.deps.writer,
+        this.deps.tap,
+      );
       this.deps.peers.add(connection);
+      this.deps.tap?.sessionOpened(connection);
       this.connections.add(connection);
       this.deps.users.touchLastActive(user.id, Date.now());
       this.deps.logger.info("session_open", {
@@ -181,6 +193,7 @@ export class WsGateway {
         return;
       }
     }
+    this.deps.tap?.received(connection, envelope);
     this.deps.dispatcher.enqueue(connection, envelope);
   }
 
@@ -214,6 +227,7 @@ export class WsGateway {
     this.deps.channels.removePeer(connection);
     this.deps.status.removePeer(connection);
     this.deps.peers.remove(connection);
+    this.deps.tap?.sessionClosed(connection);
     this.connections.delete(connection);
     try {
       this.deps.users.touchLastActive(connection.userId, Date.now());
