@@ -4,7 +4,10 @@ import { HeraldError } from "../errors.js";
 import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { resolveCompat } from "./compat.js";
 import { allExtensions, type Extension } from "./extensions.js";
+import { Limits } from "./limits/limits.js";
 import { createJsonLogger } from "./logger.js";
+import { MetricsServer } from "./metrics/metrics-server.js";
+import { ServerMetrics } from "./metrics/server-metrics.js";
 import type { HeraldServer, ServerOptions } from "./options.js";
 import { Accounts } from "./services/accounts.js";
 import { AuthService } from "./services/auth/auth-service.js";
@@ -110,6 +113,16 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   );
   const status = new Status(statusTracker, users);
 
+  // Abuse control and operations.
+  const limits = new Limits(options.rateLimits, options.caps);
+  let framesOut = () => 0;
+  const metrics = new ServerMetrics({
+    sockets: () => peers.size,
+    users: () => new Set([...peers.all()].map((p) => p.userId)).size,
+    framesOut: () => framesOut(),
+    limitHits: () => limits.hits,
+  });
+
   // Transports.
   const router = new Router({
     handlers: routeHandlers({
@@ -127,11 +140,15 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     serverKey: options.serverKey ?? "defaultkey",
     logger,
     preciseCodes,
+    limits,
+    metrics,
   });
-  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) =>
-    logger.warn("slow_reader_closed", { bufferedBytes }),
-  );
-  const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes });
+  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) => {
+    metrics.slowReadersClosed += 1;
+    logger.warn("slow_reader_closed", { bufferedBytes });
+  });
+  framesOut = () => writer.framesWritten;
+  const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes, limits, metrics });
   const gateway = new WsGateway({
     visibility: presence ? visibility : undefined,
     auth,
@@ -146,6 +163,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     lastActiveRefreshMs: options.lastActiveRefreshMs ?? 15 * 60 * 1000,
     maxFrameBytes: options.maxFrameBytes ?? (compat.nakama ? STOCK_MAX_FRAME_BYTES : HERALD_MAX_FRAME_BYTES),
     stockFrames: compat.nakama,
+    limits,
+    metrics,
+    closeOnExpiry: !compat.nakama,
+    preciseCodes,
+    maxTotalBufferedBytes: options.maxTotalBufferedBytes ?? 64 * 1024 * 1024,
   });
 
   const http = createHttpServer((req, res) => {
@@ -181,7 +203,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
-  logger.info("server_listening", { url, db: dbPath, version });
+  const metricsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : await MetricsServer.start(metrics, options.metricsHost ?? "127.0.0.1", options.metricsPort);
+  logger.info("server_listening", { url, db: dbPath, version, metricsPort: metricsServer?.port });
 
   let closing: Promise<void> | undefined;
   return {
@@ -192,6 +218,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     get sessionCount() {
       return peers.size;
     },
+    metricsPort: metricsServer?.port,
     close() {
       closing ??= (async () => {
         logger.info("server_closing", {});
@@ -203,6 +230,9 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         cut.unref();
         await stopped;
         clearTimeout(cut);
+        await metricsServer?.close();
+        limits.close();
+        metrics.close();
         messages.flush();
         db.close();
         logger.info("server_closed", {});

@@ -1,6 +1,7 @@
 import type { NakamaCompat } from "./compat.js";
 import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
+import type { CapOptions, RateLimitOptions } from "./limits/limits-options.js";
 import type { Logger, LogLevel } from "./logger.js";
 
 /** Options of {@link createServer}. */
@@ -64,6 +65,25 @@ export interface ServerOptions {
    * @default undefined (herald's own behaviour)
    */
   compat?: "nakama" | NakamaCompat;
+  /**
+   * Rate limits per socket, user and address (see {@link RateLimitOptions} for each default);
+   * `false` turns them all off.
+   */
+  rateLimits?: RateLimitOptions | false;
+  /** Count caps per socket and user (see {@link CapOptions} for each default). */
+  caps?: CapOptions;
+  /**
+   * Unsent bytes all sockets together may hold; past it the socket holding the most is closed with
+   * 1013 first, so other users keep their latency. @default 67108864 (64 MiB)
+   */
+  maxTotalBufferedBytes?: number;
+  /**
+   * Port of the Prometheus metrics endpoint (`GET /metrics`), served apart from the public port; 0
+   * picks a free one (see `HeraldServer.metricsPort`). @default undefined (no metrics endpoint)
+   */
+  metricsPort?: number;
+  /** Interface the metrics endpoint listens on. @default "127.0.0.1" */
+  metricsHost?: string;
 }
 
 /** A running server. */
@@ -78,6 +98,8 @@ export interface HeraldServer {
   readonly dbPath: string;
   /** Number of connected sockets. */
   readonly sessionCount: number;
+  /** Port of the metrics endpoint, when `metricsPort` was given. */
+  readonly metricsPort: number | undefined;
   /**
    * Stops accepting connections, closes every socket with 1001 (going away), finishes pending
    * writes and closes the database.
