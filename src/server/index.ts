@@ -75,7 +75,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const preciseCodes = !compat.nakama;
 
   // Storage.
-  const db = await openDatabase(dbPath);
+  const db = await openDatabase(dbPath, { synchronous: options.synchronous ?? "normal" });
   const users = new UserStore(db);
   const messages = new MessageStore(db, (err) => logger.error("message_commit_failed", { err }));
   const groupStore = new GroupStore(db);

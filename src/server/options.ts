@@ -82,6 +82,14 @@ export interface ServerOptions {
    * picks a free one (see `HeraldServer.metricsPort`). @default undefined (no metrics endpoint)
    */
   metricsPort?: number;
+  /**
+   * How hard each commit is pushed to disk (SQLite's `synchronous`, in WAL mode). "normal": every
+   * acknowledged message survives the process being killed, but the last commits before a power
+   * loss or OS crash may be lost (the database stays consistent). "full": an acknowledged message
+   * survives power loss too, at the cost of one disk flush per commit.
+   * @default "normal"
+   */
+  synchronous?: "normal" | "full";
   /** Interface the metrics endpoint listens on. @default "127.0.0.1" */
   metricsHost?: string;
 }
