@@ -28,6 +28,9 @@ const usage = `Usage: herald-server [options]
   --max-total-buffered B  unsent bytes all sockets together may hold (HERALD_MAX_TOTAL_BUFFERED,
                           default 67108864)
   --synchronous MODE      normal or full: what a commit survives (HERALD_SYNCHRONOUS, default normal)
+  --history-max-age SEC   delete channel messages older than this (HERALD_HISTORY_MAX_AGE, default: keep)
+  --history-per-channel N keep only the newest N messages per channel (HERALD_HISTORY_PER_CHANNEL,
+                          default: keep all)
   --metrics-port PORT     serve Prometheus metrics at GET /metrics on this port (HERALD_METRICS_PORT,
                           default: off)
   --metrics-host HOST     interface of the metrics port (HERALD_METRICS_HOST, default 127.0.0.1)
@@ -68,6 +71,8 @@ async function main(): Promise<void> {
         "max-total-buffered": { type: "string" },
         synchronous: { type: "string" },
         "metrics-port": { type: "string" },
+        "history-max-age": { type: "string" },
+        "history-per-channel": { type: "string" },
         "metrics-host": { type: "string" },
         help: { type: "boolean" },
       },
@@ -151,6 +156,17 @@ async function main(): Promise<void> {
     if (synchronous !== "normal" && synchronous !== "full")
       fail(`--synchronous must be normal or full, got "${synchronous}"`);
     options.synchronous = synchronous;
+  }
+  const maxAge = integer("--history-max-age", pick("history-max-age", "HERALD_HISTORY_MAX_AGE"), 1);
+  const perChannel = integer(
+    "--history-per-channel",
+    pick("history-per-channel", "HERALD_HISTORY_PER_CHANNEL"),
+    1,
+  );
+  if (maxAge !== undefined || perChannel !== undefined) {
+    options.historyRetention = {};
+    if (maxAge !== undefined) options.historyRetention.maxAgeSec = maxAge;
+    if (perChannel !== undefined) options.historyRetention.maxPerChannel = perChannel;
   }
   const metricsPort = integer("--metrics-port", pick("metrics-port", "HERALD_METRICS_PORT"), 0);
   if (metricsPort !== undefined) options.metricsPort = metricsPort;

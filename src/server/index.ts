@@ -30,6 +30,7 @@ import { FriendStore } from "./storage/friends.js";
 import { GroupStore } from "./storage/groups.js";
 import { MessageStore } from "./storage/messages.js";
 import { NotificationStore } from "./storage/notifications.js";
+import { pruneHistory } from "./storage/retention.js";
 import { UserStore } from "./storage/users.js";
 import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
@@ -68,6 +69,17 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const compat = resolveCompat(options.compat);
   if (compat.nakama && options.extensions !== undefined && options.extensions.length > 0) {
     throw new HeraldError("bad_input", 'compat "nakama" offers no extensions: leave out `extensions`');
+  }
+  const retention = options.historyRetention;
+  if (
+    (retention?.maxPerChannel !== undefined &&
+      (!Number.isInteger(retention.maxPerChannel) || retention.maxPerChannel < 1)) ||
+    (retention?.maxAgeSec !== undefined && !(retention.maxAgeSec > 0))
+  ) {
+    throw new HeraldError(
+      "bad_input",
+      "historyRetention: maxPerChannel must be an integer >= 1 and maxAgeSec a number > 0",
+    );
   }
   const host = options.host ?? "127.0.0.1";
   const dbPath = options.db ?? "./herald.db";
@@ -112,6 +124,22 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     options.refreshExpirySec ?? 604800,
   );
   const status = new Status(statusTracker, users);
+
+  let pruner: NodeJS.Timeout | undefined;
+  if (retention !== undefined) {
+    const prune = () => {
+      try {
+        const deleted = pruneHistory(db, retention, Date.now());
+        if (deleted > 0) logger.info("history_pruned", { deleted });
+      } catch (err) {
+        // A busy database is retried at the next pass; nothing is lost by waiting.
+        logger.warn("history_prune_failed", { err });
+      }
+    };
+    prune();
+    pruner = setInterval(prune, 60_000);
+    pruner.unref();
+  }
 
   // Abuse control and operations.
   const limits = new Limits(options.rateLimits, options.caps);
@@ -230,6 +258,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         cut.unref();
         await stopped;
         clearTimeout(cut);
+        clearInterval(pruner);
         await metricsServer?.close();
         limits.close();
         metrics.close();

@@ -3,6 +3,7 @@ import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { CapOptions, RateLimitOptions } from "./limits/limits-options.js";
 import type { Logger, LogLevel } from "./logger.js";
+import type { RetentionOptions } from "./storage/retention.js";
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -90,6 +91,11 @@ export interface ServerOptions {
    * @default "normal"
    */
   synchronous?: "normal" | "full";
+  /**
+   * How long channel history is kept: by age, by count per channel, or both. Checked at start and
+   * once a minute. @default undefined (every message is kept)
+   */
+  historyRetention?: RetentionOptions;
   /** Interface the metrics endpoint listens on. @default "127.0.0.1" */
   metricsHost?: string;
 }
