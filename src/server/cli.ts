@@ -23,7 +23,7 @@ const usage = `Usage: herald-server [options]
                           socketRequests, restCalls, signUps or wrongPasswords; "NAME=off" turns
                           one off, "all=off" every one (HERALD_RATES, space-separated)
   --channels-per-socket N channels one socket may be in (HERALD_CHANNELS_PER_SOCKET, default 100)
-  --follows-per-socket N  users one socket may follow (HERALD_FOLLOWS_PER_SOCKET, default 1000)
+  --follows-per-socket N  users one socket may follow (HERALD_FOLLOWS_PER_SOCKET, default 5000)
   --sockets-per-user N    sockets one user may hold open (HERALD_SOCKETS_PER_USER, default 16)
   --max-total-buffered B  unsent bytes all sockets together may hold (HERALD_MAX_TOTAL_BUFFERED,
                           default 67108864)

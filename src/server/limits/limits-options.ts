@@ -33,7 +33,7 @@ export interface RateLimitOptions {
 export interface CapOptions {
   /** Channels one socket may be in at once. @default 100 */
   channelsPerSocket?: number;
-  /** Users one socket may follow at once. @default 1000 */
+  /** Users one socket may follow at once. @default 5000 */
   followsPerSocket?: number;
   /** Sockets one user may hold open at once; the next upgrade is refused with 429. @default 16 */
   socketsPerUser?: number;
@@ -56,7 +56,7 @@ export const defaultRates: Readonly<Record<keyof RateLimitOptions, Rate>> = {
 /** Defaults of {@link CapOptions}. */
 export const defaultCaps: Readonly<Required<CapOptions>> = {
   channelsPerSocket: 100,
-  followsPerSocket: 1000,
+  followsPerSocket: 5000,
   socketsPerUser: 16,
 };
 
