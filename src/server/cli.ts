@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_CONSOLE_CREDENTIAL } from "./console/console-options.js";
 import { createServer } from "./index.js";
+import { parseRates } from "./limits/parse-rates.js";
 import { isLogLevel } from "./logger.js";
 import type { ServerOptions } from "./options.js";
 
@@ -22,6 +23,21 @@ const usage = `Usage: herald-server [options]
   --console-credential C  operator credential of the console at / (HERALD_CONSOLE_CREDENTIAL, default
                           herald-dev-console, accepted on loopback addresses only)
   --no-console            serve no console (HERALD_CONSOLE=off)
+  --rate NAME=BURST/PER_SEC  a rate limit, repeatable; NAME is messages, statusUpdates, joins,
+                          socketRequests, restCalls, signUps or wrongPasswords; "NAME=off" turns
+                          one off, "all=off" every one (HERALD_RATES, space-separated)
+  --channels-per-socket N channels one socket may be in (HERALD_CHANNELS_PER_SOCKET, default 100)
+  --follows-per-socket N  users one socket may follow (HERALD_FOLLOWS_PER_SOCKET, default 5000)
+  --sockets-per-user N    sockets one user may hold open (HERALD_SOCKETS_PER_USER, default 16)
+  --max-total-buffered B  unsent bytes all sockets together may hold (HERALD_MAX_TOTAL_BUFFERED,
+                          default 67108864)
+  --synchronous MODE      normal or full: what a commit survives (HERALD_SYNCHRONOUS, default normal)
+  --history-max-age SEC   delete channel messages older than this (HERALD_HISTORY_MAX_AGE, default: keep)
+  --history-per-channel N keep only the newest N messages per channel (HERALD_HISTORY_PER_CHANNEL,
+                          default: keep all)
+  --metrics-port PORT     serve Prometheus metrics at GET /metrics on this port (HERALD_METRICS_PORT,
+                          default: off)
+  --metrics-host HOST     interface of the metrics port (HERALD_METRICS_HOST, default 127.0.0.1)
   --help                  show this help
 `;
 
@@ -50,7 +66,7 @@ function consoleLine(consoleUrl: string | undefined, options: ServerOptions): st
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       options: {
@@ -66,6 +82,16 @@ async function main(): Promise<void> {
         "history-cursors": { type: "string" },
         "console-credential": { type: "string" },
         "no-console": { type: "boolean" },
+        rate: { type: "string", multiple: true },
+        "channels-per-socket": { type: "string" },
+        "follows-per-socket": { type: "string" },
+        "sockets-per-user": { type: "string" },
+        "max-total-buffered": { type: "string" },
+        synchronous: { type: "string" },
+        "metrics-port": { type: "string" },
+        "history-max-age": { type: "string" },
+        "history-per-channel": { type: "string" },
+        "metrics-host": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -115,9 +141,67 @@ async function main(): Promise<void> {
   if (values["no-console"] === true || env.HERALD_CONSOLE === "off") options.console = false;
   else if (consoleCredential !== undefined) options.console = { credential: consoleCredential };
 
+  const rates = Array.isArray(values.rate) ? values.rate : env.HERALD_RATES?.split(/\s+/).filter(Boolean);
+  if (rates !== undefined && rates.length > 0) {
+    const parsed = parseRates(rates);
+    if (typeof parsed === "string") fail(parsed);
+    options.rateLimits = parsed;
+  }
+  const caps: NonNullable<ServerOptions["caps"]> = {};
+  const channelsPerSocket = integer(
+    "--channels-per-socket",
+    pick("channels-per-socket", "HERALD_CHANNELS_PER_SOCKET"),
+    1,
+  );
+  if (channelsPerSocket !== undefined) caps.channelsPerSocket = channelsPerSocket;
+  const followsPerSocket = integer(
+    "--follows-per-socket",
+    pick("follows-per-socket", "HERALD_FOLLOWS_PER_SOCKET"),
+    1,
+  );
+  if (followsPerSocket !== undefined) caps.followsPerSocket = followsPerSocket;
+  const socketsPerUser = integer(
+    "--sockets-per-user",
+    pick("sockets-per-user", "HERALD_SOCKETS_PER_USER"),
+    1,
+  );
+  if (socketsPerUser !== undefined) caps.socketsPerUser = socketsPerUser;
+  options.caps = caps;
+  const maxTotal = integer(
+    "--max-total-buffered",
+    pick("max-total-buffered", "HERALD_MAX_TOTAL_BUFFERED"),
+    1,
+  );
+  if (maxTotal !== undefined) options.maxTotalBufferedBytes = maxTotal;
+  const synchronous = pick("synchronous", "HERALD_SYNCHRONOUS");
+  if (synchronous !== undefined) {
+    if (synchronous !== "normal" && synchronous !== "full")
+      fail(`--synchronous must be normal or full, got "${synchronous}"`);
+    options.synchronous = synchronous;
+  }
+  const maxAge = integer("--history-max-age", pick("history-max-age", "HERALD_HISTORY_MAX_AGE"), 1);
+  const perChannel = integer(
+    "--history-per-channel",
+    pick("history-per-channel", "HERALD_HISTORY_PER_CHANNEL"),
+    1,
+  );
+  if (maxAge !== undefined || perChannel !== undefined) {
+    options.historyRetention = {};
+    if (maxAge !== undefined) options.historyRetention.maxAgeSec = maxAge;
+    if (perChannel !== undefined) options.historyRetention.maxPerChannel = perChannel;
+  }
+  const metricsPort = integer("--metrics-port", pick("metrics-port", "HERALD_METRICS_PORT"), 0);
+  if (metricsPort !== undefined) options.metricsPort = metricsPort;
+  const metricsHost = pick("metrics-host", "HERALD_METRICS_HOST");
+  if (metricsHost !== undefined) options.metricsHost = metricsHost;
+
   const server = await createServer(options);
   process.stdout.write(`herald server listening on ${server.url}\n`);
   process.stdout.write(`${consoleLine(server.consoleUrl, options)}\n`);
+  if (server.metricsPort !== undefined)
+    process.stdout.write(
+      `herald metrics on http://${options.metricsHost ?? "127.0.0.1"}:${server.metricsPort}/metrics\n`,
+    );
 
   let stopping = false;
   const stop = (signal: string) => {

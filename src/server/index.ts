@@ -5,7 +5,10 @@ import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limit
 import { resolveCompat } from "./compat.js";
 import { OperatorConsole } from "./console/operator-console.js";
 import { allExtensions, type Extension } from "./extensions.js";
+import { Limits } from "./limits/limits.js";
 import { createJsonLogger } from "./logger.js";
+import { MetricsServer } from "./metrics/metrics-server.js";
+import { ServerMetrics } from "./metrics/server-metrics.js";
 import type { HeraldServer, ServerOptions } from "./options.js";
 import { Accounts } from "./services/accounts.js";
 import { AuthService } from "./services/auth/auth-service.js";
@@ -28,6 +31,7 @@ import { FriendStore } from "./storage/friends.js";
 import { GroupStore } from "./storage/groups.js";
 import { MessageStore } from "./storage/messages.js";
 import { NotificationStore } from "./storage/notifications.js";
+import { pruneHistory } from "./storage/retention.js";
 import { UserStore } from "./storage/users.js";
 import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
@@ -72,13 +76,24 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   if (compat.nakama && options.extensions !== undefined && options.extensions.length > 0) {
     throw new HeraldError("bad_input", 'compat "nakama" offers no extensions: leave out `extensions`');
   }
+  const retention = options.historyRetention;
+  if (
+    (retention?.maxPerChannel !== undefined &&
+      (!Number.isInteger(retention.maxPerChannel) || retention.maxPerChannel < 1)) ||
+    (retention?.maxAgeSec !== undefined && !(retention.maxAgeSec > 0))
+  ) {
+    throw new HeraldError(
+      "bad_input",
+      "historyRetention: maxPerChannel must be an integer >= 1 and maxAgeSec a number > 0",
+    );
+  }
   const host = options.host ?? "127.0.0.1";
   const dbPath = options.db ?? "./herald.db";
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
   const preciseCodes = !compat.nakama;
 
   // Storage.
-  const db = await openDatabase(dbPath);
+  const db = await openDatabase(dbPath, { synchronous: options.synchronous ?? "normal" });
   const users = new UserStore(db);
   const messages = new MessageStore(db, (err) => logger.error("message_commit_failed", { err }));
   const groupStore = new GroupStore(db);
@@ -140,6 +155,32 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
           },
         });
 
+  let pruner: NodeJS.Timeout | undefined;
+  if (retention !== undefined) {
+    const prune = () => {
+      try {
+        const deleted = pruneHistory(db, retention, Date.now());
+        if (deleted > 0) logger.info("history_pruned", { deleted });
+      } catch (err) {
+        // A busy database is retried at the next pass; nothing is lost by waiting.
+        logger.warn("history_prune_failed", { err });
+      }
+    };
+    prune();
+    pruner = setInterval(prune, 60_000);
+    pruner.unref();
+  }
+
+  // Abuse control and operations.
+  const limits = new Limits(options.rateLimits, options.caps);
+  let framesOut = () => 0;
+  const metrics = new ServerMetrics({
+    sockets: () => peers.size,
+    users: () => new Set([...peers.all()].map((p) => p.userId)).size,
+    framesOut: () => framesOut(),
+    limitHits: () => limits.hits,
+  });
+
   // Transports.
   const router = new Router({
     handlers: routeHandlers({
@@ -157,11 +198,15 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     serverKey,
     logger,
     preciseCodes,
+    limits,
+    metrics,
   });
-  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) =>
-    logger.warn("slow_reader_closed", { bufferedBytes }),
-  );
-  const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes });
+  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) => {
+    metrics.slowReadersClosed += 1;
+    logger.warn("slow_reader_closed", { bufferedBytes });
+  });
+  framesOut = () => writer.framesWritten;
+  const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes, limits, metrics });
   const gateway = new WsGateway({
     visibility: presence ? visibility : undefined,
     auth,
@@ -177,6 +222,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     maxFrameBytes: options.maxFrameBytes ?? (compat.nakama ? STOCK_MAX_FRAME_BYTES : HERALD_MAX_FRAME_BYTES),
     stockFrames: compat.nakama,
     tap: operatorConsole,
+    limits,
+    metrics,
+    closeOnExpiry: !compat.nakama,
+    preciseCodes,
+    maxTotalBufferedBytes: options.maxTotalBufferedBytes ?? 64 * 1024 * 1024,
   });
 
   const http = createHttpServer((req, res) => {
@@ -214,7 +264,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   const consoleUrl = operatorConsole?.access.enabled ? `${url}/` : undefined;
-  logger.info("server_listening", { url, db: dbPath, version, consoleUrl });
+  const metricsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : await MetricsServer.start(metrics, options.metricsHost ?? "127.0.0.1", options.metricsPort);
+  logger.info("server_listening", { url, db: dbPath, version, consoleUrl, metricsPort: metricsServer?.port });
 
   let closing: Promise<void> | undefined;
   return {
@@ -226,6 +280,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     get sessionCount() {
       return peers.size;
     },
+    metricsPort: metricsServer?.port,
     close() {
       closing ??= (async () => {
         logger.info("server_closing", {});
@@ -238,6 +293,10 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         cut.unref();
         await stopped;
         clearTimeout(cut);
+        clearInterval(pruner);
+        await metricsServer?.close();
+        limits.close();
+        metrics.close();
         messages.flush();
         db.close();
         logger.info("server_closed", {});

@@ -2,7 +2,9 @@ import type { NakamaCompat } from "./compat.js";
 import type { ConsoleOptions } from "./console/console-options.js";
 import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
+import type { CapOptions, RateLimitOptions } from "./limits/limits-options.js";
 import type { Logger, LogLevel } from "./logger.js";
+import type { RetentionOptions } from "./storage/retention.js";
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
@@ -70,6 +72,38 @@ export interface ServerOptions {
    * @default {} (on, with the local-development credential on loopback addresses only)
    */
   console?: ConsoleOptions | false;
+  /**
+   * Rate limits per socket, user and address (see {@link RateLimitOptions} for each default);
+   * `false` turns them all off.
+   */
+  rateLimits?: RateLimitOptions | false;
+  /** Count caps per socket and user (see {@link CapOptions} for each default). */
+  caps?: CapOptions;
+  /**
+   * Unsent bytes all sockets together may hold; past it the socket holding the most is closed with
+   * 1013 first, so other users keep their latency. @default 67108864 (64 MiB)
+   */
+  maxTotalBufferedBytes?: number;
+  /**
+   * Port of the Prometheus metrics endpoint (`GET /metrics`), served apart from the public port; 0
+   * picks a free one (see `HeraldServer.metricsPort`). @default undefined (no metrics endpoint)
+   */
+  metricsPort?: number;
+  /**
+   * How hard each commit is pushed to disk (SQLite's `synchronous`, in WAL mode). "normal": every
+   * acknowledged message survives the process being killed, but the last commits before a power
+   * loss or OS crash may be lost (the database stays consistent). "full": an acknowledged message
+   * survives power loss too, at the cost of one disk flush per commit.
+   * @default "normal"
+   */
+  synchronous?: "normal" | "full";
+  /**
+   * How long channel history is kept: by age, by count per channel, or both. Checked at start and
+   * once a minute. @default undefined (every message is kept)
+   */
+  historyRetention?: RetentionOptions;
+  /** Interface the metrics endpoint listens on. @default "127.0.0.1" */
+  metricsHost?: string;
 }
 
 /** A running server. */
@@ -86,6 +120,8 @@ export interface HeraldServer {
   readonly consoleUrl: string | undefined;
   /** Number of connected sockets. */
   readonly sessionCount: number;
+  /** Port of the metrics endpoint, when `metricsPort` was given. */
+  readonly metricsPort: number | undefined;
   /**
    * Stops accepting connections, closes every socket with 1001 (going away), finishes pending
    * writes and closes the database.

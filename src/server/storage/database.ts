@@ -111,9 +111,12 @@ const migrations: readonly string[] = [
 /**
  * Opens (creating if needed) the database at `path` (or ":memory:") and brings its schema up to
  * date. Rejects with a HeraldError saying what to install when better-sqlite3 is missing or its
- * native module was not built.
+ * native module was not built. `synchronous` is SQLite's setting of that name (default "normal").
  */
-export async function openDatabase(path: string): Promise<Db> {
+export async function openDatabase(
+  path: string,
+  options: { synchronous?: "normal" | "full" } = {},
+): Promise<Db> {
   const Database = await loadSqlite();
   let db: Db;
   try {
@@ -123,7 +126,7 @@ export async function openDatabase(path: string): Promise<Db> {
     throw err;
   }
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  db.pragma(options.synchronous === "full" ? "synchronous = FULL" : "synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db);

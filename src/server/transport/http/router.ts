@@ -4,7 +4,10 @@ import { type RouteName, type RouteTypes, routes } from "../../../gen/routes.js"
 import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
 import { encodeRestResponse, parseRestRequest } from "../../../protocol/rest.js";
 import { camelCase } from "../../../protocol/schema.js";
+import type { Limits } from "../../limits/limits.js";
+import { RateLimited } from "../../limits/rate-limited.js";
 import type { Logger } from "../../logger.js";
+import type { ServerMetrics } from "../../metrics/server-metrics.js";
 import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
@@ -75,8 +78,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: string): void {
+function send(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
   res.writeHead(status, {
+    ...extra,
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(body),
     "Access-Control-Allow-Origin": "*",
@@ -93,6 +97,8 @@ export interface RouterDeps {
   logger: Logger;
   /** Whether error bodies carry herald's precise code as `herald_code` (off in stock mode). */
   preciseCodes: boolean;
+  limits: Limits;
+  metrics: ServerMetrics;
 }
 
 /** Routes REST requests by the generated route table to the handlers. */
@@ -109,6 +115,9 @@ export class Router {
     const url = requestUrl(req.url);
     let routeName = "";
     let status = 200;
+    const address = req.socket.remoteAddress ?? "";
+    let signIn = false;
+    this.deps.metrics.httpRequests += 1;
     try {
       if (req.method === "OPTIONS") {
         res.writeHead(204, {
@@ -161,6 +170,10 @@ export class Router {
       routeName = matched.route.name;
       const spec = routes[matched.route.name];
       const caller = this.authenticate(spec.auth, req.headers.authorization);
+      const { limits } = this.deps;
+      limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+      signIn = routeName.startsWith("authenticate");
+      if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
       const bodyText = spec.body ? await readBody(req) : undefined;
       const request = parseRestRequest(
         matched.route.name,
@@ -169,6 +182,7 @@ export class Router {
         bodyText,
       ) as Record<string, unknown>;
       for (const [p, v] of Object.entries(matched.values)) request[camelCase(p)] = v;
+      if (signIn && request.create === true) limits.take("signUps", address, "sign-ups");
       const handler = this.handlers[matched.route.name] as Handler<RouteName>;
       const response = await handler(request as never, caller);
       send(res, 200, encodeRestResponse(matched.route.name, response as never));
@@ -180,12 +194,18 @@ export class Router {
         refusal = new HeraldError("server_error", "Internal server error");
         this.deps.logger.error("request_failed", { route: routeName, err });
       }
+      // A failed sign-in counts against the address, whatever the account it tried.
+      if (signIn && refusal.code === "unauthenticated") this.deps.limits.charge("wrongPasswords", address);
+      this.deps.metrics.countRefusal(refusal.code);
       const code = wireCodeOf(refusal);
       status = refusal.status ?? httpStatusOf(code);
       const body: Record<string, unknown> = { code, message: refusal.message };
       // Stock clients read code and message; herald's SDK prefers the precise code beside them.
       if (this.deps.preciseCodes) body[PRECISE_CODE_KEY] = refusal.code;
-      if (!res.headersSent) send(res, status, JSON.stringify(body));
+      // Retry-After tells any HTTP client when to come back; the body says it for humans too.
+      const headers: Record<string, string> =
+        refusal instanceof RateLimited ? { "Retry-After": String(refusal.retryAfterSec) } : {};
+      if (!res.headersSent) send(res, status, JSON.stringify(body), headers);
     } finally {
       this.deps.logger.debug("http_request", {
         method: req.method,

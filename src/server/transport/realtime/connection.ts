@@ -19,6 +19,8 @@ export class Connection implements Peer, WriteTarget {
   /** Cleared by each keepalive ping and set again by the pong (or any frame). */
   alive = true;
   closed = false;
+  /** Closes the socket when its session token expires. */
+  expiry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly ws: WebSocket,

@@ -1,8 +1,11 @@
 import { HeraldError } from "../../../errors.js";
 import type { Envelope, EnvelopeInit } from "../../../gen/wire.js";
 import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
+import type { Limits } from "../../limits/limits.js";
+import { RateLimited } from "../../limits/rate-limited.js";
 import type { Logger } from "../../logger.js";
-import { wireCodeOf } from "../../refusal.js";
+import type { ServerMetrics } from "../../metrics/server-metrics.js";
+import { refuse, wireCodeOf } from "../../refusal.js";
 import type { Chat } from "../../services/chat.js";
 import type { Status } from "../../services/status.js";
 import type { Connection } from "./connection.js";
@@ -14,6 +17,8 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Whether error replies carry herald's precise code in `context` (off in stock mode). */
   preciseCodes: boolean;
+  limits: Limits;
+  metrics: ServerMetrics;
 }
 
 /** What a handler answers: a reply envelope body, "empty" (just the cid), or a reply plus a follow-up. */
@@ -57,7 +62,9 @@ export class Dispatcher {
   /** Handles one request; returns a promise only when the handler went async. */
   private handleOne(connection: Connection, envelope: Envelope): Promise<void> | undefined {
     let result: Result | Promise<Result>;
+    this.deps.metrics.messagesIn += 1;
     try {
+      this.admit(connection, envelope);
       result = this.handle(connection, envelope);
     } catch (err) {
       this.sendError(connection, envelope.cid, err);
@@ -93,6 +100,44 @@ export class Dispatcher {
     }
   }
 
+  /** Applies the per-socket rate limits and count caps; throws the refusal when one is hit. */
+  private admit(connection: Connection, envelope: Envelope): void {
+    const { limits } = this.deps;
+    const key = connection.id;
+    limits.take("socketRequests", key, "requests");
+    switch (envelope.kind) {
+      case "channelMessageSend":
+      case "channelMessageUpdate":
+      case "channelMessageRemove":
+        limits.take("messages", key, "messages");
+        return;
+      case "statusUpdate":
+        limits.take("statusUpdates", key, "status updates");
+        return;
+      case "channelJoin":
+        limits.take("joins", key, "channel joins");
+        if (connection.channels.size >= limits.caps.channelsPerSocket)
+          refuse(
+            "resource_exhausted",
+            `Too many channels: a socket may be in at most ${limits.caps.channelsPerSocket}; leave one first`,
+          );
+        return;
+      case "statusFollow": {
+        const { userIds, usernames } = envelope.body;
+        let added = usernames.length;
+        for (const id of userIds) if (!connection.follows.has(id)) added += 1;
+        if (connection.follows.size + added > limits.caps.followsPerSocket)
+          refuse(
+            "resource_exhausted",
+            `Too many follows: a socket may follow at most ${limits.caps.followsPerSocket} users; unfollow some first`,
+          );
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
   /** Answers a refused request: stock's code and words, herald's precise code in `context`. */
   sendError(connection: Connection, cid: string | undefined, err: unknown): void {
     let refusal: HeraldError;
@@ -110,7 +155,11 @@ export class Dispatcher {
       message: string;
       context?: Record<string, string>;
     };
-    if (this.deps.preciseCodes) body.context = { [PRECISE_CODE_KEY]: refusal.code };
+    if (this.deps.preciseCodes) {
+      body.context = { [PRECISE_CODE_KEY]: refusal.code };
+      if (refusal instanceof RateLimited) body.context.retry_after_ms = String(refusal.retryAfterMs);
+    }
+    this.deps.metrics.countRefusal(refusal.code);
     connection.send(cid === undefined ? { kind: "error", body } : { cid, kind: "error", body });
   }
 

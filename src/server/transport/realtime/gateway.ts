@@ -3,10 +3,13 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { HeraldError } from "../../../errors.js";
 import type { Codec } from "../../../protocol/codec.js";
+import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
 import { jsonCodec } from "../../../protocol/json-codec.js";
 import { protobufCodec } from "../../../protocol/protobuf-codec.js";
 import type { ConsoleTap } from "../../console/console-tap.js";
+import type { Limits } from "../../limits/limits.js";
 import type { Logger } from "../../logger.js";
+import type { ServerMetrics } from "../../metrics/server-metrics.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { ChannelRegistry } from "../../services/channel-registry.js";
 import type { PeerRegistry } from "../../services/peer-registry.js";
@@ -20,7 +23,10 @@ import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
 import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
-import type { SocketWriter } from "./writer.js";
+import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
+
+/** How often the server-wide budget of unsent bytes is checked. */
+const MEMORY_CHECK_MS = 100;
 
 /** What the realtime gateway needs. */
 export interface GatewayDeps {
@@ -46,14 +52,26 @@ export interface GatewayDeps {
   stockFrames: boolean;
   /** Observes sessions and envelopes for the operator console. */
   tap?: ConsoleTap | undefined;
+  limits: Limits;
+  metrics: ServerMetrics;
+  /** Whether a socket is closed when its session token expires (off in stock mode). */
+  closeOnExpiry: boolean;
+  /** Whether refusals carry herald's precise code (off in stock mode). */
+  preciseCodes: boolean;
+  /**
+   * Unsent bytes all sockets together may hold; past it the socket holding the most is closed as a
+   * slow reader (1013), then the next, until the total is under.
+   */
+  maxTotalBufferedBytes: number;
 }
 
-function rejectUpgrade(
-  socket: Duplex,
-  status: number,
-  reason: string,
-  body: { code: number; message: string },
-): void {
+/**
+ * Close code and reason of a socket whose session token expired. 4001 is in the range kept for
+ * applications; herald's socket refreshes the session and reconnects on it.
+ */
+export const SESSION_EXPIRED_CLOSE = { code: 4001, reason: "Session token expired" } as const;
+
+function rejectUpgrade(socket: Duplex, status: number, reason: string, body: Record<string, unknown>): void {
   const text = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
@@ -65,6 +83,7 @@ export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly keepalive: NodeJS.Timeout;
   private readonly lastActive: NodeJS.Timeout;
+  private readonly memoryCheck: NodeJS.Timeout;
   /** Open connections, for the keepalive. */
   private readonly connections = new Set<Connection>();
 
@@ -78,6 +97,36 @@ export class WsGateway {
     this.keepalive.unref();
     this.lastActive = setInterval(() => this.refreshLastActive(), deps.lastActiveRefreshMs);
     this.lastActive.unref();
+    this.memoryCheck = setInterval(() => this.enforceMemoryBudget(), MEMORY_CHECK_MS);
+    this.memoryCheck.unref();
+  }
+
+  /** Closes the sockets holding the most unsent bytes until all together are under budget. */
+  private enforceMemoryBudget(): void {
+    let total = 0;
+    const holding: Connection[] = [];
+    for (const connection of this.connections) {
+      const buffered = connection.ws.bufferedAmount;
+      if (buffered === 0 || connection.closed || connection.ws.readyState !== connection.ws.OPEN) continue;
+      total += buffered;
+      holding.push(connection);
+    }
+    if (total <= this.deps.maxTotalBufferedBytes) return;
+    holding.sort((a, b) => b.ws.bufferedAmount - a.ws.bufferedAmount);
+    for (const connection of holding) {
+      if (total <= this.deps.maxTotalBufferedBytes) break;
+      const buffered = connection.ws.bufferedAmount;
+      total -= buffered;
+      this.deps.metrics.slowReadersClosed += 1;
+      this.deps.logger.warn("slow_reader_closed", {
+        sessionId: connection.id,
+        bufferedBytes: buffered,
+        serverBudget: this.deps.maxTotalBufferedBytes,
+      });
+      connection.ws.close(SLOW_READER_CLOSE.code, SLOW_READER_CLOSE.reason);
+      // A reader that stopped reading would also never read the close frame.
+      setTimeout(() => connection.ws.terminate(), 5000).unref();
+    }
   }
 
   /** Handles an HTTP upgrade request: checks format and token, then opens the connection. */
@@ -104,6 +153,16 @@ export class WsGateway {
     const user = claims ? this.deps.users.byId(claims.uid) : undefined;
     if (claims === undefined || user === undefined) {
       rejectUpgrade(socket, 401, "Unauthorized", { code: 16, message: "Auth token invalid" });
+      return;
+    }
+    const socketsPerUser = this.deps.limits.caps.socketsPerUser;
+    if (this.deps.peers.ofUser(user.id).size >= socketsPerUser) {
+      this.deps.metrics.countRefusal("resource_exhausted");
+      rejectUpgrade(socket, 429, "Too Many Requests", {
+        code: 8,
+        message: `Too many sockets: a user may hold at most ${socketsPerUser} open; close one first`,
+        ...(this.deps.preciseCodes ? { [PRECISE_CODE_KEY]: "resource_exhausted" } : {}),
+      });
       return;
     }
     const appearOnline = url.searchParams.get("status") === "true";
@@ -136,7 +195,9 @@ export class WsGateway {
         userId: user.id,
         format: codec.format,
       });
+      this.deps.metrics.socketsOpened += 1;
       this.attach(connection);
+      if (this.deps.closeOnExpiry) this.expireAt(connection, claims.exp * 1000);
       if (appearOnline) this.deps.status.setStatus(connection, "");
     });
   }
@@ -156,6 +217,25 @@ export class WsGateway {
     });
     ws.on("close", (code, reason) => this.onClose(connection, code, reason.toString()));
     ws.on("error", (err) => this.deps.logger.warn("socket_error", { sessionId: connection.id, err }));
+  }
+
+  /** Closes the socket with {@link SESSION_EXPIRED_CLOSE} once its token is no longer valid. */
+  private expireAt(connection: Connection, expiresAtMs: number): void {
+    // setTimeout holds at most about 24.8 days; a longer session re-arms when that fires.
+    const delay = Math.min(Math.max(0, expiresAtMs - Date.now()), 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      if (connection.closed) return;
+      if (Date.now() < expiresAtMs) {
+        this.expireAt(connection, expiresAtMs);
+        return;
+      }
+      this.deps.metrics.sessionsExpired += 1;
+      this.deps.logger.info("session_expired", { sessionId: connection.id, userId: connection.userId });
+      connection.ws.close(SESSION_EXPIRED_CLOSE.code, SESSION_EXPIRED_CLOSE.reason);
+      setTimeout(() => connection.ws.terminate(), 5000).unref();
+    }, delay);
+    timer.unref();
+    connection.expiry = timer;
   }
 
   private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
@@ -224,6 +304,8 @@ export class WsGateway {
   private onClose(connection: Connection, code: number, reason: string): void {
     if (connection.closed) return;
     connection.closed = true;
+    if (connection.expiry !== undefined) clearTimeout(connection.expiry);
+    this.deps.limits.forgetSocket(connection.id);
     this.deps.channels.removePeer(connection);
     this.deps.status.removePeer(connection);
     this.deps.peers.remove(connection);
@@ -267,6 +349,7 @@ export class WsGateway {
   async close(): Promise<void> {
     clearInterval(this.keepalive);
     clearInterval(this.lastActive);
+    clearInterval(this.memoryCheck);
     const closing: Promise<void>[] = [];
     for (const ws of this.wss.clients) closing.push(closeSocket(ws));
     await Promise.all(closing);

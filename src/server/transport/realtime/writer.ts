@@ -31,6 +31,8 @@ export class SocketWriter {
   private readonly corked: Socket[] = [];
   private turn = 1;
   private scheduled = false;
+  /** Frames written since start (read by the metrics). */
+  framesWritten = 0;
 
   constructor(
     private readonly maxBufferedBytes: number,
@@ -67,6 +69,7 @@ export class SocketWriter {
       }
     }
     target.turnBytes = thisTurn + frame.length;
+    this.framesWritten += 1;
     ws.send(frame, target.binary ? BINARY : TEXT);
     return true;
   }

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parseRates } from "../../src/server/limits/parse-rates.js";
+import { openDatabase } from "../../src/server/storage/database.js";
+import { authenticate, rest } from "../helpers/server.js";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+describe("operations options", () => {
+  test("rates are read as NAME=BURST/PER_SECOND or off, and mistakes are named", () => {
+    assert.deepEqual(parseRates(["messages=20/10", "joins=off", "signUps=5/0.5"]), {
+      messages: { burst: 20, perSecond: 10 },
+      joins: false,
+      signUps: { burst: 5, perSecond: 0.5 },
+    });
+    assert.equal(parseRates(["all=off"]), false);
+    assert.match(String(parseRates(["chats=1/1"])), /unknown rate limit "chats"/);
+    assert.match(String(parseRates(["messages=fast"])), /BURST\/PER_SECOND/);
+    assert.match(String(parseRates(["messages=0/1"])), /BURST\/PER_SECOND/);
+  });
+
+  test("the durability setting reaches SQLite: normal by default, full when asked", async () => {
+    const normal = await openDatabase(":memory:");
+    const full = await openDatabase(":memory:", { synchronous: "full" });
+    try {
+      // SQLite numbers them 1 (NORMAL) and 2 (FULL).
+      assert.equal(normal.pragma("synchronous", { simple: true }), 1);
+      assert.equal(full.pragma("synchronous", { simple: true }), 2);
+    } finally {
+      normal.close();
+      full.close();
+    }
+  });
+
+  test("the CLI takes rate, cap and metrics flags and prints the metrics address", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "src/server/cli.ts",
+        "--port",
+        "0",
+        "--db",
+        ":memory:",
+        "--log-level",
+        "silent",
+        "--rate",
+        "restCalls=2/0.001",
+        "--sockets-per-user",
+        "3",
+        "--synchronous",
+        "full",
+        "--metrics-port",
+        "0",
+      ],
+      { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      const lines = createInterface({ input: child.stdout });
+      const found: { url?: string | undefined; metrics?: string | undefined } = {};
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the CLI printed no addresses within 20 s")), 20_000);
+        lines.on("line", (line) => {
+          found.url ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
+          found.metrics ??= /metrics on (http:\/\/\S+)/.exec(line)?.[1];
+          if (found.url !== undefined && found.metrics !== undefined) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once("exit", () => reject(new Error("the CLI exited before listening")));
+      });
+      const url = found.url as string;
+      const user = await authenticate(url);
+      assert.equal((await rest(url, "GET", "/v2/account", { token: user.token })).status, 200);
+      assert.equal((await rest(url, "GET", "/v2/account", { token: user.token })).status, 200);
+      const limited = await rest(url, "GET", "/v2/account", { token: user.token });
+      assert.equal(limited.status, 429);
+      const metrics = await (await fetch(found.metrics as string)).text();
+      assert.match(metrics, /^herald_rate_limit_hits_total\{limit="restCalls"\} 1$/m);
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+
+  test("the CLI refuses a malformed rate with its usage", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/server/cli.ts", "--rate", "messages=lots"],
+      {
+        cwd: repo,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    assert.equal(code, 2);
+    assert.match(stderr, /--rate messages takes BURST\/PER_SECOND/);
+  });
+});
