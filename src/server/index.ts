@@ -95,7 +95,10 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   // Storage.
   const db = await openDatabase(dbPath, { synchronous: options.synchronous ?? "normal" });
   const users = new UserStore(db);
-  const messages = new MessageStore(db, (err) => logger.error("message_commit_failed", { err }));
+  const messages = new MessageStore(db, {
+    onCommitError: (err) => logger.error("message_commit_failed", { err }),
+    ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
+  });
   const groupStore = new GroupStore(db);
   const friendStore = new FriendStore(db);
   const notificationStore = new NotificationStore(db);
@@ -298,6 +301,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         limits.close();
         metrics.close();
         messages.flush();
+        messages.abandon("The server closed before the message was stored");
         db.close();
         logger.info("server_closed", {});
       })();

@@ -14,6 +14,13 @@ export interface ServerOptions {
   port?: number;
   /** SQLite database file, or ":memory:". @default "./herald.db" */
   db?: string;
+  /**
+   * How long a batch of chat messages keeps retrying its commit while another process holds the
+   * database's write lock. Meanwhile the server keeps answering everyone else; after it, each
+   * sender gets a retryable error (`disconnected`, code 14) and the messages are not acknowledged.
+   * @default 5000
+   */
+  commitTimeoutMs?: number;
   /** Key clients send (HTTP Basic) on authentication routes. @default "defaultkey" */
   serverKey?: string;
   /**

@@ -187,29 +187,35 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       assert.deepEqual(await s.messages.before("2...empty", Number.MAX_SAFE_INTEGER, 10), []);
     });
 
-    withStorage("a repeated client message id of one sender stores one message and returns it", async (s) => {
-      const ch = "2...dedup";
-      const ana = randomUUID();
-      const bo = randomUUID();
-      const first = await s.messages.insert(newMessage(ch, ana, "cm-1"));
-      assert.equal(first.duplicate, false);
-      // Again later, again twice within one turn, and from another channel: always the original.
-      const again = await s.messages.insert(newMessage(ch, ana, "cm-1"));
-      assert.deepEqual(again, { row: first.row, duplicate: true });
-      const [x, y] = await Promise.all([
-        s.messages.insert(newMessage(ch, ana, "cm-2")),
-        s.messages.insert(newMessage(ch, ana, "cm-2")),
-      ]);
-      assert.equal(x?.duplicate, false);
-      assert.deepEqual(y, { row: x?.row, duplicate: true });
-      const elsewhere = await s.messages.insert(newMessage("2...elsewhere", ana, "cm-1"));
-      assert.deepEqual(elsewhere, { row: first.row, duplicate: true });
-      // Another sender may use the same id.
-      const other = await s.messages.insert(newMessage(ch, bo, "cm-1"));
-      assert.equal(other.duplicate, false);
-      assert.deepEqual(await s.messages.byClientId(ana, "cm-1"), first.row);
-      assert.equal((await s.messages.after(ch, 0, 100)).length, 3);
-    });
+    withStorage(
+      "a repeated client message id of one sender in one channel stores one message and returns it",
+      async (s) => {
+        const ch = "2...dedup";
+        const ana = randomUUID();
+        const bo = randomUUID();
+        const first = await s.messages.insert(newMessage(ch, ana, "cm-1"));
+        assert.equal(first.duplicate, false);
+        // Again later, and again twice within one turn: always the original.
+        const again = await s.messages.insert(newMessage(ch, ana, "cm-1"));
+        assert.deepEqual(again, { row: first.row, duplicate: true });
+        const [x, y] = await Promise.all([
+          s.messages.insert(newMessage(ch, ana, "cm-2")),
+          s.messages.insert(newMessage(ch, ana, "cm-2")),
+        ]);
+        assert.equal(x?.duplicate, false);
+        assert.deepEqual(y, { row: x?.row, duplicate: true });
+        // In another channel the same id is another message.
+        const elsewhere = await s.messages.insert(newMessage("2...elsewhere", ana, "cm-1"));
+        assert.equal(elsewhere.duplicate, false);
+        assert.notEqual(elsewhere.row.id, first.row.id);
+        assert.deepEqual(await s.messages.byClientId(ana, "2...elsewhere", "cm-1"), elsewhere.row);
+        // Another sender may use the same id.
+        const other = await s.messages.insert(newMessage(ch, bo, "cm-1"));
+        assert.equal(other.duplicate, false);
+        assert.deepEqual(await s.messages.byClientId(ana, ch, "cm-1"), first.row);
+        assert.equal((await s.messages.after(ch, 0, 100)).length, 3);
+      },
+    );
 
     withStorage("a message is found by id in its channel, edited and removed", async (s) => {
       const ch = "2...edit";
@@ -312,30 +318,38 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       assert.deepEqual(await s.groups.members(g.id), []);
     });
 
-    withStorage("groups list by case-sensitive prefix in bytewise name order, paged by name", async (s) => {
-      const names = ["team-b", "Team-A", "team-a", "team_z", "team-é", "other"];
-      for (const name of names) {
-        await s.groups.create({
-          creatorId: randomUUID(),
-          name,
-          description: "",
-          langTag: "en",
-          avatarUrl: "",
-          open: true,
-          maxCount: 10,
-        });
-      }
-      const all = (await s.groups.list("team", "", 100)).map((g) => g.name);
-      assert.deepEqual(all, ["team-a", "team-b", "team-é", "team_z"]);
-      assert.deepEqual(
-        (await s.groups.list("team", "team-a", 2)).map((g) => g.name),
-        ["team-b", "team-é"],
-      );
-      assert.deepEqual(
-        (await s.groups.list("", "", 100)).map((g) => g.name),
-        ["Team-A", "other", "team-a", "team-b", "team-é", "team_z"],
-      );
-    });
+    withStorage(
+      "groups list by case-insensitive LIKE pattern in bytewise name order, paged by name",
+      async (s) => {
+        const names = ["team-b", "Team-A", "team-a", "team_z", "team-é", "other"];
+        for (const name of names) {
+          await s.groups.create({
+            creatorId: randomUUID(),
+            name,
+            description: "",
+            langTag: "en",
+            avatarUrl: "",
+            open: true,
+            maxCount: 10,
+          });
+        }
+        const all = (await s.groups.list("team%", "", 100)).map((g) => g.name);
+        assert.deepEqual(all, ["Team-A", "team-a", "team-b", "team-é", "team_z"]);
+        // "_" stands for any one character, as in LIKE.
+        assert.deepEqual(
+          (await s.groups.list("team_a", "", 100)).map((g) => g.name),
+          ["Team-A", "team-a"],
+        );
+        assert.deepEqual(
+          (await s.groups.list("team%", "team-a", 2)).map((g) => g.name),
+          ["team-b", "team-é"],
+        );
+        assert.deepEqual(
+          (await s.groups.list("", "", 100)).map((g) => g.name),
+          ["Team-A", "other", "team-a", "team-b", "team-é", "team_z"],
+        );
+      },
+    );
 
     withStorage("a friend edge moves to the front of its list on every change", async (s) => {
       const me = randomUUID();

@@ -260,7 +260,18 @@ export class Chat {
       user_id_two: fields.userIdTwo,
     };
     const persistent = membership.persistence;
-    if (persistent) this.deps.messages.insert(row);
+    if (persistent) {
+      // Acknowledged and pushed only once committed: a failed commit answers the sender with a
+      // retryable error and nobody sees a message that was never stored.
+      const seq = await this.deps.messages.insert(row);
+      if (seq === undefined) {
+        // Another send with this client message id was committed first: answer with that one.
+        const stored = this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
+        if (stored !== undefined) return this.ackOf(stored, 0, true);
+        return refuse("server_error", "Message not stored");
+      }
+      row.seq = seq;
+    }
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
     this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: message }));
     const ack = this.ackOf(row, 0, persistent);
@@ -365,8 +376,15 @@ export class Chat {
       user_id_one: "",
       user_id_two: "",
     };
-    this.deps.messages.insert(row);
-    this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: messageToWire(row) }));
+    // Pushed once stored, like any message; a group event that cannot be stored is logged, not shown.
+    this.deps.messages.insert(row).then(
+      () =>
+        this.deps.channels.send(
+          target.id,
+          new Outgoing({ kind: "channelMessage", body: messageToWire(row) }),
+        ),
+      (err: unknown) => this.deps.logger.error("group_event_not_stored", { err, groupId }),
+    );
   }
 
   /**

@@ -85,13 +85,13 @@ export interface AsyncMessageStore {
   /**
    * Stores a message and resolves with its row (with its `seq`) once committed: acknowledge a send
    * only then. Inserts are batched, one transaction per event-loop turn, in call order. A message
-   * whose `client_msg_id` (not empty) the same sender already used resolves with the stored original
-   * instead (`duplicate: true`).
+   * whose `client_msg_id` (not empty) the same sender already used in the same channel resolves with
+   * the stored original instead (`duplicate: true`); in another channel it is another message.
    */
   insert(message: NewMessage): Promise<{ row: MessageRow; duplicate: boolean }>;
   byId(channelId: string, messageId: string): Promise<MessageRow | undefined>;
-  /** The message a sender stored with a client message id, in any channel. */
-  byClientId(senderId: string, clientMsgId: string): Promise<MessageRow | undefined>;
+  /** The message a sender stored with a client message id in a channel. */
+  byClientId(senderId: string, channelId: string, clientMsgId: string): Promise<MessageRow | undefined>;
   updateContent(seq: number, content: string, at: number): Promise<void>;
   delete(seq: number): Promise<void>;
   /** Up to `limit` messages after `seq`, oldest first. */
@@ -138,8 +138,11 @@ export interface AsyncGroupStore {
   memberCount(groupId: string): Promise<number>;
   /** The groups a user belongs to or asked to join, in join order, optionally of one state. */
   groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]>;
-  /** Groups whose name starts with `prefix` (case-sensitive), after `afterName`, by name (bytewise). */
-  list(prefix: string, afterName: string, limit: number): Promise<GroupRow[]>;
+  /**
+   * Groups whose name matches `pattern`, an SQL LIKE pattern matched case-insensitively (`%` any
+   * run, `_` one character; "" matches every group), after `afterName`, by name (bytewise).
+   */
+  list(pattern: string, afterName: string, limit: number): Promise<GroupRow[]>;
 }
 
 /** Friend edges, one row per direction. States are the wire's FriendState values. */

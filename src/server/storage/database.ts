@@ -108,6 +108,9 @@ const migrations: readonly string[] = [
   `,
 ];
 
+/** The longest a statement blocks the event loop waiting for another connection's lock. */
+export const SERVING_BUSY_TIMEOUT_MS = 20;
+
 /**
  * Opens (creating if needed) the database at `path` (or ":memory:") and brings its schema up to
  * date. Rejects with a HeraldError saying what to install when better-sqlite3 is missing or its
@@ -128,8 +131,12 @@ export async function openDatabase(
   db.pragma("journal_mode = WAL");
   db.pragma(options.synchronous === "full" ? "synchronous = FULL" : "synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
+  // Migrating at start may wait for another process as long as it needs; once serving, a held
+  // lock is waited for only briefly on the only thread: message commits retry on timers instead
+  // (MessageStore), so one lock never freezes every user.
   db.pragma("busy_timeout = 5000");
   migrate(db);
+  db.pragma(`busy_timeout = ${SERVING_BUSY_TIMEOUT_MS}`);
   return db;
 }
 

@@ -1,3 +1,4 @@
+import { HeraldError } from "../../errors.js";
 import type { ChannelMessageInit } from "../../gen/wire.js";
 import type { Db } from "./database.js";
 
@@ -29,15 +30,54 @@ export type NewMessage = Omit<MessageRow, "seq">;
 export const BY_CLIENT_ID_SQL =
   "SELECT * FROM messages WHERE sender_id = ? AND channel_id = ? AND client_msg_id = ? AND client_msg_id <> ''";
 
+/** Options of {@link MessageStore}. */
+export interface MessageStoreOptions {
+  /**
+   * How long a batch of inserts keeps retrying while another connection holds the write lock,
+   * before its inserts reject with `disconnected` (retryable). The retries wait on timers, never on
+   * the event loop.
+   * @default 5000
+   */
+  commitTimeoutMs?: number;
+  /**
+   * Called when a batch fails to commit (its inserts reject too), for logs.
+   * @default does nothing
+   */
+  onCommitError?: (err: unknown) => void;
+}
+
+interface PendingInsert {
+  row: NewMessage;
+  resolve: (seq: number | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
+/** First wait before retrying a batch that met a held write lock; it doubles up to the cap. */
+const RETRY_FIRST_MS = 5;
+const RETRY_MAX_MS = 100;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
+}
+
 /**
  * Stored channel messages. Inserts are written behind: queued and committed together in one
  * transaction at the end of the event-loop turn (one commit per turn instead of per message).
- * The commit is scheduled before any frame of the turn leaves the process, so a message is on
- * disk before its ack or push is sent; every read commits pending inserts first.
+ * `insert` resolves once its batch has committed, so a caller acknowledges (and pushes) a message
+ * only after it is on disk; a batch that cannot commit rejects every insert in it. When another
+ * connection holds the write lock, the batch is retried on timers rather than waited for on the
+ * only thread, so other users keep being answered meanwhile. Every read commits pending inserts
+ * first (when it can).
  */
 export class MessageStore {
-  private pending: NewMessage[] = [];
+  private pending: PendingInsert[] = [];
   private scheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = RETRY_FIRST_MS;
+  private busySince = 0;
+  private readonly commitTimeoutMs: number;
+  private readonly onCommitError: (err: unknown) => void;
   private readonly commitPending;
   private readonly insertStmt;
   private readonly byIdStmt;
@@ -51,15 +91,15 @@ export class MessageStore {
   private readonly existsAfterStmt;
   private readonly existsBeforeStmt;
 
-  constructor(
-    db: Db,
-    private readonly onCommitError: (err: unknown) => void = (err) => {
-      throw err;
-    },
-  ) {
-    this.commitPending = db.transaction((rows: NewMessage[]) => {
-      for (const row of rows) this.insertStmt.run(row);
-    });
+  constructor(db: Db, options: MessageStoreOptions = {}) {
+    this.commitTimeoutMs = options.commitTimeoutMs ?? 5000;
+    this.onCommitError = options.onCommitError ?? (() => {});
+    this.commitPending = db.transaction((batch: PendingInsert[]) =>
+      batch.map((p) => {
+        const result = this.insertStmt.run(p.row);
+        return result.changes === 0 ? undefined : Number(result.lastInsertRowid);
+      }),
+    );
     this.insertStmt = db.prepare(
       // OR IGNORE: a duplicate client message id must not fail the whole batch it is committed in.
       `INSERT OR IGNORE INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time,
@@ -93,27 +133,76 @@ export class MessageStore {
       .pluck();
   }
 
-  /** Queues a message for the end-of-turn commit. Sequence numbers follow the queue's order. */
-  insert(message: NewMessage): void {
-    this.pending.push(message);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+  /**
+   * Queues a message for the end-of-turn commit. Sequence numbers follow the queue's order.
+   * Resolves with the message's `seq` once committed, or `undefined` when the sender's client
+   * message id was already stored in this channel (nothing new was written); rejects with
+   * `disconnected` when the batch could not commit (the caller may retry), `server_error` otherwise.
+   */
+  insert(message: NewMessage): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row: message, resolve, reject });
+      if (!this.scheduled && this.retryTimer === undefined) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
   }
 
-  /** Commits queued inserts now. */
+  /** Commits queued inserts now (unless a retry is waiting for a held lock). */
   readonly flush = (): void => {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const rows = this.pending;
+    if (this.pending.length === 0 || this.retryTimer !== undefined) return;
+    this.commit();
+  };
+
+  /** Rejects every queued insert and stops retrying (for a server that closes). */
+  abandon(reason: string): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const batch = this.pending;
     this.pending = [];
+    const err = new HeraldError("disconnected", reason);
+    for (const p of batch) p.reject(err);
+  }
+
+  private commit(): void {
+    const batch = this.pending;
+    this.pending = [];
+    let seqs: (number | undefined)[];
     try {
-      this.commitPending(rows);
+      seqs = this.commitPending(batch);
     } catch (err) {
-      // Runs from the event loop: an exception here would end the process.
+      if (isBusy(err)) {
+        const now = Date.now();
+        if (this.busySince === 0) this.busySince = now;
+        if (now - this.busySince < this.commitTimeoutMs) {
+          // Keep the batch first in line, ahead of what arrived meanwhile, and try again later.
+          this.pending = batch.concat(this.pending);
+          this.retryTimer = setTimeout(this.retry, this.retryDelay);
+          this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+          return;
+        }
+      }
+      this.busySince = 0;
+      this.retryDelay = RETRY_FIRST_MS;
       this.onCommitError(err);
+      const failure = isBusy(err)
+        ? new HeraldError("disconnected", "Message not stored: the database is busy, try again", {
+            cause: err,
+          })
+        : HeraldError.from(err, "server_error", "Message not stored");
+      for (const p of batch) p.reject(failure);
+      return;
     }
+    this.busySince = 0;
+    this.retryDelay = RETRY_FIRST_MS;
+    for (let i = 0; i < batch.length; i++) batch[i]?.resolve(seqs[i]);
+  }
+
+  private readonly retry = (): void => {
+    this.retryTimer = undefined;
+    if (this.pending.length > 0) this.commit();
   };
 
   byId(channelId: string, messageId: string): MessageRow | undefined {

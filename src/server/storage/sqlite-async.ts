@@ -7,7 +7,6 @@ import type {
   AsyncStorage,
   AsyncTokenStore,
   AsyncUserStore,
-  MessageRow,
 } from "./async-storage.js";
 import type { Db } from "./database.js";
 import { FriendStore } from "./friends.js";
@@ -48,24 +47,15 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Pr
   };
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * The SQLite stores behind the asynchronous storage interface, so the services run unchanged on
  * SQLite or PostgreSQL. SQLite itself stays synchronous (and fast, being in-process); message
  * inserts keep their write-behind batching, and resolve once their batch has committed.
  */
 export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}): AsyncStorage {
-  let commitError: unknown;
-  const messageStore = new MessageStore(db, (err) => {
-    commitError = err;
-    options.onCommitError?.(err);
+  const messageStore = new MessageStore(db, {
+    ...(options.onCommitError !== undefined && { onCommitError: options.onCommitError }),
   });
-  // The extra condition lets SQLite use the partial unique index (sender_id, client_msg_id):
-  // without it every lookup scans the whole table.
-  const byClientId = db.prepare<[string, string], MessageRow>(
-    "SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ? AND client_msg_id <> ''",
-  );
   const userStore = new UserStore(db);
   const groupStore = new GroupStore(db);
   const friendStore = new FriendStore(db);
@@ -110,27 +100,22 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
   const messages: AsyncMessageStore = {
     async insert(message) {
       try {
-        messageStore.insert(message);
-        // The store commits its queue in a setImmediate queued no later than this one.
-        await nextTurn();
-        let row = messageStore.byId(message.channel_id, message.id);
-        if (row === undefined && message.client_msg_id !== "") {
-          row = byClientId.get(message.sender_id, message.client_msg_id);
+        const seq = await messageStore.insert(message);
+        if (seq === undefined && message.client_msg_id !== "") {
+          const row = messageStore.byClientId(message.sender_id, message.channel_id, message.client_msg_id);
           if (row !== undefined) return { row, duplicate: true };
         }
-        if (row === undefined) {
-          throw HeraldError.from(commitError ?? "the message was not stored", "server_error");
-        }
+        const row = messageStore.byId(message.channel_id, message.id);
+        if (row === undefined) throw new HeraldError("server_error", "The message was not stored");
         return { row, duplicate: false };
       } catch (err) {
         throw sqliteError(err);
       }
     },
     byId: wrap((channelId, messageId) => messageStore.byId(channelId, messageId)),
-    byClientId: wrap((senderId, clientMsgId) => {
-      messageStore.flush();
-      return byClientId.get(senderId, clientMsgId);
-    }),
+    byClientId: wrap((senderId, channelId, clientMsgId) =>
+      messageStore.byClientId(senderId, channelId, clientMsgId),
+    ),
     updateContent: wrap((seq, content, at) => messageStore.updateContent(seq, content, at)),
     delete: wrap((seq) => messageStore.delete(seq)),
     after: wrap((channelId, seq, limit) => messageStore.after(channelId, seq, limit)),
@@ -178,6 +163,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     engine: "sqlite",
     close: wrap(() => {
       messageStore.flush();
+      messageStore.abandon("The storage closed before the message was stored");
       if (options.closeDatabase ?? true) db.close();
     }),
   };

@@ -126,13 +126,15 @@ export class PostgresGroupStore implements AsyncGroupStore {
     return rows.map(({ member_state, ...group }) => ({ group, state: member_state }));
   }
 
-  list(prefix: string, afterName: string, limit: number): Promise<GroupRow[]> {
-    // Bytewise ("C") comparison, as SQLite compares text, whatever the database's collation.
+  list(pattern: string, afterName: string, limit: number): Promise<GroupRow[]> {
+    // Bytewise ("C") comparison, as SQLite compares text, whatever the database's collation;
+    // ILIKE ignores case as SQLite's LIKE and stock Nakama's ILIKE do, and
+    // without an escape character, as SQLite's LIKE has none by default.
     return query<GroupRow>(
       this.pool,
-      `SELECT * FROM groups WHERE starts_with(name, $1) AND name COLLATE "C" > $2
+      `SELECT * FROM groups WHERE ($1 = '' OR name ILIKE $1 ESCAPE '') AND name COLLATE "C" > $2
        ORDER BY name COLLATE "C" LIMIT $3`,
-      [prefix, afterName, limit],
+      [pattern, afterName, limit],
     );
   }
 }

@@ -111,16 +111,24 @@ export class PostgresMessageStore implements AsyncMessageStore {
     const originals = new Map<string, MessageRow>();
     if (skipped.length > 0) {
       const { rows } = await sql.query<MessageRow>(
-        `SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(sender_id, client_msg_id)
-           ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id AND m.client_msg_id <> ''`,
-        [skipped.map((p) => p.message.sender_id), skipped.map((p) => p.message.client_msg_id)],
+        `SELECT m.* FROM messages m
+           JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(sender_id, channel_id, client_msg_id)
+           ON m.sender_id = k.sender_id AND m.channel_id = k.channel_id AND m.client_msg_id = k.client_msg_id
+           AND m.client_msg_id <> ''`,
+        [
+          skipped.map((p) => p.message.sender_id),
+          skipped.map((p) => p.message.channel_id),
+          skipped.map((p) => p.message.client_msg_id),
+        ],
       );
-      for (const row of rows) originals.set(`${row.sender_id}\n${row.client_msg_id}`, row);
+      for (const row of rows) originals.set(`${row.sender_id}\n${row.channel_id}\n${row.client_msg_id}`, row);
     }
     return batch.map((p) => {
       const row = inserted.get(p.message.id);
       if (row !== undefined) return { row, duplicate: false };
-      const original = originals.get(`${p.message.sender_id}\n${p.message.client_msg_id}`);
+      const original = originals.get(
+        `${p.message.sender_id}\n${p.message.channel_id}\n${p.message.client_msg_id}`,
+      );
       return original === undefined ? undefined : { row: original, duplicate: true };
     });
   }
@@ -144,10 +152,14 @@ export class PostgresMessageStore implements AsyncMessageStore {
     )[0];
   }
 
-  async byClientId(senderId: string, clientMsgId: string): Promise<MessageRow | undefined> {
+  async byClientId(
+    senderId: string,
+    channelId: string,
+    clientMsgId: string,
+  ): Promise<MessageRow | undefined> {
     const rows = await this.rows(
-      "SELECT * FROM messages WHERE sender_id = $1 AND client_msg_id = $2 AND client_msg_id <> ''",
-      [senderId, clientMsgId],
+      "SELECT * FROM messages WHERE sender_id = $1 AND channel_id = $2 AND client_msg_id = $3 AND client_msg_id <> ''",
+      [senderId, channelId, clientMsgId],
     );
     return rows[0];
   }

@@ -99,6 +99,13 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX notifications_user ON notifications(user_id, seq);
   `,
+  // Client message ids are unique per sender and channel, as on SQLite: the same id in another
+  // channel is another message.
+  `
+  DROP INDEX messages_client_id;
+  CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, channel_id, client_msg_id)
+    WHERE client_msg_id <> '';
+  `,
 ];
 
 /** The schema version this server migrates a PostgreSQL database to. */
