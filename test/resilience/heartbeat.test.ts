@@ -36,7 +36,8 @@ for (const codec of codecs) {
       assert.equal(socket.state, "open");
       assert.equal(report.attempts, 1);
       assert.equal(fake.connections.length, 2);
-      assert.equal(first.ws.readyState, first.ws.CLOSED, "the silent connection was cut");
+      await first.closed;
+      assert.equal(first.open, false, "the silent connection was cut");
       const second = fake.connections[1];
       assert.ok(second);
       await waitFor(() => second.pings >= 2, "pings answered on the new connection");

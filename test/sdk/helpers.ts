@@ -1,14 +1,15 @@
-// Helpers shared by the SDK's unit and integration tests.
+// Helpers shared by the SDK's unit and integration tests. Tokens and waits are the test kit's,
+// so that herald's tests and apps' tests run on one code.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket as WsSocket } from "ws";
-
-const b64url = (text: string) => Buffer.from(text).toString("base64url");
+import { fakeToken } from "../../src/testing/fake-session.js";
+import { nextEvent as kitNextEvent, waitFor as kitWaitFor } from "../../src/testing/wait-for.js";
 
 /** An unsigned JWT with the given claims (the SDK reads tokens without verifying them). */
 export function makeJwt(claims: Record<string, unknown>): string {
-  return `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}.c2ln`;
+  return fakeToken(claims);
 }
 
 /** A session token and refresh token pair expiring `expiresInSec` and `refreshInSec` from now. */
@@ -26,11 +27,7 @@ export function makeTokens(
 
 /** Waits for `predicate` to hold, checking on every turn of the event loop; fails after `ms`. */
 export async function waitFor(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await kitWaitFor(predicate, { what, timeoutMs: ms });
 }
 
 /** Resolves with the first event `subscribe` reports that matches `match`; fails after `ms`. */
@@ -40,18 +37,7 @@ export function nextEvent<T>(
   match: (value: T) => boolean = () => true,
   ms = 5000,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, ms);
-    const off = subscribe((value) => {
-      if (!match(value)) return;
-      clearTimeout(timer);
-      off();
-      resolve(value);
-    });
-  });
+  return kitNextEvent(subscribe, { what, match, timeoutMs: ms });
 }
 
 /** A real HTTP server on an ephemeral port whose answers the test decides. */
