@@ -35,6 +35,8 @@ export class PresenceWatch {
       unfollowUsers: (ids, o) => socket.unfollowUsers(ids, o),
       onStatusPresence: (fn) => socket.on("statusPresence", fn),
       onReconnected: (fn) => listen(socket, "reconnected", fn),
+      // The store holds events from a lost connection until the restore's follow answers.
+      onState: (fn) => listen(socket, "state", fn),
     };
     this.store = new PresenceStore(adapter, client, session, options);
     this.#opened = socket.state === "open";
