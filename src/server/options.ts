@@ -4,7 +4,14 @@ import type { Extension } from "./extensions.js";
 import type { ServerHooks } from "./hooks.js";
 import type { CapOptions, RateLimitOptions } from "./limits/limits-options.js";
 import type { Logger, LogLevel } from "./logger.js";
-import type { RetentionOptions } from "./storage/retention.js";
+
+/** How long channel history is kept; every message is kept when neither is set. */
+export interface RetentionOptions {
+  /** Messages older than this many seconds are deleted. @default undefined (no age limit) */
+  maxAgeSec?: number;
+  /** Only the newest this many messages of each channel are kept. @default undefined (no count limit) */
+  maxPerChannel?: number;
+}
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {

@@ -1,12 +1,7 @@
+import type { RetentionOptions } from "../options.js";
 import type { Db } from "./database.js";
 
-/** How long channel history is kept; every message is kept when neither is set. */
-export interface RetentionOptions {
-  /** Messages older than this many seconds are deleted. @default undefined (no age limit) */
-  maxAgeSec?: number;
-  /** Only the newest this many messages of each channel are kept. @default undefined (no count limit) */
-  maxPerChannel?: number;
-}
+export type { RetentionOptions };
 
 /** Rows deleted per statement, so one pass never holds the write lock for long. */
 const BATCH = 1000;
