@@ -96,7 +96,11 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const db = await openDatabase(dbPath, { synchronous: options.synchronous ?? "normal" });
   const users = new UserStore(db);
   const messages = new MessageStore(db, {
-    onCommitError: (err) => logger.error("message_commit_failed", { err }),
+    onCommitError: (err) => {
+      metrics.commitsFailed += 1;
+      logger.error("message_commit_failed", { err });
+    },
+    onCommit: (durationMs, batchSize) => metrics.observeCommit(durationMs, batchSize),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
   });
   const groupStore = new GroupStore(db);
@@ -176,12 +180,16 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
 
   // Abuse control and operations.
   const limits = new Limits(options.rateLimits, options.caps);
-  let framesOut = () => 0;
+  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) => {
+    metrics.slowReadersClosed += 1;
+    logger.warn("slow_reader_closed", { bufferedBytes });
+  });
   const metrics = new ServerMetrics({
     sockets: () => peers.size,
     users: () => new Set([...peers.all()].map((p) => p.userId)).size,
-    framesOut: () => framesOut(),
+    framesOut: () => writer.framesWritten,
     limitHits: () => limits.hits,
+    deliveries: () => writer.deliveries.byKind,
   });
 
   // Transports.
@@ -204,11 +212,6 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     limits,
     metrics,
   });
-  const writer = new SocketWriter(options.maxBufferedBytes ?? 16 * 1024 * 1024, (_ws, bufferedBytes) => {
-    metrics.slowReadersClosed += 1;
-    logger.warn("slow_reader_closed", { bufferedBytes });
-  });
-  framesOut = () => writer.framesWritten;
   const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes, limits, metrics });
   const gateway = new WsGateway({
     visibility: presence ? visibility : undefined,

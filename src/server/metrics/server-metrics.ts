@@ -1,6 +1,19 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import type { HeraldErrorCode } from "../../protocol/error-codes.js";
 import type { LimitHits } from "../limits/limits.js";
+import type { PushKind } from "./delivery-counter.js";
+import { Histogram } from "./histogram.js";
+
+/**
+ * Upper bounds of the commit-duration buckets, in seconds: a commit on a local SQLite file takes
+ * well under a millisecond, one that waits on a held lock or a remote database up to seconds.
+ */
+export const COMMIT_SECONDS_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
+
+/** Upper bounds of the commit batch-size buckets (messages per commit). */
+export const COMMIT_BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] as const;
 
 /** Live values the metrics read on each scrape rather than count. */
 export interface MetricGauges {
@@ -12,6 +25,8 @@ export interface MetricGauges {
   framesOut(): number;
   /** Rate-limit refusals by limit. */
   limitHits(): LimitHits;
+  /** Pushes written to sockets, by kind, one per recipient socket. */
+  deliveries(): Readonly<Record<PushKind, number>>;
 }
 
 /**
@@ -29,6 +44,10 @@ export class ServerMetrics {
   slowReadersClosed = 0;
   /** Sockets closed because their session token expired. */
   sessionsExpired = 0;
+  /** Message batches that failed to commit (their senders got an error). */
+  commitsFailed = 0;
+  private readonly commitSeconds = new Histogram(COMMIT_SECONDS_BUCKETS);
+  private readonly commitBatch = new Histogram(COMMIT_BATCH_BUCKETS);
   private readonly refusals = new Map<HeraldErrorCode, number>();
   private readonly loopDelay: IntervalHistogram;
 
@@ -40,6 +59,12 @@ export class ServerMetrics {
   /** Counts a refused request (realtime or REST) by its precise code. */
   countRefusal(code: HeraldErrorCode): void {
     this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+  }
+
+  /** Records one committed batch of chat messages: how long it took and how many it held. */
+  observeCommit(durationMs: number, batchSize: number): void {
+    this.commitSeconds.observe(durationMs / 1000);
+    this.commitBatch.observe(batchSize);
   }
 
   /** The metrics as Prometheus text. */
@@ -60,6 +85,25 @@ export class ServerMetrics {
     metric("herald_messages_out_total", "counter", "Realtime frames sent (replies and pushes).", [
       ["", this.gauges.framesOut()],
     ]);
+    metric(
+      "herald_deliveries_total",
+      "counter",
+      "Pushes written to sockets, one per recipient socket, by envelope kind.",
+      Object.entries(this.gauges.deliveries()).map(([kind, n]) => [`{kind="${kind}"}`, n]),
+    );
+    lines.push(
+      ...this.commitSeconds.render(
+        "herald_message_commit_duration_seconds",
+        "Time to commit a batch of chat messages, waits for a held write lock included.",
+      ),
+      ...this.commitBatch.render("herald_message_commit_batch_size", "Chat messages per committed batch."),
+    );
+    metric(
+      "herald_message_commits_failed_total",
+      "counter",
+      "Batches of chat messages that failed to commit; their senders got a retryable error.",
+      [["", this.commitsFailed]],
+    );
     metric("herald_http_requests_total", "counter", "REST requests answered.", [["", this.httpRequests]]);
     metric(
       "herald_refusals_total",

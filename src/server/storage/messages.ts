@@ -44,6 +44,12 @@ export interface MessageStoreOptions {
    * @default does nothing
    */
   onCommitError?: (err: unknown) => void;
+  /**
+   * Called after each batch commits, with how long it took (from its first attempt, so time spent
+   * waiting for a held write lock counts) and how many inserts it held, for metrics.
+   * @default does nothing
+   */
+  onCommit?: (durationMs: number, batchSize: number) => void;
 }
 
 interface PendingInsert {
@@ -78,6 +84,9 @@ export class MessageStore {
   private busySince = 0;
   private readonly commitTimeoutMs: number;
   private readonly onCommitError: (err: unknown) => void;
+  private readonly onCommit: ((durationMs: number, batchSize: number) => void) | undefined;
+  /** When the batch now committing was first tried (`performance.now()`); 0 between batches. */
+  private firstAttemptAt = 0;
   private readonly commitPending;
   private readonly insertStmt;
   private readonly byIdStmt;
@@ -94,6 +103,7 @@ export class MessageStore {
   constructor(db: Db, options: MessageStoreOptions = {}) {
     this.commitTimeoutMs = options.commitTimeoutMs ?? 5000;
     this.onCommitError = options.onCommitError ?? (() => {});
+    this.onCommit = options.onCommit;
     this.commitPending = db.transaction((batch: PendingInsert[]) =>
       batch.map((p) => {
         const result = this.insertStmt.run(p.row);
@@ -160,6 +170,7 @@ export class MessageStore {
   abandon(reason: string): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.firstAttemptAt = 0;
     const batch = this.pending;
     this.pending = [];
     const err = new HeraldError("disconnected", reason);
@@ -170,6 +181,7 @@ export class MessageStore {
     const batch = this.pending;
     this.pending = [];
     let seqs: (number | undefined)[];
+    if (this.firstAttemptAt === 0) this.firstAttemptAt = performance.now();
     try {
       seqs = this.commitPending(batch);
     } catch (err) {
@@ -185,6 +197,7 @@ export class MessageStore {
         }
       }
       this.busySince = 0;
+      this.firstAttemptAt = 0;
       this.retryDelay = RETRY_FIRST_MS;
       this.onCommitError(err);
       const failure = isBusy(err)
@@ -197,6 +210,8 @@ export class MessageStore {
     }
     this.busySince = 0;
     this.retryDelay = RETRY_FIRST_MS;
+    this.onCommit?.(performance.now() - this.firstAttemptAt, batch.length);
+    this.firstAttemptAt = 0;
     for (let i = 0; i < batch.length; i++) batch[i]?.resolve(seqs[i]);
   }
 

@@ -22,6 +22,12 @@ export interface SqliteStorageOptions {
    * @default ignores it (the rejected inserts carry the error)
    */
   onCommitError?: (err: unknown) => void;
+  /**
+   * Called after each batch of message inserts commits, with its duration (lock waits included)
+   * and size, for metrics.
+   * @default does nothing
+   */
+  onCommit?: (durationMs: number, batchSize: number) => void;
   /** Close the database handle in `close()`. @default true */
   closeDatabase?: boolean;
 }
@@ -55,6 +61,7 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Pr
 export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}): AsyncStorage {
   const messageStore = new MessageStore(db, {
     ...(options.onCommitError !== undefined && { onCommitError: options.onCommitError }),
+    ...(options.onCommit !== undefined && { onCommit: options.onCommit }),
   });
   const userStore = new UserStore(db);
   const groupStore = new GroupStore(db);

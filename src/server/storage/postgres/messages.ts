@@ -3,6 +3,21 @@ import { HeraldError } from "../../../errors.js";
 import type { AsyncMessageStore, MessageRow, NewMessage } from "../async-storage.js";
 import { query, transaction } from "./connection.js";
 
+/** Options of {@link PostgresMessageStore}. */
+export interface PostgresMessageStoreOptions {
+  /**
+   * Called after each batch commits, with how long its transaction took and how many inserts it
+   * held, for metrics.
+   * @default does nothing
+   */
+  onCommit?: (durationMs: number, batchSize: number) => void;
+  /**
+   * Called when a batch fails to commit (its inserts reject too), for logs and metrics.
+   * @default does nothing
+   */
+  onCommitError?: (err: unknown) => void;
+}
+
 interface Pending {
   message: NewMessage;
   resolve(result: { row: MessageRow; duplicate: boolean }): void;
@@ -55,7 +70,10 @@ export class PostgresMessageStore implements AsyncMessageStore {
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresMessageStoreOptions = {},
+  ) {}
 
   insert(message: NewMessage): Promise<{ row: MessageRow; duplicate: boolean }> {
     return new Promise((resolve, reject) => {
@@ -80,8 +98,10 @@ export class PostgresMessageStore implements AsyncMessageStore {
   };
 
   private async commit(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     try {
       const results = await transaction(this.pool, (sql) => this.write(sql, batch));
+      this.options.onCommit?.(performance.now() - started, batch.length);
       for (const [i, p] of batch.entries()) {
         const result = results[i];
         if (result === undefined) {
@@ -95,6 +115,7 @@ export class PostgresMessageStore implements AsyncMessageStore {
     } catch (err) {
       // Nothing of the batch was committed (or, if the connection dropped during COMMIT, it may
       // have been): the senders get an error, and a retry with the same client message id is safe.
+      this.options.onCommitError?.(err);
       for (const p of batch) p.reject(err);
     }
   }

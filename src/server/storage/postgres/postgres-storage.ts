@@ -2,13 +2,13 @@ import type { AsyncStorage } from "../async-storage.js";
 import { openPool, type PostgresPoolOptions, pgError } from "./connection.js";
 import { PostgresFriendStore } from "./friends.js";
 import { PostgresGroupStore } from "./groups.js";
-import { PostgresMessageStore } from "./messages.js";
+import { PostgresMessageStore, type PostgresMessageStoreOptions } from "./messages.js";
 import { PostgresNotificationStore } from "./notifications.js";
 import { migratePostgres } from "./schema.js";
 import { PostgresTokenStore, PostgresUserStore } from "./users.js";
 
 /** Options of {@link createPostgresStorage}. */
-export interface PostgresStorageOptions extends PostgresPoolOptions {
+export interface PostgresStorageOptions extends PostgresPoolOptions, PostgresMessageStoreOptions {
   /** Bring the schema up to date at start (every node may do it: they take turns). @default true */
   migrate?: boolean;
 }
@@ -30,7 +30,10 @@ export async function createPostgresStorage(
     await pool.end().catch(() => {});
     throw pgError(err);
   }
-  const messages = new PostgresMessageStore(pool);
+  const messages = new PostgresMessageStore(pool, {
+    ...(options.onCommit !== undefined && { onCommit: options.onCommit }),
+    ...(options.onCommitError !== undefined && { onCommitError: options.onCommitError }),
+  });
   let closed: Promise<void> | undefined;
   return {
     users: new PostgresUserStore(pool),

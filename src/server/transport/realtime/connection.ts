@@ -38,7 +38,7 @@ export class Connection implements Peer, WriteTarget {
     if (this.closed) return;
     const out = message instanceof Outgoing ? message : new Outgoing(message);
     this.tap?.sent(this, out);
-    this.writer.write(this, out.bytes(this.codec));
+    this.writer.write(this, out.bytes(this.codec), out.envelope.kind);
   }
 
   /** Answers a request that succeeded with nothing to return. */

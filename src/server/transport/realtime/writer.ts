@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import WebSocket from "ws";
+import { DeliveryCounter } from "../../metrics/delivery-counter.js";
 
 /** Close code and reason used when a socket's reader falls too far behind. */
 export const SLOW_READER_CLOSE = {
@@ -33,14 +34,19 @@ export class SocketWriter {
   private scheduled = false;
   /** Frames written since start (read by the metrics). */
   framesWritten = 0;
+  /** Pushes written, by kind (read by the metrics). */
+  readonly deliveries = new DeliveryCounter();
 
   constructor(
     private readonly maxBufferedBytes: number,
     private readonly onSlowReader: (ws: WebSocket, bufferedBytes: number) => void = () => {},
   ) {}
 
-  /** Sends one frame; returns false if the socket was closed (now or before) instead. */
-  write(target: WriteTarget, frame: Buffer): boolean {
+  /**
+   * Sends one frame of envelope kind `kind` (counted as a delivery when it is a push); returns
+   * false if the socket was closed (now or before) instead.
+   */
+  write(target: WriteTarget, frame: Buffer, kind = ""): boolean {
     const ws = target.ws;
     if (ws.readyState !== WebSocket.OPEN) return false;
     const corkedNow = target.corkTurn === this.turn;
@@ -70,6 +76,7 @@ export class SocketWriter {
     }
     target.turnBytes = thisTurn + frame.length;
     this.framesWritten += 1;
+    this.deliveries.count(kind);
     ws.send(frame, target.binary ? BINARY : TEXT);
     return true;
   }
