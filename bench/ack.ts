@@ -8,12 +8,15 @@
 //   - herald on PostgreSQL, when asked for (below),
 //   - and, as the baseline, a raw `ws` server echoing each frame back (the client counts the echo
 //     as the ack): what one socket can do with no server work at all.
-// Client and servers share this process, as in the other benches. The targets take turns, in a
-// rotated order each round, and the median of the rounds is printed as messages/s and as a ratio
-// to the echo baseline. An error reply or a missing ack invalidates a run and is printed.
+// Client and servers share this process, as in the other benches. Runs are short and the targets
+// take turns run by run, in a rotated order each round, so a change in machine load falls on all
+// alike; printed are the median messages/s of the rounds and the median of each round's ratio to
+// the echo run of that round. An error reply or a missing ack invalidates a run and is printed.
+// Each herald target's metrics endpoint gives the messages per commit.
 //
-// BENCH_MESSAGES (per run, default 2000), BENCH_ROUNDS (default 3), BENCH_WINDOWS (comma-separated
-// window sizes, default "1,32"), BENCH_FORMAT (json or protobuf, default json).
+// BENCH_MESSAGES (per run, default 500), BENCH_ROUNDS (default 10), BENCH_WINDOWS (comma-separated
+// window sizes, default "1,32"), BENCH_FORMAT (json or protobuf, default json), BENCH_CLIENT_MSG_ID
+// (0: send without client message ids, default 1).
 // `--postgres` starts a throwaway PostgreSQL server (durable settings: fsync and synchronous
 // commit on) for one more target; `--db postgres://...` uses an existing database instead. A build
 // whose server does not take a PostgreSQL URL prints "postgres: not available in this build".
@@ -37,10 +40,11 @@ const { ChannelType, Client, jsonCodec } = await built<typeof import("../src/ind
 const { protobufCodec } = await built<typeof import("../src/protobuf.js")>("protobuf.js");
 const { createServer } = await built<typeof import("../src/server/index.js")>("server/index.js");
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const WINDOWS = (process.env.BENCH_WINDOWS ?? "1,32").split(",").map(Number);
 const codec: Codec = process.env.BENCH_FORMAT === "protobuf" ? protobufCodec : jsonCodec;
+const withClientMsgId = process.env.BENCH_CLIENT_MSG_ID !== "0";
 const args = process.argv.slice(2);
 const dbArg = args.indexOf("--db");
 const postgresUrl = dbArg >= 0 ? args[dbArg + 1] : undefined;
@@ -104,7 +108,11 @@ function ackClient(ws: WebSocket, channelId: string, ackKind: string): AckClient
       codec.encodeEnvelope({
         cid,
         kind: "channelMessageSend",
-        body: { channelId, content: JSON.stringify({ n: next }), clientMsgId: `m${next}` },
+        body: {
+          channelId,
+          content: JSON.stringify({ n: next }),
+          ...(withClientMsgId && { clientMsgId: `m${next}` }),
+        },
       }),
     );
   };
@@ -252,10 +260,12 @@ try {
   for (const t of targets) await t.client.run(Math.min(500, MESSAGES), 8);
 
   const results = new Map<string, number[]>();
+  const ratios = new Map<string, number[]>();
   const batches = new Map<string, { commits: number; messages: number }>();
   const invalid: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const window of WINDOWS) {
+      const rates = new Map<string, number>();
       for (let i = 0; i < targets.length; i++) {
         const t = targets[(i + round) % targets.length] as Target;
         const before = await t.commits?.();
@@ -270,7 +280,14 @@ try {
         if (r.acked !== MESSAGES || r.errors.length > 0)
           invalid.push(`${t.name}, window ${window}: ${r.acked}/${MESSAGES} acked; ${r.errors.join("; ")}`);
         const key = `${t.name}\n${window}`;
-        results.set(key, [...(results.get(key) ?? []), (r.acked * 1000) / r.ms]);
+        const rate = (r.acked * 1000) / r.ms;
+        rates.set(t.name, rate);
+        results.set(key, [...(results.get(key) ?? []), rate]);
+      }
+      const echo = rates.get("raw ws echo") as number;
+      for (const [name, rate] of rates) {
+        const key = `${name}\n${window}`;
+        ratios.set(key, [...(ratios.get(key) ?? []), rate / echo]);
       }
     }
   }
@@ -280,17 +297,16 @@ try {
     return s[Math.floor(s.length / 2)] ?? Number.NaN;
   };
   console.log(
-    `ack: ${codec.format}, ${MESSAGES} persisted messages per run, ${ROUNDS} rounds (median), one socket`,
+    `ack: ${codec.format}, ${MESSAGES} persisted messages per run${withClientMsgId ? " with client message ids" : ""}, ${ROUNDS} rounds (median), one socket`,
   );
   for (const window of WINDOWS) {
     console.log(`  window ${window}${window === 1 ? " (each send waits for the previous ack)" : ""}:`);
-    const baseline = median(results.get(`raw ws echo\n${window}`) ?? []);
     for (const t of targets) {
       const perSecond = median(results.get(`${t.name}\n${window}`) ?? []);
       const b = batches.get(`${t.name}\n${window}`);
       const perCommit = b === undefined ? "" : `, ${(b.messages / b.commits).toFixed(1)} messages per commit`;
       console.log(
-        `    ${t.name.padEnd(16)} ${Math.round(perSecond).toLocaleString("en-US").padStart(8)} msg/s  ${(perSecond / baseline).toFixed(2)}x the echo baseline${perCommit}`,
+        `    ${t.name.padEnd(16)} ${Math.round(perSecond).toLocaleString("en-US").padStart(8)} msg/s  ${median(ratios.get(`${t.name}\n${window}`) ?? []).toFixed(2)}x the echo baseline${perCommit}`,
       );
     }
   }

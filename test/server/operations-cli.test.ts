@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
@@ -106,5 +107,34 @@ describe("operations options", () => {
     const code = await new Promise((resolve) => child.once("exit", resolve));
     assert.equal(code, 2);
     assert.match(stderr, /--rate messages takes BURST\/PER_SECOND/);
+  });
+
+  test("docs/server.md names exactly the CLI's flags, each with its environment variable", () => {
+    const help = spawnSync(process.execPath, ["--import", "tsx", "src/server/cli.ts", "--help"], {
+      cwd: repo,
+      encoding: "utf8",
+    });
+    assert.equal(help.status, 0, help.stderr);
+    const cliFlags = new Set([...help.stdout.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]));
+    cliFlags.delete("--help");
+    const docs = readFileSync(path.join(repo, "docs/server.md"), "utf8");
+    const table = docs.slice(docs.indexOf("| flag "), docs.indexOf("Flags win over environment variables"));
+    const rows = [...table.matchAll(/^\| `(--[a-z-]+)[^`]*` +\| `([A-Z_]+)[^`]*`/gm)];
+    const documented = new Set(rows.map((m) => m[1]));
+    assert.ok(cliFlags.size > 15, `flags read from --help: ${[...cliFlags].join(" ")}`);
+    assert.deepEqual([...documented].sort(), [...cliFlags].sort());
+    assert.equal(rows.length, documented.size, "each flag has one row");
+    for (const [, flag, env] of rows)
+      assert.ok(help.stdout.includes(`(${env}`), `${flag}'s ${env} is in --help`);
+    // The limits section's table names every limit flag too.
+    const limits = docs.slice(docs.indexOf("### Every limit"), docs.indexOf("## Session expiry"));
+    for (const flag of [
+      "--rate",
+      "--channels-per-socket",
+      "--follows-per-socket",
+      "--sockets-per-user",
+      "--max-total-buffered",
+    ])
+      assert.ok(limits.includes(`\`${flag}`), `${flag} in the limits table`);
   });
 });
