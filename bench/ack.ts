@@ -16,7 +16,8 @@
 //
 // BENCH_MESSAGES (per run, default 500), BENCH_ROUNDS (default 10), BENCH_WINDOWS (comma-separated
 // window sizes, default "1,32"), BENCH_FORMAT (json or protobuf, default json), BENCH_CLIENT_MSG_ID
-// (0: send without client message ids, default 1).
+// (0: send without client message ids, default 1), BENCH_SOCKETS (sockets sending at once, each
+// to a room of its own, the run's messages shared out among them; default 1).
 // `--postgres` starts a throwaway PostgreSQL server (durable settings: fsync and synchronous
 // commit on) for one more target; `--db postgres://...` uses an existing database instead. A build
 // whose server does not take a PostgreSQL URL prints "postgres: not available in this build".
@@ -45,6 +46,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const WINDOWS = (process.env.BENCH_WINDOWS ?? "1,32").split(",").map(Number);
 const codec: Codec = process.env.BENCH_FORMAT === "protobuf" ? protobufCodec : jsonCodec;
 const withClientMsgId = process.env.BENCH_CLIENT_MSG_ID !== "0";
+const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1);
 const args = process.argv.slice(2);
 const dbArg = args.indexOf("--db");
 const postgresUrl = dbArg >= 0 ? args[dbArg + 1] : undefined;
@@ -54,6 +56,8 @@ if (
   MESSAGES < 1 ||
   !Number.isInteger(ROUNDS) ||
   ROUNDS < 1 ||
+  !Number.isInteger(SOCKETS) ||
+  SOCKETS < 1 ||
   WINDOWS.some((w) => !Number.isInteger(w) || w < 1) ||
   (dbArg >= 0 && !postgresUrl?.startsWith("postgres"))
 ) {
@@ -75,6 +79,24 @@ interface Target {
   /** Commits and messages committed so far, from herald's metrics endpoint (none for the echo). */
   commits?(): Promise<{ commits: number; messages: number }>;
   close(): Promise<void>;
+}
+
+/** Several clients run as one: each sends its share of the messages, all at once. */
+function together(clients: AckClient[]): AckClient {
+  return {
+    async run(count, window) {
+      const share = Math.ceil(count / clients.length);
+      const runs = await Promise.all(clients.map((c) => c.run(share, window)));
+      return {
+        ms: Math.max(...runs.map((r) => r.ms)),
+        acked: runs.reduce((sum, r) => sum + r.acked, 0),
+        errors: runs.flatMap((r) => r.errors),
+      };
+    },
+    close: () => {
+      for (const c of clients) c.close();
+    },
+  };
 }
 
 async function connect(url: string): Promise<WebSocket> {
@@ -165,30 +187,34 @@ async function heraldTarget(name: string, options: ServerOptions, cleanup = () =
     cleanup();
     throw err;
   }
-  const session = await new Client({ port: server.port }).authenticateDevice({
-    id: `bench-ack-${name.replace(/\W+/g, "-")}`,
-    create: true,
-  });
   const format = codec.format === "json" ? "" : `&format=${codec.format}`;
-  const ws = await connect(`ws://127.0.0.1:${server.port}/ws?token=${session.token}&status=false${format}`);
-  const room = `ack-${Date.now()}`;
-  const joined = await new Promise<string>((resolve, reject) => {
-    ws.once("message", (data: ArrayBuffer | Buffer, isBinary: boolean) => {
-      const e = codec.decodeEnvelope(isBinary ? new Uint8Array(data as ArrayBuffer) : data.toString());
-      if (e.kind === "channel") resolve(e.body.id);
-      else reject(new Error(`join failed: ${JSON.stringify(e)}`));
+  const clients: AckClient[] = [];
+  for (let i = 0; i < SOCKETS; i++) {
+    const session = await new Client({ port: server.port }).authenticateDevice({
+      id: `bench-ack-${name.replace(/\W+/g, "-")}-${i}`,
+      create: true,
     });
-    ws.send(
-      codec.encodeEnvelope({
-        cid: "join",
-        kind: "channelJoin",
-        body: { target: room, type: ChannelType.Room, persistence: true, hidden: true },
-      }),
-    );
-  });
+    const ws = await connect(`ws://127.0.0.1:${server.port}/ws?token=${session.token}&status=false${format}`);
+    const joined = await new Promise<string>((resolve, reject) => {
+      ws.once("message", (data: ArrayBuffer | Buffer, isBinary: boolean) => {
+        const e = codec.decodeEnvelope(isBinary ? new Uint8Array(data as ArrayBuffer) : data.toString());
+        if (e.kind === "channel") resolve(e.body.id);
+        else reject(new Error(`join failed: ${JSON.stringify(e)}`));
+      });
+      ws.send(
+        codec.encodeEnvelope({
+          cid: "join",
+          kind: "channelJoin",
+          body: { target: `ack-${i}`, type: ChannelType.Room, persistence: true, hidden: true },
+        }),
+      );
+    });
+    clients.push(ackClient(ws, joined, "channelMessageAck"));
+  }
+  const client = together(clients);
   return {
     name,
-    client: ackClient(ws, joined, "channelMessageAck"),
+    client,
     async commits() {
       const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
       const sample = (name: string) =>
@@ -199,7 +225,7 @@ async function heraldTarget(name: string, options: ServerOptions, cleanup = () =
       };
     },
     async close() {
-      ws.close();
+      client.close();
       await server.close();
       cleanup();
     },
@@ -212,12 +238,17 @@ async function echoTarget(): Promise<Target> {
   wss.on("connection", (ws) => {
     ws.on("message", (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
   });
-  const ws = await connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`);
+  const clients: AckClient[] = [];
+  for (let i = 0; i < SOCKETS; i++) {
+    const ws = await connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`);
+    clients.push(ackClient(ws, `2...echo-${i}`, "channelMessageSend"));
+  }
+  const client = together(clients);
   return {
     name: "raw ws echo",
-    client: ackClient(ws, "2...echo", "channelMessageSend"),
+    client,
     async close() {
-      ws.close();
+      client.close();
       for (const c of wss.clients) c.terminate();
       await new Promise((resolve) => wss.close(resolve));
     },
@@ -297,7 +328,7 @@ try {
     return s[Math.floor(s.length / 2)] ?? Number.NaN;
   };
   console.log(
-    `ack: ${codec.format}, ${MESSAGES} persisted messages per run${withClientMsgId ? " with client message ids" : ""}, ${ROUNDS} rounds (median), one socket`,
+    `ack: ${codec.format}, ${MESSAGES} persisted messages per run${withClientMsgId ? " with client message ids" : ""}, ${ROUNDS} rounds (median), ${SOCKETS === 1 ? "one socket" : `${SOCKETS} sockets at once`}`,
   );
   for (const window of WINDOWS) {
     console.log(`  window ${window}${window === 1 ? " (each send waits for the previous ack)" : ""}:`);
