@@ -47,6 +47,8 @@ const WINDOWS = (process.env.BENCH_WINDOWS ?? "1,32").split(",").map(Number);
 const codec: Codec = process.env.BENCH_FORMAT === "protobuf" ? protobufCodec : jsonCodec;
 const withClientMsgId = process.env.BENCH_CLIENT_MSG_ID !== "0";
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1);
+/** Messages a run sends in all: the same share for each socket. */
+const PER_RUN = Math.ceil(MESSAGES / SOCKETS) * SOCKETS;
 const args = process.argv.slice(2);
 const dbArg = args.indexOf("--db");
 const postgresUrl = dbArg >= 0 ? args[dbArg + 1] : undefined;
@@ -300,7 +302,7 @@ try {
       for (let i = 0; i < targets.length; i++) {
         const t = targets[(i + round) % targets.length] as Target;
         const before = await t.commits?.();
-        const r = await t.client.run(MESSAGES, window);
+        const r = await t.client.run(PER_RUN, window);
         const after = await t.commits?.();
         if (before !== undefined && after !== undefined) {
           const sum = batches.get(`${t.name}\n${window}`) ?? { commits: 0, messages: 0 };
@@ -308,8 +310,8 @@ try {
           sum.messages += after.messages - before.messages;
           batches.set(`${t.name}\n${window}`, sum);
         }
-        if (r.acked !== MESSAGES || r.errors.length > 0)
-          invalid.push(`${t.name}, window ${window}: ${r.acked}/${MESSAGES} acked; ${r.errors.join("; ")}`);
+        if (r.acked !== PER_RUN || r.errors.length > 0)
+          invalid.push(`${t.name}, window ${window}: ${r.acked}/${PER_RUN} acked; ${r.errors.join("; ")}`);
         const key = `${t.name}\n${window}`;
         const rate = (r.acked * 1000) / r.ms;
         rates.set(t.name, rate);
@@ -328,7 +330,7 @@ try {
     return s[Math.floor(s.length / 2)] ?? Number.NaN;
   };
   console.log(
-    `ack: ${codec.format}, ${MESSAGES} persisted messages per run${withClientMsgId ? " with client message ids" : ""}, ${ROUNDS} rounds (median), ${SOCKETS === 1 ? "one socket" : `${SOCKETS} sockets at once`}`,
+    `ack: ${codec.format}, ${PER_RUN} persisted messages per run${withClientMsgId ? " with client message ids" : ""}, ${ROUNDS} rounds (median), ${SOCKETS === 1 ? "one socket" : `${SOCKETS} sockets at once`}`,
   );
   for (const window of WINDOWS) {
     console.log(`  window ${window}${window === 1 ? " (each send waits for the previous ack)" : ""}:`);
