@@ -28,6 +28,15 @@ export {
   cuttableWebSocket,
 } from "./cuttable-websocket.js";
 export { type FakeChannel, FakeConnection } from "./fake-connection.js";
+export {
+  type EndlessHistory,
+  type EndlessHistoryOptions,
+  endlessHistory,
+  type FakeHistoryHandler,
+  type FakeHistoryMessage,
+  type FakeHistoryPage,
+  type FakeHistoryRequest,
+} from "./fake-history.js";
 export type { FakeContent } from "./fake-pushes.js";
 export type { FakeError, FakeMessage, FakeReply } from "./fake-reply.js";
 export type { FakeHttpHandler, FakeHttpReply, FakeHttpRequest } from "./fake-rest.js";
