@@ -67,6 +67,11 @@ export class FakeConnection {
     );
   }
 
+  /** The server side's `ws` WebSocket, for what the kit does not cover (e.g. listening to raw frames). */
+  get ws(): WebSocket {
+    return this.#ws;
+  }
+
   /** True while the connection is open. */
   get open(): boolean {
     return this.#ws.readyState === this.#ws.OPEN;

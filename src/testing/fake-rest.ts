@@ -8,6 +8,8 @@ export interface FakeHttpRequest {
   method: string;
   /** The path without the query, e.g. `/v2/account/authenticate/device`. */
   path: string;
+  /** The path and query as sent, e.g. `/v2/group/g1/kick?user_ids=a&user_ids=b` (repeated parameters kept). */
+  url: string;
   query: Record<string, string>;
   headers: IncomingMessage["headers"];
   /** The body parsed as JSON (undefined when empty or not JSON). */
@@ -46,7 +48,8 @@ function issue(userId: string, username: string, created: boolean): FakeHttpRepl
 /**
  * The fake server's default REST answers: a health check, the capabilities route (404 when
  * `capabilities` is null, as on stock Nakama), authentication (any id signs in as user
- * `user-<id>`, with unsigned tokens), session refresh and an empty channel history. Anything else
+ * `user-<id>`, with unsigned tokens), session refresh and an empty channel history (see
+ * `FakeServer.onHistory` for others). Anything else
  * is a 404 in Nakama's shape.
  */
 export function defaultHttpReply(
@@ -88,6 +91,7 @@ export async function readRequest(req: IncomingMessage): Promise<FakeHttpRequest
   return {
     method: req.method ?? "GET",
     path: url.pathname,
+    url: req.url ?? "/",
     query: Object.fromEntries(url.searchParams),
     headers: req.headers,
     body,

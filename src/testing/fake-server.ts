@@ -21,6 +21,7 @@ import { jsonCodec } from "../protocol/json-codec.js";
 import type { Session } from "../session.js";
 import { FakeConnection } from "./fake-connection.js";
 import { defaultReply, fakeId } from "./fake-defaults.js";
+import { type FakeHistoryHandler, historyHook } from "./fake-history.js";
 import { channelMessageBody, type FakeContent, notificationsBody } from "./fake-pushes.js";
 import { errorBody, type FakeError, type FakeReply, replyEnvelope } from "./fake-reply.js";
 import {
@@ -286,6 +287,22 @@ export class FakeServer {
       const i = this.#httpHooks.indexOf(hook);
       if (i >= 0) this.#httpHooks.splice(i, 1);
     };
+  }
+
+  /**
+   * Answers channel history reads (`GET /v2/channel/ID`, as `client.channelMessages` and a
+   * socket catching up after a reconnection make them) with pages the handler returns, newest
+   * handler first; undefined leaves the read to older ones and in the end to an empty history.
+   * Returns the remover. {@link endlessHistory} is a ready-made handler.
+   *
+   * ```ts
+   * fake.onHistory(({ cursor }) =>
+   *   cursor === "" ? { messages: [{ username: "bob", content: { text: "earlier" } }] } : undefined,
+   * );
+   * ```
+   */
+  onHistory(handler: FakeHistoryHandler): () => void {
+    return this.onHttp(historyHook(handler));
   }
 
   /**

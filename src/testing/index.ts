@@ -3,7 +3,8 @@
  *
  * - {@link startTestServer}: the bundled server on a free port, in memory, with signed-in users;
  * - {@link startFakeServer}: a controllable fake realtime server (default answers, request hooks,
- *   typed push senders, a record of what it received), for testing against exact frames;
+ *   typed push senders, channel history with `onHistory`, a record of what it received), for
+ *   testing against exact frames; {@link endlessHistory} is a history that never ends;
  * - {@link startFaultProxy} and {@link cuttableWebSocket}: connections a test can cut, blackhole,
  *   refuse and restore;
  * - {@link inbox}, {@link nextEvent} and {@link waitFor}: waiting for events with a deadline;
@@ -28,6 +29,15 @@ export {
   cuttableWebSocket,
 } from "./cuttable-websocket.js";
 export { type FakeChannel, FakeConnection } from "./fake-connection.js";
+export {
+  type EndlessHistory,
+  type EndlessHistoryOptions,
+  endlessHistory,
+  type FakeHistoryHandler,
+  type FakeHistoryMessage,
+  type FakeHistoryPage,
+  type FakeHistoryRequest,
+} from "./fake-history.js";
 export type { FakeContent } from "./fake-pushes.js";
 export type { FakeError, FakeMessage, FakeReply } from "./fake-reply.js";
 export type { FakeHttpHandler, FakeHttpReply, FakeHttpRequest } from "./fake-rest.js";

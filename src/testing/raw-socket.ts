@@ -213,6 +213,26 @@ export class RawSocket {
 }
 
 /**
+ * The URL of a server's `/ws` for a token: `format` (a codec's format name, sent unless "json"),
+ * `status`, `invisible` and other `query` parameters as given. (herald's own test helpers share it.)
+ */
+export function rawSocketUrl(
+  baseUrl: string,
+  token: string,
+  options: Pick<RawSocketOptions, "status" | "invisible" | "query"> & { format?: string | undefined } = {},
+): string {
+  const params = new URLSearchParams({
+    lang: "en",
+    status: String(options.status ?? false),
+    token,
+    ...options.query,
+  });
+  if (options.format !== undefined && options.format !== "json") params.set("format", options.format);
+  if (options.invisible !== undefined) params.set("invisible", String(options.invisible));
+  return `${baseUrl.replace(/^http/, "ws")}/ws?${params}`;
+}
+
+/**
  * Opens a raw socket to a server's `/ws` for a session token. Rejects with HeraldError
  * `unauthenticated` (HTTP 401), `bad_input` (400) or `disconnected`, naming the address.
  *
@@ -221,24 +241,31 @@ export class RawSocket {
  * const reply = await raw.request("channelJoin", { target: "lobby", type: 1 });
  * ```
  */
-export async function openRawSocket(
+export function openRawSocket(
   baseUrl: string,
   token: string,
   options: RawSocketOptions = {},
 ): Promise<RawSocket> {
-  const codec = options.codec ?? jsonCodec;
-  const params = new URLSearchParams({
-    lang: "en",
-    status: String(options.status ?? false),
+  return openRawSocketAs(
+    (ws, codec, timeoutMs) => new RawSocket(ws, codec, timeoutMs),
+    baseUrl,
     token,
-    ...options.query,
-  });
-  if (codec.format !== "json") params.set("format", codec.format);
-  if (options.invisible !== undefined) params.set("invisible", String(options.invisible));
-  const url = `${baseUrl.replace(/^http/, "ws")}/ws?${params}`;
+    options,
+  );
+}
+
+/** {@link openRawSocket} with the socket made by `make` (herald's own test helpers add to the class). */
+export async function openRawSocketAs<S extends RawSocket>(
+  make: (ws: WebSocket, codec: Codec, timeoutMs: number) => S,
+  baseUrl: string,
+  token: string,
+  options: RawSocketOptions = {},
+): Promise<S> {
+  const codec = options.codec ?? jsonCodec;
+  const url = rawSocketUrl(baseUrl, token, { ...options, format: codec.format });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
-  const socket = new RawSocket(ws, codec, timeoutMs);
+  const socket = make(ws, codec, timeoutMs);
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("error", (cause) =>

@@ -114,6 +114,43 @@ async function loadServer(): Promise<typeof import("../server/index.js")> {
 }
 
 /**
+ * The database of a test server: `db` as given, else ":memory:", else with `file` a fresh SQLite
+ * file in a temporary folder that `remove()` deletes. (herald's own test helpers share it.)
+ */
+export async function temporaryDatabase(
+  file: boolean | undefined,
+  db: string | undefined,
+): Promise<{ db: string; remove(): Promise<void> }> {
+  if (!file || db !== undefined) return { db: db ?? ":memory:", remove: async () => {} };
+  const [{ mkdtempSync, rmSync }, { tmpdir }, path] = await Promise.all([
+    import("node:fs"),
+    import("node:os"),
+    import("node:path"),
+  ]);
+  const dir = mkdtempSync(path.join(tmpdir(), "herald-test-"));
+  return {
+    db: path.join(dir, "herald.db"),
+    remove: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A server logger that keeps every event in an inbox instead of printing it. (herald's own test helpers share it.) */
+export function recordingLogger(): { logger: Logger; logs: Inbox<LogEvent> } {
+  let record: ((entry: LogEvent) => void) | undefined;
+  const logs = new Inbox<LogEvent>((fn) => {
+    record = fn;
+    return () => {
+      record = undefined;
+    };
+  }, "log event");
+  const at =
+    (level: LogEvent["level"]) =>
+    (event: string, fields: Record<string, unknown> = {}) =>
+      record?.({ level, event, fields });
+  return { logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, logs };
+}
+
+/**
  * Starts herald's bundled server for a test: a free loopback port, an in-memory database, logs
  * kept in memory (`logs`, `nextLog`) instead of printed, and helpers that sign users in with a connected socket. The server (and better-sqlite3)
  * is loaded on the first call, so a test file that only uses the fake server never loads it.
@@ -127,30 +164,13 @@ async function loadServer(): Promise<typeof import("../server/index.js")> {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { file, ...rest } = options;
   const { createServer } = await loadServer();
-  let dir: string | undefined;
-  let db = rest.db ?? ":memory:";
-  if (file && rest.db === undefined) {
-    const [{ mkdtempSync }, { tmpdir }, path] = await Promise.all([
-      import("node:fs"),
-      import("node:os"),
-      import("node:path"),
-    ]);
-    dir = mkdtempSync(path.join(tmpdir(), "herald-test-"));
-    db = path.join(dir, "herald.db");
-  }
-  let record: ((entry: LogEvent) => void) | undefined;
-  const logs = new Inbox<LogEvent>((fn) => {
-    record = fn;
-    return () => {
-      record = undefined;
-    };
-  }, "log event");
-  const at =
-    (level: LogEvent["level"]) =>
-    (event: string, fields: Record<string, unknown> = {}) =>
-      record?.({ level, event, fields });
-  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-  const server = await createServer({ port: 0, logger, ...rest, db });
+  const database = await temporaryDatabase(file, rest.db);
+  const db = database.db;
+  const { logger, logs } = recordingLogger();
+  const server = await createServer({ port: 0, logger, ...rest, db }).catch(async (error: unknown) => {
+    await database.remove();
+    throw error;
+  });
   const sockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
   const clientOptions = (
@@ -212,10 +232,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       closing ??= (async () => {
         await Promise.all([...sockets].map((s) => s.disconnect().catch(() => {})));
         await server.close();
-        if (dir !== undefined) {
-          const { rmSync } = await import("node:fs");
-          rmSync(dir, { recursive: true, force: true });
-        }
+        await database.remove();
       })();
       return closing;
     },

@@ -34,6 +34,8 @@ export interface BundleGraph {
   inputs: string[];
   /** Imports kept out of the bundle. */
   externals: ExternalImport[];
+  /** With `staticOnly`: the dynamic imports, kept out of the graph (empty otherwise). */
+  dynamic: ExternalImport[];
 }
 
 /** The package name of a bare specifier: "protobufjs/minimal.js" -> "protobufjs", "@a/b/c" -> "@a/b". */
@@ -44,9 +46,15 @@ export function packageName(specifier: string): string {
 
 /**
  * Bundles `entry` (relative to the repository root) the way the package build does for Node (every
- * dependency external) and returns the module graph from esbuild's metafile.
+ * dependency external) and returns the module graph from esbuild's metafile. `staticOnly` keeps
+ * dynamic imports out of the graph and lists them in `dynamic`: what importing the entry loads at
+ * once, as opposed to on demand.
  */
-export async function packageGraph(entry: string): Promise<BundleGraph> {
+export async function packageGraph(
+  entry: string,
+  { staticOnly = false }: { staticOnly?: boolean } = {},
+): Promise<BundleGraph> {
+  const dynamic: ExternalImport[] = [];
   const result = await esbuild.build({
     absWorkingDir: repo,
     entryPoints: [entry],
@@ -58,12 +66,28 @@ export async function packageGraph(entry: string): Promise<BundleGraph> {
     packages: "external",
     metafile: true,
     logLevel: "silent",
+    plugins: staticOnly
+      ? [
+          {
+            name: "dynamic-imports-external",
+            setup(build) {
+              build.onResolve({ filter: /.*/ }, (args) => {
+                if (args.kind !== "dynamic-import") return undefined;
+                dynamic.push({ path: args.path, importer: path.relative(repo, args.importer) });
+                return { path: args.path, external: true };
+              });
+            },
+          },
+        ]
+      : [],
   });
   const inputs = Object.keys(result.metafile.inputs).sort();
   const externals = Object.entries(result.metafile.inputs).flatMap(([importer, input]) =>
-    input.imports.filter((i) => i.external).map((i) => ({ path: i.path, importer })),
+    input.imports
+      .filter((i) => i.external && !(staticOnly && i.kind === "dynamic-import"))
+      .map((i) => ({ path: i.path, importer })),
   );
-  return { inputs, externals };
+  return { inputs, externals, dynamic };
 }
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));

@@ -1,50 +1,15 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { QUIET_FLAGS, startCli } from "../helpers/cli.js";
 import { DEFAULT_CONSOLE_CREDENTIAL } from "./console-fixtures.js";
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Starts the CLI and returns the line it prints about the console. */
 async function consoleLine(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/server/cli.ts",
-      "--port",
-      "0",
-      "--db",
-      ":memory:",
-      "--log-level",
-      "silent",
-      ...args,
-    ],
-    { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const cli = startCli([...QUIET_FLAGS, ...args], env);
   try {
-    const lines = createInterface({ input: child.stdout });
-    return await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error("the CLI printed no console line within 20 s")),
-        20_000,
-      );
-      lines.on("line", (line) => {
-        if (line.startsWith("console:")) {
-          clearTimeout(timer);
-          resolve(line);
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`the CLI exited (${code}) before the console line`)));
-    });
+    return await cli.line((line) => (line.startsWith("console:") ? line : undefined), "the console line");
   } finally {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
+    await cli.stop();
   }
 }
 

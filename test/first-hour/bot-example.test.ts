@@ -2,61 +2,28 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Socket } from "../../src/index.js";
-import { type ChannelMessage, ChannelType, Client } from "../../src/index.js";
-import { createServer, type HeraldServer } from "../../src/server/index.js";
+import { ChannelType, type Socket, type SocketChannelMessage } from "../../src/index.js";
+import { type Inbox, inbox, startTestServer, type TestServer, waitFor } from "../../src/testing/index.js";
 import { repo } from "../build/bundle-graph.js";
 
-/** Resolves with the first value `check` returns that is not undefined, polled as things arrive. */
-function waitFor<T>(
-  what: string,
-  subscribe: (check: () => void) => () => void,
-  check: () => T | undefined,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let stop = () => {};
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, 20_000);
-    const poll = () => {
-      const value = check();
-      if (value === undefined) return;
-      clearTimeout(timer);
-      stop();
-      resolve(value);
-    };
-    stop = subscribe(poll);
-    poll();
-  });
-}
+// Generous: the bot is a child process, and tsx compiles the example as it starts.
+const WAIT_MS = 20_000;
 
 describe("examples/bot.ts against the bundled server", () => {
-  let server: HeraldServer;
+  let server: TestServer;
   let bot: ChildProcess;
   let output = "";
   let exited: Promise<number | null>;
   let socket: Socket;
-  const messages: ChannelMessage[] = [];
+  let messages: Inbox<SocketChannelMessage>;
 
   const botSays = (what: string, pattern: RegExp) =>
-    waitFor(
-      what,
-      (check) => {
-        bot.stdout?.on("data", check);
-        return () => bot.stdout?.off("data", check);
-      },
-      () => (pattern.test(output) ? true : undefined),
-    );
-  const roomSays = (what: string, match: (m: ChannelMessage) => boolean) =>
-    waitFor(
-      what,
-      (check) => socket.onChannelMessage(check),
-      () => messages.find(match),
-    );
+    waitFor(() => pattern.test(output), { what, timeoutMs: WAIT_MS });
+  const roomSays = (what: string, match: (m: SocketChannelMessage) => boolean) =>
+    messages.next(match, { what });
 
   before(async () => {
-    server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
+    server = await startTestServer();
     bot = spawn(process.execPath, ["--import", "tsx", path.join("examples", "bot.ts")], {
       cwd: repo,
       env: { ...process.env, HERALD_PORT: String(server.port), HERALD_ROOM: "bot-test" },
@@ -71,15 +38,16 @@ describe("examples/bot.ts against the bundled server", () => {
     exited = new Promise((resolve) => bot.on("exit", (code) => resolve(code)));
     await botSays("the bot to be online", /bot is online in #bot-test/);
 
-    const client = new Client({ port: server.port });
-    const ada = await client.authenticateDevice({ id: "bot-test-ada-0001", username: "ada" });
-    socket = client.createSocket();
-    await socket.connect(ada, { appearOnline: true });
-    socket.onChannelMessage((m) => messages.push(m));
+    const ada = await server.user({
+      username: "ada",
+      exactUsername: true,
+      connectOptions: { appearOnline: true },
+    });
+    socket = ada.socket;
+    messages = inbox(socket, "channelMessage", { timeoutMs: WAIT_MS });
   });
   after(async () => {
     if (bot.exitCode === null) bot.kill("SIGKILL");
-    await socket?.disconnect();
     await server?.close();
   });
 

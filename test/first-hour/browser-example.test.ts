@@ -3,53 +3,43 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import type { Page } from "playwright-core";
-import type { Socket } from "../../src/index.js";
-import { type ChannelMessage, ChannelType, Client, type UserPresence } from "../../src/index.js";
-import { createServer, type HeraldServer } from "../../src/server/index.js";
+import {
+  ChannelType,
+  type Socket,
+  type SocketChannelMessage,
+  type StatusPresenceEvent,
+} from "../../src/index.js";
+import { type Inbox, inbox, startTestServer, type TestServer } from "../../src/testing/index.js";
 import { type Browser, launchChromium } from "../browser/chromium.js";
 import { repo, requireBuild } from "../build/bundle-graph.js";
 
-/** Resolves once `check` returns something other than undefined, checked on every event. */
-function until<T>(what: string, on: (fn: () => void) => () => void, check: () => T | undefined): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let off = () => {};
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, 20_000);
-    const poll = () => {
-      const value = check();
-      if (value === undefined) return;
-      clearTimeout(timer);
-      off();
-      resolve(value);
-    };
-    off = on(poll);
-    poll();
-  });
-}
+// Generous: Chromium starts and loads the page while the test waits.
+const WAIT_MS = 20_000;
 
 // The page as a user gets it: opened from disk (file://), loading dist/herald.min.js beside it.
 describe("examples/browser/ opened from disk in Chromium", () => {
-  let server: HeraldServer;
+  let server: TestServer;
   let browser: Browser;
   let page: Page;
   let bob: Socket;
   let lookUp: (username: string) => Promise<string | undefined>;
   const pageErrors: string[] = [];
-  const bobHeard: ChannelMessage[] = [];
-  const bobSaw: UserPresence[] = [];
+  let bobHeard: Inbox<SocketChannelMessage>;
+  let bobSaw: Inbox<StatusPresenceEvent>;
 
   before(async () => {
     requireBuild();
-    server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
-    const client = new Client({ port: server.port });
-    const session = await client.authenticateDevice({ id: "browser-example-bob", username: "bob" });
-    lookUp = async (username) => (await client.getUsers(session, { usernames: [username] })).users[0]?.id;
-    bob = client.createSocket();
-    await bob.connect(session, { appearOnline: true });
-    bob.onChannelMessage((m) => bobHeard.push(m));
-    bob.onStatusPresence(({ joins }) => bobSaw.push(...joins));
+    server = await startTestServer();
+    const user = await server.user({
+      username: "bob",
+      exactUsername: true,
+      connectOptions: { appearOnline: true },
+    });
+    lookUp = async (username) =>
+      (await user.client.getUsers(user.session, { usernames: [username] })).users[0]?.id;
+    bob = user.socket;
+    bobHeard = inbox(bob, "channelMessage", { timeoutMs: WAIT_MS });
+    bobSaw = inbox(bob, "statusPresence", { timeoutMs: WAIT_MS });
 
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -64,7 +54,6 @@ describe("examples/browser/ opened from disk in Chromium", () => {
   });
   after(async () => {
     await browser?.close();
-    await bob?.disconnect();
     await server?.close();
   });
 
@@ -78,11 +67,9 @@ describe("examples/browser/ opened from disk in Chromium", () => {
 
     await page.fill("#status", "In the browser");
     await page.click("#status-form button[type=submit]");
-    await until(
-      "bob to see ada's status",
-      (fn) => bob.onStatusPresence(fn),
-      () => bobSaw.find((p) => p.userId === ada && p.status === "In the browser"),
-    );
+    await bobSaw.next(({ joins }) => joins.some((p) => p.userId === ada && p.status === "In the browser"), {
+      what: "bob to see ada's status",
+    });
 
     await page.fill("#follow-name", "bob");
     await page.click("#follow-form button[type=submit]");
@@ -102,11 +89,9 @@ describe("examples/browser/ opened from disk in Chromium", () => {
 
     await page.fill("#chat-text", "hi from the page");
     await page.click("#chat-form button[type=submit]");
-    const heard = await until(
-      "bob to hear the page",
-      (fn) => bob.onChannelMessage(fn),
-      () => bobHeard.find((m) => m.content.text === "hi from the page"),
-    );
+    const heard = await bobHeard.next((m) => m.content.text === "hi from the page", {
+      what: "bob to hear the page",
+    });
     assert.equal(heard.username, "ada");
     assert.equal(await page.textContent("#error"), "");
     assert.deepEqual(pageErrors, []);

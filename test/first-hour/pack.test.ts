@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createServer, type HeraldServer } from "../../src/server/index.js";
+import { startTestServer, type TestServer } from "../../src/testing/index.js";
 import { repo } from "../build/bundle-graph.js";
 import {
   asCommonJs,
@@ -129,11 +129,11 @@ function tsconfig(resolution: "nodenext" | "bundler"): object {
 describe("the packed package in a fresh app", { concurrency: true }, () => {
   let work: string;
   let app: string;
-  const servers: HeraldServer[] = [];
+  const servers: TestServer[] = [];
 
   /** The README example pointed at a server of its own (the runs go at once; their users must not meet). */
   async function example(): Promise<string> {
-    const server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
+    const server = await startTestServer();
     servers.push(server);
     return withPort(firstLook(), server.port);
   }
@@ -163,29 +163,28 @@ describe("the packed package in a fresh app", { concurrency: true }, () => {
     assertFirstLookOutput(result.stdout);
   });
 
-  test("the README example type-checks with moduleResolution nodenext, and its output runs", async () => {
-    const project = path.join(app, "ts-nodenext");
+  /** A TypeScript project of the README example with `moduleResolution` set, type-checked by tsc. */
+  async function typeCheckedExample(resolution: "nodenext" | "bundler"): Promise<string> {
+    const project = path.join(app, `ts-${resolution}`);
     mkdirSync(project);
     writeFileSync(path.join(project, "first-look.ts"), await example());
-    writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig("nodenext")));
+    writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig(resolution)));
     assertRanThrough(
       await run(process.execPath, [tsc, "-p", "."], { cwd: project, timeoutMs: 240_000 }),
-      "tsc (nodenext)",
+      `tsc (${resolution})`,
     );
+    return project;
+  }
+
+  test("the README example type-checks with moduleResolution nodenext, and its output runs", async () => {
+    const project = await typeCheckedExample("nodenext");
     const result = await run(process.execPath, [path.join("out", "first-look.js")], { cwd: project });
     assertRanThrough(result, "the compiled example");
     assertFirstLookOutput(result.stdout);
   });
 
   test("the README example type-checks with moduleResolution bundler, and runs as TypeScript", async () => {
-    const project = path.join(app, "ts-bundler");
-    mkdirSync(project);
-    writeFileSync(path.join(project, "first-look.ts"), await example());
-    writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig("bundler")));
-    assertRanThrough(
-      await run(process.execPath, [tsc, "-p", "."], { cwd: project, timeoutMs: 240_000 }),
-      "tsc (bundler)",
-    );
+    const project = await typeCheckedExample("bundler");
     const result = await run(process.execPath, [tsx, "first-look.ts"], { cwd: project });
     assertRanThrough(result, "the example under tsx");
     assertFirstLookOutput(result.stdout);

@@ -1,5 +1,5 @@
 import { after, before, describe, test } from "node:test";
-import { createServer, type HeraldServer } from "../../src/server/index.js";
+import { startTestServer, type TestServer } from "../../src/testing/index.js";
 import { repo, requireBuild } from "../build/bundle-graph.js";
 import {
   asCommonJs,
@@ -11,10 +11,10 @@ import {
 } from "./readme-example.js";
 
 describe('the README\'s "A first look"', () => {
-  let server: HeraldServer;
+  let server: TestServer;
   before(async () => {
     requireBuild();
-    server = await createServer({ port: 0, db: ":memory:", logLevel: "silent" });
+    server = await startTestServer();
   });
   after(() => server.close());
 

@@ -1,21 +1,12 @@
 // A throwaway PostgreSQL server for tests: its own data folder, socket folder and free TCP port,
 // fast unsafe settings (fsync off), stopped and removed when done.
 
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import {
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort, startServerProcess, tempFolder } from "./server-process.js";
 
 /** A PostgreSQL server started by {@link startPostgres}. */
 export interface TestPostgres {
@@ -81,18 +72,7 @@ export function postgresSkipReason(): string | undefined {
   return found.missing;
 }
 
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "./server-process.js";
 
 // initdb refuses to run as root, so as root the server runs as the `postgres` system user.
 function asServerUser(): { prefix: string[]; uid?: number; gid?: number } {
@@ -150,7 +130,7 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
   if (!("bin" in found)) throw new Error(found.missing);
   const bin = found.bin;
   const user = asServerUser();
-  const root = mkdtempSync(path.join(tmpdir(), "herald-pg-"));
+  const root = tempFolder("pg");
   const dataDir = path.join(root, "data");
   const socketDir = path.join(root, "run");
   mkdirSync(socketDir);
@@ -194,28 +174,10 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
 
   const start = async () => {
     const [exe, ...rest] = [...user.prefix, path.join(bin, "postgres"), ...args];
-    const child = spawn(exe as string, rest, { stdio: ["ignore", "ignore", "pipe"], detached: false });
-    let log = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      if (log.length < 20_000) log += d.toString();
+    await startServerProcess(exe as string, rest, {
+      ready: /ready to accept connections/,
+      what: `PostgreSQL on port ${port}`,
     });
-    child.unref();
-    (child.stderr as { unref?: () => void } | null)?.unref?.();
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-      try {
-        await c.connect();
-        await c.end();
-        return;
-      } catch {
-        await c.end().catch(() => {});
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`PostgreSQL did not start on port ${port}:\n${log}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
   };
   const stop = async () => {
     const pid = postmasterPid(dataDir);

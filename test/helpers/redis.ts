@@ -1,11 +1,10 @@
 // A throwaway redis-server for tests: a free port, a temporary folder, no persistence; stopped and
 // removed when done, and restartable on the same port for outage tests.
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import path from "node:path";
+import { freePort, startServerProcess, tempFolder } from "./server-process.js";
 
 /** A redis-server started by {@link startRedis}. */
 export interface TestRedis {
@@ -54,83 +53,41 @@ export function redisClusterSkipReason(): string | undefined {
   return missing;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+/** redis-server's arguments for a throwaway server: loopback only, nothing saved. */
+function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    ...extra,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--protected-mode",
+    "no",
+  ];
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
+const ready = /Ready to accept connections/;
 
 /** Starts redis-server on a free port in a fresh temporary folder. */
 export async function startRedis(): Promise<TestRedis> {
   const found = findRedis();
   if (!("exe" in found)) throw new Error(found.missing);
-  const dir = mkdtempSync(path.join(tmpdir(), "herald-redis-"));
+  const dir = tempFolder("redis");
   const port = await freePort();
   let child: ChildProcess | undefined;
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on("exit", () => {
-      for (const c of running) c.kill("SIGKILL");
-    });
-  }
 
   const start = async () => {
-    const proc = spawn(
-      found.exe,
-      [
-        "--port",
-        String(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        dir,
-        "--protected-mode",
-        "no",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child = proc;
-    running.add(proc);
-    proc.once("exit", () => running.delete(proc));
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`redis-server did not start on ${port}:\n${log}`)),
-        10_000,
-      );
-      const onData = (d: Buffer) => {
-        log += d.toString();
-        if (log.includes("Ready to accept connections")) {
-          clearTimeout(timer);
-          proc.stdout?.off("data", onData);
-          resolve();
-        }
-      };
-      proc.stdout?.on("data", onData);
-      proc.stderr?.on("data", (d: Buffer) => {
-        log += d.toString();
-      });
-      proc.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited (${code}) on ${port}:\n${log}`));
-      });
+    child = await startServerProcess(found.exe, serverArgs(port, dir), {
+      ready,
+      what: `redis-server on ${port}`,
+      timeoutMs: 10_000,
     });
-    // Keep draining its output so a chatty server never blocks on a full pipe.
-    proc.stdout?.resume();
-    proc.stderr?.resume();
   };
   const stop = async () => {
     const proc = child;
@@ -169,13 +126,13 @@ export interface TestRedisCluster {
 export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
   const found = findRedis();
   if (!("exe" in found)) throw new Error(found.missing);
-  const servers: { proc: ChildProcess; dir: string; port: number }[] = [];
+  const servers: { proc?: ChildProcess; dir: string; port: number }[] = [];
   const closeAll = async () => {
     await Promise.all(
       servers.map(
         ({ proc }) =>
           new Promise<void>((resolve) => {
-            if (proc.exitCode !== null) return resolve();
+            if (proc === undefined || proc.exitCode !== null) return resolve();
             proc.once("exit", () => resolve());
             proc.kill("SIGKILL");
           }),
@@ -185,53 +142,21 @@ export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
   };
   try {
     for (let i = 0; i < size; i++) {
-      const dir = mkdtempSync(path.join(tmpdir(), "herald-redis-cluster-"));
+      const dir = tempFolder("redis-cluster");
       const port = await freePort();
-      const proc = spawn(
+      // Known before the wait, so that a node that fails to start is still cleaned up.
+      servers.push({ dir, port });
+      const proc = await startServerProcess(
         found.exe,
-        [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
+        serverArgs(port, dir, [
           "--cluster-enabled",
           "yes",
           "--cluster-config-file",
           path.join(dir, "nodes.conf"),
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--dir",
-          dir,
-          "--protected-mode",
-          "no",
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
+        ]),
+        { ready, what: `redis-server on ${port}`, timeoutMs: 10_000 },
       );
-      running.add(proc);
-      proc.once("exit", () => running.delete(proc));
-      servers.push({ proc, dir, port });
-      await new Promise<void>((resolve, reject) => {
-        let log = "";
-        const timer = setTimeout(
-          () => reject(new Error(`redis-server did not start on ${port}:\n${log}`)),
-          10_000,
-        );
-        proc.stdout?.on("data", (d: Buffer) => {
-          log += d.toString();
-          if (log.includes("Ready to accept connections")) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        proc.once("exit", (code) => {
-          clearTimeout(timer);
-          reject(new Error(`redis-server exited (${code}) on ${port}:\n${log}`));
-        });
-      });
-      proc.stdout?.resume();
-      proc.stderr?.resume();
+      servers[servers.length - 1] = { proc, dir, port };
     }
     const cli = spawnSync(
       process.env.HERALD_REDIS_CLI ?? "redis-cli",

@@ -1,22 +1,21 @@
-// Starting herald's server in tests, signing users in over REST, and driving raw WebSockets.
+// Starting herald's server in tests, signing users in over REST, and driving raw WebSockets. The
+// temporary database, the log recorder, the waits and the raw socket are the test kit's.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, type TestContext } from "node:test";
-import WebSocket from "ws";
-import type {
-  Envelope,
-  EnvelopeInit,
-  EnvelopeKind,
-  EnvelopeMessageInits,
-  EnvelopeMessages,
-} from "../../src/gen/wire.js";
+import type WebSocket from "ws";
+import type { Envelope, EnvelopeKind, EnvelopeMessages } from "../../src/gen/wire.js";
 import { Client, type Session } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import { createServer, type HeraldServer, type Logger, type ServerOptions } from "../../src/server/index.js";
+import { RawSocket as KitRawSocket, openRawSocketAs, rawSocketUrl } from "../../src/testing/raw-socket.js";
+import {
+  uniqueName as kitUniqueName,
+  recordingLogger,
+  temporaryDatabase,
+} from "../../src/testing/test-server.js";
+import { waitFor } from "../../src/testing/wait-for.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
 const WAIT_MS = 5000;
@@ -42,12 +41,7 @@ export interface TestServer {
  */
 export async function startServer(options: ServerOptions & { file?: boolean } = {}): Promise<TestServer> {
   const { file, ...rest } = options;
-  let dir: string | undefined;
-  let db = rest.db ?? ":memory:";
-  if (file && rest.db === undefined) {
-    dir = mkdtempSync(path.join(tmpdir(), "herald-test-"));
-    db = path.join(dir, "herald.db");
-  }
+  const { db, remove } = await temporaryDatabase(file, rest.db);
   // Suites send bursts no real client would; a test of the rate limits passes its own.
   const server = await createServer({ port: 0, logLevel: "silent", rateLimits: false, ...rest, db });
   return {
@@ -57,12 +51,11 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
     dbPath: db,
     async close() {
       await server.close();
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      await remove();
     },
   };
 }
 
-/** A logger that keeps every event, for tests that wait on what the server did. */
 /**
  * One server for every test of the enclosing `describe`: started before the first test, closed
  * after the last. The returned object is filled in when the server has started.
@@ -99,36 +92,18 @@ export interface CapturedLog {
   waitFor(event: string, ms?: number): Promise<Record<string, unknown>>;
 }
 
+/** A logger that keeps every event (the test kit's), for tests that wait on what the server did. */
 export function captureLog(): CapturedLog {
-  const events: CapturedLog["events"] = [];
-  const waiters: { event: string; resolve: (f: Record<string, unknown>) => void }[] = [];
-  const record =
-    (level: string) =>
-    (event: string, fields: Record<string, unknown> = {}) => {
-      events.push({ level, event, fields });
-      for (const w of [...waiters]) {
-        if (w.event !== event) continue;
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(fields);
-      }
-    };
+  const { logger, logs } = recordingLogger();
   return {
-    logger: { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") },
-    events,
-    waitFor(event, ms = WAIT_MS) {
-      const found = events.find((e) => e.event === event);
-      if (found !== undefined) return Promise.resolve(found.fields);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${event}" log event within ${ms} ms`)), ms);
-        waiters.push({
-          event,
-          resolve: (f) => {
-            clearTimeout(timer);
-            resolve(f);
-          },
-        });
-      });
-    },
+    logger,
+    // The inbox's own record, kept up to date as events come.
+    events: logs.received as CapturedLog["events"],
+    waitFor: (event, ms = WAIT_MS) =>
+      waitFor(() => logs.received.find((e) => e.event === event)?.fields, {
+        what: `a "${event}" log event`,
+        timeoutMs: ms,
+      }),
   };
 }
 
@@ -140,13 +115,8 @@ export interface TestUser {
   refreshToken: string;
 }
 
-let counter = 0;
-
-/** A unique name for test data (users, rooms, groups). */
-export function uniqueName(prefix = "u"): string {
-  counter += 1;
-  return `${prefix}${process.pid}x${counter}x${Math.random().toString(36).slice(2, 8)}`;
-}
+/** A unique name for test data (users, rooms, groups): the test kit's. */
+export const uniqueName: (prefix?: string) => string = kitUniqueName;
 
 /** Calls a REST route; returns the HTTP status and parsed JSON body. */
 export async function rest(
@@ -195,143 +165,36 @@ export type Received = Envelope;
 /** What a request resolved with, narrowed to its kind. */
 export type ReplyOf<K extends EnvelopeKind> = { cid?: string; kind: K; body: EnvelopeMessages[K] };
 
-/** A raw WebSocket speaking herald's envelopes through a codec, with request/reply and push helpers. */
-export class RawSocket {
-  /** Every frame received, in order. */
-  readonly received: Received[] = [];
-  private readonly pushes: Envelope[] = [];
-  private readonly replies = new Map<string, (r: Received) => void>();
-  private waiters: (() => void)[] = [];
-  private nextCid = 0;
-  /** Resolves when the socket closes, with the close code and reason. */
-  readonly closed: Promise<{ code: number; reason: string }>;
-
+/**
+ * The test kit's raw socket, with what herald's server tests add: `codec`, and looser `call` and
+ * `callEmpty` that take any body, for requests that are wrong on purpose.
+ */
+export class RawSocket extends KitRawSocket {
   constructor(
-    readonly ws: WebSocket,
+    ws: WebSocket,
     readonly codec: Codec,
+    timeoutMs = WAIT_MS,
   ) {
-    this.closed = new Promise((resolve) => {
-      ws.on("close", (code, reason) => {
-        resolve({ code, reason: reason.toString() });
-        this.wake();
-      });
-    });
-    ws.on("message", (data, isBinary) => this.onFrame(data as Buffer, isBinary));
-  }
-
-  private onFrame(data: Buffer, isBinary: boolean): void {
-    const received: Received = this.codec.decodeEnvelope(
-      isBinary ? new Uint8Array(data) : data.toString("utf8"),
-      {
-        allowEmptyReply: true,
-      },
-    );
-    this.received.push(received);
-    if (received.cid !== undefined && this.replies.has(received.cid)) {
-      const resolve = this.replies.get(received.cid);
-      this.replies.delete(received.cid);
-      resolve?.(received);
-    } else if (received.kind !== "empty") {
-      this.pushes.push(received);
-    }
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** Sends a request and resolves with the reply carrying its cid (an error reply included). */
-  request<K extends EnvelopeKind>(kind: K, body: EnvelopeMessageInits[K], ms = WAIT_MS): Promise<Received> {
-    this.nextCid += 1;
-    const cid = String(this.nextCid);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.replies.delete(cid);
-        reject(new Error(`no reply to ${kind} (cid ${cid}) within ${ms} ms; received ${this.describe()}`));
-      }, ms);
-      this.replies.set(cid, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      this.sendEnvelope({ cid, kind, body } as EnvelopeInit);
-    });
+    super(ws, codec, timeoutMs);
   }
 
   /** Sends a request and returns the reply, failing unless it is of `expected` kind. */
-  async call<K extends EnvelopeKind>(
+  override call<K extends EnvelopeKind>(
     kind: EnvelopeKind,
     body: object,
     expected: K,
   ): Promise<EnvelopeMessages[K]> {
-    const reply = await this.request(kind, body as never);
-    if (reply.kind !== expected) {
-      throw new Error(`expected a ${expected} reply to ${kind}, got ${JSON.stringify(reply)}`);
-    }
-    return reply.body as EnvelopeMessages[K];
+    return super.call(kind, body as never, expected);
   }
 
   /** Sends a request that answers with an empty reply, failing on anything else. */
-  async callEmpty(kind: EnvelopeKind, body: object): Promise<void> {
-    const reply = await this.request(kind, body as never);
-    if (reply.kind !== "empty")
-      throw new Error(`expected an empty reply to ${kind}, got ${JSON.stringify(reply)}`);
+  override callEmpty(kind: EnvelopeKind, body: object): Promise<void> {
+    return super.callEmpty(kind, body as never);
   }
 
-  sendEnvelope(envelope: EnvelopeInit): void {
-    this.ws.send(this.codec.encodeEnvelope(envelope), { binary: this.codec.binary });
-  }
-
-  /** Consumes the first unread push of `kind` matching `match`, waiting for it if needed. */
-  async next<K extends EnvelopeKind>(
-    kind: K,
-    match: (body: EnvelopeMessages[K]) => boolean = () => true,
-    ms = WAIT_MS,
-  ): Promise<EnvelopeMessages[K]> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const i = this.pushes.findIndex((e) => e.kind === kind && match(e.body as EnvelopeMessages[K]));
-      if (i >= 0) {
-        const [found] = this.pushes.splice(i, 1);
-        return (found as Envelope).body as EnvelopeMessages[K];
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${kind} push within ${ms} ms; unread pushes: ${this.describe()}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** Unread pushes of a kind (without consuming them). */
-  unread<K extends EnvelopeKind>(kind: K): EnvelopeMessages[K][] {
-    return this.pushes.filter((e) => e.kind === kind).map((e) => e.body as EnvelopeMessages[K]);
-  }
-
-  /**
-   * Proves no push of `kind` is pending: a ping round trip orders after anything the server sent
-   * before it, so a push that was coming would be here by the time the pong is.
-   */
-  async assertNoPush(kind: EnvelopeKind, match: (body: never) => boolean = () => true): Promise<void> {
-    await this.call("ping", {}, "pong");
-    const found = this.pushes.find((e) => e.kind === kind && match(e.body as never));
-    if (found !== undefined) throw new Error(`unexpected ${kind} push: ${JSON.stringify(found)}`);
-  }
-
-  private describe(): string {
-    return JSON.stringify(this.pushes.map((e) => e.kind));
-  }
-
-  async close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return;
-    this.ws.close();
-    await this.closed;
+  /** Proves no push of `kind` is pending, after a ping round trip (see `none`). */
+  assertNoPush(kind: EnvelopeKind, match: (body: never) => boolean = () => true): Promise<void> {
+    return this.none(kind, match as never);
   }
 }
 
@@ -341,30 +204,22 @@ export function socketUrl(
   token: string,
   options: { format?: string; status?: boolean; invisible?: boolean } = {},
 ): string {
-  const params = new URLSearchParams({ token, lang: "en", status: String(options.status ?? false) });
-  if (options.format !== undefined && options.format !== "json") params.set("format", options.format);
-  if (options.invisible !== undefined) params.set("invisible", String(options.invisible));
-  return `${baseUrl.replace(/^http/, "ws")}/ws?${params}`;
+  return rawSocketUrl(baseUrl, token, options);
 }
 
 /**
  * Opens a raw socket for a user in a codec's format; `status: true` appears online at connect,
  * `invisible` sets the user's stored invisible flag at connect.
  */
-export async function openSocket(
+export function openSocket(
   baseUrl: string,
   user: { token: string },
   codec: Codec = jsonCodec,
   options: { status?: boolean; invisible?: boolean } = {},
 ): Promise<RawSocket> {
-  const ws = new WebSocket(socketUrl(baseUrl, user.token, { format: codec.format, ...options }));
-  const socket = new RawSocket(ws, codec);
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-    ws.once("unexpected-response", (_req, res) =>
-      reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)),
-    );
+  return openRawSocketAs((ws, c, ms) => new RawSocket(ws, c, ms), baseUrl, user.token, {
+    codec,
+    ...options,
+    timeoutMs: WAIT_MS,
   });
-  return socket;
 }

@@ -5,6 +5,7 @@ import { protobufCodec } from "../../src/protobuf.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import type { ServerOptions } from "../../src/server/index.js";
+import { Inbox as KitInbox, type WaitOptions } from "../../src/testing/inbox.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 
 /** Both wire formats, by name. */
@@ -33,7 +34,11 @@ export interface World {
   connect(session: Session, codec: Codec, options?: { appearOnline?: boolean }): Promise<Socket>;
 }
 
-/** Starts one server for the enclosing test file; every socket opened through it is closed after. */
+/**
+ * Starts one server for the enclosing test file; every socket opened through it is closed after.
+ * The server comes from `startServer`, not the kit's `startTestServer`, so that these suites run
+ * on whatever storage or cluster the server helpers are switched to.
+ */
 export function worldForSuite(options: ServerOptions = {}): World {
   let server: TestServer | undefined;
   let client: Client | undefined;
@@ -77,52 +82,30 @@ export function worldForSuite(options: ServerOptions = {}): World {
 }
 
 /**
- * Collects a socket's events of one kind from now on. `next(match)` consumes the first matching
- * event, waiting (bounded) for it; `none(match)` proves none arrived, using a ping round trip:
- * the server sends anything it had queued for this socket before the pong.
+ * The test kit's inbox over a socket's events of one kind, made from a subscribe function:
+ * `next(match)` consumes the first matching event, waiting (bounded) for it; `none(match)` proves
+ * none arrived, after a ping round trip (the server sends anything it had queued for this socket
+ * before the pong).
  */
-export class Inbox<T> {
-  readonly #items: T[] = [];
-  #wake: (() => void) | undefined;
-  readonly #socket: Socket;
-  readonly #what: string;
-
-  constructor(socket: Socket, subscribe: (fn: (value: T) => void) => unknown, what: string) {
-    this.#socket = socket;
-    this.#what = what;
-    subscribe((value) => {
-      this.#items.push(value);
-      this.#wake?.();
-    });
+export class Inbox<T> extends KitInbox<T> {
+  constructor(socket: Pick<Socket, "ping">, subscribe: (fn: (value: T) => void) => unknown, what: string) {
+    super(
+      (fn) => {
+        const off = subscribe(fn);
+        return typeof off === "function" ? (off as () => void) : () => {};
+      },
+      what,
+      { ping: (options) => socket.ping(options) },
+    );
   }
 
-  async next(match: (value: T) => boolean = () => true, ms = 5000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const i = this.#items.findIndex(match);
-      if (i >= 0) return this.#items.splice(i, 1)[0] as T;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`no matching ${this.#what} within ${ms} ms; unread: ${JSON.stringify(this.#items)}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  async none(match: (value: T) => boolean = () => true): Promise<void> {
-    await this.#socket.ping();
-    const found = this.#items.find(match);
-    if (found !== undefined) throw new Error(`unexpected ${this.#what}: ${JSON.stringify(found)}`);
+  /** As the kit's `next`; a number as second argument is the time limit in milliseconds. */
+  override next(match: (value: T) => boolean = () => true, options: WaitOptions | number = {}): Promise<T> {
+    return super.next(match, typeof options === "number" ? { timeoutMs: options } : options);
   }
 
   /** Unread events. */
   get items(): readonly T[] {
-    return this.#items;
+    return this.unread;
   }
 }

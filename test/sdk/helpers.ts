@@ -1,9 +1,12 @@
-// Helpers shared by the SDK's unit and integration tests. Tokens and waits are the test kit's,
-// so that herald's tests and apps' tests run on one code.
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket as WsSocket } from "ws";
+// Helpers shared by the SDK's unit and integration tests. Tokens, waits and the scripted servers
+// are the test kit's, so that herald's tests and apps' tests run on one code.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { WebSocket as WsSocket } from "ws";
+import { jsonCodec } from "../../src/protocol/json-codec.js";
+import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
+import type { FakeConnection } from "../../src/testing/fake-connection.js";
+import type { FakeHttpReply } from "../../src/testing/fake-rest.js";
+import { startFakeServer } from "../../src/testing/fake-server.js";
 import { fakeToken } from "../../src/testing/fake-session.js";
 import { nextEvent as kitNextEvent, waitFor as kitWaitFor } from "../../src/testing/wait-for.js";
 
@@ -47,37 +50,70 @@ export interface TestHttpServer {
   close(): Promise<void>;
 }
 
+/** What a handler may do with its response: a status and headers, then the body. */
+type Answer = Pick<ServerResponse, "writeHead" | "end">;
+
+// The handlers of these tests write to a response as to node:http's; this one turns what they
+// wrote into the fake server's reply. A handler that never ends its response never answers.
+function recordedResponse(done: (reply: FakeHttpReply) => void): ServerResponse {
+  const reply: FakeHttpReply = {};
+  const answer: Answer = {
+    writeHead(status: number, headers?: unknown) {
+      reply.status = status;
+      if (headers && typeof headers === "object") reply.headers = headers as Record<string, string>;
+      return answer as ServerResponse;
+    },
+    end(chunk?: unknown) {
+      done({ ...reply, raw: typeof chunk === "string" ? chunk : "" });
+      return answer as ServerResponse;
+    },
+  } as Answer;
+  return answer as ServerResponse;
+}
+
 /**
- * Starts the server; `t` (a test context) closes it when the test ends, even if the test fails
- * before its own `close()`.
+ * Starts the kit's fake server with `handler` answering every HTTP request (and deciding WebSocket
+ * upgrades when it answers them at once); `t` (a test context) closes it when the test ends, even
+ * if the test fails before its own `close()`.
  */
 export async function startHttp(
   t: { after(fn: () => Promise<void>): void } | undefined,
   handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
 ): Promise<TestHttpServer> {
-  const requests: TestHttpServer["requests"] = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on("end", () => {
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      handler(req, body, res);
-    });
+  const fake = await startFakeServer();
+  const request = (method: string, url: string, headers: IncomingMessage["headers"]) =>
+    ({ method, url, headers }) as IncomingMessage;
+  fake.onHttp(
+    (r) =>
+      new Promise((resolve) =>
+        handler(request(r.method, r.url, r.headers), r.text, recordedResponse(resolve)),
+      ),
+  );
+  fake.onUpgrade(({ query }) => {
+    let status: number | undefined;
+    handler(
+      request("GET", `/ws?${new URLSearchParams(query)}`, {}),
+      "",
+      recordedResponse((r) => {
+        status = r.status ?? 200;
+      }),
+    );
+    return status;
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-    return closing;
-  };
+  const close = () => fake.close();
   t?.after(close);
-  return { port: (server.address() as AddressInfo).port, requests, close };
+  return {
+    port: fake.port,
+    get requests() {
+      return fake.httpRequests.map((r) => ({
+        method: r.method,
+        url: r.url,
+        headers: r.headers,
+        body: r.text,
+      }));
+    },
+    close,
+  };
 }
 
 /** A real WebSocket server on an ephemeral port that the test drives frame by frame. */
@@ -89,31 +125,37 @@ export interface TestWsServer {
   urls: string[];
   /** Frames received, per connection, as text (JSON) or Buffer (protobuf). */
   frames: (string | Buffer)[][];
+  /** Resolves with the next connection accepted from now on. */
   nextConnection(): Promise<WsSocket>;
   close(): Promise<void>;
 }
 
+/**
+ * The kit's fake server in both formats, answering nothing on its own (the tests script every
+ * reply) and, like a stock server, without herald's capabilities route.
+ */
 export async function startWs(): Promise<TestWsServer> {
-  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-  await once(wss, "listening");
-  const state: TestWsServer = {
-    port: (wss.address() as AddressInfo).port,
-    sockets: [],
-    urls: [],
-    frames: [],
-    nextConnection: () => once(wss, "connection").then(([ws]) => ws as WsSocket),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of wss.clients) ws.terminate();
-        wss.close(() => resolve());
-      }),
-  };
-  wss.on("connection", (ws, req) => {
-    const frames: (string | Buffer)[] = [];
-    state.sockets.push(ws);
-    state.urls.push(req.url ?? "");
-    state.frames.push(frames);
-    ws.on("message", (data: Buffer, isBinary: boolean) => frames.push(isBinary ? data : data.toString()));
+  const fake = await startFakeServer({ codecs: [jsonCodec, protobufCodec], capabilities: null });
+  fake.on("connection", (connection) => {
+    connection.silent = true;
   });
-  return state;
+  return {
+    port: fake.port,
+    get sockets() {
+      return fake.connections.map((c) => c.ws);
+    },
+    get urls() {
+      return fake.connections.map((c) => c.url);
+    },
+    get frames() {
+      return fake.connections.map((c) =>
+        c.frames.map((f) => (typeof f === "string" ? f : Buffer.from(f.buffer, f.byteOffset, f.byteLength))),
+      );
+    },
+    nextConnection: () =>
+      kitNextEvent<FakeConnection>((fn) => fake.on("connection", fn), { what: "a connection" }).then(
+        (c) => c.ws,
+      ),
+    close: () => fake.close(),
+  };
 }

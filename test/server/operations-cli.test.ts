@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { parseRates } from "../../src/server/limits/parse-rates.js";
 import { openDatabase } from "../../src/server/storage/database.js";
+import { repo } from "../build/bundle-graph.js";
+import { QUIET_FLAGS, startCli } from "../helpers/cli.js";
 import { authenticate, rest } from "../helpers/server.js";
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 describe("operations options", () => {
   test("rates are read as NAME=BURST/PER_SECOND or off, and mistakes are named", () => {
@@ -38,44 +36,22 @@ describe("operations options", () => {
   });
 
   test("the CLI takes rate, cap and metrics flags and prints the metrics address", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "src/server/cli.ts",
-        "--port",
-        "0",
-        "--db",
-        ":memory:",
-        "--log-level",
-        "silent",
-        "--rate",
-        "restCalls=2/0.001",
-        "--sockets-per-user",
-        "3",
-        "--synchronous",
-        "full",
-        "--metrics-port",
-        "0",
-      ],
-      { cwd: repo, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const cli = startCli([
+      ...QUIET_FLAGS,
+      "--rate",
+      "restCalls=2/0.001",
+      "--sockets-per-user",
+      "3",
+      "--synchronous",
+      "full",
+      "--metrics-port",
+      "0",
+    ]);
     try {
-      const lines = createInterface({ input: child.stdout });
-      const found: { url?: string | undefined; metrics?: string | undefined } = {};
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("the CLI printed no addresses within 20 s")), 20_000);
-        lines.on("line", (line) => {
-          found.url ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
-          found.metrics ??= /metrics on (http:\/\/\S+)/.exec(line)?.[1];
-          if (found.url !== undefined && found.metrics !== undefined) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        child.once("exit", () => reject(new Error("the CLI exited before listening")));
-      });
+      const found = {
+        url: await cli.line((line) => /listening on (http:\/\/\S+)/.exec(line)?.[1], "the server's address"),
+        metrics: await cli.line((line) => /metrics on (http:\/\/\S+)/.exec(line)?.[1], "the metrics address"),
+      };
       const url = found.url as string;
       const user = await authenticate(url);
       assert.equal((await rest(url, "GET", "/v2/account", { token: user.token })).status, 200);
@@ -85,26 +61,14 @@ describe("operations options", () => {
       const metrics = await (await fetch(found.metrics as string)).text();
       assert.match(metrics, /^herald_rate_limit_hits_total\{limit="restCalls"\} 1$/m);
     } finally {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await cli.stop();
     }
   });
 
   test("the CLI refuses a malformed rate with its usage", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/server/cli.ts", "--rate", "messages=lots"],
-      {
-        cwd: repo,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    const code = await new Promise((resolve) => child.once("exit", resolve));
+    const cli = startCli(["--rate", "messages=lots"]);
+    const code = await cli.exited;
+    const stderr = cli.stderr;
     assert.equal(code, 2);
     assert.match(stderr, /--rate messages takes BURST\/PER_SECOND/);
   });

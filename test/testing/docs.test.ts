@@ -38,6 +38,7 @@ declare global {
   const nextEvent: typeof T.nextEvent;
   const waitFor: typeof T.waitFor;
   const openRawSocket: typeof T.openRawSocket;
+  const endlessHistory: typeof T.endlessHistory;
 }
 export {};
 `;

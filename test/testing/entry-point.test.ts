@@ -1,45 +1,17 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
-import * as esbuild from "esbuild";
-import { builtinImportsForPlatform, isBuiltin, packageName, repo } from "../build/bundle-graph.js";
+import {
+  builtinImportsForPlatform,
+  isBuiltin,
+  packageGraph,
+  packageName,
+  repo,
+} from "../build/bundle-graph.js";
 
 // What "herald/testing" loads when a test file imports it, as opposed to what it loads later
 // through a dynamic import (the bundled server, on the first startTestServer call).
-async function staticGraph(entry: string) {
-  const dynamic: { path: string; importer: string }[] = [];
-  const result = await esbuild.build({
-    absWorkingDir: repo,
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    outdir: "out",
-    format: "esm",
-    platform: "node",
-    packages: "external",
-    metafile: true,
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "dynamic-imports-external",
-        setup(build) {
-          build.onResolve({ filter: /.*/ }, (args) => {
-            if (args.kind !== "dynamic-import") return undefined;
-            dynamic.push({ path: args.path, importer: path.relative(repo, args.importer) });
-            return { path: args.path, external: true };
-          });
-        },
-      },
-    ],
-  });
-  const inputs = Object.keys(result.metafile.inputs).sort();
-  const externals = Object.entries(result.metafile.inputs).flatMap(([importer, input]) =>
-    input.imports
-      .filter((i) => i.external && i.kind !== "dynamic-import")
-      .map((i) => ({ path: i.path, importer })),
-  );
-  return { inputs, externals, dynamic };
-}
+const staticGraph = (entry: string) => packageGraph(entry, { staticOnly: true });
 
 // The parts of the kit that run wherever the SDK runs (a browser test, React Native): they
 // must not reach Node built-ins. The others say "Node only" in their first line.

@@ -1,0 +1,65 @@
+// Running herald's command line as a child process, the way a user starts the server.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { Inbox } from "../../src/testing/inbox.js";
+import { repo } from "../build/bundle-graph.js";
+
+/** Flags that make a CLI run harmless in tests: a free port, an in-memory database, no logs. */
+export const QUIET_FLAGS: readonly string[] = ["--port", "0", "--db", ":memory:", "--log-level", "silent"];
+
+/** The command line started by {@link startCli}. */
+export interface CliRun {
+  child: ChildProcess;
+  /** What it printed on stderr so far. */
+  readonly stderr: string;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  /**
+   * Resolves with the first stdout line (already printed or still to come) that `pick` turns into
+   * a value; fails when the process exits first or after `timeoutMs`.
+   */
+  line<T>(pick: (line: string) => T | undefined, what: string, timeoutMs?: number): Promise<T>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `src/server/cli.ts` with `args` (add {@link QUIET_FLAGS} for a server) and `env` over
+ * the current environment.
+ */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server/cli.ts", ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const reader = createInterface({ input: child.stdout as NonNullable<ChildProcess["stdout"]> });
+  const lines = new Inbox<string>((fn) => {
+    reader.on("line", fn);
+    return () => reader.off("line", fn);
+  }, "line");
+  // Once stdout ends, pending waits fail at once rather than at their deadline.
+  reader.once("close", () => lines.close());
+  // "close" comes after stdout and stderr have ended, so `stderr` is complete by then.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  return {
+    child,
+    get stderr() {
+      return stderr;
+    },
+    exited,
+    async line(pick, what, timeoutMs = 20_000) {
+      const found = await lines.next((l) => pick(l) !== undefined, { what, timeoutMs });
+      return pick(found) as NonNullable<ReturnType<typeof pick>>;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
