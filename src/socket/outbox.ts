@@ -2,6 +2,7 @@ import { watchCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { JsonObject } from "../gen/model.js";
 import type { Envelope } from "../gen/wire.js";
+import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
 
@@ -13,6 +14,10 @@ interface Item {
   inFlight: boolean;
   /** Losses this write came just before. */
   blamed: number;
+  /** Times the server refused it for now (busy, rate limit). */
+  refusals: number;
+  /** Set while it waits to be sent again after such a refusal. */
+  retryTimer?: ReturnType<typeof setTimeout> | undefined;
   stored: Promise<void>;
   /** The caller, if one waits (none for entries loaded from storage). */
   settle?: ((error: HeraldError | undefined, reply?: Envelope) => void) | undefined;
@@ -22,6 +27,8 @@ interface Item {
 const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
 // A write sent alone that still precedes network losses is given up after this many times maxAttempts.
 const NETWORK_FACTOR = 5;
+// Refusals that say "not now" rather than "not this": the same write is sent again after a pause.
+const REFUSED_FOR_NOW = new Set(["unavailable", "rate_limited"]);
 
 function newMessageId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -32,14 +39,18 @@ function newMessageId(): string {
  * Chat messages wait here until the server acknowledges them: sent in order now, or after a
  * reconnection, and again after a loss, with their client message id so that a server that
  * deduplicates (herald) stores each once; elsewhere delivery is at least once. A write the server
- * refuses leaves at once; one that keeps coming just before lost connections is sent alone after
- * the next reconnection and given up after `maxAttempts`, so it never holds up those behind it.
+ * refuses leaves at once, unless the server refused it only for now (busy, rate limit): then it is
+ * sent again with backoff, `maxRetries` times at most. One that keeps coming just before lost
+ * connections is sent alone after the next reconnection and given up after `maxAttempts`. Either
+ * way it never holds up those behind it, and every call settles.
  */
 export class OutboxLayer implements Layer {
   readonly #host: LayerHost;
   readonly #storage: OutboxStorage | undefined;
   readonly #maxSize: number;
   readonly #maxAttempts: number;
+  readonly #maxRetries: number;
+  readonly #retryBackoff: ReconnectOptions;
   readonly #queue: Item[] = [];
   readonly #joined = new Set<string>();
   #next: Send | undefined;
@@ -53,6 +64,8 @@ export class OutboxLayer implements Layer {
     this.#storage = options.storage;
     this.#maxSize = options.maxSize ?? 10_000;
     this.#maxAttempts = options.maxAttempts ?? 2;
+    this.#maxRetries = options.maxRetries ?? 5;
+    this.#retryBackoff = { minDelayMs: 250, maxDelayMs: 5000, ...options.retryBackoff };
   }
 
   /** Messages waiting for the server's acknowledgement. */
@@ -89,6 +102,7 @@ export class OutboxLayer implements Layer {
         content: JSON.stringify(entry.content),
         inFlight: false,
         blamed: 0,
+        refusals: 0,
         stored: Promise.resolve(),
       });
     }
@@ -114,6 +128,7 @@ export class OutboxLayer implements Layer {
         content,
         inFlight: false,
         blamed: 0,
+        refusals: 0,
         stored: storage ? Promise.resolve(storage.add(entry())) : Promise.resolve(),
       };
       // Only the caller's own limits apply: by default a write waits out reconnections.
@@ -148,7 +163,7 @@ export class OutboxLayer implements Layer {
       }
     }
     for (const item of this.#queue) {
-      if (item.inFlight) continue;
+      if (item.inFlight || item.retryTimer !== undefined) continue;
       // An entry from an earlier run (no caller) goes once its channel is joined: before, it would be refused.
       if (!item.settle && !this.#joined.has(item.channelId)) continue;
       void this.#send(item);
@@ -173,15 +188,24 @@ export class OutboxLayer implements Layer {
       });
     } catch (error) {
       item.inFlight = false;
+      const e = HeraldError.from(error);
+      const refused = e.serverCode !== undefined;
+      const kept = this.#queue.includes(item) && this.#host.state !== "closed";
       // Lost with the connection: it stays queued and goes again after reconnecting.
-      if (
-        HeraldError.is(error, "disconnected") &&
-        this.#queue.includes(item) &&
-        this.#host.state !== "closed"
-      )
+      if (kept && !refused && e.code === "disconnected") return;
+      if (kept && refused && REFUSED_FOR_NOW.has(e.code) && item.refusals < this.#maxRetries) {
+        item.refusals++;
+        item.retryTimer = setTimeout(
+          () => {
+            item.retryTimer = undefined;
+            this.#flush();
+          },
+          retryDelay(item.refusals, this.#retryBackoff),
+        );
         return;
+      }
       this.#remove(item);
-      item.settle?.(HeraldError.from(error));
+      item.settle?.(e);
       return;
     }
     item.inFlight = false;
@@ -190,6 +214,8 @@ export class OutboxLayer implements Layer {
   }
 
   #remove(item: Item): void {
+    clearTimeout(item.retryTimer);
+    item.retryTimer = undefined;
     const at = this.#queue.indexOf(item);
     if (at < 0) return;
     this.#queue.splice(at, 1);
@@ -233,6 +259,10 @@ export class OutboxLayer implements Layer {
     this.#probing = false;
     for (const item of this.#queue) {
       item.inFlight = false;
+      // Kept for the next connect(), which sends it as if new.
+      clearTimeout(item.retryTimer);
+      item.retryTimer = undefined;
+      item.refusals = 0;
       item.settle?.(
         new HeraldError(
           "disconnected",
