@@ -4,36 +4,20 @@ import type { JsonObject } from "../gen/model.js";
 import type { Envelope } from "../gen/wire.js";
 import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
+import {
+  givenUp,
+  type OutboxItem as Item,
+  newMessageId,
+  outboxItem,
+  refusedForNow,
+  stopRetry,
+} from "./outbox-item.js";
 import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
-
-interface Item {
-  clientMsgId: string;
-  channelId: string;
-  content: string;
-  /** On the wire of the current connection, unacknowledged. */
-  inFlight: boolean;
-  /** Losses this write came just before. */
-  blamed: number;
-  /** Times the server refused it for now (busy, rate limit). */
-  refusals: number;
-  /** Set while it waits to be sent again after such a refusal. */
-  retryTimer?: ReturnType<typeof setTimeout> | undefined;
-  stored: Promise<void>;
-  /** The caller, if one waits (none for entries loaded from storage). */
-  settle?: ((error: HeraldError | undefined, reply?: Envelope) => void) | undefined;
-}
 
 // Close codes of a network failure or a server going away, as opposed to a server refusing what it read.
 const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
 // A write sent alone that still precedes network losses is given up after this many times maxAttempts.
 const NETWORK_FACTOR = 5;
-// Refusals that say "not now" rather than "not this": the same write is sent again after a pause.
-const REFUSED_FOR_NOW = new Set(["unavailable", "rate_limited"]);
-
-function newMessageId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
 
 /**
  * Chat messages wait here until the server acknowledges them: sent in order now, or after a
@@ -96,15 +80,8 @@ export class OutboxLayer implements Layer {
     if (this.#loaded || !this.#storage) return;
     this.#loaded = true;
     for (const entry of await this.#storage.load()) {
-      this.#queue.push({
-        clientMsgId: entry.clientMsgId,
-        channelId: entry.channelId,
-        content: JSON.stringify(entry.content),
-        inFlight: false,
-        blamed: 0,
-        refusals: 0,
-        stored: Promise.resolve(),
-      });
+      const content = JSON.stringify(entry.content);
+      this.#queue.push(outboxItem(entry.clientMsgId, entry.channelId, content, Promise.resolve()));
     }
   }
 
@@ -122,15 +99,8 @@ export class OutboxLayer implements Layer {
       content: JSON.parse(content) as JsonObject,
     });
     return new Promise<Envelope | undefined>((resolve, reject) => {
-      const item: Item = {
-        clientMsgId: id,
-        channelId,
-        content,
-        inFlight: false,
-        blamed: 0,
-        refusals: 0,
-        stored: storage ? Promise.resolve(storage.add(entry())) : Promise.resolve(),
-      };
+      const stored = storage ? Promise.resolve(storage.add(entry())) : Promise.resolve();
+      const item = outboxItem(id, channelId, content, stored);
       // Only the caller's own limits apply: by default a write waits out reconnections.
       const stop = watchCall(request.what, { timeoutMs: 0, ...request.options }, 0, (error) => {
         if (!item.inFlight) this.#remove(item);
@@ -189,11 +159,11 @@ export class OutboxLayer implements Layer {
     } catch (error) {
       item.inFlight = false;
       const e = HeraldError.from(error);
-      const refused = e.serverCode !== undefined;
       const kept = this.#queue.includes(item) && this.#host.state !== "closed";
       // Lost with the connection: it stays queued and goes again after reconnecting.
-      if (kept && !refused && e.code === "disconnected") return;
-      if (kept && refused && REFUSED_FOR_NOW.has(e.code) && item.refusals < this.#maxRetries) {
+      if (kept && e.serverCode === undefined && e.code === "disconnected") return;
+      // Refused for now: sent again after a pause, while the writes behind it go on.
+      if (kept && refusedForNow(e) && item.refusals < this.#maxRetries) {
         item.refusals++;
         item.retryTimer = setTimeout(
           () => {
@@ -214,8 +184,7 @@ export class OutboxLayer implements Layer {
   }
 
   #remove(item: Item): void {
-    clearTimeout(item.retryTimer);
-    item.retryTimer = undefined;
+    stopRetry(item);
     const at = this.#queue.indexOf(item);
     if (at < 0) return;
     this.#queue.splice(at, 1);
@@ -242,12 +211,7 @@ export class OutboxLayer implements Layer {
       return;
     }
     this.#remove(oldest);
-    oldest.settle?.(
-      new HeraldError(
-        network ? "disconnected" : "bad_input",
-        `writeChatMessage: the connection ended (${code}) right after this message ${oldest.blamed} times; given up`,
-      ),
-    );
+    oldest.settle?.(givenUp(oldest, code, network));
   }
 
   opened(): void {
@@ -260,8 +224,7 @@ export class OutboxLayer implements Layer {
     for (const item of this.#queue) {
       item.inFlight = false;
       // Kept for the next connect(), which sends it as if new.
-      clearTimeout(item.retryTimer);
-      item.retryTimer = undefined;
+      stopRetry(item);
       item.refusals = 0;
       item.settle?.(
         new HeraldError(
