@@ -73,11 +73,13 @@ export class HeraldError extends Error {
   }
 
   /**
-   * The error for a server's numeric code. Realtime error codes and gRPC status codes share this
-   * mapping (src/protocol/error-codes.ts): 3 (and realtime 1, 2) bad input, 4 timeout, 5 not found,
-   * 6 already exists, 7 permission denied, 8 resource exhausted, 12 unsupported, 16
-   * unauthenticated. `precise` is herald's own code where the server sent one beside stock
-   * Nakama's number (the `herald_code` of an error's context or REST body); it wins when valid.
+   * The error for a server's numeric code, read through the one table in
+   * src/protocol/error-codes.ts: a gRPC code when `status` is given (a REST reply), else the code of
+   * a realtime `error` envelope (where 1 and 2 mean a malformed request). 3, 9, 11 bad input;
+   * 4 timeout; 5 not found; 6 already exists; 7 permission denied; 8 resource exhausted; 10 aborted;
+   * 12 unsupported; 14 unavailable (try again); 16 unauthenticated; anything else server error.
+   * `precise` is herald's own code where the server sent one beside stock Nakama's number (the
+   * `herald_code` of an error's context or REST body); it wins when valid.
    */
   static fromServer(
     serverCode: number,
@@ -85,7 +87,11 @@ export class HeraldError extends Error {
     options: Omit<HeraldErrorOptions, "serverCode"> & { precise?: unknown } = {},
   ): HeraldError {
     const { precise, ...rest } = options;
-    const code = isHeraldErrorCode(precise) ? precise : codeForServer(serverCode);
+    const source = rest.status === undefined ? "realtime" : "rest";
+    let code = isHeraldErrorCode(precise) ? precise : codeForServer(serverCode, source);
+    // The server's word for "I could not do it now" is not the client's "the socket closed":
+    // a socket that is still open must not take a refusal for a lost connection.
+    if (code === "disconnected") code = "unavailable";
     return new HeraldError(code, message, { ...rest, serverCode });
   }
 

@@ -1,67 +1,22 @@
 import type { CallOptions } from "../call-options.js";
 import type { Client } from "../client.js";
 import { HeraldError } from "../errors.js";
-import { Emitter, type EventIteratorOptions, type Unsubscribe } from "../events.js";
-import type { StatusPresenceEvent, UserPresence } from "../gen/model.js";
+import type { EventIteratorOptions, Unsubscribe } from "../events.js";
 import type { Session } from "../session.js";
-import type { Socket } from "../socket/socket.js";
-import type { ReconnectedEvent, StateChange } from "../socket/socket-types.js";
-import { hasExtension, USER_PRESENCE } from "./extension.js";
-import {
-  changeType,
-  type PresenceChange,
-  type PresenceStoreEvents,
-  sameState,
-  UserEntry,
-  type UserPresenceState,
-} from "./presence-state.js";
+import type { ReconnectedEvent } from "../socket/socket-types.js";
+import type { PresenceChange, PresenceStoreEvents, UserEntry, UserPresenceState } from "./presence-state.js";
+import type { PresenceSocket, PresenceStoreOptions } from "./presence-store-options.js";
+import { UserLookup } from "./user-lookup.js";
+import { WatchedUsers } from "./watched-users.js";
 
-/** Options of {@link PresenceStore}. */
-export interface PresenceStoreOptions {
-  /**
-   * Load watched users with `client.getUsers`: usernames of offline users, and `lastActive` on a
-   * server with herald's "user_presence" extension. Without it, users are known from their
-   * presences only.
-   * @default true
-   */
-  loadUsers?: boolean | undefined;
-  /**
-   * When a watched user goes offline, read them again (batched) for the `lastActive` the server
-   * set as their last connection closed. Only on a server with the "user_presence" extension,
-   * and only with `loadUsers`. Failures are reported as `error` events.
-   * @default true
-   */
-  refreshOnLeave?: boolean | undefined;
-}
+export type { PresenceSocket, PresenceStoreOptions } from "./presence-store-options.js";
 
-// Ids per user lookup: keeps URLs under length limits, whatever the number of users watched.
-// (Follows need no such split here: the socket splits them to fit the server's frame limit.)
-const LOOKUP_CHUNK = 100;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function byUser(presences: readonly UserPresence[]): Map<string, UserPresence[]> {
-  const out = new Map<string, UserPresence[]>();
-  for (const p of presences) {
-    const list = out.get(p.userId);
-    if (list) list.push(p);
-    else out.set(p.userId, [p]);
+function userIdsOf(what: string, userIds: unknown): string[] {
+  if (!Array.isArray(userIds) || userIds.some((id) => typeof id !== "string")) {
+    throw new HeraldError("bad_input", `${what}: userIds must be an array of strings`);
   }
-  return out;
+  return [...new Set((userIds as string[]).map((id) => id.toLowerCase()))];
 }
-
-/**
- * What the store needs of a socket: a herald `Socket` (whose `onState` and `onReconnected` the
- * store uses to resync by itself after a reconnection), or anything with the same methods.
- */
-export type PresenceSocket = Pick<Socket, "state" | "followUsers" | "unfollowUsers" | "onStatusPresence"> & {
-  onReconnected?(fn: (event: ReconnectedEvent) => void): Unsubscribe;
-  onState?(fn: (change: StateChange) => void): Unsubscribe;
-};
 
 /**
  * A live map of users' presence, kept over a socket's status follows: who is online, with which
@@ -82,16 +37,8 @@ export type PresenceSocket = Pick<Socket, "state" | "followUsers" | "unfollowUse
  */
 export class PresenceStore {
   readonly #socket: PresenceSocket;
-  readonly #client: Client;
-  readonly #session: Session;
-  readonly #loadUsers: boolean;
-  readonly #refreshOnLeave: boolean;
-  /** Users gone offline whose `lastActive` is to be read again on the next turn. */
-  readonly #left = new Set<string>();
-  readonly #events = new Emitter<PresenceStoreEvents>();
-  readonly #entries = new Map<string, UserEntry>();
-  /** Users whose first follow is still in flight, with the promise that settles it. */
-  readonly #loading = new Map<string, Promise<void>>();
+  readonly #users = new WatchedUsers((id) => this.#lookups.left(id));
+  readonly #lookups: UserLookup;
   readonly #offStatus: Unsubscribe;
   readonly #offReconnected: Unsubscribe | undefined;
   readonly #offState: Unsubscribe | undefined;
@@ -99,71 +46,58 @@ export class PresenceStore {
 
   constructor(socket: PresenceSocket, client: Client, session: Session, options: PresenceStoreOptions = {}) {
     this.#socket = socket;
-    this.#client = client;
-    this.#session = session;
-    this.#loadUsers = options.loadUsers ?? true;
-    this.#refreshOnLeave = this.#loadUsers && (options.refreshOnLeave ?? true);
-    this.#offStatus = socket.onStatusPresence((event) => this.#onStatus(event));
-    // A socket that reconnects by itself says so; states may have changed while it was away.
+    this.#lookups = new UserLookup(this.#users, {
+      client,
+      session,
+      enabled: options.loadUsers ?? true,
+      refreshOnLeave: options.refreshOnLeave ?? true,
+      closed: () => this.#closed,
+      fail: (error) => this.#fail(error),
+    });
+    this.#offStatus = socket.onStatusPresence((event) => this.#users.onStatus(event));
+    // A socket that reconnects by itself says so; states may have changed while it was away:
+    // from the loss until the follow of the next connection is reconciled, events wait.
     this.#offState = socket.onState?.(({ state }) => {
-      if (state === "reconnecting") this.#hold();
+      if (state === "reconnecting") this.#users.hold();
     });
     this.#offReconnected = socket.onReconnected?.((report) => this.#reconnected(report));
   }
 
-  // From a lost connection until the follow of the next one is reconciled, events wait.
-  #hold(): void {
-    for (const [id, entry] of this.#entries) {
-      if (this.#loading.has(id)) continue;
-      entry.buffered ??= [];
-      entry.touched = false;
-    }
+  #fail(error: unknown): void {
+    if (!this.#closed) this.#users.events.emit("error", HeraldError.from(error));
   }
 
   // The socket followed every user again while restoring: its answer is the new starting point.
   #reconnected(report: ReconnectedEvent): void {
     if (this.#closed) return;
-    const fail = (error: unknown) => {
-      if (!this.#closed) this.#events.emit("error", HeraldError.from(error));
-    };
     const followed = new Set(report.follows);
-    const ids = [...this.#entries.keys()].filter((id) => !this.#loading.has(id));
+    const ids = this.#users.settledIds();
     if (report.failed.some((f) => f.what === "followUsers") || ids.some((id) => !followed.has(id))) {
-      this.resync().catch(fail);
+      this.resync().catch((error: unknown) => this.#fail(error));
       return;
     }
-    const found = byUser(report.presences);
-    for (const id of ids) {
-      const entry = this.#entries.get(id);
-      if (!entry?.buffered) continue;
-      const held = entry.buffered;
-      entry.reset(found.get(id) ?? []);
-      for (const event of held) entry.apply(event.joins, event.leaves);
-      entry.buffered = undefined;
-      entry.preferStatus(entry.reportedStatus);
-      this.#commit(entry);
-    }
+    this.#users.reconcile(ids, report.presences);
     // `lastActive` may have moved meanwhile.
-    this.#lookup(ids, undefined).catch(fail);
+    this.#lookups.read(ids, undefined).catch((error: unknown) => this.#fail(error));
   }
 
   // ---------- reading ----------
 
   /** The state of a watched user, once its follow has answered. */
   get(userId: string): UserPresenceState | undefined {
-    return this.#entries.get(userId.toLowerCase())?.state;
+    return typeof userId === "string" ? this.#users.entries.get(userId.toLowerCase())?.state : undefined;
   }
 
   /** The states of every watched user whose follow has answered, by user id. */
   snapshot(): Map<string, UserPresenceState> {
     const out = new Map<string, UserPresenceState>();
-    for (const [id, entry] of this.#entries) if (entry.state) out.set(id, entry.state);
+    for (const [id, entry] of this.#users.entries) if (entry.state) out.set(id, entry.state);
     return out;
   }
 
   /** Ids of the users watched (including those still loading). */
   get watching(): string[] {
-    return [...this.#entries.keys()];
+    return [...this.#users.entries.keys()];
   }
 
   // ---------- watching ----------
@@ -176,20 +110,15 @@ export class PresenceStore {
    */
   async watch(userIds: readonly string[], options?: CallOptions): Promise<UserPresenceState[]> {
     this.#assertOpen("watch");
-    const ids = [...new Set(userIds.map((id) => id.toLowerCase()))];
-    const fresh = ids.filter((id) => !this.#entries.has(id));
-    const waits = ids.filter((id) => this.#loading.has(id)).map((id) => this.#loading.get(id));
+    const ids = userIdsOf("watch", userIds);
+    const users = this.#users;
+    const fresh = ids.filter((id) => !users.entries.has(id));
+    const waits = ids.filter((id) => users.loading.has(id)).map((id) => users.loading.get(id));
     if (fresh.length > 0) {
-      const entries = fresh.map((id) => {
-        const entry = new UserEntry(id);
-        entry.buffered = [];
-        this.#entries.set(id, entry);
-        return entry;
-      });
-      const loading = this.#start(entries, options);
-      for (const id of fresh) this.#loading.set(id, loading);
+      const loading = this.#start(users.add(fresh), options);
+      for (const id of fresh) users.loading.set(id, loading);
       const settled = () => {
-        for (const id of fresh) if (this.#loading.get(id) === loading) this.#loading.delete(id);
+        for (const id of fresh) if (users.loading.get(id) === loading) users.loading.delete(id);
       };
       loading.then(settled, settled);
       waits.push(loading);
@@ -197,7 +126,7 @@ export class PresenceStore {
     await Promise.all(waits);
     const states: UserPresenceState[] = [];
     for (const id of ids) {
-      const state = this.#entries.get(id)?.state;
+      const state = users.entries.get(id)?.state;
       if (state) states.push(state);
     }
     return states;
@@ -208,12 +137,12 @@ export class PresenceStore {
   async #start(entries: UserEntry[], options: CallOptions | undefined): Promise<void> {
     const ids = entries.map((e) => e.userId);
     const follows = this.#follow(ids, options);
-    const lookups = this.#lookup(ids, options);
+    const lookups = this.#lookups.read(ids, options);
     try {
       await Promise.all([follows, lookups]);
     } catch (error) {
-      const forgotten = entries.filter((e) => this.#entries.get(e.userId) === e).map((e) => e.userId);
-      for (const id of forgotten) this.#entries.delete(id);
+      const mine = entries.filter((e) => this.#users.entries.get(e.userId) === e).map((e) => e.userId);
+      const forgotten = this.#users.forget(mine);
       if (this.#socket.state === "open" && forgotten.length > 0) {
         // Other chunks may have been followed; they are no longer wanted.
         await this.#socket.unfollowUsers(forgotten).catch(() => {});
@@ -224,35 +153,7 @@ export class PresenceStore {
 
   async #follow(ids: string[], options: CallOptions | undefined): Promise<void> {
     const { presences } = await this.#socket.followUsers(ids, options);
-    const found = byUser(presences);
-    for (const id of ids) {
-      const entry = this.#entries.get(id);
-      if (!entry?.buffered) continue; // unwatched meanwhile
-      entry.reset(found.get(id) ?? []);
-      for (const event of entry.buffered) entry.apply(event.joins, event.leaves);
-      entry.buffered = undefined;
-      entry.preferStatus(entry.reportedStatus);
-      this.#commit(entry);
-    }
-  }
-
-  async #lookup(ids: string[], options: CallOptions | undefined): Promise<void> {
-    if (!this.#loadUsers) return;
-    await Promise.all(
-      chunks(ids, LOOKUP_CHUNK).map(async (chunk) => {
-        const { users } = await this.#client.getUsers(this.#session, { ...options, ids: chunk });
-        for (const user of users) {
-          const entry = this.#entries.get(user.id);
-          if (!entry) continue;
-          if (user.username) entry.username = user.username;
-          entry.lastActive = user.lastActive;
-          // The server's "current status" picks among sessions only if no event has moved on since.
-          if (!entry.touched) entry.reportedStatus = user.online ? user.status : undefined;
-          if (!entry.buffered && !entry.touched) entry.preferStatus(entry.reportedStatus);
-          this.#commit(entry);
-        }
-      }),
-    );
+    this.#users.reconcile(ids, presences);
   }
 
   /**
@@ -260,11 +161,7 @@ export class PresenceStore {
    * without `change` events.
    */
   async unwatch(userIds: readonly string[], options?: CallOptions): Promise<void> {
-    const ids = [...new Set(userIds.map((id) => id.toLowerCase()))].filter((id) => this.#entries.has(id));
-    for (const id of ids) {
-      this.#entries.delete(id);
-      this.#loading.delete(id);
-    }
+    const ids = this.#users.forget(userIdsOf("unwatch", userIds));
     if (ids.length === 0 || this.#socket.state !== "open") return;
     await this.#socket.unfollowUsers(ids, options);
   }
@@ -276,24 +173,16 @@ export class PresenceStore {
    */
   async resync(options?: CallOptions): Promise<void> {
     this.#assertOpen("resync");
-    const ids = [...this.#entries.keys()].filter((id) => !this.#loading.has(id));
-    for (const id of ids) {
-      const entry = this.#entries.get(id) as UserEntry;
-      entry.buffered = [];
-      entry.touched = false;
-    }
+    const ids = this.#users.settledIds();
+    // Held afresh: what the follow answers replaces everything heard before it.
+    this.#users.hold(ids, true);
     try {
-      await Promise.all([ids.length ? this.#follow(ids, options) : undefined, this.#lookup(ids, options)]);
+      await Promise.all([
+        ids.length ? this.#follow(ids, options) : undefined,
+        this.#lookups.read(ids, options),
+      ]);
     } catch (error) {
-      // Keep what was known, plus anything heard meanwhile.
-      for (const id of ids) {
-        const entry = this.#entries.get(id);
-        if (!entry?.buffered) continue;
-        const held = entry.buffered;
-        entry.buffered = undefined;
-        for (const event of held) entry.apply(event.joins, event.leaves);
-        this.#commit(entry);
-      }
+      this.#users.release(ids);
       throw error;
     }
   }
@@ -304,11 +193,10 @@ export class PresenceStore {
    */
   async refresh(userIds?: readonly string[], options?: CallOptions): Promise<void> {
     this.#assertOpen("refresh");
-    const ids = (userIds ?? [...this.#entries.keys()])
-      .map((id) => id.toLowerCase())
-      .filter((id) => this.#entries.has(id));
-    if (!this.#loadUsers || ids.length === 0) return;
-    await this.#lookup(ids, options);
+    const ids = (userIds === undefined ? this.watching : userIdsOf("refresh", userIds)).filter((id) =>
+      this.#users.entries.has(id),
+    );
+    if (ids.length > 0) await this.#lookups.read(ids, options);
   }
 
   /**
@@ -321,10 +209,8 @@ export class PresenceStore {
     this.#offStatus();
     this.#offReconnected?.();
     this.#offState?.();
-    this.#events.end();
-    const ids = [...this.#entries.keys()];
-    this.#entries.clear();
-    this.#loading.clear();
+    this.#users.events.end();
+    const ids = this.#users.forget(this.watching);
     if (ids.length === 0 || this.#socket.state !== "open") return;
     await this.#socket.unfollowUsers(ids).catch(() => {});
   }
@@ -333,7 +219,7 @@ export class PresenceStore {
 
   /** Calls `fn` for every `name` event; returns the function that stops it. */
   on<K extends keyof PresenceStoreEvents>(name: K, fn: (event: PresenceStoreEvents[K]) => void): Unsubscribe {
-    return this.#events.on(name, fn);
+    return this.#users.events.on(name, fn);
   }
 
   /** Calls `fn` whenever a watched user's state changes; returns the function that stops it. */
@@ -349,64 +235,12 @@ export class PresenceStore {
     name: K,
     options?: EventIteratorOptions,
   ): AsyncIterableIterator<PresenceStoreEvents[K]> {
-    return this.#events.events(name, options);
+    return this.#users.events.events(name, options);
   }
 
   // ---------- internals ----------
 
   #assertOpen(what: string): void {
     if (this.#closed) throw new HeraldError("bad_input", `${what}: the presence store is closed`);
-  }
-
-  #onStatus(event: StatusPresenceEvent): void {
-    const joins = byUser(event.joins);
-    const leaves = byUser(event.leaves);
-    for (const id of new Set([...joins.keys(), ...leaves.keys()])) {
-      const entry = this.#entries.get(id);
-      if (!entry) continue;
-      const j = joins.get(id) ?? [];
-      const l = leaves.get(id) ?? [];
-      if (entry.buffered) {
-        entry.buffered.push({ joins: j, leaves: l });
-        continue;
-      }
-      entry.touched = true;
-      entry.apply(j, l);
-      this.#commit(entry);
-    }
-  }
-
-  // One lookup per batch of users gone offline in the same turn, so a crowd leaving at once (a
-  // server restart) costs a few requests rather than one each.
-  #refreshLater(userId: string): void {
-    if (!this.#refreshOnLeave) return;
-    this.#left.add(userId);
-    if (this.#left.size > 1) return;
-    setTimeout(() => {
-      const ids = [...this.#left].filter((id) => this.#entries.has(id));
-      this.#left.clear();
-      if (this.#closed || ids.length === 0) return;
-      hasExtension(this.#client, USER_PRESENCE)
-        .then((has) => (has ? this.#lookup(ids, undefined) : undefined))
-        .catch((error: unknown) => {
-          if (this.#closed) return;
-          const cause = HeraldError.is(error)
-            ? error
-            : new HeraldError("server_error", String(error), { cause: error });
-          this.#events.emit("error", cause);
-        });
-    }, 0);
-  }
-
-  // Derives the entry's state and tells listeners if it differs from the last one reported.
-  #commit(entry: UserEntry): void {
-    if (entry.buffered || this.#entries.get(entry.userId) !== entry) return;
-    const current = entry.derive();
-    const previous = entry.state;
-    if (sameState(previous, current)) return;
-    entry.state = current;
-    const type = changeType(previous, current);
-    if (type === "leave") this.#refreshLater(entry.userId);
-    this.#events.emit("change", { type, userId: entry.userId, previous, current });
   }
 }

@@ -8,8 +8,10 @@
  * Stable string codes of `HeraldError`. Switch on these rather than on messages.
  *
  * - `timeout`: the call did not finish within its `timeoutMs` (or the server said DEADLINE_EXCEEDED).
- * - `aborted`: the caller's `AbortSignal` fired.
+ * - `aborted`: the caller's `AbortSignal` fired (or the server aborted the call: gRPC 10 ABORTED).
  * - `disconnected`: the socket closed before the call finished.
+ * - `unavailable`: the server could not serve the call just now (gRPC 14 UNAVAILABLE, HTTP 503: its
+ *   database busy or unreachable, a cluster peer away); the same call may succeed if tried again.
  * - `bad_input`: the request was refused as malformed or invalid (client- or server-side).
  * - `unauthenticated`: missing, expired, revoked or invalid credentials.
  * - `permission_denied`: authenticated, but not allowed (e.g. not a group member).
@@ -25,6 +27,7 @@ export type HeraldErrorCode =
   | "timeout"
   | "aborted"
   | "disconnected"
+  | "unavailable"
   | "bad_input"
   | "unauthenticated"
   | "permission_denied"
@@ -49,6 +52,7 @@ export const wireCodes: Readonly<Record<HeraldErrorCode, WireCodes>> = {
   aborted: { grpc: 10, http: 409 },
   timeout: { grpc: 4, http: 504 },
   disconnected: { grpc: 14, http: 503 },
+  unavailable: { grpc: 14, http: 503 },
   bad_input: { grpc: 3, http: 400 },
   unauthenticated: { grpc: 16, http: 401 },
   permission_denied: { grpc: 7, http: 403 },
@@ -61,25 +65,60 @@ export const wireCodes: Readonly<Record<HeraldErrorCode, WireCodes>> = {
   server_error: { grpc: 13, http: 500 },
 };
 
-// The code a received gRPC/realtime number means. Realtime 1 (unrecognized payload) and
-// 2 (missing payload) are bad input too. Several codes share 8; it reads as resource_exhausted.
+// The code each gRPC number a server sends means (REST bodies carry gRPC codes; herald's realtime
+// errors do too). Where several codes share a number, the one listed here is what it reads as;
+// herald's server sends its precise code beside the number.
 const byGrpc: Readonly<Record<number, HeraldErrorCode>> = {
-  1: "bad_input",
-  2: "bad_input",
-  3: "bad_input",
-  4: "timeout",
+  0: "server_error", // OK never travels as an error: a server that sends it is confused
+  1: "server_error", // CANCELLED: the server gave up the call itself
+  2: "server_error", // UNKNOWN
+  3: "bad_input", // INVALID_ARGUMENT
+  4: "timeout", // DEADLINE_EXCEEDED
   5: "not_found",
   6: "already_exists",
   7: "permission_denied",
   8: "resource_exhausted",
-  12: "unsupported",
+  9: "bad_input", // FAILED_PRECONDITION: not possible in the current state, as asked
+  10: "aborted", // ABORTED: a concurrent change won
+  11: "bad_input", // OUT_OF_RANGE
+  12: "unsupported", // UNIMPLEMENTED
+  13: "server_error", // INTERNAL
+  14: "unavailable",
+  15: "server_error", // DATA_LOSS
   16: "unauthenticated",
 };
 
-/** The error code for a server's numeric (gRPC or realtime) code. */
-export function codeForServer(serverCode: number): HeraldErrorCode {
-  return byGrpc[serverCode] ?? "server_error";
+// A realtime `error` envelope's own codes where they differ from gRPC's: 0 RUNTIME_EXCEPTION,
+// 1 UNRECOGNIZED_PAYLOAD, 2 MISSING_PAYLOAD. Stock Nakama's other realtime codes (4 to 7) are for
+// matches and RPCs, which this protocol does not use; herald's server sends gRPC numbers there.
+const byRealtime: Readonly<Record<number, HeraldErrorCode>> = {
+  0: "server_error",
+  1: "bad_input",
+  2: "bad_input",
+};
+
+/** Where a numeric error code came from: a REST reply (gRPC code) or a realtime `error` envelope. */
+export type ServerCodeSource = "rest" | "realtime";
+
+/**
+ * The error code for a server's numeric code: a gRPC code in a REST body, or the code of a realtime
+ * `error` envelope (`source: "realtime"`, where 1 and 2 are malformed requests). Unknown numbers
+ * read as `server_error`.
+ */
+export function codeForServer(serverCode: number, source: ServerCodeSource = "rest"): HeraldErrorCode {
+  return (source === "realtime" ? byRealtime[serverCode] : undefined) ?? byGrpc[serverCode] ?? "server_error";
 }
+
+/**
+ * The codes worth trying the same call again for, after a pause: the server was busy or away, or
+ * the connection or time ran out. A refusal of the request itself (`bad_input`, ...) is not.
+ */
+export const retryableCodes: ReadonlySet<HeraldErrorCode> = new Set<HeraldErrorCode>([
+  "unavailable",
+  "rate_limited",
+  "timeout",
+  "disconnected",
+]);
 
 /**
  * Where herald's server puts its precise error code when the wire carries stock Nakama's: the key

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../gen/model.js";
+import type { ReconnectOptions } from "./backoff.js";
 
 /** A chat message waiting to be acknowledged by the server. */
 export interface OutboxEntry {
@@ -51,4 +52,12 @@ export interface OutboxOptions {
    * the messages behind it go on. @default 2
    */
   maxAttempts?: number | undefined;
+  /**
+   * How many times a message the server refused for now (`unavailable`: gRPC 14, its database
+   * busy or away; or `rate_limited`) is sent again before its call rejects with that refusal.
+   * Any other refusal rejects at once. @default 5
+   */
+  maxRetries?: number | undefined;
+  /** The delays between those retries (full jitter). @default { minDelayMs: 250, maxDelayMs: 5000 } */
+  retryBackoff?: Omit<ReconnectOptions, "random"> | undefined;
 }

@@ -2,44 +2,39 @@ import { watchCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { JsonObject } from "../gen/model.js";
 import type { Envelope } from "../gen/wire.js";
+import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
+import {
+  givenUp,
+  type OutboxItem as Item,
+  newMessageId,
+  outboxItem,
+  refusedForNow,
+  stopRetry,
+} from "./outbox-item.js";
 import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
-
-interface Item {
-  clientMsgId: string;
-  channelId: string;
-  content: string;
-  /** On the wire of the current connection, unacknowledged. */
-  inFlight: boolean;
-  /** Losses this write came just before. */
-  blamed: number;
-  stored: Promise<void>;
-  /** The caller, if one waits (none for entries loaded from storage). */
-  settle?: ((error: HeraldError | undefined, reply?: Envelope) => void) | undefined;
-}
 
 // Close codes of a network failure or a server going away, as opposed to a server refusing what it read.
 const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
 // A write sent alone that still precedes network losses is given up after this many times maxAttempts.
 const NETWORK_FACTOR = 5;
 
-function newMessageId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
-
 /**
  * Chat messages wait here until the server acknowledges them: sent in order now, or after a
  * reconnection, and again after a loss, with their client message id so that a server that
  * deduplicates (herald) stores each once; elsewhere delivery is at least once. A write the server
- * refuses leaves at once; one that keeps coming just before lost connections is sent alone after
- * the next reconnection and given up after `maxAttempts`, so it never holds up those behind it.
+ * refuses leaves at once, unless the server refused it only for now (busy, rate limit): then it is
+ * sent again with backoff, `maxRetries` times at most. One that keeps coming just before lost
+ * connections is sent alone after the next reconnection and given up after `maxAttempts`. Either
+ * way it never holds up those behind it, and every call settles.
  */
 export class OutboxLayer implements Layer {
   readonly #host: LayerHost;
   readonly #storage: OutboxStorage | undefined;
   readonly #maxSize: number;
   readonly #maxAttempts: number;
+  readonly #maxRetries: number;
+  readonly #retryBackoff: ReconnectOptions;
   readonly #queue: Item[] = [];
   readonly #joined = new Set<string>();
   #next: Send | undefined;
@@ -53,6 +48,8 @@ export class OutboxLayer implements Layer {
     this.#storage = options.storage;
     this.#maxSize = options.maxSize ?? 10_000;
     this.#maxAttempts = options.maxAttempts ?? 2;
+    this.#maxRetries = options.maxRetries ?? 5;
+    this.#retryBackoff = { minDelayMs: 250, maxDelayMs: 5000, ...options.retryBackoff };
   }
 
   /** Messages waiting for the server's acknowledgement. */
@@ -83,14 +80,8 @@ export class OutboxLayer implements Layer {
     if (this.#loaded || !this.#storage) return;
     this.#loaded = true;
     for (const entry of await this.#storage.load()) {
-      this.#queue.push({
-        clientMsgId: entry.clientMsgId,
-        channelId: entry.channelId,
-        content: JSON.stringify(entry.content),
-        inFlight: false,
-        blamed: 0,
-        stored: Promise.resolve(),
-      });
+      const content = JSON.stringify(entry.content);
+      this.#queue.push(outboxItem(entry.clientMsgId, entry.channelId, content, Promise.resolve()));
     }
   }
 
@@ -108,14 +99,8 @@ export class OutboxLayer implements Layer {
       content: JSON.parse(content) as JsonObject,
     });
     return new Promise<Envelope | undefined>((resolve, reject) => {
-      const item: Item = {
-        clientMsgId: id,
-        channelId,
-        content,
-        inFlight: false,
-        blamed: 0,
-        stored: storage ? Promise.resolve(storage.add(entry())) : Promise.resolve(),
-      };
+      const stored = storage ? Promise.resolve(storage.add(entry())) : Promise.resolve();
+      const item = outboxItem(id, channelId, content, stored);
       // Only the caller's own limits apply: by default a write waits out reconnections.
       const stop = watchCall(request.what, { timeoutMs: 0, ...request.options }, 0, (error) => {
         if (!item.inFlight) this.#remove(item);
@@ -148,7 +133,7 @@ export class OutboxLayer implements Layer {
       }
     }
     for (const item of this.#queue) {
-      if (item.inFlight) continue;
+      if (item.inFlight || item.retryTimer !== undefined) continue;
       // An entry from an earlier run (no caller) goes once its channel is joined: before, it would be refused.
       if (!item.settle && !this.#joined.has(item.channelId)) continue;
       void this.#send(item);
@@ -173,15 +158,24 @@ export class OutboxLayer implements Layer {
       });
     } catch (error) {
       item.inFlight = false;
+      const e = HeraldError.from(error);
+      const kept = this.#queue.includes(item) && this.#host.state !== "closed";
       // Lost with the connection: it stays queued and goes again after reconnecting.
-      if (
-        HeraldError.is(error, "disconnected") &&
-        this.#queue.includes(item) &&
-        this.#host.state !== "closed"
-      )
+      if (kept && e.serverCode === undefined && e.code === "disconnected") return;
+      // Refused for now: sent again after a pause, while the writes behind it go on.
+      if (kept && refusedForNow(e) && item.refusals < this.#maxRetries) {
+        item.refusals++;
+        item.retryTimer = setTimeout(
+          () => {
+            item.retryTimer = undefined;
+            this.#flush();
+          },
+          retryDelay(item.refusals, this.#retryBackoff),
+        );
         return;
+      }
       this.#remove(item);
-      item.settle?.(HeraldError.from(error));
+      item.settle?.(e);
       return;
     }
     item.inFlight = false;
@@ -190,6 +184,7 @@ export class OutboxLayer implements Layer {
   }
 
   #remove(item: Item): void {
+    stopRetry(item);
     const at = this.#queue.indexOf(item);
     if (at < 0) return;
     this.#queue.splice(at, 1);
@@ -216,12 +211,7 @@ export class OutboxLayer implements Layer {
       return;
     }
     this.#remove(oldest);
-    oldest.settle?.(
-      new HeraldError(
-        network ? "disconnected" : "bad_input",
-        `writeChatMessage: the connection ended (${code}) right after this message ${oldest.blamed} times; given up`,
-      ),
-    );
+    oldest.settle?.(givenUp(oldest, code, network));
   }
 
   opened(): void {
@@ -233,6 +223,9 @@ export class OutboxLayer implements Layer {
     this.#probing = false;
     for (const item of this.#queue) {
       item.inFlight = false;
+      // Kept for the next connect(), which sends it as if new.
+      stopRetry(item);
+      item.refusals = 0;
       item.settle?.(
         new HeraldError(
           "disconnected",

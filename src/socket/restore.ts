@@ -8,6 +8,20 @@ import type { ReconnectedEvent } from "./socket-types.js";
 
 const RECORDED = new Set(["statusUpdate", "statusFollow", "statusUnfollow", "channelJoin", "channelLeave"]);
 
+/** The report of a reconnection before any layer has restored anything. */
+export function emptyReport(attempts: number, appearOnline: boolean): ReconnectedEvent {
+  return {
+    attempts,
+    appearOnline,
+    statusRestored: false,
+    follows: [],
+    followedUsernames: [],
+    presences: [],
+    channels: [],
+    failed: [],
+  };
+}
+
 /** A joined channel, as it is joined again. */
 export interface JoinedChannel {
   target: string;

@@ -1,30 +1,36 @@
 // Stream's user presence (online, status, last_active, invisible, listening to changes), each
-// statement against the bundled server.
+// statement against the bundled server, in both server modes: herald's, where the "user_presence"
+// extension serves every statement, and stock-faithful, where only `online` exists and the
+// extension's calls are refused as unsupported.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   type ChannelMessage,
   type ChannelPresenceEvent,
   ChannelType,
+  HeraldError,
   type Session,
   type StatusPresenceEvent,
 } from "../../src/index.js";
 import { isInvisible, type PresenceChange, PresenceStore, setInvisible } from "../../src/presence/index.js";
 import { openSocket, uniqueName } from "../helpers/server.js";
+import { serverModes } from "../helpers/server-modes.js";
 import { formats, Inbox, worldForSuite } from "../sdk/harness.js";
 import { waitFor } from "../sdk/helpers.js";
 
-const world = worldForSuite();
+const [herald, stock] = serverModes;
+const world = worldForSuite(herald?.options);
+const stockWorld = worldForSuite(stock?.options);
 
-async function userAs(viewer: Session, userId: string) {
-  const { users } = await world.client.getUsers(viewer, { ids: [userId] });
+async function userAs(viewer: Session, userId: string, on = world) {
+  const { users } = await on.client.getUsers(viewer, { ids: [userId] });
   const user = users[0];
   assert.ok(user, `user ${userId} is listed`);
   return user;
 }
 
 for (const [format, codec] of formats) {
-  describe(`user presence over ${format}`, () => {
+  describe(`user presence (herald, ${format})`, () => {
     test("a user read by others carries online, status and last_active while connected", async () => {
       const ada = await world.peer(codec, { appearOnline: true });
       await ada.socket.updateStatus("Eating a veggie burger...");
@@ -232,6 +238,72 @@ for (const [format, codec] of formats) {
       await setInvisible(world.client, ada.session, false);
       assert.equal(await isInvisible(world.client, ada.session), false);
       assert.equal((await userAs(bob, ada.userId)).online, true);
+    });
+  });
+}
+
+for (const [format, codec] of formats) {
+  describe(`user presence (nakama, ${format})`, () => {
+    const w = stockWorld;
+    const unsupported = (err: unknown) => HeraldError.is(err, "unsupported");
+
+    test("a user read by others carries online while connected, and neither status nor last_active", async () => {
+      const ada = await w.peer(codec, { appearOnline: true });
+      await ada.socket.updateStatus("Eating a veggie burger...");
+      const bob = await w.signIn();
+      const user = await userAs(bob, ada.userId, w);
+      assert.equal(user.online, true);
+      assert.equal(user.status, undefined, "stock users carry no status");
+      assert.equal(user.lastActive, undefined, "stock users carry no last_active");
+    });
+
+    test("online becomes false when the user disconnects", async () => {
+      const ada = await w.peer(codec, { appearOnline: true });
+      const bob = await w.signIn();
+      assert.equal((await userAs(bob, ada.userId, w)).online, true);
+      await ada.socket.disconnect();
+      assert.equal((await userAs(bob, ada.userId, w)).online, false);
+    });
+
+    test("online is false while the user appears offline, though connected", async () => {
+      const ada = await w.peer(codec, { appearOnline: true });
+      const bob = await w.signIn();
+      assert.equal((await userAs(bob, ada.userId, w)).online, true);
+      await ada.socket.appearOffline();
+      assert.equal((await userAs(bob, ada.userId, w)).online, false);
+    });
+
+    test("the presence store follows users with no last_active, and tells of a leave on disconnect", async () => {
+      const ada = await w.peer(codec, { appearOnline: true });
+      await ada.socket.updateStatus("here");
+      const bob = await w.peer(codec);
+      const store = new PresenceStore(bob.socket, w.client, bob.session);
+      const [initial] = await store.watch([ada.userId]);
+      assert.equal(initial?.online, true);
+      assert.equal(initial?.status, "here");
+      assert.equal(initial?.username, ada.username);
+      assert.equal(initial?.lastActive, undefined);
+      const changes = new Inbox<PresenceChange>(bob.socket, (fn) => store.onChange(fn), "presence change");
+      await ada.socket.disconnect();
+      const leave = await changes.next((c) => c.userId === ada.userId);
+      assert.equal(leave.type, "leave");
+      assert.equal(leave.current.online, false);
+      assert.equal(store.get(ada.userId)?.lastActive, undefined);
+      await store.close();
+    });
+
+    test("invisible is refused (setInvisible, isInvisible, connect, updateAccount) and the user stays visible", async () => {
+      const ada = await w.peer(codec, { appearOnline: true });
+      const bob = await w.signIn();
+      await assert.rejects(setInvisible(w.client, ada.session, true), unsupported);
+      await assert.rejects(isInvisible(w.client, ada.session), unsupported);
+      const socket = w.client.createSocket({ codec });
+      await assert.rejects(socket.connect(bob, { appearOnline: true, invisible: true }), unsupported);
+      assert.equal(socket.state, "closed");
+      await assert.rejects(w.client.updateAccount(ada.session, { invisible: true }), (err) =>
+        HeraldError.is(err),
+      );
+      assert.equal((await userAs(bob, ada.userId, w)).online, true, "nothing changed");
     });
   });
 }

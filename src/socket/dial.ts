@@ -1,0 +1,78 @@
+import { HeraldError } from "../errors.js";
+import type { Capabilities } from "../gen/model.js";
+import type { Codec } from "../protocol/codec.js";
+import type { Session } from "../session.js";
+import type { WebSocketConstructor } from "../transport/websocket.js";
+import { type Connection, type ConnectionHandlers, openConnection } from "./connection.js";
+import { type ServerProfile, serverProfile } from "./server-profile.js";
+import type { SocketClient } from "./socket-client.js";
+import type { ConnectOptions } from "./socket-types.js";
+
+/** How long `connect()` waits by default, in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
+
+/** One attempt to open a Socket's connection. */
+export interface DialRequest {
+  /** The server's base URL (`ws[s]://host:port`). */
+  url: string;
+  codec: Codec;
+  WebSocket: WebSocketConstructor;
+  client: SocketClient;
+  session: Session;
+  options: ConnectOptions;
+  /** The caller's own frame limit, if any. */
+  maxFrameBytes: number | undefined;
+  /** Frames and errors of the new connection; `closed` gets the connection once it exists. */
+  handlers: Omit<ConnectionHandlers, "closed"> & {
+    closed(conn: Connection | undefined, code: number, reason: string): void;
+  };
+  /**
+   * Receives a function that gives up on the attempt while the WebSocket opens, and `undefined`
+   * once it is open (the attempt can no longer be given up that way).
+   */
+  abortable(stop: ((error: HeraldError) => void) | undefined): void;
+  /** False once the attempt is no longer wanted (`disconnect()`, a newer attempt). */
+  wanted(): boolean;
+}
+
+const unwanted = () => new HeraldError("disconnected", "connect: disconnect() was called");
+
+/**
+ * Opens a connection: refreshes the session, learns what the server takes and offers, opens the
+ * WebSocket. Resolves with the open connection and the server's profile.
+ */
+export async function dial(r: DialRequest): Promise<{ conn: Connection; profile: ServerProfile }> {
+  const { options, session, codec } = r;
+  await r.client.ensureFresh(session, options);
+  let caps = noExtensions;
+  try {
+    caps = await r.client.capabilities(options);
+  } catch (error) {
+    // Unknown: the strictest limits are assumed, unless the caller's own limit ran out.
+    if (HeraldError.is(error, "aborted")) throw error;
+  }
+  if (options.invisible && !caps.extensions.includes("user_presence")) {
+    throw new HeraldError("unsupported", "connect: invisible needs the user_presence extension");
+  }
+  if (!r.wanted()) throw unwanted();
+  const profile = serverProfile(caps, codec, r.maxFrameBytes);
+  // Built by hand: React Native's URLSearchParams lacks most methods.
+  const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${codec.format === "json" ? "" : `&format=${codec.format}`}${options.invisible === undefined ? "" : `&invisible=${options.invisible}`}`;
+  let self: Connection | undefined;
+  const { frame, error, closed } = r.handlers;
+  const conn = await openConnection(
+    r.WebSocket,
+    `${r.url}/ws?${query}`,
+    { frame, error, closed: (code, reason) => closed(self, code, reason) },
+    r.abortable,
+  );
+  self = conn;
+  r.abortable(undefined);
+  if (!r.wanted()) {
+    conn.close();
+    throw unwanted();
+  }
+  return { conn, profile };
+}

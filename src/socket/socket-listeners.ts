@@ -1,0 +1,85 @@
+import type { HeraldError } from "../errors.js";
+import type { Emitter, EventIteratorOptions, Unsubscribe } from "../events.js";
+import type { ChannelPresenceEvent, JsonObject, Notification, StatusPresenceEvent } from "../gen/model.js";
+import type {
+  DisconnectEvent,
+  GapEvent,
+  ReconnectedEvent,
+  SocketChannelMessage,
+  SocketEvents,
+  StateChange,
+} from "./socket-types.js";
+
+/** The event side of a `Socket`: typed listeners and async iterators over its events. */
+export class SocketListeners {
+  readonly #events: Emitter<SocketEvents>;
+
+  /** Listens on `events`, which the socket emits to. */
+  constructor(events: Emitter<SocketEvents>) {
+    this.#events = events;
+  }
+
+  /** Calls `fn` for every `name` event; returns the function that stops it. */
+  on<K extends keyof SocketEvents>(name: K, fn: (event: SocketEvents[K]) => void): Unsubscribe {
+    return this.#events.on(name, fn);
+  }
+
+  /**
+   * The `name` events as an async iterator (`for await`). Ends when `signal` aborts, the loop is
+   * left, or the socket closes for good; throws HeraldError `overflow` if more than `bufferSize`
+   * events wait unread.
+   */
+  events<K extends keyof SocketEvents>(
+    name: K,
+    options?: EventIteratorOptions,
+  ): AsyncIterableIterator<SocketEvents[K]> {
+    return this.#events.events(name, options);
+  }
+
+  /** Followed users' status changes. */
+  onStatusPresence(fn: (event: StatusPresenceEvent) => void): Unsubscribe {
+    return this.on("statusPresence", fn);
+  }
+
+  /** Members joining or leaving joined channels. */
+  onChannelPresence(fn: (event: ChannelPresenceEvent) => void): Unsubscribe {
+    return this.on("channelPresence", fn);
+  }
+
+  /** Messages in joined channels; `T` types the parsed `content`. */
+  onChannelMessage<T extends object = JsonObject>(
+    fn: (message: SocketChannelMessage<T>) => void,
+  ): Unsubscribe {
+    return this.on("channelMessage", fn as (message: SocketChannelMessage) => void);
+  }
+
+  /** Notifications, one call per notification. */
+  onNotification(fn: (notification: Notification) => void): Unsubscribe {
+    return this.on("notification", fn);
+  }
+
+  /** Problems not tied to one call. */
+  onError(fn: (error: HeraldError) => void): Unsubscribe {
+    return this.on("error", fn);
+  }
+
+  /** The socket closed for good. */
+  onDisconnect(fn: (event: DisconnectEvent) => void): Unsubscribe {
+    return this.on("disconnect", fn);
+  }
+
+  /** The connection state changed. */
+  onState(fn: (change: StateChange) => void): Unsubscribe {
+    return this.on("state", fn);
+  }
+
+  /** A lost connection was restored. */
+  onReconnected(fn: (event: ReconnectedEvent) => void): Unsubscribe {
+    return this.on("reconnected", fn);
+  }
+
+  /** Messages of a channel could not be recovered. */
+  onGap(fn: (event: GapEvent) => void): Unsubscribe {
+    return this.on("gap", fn);
+  }
+}
