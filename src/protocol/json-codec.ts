@@ -1,6 +1,7 @@
 import { HeraldError } from "../errors.js";
 import { envelopeKinds, type MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
+import { readChannelMessage } from "./chat-message-reader.js";
 import type { Codec, DecodeOptions } from "./codec.js";
 import { camelCase, type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
@@ -166,6 +167,8 @@ function valueFrom(
   }
 }
 
+const chatMessageInfo = messageInfo("ChannelMessage");
+
 /** Reads a message; `parent`/`field`/`index` locate it for error messages only. */
 function readMessage(
   info: MessageInfo,
@@ -177,6 +180,10 @@ function readMessage(
 ): Obj {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     fail(`${at ? pathOf(parent, at, index) : parent}: expected an object, got ${describe(json)}`);
+  }
+  if (info === chatMessageInfo) {
+    const chat = readChannelMessage(json as Obj);
+    if (chat !== undefined) return chat;
   }
   // Object.assign, not spread: V8 gives spread clones hidden classes that every added field then
   // replaces, which made decoding ten times slower.
