@@ -12,7 +12,8 @@
 // enforced limit in place of the ceiling.
 //
 // Builds dist/ first so the figures are never stale; `--no-build` skips that (`npm test` has just
-// built it).
+// built it). `--modules` also prints where the core's bytes go: each source module's share of the
+// gzipped core, measured as what the gzipped bundle loses without that module's code.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
@@ -126,7 +127,53 @@ try {
     );
     failed = true;
   }
+  if (process.argv.includes("--modules")) await printModules();
 } finally {
   rmSync(app, { recursive: true, force: true });
 }
 if (failed) process.exit(1);
+
+/**
+ * Each source module's share of the gzipped core. The core is bundled from src/ (dist/ merges
+ * modules into chunks) with names and syntax minified but line breaks kept, so that esbuild's
+ * `// path` markers split it into modules; a module's share is what gzip saves without it.
+ */
+async function printModules() {
+  const result = await esbuild.build({
+    entryPoints: [path.join(repo, "src", "index.ts")],
+    absWorkingDir: repo,
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minifySyntax: true,
+    minifyIdentifiers: true,
+    legalComments: "none",
+    external,
+    logLevel: "error",
+  });
+  const text = result.outputFiles[0]?.text ?? "";
+  // Each module's code is then minified on its own, so the figures add up to about the real size.
+  const parts = await Promise.all(
+    text.split(/^(?=\/\/ \S+\.[cm]?[jt]s$)/m).map(async (part) => ({
+      name: part.startsWith("// ") ? part.slice(3, part.indexOf("\n")) : "(bundler runtime, exports)",
+      // The export list names what other parts declare, so it cannot be minified on its own.
+      code: await esbuild.transform(part, { minifyWhitespace: true, format: "esm" }).then(
+        (out) => out.code,
+        () => part,
+      ),
+    })),
+  );
+  const gz = (code) => gzipSync(code, { level: 9 }).length;
+  const whole = gz(parts.map((part) => part.code).join(""));
+  const shares = parts.map(({ name }, i) => [
+    name.replace(/^(\.\.\/)+/, ""),
+    whole - gz(parts.map((part, j) => (j === i ? "" : part.code)).join("")),
+  ]);
+  shares.sort((a, b) => b[1] - a[1]);
+  console.log(
+    `\nwhere the core's bytes go (bundled from src/, ${kib(whole)} gzipped; bytes each module adds)`,
+  );
+  for (const [name, bytes] of shares) console.log(`${String(bytes).padStart(7)}  ${name}`);
+}

@@ -34,23 +34,18 @@ export function routesTs() {
     const rule = httpRule(m);
     const req = m.resolvedRequestType.name;
     const res = m.resolvedResponseType.name;
-    const spec = {
-      method: rule.method,
-      path: rule.path,
-      pathParams: rule.pathParams,
-      query: rule.query,
-      body: rule.body,
-      auth: rule.auth,
-      request: req,
-      response: res,
-    };
-    entries.push(`${doc(m.comment, "  ")}  ${methodName(m)}: ${JSON.stringify(spec)},`);
+    // One line per route, read by src/protocol/route-table.ts: path parameters come from the
+    // path's {...} segments and query parameters are the request's other fields, so neither is
+    // written out (a browser bundle carries every route).
+    const line = [rule.method, rule.path, rule.body || "-", rule.auth, req, res].join(" ");
+    entries.push(`${doc(m.comment, "  ")}  ${methodName(m)}: ${JSON.stringify(line)},`);
     types.push(
       `  ${methodName(m)}: { request: ${req}Init; decoded: ${req}; response: ${res}; responseInit: ${res}Init; requestName: "${req}"; responseName: "${res}" };`,
     );
     for (const name of [req, `${req}Init`, res, `${res}Init`]) used.add(name);
   }
   return `${header("routes.mjs")}
+import { readRoutes } from "../protocol/route-table.js";
 import type { MessageName } from "./schema.js";
 import type { ${[...used].sort().join(", ")} } from "./wire.js";
 
@@ -69,15 +64,16 @@ export interface RouteSpec {
   readonly response: MessageName;
 }
 
+// "METHOD path body auth Request Response", body "-" for none.
 const table = {
 ${entries.join("\n")}
-} as const satisfies Record<string, RouteSpec>;
+} as const;
 
 /** An RPC's name, camelCase: the key of its route and of its Client method. */
 export type RouteName = keyof typeof table;
 
 /** Every REST route, by RPC name. */
-export const routes: Readonly<Record<RouteName, RouteSpec>> = table;
+export const routes: Readonly<Record<RouteName, RouteSpec>> = /* @__PURE__ */ readRoutes(table);
 
 /**
  * Types of each route: \`request\` is what the client encodes, \`decoded\` what the server reads,

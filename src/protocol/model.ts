@@ -17,6 +17,8 @@ type Obj = Record<string, unknown>;
 interface Plan {
   /** JSON-object fields of this message. */
   json: FieldInfo[];
+  /** Where each JSON-object field is, for error messages ("ChannelMessage.content"). */
+  where: string[];
   /** Message fields whose type needs converting somewhere below. */
   nested: FieldInfo[];
 }
@@ -25,28 +27,33 @@ const plans = new Map<MessageName, Plan | null>();
 
 // null = nothing to convert in this message or below it (most messages: presences, acks).
 function planFor(name: MessageName, visiting = new Set<MessageName>()): Plan | null {
-  if (plans.has(name)) return plans.get(name) ?? null;
+  const known = plans.get(name);
+  if (known !== undefined) return known;
   if (visiting.has(name)) return null;
   visiting.add(name);
-  const plan: Plan = { json: [], nested: [] };
+  const plan: Plan = { json: [], where: [], nested: [] };
   for (const field of messageInfo(name).fields) {
-    if (field.jsonObject) plan.json.push(field);
-    else if (field.kind === "m" && field.type && planFor(field.type, visiting)) plan.nested.push(field);
+    if (field.jsonObject) {
+      plan.json.push(field);
+      plan.where.push(`${name}.${field.name}`);
+    } else if (field.kind === "m" && field.type && planFor(field.type, visiting)) plan.nested.push(field);
   }
   const result = plan.json.length || plan.nested.length ? plan : null;
   plans.set(name, result);
   return result;
 }
 
-function convert(name: MessageName, value: Obj, plan: Plan): void {
-  for (const field of plan.json)
-    value[field.camel] = parseJsonObject(value[field.camel], `${name}.${field.name}`);
+function convert(value: Obj, plan: Plan): void {
+  for (let i = 0; i < plan.json.length; i++) {
+    const field = plan.json[i] as FieldInfo;
+    value[field.camel] = parseJsonObject(value[field.camel], plan.where[i] as string);
+  }
   for (const field of plan.nested) {
     const sub = planFor(field.type as MessageName) as Plan;
     const v = value[field.camel];
     if (v === undefined) continue;
-    if (field.repeated) for (const item of v as Obj[]) convert(field.type as MessageName, item, sub);
-    else convert(field.type as MessageName, v as Obj, sub);
+    if (field.repeated) for (const item of v as Obj[]) convert(item, sub);
+    else convert(v as Obj, sub);
   }
 }
 
@@ -58,7 +65,7 @@ export function toModel<N extends keyof Models & keyof Messages>(name: N, wire: 
   // A view (decoded with `view: true`) already is the app model.
   if ((wire as { [VIEW_BRAND]?: boolean })[VIEW_BRAND]) return wire as unknown as Models[N];
   const plan = planFor(name);
-  if (plan) convert(name, wire as unknown as Obj, plan);
+  if (plan) convert(wire as unknown as Obj, plan);
   return wire as unknown as Models[N];
 }
 

@@ -68,8 +68,12 @@ export function messageInfo(name: MessageName): MessageInfo {
   const spec: string = messageSpecs[name];
   const fields: FieldInfo[] = [];
   const lookup: Record<string, FieldInfo | undefined> = Object.create(null);
+  let previous = 0;
   for (const part of spec ? spec.split(",") : []) {
-    const [fieldName = "", id = "0", rawKind = ""] = part.split(" ");
+    // "name kind number", the number left out where it is the previous field's plus one.
+    const [fieldName = "", rawKind = "", written] = part.split(" ");
+    const id = written === undefined ? previous + 1 : Number(written);
+    previous = id;
     let kind = rawKind;
     const repeated = kind.startsWith("*");
     if (repeated) kind = kind.slice(1);
@@ -83,7 +87,7 @@ export function messageInfo(name: MessageName): MessageInfo {
     const field: FieldInfo = {
       name: fieldName,
       camel: camelCase(fieldName),
-      id: Number(id),
+      id,
       kind: kind as FieldKind,
       type,
       repeated,

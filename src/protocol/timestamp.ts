@@ -44,9 +44,23 @@ function digits(text: string, at: number, n: number): number {
   return v;
 }
 
+// The last text parsed and its instant. A chat message carries the same text twice (created and
+// updated) until it is edited, so the second costs a string comparison.
+let lastText = "";
+let lastMs = Number.NaN;
+
 /** Parses an RFC 3339 timestamp; undefined if the text is not one (or names no real instant). */
 export function parseTimestamp(text: string): Date | undefined {
-  if (!RFC3339.test(text)) return undefined;
+  if (text !== lastText) {
+    lastMs = instantOf(text);
+    lastText = text;
+  }
+  return Number.isNaN(lastMs) ? undefined : new Date(lastMs);
+}
+
+/** Milliseconds since the epoch written by an RFC 3339 timestamp, or NaN. */
+function instantOf(text: string): number {
+  if (!RFC3339.test(text)) return Number.NaN;
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 2);
   const day = digits(text, 8, 2);
@@ -72,7 +86,7 @@ export function parseTimestamp(text: string): Date | undefined {
     offsetHours > 23 ||
     offsetMinutes > 59
   ) {
-    return undefined;
+    return Number.NaN;
   }
   // Days since 1970-01-01 (the inverse of formatTimestamp's arithmetic).
   const y = month <= 2 ? year - 1 : year;
@@ -84,5 +98,5 @@ export function parseTimestamp(text: string): Date | undefined {
   let ms = 0;
   for (let i = 20; i < 23; i++) ms = ms * 10 + (i < zone ? text.charCodeAt(i) - 48 : 0);
   const offset = (text.charCodeAt(zone) === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60000;
-  return new Date(days * 86400000 + hours * 3600000 + minutes * 60000 + seconds * 1000 + ms - offset);
+  return days * 86400000 + hours * 3600000 + minutes * 60000 + seconds * 1000 + ms - offset;
 }
