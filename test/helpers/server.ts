@@ -54,7 +54,7 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
     server,
     url: server.url,
     port: server.port,
-    dbPath: db,
+    dbPath: server.dbPath,
     async close() {
       await server.close();
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { GroupInit } from "../../gen/wire.js";
+import { type GroupInit, GroupUserState } from "../../gen/wire.js";
 import type { Db } from "./database.js";
 
 /** A groups row. */
@@ -17,8 +17,11 @@ export interface GroupRow {
   update_time: number;
 }
 
-/** Member states: the wire's GroupUserState values plus `BANNED`, which is never listed. */
-export const MemberState = { Superadmin: 0, Admin: 1, Member: 2, JoinRequest: 3, Banned: 4 } as const;
+/**
+ * A banned user's group state. Member states are the wire's `GroupUserState` values; stock Nakama
+ * stores a ban as 4, one past them, and lists it only when asked for that state.
+ */
+export const BANNED_STATE = 4;
 
 export interface MemberRow {
   group_id: string;
@@ -73,7 +76,7 @@ export class GroupStore {
           now,
           now,
         );
-      this.setState(id, fields.creatorId, MemberState.Superadmin);
+      this.setState(id, fields.creatorId, GroupUserState.Superadmin);
     })();
     return this.byId(id) as GroupRow;
   }

@@ -1,22 +1,14 @@
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from "pg";
 import { HeraldError } from "../../../errors.js";
+import type { PostgresDatabaseOptions } from "../../options.js";
 
 /** What the stores need of a pool or a client inside a transaction. */
 export interface Sql {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-/** Options of the PostgreSQL connection pool. */
-export interface PostgresPoolOptions {
-  /** Most connections this process opens. @default 10 */
-  maxConnections?: number;
-  /** A query (or a wait for a free connection) that takes longer fails with `timeout`. @default 5000 */
-  queryTimeoutMs?: number;
-  /** Time allowed to open a connection. @default 5000 */
-  connectTimeoutMs?: number;
-  /** Shown in `pg_stat_activity`. @default "herald" */
-  applicationName?: string;
-}
+/** Options of the PostgreSQL connection pool (see `PostgresDatabaseOptions` for each default). */
+export type PostgresPoolOptions = Omit<PostgresDatabaseOptions, "url">;
 
 const INT8_OID = 20;
 
