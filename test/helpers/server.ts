@@ -17,6 +17,7 @@ import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import { createServer, type HeraldServer, type Logger, type ServerOptions } from "../../src/server/index.js";
+import { testDatabase } from "./test-db.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
 const WAIT_MS = 5000;
@@ -30,7 +31,7 @@ export interface TestServer {
   /** Base HTTP URL. */
   url: string;
   port: number;
-  /** The database path (":memory:" unless a file was asked for). */
+  /** The database (":memory:" unless a file was asked for, or a PostgreSQL URL with HERALD_TEST_DB=postgres). */
   dbPath: string;
   /** Closes the server and removes its temporary directory, if any. */
   close(): Promise<void>;
@@ -43,7 +44,8 @@ export interface TestServer {
 export async function startServer(options: ServerOptions & { file?: boolean } = {}): Promise<TestServer> {
   const { file, ...rest } = options;
   let dir: string | undefined;
-  let db = rest.db ?? ":memory:";
+  // HERALD_TEST_DB=postgres runs the same tests on a fresh PostgreSQL schema (see test-db.ts).
+  let db = rest.db ?? (file ? ":memory:" : await testDatabase());
   if (file && rest.db === undefined) {
     dir = mkdtempSync(path.join(tmpdir(), "herald-test-"));
     db = path.join(dir, "herald.db");

@@ -12,6 +12,11 @@ export type PostgresPoolOptions = Omit<PostgresDatabaseOptions, "url">;
 
 const INT8_OID = 20;
 
+/** What to do when `pg` is missing (it is an optional peer dependency: only PostgreSQL needs it). */
+export const PG_INSTALL_HINT =
+  "pg is not installed. herald's server keeps its state in PostgreSQL (a postgres:// db) through the " +
+  "pg package: install it with `npm install pg`, or give an SQLite file as db instead.";
+
 /**
  * Opens a pool. `pg` is loaded here, on first use, so a server on SQLite never needs it installed.
  * int8 columns (times in ms, sequence numbers, counts) come back as numbers, as from SQLite.
@@ -21,7 +26,7 @@ export async function openPool(url: string, options: PostgresPoolOptions = {}): 
   try {
     pg = (await import("pg")).default;
   } catch (err) {
-    throw HeraldError.from(err, "unsupported", 'PostgreSQL storage needs the "pg" package: npm install pg');
+    throw new HeraldError("unsupported", PG_INSTALL_HINT, { cause: err });
   }
   const base = pg.types;
   const config: PoolConfig = {
