@@ -69,7 +69,8 @@ export function pgError(err: unknown): HeraldError {
       (code.startsWith("08") || UNAVAILABLE_STATES.has(code) || NETWORK_CODES.has(code))) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
   ) {
-    return HeraldError.from(err, "disconnected", `storage unavailable: ${message}`);
+    // 503 set here: REST statuses otherwise follow stock's gateway table, which has no row for 14.
+    return new HeraldError("disconnected", `storage unavailable: ${message}`, { cause: err, status: 503 });
   }
   if (/Query read timeout/i.test(message))
     return HeraldError.from(err, "timeout", `storage timeout: ${message}`);
