@@ -206,7 +206,7 @@ export class Chat {
     const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${target.id}\n${clientMsgId}`;
     if (dedupeKey !== undefined) {
       const stored = await this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-      if (stored !== undefined) return this.ackOf(stored, 0, true);
+      if (stored !== undefined) return this.ackOf(stored, ChannelMessageCode.Chat, true);
       const recent = this.recentAcks.get(dedupeKey);
       if (recent !== undefined) return recent;
     }
@@ -250,7 +250,7 @@ export class Chat {
       if (!peer.channels.has(target.id)) refuse("bad_input", StockWords.mustJoinToSend);
       if (dedupeKey !== undefined) {
         const stored = await this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-        if (stored !== undefined) return this.ackOf(stored, 0, true);
+        if (stored !== undefined) return this.ackOf(stored, ChannelMessageCode.Chat, true);
         const recent = this.recentAcks.get(dedupeKey);
         if (recent !== undefined) return recent;
       }

@@ -134,7 +134,7 @@ export class GroupStore {
     }
     return this.db
       .prepare<[string], MemberRow>(
-        "SELECT * FROM group_members WHERE group_id = ? AND state < 4 ORDER BY seq",
+        `SELECT * FROM group_members WHERE group_id = ? AND state < ${BANNED_STATE} ORDER BY seq`,
       )
       .all(groupId);
   }
@@ -142,7 +142,9 @@ export class GroupStore {
   /** Number of members (join requests and bans excluded). */
   memberCount(groupId: string): number {
     return this.db
-      .prepare<[string], number>("SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= 2")
+      .prepare<[string], number>(
+        `SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= ${GroupUserState.Member}`,
+      )
       .pluck()
       .get(groupId) as number;
   }
@@ -152,7 +154,7 @@ export class GroupStore {
     const rows = this.db
       .prepare<[string], GroupRow & { member_state: number }>(
         `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
-         WHERE m.user_id = ? AND m.state < 4 ORDER BY m.seq`,
+         WHERE m.user_id = ? AND m.state < ${BANNED_STATE} ORDER BY m.seq`,
       )
       .all(userId);
     return rows
