@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: lint, typecheck, generated-code drift check, build, bundle size budget, type resolution
-// check (@arethetypeswrong/cli on the packed package), then every test under test/.
+// check (@arethetypeswrong/cli on the packed package), then every test under test/, then the server,
+// SDK and seed scenarios again on PostgreSQL (HERALD_TEST_DB=postgres; skipped with a notice when
+// PostgreSQL is not installed, unless HERALD_REQUIRE_CLUSTER_TESTS=1).
 // `npm test -- test/unit` (or any files/folders) runs just those tests, skipping the checks.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,9 +13,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => path.join(repo, "node_modules", ".bin", name);
 const args = process.argv.slice(2);
 
-function run(label, cmd, cmdArgs) {
+function run(label, cmd, cmdArgs, env = process.env) {
   console.log(`\n> ${label}`);
-  const r = spawnSync(cmd, cmdArgs, { cwd: repo, stdio: "inherit" });
+  const r = spawnSync(cmd, cmdArgs, { cwd: repo, stdio: "inherit", env });
   if (r.status !== 0) {
     console.error(`\n${label} failed (exit ${r.status ?? r.signal})`);
     process.exit(r.status || 1);
@@ -41,8 +43,7 @@ if (args.length === 0) {
   // `npm run check:types`: @arethetypeswrong/cli on the `npm pack` tarball, offline.
   run("types resolve for ESM and CJS consumers", "npm", ["run", "--silent", "check:types"]);
 }
-const files = (args.length ? args : ["test"]).flatMap(testFiles);
-run(`tests (${files.length} files)`, process.execPath, [
+const nodeTest = (files) => [
   "--import",
   "tsx",
   "--test",
@@ -51,4 +52,57 @@ run(`tests (${files.length} files)`, process.execPath, [
   "--test-timeout=300000",
   "--test-concurrency=2",
   ...files,
-]);
+];
+const files = (args.length ? args : ["test"]).flatMap(testFiles);
+run(`tests (${files.length} files)`, process.execPath, nodeTest(files));
+
+// The PostgreSQL pass: the same scenarios with every test server on a fresh PostgreSQL schema.
+// Left out, because by nature they are about SQLite or about no storage at all:
+const notOnPostgres = new Set(
+  [
+    // another process holding the SQLite file's write lock
+    "test/server/storage-faults.test.ts",
+    // better-sqlite3 missing or unbuilt
+    "test/server/sqlite-missing.test.ts",
+    // SQLite files on disk, their token-secret files and the CLI's SQLite defaults
+    "test/server/cli-and-storage.test.ts",
+    // static checks of the source tree; no server is started
+    "test/server/layers.test.ts",
+    // slow readers: thousands of messages from one socket to fill socket buffers. One socket's sends
+    // are answered in order, so on PostgreSQL each is its own transaction and these take minutes
+    // while testing buffering, not storage (the keepalive, expiry and metrics tests beside them
+    // touch storage only through sign-in)
+    "test/server/connection.test.ts",
+    "test/server/operations.test.ts",
+  ].map((f) => path.resolve(repo, f)),
+);
+
+function postgresMissing() {
+  const dirs = [];
+  if (process.env.HERALD_PG_BIN) dirs.push(process.env.HERALD_PG_BIN);
+  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
+  if (pgConfig.status === 0) dirs.push(pgConfig.stdout.trim());
+  const debian = "/usr/lib/postgresql";
+  if (existsSync(debian)) for (const v of readdirSync(debian)) dirs.push(path.join(debian, v, "bin"));
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) if (dir) dirs.push(dir);
+  const found = dirs.some((d) => existsSync(path.join(d, "initdb")) && existsSync(path.join(d, "postgres")));
+  return found ? undefined : "PostgreSQL server programs (initdb, postgres) not found";
+}
+
+if (args.length === 0) {
+  const missing = postgresMissing();
+  if (missing === undefined) {
+    const pgFiles = ["test/server", "test/sdk", "test/presence"]
+      .flatMap(testFiles)
+      .filter((f) => !notOnPostgres.has(f));
+    run(`tests on PostgreSQL (${pgFiles.length} files)`, process.execPath, nodeTest(pgFiles), {
+      ...process.env,
+      HERALD_TEST_DB: "postgres",
+    });
+  } else if (process.env.HERALD_REQUIRE_CLUSTER_TESTS === "1") {
+    console.error(`\ntests on PostgreSQL are required (HERALD_REQUIRE_CLUSTER_TESTS=1): ${missing}`);
+    process.exit(1);
+  } else {
+    console.log(`\n> tests on PostgreSQL skipped: ${missing} (install Debian's postgresql package)`);
+  }
+}

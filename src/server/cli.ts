@@ -11,9 +11,12 @@ const usage = `Usage: herald-server [options]
 
   --host HOST             interface to listen on (HERALD_HOST, default 127.0.0.1)
   --port PORT             port, 0 for any free one (HERALD_PORT, default 7350)
-  --db PATH               SQLite file or :memory: (HERALD_DB, default ./herald.db)
+  --db PATH|URL           SQLite file, :memory:, or postgres://user:password@host:port/database to
+                          keep data in PostgreSQL, shared by any number of servers (needs the pg
+                          package) (HERALD_DB, default ./herald.db)
   --server-key KEY        key for authentication routes (HERALD_SERVER_KEY, default defaultkey)
-  --token-secret SECRET   token signing secret (HERALD_TOKEN_SECRET, default: generated beside the db)
+  --token-secret SECRET   token signing secret (HERALD_TOKEN_SECRET, default: generated beside the
+                          SQLite file, or stored in PostgreSQL for every server to share)
   --token-expiry SEC      session token lifetime (HERALD_TOKEN_EXPIRY, default 7200)
   --refresh-expiry SEC    refresh token lifetime (HERALD_REFRESH_EXPIRY, default 604800)
   --log-level LEVEL       debug, info, warn, error or silent (HERALD_LOG_LEVEL, default info)

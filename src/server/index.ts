@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeraldError } from "../errors.js";
@@ -26,13 +27,7 @@ import { Status } from "./services/status.js";
 import { StatusTracker } from "./services/status-tracker.js";
 import { UserViews } from "./services/user-views.js";
 import { Visibility } from "./services/visibility.js";
-import { openDatabase } from "./storage/database.js";
-import { FriendStore } from "./storage/friends.js";
-import { GroupStore } from "./storage/groups.js";
-import { MessageStore } from "./storage/messages.js";
-import { NotificationStore } from "./storage/notifications.js";
-import { pruneHistory } from "./storage/retention.js";
-import { UserStore } from "./storage/users.js";
+import { describeDatabase, openStorage } from "./storage/open-storage.js";
 import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
 import { Router } from "./transport/http/router.js";
@@ -59,11 +54,17 @@ export type {
 } from "./hooks.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createJsonLogger } from "./logger.js";
-export type { HeraldServer, ServerOptions } from "./options.js";
+export type {
+  DatabaseOption,
+  HeraldServer,
+  PostgresDatabaseOptions,
+  ServerOptions,
+} from "./options.js";
 export { tokenSecretPath } from "./services/auth/token-secret.js";
 
 /**
- * Starts herald's server: REST and WebSocket on one port, state in SQLite.
+ * Starts herald's server: REST and WebSocket on one port, state in SQLite (or, with a
+ * `postgres://` URL as `db`, in PostgreSQL, which several servers may share).
  *
  * ```ts
  * const server = await createServer({ port: 0, db: ":memory:" });
@@ -88,14 +89,14 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     );
   }
   const host = options.host ?? "127.0.0.1";
-  const dbPath = options.db ?? "./herald.db";
+  const dbOption = options.db ?? "./herald.db";
+  const dbPath = describeDatabase(dbOption);
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
   const preciseCodes = !compat.nakama;
 
-  // Storage.
-  const db = await openDatabase(dbPath, { synchronous: options.synchronous ?? "normal" });
-  const users = new UserStore(db);
-  const messages = new MessageStore(db, {
+  // Storage: SQLite in this process, or PostgreSQL shared by any number of servers.
+  const storage = await openStorage(dbOption, {
+    synchronous: options.synchronous ?? "normal",
     onCommitError: (err) => {
       metrics.commitsFailed += 1;
       logger.error("message_commit_failed", { err });
@@ -103,9 +104,33 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     onCommit: (durationMs, batchSize) => metrics.observeCommit(durationMs, batchSize),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
   });
-  const groupStore = new GroupStore(db);
-  const friendStore = new FriendStore(db);
-  const notificationStore = new NotificationStore(db);
+  const {
+    users,
+    messages,
+    groups: groupStore,
+    friends: friendStore,
+    notifications: notificationStore,
+  } = storage;
+  let auth: AuthService;
+  try {
+    // Every server on one PostgreSQL database must sign alike, so the secret lives there; an SQLite
+    // server keeps it in a file beside its database, as always.
+    const secret =
+      storage.engine === "sqlite"
+        ? resolveTokenSecret(options.tokenSecret, dbPath)
+        : options.tokenSecret || (await storage.tokens.sharedSecret(randomBytes(32).toString("base64url")));
+    auth = new AuthService(
+      storage.tokens,
+      secret,
+      options.tokenExpirySec ?? 7200,
+      options.refreshExpirySec ?? 604800,
+      storage.engine !== "sqlite",
+    );
+    await auth.load();
+  } catch (err) {
+    await storage.close().catch(() => {});
+    throw err;
+  }
 
   // Services: every rule, once, for both transports.
   const extensions = new Set<Extension>(compat.nakama ? [] : (options.extensions ?? allExtensions));
@@ -115,7 +140,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const statusTracker = new StatusTracker((userId) => visibility.isInvisible(userId));
   const channels = new ChannelRegistry();
   visibility.attach(statusTracker, channels, peers);
-  const notifier = new Notifier(notificationStore, peers);
+  const notifier = new Notifier(notificationStore, peers, logger);
   const userViews = new UserViews({ status: statusTracker, visibility, friends: friendStore, presence });
   const chat = new Chat({
     users,
@@ -130,12 +155,6 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     visibility,
     clientMsgIds: extensions.has("client_msg_id"),
   });
-  const auth = new AuthService(
-    db,
-    resolveTokenSecret(options.tokenSecret, dbPath),
-    options.tokenExpirySec ?? 7200,
-    options.refreshExpirySec ?? 604800,
-  );
   const status = new Status(statusTracker, users);
   const serverKey = options.serverKey ?? "defaultkey";
   const operatorConsole =
@@ -156,7 +175,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
             visibility,
             users,
             groups: groupStore,
-            db,
+            messages,
             serverKey,
             version,
           },
@@ -164,14 +183,23 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
 
   let pruner: NodeJS.Timeout | undefined;
   if (retention !== undefined) {
+    let pruning = false;
     const prune = () => {
-      try {
-        const deleted = pruneHistory(db, retention, Date.now());
-        if (deleted > 0) logger.info("history_pruned", { deleted });
-      } catch (err) {
-        // A busy database is retried at the next pass; nothing is lost by waiting.
-        logger.warn("history_prune_failed", { err });
-      }
+      // A pass still running (a large backlog, a slow database) is not joined by another.
+      if (pruning) return;
+      pruning = true;
+      messages
+        .prune(retention, Date.now())
+        .then(
+          (deleted) => {
+            if (deleted > 0) logger.info("history_pruned", { deleted });
+          },
+          // A busy or unreachable database is retried at the next pass; nothing is lost by waiting.
+          (err: unknown) => logger.warn("history_prune_failed", { err }),
+        )
+        .finally(() => {
+          pruning = false;
+        });
     };
     prune();
     pruner = setInterval(prune, 60_000);
@@ -274,7 +302,14 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     options.metricsPort === undefined
       ? undefined
       : await MetricsServer.start(metrics, options.metricsHost ?? "127.0.0.1", options.metricsPort);
-  logger.info("server_listening", { url, db: dbPath, version, consoleUrl, metricsPort: metricsServer?.port });
+  logger.info("server_listening", {
+    url,
+    db: dbPath,
+    engine: storage.engine,
+    version,
+    consoleUrl,
+    metricsPort: metricsServer?.port,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -303,9 +338,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         await metricsServer?.close();
         limits.close();
         metrics.close();
-        messages.flush();
-        messages.abandon("The server closed before the message was stored");
-        db.close();
+        // Pending message writes commit (or fail) before the storage lets go of the database.
+        await storage.close();
         logger.info("server_closed", {});
       })();
       return closing;

@@ -13,14 +13,37 @@ export interface RetentionOptions {
   maxPerChannel?: number;
 }
 
+/** PostgreSQL storage with pool settings: `{ url: "postgres://…", maxConnections: 20 }`. */
+export interface PostgresDatabaseOptions {
+  /** `postgres://user:password@host:port/database` (or `postgresql://…`). */
+  url: string;
+  /** Most connections this server opens. @default 10 */
+  maxConnections?: number;
+  /** A query (or a wait for a free connection) that takes longer fails with `timeout`. @default 5000 */
+  queryTimeoutMs?: number;
+  /** Time allowed to open a connection. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Shown in `pg_stat_activity`. @default "herald" */
+  applicationName?: string;
+}
+
+/** What `ServerOptions.db` may be: an SQLite file, ":memory:", a PostgreSQL URL or its options. */
+export type DatabaseOption = string | PostgresDatabaseOptions;
+
 /** Options of {@link createServer}. */
 export interface ServerOptions {
   /** Interface to listen on. @default "127.0.0.1" */
   host?: string;
   /** Port to listen on; 0 picks a free one (see `HeraldServer.port`). @default 7350 */
   port?: number;
-  /** SQLite database file, or ":memory:". @default "./herald.db" */
-  db?: string;
+  /**
+   * Where data lives. An SQLite file path (or ":memory:") keeps it in this process; a
+   * `postgres://user:password@host:port/database` URL (or `postgresql://`), or an object with that
+   * `url` and pool settings, keeps it in PostgreSQL, which any number of servers may share (the
+   * schema is created or migrated at start; the optional `pg` package must be installed).
+   * @default "./herald.db"
+   */
+  db?: DatabaseOption;
   /**
    * How long a batch of chat messages keeps retrying its commit while another process holds the
    * database's write lock. Meanwhile the server keeps answering everyone else; after it, each
@@ -128,7 +151,10 @@ export interface HeraldServer {
   readonly host: string;
   /** Base HTTP URL, e.g. `http://127.0.0.1:7350`. The WebSocket endpoint is `ws://.../ws`. */
   readonly url: string;
-  /** The database file in use (":memory:" for an in-memory one). */
+  /**
+   * The database in use: the SQLite file (":memory:" for an in-memory one), or the PostgreSQL URL
+   * with its password masked.
+   */
   readonly dbPath: string;
   /** The operator console's URL; undefined when it is off (`console: false`, or refused). */
   readonly consoleUrl: string | undefined;

@@ -188,7 +188,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: server.url,
     host: server.host,
     port: server.port,
-    dbPath: db,
+    dbPath: server.dbPath,
     logs: logs.received,
     nextLog: (event, match = () => true, waitOptions) =>
       logs.next((entry) => entry.event === event && match(entry), {

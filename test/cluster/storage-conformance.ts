@@ -409,5 +409,75 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
         await s.notifications.delete(ana, []);
       },
     );
+
+    withStorage("a pending notification is found by user, sender and code until deleted", async (s) => {
+      const [ana, bo] = [randomUUID(), randomUUID()];
+      assert.equal(await s.notifications.has(ana, bo, -2), false);
+      const row = await s.notifications.insert({
+        id: randomUUID(),
+        user_id: ana,
+        subject: "chat?",
+        content: "{}",
+        code: -2,
+        sender_id: bo,
+        create_time: 1000,
+      });
+      assert.equal(await s.notifications.has(ana, bo, -2), true);
+      assert.equal(await s.notifications.has(ana, bo, -3), false, "another code");
+      assert.equal(await s.notifications.has(bo, ana, -2), false, "the other way round");
+      await s.notifications.delete(ana, [row.id]);
+      assert.equal(await s.notifications.has(ana, bo, -2), false);
+    });
+
+    withStorage("history by creation time (stock 3.26 cursors) and per-channel counts", async (s) => {
+      const ch = "2...timed";
+      const other = "2...quiet";
+      const at = [1000, 1500, 2000, 2000, 2600];
+      const rows = [];
+      for (const t of at) rows.push((await s.messages.insert(newMessage(ch, "sender", "", t))).row);
+      await s.messages.insert(newMessage(other, "sender"));
+      const ids = (list: { id: string }[]) => list.map((r) => r.id);
+      assert.deepEqual(ids(await s.messages.fromTime(ch, 2000, 10)), ids(rows.slice(2)));
+      assert.deepEqual(ids(await s.messages.fromTime(ch, 0, 2)), ids(rows.slice(0, 2)));
+      assert.deepEqual(ids(await s.messages.beforeTime(ch, 2000, 10)), ids(rows.slice(0, 2).reverse()));
+      assert.equal(await s.messages.count(ch), 5);
+      assert.equal(await s.messages.count("2...none"), 0);
+      // The channel with the newest message comes first.
+      assert.deepEqual(await s.messages.busiestChannels(10), [
+        { channelId: other, count: 1 },
+        { channelId: ch, count: 5 },
+      ]);
+      assert.deepEqual(await s.messages.busiestChannels(1), [{ channelId: other, count: 1 }]);
+    });
+
+    withStorage("retention deletes by age and keeps the newest messages of each channel", async (s) => {
+      const now = 1_700_000_100_000;
+      const busy = [];
+      for (let i = 0; i < 6; i++) {
+        busy.push((await s.messages.insert(newMessage("2...busy", "sender", "", now - 1000 * (6 - i)))).row);
+      }
+      const old = (await s.messages.insert(newMessage("2...old", "sender", "", now - 90_000))).row;
+      const fresh = (await s.messages.insert(newMessage("2...old", "sender", "", now - 1_000))).row;
+      assert.equal(await s.messages.prune({}, now), 0, "no limits: nothing goes");
+      assert.equal(await s.messages.prune({ maxAgeSec: 60 }, now), 1);
+      assert.equal(await s.messages.byId("2...old", old.id), undefined);
+      assert.notEqual(await s.messages.byId("2...old", fresh.id), undefined);
+      assert.equal(await s.messages.prune({ maxPerChannel: 4 }, now), 2);
+      const kept = await s.messages.after("2...busy", 0, 10);
+      assert.deepEqual(
+        kept.map((r) => r.id),
+        busy.slice(2).map((r) => r.id),
+      );
+      assert.equal(
+        await s.messages.prune({ maxAgeSec: 60, maxPerChannel: 4 }, now),
+        0,
+        "nothing left to cut",
+      );
+    });
+
+    withStorage("the shared token secret is the first one stored", async (s) => {
+      assert.equal(await s.tokens.sharedSecret("first"), "first");
+      assert.equal(await s.tokens.sharedSecret("second"), "first");
+    });
   });
 }

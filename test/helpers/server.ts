@@ -16,6 +16,7 @@ import {
   temporaryDatabase,
 } from "../../src/testing/test-server.js";
 import { waitFor } from "../../src/testing/wait-for.js";
+import { testDatabase } from "./test-db.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
 const WAIT_MS = 5000;
@@ -29,7 +30,7 @@ export interface TestServer {
   /** Base HTTP URL. */
   url: string;
   port: number;
-  /** The database path (":memory:" unless a file was asked for). */
+  /** The database (":memory:" unless a file was asked for, or a PostgreSQL URL with HERALD_TEST_DB=postgres). */
   dbPath: string;
   /** Closes the server and removes its temporary directory, if any. */
   close(): Promise<void>;
@@ -41,14 +42,16 @@ export interface TestServer {
  */
 export async function startServer(options: ServerOptions & { file?: boolean } = {}): Promise<TestServer> {
   const { file, ...rest } = options;
-  const { db, remove } = await temporaryDatabase(file, rest.db);
+  const { db: kitDb, remove } = await temporaryDatabase(file, rest.db);
+  // HERALD_TEST_DB=postgres runs the same tests on a fresh PostgreSQL schema (see test-db.ts).
+  const db = file || rest.db !== undefined ? kitDb : await testDatabase();
   // Suites send bursts no real client would; a test of the rate limits passes its own.
   const server = await createServer({ port: 0, logLevel: "silent", rateLimits: false, ...rest, db });
   return {
     server,
     url: server.url,
     port: server.port,
-    dbPath: db,
+    dbPath: server.dbPath,
     async close() {
       await server.close();
       await remove();

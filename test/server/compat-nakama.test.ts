@@ -11,8 +11,7 @@ import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import { createServer } from "../../src/server/index.js";
 import { type HistoryDeps, listHistory } from "../../src/server/services/history.js";
 import { openDatabase } from "../../src/server/storage/database.js";
-import { GroupStore } from "../../src/server/storage/groups.js";
-import { MessageStore } from "../../src/server/storage/messages.js";
+import { createSqliteStorage } from "../../src/server/storage/sqlite-async.js";
 import {
   authenticate,
   codecs,
@@ -227,10 +226,11 @@ function pageOf(body: Record<string, unknown>): Page {
 describe("stock 3.26 history cursors", () => {
   async function storeWith(times: number[]): Promise<{ ctx: HistoryDeps; ids: string[]; close(): void }> {
     const db = await openDatabase(":memory:");
-    const messages = new MessageStore(db);
+    const storage = createSqliteStorage(db);
+    const messages = storage.messages;
     const ids = times.map((at, i) => {
       const id = randomUUID();
-      messages.insert({
+      void messages.insert({
         id,
         channel_id: "2...r",
         code: 0,
@@ -247,12 +247,12 @@ describe("stock 3.26 history cursors", () => {
       });
       return id;
     });
-    const ctx: HistoryDeps = { messages, groups: new GroupStore(db), historyCursors: "3.26" };
+    const ctx: HistoryDeps = { messages, groups: storage.groups, historyCursors: "3.26" };
     return { ctx, ids, close: () => db.close() };
   }
   const caller = { userId: randomUUID(), username: "u", tid: "", exp: 0, vars: {} };
-  const list = (ctx: HistoryDeps, limit: number, forward: boolean, cursor = "") => {
-    const page = listHistory(ctx, { channelId: "2...r", limit, forward, cursor }, caller);
+  const list = async (ctx: HistoryDeps, limit: number, forward: boolean, cursor = "") => {
+    const page = await listHistory(ctx, { channelId: "2...r", limit, forward, cursor }, caller);
     return {
       ids: (page.messages ?? []).map((m) => m.messageId as string),
       next: page.nextCursor ?? "",
@@ -266,22 +266,22 @@ describe("stock 3.26 history cursors", () => {
     const { ctx, ids, close } = await storeWith([s0 + 100, s0 + 200, s0 + 1100, s0 + 1200, s0 + 1300]);
     const [a, b, c, d, e] = ids;
     try {
-      const f1 = list(ctx, 2, true);
+      const f1 = await list(ctx, 2, true);
       assert.deepEqual(f1.ids, [a, b]);
-      const f2 = list(ctx, 2, true, f1.next);
+      const f2 = await list(ctx, 2, true, f1.next);
       assert.deepEqual(f2.ids, [a, b], "the first page again");
       assert.equal(f2.next, f1.next, "next_cursor does not advance");
-      const g1 = list(ctx, 3, true);
-      assert.deepEqual(list(ctx, 3, true, g1.next).ids, [c, d, e], "restarts at the second of c");
+      const g1 = await list(ctx, 3, true);
+      assert.deepEqual((await list(ctx, 3, true, g1.next)).ids, [c, d, e], "restarts at the second of c");
 
-      const b1 = list(ctx, 2, false);
+      const b1 = await list(ctx, 2, false);
       assert.deepEqual(b1.ids, [e, d]);
-      const b2 = list(ctx, 2, false, b1.next);
+      const b2 = await list(ctx, 2, false, b1.next);
       assert.deepEqual(b2.ids, [b, a], "c, in the cursor's second, is skipped");
       assert.equal(b2.next, "");
 
-      const all = list(ctx, 10, true);
-      assert.deepEqual(list(ctx, 10, true, all.cacheable).ids, [c, d, e], "old messages again");
+      const all = await list(ctx, 10, true);
+      assert.deepEqual((await list(ctx, 10, true, all.cacheable)).ids, [c, d, e], "old messages again");
     } finally {
       close();
     }

@@ -3,17 +3,17 @@ import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 import { type HistoryDeps, listHistory } from "../../src/server/services/history.js";
 import { openDatabase } from "../../src/server/storage/database.js";
-import { GroupStore } from "../../src/server/storage/groups.js";
-import { MessageStore } from "../../src/server/storage/messages.js";
+import { createSqliteStorage } from "../../src/server/storage/sqlite-async.js";
 
 test("paging is exact for messages stored with the very same creation time", async () => {
   const db = await openDatabase(":memory:");
-  const messages = new MessageStore(db);
+  const storage = createSqliteStorage(db);
+  const messages = storage.messages;
   const channelId = "2...same";
   const at = Date.UTC(2026, 0, 1);
   const stored = Array.from({ length: 7 }, (_, i) => {
     const id = randomUUID();
-    messages.insert({
+    void messages.insert({
       id,
       channel_id: channelId,
       code: 0,
@@ -30,13 +30,13 @@ test("paging is exact for messages stored with the very same creation time", asy
     });
     return id;
   });
-  const ctx: HistoryDeps = { messages, groups: new GroupStore(db) };
+  const ctx: HistoryDeps = { messages, groups: storage.groups };
   const caller = { userId: randomUUID(), username: "u", tid: "", exp: 0, vars: {} };
   for (const forward of [true, false]) {
     const seen: string[] = [];
     let cursor = "";
     for (let pages = 0; pages < 10; pages++) {
-      const page = listHistory(ctx, { channelId, limit: 3, forward, cursor }, caller);
+      const page = await listHistory(ctx, { channelId, limit: 3, forward, cursor }, caller);
       seen.push(...(page.messages ?? []).map((m) => m.messageId as string));
       cursor = page.nextCursor ?? "";
       if (!cursor) break;

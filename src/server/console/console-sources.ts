@@ -1,11 +1,5 @@
 import type { ObservedSession } from "./console-tap.js";
 
-/** A prepared SQL statement, as the console uses it. */
-interface Statement {
-  all(...params: unknown[]): unknown[];
-  get(...params: unknown[]): unknown;
-}
-
 /**
  * The server state the console reads, described by shape only: the server's registries and
  * stores fit it as they are, so the console imports none of their modules.
@@ -22,10 +16,28 @@ export interface ConsoleSources {
       | undefined;
   };
   visibility: { isInvisible(userId: string): boolean };
-  users: { byId(userId: string): { readonly username: string } | undefined };
-  groups: { byId(groupId: string): { readonly name: string } | undefined };
-  /** The database holding the `messages` table. */
-  db: { prepare(sql: string): Statement };
+  users: { byId(userId: string): Promise<{ readonly username: string } | undefined> };
+  groups: { byId(groupId: string): Promise<{ readonly name: string } | undefined> };
+  /** Stored channel messages (whatever the storage engine). */
+  messages: {
+    count(channelId: string): Promise<number>;
+    busiestChannels(limit: number): Promise<{ channelId: string; count: number }[]>;
+    /** Newest first. */
+    before(
+      channelId: string,
+      seq: number,
+      limit: number,
+    ): Promise<
+      {
+        id: string;
+        sender_id: string;
+        username: string;
+        content: string;
+        create_time: number;
+        code: number;
+      }[]
+    >;
+  };
   serverKey: string;
   version: string;
 }

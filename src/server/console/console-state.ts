@@ -32,15 +32,6 @@ interface Activity {
   latest: MessageView[];
 }
 
-interface MessageRowLite {
-  id: string;
-  sender_id: string;
-  username: string;
-  content: string;
-  create_time: number;
-  code: number;
-}
-
 const cut = (s: string) => (s.length > MAX_CONTENT_CHARS ? `${s.slice(0, MAX_CONTENT_CHARS)}…` : s);
 
 /**
@@ -58,20 +49,8 @@ export class ConsoleState {
   private readonly singleCounts = new Map<string, number>();
   /** Stored messages added (or removed) since the counts were read, as seen passing. */
   private readonly countDeltas = new Map<string, number>();
-  private readonly countsStmt;
-  private readonly countStmt;
-  private readonly latestStmt;
 
-  constructor(private readonly sources: ConsoleSources) {
-    const db = sources.db;
-    this.countsStmt = db.prepare(
-      "SELECT channel_id AS channelId, COUNT(*) AS n, MAX(seq) AS last FROM messages GROUP BY channel_id ORDER BY last DESC LIMIT ?",
-    );
-    this.countStmt = db.prepare("SELECT COUNT(*) AS n FROM messages WHERE channel_id = ?");
-    this.latestStmt = db.prepare(
-      "SELECT id, sender_id, username, content, create_time, code FROM messages WHERE channel_id = ? ORDER BY seq DESC LIMIT ?",
-    );
-  }
+  constructor(private readonly sources: ConsoleSources) {}
 
   sessionOpened(session: ObservedSession): void {
     this.connectedAt.set(session, Date.now());
@@ -118,7 +97,7 @@ export class ConsoleState {
     if (a.latest.length > LATEST) a.latest.length = LATEST;
   }
 
-  snapshot(): ConsoleSnapshot {
+  async snapshot(): Promise<ConsoleSnapshot> {
     const { sources } = this;
     const users = new Map<string, OnlineUser>();
     const members = new Map<string, MemberView[]>();
@@ -163,7 +142,7 @@ export class ConsoleState {
       }
     }
 
-    const stored = this.storedCounts();
+    const stored = await this.storedCounts();
     // Live channels first (most members first), then the most recently active.
     const ids: string[] = [...members.keys()].sort(
       (a, b) => (members.get(b)?.length ?? 0) - (members.get(a)?.length ?? 0) || a.localeCompare(b),
@@ -175,19 +154,20 @@ export class ConsoleState {
       ids.push(id);
     }
 
-    const channels: ChannelView[] = ids.slice(0, MAX_CHANNELS).map((channelId) => {
-      const storedCount = Math.max(0, this.storedCount(stored, channelId));
+    const channels: ChannelView[] = [];
+    for (const channelId of ids.slice(0, MAX_CHANNELS)) {
+      const storedCount = Math.max(0, await this.storedCount(stored, channelId));
       const present = (members.get(channelId) ?? []).sort((a, b) => a.username.localeCompare(b.username));
-      return {
+      channels.push({
         channelId,
-        ...this.describe(channelId),
+        ...(await this.describe(channelId)),
         members: present.slice(0, MAX_MEMBERS),
         memberCount: present.length,
         storedMessages: storedCount,
         sentSinceStart: this.activity.get(channelId)?.sent ?? 0,
-        latest: storedCount > 0 || this.activity.has(channelId) ? this.latest(channelId) : [],
-      };
-    });
+        latest: storedCount > 0 || this.activity.has(channelId) ? await this.latest(channelId) : [],
+      });
+    }
 
     const online = [...users.values()].sort((a, b) => a.username.localeCompare(b.username));
     return {
@@ -199,12 +179,12 @@ export class ConsoleState {
   }
 
   /** Counts of the channels with the newest messages, read again once they are too old. */
-  private storedCounts(): Map<string, number> {
+  private async storedCounts(): Promise<Map<string, number>> {
     const now = Date.now();
     if (this.counts !== undefined && now - this.countsAt < COUNTS_TTL_MS) return this.counts;
     const counts = new Map<string, number>();
-    for (const row of this.countsStmt.all(MAX_CHANNELS) as { channelId: string; n: number }[]) {
-      counts.set(row.channelId, row.n);
+    for (const row of await this.sources.messages.busiestChannels(MAX_CHANNELS)) {
+      counts.set(row.channelId, row.count);
     }
     this.counts = counts;
     this.countsAt = now;
@@ -213,10 +193,10 @@ export class ConsoleState {
     return counts;
   }
 
-  private storedCount(counts: Map<string, number>, channelId: string): number {
+  private async storedCount(counts: Map<string, number>, channelId: string): Promise<number> {
     let base = counts.get(channelId) ?? this.singleCounts.get(channelId);
     if (base === undefined) {
-      base = (this.countStmt.get(channelId) as { n: number } | undefined)?.n ?? 0;
+      base = await this.sources.messages.count(channelId);
       // Read now, so only messages from now on are deltas: start this channel's delta afresh.
       this.singleCounts.set(channelId, base);
       this.countDeltas.delete(channelId);
@@ -225,13 +205,13 @@ export class ConsoleState {
   }
 
   /** The newest messages, from the table and from what passed since start (unstored ones too). */
-  private latest(channelId: string): MessageView[] {
+  private async latest(channelId: string): Promise<MessageView[]> {
     const byId = new Map<string, MessageView>();
     const seen = this.activity.get(channelId)?.latest ?? [];
     for (const m of seen) byId.set(m.messageId, m);
     // Enough seen passing: the table cannot add newer ones.
     if (seen.length >= LATEST) return seen.slice(0, LATEST);
-    for (const r of this.latestStmt.all(channelId, LATEST) as MessageRowLite[]) {
+    for (const r of await this.sources.messages.before(channelId, Number.MAX_SAFE_INTEGER, LATEST)) {
       if (byId.has(r.id)) continue;
       byId.set(r.id, {
         messageId: r.id,
@@ -246,14 +226,14 @@ export class ConsoleState {
     return [...byId.values()].sort((a, b) => b.createTime.localeCompare(a.createTime)).slice(0, LATEST);
   }
 
-  private describe(channelId: string): Pick<ChannelView, "type" | "label"> {
+  private async describe(channelId: string): Promise<Pick<ChannelView, "type" | "label">> {
     const [mode, subject = "", subcontext = ""] = channelId.split(".");
     if (mode === "3") {
-      return { type: "group", label: this.sources.groups.byId(subject)?.name ?? subject };
+      return { type: "group", label: (await this.sources.groups.byId(subject))?.name ?? subject };
     }
     if (mode === "4") {
-      const name = (id: string) => this.sources.users.byId(id)?.username ?? id;
-      return { type: "direct", label: `${name(subject)} ↔ ${name(subcontext)}` };
+      const name = async (id: string) => (await this.sources.users.byId(id))?.username ?? id;
+      return { type: "direct", label: `${await name(subject)} ↔ ${await name(subcontext)}` };
     }
     return { type: "room", label: channelId.split(".").slice(3).join(".") };
   }

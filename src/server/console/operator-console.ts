@@ -78,6 +78,10 @@ export class OperatorConsole implements ConsoleTap {
   private lastSnapshot = "";
   private lastSeq = 0;
   private closed = false;
+  /** Event streams whose first snapshot is still being read. */
+  private opening = 0;
+  /** A pushed snapshot is being read. */
+  private pushing = false;
 
   constructor(private readonly deps: OperatorConsoleDeps) {
     this.access = resolveConsoleAccess(deps.host, deps.options);
@@ -150,7 +154,13 @@ export class OperatorConsole implements ConsoleTap {
     try {
       switch (url.pathname) {
         case "/console/api/snapshot":
-          this.json(res, this.state.snapshot());
+          this.state.snapshot().then(
+            (snapshot) => this.json(res, snapshot),
+            (err: unknown) => {
+              this.deps.logger.error("console_request_failed", { path: url.pathname, err });
+              if (!res.headersSent) this.fail(res, "server_error", "Internal server error");
+            },
+          );
           return true;
         case "/console/api/envelopes": {
           const after = Number(url.searchParams.get("after") ?? "0");
@@ -264,8 +274,18 @@ export class OperatorConsole implements ConsoleTap {
       "X-Accel-Buffering": "no",
     });
     this.viewers.add(res);
-    res.write(`event: snapshot\ndata: ${JSON.stringify(this.state.snapshot())}\n\n`);
-    res.write(`event: envelopes\ndata: ${JSON.stringify(this.log.since(0, MAX_ENTRIES_PER_PUSH))}\n\n`);
+    // The first snapshot goes out before any pushed one: pushes wait until this is written.
+    this.opening += 1;
+    this.state
+      .snapshot()
+      .then(
+        (snapshot) => res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`),
+        (err: unknown) => this.deps.logger.debug("console_snapshot_failed", { err }),
+      )
+      .finally(() => {
+        this.opening -= 1;
+        res.write(`event: envelopes\ndata: ${JSON.stringify(this.log.since(0, MAX_ENTRIES_PER_PUSH))}\n\n`);
+      });
     req.on("close", () => {
       this.viewers.delete(res);
       if (this.viewers.size === 0) this.stopTimers();
@@ -288,16 +308,22 @@ export class OperatorConsole implements ConsoleTap {
     if (this.pushTimer !== undefined || this.viewers.size === 0 || this.closed) return;
     this.pushTimer = setTimeout(() => {
       this.pushTimer = undefined;
-      this.push();
+      void this.push();
     }, PUSH_DELAY_MS);
     this.pushTimer.unref();
   }
 
-  private push(): void {
+  private async push(): Promise<void> {
     if (this.viewers.size === 0) return;
+    if (this.opening > 0 || this.pushing) {
+      // A snapshot is being read: this push comes once it is done.
+      this.changed();
+      return;
+    }
     let frames = "";
+    this.pushing = true;
     try {
-      const snapshot = JSON.stringify(this.state.snapshot());
+      const snapshot = JSON.stringify(await this.state.snapshot());
       if (snapshot !== this.lastSnapshot) {
         this.lastSnapshot = snapshot;
         frames += `event: snapshot\ndata: ${snapshot}\n\n`;
@@ -306,10 +332,13 @@ export class OperatorConsole implements ConsoleTap {
       this.lastSeq = this.log.lastSeq;
       if (entries.length > 0) frames += `event: envelopes\ndata: ${JSON.stringify(entries)}\n\n`;
     } catch (err) {
-      // Only while shutting down (database closed): the viewers are about to be disconnected.
+      // Storage away, or shutting down (database closed): the next push tries again.
       this.deps.logger.debug("console_push_failed", { err });
       return;
+    } finally {
+      this.pushing = false;
     }
+    if (this.closed) return;
     if (frames !== "") for (const v of this.viewers) v.write(frames);
   }
 

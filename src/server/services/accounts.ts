@@ -1,7 +1,9 @@
+import { HeraldError } from "../../errors.js";
 import type { UserInit } from "../../gen/wire.js";
 import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import { accountToWire, type UserRow, type UserStore } from "../storage/users.js";
+import type { AsyncUserStore } from "../storage/async-storage.js";
+import { accountToWire, type UserRow } from "../storage/users.js";
 import type { Caller } from "./caller.js";
 import { checkField, FieldLimits, hasControlCharacter } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
@@ -10,7 +12,7 @@ import type { Visibility } from "./visibility.js";
 
 /** What the account rules need. */
 export interface AccountsDeps {
-  users: UserStore;
+  users: AsyncUserStore;
   userViews: UserViews;
   visibility: Visibility;
   /** Whether the user_presence extension is on (the stored `invisible` flag). */
@@ -21,18 +23,19 @@ export interface AccountsDeps {
 export class Accounts {
   constructor(private readonly deps: AccountsDeps) {}
 
-  getAccount(_req: RequestOf<"getAccount">, caller: Caller): ResponseOf<"getAccount"> {
+  async getAccount(_req: RequestOf<"getAccount">, caller: Caller): Promise<ResponseOf<"getAccount">> {
     const { users, userViews, presence } = this.deps;
-    const row = users.byId(caller.userId);
+    const row = await users.byId(caller.userId);
     if (row === undefined) refuse("not_found", StockWords.accountNotFound);
-    const account = accountToWire(row, users.devices(row.id), userViews.view(row, caller.userId));
+    const [devices, view] = await Promise.all([users.devices(row.id), userViews.view(row, caller.userId)]);
+    const account = accountToWire(row, devices, view);
     if (!presence) delete account.invisible;
     return account;
   }
 
-  updateAccount(req: RequestOf<"updateAccount">, caller: Caller): ResponseOf<"updateAccount"> {
+  async updateAccount(req: RequestOf<"updateAccount">, caller: Caller): Promise<ResponseOf<"updateAccount">> {
     const { users, visibility, presence } = this.deps;
-    const row = users.byId(caller.userId);
+    const row = await users.byId(caller.userId);
     if (row === undefined) refuse("not_found", StockWords.accountNotFound);
     if (req.username !== undefined && req.username !== row.username) {
       if (
@@ -43,7 +46,8 @@ export class Accounts {
       ) {
         refuse("bad_input", StockWords.invalidUsername);
       }
-      if (users.byUsername(req.username) !== undefined) refuse("already_exists", StockWords.usernameInUse);
+      if ((await users.byUsername(req.username)) !== undefined)
+        refuse("already_exists", StockWords.usernameInUse);
     }
     checkField("Display name", req.displayName, FieldLimits.displayName, { plain: true });
     checkField("Avatar URL", req.avatarUrl, FieldLimits.avatarUrl);
@@ -56,25 +60,34 @@ export class Accounts {
         wire: "bad_input",
       });
     }
-    users.update(row.id, changes);
-    if (invisible !== undefined) visibility.set(row.id, invisible);
+    // A username taken meanwhile (the check above read before another request wrote) is refused
+    // by the store's uniqueness, with the same words.
+    await users.update(row.id, changes).catch((err: unknown) => {
+      if (HeraldError.is(err, "already_exists")) refuse("already_exists", StockWords.usernameInUse);
+      throw err;
+    });
+    if (invisible !== undefined) await visibility.set(row.id, invisible);
     return {};
   }
 
-  getUsers(req: RequestOf<"getUsers">, caller: Caller): ResponseOf<"getUsers"> {
+  async getUsers(req: RequestOf<"getUsers">, caller: Caller): Promise<ResponseOf<"getUsers">> {
     const { users, userViews } = this.deps;
+    for (const id of req.ids) if (!isUuid(id)) refuse("bad_input", `ID '${id}' is not a valid system ID.`);
+    // Looked up together, then listed in the order asked (ids first, then usernames), once each.
+    const [byId, byName] = await Promise.all([
+      users.byIds(req.ids.map((id) => id.toLowerCase())),
+      Promise.all(req.usernames.map((name) => users.byUsername(name))),
+    ]);
+    const rows = new Map(byId.map((r) => [r.id, r]));
+    const ordered: (UserRow | undefined)[] = [...req.ids.map((id) => rows.get(id.toLowerCase())), ...byName];
     const seen = new Set<string>();
-    const found: UserInit[] = [];
-    const add = (row: UserRow | undefined) => {
-      if (row === undefined || seen.has(row.id)) return;
+    const picked: UserRow[] = [];
+    for (const row of ordered) {
+      if (row === undefined || seen.has(row.id)) continue;
       seen.add(row.id);
-      found.push(userViews.view(row, caller.userId));
-    };
-    for (const id of req.ids) {
-      if (!isUuid(id)) refuse("bad_input", `ID '${id}' is not a valid system ID.`);
-      add(users.byId(id.toLowerCase()));
+      picked.push(row);
     }
-    for (const name of req.usernames) add(users.byUsername(name));
+    const found: UserInit[] = await Promise.all(picked.map((row) => userViews.view(row, caller.userId)));
     return { users: found };
   }
 }

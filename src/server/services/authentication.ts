@@ -1,8 +1,9 @@
 import { randomInt } from "node:crypto";
+import { HeraldError } from "../../errors.js";
 import type { Logger } from "../logger.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import type { UserRow, UserStore } from "../storage/users.js";
+import type { AsyncUserStore, NewUser, UserRow } from "../storage/async-storage.js";
 import type { AuthService } from "./auth/auth-service.js";
 import { hashPassword, verifyPassword } from "./auth/passwords.js";
 import type { Caller } from "./caller.js";
@@ -14,7 +15,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /** What authentication needs. */
 export interface AuthenticationDeps {
-  users: UserStore;
+  users: AsyncUserStore;
   auth: AuthService;
   logger: Logger;
 }
@@ -23,22 +24,36 @@ export interface AuthenticationDeps {
 export class Authentication {
   constructor(private readonly deps: AuthenticationDeps) {}
 
-  private randomUsername(): string {
+  private async randomUsername(): Promise<string> {
     for (;;) {
       let name = "";
       for (let i = 0; i < 10; i++) name += LETTERS[randomInt(LETTERS.length)];
-      if (this.deps.users.byUsername(name) === undefined) return name;
+      if ((await this.deps.users.byUsername(name)) === undefined) return name;
     }
   }
 
   /** The username to create a user with: the requested one if free, else a random one. */
-  private newUsername(requested: string): string {
+  private async newUsername(requested: string): Promise<string> {
     if (requested === "") return this.randomUsername();
     if (requested.length > FieldLimits.username || /\s/.test(requested) || hasControlCharacter(requested))
       refuse("bad_input", StockWords.invalidUsername);
-    if (this.deps.users.byUsername(requested) !== undefined)
+    if ((await this.deps.users.byUsername(requested)) !== undefined)
       refuse("already_exists", StockWords.usernameInUse);
     return requested;
+  }
+
+  /**
+   * Creates a user. Another request may have taken the name or id since it was checked (on a
+   * cluster, on another server): the store refuses that as `already_exists`, told here with
+   * stock's words for a taken username.
+   */
+  private async create(fields: NewUser): Promise<UserRow> {
+    try {
+      return await this.deps.users.create(fields);
+    } catch (err) {
+      if (HeraldError.is(err, "already_exists")) refuse("already_exists", StockWords.usernameInUse);
+      throw err;
+    }
   }
 
   private sessionFor(user: UserRow, vars: Record<string, string>, created: boolean) {
@@ -46,23 +61,23 @@ export class Authentication {
     return this.deps.auth.issue(user, vars, created);
   }
 
-  authenticateDevice(req: RequestOf<"authenticateDevice">): ResponseOf<"authenticateDevice"> {
+  async authenticateDevice(req: RequestOf<"authenticateDevice">): Promise<ResponseOf<"authenticateDevice">> {
     const id = req.account?.id ?? "";
     if (id.length < 10 || id.length > 128) refuse("bad_input", "Device ID invalid, must be 10-128 bytes.");
-    const found = this.deps.users.byDevice(id);
+    const found = await this.deps.users.byDevice(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
-    const user = this.deps.users.create({ username: this.newUsername(req.username), deviceId: id });
+    const user = await this.create({ username: await this.newUsername(req.username), deviceId: id });
     return this.sessionFor(user, req.account?.vars ?? {}, true);
   }
 
-  authenticateCustom(req: RequestOf<"authenticateCustom">): ResponseOf<"authenticateCustom"> {
+  async authenticateCustom(req: RequestOf<"authenticateCustom">): Promise<ResponseOf<"authenticateCustom">> {
     const id = req.account?.id ?? "";
     if (id.length < 6 || id.length > 128) refuse("bad_input", "Custom ID invalid, must be 6-128 bytes.");
-    const found = this.deps.users.byCustomId(id);
+    const found = await this.deps.users.byCustomId(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
-    const user = this.deps.users.create({ username: this.newUsername(req.username), customId: id });
+    const user = await this.create({ username: await this.newUsername(req.username), customId: id });
     return this.sessionFor(user, req.account?.vars ?? {}, true);
   }
 
@@ -72,7 +87,7 @@ export class Authentication {
     if (email.length < 10 || email.length > 255 || !EMAIL.test(email))
       refuse("bad_input", "Invalid email address format.");
     if (password.length < 8) refuse("bad_input", "Password must be at least 8 characters long.");
-    const found = this.deps.users.byEmail(email);
+    const found = await this.deps.users.byEmail(email);
     if (found !== undefined) {
       if (found.password_hash === null || !(await verifyPassword(password, found.password_hash))) {
         refuse("unauthenticated", "Invalid credentials.");
@@ -80,32 +95,34 @@ export class Authentication {
       return this.sessionFor(found, req.account?.vars ?? {}, false);
     }
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
-    const username = this.newUsername(req.username);
+    const username = await this.newUsername(req.username);
     const passwordHash = await hashPassword(password);
     // The hash took a while; someone may have taken the email or username meanwhile.
-    if (this.deps.users.byEmail(email) !== undefined) refuse("already_exists", "Email is already in use.");
-    if (this.deps.users.byUsername(username) !== undefined)
+    if ((await this.deps.users.byEmail(email)) !== undefined)
+      refuse("already_exists", "Email is already in use.");
+    if ((await this.deps.users.byUsername(username)) !== undefined)
       refuse("already_exists", StockWords.usernameInUse);
-    const user = this.deps.users.create({ username, email, passwordHash });
+    const user = await this.create({ username, email, passwordHash });
     return this.sessionFor(user, req.account?.vars ?? {}, true);
   }
 
-  sessionRefresh(req: RequestOf<"sessionRefresh">): ResponseOf<"sessionRefresh"> {
-    const claims = req.token ? this.deps.auth.verifyRefresh(req.token) : undefined;
+  async sessionRefresh(req: RequestOf<"sessionRefresh">): Promise<ResponseOf<"sessionRefresh">> {
+    const claims = req.token ? await this.deps.auth.verifyRefresh(req.token) : undefined;
     if (claims === undefined) refuse("unauthenticated", "Refresh token invalid or expired.");
-    const user = this.deps.users.byId(claims.uid);
+    const user = await this.deps.users.byId(claims.uid);
     if (user === undefined) refuse("unauthenticated", "User account not found.");
     const vars = Object.keys(req.vars).length > 0 ? req.vars : claims.vrs;
     return this.deps.auth.reissue(req.token, user, vars, claims.tid);
   }
 
-  sessionLogout(req: RequestOf<"sessionLogout">, caller: Caller): ResponseOf<"sessionLogout"> {
+  async sessionLogout(req: RequestOf<"sessionLogout">, caller: Caller): Promise<ResponseOf<"sessionLogout">> {
     // Logging out revokes the calling session and, when given, the tokens named in the body.
-    this.deps.auth.revoke(caller.tid, caller.exp);
+    await this.deps.auth.revoke(caller.tid, caller.exp);
     for (const token of [req.token, req.refreshToken]) {
       if (!token) continue;
       const claims = this.deps.auth.claimsOfAny(token);
-      if (claims !== undefined && claims.uid === caller.userId) this.deps.auth.revoke(claims.tid, claims.exp);
+      if (claims !== undefined && claims.uid === caller.userId)
+        await this.deps.auth.revoke(claims.tid, claims.exp);
     }
     return {};
   }

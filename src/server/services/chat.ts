@@ -9,16 +9,25 @@ import type {
   ChannelMessageSend,
   ChannelMessageUpdate,
 } from "../../gen/wire.js";
-import { ChannelType, NotificationCode } from "../../gen/wire.js";
+import {
+  ChannelMessageCode,
+  ChannelType,
+  FriendState,
+  GroupUserState,
+  NotificationCode,
+} from "../../gen/wire.js";
 import { MAX_CONTENT_BYTES } from "../../protocol/limits.js";
 import type { ChannelMessageDraft, HookContext, ServerHooks } from "../hooks.js";
 import type { Logger } from "../logger.js";
 import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import type { FriendStore } from "../storage/friends.js";
-import { type GroupStore, MemberState } from "../storage/groups.js";
-import { type MessageRow, type MessageStore, messageToWire } from "../storage/messages.js";
-import type { UserStore } from "../storage/users.js";
+import type {
+  AsyncFriendStore,
+  AsyncGroupStore,
+  AsyncMessageStore,
+  AsyncUserStore,
+} from "../storage/async-storage.js";
+import { type MessageRow, messageToWire } from "../storage/messages.js";
 import {
   type ChannelTarget,
   channelFields,
@@ -39,10 +48,10 @@ import type { Visibility } from "./visibility.js";
 const RECENT_ACKS = 10_000;
 
 interface ChatDeps {
-  users: UserStore;
-  friends: FriendStore;
-  groups: GroupStore;
-  messages: MessageStore;
+  users: AsyncUserStore;
+  friends: AsyncFriendStore;
+  groups: AsyncGroupStore;
+  messages: AsyncMessageStore;
   channels: ChannelRegistry;
   notifier: Notifier;
   hooks: ServerHooks;
@@ -88,8 +97,12 @@ export class Chat {
 
   constructor(private readonly deps: ChatDeps) {}
 
-  /** Handles a channel join; returns the Channel reply and what to do once it is sent. */
-  join(peer: Peer, req: ChannelJoin): { reply: ChannelInit; after: () => void } {
+  /**
+   * Handles a channel join; resolves with the Channel reply and what to do once it is sent. The
+   * checks read storage first; the join itself is then made in one step, so a socket that closed
+   * meanwhile never joins.
+   */
+  async join(peer: Peer, req: ChannelJoin): Promise<{ reply: ChannelInit; after: () => void }> {
     const { users, friends, groups, channels, notifier } = this.deps;
     let target: ChannelTarget;
     switch (req.type) {
@@ -100,20 +113,20 @@ export class Chat {
         target = roomChannel(req.target);
         break;
       case ChannelType.DirectMessage: {
-        const other = isUuid(req.target) ? users.byId(req.target.toLowerCase()) : undefined;
+        const other = isUuid(req.target) ? await users.byId(req.target.toLowerCase()) : undefined;
         // A user who blocked the caller is "not found" too, also in the precise code: a block
         // must not be told apart from a missing user.
-        if (other === undefined || friends.edge(other.id, peer.userId)?.state === 3)
+        if (other === undefined || (await friends.edge(other.id, peer.userId))?.state === FriendState.Blocked)
           refuse("not_found", StockWords.userChannelNotFound, { wire: "bad_input" });
         target = directChannel(peer.userId, other.id);
         break;
       }
       case ChannelType.Group: {
         const groupId = req.target.toLowerCase();
-        if (!isUuid(groupId) || groups.byId(groupId) === undefined)
+        if (!isUuid(groupId) || (await groups.byId(groupId)) === undefined)
           refuse("not_found", StockWords.groupChannelNotFound, { wire: "bad_input" });
-        const state = groups.stateOf(groupId, peer.userId);
-        if (state === undefined || state > MemberState.Member)
+        const state = await groups.stateOf(groupId, peer.userId);
+        if (state === undefined || state > GroupUserState.Member)
           refuse("permission_denied", StockWords.groupChannelNotFound, { wire: "bad_input" });
         target = groupChannel(groupId);
         break;
@@ -127,8 +140,14 @@ export class Chat {
           ? target.userIdTwo
           : target.userIdOne
         : undefined;
+    // One pending invitation per pair: join/leave loops must not pile them up.
     const invite =
-      otherUser !== undefined && otherUser !== peer.userId && !channels.hasUser(target.id, otherUser);
+      otherUser !== undefined &&
+      otherUser !== peer.userId &&
+      !channels.hasUser(target.id, otherUser) &&
+      !(await notifier.pending(otherUser, peer.userId, NotificationCode.DmRequest));
+    // From here on nothing waits: the socket's state is the one the join is made in.
+    if (peer.closed === true) refuse("disconnected", "The socket closed before the join completed");
     const { reply, announce } = channels.join(
       peer,
       target,
@@ -140,13 +159,8 @@ export class Chat {
       reply,
       after: () => {
         announce();
-        // One pending invitation per pair: join/leave loops must not pile them up.
-        if (
-          invite &&
-          otherUser !== undefined &&
-          !notifier.pending(otherUser, peer.userId, NotificationCode.DmRequest)
-        ) {
-          notifier.send({
+        if (invite && otherUser !== undefined) {
+          void notifier.send({
             userId: otherUser,
             subject: `${peer.username} wants to chat`,
             content: JSON.stringify({ username: peer.username }),
@@ -191,8 +205,8 @@ export class Chat {
     // Deduplicated per sender and channel: the same id in another channel is another message.
     const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${target.id}\n${clientMsgId}`;
     if (dedupeKey !== undefined) {
-      const stored = this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-      if (stored !== undefined) return this.ackOf(stored, 0, true);
+      const stored = await this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
+      if (stored !== undefined) return this.ackOf(stored, ChannelMessageCode.Chat, true);
       const recent = this.recentAcks.get(dedupeKey);
       if (recent !== undefined) return recent;
     }
@@ -235,19 +249,21 @@ export class Chat {
       // same user may have sent the same client message id meanwhile.
       if (!peer.channels.has(target.id)) refuse("bad_input", StockWords.mustJoinToSend);
       if (dedupeKey !== undefined) {
-        const stored = this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-        if (stored !== undefined) return this.ackOf(stored, 0, true);
+        const stored = await this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
+        if (stored !== undefined) return this.ackOf(stored, ChannelMessageCode.Chat, true);
         const recent = this.recentAcks.get(dedupeKey);
         if (recent !== undefined) return recent;
       }
     }
+    // The sender may have been taken out of the channel (a kick, a block) while storage answered.
+    if (!peer.channels.has(target.id)) refuse("bad_input", StockWords.mustJoinToSend);
     const now = Date.now();
     const fields = channelFields(target);
     const row: MessageRow = {
       seq: 0,
       id: randomUUID(),
       channel_id: target.id,
-      code: 0,
+      code: ChannelMessageCode.Chat,
       sender_id: peer.userId,
       username: peer.username,
       content,
@@ -263,18 +279,14 @@ export class Chat {
     if (persistent) {
       // Acknowledged and pushed only once committed: a failed commit answers the sender with a
       // retryable error and nobody sees a message that was never stored.
-      const seq = await this.deps.messages.insert(row);
-      if (seq === undefined) {
-        // Another send with this client message id was committed first: answer with that one.
-        const stored = this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-        if (stored !== undefined) return this.ackOf(stored, 0, true);
-        return refuse("server_error", "Message not stored");
-      }
-      row.seq = seq;
+      const { row: stored, duplicate } = await this.deps.messages.insert(row);
+      // Another send with this client message id was committed first: answer with that one.
+      if (duplicate) return this.ackOf(stored, ChannelMessageCode.Chat, true);
+      row.seq = stored.seq;
     }
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
     this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: message }));
-    const ack = this.ackOf(row, 0, persistent);
+    const ack = this.ackOf(row, ChannelMessageCode.Chat, persistent);
     if (dedupeKey !== undefined && !persistent) this.remember(dedupeKey, ack);
     if (hooks.afterChannelMessageSend && ctx) {
       const sent = { ...message, content: draft.content } as Parameters<
@@ -314,43 +326,43 @@ export class Chat {
     };
   }
 
-  private ownMessage(
+  private async ownMessage(
     peer: Peer,
     channelId: string,
     messageId: string,
     verb: "update" | "remove",
-  ): MessageRow {
+  ): Promise<MessageRow> {
     const target = parseChannelId(channelId);
     if (!peer.channels.has(target.id))
       refuse("bad_input", `Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
-    const row = isUuid(messageId) ? this.deps.messages.byId(target.id, messageId) : undefined;
-    if (row === undefined || row.sender_id !== peer.userId || row.code !== 0) {
+    const row = isUuid(messageId) ? await this.deps.messages.byId(target.id, messageId) : undefined;
+    if (row === undefined || row.sender_id !== peer.userId || row.code !== ChannelMessageCode.Chat) {
       refuse("bad_input", verb === "update" ? StockWords.noMessageToUpdate : StockWords.noMessageToRemove);
     }
     return row;
   }
 
   /** Replaces the content of the sender's own message; members get it with code 1. */
-  update(peer: Peer, req: ChannelMessageUpdate): ChannelMessageAckInit {
-    const row = this.ownMessage(peer, req.channelId, req.messageId, "update");
+  async update(peer: Peer, req: ChannelMessageUpdate): Promise<ChannelMessageAckInit> {
+    const row = await this.ownMessage(peer, req.channelId, req.messageId, "update");
     parseContent(req.content);
     const now = Date.now();
-    this.deps.messages.updateContent(row.seq, req.content, now);
+    await this.deps.messages.updateContent(row.seq, req.content, now);
     const updated: MessageRow = { ...row, content: req.content, update_time: now };
-    const push: ChannelMessageInit = { ...messageToWire(updated), code: 1 };
+    const push: ChannelMessageInit = { ...messageToWire(updated), code: ChannelMessageCode.ChatUpdate };
     this.deps.channels.send(row.channel_id, new Outgoing({ kind: "channelMessage", body: push }));
-    return this.ackOf(updated, 1, true);
+    return this.ackOf(updated, ChannelMessageCode.ChatUpdate, true);
   }
 
   /** Removes the sender's own message; members get a code 2 message with empty content. */
-  remove(peer: Peer, req: ChannelMessageRemove): ChannelMessageAckInit {
-    const row = this.ownMessage(peer, req.channelId, req.messageId, "remove");
-    this.deps.messages.delete(row.seq);
+  async remove(peer: Peer, req: ChannelMessageRemove): Promise<ChannelMessageAckInit> {
+    const row = await this.ownMessage(peer, req.channelId, req.messageId, "remove");
+    await this.deps.messages.delete(row.seq);
     const now = Date.now();
     const removed: MessageRow = { ...row, content: "{}", update_time: now };
-    const push: ChannelMessageInit = { ...messageToWire(removed), code: 2 };
+    const push: ChannelMessageInit = { ...messageToWire(removed), code: ChannelMessageCode.ChatRemove };
     this.deps.channels.send(row.channel_id, new Outgoing({ kind: "channelMessage", body: push }));
-    return this.ackOf(removed, 2, true);
+    return this.ackOf(removed, ChannelMessageCode.ChatRemove, true);
   }
 
   /**
@@ -378,10 +390,10 @@ export class Chat {
     };
     // Pushed once stored, like any message; a group event that cannot be stored is logged, not shown.
     this.deps.messages.insert(row).then(
-      () =>
+      ({ row: stored }) =>
         this.deps.channels.send(
           target.id,
-          new Outgoing({ kind: "channelMessage", body: messageToWire(row) }),
+          new Outgoing({ kind: "channelMessage", body: messageToWire(stored) }),
         ),
       (err: unknown) => this.deps.logger.error("group_event_not_stored", { err, groupId }),
     );

@@ -2,8 +2,7 @@ import type { FriendInit } from "../../gen/wire.js";
 import { FriendState, NotificationCode } from "../../gen/wire.js";
 import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import type { FriendStore } from "../storage/friends.js";
-import type { UserRow, UserStore } from "../storage/users.js";
+import type { AsyncFriendStore, AsyncUserStore, UserRow } from "../storage/async-storage.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import type { Notifier } from "./notifier.js";
@@ -12,10 +11,10 @@ import type { UserViews } from "./user-views.js";
 
 /** What the friend rules need. */
 export interface FriendsDeps {
-  friends: FriendStore;
+  friends: AsyncFriendStore;
   /** Ends the direct chat of a pair when one blocks the other. */
   chat: Chat;
-  users: UserStore;
+  users: AsyncUserStore;
   notifier: Notifier;
   userViews: UserViews;
 }
@@ -27,23 +26,29 @@ export interface FriendsDeps {
 export class Friends {
   constructor(private readonly deps: FriendsDeps) {}
 
-  private resolve(caller: Caller, ids: readonly string[], usernames: readonly string[]): UserRow[] {
+  private async resolve(
+    caller: Caller,
+    ids: readonly string[],
+    usernames: readonly string[],
+  ): Promise<UserRow[]> {
     const { users } = this.deps;
     const out = new Map<string, UserRow>();
+    for (const id of ids) if (!isUuid(id)) refuse("bad_input", `Invalid user ID '${id}'.`);
+    const byId = new Map((await users.byIds(ids.map((id) => id.toLowerCase()))).map((r) => [r.id, r]));
+    // In the order asked, as the users are then changed in that order.
     for (const id of ids) {
-      if (!isUuid(id)) refuse("bad_input", `Invalid user ID '${id}'.`);
-      const row = users.byId(id.toLowerCase());
+      const row = byId.get(id.toLowerCase());
       if (row !== undefined) out.set(row.id, row);
     }
     for (const name of usernames) {
-      const row = users.byUsername(name);
+      const row = await users.byUsername(name);
       if (row !== undefined) out.set(row.id, row);
     }
     if (out.has(caller.userId)) refuse("bad_input", "Cannot add, block or delete yourself.");
     return [...out.values()];
   }
 
-  listFriends(req: RequestOf<"listFriends">, caller: Caller): ResponseOf<"listFriends"> {
+  async listFriends(req: RequestOf<"listFriends">, caller: Caller): Promise<ResponseOf<"listFriends">> {
     const limit = req.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
@@ -52,14 +57,15 @@ export class Friends {
       before = Number(Buffer.from(req.cursor, "base64url").toString("utf8"));
       if (!Number.isSafeInteger(before)) refuse("bad_input", StockWords.malformedCursor);
     }
-    const rows = this.deps.friends.list(caller.userId, req.state, before, limit + 1);
+    const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);
     const page = rows.slice(0, limit);
+    const users = new Map((await this.deps.users.byIds(page.map((e) => e.dest_id))).map((r) => [r.id, r]));
     const result: FriendInit[] = [];
     for (const edge of page) {
-      const row = this.deps.users.byId(edge.dest_id);
+      const row = users.get(edge.dest_id);
       if (row !== undefined)
         result.push({
-          user: this.deps.userViews.view(row, caller.userId),
+          user: await this.deps.userViews.view(row, caller.userId),
           state: edge.state,
           updateTime: new Date(edge.update_time),
         });
@@ -72,16 +78,16 @@ export class Friends {
     };
   }
 
-  addFriends(req: RequestOf<"addFriends">, caller: Caller): ResponseOf<"addFriends"> {
-    for (const other of this.resolve(caller, req.ids, req.usernames)) {
-      const theirs = this.deps.friends.edge(other.id, caller.userId);
+  async addFriends(req: RequestOf<"addFriends">, caller: Caller): Promise<ResponseOf<"addFriends">> {
+    for (const other of await this.resolve(caller, req.ids, req.usernames)) {
+      const theirs = await this.deps.friends.edge(other.id, caller.userId);
       if (theirs?.state === FriendState.Blocked) continue;
-      const mine = this.deps.friends.edge(caller.userId, other.id);
+      const mine = await this.deps.friends.edge(caller.userId, other.id);
       if (mine?.state === FriendState.Friend || mine?.state === FriendState.InviteSent) continue;
       if (mine?.state === FriendState.InviteReceived) {
-        this.deps.friends.set(caller.userId, other.id, FriendState.Friend);
-        this.deps.friends.set(other.id, caller.userId, FriendState.Friend);
-        this.deps.notifier.send({
+        await this.deps.friends.set(caller.userId, other.id, FriendState.Friend);
+        await this.deps.friends.set(other.id, caller.userId, FriendState.Friend);
+        await this.deps.notifier.send({
           userId: other.id,
           subject: `${caller.username} accepted your friend request`,
           content: JSON.stringify({ username: caller.username }),
@@ -89,9 +95,9 @@ export class Friends {
           senderId: caller.userId,
         });
       } else {
-        this.deps.friends.set(caller.userId, other.id, FriendState.InviteSent);
-        this.deps.friends.set(other.id, caller.userId, FriendState.InviteReceived);
-        this.deps.notifier.send({
+        await this.deps.friends.set(caller.userId, other.id, FriendState.InviteSent);
+        await this.deps.friends.set(other.id, caller.userId, FriendState.InviteReceived);
+        await this.deps.notifier.send({
           userId: other.id,
           subject: `${caller.username} wants to add you as a friend`,
           content: JSON.stringify({ username: caller.username }),
@@ -103,22 +109,22 @@ export class Friends {
     return {};
   }
 
-  blockFriends(req: RequestOf<"blockFriends">, caller: Caller): ResponseOf<"blockFriends"> {
-    for (const other of this.resolve(caller, req.ids, req.usernames)) {
-      this.deps.friends.set(caller.userId, other.id, FriendState.Blocked);
+  async blockFriends(req: RequestOf<"blockFriends">, caller: Caller): Promise<ResponseOf<"blockFriends">> {
+    for (const other of await this.resolve(caller, req.ids, req.usernames)) {
+      await this.deps.friends.set(caller.userId, other.id, FriendState.Blocked);
       // Stock checks blocks only at join; herald ends a direct chat under way at once.
       this.deps.chat.endDirectChat(caller.userId, other.id);
-      if (this.deps.friends.edge(other.id, caller.userId)?.state !== FriendState.Blocked)
-        this.deps.friends.remove(other.id, caller.userId);
+      if ((await this.deps.friends.edge(other.id, caller.userId))?.state !== FriendState.Blocked)
+        await this.deps.friends.remove(other.id, caller.userId);
     }
     return {};
   }
 
-  deleteFriends(req: RequestOf<"deleteFriends">, caller: Caller): ResponseOf<"deleteFriends"> {
-    for (const other of this.resolve(caller, req.ids, req.usernames)) {
-      this.deps.friends.remove(caller.userId, other.id);
-      if (this.deps.friends.edge(other.id, caller.userId)?.state !== FriendState.Blocked)
-        this.deps.friends.remove(other.id, caller.userId);
+  async deleteFriends(req: RequestOf<"deleteFriends">, caller: Caller): Promise<ResponseOf<"deleteFriends">> {
+    for (const other of await this.resolve(caller, req.ids, req.usernames)) {
+      await this.deps.friends.remove(caller.userId, other.id);
+      if ((await this.deps.friends.edge(other.id, caller.userId))?.state !== FriendState.Blocked)
+        await this.deps.friends.remove(other.id, caller.userId);
     }
     return {};
   }

@@ -1,10 +1,10 @@
 import type { GroupUserInit, UserGroupInit } from "../../gen/wire.js";
-import { ChannelMessageCode, NotificationCode } from "../../gen/wire.js";
+import { ChannelMessageCode, GroupUserState, NotificationCode } from "../../gen/wire.js";
 import type { Logger } from "../logger.js";
 import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import { type GroupRow, type GroupStore, groupToWire, MemberState } from "../storage/groups.js";
-import type { UserStore } from "../storage/users.js";
+import type { AsyncGroupStore, AsyncUserStore, GroupRow } from "../storage/async-storage.js";
+import { BANNED_STATE, groupToWire } from "../storage/groups.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import { checkField, FieldLimits } from "./field-limits.js";
@@ -29,8 +29,8 @@ function nextCursor(offset: number, limit: number, total: number): string {
 
 /** What the group rules need. */
 export interface GroupsDeps {
-  groups: GroupStore;
-  users: UserStore;
+  groups: AsyncGroupStore;
+  users: AsyncUserStore;
   chat: Chat;
   notifier: Notifier;
   userViews: UserViews;
@@ -44,33 +44,38 @@ export interface GroupsDeps {
 export class Groups {
   constructor(private readonly deps: GroupsDeps) {}
 
-  private findGroup(groupId: string): GroupRow {
-    const group = isUuid(groupId) ? this.deps.groups.byId(groupId.toLowerCase()) : undefined;
+  private async findGroup(groupId: string): Promise<GroupRow> {
+    const group = isUuid(groupId) ? await this.deps.groups.byId(groupId.toLowerCase()) : undefined;
     if (group === undefined) refuse("not_found", StockWords.groupNotFound);
     return group;
   }
 
   /** The group, if the caller is at least an admin of it. */
-  private adminGroup(groupId: string, caller: Caller): { group: GroupRow; callerState: number } {
-    const group = this.findGroup(groupId);
-    const callerState = this.deps.groups.stateOf(group.id, caller.userId);
-    if (callerState === undefined || callerState > MemberState.Admin) {
+  private async adminGroup(
+    groupId: string,
+    caller: Caller,
+  ): Promise<{ group: GroupRow; callerState: number }> {
+    const group = await this.findGroup(groupId);
+    const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
+    if (callerState === undefined || callerState > GroupUserState.Admin) {
       refuse("permission_denied", "Group not found or you're not allowed to change it.");
     }
     return { group, callerState };
   }
 
   /** The target users of a member operation, each checked to exist. */
-  private targets(ids: readonly string[]): { id: string; username: string }[] {
+  private async targets(ids: readonly string[]): Promise<{ id: string; username: string }[]> {
+    const valid = ids.filter((id) => isUuid(id)).map((id) => id.toLowerCase());
+    const found = new Map((await this.deps.users.byIds(valid)).map((r) => [r.id, r]));
     return ids.map((id) => {
-      const row = isUuid(id) ? this.deps.users.byId(id.toLowerCase()) : undefined;
+      const row = isUuid(id) ? found.get(id.toLowerCase()) : undefined;
       if (row === undefined) refuse("bad_input", `User ID '${id}' not found.`);
       return { id: row.id, username: row.username };
     });
   }
 
-  private view(group: GroupRow) {
-    return groupToWire(group, this.deps.groups.memberCount(group.id));
+  private async view(group: GroupRow) {
+    return groupToWire(group, await this.deps.groups.memberCount(group.id));
   }
 
   private checkGroupFields(fields: {
@@ -89,14 +94,15 @@ export class Groups {
   private dropMember(groupId: string, userId: string): void {
     this.deps.chat.removeFromGroupChannel(groupId, userId);
   }
-  createGroup(req: RequestOf<"createGroup">, caller: Caller): ResponseOf<"createGroup"> {
+  async createGroup(req: RequestOf<"createGroup">, caller: Caller): Promise<ResponseOf<"createGroup">> {
     const name = req.name.trim();
     if (name === "") refuse("bad_input", "Group name must be set.");
     this.checkGroupFields({ ...req, name });
-    if (this.deps.groups.byName(name) !== undefined) refuse("already_exists", "Group name is in use.");
+    if ((await this.deps.groups.byName(name)) !== undefined)
+      refuse("already_exists", "Group name is in use.");
     const maxCount = req.maxCount === 0 ? 100 : req.maxCount;
     if (maxCount < 1) refuse("bad_input", "Group max count must be at least 1.");
-    const group = this.deps.groups.create({
+    const group = await this.deps.groups.create({
       creatorId: caller.userId,
       name,
       description: req.description,
@@ -109,14 +115,15 @@ export class Groups {
     return this.view(group);
   }
 
-  updateGroup(req: RequestOf<"updateGroup">, caller: Caller): ResponseOf<"updateGroup"> {
-    const { group } = this.adminGroup(req.groupId, caller);
+  async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
+    const { group } = await this.adminGroup(req.groupId, caller);
     this.checkGroupFields(req);
     if (req.name !== undefined && req.name !== group.name) {
       if (req.name.trim() === "") refuse("bad_input", "Group name must be set.");
-      if (this.deps.groups.byName(req.name) !== undefined) refuse("already_exists", "Group name is in use.");
+      if ((await this.deps.groups.byName(req.name)) !== undefined)
+        refuse("already_exists", "Group name is in use.");
     }
-    this.deps.groups.update(group.id, {
+    await this.deps.groups.update(group.id, {
       name: req.name,
       description: req.description,
       lang_tag: req.langTag,
@@ -126,32 +133,33 @@ export class Groups {
     return {};
   }
 
-  deleteGroup(req: RequestOf<"deleteGroup">, caller: Caller): ResponseOf<"deleteGroup"> {
-    const { group, callerState } = this.adminGroup(req.groupId, caller);
-    if (callerState !== MemberState.Superadmin)
+  async deleteGroup(req: RequestOf<"deleteGroup">, caller: Caller): Promise<ResponseOf<"deleteGroup">> {
+    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    if (callerState !== GroupUserState.Superadmin)
       refuse("permission_denied", "Only a superadmin may delete the group.");
-    for (const m of this.deps.groups.members(group.id)) this.dropMember(group.id, m.user_id);
-    this.deps.groups.delete(group.id);
+    for (const m of await this.deps.groups.members(group.id)) this.dropMember(group.id, m.user_id);
+    await this.deps.groups.delete(group.id);
     return {};
   }
 
-  joinGroup(req: RequestOf<"joinGroup">, caller: Caller): ResponseOf<"joinGroup"> {
-    const group = this.findGroup(req.groupId);
-    const state = this.deps.groups.stateOf(group.id, caller.userId);
-    if (state === MemberState.Banned) refuse("permission_denied", "User is banned from the group.");
+  async joinGroup(req: RequestOf<"joinGroup">, caller: Caller): Promise<ResponseOf<"joinGroup">> {
+    const group = await this.findGroup(req.groupId);
+    const state = await this.deps.groups.stateOf(group.id, caller.userId);
+    if (state === BANNED_STATE) refuse("permission_denied", "User is banned from the group.");
     if (state !== undefined) return {};
-    if (this.deps.groups.memberCount(group.id) >= group.max_count) refuse("bad_input", "Group is full.");
+    if ((await this.deps.groups.memberCount(group.id)) >= group.max_count)
+      refuse("bad_input", "Group is full.");
     if (group.open === 1) {
-      this.deps.groups.setState(group.id, caller.userId, MemberState.Member);
+      await this.deps.groups.setState(group.id, caller.userId, GroupUserState.Member);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupJoin, {
         id: caller.userId,
         username: caller.username,
       });
     } else {
-      this.deps.groups.setState(group.id, caller.userId, MemberState.JoinRequest);
-      for (const admin of this.deps.groups.members(group.id)) {
-        if (admin.state > MemberState.Admin) continue;
-        this.deps.notifier.send({
+      await this.deps.groups.setState(group.id, caller.userId, GroupUserState.JoinRequest);
+      for (const admin of await this.deps.groups.members(group.id)) {
+        if (admin.state > GroupUserState.Admin) continue;
+        await this.deps.notifier.send({
           userId: admin.user_id,
           subject: `User ${caller.username} wants to join your group`,
           content: JSON.stringify({ group_id: group.id, username: caller.username }),
@@ -163,18 +171,18 @@ export class Groups {
     return {};
   }
 
-  leaveGroup(req: RequestOf<"leaveGroup">, caller: Caller): ResponseOf<"leaveGroup"> {
-    const group = this.findGroup(req.groupId);
-    const state = this.deps.groups.stateOf(group.id, caller.userId);
-    if (state === undefined || state === MemberState.Banned) return {};
+  async leaveGroup(req: RequestOf<"leaveGroup">, caller: Caller): Promise<ResponseOf<"leaveGroup">> {
+    const group = await this.findGroup(req.groupId);
+    const state = await this.deps.groups.stateOf(group.id, caller.userId);
+    if (state === undefined || state === BANNED_STATE) return {};
     if (
-      state === MemberState.Superadmin &&
-      this.deps.groups.members(group.id, MemberState.Superadmin).length === 1
+      state === GroupUserState.Superadmin &&
+      (await this.deps.groups.members(group.id, GroupUserState.Superadmin)).length === 1
     ) {
       refuse("bad_input", "Cannot leave the group: you are its last superadmin.");
     }
-    this.deps.groups.removeMember(group.id, caller.userId);
-    if (state <= MemberState.Member) {
+    await this.deps.groups.removeMember(group.id, caller.userId);
+    if (state <= GroupUserState.Member) {
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupLeave, {
         id: caller.userId,
         username: caller.username,
@@ -184,15 +192,16 @@ export class Groups {
     return {};
   }
 
-  addGroupUsers(req: RequestOf<"addGroupUsers">, caller: Caller): ResponseOf<"addGroupUsers"> {
-    const { group } = this.adminGroup(req.groupId, caller);
-    for (const user of this.targets(req.userIds)) {
-      const state = this.deps.groups.stateOf(group.id, user.id);
-      if (state !== undefined && state <= MemberState.Member) continue;
-      if (this.deps.groups.memberCount(group.id) >= group.max_count) refuse("bad_input", "Group is full.");
-      this.deps.groups.setState(group.id, user.id, MemberState.Member);
+  async addGroupUsers(req: RequestOf<"addGroupUsers">, caller: Caller): Promise<ResponseOf<"addGroupUsers">> {
+    const { group } = await this.adminGroup(req.groupId, caller);
+    for (const user of await this.targets(req.userIds)) {
+      const state = await this.deps.groups.stateOf(group.id, user.id);
+      if (state !== undefined && state <= GroupUserState.Member) continue;
+      if ((await this.deps.groups.memberCount(group.id)) >= group.max_count)
+        refuse("bad_input", "Group is full.");
+      await this.deps.groups.setState(group.id, user.id, GroupUserState.Member);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupAdd, user);
-      this.deps.notifier.send({
+      await this.deps.notifier.send({
         userId: user.id,
         subject: `You've been added to group ${group.name}`,
         content: JSON.stringify({ name: group.name }),
@@ -203,128 +212,144 @@ export class Groups {
     return {};
   }
 
-  kickGroupUsers(req: RequestOf<"kickGroupUsers">, caller: Caller): ResponseOf<"kickGroupUsers"> {
-    const { group, callerState } = this.adminGroup(req.groupId, caller);
-    for (const user of this.targets(req.userIds)) {
+  async kickGroupUsers(
+    req: RequestOf<"kickGroupUsers">,
+    caller: Caller,
+  ): Promise<ResponseOf<"kickGroupUsers">> {
+    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    for (const user of await this.targets(req.userIds)) {
       if (user.id === caller.userId) refuse("bad_input", "Cannot kick yourself; leave the group instead.");
-      const state = this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === MemberState.Banned) continue;
+      const state = await this.deps.groups.stateOf(group.id, user.id);
+      if (state === undefined || state === BANNED_STATE) continue;
       if (
         state < callerState ||
-        (state === MemberState.Superadmin && callerState !== MemberState.Superadmin)
+        (state === GroupUserState.Superadmin && callerState !== GroupUserState.Superadmin)
       ) {
         refuse("permission_denied", "Cannot kick a member with a higher role.");
       }
-      this.deps.groups.removeMember(group.id, user.id);
-      if (state <= MemberState.Member)
+      await this.deps.groups.removeMember(group.id, user.id);
+      if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupKick, user);
       this.dropMember(group.id, user.id);
     }
     return {};
   }
 
-  banGroupUsers(req: RequestOf<"banGroupUsers">, caller: Caller): ResponseOf<"banGroupUsers"> {
-    const { group, callerState } = this.adminGroup(req.groupId, caller);
-    for (const user of this.targets(req.userIds)) {
+  async banGroupUsers(req: RequestOf<"banGroupUsers">, caller: Caller): Promise<ResponseOf<"banGroupUsers">> {
+    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    for (const user of await this.targets(req.userIds)) {
       if (user.id === caller.userId) refuse("bad_input", "Cannot ban yourself.");
-      const state = this.deps.groups.stateOf(group.id, user.id);
-      if (state === MemberState.Banned) continue;
+      const state = await this.deps.groups.stateOf(group.id, user.id);
+      if (state === BANNED_STATE) continue;
       if (state !== undefined && state < callerState)
         refuse("permission_denied", "Cannot ban a member with a higher role.");
-      this.deps.groups.setState(group.id, user.id, MemberState.Banned);
-      if (state !== undefined && state <= MemberState.Member)
+      await this.deps.groups.setState(group.id, user.id, BANNED_STATE);
+      if (state !== undefined && state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupBan, user);
       this.dropMember(group.id, user.id);
     }
     return {};
   }
 
-  promoteGroupUsers(req: RequestOf<"promoteGroupUsers">, caller: Caller): ResponseOf<"promoteGroupUsers"> {
-    const { group, callerState } = this.adminGroup(req.groupId, caller);
-    for (const user of this.targets(req.userIds)) {
+  async promoteGroupUsers(
+    req: RequestOf<"promoteGroupUsers">,
+    caller: Caller,
+  ): Promise<ResponseOf<"promoteGroupUsers">> {
+    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    for (const user of await this.targets(req.userIds)) {
       // As on stock, the caller's own id is skipped without an error.
       if (user.id === caller.userId) continue;
-      const state = this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === MemberState.Banned || state === MemberState.Superadmin) continue;
+      const state = await this.deps.groups.stateOf(group.id, user.id);
+      if (state === undefined || state === BANNED_STATE || state === GroupUserState.Superadmin) continue;
       const next = state - 1;
       if (next < callerState) refuse("permission_denied", "Cannot promote a member above your own role.");
-      this.deps.groups.setState(group.id, user.id, next);
+      await this.deps.groups.setState(group.id, user.id, next);
       this.deps.chat.groupEvent(
         group.id,
-        state === MemberState.JoinRequest ? ChannelMessageCode.GroupAdd : ChannelMessageCode.GroupPromote,
+        state === GroupUserState.JoinRequest ? ChannelMessageCode.GroupAdd : ChannelMessageCode.GroupPromote,
         user,
       );
     }
     return {};
   }
 
-  demoteGroupUsers(req: RequestOf<"demoteGroupUsers">, caller: Caller): ResponseOf<"demoteGroupUsers"> {
-    const { group, callerState } = this.adminGroup(req.groupId, caller);
-    for (const user of this.targets(req.userIds)) {
+  async demoteGroupUsers(
+    req: RequestOf<"demoteGroupUsers">,
+    caller: Caller,
+  ): Promise<ResponseOf<"demoteGroupUsers">> {
+    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    for (const user of await this.targets(req.userIds)) {
       // As on stock: the caller's own id is skipped, and demoting the lowest rank is a no-op.
       if (user.id === caller.userId) continue;
-      const state = this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state >= MemberState.Member) continue;
+      const state = await this.deps.groups.stateOf(group.id, user.id);
+      if (state === undefined || state >= GroupUserState.Member) continue;
       if (
         state < callerState ||
-        (state === MemberState.Superadmin && callerState !== MemberState.Superadmin)
+        (state === GroupUserState.Superadmin && callerState !== GroupUserState.Superadmin)
       ) {
         refuse("permission_denied", "Cannot demote a member with a higher role.");
       }
       // A demotion that would leave the group with no superadmin changes nothing, as on stock.
       if (
-        state === MemberState.Superadmin &&
-        this.deps.groups.members(group.id, MemberState.Superadmin).length === 1
+        state === GroupUserState.Superadmin &&
+        (await this.deps.groups.members(group.id, GroupUserState.Superadmin)).length === 1
       ) {
         continue;
       }
-      this.deps.groups.setState(group.id, user.id, state + 1);
+      await this.deps.groups.setState(group.id, user.id, state + 1);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupDemote, user);
     }
     return {};
   }
 
-  listGroupUsers(req: RequestOf<"listGroupUsers">, caller: Caller): ResponseOf<"listGroupUsers"> {
-    const group = this.findGroup(req.groupId);
+  async listGroupUsers(
+    req: RequestOf<"listGroupUsers">,
+    caller: Caller,
+  ): Promise<ResponseOf<"listGroupUsers">> {
+    const group = await this.findGroup(req.groupId);
     const { limit, offset } = pageArgs(req.limit, req.cursor);
     // Who is banned is the group's admins' business: others get an empty list for that state.
-    const callerState = this.deps.groups.stateOf(group.id, caller.userId);
-    const admin = callerState !== undefined && callerState <= MemberState.Admin;
+    const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
+    const admin = callerState !== undefined && callerState <= GroupUserState.Admin;
     const all =
       // Banned (4) is a state past the proto's enum, as on stock Nakama.
-      (req.state as number | undefined) === MemberState.Banned && !admin
+      (req.state as number | undefined) === BANNED_STATE && !admin
         ? []
-        : this.deps.groups.members(group.id, req.state);
+        : await this.deps.groups.members(group.id, req.state);
     const groupUsers: GroupUserInit[] = [];
-    for (const m of all.slice(offset, offset + limit)) {
-      const row = this.deps.users.byId(m.user_id);
+    const page = all.slice(offset, offset + limit);
+    const users = new Map((await this.deps.users.byIds(page.map((m) => m.user_id))).map((r) => [r.id, r]));
+    for (const m of page) {
+      const row = users.get(m.user_id);
       if (row !== undefined)
-        groupUsers.push({ user: this.deps.userViews.view(row, caller.userId), state: m.state });
+        groupUsers.push({ user: await this.deps.userViews.view(row, caller.userId), state: m.state });
     }
     return { groupUsers, cursor: nextCursor(offset, limit, all.length) };
   }
 
-  listUserGroups(req: RequestOf<"listUserGroups">): ResponseOf<"listUserGroups"> {
+  async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
     if (!isUuid(req.userId)) refuse("bad_input", "Invalid user ID.");
     const { limit, offset } = pageArgs(req.limit, req.cursor);
-    const all = this.deps.groups.groupsOf(req.userId.toLowerCase(), req.state);
-    const userGroups: UserGroupInit[] = all
-      .slice(offset, offset + limit)
-      .map((g) => ({ group: this.view(g.group), state: g.state }));
+    const all = await this.deps.groups.groupsOf(req.userId.toLowerCase(), req.state);
+    const userGroups: UserGroupInit[] = await Promise.all(
+      all
+        .slice(offset, offset + limit)
+        .map(async (g) => ({ group: await this.view(g.group), state: g.state })),
+    );
     return { userGroups, cursor: nextCursor(offset, limit, all.length) };
   }
 
-  listGroups(req: RequestOf<"listGroups">): ResponseOf<"listGroups"> {
+  async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
     const { limit } = pageArgs(req.limit, "");
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
     const pattern = req.name.replace(/^[%\s]+/, "");
     const after = req.cursor ? Buffer.from(req.cursor, "base64url").toString("utf8") : "";
-    const rows = this.deps.groups.list(pattern, after, limit + 1);
+    const rows = await this.deps.groups.list(pattern, after, limit + 1);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      groups: page.map((g) => this.view(g)),
+      groups: await Promise.all(page.map((g) => this.view(g))),
       cursor: more && last !== undefined ? Buffer.from(last.name).toString("base64url") : "",
     };
   }

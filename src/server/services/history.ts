@@ -1,18 +1,18 @@
 import type { ChannelMessageListInit, ListChannelMessagesRequest } from "../../gen/wire.js";
-import { ChannelType } from "../../gen/wire.js";
+import { ChannelType, GroupUserState } from "../../gen/wire.js";
 import type { HistoryCursorMode } from "../compat.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import { type GroupStore, MemberState } from "../storage/groups.js";
-import { type MessageRow, type MessageStore, messageToWire } from "../storage/messages.js";
+import type { AsyncGroupStore, AsyncMessageStore } from "../storage/async-storage.js";
+import { type MessageRow, messageToWire } from "../storage/messages.js";
 import type { Caller } from "./caller.js";
 import { parseChannelId } from "./channel-id.js";
 import { decodeCursor, encodeCursor, type HistoryCursor } from "./history-cursor.js";
 
 /** What history listing needs. */
 export interface HistoryDeps {
-  messages: MessageStore;
-  groups: GroupStore;
+  messages: AsyncMessageStore;
+  groups: AsyncGroupStore;
   /** How cursors page (stock 3.26's bug only when asked for). @default "exact" */
   historyCursors?: HistoryCursorMode;
 }
@@ -22,11 +22,11 @@ export interface HistoryDeps {
  * chat. Stock Nakama answers both as bad input (HTTP 400) with these words; the precise meaning,
  * permission denied, travels beside it.
  */
-function checkAccess(groups: GroupStore, channelId: string, caller: Caller): string {
+async function checkAccess(groups: AsyncGroupStore, channelId: string, caller: Caller): Promise<string> {
   const target = parseChannelId(channelId);
   if (target.type === ChannelType.Group) {
-    const state = groups.stateOf(target.groupId, caller.userId);
-    if (state === undefined || state > MemberState.Member)
+    const state = await groups.stateOf(target.groupId, caller.userId);
+    if (state === undefined || state > GroupUserState.Member)
       refuse("permission_denied", StockWords.groupHistoryNotFound, { wire: "bad_input" });
   } else if (target.type === ChannelType.DirectMessage) {
     if (caller.userId !== target.userIdOne && caller.userId !== target.userIdTwo)
@@ -39,12 +39,12 @@ function checkAccess(groups: GroupStore, channelId: string, caller: Caller): str
  * One page of a channel's history. Pages follow the storage sequence, so they neither skip nor
  * repeat messages. `next` cursors continue in the listing's direction; `prev` cursors go back.
  */
-export function listHistory(
+export async function listHistory(
   deps: HistoryDeps,
   req: ListChannelMessagesRequest,
   caller: Caller,
-): ChannelMessageListInit {
-  const channelId = checkAccess(deps.groups, req.channelId, caller);
+): Promise<ChannelMessageListInit> {
+  const channelId = await checkAccess(deps.groups, req.channelId, caller);
   const limit = req.limit ?? 1;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
   const forward = req.forward ?? false;
@@ -69,10 +69,12 @@ export function listHistory(
     // Stock 3.26 compares the cursor's whole second with creation times that have a fraction:
     // going up it restarts at the first message of that second, going down it skips the second.
     const time = cursor.second * 1000;
-    rows = ascending ? m.fromTime(channelId, time, limit + 1) : m.beforeTime(channelId, time, limit + 1);
+    rows = await (ascending
+      ? m.fromTime(channelId, time, limit + 1)
+      : m.beforeTime(channelId, time, limit + 1));
   } else {
     const from = cursor?.seq ?? (ascending ? 0 : Number.MAX_SAFE_INTEGER);
-    rows = ascending ? m.after(channelId, from, limit + 1) : m.before(channelId, from, limit + 1);
+    rows = await (ascending ? m.after(channelId, from, limit + 1) : m.before(channelId, from, limit + 1));
   }
   const more = rows.length > limit;
   if (more) rows = rows.slice(0, limit);
@@ -85,11 +87,15 @@ export function listHistory(
   if (first !== undefined && last !== undefined) {
     if (!reversed) {
       if (more) out.nextCursor = mark(last, true);
-      const hasBefore = forward ? m.existsBefore(channelId, first.seq) : m.existsAfter(channelId, first.seq);
+      const hasBefore =
+        cursor !== undefined &&
+        (await (forward ? m.existsBefore(channelId, first.seq) : m.existsAfter(channelId, first.seq)));
       if (cursor !== undefined && hasBefore) out.prevCursor = mark(first, false);
     } else {
       if (more) out.prevCursor = mark(first, false);
-      const hasAfter = forward ? m.existsAfter(channelId, last.seq) : m.existsBefore(channelId, last.seq);
+      const hasAfter = await (forward
+        ? m.existsAfter(channelId, last.seq)
+        : m.existsBefore(channelId, last.seq));
       if (hasAfter) out.nextCursor = mark(last, true);
     }
     // The newest message of the page; listing from it in the same direction yields only newer ones.
@@ -105,7 +111,7 @@ export function listHistory(
 export class History {
   constructor(private readonly deps: HistoryDeps) {}
 
-  listChannelMessages(req: ListChannelMessagesRequest, caller: Caller): ChannelMessageListInit {
+  listChannelMessages(req: ListChannelMessagesRequest, caller: Caller): Promise<ChannelMessageListInit> {
     return listHistory(this.deps, req, caller);
   }
 }

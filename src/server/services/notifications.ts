@@ -1,6 +1,7 @@
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import { type NotificationStore, notificationToWire } from "../storage/notifications.js";
+import type { AsyncNotificationStore } from "../storage/async-storage.js";
+import { notificationToWire } from "../storage/notifications.js";
 import type { Caller } from "./caller.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 
@@ -9,9 +10,12 @@ import type { RequestOf, ResponseOf } from "./route-types.js";
  * the sequence of the last notification listed.
  */
 export class Notifications {
-  constructor(private readonly store: NotificationStore) {}
+  constructor(private readonly store: AsyncNotificationStore) {}
 
-  listNotifications(req: RequestOf<"listNotifications">, caller: Caller): ResponseOf<"listNotifications"> {
+  async listNotifications(
+    req: RequestOf<"listNotifications">,
+    caller: Caller,
+  ): Promise<ResponseOf<"listNotifications">> {
     const limit = req.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
     let after = 0;
@@ -20,7 +24,7 @@ export class Notifications {
       if (!Number.isSafeInteger(n) || n < 0) refuse("bad_input", StockWords.malformedCursor);
       after = n;
     }
-    const rows = this.store.list(caller.userId, after, limit);
+    const rows = await this.store.list(caller.userId, after, limit);
     const last = rows[rows.length - 1];
     return {
       notifications: rows.map((r) => notificationToWire(r)),
@@ -28,11 +32,11 @@ export class Notifications {
     };
   }
 
-  deleteNotifications(
+  async deleteNotifications(
     req: RequestOf<"deleteNotifications">,
     caller: Caller,
-  ): ResponseOf<"deleteNotifications"> {
-    this.store.delete(caller.userId, req.ids);
+  ): Promise<ResponseOf<"deleteNotifications">> {
+    await this.store.delete(caller.userId, req.ids);
     return {};
   }
 }

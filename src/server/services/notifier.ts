@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type NotificationStore, notificationToWire } from "../storage/notifications.js";
+import type { Logger } from "../logger.js";
+import type { AsyncNotificationStore } from "../storage/async-storage.js";
+import { notificationToWire } from "../storage/notifications.js";
 import { Outgoing } from "./outgoing.js";
 import type { PeerRegistry } from "./peer-registry.js";
 
@@ -18,16 +20,22 @@ export interface NewNotification {
 /** Stores notifications and pushes them to the user's connected peers. */
 export class Notifier {
   constructor(
-    private readonly store: NotificationStore,
+    private readonly store: AsyncNotificationStore,
     private readonly peers: PeerRegistry,
+    private readonly logger?: Logger,
   ) {}
 
   /** True while the user still holds a stored notification of this code from this sender. */
-  pending(userId: string, senderId: string, code: number): boolean {
+  pending(userId: string, senderId: string, code: number): Promise<boolean> {
     return this.store.has(userId, senderId, code);
   }
 
-  send(n: NewNotification): void {
+  /**
+   * Stores the notification (when persistent), then pushes it: a user never sees one that
+   * `GET /v2/notification` would not list. Resolves once pushed; a store that fails is logged and
+   * the notification is not pushed.
+   */
+  async send(n: NewNotification): Promise<void> {
     const persistent = n.persistent ?? true;
     const row = {
       seq: 0,
@@ -39,7 +47,14 @@ export class Notifier {
       sender_id: n.senderId,
       create_time: Date.now(),
     };
-    if (persistent) this.store.insert(row);
+    if (persistent) {
+      try {
+        row.seq = (await this.store.insert(row)).seq;
+      } catch (err) {
+        this.logger?.error("notification_not_stored", { err, userId: n.userId, code: n.code });
+        return;
+      }
+    }
     const out = new Outgoing({
       kind: "notifications",
       body: { notifications: [notificationToWire(row, persistent)] },

@@ -26,6 +26,11 @@ export interface Peer {
   readonly channels: Map<string, Membership>;
   /** Sends an envelope (or a shared, already encoded broadcast). */
   send(message: Outgoing | EnvelopeInit): void;
+  /**
+   * True once the socket has closed: a request that was waiting on storage must then change
+   * nothing (no join, no follow). Peers that never close leave it undefined.
+   */
+  readonly closed?: boolean;
   /** This peer as a channel presence. */
   presence(persistence: boolean): UserPresenceInit;
 }

@@ -2,7 +2,7 @@ import type { UserPresenceInit } from "../../gen/wire.js";
 import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
 import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import type { UserStore } from "../storage/users.js";
+import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
@@ -10,7 +10,7 @@ import type { StatusTracker } from "./status-tracker.js";
 export class Status {
   constructor(
     private readonly tracker: StatusTracker,
-    private readonly users: UserStore,
+    private readonly users: AsyncUserStore,
   ) {}
 
   /** Sets a peer's status; none (or "") appears offline. */
@@ -22,15 +22,21 @@ export class Status {
   }
 
   /** Follows users by id and by username; returns their visible presences now. */
-  follow(peer: Peer, userIds: readonly string[], usernames: readonly string[]): UserPresenceInit[] {
+  async follow(
+    peer: Peer,
+    userIds: readonly string[],
+    usernames: readonly string[],
+  ): Promise<UserPresenceInit[]> {
     const ids: string[] = [];
     for (const id of userIds) {
       if (!isUuid(id)) refuse("bad_input", StockWords.invalidUserId);
       ids.push(id.toLowerCase());
     }
-    for (const name of usernames) {
-      const user = this.users.byUsername(name);
-      if (user !== undefined) ids.push(user.id);
+    if (usernames.length > 0) {
+      const found = await Promise.all(usernames.map((name) => this.users.byUsername(name)));
+      for (const user of found) if (user !== undefined) ids.push(user.id);
+      // A socket that closed while the names were looked up follows nobody.
+      if (peer.closed === true) refuse("disconnected", "The socket closed before the follow completed");
     }
     return this.tracker.follow(peer, ids);
   }

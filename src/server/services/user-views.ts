@@ -1,5 +1,5 @@
 import type { UserInit } from "../../gen/wire.js";
-import type { FriendStore } from "../storage/friends.js";
+import type { AsyncFriendStore } from "../storage/async-storage.js";
 import { type UserRow, userToWire } from "../storage/users.js";
 import type { StatusTracker } from "./status-tracker.js";
 import type { Visibility } from "./visibility.js";
@@ -8,7 +8,7 @@ import type { Visibility } from "./visibility.js";
 export interface UserViewsDeps {
   status: StatusTracker;
   visibility: Visibility;
-  friends: FriendStore;
+  friends: AsyncFriendStore;
   /** Whether the user_presence extension is on (`last_active`, `status`). */
   presence: boolean;
 }
@@ -22,13 +22,13 @@ export class UserViews {
   constructor(private readonly deps: UserViewsDeps) {}
 
   /** `row` as `viewerId` sees them. */
-  view(row: UserRow, viewerId: string): UserInit {
+  async view(row: UserRow, viewerId: string): Promise<UserInit> {
     const { status, visibility, friends, presence } = this.deps;
     const user = userToWire(row);
     const self = viewerId === row.id;
     const hidden = presence && !self && visibility.isInvisible(row.id);
     user.online = !hidden && status.isOnline(row.id);
-    user.edgeCount = friends.friendCount(row.id);
+    user.edgeCount = await friends.friendCount(row.id);
     if (presence) {
       const lastActive = self ? row.last_active : row.public_last_active;
       if (lastActive !== null) user.lastActive = new Date(lastActive);

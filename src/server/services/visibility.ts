@@ -1,4 +1,4 @@
-import type { UserStore } from "../storage/users.js";
+import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import type { PeerRegistry } from "./peer-registry.js";
 import type { StatusTracker } from "./status-tracker.js";
@@ -14,7 +14,7 @@ export class Visibility {
   private channels: ChannelRegistry | undefined;
   private peers: PeerRegistry | undefined;
 
-  constructor(private readonly users: UserStore) {}
+  constructor(private readonly users: AsyncUserStore) {}
 
   /** Connects the live state that changes when a user's visibility does. */
   attach(status: StatusTracker, channels: ChannelRegistry, peers: PeerRegistry): void {
@@ -34,16 +34,16 @@ export class Visibility {
   }
 
   /** Stores a user's flag and, if it changed, updates what everyone else sees now. */
-  set(userId: string, invisible: boolean): void {
-    const row = this.users.byId(userId);
+  async set(userId: string, invisible: boolean): Promise<void> {
+    const row = await this.users.byId(userId);
     if (row === undefined) return;
     const was = row.invisible === 1;
-    if (was !== invisible) this.users.update(userId, { invisible });
+    if (was !== invisible) await this.users.update(userId, { invisible });
     this.load(userId, invisible);
     if (was === invisible) return;
     // Visible again while connected: others' view of last_active resumes from now.
     if (!invisible && (this.peers?.ofUser(userId).size ?? 0) > 0)
-      this.users.touchLastActive(userId, Date.now());
+      await this.users.touchLastActive([userId], Date.now());
     this.status?.setInvisible(userId, invisible);
     this.channels?.setInvisible(userId, invisible, this.peers?.ofUser(userId) ?? []);
   }

@@ -1,3 +1,4 @@
+import type { RetentionOptions } from "../options.js";
 import type { EdgeRow } from "./friends.js";
 import type { GroupRow, MemberRow } from "./groups.js";
 import type { MessageRow, NewMessage } from "./messages.js";
@@ -6,7 +7,17 @@ import type { UserChanges, UserRow } from "./users.js";
 
 // The rows are those of the SQLite stores: both backends return the same shapes, so the wire
 // mappings (userToWire, messageToWire, ...) serve either.
-export type { EdgeRow, GroupRow, MemberRow, MessageRow, NewMessage, NotificationRow, UserChanges, UserRow };
+export type {
+  EdgeRow,
+  GroupRow,
+  MemberRow,
+  MessageRow,
+  NewMessage,
+  NotificationRow,
+  RetentionOptions,
+  UserChanges,
+  UserRow,
+};
 
 /**
  * The storage the server's services use, whatever the engine (SQLite in one process, PostgreSQL for
@@ -74,6 +85,11 @@ export interface AsyncTokenStore {
   isRevoked(tid: string, now: number): Promise<boolean>;
   /** Forgets revocations expired by `now`, then lists the rest (to cache them in memory). */
   listRevoked(now: number): Promise<{ tid: string; exp: number }[]>;
+  /**
+   * The token signing secret every server on this database shares: the stored one, or `candidate`
+   * stored now when there is none yet (the first server to ask wins, the others get its secret).
+   */
+  sharedSecret(candidate: string): Promise<string>;
 }
 
 /**
@@ -100,6 +116,20 @@ export interface AsyncMessageStore {
   before(channelId: string, seq: number, limit: number): Promise<MessageRow[]>;
   existsAfter(channelId: string, seq: number): Promise<boolean>;
   existsBefore(channelId: string, seq: number): Promise<boolean>;
+  /** Up to `limit` messages created at or after `time` (ms), oldest first (stock 3.26 cursors). */
+  fromTime(channelId: string, time: number, limit: number): Promise<MessageRow[]>;
+  /** Up to `limit` messages created before `time` (ms), newest first (stock 3.26 cursors). */
+  beforeTime(channelId: string, time: number, limit: number): Promise<MessageRow[]>;
+  /** Number of stored messages of a channel. */
+  count(channelId: string): Promise<number>;
+  /** The `limit` channels with the newest stored messages, newest first, with their message counts. */
+  busiestChannels(limit: number): Promise<{ channelId: string; count: number }[]>;
+  /**
+   * Deletes messages past the retention limits (older than `maxAgeSec` before `now` in ms; beyond
+   * the newest `maxPerChannel` of each channel), in short batches so other writers are not held up
+   * for long. Resolves with how many were deleted.
+   */
+  prune(retention: RetentionOptions, now: number): Promise<number>;
 }
 
 /** Fields of a new group. */
@@ -118,7 +148,7 @@ export type GroupChanges = Partial<Record<"name" | "description" | "lang_tag" | 
   open?: boolean;
 };
 
-/** Groups and their members. Member states are `MemberState` (src/server/storage/groups.ts). */
+/** Groups and their members. Member states are the wire's `GroupUserState` values. */
 export interface AsyncGroupStore {
   byId(id: string): Promise<GroupRow | undefined>;
   byName(name: string): Promise<GroupRow | undefined>;
@@ -162,5 +192,7 @@ export interface AsyncNotificationStore {
   insert(row: Omit<NotificationRow, "seq">): Promise<NotificationRow>;
   /** A user's notifications after `afterSeq`, oldest first. */
   list(userId: string, afterSeq: number, limit: number): Promise<NotificationRow[]>;
+  /** True while `userId` holds a stored notification of `code` from `senderId`. */
+  has(userId: string, senderId: string, code: number): Promise<boolean>;
   delete(userId: string, ids: readonly string[]): Promise<void>;
 }

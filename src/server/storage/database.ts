@@ -106,6 +106,14 @@ const migrations: readonly string[] = [
   CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, channel_id, client_msg_id)
     WHERE client_msg_id <> '';
   `,
+  // Server-wide settings kept with the data (the shared token secret of a PostgreSQL cluster; the
+  // same table here so both engines hold the same schema).
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
 
 /** The longest a statement blocks the event loop waiting for another connection's lock. */

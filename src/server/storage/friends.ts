@@ -1,3 +1,4 @@
+import { FriendState } from "../../gen/wire.js";
 import type { Db } from "./database.js";
 
 /** A friend edge as its source user sees it. States are the wire's FriendState values. */
@@ -56,7 +57,9 @@ export class FriendStore {
   /** Number of friends (accepted edges) of a user. */
   friendCount(userId: string): number {
     return this.db
-      .prepare<[string], number>("SELECT COUNT(*) FROM friend_edges WHERE source_id = ? AND state = 0")
+      .prepare<[string], number>(
+        `SELECT COUNT(*) FROM friend_edges WHERE source_id = ? AND state = ${FriendState.Friend}`,
+      )
       .pluck()
       .get(userId) as number;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { GroupInit } from "../../gen/wire.js";
+import { type GroupInit, GroupUserState } from "../../gen/wire.js";
 import type { Db } from "./database.js";
 
 /** A groups row. */
@@ -17,8 +17,11 @@ export interface GroupRow {
   update_time: number;
 }
 
-/** Member states: the wire's GroupUserState values plus `BANNED`, which is never listed. */
-export const MemberState = { Superadmin: 0, Admin: 1, Member: 2, JoinRequest: 3, Banned: 4 } as const;
+/**
+ * A banned user's group state. Member states are the wire's `GroupUserState` values; stock Nakama
+ * stores a ban as 4, one past them, and lists it only when asked for that state.
+ */
+export const BANNED_STATE = 4;
 
 export interface MemberRow {
   group_id: string;
@@ -73,7 +76,7 @@ export class GroupStore {
           now,
           now,
         );
-      this.setState(id, fields.creatorId, MemberState.Superadmin);
+      this.setState(id, fields.creatorId, GroupUserState.Superadmin);
     })();
     return this.byId(id) as GroupRow;
   }
@@ -131,7 +134,7 @@ export class GroupStore {
     }
     return this.db
       .prepare<[string], MemberRow>(
-        "SELECT * FROM group_members WHERE group_id = ? AND state < 4 ORDER BY seq",
+        `SELECT * FROM group_members WHERE group_id = ? AND state < ${BANNED_STATE} ORDER BY seq`,
       )
       .all(groupId);
   }
@@ -139,7 +142,9 @@ export class GroupStore {
   /** Number of members (join requests and bans excluded). */
   memberCount(groupId: string): number {
     return this.db
-      .prepare<[string], number>("SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= 2")
+      .prepare<[string], number>(
+        `SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= ${GroupUserState.Member}`,
+      )
       .pluck()
       .get(groupId) as number;
   }
@@ -149,7 +154,7 @@ export class GroupStore {
     const rows = this.db
       .prepare<[string], GroupRow & { member_state: number }>(
         `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
-         WHERE m.user_id = ? AND m.state < 4 ORDER BY m.seq`,
+         WHERE m.user_id = ? AND m.state < ${BANNED_STATE} ORDER BY m.seq`,
       )
       .all(userId);
     return rows

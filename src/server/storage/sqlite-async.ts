@@ -13,6 +13,7 @@ import { FriendStore } from "./friends.js";
 import { GroupStore } from "./groups.js";
 import { MessageStore } from "./messages.js";
 import { NotificationStore } from "./notifications.js";
+import { pruneHistory } from "./retention.js";
 import { UserStore } from "./users.js";
 
 /** Options of {@link createSqliteStorage}. */
@@ -28,6 +29,11 @@ export interface SqliteStorageOptions {
    * @default does nothing
    */
   onCommit?: (durationMs: number, batchSize: number) => void;
+  /**
+   * How long a batch of message inserts keeps retrying while another process holds the write
+   * lock, before its inserts reject with `disconnected`. @default 5000
+   */
+  commitTimeoutMs?: number;
   /** Close the database handle in `close()`. @default true */
   closeDatabase?: boolean;
 }
@@ -62,6 +68,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
   const messageStore = new MessageStore(db, {
     ...(options.onCommitError !== undefined && { onCommitError: options.onCommitError }),
     ...(options.onCommit !== undefined && { onCommit: options.onCommit }),
+    ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
   });
   const userStore = new UserStore(db);
   const groupStore = new GroupStore(db);
@@ -102,6 +109,11 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
       db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);
       return db.prepare("SELECT tid, exp FROM revoked_tokens").all() as { tid: string; exp: number }[];
     }),
+    sharedSecret: wrap((candidate) => {
+      db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES ('token_secret', ?)").run(candidate);
+      return (db.prepare("SELECT value FROM settings WHERE key = 'token_secret'").get() as { value: string })
+        .value;
+    }),
   };
 
   const messages: AsyncMessageStore = {
@@ -129,6 +141,30 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     before: wrap((channelId, seq, limit) => messageStore.before(channelId, seq, limit)),
     existsAfter: wrap((channelId, seq) => messageStore.existsAfter(channelId, seq)),
     existsBefore: wrap((channelId, seq) => messageStore.existsBefore(channelId, seq)),
+    fromTime: wrap((channelId, time, limit) => messageStore.fromTime(channelId, time, limit)),
+    beforeTime: wrap((channelId, time, limit) => messageStore.beforeTime(channelId, time, limit)),
+    count: wrap((channelId) => {
+      messageStore.flush();
+      return (
+        db.prepare("SELECT COUNT(*) AS n FROM messages WHERE channel_id = ?").get(channelId) as { n: number }
+      ).n;
+    }),
+    busiestChannels: wrap((limit) => {
+      messageStore.flush();
+      return db
+        .prepare(
+          "SELECT channel_id AS channelId, COUNT(*) AS count, MAX(seq) AS last FROM messages GROUP BY channel_id ORDER BY last DESC LIMIT ?",
+        )
+        .all(limit)
+        .map((r) => {
+          const { channelId, count } = r as { channelId: string; count: number };
+          return { channelId, count };
+        });
+    }),
+    prune: wrap((retention, now) => {
+      messageStore.flush();
+      return pruneHistory(db, retention, now);
+    }),
   };
 
   const groups: AsyncGroupStore = {
@@ -157,6 +193,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
   const notifications: AsyncNotificationStore = {
     insert: wrap((row) => notificationStore.insert(row)),
     list: wrap((userId, afterSeq, limit) => notificationStore.list(userId, afterSeq, limit)),
+    has: wrap((userId, senderId, code) => notificationStore.has(userId, senderId, code)),
     delete: wrap((userId, ids) => notificationStore.delete(userId, ids)),
   };
 

@@ -1,9 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { SessionInit } from "../../../gen/wire.js";
-import type { Db } from "../../storage/database.js";
+import type { AsyncTokenStore } from "../../storage/async-storage.js";
 import { type TokenClaims, TokenSigner } from "./tokens.js";
 
-/** Issues, checks and revokes session and refresh tokens. */
+/**
+ * Issues, checks and revokes session and refresh tokens. Revocations are kept in storage and
+ * cached here; when storage is shared with other servers (`shared`), a token not revoked here is
+ * also looked up there, so a logout on one server holds on all of them.
+ */
 export class AuthService {
   private readonly session: TokenSigner;
   private readonly refresh: TokenSigner;
@@ -11,18 +15,22 @@ export class AuthService {
   private readonly revoked = new Map<string, number>();
 
   constructor(
-    private readonly db: Db,
+    private readonly tokens: AsyncTokenStore,
     secret: string,
     private readonly tokenExpirySec: number,
     private readonly refreshExpirySec: number,
+    private readonly shared = false,
   ) {
     this.session = new TokenSigner(secret);
     // A refresh token must never pass as a session token, so it is signed with a derived key.
     this.refresh = new TokenSigner(createHash("sha256").update(`refresh:${secret}`).digest("base64url"));
-    const now = Math.floor(Date.now() / 1000);
-    db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);
-    const rows = db.prepare("SELECT tid, exp FROM revoked_tokens").all() as { tid: string; exp: number }[];
-    for (const { tid, exp } of rows) this.revoked.set(tid, exp);
+  }
+
+  /** Loads the stored revocations (forgetting expired ones) into the cache; call once at start. */
+  async load(): Promise<void> {
+    for (const { tid, exp } of await this.tokens.listRevoked(Math.floor(Date.now() / 1000))) {
+      this.revoked.set(tid, exp);
+    }
   }
 
   /** A new session for a user: a session token and a refresh token sharing one token id. */
@@ -51,29 +59,31 @@ export class AuthService {
   }
 
   /** The claims of a valid, unrevoked session token. */
-  verifySession(token: string): TokenClaims | undefined {
-    const claims = this.session.verify(token);
-    return claims !== undefined && !this.revoked.has(claims.tid) ? claims : undefined;
+  verifySession(token: string): Promise<TokenClaims | undefined> {
+    return this.unrevoked(this.session.verify(token));
   }
 
   /** The claims of a valid, unrevoked refresh token. */
-  verifyRefresh(token: string): TokenClaims | undefined {
-    const claims = this.refresh.verify(token);
-    return claims !== undefined && !this.revoked.has(claims.tid) ? claims : undefined;
+  verifyRefresh(token: string): Promise<TokenClaims | undefined> {
+    return this.unrevoked(this.refresh.verify(token));
+  }
+
+  private async unrevoked(claims: TokenClaims | undefined): Promise<TokenClaims | undefined> {
+    if (claims === undefined || this.revoked.has(claims.tid)) return undefined;
+    if (this.shared && (await this.tokens.isRevoked(claims.tid, Math.floor(Date.now() / 1000)))) {
+      return undefined;
+    }
+    return claims;
   }
 
   /** Revokes every token with this id (a session token and its refresh token). */
-  revoke(tid: string, tokenExp: number): void {
+  async revoke(tid: string, tokenExp: number): Promise<void> {
     // The session and refresh tokens of one sign-in share the id, so the revocation must outlive
     // the longer-lived refresh token, whichever of the two was presented.
     const exp = Math.max(tokenExp, Math.floor(Date.now() / 1000) + this.refreshExpirySec);
     const known = this.revoked.get(tid);
     if (known === undefined || known < exp) this.revoked.set(tid, exp);
-    this.db
-      .prepare(
-        "INSERT OR REPLACE INTO revoked_tokens (tid, exp) VALUES (?, max(?, coalesce((SELECT exp FROM revoked_tokens WHERE tid = ?), 0)))",
-      )
-      .run(tid, exp, tid);
+    await this.tokens.revoke(tid, exp);
     // A token past its expiry is refused anyway; forgetting it keeps the list from growing forever.
     if (this.revoked.size % 1024 === 0) this.pruneExpired();
   }
@@ -81,7 +91,8 @@ export class AuthService {
   private pruneExpired(): void {
     const now = Math.floor(Date.now() / 1000);
     for (const [tid, exp] of this.revoked) if (exp <= now) this.revoked.delete(tid);
-    this.db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);
+    // listRevoked forgets the expired ones in storage too; the list itself is not needed here.
+    this.tokens.listRevoked(now).catch(() => {});
   }
 
   /** Reads the claims of a token signed by either key, ignoring expiry problems only for revocation. */

@@ -1,24 +1,21 @@
 import type { Pool, PoolClient, PoolConfig, QueryResultRow } from "pg";
 import { HeraldError } from "../../../errors.js";
+import type { PostgresDatabaseOptions } from "../../options.js";
 
 /** What the stores need of a pool or a client inside a transaction. */
 export interface Sql {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-/** Options of the PostgreSQL connection pool. */
-export interface PostgresPoolOptions {
-  /** Most connections this process opens. @default 10 */
-  maxConnections?: number;
-  /** A query (or a wait for a free connection) that takes longer fails with `timeout`. @default 5000 */
-  queryTimeoutMs?: number;
-  /** Time allowed to open a connection. @default 5000 */
-  connectTimeoutMs?: number;
-  /** Shown in `pg_stat_activity`. @default "herald" */
-  applicationName?: string;
-}
+/** Options of the PostgreSQL connection pool (see `PostgresDatabaseOptions` for each default). */
+export type PostgresPoolOptions = Omit<PostgresDatabaseOptions, "url">;
 
 const INT8_OID = 20;
+
+/** What to do when `pg` is missing (it is an optional peer dependency: only PostgreSQL needs it). */
+export const PG_INSTALL_HINT =
+  "pg is not installed. herald's server keeps its state in PostgreSQL (a postgres:// db) through the " +
+  "pg package: install it with `npm install pg`, or give an SQLite file as db instead.";
 
 /**
  * Opens a pool. `pg` is loaded here, on first use, so a server on SQLite never needs it installed.
@@ -29,7 +26,7 @@ export async function openPool(url: string, options: PostgresPoolOptions = {}): 
   try {
     pg = (await import("pg")).default;
   } catch (err) {
-    throw HeraldError.from(err, "unsupported", 'PostgreSQL storage needs the "pg" package: npm install pg');
+    throw new HeraldError("unsupported", PG_INSTALL_HINT, { cause: err });
   }
   const base = pg.types;
   const config: PoolConfig = {
@@ -72,7 +69,8 @@ export function pgError(err: unknown): HeraldError {
       (code.startsWith("08") || UNAVAILABLE_STATES.has(code) || NETWORK_CODES.has(code))) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
   ) {
-    return HeraldError.from(err, "disconnected", `storage unavailable: ${message}`);
+    // 503 set here: REST statuses otherwise follow stock's gateway table, which has no row for 14.
+    return new HeraldError("disconnected", `storage unavailable: ${message}`, { cause: err, status: 503 });
   }
   if (/Query read timeout/i.test(message))
     return HeraldError.from(err, "timeout", `storage timeout: ${message}`);

@@ -1,4 +1,5 @@
 import type { Pool } from "pg";
+import { FriendState } from "../../../gen/wire.js";
 import type { AsyncFriendStore, EdgeRow } from "../async-storage.js";
 import { query } from "./connection.js";
 
@@ -45,7 +46,7 @@ export class PostgresFriendStore implements AsyncFriendStore {
   async friendCount(userId: string): Promise<number> {
     const rows = await query<{ n: number }>(
       this.pool,
-      "SELECT count(*) AS n FROM friend_edges WHERE source_id = $1 AND state = 0",
+      `SELECT count(*) AS n FROM friend_edges WHERE source_id = $1 AND state = ${FriendState.Friend}`,
       [userId],
     );
     return rows[0]?.n ?? 0;

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
+import { GroupUserState } from "../../../gen/wire.js";
 import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
+import { BANNED_STATE } from "../groups.js";
 import { query, transaction } from "./connection.js";
 
-const SUPERADMIN = 0;
-const BANNED = 4;
 const changeColumns = ["name", "description", "lang_tag", "avatar_url"] as const;
 
 /** Groups and their members on PostgreSQL. Join order comes from one sequence shared by all nodes. */
@@ -40,7 +40,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
       );
       await sql.query(
         "INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)",
-        [id, fields.creatorId, SUPERADMIN, now],
+        [id, fields.creatorId, GroupUserState.Superadmin, now],
       );
       return rows[0] as GroupRow;
     });
@@ -103,14 +103,14 @@ export class PostgresGroupStore implements AsyncGroupStore {
     return query<MemberRow>(
       this.pool,
       "SELECT * FROM group_members WHERE group_id = $1 AND state < $2 ORDER BY seq",
-      [groupId, BANNED],
+      [groupId, BANNED_STATE],
     );
   }
 
   async memberCount(groupId: string): Promise<number> {
     const rows = await query<{ n: number }>(
       this.pool,
-      "SELECT count(*) AS n FROM group_members WHERE group_id = $1 AND state <= 2",
+      `SELECT count(*) AS n FROM group_members WHERE group_id = $1 AND state <= ${GroupUserState.Member}`,
       [groupId],
     );
     return rows[0]?.n ?? 0;
@@ -121,7 +121,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
       this.pool,
       `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
        WHERE m.user_id = $1 AND m.state < $2 AND ($3::integer IS NULL OR m.state = $3) ORDER BY m.seq`,
-      [userId, BANNED, state ?? null],
+      [userId, BANNED_STATE, state ?? null],
     );
     return rows.map(({ member_state, ...group }) => ({ group, state: member_state }));
   }

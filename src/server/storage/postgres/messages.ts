@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from "pg";
 import { HeraldError } from "../../../errors.js";
-import type { AsyncMessageStore, MessageRow, NewMessage } from "../async-storage.js";
+import type { AsyncMessageStore, MessageRow, NewMessage, RetentionOptions } from "../async-storage.js";
 import { query, transaction } from "./connection.js";
 
 /** Options of {@link PostgresMessageStore}. */
@@ -23,6 +23,9 @@ interface Pending {
   resolve(result: { row: MessageRow; duplicate: boolean }): void;
   reject(err: unknown): void;
 }
+
+/** Rows deleted per retention statement, so one pass never holds many row locks for long. */
+const PRUNE_BATCH = 1000;
 
 // Namespace of the per-channel advisory locks (the other key is the channel id's hash).
 const CHANNEL_LOCK_SPACE = 0x6d73_6773; // "msgs"
@@ -229,5 +232,74 @@ export class PostgresMessageStore implements AsyncMessageStore {
       seq,
     ]);
     return rows.length > 0;
+  }
+
+  fromTime(channelId: string, time: number, limit: number): Promise<MessageRow[]> {
+    return this.rows(
+      "SELECT * FROM messages WHERE channel_id = $1 AND create_time >= $2 ORDER BY seq ASC LIMIT $3",
+      [channelId, time, limit],
+    );
+  }
+
+  beforeTime(channelId: string, time: number, limit: number): Promise<MessageRow[]> {
+    return this.rows(
+      "SELECT * FROM messages WHERE channel_id = $1 AND create_time < $2 ORDER BY seq DESC LIMIT $3",
+      [channelId, time, limit],
+    );
+  }
+
+  async count(channelId: string): Promise<number> {
+    await this.settled();
+    const rows = await query<{ n: number }>(
+      this.pool,
+      "SELECT COUNT(*)::int8 AS n FROM messages WHERE channel_id = $1",
+      [channelId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async busiestChannels(limit: number): Promise<{ channelId: string; count: number }[]> {
+    await this.settled();
+    return query<{ channelId: string; count: number }>(
+      this.pool,
+      `SELECT channel_id AS "channelId", COUNT(*)::int8 AS count FROM messages
+       GROUP BY channel_id ORDER BY MAX(seq) DESC LIMIT $1`,
+      [limit],
+    );
+  }
+
+  async prune(retention: RetentionOptions, now: number): Promise<number> {
+    let deleted = 0;
+    if (retention.maxAgeSec !== undefined) {
+      const cutoff = now - retention.maxAgeSec * 1000;
+      for (let n = PRUNE_BATCH; n === PRUNE_BATCH; deleted += n) {
+        const rows = await query(
+          this.pool,
+          `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE create_time < $1 LIMIT $2)
+           RETURNING seq`,
+          [cutoff, PRUNE_BATCH],
+        );
+        n = rows.length;
+      }
+    }
+    if (retention.maxPerChannel !== undefined) {
+      const crowded = await query<{ channel_id: string }>(
+        this.pool,
+        "SELECT channel_id FROM messages GROUP BY channel_id HAVING COUNT(*) > $1",
+        [retention.maxPerChannel],
+      );
+      for (const { channel_id } of crowded) {
+        // The oldest kept message's seq bounds what goes; the (channel_id, seq) index serves both.
+        const rows = await query(
+          this.pool,
+          `DELETE FROM messages WHERE channel_id = $1 AND seq < (
+             SELECT seq FROM messages WHERE channel_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)
+           RETURNING seq`,
+          [channel_id, retention.maxPerChannel - 1],
+        );
+        deleted += rows.length;
+      }
+    }
+    return deleted;
   }
 }

@@ -24,6 +24,15 @@ export class PostgresNotificationStore implements AsyncNotificationStore {
     );
   }
 
+  async has(userId: string, senderId: string, code: number): Promise<boolean> {
+    const rows = await query(
+      this.pool,
+      "SELECT 1 FROM notifications WHERE user_id = $1 AND sender_id = $2 AND code = $3 LIMIT 1",
+      [userId, senderId, code],
+    );
+    return rows.length > 0;
+  }
+
   async delete(userId: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await query(this.pool, "DELETE FROM notifications WHERE user_id = $1 AND id = ANY($2::text[])", [

@@ -106,6 +106,13 @@ const migrations: readonly string[] = [
   CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, channel_id, client_msg_id)
     WHERE client_msg_id <> '';
   `,
+  // Server-wide settings every node reads: the shared token secret.
+  `
+  CREATE TABLE settings (
+    key text PRIMARY KEY,
+    value text NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this server migrates a PostgreSQL database to. */

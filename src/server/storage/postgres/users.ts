@@ -138,4 +138,17 @@ export class PostgresTokenStore implements AsyncTokenStore {
     await query(this.pool, "DELETE FROM revoked_tokens WHERE exp <= $1", [now]);
     return query<{ tid: string; exp: number }>(this.pool, "SELECT tid, exp FROM revoked_tokens");
   }
+
+  async sharedSecret(candidate: string): Promise<string> {
+    await query(
+      this.pool,
+      "INSERT INTO settings (key, value) VALUES ('token_secret', $1) ON CONFLICT (key) DO NOTHING",
+      [candidate],
+    );
+    const rows = await query<{ value: string }>(
+      this.pool,
+      "SELECT value FROM settings WHERE key = 'token_secret'",
+    );
+    return rows[0]?.value ?? candidate;
+  }
 }

@@ -151,7 +151,7 @@ export class Router {
       const stockOnly = matched === undefined && !pathMatched ? stockOnlyRoute(url.pathname) : undefined;
       if (stockOnly !== undefined) {
         // As stock does, the credentials are checked first: 401 without them.
-        this.authenticate(stockOnly.auth, req.headers.authorization);
+        await this.authenticate(stockOnly.auth, req.headers.authorization);
         if (stockOnly.feature === "rpc") refuse("unsupported", StockWords.rpcNotFound, { wire: "not_found" });
         refuse("unsupported", `${stockOnly.feature} is not offered by this server`);
       }
@@ -169,7 +169,7 @@ export class Router {
       }
       routeName = matched.route.name;
       const spec = routes[matched.route.name];
-      const caller = this.authenticate(spec.auth, req.headers.authorization);
+      const caller = await this.authenticate(spec.auth, req.headers.authorization);
       const { limits } = this.deps;
       limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
       signIn = routeName.startsWith("authenticate");
@@ -217,7 +217,7 @@ export class Router {
     }
   }
 
-  private authenticate(kind: "basic" | "bearer" | "none", header: string | undefined): Caller {
+  private async authenticate(kind: "basic" | "bearer" | "none", header: string | undefined): Promise<Caller> {
     const anonymous: Caller = { userId: "", username: "", tid: "", exp: 0, vars: {} };
     if (kind === "none") return anonymous;
     if (kind === "basic") {
@@ -228,7 +228,7 @@ export class Router {
       return anonymous;
     }
     if (!header?.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenRequired);
-    const claims = this.deps.auth.verifySession(header.slice(7));
+    const claims = await this.deps.auth.verifySession(header.slice(7));
     if (claims === undefined) refuse("unauthenticated", StockWords.authTokenInvalid);
     return { userId: claims.uid, username: claims.usn, tid: claims.tid, exp: claims.exp, vars: claims.vrs };
   }

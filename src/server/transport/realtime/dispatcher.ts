@@ -172,17 +172,16 @@ export class Dispatcher {
         status.update(connection, envelope.body.status);
         return "empty";
       case "statusFollow":
-        return {
-          kind: "status",
-          body: { presences: status.follow(connection, envelope.body.userIds, envelope.body.usernames) },
-        };
+        return status
+          .follow(connection, envelope.body.userIds, envelope.body.usernames)
+          .then((presences) => ({ kind: "status", body: { presences } }) as const);
       case "statusUnfollow":
         status.unfollow(connection, envelope.body.userIds);
         return "empty";
-      case "channelJoin": {
-        const { reply, after } = chat.join(connection, envelope.body);
-        return { reply: { kind: "channel", body: reply }, after };
-      }
+      case "channelJoin":
+        return chat
+          .join(connection, envelope.body)
+          .then(({ reply, after }) => ({ reply: { kind: "channel", body: reply }, after }) as const);
       case "channelLeave":
         chat.leave(connection, envelope.body.channelId);
         return "empty";
@@ -191,9 +190,13 @@ export class Dispatcher {
           .send(connection, envelope.body)
           .then((ack) => ({ kind: "channelMessageAck", body: ack }) as const);
       case "channelMessageUpdate":
-        return { kind: "channelMessageAck", body: chat.update(connection, envelope.body) };
+        return chat
+          .update(connection, envelope.body)
+          .then((ack) => ({ kind: "channelMessageAck", body: ack }) as const);
       case "channelMessageRemove":
-        return { kind: "channelMessageAck", body: chat.remove(connection, envelope.body) };
+        return chat
+          .remove(connection, envelope.body)
+          .then((ack) => ({ kind: "channelMessageAck", body: ack }) as const);
       default:
         // A message only servers send (a reply or push kind) is not a request.
         throw new HeraldError("bad_input", "Unrecognized message.", { serverCode: 1 });

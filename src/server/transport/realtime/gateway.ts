@@ -16,7 +16,7 @@ import type { PeerRegistry } from "../../services/peer-registry.js";
 import type { StatusTracker } from "../../services/status-tracker.js";
 import type { Visibility } from "../../services/visibility.js";
 import { StockWords } from "../../stock-words.js";
-import type { UserStore } from "../../storage/users.js";
+import type { AsyncUserStore } from "../../storage/async-storage.js";
 import { requestUrl } from "../request-url.js";
 import { closeReason } from "./close-reason.js";
 import { Connection } from "./connection.js";
@@ -33,7 +33,7 @@ export interface GatewayDeps {
   /** Present when the user_presence extension is on: connecting may set the invisible flag. */
   visibility?: Visibility | undefined;
   auth: AuthService;
-  users: UserStore;
+  users: AsyncUserStore;
   peers: PeerRegistry;
   status: StatusTracker;
   channels: ChannelRegistry;
@@ -147,10 +147,30 @@ export class WsGateway {
       });
       return;
     }
+    this.openSocket(req, socket, head, url, codec).catch((err: unknown) => {
+      // Storage could not answer (a database that went away): the client may try again.
+      this.deps.logger.warn("upgrade_failed", { err });
+      const unavailable = HeraldError.is(err, "disconnected") || HeraldError.is(err, "timeout");
+      if (unavailable)
+        rejectUpgrade(socket, 503, "Service Unavailable", { code: 14, message: "Storage unavailable" });
+      else
+        rejectUpgrade(socket, 500, "Internal Server Error", { code: 13, message: "Internal server error" });
+    });
+  }
+
+  /** Checks the token and user (reading storage), then upgrades and registers the connection. */
+  private async openSocket(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    codec: Codec,
+  ): Promise<void> {
     const header = req.headers.authorization;
     const token = url.searchParams.get("token") || (header?.startsWith("Bearer ") ? header.slice(7) : "");
-    const claims = token ? this.deps.auth.verifySession(token) : undefined;
-    const user = claims ? this.deps.users.byId(claims.uid) : undefined;
+    const claims = token ? await this.deps.auth.verifySession(token) : undefined;
+    const user = claims ? await this.deps.users.byId(claims.uid) : undefined;
+    if (socket.destroyed) return;
     if (claims === undefined || user === undefined) {
       rejectUpgrade(socket, 401, "Unauthorized", { code: 16, message: "Auth token invalid" });
       return;
@@ -167,16 +187,16 @@ export class WsGateway {
     }
     const appearOnline = url.searchParams.get("status") === "true";
     const invisibleParam = url.searchParams.get("invisible");
+    const visibility = this.deps.visibility;
+    // `invisible=true|false` at connect changes the stored flag, as PUT /v2/account does.
+    const invisible =
+      invisibleParam === "true" || invisibleParam === "false" ? invisibleParam === "true" : undefined;
+    if (visibility !== undefined && invisible !== undefined) await visibility.set(user.id, invisible);
+    if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Registered synchronously, before any frame can be read, so nothing addressed to this
       // user after the upgrade completes can miss the new connection.
-      const visibility = this.deps.visibility;
-      if (visibility !== undefined) {
-        // `invisible=true|false` at connect changes the stored flag, as PUT /v2/account does.
-        if (invisibleParam === "true" || invisibleParam === "false")
-          visibility.set(user.id, invisibleParam === "true");
-        else visibility.load(user.id, user.invisible === 1);
-      }
+      visibility?.load(user.id, invisible ?? user.invisible === 1);
       const connection = new Connection(
         ws,
         codec,
@@ -189,7 +209,7 @@ export class WsGateway {
       this.deps.peers.add(connection);
       this.deps.tap?.sessionOpened(connection);
       this.connections.add(connection);
-      this.deps.users.touchLastActive(user.id, Date.now());
+      this.touchLastActive([user.id]);
       this.deps.logger.info("session_open", {
         sessionId: connection.id,
         userId: user.id,
@@ -311,12 +331,7 @@ export class WsGateway {
     this.deps.peers.remove(connection);
     this.deps.tap?.sessionClosed(connection);
     this.connections.delete(connection);
-    try {
-      this.deps.users.touchLastActive(connection.userId, Date.now());
-    } catch (err) {
-      // Only possible while shutting down, once the database is closed.
-      this.deps.logger.debug("last_active_not_saved", { userId: connection.userId, err });
-    }
+    this.touchLastActive([connection.userId]);
     this.deps.logger.info("session_close", {
       sessionId: connection.id,
       userId: connection.userId,
@@ -341,8 +356,15 @@ export class WsGateway {
     const users = new Set<string>();
     for (const connection of this.deps.peers.all()) users.add(connection.userId);
     if (users.size === 0) return;
-    this.deps.users.touchLastActiveMany(users, Date.now());
+    this.touchLastActive(users);
     this.deps.logger.debug("last_active_refreshed", { users: users.size });
+  }
+
+  private touchLastActive(userIds: Iterable<string>): void {
+    // Nobody waits for it; a failure (storage away, or closed while shutting down) only delays it.
+    this.deps.users.touchLastActive(userIds, Date.now()).catch((err: unknown) => {
+      this.deps.logger.debug("last_active_not_saved", { err });
+    });
   }
 
   /** Closes every socket with 1001 (going away) and waits until they are closed. */
