@@ -117,10 +117,10 @@ async function loadServer(): Promise<typeof import("../server/index.js")> {
  * The database of a test server: `db` as given, else ":memory:", else with `file` a fresh SQLite
  * file in a temporary folder that `remove()` deletes. (herald's own test helpers share it.)
  */
-export async function temporaryDatabase(
+export async function temporaryDatabase<D extends string | object>(
   file: boolean | undefined,
-  db: string | undefined,
-): Promise<{ db: string; remove(): Promise<void> }> {
+  db: D | undefined,
+): Promise<{ db: D | string; remove(): Promise<void> }> {
   if (!file || db !== undefined) return { db: db ?? ":memory:", remove: async () => {} };
   const [{ mkdtempSync, rmSync }, { tmpdir }, path] = await Promise.all([
     import("node:fs"),
