@@ -22,12 +22,19 @@
 // commit on) for one more target; `--db postgres://...` uses an existing database instead. A build
 // whose server does not take a PostgreSQL URL prints "postgres: not available in this build".
 //
-// Measured 2026-11-30 on the 2-vCPU development machine (ext4 disk), json, 2000 messages x 3
-// rounds, medians, messages/s (ratio to the echo baseline):
-//   window 1:  echo 9,770 (1.00x); sqlite :memory: 4,580 (0.47x); sqlite normal 3,450 (0.35x);
-//              sqlite full 480 (0.05x)
-//   window 32: echo 70,800 (1.00x); sqlite :memory: 15,900 (0.22x); sqlite normal 12,500 (0.18x);
-//              sqlite full 4,800 (0.07x)
+// Measured 2026-11-30 on the 2-vCPU development machine (ext4 disk) while other test suites kept
+// it busy (load average 13-20), so the absolute msg/s are far below an idle machine's; the ratios
+// were taken in one run each. json, client message ids, 500 messages x 10 rounds, medians:
+//   one socket, window 1:  echo 1.00x; sqlite :memory: 0.39x; normal 0.27x; full 0.08x
+//   one socket, window 32: echo 1.00x; sqlite :memory: 0.14x; normal 0.06x; full 0.04x
+//   8 sockets, window 1:   echo 1.00x; sqlite :memory: 0.43x; normal 0.26x; full 0.07x
+// Every run committed 1.0 message per commit. A socket's requests are handled one after the
+// other, each send waiting for its commit, so a window of 32 gains nothing over one in flight.
+// And a send with a client message id looks its id up first, a read that commits what is
+// pending, so even 8 sockets sending together commit one message at a time: without client
+// message ids (BENCH_CLIENT_MSG_ID=0) the same 8 sockets commit 8.0 messages per commit, and
+// `synchronous: "full"` goes from 98 to 360 msg/s in a run taken back to back. PostgreSQL:
+// `--postgres` printed "not available in this build" (the server takes SQLite only so far).
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
