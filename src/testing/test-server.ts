@@ -151,6 +151,35 @@ export function recordingLogger(): { logger: Logger; logs: Inbox<LogEvent> } {
 }
 
 /**
+ * Signs users in through `client` and connects their sockets, adding every socket made to
+ * `sockets` (for closing): what {@link TestServer.user} and {@link TestServer.socket} do, for any
+ * server. (herald's own test helpers share it.)
+ */
+export function userSignIn(client: Client, sockets: Set<Socket>): Pick<TestServer, "user" | "socket"> {
+  const make = (options: Pick<TestUserOptions, "codec" | "socketOptions">) => {
+    const made = client.createSocket({ ...options.socketOptions, codec: options.codec });
+    sockets.add(made);
+    return made;
+  };
+  const socket: TestServer["socket"] = async (session, options = {}) => {
+    const made = make(options);
+    await made.connect(session, { appearOnline: false, ...options.connectOptions });
+    return made;
+  };
+  const user: TestServer["user"] = async (options = {}) => {
+    const name = options.username ?? "user";
+    const username = options.exactUsername ? name : uniqueName(name);
+    const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, username });
+    const made = make(options);
+    if (options.connect ?? true) {
+      await made.connect(session, { appearOnline: false, ...options.connectOptions });
+    }
+    return { client, session, socket: made, userId: session.userId, username: session.username };
+  };
+  return { user, socket };
+}
+
+/**
  * Starts herald's bundled server for a test: a free loopback port, an in-memory database, logs
  * kept in memory (`logs`, `nextLog`) instead of printed, and helpers that sign users in with a connected socket. The server (and better-sqlite3)
  * is loaded on the first call, so a test file that only uses the fake server never loads it.
@@ -182,6 +211,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     serverKey: rest.serverKey ?? "defaultkey",
   });
   const shared = new Client(clientOptions());
+  const signIn = userSignIn(shared, sockets);
 
   const testServer: TestServer = {
     server,
@@ -196,24 +226,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         ...waitOptions,
       }),
     client: (extra) => new Client(clientOptions(extra)),
-    async user(userOptions = {}) {
-      if (closing) throw new HeraldError("disconnected", "user: the test server is closed");
-      const name = userOptions.username ?? "user";
-      const username = userOptions.exactUsername ? name : uniqueName(name);
-      const session = await shared.authenticateDevice({ id: `device-${uniqueName()}`, username });
-      const socket = shared.createSocket({ ...userOptions.socketOptions, codec: userOptions.codec });
-      sockets.add(socket);
-      if (userOptions.connect ?? true) {
-        await socket.connect(session, { appearOnline: false, ...userOptions.connectOptions });
-      }
-      return { client: shared, session, socket, userId: session.userId, username: session.username };
+    user: (userOptions) => {
+      if (closing) return Promise.reject(new HeraldError("disconnected", "user: the test server is closed"));
+      return signIn.user(userOptions);
     },
-    async socket(session, socketOptions = {}) {
-      if (closing) throw new HeraldError("disconnected", "socket: the test server is closed");
-      const socket = shared.createSocket({ ...socketOptions.socketOptions, codec: socketOptions.codec });
-      sockets.add(socket);
-      await socket.connect(session, { appearOnline: false, ...socketOptions.connectOptions });
-      return socket;
+    socket: (session, socketOptions) => {
+      if (closing)
+        return Promise.reject(new HeraldError("disconnected", "socket: the test server is closed"));
+      return signIn.socket(session, socketOptions);
     },
     users<N extends number>(count: N, userOptions: TestUserOptions = {}) {
       const prefix = userOptions.username ?? "user";

@@ -6,6 +6,7 @@ import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import type { ServerOptions } from "../../src/server/index.js";
 import { Inbox as KitInbox, type WaitOptions } from "../../src/testing/inbox.js";
+import { userSignIn } from "../../src/testing/test-server.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 
 /** Both wire formats, by name. */
@@ -42,40 +43,45 @@ export interface World {
 export function worldForSuite(options: ServerOptions = {}): World {
   let server: TestServer | undefined;
   let client: Client | undefined;
-  const sockets: Socket[] = [];
+  let users: ReturnType<typeof userSignIn> | undefined;
+  const sockets = new Set<Socket>();
   before(async () => {
     server = await startServer(options);
     client = new Client({ port: server.port });
+    users = userSignIn(client, sockets);
   });
   after(async () => {
-    await Promise.all(sockets.map((s) => s.disconnect()));
+    await Promise.all([...sockets].map((s) => s.disconnect()));
     await server?.close();
   });
+  const started = () => {
+    if (!server || !client || !users) throw new Error("the server is not started yet");
+    return { server, client, users };
+  };
   const world: World = {
     get server() {
-      if (!server) throw new Error("the server is not started yet");
-      return server;
+      return started().server;
     },
     get client() {
-      if (!client) throw new Error("the server is not started yet");
-      return client;
+      return started().client;
     },
     signIn(prefix = "user") {
       return world.client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(prefix) });
     },
-    async connect(session, codec, options = {}) {
-      const socket = world.client.createSocket({ codec });
-      sockets.push(socket);
-      await socket.connect(session, { appearOnline: options.appearOnline ?? false });
-      return socket;
+    connect(session, codec, options = {}) {
+      return started().users.socket(session, {
+        codec,
+        connectOptions: { appearOnline: options.appearOnline ?? false },
+      });
     },
     async peer(codec, options = {}) {
-      const session = await world.client.authenticateDevice({
-        id: `device-${uniqueName()}`,
-        username: options.username ?? uniqueName("user"),
+      const { session, socket, userId, username } = await started().users.user({
+        codec,
+        username: options.username ?? "user",
+        exactUsername: options.username !== undefined,
+        connectOptions: { appearOnline: options.appearOnline ?? false },
       });
-      const socket = await world.connect(session, codec, options);
-      return { session, socket, userId: session.userId, username: session.username };
+      return { session, socket, userId, username };
     },
   };
   return world;
