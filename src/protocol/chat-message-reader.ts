@@ -1,13 +1,14 @@
 import { parseTimestamp } from "./timestamp.js";
 
-// Chat messages and their acks are most of what a client decodes, so they have readers of their
-// own. The table-driven walk of json-codec.ts stores each field under a name it looks up at run
-// time, which the engine cannot specialise; here every field has its own line, the result has one
-// shape, and decoding a chat push costs about half as much. Anything a reader does not expect (a
-// wrong type, a camelCase or unknown key, a field added to the proto later) makes it step aside:
-// the table-driven walk then decodes the message, or reports what is wrong with it, as for any
-// other. test/unit/chat-message-reader.test.ts checks that the two ways agree and that every
-// field is known here.
+// Chat messages are most of what a client decodes, so they have a reader of their own. The
+// table-driven walk of json-codec.ts stores each field under a name it looks up at run time, which
+// the engine cannot specialise; here every field has its own line, the result has one shape, and
+// decoding a chat push costs about half as much. Anything this reader does not expect (a wrong
+// type, a camelCase or unknown key, a field added to the proto later) makes it step aside: the
+// table-driven walk then decodes the message, or reports what is wrong with it, as for any other.
+// Acks, the other chat message on the wire, stay with the walk: one per write, next to a network
+// round trip, they are not worth the bytes in every bundle. test/unit/chat-message-reader.test.ts
+// checks that the two ways agree and that every field is known here.
 
 type Obj = Record<string, unknown>;
 
@@ -81,41 +82,8 @@ export function readChannelMessage(json: Obj): Obj | undefined {
   return keys === held ? out : undefined;
 }
 
-/**
- * A `ChannelMessageAck` decoded from its JSON, as the table-driven walk decodes it; undefined if
- * the JSON holds anything but well-typed fields under their wire names.
- */
-export function readChannelMessageAck(json: Obj): Obj | undefined {
-  odd = false;
-  held = 0;
-  const code = optional(json.code, "number");
-  const createTime = time(json.create_time);
-  const updateTime = time(json.update_time);
-  const persistent = optional(json.persistent, "boolean");
-  const out: Obj = {
-    channelId: str(json.channel_id),
-    messageId: str(json.message_id),
-    username: str(json.username),
-    roomName: str(json.room_name),
-    groupId: str(json.group_id),
-    userIdOne: str(json.user_id_one),
-    userIdTwo: str(json.user_id_two),
-    clientMsgId: str(json.client_msg_id),
-  };
-  if (odd) return undefined;
-  if (code !== undefined) out.code = code;
-  if (createTime !== undefined) out.createTime = createTime;
-  if (updateTime !== undefined) out.updateTime = updateTime;
-  if (persistent !== undefined) out.persistent = persistent;
-  let keys = 0;
-  for (const _ in json) keys++;
-  return keys === held ? out : undefined;
-}
-
-/** The wire names each reader reads, by message (a test compares them with the generated table). */
+/** The wire names the reader reads, by message (a test compares them with the generated table). */
 export const READER_FIELDS = {
   ChannelMessage:
     "channel_id message_id code sender_id username content create_time update_time persistent room_name group_id user_id_one user_id_two client_msg_id",
-  ChannelMessageAck:
-    "channel_id message_id code username create_time update_time persistent room_name group_id user_id_one user_id_two client_msg_id",
 };

@@ -1,7 +1,7 @@
 import { HeraldError } from "../errors.js";
 import { envelopeKinds, type MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
-import { readChannelMessage, readChannelMessageAck } from "./chat-message-reader.js";
+import { readChannelMessage } from "./chat-message-reader.js";
 import type { Codec, DecodeOptions } from "./codec.js";
 import { camelCase, type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
@@ -167,9 +167,8 @@ function valueFrom(
   }
 }
 
-// Messages with a reader of their own (see chat-message-reader.ts).
+// Chat messages have a reader of their own (see chat-message-reader.ts).
 const chatMessageInfo = messageInfo("ChannelMessage");
-const chatAckInfo = messageInfo("ChannelMessageAck");
 
 /** Reads a message; `parent`/`field`/`index` locate it for error messages only. */
 function readMessage(
@@ -183,13 +182,10 @@ function readMessage(
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     fail(`${at ? pathOf(parent, at, index) : parent}: expected an object, got ${describe(json)}`);
   }
-  const fast =
-    info === chatMessageInfo
-      ? readChannelMessage(json as Obj)
-      : info === chatAckInfo
-        ? readChannelMessageAck(json as Obj)
-        : undefined;
-  if (fast !== undefined) return fast;
+  if (info === chatMessageInfo) {
+    const chat = readChannelMessage(json as Obj);
+    if (chat !== undefined) return chat;
+  }
   // Object.assign, not spread: V8 gives spread clones hidden classes that every added field then
   // replaces, which made decoding ten times slower.
   const out: Obj = Object.assign({}, info.template);

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
-import {
-  READER_FIELDS,
-  readChannelMessage,
-  readChannelMessageAck,
-} from "../../src/protocol/chat-message-reader.js";
+import { READER_FIELDS, readChannelMessage } from "../../src/protocol/chat-message-reader.js";
 import { decodeJsonEnvelope, messageFromJson } from "../../src/protocol/json-codec.js";
 import { messageInfo } from "../../src/protocol/schema.js";
 
@@ -33,7 +29,7 @@ const full: Obj = {
   client_msg_id: "c-1",
 };
 
-test("the chat readers know every field of the generated tables", () => {
+test("the chat reader knows every field of the generated table", () => {
   for (const [name, fields] of Object.entries(READER_FIELDS)) {
     const table = messageInfo(name as keyof typeof READER_FIELDS).fields.map((field) => field.name);
     assert.deepEqual(fields.split(" ").sort(), [...table].sort(), name);
@@ -101,25 +97,4 @@ test("a chat push decodes through the envelope with its fast reader, and unknown
   assert.deepStrictEqual(envelope.body, byTable(full));
   const plain = decodeJsonEnvelope(JSON.stringify({ channel_message: full }));
   assert.deepStrictEqual(plain.body, byTable(full));
-});
-
-test("the ack reader decodes as the table-driven walk does, and steps aside as the chat reader does", () => {
-  const ackByTable = (json: Obj) =>
-    messageFromJson("ChannelMessageAck", { ...json, not_a_field: 1 }, { ignoreUnknown: true });
-  const { sender_id: _sender, content: _content, ...ack } = full;
-  for (const json of [ack, {}, { ...ack, code: null, update_time: null }]) {
-    const fast = readChannelMessageAck(json);
-    assert.ok(fast, `the ack reader took ${JSON.stringify(json)}`);
-    assert.deepStrictEqual(fast, ackByTable(json));
-    assert.deepStrictEqual(messageFromJson("ChannelMessageAck", json), ackByTable(json));
-  }
-  for (const json of [{ ...ack, content: "{}" }, { ...ack, persistent: 1 }, { channelId: "x" }]) {
-    assert.equal(readChannelMessageAck(json), undefined, JSON.stringify(json));
-  }
-  assert.throws(
-    () => messageFromJson("ChannelMessageAck", { ...ack, persistent: 1 }),
-    /ChannelMessageAck\.persistent: expected a boolean/,
-  );
-  const reply = decodeJsonEnvelope(JSON.stringify({ cid: "7", channel_message_ack: ack }));
-  assert.deepStrictEqual(reply, { cid: "7", kind: "channelMessageAck", body: ackByTable(ack) });
 });
