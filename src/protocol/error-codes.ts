@@ -66,47 +66,41 @@ export const wireCodes: Readonly<Record<HeraldErrorCode, WireCodes>> = {
 };
 
 // The code each gRPC number a server sends means (REST bodies carry gRPC codes; herald's realtime
-// errors do too). Where several codes share a number, the one listed here is what it reads as;
-// herald's server sends its precise code beside the number.
-const byGrpc: Readonly<Record<number, HeraldErrorCode>> = {
-  0: "server_error", // OK never travels as an error: a server that sends it is confused
-  1: "server_error", // CANCELLED: the server gave up the call itself
-  2: "server_error", // UNKNOWN
-  3: "bad_input", // INVALID_ARGUMENT
-  4: "timeout", // DEADLINE_EXCEEDED
-  5: "not_found",
-  6: "already_exists",
-  7: "permission_denied",
-  8: "resource_exhausted",
-  9: "bad_input", // FAILED_PRECONDITION: not possible in the current state, as asked
-  10: "aborted", // ABORTED: a concurrent change won
-  11: "bad_input", // OUT_OF_RANGE
-  12: "unsupported", // UNIMPLEMENTED
-  13: "server_error", // INTERNAL
-  14: "unavailable",
-  15: "server_error", // DATA_LOSS
-  16: "unauthenticated",
-};
-
-// A realtime `error` envelope's own codes where they differ from gRPC's: 0 RUNTIME_EXCEPTION,
-// 1 UNRECOGNIZED_PAYLOAD, 2 MISSING_PAYLOAD. Stock Nakama's other realtime codes (4 to 7) are for
-// matches and RPCs, which this protocol does not use; herald's server sends gRPC numbers there.
-const byRealtime: Readonly<Record<number, HeraldErrorCode>> = {
-  0: "server_error",
-  1: "bad_input",
-  2: "bad_input",
-};
+// errors do too), by number. Where several codes share a number, the one listed here is what it
+// reads as; herald's server sends its precise code beside the number.
+const byGrpc: readonly HeraldErrorCode[] = [
+  "server_error", // 0 OK never travels as an error: a server that sends it is confused
+  "server_error", // 1 CANCELLED: the server gave up the call itself
+  "server_error", // 2 UNKNOWN
+  "bad_input", // 3 INVALID_ARGUMENT
+  "timeout", // 4 DEADLINE_EXCEEDED
+  "not_found", // 5
+  "already_exists", // 6
+  "permission_denied", // 7
+  "resource_exhausted", // 8
+  "bad_input", // 9 FAILED_PRECONDITION: not possible in the current state, as asked
+  "aborted", // 10 ABORTED: a concurrent change won
+  "bad_input", // 11 OUT_OF_RANGE
+  "unsupported", // 12 UNIMPLEMENTED
+  "server_error", // 13 INTERNAL
+  "unavailable", // 14
+  "server_error", // 15 DATA_LOSS
+  "unauthenticated", // 16
+];
 
 /** Where a numeric error code came from: a REST reply (gRPC code) or a realtime `error` envelope. */
 export type ServerCodeSource = "rest" | "realtime";
 
 /**
  * The error code for a server's numeric code: a gRPC code in a REST body, or the code of a realtime
- * `error` envelope (`source: "realtime"`, where 1 and 2 are malformed requests). Unknown numbers
- * read as `server_error`.
+ * `error` envelope (`source: "realtime"`). Unknown numbers read as `server_error`.
  */
 export function codeForServer(serverCode: number, source: ServerCodeSource = "rest"): HeraldErrorCode {
-  return (source === "realtime" ? byRealtime[serverCode] : undefined) ?? byGrpc[serverCode] ?? "server_error";
+  // A realtime `error` envelope's own codes differ from gRPC's below 3: 0 RUNTIME_EXCEPTION,
+  // 1 UNRECOGNIZED_PAYLOAD, 2 MISSING_PAYLOAD. Stock Nakama's other realtime codes (4 to 7) are for
+  // matches and RPCs, which this protocol does not use; herald's server sends gRPC numbers there.
+  if (source === "realtime" && (serverCode === 1 || serverCode === 2)) return "bad_input";
+  return byGrpc[serverCode] ?? "server_error";
 }
 
 /**

@@ -24,10 +24,12 @@ export interface DialRequest {
   options: ConnectOptions;
   /** The caller's own frame limit, if any. */
   maxFrameBytes: number | undefined;
-  /** Frames and errors of the new connection; `closed` gets the connection once it exists. */
-  handlers: Omit<ConnectionHandlers, "closed"> & {
-    closed(conn: Connection | undefined, code: number, reason: string): void;
-  };
+  /** A frame arrived on the new connection. */
+  frame: ConnectionHandlers["frame"];
+  /** A transport error of the new connection. */
+  error: ConnectionHandlers["error"];
+  /** The new connection ended; `conn` is undefined if it ended before it was handed over. */
+  closed(conn: Connection | undefined, code: number, reason: string): void;
   /**
    * Receives a function that gives up on the attempt while the WebSocket opens, and `undefined`
    * once it is open (the attempt can no longer be given up that way).
@@ -61,11 +63,10 @@ export async function dial(r: DialRequest): Promise<{ conn: Connection; profile:
   // Built by hand: React Native's URLSearchParams lacks most methods.
   const query = `lang=${encodeURIComponent(options.lang ?? "en")}&status=${!!options.appearOnline}&token=${encodeURIComponent(session.token)}${codec.format === "json" ? "" : `&format=${codec.format}`}${options.invisible === undefined ? "" : `&invisible=${options.invisible}`}`;
   let self: Connection | undefined;
-  const { frame, error, closed } = r.handlers;
   const conn = await openConnection(
     r.WebSocket,
     `${r.url}/ws?${query}`,
-    { frame, error, closed: (code, reason) => closed(self, code, reason) },
+    { frame: r.frame, error: r.error, closed: (code, reason) => r.closed(self, code, reason) },
     r.abortable,
   );
   self = conn;

@@ -1,4 +1,4 @@
-import { HeraldError } from "../errors.js";
+import type { HeraldError } from "../errors.js";
 import type { Envelope } from "../gen/wire.js";
 
 /** A chat message in the outbox, with what the outbox knows of its fate so far. */
@@ -52,12 +52,4 @@ export function refusedForNow(error: HeraldError): boolean {
 export function stopRetry(item: OutboxItem): void {
   clearTimeout(item.retryTimer);
   item.retryTimer = undefined;
-}
-
-/** The error a write given up after preceding `blamed` lost connections rejects with. */
-export function givenUp(item: OutboxItem, code: number, network: boolean): HeraldError {
-  return new HeraldError(
-    network ? "disconnected" : "bad_input",
-    `writeChatMessage: the connection ended (${code}) right after this message ${item.blamed} times; given up`,
-  );
 }

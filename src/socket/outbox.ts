@@ -5,7 +5,6 @@ import type { Envelope } from "../gen/wire.js";
 import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import {
-  givenUp,
   type OutboxItem as Item,
   newMessageId,
   outboxItem,
@@ -211,7 +210,12 @@ export class OutboxLayer implements Layer {
       return;
     }
     this.#remove(oldest);
-    oldest.settle?.(givenUp(oldest, code, network));
+    oldest.settle?.(
+      new HeraldError(
+        network ? "disconnected" : "bad_input",
+        `writeChatMessage: the connection ended (${code}) right after this message ${oldest.blamed} times; given up`,
+      ),
+    );
   }
 
   opened(): void {

@@ -61,22 +61,15 @@ export class SocketLink implements LayerHost {
       WebSocket: options.WebSocket ?? defaultWebSocket,
       client,
       maxFrameBytes: options.maxFrameBytes,
-      handlers: {
-        frame: (data) => readFrame(data, this.#frames),
-        closed: (self, code, reason) => this.#onClose(self, code, reason),
-        error: (error) => this.#events.emit("error", error),
-      },
+      frame: (data) => readFrame(data, this.#frames),
+      closed: (self, code, reason) => this.#onClose(self, code, reason),
+      error: (error) => this.#events.emit("error", error),
       abortable: (stop) => {
         this.#abortConnect = stop;
       },
     };
-    this.transmit = transmitter({
-      connection: () => this.#conn,
-      profile: () => this.#profile,
-      codec,
-      pending: this.#pending,
-      timeoutMs: options.timeoutMs,
-    });
+    const connection = () => this.#conn;
+    this.transmit = transmitter(connection, () => this.#profile, codec, this.#pending, options.timeoutMs);
     this.#pipeline = buildPipeline(this, options, {
       transmit: this.transmit,
       toApp: ({ message, catchUp }) =>

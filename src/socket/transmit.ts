@@ -6,26 +6,22 @@ import type { Connection } from "./connection.js";
 import type { Send } from "./layer.js";
 import { checkFrame, type ServerProfile } from "./server-profile.js";
 
-/** What the innermost sender reads at each request: the live connection and server profile. */
-export interface TransmitParts {
-  connection(): Connection | undefined;
-  profile(): ServerProfile;
-  codec: Codec;
-  pending: PendingRequests;
-  /** The time limit of a request that gives none. @default 10000 */
-  timeoutMs: number | undefined;
-}
-
 /**
  * The innermost sender, below every layer: checks the frame against the server's limits, puts it
  * on the wire, and resolves with the reply. Without a connection it rejects with `disconnected`.
+ * `connection` and `profile` are read at each request; `timeoutMs` (default 10000) is the time
+ * limit of a request that gives none. (Positional: this sits in every browser bundle.)
  */
-export function transmitter(parts: TransmitParts): Send {
-  const { codec, pending } = parts;
-  const timeoutMs = parts.timeoutMs ?? 10_000;
+export function transmitter(
+  connection: () => Connection | undefined,
+  current: () => ServerProfile,
+  codec: Codec,
+  pending: PendingRequests,
+  timeoutMs = 10_000,
+): Send {
   return async (request) => {
-    const conn = parts.connection();
-    const profile = parts.profile();
+    const conn = connection();
+    const profile = current();
     const { what, message } = request;
     if (!conn?.open) throw new HeraldError("disconnected", `${what}: not connected`);
     let body = message.body;
