@@ -6,35 +6,30 @@
 // and the zone has a fixed position.
 const RFC3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:\d\d)$/;
 
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+const pad = (n: number, width = 2) => `${n}`.padStart(width, "0");
+
+// The date part of the last day formatted: timestamps in a stream share their day, so the
+// built-in formatter runs once per day and the time of day is written by hand.
+let lastDay = Number.NaN;
+let lastDate = "";
 
 /** `YYYY-MM-DDTHH:MM:SS.sssZ`, the same text as `Date.prototype.toISOString`. */
 export function formatTimestamp(date: Date): string {
   const ms = date.getTime();
   // Years 1970-9999 take the fast path; others (and invalid dates) use the built-in.
   if (!(ms >= 0 && ms < 253402300800000)) return date.toISOString();
-  const days = Math.floor(ms / 86400000);
-  let rest = ms - days * 86400000;
+  const day = Math.floor(ms / 86400000);
+  if (day !== lastDay) {
+    lastDate = date.toISOString().slice(0, 11);
+    lastDay = day;
+  }
+  let rest = ms - day * 86400000;
   const hours = Math.floor(rest / 3600000);
   rest -= hours * 3600000;
   const minutes = Math.floor(rest / 60000);
   rest -= minutes * 60000;
   const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
-  // Civil date from days since 1970-01-01 (proleptic Gregorian, era-based arithmetic).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(millis)}Z`;
+  return `${lastDate}${pad(hours)}:${pad(minutes)}:${pad(seconds)}.${pad(rest - seconds * 1000, 3)}Z`;
 }
 
 /** The number written by `n` digits at `at`. */
@@ -88,15 +83,11 @@ function instantOf(text: string): number {
   ) {
     return Number.NaN;
   }
-  // Days since 1970-01-01 (the inverse of formatTimestamp's arithmetic).
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
   // Milliseconds: the fraction's first three digits (the built-in parser also drops the rest).
   let ms = 0;
   for (let i = 20; i < 23; i++) ms = ms * 10 + (i < zone ? text.charCodeAt(i) - 48 : 0);
   const offset = (text.charCodeAt(zone) === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60000;
-  return days * 86400000 + hours * 3600000 + minutes * 60000 + seconds * 1000 + ms - offset;
+  // Date.UTC reads years 0-99 as 1900-1999, so count from 400 years later (a whole Gregorian
+  // cycle, 146097 days) and take the cycle off again.
+  return Date.UTC(year + 400, month - 1, day, hours, minutes, seconds, ms) - 12622780800000 - offset;
 }
