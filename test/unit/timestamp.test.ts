@@ -35,6 +35,12 @@ test("parsing reads what formatting writes, to the millisecond", () => {
   }
 });
 
+test("parsing reads the first centuries as themselves, not as the 1900s", () => {
+  for (const text of ["0000-01-01T00:00:00Z", "0001-02-03T04:05:06.789Z", "0099-12-31T23:59:59Z"]) {
+    assert.equal(parseTimestamp(text)?.getTime(), Date.parse(text), text);
+  }
+});
+
 test("parsing accepts every RFC 3339 form and agrees with Date", () => {
   const cases = [
     "2026-03-04T05:06:07Z",
