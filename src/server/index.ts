@@ -2,6 +2,10 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeraldError } from "../errors.js";
 import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
+import type { ClusterAdapter } from "./cluster/cluster-adapter.js";
+import { ClusterNode } from "./cluster/cluster-node.js";
+import { RedisClusterAdapter } from "./cluster/redis-adapter.js";
+import { SharedUserViews } from "./cluster/shared-user-views.js";
 import { resolveCompat } from "./compat.js";
 import { OperatorConsole } from "./console/operator-console.js";
 import { allExtensions, type Extension } from "./extensions.js";
@@ -59,7 +63,7 @@ export type {
 } from "./hooks.js";
 export type { Logger, LogLevel } from "./logger.js";
 export { createJsonLogger } from "./logger.js";
-export type { HeraldServer, ServerOptions } from "./options.js";
+export type { HeraldServer, RedisOptions, ServerOptions } from "./options.js";
 export { tokenSecretPath } from "./services/auth/token-secret.js";
 
 /**
@@ -92,6 +96,18 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
   const preciseCodes = !compat.nakama;
 
+  // Cluster: started first, so a Redis that cannot be reached fails the start before anything opens.
+  let cluster: ClusterAdapter | undefined;
+  if (options.redis !== undefined) {
+    const redis = typeof options.redis === "string" ? { url: options.redis } : options.redis;
+    cluster = new RedisClusterAdapter({
+      ...redis,
+      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
+    });
+    await cluster.start();
+  }
+  const sharedViews = cluster === undefined ? undefined : new SharedUserViews(cluster);
+
   // Storage.
   const db = await openDatabase(dbPath, { synchronous: options.synchronous ?? "normal" });
   const users = new UserStore(db);
@@ -112,7 +128,13 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const channels = new ChannelRegistry();
   visibility.attach(statusTracker, channels, peers);
   const notifier = new Notifier(notificationStore, peers);
-  const userViews = new UserViews({ status: statusTracker, visibility, friends: friendStore, presence });
+  const userViews = new UserViews({
+    status: statusTracker,
+    visibility,
+    friends: friendStore,
+    presence,
+    shared: sharedViews,
+  });
   const chat = new Chat({
     users,
     friends: friendStore,
@@ -185,18 +207,27 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   });
 
   // Transports.
+  const handlers = routeHandlers({
+    authentication: new Authentication({ users, auth, logger }),
+    accounts: new Accounts({ users, userViews, visibility, presence }),
+    history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
+    notifications: new Notifications(notificationStore),
+    friends: new Friends({ friends: friendStore, chat, users, notifier, userViews }),
+    groups: new Groups({ groups: groupStore, users, chat, notifier, userViews, logger }),
+    capabilities: compat.nakama
+      ? undefined
+      : () => ({ server: "herald", version, extensions: [...extensions] }),
+  });
+  if (sharedViews !== undefined) {
+    // Users' `online` and `status` come from every node's presences before a call answers.
+    for (const [name, handler] of Object.entries(handlers)) {
+      (handlers as Record<string, unknown>)[name] = sharedViews.wrap(
+        handler as (...args: unknown[]) => unknown,
+      );
+    }
+  }
   const router = new Router({
-    handlers: routeHandlers({
-      authentication: new Authentication({ users, auth, logger }),
-      accounts: new Accounts({ users, userViews, visibility, presence }),
-      history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
-      notifications: new Notifications(notificationStore),
-      friends: new Friends({ friends: friendStore, chat, users, notifier, userViews }),
-      groups: new Groups({ groups: groupStore, users, chat, notifier, userViews, logger }),
-      capabilities: compat.nakama
-        ? undefined
-        : () => ({ server: "herald", version, extensions: [...extensions] }),
-    }),
+    handlers,
     auth,
     serverKey,
     logger,
@@ -231,6 +262,19 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     preciseCodes,
     maxTotalBufferedBytes: options.maxTotalBufferedBytes ?? 64 * 1024 * 1024,
   });
+
+  const clusterNode =
+    cluster === undefined
+      ? undefined
+      : new ClusterNode({
+          adapter: cluster,
+          channels,
+          status: statusTracker,
+          peers,
+          visibility,
+          touchLastActive: (ids, at) => users.touchLastActiveMany(ids, at),
+          logger,
+        });
 
   const http = createHttpServer((req, res) => {
     if (operatorConsole?.handle(req, res)) return;
@@ -271,7 +315,14 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     options.metricsPort === undefined
       ? undefined
       : await MetricsServer.start(metrics, options.metricsHost ?? "127.0.0.1", options.metricsPort);
-  logger.info("server_listening", { url, db: dbPath, version, consoleUrl, metricsPort: metricsServer?.port });
+  logger.info("server_listening", {
+    url,
+    db: dbPath,
+    version,
+    consoleUrl,
+    metricsPort: metricsServer?.port,
+    nodeId: cluster?.nodeId,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -284,12 +335,16 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       return peers.size;
     },
     metricsPort: metricsServer?.port,
+    nodeId: cluster?.nodeId,
     close() {
       closing ??= (async () => {
         logger.info("server_closing", {});
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
         operatorConsole?.close();
         await gateway.close();
+        // The sockets' presences are gone from the cluster; the node leaves it before the database.
+        clusterNode?.close();
+        await cluster?.close();
         // Requests under way may finish; idle keep-alive connections go now, stragglers soon.
         http.closeIdleConnections();
         const cut = setTimeout(() => http.closeAllConnections(), 2000);

@@ -17,6 +17,7 @@ import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import { createServer, type HeraldServer, type Logger, type ServerOptions } from "../../src/server/index.js";
+import { startClusterAsServer, targetsCluster } from "./cluster.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
 const WAIT_MS = 5000;
@@ -42,6 +43,8 @@ export interface TestServer {
  */
 export async function startServer(options: ServerOptions & { file?: boolean } = {}): Promise<TestServer> {
   const { file, ...rest } = options;
+  // HERALD_TEST_TARGET=cluster: the same tests against three nodes behind one balancer.
+  if (targetsCluster()) return startClusterAsServer(rest);
   let dir: string | undefined;
   let db = rest.db ?? ":memory:";
   if (file && rest.db === undefined) {

@@ -54,6 +54,12 @@ interface ChatDeps {
   clientMsgIds: boolean;
 }
 
+/** A join's reply, and what to do once it is sent. */
+export interface JoinResult {
+  reply: ChannelInit;
+  after: () => void;
+}
+
 class HookTimeout extends Error {}
 
 /** Resolves with the hook's result, or rejects with HookTimeout after `ms`. */
@@ -88,9 +94,12 @@ export class Chat {
 
   constructor(private readonly deps: ChatDeps) {}
 
-  /** Handles a channel join; returns the Channel reply and what to do once it is sent. */
-  join(peer: Peer, req: ChannelJoin): { reply: ChannelInit; after: () => void } {
-    const { users, friends, groups, channels, notifier } = this.deps;
+  /**
+   * Handles a channel join; returns the Channel reply and what to do once it is sent (a promise
+   * of them in a cluster).
+   */
+  join(peer: Peer, req: ChannelJoin): JoinResult | Promise<JoinResult> {
+    const { users, friends, groups, channels } = this.deps;
     let target: ChannelTarget;
     switch (req.type) {
       case ChannelType.Unspecified:
@@ -127,35 +136,41 @@ export class Chat {
           ? target.userIdTwo
           : target.userIdOne
         : undefined;
-    const invite =
-      otherUser !== undefined && otherUser !== peer.userId && !channels.hasUser(target.id, otherUser);
-    const { reply, announce } = channels.join(
-      peer,
-      target,
-      req.hidden ?? false,
-      req.persistence ?? true,
-      this.deps.visibility.isInvisible(peer.userId),
-    );
-    return {
-      reply,
-      after: () => {
-        announce();
-        // One pending invitation per pair: join/leave loops must not pile them up.
-        if (
-          invite &&
-          otherUser !== undefined &&
-          !notifier.pending(otherUser, peer.userId, NotificationCode.DmRequest)
-        ) {
-          notifier.send({
-            userId: otherUser,
-            subject: `${peer.username} wants to chat`,
-            content: JSON.stringify({ username: peer.username }),
-            code: NotificationCode.DmRequest,
-            senderId: peer.userId,
-          });
-        }
-      },
+    const hidden = req.hidden ?? false;
+    const persistence = req.persistence ?? true;
+    const invisible = this.deps.visibility.isInvisible(peer.userId);
+    const finish = (reply: ChannelInit, announce: () => void, present: (userId: string) => boolean) => {
+      const invite = otherUser !== undefined && otherUser !== peer.userId && !present(otherUser);
+      return { reply, after: () => this.afterJoin(peer, announce, invite ? otherUser : undefined) };
     };
+    if (channels.shared) {
+      // In a cluster the members of every node are listed, which takes a round trip.
+      return channels
+        .joinShared(peer, target, hidden, persistence, invisible)
+        .then(({ reply, announce, userIds }) => finish(reply, announce, (id) => userIds.has(id)));
+    }
+    const present = (id: string) => channels.hasUser(target.id, id);
+    const wasPresent = otherUser !== undefined && present(otherUser);
+    const { reply, announce } = channels.join(peer, target, hidden, persistence, invisible);
+    return finish(reply, announce, () => wasPresent);
+  }
+
+  /** Announces a join, and invites the other user of a direct chat who is not in it. */
+  private afterJoin(peer: Peer, announce: () => void, invitee: string | undefined): void {
+    announce();
+    // One pending invitation per pair: join/leave loops must not pile them up.
+    if (
+      invitee !== undefined &&
+      !this.deps.notifier.pending(invitee, peer.userId, NotificationCode.DmRequest)
+    ) {
+      this.deps.notifier.send({
+        userId: invitee,
+        subject: `${peer.username} wants to chat`,
+        content: JSON.stringify({ username: peer.username }),
+        code: NotificationCode.DmRequest,
+        senderId: peer.userId,
+      });
+    }
   }
 
   leave(peer: Peer, channelId: string): void {

@@ -21,8 +21,15 @@ export class Status {
     this.tracker.setStatus(peer, text === undefined || text === "" ? undefined : text);
   }
 
-  /** Follows users by id and by username; returns their visible presences now. */
-  follow(peer: Peer, userIds: readonly string[], usernames: readonly string[]): UserPresenceInit[] {
+  /**
+   * Follows users by id and by username; returns their visible presences now (a promise of them in
+   * a cluster, where every node's presences are read).
+   */
+  follow(
+    peer: Peer,
+    userIds: readonly string[],
+    usernames: readonly string[],
+  ): UserPresenceInit[] | Promise<UserPresenceInit[]> {
     const ids: string[] = [];
     for (const id of userIds) {
       if (!isUuid(id)) refuse("bad_input", StockWords.invalidUserId);
@@ -32,7 +39,7 @@ export class Status {
       const user = this.users.byUsername(name);
       if (user !== undefined) ids.push(user.id);
     }
-    return this.tracker.follow(peer, ids);
+    return this.tracker.shared ? this.tracker.followShared(peer, ids) : this.tracker.follow(peer, ids);
   }
 
   unfollow(peer: Peer, userIds: readonly string[]): void {

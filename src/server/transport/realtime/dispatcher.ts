@@ -171,17 +171,21 @@ export class Dispatcher {
       case "statusUpdate":
         status.update(connection, envelope.body.status);
         return "empty";
-      case "statusFollow":
-        return {
-          kind: "status",
-          body: { presences: status.follow(connection, envelope.body.userIds, envelope.body.usernames) },
-        };
+      case "statusFollow": {
+        // A promise in a cluster, where the presences of every node are read.
+        const presences = status.follow(connection, envelope.body.userIds, envelope.body.usernames);
+        return presences instanceof Promise
+          ? presences.then((p) => ({ kind: "status", body: { presences: p } }) as const)
+          : { kind: "status", body: { presences } };
+      }
       case "statusUnfollow":
         status.unfollow(connection, envelope.body.userIds);
         return "empty";
       case "channelJoin": {
-        const { reply, after } = chat.join(connection, envelope.body);
-        return { reply: { kind: "channel", body: reply }, after };
+        const joined = chat.join(connection, envelope.body);
+        return joined instanceof Promise
+          ? joined.then(({ reply, after }) => ({ reply: { kind: "channel", body: reply }, after }) as const)
+          : { reply: { kind: "channel", body: joined.reply }, after: joined.after };
       }
       case "channelLeave":
         chat.leave(connection, envelope.body.channelId);
