@@ -30,7 +30,7 @@ import { Status } from "./services/status.js";
 import { StatusTracker } from "./services/status-tracker.js";
 import { UserViews } from "./services/user-views.js";
 import { Visibility } from "./services/visibility.js";
-import { openDatabase } from "./storage/database.js";
+import { type Db, openDatabase } from "./storage/database.js";
 import { FriendStore } from "./storage/friends.js";
 import { GroupStore } from "./storage/groups.js";
 import { MessageStore } from "./storage/messages.js";
@@ -65,6 +65,36 @@ export type { Logger, LogLevel } from "./logger.js";
 export { createJsonLogger } from "./logger.js";
 export type { HeraldServer, RedisOptions, ServerOptions } from "./options.js";
 export { tokenSecretPath } from "./services/auth/token-secret.js";
+
+/**
+ * Token checks of a cluster node: a logout on another node is in the shared database, not in this
+ * node's memory, so a token this node has not seen revoked is looked up there too.
+ */
+class SharedRevocations extends AuthService {
+  private lookup: ((tid: string) => unknown) | undefined;
+
+  private isRevokedElsewhere(tid: string): boolean {
+    this.lookup ??= (() => {
+      const statement = this.database.prepare("SELECT 1 FROM revoked_tokens WHERE tid = ?");
+      return (id: string) => statement.get(id);
+    })();
+    return this.lookup(tid) !== undefined;
+  }
+
+  private get database(): Db {
+    return (this as unknown as { db: Db }).db;
+  }
+
+  override verifySession(token: string): ReturnType<AuthService["verifySession"]> {
+    const claims = super.verifySession(token);
+    return claims !== undefined && !this.isRevokedElsewhere(claims.tid) ? claims : undefined;
+  }
+
+  override verifyRefresh(token: string): ReturnType<AuthService["verifyRefresh"]> {
+    const claims = super.verifyRefresh(token);
+    return claims !== undefined && !this.isRevokedElsewhere(claims.tid) ? claims : undefined;
+  }
+}
 
 /**
  * Starts herald's server: REST and WebSocket on one port, state in SQLite.
@@ -148,7 +178,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     visibility,
     clientMsgIds: extensions.has("client_msg_id"),
   });
-  const auth = new AuthService(
+  const auth = new (cluster === undefined ? AuthService : SharedRevocations)(
     db,
     resolveTokenSecret(options.tokenSecret, dbPath),
     options.tokenExpirySec ?? 7200,

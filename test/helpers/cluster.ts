@@ -144,7 +144,7 @@ let sharedRedis: Promise<TestRedis> | undefined;
 
 /** The Redis shared by the clusters of this test process (each with its own key prefix). */
 function processRedis(): Promise<TestRedis> {
-  sharedRedis ??= startRedis();
+  sharedRedis ??= startRedis({ background: true });
   return sharedRedis;
 }
 

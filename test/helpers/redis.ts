@@ -69,8 +69,11 @@ function freePort(): Promise<number> {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Starts redis-server on a free port in a fresh temporary folder. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server on a free port in a fresh temporary folder. `background: true` lets the test
+ * process exit while it runs (it is killed at exit): for a server shared by a whole test file.
+ */
+export async function startRedis(options: { background?: boolean } = {}): Promise<TestRedis> {
   const found = findRedis();
   if (!("exe" in found)) throw new Error(found.missing);
   const dir = mkdtempSync(path.join(tmpdir(), "herald-redis-"));
@@ -131,6 +134,10 @@ export async function startRedis(): Promise<TestRedis> {
     // Keep draining its output so a chatty server never blocks on a full pipe.
     proc.stdout?.resume();
     proc.stderr?.resume();
+    if (options.background) {
+      proc.unref();
+      for (const stream of [proc.stdout, proc.stderr]) (stream as unknown as { unref?: () => void })?.unref?.();
+    }
   };
   const stop = async () => {
     const proc = child;
