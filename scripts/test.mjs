@@ -75,9 +75,13 @@ if (args.length === 0) {
       { ...process.env, HERALD_TEST_TARGET: "cluster" },
     );
   } else if (process.env.HERALD_REQUIRE_CLUSTER_TESTS === "1") {
-    console.error("\nthe cluster pass needs redis-server (HERALD_REQUIRE_CLUSTER_TESTS=1): install Debian's redis-server");
+    console.error(
+      "\nthe cluster pass needs redis-server (HERALD_REQUIRE_CLUSTER_TESTS=1): install Debian's redis-server",
+    );
     process.exit(1);
   } else {
-    console.log("\n# skipping the cluster pass: redis-server not found (install Debian's redis-server package)");
+    console.log(
+      "\n# skipping the cluster pass: redis-server not found (install Debian's redis-server package)",
+    );
   }
 }

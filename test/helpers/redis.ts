@@ -136,7 +136,8 @@ export async function startRedis(options: { background?: boolean } = {}): Promis
     proc.stderr?.resume();
     if (options.background) {
       proc.unref();
-      for (const stream of [proc.stdout, proc.stderr]) (stream as unknown as { unref?: () => void })?.unref?.();
+      for (const stream of [proc.stdout, proc.stderr])
+        (stream as unknown as { unref?: () => void })?.unref?.();
     }
   };
   const stop = async () => {
