@@ -227,7 +227,7 @@ async function main(): Promise<void> {
         for (const scenario of ["room", "status"] as const) {
           const r = await run(nodes, scenario);
           const key = `${scenario} ${count}`;
-          (results[key] ??= []).push(r);
+          results[key] = [...(results[key] ?? []), r];
           console.log(
             `round ${round + 1} ${scenario} ${count} node(s): ${Math.round(r.perSec)} deliveries/s, server ${r.serverUsPerDelivery.toFixed(2)} µs/delivery, client ${r.clientUsPerDelivery.toFixed(2)} µs/delivery, p99 same-node ${r.p99Same.toFixed(1)} ms, cross-node ${r.p99Cross.toFixed(1)} ms`,
           );

@@ -25,7 +25,7 @@ describe("cluster faults", { skip }, () => {
       heartbeatMs: HEARTBEAT_MS,
     });
     t.after(() => cluster.close());
-    const [n0, n1, n2] = cluster.nodes as [
+    const [n0, _n1, n2] = cluster.nodes as [
       (typeof cluster.nodes)[0],
       (typeof cluster.nodes)[0],
       (typeof cluster.nodes)[0],
