@@ -151,7 +151,14 @@ export class ChannelRegistry {
         throw err;
       }
     }
-    const all = await cluster.presences(stream);
+    let all: Awaited<ReturnType<ClusterAdapter["presences"]>>;
+    try {
+      all = await cluster.presences(stream);
+    } catch (err) {
+      if (isNew && member !== undefined && this.isMember(member, target.id))
+        this.leave(peer, target.id, true);
+      throw err;
+    }
     const userIds = new Set<string>();
     const presences: UserPresenceInit[] = [];
     for (const p of all) {
