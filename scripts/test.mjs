@@ -111,3 +111,36 @@ if (args.length === 0) {
     console.log(`\n> tests on PostgreSQL skipped: ${missing} (install Debian's postgresql package)`);
   }
 }
+
+// The cluster pass: the SDK scenario folders again, each server being three nodes on one Redis and
+// one database behind a round-robin balancer (test/helpers/cluster.ts). Files listed here look into
+// one server's insides, which a cluster does not have.
+const notOnCluster = new Map([
+  // Packs the package and type-checks the docs' snippets: nothing server-side to run again.
+  ["test/sdk/docs-snippets.test.ts", "no server behaviour"],
+  ["test/presence/docs-snippets.test.ts", "no server behaviour"],
+  ["test/sdk/examples.test.ts", "no server behaviour"],
+]);
+if (args.length === 0) {
+  const redis = spawnSync(process.env.HERALD_REDIS_SERVER ?? "redis-server", ["--version"]);
+  if (redis.status === 0) {
+    const clusterFiles = ["test/sdk", "test/presence"]
+      .flatMap(testFiles)
+      .filter((f) => !notOnCluster.has(path.relative(repo, f)));
+    run(
+      `the same SDK tests on a three-node cluster (${clusterFiles.length} files, HERALD_TEST_TARGET=cluster)`,
+      process.execPath,
+      nodeTest(clusterFiles),
+      { ...process.env, HERALD_TEST_TARGET: "cluster" },
+    );
+  } else if (process.env.HERALD_REQUIRE_CLUSTER_TESTS === "1") {
+    console.error(
+      "\nthe cluster pass needs redis-server (HERALD_REQUIRE_CLUSTER_TESTS=1): install Debian's redis-server",
+    );
+    process.exit(1);
+  } else {
+    console.log(
+      "\n# skipping the cluster pass: redis-server not found (install Debian's redis-server package)",
+    );
+  }
+}

@@ -41,6 +41,15 @@ const usage = `Usage: herald-server [options]
   --metrics-port PORT     serve Prometheus metrics at GET /metrics on this port (HERALD_METRICS_PORT,
                           default: off)
   --metrics-host HOST     interface of the metrics port (HERALD_METRICS_HOST, default 127.0.0.1)
+  --redis URL             run as one node of a cluster sharing presences and fan-out through Redis,
+                          e.g. redis://127.0.0.1:6379 (HERALD_REDIS, default: a single server)
+  --redis-prefix P        prefix of the cluster's Redis keys and channels (HERALD_REDIS_PREFIX,
+                          default herald:)
+  --node-id ID            this node's id in the cluster (HERALD_NODE_ID, default: random)
+  --redis-heartbeat-ms MS lease renewal and dead-node check period (HERALD_REDIS_HEARTBEAT_MS,
+                          default 1000)
+  --redis-lease-ms MS     a silent node's presences go after this plus a heartbeat
+                          (HERALD_REDIS_LEASE_MS, default 5000)
   --help                  show this help
 `;
 
@@ -66,6 +75,18 @@ function consoleLine(consoleUrl: string | undefined, options: ServerOptions): st
   return credential === undefined
     ? `console: ${consoleUrl} (operator credential: ${DEFAULT_CONSOLE_CREDENTIAL}, the local-development default)`
     : `console: ${consoleUrl} (operator credential: the one you set)`;
+}
+
+/** The Redis URL without its password, for the start line. */
+function redisUrlForLog(redis: ServerOptions["redis"]): string {
+  const raw = typeof redis === "string" ? redis : (redis?.url ?? "redis://127.0.0.1:6379");
+  try {
+    const url = new URL(raw);
+    if (url.password !== "") url.password = "***";
+    return url.toString();
+  } catch {
+    return "redis";
+  }
 }
 
 async function main(): Promise<void> {
@@ -95,6 +116,11 @@ async function main(): Promise<void> {
         "history-max-age": { type: "string" },
         "history-per-channel": { type: "string" },
         "metrics-host": { type: "string" },
+        redis: { type: "string" },
+        "node-id": { type: "string" },
+        "redis-prefix": { type: "string" },
+        "redis-heartbeat-ms": { type: "string" },
+        "redis-lease-ms": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -197,9 +223,32 @@ async function main(): Promise<void> {
   if (metricsPort !== undefined) options.metricsPort = metricsPort;
   const metricsHost = pick("metrics-host", "HERALD_METRICS_HOST");
   if (metricsHost !== undefined) options.metricsHost = metricsHost;
+  const redis = pick("redis", "HERALD_REDIS");
+  const heartbeatMs = integer(
+    "--redis-heartbeat-ms",
+    pick("redis-heartbeat-ms", "HERALD_REDIS_HEARTBEAT_MS"),
+    1,
+  );
+  const leaseMs = integer("--redis-lease-ms", pick("redis-lease-ms", "HERALD_REDIS_LEASE_MS"), 2);
+  const keyPrefix = pick("redis-prefix", "HERALD_REDIS_PREFIX");
+  if (redis !== undefined) {
+    if (!/^rediss?:\/\//.test(redis)) fail(`--redis must be a redis:// or rediss:// URL, got "${redis}"`);
+    options.redis = {
+      url: redis,
+      ...(heartbeatMs !== undefined && { heartbeatMs }),
+      ...(leaseMs !== undefined && { leaseMs }),
+      ...(keyPrefix !== undefined && { keyPrefix }),
+    };
+  } else if (heartbeatMs !== undefined || leaseMs !== undefined || keyPrefix !== undefined) {
+    fail("--redis-heartbeat-ms, --redis-lease-ms and --redis-prefix need --redis");
+  }
+  const nodeId = pick("node-id", "HERALD_NODE_ID");
+  if (nodeId !== undefined) options.nodeId = nodeId;
 
   const server = await createServer(options);
   process.stdout.write(`herald server listening on ${server.url}\n`);
+  if (server.nodeId !== undefined)
+    process.stdout.write(`cluster node ${server.nodeId} on ${redisUrlForLog(options.redis)}\n`);
   process.stdout.write(`${consoleLine(server.consoleUrl, options)}\n`);
   if (server.metricsPort !== undefined)
     process.stdout.write(

@@ -3,6 +3,10 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeraldError } from "../errors.js";
 import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
+import type { ClusterAdapter } from "./cluster/cluster-adapter.js";
+import { ClusterNode } from "./cluster/cluster-node.js";
+import { RedisClusterAdapter } from "./cluster/redis-adapter.js";
+import { SharedUserViews } from "./cluster/shared-user-views.js";
 import { resolveCompat } from "./compat.js";
 import { OperatorConsole } from "./console/operator-console.js";
 import { allExtensions, type Extension } from "./extensions.js";
@@ -58,6 +62,7 @@ export type {
   DatabaseOption,
   HeraldServer,
   PostgresDatabaseOptions,
+  RedisOptions,
   ServerOptions,
 } from "./options.js";
 export { tokenSecretPath } from "./services/auth/token-secret.js";
@@ -94,6 +99,18 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const logger = options.logger ?? createJsonLogger(options.logLevel ?? "info");
   const preciseCodes = !compat.nakama;
 
+  // Cluster: started first, so a Redis that cannot be reached fails the start before anything opens.
+  let cluster: ClusterAdapter | undefined;
+  if (options.redis !== undefined) {
+    const redis = typeof options.redis === "string" ? { url: options.redis } : options.redis;
+    cluster = new RedisClusterAdapter({
+      ...redis,
+      ...(options.nodeId !== undefined && { nodeId: options.nodeId }),
+    });
+    await cluster.start();
+  }
+  const sharedViews = cluster === undefined ? undefined : new SharedUserViews(cluster);
+
   // Storage: SQLite in this process, or PostgreSQL shared by any number of servers.
   const storage = await openStorage(dbOption, {
     synchronous: options.synchronous ?? "normal",
@@ -103,6 +120,9 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     },
     onCommit: (durationMs, batchSize) => metrics.observeCommit(durationMs, batchSize),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
+  }).catch(async (err: unknown) => {
+    await cluster?.close().catch(() => {});
+    throw err;
   });
   const {
     users,
@@ -124,11 +144,13 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       secret,
       options.tokenExpirySec ?? 7200,
       options.refreshExpirySec ?? 604800,
-      storage.engine !== "sqlite",
+      // Every node of a cluster shares logouts: a token not revoked here is looked up in storage.
+      storage.engine !== "sqlite" || cluster !== undefined,
     );
     await auth.load();
   } catch (err) {
     await storage.close().catch(() => {});
+    await cluster?.close().catch(() => {});
     throw err;
   }
 
@@ -141,7 +163,13 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   const channels = new ChannelRegistry();
   visibility.attach(statusTracker, channels, peers);
   const notifier = new Notifier(notificationStore, peers, logger);
-  const userViews = new UserViews({ status: statusTracker, visibility, friends: friendStore, presence });
+  const userViews = new UserViews({
+    status: statusTracker,
+    visibility,
+    friends: friendStore,
+    presence,
+    shared: sharedViews,
+  });
   const chat = new Chat({
     users,
     friends: friendStore,
@@ -221,18 +249,27 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   });
 
   // Transports.
+  const handlers = routeHandlers({
+    authentication: new Authentication({ users, auth, logger }),
+    accounts: new Accounts({ users, userViews, visibility, presence }),
+    history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
+    notifications: new Notifications(notificationStore),
+    friends: new Friends({ friends: friendStore, chat, users, notifier, userViews }),
+    groups: new Groups({ groups: groupStore, users, chat, notifier, userViews, logger }),
+    capabilities: compat.nakama
+      ? undefined
+      : () => ({ server: "herald", version, extensions: [...extensions] }),
+  });
+  if (sharedViews !== undefined) {
+    // Users' `online` and `status` come from every node's presences before a call answers.
+    for (const [name, handler] of Object.entries(handlers)) {
+      (handlers as Record<string, unknown>)[name] = sharedViews.wrap(
+        handler as (...args: unknown[]) => unknown,
+      );
+    }
+  }
   const router = new Router({
-    handlers: routeHandlers({
-      authentication: new Authentication({ users, auth, logger }),
-      accounts: new Accounts({ users, userViews, visibility, presence }),
-      history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
-      notifications: new Notifications(notificationStore),
-      friends: new Friends({ friends: friendStore, chat, users, notifier, userViews }),
-      groups: new Groups({ groups: groupStore, users, chat, notifier, userViews, logger }),
-      capabilities: compat.nakama
-        ? undefined
-        : () => ({ server: "herald", version, extensions: [...extensions] }),
-    }),
+    handlers,
     auth,
     serverKey,
     logger,
@@ -262,6 +299,19 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     preciseCodes,
     maxTotalBufferedBytes: options.maxTotalBufferedBytes ?? 64 * 1024 * 1024,
   });
+
+  const clusterNode =
+    cluster === undefined
+      ? undefined
+      : new ClusterNode({
+          adapter: cluster,
+          channels,
+          status: statusTracker,
+          peers,
+          visibility,
+          touchLastActive: (ids, at) => users.touchLastActive(ids, at),
+          logger,
+        });
 
   const http = createHttpServer((req, res) => {
     if (operatorConsole?.handle(req, res)) return;
@@ -309,6 +359,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     version,
     consoleUrl,
     metricsPort: metricsServer?.port,
+    nodeId: cluster?.nodeId,
   });
 
   let closing: Promise<void> | undefined;
@@ -322,12 +373,16 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       return peers.size;
     },
     metricsPort: metricsServer?.port,
+    nodeId: cluster?.nodeId,
     close() {
       closing ??= (async () => {
         logger.info("server_closing", {});
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
         operatorConsole?.close();
         await gateway.close();
+        // The sockets' presences are gone from the cluster; the node leaves it before the database.
+        clusterNode?.close();
+        await cluster?.close();
         // Requests under way may finish; idle keep-alive connections go now, stragglers soon.
         http.closeIdleConnections();
         const cut = setTimeout(() => http.closeAllConnections(), 2000);

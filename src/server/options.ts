@@ -30,6 +30,22 @@ export interface PostgresDatabaseOptions {
 /** What `ServerOptions.db` may be: an SQLite file, ":memory:", a PostgreSQL URL or its options. */
 export type DatabaseOption = string | PostgresDatabaseOptions;
 
+/** Where a cluster's Redis is, and how its nodes watch each other (see docs/scaling.md). */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS. @default "redis://127.0.0.1:6379" */
+  url?: string;
+  /** Prefix of every key and pub/sub channel, so several deployments can share one Redis. @default "herald:" */
+  keyPrefix?: string;
+  /** How often a node renews its lease and looks for dead nodes. @default 1000 */
+  heartbeatMs?: number;
+  /**
+   * How long a node's lease lasts without renewal. A node that stops (kill -9, a network split) has
+   * its sessions' presences removed everywhere, with leave events, within `leaseMs + heartbeatMs`.
+   * Must be longer than `heartbeatMs`. @default 5000
+   */
+  leaseMs?: number;
+}
+
 /** Options of {@link createServer}. */
 export interface ServerOptions {
   /** Interface to listen on. @default "127.0.0.1" */
@@ -141,6 +157,14 @@ export interface ServerOptions {
   historyRetention?: RetentionOptions;
   /** Interface the metrics endpoint listens on. @default "127.0.0.1" */
   metricsHost?: string;
+  /**
+   * Runs this server as one node of a cluster sharing presences and fan-out through Redis (a URL,
+   * or {@link RedisOptions}): nodes started on the same Redis and database behave as one server.
+   * Needs the `ioredis` package. @default undefined (a single server: nothing is shared)
+   */
+  redis?: string | RedisOptions;
+  /** This node's id in a cluster, unique among its nodes. @default a random UUID */
+  nodeId?: string;
 }
 
 /** A running server. */
@@ -158,8 +182,10 @@ export interface HeraldServer {
   readonly dbPath: string;
   /** The operator console's URL; undefined when it is off (`console: false`, or refused). */
   readonly consoleUrl: string | undefined;
-  /** Number of connected sockets. */
+  /** Number of connected sockets (of this node, in a cluster). */
   readonly sessionCount: number;
+  /** This node's id in a cluster; undefined without `redis`. */
+  readonly nodeId: string | undefined;
   /** Port of the metrics endpoint, when `metricsPort` was given. */
   readonly metricsPort: number | undefined;
   /**

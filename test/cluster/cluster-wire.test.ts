@@ -32,6 +32,8 @@ test("presence and invisible messages cross as data", () => {
   assert.deepEqual(decodeClusterMessage(encodeClusterMessage("n", message))?.message, message);
   const invisible = { kind: "invisible" as const, userId: "u", invisible: true };
   assert.deepEqual(decodeClusterMessage(encodeClusterMessage("n", invisible))?.message, invisible);
+  const evict = { kind: "evict" as const, channelId: "2...g", userId: "u" };
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage("n", evict))?.message, evict);
 });
 
 test("malformed or foreign data is ignored, never thrown", () => {

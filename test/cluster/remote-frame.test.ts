@@ -37,7 +37,7 @@ test("a frame from another node gives each format the bytes a local broadcast wo
   // Once per format: the same buffer for every socket of that format.
   assert.equal(frame.bytes(jsonCodec), json);
   assert.equal(frame.bytes(protobufCodec), frame.bytes(protobufCodec));
-  assert.equal(frame.envelope().kind, "channelMessage");
+  assert.equal(frame.decode().kind, "channelMessage");
 });
 
 test("corrupt frame bytes are refused as bad_input, not thrown as anything else", () => {

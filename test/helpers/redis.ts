@@ -74,7 +74,10 @@ function serverArgs(port: number, dir: string, extra: string[] = []): string[] {
 
 const ready = /Ready to accept connections/;
 
-/** Starts redis-server on a free port in a fresh temporary folder. */
+/**
+ * Starts redis-server on a free port in a fresh temporary folder. It never keeps the test process
+ * alive (it is killed at exit), so a whole test file may share one.
+ */
 export async function startRedis(): Promise<TestRedis> {
   const found = findRedis();
   if (!("exe" in found)) throw new Error(found.missing);

@@ -16,6 +16,7 @@ import {
   temporaryDatabase,
 } from "../../src/testing/test-server.js";
 import { waitFor } from "../../src/testing/wait-for.js";
+import { startClusterAsServer, targetsCluster } from "./cluster.js";
 import { testDatabase } from "./test-db.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
@@ -42,6 +43,8 @@ export interface TestServer {
  */
 export async function startServer(options: ServerOptions & { file?: boolean } = {}): Promise<TestServer> {
   const { file, ...rest } = options;
+  // HERALD_TEST_TARGET=cluster: the same tests against three nodes behind one balancer.
+  if (targetsCluster()) return startClusterAsServer(rest);
   const { db: kitDb, remove } = await temporaryDatabase(file, rest.db);
   // HERALD_TEST_DB=postgres runs the same tests on a fresh PostgreSQL schema (see test-db.ts).
   const db = file || rest.db !== undefined ? kitDb : await testDatabase();

@@ -29,5 +29,10 @@ function sharedPostgres(): Promise<TestPostgres> {
  */
 export async function testDatabase(): Promise<string> {
   if (testEngine === "sqlite") return ":memory:";
+  return postgresDatabase();
+}
+
+/** The URL of a fresh, empty schema on the process's PostgreSQL server, whatever HERALD_TEST_DB says. */
+export async function postgresDatabase(): Promise<string> {
   return (await sharedPostgres()).createSchema();
 }

@@ -64,7 +64,9 @@ export type ClusterMessage =
   /** Presences that joined or left a stream: each node encodes the event once for its members. */
   | ({ kind: "presence"; stream: Stream; joins: ClusterPresence[]; leaves: ClusterPresence[] } & Audience)
   /** A user turned invisible or visible: nodes holding the user's sessions hide or show them. */
-  | { kind: "invisible"; userId: string; invisible: boolean };
+  | { kind: "invisible"; userId: string; invisible: boolean }
+  /** Every session of a user leaves a channel (a kick, a ban, a block): each node removes its own. */
+  | { kind: "evict"; channelId: string; userId: string };
 
 /** A node whose lease ran out, cleaned up by the node that reports it. */
 export interface NodeDown {

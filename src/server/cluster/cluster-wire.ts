@@ -31,7 +31,8 @@ export function decodeClusterMessage(data: Buffer): { origin: string; message: C
       const bytes = new Uint8Array(data.subarray(5 + length));
       return { origin: o, message: { ...(fields as object), kind: "frame", bytes } };
     }
-    if (fields.kind !== "presence" && fields.kind !== "invisible") return undefined;
+    if (fields.kind !== "presence" && fields.kind !== "invisible" && fields.kind !== "evict")
+      return undefined;
     return { origin: o, message: fields as ClusterMessage };
   } catch {
     return undefined;

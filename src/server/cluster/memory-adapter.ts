@@ -1,15 +1,13 @@
-import { randomUUID } from "node:crypto";
+import { AdapterBase } from "./adapter-base.js";
 import {
   byChange,
   type ClusterAdapter,
-  type ClusterEvents,
   type ClusterMessage,
   type ClusterPresence,
   type Room,
   type Stream,
   statusStream,
 } from "./cluster-adapter.js";
-import { ClusterEmitter } from "./cluster-emitter.js";
 
 /**
  * What several in-process nodes share: their presences and a message bus. A single server never
@@ -35,14 +33,11 @@ export interface MemoryClusterAdapterOptions {
  * publish to (unless several adapters share a {@link MemoryBus}). Messages are delivered on a later
  * microtask, as a network adapter would, never inside `publish`.
  */
-export class MemoryClusterAdapter implements ClusterAdapter {
-  readonly nodeId: string;
+export class MemoryClusterAdapter extends AdapterBase implements ClusterAdapter {
   private readonly bus: MemoryBus;
-  private readonly emitter = new ClusterEmitter();
-  private readonly interest = new Map<Room, number>();
 
   constructor(options: MemoryClusterAdapterOptions = {}) {
-    this.nodeId = options.nodeId ?? randomUUID();
+    super(options.nodeId);
     this.bus = options.bus ?? new MemoryBus();
   }
 
@@ -64,18 +59,12 @@ export class MemoryClusterAdapter implements ClusterAdapter {
     }
   }
 
-  on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): () => void {
-    return this.emitter.on(event, listener);
-  }
-
   async subscribe(room: Room): Promise<void> {
-    this.interest.set(room, (this.interest.get(room) ?? 0) + 1);
+    this.addInterest(room);
   }
 
   unsubscribe(room: Room): void {
-    const n = (this.interest.get(room) ?? 0) - 1;
-    if (n > 0) this.interest.set(room, n);
-    else this.interest.delete(room);
+    this.dropInterest(room);
   }
 
   publish(room: Room, message: ClusterMessage): void {

@@ -1,17 +1,15 @@
-import { randomUUID } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import { HeraldError } from "../../errors.js";
+import { AdapterBase } from "./adapter-base.js";
 import {
   byChange,
   type ClusterAdapter,
-  type ClusterEvents,
   type ClusterMessage,
   type ClusterPresence,
   type Room,
   type Stream,
   statusStream,
 } from "./cluster-adapter.js";
-import { ClusterEmitter } from "./cluster-emitter.js";
 import { decodeClusterMessage, encodeClusterMessage } from "./cluster-wire.js";
 
 /** A Redis connection: a single server or a Redis Cluster. */
@@ -75,13 +73,10 @@ function parsePresence(json: string | null | undefined): ClusterPresence | undef
  * Every command touches a single key (no MULTI across keys, no scripts), and keys carry hash tags,
  * so the same code runs on a single Redis, a managed one, or a Redis Cluster.
  */
-export class RedisClusterAdapter implements ClusterAdapter {
-  readonly nodeId: string;
+export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   private readonly prefix: string;
   private readonly heartbeatMs: number;
   private readonly leaseMs: number;
-  private readonly emitter = new ClusterEmitter();
-  private readonly interest = new Map<Room, number>();
   private readonly owned = new Map<string, Owned>();
   private cmd: RedisConnection | undefined;
   private sub: RedisConnection | undefined;
@@ -92,7 +87,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
   private closed = false;
 
   constructor(private readonly options: RedisClusterAdapterOptions = {}) {
-    this.nodeId = options.nodeId ?? randomUUID();
+    super(options.nodeId);
     this.prefix = options.keyPrefix ?? "herald:";
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.leaseMs = options.leaseMs ?? 5000;
@@ -171,13 +166,8 @@ export class RedisClusterAdapter implements ClusterAdapter {
     this.timer.unref();
   }
 
-  on<E extends keyof ClusterEvents>(event: E, listener: ClusterEvents[E]): () => void {
-    return this.emitter.on(event, listener);
-  }
-
   async subscribe(room: Room): Promise<void> {
-    const n = this.interest.get(room) ?? 0;
-    this.interest.set(room, n + 1);
+    this.addInterest(room);
     // Before start, the subscription is made by start itself.
     if (this.sub === undefined) return;
     // Subscribing again is harmless, and makes a second member's await mean the same as the first's.
@@ -189,12 +179,7 @@ export class RedisClusterAdapter implements ClusterAdapter {
   }
 
   unsubscribe(room: Room): void {
-    const n = (this.interest.get(room) ?? 0) - 1;
-    if (n > 0) {
-      this.interest.set(room, n);
-      return;
-    }
-    this.interest.delete(room);
+    if (!this.dropInterest(room)) return;
     this.sub?.unsubscribe(this.channelOf(room)).catch((err: unknown) => this.emitter.emit("error", err));
   }
 

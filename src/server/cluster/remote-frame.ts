@@ -1,4 +1,4 @@
-import type { Envelope } from "../../gen/wire.js";
+import type { Envelope, EnvelopeInit } from "../../gen/wire.js";
 import type { Codec } from "../../protocol/codec.js";
 import { protobufCodec } from "../../protocol/protobuf-codec.js";
 
@@ -26,16 +26,21 @@ export class RemoteFrame {
   }
 
   /** The envelope (decoded on first use); throws a `bad_input` HeraldError for corrupt bytes. */
-  envelope(): Envelope {
+  decode(): Envelope {
     this.decoded ??= protobufCodec.decodeEnvelope(this.binary);
     return this.decoded;
+  }
+
+  /** The envelope, as observers of outgoing frames (the operator console) read it. */
+  get envelope(): EnvelopeInit {
+    return this.decode();
   }
 
   /** The frame bytes for `codec`'s format. */
   bytes(codec: Codec): Buffer {
     if (codec.binary) return this.binary;
     if (this.text === undefined) {
-      const encoded = codec.encodeEnvelope(this.envelope());
+      const encoded = codec.encodeEnvelope(this.decode());
       this.text = typeof encoded === "string" ? Buffer.from(encoded, "utf8") : Buffer.from(encoded);
     }
     return this.text;

@@ -1,4 +1,8 @@
 import type { ChannelInit, UserPresenceInit } from "../../gen/wire.js";
+import { protobufCodec } from "../../protocol/protobuf-codec.js";
+import { type Audience, type ClusterAdapter, channelStream } from "../cluster/cluster-adapter.js";
+import type { RemoteFrame } from "../cluster/remote-frame.js";
+import { audienceOf, channelPresenceOf, inAudience, toShared } from "../cluster/shared-presence.js";
 import { type ChannelTarget, channelFields } from "./channel-id.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
@@ -10,6 +14,10 @@ interface Member {
   /** Hidden only because its user is invisible: shown again when the user turns visible. */
   hiddenByInvisible: boolean;
   persistence: boolean;
+  /** When the member joined (or was last hidden or shown), as shared with the other nodes. */
+  changedAt: number;
+  /** Written to the cluster's shared presences (and this node listens to the channel for it). */
+  shared?: boolean;
 }
 
 /** A live channel: who is in it now. Rooms exist while someone is in them. */
@@ -18,9 +26,37 @@ export interface LiveChannel {
   members: Map<string, Member>;
 }
 
-/** Live channel memberships and presence events. */
+/** What a join in a cluster answers: the reply, the announce, and who is in the channel anywhere. */
+export interface SharedJoin {
+  reply: ChannelInit;
+  announce: () => void;
+  /** Users with a session in the channel on any node, hidden ones included. */
+  userIds: Set<string>;
+}
+
+/**
+ * Live channel memberships and presence events. In a cluster (see {@link useCluster}) the members
+ * of other nodes are shared through the cluster adapter: this registry still delivers to its own
+ * peers, and publishes each broadcast once for the other nodes.
+ */
 export class ChannelRegistry {
   private readonly channels = new Map<string, LiveChannel>();
+  private cluster: ClusterAdapter | undefined;
+  private onClusterError: (err: unknown) => void = () => {};
+
+  /**
+   * Shares channels with the other nodes of a cluster. `onError` hears of background failures
+   * (a presence that could not be written while Redis is away); the adapter writes them again.
+   */
+  useCluster(cluster: ClusterAdapter, onError: (err: unknown) => void): void {
+    this.cluster = cluster;
+    this.onClusterError = onError;
+  }
+
+  /** True when channels are shared with other nodes (joins must then use {@link joinShared}). */
+  get shared(): boolean {
+    return this.cluster !== undefined;
+  }
 
   get(channelId: string): LiveChannel | undefined {
     return this.channels.get(channelId);
@@ -59,6 +95,7 @@ export class ChannelRegistry {
       hidden,
       hiddenByInvisible: hidden && !requestedHidden,
       persistence,
+      changedAt: Date.now(),
     };
     const presences: UserPresenceInit[] = [];
     for (const m of ch.members.values()) {
@@ -73,9 +110,66 @@ export class ChannelRegistry {
     return {
       reply,
       announce: () => {
-        if (!hidden) this.broadcast(live, { ...channelFields(target), joins: [member.presence] });
+        // The peer may have left (or closed) while a shared join waited on the other nodes.
+        if (!hidden && live.members.get(peer.id) === member)
+          this.broadcast(live, { ...channelFields(target), joins: [member.presence] });
       },
     };
+  }
+
+  /**
+   * {@link join} in a cluster: the member is shared (and this node listens to the channel) before
+   * the reply, which lists the visible members of every node. Rejects with `disconnected` when the
+   * cluster state is unavailable, leaving the peer out of the channel.
+   */
+  async joinShared(
+    peer: Peer,
+    target: ChannelTarget,
+    requestedHidden: boolean,
+    persistence: boolean,
+    invisible = false,
+  ): Promise<SharedJoin> {
+    const cluster = this.cluster;
+    const joined = this.join(peer, target, requestedHidden, persistence, invisible);
+    if (cluster === undefined) {
+      const userIds = new Set<string>();
+      for (const m of this.channels.get(target.id)?.members.values() ?? []) userIds.add(m.peer.userId);
+      return { ...joined, userIds };
+    }
+    const stream = channelStream(target.id);
+    const member = this.channels.get(target.id)?.members.get(peer.id);
+    const isNew = member !== undefined && peer.channels.get(target.id) !== undefined && !member.shared;
+    if (member !== undefined && isNew) {
+      member.shared = true;
+      try {
+        await cluster.subscribe(stream);
+        if (!this.isMember(member, target.id)) throw new Error("left while joining");
+        await cluster.setPresence(stream, toShared(member.presence, member));
+      } catch (err) {
+        // Left meanwhile (its leave undid the sharing), or the cluster is away: undo the join here.
+        if (this.isMember(member, target.id)) this.leave(peer, target.id, true);
+        throw err;
+      }
+    }
+    let all: Awaited<ReturnType<ClusterAdapter["presences"]>>;
+    try {
+      all = await cluster.presences(stream);
+    } catch (err) {
+      if (isNew && member !== undefined && this.isMember(member, target.id))
+        this.leave(peer, target.id, true);
+      throw err;
+    }
+    const userIds = new Set<string>();
+    const presences: UserPresenceInit[] = [];
+    for (const p of all) {
+      userIds.add(p.userId);
+      if (!p.hidden && (p.sessionId !== peer.id || !isNew)) presences.push(channelPresenceOf(p));
+    }
+    return { reply: { ...joined.reply, presences }, announce: joined.announce, userIds };
+  }
+
+  private isMember(member: Member, channelId: string): boolean {
+    return this.channels.get(channelId)?.members.get(member.peer.id) === member;
   }
 
   /**
@@ -92,28 +186,52 @@ export class ChannelRegistry {
           m.hidden = true;
           m.hiddenByInvisible = true;
           this.broadcast(ch, { ...channelFields(ch.target), leaves: [m.presence] }, userId);
+          this.share(channelId, m);
         } else if (!invisible && m.hiddenByInvisible) {
           m.hidden = false;
           m.hiddenByInvisible = false;
           this.broadcast(ch, { ...channelFields(ch.target), joins: [m.presence] }, userId);
+          this.share(channelId, m);
         }
       }
     }
   }
 
-  /** Removes a peer from a channel; remaining members see it leave (unless it was hidden). */
-  leave(peer: Peer, channelId: string): void {
+  /** Writes a member's changed presence for the other nodes. */
+  private share(channelId: string, m: Member): void {
+    if (this.cluster === undefined || m.shared !== true) return;
+    m.changedAt = Date.now();
+    this.cluster.setPresence(channelStream(channelId), toShared(m.presence, m)).catch(this.onClusterError);
+  }
+
+  /**
+   * Removes a peer from a channel; remaining members see it leave (unless it was hidden, or
+   * `silent`: a join undone before anyone saw it).
+   */
+  leave(peer: Peer, channelId: string, silent = false): void {
     peer.channels.delete(channelId);
     const ch = this.channels.get(channelId);
     const member = ch?.members.get(peer.id);
     if (ch === undefined || member === undefined) return;
     ch.members.delete(peer.id);
-    if (!member.hidden) this.broadcast(ch, { ...channelFields(ch.target), leaves: [member.presence] });
+    if (!member.hidden && !silent)
+      this.broadcast(ch, { ...channelFields(ch.target), leaves: [member.presence] });
     if (ch.members.size === 0) this.channels.delete(channelId);
+    if (this.cluster !== undefined && member.shared === true) {
+      const stream = channelStream(channelId);
+      this.cluster.removePresence(stream, peer.id).catch(this.onClusterError);
+      this.cluster.unsubscribe(stream);
+    }
   }
 
-  /** Removes every peer of a user from a channel (a kick, ban or leave of a group). */
+  /** Removes every peer of a user from a channel (a kick, ban or leave of a group), on every node. */
   removeUser(channelId: string, userId: string): void {
+    this.removeLocalUser(channelId, userId);
+    this.cluster?.publish(channelStream(channelId), { kind: "evict", channelId, userId });
+  }
+
+  /** Removes this node's peers of a user from a channel. */
+  removeLocalUser(channelId: string, userId: string): void {
     const ch = this.channels.get(channelId);
     if (ch === undefined) return;
     for (const m of [...ch.members.values()]) if (m.peer.userId === userId) this.leave(m.peer, channelId);
@@ -124,14 +242,37 @@ export class ChannelRegistry {
     for (const channelId of [...peer.channels.keys()]) this.leave(peer, channelId);
   }
 
-  /** Sends one message, encoded once per format, to every peer in the channel. */
+  /** Sends one message, encoded once per format, to every peer in the channel, on every node. */
   send(channelId: string, out: Outgoing): void {
     const ch = this.channels.get(channelId);
-    if (ch === undefined) return;
-    for (const m of ch.members.values()) m.peer.send(out);
+    if (ch !== undefined) for (const m of ch.members.values()) m.peer.send(out);
+    // The protobuf bytes cross as they are, shared with this node's binary sockets.
+    if (this.cluster !== undefined)
+      this.cluster.publish(channelStream(channelId), { kind: "frame", bytes: out.bytes(protobufCodec) });
   }
 
-  /** Sends a presence event to the channel's members, except the peers of `exceptUser`. */
+  /** Delivers a message from another node to this node's peers in the channel. */
+  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience): void {
+    const ch = this.channels.get(channelId);
+    if (ch === undefined) return;
+    for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) m.peer.send(frame);
+  }
+
+  /** Tells this node's members of a channel about joins and leaves on other nodes. */
+  remotePresence(
+    channelId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    audience: Audience,
+  ): void {
+    const ch = this.channels.get(channelId);
+    if (ch === undefined) return;
+    const event = { ...channelFields(ch.target), joins, leaves };
+    const out = new Outgoing({ kind: "channelPresenceEvent", body: event });
+    for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) m.peer.send(out);
+  }
+
+  /** Sends a presence event to the channel's members (except the peers of `exceptUser`), everywhere. */
   private broadcast(
     ch: LiveChannel,
     event: { channelId: string; joins?: UserPresenceInit[]; leaves?: UserPresenceInit[] },
@@ -139,6 +280,15 @@ export class ChannelRegistry {
   ): void {
     const out = new Outgoing({ kind: "channelPresenceEvent", body: event });
     for (const m of ch.members.values()) if (m.peer.userId !== exceptUser) m.peer.send(out);
+    if (this.cluster === undefined) return;
+    const stream = channelStream(ch.target.id);
+    this.cluster.publish(stream, {
+      kind: "presence",
+      stream,
+      joins: (event.joins ?? []).map((p) => toShared(p)),
+      leaves: (event.leaves ?? []).map((p) => toShared(p)),
+      ...audienceOf(exceptUser),
+    });
   }
 }
 

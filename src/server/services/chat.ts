@@ -63,6 +63,12 @@ interface ChatDeps {
   clientMsgIds: boolean;
 }
 
+/** A join's reply, and what to do once it is sent. */
+export interface JoinResult {
+  reply: ChannelInit;
+  after: () => void;
+}
+
 class HookTimeout extends Error {}
 
 /** Resolves with the hook's result, or rejects with HookTimeout after `ms`. */
@@ -100,9 +106,10 @@ export class Chat {
   /**
    * Handles a channel join; resolves with the Channel reply and what to do once it is sent. The
    * checks read storage first; the join itself is then made in one step, so a socket that closed
-   * meanwhile never joins.
+   * meanwhile never joins (in a cluster, the members of every node are listed first, which takes
+   * a round trip to Redis).
    */
-  async join(peer: Peer, req: ChannelJoin): Promise<{ reply: ChannelInit; after: () => void }> {
+  async join(peer: Peer, req: ChannelJoin): Promise<JoinResult> {
     const { users, friends, groups, channels, notifier } = this.deps;
     let target: ChannelTarget;
     switch (req.type) {
@@ -140,36 +147,46 @@ export class Chat {
           ? target.userIdTwo
           : target.userIdOne
         : undefined;
+    const hidden = req.hidden ?? false;
+    const persistence = req.persistence ?? true;
+    const invisible = this.deps.visibility.isInvisible(peer.userId);
     // One pending invitation per pair: join/leave loops must not pile them up.
-    const invite =
+    const mayInvite =
       otherUser !== undefined &&
       otherUser !== peer.userId &&
-      !channels.hasUser(target.id, otherUser) &&
       !(await notifier.pending(otherUser, peer.userId, NotificationCode.DmRequest));
-    // From here on nothing waits: the socket's state is the one the join is made in.
+    // From here on nothing waits on storage: the socket's state is the one the join is made in.
     if (peer.closed === true) refuse("disconnected", "The socket closed before the join completed");
-    const { reply, announce } = channels.join(
-      peer,
-      target,
-      req.hidden ?? false,
-      req.persistence ?? true,
-      this.deps.visibility.isInvisible(peer.userId),
-    );
-    return {
-      reply,
-      after: () => {
-        announce();
-        if (invite && otherUser !== undefined) {
-          void notifier.send({
-            userId: otherUser,
-            subject: `${peer.username} wants to chat`,
-            content: JSON.stringify({ username: peer.username }),
-            code: NotificationCode.DmRequest,
-            senderId: peer.userId,
-          });
-        }
-      },
+    const finish = (reply: ChannelInit, announce: () => void, present: (userId: string) => boolean) => {
+      const invitee = mayInvite && otherUser !== undefined && !present(otherUser) ? otherUser : undefined;
+      return { reply, after: () => this.afterJoin(peer, announce, invitee) };
     };
+    if (channels.shared) {
+      const { reply, announce, userIds } = await channels.joinShared(
+        peer,
+        target,
+        hidden,
+        persistence,
+        invisible,
+      );
+      return finish(reply, announce, (id) => userIds.has(id));
+    }
+    const wasPresent = otherUser !== undefined && channels.hasUser(target.id, otherUser);
+    const { reply, announce } = channels.join(peer, target, hidden, persistence, invisible);
+    return finish(reply, announce, () => wasPresent);
+  }
+
+  /** Announces a join, and invites the other user of a direct chat who was not in it. */
+  private afterJoin(peer: Peer, announce: () => void, invitee: string | undefined): void {
+    announce();
+    if (invitee === undefined) return;
+    void this.deps.notifier.send({
+      userId: invitee,
+      subject: `${peer.username} wants to chat`,
+      content: JSON.stringify({ username: peer.username }),
+      code: NotificationCode.DmRequest,
+      senderId: peer.userId,
+    });
   }
 
   leave(peer: Peer, channelId: string): void {

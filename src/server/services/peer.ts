@@ -1,4 +1,5 @@
 import type { EnvelopeInit, UserPresenceInit } from "../../gen/wire.js";
+import type { RemoteFrame } from "../cluster/remote-frame.js";
 import type { Outgoing } from "./outgoing.js";
 
 /** How a peer is in a channel. */
@@ -24,8 +25,8 @@ export interface Peer {
   readonly follows: Set<string>;
   /** Channels joined, by channel id. */
   readonly channels: Map<string, Membership>;
-  /** Sends an envelope (or a shared, already encoded broadcast). */
-  send(message: Outgoing | EnvelopeInit): void;
+  /** Sends an envelope (or a shared broadcast, possibly from another node of a cluster). */
+  send(message: Outgoing | RemoteFrame | EnvelopeInit): void;
   /**
    * True once the socket has closed: a request that was waiting on storage must then change
    * nothing (no join, no follow). Peers that never close leave it undefined.

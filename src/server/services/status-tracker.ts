@@ -1,4 +1,6 @@
 import type { UserPresenceInit } from "../../gen/wire.js";
+import { type Audience, type ClusterAdapter, statusStream } from "../cluster/cluster-adapter.js";
+import { audienceOf, statusPresenceOf, toShared } from "../cluster/shared-presence.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
 
@@ -13,15 +15,35 @@ interface Stream {
  * stream, and a follow puts the follower on the followed user's stream. An event on a stream goes
  * to everyone on it, so (as on stock Nakama) a user sees their own status changes, and a peer
  * leaving the stream does not receive its own leave.
+ *
+ * In a cluster (see {@link useCluster}) each visible peer is also written to the shared presences,
+ * each event is published once for the other nodes, and a node listens to a user's stream while
+ * one of its peers follows the user or is visible on it.
  */
 export class StatusTracker {
   private readonly streams = new Map<string, Stream>();
+  private cluster: ClusterAdapter | undefined;
+  private onClusterError: (err: unknown) => void = () => {};
 
   /**
    * @param isInvisible whether a user is invisible: their status events then reach only their own
    *   peers, and follows by others do not list their presences.
    */
   constructor(private readonly isInvisible: (userId: string) => boolean = () => false) {}
+
+  /**
+   * Shares status streams with the other nodes of a cluster; `onError` hears of background
+   * failures (a presence not written while Redis is away: the adapter writes it again).
+   */
+  useCluster(cluster: ClusterAdapter, onError: (err: unknown) => void): void {
+    this.cluster = cluster;
+    this.onClusterError = onError;
+  }
+
+  /** True when streams are shared with other nodes (follows must then use {@link followShared}). */
+  get shared(): boolean {
+    return this.cluster !== undefined;
+  }
 
   private stream(userId: string): Stream {
     let s = this.streams.get(userId);
@@ -51,9 +73,29 @@ export class StatusTracker {
     leaves: UserPresenceInit[],
     audience: "all" | "self" | "others" = "all",
   ): void {
+    const to = audience === "all" && this.isInvisible(userId) ? "self" : audience;
+    if (this.cluster !== undefined) {
+      const stream = statusStream(userId);
+      this.cluster.publish(stream, {
+        kind: "presence",
+        stream,
+        joins: joins.map((p) => toShared(p)),
+        leaves: leaves.map((p) => toShared(p)),
+        ...(to === "self" ? audienceOf(undefined, userId) : audienceOf(to === "others" ? userId : undefined)),
+      });
+    }
+    this.emitLocal(userId, joins, leaves, to);
+  }
+
+  /** Sends an event to this node's peers on a user's stream. */
+  private emitLocal(
+    userId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    to: "all" | "self" | "others",
+  ): void {
     const s = this.streams.get(userId);
     if (s === undefined) return;
-    const to = audience === "all" && this.isInvisible(userId) ? "self" : audience;
     const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
     if (to === "all") {
       for (const peer of s.visible.values()) peer.send(out);
@@ -69,9 +111,25 @@ export class StatusTracker {
     }
   }
 
+  /** Tells this node's peers on a user's stream about an event of another node. */
+  remotePresence(
+    userId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    audience: Audience,
+  ): void {
+    // Audiences on a status stream only ever name the stream's own user.
+    this.emitLocal(
+      userId,
+      joins,
+      leaves,
+      audience.onlyUser !== undefined ? "self" : audience.exceptUser !== undefined ? "others" : "all",
+    );
+  }
+
   /**
    * A user turned invisible (or visible again): everyone else following them sees each visible
-   * peer leave (or join), exactly as for a disconnect (or a new status).
+   * peer (of this node) leave (or join), exactly as for a disconnect (or a new status).
    */
   setInvisible(userId: string, invisible: boolean): void {
     const s = this.streams.get(userId);
@@ -79,6 +137,23 @@ export class StatusTracker {
     const presences = [...s.visible.values()].map((v) => StatusTracker.presence(v, v.status ?? ""));
     if (invisible) this.emit(userId, [], presences, "others");
     else this.emit(userId, presences, [], "others");
+    for (const peer of s.visible.values()) this.share(peer);
+  }
+
+  /** Writes (or removes) a peer's status presence for the other nodes. */
+  private share(peer: Peer): void {
+    const cluster = this.cluster;
+    if (cluster === undefined) return;
+    const stream = statusStream(peer.userId);
+    const status = peer.status;
+    if (status === undefined) {
+      cluster.removePresence(stream, peer.id).catch(this.onClusterError);
+      return;
+    }
+    const presence = toShared(StatusTracker.presence(peer, status), {
+      hidden: this.isInvisible(peer.userId),
+    });
+    cluster.setPresence(stream, presence).catch(this.onClusterError);
   }
 
   /** Sets (a string) or erases (undefined: appear offline) a peer's status, telling the stream. */
@@ -91,9 +166,18 @@ export class StatusTracker {
       s.visible.delete(peer.id);
       this.emit(peer.userId, [], [StatusTracker.presence(peer, old)]);
       this.prune(peer.userId);
+      if (this.cluster !== undefined) {
+        this.share(peer);
+        this.cluster.unsubscribe(statusStream(peer.userId));
+      }
       return;
     }
     peer.status = status;
+    if (this.cluster !== undefined) {
+      this.share(peer);
+      // Visible on its own stream, the peer hears its user's other sessions on other nodes.
+      if (old === undefined) this.cluster.subscribe(statusStream(peer.userId)).catch(this.onClusterError);
+    }
     const visible = this.stream(peer.userId).visible;
     // Re-inserting keeps the map in order of last change, which statusOf relies on.
     visible.delete(peer.id);
@@ -118,8 +202,36 @@ export class StatusTracker {
     return presences;
   }
 
+  /**
+   * {@link follow} in a cluster: this node listens to the users' streams before the reply, which
+   * lists the visible presences of every node. Rejects with `disconnected` when the cluster state is
+   * unavailable, leaving the new follows out.
+   */
+  async followShared(peer: Peer, userIds: readonly string[]): Promise<UserPresenceInit[]> {
+    const cluster = this.cluster;
+    if (cluster === undefined) return this.follow(peer, userIds);
+    const ids = [...new Set(userIds)];
+    const added = ids.filter((id) => !peer.follows.has(id));
+    this.follow(peer, added);
+    try {
+      await Promise.all(added.map((id) => cluster.subscribe(statusStream(id))));
+      const lists = await Promise.all(ids.map((id) => cluster.presences(statusStream(id))));
+      const presences: UserPresenceInit[] = [];
+      for (const [i, list] of lists.entries()) {
+        const own = ids[i] === peer.userId;
+        for (const p of list) if (!p.hidden || own) presences.push(statusPresenceOf(p));
+      }
+      return presences;
+    } catch (err) {
+      this.unfollow(peer, added);
+      throw err;
+    }
+  }
+
   unfollow(peer: Peer, userIds: readonly string[]): void {
     for (const userId of userIds) {
+      if (this.cluster !== undefined && peer.follows.has(userId))
+        this.cluster.unsubscribe(statusStream(userId));
       peer.follows.delete(userId);
       this.streams.get(userId)?.followers.delete(peer);
       this.prune(userId);

@@ -21,7 +21,10 @@ export class Status {
     this.tracker.setStatus(peer, text === undefined || text === "" ? undefined : text);
   }
 
-  /** Follows users by id and by username; returns their visible presences now. */
+  /**
+   * Follows users by id and by username; resolves with their visible presences now (in a cluster,
+   * every node's presences).
+   */
   async follow(
     peer: Peer,
     userIds: readonly string[],
@@ -38,7 +41,7 @@ export class Status {
       // A socket that closed while the names were looked up follows nobody.
       if (peer.closed === true) refuse("disconnected", "The socket closed before the follow completed");
     }
-    return this.tracker.follow(peer, ids);
+    return this.tracker.shared ? this.tracker.followShared(peer, ids) : this.tracker.follow(peer, ids);
   }
 
   unfollow(peer: Peer, userIds: readonly string[]): void {

@@ -1,4 +1,5 @@
 import type { UserInit } from "../../gen/wire.js";
+import type { SharedUserViews } from "../cluster/shared-user-views.js";
 import type { AsyncFriendStore } from "../storage/async-storage.js";
 import { type UserRow, userToWire } from "../storage/users.js";
 import type { StatusTracker } from "./status-tracker.js";
@@ -11,6 +12,8 @@ export interface UserViewsDeps {
   friends: AsyncFriendStore;
   /** Whether the user_presence extension is on (`last_active`, `status`). */
   presence: boolean;
+  /** In a cluster: completes `online` and `status` from every node's presences. */
+  shared?: SharedUserViews | undefined;
 }
 
 /**
@@ -37,6 +40,7 @@ export class UserViews {
         if (text !== undefined) user.status = text;
       }
     }
+    this.deps.shared?.note(user, row.id, self, presence);
     return user;
   }
 }

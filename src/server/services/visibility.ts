@@ -1,3 +1,4 @@
+import { type ClusterAdapter, userRoom } from "../cluster/cluster-adapter.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { ChannelRegistry } from "./channel-registry.js";
 import type { PeerRegistry } from "./peer-registry.js";
@@ -13,6 +14,7 @@ export class Visibility {
   private status: StatusTracker | undefined;
   private channels: ChannelRegistry | undefined;
   private peers: PeerRegistry | undefined;
+  private cluster: ClusterAdapter | undefined;
 
   constructor(private readonly users: AsyncUserStore) {}
 
@@ -21,6 +23,11 @@ export class Visibility {
     this.status = status;
     this.channels = channels;
     this.peers = peers;
+  }
+
+  /** Tells the other nodes of a cluster when a user's visibility changes. */
+  useCluster(cluster: ClusterAdapter): void {
+    this.cluster = cluster;
   }
 
   isInvisible(userId: string): boolean {
@@ -41,6 +48,13 @@ export class Visibility {
     if (was !== invisible) await this.users.update(userId, { invisible });
     this.load(userId, invisible);
     if (was === invisible) return;
+    await this.apply(userId, invisible);
+    this.cluster?.publish(userRoom(userId), { kind: "invisible", userId, invisible });
+  }
+
+  /** A user's visibility changed (here, or on another node): updates what others see of this node's peers. */
+  async apply(userId: string, invisible: boolean): Promise<void> {
+    this.load(userId, invisible);
     // Visible again while connected: others' view of last_active resumes from now.
     if (!invisible && (this.peers?.ofUser(userId).size ?? 0) > 0)
       await this.users.touchLastActive([userId], Date.now());

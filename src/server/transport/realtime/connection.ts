@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type WebSocket from "ws";
 import type { EnvelopeInit, UserPresenceInit } from "../../../gen/wire.js";
 import type { Codec } from "../../../protocol/codec.js";
+import { RemoteFrame } from "../../cluster/remote-frame.js";
 import type { ConsoleTap } from "../../console/console-tap.js";
 import { Outgoing } from "../../services/outgoing.js";
 import type { Membership, Peer } from "../../services/peer.js";
@@ -34,9 +35,10 @@ export class Connection implements Peer, WriteTarget {
     this.binary = codec.binary;
   }
 
-  send(message: Outgoing | EnvelopeInit): void {
+  send(message: Outgoing | RemoteFrame | EnvelopeInit): void {
     if (this.closed) return;
-    const out = message instanceof Outgoing ? message : new Outgoing(message);
+    const out =
+      message instanceof Outgoing || message instanceof RemoteFrame ? message : new Outgoing(message);
     this.tap?.sent(this, out);
     this.writer.write(this, out.bytes(this.codec), out.envelope.kind);
   }

@@ -1,0 +1,145 @@
+import type { UserPresenceInit } from "../../gen/wire.js";
+import type { Logger } from "../logger.js";
+import type { Audience, ClusterAdapter, ClusterMessage, Room } from "./cluster-adapter.js";
+import { RemoteFrame } from "./remote-frame.js";
+import { channelPresenceOf, statusPresenceOf } from "./shared-presence.js";
+
+type OnError = (err: unknown) => void;
+
+// What the node needs of the services' live registries, declared here so this layer imports none.
+
+/** The channel registry's side of a cluster. */
+export interface SharedChannels {
+  useCluster(cluster: ClusterAdapter, onError: OnError): void;
+  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience): void;
+  remotePresence(
+    channelId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    audience: Audience,
+  ): void;
+  removeLocalUser(channelId: string, userId: string): void;
+}
+
+/** The status tracker's side of a cluster. */
+export interface SharedStatus {
+  useCluster(cluster: ClusterAdapter, onError: OnError): void;
+  remotePresence(
+    userId: string,
+    joins: UserPresenceInit[],
+    leaves: UserPresenceInit[],
+    audience: Audience,
+  ): void;
+}
+
+/** The peer registry's side of a cluster. */
+export interface SharedPeers {
+  useCluster(cluster: ClusterAdapter, onError: OnError): void;
+  deliverRemote(userId: string, frame: RemoteFrame, audience: Audience): void;
+}
+
+/** Visibility's side of a cluster. */
+export interface SharedVisibility {
+  useCluster(cluster: ClusterAdapter): void;
+  apply(userId: string, invisible: boolean): Promise<void>;
+}
+
+/** What a node of a cluster connects to the adapter. */
+export interface ClusterNodeDeps {
+  adapter: ClusterAdapter;
+  channels: SharedChannels;
+  status: SharedStatus;
+  peers: SharedPeers;
+  visibility: SharedVisibility;
+  /** Sets the `last_active` of users whose sessions died with another node. */
+  touchLastActive: (userIds: Iterable<string>, at: number) => void;
+  logger: Logger;
+}
+
+/**
+ * One herald node's side of a cluster: shares the live registries through the adapter, and hands
+ * what other nodes publish to this node's own sockets.
+ */
+export class ClusterNode {
+  private readonly stops: (() => void)[] = [];
+  private errorsLogged = 0;
+
+  constructor(private readonly deps: ClusterNodeDeps) {
+    const { adapter, channels, status, peers, visibility, logger } = deps;
+    const onError = (err: unknown) => this.logError(err);
+    channels.useCluster(adapter, onError);
+    status.useCluster(adapter, onError);
+    peers.useCluster(adapter, onError);
+    visibility.useCluster(adapter);
+    this.stops.push(
+      adapter.on("message", (room, message) => this.receive(room, message)),
+      adapter.on("error", onError),
+      adapter.on("reannounced", ({ reaped }) => {
+        this.errorsLogged = 0;
+        logger.warn("cluster_reannounced", { nodeId: adapter.nodeId, reaped });
+      }),
+      adapter.on("nodeDown", ({ nodeId, presences }) => {
+        const users = new Set(presences.map((p) => p.presence.userId));
+        logger.warn("cluster_node_down", { nodeId, presences: presences.length, users: users.size });
+        try {
+          if (users.size > 0) deps.touchLastActive(users, Date.now());
+        } catch (err) {
+          logger.warn("last_active_not_saved", { err });
+        }
+      }),
+    );
+  }
+
+  // While Redis is away every publish fails: the first failure is worth a line, the rest are noise.
+  private logError(err: unknown): void {
+    if (this.errorsLogged++ < 3) this.deps.logger.warn("cluster_error", { err });
+  }
+
+  private receive(room: Room, message: ClusterMessage): void {
+    const cut = room.indexOf(":");
+    const kind = room.slice(0, cut);
+    const id = room.slice(cut + 1);
+    try {
+      switch (message.kind) {
+        case "frame": {
+          const frame = new RemoteFrame(message.bytes);
+          if (kind === "channel") this.deps.channels.deliverRemote(id, frame, message);
+          else if (kind === "user") this.deps.peers.deliverRemote(id, frame, message);
+          return;
+        }
+        case "presence":
+          if (kind === "channel")
+            this.deps.channels.remotePresence(
+              id,
+              message.joins.map(channelPresenceOf),
+              message.leaves.map(channelPresenceOf),
+              message,
+            );
+          else if (kind === "status")
+            this.deps.status.remotePresence(
+              id,
+              message.joins.map(statusPresenceOf),
+              message.leaves.map(statusPresenceOf),
+              message,
+            );
+          return;
+        case "invisible":
+          this.deps.visibility.apply(message.userId, message.invisible).catch((err: unknown) => {
+            this.deps.logger.error("cluster_message_failed", { room, kind: message.kind, err });
+          });
+          return;
+        case "evict":
+          this.deps.channels.removeLocalUser(message.channelId, message.userId);
+          return;
+      }
+    } catch (err) {
+      // A corrupt frame from another node must not take this one down.
+      this.deps.logger.error("cluster_message_failed", { room, kind: message.kind, err });
+    }
+  }
+
+  /** Stops listening to the adapter. */
+  close(): void {
+    for (const stop of this.stops.splice(0)) stop();
+  }
+}
