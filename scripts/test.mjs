@@ -74,11 +74,6 @@ const notOnPostgres = new Set(
     // touch storage only through sign-in)
     "test/server/connection.test.ts",
     "test/server/operations.test.ts",
-    // NOT storage-specific, left out until fixed: with the slower user lookup of PostgreSQL, the
-    // presence store reports a watched user's first change (from the follow reply) before its
-    // REST lookup returns, so "the first report is the watched state" fails (an SDK ordering
-    // assumption that SQLite's speed hides)
-    "test/presence/store.test.ts",
   ].map((f) => path.resolve(repo, f)),
 );
 

@@ -136,10 +136,13 @@ export class PresenceStore {
   // unwatch is ordered after the follow on the wire); on failure forgets them again.
   async #start(entries: UserEntry[], options: CallOptions | undefined): Promise<void> {
     const ids = entries.map((e) => e.userId);
-    const follows = this.#follow(ids, options);
+    const follows = this.#socket.followUsers(ids, options);
     const lookups = this.#lookups.read(ids, options);
     try {
-      await Promise.all([follows, lookups]);
+      // The first report of a user waits for both answers, whichever comes first: it carries the
+      // username and last activity of the lookup as well as the follow's presences.
+      const [{ presences }] = await Promise.all([follows, lookups]);
+      this.#users.reconcile(ids, presences);
     } catch (error) {
       const mine = entries.filter((e) => this.#users.entries.get(e.userId) === e).map((e) => e.userId);
       const forgotten = this.#users.forget(mine);
