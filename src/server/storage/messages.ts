@@ -225,9 +225,13 @@ export class MessageStore {
     return this.byIdStmt.get(messageId, channelId);
   }
 
-  /** A sender's stored message with this client message id in this channel. */
+  /**
+   * A sender's committed message with this client message id in this channel. It does not commit
+   * the pending batch first (that would cut every batch to one message, as each send with an id
+   * asks): a pending insert with the same id is caught by the insert itself (`OR IGNORE`), whose
+   * caller reads the original back after the commit.
+   */
   byClientId(senderId: string, channelId: string, clientMsgId: string): MessageRow | undefined {
-    this.flush();
     return this.byClientIdStmt.get(senderId, channelId, clientMsgId);
   }
 

@@ -124,9 +124,9 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
           const row = messageStore.byClientId(message.sender_id, message.channel_id, message.client_msg_id);
           if (row !== undefined) return { row, duplicate: true };
         }
-        const row = messageStore.byId(message.channel_id, message.id);
-        if (row === undefined) throw new HeraldError("server_error", "The message was not stored");
-        return { row, duplicate: false };
+        if (seq === undefined) throw new HeraldError("server_error", "The message was not stored");
+        // The row as stored, without reading it back (a read would commit the next batch early).
+        return { row: { ...message, seq }, duplicate: false };
       } catch (err) {
         throw sqliteError(err);
       }
