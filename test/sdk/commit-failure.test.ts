@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
+import type { Codec } from "../../src/protocol/codec.js";
 import { loadSqlite } from "../../src/server/storage/sqlite-driver.js";
 import { captureLog, codecs, serverWithClient, uniqueName } from "../helpers/server.js";
 
@@ -18,6 +19,28 @@ async function holdWriteLock(dbPath: string): Promise<{ release(): void }> {
       holder.close();
     },
   };
+}
+
+/**
+ * A server on a database file whose commits give up after 100 ms, with its log recorded, and a
+ * reconnecting socket signed in whose outbox retries refused writes `maxRetries` times.
+ */
+async function retryingSocket(t: TestContext, codec: Codec, maxRetries: number) {
+  const log = captureLog();
+  const { server, client, signIn } = await serverWithClient(t, {
+    file: true,
+    commitTimeoutMs: 100,
+    logger: log.logger,
+    logLevel: "debug",
+  });
+  const session = await signIn("ada");
+  const socket = client.createSocket({
+    codec,
+    outbox: { maxRetries, retryBackoff: { minDelayMs: 10, maxDelayMs: 50 } },
+  });
+  t.after(() => socket.disconnect());
+  await socket.connect(session, { appearOnline: false });
+  return { log, server, client, session, socket };
 }
 
 const isBusyRefusal = (err: unknown) =>
@@ -50,20 +73,7 @@ for (const codec of codecs) {
     });
 
     test("a reconnecting socket retries the refused write a bounded number of times, then rejects it as unavailable without holding up the writes behind it", async (t) => {
-      const log = captureLog();
-      const { server, client, signIn } = await serverWithClient(t, {
-        file: true,
-        commitTimeoutMs: 100,
-        logger: log.logger,
-        logLevel: "debug",
-      });
-      const session = await signIn("ada");
-      const socket = client.createSocket({
-        codec,
-        outbox: { maxRetries: 2, retryBackoff: { minDelayMs: 10, maxDelayMs: 50 } },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(session, { appearOnline: false });
+      const { log, server, client, session, socket } = await retryingSocket(t, codec, 2);
       const stored = await socket.joinChat(uniqueName("room"), ChannelType.Room, { persistence: true });
       const ephemeral = await socket.joinChat(uniqueName("room"), ChannelType.Room, { persistence: false });
 
@@ -98,20 +108,7 @@ for (const codec of codecs) {
     });
 
     test("a reconnecting socket retries a write refused while the database was busy, and it is stored once when the lock goes", async (t) => {
-      const log = captureLog();
-      const { server, client, signIn } = await serverWithClient(t, {
-        file: true,
-        commitTimeoutMs: 100,
-        logger: log.logger,
-        logLevel: "debug",
-      });
-      const session = await signIn("ada");
-      const socket = client.createSocket({
-        codec,
-        outbox: { maxRetries: 1000, retryBackoff: { minDelayMs: 10, maxDelayMs: 50 } },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(session, { appearOnline: false });
+      const { log, server, client, session, socket } = await retryingSocket(t, codec, 1000);
       const channel = await socket.joinChat(uniqueName("room"), ChannelType.Room, { persistence: true });
 
       const lock = await holdWriteLock(server.dbPath);
@@ -129,20 +126,7 @@ for (const codec of codecs) {
     });
 
     test("disconnect() settles a write waiting to be retried", async (t) => {
-      const log = captureLog();
-      const { server, client, signIn } = await serverWithClient(t, {
-        file: true,
-        commitTimeoutMs: 100,
-        logger: log.logger,
-        logLevel: "debug",
-      });
-      const session = await signIn("ada");
-      const socket = client.createSocket({
-        codec,
-        outbox: { maxRetries: 1000, retryBackoff: { minDelayMs: 10, maxDelayMs: 50 } },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(session, { appearOnline: false });
+      const { log, server, socket } = await retryingSocket(t, codec, 1000);
       const channel = await socket.joinChat(uniqueName("room"), ChannelType.Room, { persistence: true });
 
       const lock = await holdWriteLock(server.dbPath);
