@@ -6,7 +6,7 @@ import { ChannelMessageCode, ChannelType, Client, type ReconnectedEvent } from "
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { loadSqlite } from "../../src/server/storage/sqlite-driver.js";
 import { waitFor as kitWaitFor } from "../../src/testing/wait-for.js";
-import { startCluster } from "../helpers/cluster.js";
+import { startCluster, type TestCluster } from "../helpers/cluster.js";
 import { postgresSkipReason, startPostgres } from "../helpers/postgres.js";
 import { redisSkipReason, startRedis } from "../helpers/redis.js";
 import { authenticate, openSocket, rest, uniqueName } from "../helpers/server.js";
@@ -17,6 +17,19 @@ const skip = redisSkipReason();
 // A short lease keeps the test short: a dead node's presences go within LEASE_MS + HEARTBEAT_MS.
 const LEASE_MS = 1500;
 const HEARTBEAT_MS = 300;
+
+/** Ada on the first node and Bob on the second, both in one new room: ja is Ada's join reply. */
+async function twoNodesInOneRoom(cluster: TestCluster) {
+  const [n0, n1] = cluster.nodes.map((n) => n.url) as [string, string];
+  const room = uniqueName("room");
+  const ada = await authenticate(n0);
+  const bob = await authenticate(n1);
+  const a = await openSocket(n0, ada);
+  const b = await openSocket(n1, bob);
+  const ja = await a.call("channelJoin", { target: room, type: 1 }, "channel");
+  await b.call("channelJoin", { target: room, type: 1 }, "channel");
+  return { n0, n1, ada, bob, a, b, ja };
+}
 
 describe("cluster faults", { skip }, () => {
   test("kill -9 of a node mid-stream: its user reconnects to another node, loses nothing acked, and its presences leave everywhere", async (t) => {
@@ -153,14 +166,7 @@ describe("cluster faults", { skip }, () => {
   test("the database unavailable for a while (SQLite's write lock held): sends are refused retryably, then stored once and delivered on every node", async (t) => {
     const cluster = await startCluster({ nodes: 2, commitTimeoutMs: 200, database: "sqlite" });
     t.after(() => cluster.close());
-    const [n0, n1] = cluster.nodes.map((n) => n.url) as [string, string];
-    const room = uniqueName("room");
-    const ada = await authenticate(n0);
-    const bob = await authenticate(n1);
-    const a = await openSocket(n0, ada);
-    const b = await openSocket(n1, bob);
-    const ja = await a.call("channelJoin", { target: room, type: 1 }, "channel");
-    await b.call("channelJoin", { target: room, type: 1 }, "channel");
+    const { a, b, ja } = await twoNodesInOneRoom(cluster);
 
     // Another connection holds the shared database's write lock past the commit timeout.
     const Sqlite = await loadSqlite();
@@ -200,14 +206,7 @@ describe("cluster faults", { skip }, () => {
     t.after(() => pg.close());
     const cluster = await startCluster({ nodes: 2, database: await pg.createSchema() });
     t.after(() => cluster.close());
-    const [n0, n1] = cluster.nodes.map((n) => n.url) as [string, string];
-    const room = uniqueName("room");
-    const ada = await authenticate(n0);
-    const bob = await authenticate(n1);
-    const a = await openSocket(n0, ada);
-    const b = await openSocket(n1, bob);
-    const ja = await a.call("channelJoin", { target: room, type: 1 }, "channel");
-    await b.call("channelJoin", { target: room, type: 1 }, "channel");
+    const { n1, bob, a, b, ja } = await twoNodesInOneRoom(cluster);
     const before = await a.call(
       "channelMessageSend",
       { channelId: ja.id, content: "{}" },
