@@ -38,7 +38,13 @@ async function runChild(kind: ServerKind): Promise<void> {
   if (kind === "herald") {
     const { createServer } = await built<typeof import("../src/server/index.js")>("server/index.js");
     const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-"));
-    const server = await createServer({ port: 0, db: path.join(dir, "bench.db"), logLevel: "silent" });
+    // The load generator signs up and sends far faster than any one user may: no rate limits here.
+    const server = await createServer({
+      port: 0,
+      db: path.join(dir, "bench.db"),
+      logLevel: "silent",
+      rateLimits: false,
+    });
     port = server.port;
     stop = async () => {
       await server.close();
