@@ -99,6 +99,8 @@ export class MessageStore {
   private readonly beforeTimeStmt;
   private readonly existsAfterStmt;
   private readonly existsBeforeStmt;
+  private readonly countStmt;
+  private readonly busiestStmt;
 
   constructor(db: Db, options: MessageStoreOptions = {}) {
     this.commitTimeoutMs = options.commitTimeoutMs ?? 5000;
@@ -141,6 +143,12 @@ export class MessageStore {
     this.existsBeforeStmt = db
       .prepare<[string, number], number>("SELECT 1 FROM messages WHERE channel_id = ? AND seq < ? LIMIT 1")
       .pluck();
+    this.countStmt = db
+      .prepare<[string], number>("SELECT COUNT(*) FROM messages WHERE channel_id = ?")
+      .pluck();
+    this.busiestStmt = db.prepare<[number], { channelId: string; count: number }>(
+      "SELECT channel_id AS channelId, COUNT(*) AS count FROM messages GROUP BY channel_id ORDER BY MAX(seq) DESC LIMIT ?",
+    );
   }
 
   /**
@@ -277,6 +285,18 @@ export class MessageStore {
   existsBefore(channelId: string, seq: number): boolean {
     this.flush();
     return this.existsBeforeStmt.get(channelId, seq) !== undefined;
+  }
+
+  /** Number of stored messages of a channel. */
+  count(channelId: string): number {
+    this.flush();
+    return this.countStmt.get(channelId) ?? 0;
+  }
+
+  /** Up to `limit` channels with their message counts, the most recently written first. */
+  busiestChannels(limit: number): { channelId: string; count: number }[] {
+    this.flush();
+    return this.busiestStmt.all(limit);
   }
 }
 

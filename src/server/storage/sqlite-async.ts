@@ -143,24 +143,8 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     existsBefore: wrap((channelId, seq) => messageStore.existsBefore(channelId, seq)),
     fromTime: wrap((channelId, time, limit) => messageStore.fromTime(channelId, time, limit)),
     beforeTime: wrap((channelId, time, limit) => messageStore.beforeTime(channelId, time, limit)),
-    count: wrap((channelId) => {
-      messageStore.flush();
-      return (
-        db.prepare("SELECT COUNT(*) AS n FROM messages WHERE channel_id = ?").get(channelId) as { n: number }
-      ).n;
-    }),
-    busiestChannels: wrap((limit) => {
-      messageStore.flush();
-      return db
-        .prepare(
-          "SELECT channel_id AS channelId, COUNT(*) AS count, MAX(seq) AS last FROM messages GROUP BY channel_id ORDER BY last DESC LIMIT ?",
-        )
-        .all(limit)
-        .map((r) => {
-          const { channelId, count } = r as { channelId: string; count: number };
-          return { channelId, count };
-        });
-    }),
+    count: wrap((channelId) => messageStore.count(channelId)),
+    busiestChannels: wrap((limit) => messageStore.busiestChannels(limit)),
     prune: wrap((retention, now) => {
       messageStore.flush();
       return pruneHistory(db, retention, now);
