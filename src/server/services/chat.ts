@@ -149,7 +149,11 @@ export class Chat {
         : undefined;
     const hidden = req.hidden ?? false;
     const persistence = req.persistence ?? true;
-    const invisible = this.deps.visibility.isInvisible(peer.userId);
+    // In a cluster the flag may have been changed through another node a moment ago, its message
+    // still on the way: the stored flag is the one to trust (one read, beside the Redis round trip).
+    const invisible = channels.shared
+      ? (await users.byId(peer.userId))?.invisible === 1
+      : this.deps.visibility.isInvisible(peer.userId);
     // One pending invitation per pair: join/leave loops must not pile them up.
     const mayInvite =
       otherUser !== undefined &&
