@@ -1,6 +1,6 @@
 import { HeraldError } from "../errors.js";
 import type { ChannelMessage } from "../gen/model.js";
-import type { Deliver, IncomingMessage, Layer, LayerHost, Send } from "./layer.js";
+import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
 import type { CatchUpOptions, GapEvent } from "./socket-types.js";
 
 const PAGE_SIZE = 100;
@@ -8,8 +8,11 @@ const PAGE_SIZE = 100;
 /** A joined channel as catch-up follows it. */
 interface Track {
   persistent: boolean;
-  /** The last message delivered (or, before any, the newest stored at join): catch-up reads back to it. */
-  mark: { id: string; time: number } | undefined;
+  /**
+   * The last message delivered (or, before any, the newest stored at join): catch-up reads back
+   * to it. The message itself, so that delivering one allocates nothing and reads no Date.
+   */
+  mark: ChannelMessage | undefined;
   /** The listing that finds the newest message at join, while it runs. */
   marking: Promise<void> | undefined;
   /** The mark could not be read: missed messages cannot be told apart. */
@@ -43,13 +46,12 @@ export class CatchUpLayer implements Layer {
 
   push = (next: Deliver): Deliver => {
     this.#deliver = next;
-    return (incoming) => {
-      const { message } = incoming;
+    return (message, catchUp) => {
       const track = this.#tracks.get(message.channelId);
-      if (!track?.persistent) return next(incoming);
-      if (track.recent.has(message.messageId)) return;
+      if (!track?.persistent) return next(message, catchUp);
+      if (track.recent.size && track.recent.has(message.messageId)) return;
       if (track.buffer) track.buffer.push(message);
-      else this.#pass(track, incoming);
+      else this.#pass(track, message, catchUp);
     };
   };
 
@@ -67,9 +69,9 @@ export class CatchUpLayer implements Layer {
       });
     };
 
-  #pass(track: Track, incoming: IncomingMessage): void {
-    track.mark = { id: incoming.message.messageId, time: timeOf(incoming.message) };
-    this.#deliver?.(incoming);
+  #pass(track: Track, message: ChannelMessage, catchUp?: boolean): void {
+    track.mark = message;
+    this.#deliver?.(message, catchUp);
   }
 
   #track(id: string, persistent: boolean): void {
@@ -90,7 +92,7 @@ export class CatchUpLayer implements Layer {
       .then(
         (page) => {
           const newest = page.messages[0];
-          if (!track.mark && newest) track.mark = { id: newest.messageId, time: timeOf(newest) };
+          if (!track.mark && newest) track.mark = newest;
         },
         () => {
           if (!track.mark) track.unreadable = true;
@@ -142,7 +144,7 @@ export class CatchUpLayer implements Layer {
   #flush(track: Track): void {
     const held = track.buffer ?? [];
     track.buffer = undefined;
-    for (const message of held) if (!track.recent.has(message.messageId)) this.#pass(track, { message });
+    for (const message of held) if (!track.recent.has(message.messageId)) this.#pass(track, message);
   }
 
   async #catchUp(id: string, track: Track, generation: number): Promise<void> {
@@ -150,7 +152,7 @@ export class CatchUpLayer implements Layer {
     const session = this.#host.session;
     if (!this.#current(id, track, generation)) return;
     if (track.unreadable || !session) return this.#gap(id, track, "history_unreadable");
-    const mark = track.mark;
+    const mark = track.mark && { id: track.mark.messageId, time: timeOf(track.mark) };
     const pages: ChannelMessage[][] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
@@ -197,7 +199,7 @@ export class CatchUpLayer implements Layer {
       const page = pages[p] as ChannelMessage[];
       for (let i = page.length - 1; i >= 0; i--) {
         const message = page[i] as ChannelMessage;
-        this.#pass(track, live.has(message.messageId) ? { message } : { message, catchUp: true });
+        this.#pass(track, message, !live.has(message.messageId));
       }
     }
     this.#flush(track);

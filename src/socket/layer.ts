@@ -23,15 +23,11 @@ export type Send = (request: OutgoingRequest) => Promise<Envelope | undefined>;
 /** A layer over outgoing requests: gets the next sender, returns its own (connect-es's interceptor shape). */
 export type Interceptor = (next: Send) => Send;
 
-/** An incoming channel message on its way to the app. */
-export interface IncomingMessage {
-  message: ChannelMessage;
-  /** Set on a message fetched from history after a reconnection. */
-  catchUp?: true;
-}
-
-/** Hands a channel message on towards the app. */
-export type Deliver = (incoming: IncomingMessage) => void;
+/**
+ * Hands a channel message on towards the app; `catchUp` is set on one fetched from history after
+ * a reconnection. Two arguments rather than a wrapper object: one allocation fewer per message.
+ */
+export type Deliver = (message: ChannelMessage, catchUp?: boolean) => void;
 
 /** A layer over incoming channel messages: gets the next deliverer, returns its own. */
 export type PushInterceptor = (next: Deliver) => Deliver;

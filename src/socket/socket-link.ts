@@ -72,8 +72,8 @@ export class SocketLink implements LayerHost {
     this.transmit = transmitter(connection, () => this.#profile, codec, this.#pending, options.timeoutMs);
     this.#pipeline = buildPipeline(this, options, {
       transmit: this.transmit,
-      toApp: ({ message, catchUp }) =>
-        events.emit("channelMessage", catchUp ? { ...message, catchUp } : message),
+      toApp: (message, catchUp) =>
+        events.emit("channelMessage", catchUp ? { ...message, catchUp: true } : message),
       reconnected: (attempts) => void this.#restored(attempts),
       refused: (error) => this.#finish(1000, "the server refused the session", false, error),
     });
