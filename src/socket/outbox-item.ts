@@ -21,6 +21,12 @@ export interface OutboxItem {
   settle?: ((error: HeraldError | undefined, reply?: Envelope) => void) | undefined;
 }
 
+/** What an item without storage waits for: nothing (one promise shared by all). */
+export const STORED: Promise<void> = Promise.resolve();
+
+/** What stops watching a write that has no signal and no time limit: nothing to stop. */
+export const unwatched = (): void => {};
+
 /** A new item, neither sent nor refused yet. */
 export function outboxItem(
   clientMsgId: string,

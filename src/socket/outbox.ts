@@ -9,7 +9,9 @@ import {
   newMessageId,
   outboxItem,
   refusedForNow,
+  STORED,
   stopRetry,
+  unwatched,
 } from "./outbox-item.js";
 import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
 
@@ -17,6 +19,8 @@ import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage
 const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
 // A write sent alone that still precedes network losses is given up after this many times maxAttempts.
 const NETWORK_FACTOR = 5;
+// Sends have no time limit: the heartbeat notices a dead connection, and the message goes again.
+const NO_TIME_LIMIT = { timeoutMs: 0 } as const;
 
 /**
  * Chat messages wait here until the server acknowledges them: sent in order now, or after a
@@ -80,7 +84,7 @@ export class OutboxLayer implements Layer {
     this.#loaded = true;
     for (const entry of await this.#storage.load()) {
       const content = JSON.stringify(entry.content);
-      this.#queue.push(outboxItem(entry.clientMsgId, entry.channelId, content, Promise.resolve()));
+      this.#queue.push(outboxItem(entry.clientMsgId, entry.channelId, content, STORED));
     }
   }
 
@@ -98,13 +102,18 @@ export class OutboxLayer implements Layer {
       content: JSON.parse(content) as JsonObject,
     });
     return new Promise<Envelope | undefined>((resolve, reject) => {
-      const stored = storage ? Promise.resolve(storage.add(entry())) : Promise.resolve();
+      const stored = storage ? Promise.resolve(storage.add(entry())) : STORED;
       const item = outboxItem(id, channelId, content, stored);
-      // Only the caller's own limits apply: by default a write waits out reconnections.
-      const stop = watchCall(request.what, { timeoutMs: 0, ...request.options }, 0, (error) => {
-        if (!item.inFlight) this.#remove(item);
-        item.settle?.(error);
-      });
+      // Only the caller's own limits apply: by default a write waits out reconnections (and
+      // there is nothing to watch, the common case, which then costs no timer and no closures).
+      const { signal, timeoutMs = 0 } = request.options ?? {};
+      const stop =
+        signal === undefined && !(timeoutMs > 0)
+          ? unwatched
+          : watchCall(request.what, { signal, timeoutMs }, 0, (error) => {
+              if (!item.inFlight) this.#remove(item);
+              item.settle?.(error);
+            });
       item.settle = (error, reply) => {
         item.settle = undefined;
         stop();
@@ -152,8 +161,7 @@ export class OutboxLayer implements Layer {
           body: { channelId: item.channelId, content: item.content, clientMsgId: item.clientMsgId },
         },
         expect: "channelMessageAck",
-        // No time limit: the heartbeat notices a dead connection, and the message goes again.
-        options: { timeoutMs: 0 },
+        options: NO_TIME_LIMIT,
       });
     } catch (error) {
       item.inFlight = false;
