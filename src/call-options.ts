@@ -12,6 +12,8 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
 }
 
+const unwatched = () => {};
+
 /**
  * Watches a call's time limit and signal: calls `expire` once with a `timeout` or `aborted`
  * error. Returns the function that stops watching (clears the timer and the signal listener);
@@ -24,9 +26,11 @@ export function watchCall(
   expire: (error: HeraldError) => void,
 ): () => void {
   const signal = options?.signal;
+  const ms = options?.timeoutMs ?? defaultMs;
+  // Nothing to watch (every outbox send): no timer, no closures.
+  if (!signal && !(ms > 0 && ms < 2 ** 31)) return unwatched;
   const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
   if (signal?.aborted) throw aborted();
-  const ms = options?.timeoutMs ?? defaultMs;
   // Timers cannot wait 2^31 ms or more (they would fire at once): such limits mean "none" too.
   const timer =
     ms > 0 && ms < 2 ** 31

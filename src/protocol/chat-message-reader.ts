@@ -59,61 +59,24 @@ export function readChannelMessage(json: Obj): Obj | undefined {
   const createTime = time(json.create_time);
   const updateTime = time(json.update_time);
   const persistent = optional(json.persistent, "boolean");
-  const channelId = str(json.channel_id);
-  const messageId = str(json.message_id);
-  const senderId = str(json.sender_id);
-  const username = str(json.username);
-  const content = str(json.content);
-  const roomName = str(json.room_name);
-  const groupId = str(json.group_id);
-  const userIdOne = str(json.user_id_one);
-  const userIdTwo = str(json.user_id_two);
-  const clientMsgId = str(json.client_msg_id);
+  const out: Obj = {
+    channelId: str(json.channel_id),
+    messageId: str(json.message_id),
+    senderId: str(json.sender_id),
+    username: str(json.username),
+    content: str(json.content),
+    roomName: str(json.room_name),
+    groupId: str(json.group_id),
+    userIdOne: str(json.user_id_one),
+    userIdTwo: str(json.user_id_two),
+    clientMsgId: str(json.client_msg_id),
+  };
   if (odd) return undefined;
-  let out: Obj;
-  if (
-    code !== undefined &&
-    createTime !== undefined &&
-    updateTime !== undefined &&
-    persistent !== undefined
-  ) {
-    // What servers send: every field in one literal, which the engine allocates at its full size
-    // (fields added one by one later need a second, out-of-object store).
-    out = {
-      channelId,
-      messageId,
-      senderId,
-      username,
-      content,
-      roomName,
-      groupId,
-      userIdOne,
-      userIdTwo,
-      clientMsgId,
-      code,
-      createTime,
-      updateTime,
-      persistent,
-    };
-  } else {
-    out = {
-      channelId,
-      messageId,
-      senderId,
-      username,
-      content,
-      roomName,
-      groupId,
-      userIdOne,
-      userIdTwo,
-      clientMsgId,
-    };
-    // Absent wrappers and timestamps stay absent, as the table-driven walk leaves them.
-    if (code !== undefined) out.code = code;
-    if (createTime !== undefined) out.createTime = createTime;
-    if (updateTime !== undefined) out.updateTime = updateTime;
-    if (persistent !== undefined) out.persistent = persistent;
-  }
+  // Absent wrappers and timestamps stay absent, as the table-driven walk leaves them.
+  if (code !== undefined) out.code = code;
+  if (createTime !== undefined) out.createTime = createTime;
+  if (updateTime !== undefined) out.updateTime = updateTime;
+  if (persistent !== undefined) out.persistent = persistent;
   let keys = 0;
   for (const _ in json) keys++;
   return keys === held ? out : undefined;

@@ -3,8 +3,6 @@ import { HeraldError } from "../errors.js";
 import type { Envelope, EnvelopeKind, EnvelopeMessages } from "../gen/wire.js";
 import { PRECISE_CODE_KEY } from "./error-codes.js";
 
-const unwatched = () => {};
-
 interface Entry {
   what: string;
   expect: EnvelopeKind | undefined;
@@ -48,13 +46,8 @@ export class PendingRequests {
     defaultTimeoutMs: number,
   ): { cid: string; reply: Promise<Envelope | undefined> } {
     const cid = String(this.#nextCid++);
-    // Watching first: an already aborted signal throws before anything is registered. A call
-    // with neither a signal nor a time limit (the outbox's) has nothing to watch: no closures.
-    const ms = options?.timeoutMs ?? defaultTimeoutMs;
-    const stop =
-      options?.signal === undefined && !(ms > 0 && ms < 2 ** 31)
-        ? unwatched
-        : watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error));
+    // Watching first: an already aborted signal throws before anything is registered.
+    const stop = watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error));
     const reply = new Promise<Envelope | undefined>((resolve, reject) => {
       this.#entries.set(cid, { what, expect, stop, resolve, reject });
     });

@@ -44,81 +44,19 @@ function digits(text: string, at: number, n: number): number {
 let lastText = "";
 let lastMs = Number.NaN;
 
-/** Parses an RFC 3339 timestamp; undefined if the text is not one (or names no real instant). */
-export function parseTimestamp(text: string): Date | undefined {
-  const ms = timestampMs(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms);
-}
-
-/** Milliseconds since the epoch written by an RFC 3339 timestamp, or NaN if it is not one. */
-export function timestampMs(text: string): number {
-  if (text !== lastText) {
-    lastMs = utcMillis(text);
-    if (Number.isNaN(lastMs)) lastMs = instantOf(text);
-    lastText = text;
-  }
-  return lastMs;
-}
-
-// The date of the last timestamp read by hand (as year * 10000 + month * 100 + day) and its
-// midnight: timestamps in a stream share their day, so most need only their time of day read.
-let lastReadDay = -1;
+// The last date (year * 10000 + month * 100 + day) whose midnight was computed, and that
+// midnight: timestamps in a stream share their day, and `Date.UTC` (a call into the engine's
+// runtime) was most of the cost of parsing one.
+let lastParsedDay = -1;
 let lastMidnight = 0;
 
-/** Two digits at `at` as a number, or -100 (which fails every range check) if they are not. */
-function two(text: string, at: number): number {
-  const a = text.charCodeAt(at) - 48;
-  const b = text.charCodeAt(at + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -100;
-}
-
-/**
- * The instant of `YYYY-MM-DDTHH:MM:SS[.sss]Z`, the form servers write, checked by hand (the
- * regular expression and `Date.UTC` were most of the cost of a chat message's timestamps); NaN
- * for any other text, which the full parser then reads or refuses.
- */
-function utcMillis(text: string): number {
-  const n = text.length;
-  if (n !== 24 && n !== 20) return Number.NaN;
-  const z = text.charCodeAt(n - 1);
-  const t = text.charCodeAt(10);
-  if (
-    (z !== 90 && z !== 122) ||
-    (t !== 84 && t !== 116 && t !== 32) ||
-    text.charCodeAt(4) !== 45 ||
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(13) !== 58 ||
-    text.charCodeAt(16) !== 58
-  )
-    return Number.NaN;
-  const century = two(text, 0);
-  const yearOfCentury = two(text, 2);
-  const year = century * 100 + yearOfCentury;
-  const month = two(text, 5);
-  const day = two(text, 8);
-  const hours = two(text, 11);
-  const minutes = two(text, 14);
-  const seconds = two(text, 17);
-  let ms = 0;
-  if (n === 24) {
-    const c = text.charCodeAt(22) - 48;
-    ms = text.charCodeAt(19) === 46 && c >= 0 && c <= 9 ? two(text, 20) * 10 + c : -1;
+/** Parses an RFC 3339 timestamp; undefined if the text is not one (or names no real instant). */
+export function parseTimestamp(text: string): Date | undefined {
+  if (text !== lastText) {
+    lastMs = instantOf(text);
+    lastText = text;
   }
-  if (century < 0 || yearOfCentury < 0 || hours < 0 || hours > 23 || minutes < 0 || minutes > 59)
-    return Number.NaN;
-  if (seconds < 0 || seconds > 59 || ms < 0) return Number.NaN;
-  const date = year * 10000 + month * 100 + day;
-  if (date !== lastReadDay) {
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
-    lastReadDay = date;
-    lastMidnight = daysFromCivil(year, month, day) * 86400000;
-  }
-  return lastMidnight + ((hours * 60 + minutes) * 60 + seconds) * 1000 + ms;
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month === 2 ? (leap ? 29 : 28) : 30 + ((month + (month >> 3)) & 1);
+  return Number.isNaN(lastMs) ? undefined : new Date(lastMs);
 }
 
 /** Milliseconds since the epoch written by an RFC 3339 timestamp, or NaN. */
@@ -136,7 +74,8 @@ function instantOf(text: string): number {
   const zone = utc ? n - 1 : n - 6;
   const offsetHours = utc ? 0 : digits(text, n - 5, 2);
   const offsetMinutes = utc ? 0 : digits(text, n - 2, 2);
-  const monthDays = daysInMonth(year, month);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 ? (leap ? 29 : 28) : 30 + ((month + (month >> 3)) & 1);
   if (
     month < 1 ||
     month > 12 ||
@@ -154,20 +93,12 @@ function instantOf(text: string): number {
   let ms = 0;
   for (let i = 20; i < 23; i++) ms = ms * 10 + (i < zone ? text.charCodeAt(i) - 48 : 0);
   const offset = (text.charCodeAt(zone) === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60000;
-  const midnight = daysFromCivil(year, month, day) * 86400000;
-  return midnight + ((hours * 60 + minutes) * 60 + seconds) * 1000 + ms - offset;
-}
-
-/**
- * Days from 1970-01-01 to a proleptic Gregorian date, by arithmetic: `Date.UTC` is a call into the
- * engine's runtime, the largest part of parsing a timestamp.
- */
-function daysFromCivil(year: number, month: number, day: number): number {
-  // Counted from March, so that the leap day ends the year; years of 400 days' cycles (146097 days).
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
+  const date = year * 10000 + month * 100 + day;
+  if (date !== lastParsedDay) {
+    // Date.UTC reads years 0-99 as 1900-1999, so count from 400 years later (a whole Gregorian
+    // cycle, 146097 days) and take the cycle off again.
+    lastMidnight = Date.UTC(year + 400, month - 1, day) - 12622780800000;
+    lastParsedDay = date;
+  }
+  return lastMidnight + ((hours * 60 + minutes) * 60 + seconds) * 1000 + ms - offset;
 }

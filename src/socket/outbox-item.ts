@@ -24,9 +24,6 @@ export interface OutboxItem {
 /** What an item without storage waits for: nothing (one promise shared by all). */
 export const STORED: Promise<void> = Promise.resolve();
 
-/** What stops watching a write that has no signal and no time limit: nothing to stop. */
-export const unwatched = (): void => {};
-
 /** A new item, neither sent nor refused yet. */
 export function outboxItem(
   clientMsgId: string,

@@ -11,7 +11,6 @@ import {
   refusedForNow,
   STORED,
   stopRetry,
-  unwatched,
 } from "./outbox-item.js";
 import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
 
@@ -104,16 +103,11 @@ export class OutboxLayer implements Layer {
     return new Promise<Envelope | undefined>((resolve, reject) => {
       const stored = storage ? Promise.resolve(storage.add(entry())) : STORED;
       const item = outboxItem(id, channelId, content, stored);
-      // Only the caller's own limits apply: by default a write waits out reconnections (and
-      // there is nothing to watch, the common case, which then costs no timer and no closures).
-      const { signal, timeoutMs = 0 } = request.options ?? {};
-      const stop =
-        signal === undefined && !(timeoutMs > 0)
-          ? unwatched
-          : watchCall(request.what, { signal, timeoutMs }, 0, (error) => {
-              if (!item.inFlight) this.#remove(item);
-              item.settle?.(error);
-            });
+      // Only the caller's own limits apply: by default a write waits out reconnections.
+      const stop = watchCall(request.what, request.options, 0, (error) => {
+        if (!item.inFlight) this.#remove(item);
+        item.settle?.(error);
+      });
       item.settle = (error, reply) => {
         item.settle = undefined;
         stop();

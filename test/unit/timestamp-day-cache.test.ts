@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseTimestamp, timestampMs } from "../../src/protocol/timestamp.js";
+import { parseTimestamp } from "../../src/protocol/timestamp.js";
 
-// Servers write `YYYY-MM-DDTHH:MM:SS[.sss]Z`; that form is read by hand and its day remembered.
-// Every text below is read right after a valid one of the same day, so that the remembered day
-// is what a wrong character or range must get past.
+// The parser remembers the midnight of the last day it read (timestamps in a stream share their
+// day). Every text below is read right after a valid one of the same day, so that a remembered
+// day is what a wrong character or range must get past, and a day change what it must notice.
 
 const valid = "2026-11-30T08:00:00.000Z";
 
 function after(text: string): number {
-  assert.equal(timestampMs(valid), Date.parse(valid));
-  return timestampMs(text);
+  assert.equal(parseTimestamp(valid)?.getTime(), Date.parse(valid));
+  return parseTimestamp(text)?.getTime() ?? Number.NaN;
 }
 
-test("the server form agrees with Date.parse, on the remembered day and on others", () => {
+test("timestamps agree with Date.parse, on the remembered day and on others", () => {
   for (const text of [
     "2026-11-30T23:59:59.999Z",
     "2026-11-30T00:00:00Z",
@@ -27,6 +27,8 @@ test("the server form agrees with Date.parse, on the remembered day and on other
     "0000-01-01T00:00:00.000Z",
     "0004-02-29T00:00:00.000Z",
     "9999-12-31T23:59:59.999Z",
+    "2026-11-30T09:00:00.000+01:00",
+    "2026-11-30T23:30:00.000-01:00",
   ]) {
     const expected = Date.parse(text.replace(" ", "T").toUpperCase());
     assert.equal(after(text), expected, text);
