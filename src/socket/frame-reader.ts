@@ -1,9 +1,7 @@
 import { HeraldError } from "../errors.js";
 import type { Emitter } from "../events.js";
 import type { Envelope } from "../gen/wire.js";
-import { readChannelMessage } from "../protocol/chat-message-reader.js";
 import type { Codec } from "../protocol/codec.js";
-import { jsonCodec } from "../protocol/json-codec.js";
 import { toModel } from "../protocol/model.js";
 import { type PendingRequests, refusal } from "../protocol/pending-requests.js";
 import type { CatchUpLayer } from "./catch-up.js";
