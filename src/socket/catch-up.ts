@@ -9,10 +9,12 @@ const PAGE_SIZE = 100;
 interface Track {
   persistent: boolean;
   /**
-   * The last message delivered (or, before any, the newest stored at join): catch-up reads back
-   * to it. The message itself, so that delivering one allocates nothing and reads no Date.
+   * The id and time of the last message delivered (or, before any, the newest stored at join):
+   * catch-up reads back to it. Kept as two fields, copied from the message, so that delivering one
+   * allocates nothing and reads no Date, and an app that edits a delivered message moves nothing.
    */
-  mark: ChannelMessage | undefined;
+  markId: string | undefined;
+  markTime: Date | undefined;
   /** The listing that finds the newest message at join, while it runs. */
   marking: Promise<void> | undefined;
   /** The mark could not be read: missed messages cannot be told apart. */
@@ -70,14 +72,16 @@ export class CatchUpLayer implements Layer {
     };
 
   #pass(track: Track, message: ChannelMessage, catchUp?: boolean): void {
-    track.mark = message;
+    track.markId = message.messageId;
+    track.markTime = message.createTime;
     this.#deliver?.(message, catchUp);
   }
 
   #track(id: string, persistent: boolean): void {
     const track: Track = {
       persistent,
-      mark: undefined,
+      markId: undefined,
+      markTime: undefined,
       marking: undefined,
       unreadable: false,
       buffer: undefined,
@@ -92,10 +96,13 @@ export class CatchUpLayer implements Layer {
       .then(
         (page) => {
           const newest = page.messages[0];
-          if (!track.mark && newest) track.mark = newest;
+          if (track.markId === undefined && newest) {
+            track.markId = newest.messageId;
+            track.markTime = newest.createTime;
+          }
         },
         () => {
-          if (!track.mark) track.unreadable = true;
+          if (track.markId === undefined) track.unreadable = true;
         },
       )
       .finally(() => {
@@ -152,7 +159,8 @@ export class CatchUpLayer implements Layer {
     const session = this.#host.session;
     if (!this.#current(id, track, generation)) return;
     if (track.unreadable || !session) return this.#gap(id, track, "history_unreadable");
-    const mark = track.mark && { id: track.mark.messageId, time: timeOf(track.mark) };
+    const mark =
+      track.markId === undefined ? undefined : { id: track.markId, time: track.markTime?.getTime() ?? 0 };
     const pages: ChannelMessage[][] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;

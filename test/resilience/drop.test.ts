@@ -168,6 +168,44 @@ for (const { mode, codec, label } of modeMatrix) {
         "later messages arrive live",
       );
     });
+    test("an app that edits the messages it is given does not move where catch-up reads back to", async (t) => {
+      const { client, signIn: sign } = await serverWithClient(t, mode.options);
+      const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
+      const ada = createResilientSocket(client, { codec, heartbeat: false });
+      const { WebSocket, cut } = cuttableWebSocket();
+      const bob = createResilientSocket(client, {
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 10, maxDelayMs: 50 },
+      });
+      t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
+      await ada.connect(adaSession);
+      await bob.connect(bobSession);
+      const roomName = uniqueName("room");
+      const room = await ada.joinChat(roomName, ChannelType.Room);
+      await bob.joinChat(roomName, ChannelType.Room);
+      const got: string[] = [];
+      bob.onChannelMessage((m) => {
+        got.push(m.messageId);
+        // What an app might do to a message it keeps: the SDK must not rely on it staying as given.
+        m.messageId = "edited";
+        m.createTime = new Date(0);
+      });
+      const written: string[] = [];
+      for (let n = 0; n < 5; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
+      await waitFor(() => got.length === 5, "live messages before the drop");
+      const away = nextEvent(bob.onState.bind(bob), "reconnecting", (c) => c.state === "reconnecting");
+      const back = nextEvent(bob.onReconnected.bind(bob), "reconnected");
+      cut();
+      await away;
+      for (let n = 5; n < 20; n++) written.push((await ada.writeChatMessage(room.id, { n })).messageId);
+      await back;
+      written.push((await ada.writeChatMessage(room.id, { n: 20 })).messageId);
+      await waitFor(() => got.at(-1) === written.at(-1), "the last message at bob");
+      assert.deepEqual(got, written);
+    });
+
     test("a page becoming visible again retries at once instead of waiting out the backoff", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const page = fakeDocument(t);
