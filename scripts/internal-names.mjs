@@ -94,9 +94,10 @@ export function internalNames(repo) {
     // only: their own members are theirs, and none of the package's code declares them.
     if (!isOwnType(type)) return;
     for (const prop of checker.getPropertiesOfType(type)) {
-      // `private` and `protected` members are no API (#private ones are not properties at all).
+      // `private` members are no API (#private ones are not properties at all); `protected` ones
+      // are, for an app's subclasses.
       const flags = prop.valueDeclaration ? ts.getCombinedModifierFlags(prop.valueDeclaration) : 0;
-      if (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue;
+      if (flags & ts.ModifierFlags.Private) continue;
       const declName = prop.valueDeclaration && ts.getNameOfDeclaration(prop.valueDeclaration);
       if (declName && ts.isPrivateIdentifier(declName)) continue;
       publicNames.add(prop.getName());
