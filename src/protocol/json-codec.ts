@@ -43,8 +43,11 @@ function wrongType(field: FieldInfo, what: string, v: unknown): never {
   return fail(`${field.camel}: expected ${what}, got ${describe(v)}`);
 }
 
-/** JSON text of one value of a field, or undefined when it is a zero value to omit. */
-function valueText(field: FieldInfo, v: unknown, inList: boolean): string | undefined {
+/**
+ * JSON text of one value of a field, or undefined when it is a zero value to omit (never in a
+ * list). Refuses a value of the wrong type with HeraldError `bad_input`.
+ */
+export function valueText(field: FieldInfo, v: unknown, inList: boolean): string | undefined {
   switch (field.k) {
     case K.s:
     case K.ws:

@@ -1,9 +1,9 @@
 import { HeraldError } from "../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
-import { encodeMessageJson, messageFromJson } from "./json-codec.js";
+import { encodeMessageJson, messageFromJson, valueText } from "./json-codec.js";
 import { camelCase, type FieldInfo, K, messageInfo } from "./schema.js";
-import { formatTimestamp, parseTimestamp } from "./timestamp.js";
+import { parseTimestamp } from "./timestamp.js";
 
 // How a route's request message maps onto an HTTP request, in both directions: the SDK's Client
 // builds requests with `buildRestRequest`, the bundled server reads them with `parseRestRequest`.
@@ -23,28 +23,13 @@ export interface RestRequestParts {
   body: string | undefined;
 }
 
-// Query values are checked as the JSON encoder checks body fields: String() would send anything.
+/**
+ * A query parameter's text. It is checked and written by the JSON encoder (String() would send
+ * anything), whose JSON text of a scalar, unquoted, is the bare value a query carries.
+ */
 function queryValue(field: FieldInfo, v: unknown): string {
-  const wrong = (what: string) =>
-    fail(
-      `${field.camel}: expected ${what}, got ${v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`}`,
-    );
-  switch (field.k) {
-    case K.s:
-    case K.ws:
-      return typeof v === "string" ? v : wrong("a string");
-    case K.b:
-    case K.wb:
-      return typeof v === "boolean" ? String(v) : wrong("a boolean");
-    case K.i:
-    case K.wi:
-      return typeof v === "number" && (v | 0) === v ? String(v) : wrong("a 32-bit integer");
-    case K.t:
-      if (!(v instanceof Date) || Number.isNaN(v.getTime())) fail(`${field.camel}: expected a valid Date`);
-      return formatTimestamp(v);
-    default:
-      return fail(`${field.name} cannot be sent as a query parameter`);
-  }
+  if (field.k >= K.M) fail(`${field.name} cannot be sent as a query parameter`);
+  return String(JSON.parse(valueText(field, v, true) as string));
 }
 
 /** Builds the HTTP request of a route from its request message (camelCase, as RouteTypes says). */
