@@ -2,8 +2,6 @@
 // `npm run build`: everything under dist/.
 //
 // The ESM and CJS builds are readable (not minified); every build carries linked source maps.
-// Internal property names (scripts/internal-names.mjs) are shortened in all of them alike, which
-// takes about 1% off what an app's bundler makes of the SDK; the maps give the original names back.
 //
 //   dist/index.js, protobuf.js, presence/index.js, resilience/index.js, react/index.js, server/index.js
 //                                                  ESM (shared code in dist/chunks/), dependencies external
@@ -35,7 +33,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { buildConsole } from "./build-console.mjs";
-import { cachedInternalNames, checkNames } from "./internal-names.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(repo, "dist");
@@ -103,28 +100,6 @@ const packageVersionPlugin = {
   },
 };
 
-// One renaming for every build: esbuild's mangle cache carries what the first build (ESM, every
-// entry point, so every source file) chose into the others, so that all of dist/ agrees.
-const mangle = { analysis: undefined, cache: {} };
-
-/** esbuild options that shorten internal property names, consistently across builds. */
-function mangleOptions() {
-  mangle.analysis ??= cachedInternalNames(repo, path.join(repo, "node_modules", ".cache"));
-  const { names } = mangle.analysis;
-  if (!names.length) return {};
-  return { mangleProps: new RegExp(`^(?:${names.join("|")})$`), mangleCache: mangle.cache };
-}
-
-/** The property names the builds renamed (the cache also lists names it kept, as `false`). */
-const renamedNames = () => Object.keys(mangle.cache).filter((name) => mangle.cache[name] !== false);
-
-/** Runs an esbuild build with the shared renaming and keeps what it renamed for the next. */
-async function buildRenamed(options) {
-  const result = await esbuild.build({ ...options, ...mangleOptions() });
-  if (result.mangleCache) mangle.cache = result.mangleCache;
-  return result;
-}
-
 function fail(message) {
   throw new Error(message);
 }
@@ -152,7 +127,7 @@ async function buildIife(out) {
     // esbuild's own `globalName` wraps the exports in a module-namespace emulation whose helpers
     // cost about 200 bytes of the core's gzip budget.
     const names = await exportNames(path.join(repo, entry));
-    await buildRenamed({
+    await esbuild.build({
       stdin: {
         contents: `import { ${names.join(", ")} } from ${JSON.stringify(`./${entry}`)};\nglobalThis.${globalName} = { ${names.join(", ")} };\n`,
         resolveDir: repo,
@@ -199,7 +174,7 @@ async function exportNames(entry) {
 }
 
 async function buildEsm(out) {
-  await buildRenamed({
+  await esbuild.build({
     entryPoints: abs({ ...entries, ...cli }),
     outdir: out,
     outbase: src,
@@ -226,7 +201,7 @@ async function buildCjs(out) {
   // HeraldError.is() checks a brand, so it still recognises errors from another copy).
   for (const [name, file] of Object.entries(entries)) {
     const server = name.startsWith("server/") || name.startsWith("testing/");
-    await buildRenamed({
+    await esbuild.build({
       entryPoints: [path.join(repo, file)],
       outfile: path.join(out, `${name}.cjs`),
       bundle: true,
@@ -293,7 +268,6 @@ function buildDeclarations(out) {
 async function main() {
   if (iifeOnly) {
     await buildIife(dist);
-    checkNames(mangle.analysis, renamedNames());
     return;
   }
   requireSources({ ...entries, ...cli });
@@ -307,7 +281,6 @@ async function main() {
     await buildCjs(out);
     await buildIife(out);
     await buildConsole({ outdir: out });
-    checkNames(mangle.analysis, renamedNames());
     buildDeclarations(out);
     const old = `${out}-old`;
     if (existsSync(dist)) renameSync(dist, old);

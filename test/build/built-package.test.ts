@@ -1,8 +1,8 @@
 // The built package (dist/), end to end. Every other SDK test imports src/; these run an app's
 // first hour through dist/ as an installed `herald` resolves it, ESM and CJS, SDK and bundled
 // server both built: sign in, status, follow, room chat both ways, a cut with catch-up and
-// restore, history. The build renames internal property names (scripts/internal-names.mjs); a
-// rename that breaks anything at run time fails here.
+// restore, history. Whatever the build does to the sources (bundling into chunks, the CJS
+// wrappers, the version plugin), a change that breaks the shipped package at run time fails here.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
