@@ -138,6 +138,39 @@ for (const engine of engines) {
       await Promise.all([sender.close(), reader.close()]);
     });
 
+    test("sends past the rate limit are refused in their places, after the acks of those before", async () => {
+      const db = await engine.db();
+      const limited = await startServer({
+        rateLimits: { messages: { burst: 3, perSecond: 0.001 } },
+        ...(db !== undefined && { db }),
+      });
+      try {
+        const user = await authenticate(limited.url);
+        const s = await openSocket(limited.url, user);
+        const channelId = (await s.call("channelJoin", { target: uniqueName("r"), type: 1 }, "channel")).id;
+        const answers = await Promise.all(
+          Array.from({ length: 5 }, (_, i) =>
+            s.request("channelMessageSend", { channelId, content: JSON.stringify({ i }) }),
+          ),
+        );
+        assert.deepEqual(
+          answers.map((e) => e.kind),
+          ["channelMessageAck", "channelMessageAck", "channelMessageAck", "error", "error"],
+        );
+        // The refusals are known at once, the acks only after the commit: they still come in order.
+        const cids = replies(s).map((e) => Number(e.cid));
+        assert.deepEqual(
+          cids.slice(-5),
+          [...cids.slice(-5)].sort((a, b) => a - b),
+          "replies in order",
+        );
+        assert.deepEqual(await historyIds(limited, user, channelId), ackIds(answers));
+        await s.close();
+      } finally {
+        await limited.close();
+      }
+    });
+
     test("a request between sends sees the sends before it and precedes the sends after it", async () => {
       const { sender, reader, readerUser, channelId } = await room();
       const other = uniqueName("room");
