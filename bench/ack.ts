@@ -23,19 +23,21 @@
 // whose server does not take a PostgreSQL URL prints "postgres: not available in this build".
 //
 // Measured 2026-11-30 on the 2-vCPU development machine (ext4 disk) while other test suites kept
-// it busy (load average 13-20), so the absolute msg/s are far below an idle machine's; the ratios
-// were taken in one run each. json, client message ids, 500 messages x 10 rounds, medians:
-//   one socket, window 1:  echo 1.00x; sqlite :memory: 0.39x; normal 0.27x; full 0.08x
-//   one socket, window 32: echo 1.00x; sqlite :memory: 0.14x; normal 0.06x; full 0.04x
-//   8 sockets, window 1:   echo 1.00x; sqlite :memory: 0.43x; normal 0.26x; full 0.07x
-// Every run committed 1.0 message per commit. A socket's requests are handled one after the
-// other, each send waiting for its commit, so a window of 32 gains nothing over one in flight.
-// And a send with a client message id looked its id up first, a read that committed what was
-// pending, so even 8 sockets sending together committed one message at a time. That lookup no
-// longer commits; the same day, on a quiet machine, 8 sockets, window 1, 400 x 3 rounds, with
-// PostgreSQL (`--postgres`, durable settings) in the same run:
-//   echo 1.00x (19,505 msg/s); sqlite :memory: 0.38x; normal 0.24x; full 0.17x (4,113 msg/s),
-//   8.0 messages per commit on SQLite; postgres 0.04x (828 msg/s), 3.0 messages per commit.
+// it busy (load average 10-13), so absolute msg/s are far below an idle machine's and the echo
+// baseline itself moved 2x between runs: compare the ratios to the echo of the same run. json,
+// client message ids, 400 messages x 4 rounds, medians, PostgreSQL with durable settings:
+//
+//                            before            after (a socket's sends share commits)
+//   1 socket,  window 1:     postgres 0.02x    0.02x (nothing to share: one send in flight)
+//   1 socket,  window 32:    postgres 0.01x    0.12x, 16 messages per commit (was 1)
+//                            sqlite full 0.01x 0.15x; normal 0.08x -> 0.36x; :memory: 0.18x -> 0.47x
+//   8 sockets, window 1:     postgres 0.05x    0.14x, 8 per commit (was 3.4)
+//   8 sockets, window 32:    postgres 0.02x    0.18x, 57 per commit (was 4.1)
+//                            sqlite full 0.14x 0.19x, 80 per commit (was 8)
+// A socket's sends are staged in turn without waiting for the previous commit (at most 16 wait on
+// storage per socket), so a window of 32 now shares commits; with 8 sockets at window 1 PostgreSQL
+// also gathers all 8 into one commit, as a client message id lookup no longer waits for the
+// commits in flight.
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";

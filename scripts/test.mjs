@@ -68,12 +68,6 @@ const notOnPostgres = new Set(
     "test/server/cli-and-storage.test.ts",
     // static checks of the source tree; no server is started
     "test/server/layers.test.ts",
-    // slow readers: thousands of messages from one socket to fill socket buffers. One socket's sends
-    // are answered in order, so on PostgreSQL each is its own transaction and these take minutes
-    // while testing buffering, not storage (the keepalive, expiry and metrics tests beside them
-    // touch storage only through sign-in)
-    "test/server/connection.test.ts",
-    "test/server/operations.test.ts",
   ].map((f) => path.resolve(repo, f)),
 );
 

@@ -69,6 +69,22 @@ export interface JoinResult {
   after: () => void;
 }
 
+/** A send checked and queued for commit (see {@link Chat.stageSend}). */
+export interface StagedSend {
+  /** Resolves (never rejects) once storage has answered; at once when nothing is stored. */
+  readonly ready: Promise<void>;
+  /**
+   * Once `ready`: delivers the message to the channel's members and returns the sender's ack, or
+   * throws storage's refusal. Call it in send order, so members get a sender's messages in order.
+   */
+  finish(): ChannelMessageAckInit;
+}
+
+/** A staged send answered without storing anything (a repeated client message id). */
+function answered(ack: ChannelMessageAckInit): StagedSend {
+  return { ready: Promise.resolve(), finish: () => ack };
+}
+
 class HookTimeout extends Error {}
 
 /** Resolves with the hook's result, or rejects with HookTimeout after `ms`. */
@@ -217,6 +233,18 @@ export class Chat {
 
   /** Handles a send: stores (if persistent), delivers to every member, and returns the ack. */
   async send(peer: Peer, req: ChannelMessageSend): Promise<ChannelMessageAckInit> {
+    const staged = await this.stageSend(peer, req);
+    await staged.ready;
+    return staged.finish();
+  }
+
+  /**
+   * The first half of a send: checks it, runs the before hook and, for a persistent channel, queues
+   * its row for commit. Resolves with the second half, which waits for the commit and delivers.
+   * Staging a connection's sends one after the other without waiting for their commits lets them
+   * share one; finishing them in the same order keeps the stored, acked and delivered orders equal.
+   */
+  async stageSend(peer: Peer, req: ChannelMessageSend): Promise<StagedSend> {
     const target = parseChannelId(req.channelId);
     const membership = peer.channels.get(target.id);
     if (membership === undefined) refuse("bad_input", StockWords.mustJoinToSend);
@@ -225,18 +253,24 @@ export class Chat {
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
     // Deduplicated per sender and channel: the same id in another channel is another message.
     const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${target.id}\n${clientMsgId}`;
-    if (dedupeKey !== undefined) {
+    const hooks = this.deps.hooks;
+    const persistent = membership.persistence;
+    // A persistent send with no hook to spare skips the lookup: its insert resolves a stored
+    // duplicate itself, and a read here would wait on the commits of the sends before it.
+    const lookUp =
+      dedupeKey !== undefined &&
+      (!persistent || hooks.beforeChannelMessageSend !== undefined || this.recentAcks.has(dedupeKey));
+    if (lookUp) {
       const stored = await this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-      if (stored !== undefined) return this.ackOf(stored, ChannelMessageCode.Chat, true);
+      if (stored !== undefined) return answered(this.ackOf(stored, ChannelMessageCode.Chat, true));
       const recent = this.recentAcks.get(dedupeKey);
-      if (recent !== undefined) return recent;
+      if (recent !== undefined) return answered(recent);
     }
     let draft: ChannelMessageDraft = {
       channelId: target.id,
       content: parsed,
       clientMsgId,
     };
-    const hooks = this.deps.hooks;
     const ctx =
       hooks.beforeChannelMessageSend || hooks.afterChannelMessageSend
         ? this.hookContext(peer, target)
@@ -271,9 +305,9 @@ export class Chat {
       if (!peer.channels.has(target.id)) refuse("bad_input", StockWords.mustJoinToSend);
       if (dedupeKey !== undefined) {
         const stored = await this.deps.messages.byClientId(peer.userId, target.id, clientMsgId);
-        if (stored !== undefined) return this.ackOf(stored, ChannelMessageCode.Chat, true);
+        if (stored !== undefined) return answered(this.ackOf(stored, ChannelMessageCode.Chat, true));
         const recent = this.recentAcks.get(dedupeKey);
-        if (recent !== undefined) return recent;
+        if (recent !== undefined) return answered(recent);
       }
     }
     // The sender may have been taken out of the channel (a kick, a block) while storage answered.
@@ -296,19 +330,48 @@ export class Chat {
       user_id_one: fields.userIdOne,
       user_id_two: fields.userIdTwo,
     };
-    const persistent = membership.persistence;
-    if (persistent) {
-      // Acknowledged and pushed only once committed: a failed commit answers the sender with a
-      // retryable error and nobody sees a message that was never stored.
-      const { row: stored, duplicate } = await this.deps.messages.insert(row);
-      // Another send with this client message id was committed first: answer with that one.
-      if (duplicate) return this.ackOf(stored, ChannelMessageCode.Chat, true);
-      row.seq = stored.seq;
-    }
+    // Acknowledged and pushed only once committed: a failed commit answers the sender with a
+    // retryable error and nobody sees a message that was never stored.
+    let stored: { row: MessageRow; duplicate: boolean } | undefined;
+    let failure: { err: unknown } | undefined;
+    const ready = persistent
+      ? this.deps.messages.insert(row).then(
+          (result) => {
+            stored = result;
+          },
+          (err: unknown) => {
+            failure = { err };
+          },
+        )
+      : Promise.resolve();
+    // Remembered now, so that a repeat staged before this one finishes is answered from memory.
+    if (dedupeKey !== undefined && !persistent)
+      this.remember(dedupeKey, this.ackOf(row, ChannelMessageCode.Chat, false));
+    return {
+      ready,
+      finish: () => {
+        if (failure !== undefined) throw failure.err;
+        if (stored !== undefined) {
+          // Another send with this client message id was committed first: answer with that one.
+          if (stored.duplicate) return this.ackOf(stored.row, ChannelMessageCode.Chat, true);
+          row.seq = stored.row.seq;
+        }
+        return this.deliver(row, persistent, draft, ctx);
+      },
+    };
+  }
+
+  /** Pushes a stored (or non-persistent) message to the channel's members; returns the sender's ack. */
+  private deliver(
+    row: MessageRow,
+    persistent: boolean,
+    draft: ChannelMessageDraft,
+    ctx: HookContext | undefined,
+  ): ChannelMessageAckInit {
+    const hooks = this.deps.hooks;
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
-    this.deps.channels.send(target.id, new Outgoing({ kind: "channelMessage", body: message }));
+    this.deps.channels.send(row.channel_id, new Outgoing({ kind: "channelMessage", body: message }));
     const ack = this.ackOf(row, ChannelMessageCode.Chat, persistent);
-    if (dedupeKey !== undefined && !persistent) this.remember(dedupeKey, ack);
     if (hooks.afterChannelMessageSend && ctx) {
       const sent = { ...message, content: draft.content } as Parameters<
         NonNullable<ServerHooks["afterChannelMessageSend"]>

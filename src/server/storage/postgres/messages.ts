@@ -176,12 +176,19 @@ export class PostgresMessageStore implements AsyncMessageStore {
     )[0];
   }
 
+  /**
+   * A sender's committed message with this client message id in this channel. It does not wait for
+   * the inserts in flight (a sender's sends would then each wait for the one before): a pending
+   * insert with the same id is caught by the insert itself (`ON CONFLICT`), which resolves with the
+   * original.
+   */
   async byClientId(
     senderId: string,
     channelId: string,
     clientMsgId: string,
   ): Promise<MessageRow | undefined> {
-    const rows = await this.rows(
+    const rows = await query<MessageRow>(
+      this.pool,
       "SELECT * FROM messages WHERE sender_id = $1 AND channel_id = $2 AND client_msg_id = $3 AND client_msg_id <> ''",
       [senderId, channelId, clientMsgId],
     );

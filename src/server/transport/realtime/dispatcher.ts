@@ -1,5 +1,5 @@
 import { HeraldError } from "../../../errors.js";
-import type { Envelope, EnvelopeInit } from "../../../gen/wire.js";
+import type { ChannelMessageAckInit, Envelope, EnvelopeInit } from "../../../gen/wire.js";
 import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
 import type { Limits } from "../../limits/limits.js";
 import { RateLimited } from "../../limits/rate-limited.js";
@@ -24,32 +24,79 @@ export interface DispatcherDeps {
 /** What a handler answers: a reply envelope body, "empty" (just the cid), or a reply plus a follow-up. */
 type Result = EnvelopeInit | "empty" | { reply: EnvelopeInit; after: () => void };
 
+/** A send's answer, waiting its turn: it runs once it is ready and every answer before it has run. */
+interface Answer {
+  ready: boolean;
+  run(): void;
+}
+
+/** One connection's requests: those waiting their turn, and the answers of sends in flight. */
+interface Lane {
+  queue: Envelope[];
+  /** Whether a drain is under way (it takes the queued requests in turn). */
+  draining: boolean;
+  /** Answers of staged sends, in send order. */
+  answers: Answer[];
+  /** The drain waiting for `answers` to shrink below `below` (a request other than a send waits for 1). */
+  waiting: { below: number; resume: () => void } | undefined;
+}
+
+/**
+ * How many sends of one connection may wait for their commits at once. More share more commits,
+ * but their fan-outs and replies then leave in one burst, which a small server-wide memory budget
+ * (`maxTotalBufferedBytes`) could mistake for a slow reader.
+ */
+const SENDS_IN_FLIGHT = 16;
+
 /**
  * Handles the requests of every connection. A connection's requests run one at a time, in arrival order,
  * even when one waits on an async hook, so replies and effects keep the order the client sent.
+ *
+ * Sends keep that rule as seen from outside while sharing commits: a send is staged (checked, and
+ * its row queued for commit) in turn, and the next request starts without waiting for the commit,
+ * so back-to-back sends share one commit instead of paying a round trip each. Their fan-outs and
+ * replies still go out in send order (each waits for the ones before it), and any other request
+ * waits until every send before it is answered, so it sees their effects and its own effect
+ * precedes the sends after it.
  */
 export class Dispatcher {
-  private readonly queues = new WeakMap<Connection, Envelope[]>();
+  private readonly lanes = new WeakMap<Connection, Lane>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
   /** Queues a decoded request of a connection. */
   enqueue(connection: Connection, envelope: Envelope): void {
-    const waiting = this.queues.get(connection);
-    if (waiting !== undefined) waiting.push(envelope);
-    else this.drain(connection, [envelope]);
+    let lane = this.lanes.get(connection);
+    if (lane === undefined) {
+      lane = { queue: [], draining: false, answers: [], waiting: undefined };
+      this.lanes.set(connection, lane);
+    }
+    lane.queue.push(envelope);
+    if (!lane.draining) this.drain(connection, lane);
   }
 
-  private drain(connection: Connection, queue: Envelope[]): void {
-    for (let envelope = queue.shift(); envelope !== undefined; envelope = queue.shift()) {
-      const pending = this.handleOne(connection, envelope);
+  /** Takes the lane's requests in turn; synchronous for as long as no handler goes async. */
+  private drain(connection: Connection, lane: Lane): void {
+    lane.draining = true;
+    for (let envelope = lane.queue.shift(); envelope !== undefined; envelope = lane.queue.shift()) {
+      let pending: Promise<void> | undefined;
+      const request = envelope;
+      if (envelope.kind === "channelMessageSend") {
+        pending =
+          lane.answers.length < SENDS_IN_FLIGHT
+            ? this.stageSend(connection, lane, envelope)
+            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() =>
+                this.stageSend(connection, lane, envelope),
+              );
+      } else if (lane.answers.length > 0) {
+        // Sends before this request are still committing: it runs once they are answered.
+        pending = this.untilAnswered(lane, 1).then(() => this.handleOne(connection, request));
+      } else {
+        pending = this.handleOne(connection, envelope);
+      }
       if (pending !== undefined) {
-        // Requests arriving meanwhile join this queue and run once the pending one is done.
-        this.queues.set(connection, queue);
-        const next = () => {
-          this.queues.delete(connection);
-          this.drain(connection, queue);
-        };
+        // Requests arriving meanwhile join the queue and run once the pending one is done.
+        const next = () => this.drain(connection, lane);
         pending.then(next, (err: unknown) => {
           this.deps.logger.error("request_failed", { userId: connection.userId, err });
           next();
@@ -57,6 +104,80 @@ export class Dispatcher {
         return;
       }
     }
+    lane.draining = false;
+  }
+
+  /**
+   * Stages a send: admits it and lets the chat service check it and queue its row. Resolves once
+   * staged (the next request may start then), or undefined when it was refused at once. Its answer
+   * takes its turn after those of the lane's earlier sends.
+   */
+  private stageSend(
+    connection: Connection,
+    lane: Lane,
+    envelope: Extract<Envelope, { kind: "channelMessageSend" }>,
+  ): Promise<void> | undefined {
+    this.deps.metrics.messagesIn += 1;
+    const refuse = (err: unknown) =>
+      this.answerInTurn(lane, () => this.sendError(connection, envelope.cid, err));
+    try {
+      this.admit(connection, envelope);
+    } catch (err) {
+      refuse(err);
+      return undefined;
+    }
+    return this.deps.chat.stageSend(connection, envelope.body).then((staged) => {
+      const answer: Answer = {
+        ready: false,
+        run: () => {
+          let ack: ChannelMessageAckInit;
+          try {
+            ack = staged.finish();
+          } catch (err) {
+            this.sendError(connection, envelope.cid, err);
+            return;
+          }
+          this.safeReply(connection, envelope, { kind: "channelMessageAck", body: ack });
+        },
+      };
+      lane.answers.push(answer);
+      // Every send's `ready` settles as many steps after its commit, so the lanes of one batch
+      // deliver in the batch's order: members see messages in the order they are stored.
+      void staged.ready.then(() => {
+        answer.ready = true;
+        this.runAnswers(lane);
+      });
+    }, refuse);
+  }
+
+  /** Answers at once when no send of the lane is waiting, else after the last of them. */
+  private answerInTurn(lane: Lane, run: () => void): void {
+    if (lane.answers.length === 0) run();
+    else lane.answers.push({ ready: true, run });
+  }
+
+  /** Runs the lane's ready answers from the front, in order. */
+  private runAnswers(lane: Lane): void {
+    for (let head = lane.answers[0]; head?.ready === true; head = lane.answers[0]) {
+      lane.answers.shift();
+      try {
+        head.run();
+      } catch (err) {
+        this.deps.logger.error("reply_failed", { err });
+      }
+    }
+    const waiting = lane.waiting;
+    if (waiting !== undefined && lane.answers.length < waiting.below) {
+      lane.waiting = undefined;
+      waiting.resume();
+    }
+  }
+
+  /** Resolves once fewer than `below` sends of the lane wait for their answers. */
+  private untilAnswered(lane: Lane, below: number): Promise<void> {
+    return new Promise((resume) => {
+      lane.waiting = { below, resume };
+    });
   }
 
   /** Handles one request; returns a promise only when the handler went async. */
@@ -185,10 +306,6 @@ export class Dispatcher {
       case "channelLeave":
         chat.leave(connection, envelope.body.channelId);
         return "empty";
-      case "channelMessageSend":
-        return chat
-          .send(connection, envelope.body)
-          .then((ack) => ({ kind: "channelMessageAck", body: ack }) as const);
       case "channelMessageUpdate":
         return chat
           .update(connection, envelope.body)
