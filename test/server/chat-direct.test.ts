@@ -49,6 +49,19 @@ describe("direct chat", () => {
         await b.close();
       });
 
+      test("the invitation is stored before the join is answered: a listing right after the reply holds it", async () => {
+        const ada = await authenticate(srv.url);
+        const bob = await authenticate(srv.url);
+        const a = await openSocket(srv.url, ada, codec);
+        await a.call("channelJoin", { target: bob.userId, type: 2 }, "channel");
+        const listed = await rest(srv.url, "GET", "/v2/notification?limit=10", { token: bob.token });
+        const stored = listed.body.notifications as { code: number; senderId?: string; sender_id?: string }[];
+        assert.deepEqual(
+          stored.map((n) => [n.code, n.senderId ?? n.sender_id]),
+          [[-1, ada.userId]],
+        );
+      });
+
       test("join/leave loops leave one pending invitation; a new one comes once it was deleted", async () => {
         const ada = await authenticate(srv.url);
         const bob = await authenticate(srv.url);

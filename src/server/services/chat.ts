@@ -177,9 +177,13 @@ export class Chat {
       !(await notifier.pending(otherUser, peer.userId, NotificationCode.DmRequest));
     // From here on nothing waits on storage: the socket's state is the one the join is made in.
     if (peer.closed === true) refuse("disconnected", "The socket closed before the join completed");
-    const finish = (reply: ChannelInit, announce: () => void, present: (userId: string) => boolean) => {
+    const finish = async (reply: ChannelInit, announce: () => void, present: (userId: string) => boolean) => {
       const invitee = mayInvite && otherUser !== undefined && !present(otherUser) ? otherUser : undefined;
-      return { reply, after: () => this.afterJoin(peer, announce, invitee) };
+      // Stored before the join is answered, so that a listing made right after the reply (on any
+      // node) holds the invitation. Notifier.send logs and swallows a storage failure: the join
+      // itself stands either way.
+      if (invitee !== undefined) await this.invite(peer, invitee);
+      return { reply, after: announce };
     };
     if (channels.shared) {
       const { reply, announce, userIds } = await channels.joinShared(
@@ -196,11 +200,9 @@ export class Chat {
     return finish(reply, announce, () => wasPresent);
   }
 
-  /** Announces a join, and invites the other user of a direct chat who was not in it. */
-  private afterJoin(peer: Peer, announce: () => void, invitee: string | undefined): void {
-    announce();
-    if (invitee === undefined) return;
-    void this.deps.notifier.send({
+  /** Invites the other user of a direct chat who was not in it. */
+  private invite(peer: Peer, invitee: string): Promise<void> {
+    return this.deps.notifier.send({
       userId: invitee,
       subject: `${peer.username} wants to chat`,
       content: JSON.stringify({ username: peer.username }),
