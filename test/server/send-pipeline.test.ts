@@ -106,6 +106,20 @@ for (const engine of engines) {
       await Promise.all([sender.close(), reader.close()]);
     });
 
+    test("the refusal of a request this server does not offer waits for the acks of the sends before it", async () => {
+      const { sender, reader, channelId } = await room();
+      const sends = Array.from({ length: 8 }, (_, i) =>
+        sender.request("channelMessageSend", { channelId, content: JSON.stringify({ i }) }),
+      );
+      sender.ws.send(JSON.stringify({ cid: "rpc-after-sends", rpc: { id: "reward", payload: "{}" } }));
+      await Promise.all(sends);
+      await sender.next("error", (e) => e.code === 6);
+      const order = replies(sender).map((e) => e.kind);
+      assert.deepEqual(order.slice(-9), [...Array(8).fill("channelMessageAck"), "error"]);
+      await sender.call("ping", {}, "pong");
+      await Promise.all([sender.close(), reader.close()]);
+    });
+
     test("a refused send is refused alone, in its place, and the sends around it succeed", async () => {
       const { sender, reader, readerUser, channelId } = await room();
       const big = JSON.stringify({ pad: "x".repeat(5000) });

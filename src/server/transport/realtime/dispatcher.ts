@@ -31,8 +31,15 @@ interface Answer {
 }
 
 /** One connection's requests: those waiting their turn, and the answers of sends in flight. */
+/** A request refused before it could be decoded into an envelope, answered in its turn. */
+interface Refusal {
+  kind: "refusal";
+  cid: string | undefined;
+  err: unknown;
+}
+
 interface Lane {
-  queue: Envelope[];
+  queue: (Envelope | Refusal)[];
   /** Whether a drain is under way (it takes the queued requests in turn). */
   draining: boolean;
   /** Answers of staged sends, in send order. */
@@ -66,33 +73,45 @@ export class Dispatcher {
 
   /** Queues a decoded request of a connection. */
   enqueue(connection: Connection, envelope: Envelope): void {
+    this.push(connection, envelope);
+  }
+
+  /**
+   * Queues the refusal of a request the gateway could not decode (a feature this server does not
+   * offer): it is answered after the replies to the requests sent before it, like any other.
+   */
+  refuseInTurn(connection: Connection, cid: string | undefined, err: unknown): void {
+    this.push(connection, { kind: "refusal", cid, err });
+  }
+
+  private push(connection: Connection, item: Envelope | Refusal): void {
     let lane = this.lanes.get(connection);
     if (lane === undefined) {
       lane = { queue: [], draining: false, answers: [], waiting: undefined };
       this.lanes.set(connection, lane);
     }
-    lane.queue.push(envelope);
+    lane.queue.push(item);
     if (!lane.draining) this.drain(connection, lane);
   }
 
   /** Takes the lane's requests in turn; synchronous for as long as no handler goes async. */
   private drain(connection: Connection, lane: Lane): void {
     lane.draining = true;
-    for (let envelope = lane.queue.shift(); envelope !== undefined; envelope = lane.queue.shift()) {
+    for (let item = lane.queue.shift(); item !== undefined; item = lane.queue.shift()) {
       let pending: Promise<void> | undefined;
-      const request = envelope;
-      if (envelope.kind === "channelMessageSend") {
+      const request = item;
+      if (request.kind === "refusal") {
+        this.answerInTurn(lane, () => this.sendError(connection, request.cid, request.err));
+      } else if (request.kind === "channelMessageSend") {
         pending =
           lane.answers.length < SENDS_IN_FLIGHT
-            ? this.stageSend(connection, lane, envelope)
-            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() =>
-                this.stageSend(connection, lane, envelope),
-              );
+            ? this.stageSend(connection, lane, request)
+            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() => this.stageSend(connection, lane, request));
       } else if (lane.answers.length > 0) {
         // Sends before this request are still committing: it runs once they are answered.
         pending = this.untilAnswered(lane, 1).then(() => this.handleOne(connection, request));
       } else {
-        pending = this.handleOne(connection, envelope);
+        pending = this.handleOne(connection, request);
       }
       if (pending !== undefined) {
         // Requests arriving meanwhile join the queue and run once the pending one is done.

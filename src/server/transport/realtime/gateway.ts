@@ -307,7 +307,7 @@ export class WsGateway {
             "unsupported",
             `${request.kind} is not offered by this server (no matches, matchmaker, rpc, streams or parties)`,
           );
-    this.deps.dispatcher.sendError(connection, request.cid, refusal);
+    this.deps.dispatcher.refuseInTurn(connection, request.cid, refusal);
   }
 
   /** Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. */
