@@ -40,6 +40,11 @@ export class StatusTracker {
     this.onClusterError = onError;
   }
 
+  /** Whether this node takes the user to be invisible now (a cached flag: see `Status.update`). */
+  isInvisibleHere(userId: string): boolean {
+    return this.isInvisible(userId);
+  }
+
   /** True when streams are shared with other nodes (follows must then use {@link followShared}). */
   get shared(): boolean {
     return this.cluster !== undefined;
@@ -72,8 +77,9 @@ export class StatusTracker {
     joins: UserPresenceInit[],
     leaves: UserPresenceInit[],
     audience: "all" | "self" | "others" = "all",
+    invisible = this.isInvisible(userId),
   ): void {
-    const to = audience === "all" && this.isInvisible(userId) ? "self" : audience;
+    const to = audience === "all" && invisible ? "self" : audience;
     if (this.cluster !== undefined) {
       const stream = statusStream(userId);
       this.cluster.publish(stream, {
@@ -141,7 +147,7 @@ export class StatusTracker {
   }
 
   /** Writes (or removes) a peer's status presence for the other nodes. */
-  private share(peer: Peer): void {
+  private share(peer: Peer, invisible = this.isInvisible(peer.userId)): void {
     const cluster = this.cluster;
     if (cluster === undefined) return;
     const stream = statusStream(peer.userId);
@@ -150,31 +156,32 @@ export class StatusTracker {
       cluster.removePresence(stream, peer.id).catch(this.onClusterError);
       return;
     }
-    const presence = toShared(StatusTracker.presence(peer, status), {
-      hidden: this.isInvisible(peer.userId),
-    });
+    const presence = toShared(StatusTracker.presence(peer, status), { hidden: invisible });
     cluster.setPresence(stream, presence).catch(this.onClusterError);
   }
 
-  /** Sets (a string) or erases (undefined: appear offline) a peer's status, telling the stream. */
-  setStatus(peer: Peer, status: string | undefined): void {
+  /**
+   * Sets (a string) or erases (undefined: appear offline) a peer's status, telling the stream.
+   * `invisible` overrides this node's cached flag of the peer's user (see `Status.update`).
+   */
+  setStatus(peer: Peer, status: string | undefined, invisible = this.isInvisible(peer.userId)): void {
     const old = peer.status;
     if (status === undefined) {
       if (old === undefined) return;
       peer.status = undefined;
       const s = this.stream(peer.userId);
       s.visible.delete(peer.id);
-      this.emit(peer.userId, [], [StatusTracker.presence(peer, old)]);
+      this.emit(peer.userId, [], [StatusTracker.presence(peer, old)], "all", invisible);
       this.prune(peer.userId);
       if (this.cluster !== undefined) {
-        this.share(peer);
+        this.share(peer, invisible);
         this.cluster.unsubscribe(statusStream(peer.userId));
       }
       return;
     }
     peer.status = status;
     if (this.cluster !== undefined) {
-      this.share(peer);
+      this.share(peer, invisible);
       // Visible on its own stream, the peer hears its user's other sessions on other nodes.
       if (old === undefined) this.cluster.subscribe(statusStream(peer.userId)).catch(this.onClusterError);
     }
@@ -186,6 +193,8 @@ export class StatusTracker {
       peer.userId,
       [StatusTracker.presence(peer, status)],
       old === undefined ? [] : [StatusTracker.presence(peer, old)],
+      "all",
+      invisible,
     );
   }
 
@@ -205,9 +214,14 @@ export class StatusTracker {
   /**
    * {@link follow} in a cluster: this node listens to the users' streams before the reply, which
    * lists the visible presences of every node. Rejects with `disconnected` when the cluster state is
-   * unavailable, leaving the new follows out.
+   * unavailable, leaving the new follows out. `storedInvisible` reads which of the users are
+   * invisible in storage: see `Status.follow` for why the shared `hidden` flags are not enough.
    */
-  async followShared(peer: Peer, userIds: readonly string[]): Promise<UserPresenceInit[]> {
+  async followShared(
+    peer: Peer,
+    userIds: readonly string[],
+    storedInvisible: (userIds: readonly string[]) => Promise<Set<string>> = async () => new Set(),
+  ): Promise<UserPresenceInit[]> {
     const cluster = this.cluster;
     if (cluster === undefined) return this.follow(peer, userIds);
     const ids = [...new Set(userIds)];
@@ -215,10 +229,18 @@ export class StatusTracker {
     this.follow(peer, added);
     try {
       await Promise.all(added.map((id) => cluster.subscribe(statusStream(id))));
-      const lists = await Promise.all(ids.map((id) => cluster.presences(statusStream(id))));
+      const others = ids.filter((id) => id !== peer.userId);
+      const [lists, invisible] = await Promise.all([
+        Promise.all(ids.map((id) => cluster.presences(statusStream(id)))),
+        others.length > 0 ? storedInvisible(others) : new Set<string>(),
+      ]);
       const presences: UserPresenceInit[] = [];
       for (const [i, list] of lists.entries()) {
-        const own = ids[i] === peer.userId;
+        const id = ids[i] as string;
+        const own = id === peer.userId;
+        // Hidden if any source says so: a flag on its way to turning visible shows the user moments
+        // later by a join event, which this follow (subscribed above) receives.
+        if (!own && (invisible.has(id) || this.isInvisible(id))) continue;
         for (const p of list) if (!p.hidden || own) presences.push(statusPresenceOf(p));
       }
       return presences;

@@ -6,19 +6,61 @@ import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
-/** Status rules: what a status may be, and whom a peer may follow. */
+/**
+ * Status rules: what a status may be, and whom a peer may follow.
+ *
+ * In a cluster, a user's invisible flag set through another node reaches this node by a Redis
+ * message, and until it arrives this node's cached flag is stale: a status update or a follow
+ * here could show a user who has just turned invisible. So here the stored flag is read where it
+ * decides what others see (one storage read per update or follow, beside its Redis round trips),
+ * and the user is hidden if either the stored or the cached flag says so. Waiting for every node
+ * to apply a flag change instead would need acknowledgements over pub/sub (which has none) and
+ * would stall the change on a slow or dying node. Hiding on either flag errs on the private side:
+ * a flag on its way to "visible" shows the user a moment later, when its message arrives and the
+ * holding node announces the joins.
+ */
 export class Status {
+  /** Per peer, its shared status updates still reading the stored flag: they apply in order. */
+  private readonly pending = new WeakMap<Peer, Promise<void>>();
+
   constructor(
     private readonly tracker: StatusTracker,
     private readonly users: AsyncUserStore,
   ) {}
 
-  /** Sets a peer's status; none (or "") appears offline. */
-  update(peer: Peer, text: string | undefined): void {
+  /**
+   * Sets a peer's status; none (or "") appears offline. On a single server it applies at once
+   * (undefined); in a cluster it resolves once applied, after reading the stored invisible flag.
+   */
+  update(peer: Peer, text: string | undefined): undefined | Promise<void> {
     if (text !== undefined && text.length > MAX_STATUS_LENGTH) {
       refuse("bad_input", `Status must be at most ${MAX_STATUS_LENGTH} characters`);
     }
-    this.tracker.setStatus(peer, text === undefined || text === "" ? undefined : text);
+    const status = text === undefined || text === "" ? undefined : text;
+    if (!this.tracker.shared) {
+      this.tracker.setStatus(peer, status);
+      return undefined;
+    }
+    const applied = (this.pending.get(peer) ?? Promise.resolve()).then(async () => {
+      const row = await this.users.byId(peer.userId);
+      // Closed meanwhile: its presences are gone, and must not come back.
+      if (peer.closed === true)
+        refuse("disconnected", "The socket closed before the status update completed");
+      const invisible = row?.invisible === 1 || this.tracker.isInvisibleHere(peer.userId);
+      this.tracker.setStatus(peer, status, invisible);
+    });
+    const settled = applied.catch(() => {});
+    this.pending.set(peer, settled);
+    void settled.then(() => {
+      if (this.pending.get(peer) === settled) this.pending.delete(peer);
+    });
+    return applied;
+  }
+
+  /** Which of `userIds` are invisible in storage. */
+  private async storedInvisible(userIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.users.byIds(userIds);
+    return new Set(rows.filter((r) => r.invisible === 1).map((r) => r.id));
   }
 
   /**
@@ -41,7 +83,9 @@ export class Status {
       // A socket that closed while the names were looked up follows nobody.
       if (peer.closed === true) refuse("disconnected", "The socket closed before the follow completed");
     }
-    return this.tracker.shared ? this.tracker.followShared(peer, ids) : this.tracker.follow(peer, ids);
+    return this.tracker.shared
+      ? this.tracker.followShared(peer, ids, (others) => this.storedInvisible(others))
+      : this.tracker.follow(peer, ids);
   }
 
   unfollow(peer: Peer, userIds: readonly string[]): void {
