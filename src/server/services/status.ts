@@ -1,3 +1,4 @@
+import { HeraldError } from "../../errors.js";
 import type { UserPresenceInit } from "../../gen/wire.js";
 import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
 import { isUuid, refuse } from "../refusal.js";
@@ -5,6 +6,13 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
+
+/** A shared status update waiting for the stored invisible flag. */
+interface QueuedUpdate {
+  status: string | undefined;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * Status rules: what a status may be, and whom a peer may follow.
@@ -20,8 +28,8 @@ import type { StatusTracker } from "./status-tracker.js";
  * holding node announces the joins.
  */
 export class Status {
-  /** Per peer, its shared status updates still reading the stored flag: they apply in order. */
-  private readonly pending = new WeakMap<Peer, Promise<void>>();
+  /** Per peer, its shared status updates waiting on the stored flag: they apply in order. */
+  private readonly pending = new WeakMap<Peer, QueuedUpdate[]>();
 
   constructor(
     private readonly tracker: StatusTracker,
@@ -41,20 +49,45 @@ export class Status {
       this.tracker.setStatus(peer, status);
       return undefined;
     }
-    const applied = (this.pending.get(peer) ?? Promise.resolve()).then(async () => {
-      const row = await this.users.byId(peer.userId);
-      // Closed meanwhile: its presences are gone, and must not come back.
-      if (peer.closed === true)
-        refuse("disconnected", "The socket closed before the status update completed");
-      const invisible = row?.invisible === 1 || this.tracker.isInvisibleHere(peer.userId);
-      this.tracker.setStatus(peer, status, invisible);
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.pending.get(peer);
+      const update = { status, resolve, reject };
+      if (queue !== undefined) queue.push(update);
+      else void this.applyQueued(peer, [update]);
     });
-    const settled = applied.catch(() => {});
-    this.pending.set(peer, settled);
-    void settled.then(() => {
-      if (this.pending.get(peer) === settled) this.pending.delete(peer);
-    });
-    return applied;
+  }
+
+  /**
+   * Applies a peer's shared status updates in order. One stored-flag read serves every update that
+   * arrived before it started (a back-to-back burst costs a read per round trip, not per update),
+   * and none is applied on a read older than its own arrival.
+   */
+  private async applyQueued(peer: Peer, queue: QueuedUpdate[]): Promise<void> {
+    this.pending.set(peer, queue);
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      let invisible = false;
+      try {
+        invisible = (await this.users.byId(peer.userId))?.invisible === 1;
+      } catch (err) {
+        for (const u of batch) u.reject(err);
+        continue;
+      }
+      for (const u of batch) {
+        // Closed meanwhile: its presences are gone, and must not come back.
+        if (peer.closed === true) {
+          u.reject(new HeraldError("disconnected", "The socket closed before the status update completed"));
+          continue;
+        }
+        try {
+          this.tracker.setStatus(peer, u.status, invisible || this.tracker.isInvisibleHere(peer.userId));
+          u.resolve();
+        } catch (err) {
+          u.reject(err);
+        }
+      }
+    }
+    this.pending.delete(peer);
   }
 
   /** Which of `userIds` are invisible in storage. */
