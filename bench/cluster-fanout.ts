@@ -17,7 +17,8 @@
 //
 // Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (1000), BENCH_STATUS_UPDATES (300), BENCH_ROUNDS (3),
 // BENCH_PACED_SECONDS (4), BENCH_RATE (messages/s; default: derived as above), BENCH_DB
-// ("postgres" or "sqlite" for the cluster; default postgres when installed).
+// ("postgres" or "sqlite" for the cluster; default postgres when installed), BENCH_CPU_PROF (a
+// folder for the cluster nodes' V8 CPU profiles), BENCH_SCENARIOS ("room,status").
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +26,15 @@ import path from "node:path";
 import WebSocket from "ws";
 import { findPostgres, startPostgres, type TestPostgres } from "../test/helpers/postgres.js";
 import { startRedis } from "../test/helpers/redis.js";
-import { type BenchNode, cpuMs, newSecret, redisPid, startNode, stopNode } from "./cluster-nodes.js";
+import {
+  type BenchNode,
+  cpuMs,
+  newSecret,
+  postgresCpuMs,
+  redisPid,
+  startNode,
+  stopNode,
+} from "./cluster-nodes.js";
 import { CountingReceiver } from "./cluster-receiver.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 400);
@@ -33,6 +42,7 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 300);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
 /** Receivers per node that parse every frame for latency; the others only count. */
@@ -50,6 +60,8 @@ interface Sampled {
 interface Config {
   name: string;
   cluster: boolean;
+  /** Its database is the benchmark's PostgreSQL. */
+  postgres: boolean;
   nodes: BenchNode[];
   sender: WebSocket;
   channelId: string;
@@ -101,7 +113,7 @@ function call(ws: WebSocket, body: Record<string, unknown>): Promise<Record<stri
 }
 
 /** Sets a configuration up: receivers spread round robin, each in the room and following the sender. */
-async function setUp(name: string, nodes: BenchNode[], cluster: boolean): Promise<Config> {
+async function setUp(name: string, nodes: BenchNode[], cluster: boolean, postgres: boolean): Promise<Config> {
   const tag = randomBytes(4).toString("hex");
   const url = (i: number) => nodes[i]?.url as string;
   const me = await auth(url(0), `s${tag}`);
@@ -111,6 +123,7 @@ async function setUp(name: string, nodes: BenchNode[], cluster: boolean): Promis
   const config: Config = {
     name,
     cluster,
+    postgres,
     nodes,
     sender,
     channelId: (reply.channel as { id: string }).id,
@@ -187,8 +200,10 @@ interface Measure {
   perSec: number;
   nodeUs: number;
   redisUs: number;
+  /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
+  postgresUs: number;
   clientUs: number;
-  /** Cores kept busy by nodes + Redis + generator over the phase. */
+  /** Cores kept busy by nodes + Redis + PostgreSQL + generator over the phase. */
   cores: number;
   p99: Map<number, number>;
 }
@@ -200,12 +215,14 @@ async function phase(
   total: number,
   rate: number | undefined,
   redis: number | undefined,
+  postgres: number | undefined,
 ): Promise<Measure> {
   resetCounts(config);
   config.latencies = rate === undefined ? undefined : new Map();
   const expected = total * MEMBERS;
   const cpu0 = config.nodes.map((n) => cpuMs(n.proc.pid));
   const redis0 = cpuMs(redis);
+  const pg0 = config.postgres ? postgresCpuMs(postgres) : 0;
   const client0 = process.cpuUsage();
   const start = performance.now();
   let sent = 0;
@@ -236,6 +253,7 @@ async function phase(
   const seconds = (performance.now() - start) / 1000;
   const nodeMs = config.nodes.reduce((sum, n, i) => sum + cpuMs(n.proc.pid) - (cpu0[i] ?? 0), 0);
   const redisMs = config.cluster ? cpuMs(redis) - redis0 : 0;
+  const pgMs = config.postgres ? postgresCpuMs(postgres) - pg0 : 0;
   const client = process.cpuUsage(client0);
   const clientMs = (client.user + client.system) / 1000;
   const got = delivered(config);
@@ -246,8 +264,9 @@ async function phase(
     perSec: got / seconds,
     nodeUs: (nodeMs * 1000) / got,
     redisUs: (redisMs * 1000) / got,
+    postgresUs: (pgMs * 1000) / got,
     clientUs: (clientMs * 1000) / got,
-    cores: (nodeMs + redisMs + clientMs) / 1000 / seconds,
+    cores: (nodeMs + redisMs + pgMs + clientMs) / 1000 / seconds,
     p99,
   };
 }
@@ -262,7 +281,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function line(m: Measure): string {
   return (
     `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
-    `Redis ${m.redisUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} | ${m.cores.toFixed(2)} cores busy`
+    `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} | ` +
+    `${m.cores.toFixed(2)} cores busy`
   );
 }
 
@@ -278,28 +298,31 @@ async function main(): Promise<void> {
     if (usePostgres) postgres = await startPostgres();
     const secret = newSecret();
     const sqlite = await startNode(path.join(dir, "one.db"), secret);
-    configs.push(await setUp("1 node, SQLite", [sqlite], false));
+    configs.push(await setUp("1 node, SQLite", [sqlite], false, false));
     if (postgres !== undefined) {
       const one = await startNode(await postgres.createSchema(), secret);
-      configs.push(await setUp("1 node, PostgreSQL", [one], false));
+      configs.push(await setUp("1 node, PostgreSQL", [one], false, true));
     }
     const shared = postgres !== undefined ? await postgres.createSchema() : path.join(dir, "two.db");
     const cluster = { url: redis.url, prefix: `bench-${randomBytes(4).toString("hex")}:` };
-    const first = await startNode(shared, secret, cluster);
-    const second = await startNode(shared, secret, cluster);
+    // BENCH_CPU_PROF=<folder>: V8 CPU profiles of the cluster's nodes, written when they stop.
+    const prof = process.env.BENCH_CPU_PROF;
+    const profArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+    const first = await startNode(shared, secret, cluster, profArgs);
+    const second = await startNode(shared, secret, cluster, profArgs);
     const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;
-    configs.push(await setUp(twoName, [first, second], true));
+    configs.push(await setUp(twoName, [first, second], true, postgres !== undefined));
     console.log(`${MEMBERS} receivers per configuration (${SAMPLED} per node parse frames for latency)`);
 
     const saturated = new Map<string, Measure[]>();
     const paced = new Map<string, Measure[]>();
     const total = (s: Scenario) => (s === "room" ? MESSAGES : STATUS_UPDATES);
-    for (const scenario of ["room", "status"] as const) {
+    for (const scenario of SCENARIOS) {
       console.log(`\n${scenario}: saturation (${WINDOW} requests in flight, ${total(scenario)} requests)`);
       for (let round = 0; round < ROUNDS; round++) {
         const order = round % 2 === 0 ? configs : [...configs].reverse();
         for (const c of order) {
-          const m = await phase(c, scenario, total(scenario), undefined, rpid);
+          const m = await phase(c, scenario, total(scenario), undefined, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
           saturated.set(key, [...(saturated.get(key) ?? []), m]);
           console.log(`  round ${round + 1} ${c.name}: ${line(m)}`);
@@ -316,7 +339,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         const order = round % 2 === 0 ? configs : [...configs].reverse();
         for (const c of order) {
-          const m = await phase(c, scenario, count, rate, rpid);
+          const m = await phase(c, scenario, count, rate, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
           paced.set(key, [...(paced.get(key) ?? []), m]);
           const p = [...m.p99.entries()].map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`).join(", ");
@@ -342,7 +365,7 @@ async function main(): Promise<void> {
 function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map<string, Measure[]>): void {
   const two = configs.find((c) => c.cluster) as Config;
   console.log(`\nmedians of ${ROUNDS} rounds`);
-  for (const scenario of ["room", "status"]) {
+  for (const scenario of SCENARIOS) {
     const sat = (c: Config, f: (m: Measure) => number) =>
       median((saturated.get(`${scenario}|${c.name}`) ?? []).map(f));
     const lat = (c: Config, node: number) =>
@@ -350,7 +373,8 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
     for (const c of configs) {
       console.log(
         `${scenario} ${c.name}: ${Math.round(sat(c, (m) => m.perSec))} deliveries/s; µs/delivery nodes ` +
-          `${sat(c, (m) => m.nodeUs).toFixed(2)}, Redis ${sat(c, (m) => m.redisUs).toFixed(2)}, generator ` +
+          `${sat(c, (m) => m.nodeUs).toFixed(2)}, Redis ${sat(c, (m) => m.redisUs).toFixed(2)}, PostgreSQL ` +
+          `${sat(c, (m) => m.postgresUs).toFixed(2)}, generator ` +
           `${sat(c, (m) => m.clientUs).toFixed(2)}; ${sat(c, (m) => m.cores).toFixed(2)} cores busy; ` +
           `paced p99 ${c.nodes.map((_, n) => lat(c, n).toFixed(1)).join(" / ")} ms`,
       );

@@ -79,6 +79,31 @@ export function redisPid(port: number): number | undefined {
   return undefined;
 }
 
+/**
+ * CPU time (ms) used so far by the PostgreSQL server on `port`: its postmaster and the backends it
+ * forked (the nodes' pooled connections stay open, so their time is not lost between readings).
+ */
+export function postgresCpuMs(port: number | undefined): number {
+  if (port === undefined) return 0;
+  let postmaster: string | undefined;
+  const parents = new Map<string, string>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (cmd.includes("postgres") && cmd.includes(` -p ${port}`)) postmaster = entry;
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      parents.set(entry, fields[1] ?? "");
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  if (postmaster === undefined) return 0;
+  let sum = cpuMs(Number(postmaster));
+  for (const [pid, parent] of parents) if (parent === postmaster) sum += cpuMs(Number(pid));
+  return sum;
+}
+
 /** A fresh token secret shared by the nodes of one configuration. */
 export function newSecret(): string {
   return randomBytes(32).toString("base64");

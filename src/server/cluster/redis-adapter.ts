@@ -6,6 +6,7 @@ import {
   type ClusterAdapter,
   type ClusterMessage,
   type ClusterPresence,
+  RECENT_FLAG_MS,
   type Room,
   type Stream,
   statusStream,
@@ -105,6 +106,9 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
   private get nodesKey(): string {
     return `${this.prefix}nodes`;
+  }
+  private flagKey(userId: string): string {
+    return `${this.prefix}inv:{${userId}}`;
   }
   private channelOf(room: Room): string {
     return `${this.prefix}room:${room}`;
@@ -289,6 +293,27 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
       }
     }
     return online;
+  }
+
+  async noteInvisible(userId: string, invisible: boolean): Promise<void> {
+    try {
+      await this.required().set(this.flagKey(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>> {
+    const recent = new Map<string, boolean>();
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return recent;
+    const values = await batch(
+      this.required(),
+      ids.map((id) => ["get", this.flagKey(id)]),
+    );
+    for (const [i, v] of values.entries())
+      if (v === "1" || v === "0") recent.set(ids[i] as string, v === "1");
+    return recent;
   }
 
   private required(): RedisConnection {

@@ -40,9 +40,19 @@ export class StatusTracker {
     this.onClusterError = onError;
   }
 
-  /** Whether this node takes the user to be invisible now (a cached flag: see `Status.update`). */
-  isInvisibleHere(userId: string): boolean {
-    return this.isInvisible(userId);
+  /**
+   * The users among `userIds` who are invisible now. In a cluster this node's flags may be stale
+   * (a change made through another node is still on its way), so a change the cluster recorded
+   * recently overrides them: one Redis round trip. Rejects with `disconnected` when Redis is away.
+   */
+  async invisibleNow(userIds: readonly string[]): Promise<Set<string>> {
+    const recent =
+      userIds.length > 0 && this.cluster !== undefined
+        ? await this.cluster.recentInvisible(userIds)
+        : undefined;
+    const invisible = new Set<string>();
+    for (const id of userIds) if (recent?.get(id) ?? this.isInvisible(id)) invisible.add(id);
+    return invisible;
   }
 
   /** True when streams are shared with other nodes (follows must then use {@link followShared}). */
@@ -214,14 +224,11 @@ export class StatusTracker {
   /**
    * {@link follow} in a cluster: this node listens to the users' streams before the reply, which
    * lists the visible presences of every node. Rejects with `disconnected` when the cluster state is
-   * unavailable, leaving the new follows out. `storedInvisible` reads which of the users are
-   * invisible in storage: see `Status.follow` for why the shared `hidden` flags are not enough.
+   * unavailable, leaving the new follows out. A user is left out while invisible by any account:
+   * a shared presence still marked visible, or this node's flag, may not have heard of a change
+   * made through another node a moment ago, which {@link invisibleNow} reads.
    */
-  async followShared(
-    peer: Peer,
-    userIds: readonly string[],
-    storedInvisible: (userIds: readonly string[]) => Promise<Set<string>> = async () => new Set(),
-  ): Promise<UserPresenceInit[]> {
+  async followShared(peer: Peer, userIds: readonly string[]): Promise<UserPresenceInit[]> {
     const cluster = this.cluster;
     if (cluster === undefined) return this.follow(peer, userIds);
     const ids = [...new Set(userIds)];
@@ -232,15 +239,15 @@ export class StatusTracker {
       const others = ids.filter((id) => id !== peer.userId);
       const [lists, invisible] = await Promise.all([
         Promise.all(ids.map((id) => cluster.presences(statusStream(id)))),
-        others.length > 0 ? storedInvisible(others) : new Set<string>(),
+        this.invisibleNow(others),
       ]);
       const presences: UserPresenceInit[] = [];
       for (const [i, list] of lists.entries()) {
         const id = ids[i] as string;
         const own = id === peer.userId;
-        // Hidden if any source says so: a flag on its way to turning visible shows the user moments
-        // later by a join event, which this follow (subscribed above) receives.
-        if (!own && (invisible.has(id) || this.isInvisible(id))) continue;
+        // A presence still marked hidden while the user turns visible shows moments later, by the
+        // join event of its node, which this follow (subscribed above) receives.
+        if (!own && invisible.has(id)) continue;
         for (const p of list) if (!p.hidden || own) presences.push(statusPresenceOf(p));
       }
       return presences;
