@@ -149,6 +149,12 @@ describe("cluster: a node whose invisible message is late shows nobody", { skip 
       [dan.userId],
       "a new follower lists no invisible user",
     );
+    const viewed = await rest(node(2), "GET", `/v2/user?ids=${ada.userId}`, { token: erin.token });
+    assert.notEqual(
+      (viewed.body.users as Record<string, unknown>[])[0]?.online,
+      true,
+      "REST shows no one online",
+    );
 
     await a.callEmpty("statusUpdate", { status: "hiding" });
     const own = await a.next("statusPresenceEvent", (ev) => ev.joins.some((p) => p.status === "hiding"));
