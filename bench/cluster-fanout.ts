@@ -1,8 +1,8 @@
 // `npm run bench:cluster`: fan-out of a cluster of 2 nodes (child processes on one Redis and one
 // PostgreSQL, as a cluster runs in production) next to 1 node (no Redis) on the same PostgreSQL and
 // on SQLite (the embedded default), measured alternately in one run. Two scenarios: a room whose
-// members are spread over the nodes with one sender, and one user's status followed by sessions
-// spread over the nodes.
+// members are spread over the nodes with one sender, and one user's status (updated by 8 of the
+// user's sessions in turn) followed by sessions spread over the nodes.
 //
 // Two measures, kept apart because they answer different questions:
 // - Saturation: the sender keeps WINDOW requests in flight; deliveries/s until every receiver has
@@ -16,7 +16,7 @@
 // the cores they keep busy, so the reader sees when the machine rather than the cluster is the limit.
 //
 // Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (1000), BENCH_STATUS_UPDATES (300), BENCH_ROUNDS (3),
-// BENCH_PACED_SECONDS (4), BENCH_RATE (messages/s; default: derived as above), BENCH_DB
+// BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_RATE (messages/s; default: derived as above), BENCH_DB
 // ("postgres" or "sqlite" for the cluster; default postgres when installed), BENCH_CPU_PROF (a
 // folder for the cluster nodes' V8 CPU profiles), BENCH_SCENARIOS ("room,status").
 import { randomBytes } from "node:crypto";
@@ -47,6 +47,12 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as S
 const WINDOW = 64;
 /** Receivers per node that parse every frame for latency; the others only count. */
 const SAMPLED = 5;
+/**
+ * Sessions of the status sender taking turns. In a cluster a status update waits one Redis round
+ * trip (the invisible check) and a socket's requests run one at a time, so a single socket's
+ * back-to-back updates would measure that round trip rather than the fan-out.
+ */
+const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
 
 type Scenario = "room" | "status";
 
@@ -64,6 +70,8 @@ interface Config {
   postgres: boolean;
   nodes: BenchNode[];
   sender: WebSocket;
+  /** The sender's sessions that take turns updating its status (the first is `sender`). */
+  statusSenders: WebSocket[];
   channelId: string;
   counters: CountingReceiver[];
   sampled: Sampled[];
@@ -126,11 +134,13 @@ async function setUp(name: string, nodes: BenchNode[], cluster: boolean, postgre
     postgres,
     nodes,
     sender,
+    statusSenders: [sender],
     channelId: (reply.channel as { id: string }).id,
     counters: [],
     sampled: [],
     latencies: undefined,
   };
+  for (let i = 1; i < STATUS_SENDERS; i++) config.statusSenders.push(await openWs(url(0), me.token, true));
   const follow = { status_follow: { user_ids: [me.userId] } };
   for (let i = 0; i < MEMBERS; i++) {
     const node = i % nodes.length;
@@ -226,26 +236,37 @@ async function phase(
   const client0 = process.cpuUsage();
   const start = performance.now();
   let sent = 0;
+  const senders = scenario === "room" ? [config.sender] : config.statusSenders;
+  let next = 0;
+  const sendNext = (ws?: WebSocket) => {
+    const to = ws ?? (senders[next++ % senders.length] as WebSocket);
+    to.send(request(config, scenario, ++sent));
+  };
   await new Promise<void>((resolve) => {
     let acked = 0;
-    const onMessage = (data: Buffer) => {
-      if (!data.toString().includes('"cid":"m')) return;
-      acked += 1;
-      if (rate === undefined && sent < total) config.sender.send(request(config, scenario, ++sent));
-      if (acked === total) {
-        config.sender.off("message", onMessage);
-        resolve();
-      }
-    };
-    config.sender.on("message", onMessage);
+    const offs: (() => void)[] = [];
+    for (const ws of senders) {
+      const onMessage = (data: Buffer) => {
+        if (!data.toString().includes('"cid":"m')) return;
+        acked += 1;
+        // Saturation: the socket that got an answer sends the next request.
+        if (rate === undefined && sent < total) sendNext(ws);
+        if (acked === total) {
+          for (const off of offs) off();
+          resolve();
+        }
+      };
+      ws.on("message", onMessage);
+      offs.push(() => ws.off("message", onMessage));
+    }
     if (rate === undefined) {
-      while (sent < Math.min(WINDOW, total)) config.sender.send(request(config, scenario, ++sent));
+      while (sent < Math.min(WINDOW, total)) sendNext();
       return;
     }
     // Paced: each tick sends what the rate owes since the start.
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
-      while (sent < due) config.sender.send(request(config, scenario, ++sent));
+      while (sent < due) sendNext();
       if (sent >= total) clearInterval(timer);
     }, 5);
   });
@@ -253,7 +274,8 @@ async function phase(
   const seconds = (performance.now() - start) / 1000;
   const nodeMs = config.nodes.reduce((sum, n, i) => sum + cpuMs(n.proc.pid) - (cpu0[i] ?? 0), 0);
   const redisMs = config.cluster ? cpuMs(redis) - redis0 : 0;
-  const pgMs = config.postgres ? postgresCpuMs(postgres) - pg0 : 0;
+  // A backend that exited meanwhile takes its CPU time along: never below zero.
+  const pgMs = config.postgres ? Math.max(0, postgresCpuMs(postgres) - pg0) : 0;
   const client = process.cpuUsage(client0);
   const clientMs = (client.user + client.system) / 1000;
   const got = delivered(config);
@@ -342,7 +364,10 @@ async function main(): Promise<void> {
           const m = await phase(c, scenario, count, rate, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
           paced.set(key, [...(paced.get(key) ?? []), m]);
-          const p = [...m.p99.entries()].map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`).join(", ");
+          const p = [...m.p99.entries()]
+            .sort((x, y) => x[0] - y[0])
+            .map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`)
+            .join(", ");
           console.log(`  round ${round + 1} ${c.name}: p99 ${p} | ${line(m)}`);
         }
       }
@@ -352,7 +377,7 @@ async function main(): Promise<void> {
     for (const c of configs) {
       for (const r of c.counters) r.close();
       for (const s of c.sampled) s.ws.terminate();
-      c.sender.terminate();
+      for (const ws of c.statusSenders) ws.terminate();
       await Promise.all(c.nodes.map(stopNode));
     }
     await redis.close();
