@@ -114,7 +114,10 @@ describe("cluster: a node whose invisible message is late shows nobody", { skip 
     proxy?.release();
     await Promise.all(nodes.map((n) => n.close()));
     await proxy?.close();
+    // The Redis process does not hold the event loop open: something must while it exits.
+    const alive = setInterval(() => {}, 1000);
     await redis?.close();
+    clearInterval(alive);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
