@@ -1,70 +1,82 @@
 // `npm run bench:cluster`: fan-out of a cluster of 2 nodes (child processes on one Redis and one
-// database) next to 1 node (the single server, no Redis), measured alternately in one run. Two
-// scenarios: a room whose members are spread over the nodes with one sender, and one user's
-// status followed by sessions spread over the nodes. Prints deliveries per second, server CPU per
-// delivery (all node processes), client CPU per delivery (this process: the load generator shares
-// the 2 cores), and the send-to-receive p99, cross-node (receivers on the other node than the
-// sender) against single-node. Targets: 2 nodes >= 1.5x one node's deliveries/s, cross-node p99
-// <= 2x single-node p99.
+// PostgreSQL, as a cluster runs in production) next to 1 node (no Redis) on the same PostgreSQL and
+// on SQLite (the embedded default), measured alternately in one run. Two scenarios: a room whose
+// members are spread over the nodes with one sender, and one user's status (updated by 8 of the
+// user's sessions in turn) followed by sessions spread over the nodes.
 //
-// Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (1000), BENCH_STATUS_UPDATES (300), BENCH_ROUNDS (2).
-import { type ChildProcess, spawn } from "node:child_process";
+// Two measures, kept apart because they answer different questions:
+// - Saturation: the sender keeps WINDOW requests in flight; deliveries/s until every receiver has
+//   every message. Target: 2 nodes >= 1.5x one node's deliveries/s.
+// - Latency at equal offered load: every configuration gets the same message rate, half the lowest
+//   saturated rate of the run (or BENCH_RATE messages/s), so the p99 compares delivery paths and
+//   not queues. Target: cross-node p99 (receivers on the node the sender is not on) <= 2x the
+//   single node's p99.
+// The generator is cheap (see cluster-receiver.ts): all but SAMPLED receivers per node only count
+// frames. CPU per delivery is printed for the nodes, Redis and the generator (this process), with
+// the cores they keep busy, so the reader sees when the machine rather than the cluster is the limit.
+//
+// Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (1000), BENCH_STATUS_UPDATES (300), BENCH_ROUNDS (3),
+// BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_RATE (messages/s; default: derived as above), BENCH_DB
+// ("postgres" or "sqlite" for the cluster; default postgres when installed), BENCH_CPU_PROF (a
+// folder for the cluster nodes' V8 CPU profiles), BENCH_SCENARIOS ("room,status").
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { findPostgres, startPostgres, type TestPostgres } from "../test/helpers/postgres.js";
 import { startRedis } from "../test/helpers/redis.js";
+import {
+  type BenchNode,
+  cpuMs,
+  newSecret,
+  postgresCpuMs,
+  redisPid,
+  startNode,
+  stopNode,
+} from "./cluster-nodes.js";
+import { CountingReceiver } from "./cluster-receiver.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 400);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 300);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-/** Requests the sender keeps in flight. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as Scenario[];
+/** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
 /** Receivers per node that parse every frame for latency; the others only count. */
-const SAMPLED = 10;
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SAMPLED = 5;
+/**
+ * Sessions of the status sender taking turns. In a cluster a status update waits one Redis round
+ * trip (the invisible check) and a socket's requests run one at a time, so a single socket's
+ * back-to-back updates would measure that round trip rather than the fan-out.
+ */
+const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
 
-interface Node {
-  url: string;
-  proc: ChildProcess;
+type Scenario = "room" | "status";
+
+interface Sampled {
+  ws: WebSocket;
+  node: number;
+  count: number;
 }
 
-async function startNode(
-  db: string,
-  secret: string,
-  redis: string | undefined,
-  prefix: string,
-): Promise<Node> {
-  const args = ["--import", "tsx", path.join(repo, "src/server/cli.ts"), "--port", "0", "--db", db];
-  args.push("--log-level", "warn", "--no-console", "--rate", "all=off", "--sockets-per-user", "10000");
-  if (redis !== undefined) args.push("--redis", redis, "--redis-prefix", prefix);
-  const proc = spawn(process.execPath, args, {
-    cwd: repo,
-    env: { ...process.env, HERALD_TOKEN_SECRET: secret },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    proc.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve(m[1]);
-    });
-    proc.once("exit", (code) => reject(new Error(`node exited (${code})`)));
-  });
-  proc.stdout?.resume();
-  return { url, proc };
-}
-
-/** CPU time (ms) a process has used so far, from /proc. */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / 100;
+/** One configuration, set up once: its nodes, the sender on node 0, and the receivers. */
+interface Config {
+  name: string;
+  cluster: boolean;
+  /** Its database is the benchmark's PostgreSQL. */
+  postgres: boolean;
+  nodes: BenchNode[];
+  sender: WebSocket;
+  /** The sender's sessions that take turns updating its status (the first is `sender`). */
+  statusSenders: WebSocket[];
+  channelId: string;
+  counters: CountingReceiver[];
+  sampled: Sampled[];
+  /** Latencies (ms) by receiving node, while a paced phase collects them. */
+  latencies: Map<number, number[]> | undefined;
 }
 
 async function auth(url: string, name: string): Promise<{ token: string; userId: string }> {
@@ -83,7 +95,7 @@ async function auth(url: string, name: string): Promise<{ token: string; userId:
   return { token: body.token, userId: claims.uid };
 }
 
-function open(url: string, token: string, status = false): Promise<WebSocket> {
+function openWs(url: string, token: string, status: boolean): Promise<WebSocket> {
   const ws = new WebSocket(`${url.replace("http", "ws")}/ws?token=${token}&status=${status}`, {
     perMessageDeflate: false,
   });
@@ -95,7 +107,7 @@ function open(url: string, token: string, status = false): Promise<WebSocket> {
 
 let cid = 0;
 function call(ws: WebSocket, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const id = String(++cid);
+  const id = `c${++cid}`;
   return new Promise((resolve) => {
     const onMessage = (data: Buffer) => {
       const text = data.toString();
@@ -108,151 +120,298 @@ function call(ws: WebSocket, body: Record<string, unknown>): Promise<Record<stri
   });
 }
 
-function p99(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN;
-}
-
-interface Result {
-  perSec: number;
-  serverUsPerDelivery: number;
-  clientUsPerDelivery: number;
-  p99Same: number;
-  p99Cross: number;
-}
-
-/** One scenario on nodes: receivers spread round robin, the sender on node 0. */
-async function run(nodes: Node[], scenario: "room" | "status"): Promise<Result> {
+/** Sets a configuration up: receivers spread round robin, each in the room and following the sender. */
+async function setUp(name: string, nodes: BenchNode[], cluster: boolean, postgres: boolean): Promise<Config> {
   const tag = randomBytes(4).toString("hex");
-  const sender = await auth(nodes[0]?.url as string, `s${tag}`);
-  const sws = await open(nodes[0]?.url as string, sender.token, scenario === "status");
-  const receivers: { ws: WebSocket; node: number }[] = [];
+  const url = (i: number) => nodes[i]?.url as string;
+  const me = await auth(url(0), `s${tag}`);
+  const sender = await openWs(url(0), me.token, true);
+  const join = { channel_join: { target: `bench${tag}`, type: 1, persistence: false } };
+  const reply = await call(sender, join);
+  const config: Config = {
+    name,
+    cluster,
+    postgres,
+    nodes,
+    sender,
+    statusSenders: [sender],
+    channelId: (reply.channel as { id: string }).id,
+    counters: [],
+    sampled: [],
+    latencies: undefined,
+  };
+  for (let i = 1; i < STATUS_SENDERS; i++) config.statusSenders.push(await openWs(url(0), me.token, true));
+  const follow = { status_follow: { user_ids: [me.userId] } };
   for (let i = 0; i < MEMBERS; i++) {
     const node = i % nodes.length;
-    const user = await auth(nodes[node]?.url as string, `r${tag}x${i}`);
-    receivers.push({ ws: await open(nodes[node]?.url as string, user.token), node });
+    const user = await auth(url(node), `r${tag}x${i}`);
+    if (Math.floor(i / nodes.length) < SAMPLED) {
+      const ws = await openWs(url(node), user.token, false);
+      await call(ws, join);
+      await call(ws, follow);
+      const s: Sampled = { ws, node, count: 0 };
+      ws.on("message", (data: Buffer) => onSampled(config, s, data));
+      config.sampled.push(s);
+    } else {
+      const r = await CountingReceiver.open(url(node), `/ws?token=${user.token}&status=false`);
+      await r.call(`j${i}`, join);
+      await r.call(`f${i}`, follow);
+      r.startCounting();
+      config.counters.push(r);
+    }
   }
-  let channelId = "";
-  if (scenario === "room") {
-    const reply = await call(sws, { channel_join: { target: `bench${tag}`, type: 1, persistence: false } });
-    channelId = (reply.channel as { id: string }).id;
-    for (const r of receivers)
-      await call(r.ws, { channel_join: { target: `bench${tag}`, type: 1, persistence: false } });
-  } else {
-    for (const r of receivers) await call(r.ws, { status_follow: { user_ids: [sender.userId] } });
-  }
-  const total = scenario === "room" ? MESSAGES : STATUS_UPDATES;
+  return config;
+}
+
+function onSampled(config: Config, s: Sampled, data: Buffer): void {
+  s.count += 1;
+  if (config.latencies === undefined) return;
+  const text = data.toString();
+  const m = /t(?:\\")?:(?:\\")?(\d+\.\d+)/.exec(text) ?? /"t(\d+\.\d+)/.exec(text);
+  if (m?.[1] === undefined) return;
+  const list = config.latencies.get(s.node) ?? [];
+  if (list.length === 0) config.latencies.set(s.node, list);
+  list.push(performance.now() - Number(m[1]));
+}
+
+function delivered(config: Config): number {
+  let n = 0;
+  for (const r of config.counters) n += r.count;
+  for (const s of config.sampled) n += s.count;
+  return n;
+}
+
+function resetCounts(config: Config): void {
+  for (const r of config.counters) r.count = 0;
+  for (const s of config.sampled) s.count = 0;
+}
+
+/** One request of a scenario, stamped with the time it was sent. */
+function request(config: Config, scenario: Scenario, n: number): string {
+  const t = performance.now().toFixed(3);
+  return scenario === "room"
+    ? JSON.stringify({
+        cid: `m${n}`,
+        channel_message_send: { channel_id: config.channelId, content: `{"t":${t}}` },
+      })
+    : JSON.stringify({ cid: `m${n}`, status_update: { status: `t${t}` } });
+}
+
+/** Resolves once every receiver has `expected` deliveries, or after 60 s (then reports the gap). */
+async function drained(config: Config, expected: number): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (delivered(config) < expected && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 2));
+  const missing = expected - delivered(config);
+  if (missing > 0) console.warn(`  ! ${config.name}: ${missing} deliveries missing`);
+}
+
+interface Measure {
+  perSec: number;
+  nodeUs: number;
+  redisUs: number;
+  /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
+  postgresUs: number;
+  clientUs: number;
+  /** Cores kept busy by nodes + Redis + PostgreSQL + generator over the phase. */
+  cores: number;
+  p99: Map<number, number>;
+}
+
+/** Sends `total` requests, `WINDOW` in flight (saturation) or at `rate` per second (paced). */
+async function phase(
+  config: Config,
+  scenario: Scenario,
+  total: number,
+  rate: number | undefined,
+  redis: number | undefined,
+  postgres: number | undefined,
+): Promise<Measure> {
+  resetCounts(config);
+  config.latencies = rate === undefined ? undefined : new Map();
   const expected = total * MEMBERS;
-  let received = 0;
-  const same: number[] = [];
-  const cross: number[] = [];
-  const sampledPerNode = new Map<number, number>();
-  const marker = scenario === "room" ? '"channel_message"' : '"status_presence_event"';
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  for (const r of receivers) {
-    const n = sampledPerNode.get(r.node) ?? 0;
-    const sampled = n < SAMPLED;
-    sampledPerNode.set(r.node, n + 1);
-    r.ws.on("message", (data: Buffer) => {
-      const text = data.toString();
-      if (!text.includes(marker)) return;
-      if (sampled) {
-        const m = /t(?:\\")?:(?:\\")?(\d+\.\d+)/.exec(text) ?? /"t(\d+\.\d+)/.exec(text);
-        if (m?.[1] !== undefined) (r.node === 0 ? same : cross).push(performance.now() - Number(m[1]));
-      }
-      if (++received === expected) done();
-    });
-  }
-  const cpu0 = nodes.map((n) => cpuMs(n.proc.pid));
+  const cpu0 = config.nodes.map((n) => cpuMs(n.proc.pid));
+  const redis0 = cpuMs(redis);
+  const pg0 = config.postgres ? postgresCpuMs(postgres) : 0;
   const client0 = process.cpuUsage();
   const start = performance.now();
   let sent = 0;
-  let acked = 0;
+  const senders = scenario === "room" ? [config.sender] : config.statusSenders;
+  let next = 0;
+  const sendNext = (ws?: WebSocket) => {
+    const to = ws ?? (senders[next++ % senders.length] as WebSocket);
+    to.send(request(config, scenario, ++sent));
+  };
   await new Promise<void>((resolve) => {
-    sws.on("message", (data: Buffer) => {
-      if (!data.toString().includes('"cid"')) return;
-      acked += 1;
-      if (sent < total) send();
-      if (acked === total) resolve();
-    });
-    const send = () => {
-      sent += 1;
-      const t = performance.now().toFixed(3);
-      if (scenario === "room")
-        sws.send(
-          JSON.stringify({
-            cid: `m${sent}`,
-            channel_message_send: { channel_id: channelId, content: `{"t":${t}}` },
-          }),
-        );
-      else sws.send(JSON.stringify({ cid: `m${sent}`, status_update: { status: `t${t}` } }));
-    };
-    for (let i = 0; i < WINDOW && sent < total; i++) send();
+    let acked = 0;
+    const offs: (() => void)[] = [];
+    for (const ws of senders) {
+      const onMessage = (data: Buffer) => {
+        if (!data.toString().includes('"cid":"m')) return;
+        acked += 1;
+        // Saturation: the socket that got an answer sends the next request.
+        if (rate === undefined && sent < total) sendNext(ws);
+        if (acked === total) {
+          for (const off of offs) off();
+          resolve();
+        }
+      };
+      ws.on("message", onMessage);
+      offs.push(() => ws.off("message", onMessage));
+    }
+    if (rate === undefined) {
+      while (sent < Math.min(WINDOW, total)) sendNext();
+      return;
+    }
+    // Paced: each tick sends what the rate owes since the start.
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+      while (sent < due) sendNext();
+      if (sent >= total) clearInterval(timer);
+    }, 5);
   });
-  const timeout = setTimeout(done, 60_000);
-  await finished;
-  clearTimeout(timeout);
+  await drained(config, expected);
   const seconds = (performance.now() - start) / 1000;
-  const serverMs = nodes.reduce((sum, n, i) => sum + cpuMs(n.proc.pid) - (cpu0[i] ?? 0), 0);
+  const nodeMs = config.nodes.reduce((sum, n, i) => sum + cpuMs(n.proc.pid) - (cpu0[i] ?? 0), 0);
+  const redisMs = config.cluster ? cpuMs(redis) - redis0 : 0;
+  // A backend that exited meanwhile takes its CPU time along: never below zero.
+  const pgMs = config.postgres ? Math.max(0, postgresCpuMs(postgres) - pg0) : 0;
   const client = process.cpuUsage(client0);
-  if (received < expected) console.warn(`  ! ${expected - received} deliveries missing`);
-  for (const r of receivers) r.ws.terminate();
-  sws.terminate();
+  const clientMs = (client.user + client.system) / 1000;
+  const got = delivered(config);
+  const p99 = new Map<number, number>();
+  for (const [node, list] of config.latencies ?? []) p99.set(node, percentile(list, 0.99));
+  config.latencies = undefined;
   return {
-    perSec: received / seconds,
-    serverUsPerDelivery: (serverMs * 1000) / received,
-    clientUsPerDelivery: (client.user + client.system) / received,
-    p99Same: p99(same),
-    p99Cross: p99(cross),
+    perSec: got / seconds,
+    nodeUs: (nodeMs * 1000) / got,
+    redisUs: (redisMs * 1000) / got,
+    postgresUs: (pgMs * 1000) / got,
+    clientUs: (clientMs * 1000) / got,
+    cores: (nodeMs + redisMs + pgMs + clientMs) / 1000 / seconds,
+    p99,
   };
 }
 
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function line(m: Measure): string {
+  return (
+    `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
+    `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} | ` +
+    `${m.cores.toFixed(2)} cores busy`
+  );
+}
+
 async function main(): Promise<void> {
+  const usePostgres =
+    (process.env.BENCH_DB ?? ("bin" in findPostgres() ? "postgres" : "sqlite")) === "postgres";
   const redis = await startRedis();
-  const results: Record<string, Result[]> = {};
+  const rpid = redisPid(redis.port);
+  let postgres: TestPostgres | undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-cluster-"));
+  const configs: Config[] = [];
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const count of [1, 2]) {
-        const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-cluster-"));
-        const secret = randomBytes(32).toString("base64");
-        const prefix = `bench-${randomBytes(4).toString("hex")}:`;
-        const nodes: Node[] = [];
-        for (let i = 0; i < count; i++)
-          nodes.push(
-            await startNode(path.join(dir, "bench.db"), secret, count > 1 ? redis.url : undefined, prefix),
-          );
-        for (const scenario of ["room", "status"] as const) {
-          const r = await run(nodes, scenario);
-          const key = `${scenario} ${count}`;
-          results[key] = [...(results[key] ?? []), r];
-          console.log(
-            `round ${round + 1} ${scenario} ${count} node(s): ${Math.round(r.perSec)} deliveries/s, server ${r.serverUsPerDelivery.toFixed(2)} µs/delivery, client ${r.clientUsPerDelivery.toFixed(2)} µs/delivery, p99 same-node ${r.p99Same.toFixed(1)} ms, cross-node ${r.p99Cross.toFixed(1)} ms`,
-          );
+    if (usePostgres) postgres = await startPostgres();
+    const secret = newSecret();
+    const sqlite = await startNode(path.join(dir, "one.db"), secret);
+    configs.push(await setUp("1 node, SQLite", [sqlite], false, false));
+    if (postgres !== undefined) {
+      const one = await startNode(await postgres.createSchema(), secret);
+      configs.push(await setUp("1 node, PostgreSQL", [one], false, true));
+    }
+    const shared = postgres !== undefined ? await postgres.createSchema() : path.join(dir, "two.db");
+    const cluster = { url: redis.url, prefix: `bench-${randomBytes(4).toString("hex")}:` };
+    // BENCH_CPU_PROF=<folder>: V8 CPU profiles of the cluster's nodes, written when they stop.
+    const prof = process.env.BENCH_CPU_PROF;
+    const profArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+    const first = await startNode(shared, secret, cluster, profArgs);
+    const second = await startNode(shared, secret, cluster, profArgs);
+    const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;
+    configs.push(await setUp(twoName, [first, second], true, postgres !== undefined));
+    console.log(`${MEMBERS} receivers per configuration (${SAMPLED} per node parse frames for latency)`);
+
+    const saturated = new Map<string, Measure[]>();
+    const paced = new Map<string, Measure[]>();
+    const total = (s: Scenario) => (s === "room" ? MESSAGES : STATUS_UPDATES);
+    for (const scenario of SCENARIOS) {
+      console.log(`\n${scenario}: saturation (${WINDOW} requests in flight, ${total(scenario)} requests)`);
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? configs : [...configs].reverse();
+        for (const c of order) {
+          const m = await phase(c, scenario, total(scenario), undefined, rpid, postgres?.port);
+          const key = `${scenario}|${c.name}`;
+          saturated.set(key, [...(saturated.get(key) ?? []), m]);
+          console.log(`  round ${round + 1} ${c.name}: ${line(m)}`);
         }
-        for (const n of nodes) n.proc.kill("SIGKILL");
-        rmSync(dir, { recursive: true, force: true });
+      }
+      const lowest = Math.min(
+        ...configs.map((c) => median((saturated.get(`${scenario}|${c.name}`) ?? []).map((m) => m.perSec))),
+      );
+      const rate = Number(process.env.BENCH_RATE ?? Math.max(1, Math.floor(lowest / MEMBERS / 2)));
+      const count = Math.max(1, Math.round(rate * PACED_SECONDS));
+      console.log(
+        `${scenario}: latency at ${rate} messages/s (${rate * MEMBERS} deliveries/s offered) for all`,
+      );
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? configs : [...configs].reverse();
+        for (const c of order) {
+          const m = await phase(c, scenario, count, rate, rpid, postgres?.port);
+          const key = `${scenario}|${c.name}`;
+          paced.set(key, [...(paced.get(key) ?? []), m]);
+          const p = [...m.p99.entries()]
+            .sort((x, y) => x[0] - y[0])
+            .map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`)
+            .join(", ");
+          console.log(`  round ${round + 1} ${c.name}: p99 ${p} | ${line(m)}`);
+        }
       }
     }
+    report(configs, saturated, paced);
   } finally {
+    for (const c of configs) {
+      for (const r of c.counters) r.close();
+      for (const s of c.sampled) s.ws.terminate();
+      for (const ws of c.statusSenders) ws.terminate();
+      await Promise.all(c.nodes.map(stopNode));
+    }
     await redis.close();
+    await postgres?.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  console.log(
-    `\nmedians of ${ROUNDS} rounds (${MEMBERS} receivers; ${MESSAGES} messages, ${STATUS_UPDATES} status updates)`,
-  );
-  for (const scenario of ["room", "status"]) {
-    const one = results[`${scenario} 1`] ?? [];
-    const two = results[`${scenario} 2`] ?? [];
-    const m = (rs: Result[], f: (r: Result) => number) => median(rs.map(f));
-    console.log(
-      `${scenario}: 2 nodes / 1 node deliveries/s ${(m(two, (r) => r.perSec) / m(one, (r) => r.perSec)).toFixed(2)}x` +
-        ` | server CPU per delivery ${(m(two, (r) => r.serverUsPerDelivery) / m(one, (r) => r.serverUsPerDelivery)).toFixed(2)}x` +
-        ` | client CPU per delivery ${(m(two, (r) => r.clientUsPerDelivery) / m(one, (r) => r.clientUsPerDelivery)).toFixed(2)}x` +
-        ` | cross-node p99 / single-node p99 ${(m(two, (r) => r.p99Cross) / m(one, (r) => r.p99Same)).toFixed(2)}x`,
-    );
+}
+
+/** Medians of the rounds, and the ratios the targets are about. */
+function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map<string, Measure[]>): void {
+  const two = configs.find((c) => c.cluster) as Config;
+  console.log(`\nmedians of ${ROUNDS} rounds`);
+  for (const scenario of SCENARIOS) {
+    const sat = (c: Config, f: (m: Measure) => number) =>
+      median((saturated.get(`${scenario}|${c.name}`) ?? []).map(f));
+    const lat = (c: Config, node: number) =>
+      median((paced.get(`${scenario}|${c.name}`) ?? []).map((m) => m.p99.get(node) ?? Number.NaN));
+    for (const c of configs) {
+      console.log(
+        `${scenario} ${c.name}: ${Math.round(sat(c, (m) => m.perSec))} deliveries/s; µs/delivery nodes ` +
+          `${sat(c, (m) => m.nodeUs).toFixed(2)}, Redis ${sat(c, (m) => m.redisUs).toFixed(2)}, PostgreSQL ` +
+          `${sat(c, (m) => m.postgresUs).toFixed(2)}, generator ` +
+          `${sat(c, (m) => m.clientUs).toFixed(2)}; ${sat(c, (m) => m.cores).toFixed(2)} cores busy; ` +
+          `paced p99 ${c.nodes.map((_, n) => lat(c, n).toFixed(1)).join(" / ")} ms`,
+      );
+    }
+    for (const base of configs.filter((c) => !c.cluster)) {
+      console.log(
+        `${scenario}: 2 nodes / ${base.name}: deliveries/s ${(sat(two, (m) => m.perSec) / sat(base, (m) => m.perSec)).toFixed(2)}x` +
+          ` (target >= 1.5x) | node CPU per delivery ${(sat(two, (m) => m.nodeUs) / sat(base, (m) => m.nodeUs)).toFixed(2)}x` +
+          ` | generator CPU per delivery ${(sat(two, (m) => m.clientUs) / sat(base, (m) => m.clientUs)).toFixed(2)}x` +
+          ` | cross-node p99 at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
+      );
+    }
   }
 }
 

@@ -187,5 +187,25 @@ export function clusterAdapterSuite(
         [stays.sessionId],
       );
     });
+
+    withNodes("a changed invisible flag recorded by one node is read by the others", 2, async ([a, b]) => {
+      if (!a || !b) throw new Error("two nodes expected");
+      const [hiding, showing, unchanged] = [randomUUID(), randomUUID(), randomUUID()];
+      await a.noteInvisible(hiding, true);
+      await b.noteInvisible(showing, false);
+      for (const node of [a, b]) {
+        const recent = await node.recentInvisible([hiding, showing, unchanged, hiding]);
+        assert.deepEqual(
+          recent,
+          new Map([
+            [hiding, true],
+            [showing, false],
+          ]),
+        );
+      }
+      await a.noteInvisible(hiding, false);
+      assert.equal((await b.recentInvisible([hiding])).get(hiding), false, "the latest change counts");
+      assert.deepEqual(await b.recentInvisible([]), new Map());
+    });
   });
 }

@@ -119,7 +119,19 @@ export interface ClusterAdapter {
   presences(stream: Stream): Promise<ClusterPresence[]>;
   /** The users among `userIds` with a presence that is not hidden on their status stream. */
   onlineUsers(userIds: readonly string[]): Promise<Set<string>>;
+
+  /**
+   * Records that a user's invisible flag has just changed, for {@link recentInvisible}, before the
+   * change is published: a node whose `invisible` message is still on its way reads it here.
+   * Kept for {@link RECENT_FLAG_MS}, far longer than a message takes.
+   */
+  noteInvisible(userId: string, invisible: boolean): Promise<void>;
+  /** The users among `userIds` whose invisible flag changed recently, with the new flag. */
+  recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>>;
 }
+
+/** How long a changed invisible flag stays readable by {@link ClusterAdapter.recentInvisible}. */
+export const RECENT_FLAG_MS = 60_000;
 
 /** Sorts presences by last change, oldest first (ties by session id, so every node agrees). */
 export function byChange(a: ClusterPresence, b: ClusterPresence): number {

@@ -4,6 +4,7 @@ import {
   type ClusterAdapter,
   type ClusterMessage,
   type ClusterPresence,
+  RECENT_FLAG_MS,
   type Room,
   type Stream,
   statusStream,
@@ -18,6 +19,8 @@ export class MemoryBus {
   /** Presences by stream, then session id. */
   readonly streams = new Map<Stream, Map<string, ClusterPresence>>();
   readonly nodes = new Set<MemoryClusterAdapter>();
+  /** Recently changed invisible flags: the flag, and until when it counts as recent. */
+  readonly flags = new Map<string, { invisible: boolean; until: number }>();
 }
 
 /** Options of {@link MemoryClusterAdapter}. */
@@ -104,5 +107,21 @@ export class MemoryClusterAdapter extends AdapterBase implements ClusterAdapter 
       }
     }
     return online;
+  }
+
+  async noteInvisible(userId: string, invisible: boolean): Promise<void> {
+    this.bus.flags.set(userId, { invisible, until: Date.now() + RECENT_FLAG_MS });
+  }
+
+  async recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>> {
+    const recent = new Map<string, boolean>();
+    const now = Date.now();
+    for (const userId of userIds) {
+      const flag = this.bus.flags.get(userId);
+      if (flag === undefined) continue;
+      if (flag.until > now) recent.set(userId, flag.invisible);
+      else this.bus.flags.delete(userId);
+    }
+    return recent;
   }
 }

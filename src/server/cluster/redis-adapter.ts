@@ -6,6 +6,7 @@ import {
   type ClusterAdapter,
   type ClusterMessage,
   type ClusterPresence,
+  RECENT_FLAG_MS,
   type Room,
   type Stream,
   statusStream,
@@ -78,6 +79,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   private readonly heartbeatMs: number;
   private readonly leaseMs: number;
   private readonly owned = new Map<string, Owned>();
+  /** Keys of `owned` known to be in this node's index in Redis (cleared when Redis may have lost it). */
+  private readonly indexed = new Set<string>();
   private cmd: RedisConnection | undefined;
   private sub: RedisConnection | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -105,6 +108,9 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
   private get nodesKey(): string {
     return `${this.prefix}nodes`;
+  }
+  private flagKey(userId: string): string {
+    return `${this.prefix}inv:{${userId}}`;
   }
   private channelOf(room: Room): string {
     return `${this.prefix}room:${room}`;
@@ -229,25 +235,34 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   async setPresence(stream: Stream, presence: Omit<ClusterPresence, "node">): Promise<void> {
     const full: ClusterPresence = { ...presence, node: this.nodeId };
+    const key = ownKey(stream, full.sessionId);
     // Kept locally first: if Redis is down now, the next announcement after it returns has it.
-    this.owned.set(ownKey(stream, full.sessionId), { stream, presence: full });
+    this.owned.set(key, { stream, presence: full });
     await this.write([{ stream, presence: full }]);
   }
 
   private async write(entries: Owned[]): Promise<void> {
     const cmd = this.required();
     const commands: Command[] = [];
+    const indexing: string[] = [];
     for (const { stream, presence } of entries) {
+      const key = ownKey(stream, presence.sessionId);
       // The node's index first: if the node dies in between, its reaper just finds nothing to remove.
-      commands.push(["sadd", this.nodeKey(this.nodeId, "p"), ownKey(stream, presence.sessionId)]);
+      // A changed presence (a new status) already indexed needs one command, not two.
+      if (!this.indexed.has(key)) {
+        commands.push(["sadd", this.nodeKey(this.nodeId, "p"), key]);
+        indexing.push(key);
+      }
       commands.push(["hset", this.presenceKey(stream), presence.sessionId, JSON.stringify(presence)]);
     }
     await batch(cmd, commands);
+    for (const key of indexing) if (this.owned.has(key)) this.indexed.add(key);
   }
 
   async removePresence(stream: Stream, sessionId: string): Promise<ClusterPresence | undefined> {
     const mine = this.owned.get(ownKey(stream, sessionId));
     this.owned.delete(ownKey(stream, sessionId));
+    this.indexed.delete(ownKey(stream, sessionId));
     const cmd = this.required();
     const results = await batch(cmd, [
       ["hget", this.presenceKey(stream), sessionId],
@@ -291,6 +306,27 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     return online;
   }
 
+  async noteInvisible(userId: string, invisible: boolean): Promise<void> {
+    try {
+      await this.required().set(this.flagKey(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  async recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>> {
+    const recent = new Map<string, boolean>();
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return recent;
+    const values = await batch(
+      this.required(),
+      ids.map((id) => ["get", this.flagKey(id)]),
+    );
+    for (const [i, v] of values.entries())
+      if (v === "1" || v === "0") recent.set(ids[i] as string, v === "1");
+    return recent;
+  }
+
   private required(): RedisConnection {
     if (this.cmd === undefined || this.closed)
       throw new HeraldError("disconnected", "the cluster adapter is not running");
@@ -325,6 +361,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   private async reannounce(reaped: boolean): Promise<void> {
+    // Redis lost this node's index (a restart), or a reaper deleted it: everything is indexed again.
+    this.indexed.clear();
     const entries = [...this.owned.values()];
     if (entries.length > 0) await this.write(entries);
     // Others saw this node's presences leave when it was reaped: show them joining again.
@@ -394,6 +432,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     await this.beating;
     const entries = [...this.owned.values()];
     this.owned.clear();
+    this.indexed.clear();
     const cmd = this.cmd;
     try {
       if (cmd !== undefined) {

@@ -41,11 +41,16 @@ export class SharedUserViews {
 
   private async complete(noted: Noted[]): Promise<void> {
     const ids = [...new Set(noted.map((n) => n.userId))];
-    const lists = await Promise.all(ids.map((id) => this.cluster.presences(statusStream(id))));
+    const [lists, recent] = await Promise.all([
+      Promise.all(ids.map((id) => this.cluster.presences(statusStream(id)))),
+      // A user who turned invisible a moment ago may still have presences not marked hidden.
+      this.cluster.recentInvisible(ids),
+    ]);
     const byUser = new Map(ids.map((id, i) => [id, lists[i] ?? []]));
     for (const n of noted) {
+      const hiding = !n.self && recent.get(n.userId) === true;
       // Oldest change first: the last one shown is the user's current status.
-      const shown = (byUser.get(n.userId) ?? []).filter((p) => !p.hidden || n.self);
+      const shown = hiding ? [] : (byUser.get(n.userId) ?? []).filter((p) => !p.hidden || n.self);
       const last = shown[shown.length - 1];
       n.user.online = last !== undefined;
       if (!n.presence) continue;

@@ -24,6 +24,8 @@ export class StatusTracker {
   private readonly streams = new Map<string, Stream>();
   private cluster: ClusterAdapter | undefined;
   private onClusterError: (err: unknown) => void = () => {};
+  /** Flag reads gathered in this turn, sent together at its end (see {@link recentFlags}). */
+  private flagReads: { ids: Set<string>; result: Promise<Map<string, boolean>> } | undefined;
 
   /**
    * @param isInvisible whether a user is invisible: their status events then reach only their own
@@ -38,6 +40,39 @@ export class StatusTracker {
   useCluster(cluster: ClusterAdapter, onError: (err: unknown) => void): void {
     this.cluster = cluster;
     this.onClusterError = onError;
+  }
+
+  /**
+   * The users among `userIds` who are invisible now. In a cluster this node's flags may be stale
+   * (a change made through another node is still on its way), so a change the cluster recorded
+   * recently overrides them: one Redis round trip. Rejects with `disconnected` when Redis is away.
+   */
+  async invisibleNow(userIds: readonly string[]): Promise<Set<string>> {
+    const recent =
+      userIds.length > 0 && this.cluster !== undefined ? await this.recentFlags(userIds) : undefined;
+    const invisible = new Set<string>();
+    for (const id of userIds) if (recent?.get(id) ?? this.isInvisible(id)) invisible.add(id);
+    return invisible;
+  }
+
+  /**
+   * The cluster's recent flag changes of `userIds`. The reads asked for in one event-loop turn (the
+   * status updates and follows of many sockets) share one pipelined round trip to Redis.
+   */
+  private recentFlags(userIds: readonly string[]): Promise<Map<string, boolean>> {
+    let batch = this.flagReads;
+    if (batch === undefined) {
+      const ids = new Set<string>();
+      const cluster = this.cluster as ClusterAdapter;
+      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.flagReads = undefined;
+        return cluster.recentInvisible([...ids]);
+      });
+      batch = { ids, result };
+      this.flagReads = batch;
+    }
+    for (const id of userIds) batch.ids.add(id);
+    return batch.result;
   }
 
   /** True when streams are shared with other nodes (follows must then use {@link followShared}). */
@@ -72,8 +107,9 @@ export class StatusTracker {
     joins: UserPresenceInit[],
     leaves: UserPresenceInit[],
     audience: "all" | "self" | "others" = "all",
+    invisible = this.isInvisible(userId),
   ): void {
-    const to = audience === "all" && this.isInvisible(userId) ? "self" : audience;
+    const to = audience === "all" && invisible ? "self" : audience;
     if (this.cluster !== undefined) {
       const stream = statusStream(userId);
       this.cluster.publish(stream, {
@@ -141,7 +177,7 @@ export class StatusTracker {
   }
 
   /** Writes (or removes) a peer's status presence for the other nodes. */
-  private share(peer: Peer): void {
+  private share(peer: Peer, invisible = this.isInvisible(peer.userId)): void {
     const cluster = this.cluster;
     if (cluster === undefined) return;
     const stream = statusStream(peer.userId);
@@ -150,31 +186,32 @@ export class StatusTracker {
       cluster.removePresence(stream, peer.id).catch(this.onClusterError);
       return;
     }
-    const presence = toShared(StatusTracker.presence(peer, status), {
-      hidden: this.isInvisible(peer.userId),
-    });
+    const presence = toShared(StatusTracker.presence(peer, status), { hidden: invisible });
     cluster.setPresence(stream, presence).catch(this.onClusterError);
   }
 
-  /** Sets (a string) or erases (undefined: appear offline) a peer's status, telling the stream. */
-  setStatus(peer: Peer, status: string | undefined): void {
+  /**
+   * Sets (a string) or erases (undefined: appear offline) a peer's status, telling the stream.
+   * `invisible` overrides this node's cached flag of the peer's user (see `Status.update`).
+   */
+  setStatus(peer: Peer, status: string | undefined, invisible = this.isInvisible(peer.userId)): void {
     const old = peer.status;
     if (status === undefined) {
       if (old === undefined) return;
       peer.status = undefined;
       const s = this.stream(peer.userId);
       s.visible.delete(peer.id);
-      this.emit(peer.userId, [], [StatusTracker.presence(peer, old)]);
+      this.emit(peer.userId, [], [StatusTracker.presence(peer, old)], "all", invisible);
       this.prune(peer.userId);
       if (this.cluster !== undefined) {
-        this.share(peer);
+        this.share(peer, invisible);
         this.cluster.unsubscribe(statusStream(peer.userId));
       }
       return;
     }
     peer.status = status;
     if (this.cluster !== undefined) {
-      this.share(peer);
+      this.share(peer, invisible);
       // Visible on its own stream, the peer hears its user's other sessions on other nodes.
       if (old === undefined) this.cluster.subscribe(statusStream(peer.userId)).catch(this.onClusterError);
     }
@@ -186,6 +223,8 @@ export class StatusTracker {
       peer.userId,
       [StatusTracker.presence(peer, status)],
       old === undefined ? [] : [StatusTracker.presence(peer, old)],
+      "all",
+      invisible,
     );
   }
 
@@ -205,7 +244,9 @@ export class StatusTracker {
   /**
    * {@link follow} in a cluster: this node listens to the users' streams before the reply, which
    * lists the visible presences of every node. Rejects with `disconnected` when the cluster state is
-   * unavailable, leaving the new follows out.
+   * unavailable, leaving the new follows out. A user is left out while invisible by any account:
+   * a shared presence still marked visible, or this node's flag, may not have heard of a change
+   * made through another node a moment ago, which {@link invisibleNow} reads.
    */
   async followShared(peer: Peer, userIds: readonly string[]): Promise<UserPresenceInit[]> {
     const cluster = this.cluster;
@@ -215,10 +256,18 @@ export class StatusTracker {
     this.follow(peer, added);
     try {
       await Promise.all(added.map((id) => cluster.subscribe(statusStream(id))));
-      const lists = await Promise.all(ids.map((id) => cluster.presences(statusStream(id))));
+      const others = ids.filter((id) => id !== peer.userId);
+      const [lists, invisible] = await Promise.all([
+        Promise.all(ids.map((id) => cluster.presences(statusStream(id)))),
+        this.invisibleNow(others),
+      ]);
       const presences: UserPresenceInit[] = [];
       for (const [i, list] of lists.entries()) {
-        const own = ids[i] === peer.userId;
+        const id = ids[i] as string;
+        const own = id === peer.userId;
+        // A presence still marked hidden while the user turns visible shows moments later, by the
+        // join event of its node, which this follow (subscribed above) receives.
+        if (!own && invisible.has(id)) continue;
         for (const p of list) if (!p.hidden || own) presences.push(statusPresenceOf(p));
       }
       return presences;

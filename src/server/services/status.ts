@@ -6,19 +6,46 @@ import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
-/** Status rules: what a status may be, and whom a peer may follow. */
+/**
+ * Status rules: what a status may be, and whom a peer may follow.
+ *
+ * In a cluster, a user's invisible flag set through another node reaches this node by a Redis
+ * message, and until it arrives this node's flag is stale: a status update or a follow here could
+ * show a user who has just turned invisible. So where it decides what others see, a flag change
+ * the cluster recorded in the last minute (in Redis, before the change was published) overrides
+ * this node's flag: one Redis round trip per shared status update or follow. Waiting for every node
+ * to apply a change instead would need acknowledgements that pub/sub does not give, and would stall
+ * the change on a slow or dying node; reading the flag from the database would cost a database
+ * round trip per status update.
+ */
 export class Status {
   constructor(
     private readonly tracker: StatusTracker,
     private readonly users: AsyncUserStore,
   ) {}
 
-  /** Sets a peer's status; none (or "") appears offline. */
-  update(peer: Peer, text: string | undefined): void {
+  /**
+   * Sets a peer's status; none (or "") appears offline. On a single server it applies at once
+   * (undefined); in a cluster it resolves once applied (see the class comment).
+   */
+  update(peer: Peer, text: string | undefined): undefined | Promise<void> {
     if (text !== undefined && text.length > MAX_STATUS_LENGTH) {
       refuse("bad_input", `Status must be at most ${MAX_STATUS_LENGTH} characters`);
     }
-    this.tracker.setStatus(peer, text === undefined || text === "" ? undefined : text);
+    const status = text === undefined || text === "" ? undefined : text;
+    if (!this.tracker.shared) {
+      this.tracker.setStatus(peer, status);
+      return undefined;
+    }
+    return this.updateShared(peer, status);
+  }
+
+  // A socket's requests run one at a time (the dispatcher queues them), so updates apply in order.
+  private async updateShared(peer: Peer, status: string | undefined): Promise<void> {
+    const invisible = (await this.tracker.invisibleNow([peer.userId])).has(peer.userId);
+    // Closed meanwhile: its presences are gone, and must not come back.
+    if (peer.closed === true) refuse("disconnected", "The socket closed before the status update completed");
+    this.tracker.setStatus(peer, status, invisible);
   }
 
   /**

@@ -45,9 +45,15 @@ export class Visibility {
     const row = await this.users.byId(userId);
     if (row === undefined) return;
     const was = row.invisible === 1;
-    if (was !== invisible) await this.users.update(userId, { invisible });
+    if (was === invisible) {
+      this.load(userId, invisible);
+      return;
+    }
+    // In a cluster, recorded first: until their message arrives, other nodes read it there (see
+    // `Status`). With Redis away the change fails here, before anything is stored.
+    await this.cluster?.noteInvisible(userId, invisible);
+    await this.users.update(userId, { invisible });
     this.load(userId, invisible);
-    if (was === invisible) return;
     await this.apply(userId, invisible);
     this.cluster?.publish(userRoom(userId), { kind: "invisible", userId, invisible });
   }

@@ -308,9 +308,10 @@ export class Dispatcher {
     switch (envelope.kind) {
       case "ping":
         return { kind: "pong", body: {} };
-      case "statusUpdate":
-        status.update(connection, envelope.body.status);
-        return "empty";
+      case "statusUpdate": {
+        const applied = status.update(connection, envelope.body.status);
+        return applied === undefined ? "empty" : applied.then(() => "empty" as const);
+      }
       case "statusFollow":
         return status
           .follow(connection, envelope.body.userIds, envelope.body.usernames)
