@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
 import {
   createResilientSocket,
   type GapEvent,
+  type ReconnectOptions,
   type ResilientChannelMessage,
 } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
@@ -45,6 +46,22 @@ function fakeDocument(t: { after(fn: () => void): void }): { show(): void } {
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`dropped connection (${label})`, () => {
+    /** ada and bob connected and in one fresh room; bob's connection can be cut. */
+    async function twoInRoom(t: TestContext, reconnect: ReconnectOptions) {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const [adaSession, bobSession] = await Promise.all([signIn("ada"), signIn("bob")]);
+      const ada = createResilientSocket(client, { codec, heartbeat: false });
+      const { WebSocket, cut } = cuttableWebSocket();
+      const bob = createResilientSocket(client, { codec, WebSocket, heartbeat: false, reconnect });
+      t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
+      await ada.connect(adaSession);
+      await bob.connect(bobSession);
+      const roomName = uniqueName("room");
+      const room = await ada.joinChat(roomName, ChannelType.Room);
+      await bob.joinChat(roomName, ChannelType.Room);
+      return { ada, bob, cut, room };
+    }
+
     test("writes in flight when the connection drops are all stored once, in order, and other requests reject with disconnected", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
@@ -107,24 +124,13 @@ for (const { mode, codec, label } of modeMatrix) {
     });
 
     test("messages written while a socket was away are delivered after it comes back online, marked as catch-up, in order and once", async (t) => {
-      const { client, signIn: sign } = await serverWithClient(t, mode.options);
       const goOnline = fakeOnline(t);
-      const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
-      const ada = createResilientSocket(client, { codec, heartbeat: false });
-      const { WebSocket, cut } = cuttableWebSocket();
       // A retry would wait a minute: only the `online` event brings bob back in time.
-      const bob = createResilientSocket(client, {
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000, random: () => 0.5 },
+      const { ada, bob, cut, room } = await twoInRoom(t, {
+        minDelayMs: 60_000,
+        maxDelayMs: 60_000,
+        random: () => 0.5,
       });
-      t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
-      await ada.connect(adaSession);
-      await bob.connect(bobSession);
-      const roomName = uniqueName("room");
-      const room = await ada.joinChat(roomName, ChannelType.Room);
-      await bob.joinChat(roomName, ChannelType.Room);
       const got: ResilientChannelMessage[] = [];
       const gaps: GapEvent[] = [];
       bob.onChannelMessage((m) => got.push(m));
@@ -169,22 +175,7 @@ for (const { mode, codec, label } of modeMatrix) {
       );
     });
     test("an app that edits the messages it is given does not move where catch-up reads back to", async (t) => {
-      const { client, signIn: sign } = await serverWithClient(t, mode.options);
-      const [adaSession, bobSession] = await Promise.all([sign("ada"), sign("bob")]);
-      const ada = createResilientSocket(client, { codec, heartbeat: false });
-      const { WebSocket, cut } = cuttableWebSocket();
-      const bob = createResilientSocket(client, {
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 10, maxDelayMs: 50 },
-      });
-      t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
-      await ada.connect(adaSession);
-      await bob.connect(bobSession);
-      const roomName = uniqueName("room");
-      const room = await ada.joinChat(roomName, ChannelType.Room);
-      await bob.joinChat(roomName, ChannelType.Room);
+      const { ada, bob, cut, room } = await twoInRoom(t, { minDelayMs: 10, maxDelayMs: 50 });
       const got: string[] = [];
       bob.onChannelMessage((m) => {
         got.push(m.messageId);
