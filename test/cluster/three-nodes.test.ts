@@ -2,19 +2,30 @@
 // one database), pinned explicitly, in JSON and in protobuf.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { waitFor } from "../../src/testing/wait-for.js";
 import { startCluster, type TestCluster } from "../helpers/cluster.js";
 import { redisSkipReason } from "../helpers/redis.js";
-import { authenticate, codecs, openSocket, rest, type TestUser, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  codecs,
+  openSocket,
+  type RawSocket,
+  rest,
+  type TestUser,
+  uniqueName,
+} from "../helpers/server.js";
 
 const skip = redisSkipReason();
 
-/** Waits until `check` holds: what one node did reaches the others after one publish. */
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * Waits until a send of `socket` to `channelId` is refused: what one node did (a block, a kick)
+ * reaches the node holding the socket after one publish.
+ */
+async function untilSendRefused(socket: RawSocket, channelId: string): Promise<void> {
+  await waitFor(
+    async () => (await socket.request("channelMessageSend", { channelId, content: "{}" })).kind === "error",
+    { timeoutMs: 3000, intervalMs: 20, what: "the send refused" },
+  );
 }
 
 describe("three nodes behave as one server", { skip }, () => {
@@ -152,10 +163,7 @@ describe("three nodes behave as one server", { skip }, () => {
         });
         assert.equal(blocked.status, 200);
         // The other node applies the block within one publish: the sender is out of the chat.
-        await eventually(
-          async () =>
-            (await a.request("channelMessageSend", { channelId: ja.id, content: "{}" })).kind === "error",
-        );
+        await untilSendRefused(a, ja.id);
         await Promise.all([a.close(), b.close()]);
       });
 
@@ -189,10 +197,7 @@ describe("three nodes behave as one server", { skip }, () => {
         await o.next("channelPresenceEvent", (e) => e.leaves.some((p) => p.userId === bob.userId));
         // The kick's event message (code 6) reaches the owner on node 1.
         await o.next("channelMessage", (m) => m.code === 6 && m.senderId === bob.userId);
-        await eventually(
-          async () =>
-            (await b.request("channelMessageSend", { channelId: jo.id, content: "{}" })).kind === "error",
-        );
+        await untilSendRefused(b, jo.id);
         await Promise.all([o.close(), b.close()]);
       });
 
