@@ -4,6 +4,7 @@ import { createServer } from "./index.js";
 import { parseRates } from "./limits/parse-rates.js";
 import { isLogLevel } from "./logger.js";
 import type { ServerOptions } from "./options.js";
+import { urlWithoutPassword } from "./url-without-password.js";
 
 // `herald-server` / `npm start`: flags win over HERALD_* environment variables, which win over defaults.
 
@@ -80,13 +81,7 @@ function consoleLine(consoleUrl: string | undefined, options: ServerOptions): st
 /** The Redis URL without its password, for the start line. */
 function redisUrlForLog(redis: ServerOptions["redis"]): string {
   const raw = typeof redis === "string" ? redis : (redis?.url ?? "redis://127.0.0.1:6379");
-  try {
-    const url = new URL(raw);
-    if (url.password !== "") url.password = "***";
-    return url.toString();
-  } catch {
-    return "redis";
-  }
+  return urlWithoutPassword(raw, "redis");
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 import { HeraldError } from "../../errors.js";
 import type { DatabaseOption } from "../options.js";
+import { urlWithoutPassword } from "../url-without-password.js";
 import type { AsyncStorage } from "./async-storage.js";
 import { openDatabase } from "./database.js";
 import { createSqliteStorage } from "./sqlite-async.js";
@@ -25,13 +26,7 @@ export function isPostgresUrl(db: string): boolean {
 export function describeDatabase(db: DatabaseOption): string {
   const url = typeof db === "string" ? db : db.url;
   if (!isPostgresUrl(url)) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "postgres://(unreadable URL)";
-  }
+  return urlWithoutPassword(url, "postgres://(unreadable URL)");
 }
 
 function hostOf(url: string): string {
