@@ -12,7 +12,17 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
 }
 
-const unwatched = () => {};
+/** What {@link watchCall} returns when there is nothing to watch: stopping it does nothing. */
+export const unwatched = (): void => {};
+
+/**
+ * True if {@link watchCall} would watch something (a signal, or a time limit a timer can wait):
+ * lets a hot path skip building the `expire` callback of a call that has neither.
+ */
+export function watchesCall(options: CallOptions | undefined, defaultMs: number): boolean {
+  const ms = options?.timeoutMs ?? defaultMs;
+  return !!options?.signal || (ms > 0 && ms < 2 ** 31);
+}
 
 /**
  * Watches a call's time limit and signal: calls `expire` once with a `timeout` or `aborted`
@@ -25,10 +35,10 @@ export function watchCall(
   defaultMs: number,
   expire: (error: HeraldError) => void,
 ): () => void {
+  // Nothing to watch (every outbox send): no timer, no closures.
+  if (!watchesCall(options, defaultMs)) return unwatched;
   const signal = options?.signal;
   const ms = options?.timeoutMs ?? defaultMs;
-  // Nothing to watch (every outbox send): no timer, no closures.
-  if (!signal && !(ms > 0 && ms < 2 ** 31)) return unwatched;
   const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
   if (signal?.aborted) throw aborted();
   // Timers cannot wait 2^31 ms or more (they would fire at once): such limits mean "none" too.

@@ -1,4 +1,4 @@
-import { type CallOptions, watchCall } from "../call-options.js";
+import { type CallOptions, unwatched, watchCall, watchesCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { Envelope, EnvelopeKind, EnvelopeMessages } from "../gen/wire.js";
 import { PRECISE_CODE_KEY } from "./error-codes.js";
@@ -27,11 +27,16 @@ export function refusal(body: EnvelopeMessages["error"], fallback: string): Hera
  */
 export class PendingRequests {
   #nextCid = 1;
+  // The newest request waits outside the map: a caller that awaits each reply before the next
+  // request (the common case) then never touches the map, whose inserts and deletes cost more
+  // than the rest of the bookkeeping. Older requests move into the map when a newer one opens.
+  #lastCid: string | undefined;
+  #last: Entry | undefined;
   readonly #entries = new Map<string, Entry>();
 
   /** Number of requests waiting. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.size + (this.#last ? 1 : 0);
   }
 
   /**
@@ -46,18 +51,32 @@ export class PendingRequests {
     defaultTimeoutMs: number,
   ): { cid: string; reply: Promise<Envelope | undefined> } {
     const cid = String(this.#nextCid++);
-    // Watching first: an already aborted signal throws before anything is registered.
-    const stop = watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error));
+    // Watching first: an already aborted signal throws before anything is registered. A call
+    // with nothing to watch (every outbox send) allocates no closure for it.
+    const stop = watchesCall(options, defaultTimeoutMs)
+      ? watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error))
+      : unwatched;
+    const entry = { what, expect, stop } as Entry;
     const reply = new Promise<Envelope | undefined>((resolve, reject) => {
-      this.#entries.set(cid, { what, expect, stop, resolve, reject });
+      entry.resolve = resolve;
+      entry.reject = reject;
     });
+    if (this.#last) this.#entries.set(this.#lastCid as string, this.#last);
+    this.#lastCid = cid;
+    this.#last = entry;
     return { cid, reply };
   }
 
   #take(cid: string): Entry | undefined {
-    const entry = this.#entries.get(cid);
-    if (!entry) return undefined;
-    this.#entries.delete(cid);
+    let entry = this.#last;
+    if (entry && cid === this.#lastCid) {
+      this.#last = undefined;
+      this.#lastCid = undefined;
+    } else {
+      entry = this.#entries.get(cid);
+      if (!entry) return undefined;
+      this.#entries.delete(cid);
+    }
     entry.stop();
     return entry;
   }
@@ -87,7 +106,9 @@ export class PendingRequests {
 
   /** Rejects every waiting request with an error made for it. */
   rejectAll(makeError: (what: string) => HeraldError): void {
-    for (const cid of [...this.#entries.keys()]) {
+    const cids = [...this.#entries.keys()];
+    if (this.#lastCid !== undefined) cids.push(this.#lastCid);
+    for (const cid of cids) {
       const entry = this.#take(cid);
       entry?.reject(makeError(entry.what));
     }

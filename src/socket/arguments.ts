@@ -25,9 +25,12 @@ export function checkIds(what: string, value: unknown, name: string): void {
   }
 }
 
-/** The options object of a call (`{}` when none), refusing anything that is not an object. */
+// What a call without options reads: one frozen object shared by all, none made per call.
+const NO_OPTIONS = Object.freeze({});
+
+/** The options object of a call (an empty one when none), refusing anything that is not an object. */
 export function checkOptions<T extends object>(what: string, options: T | undefined | null): T {
-  if (options == null) return {} as T;
+  if (options == null) return NO_OPTIONS as T;
   if (typeof options !== "object") throw new HeraldError("bad_input", `${what}: options must be an object`);
   return options;
 }

@@ -17,8 +17,24 @@ export interface OutboxItem {
   retryTimer?: ReturnType<typeof setTimeout> | undefined;
   /** Settles once the storage holds it. */
   stored: Promise<void>;
-  /** The caller, if one waits (none for entries loaded from storage). */
-  settle?: ((error: HeraldError | undefined, reply?: Envelope) => void) | undefined;
+  /** The caller's promise, if one waits (none for entries loaded from storage). */
+  resolve?: ((reply: Envelope | undefined) => void) | undefined;
+  reject?: ((error: HeraldError) => void) | undefined;
+  /** Stops watching the caller's signal and time limit. */
+  unwatch?: (() => void) | undefined;
+}
+
+/**
+ * Settles the caller's promise once, if one waits: with the reply, or with `error`. One function
+ * for every item rather than a closure made per write.
+ */
+export function settleItem(item: OutboxItem, error: HeraldError | undefined, reply?: Envelope): void {
+  const { resolve, reject } = item;
+  if (!resolve || !reject) return;
+  item.resolve = item.reject = undefined;
+  item.unwatch?.();
+  if (error) reject(error);
+  else resolve(reply);
 }
 
 /** What an item without storage waits for: nothing (one promise shared by all). */
@@ -34,10 +50,17 @@ export function outboxItem(
   return { clientMsgId, channelId, content, inFlight: false, blamed: 0, refusals: 0, stored };
 }
 
+type UuidMaker = { randomUUID?: () => string } | undefined;
+// Read at the first write, not at load (a polyfill may come later), then kept: in Node,
+// `globalThis.crypto` is a getter that costs more than the UUID itself.
+let platformCrypto: UuidMaker | null = null;
+
 /** A random client message id (a UUID where the platform makes them). */
 export function newMessageId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  if (platformCrypto === null) platformCrypto = (globalThis as { crypto?: UuidMaker }).crypto;
+  return (
+    platformCrypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
 }
 
 // Refusals that say "not now" rather than "not this".

@@ -1,4 +1,4 @@
-import { watchCall } from "../call-options.js";
+import { watchCall, watchesCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { JsonObject } from "../gen/model.js";
 import type { Envelope } from "../gen/wire.js";
@@ -10,9 +10,10 @@ import {
   outboxItem,
   refusedForNow,
   STORED,
+  settleItem,
   stopRetry,
 } from "./outbox-item.js";
-import type { OutboxEntry, OutboxOptions, OutboxStorage } from "./outbox-storage.js";
+import type { OutboxOptions, OutboxStorage } from "./outbox-storage.js";
 
 // Close codes of a network failure or a server going away, as opposed to a server refusing what it read.
 const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
@@ -87,7 +88,12 @@ export class OutboxLayer implements Layer {
     }
   }
 
-  #enqueue(request: OutgoingRequest, channelId: string, content: string, clientMsgId: string | undefined) {
+  #enqueue(
+    request: OutgoingRequest,
+    channelId: string,
+    content: string,
+    clientMsgId: string | undefined,
+  ): Promise<Envelope | undefined> {
     if (this.#host.state === "closed")
       throw new HeraldError("disconnected", `${request.what}: not connected`);
     if (this.#queue.length >= this.#maxSize) {
@@ -95,28 +101,36 @@ export class OutboxLayer implements Layer {
     }
     const id = clientMsgId ?? newMessageId();
     const storage = this.#storage;
-    const entry = (): OutboxEntry => ({
-      clientMsgId: id,
-      channelId,
-      content: JSON.parse(content) as JsonObject,
+    const item = outboxItem(id, channelId, content, STORED);
+    const reply = new Promise<Envelope | undefined>((resolve, reject) => {
+      const { what, options } = request;
+      // Only the caller's own limits apply: by default a write waits out reconnections, and a
+      // write without limits builds no watcher at all. An aborted signal throws here, before
+      // anything is stored or queued.
+      if (watchesCall(options, 0)) {
+        item.unwatch = watchCall(what, options, 0, (error) => {
+          if (!item.inFlight) this.#remove(item);
+          settleItem(item, error);
+        });
+      }
+      if (storage) {
+        try {
+          item.stored = Promise.resolve(
+            storage.add({ clientMsgId: id, channelId, content: JSON.parse(content) as JsonObject }),
+          );
+        } catch (error) {
+          item.unwatch?.();
+          throw HeraldError.from(error, "server_error", `outbox storage: ${String(error)}`);
+        }
+      }
+      item.resolve = resolve;
+      item.reject = reject;
     });
-    return new Promise<Envelope | undefined>((resolve, reject) => {
-      const stored = storage ? Promise.resolve(storage.add(entry())) : STORED;
-      const item = outboxItem(id, channelId, content, stored);
-      // Only the caller's own limits apply: by default a write waits out reconnections.
-      const stop = watchCall(request.what, request.options, 0, (error) => {
-        if (!item.inFlight) this.#remove(item);
-        item.settle?.(error);
-      });
-      item.settle = (error, reply) => {
-        item.settle = undefined;
-        stop();
-        if (error) reject(error);
-        else resolve(reply);
-      };
+    if (item.resolve) {
       this.#queue.push(item);
       this.#flush();
-    });
+    }
+    return reply;
   }
 
   #flush(): void {
@@ -137,18 +151,20 @@ export class OutboxLayer implements Layer {
     for (const item of this.#queue) {
       if (item.inFlight || item.retryTimer !== undefined) continue;
       // An entry from an earlier run (no caller) goes once its channel is joined: before, it would be refused.
-      if (!item.settle && !this.#joined.has(item.channelId)) continue;
+      if (!item.resolve && !this.#joined.has(item.channelId)) continue;
       void this.#send(item);
     }
   }
 
-  async #send(item: Item): Promise<void> {
+  // Not async, and the reply handled by `then`: one promise fewer per write than an async
+  // function awaiting it, and the caller's promise settles in the same turn as the reply.
+  #send(item: Item): Promise<void> {
     const next = this.#next;
-    if (!next) return;
+    if (!next) return STORED;
     item.inFlight = true;
-    let reply: Envelope | undefined;
+    let sent: Promise<Envelope | undefined>;
     try {
-      reply = await next({
+      sent = next({
         what: "writeChatMessage",
         message: {
           kind: "channelMessageSend",
@@ -158,30 +174,37 @@ export class OutboxLayer implements Layer {
         options: NO_TIME_LIMIT,
       });
     } catch (error) {
-      item.inFlight = false;
-      const e = HeraldError.from(error);
-      const kept = this.#queue.includes(item) && this.#host.state !== "closed";
-      // Lost with the connection: it stays queued and goes again after reconnecting.
-      if (kept && e.serverCode === undefined && e.code === "disconnected") return;
-      // Refused for now: sent again after a pause, while the writes behind it go on.
-      if (kept && refusedForNow(e) && item.refusals < this.#maxRetries) {
-        item.refusals++;
-        item.retryTimer = setTimeout(
-          () => {
-            item.retryTimer = undefined;
-            this.#flush();
-          },
-          retryDelay(item.refusals, this.#retryBackoff),
-        );
-        return;
-      }
-      this.#remove(item);
-      item.settle?.(e);
+      sent = Promise.reject(error);
+    }
+    return sent.then(
+      (reply) => {
+        item.inFlight = false;
+        this.#remove(item);
+        settleItem(item, undefined, reply);
+      },
+      (error: unknown) => this.#failed(item, HeraldError.from(error)),
+    );
+  }
+
+  #failed(item: Item, e: HeraldError): void {
+    item.inFlight = false;
+    const kept = this.#queue.includes(item) && this.#host.state !== "closed";
+    // Lost with the connection: it stays queued and goes again after reconnecting.
+    if (kept && e.serverCode === undefined && e.code === "disconnected") return;
+    // Refused for now: sent again after a pause, while the writes behind it go on.
+    if (kept && refusedForNow(e) && item.refusals < this.#maxRetries) {
+      item.refusals++;
+      item.retryTimer = setTimeout(
+        () => {
+          item.retryTimer = undefined;
+          this.#flush();
+        },
+        retryDelay(item.refusals, this.#retryBackoff),
+      );
       return;
     }
-    item.inFlight = false;
     this.#remove(item);
-    item.settle?.(undefined, reply);
+    settleItem(item, e);
   }
 
   #remove(item: Item): void {
@@ -212,7 +235,8 @@ export class OutboxLayer implements Layer {
       return;
     }
     this.#remove(oldest);
-    oldest.settle?.(
+    settleItem(
+      oldest,
       new HeraldError(
         network ? "disconnected" : "bad_input",
         `writeChatMessage: the connection ended (${code}) right after this message ${oldest.blamed} times; given up`,
@@ -232,7 +256,8 @@ export class OutboxLayer implements Layer {
       // Kept for the next connect(), which sends it as if new.
       stopRetry(item);
       item.refusals = 0;
-      item.settle?.(
+      settleItem(
+        item,
         new HeraldError(
           "disconnected",
           "writeChatMessage: closed; the message stays in the outbox until connect()",
