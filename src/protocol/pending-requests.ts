@@ -1,9 +1,10 @@
-import { type CallOptions, unwatched, watchCall, watchesCall } from "../call-options.js";
+import { type CallOptions, watchCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { Envelope, EnvelopeKind, EnvelopeMessages } from "../gen/wire.js";
 import { PRECISE_CODE_KEY } from "./error-codes.js";
 
 interface Entry {
+  cid: string;
   what: string;
   expect: EnvelopeKind | undefined;
   stop: () => void;
@@ -30,7 +31,6 @@ export class PendingRequests {
   // The newest request waits outside the map: a caller that awaits each reply before the next
   // request (the common case) then never touches the map, whose inserts and deletes cost more
   // than the rest of the bookkeeping. Older requests move into the map when a newer one opens.
-  #lastCid: string | undefined;
   #last: Entry | undefined;
   readonly #entries = new Map<string, Entry>();
 
@@ -51,36 +51,26 @@ export class PendingRequests {
     defaultTimeoutMs: number,
   ): { cid: string; reply: Promise<Envelope | undefined> } {
     const cid = String(this.#nextCid++);
-    // Watching first: an already aborted signal throws before anything is registered. A call
-    // with nothing to watch (every outbox send) allocates no closure for it.
-    const stop = watchesCall(options, defaultTimeoutMs)
-      ? watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error))
-      : unwatched;
-    const entry = { what, expect, stop } as Entry;
+    // Watching first: an already aborted signal throws before anything is registered.
+    const stop = watchCall(what, options, defaultTimeoutMs, (error) => this.reject(cid, error));
     const reply = new Promise<Envelope | undefined>((resolve, reject) => {
-      entry.resolve = resolve;
-      entry.reject = reject;
+      const last = this.#last;
+      if (last) this.#entries.set(last.cid, last);
+      this.#last = { cid, what, expect, stop, resolve, reject };
     });
-    if (this.#last) this.#entries.set(this.#lastCid as string, this.#last);
-    this.#lastCid = cid;
-    this.#last = entry;
     return { cid, reply };
   }
 
   #take(cid: string): Entry | undefined {
     let entry = this.#last;
-    if (entry && cid === this.#lastCid) {
-      this.#last = undefined;
-      this.#lastCid = undefined;
-    } else {
+    if (entry?.cid === cid) this.#last = undefined;
+    else {
       entry = this.#entries.get(cid);
-      if (!entry) return undefined;
       this.#entries.delete(cid);
     }
-    entry.stop();
+    entry?.stop();
     return entry;
   }
-
   /**
    * Settles the request a reply belongs to: an `error` envelope rejects with the mapped
    * HeraldError, a reply of another kind than expected rejects `server_error`. `envelope`
@@ -106,11 +96,13 @@ export class PendingRequests {
 
   /** Rejects every waiting request with an error made for it. */
   rejectAll(makeError: (what: string) => HeraldError): void {
-    const cids = [...this.#entries.keys()];
-    if (this.#lastCid !== undefined) cids.push(this.#lastCid);
-    for (const cid of cids) {
-      const entry = this.#take(cid);
-      entry?.reject(makeError(entry.what));
+    const entries = [...this.#entries.values(), this.#last];
+    this.#entries.clear();
+    this.#last = undefined;
+    for (const entry of entries) {
+      if (!entry) continue;
+      entry.stop();
+      entry.reject(makeError(entry.what));
     }
   }
 }

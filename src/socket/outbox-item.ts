@@ -30,10 +30,10 @@ export interface OutboxItem {
  */
 export function settleItem(item: OutboxItem, error: HeraldError | undefined, reply?: Envelope): void {
   const { resolve, reject } = item;
-  if (!resolve || !reject) return;
-  item.resolve = item.reject = undefined;
+  if (!resolve) return;
+  item.resolve = undefined;
   item.unwatch?.();
-  if (error) reject(error);
+  if (error) reject?.(error);
   else resolve(reply);
 }
 

@@ -1,7 +1,7 @@
-import { watchCall, watchesCall } from "../call-options.js";
+import { watchCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { JsonObject } from "../gen/model.js";
-import type { Envelope } from "../gen/wire.js";
+import type { ChannelMessageSendInit, Envelope } from "../gen/wire.js";
 import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import {
@@ -64,10 +64,7 @@ export class OutboxLayer implements Layer {
     this.#next = next;
     return (request) => {
       const { message } = request;
-      if (message.kind === "channelMessageSend") {
-        const { channelId = "", content = "", clientMsgId } = message.body;
-        return this.#enqueue(request, channelId, content, clientMsgId);
-      }
+      if (message.kind === "channelMessageSend") return this.#enqueue(request, message.body);
       if (message.kind === "channelLeave") this.#joined.delete(message.body.channelId ?? "");
       if (message.kind !== "channelJoin") return next(request);
       return next(request).then((reply) => {
@@ -88,48 +85,33 @@ export class OutboxLayer implements Layer {
     }
   }
 
-  #enqueue(
-    request: OutgoingRequest,
-    channelId: string,
-    content: string,
-    clientMsgId: string | undefined,
-  ): Promise<Envelope | undefined> {
-    if (this.#host.state === "closed")
-      throw new HeraldError("disconnected", `${request.what}: not connected`);
+  #enqueue(request: OutgoingRequest, body: ChannelMessageSendInit): Promise<Envelope | undefined> {
+    const { what, options } = request;
+    if (this.#host.state === "closed") throw new HeraldError("disconnected", `${what}: not connected`);
     if (this.#queue.length >= this.#maxSize) {
-      throw new HeraldError("resource_exhausted", `${request.what}: outbox full (${this.#maxSize} messages)`);
+      throw new HeraldError("resource_exhausted", `${what}: outbox full (${this.#maxSize} messages)`);
     }
-    const id = clientMsgId ?? newMessageId();
-    const storage = this.#storage;
-    const item = outboxItem(id, channelId, content, STORED);
+    const { channelId = "", content = "", clientMsgId = newMessageId() } = body;
+    const item = outboxItem(clientMsgId, channelId, content, STORED);
     const reply = new Promise<Envelope | undefined>((resolve, reject) => {
-      const { what, options } = request;
-      // Only the caller's own limits apply: by default a write waits out reconnections, and a
-      // write without limits builds no watcher at all. An aborted signal throws here, before
-      // anything is stored or queued.
-      if (watchesCall(options, 0)) {
-        item.unwatch = watchCall(what, options, 0, (error) => {
-          if (!item.inFlight) this.#remove(item);
-          settleItem(item, error);
-        });
-      }
-      if (storage) {
-        try {
-          item.stored = Promise.resolve(
-            storage.add({ clientMsgId: id, channelId, content: JSON.parse(content) as JsonObject }),
-          );
-        } catch (error) {
-          item.unwatch?.();
-          throw HeraldError.from(error, "server_error", `outbox storage: ${String(error)}`);
-        }
-      }
       item.resolve = resolve;
       item.reject = reject;
     });
-    if (item.resolve) {
-      this.#queue.push(item);
-      this.#flush();
+    try {
+      // Only the caller's own limits apply (by default a write waits out reconnections); an
+      // aborted signal throws here, before anything is stored or queued.
+      item.unwatch = watchCall(what, options, 0, (error) => {
+        if (!item.inFlight) this.#remove(item);
+        settleItem(item, error);
+      });
+      const entry = this.#storage && { clientMsgId, channelId, content: JSON.parse(content) as JsonObject };
+      if (entry) item.stored = Promise.resolve(this.#storage?.add(entry));
+    } catch (error) {
+      settleItem(item, HeraldError.from(error));
+      return reply;
     }
+    this.#queue.push(item);
+    this.#flush();
     return reply;
   }
 
@@ -156,8 +138,7 @@ export class OutboxLayer implements Layer {
     }
   }
 
-  // Not async, and the reply handled by `then`: one promise fewer per write than an async
-  // function awaiting it, and the caller's promise settles in the same turn as the reply.
+  // Not async: one promise fewer per write than an async function awaiting the reply.
   #send(item: Item): Promise<void> {
     const next = this.#next;
     if (!next) return STORED;

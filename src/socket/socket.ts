@@ -2,7 +2,7 @@ import type { CallOptions } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import { Emitter } from "../events.js";
 import type { Channel, ChannelMessageAck, JsonObject, Models, Status } from "../gen/model.js";
-import type { ChannelType, Envelope, EnvelopeInit } from "../gen/wire.js";
+import type { ChannelType, EnvelopeInit } from "../gen/wire.js";
 import { MAX_STATUS_LENGTH } from "../protocol/limits.js";
 import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
@@ -29,14 +29,6 @@ const replyModels = {
   pong: "Pong",
 } as const;
 type ReplyKind = keyof typeof replyModels;
-// One converter per reply kind, made once rather than a closure per request.
-const replyConverters = Object.fromEntries(
-  Object.entries(replyModels).map(([kind, model]) => [
-    kind,
-    (envelope: Envelope | undefined) => toModel(model, envelope?.body as never),
-  ]),
-) as Record<ReplyKind, (envelope: Envelope | undefined) => unknown>;
-const noReply = (): undefined => undefined;
 
 /**
  * A realtime connection: status, follows, chat. Requests resolve with their reply or reject with
@@ -89,17 +81,16 @@ export class Socket extends SocketListeners {
     return this.#link.disconnect();
   }
 
-  // Not async: the reply's conversion is chained on the layers' promise, so a request costs one
-  // promise and one turn fewer than awaiting it. Callers are async or catch, so a check that
-  // throws below still becomes a rejection.
+  // Not async: one promise and one turn fewer than awaiting. Its callers turn a throw into a rejection.
   #request<K extends ReplyKind>(
     what: string,
     message: EnvelopeInit,
     expect: K | undefined,
     options: CallOptions | undefined,
   ): Promise<Models[Capitalize<K>]> {
-    const sent = this.#link.send({ what, message, expect, options });
-    return (expect ? sent.then(replyConverters[expect]) : sent.then(noReply)) as never;
+    return this.#link
+      .send({ what, message, expect, options })
+      .then((envelope) => (expect && toModel(replyModels[expect], envelope?.body as never)) as never);
   }
 
   // ---------- status ----------
@@ -115,12 +106,12 @@ export class Socket extends SocketListeners {
     if (status && status.length > MAX_STATUS_LENGTH) {
       throw new HeraldError("bad_input", `updateStatus: over ${MAX_STATUS_LENGTH} characters`);
     }
-    const body = status ? { status } : {};
+    const o = checkOptions("updateStatus", options);
     await this.#request(
       "updateStatus",
-      { kind: "statusUpdate", body },
+      { kind: "statusUpdate", body: status ? { status } : {} },
       undefined,
-      checkOptions("updateStatus", options),
+      o,
     );
   }
 
@@ -185,12 +176,8 @@ export class Socket extends SocketListeners {
   /** Leaves a chat channel (leaving one not joined succeeds); it is not joined again later. */
   async leaveChat(channelId: string, options?: CallOptions): Promise<void> {
     checkString("leaveChat", channelId, "channelId");
-    await this.#request(
-      "leaveChat",
-      { kind: "channelLeave", body: { channelId } },
-      undefined,
-      checkOptions("leaveChat", options),
-    );
+    const o = checkOptions("leaveChat", options);
+    await this.#request("leaveChat", { kind: "channelLeave", body: { channelId } }, undefined, o);
   }
 
   /**
@@ -205,8 +192,7 @@ export class Socket extends SocketListeners {
     content: T,
     options?: WriteChatMessageOptions,
   ): Promise<ChannelMessageAck> {
-    // Not async (the hot path: an async function returning a promise adds two turns); every
-    // failure still rejects, never throws.
+    // Not async (an async function returning a promise adds two turns); every failure still rejects.
     try {
       checkString("writeChatMessage", channelId, "channelId");
       const o = checkOptions("writeChatMessage", options);
@@ -250,13 +236,9 @@ export class Socket extends SocketListeners {
   ): Promise<ChannelMessageAck> {
     checkString("removeChatMessage", channelId, "channelId");
     checkString("removeChatMessage", messageId, "messageId");
-    const body = { channelId, messageId };
-    return this.#request(
-      "removeChatMessage",
-      { kind: "channelMessageRemove", body },
-      "channelMessageAck",
-      checkOptions("removeChatMessage", options),
-    );
+    const o = checkOptions("removeChatMessage", options);
+    const message = { kind: "channelMessageRemove", body: { channelId, messageId } } as const;
+    return this.#request("removeChatMessage", message, "channelMessageAck", o);
   }
 
   /** Round trip to the server (resolves on its pong). */
