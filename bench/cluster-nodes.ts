@@ -64,6 +64,22 @@ export function cpuMs(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time (ms) the whole machine has been busy so far, all cores together, from /proc/stat: set
+ * against the benchmark's own processes, it shows how much other work shared the cores.
+ */
+export function machineBusyMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]?.trim().split(/\s+/).slice(1) ?? [];
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    const ticks = fields.slice(0, 8).map(Number);
+    const busy = ticks.reduce((a, b) => a + b, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0);
+    return (busy * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** The pid of the redis-server listening on `port` (found by its command line), if any. */
 export function redisPid(port: number): number | undefined {
   for (const entry of readdirSync("/proc")) {
