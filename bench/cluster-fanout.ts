@@ -220,6 +220,8 @@ interface Measure {
   /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
   postgresUs: number;
   clientUs: number;
+  /** The part of `clientUs` spent in the kernel (reads, writes, polling). */
+  clientSysUs: number;
   /** Cores kept busy over the phase, per process: each node, Redis, PostgreSQL, the generator. */
   nodeCores: number[];
   redisCores: number;
@@ -311,6 +313,7 @@ async function phase(
     redisUs: (redisMs * 1000) / got,
     postgresUs: (pgMs * 1000) / got,
     clientUs: (clientMs * 1000) / got,
+    clientSysUs: client.system / got,
     nodeCores: nodeMs.map(cores),
     redisCores: cores(redisMs),
     postgresCores: cores(pgMs),
@@ -375,7 +378,8 @@ function line(m: Measure): string {
     : `${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB`;
   return (
     `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
-    `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} | ` +
+    `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +
+    `(kernel ${m.clientSysUs.toFixed(2)}) | ` +
     `${coresText(m)} | ${reads}`
   );
 }
@@ -473,6 +477,7 @@ function medianOf(list: Measure[]): Measure {
     redisUs: m((x) => x.redisUs),
     postgresUs: m((x) => x.postgresUs),
     clientUs: m((x) => x.clientUs),
+    clientSysUs: m((x) => x.clientSysUs),
     nodeCores: Array.from({ length: nodes }, (_, i) => m((x) => x.nodeCores[i] ?? Number.NaN)),
     redisCores: m((x) => x.redisCores),
     postgresCores: m((x) => x.postgresCores),

@@ -32,14 +32,23 @@ export async function startNode(
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
+    let listening: string | undefined;
     proc.stdout?.on("data", (d: Buffer) => {
+      // Once it listens, what a node logs (warnings and errors: a slow reader closed, Redis
+      // lost) is shown, since it can explain missing deliveries.
+      if (listening !== undefined) {
+        process.stderr.write(`  [node ${listening}] ${d.toString()}`);
+        return;
+      }
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve(m[1]);
+      if (m?.[1] !== undefined) {
+        listening = new URL(m[1]).port;
+        resolve(m[1]);
+      }
     });
     proc.once("exit", (code) => reject(new Error(`node exited (${code})`)));
   });
-  proc.stdout?.resume();
   return { url, proc };
 }
 
