@@ -23,9 +23,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { findPostgres, startPostgres, type TestPostgres } from "../test/helpers/postgres.js";
 import { startRedis } from "../test/helpers/redis.js";
+import { auth, call, openWs } from "./cluster-clients.js";
 import {
   type BenchNode,
   cpuMs,
@@ -80,47 +81,6 @@ interface Config {
   sampled: Sampled[];
   /** Latencies (ms) by receiving node, while a paced phase collects them. */
   latencies: Map<number, number[]> | undefined;
-}
-
-async function auth(url: string, name: string): Promise<{ token: string; userId: string }> {
-  const res = await fetch(`${url}/v2/account/authenticate/device?create=true&username=${name}`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ id: `device-${name}-${randomBytes(4).toString("hex")}` }),
-  });
-  const body = (await res.json()) as { token: string };
-  const claims = JSON.parse(Buffer.from(body.token.split(".")[1] ?? "", "base64url").toString()) as {
-    uid: string;
-  };
-  return { token: body.token, userId: claims.uid };
-}
-
-function openWs(url: string, token: string, status: boolean): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace("http", "ws")}/ws?token=${token}&status=${status}`, {
-    perMessageDeflate: false,
-  });
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve(ws));
-    ws.once("error", reject);
-  });
-}
-
-let cid = 0;
-function call(ws: WebSocket, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const id = `c${++cid}`;
-  return new Promise((resolve) => {
-    const onMessage = (data: Buffer) => {
-      const text = data.toString();
-      if (!text.includes(`"cid":"${id}"`)) return;
-      ws.off("message", onMessage);
-      resolve(JSON.parse(text) as Record<string, unknown>);
-    };
-    ws.on("message", onMessage);
-    ws.send(JSON.stringify({ cid: id, ...body }));
-  });
 }
 
 /** Sets a configuration up: receivers spread round robin, each in the room and following the sender. */
@@ -234,6 +194,8 @@ interface Measure {
   /** Frames per read of the counting receivers, and their largest read (bytes). */
   framesPerRead: number;
   largestRead: number;
+  /** Reads so large that their receiver kept reading as data arrived (see cluster-receiver.ts). */
+  largeReads: number;
   p99: Map<number, number>;
 }
 
@@ -322,6 +284,7 @@ async function phase(
     otherCores: Math.max(0, cores(machineMs - nodeSum - redisMs - pgMs - clientMs)),
     framesPerRead: reads.reads > 0 ? reads.frames / reads.reads : Number.NaN,
     largestRead: reads.largestRead,
+    largeReads: reads.largeReads,
     p99,
   };
 }
@@ -375,7 +338,7 @@ function coresText(m: Measure): string {
 function line(m: Measure): string {
   const reads = Number.isNaN(m.framesPerRead)
     ? "reads as data arrives"
-    : `${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB`;
+    : `${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
     `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
     `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +
@@ -411,6 +374,7 @@ async function main(): Promise<void> {
     const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;
     configs.push(await setUp(twoName, [first, second], true, postgres !== undefined));
     CountingReceiver.setReadInterval(READ_EVERY_MS);
+    await CountingReceiver.settle(configs.flatMap((c) => c.counters));
     console.log(
       `${MEMBERS} receivers per configuration (${SAMPLED} per node parse frames for latency; the others ` +
         `count frames, ${READ_EVERY_MS > 0 ? `reading every ${READ_EVERY_MS} ms` : "reading as data arrives"}); ` +
@@ -486,6 +450,7 @@ function medianOf(list: Measure[]): Measure {
     otherCores: m((x) => x.otherCores),
     framesPerRead: m((x) => x.framesPerRead),
     largestRead: Math.max(...list.map((x) => x.largestRead)),
+    largeReads: m((x) => x.largeReads),
     p99: new Map(),
   };
 }

@@ -8,9 +8,11 @@
 // a microsecond each on this kind of machine), as much CPU as a node spends to send it. So once
 // counting, a receiver stops reading after each read and all of them are read again together on a
 // timer: between two reads the kernel holds the frames, and one read carries the tens of frames
-// that arrived meanwhile. The interval is short enough that the kernel's receive buffer never
-// fills (the largest read is recorded so a run can show it), so the server's writes never back up
-// and the benchmark measures the server, not a slow reader.
+// that arrived meanwhile. The server's writes must never back up (a full receive window would make
+// the server buffer and poll for writability: the benchmark would measure a slow reader), so the
+// interval is short, and a receiver whose read was large (the generator fell behind, the kernel
+// holds much) keeps reading as data arrives until its reads are small again. The largest read is
+// recorded so a run can show how far from the kernel's receive buffer it stayed.
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 
@@ -26,6 +28,12 @@ const OP_PONG = 10;
  * Far larger than what a receiver gets between two timer reads, so a read drains the socket.
  */
 const READ_BUFFER = Buffer.allocUnsafe(1024 * 1024);
+
+/**
+ * A read at least this large does not pause its receiver: the kernel held that much, so it could
+ * soon hold a receive window's worth (about 64 KiB with Linux's default 128 KiB buffer).
+ */
+const KEEP_READING_FROM = 24 * 1024;
 
 /** A client frame: masked as clients must, with a zero mask (the payload crosses as it is). */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
@@ -51,6 +59,8 @@ export interface ReadStats {
   reads: number;
   /** The largest read, in bytes. */
   largestRead: number;
+  /** Reads large enough that their receiver kept reading as data arrives. */
+  largeReads: number;
   /** Data frames counted. */
   frames: number;
 }
@@ -72,7 +82,7 @@ export class CountingReceiver {
   private static readonly paused = new Set<CountingReceiver>();
   private static timer: NodeJS.Timeout | undefined;
   private static intervalMs = 20;
-  private static stats: ReadStats = { reads: 0, largestRead: 0, frames: 0 };
+  private static stats: ReadStats = { reads: 0, largestRead: 0, largeReads: 0, frames: 0 };
 
   private constructor(private readonly socket: Socket) {}
 
@@ -98,6 +108,22 @@ export class CountingReceiver {
     CountingReceiver.paused.clear();
   }
 
+  /**
+   * Resolves once `receivers` have received nothing for `quietMs` (reading as they go): what setup
+   * left on the way (other members' join events) is then not counted by the first measurement.
+   */
+  static async settle(receivers: CountingReceiver[], quietMs = 100): Promise<void> {
+    const total = () => receivers.reduce((sum, r) => sum + r.count, 0);
+    for (;;) {
+      const before = total();
+      CountingReceiver.flush();
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+      CountingReceiver.flush();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (total() === before) return;
+    }
+  }
+
   /** The read statistics so far. */
   static readStats(): ReadStats {
     return { ...CountingReceiver.stats };
@@ -105,7 +131,7 @@ export class CountingReceiver {
 
   /** Starts the read statistics afresh. */
   static resetStats(): void {
-    CountingReceiver.stats = { reads: 0, largestRead: 0, frames: 0 };
+    CountingReceiver.stats = { reads: 0, largestRead: 0, largeReads: 0, frames: 0 };
   }
 
   /** Connects to `url` (http://host:port) and upgrades `path` to a WebSocket. */
@@ -180,6 +206,10 @@ export class CountingReceiver {
     stats.reads += 1;
     stats.frames += this.count - before;
     if (n > stats.largestRead) stats.largestRead = n;
+    if (n >= KEEP_READING_FROM) {
+      stats.largeReads += 1;
+      return true;
+    }
     CountingReceiver.paused.add(this);
     return false;
   }
