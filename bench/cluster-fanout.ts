@@ -11,14 +11,20 @@
 //   saturated rate of the run (or BENCH_RATE messages/s), so the p99 compares delivery paths and
 //   not queues. Target: cross-node p99 (receivers on the node the sender is not on) <= 2x the
 //   single node's p99.
-// The generator is cheap (see cluster-receiver.ts): all but SAMPLED receivers per node only count
-// frames. CPU per delivery is printed for the nodes, Redis and the generator (this process), with
-// the cores they keep busy, so the reader sees when the machine rather than the cluster is the limit.
+// This process is the load generator, and it must stay cheap, since it shares the cores with the
+// nodes: all but SAMPLED receivers per node only count frames, many frames per read (see
+// cluster-receiver.ts; `npm run bench:cluster-generator` measures what that saves). Printed per
+// phase: CPU per delivery of the nodes, Redis, PostgreSQL and the generator, the cores each keeps
+// busy, the cores other work on the machine took meanwhile, and what limited the configuration (the
+// generator, the machine, a node's thread), so the reader sees when the machine rather than the
+// cluster is the limit, and when a run was too noisy to count.
 //
-// Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (1000), BENCH_STATUS_UPDATES (300), BENCH_ROUNDS (3),
-// BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_RATE (messages/s; default: derived as above), BENCH_DB
-// ("postgres" or "sqlite" for the cluster; default postgres when installed), BENCH_CPU_PROF (a
-// folder for the cluster nodes' V8 CPU profiles), BENCH_SCENARIOS ("room,status").
+// Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (2000), BENCH_STATUS_UPDATES (1000), BENCH_ROUNDS (3),
+// BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_SAMPLED (latency receivers per node, 2),
+// BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
+// (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
+// postgres when installed), BENCH_CPU_PROF (a folder for the cluster nodes' V8 CPU profiles),
+// BENCH_SCENARIOS ("room,status").
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -40,15 +46,18 @@ import {
 import { CountingReceiver } from "./cluster-receiver.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 400);
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
-const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 300);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
+const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
-/** Receivers per node that parse every frame for latency; the others only count. */
-const SAMPLED = Number(process.env.BENCH_SAMPLED ?? 5);
+/**
+ * Receivers per node that parse every frame for latency; the others only count. Each costs the
+ * generator a `ws` parse per frame; two per node still give thousands of samples per paced round.
+ */
+const SAMPLED = Number(process.env.BENCH_SAMPLED ?? 2);
 /** How often the counting receivers read (ms; 0: as soon as data arrives). See cluster-receiver.ts. */
 const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 20);
 /**

@@ -25,6 +25,8 @@ const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 20);
 
 interface Measure {
   generatorUs: number;
+  /** The part of `generatorUs` spent in the kernel. */
+  kernelUs: number;
   nodeUs: number;
   framesPerRead: number;
   largestRead: number;
@@ -75,6 +77,7 @@ async function phase(
   const stats = CountingReceiver.readStats();
   return {
     generatorUs: (cpu.user + cpu.system) / got,
+    kernelUs: cpu.system / got,
     nodeUs: ((cpuMs(pid) - node0) * 1000) / got,
     framesPerRead: stats.reads > 0 ? stats.frames / stats.reads : Number.NaN,
     largestRead: stats.largestRead,
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
         const m = await phase(sender, channelId, counters, node.proc.pid);
         results.set(way.name, [...(results.get(way.name) ?? []), m]);
         console.log(
-          `  round ${round + 1} reading ${way.name}: µs per delivery: generator ${m.generatorUs.toFixed(3)}, ` +
+          `  round ${round + 1} reading ${way.name}: µs per delivery: generator ${m.generatorUs.toFixed(3)} (kernel ${m.kernelUs.toFixed(3)}), ` +
             `node ${m.nodeUs.toFixed(3)}${Number.isNaN(m.framesPerRead) ? "" : ` | ${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`}` +
             `${m.missing !== 0 ? ` | ${m.missing} DELIVERIES MISSING` : ""}`,
         );
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`\nmedians of ${ROUNDS} rounds`);
     for (const name of [eager, timed])
       console.log(
-        `  reading ${name}: generator ${med(name, (m) => m.generatorUs).toFixed(3)} µs per delivery, node ${med(name, (m) => m.nodeUs).toFixed(3)}`,
+        `  reading ${name}: generator ${med(name, (m) => m.generatorUs).toFixed(3)} µs per delivery (kernel ${med(name, (m) => m.kernelUs).toFixed(3)}), node ${med(name, (m) => m.nodeUs).toFixed(3)}`,
       );
     console.log(
       `  every ${READ_EVERY_MS} ms / as data arrives: generator CPU per delivery ` +
