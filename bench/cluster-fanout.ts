@@ -172,10 +172,14 @@ function request(config: Config, scenario: Scenario, n: number): string {
 /** Resolves once every receiver has `expected` deliveries, or after 60 s (then reports the gap). */
 async function drained(config: Config, expected: number): Promise<void> {
   const deadline = performance.now() + 60_000;
-  // The sender is done: the receivers read at every poll, so the phase ends with its last frame
-  // rather than up to a read interval later.
-  while (delivered(config) < expected && performance.now() < deadline) {
-    CountingReceiver.flush();
+  // The sender is done, but the nodes may still have much to deliver: the receivers keep reading
+  // on their timer until only the last few frames per receiver are missing, then at every poll,
+  // so the phase ends with its last frame rather than up to a read interval later.
+  const tail = config.counters.length * 4;
+  for (;;) {
+    const missing = expected - delivered(config);
+    if (missing <= 0 || performance.now() >= deadline) break;
+    if (missing <= tail) CountingReceiver.flush();
     await new Promise((r) => setTimeout(r, 2));
   }
   const missing = expected - delivered(config);
