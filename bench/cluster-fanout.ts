@@ -349,9 +349,7 @@ function coresText(m: Measure): string {
 }
 
 function line(m: Measure): string {
-  const reads = Number.isNaN(m.framesPerRead)
-    ? "reads as data arrives"
-    : `${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
+  const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
     `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
     `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +

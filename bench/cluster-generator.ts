@@ -120,7 +120,7 @@ async function main(): Promise<void> {
         results.set(way.name, [...(results.get(way.name) ?? []), m]);
         console.log(
           `  round ${round + 1} reading ${way.name}: µs per delivery: generator ${m.generatorUs.toFixed(3)} (kernel ${m.kernelUs.toFixed(3)}), ` +
-            `node ${m.nodeUs.toFixed(3)}${Number.isNaN(m.framesPerRead) ? "" : ` | ${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`}` +
+            `node ${m.nodeUs.toFixed(3)} | ${m.framesPerRead.toFixed(1)} frames per read, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large` +
             `${m.missing !== 0 ? ` | ${m.missing} DELIVERIES MISSING` : ""}`,
         );
       }
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`\nmedians of ${ROUNDS} rounds`);
     for (const name of [eager, timed])
       console.log(
-        `  reading ${name}: generator ${med(name, (m) => m.generatorUs).toFixed(3)} µs per delivery (kernel ${med(name, (m) => m.kernelUs).toFixed(3)}), node ${med(name, (m) => m.nodeUs).toFixed(3)}`,
+        `  reading ${name}: generator ${med(name, (m) => m.generatorUs).toFixed(3)} µs per delivery (kernel ${med(name, (m) => m.kernelUs).toFixed(3)}), node ${med(name, (m) => m.nodeUs).toFixed(3)}, ${med(name, (m) => m.framesPerRead).toFixed(1)} frames per read`,
       );
     console.log(
       `  every ${READ_EVERY_MS} ms / as data arrives: generator CPU per delivery ` +

@@ -201,11 +201,13 @@ export class CountingReceiver {
     }
     const before = this.count;
     this.onData(chunk);
-    if (!this.counting || CountingReceiver.intervalMs <= 0) return true;
+    if (!this.counting) return true;
     const stats = CountingReceiver.stats;
     stats.reads += 1;
     stats.frames += this.count - before;
     if (n > stats.largestRead) stats.largestRead = n;
+    // Reading as data arrives: counted too, to show how many frames a read carries that way.
+    if (CountingReceiver.intervalMs <= 0) return true;
     if (n >= KEEP_READING_FROM) {
       stats.largeReads += 1;
       return true;
