@@ -11,24 +11,32 @@
 //   saturated rate of the run (or BENCH_RATE messages/s), so the p99 compares delivery paths and
 //   not queues. Target: cross-node p99 (receivers on the node the sender is not on) <= 2x the
 //   single node's p99.
-// The generator is cheap (see cluster-receiver.ts): all but SAMPLED receivers per node only count
-// frames. CPU per delivery is printed for the nodes, Redis and the generator (this process), with
-// the cores they keep busy, so the reader sees when the machine rather than the cluster is the limit.
+// This process is the load generator, and it must stay cheap, since it shares the cores with the
+// nodes: all but SAMPLED receivers per node only count frames, many frames per read (see
+// cluster-receiver.ts; `npm run bench:cluster-generator` measures what that saves). Printed per
+// phase: CPU per delivery of the nodes, Redis, PostgreSQL and the generator, the cores each keeps
+// busy, the cores other work on the machine took meanwhile, and what limited the configuration (the
+// generator, the machine, a node's thread), so the reader sees when the machine rather than the
+// cluster is the limit, and when a run was too noisy to count.
 //
-// Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (1000), BENCH_STATUS_UPDATES (300), BENCH_ROUNDS (3),
-// BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_RATE (messages/s; default: derived as above), BENCH_DB
-// ("postgres" or "sqlite" for the cluster; default postgres when installed), BENCH_CPU_PROF (a
-// folder for the cluster nodes' V8 CPU profiles), BENCH_SCENARIOS ("room,status").
+// Sizes: BENCH_MEMBERS (400), BENCH_MESSAGES (2000), BENCH_STATUS_UPDATES (1000), BENCH_ROUNDS (3),
+// BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_SAMPLED (latency receivers per node, 2),
+// BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
+// (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
+// postgres when installed), BENCH_CPU_PROF (a folder for the cluster nodes' V8 CPU profiles),
+// BENCH_SCENARIOS ("room,status").
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { findPostgres, startPostgres, type TestPostgres } from "../test/helpers/postgres.js";
 import { startRedis } from "../test/helpers/redis.js";
+import { auth, call, openWs } from "./cluster-clients.js";
 import {
   type BenchNode,
   cpuMs,
+  machineBusyMs,
   newSecret,
   postgresCpuMs,
   redisPid,
@@ -38,15 +46,20 @@ import {
 import { CountingReceiver } from "./cluster-receiver.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 400);
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
-const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 300);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
+const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
-/** Receivers per node that parse every frame for latency; the others only count. */
-const SAMPLED = 5;
+/**
+ * Receivers per node that parse every frame for latency; the others only count. Each costs the
+ * generator a `ws` parse per frame; two per node still give thousands of samples per paced round.
+ */
+const SAMPLED = Number(process.env.BENCH_SAMPLED ?? 2);
+/** How often the counting receivers read (ms; 0: as soon as data arrives). See cluster-receiver.ts. */
+const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 20);
 /**
  * Sessions of the status sender taking turns. In a cluster a status update waits one Redis round
  * trip (the invisible check) and a socket's requests run one at a time, so a single socket's
@@ -77,47 +90,6 @@ interface Config {
   sampled: Sampled[];
   /** Latencies (ms) by receiving node, while a paced phase collects them. */
   latencies: Map<number, number[]> | undefined;
-}
-
-async function auth(url: string, name: string): Promise<{ token: string; userId: string }> {
-  const res = await fetch(`${url}/v2/account/authenticate/device?create=true&username=${name}`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ id: `device-${name}-${randomBytes(4).toString("hex")}` }),
-  });
-  const body = (await res.json()) as { token: string };
-  const claims = JSON.parse(Buffer.from(body.token.split(".")[1] ?? "", "base64url").toString()) as {
-    uid: string;
-  };
-  return { token: body.token, userId: claims.uid };
-}
-
-function openWs(url: string, token: string, status: boolean): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace("http", "ws")}/ws?token=${token}&status=${status}`, {
-    perMessageDeflate: false,
-  });
-  return new Promise((resolve, reject) => {
-    ws.once("open", () => resolve(ws));
-    ws.once("error", reject);
-  });
-}
-
-let cid = 0;
-function call(ws: WebSocket, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const id = `c${++cid}`;
-  return new Promise((resolve) => {
-    const onMessage = (data: Buffer) => {
-      const text = data.toString();
-      if (!text.includes(`"cid":"${id}"`)) return;
-      ws.off("message", onMessage);
-      resolve(JSON.parse(text) as Record<string, unknown>);
-    };
-    ws.on("message", onMessage);
-    ws.send(JSON.stringify({ cid: id, ...body }));
-  });
 }
 
 /** Sets a configuration up: receivers spread round robin, each in the room and following the sender. */
@@ -200,8 +172,16 @@ function request(config: Config, scenario: Scenario, n: number): string {
 /** Resolves once every receiver has `expected` deliveries, or after 60 s (then reports the gap). */
 async function drained(config: Config, expected: number): Promise<void> {
   const deadline = performance.now() + 60_000;
-  while (delivered(config) < expected && performance.now() < deadline)
+  // The sender is done, but the nodes may still have much to deliver: the receivers keep reading
+  // on their timer until only the last few frames per receiver are missing, then at every poll,
+  // so the phase ends with its last frame rather than up to a read interval later.
+  const tail = config.counters.length * 4;
+  for (;;) {
+    const missing = expected - delivered(config);
+    if (missing <= 0 || performance.now() >= deadline) break;
+    if (missing <= tail) CountingReceiver.flush();
     await new Promise((r) => setTimeout(r, 2));
+  }
   const missing = expected - delivered(config);
   if (missing > 0) console.warn(`  ! ${config.name}: ${missing} deliveries missing`);
 }
@@ -213,8 +193,22 @@ interface Measure {
   /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
   postgresUs: number;
   clientUs: number;
+  /** The part of `clientUs` spent in the kernel (reads, writes, polling). */
+  clientSysUs: number;
+  /** Cores kept busy over the phase, per process: each node, Redis, PostgreSQL, the generator. */
+  nodeCores: number[];
+  redisCores: number;
+  postgresCores: number;
+  clientCores: number;
   /** Cores kept busy by nodes + Redis + PostgreSQL + generator over the phase. */
   cores: number;
+  /** Cores kept busy by everything else on the machine meanwhile (other work: noise). */
+  otherCores: number;
+  /** Frames per read of the counting receivers, and their largest read (bytes). */
+  framesPerRead: number;
+  largestRead: number;
+  /** Reads so large that their receiver kept reading as data arrived (see cluster-receiver.ts). */
+  largeReads: number;
   p99: Map<number, number>;
 }
 
@@ -234,6 +228,8 @@ async function phase(
   const redis0 = cpuMs(redis);
   const pg0 = config.postgres ? postgresCpuMs(postgres) : 0;
   const client0 = process.cpuUsage();
+  CountingReceiver.resetStats();
+  const machine0 = machineBusyMs();
   const start = performance.now();
   let sent = 0;
   const senders = scenario === "room" ? [config.sender] : config.statusSenders;
@@ -272,23 +268,36 @@ async function phase(
   });
   await drained(config, expected);
   const seconds = (performance.now() - start) / 1000;
-  const nodeMs = config.nodes.reduce((sum, n, i) => sum + cpuMs(n.proc.pid) - (cpu0[i] ?? 0), 0);
+  const nodeMs = config.nodes.map((n, i) => cpuMs(n.proc.pid) - (cpu0[i] ?? 0));
+  const nodeSum = nodeMs.reduce((a, b) => a + b, 0);
   const redisMs = config.cluster ? cpuMs(redis) - redis0 : 0;
   // A backend that exited meanwhile takes its CPU time along: never below zero.
   const pgMs = config.postgres ? Math.max(0, postgresCpuMs(postgres) - pg0) : 0;
   const client = process.cpuUsage(client0);
   const clientMs = (client.user + client.system) / 1000;
+  const machineMs = machineBusyMs() - machine0;
+  const reads = CountingReceiver.readStats();
   const got = delivered(config);
   const p99 = new Map<number, number>();
   for (const [node, list] of config.latencies ?? []) p99.set(node, percentile(list, 0.99));
   config.latencies = undefined;
+  const cores = (ms: number) => ms / 1000 / seconds;
   return {
     perSec: got / seconds,
-    nodeUs: (nodeMs * 1000) / got,
+    nodeUs: (nodeSum * 1000) / got,
     redisUs: (redisMs * 1000) / got,
     postgresUs: (pgMs * 1000) / got,
     clientUs: (clientMs * 1000) / got,
-    cores: (nodeMs + redisMs + pgMs + clientMs) / 1000 / seconds,
+    clientSysUs: client.system / got,
+    nodeCores: nodeMs.map(cores),
+    redisCores: cores(redisMs),
+    postgresCores: cores(pgMs),
+    clientCores: cores(clientMs),
+    cores: cores(nodeSum + redisMs + pgMs + clientMs),
+    otherCores: Math.max(0, cores(machineMs - nodeSum - redisMs - pgMs - clientMs)),
+    framesPerRead: reads.reads > 0 ? reads.frames / reads.reads : Number.NaN,
+    largestRead: reads.largestRead,
+    largeReads: reads.largeReads,
     p99,
   };
 }
@@ -300,11 +309,52 @@ function percentile(values: number[], q: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
+/** The kernel's TCP receive buffer sizes, to set the counting receivers' largest read against. */
+function tcpRmem(): string {
+  try {
+    return readFileSync("/proc/sys/net/ipv4/tcp_rmem", "utf8").trim().split(/\s+/).join(", ");
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The machine's cores, which every process of a run shares. */
+const MACHINE_CORES = availableParallelism();
+
+/**
+ * What limited a saturated phase: the generator when its thread is full, or when the machine is
+ * (nearly) full and the generator holds a real share of it (a tenth of the machine or more); other
+ * work holding such a share makes the phase noise; otherwise the machine, a node's thread, or
+ * neither.
+ */
+function limit(m: Measure): string {
+  const generator = `generator ${m.clientCores.toFixed(2)} cores`;
+  if (m.clientCores >= 0.9) return `GENERATOR-BOUND: its thread is full (${generator})`;
+  const full = m.cores + m.otherCores >= 0.9 * MACHINE_CORES;
+  if (full && m.otherCores >= 0.1 * MACHINE_CORES)
+    return `machine full, ${m.otherCores.toFixed(2)} cores of it OTHER WORK: noisy, re-run on a quiet machine (${generator})`;
+  if (full && m.clientCores >= 0.1 * MACHINE_CORES)
+    return `GENERATOR-BOUND: machine full and the ${generator} of it`;
+  if (full) return `machine-bound, generator not the bottleneck (${generator})`;
+  if (m.nodeCores.some((c) => c >= 0.9)) return `node-bound: a node's thread is full (${generator})`;
+  return `neither the machine nor a node full (${generator})`;
+}
+
+function coresText(m: Measure): string {
+  const nodes = m.nodeCores.map((c, i) => `node ${i + 1} ${c.toFixed(2)}`).join(", ");
+  return (
+    `cores: ${nodes}, Redis ${m.redisCores.toFixed(2)}, PostgreSQL ${m.postgresCores.toFixed(2)}, ` +
+    `generator ${m.clientCores.toFixed(2)}; ${m.cores.toFixed(2)} of ${MACHINE_CORES} (other work ${m.otherCores.toFixed(2)})`
+  );
+}
+
 function line(m: Measure): string {
+  const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
     `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
-    `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} | ` +
-    `${m.cores.toFixed(2)} cores busy`
+    `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +
+    `(kernel ${m.clientSysUs.toFixed(2)}) | ` +
+    `${coresText(m)} | ${reads}`
   );
 }
 
@@ -334,7 +384,13 @@ async function main(): Promise<void> {
     const second = await startNode(shared, secret, cluster, profArgs);
     const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;
     configs.push(await setUp(twoName, [first, second], true, postgres !== undefined));
-    console.log(`${MEMBERS} receivers per configuration (${SAMPLED} per node parse frames for latency)`);
+    CountingReceiver.setReadInterval(READ_EVERY_MS);
+    await CountingReceiver.settle(configs.flatMap((c) => c.counters));
+    console.log(
+      `${MEMBERS} receivers per configuration (${SAMPLED} per node parse frames for latency; the others ` +
+        `count frames, ${READ_EVERY_MS > 0 ? `reading every ${READ_EVERY_MS} ms` : "reading as data arrives"}); ` +
+        `${MACHINE_CORES} cores; kernel TCP receive buffer (min, default, max bytes): ${tcpRmem()}`,
+    );
 
     const saturated = new Map<string, Measure[]>();
     const paced = new Map<string, Measure[]>();
@@ -386,29 +442,52 @@ async function main(): Promise<void> {
   }
 }
 
-/** Medians of the rounds, and the ratios the targets are about. */
+/** Field by field medians of a configuration's rounds. */
+function medianOf(list: Measure[]): Measure {
+  const m = (f: (x: Measure) => number) => median(list.map(f));
+  const nodes = list[0]?.nodeCores.length ?? 0;
+  return {
+    perSec: m((x) => x.perSec),
+    nodeUs: m((x) => x.nodeUs),
+    redisUs: m((x) => x.redisUs),
+    postgresUs: m((x) => x.postgresUs),
+    clientUs: m((x) => x.clientUs),
+    clientSysUs: m((x) => x.clientSysUs),
+    nodeCores: Array.from({ length: nodes }, (_, i) => m((x) => x.nodeCores[i] ?? Number.NaN)),
+    redisCores: m((x) => x.redisCores),
+    postgresCores: m((x) => x.postgresCores),
+    clientCores: m((x) => x.clientCores),
+    cores: m((x) => x.cores),
+    otherCores: m((x) => x.otherCores),
+    framesPerRead: m((x) => x.framesPerRead),
+    largestRead: Math.max(...list.map((x) => x.largestRead)),
+    largeReads: m((x) => x.largeReads),
+    p99: new Map(),
+  };
+}
+
+/** Medians of the rounds, what limited each configuration, and the ratios the targets are about. */
 function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map<string, Measure[]>): void {
   const two = configs.find((c) => c.cluster) as Config;
   console.log(`\nmedians of ${ROUNDS} rounds`);
   for (const scenario of SCENARIOS) {
-    const sat = (c: Config, f: (m: Measure) => number) =>
-      median((saturated.get(`${scenario}|${c.name}`) ?? []).map(f));
+    const sat = new Map(configs.map((c) => [c, medianOf(saturated.get(`${scenario}|${c.name}`) ?? [])]));
+    const get = (c: Config) => sat.get(c) as Measure;
     const lat = (c: Config, node: number) =>
       median((paced.get(`${scenario}|${c.name}`) ?? []).map((m) => m.p99.get(node) ?? Number.NaN));
     for (const c of configs) {
+      const m = get(c);
       console.log(
-        `${scenario} ${c.name}: ${Math.round(sat(c, (m) => m.perSec))} deliveries/s; µs/delivery nodes ` +
-          `${sat(c, (m) => m.nodeUs).toFixed(2)}, Redis ${sat(c, (m) => m.redisUs).toFixed(2)}, PostgreSQL ` +
-          `${sat(c, (m) => m.postgresUs).toFixed(2)}, generator ` +
-          `${sat(c, (m) => m.clientUs).toFixed(2)}; ${sat(c, (m) => m.cores).toFixed(2)} cores busy; ` +
-          `paced p99 ${c.nodes.map((_, n) => lat(c, n).toFixed(1)).join(" / ")} ms`,
+        `${scenario} ${c.name}: ${line(m)} | paced p99 ${c.nodes.map((_, n) => lat(c, n).toFixed(1)).join(" / ")} ms` +
+          `\n  saturation limited by: ${limit(m)}`,
       );
     }
     for (const base of configs.filter((c) => !c.cluster)) {
+      const ratio = (f: (m: Measure) => number) => (f(get(two)) / f(get(base))).toFixed(2);
       console.log(
-        `${scenario}: 2 nodes / ${base.name}: deliveries/s ${(sat(two, (m) => m.perSec) / sat(base, (m) => m.perSec)).toFixed(2)}x` +
-          ` (target >= 1.5x) | node CPU per delivery ${(sat(two, (m) => m.nodeUs) / sat(base, (m) => m.nodeUs)).toFixed(2)}x` +
-          ` | generator CPU per delivery ${(sat(two, (m) => m.clientUs) / sat(base, (m) => m.clientUs)).toFixed(2)}x` +
+        `${scenario}: 2 nodes / ${base.name}: deliveries/s ${ratio((m) => m.perSec)}x` +
+          ` (target >= 1.5x) | node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
+          ` | generator CPU per delivery ${ratio((m) => m.clientUs)}x` +
           ` | cross-node p99 at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
       );
     }

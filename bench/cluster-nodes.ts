@@ -32,14 +32,23 @@ export async function startNode(
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
+    let listening: string | undefined;
     proc.stdout?.on("data", (d: Buffer) => {
+      // Once it listens, what a node logs (warnings and errors: a slow reader closed, Redis
+      // lost) is shown, since it can explain missing deliveries.
+      if (listening !== undefined) {
+        process.stderr.write(`  [node ${listening}] ${d.toString()}`);
+        return;
+      }
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve(m[1]);
+      if (m?.[1] !== undefined) {
+        listening = new URL(m[1]).port;
+        resolve(m[1]);
+      }
     });
     proc.once("exit", (code) => reject(new Error(`node exited (${code})`)));
   });
-  proc.stdout?.resume();
   return { url, proc };
 }
 
@@ -59,6 +68,22 @@ export function cpuMs(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time (ms) the whole machine has been busy so far, all cores together, from /proc/stat: set
+ * against the benchmark's own processes, it shows how much other work shared the cores.
+ */
+export function machineBusyMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]?.trim().split(/\s+/).slice(1) ?? [];
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    const ticks = fields.slice(0, 8).map(Number);
+    const busy = ticks.reduce((a, b) => a + b, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0);
+    return (busy * 1000) / 100;
   } catch {
     return 0;
   }

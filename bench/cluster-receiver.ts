@@ -1,8 +1,18 @@
 // A WebSocket receiver for fan-out benchmarks that costs the load generator next to nothing: a raw
 // TCP socket that makes the HTTP upgrade itself, parses frames only while it sets up (joins,
 // follows), then only counts the data frames it receives, reading their headers and skipping
-// their payloads without copying them. Hundreds of these leave the generator's CPU to the few
-// receivers that parse every frame for latency.
+// their payloads without copying them.
+//
+// Counting is cheap per frame; what costs is a read per frame. A receiver that reads as soon as
+// data arrives wakes up once per delivery (an epoll wake-up, a read syscall, a JS callback: over
+// a microsecond each on this kind of machine), as much CPU as a node spends to send it. So once
+// counting, a receiver stops reading after each read and all of them are read again together on a
+// timer: between two reads the kernel holds the frames, and one read carries the tens of frames
+// that arrived meanwhile. The server's writes must never back up (a full receive window would make
+// the server buffer and poll for writability: the benchmark would measure a slow reader), so the
+// interval is short, and a receiver whose read was large (the generator fell behind, the kernel
+// holds much) keeps reading as data arrives until its reads are small again. The largest read is
+// recorded so a run can show how far from the kernel's receive buffer it stayed.
 import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 
@@ -11,6 +21,19 @@ const OP_BINARY = 2;
 const OP_CLOSE = 8;
 const OP_PING = 9;
 const OP_PONG = 10;
+
+/**
+ * One buffer for every receiver's reads: a read callback consumes it before it returns (what must
+ * outlive it, an unfinished header or setup frame, is copied), and callbacks never overlap.
+ * Far larger than what a receiver gets between two timer reads, so a read drains the socket.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(1024 * 1024);
+
+/**
+ * A read at least this large does not pause its receiver: the kernel held that much, so it could
+ * soon hold a receive window's worth (about 64 KiB with Linux's default 128 KiB buffer).
+ */
+const KEEP_READING_FROM = 24 * 1024;
 
 /** A client frame: masked as clients must, with a zero mask (the payload crosses as it is). */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
@@ -30,44 +53,116 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
   return out;
 }
 
+/** Read statistics of the counting receivers of this process, since {@link CountingReceiver.resetStats}. */
+export interface ReadStats {
+  /** Reads that carried data while counting. */
+  reads: number;
+  /** The largest read, in bytes. */
+  largestRead: number;
+  /** Reads large enough that their receiver kept reading as data arrives. */
+  largeReads: number;
+  /** Data frames counted. */
+  frames: number;
+}
+
 /** A receiver that counts the data frames the server sends it (see the file comment). */
 export class CountingReceiver {
   /** Data frames received since {@link startCounting}. */
   count = 0;
   private counting = false;
+  /** Set once the HTTP upgrade is answered; frames follow. */
+  private upgraded = false;
+  private head = Buffer.alloc(0);
   private pending: Buffer | undefined;
   /** Payload bytes of the current frame still to skip (counting mode). */
   private skip = 0;
   private readonly waiters = new Map<string, (text: string) => void>();
 
+  /** Counting receivers that stopped reading after their last read, to be read on the next tick. */
+  private static readonly paused = new Set<CountingReceiver>();
+  private static timer: NodeJS.Timeout | undefined;
+  private static intervalMs = 20;
+  private static stats: ReadStats = { reads: 0, largestRead: 0, largeReads: 0, frames: 0 };
+
   private constructor(private readonly socket: Socket) {}
+
+  /**
+   * How often paused counting receivers read what arrived meanwhile; 0 reads as soon as data
+   * arrives (one read per frame or so: the costly way, kept to compare).
+   * @default 20
+   */
+  static setReadInterval(ms: number): void {
+    CountingReceiver.intervalMs = ms;
+    CountingReceiver.flush();
+    if (CountingReceiver.timer !== undefined) clearInterval(CountingReceiver.timer);
+    CountingReceiver.timer = undefined;
+    if (ms > 0) {
+      CountingReceiver.timer = setInterval(CountingReceiver.flush, ms);
+      CountingReceiver.timer.unref();
+    }
+  }
+
+  /** Lets every paused receiver read now (a run calls it while it waits for the last frames). */
+  static flush(): void {
+    for (const r of CountingReceiver.paused) r.socket.resume();
+    CountingReceiver.paused.clear();
+  }
+
+  /**
+   * Resolves once `receivers` have received nothing for `quietMs` (reading as they go): what setup
+   * left on the way (other members' join events) is then not counted by the first measurement.
+   */
+  static async settle(receivers: CountingReceiver[], quietMs = 100): Promise<void> {
+    const total = () => receivers.reduce((sum, r) => sum + r.count, 0);
+    for (;;) {
+      const before = total();
+      CountingReceiver.flush();
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+      CountingReceiver.flush();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (total() === before) return;
+    }
+  }
+
+  /** The read statistics so far. */
+  static readStats(): ReadStats {
+    return { ...CountingReceiver.stats };
+  }
+
+  /** Starts the read statistics afresh. */
+  static resetStats(): void {
+    CountingReceiver.stats = { reads: 0, largestRead: 0, largeReads: 0, frames: 0 };
+  }
 
   /** Connects to `url` (http://host:port) and upgrades `path` to a WebSocket. */
   static open(url: string, path: string): Promise<CountingReceiver> {
     const { hostname, port } = new URL(url);
-    const socket = connect(Number(port), hostname);
+    let receiver: CountingReceiver | undefined;
+    const socket = connect({
+      port: Number(port),
+      host: hostname,
+      onread: {
+        buffer: READ_BUFFER,
+        // Returning false stops reading until the next tick resumes the socket.
+        callback: (n: number, buf: Uint8Array) => receiver?.onRead(n, buf) ?? true,
+      },
+    });
     socket.setNoDelay(true);
-    const receiver = new CountingReceiver(socket);
+    receiver = new CountingReceiver(socket);
+    if (CountingReceiver.timer === undefined && CountingReceiver.intervalMs > 0)
+      CountingReceiver.setReadInterval(CountingReceiver.intervalMs);
+    const r = receiver;
     return new Promise((resolve, reject) => {
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf("\r\n\r\n");
-        if (end < 0) return;
-        socket.off("data", onData);
+      r.onUpgraded = (error) => {
         socket.off("error", reject);
-        const status = head.subarray(0, head.indexOf("\r\n")).toString();
-        if (!status.includes(" 101 ")) {
+        if (error !== undefined) {
           socket.destroy();
-          reject(new Error(`upgrade refused: ${status}`));
+          reject(error);
           return;
         }
-        socket.on("data", (d: Buffer) => receiver.onData(d));
         socket.on("error", () => {});
-        if (end + 4 < head.length) receiver.onData(head.subarray(end + 4));
-        resolve(receiver);
+        resolve(r);
       };
-      socket.on("data", onData);
       socket.once("error", reject);
       socket.write(
         `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -75,6 +170,8 @@ export class CountingReceiver {
       );
     });
   }
+
+  private onUpgraded: (error?: Error) => void = () => {};
 
   /** Sends a JSON envelope with a `cid` and resolves with the reply's text (setup only). */
   call(cid: string, body: Record<string, unknown>): Promise<string> {
@@ -91,7 +188,48 @@ export class CountingReceiver {
   }
 
   close(): void {
+    CountingReceiver.paused.delete(this);
     this.socket.destroy();
+  }
+
+  /** One read of `n` bytes into the shared buffer; false pauses the socket until the next tick. */
+  private onRead(n: number, shared: Uint8Array): boolean {
+    const chunk = Buffer.from(shared.buffer, shared.byteOffset, n);
+    if (!this.upgraded) {
+      this.handshake(chunk);
+      return true;
+    }
+    const before = this.count;
+    this.onData(chunk);
+    if (!this.counting) return true;
+    const stats = CountingReceiver.stats;
+    stats.reads += 1;
+    stats.frames += this.count - before;
+    if (n > stats.largestRead) stats.largestRead = n;
+    // Reading as data arrives: counted too, to show how many frames a read carries that way.
+    if (CountingReceiver.intervalMs <= 0) return true;
+    if (n >= KEEP_READING_FROM) {
+      stats.largeReads += 1;
+      return true;
+    }
+    CountingReceiver.paused.add(this);
+    return false;
+  }
+
+  private handshake(chunk: Buffer): void {
+    this.head = Buffer.concat([this.head, chunk]);
+    const end = this.head.indexOf("\r\n\r\n");
+    if (end < 0) return;
+    const status = this.head.subarray(0, this.head.indexOf("\r\n")).toString();
+    if (!status.includes(" 101 ")) {
+      this.onUpgraded(new Error(`upgrade refused: ${status}`));
+      return;
+    }
+    this.upgraded = true;
+    const rest = this.head.subarray(end + 4);
+    this.head = Buffer.alloc(0);
+    this.onUpgraded();
+    if (rest.length > 0) this.onData(rest);
   }
 
   private onData(chunk: Buffer): void {
@@ -135,7 +273,8 @@ export class CountingReceiver {
       this.control(opcode, buf.subarray(off + head, off + head + len));
       off += head + len;
     }
-    // Only a header's few bytes, or (while setting up) one unfinished frame, are kept.
+    // Copied: the read buffer is shared. Only a header's few bytes, or (while setting up) one
+    // unfinished frame, are kept.
     if (off < buf.length) this.pending = Buffer.from(buf.subarray(off));
   }
 
