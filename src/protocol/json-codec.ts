@@ -1,3 +1,4 @@
+import { describeValue as describe } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import { envelopeKinds, type MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
@@ -24,8 +25,6 @@ const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 function fail(message: string, serverCode = 3): never {
   throw new HeraldError("bad_input", message, { serverCode });
 }
-
-const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`);
 
 // ---------- encode ----------
 

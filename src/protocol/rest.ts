@@ -1,3 +1,4 @@
+import { describeValue } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
@@ -54,7 +55,7 @@ export function buildRestRequest<N extends RouteName>(
     const v = req[field.camel];
     if (v === undefined || v === null) continue;
     if (field.repeated) {
-      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got a ${typeof v}`);
+      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got ${describeValue(v)}`);
       for (const item of v) add(q, queryValue(field, item));
     } else if (!(field.k === K.s && v === "")) {
       add(q, queryValue(field, v));
