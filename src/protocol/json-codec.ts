@@ -1,10 +1,10 @@
 import { describeValue as describe, isRecord } from "../arguments.js";
 import { HeraldError } from "../errors.js";
-import { envelopeKinds, type MessageName } from "../gen/schema.js";
+import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import { readChannelMessage } from "./chat-message-reader.js";
 import type { Codec, DecodeOptions } from "./codec.js";
-import { camelCase, type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
+import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
 // JSON as Nakama speaks it (the protobuf JSON mapping): snake_case names (camelCase accepted on
@@ -230,12 +230,8 @@ export function messageFromJson<T = Obj>(
 
 // ---------- envelopes ----------
 
-const kindByWireName: Record<string, string | undefined> = Object.create(null);
-const wireNameByKind: Record<string, string | undefined> = Object.create(null);
-for (const k of envelopeKinds) {
-  kindByWireName[k] = kindByWireName[camelCase(k)] = camelCase(k);
-  wireNameByKind[camelCase(k)] = k;
-}
+// The envelope's own table tells its messages by either spelling of their names: every field but
+// `cid` is one of the `message` oneof.
 const envelopeInfo = messageInfo("Envelope");
 const NO_OPTIONS: DecodeOptions = {};
 let textDecoder: TextDecoder | undefined;
@@ -300,7 +296,7 @@ export function decodeJsonEnvelopeWith(
   }
   if (!isRecord(json)) fail(`envelope: expected a JSON object, got ${describe(json)}`);
   let cid: string | undefined;
-  let kind: string | undefined;
+  let kind: FieldInfo | undefined;
   let body: unknown;
   let unknown: string | undefined;
   for (const key in json) {
@@ -311,14 +307,14 @@ export function decodeJsonEnvelopeWith(
       cid = v;
       continue;
     }
-    const k = kindByWireName[key];
-    if (k === undefined) {
+    const field = envelopeInfo.lookup[key];
+    if (field === undefined) {
       unknown ??= key;
       continue;
     }
     if (v === null || v === undefined) continue;
-    if (kind !== undefined) fail(`envelope: holds both "${wireNameByKind[kind]}" and "${key}"`);
-    kind = k;
+    if (kind !== undefined) fail(`envelope: holds both "${kind.name}" and "${key}"`);
+    kind = field;
     body = v;
   }
   if (unknown !== undefined && !(options.ignoreUnknown && kind !== undefined)) {
@@ -328,8 +324,10 @@ export function decodeJsonEnvelopeWith(
     if (cid !== undefined && options.allowEmptyReply) return { cid, kind: "empty", body: {} };
     fail("envelope: no message", 2);
   }
-  const decoded = decodeBody(envelopeInfo.lookup[kind] as FieldInfo, body, options);
-  return (cid === undefined ? { kind, body: decoded } : { cid, kind, body: decoded }) as Envelope;
+  const decoded = decodeBody(kind, body, options);
+  return (
+    cid === undefined ? { kind: kind.camel, body: decoded } : { cid, kind: kind.camel, body: decoded }
+  ) as Envelope;
 }
 
 /** The JSON wire format (text frames). The SDK's default. */
