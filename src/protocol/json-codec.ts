@@ -22,8 +22,9 @@ const INT_STRING = /^-?\d+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
-function fail(message: string, serverCode = 3): never {
-  throw new HeraldError("bad_input", message, { serverCode });
+/** Throws HeraldError `bad_input` (the realtime code `serverCode`, default 3 INVALID_ARGUMENT). */
+export function fail(message: string, serverCode = 3, cause?: unknown): never {
+  throw new HeraldError("bad_input", message, { serverCode, cause });
 }
 
 // ---------- scalars ----------
@@ -244,7 +245,7 @@ function frameText(frame: string | Uint8Array | ArrayBuffer): string {
     textDecoder ??= new TextDecoder("utf-8", { fatal: true });
     return textDecoder.decode(frame);
   } catch (cause) {
-    throw new HeraldError("bad_input", "envelope is not valid UTF-8 text", { serverCode: 3, cause });
+    fail("envelope is not valid UTF-8 text", 3, cause);
   }
 }
 
@@ -292,7 +293,7 @@ export function decodeJsonEnvelopeWith(
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new HeraldError("bad_input", "envelope is not valid JSON", { serverCode: 3, cause });
+    fail("envelope is not valid JSON", 3, cause);
   }
   if (!isRecord(json)) fail(`envelope: expected a JSON object, got ${describe(json)}`);
   let cid: string | undefined;

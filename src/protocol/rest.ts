@@ -1,8 +1,7 @@
 import { describeValue } from "../arguments.js";
-import { HeraldError } from "../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
-import { encodeMessageJson, messageFromJson, valueText } from "./json-codec.js";
+import { encodeMessageJson, fail, messageFromJson, valueText } from "./json-codec.js";
 import { camelCase, type FieldInfo, K, messageInfo } from "./schema.js";
 import { parseTimestamp } from "./timestamp.js";
 
@@ -11,10 +10,6 @@ import { parseTimestamp } from "./timestamp.js";
 // Both follow the generated route table, so a route is declared once (in proto/herald/service.proto).
 
 type Obj = Record<string, unknown>;
-
-function fail(message: string): never {
-  throw new HeraldError("bad_input", message, { serverCode: 3 });
-}
 
 /** An HTTP request for a route: method, path with query string, and JSON body text if any. */
 export interface RestRequestParts {
@@ -116,7 +111,7 @@ export function parseRestRequest<N extends RouteName>(
     try {
       parsedBody = JSON.parse(bodyText);
     } catch (cause) {
-      throw new HeraldError("bad_input", "request body is not valid JSON", { serverCode: 3, cause });
+      fail("request body is not valid JSON", 3, cause);
     }
   }
   let out: Obj;
