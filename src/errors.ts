@@ -1,4 +1,4 @@
-import { codeForServer, type HeraldErrorCode, isHeraldErrorCode, wireCodes } from "./protocol/error-codes.js";
+import { codeForServer, type HeraldErrorCode, isHeraldErrorCode } from "./protocol/error-codes.js";
 
 export type { HeraldErrorCode } from "./protocol/error-codes.js";
 
@@ -106,8 +106,3 @@ export class HeraldError extends Error {
     return new HeraldError(code, text, { cause: value });
   }
 }
-
-/** The gRPC status code herald's server sends for each error code (the inverse of the mapping above). */
-export const grpcCodeOf: Readonly<Record<HeraldErrorCode, number>> = Object.fromEntries(
-  Object.entries(wireCodes).map(([code, wire]) => [code, wire.grpc]),
-) as Record<HeraldErrorCode, number>;

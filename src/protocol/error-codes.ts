@@ -68,7 +68,7 @@ export const wireCodes: Readonly<Record<HeraldErrorCode, WireCodes>> = {
 // The code each gRPC number a server sends means (REST bodies carry gRPC codes; herald's realtime
 // errors do too), by number. Where several codes share a number, the one listed here is what it
 // reads as; herald's server sends its precise code beside the number.
-const byGrpc: readonly HeraldErrorCode[] = [
+const byGrpc = [
   "server_error", // 0 OK never travels as an error: a server that sends it is confused
   "server_error", // 1 CANCELLED: the server gave up the call itself
   "server_error", // 2 UNKNOWN
@@ -86,7 +86,15 @@ const byGrpc: readonly HeraldErrorCode[] = [
   "unavailable", // 14
   "server_error", // 15 DATA_LOSS
   "unauthenticated", // 16
-];
+] as const satisfies readonly HeraldErrorCode[];
+
+// The codes no gRPC number reads as. A Record, so that the compiler asks for every code that is
+// missing from both lists; `wireCodes` itself is left to the server, and out of browser bundles.
+const unnumbered: Record<Exclude<HeraldErrorCode, (typeof byGrpc)[number]>, 0> = {
+  disconnected: 0,
+  rate_limited: 0,
+  overflow: 0,
+};
 
 /** Where a numeric error code came from: a REST reply (gRPC code) or a realtime `error` envelope. */
 export type ServerCodeSource = "rest" | "realtime";
@@ -121,7 +129,7 @@ export const retryableCodes: ReadonlySet<HeraldErrorCode> = new Set<HeraldErrorC
  */
 export const PRECISE_CODE_KEY = "herald_code";
 
-const known = new Set<string>(Object.keys(wireCodes));
+const known = new Set<string>([...byGrpc, ...Object.keys(unnumbered)]);
 
 /** True for a string that is one of the error codes (checks a precise code read off the wire). */
 export function isHeraldErrorCode(value: unknown): value is HeraldErrorCode {

@@ -1,9 +1,10 @@
+import { describeValue as describe, isRecord } from "../arguments.js";
 import { HeraldError } from "../errors.js";
-import { envelopeKinds, type MessageName } from "../gen/schema.js";
+import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import { readChannelMessage } from "./chat-message-reader.js";
 import type { Codec, DecodeOptions } from "./codec.js";
-import { camelCase, type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
+import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
 // JSON as Nakama speaks it (the protobuf JSON mapping): snake_case names (camelCase accepted on
@@ -21,21 +22,30 @@ const INT_STRING = /^-?\d+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
-function fail(message: string, serverCode = 3): never {
-  throw new HeraldError("bad_input", message, { serverCode });
+/** Throws HeraldError `bad_input` (the realtime code `serverCode`, default 3 INVALID_ARGUMENT). */
+export function fail(message: string, serverCode = 3, cause?: unknown): never {
+  throw new HeraldError("bad_input", message, { serverCode, cause });
 }
 
-const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`);
+// ---------- scalars ----------
+
+// Plain and wrapped strings, booleans and 32-bit integers are checked alike in both directions:
+// a kind's "scalar group" (0 string, 1 boolean, 2 integer) picks its JavaScript type and the words
+// an error uses for it.
+const SCALAR_TYPES = ["string", "boolean", "number"];
+const SCALAR_WORDS = ["a string", "a boolean", "a 32-bit integer"];
+
+/** The scalar group of a field kind (plain kinds are 0 to 2, wrappers 9 to 11), or -1. */
+const scalarGroup = (k: number) => (k < K.t ? k : k > K.t && k < K.M ? k - K.ws : -1);
+
+/** Whether `v` is a value of scalar group `group`. */
+const fits = (group: number, v: unknown) =>
+  typeof v === SCALAR_TYPES[group] && (group < 2 || ((v as number) | 0) === v);
 
 // ---------- encode ----------
 
 function quote(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
-
-function timestampText(field: FieldInfo, v: unknown): string {
-  if (!(v instanceof Date) || Number.isNaN(v.getTime())) fail(`${field.camel}: expected a valid Date`);
-  return `"${formatTimestamp(v)}"`;
 }
 
 /** Refuses a value of the wrong type while encoding. */
@@ -48,35 +58,26 @@ function wrongType(field: FieldInfo, what: string, v: unknown): never {
  * list). Refuses a value of the wrong type with HeraldError `bad_input`.
  */
 export function valueText(field: FieldInfo, v: unknown, inList: boolean): string | undefined {
-  switch (field.k) {
-    case K.s:
-    case K.ws:
-      if (typeof v !== "string") wrongType(field, "a string", v);
-      return v === "" && !inList && field.k === K.s ? undefined : quote(v);
-    case K.b:
-    case K.wb:
-      if (typeof v !== "boolean") wrongType(field, "a boolean", v);
-      return v || inList || field.k === K.wb ? String(v) : undefined;
-    case K.i:
-    case K.wi:
-      if (typeof v !== "number" || (v | 0) !== v) wrongType(field, "a 32-bit integer", v);
-      return v === 0 && !inList && field.k === K.i ? undefined : String(v);
-    case K.t:
-      return timestampText(field, v);
-    case K.M: {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) wrongType(field, "an object", v);
-      let s = "";
-      for (const key in v as Obj) {
-        const item = (v as Obj)[key];
-        if (typeof item !== "string") wrongType(field, "string values", item);
-        s += `${s ? "," : ""}${quote(key)}:${quote(item)}`;
-      }
-      return s ? `{${s}}` : undefined;
-    }
-    default:
-      if (typeof v !== "object") wrongType(field, "an object", v);
-      return writeMessage(field.nested ?? messageInfo(field.type as MessageName), v as Obj);
+  const k = field.k;
+  const group = scalarGroup(k);
+  if (group >= 0) {
+    if (!fits(group, v)) wrongType(field, SCALAR_WORDS[group] as string, v);
+    // Zero values of plain kinds ("", false, 0) are left out; wrappers say them.
+    return !v && !inList && k < K.t ? undefined : group ? String(v) : quote(v as string);
   }
+  if (k === K.t) {
+    if (!(v instanceof Date) || Number.isNaN(v.getTime())) fail(`${field.camel}: expected a valid Date`);
+    return `"${formatTimestamp(v)}"`;
+  }
+  if (!isRecord(v) && (k === K.M || typeof v !== "object")) wrongType(field, "an object", v);
+  if (k !== K.M) return writeMessage(field.nested ?? messageInfo(field.type as MessageName), v as Obj);
+  let s = "";
+  for (const key in v as Obj) {
+    const item = (v as Obj)[key];
+    if (typeof item !== "string") wrongType(field, "string values", item);
+    s += `${s ? "," : ""}${quote(key)}:${quote(item)}`;
+  }
+  return s ? `{${s}}` : undefined;
 }
 
 function writeMessage(info: MessageInfo, value: Obj): string {
@@ -127,47 +128,36 @@ function valueFrom(
   parent: string,
   index: number,
 ): unknown {
-  switch (field.k) {
-    case K.s:
-    case K.ws:
-      return typeof v === "string" ? v : expected("a string", v, parent, field, index);
-    case K.b:
-    case K.wb:
-      return typeof v === "boolean" ? v : expected("a boolean", v, parent, field, index);
-    case K.i:
-    case K.wi: {
-      // The protobuf JSON mapping also allows integers as strings.
-      const n = typeof v === "string" && INT_STRING.test(v) ? Number(v) : v;
-      return typeof n === "number" && (n | 0) === n
-        ? n
-        : expected("a 32-bit integer", v, parent, field, index);
-    }
-    case K.t:
-      return (
-        (typeof v === "string" && parseTimestamp(v)) ||
-        expected("an RFC 3339 timestamp", v, parent, field, index)
-      );
-    case K.M: {
-      if (typeof v !== "object" || v === null || Array.isArray(v))
-        return expected("an object", v, parent, field, index);
-      const out: Record<string, string> = {};
-      for (const key in v) {
-        const item = (v as Obj)[key];
-        out[key] =
-          typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index);
-      }
-      return out;
-    }
-    default:
-      return readMessage(
-        field.nested ?? messageInfo(field.type as MessageName),
-        v,
-        options,
-        parent,
-        field,
-        index,
-      );
+  const k = field.k;
+  const group = scalarGroup(k);
+  if (group >= 0) {
+    // The protobuf JSON mapping also allows integers as strings.
+    const n = group === 2 && typeof v === "string" && INT_STRING.test(v) ? Number(v) : v;
+    return fits(group, n) ? n : expected(SCALAR_WORDS[group] as string, v, parent, field, index);
   }
+  if (k === K.t) {
+    return (
+      (typeof v === "string" && parseTimestamp(v)) ||
+      expected("an RFC 3339 timestamp", v, parent, field, index)
+    );
+  }
+  if (k !== K.M) {
+    return readMessage(
+      field.nested ?? messageInfo(field.type as MessageName),
+      v,
+      options,
+      parent,
+      field,
+      index,
+    );
+  }
+  if (!isRecord(v)) return expected("an object", v, parent, field, index);
+  const out: Record<string, string> = {};
+  for (const key in v) {
+    const item = v[key];
+    out[key] = typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index);
+  }
+  return out;
 }
 
 // Chat messages have a reader of their own (see chat-message-reader.ts).
@@ -182,7 +172,7 @@ function readMessage(
   at?: FieldInfo,
   index = -1,
 ): Obj {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+  if (!isRecord(json)) {
     fail(`${at ? pathOf(parent, at, index) : parent}: expected an object, got ${describe(json)}`);
   }
   if (info === chatMessageInfo) {
@@ -241,12 +231,8 @@ export function messageFromJson<T = Obj>(
 
 // ---------- envelopes ----------
 
-const kindByWireName: Record<string, string | undefined> = Object.create(null);
-const wireNameByKind: Record<string, string | undefined> = Object.create(null);
-for (const k of envelopeKinds) {
-  kindByWireName[k] = kindByWireName[camelCase(k)] = camelCase(k);
-  wireNameByKind[camelCase(k)] = k;
-}
+// The envelope's own table tells its messages by either spelling of their names: every field but
+// `cid` is one of the `message` oneof.
 const envelopeInfo = messageInfo("Envelope");
 const NO_OPTIONS: DecodeOptions = {};
 let textDecoder: TextDecoder | undefined;
@@ -259,7 +245,7 @@ function frameText(frame: string | Uint8Array | ArrayBuffer): string {
     textDecoder ??= new TextDecoder("utf-8", { fatal: true });
     return textDecoder.decode(frame);
   } catch (cause) {
-    throw new HeraldError("bad_input", "envelope is not valid UTF-8 text", { serverCode: 3, cause });
+    fail("envelope is not valid UTF-8 text", 3, cause);
   }
 }
 
@@ -307,13 +293,11 @@ export function decodeJsonEnvelopeWith(
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new HeraldError("bad_input", "envelope is not valid JSON", { serverCode: 3, cause });
+    fail("envelope is not valid JSON", 3, cause);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    fail(`envelope: expected a JSON object, got ${describe(json)}`);
-  }
+  if (!isRecord(json)) fail(`envelope: expected a JSON object, got ${describe(json)}`);
   let cid: string | undefined;
-  let kind: string | undefined;
+  let kind: FieldInfo | undefined;
   let body: unknown;
   let unknown: string | undefined;
   for (const key in json) {
@@ -324,14 +308,14 @@ export function decodeJsonEnvelopeWith(
       cid = v;
       continue;
     }
-    const k = kindByWireName[key];
-    if (k === undefined) {
+    const field = envelopeInfo.lookup[key];
+    if (field === undefined) {
       unknown ??= key;
       continue;
     }
     if (v === null || v === undefined) continue;
-    if (kind !== undefined) fail(`envelope: holds both "${wireNameByKind[kind]}" and "${key}"`);
-    kind = k;
+    if (kind !== undefined) fail(`envelope: holds both "${kind.name}" and "${key}"`);
+    kind = field;
     body = v;
   }
   if (unknown !== undefined && !(options.ignoreUnknown && kind !== undefined)) {
@@ -341,8 +325,10 @@ export function decodeJsonEnvelopeWith(
     if (cid !== undefined && options.allowEmptyReply) return { cid, kind: "empty", body: {} };
     fail("envelope: no message", 2);
   }
-  const decoded = decodeBody(envelopeInfo.lookup[kind] as FieldInfo, body, options);
-  return (cid === undefined ? { kind, body: decoded } : { cid, kind, body: decoded }) as Envelope;
+  const decoded = decodeBody(kind, body, options);
+  return (
+    cid === undefined ? { kind: kind.camel, body: decoded } : { cid, kind: kind.camel, body: decoded }
+  ) as Envelope;
 }
 
 /** The JSON wire format (text frames). The SDK's default. */

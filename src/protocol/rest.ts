@@ -1,7 +1,7 @@
-import { HeraldError } from "../errors.js";
+import { describeValue } from "../arguments.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
-import { encodeMessageJson, messageFromJson, valueText } from "./json-codec.js";
+import { encodeMessageJson, fail, messageFromJson, valueText } from "./json-codec.js";
 import { camelCase, type FieldInfo, K, messageInfo } from "./schema.js";
 import { parseTimestamp } from "./timestamp.js";
 
@@ -10,10 +10,6 @@ import { parseTimestamp } from "./timestamp.js";
 // Both follow the generated route table, so a route is declared once (in proto/herald/service.proto).
 
 type Obj = Record<string, unknown>;
-
-function fail(message: string): never {
-  throw new HeraldError("bad_input", message, { serverCode: 3 });
-}
 
 /** An HTTP request for a route: method, path with query string, and JSON body text if any. */
 export interface RestRequestParts {
@@ -54,7 +50,7 @@ export function buildRestRequest<N extends RouteName>(
     const v = req[field.camel];
     if (v === undefined || v === null) continue;
     if (field.repeated) {
-      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got a ${typeof v}`);
+      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got ${describeValue(v)}`);
       for (const item of v) add(q, queryValue(field, item));
     } else if (!(field.k === K.s && v === "")) {
       add(q, queryValue(field, v));
@@ -115,7 +111,7 @@ export function parseRestRequest<N extends RouteName>(
     try {
       parsedBody = JSON.parse(bodyText);
     } catch (cause) {
-      throw new HeraldError("bad_input", "request body is not valid JSON", { serverCode: 3, cause });
+      fail("request body is not valid JSON", 3, cause);
     }
   }
   let out: Obj;

@@ -23,23 +23,29 @@ export interface FieldInfo {
   nested: MessageInfo | undefined;
 }
 
-/** Integer codes of field kinds. */
-export const K = {
-  s: 0,
-  b: 1,
-  i: 2,
-  u: 3,
-  l: 4,
-  d: 5,
-  y: 6,
-  e: 7,
-  t: 8,
-  ws: 9,
-  wb: 10,
-  wi: 11,
-  M: 12,
-  m: 13,
-} as const;
+/**
+ * Integer codes of field kinds. An enum rather than an object: the bundler writes each use as its
+ * number, so no table of codes ships.
+ */
+export enum K {
+  s = 0,
+  b = 1,
+  i = 2,
+  u = 3,
+  l = 4,
+  d = 5,
+  y = 6,
+  e = 7,
+  t = 8,
+  ws = 9,
+  wb = 10,
+  wi = 11,
+  M = 12,
+  m = 13,
+}
+
+/** The kinds in the order of their codes, to read a code from a table's letters. */
+const KIND_LETTERS = "s b i u l d y e t ws wb wi M m".split(" ");
 
 export interface MessageInfo {
   readonly name: MessageName;
@@ -92,7 +98,7 @@ export function messageInfo(name: MessageName): MessageInfo {
       type,
       repeated,
       jsonObject,
-      k: K[kind as FieldKind],
+      k: KIND_LETTERS.indexOf(kind),
       jsonKey: `${JSON.stringify(fieldName)}:`,
       nested: undefined,
     };

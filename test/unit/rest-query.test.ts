@@ -11,7 +11,7 @@ test("query values of the wrong type are refused with bad_input, naming the fiel
     [{ limit: 1.5 }, /^limit: expected a 32-bit integer, got a number$/],
     [{ forward: "true" }, /^forward: expected a boolean, got a string$/],
     [{ cursor: 7 }, /^cursor: expected a string, got a number$/],
-    [{ cursor: {} }, /^cursor: expected a string, got a object$/],
+    [{ cursor: {} }, /^cursor: expected a string, got an object$/],
   ];
   for (const [fields, message] of cases) {
     assert.throws(
