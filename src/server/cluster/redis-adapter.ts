@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from "ioredis";
 import { HeraldError } from "../../errors.js";
 import { AdapterBase } from "./adapter-base.js";
 import {
@@ -12,9 +11,17 @@ import {
   statusStream,
 } from "./cluster-adapter.js";
 import { decodeClusterMessage, encodeClusterMessage } from "./cluster-wire.js";
+import {
+  type Command,
+  CommandQueue,
+  openRedis,
+  quit,
+  type RedisConnection,
+  unavailable,
+  waitReady,
+} from "./redis-connection.js";
 
-/** A Redis connection: a single server or a Redis Cluster. */
-export type RedisConnection = Redis | Cluster;
+export type { RedisConnection } from "./redis-connection.js";
 
 /** Options of {@link RedisClusterAdapter}. */
 export interface RedisClusterAdapterOptions {
@@ -47,14 +54,6 @@ interface Owned {
 
 const ownKey = (stream: Stream, sessionId: string) => `${stream}\n${sessionId}`;
 
-function unavailable(err: unknown): HeraldError {
-  return HeraldError.from(
-    err,
-    "disconnected",
-    `cluster state unavailable: ${err instanceof Error ? err.message : err}`,
-  );
-}
-
 function parsePresence(json: string | null | undefined): ClusterPresence | undefined {
   if (json === null || json === undefined) return undefined;
   try {
@@ -82,6 +81,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   /** Keys of `owned` known to be in this node's index in Redis (cleared when Redis may have lost it). */
   private readonly indexed = new Set<string>();
   private cmd: RedisConnection | undefined;
+  /** Every command of the command connection goes through it, so commands keep their order. */
+  private readonly queue = new CommandQueue(() => this.cmd);
   private sub: RedisConnection | undefined;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
@@ -116,33 +117,9 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     return `${this.prefix}room:${room}`;
   }
 
-  private async connect(): Promise<RedisConnection> {
-    if (this.options.createClient) return this.options.createClient();
-    type RedisModule = {
-      Redis?: typeof import("ioredis").Redis;
-      default?: { Redis?: typeof import("ioredis").Redis };
-    };
-    let mod: RedisModule;
-    try {
-      mod = (await import("ioredis")) as unknown as RedisModule;
-    } catch (err) {
-      throw HeraldError.from(
-        err,
-        "unsupported",
-        'Redis clustering needs the "ioredis" package: npm install ioredis',
-      );
-    }
-    // Named export under ESM, or only the CommonJS namespace depending on the loader.
-    const RedisClass = mod.Redis ?? mod.default?.Redis;
-    if (RedisClass === undefined)
-      throw new HeraldError("unsupported", "the installed ioredis has no Redis class");
-    return new RedisClass(this.options.url ?? "redis://127.0.0.1:6379", {
-      enableOfflineQueue: false,
-      autoResubscribe: false,
-      maxRetriesPerRequest: 1,
-      // Keep trying while Redis is away, at most every 2 s.
-      retryStrategy: (times: number) => Math.min(100 * times, 2000),
-    });
+  private connect(): Promise<RedisConnection> {
+    const { createClient, url } = this.options;
+    return createClient !== undefined ? Promise.resolve(createClient()) : openRedis(url);
   }
 
   async start(): Promise<void> {
@@ -213,11 +190,10 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   private publishAs(origin: string, room: Room, message: ClusterMessage): void {
-    const cmd = this.cmd;
-    if (cmd === undefined || this.closed) return;
+    if (this.cmd === undefined || this.closed) return;
     // While Redis is down the message is dropped, not queued: a late presence event would be wrong,
     // and chat messages are in history anyway.
-    cmd.publish(this.channelOf(room), encodeClusterMessage(origin, message)).then(
+    this.queue.send(this.publishCommand(origin, room, message)).then(
       () => {
         this.dropping = 0;
       },
@@ -226,6 +202,10 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
         if (this.dropping++ === 0) this.emitter.emit("error", err);
       },
     );
+  }
+
+  private publishCommand(origin: string, room: Room, message: ClusterMessage): Command {
+    return ["publish", this.channelOf(room), encodeClusterMessage(origin, message)];
   }
 
   /** Broadcasts dropped since the last one Redis took (0 while all is well). */
@@ -242,7 +222,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   private async write(entries: Owned[]): Promise<void> {
-    const cmd = this.required();
+    this.required();
     const commands: Command[] = [];
     const indexing: string[] = [];
     for (const { stream, presence } of entries) {
@@ -255,7 +235,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
       }
       commands.push(["hset", this.presenceKey(stream), presence.sessionId, JSON.stringify(presence)]);
     }
-    await batch(cmd, commands);
+    await this.queue.sendAll(commands);
     for (const key of indexing) if (this.owned.has(key)) this.indexed.add(key);
   }
 
@@ -263,8 +243,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const mine = this.owned.get(ownKey(stream, sessionId));
     this.owned.delete(ownKey(stream, sessionId));
     this.indexed.delete(ownKey(stream, sessionId));
-    const cmd = this.required();
-    const results = await batch(cmd, [
+    const results = await this.run([
       ["hget", this.presenceKey(stream), sessionId],
       ["hdel", this.presenceKey(stream), sessionId],
       ["srem", this.nodeKey(this.nodeId, "p"), ownKey(stream, sessionId)],
@@ -273,12 +252,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   async presences(stream: Stream): Promise<ClusterPresence[]> {
-    let values: string[];
-    try {
-      values = await this.required().hvals(this.presenceKey(stream));
-    } catch (err) {
-      throw unavailable(err);
-    }
+    const [values] = (await this.run([["hvals", this.presenceKey(stream)]])) as [string[]];
     const list: ClusterPresence[] = [];
     for (const v of values) {
       const p = parsePresence(v);
@@ -291,10 +265,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const online = new Set<string>();
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return online;
-    const results = await batch(
-      this.required(),
-      ids.map((id) => ["hvals", this.presenceKey(statusStream(id))]),
-    );
+    const results = await this.run(ids.map((id) => ["hvals", this.presenceKey(statusStream(id))]));
     for (const [i, values] of results.entries()) {
       for (const v of (values as string[] | null) ?? []) {
         if (parsePresence(v)?.hidden === false) {
@@ -307,21 +278,14 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   async noteInvisible(userId: string, invisible: boolean): Promise<void> {
-    try {
-      await this.required().set(this.flagKey(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS);
-    } catch (err) {
-      throw unavailable(err);
-    }
+    await this.run([["set", this.flagKey(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS]]);
   }
 
   async recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>> {
     const recent = new Map<string, boolean>();
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return recent;
-    const values = await batch(
-      this.required(),
-      ids.map((id) => ["get", this.flagKey(id)]),
-    );
+    const values = await this.run(ids.map((id) => ["get", this.flagKey(id)]));
     for (const [i, v] of values.entries())
       if (v === "1" || v === "0") recent.set(ids[i] as string, v === "1");
     return recent;
@@ -331,6 +295,12 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     if (this.cmd === undefined || this.closed)
       throw new HeraldError("disconnected", "the cluster adapter is not running");
     return this.cmd;
+  }
+
+  /** Runs commands in this turn's pipeline; rejects with `disconnected` if any failed. */
+  private async run(commands: Command[]): Promise<unknown[]> {
+    this.required();
+    return this.queue.sendAll(commands);
   }
 
   /** Renews the lease, notices lost state, and cleans up dead nodes. One at a time. */
@@ -345,8 +315,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   private async beat(): Promise<void> {
     if (this.closed) return;
-    const cmd = this.required();
-    const results = await batch(cmd, [
+    const results = await this.run([
       ["set", this.nodeKey(this.nodeId, "lease"), String(Date.now()), "PX", this.leaseMs],
       ["sadd", this.nodesKey, this.nodeId],
       ["get", this.nodeKey(this.nodeId, "reaped")],
@@ -375,32 +344,29 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   private async reapDead(): Promise<void> {
-    const cmd = this.required();
-    const nodes = (await cmd.smembers(this.nodesKey)).filter((n) => n !== this.nodeId);
+    const [members] = (await this.run([["smembers", this.nodesKey]])) as [string[]];
+    const nodes = members.filter((n) => n !== this.nodeId);
     if (nodes.length === 0) return;
-    const leases = await batch(
-      cmd,
-      nodes.map((node) => ["exists", this.nodeKey(node, "lease")]),
-    );
+    const leases = await this.run(nodes.map((node) => ["exists", this.nodeKey(node, "lease")]));
     for (const [i, node] of nodes.entries()) {
       if (leases[i] !== 0) continue;
       // One survivor cleans up; the claim expires in case that survivor dies too.
-      const claim = await cmd.set(this.nodeKey(node, "reaper"), this.nodeId, "PX", this.leaseMs * 3, "NX");
+      const [claim] = await this.run([
+        ["set", this.nodeKey(node, "reaper"), this.nodeId, "PX", this.leaseMs * 3, "NX"],
+      ]);
       if (claim === "OK") await this.reap(node);
     }
   }
 
   private async reap(node: string): Promise<void> {
-    const cmd = this.required();
-    const entries = await cmd.smembers(this.nodeKey(node, "p"));
+    const [entries] = (await this.run([["smembers", this.nodeKey(node, "p")]])) as [string[]];
     const removed: Owned[] = [];
     if (entries.length > 0) {
       const keys = entries.map((entry) => {
         const cut = entry.lastIndexOf("\n");
         return { stream: entry.slice(0, cut) as Stream, sessionId: entry.slice(cut + 1) };
       });
-      const results = await batch(
-        cmd,
+      const results = await this.run(
         keys.flatMap(({ stream, sessionId }): Command[] => [
           ["hget", this.presenceKey(stream), sessionId],
           ["hdel", this.presenceKey(stream), sessionId],
@@ -418,7 +384,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     for (const [stream, leaves] of groupVisible(removed)) {
       this.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
     }
-    await batch(cmd, [
+    await this.run([
       ["del", this.nodeKey(node, "p")],
       ["srem", this.nodesKey, node],
       ["set", this.nodeKey(node, "reaped"), "1", "PX", 3_600_000],
@@ -433,10 +399,9 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const entries = [...this.owned.values()];
     this.owned.clear();
     this.indexed.clear();
-    const cmd = this.cmd;
     try {
-      if (cmd !== undefined) {
-        await batch(cmd, [
+      if (this.cmd !== undefined) {
+        await this.queue.sendAll([
           ...entries.map(
             ({ stream, presence }): Command => ["hdel", this.presenceKey(stream), presence.sessionId],
           ),
@@ -444,9 +409,12 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
           ["del", this.nodeKey(this.nodeId, "lease")],
           ["srem", this.nodesKey, this.nodeId],
         ]);
-        for (const [stream, leaves] of groupVisible(entries)) {
-          this.publish(stream, { kind: "presence", stream, joins: [], leaves });
-        }
+        // Awaited, so that the leaves are out before the connection quits.
+        await this.queue.sendAll(
+          [...groupVisible(entries)].map(([stream, leaves]) =>
+            this.publishCommand(this.nodeId, stream, { kind: "presence", stream, joins: [], leaves }),
+          ),
+        );
       }
     } catch (err) {
       // Redis is away: the lease runs out and another node publishes the leaves instead.
@@ -468,59 +436,4 @@ function groupVisible(entries: Owned[]): Map<Stream, ClusterPresence[]> {
     else list.push(presence);
   }
   return byStream;
-}
-
-/** One Redis command: its name, then its arguments. */
-type Command = [name: string, ...args: (string | number)[]];
-
-/**
- * Runs commands together; rejects with `disconnected` if Redis failed any. On a single Redis they
- * share one pipeline (one round trip). A Redis Cluster refuses a pipeline whose keys live on several
- * nodes, so there each command is sent on its own, all at once.
- */
-async function batch(conn: RedisConnection, commands: Command[]): Promise<unknown[]> {
-  if (commands.length === 0) return [];
-  if (conn.isCluster) {
-    const settled = await Promise.allSettled(commands.map(([name, ...args]) => conn.call(name, ...args)));
-    return settled.map((r) => {
-      if (r.status === "rejected") throw unavailable(r.reason);
-      return r.value;
-    });
-  }
-  let results: [Error | null, unknown][] | null;
-  try {
-    results = await conn.pipeline(commands).exec();
-  } catch (err) {
-    throw unavailable(err);
-  }
-  if (results === null) throw unavailable("the pipeline was discarded");
-  return results.map(([err, value]) => {
-    if (err !== null) throw unavailable(err);
-    return value;
-  });
-}
-
-function waitReady(conn: RedisConnection): Promise<void> {
-  if (conn.status === "ready") return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      conn.off("error", onError);
-      resolve();
-    };
-    const onError = (err: unknown) => {
-      conn.off("ready", onReady);
-      reject(unavailable(err));
-    };
-    conn.once("ready", onReady);
-    conn.once("error", onError);
-  });
-}
-
-async function quit(conn: RedisConnection | undefined): Promise<void> {
-  if (conn === undefined) return;
-  try {
-    await conn.quit();
-  } catch {
-    conn.disconnect();
-  }
 }
