@@ -90,11 +90,11 @@ export function clusterAdapterSuite(
         assert.equal(at, room);
         assert.equal(message.kind, "frame");
         if (message.kind === "frame") {
-          assert.deepEqual([...message.bytes], [...frame]);
+          assert.deepEqual([...(message.bytes ?? [])], [...frame]);
           assert.equal(message.exceptUser, "u1");
         }
         // A second broadcast, after which the first has certainly been delivered everywhere.
-        const marker = nextMessage(b, (_, m) => m.kind === "frame" && m.bytes[0] === 9);
+        const marker = nextMessage(b, (_, m) => m.kind === "frame" && m.bytes?.[0] === 9);
         a.publish(room, { kind: "frame", bytes: new Uint8Array([9]) });
         await marker;
         assert.equal(onB.messages.length, 2);

@@ -166,7 +166,7 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
         [pa.sessionId, pb.sessionId],
       );
       // b subscribed again: a's broadcasts reach it. Retried, as b's resubscribe may still be on its way.
-      const got = nextMessage(b, (_, m) => m.kind === "frame" && m.bytes[0] === 7);
+      const got = nextMessage(b, (_, m) => m.kind === "frame" && m.bytes?.[0] === 7);
       const timer = setInterval(() => a.publish(room, { kind: "frame", bytes: new Uint8Array([7]) }), 100);
       try {
         await got;

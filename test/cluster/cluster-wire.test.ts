@@ -12,6 +12,22 @@ test("a frame crosses with its bytes and audience intact", () => {
   assert.deepEqual(decoded?.message, { kind: "frame", bytes, onlyUser: "u1" });
 });
 
+test("a frame crosses with its JSON encoding, its protobuf one, or both", () => {
+  const text = new Uint8Array(Buffer.from('{"channel_message":{"content":"é"}}'));
+  const bytes = new Uint8Array([8, 1, 0, 255]);
+  for (const frame of [{ text }, { text, bytes }, { bytes }]) {
+    const message = { kind: "frame" as const, ...frame, exceptUser: "u2" };
+    const data = encodeClusterMessage("node-b", message);
+    // Protobuf alone keeps the first version of the format, which older releases read.
+    assert.equal(data.readUInt8(0), frame.text === undefined ? 1 : 2);
+    assert.deepEqual(decodeClusterMessage(data)?.message, message);
+  }
+  // A text length past the end, or a frame with no encoding at all, is ignored.
+  const data = encodeClusterMessage("node-b", { kind: "frame", text });
+  assert.equal(decodeClusterMessage(data.subarray(0, data.length - 1)), undefined);
+  assert.equal(decodeClusterMessage(encodeClusterMessage("node-b", { kind: "frame" })), undefined);
+});
+
 test("presence and invisible messages cross as data", () => {
   const presence = {
     sessionId: "s",
@@ -41,7 +57,8 @@ test("malformed or foreign data is ignored, never thrown", () => {
   const cases = [
     Buffer.alloc(0),
     Buffer.from("hello"),
-    Buffer.concat([Buffer.from([2]), good.subarray(1)]),
+    // A version this release does not know.
+    Buffer.concat([Buffer.from([3]), good.subarray(1)]),
     good.subarray(0, good.length - 3),
     Buffer.concat([good.subarray(0, 5), Buffer.from("{not json".padEnd(good.length - 5))]),
     encodeClusterMessage("n", { kind: "other" } as never),

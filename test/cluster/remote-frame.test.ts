@@ -7,7 +7,8 @@ import type { EnvelopeInit } from "../../src/gen/wire.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import { decodeClusterMessage, encodeClusterMessage } from "../../src/server/cluster/cluster-wire.js";
-import { encodeFrame, RemoteFrame } from "../../src/server/cluster/remote-frame.js";
+import { encodeFrame, frameOf, RemoteFrame } from "../../src/server/cluster/remote-frame.js";
+import { Outgoing } from "../../src/server/services/outgoing.js";
 
 const message: EnvelopeInit = {
   kind: "channelMessage",
@@ -30,7 +31,7 @@ test("a frame from another node gives each format the bytes a local broadcast wo
   const received = decodeClusterMessage(sent);
   assert.equal(received?.message.kind, "frame");
   if (received?.message.kind !== "frame") return;
-  const frame = new RemoteFrame(received.message.bytes);
+  const frame = new RemoteFrame(received.message);
   const json = frame.bytes(jsonCodec);
   assert.equal(json.toString("utf8"), jsonCodec.encodeEnvelope(message));
   assert.ok(frame.bytes(protobufCodec).equals(Buffer.from(protobufCodec.encodeEnvelope(message))));
@@ -38,6 +39,36 @@ test("a frame from another node gives each format the bytes a local broadcast wo
   assert.equal(frame.bytes(jsonCodec), json);
   assert.equal(frame.bytes(protobufCodec), frame.bytes(protobufCodec));
   assert.equal(frame.decode().kind, "channelMessage");
+});
+
+test("a frame that crossed in JSON gives binary sockets the protobuf bytes a local broadcast would", () => {
+  const local = new Outgoing(message);
+  local.bytes(jsonCodec);
+  // Only JSON sockets on the sending node: the JSON bytes cross, nothing is encoded for the others.
+  const sent = frameOf(local);
+  assert.deepEqual(Object.keys(sent).sort(), ["kind", "text"]);
+  const received = decodeClusterMessage(encodeClusterMessage("node-a", sent));
+  assert.equal(received?.message.kind, "frame");
+  if (received?.message.kind !== "frame") return;
+  const frame = new RemoteFrame(received.message);
+  assert.equal(frame.bytes(jsonCodec).toString("utf8"), jsonCodec.encodeEnvelope(message));
+  assert.ok(frame.bytes(protobufCodec).equals(Buffer.from(protobufCodec.encodeEnvelope(message))));
+  assert.equal(frame.decode().kind, "channelMessage");
+});
+
+test("a broadcast carries the encodings its node made, or protobuf when it made none", () => {
+  const none = new Outgoing(message);
+  assert.deepEqual(Object.keys(frameOf(none)), ["kind", "bytes"]);
+  const both = new Outgoing(message);
+  const json = both.bytes(jsonCodec);
+  const binary = both.bytes(protobufCodec);
+  const frame = frameOf(both);
+  assert.equal(frame.text, json);
+  assert.equal(frame.bytes, binary);
+  // Both crossed: each format's sockets get the received bytes, with nothing decoded.
+  const remote = new RemoteFrame(frame);
+  assert.ok(remote.bytes(jsonCodec).equals(json));
+  assert.ok(remote.bytes(protobufCodec).equals(binary));
 });
 
 test("corrupt frame bytes are refused as bad_input, not thrown as anything else", () => {

@@ -59,8 +59,11 @@ export interface Audience {
 
 /** What one node sends the others. */
 export type ClusterMessage =
-  /** An envelope already encoded (protobuf): each node delivers it to its own members of the room. */
-  | ({ kind: "frame"; bytes: Uint8Array } & Audience)
+  /**
+   * An envelope already encoded, in protobuf (`bytes`), JSON (`text`) or both (at least one): each
+   * node delivers it to its own members of the room.
+   */
+  | ({ kind: "frame"; bytes?: Uint8Array; text?: Uint8Array } & Audience)
   /** Presences that joined or left a stream: each node encodes the event once for its members. */
   | ({ kind: "presence"; stream: Stream; joins: ClusterPresence[]; leaves: ClusterPresence[] } & Audience)
   /** A user turned invisible or visible: nodes holding the user's sessions hide or show them. */

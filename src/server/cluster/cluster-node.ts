@@ -102,7 +102,7 @@ export class ClusterNode {
     try {
       switch (message.kind) {
         case "frame": {
-          const frame = new RemoteFrame(message.bytes);
+          const frame = new RemoteFrame(message);
           if (kind === "channel") this.deps.channels.deliverRemote(id, frame, message);
           else if (kind === "user") this.deps.peers.deliverRemote(id, frame, message);
           return;

@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from "ioredis";
 import { HeraldError } from "../../errors.js";
 import { AdapterBase } from "./adapter-base.js";
 import {
@@ -6,15 +5,26 @@ import {
   type ClusterAdapter,
   type ClusterMessage,
   type ClusterPresence,
+  type NodeDown,
   RECENT_FLAG_MS,
   type Room,
   type Stream,
   statusStream,
 } from "./cluster-adapter.js";
 import { decodeClusterMessage, encodeClusterMessage } from "./cluster-wire.js";
+import {
+  type Command,
+  CommandQueue,
+  openRedis,
+  quit,
+  type RedisConnection,
+  unavailable,
+  waitReady,
+} from "./redis-connection.js";
+import { groupVisible, type Owned, ownKey, parsePresence, RedisKeys } from "./redis-keys.js";
+import { reapDeadNodes } from "./redis-reaper.js";
 
-/** A Redis connection: a single server or a Redis Cluster. */
-export type RedisConnection = Redis | Cluster;
+export type { RedisConnection } from "./redis-connection.js";
 
 /** Options of {@link RedisClusterAdapter}. */
 export interface RedisClusterAdapterOptions {
@@ -40,30 +50,6 @@ export interface RedisClusterAdapterOptions {
   leaseMs?: number;
 }
 
-interface Owned {
-  stream: Stream;
-  presence: ClusterPresence;
-}
-
-const ownKey = (stream: Stream, sessionId: string) => `${stream}\n${sessionId}`;
-
-function unavailable(err: unknown): HeraldError {
-  return HeraldError.from(
-    err,
-    "disconnected",
-    `cluster state unavailable: ${err instanceof Error ? err.message : err}`,
-  );
-}
-
-function parsePresence(json: string | null | undefined): ClusterPresence | undefined {
-  if (json === null || json === undefined) return undefined;
-  try {
-    return JSON.parse(json) as ClusterPresence;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The cluster adapter on Redis. Messages go through pub/sub, one channel per room, subscribed only by
  * the nodes with an audience in it, so a broadcast is published once and each interested node gets
@@ -75,13 +61,17 @@ function parsePresence(json: string | null | undefined): ClusterPresence | undef
  * so the same code runs on a single Redis, a managed one, or a Redis Cluster.
  */
 export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
-  private readonly prefix: string;
+  /** @internal Read by the reaper. */
+  readonly keys: RedisKeys;
   private readonly heartbeatMs: number;
-  private readonly leaseMs: number;
+  /** @internal Read by the reaper. */
+  readonly leaseMs: number;
   private readonly owned = new Map<string, Owned>();
   /** Keys of `owned` known to be in this node's index in Redis (cleared when Redis may have lost it). */
   private readonly indexed = new Set<string>();
   private cmd: RedisConnection | undefined;
+  /** Every command of the command connection goes through it, so commands keep their order. */
+  private readonly queue = new CommandQueue(() => this.cmd);
   private sub: RedisConnection | undefined;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
@@ -91,7 +81,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   constructor(private readonly options: RedisClusterAdapterOptions = {}) {
     super(options.nodeId);
-    this.prefix = options.keyPrefix ?? "herald:";
+    this.keys = new RedisKeys(options.keyPrefix ?? "herald:");
     this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.leaseMs = options.leaseMs ?? 5000;
     if (!(this.leaseMs > this.heartbeatMs && this.heartbeatMs > 0)) {
@@ -99,50 +89,9 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     }
   }
 
-  // Keys. The part in braces is the hash tag: a Redis Cluster keeps a node's keys in one slot.
-  private presenceKey(stream: Stream): string {
-    return `${this.prefix}p:{${stream}}`;
-  }
-  private nodeKey(node: string, what: "p" | "lease" | "reaped" | "reaper"): string {
-    return `${this.prefix}n:{${node}}:${what}`;
-  }
-  private get nodesKey(): string {
-    return `${this.prefix}nodes`;
-  }
-  private flagKey(userId: string): string {
-    return `${this.prefix}inv:{${userId}}`;
-  }
-  private channelOf(room: Room): string {
-    return `${this.prefix}room:${room}`;
-  }
-
-  private async connect(): Promise<RedisConnection> {
-    if (this.options.createClient) return this.options.createClient();
-    type RedisModule = {
-      Redis?: typeof import("ioredis").Redis;
-      default?: { Redis?: typeof import("ioredis").Redis };
-    };
-    let mod: RedisModule;
-    try {
-      mod = (await import("ioredis")) as unknown as RedisModule;
-    } catch (err) {
-      throw HeraldError.from(
-        err,
-        "unsupported",
-        'Redis clustering needs the "ioredis" package: npm install ioredis',
-      );
-    }
-    // Named export under ESM, or only the CommonJS namespace depending on the loader.
-    const RedisClass = mod.Redis ?? mod.default?.Redis;
-    if (RedisClass === undefined)
-      throw new HeraldError("unsupported", "the installed ioredis has no Redis class");
-    return new RedisClass(this.options.url ?? "redis://127.0.0.1:6379", {
-      enableOfflineQueue: false,
-      autoResubscribe: false,
-      maxRetriesPerRequest: 1,
-      // Keep trying while Redis is away, at most every 2 s.
-      retryStrategy: (times: number) => Math.min(100 * times, 2000),
-    });
+  private connect(): Promise<RedisConnection> {
+    const { createClient, url } = this.options;
+    return createClient !== undefined ? Promise.resolve(createClient()) : openRedis(url);
   }
 
   async start(): Promise<void> {
@@ -178,7 +127,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     if (this.sub === undefined) return;
     // Subscribing again is harmless, and makes a second member's await mean the same as the first's.
     try {
-      await this.sub.subscribe(this.channelOf(room));
+      await this.sub.subscribe(this.keys.channel(room));
     } catch (err) {
       throw unavailable(err);
     }
@@ -186,12 +135,12 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   unsubscribe(room: Room): void {
     if (!this.dropInterest(room)) return;
-    this.sub?.unsubscribe(this.channelOf(room)).catch((err: unknown) => this.emitter.emit("error", err));
+    this.sub?.unsubscribe(this.keys.channel(room)).catch((err: unknown) => this.emitter.emit("error", err));
   }
 
   private async resubscribe(): Promise<void> {
     if (this.sub === undefined || this.interest.size === 0) return;
-    const channels = [...this.interest.keys()].map((room) => this.channelOf(room));
+    const channels = [...this.interest.keys()].map((room) => this.keys.channel(room));
     try {
       await this.sub.subscribe(...channels);
     } catch (err) {
@@ -201,7 +150,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   private receive(channel: Buffer, data: Buffer): void {
     const name = channel.toString("utf8");
-    const room = name.slice(this.prefix.length + "room:".length) as Room;
+    const room = this.keys.roomOf(name);
     if (!this.interest.has(room)) return;
     const decoded = decodeClusterMessage(data);
     if (decoded === undefined || decoded.origin === this.nodeId) return;
@@ -212,12 +161,12 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.publishAs(this.nodeId, room, message);
   }
 
-  private publishAs(origin: string, room: Room, message: ClusterMessage): void {
-    const cmd = this.cmd;
-    if (cmd === undefined || this.closed) return;
+  /** @internal Publishes as if from node `origin` (the reaper, for a dead node's leaves). */
+  publishAs(origin: string, room: Room, message: ClusterMessage): void {
+    if (this.cmd === undefined || this.closed) return;
     // While Redis is down the message is dropped, not queued: a late presence event would be wrong,
     // and chat messages are in history anyway.
-    cmd.publish(this.channelOf(room), encodeClusterMessage(origin, message)).then(
+    this.queue.send(this.publishCommand(origin, room, message)).then(
       () => {
         this.dropping = 0;
       },
@@ -226,6 +175,10 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
         if (this.dropping++ === 0) this.emitter.emit("error", err);
       },
     );
+  }
+
+  private publishCommand(origin: string, room: Room, message: ClusterMessage): Command {
+    return ["publish", this.keys.channel(room), encodeClusterMessage(origin, message)];
   }
 
   /** Broadcasts dropped since the last one Redis took (0 while all is well). */
@@ -242,7 +195,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   private async write(entries: Owned[]): Promise<void> {
-    const cmd = this.required();
+    this.required();
     const commands: Command[] = [];
     const indexing: string[] = [];
     for (const { stream, presence } of entries) {
@@ -250,12 +203,12 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
       // The node's index first: if the node dies in between, its reaper just finds nothing to remove.
       // A changed presence (a new status) already indexed needs one command, not two.
       if (!this.indexed.has(key)) {
-        commands.push(["sadd", this.nodeKey(this.nodeId, "p"), key]);
+        commands.push(["sadd", this.keys.node(this.nodeId, "p"), key]);
         indexing.push(key);
       }
-      commands.push(["hset", this.presenceKey(stream), presence.sessionId, JSON.stringify(presence)]);
+      commands.push(["hset", this.keys.presence(stream), presence.sessionId, JSON.stringify(presence)]);
     }
-    await batch(cmd, commands);
+    await this.queue.sendAll(commands);
     for (const key of indexing) if (this.owned.has(key)) this.indexed.add(key);
   }
 
@@ -263,22 +216,16 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const mine = this.owned.get(ownKey(stream, sessionId));
     this.owned.delete(ownKey(stream, sessionId));
     this.indexed.delete(ownKey(stream, sessionId));
-    const cmd = this.required();
-    const results = await batch(cmd, [
-      ["hget", this.presenceKey(stream), sessionId],
-      ["hdel", this.presenceKey(stream), sessionId],
-      ["srem", this.nodeKey(this.nodeId, "p"), ownKey(stream, sessionId)],
+    const results = await this.run([
+      ["hget", this.keys.presence(stream), sessionId],
+      ["hdel", this.keys.presence(stream), sessionId],
+      ["srem", this.keys.node(this.nodeId, "p"), ownKey(stream, sessionId)],
     ]);
     return parsePresence(results[0] as string | null) ?? mine?.presence;
   }
 
   async presences(stream: Stream): Promise<ClusterPresence[]> {
-    let values: string[];
-    try {
-      values = await this.required().hvals(this.presenceKey(stream));
-    } catch (err) {
-      throw unavailable(err);
-    }
+    const [values] = (await this.run([["hvals", this.keys.presence(stream)]])) as [string[]];
     const list: ClusterPresence[] = [];
     for (const v of values) {
       const p = parsePresence(v);
@@ -291,10 +238,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const online = new Set<string>();
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return online;
-    const results = await batch(
-      this.required(),
-      ids.map((id) => ["hvals", this.presenceKey(statusStream(id))]),
-    );
+    const results = await this.run(ids.map((id) => ["hvals", this.keys.presence(statusStream(id))]));
     for (const [i, values] of results.entries()) {
       for (const v of (values as string[] | null) ?? []) {
         if (parsePresence(v)?.hidden === false) {
@@ -307,21 +251,14 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   async noteInvisible(userId: string, invisible: boolean): Promise<void> {
-    try {
-      await this.required().set(this.flagKey(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS);
-    } catch (err) {
-      throw unavailable(err);
-    }
+    await this.run([["set", this.keys.flag(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS]]);
   }
 
   async recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>> {
     const recent = new Map<string, boolean>();
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return recent;
-    const values = await batch(
-      this.required(),
-      ids.map((id) => ["get", this.flagKey(id)]),
-    );
+    const values = await this.run(ids.map((id) => ["get", this.keys.flag(id)]));
     for (const [i, v] of values.entries())
       if (v === "1" || v === "0") recent.set(ids[i] as string, v === "1");
     return recent;
@@ -331,6 +268,17 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     if (this.cmd === undefined || this.closed)
       throw new HeraldError("disconnected", "the cluster adapter is not running");
     return this.cmd;
+  }
+
+  /** @internal Runs commands in this turn's pipeline; rejects with `disconnected` if any failed. */
+  async run(commands: Command[]): Promise<unknown[]> {
+    this.required();
+    return this.queue.sendAll(commands);
+  }
+
+  /** @internal Reports a dead node this node cleaned up. */
+  nodeDown(info: NodeDown): void {
+    this.emitter.emit("nodeDown", info);
   }
 
   /** Renews the lease, notices lost state, and cleans up dead nodes. One at a time. */
@@ -345,19 +293,18 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   private async beat(): Promise<void> {
     if (this.closed) return;
-    const cmd = this.required();
-    const results = await batch(cmd, [
-      ["set", this.nodeKey(this.nodeId, "lease"), String(Date.now()), "PX", this.leaseMs],
-      ["sadd", this.nodesKey, this.nodeId],
-      ["get", this.nodeKey(this.nodeId, "reaped")],
-      ["del", this.nodeKey(this.nodeId, "reaped")],
+    const results = await this.run([
+      ["set", this.keys.node(this.nodeId, "lease"), String(Date.now()), "PX", this.leaseMs],
+      ["sadd", this.keys.nodes, this.nodeId],
+      ["get", this.keys.node(this.nodeId, "reaped")],
+      ["del", this.keys.node(this.nodeId, "reaped")],
     ]);
     const added = results[1] === 1;
     const reaped = results[2] !== null;
     // Newly added after the first time: Redis lost its data, or another node took this one for dead.
     if (this.registered && (added || reaped)) await this.reannounce(reaped);
     this.registered = true;
-    await this.reapDead();
+    await reapDeadNodes(this);
   }
 
   private async reannounce(reaped: boolean): Promise<void> {
@@ -374,58 +321,6 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.emitter.emit("reannounced", { reaped });
   }
 
-  private async reapDead(): Promise<void> {
-    const cmd = this.required();
-    const nodes = (await cmd.smembers(this.nodesKey)).filter((n) => n !== this.nodeId);
-    if (nodes.length === 0) return;
-    const leases = await batch(
-      cmd,
-      nodes.map((node) => ["exists", this.nodeKey(node, "lease")]),
-    );
-    for (const [i, node] of nodes.entries()) {
-      if (leases[i] !== 0) continue;
-      // One survivor cleans up; the claim expires in case that survivor dies too.
-      const claim = await cmd.set(this.nodeKey(node, "reaper"), this.nodeId, "PX", this.leaseMs * 3, "NX");
-      if (claim === "OK") await this.reap(node);
-    }
-  }
-
-  private async reap(node: string): Promise<void> {
-    const cmd = this.required();
-    const entries = await cmd.smembers(this.nodeKey(node, "p"));
-    const removed: Owned[] = [];
-    if (entries.length > 0) {
-      const keys = entries.map((entry) => {
-        const cut = entry.lastIndexOf("\n");
-        return { stream: entry.slice(0, cut) as Stream, sessionId: entry.slice(cut + 1) };
-      });
-      const results = await batch(
-        cmd,
-        keys.flatMap(({ stream, sessionId }): Command[] => [
-          ["hget", this.presenceKey(stream), sessionId],
-          ["hdel", this.presenceKey(stream), sessionId],
-        ]),
-      );
-      for (const [i, { stream }] of keys.entries()) {
-        const presence = parsePresence(results[2 * i] as string | null);
-        // Only what this reaper actually removed (the node may have re-announced meanwhile).
-        if (presence !== undefined && results[2 * i + 1] === 1 && presence.node === node) {
-          removed.push({ stream, presence });
-        }
-      }
-    }
-    // Published as if from the dead node, so this node receives its own leaves like every other.
-    for (const [stream, leaves] of groupVisible(removed)) {
-      this.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
-    }
-    await batch(cmd, [
-      ["del", this.nodeKey(node, "p")],
-      ["srem", this.nodesKey, node],
-      ["set", this.nodeKey(node, "reaped"), "1", "PX", 3_600_000],
-    ]);
-    this.emitter.emit("nodeDown", { nodeId: node, presences: removed });
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.timer !== undefined) clearInterval(this.timer);
@@ -433,20 +328,22 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const entries = [...this.owned.values()];
     this.owned.clear();
     this.indexed.clear();
-    const cmd = this.cmd;
     try {
-      if (cmd !== undefined) {
-        await batch(cmd, [
+      if (this.cmd !== undefined) {
+        await this.queue.sendAll([
           ...entries.map(
-            ({ stream, presence }): Command => ["hdel", this.presenceKey(stream), presence.sessionId],
+            ({ stream, presence }): Command => ["hdel", this.keys.presence(stream), presence.sessionId],
           ),
-          ["del", this.nodeKey(this.nodeId, "p")],
-          ["del", this.nodeKey(this.nodeId, "lease")],
-          ["srem", this.nodesKey, this.nodeId],
+          ["del", this.keys.node(this.nodeId, "p")],
+          ["del", this.keys.node(this.nodeId, "lease")],
+          ["srem", this.keys.nodes, this.nodeId],
         ]);
-        for (const [stream, leaves] of groupVisible(entries)) {
-          this.publish(stream, { kind: "presence", stream, joins: [], leaves });
-        }
+        // Awaited, so that the leaves are out before the connection quits.
+        await this.queue.sendAll(
+          [...groupVisible(entries)].map(([stream, leaves]) =>
+            this.publishCommand(this.nodeId, stream, { kind: "presence", stream, joins: [], leaves }),
+          ),
+        );
       }
     } catch (err) {
       // Redis is away: the lease runs out and another node publishes the leaves instead.
@@ -455,72 +352,5 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
       this.closed = true;
       await Promise.all([quit(this.cmd), quit(this.sub)]);
     }
-  }
-}
-
-/** The visible presences of `entries`, by stream. */
-function groupVisible(entries: Owned[]): Map<Stream, ClusterPresence[]> {
-  const byStream = new Map<Stream, ClusterPresence[]>();
-  for (const { stream, presence } of entries) {
-    if (presence.hidden) continue;
-    const list = byStream.get(stream);
-    if (list === undefined) byStream.set(stream, [presence]);
-    else list.push(presence);
-  }
-  return byStream;
-}
-
-/** One Redis command: its name, then its arguments. */
-type Command = [name: string, ...args: (string | number)[]];
-
-/**
- * Runs commands together; rejects with `disconnected` if Redis failed any. On a single Redis they
- * share one pipeline (one round trip). A Redis Cluster refuses a pipeline whose keys live on several
- * nodes, so there each command is sent on its own, all at once.
- */
-async function batch(conn: RedisConnection, commands: Command[]): Promise<unknown[]> {
-  if (commands.length === 0) return [];
-  if (conn.isCluster) {
-    const settled = await Promise.allSettled(commands.map(([name, ...args]) => conn.call(name, ...args)));
-    return settled.map((r) => {
-      if (r.status === "rejected") throw unavailable(r.reason);
-      return r.value;
-    });
-  }
-  let results: [Error | null, unknown][] | null;
-  try {
-    results = await conn.pipeline(commands).exec();
-  } catch (err) {
-    throw unavailable(err);
-  }
-  if (results === null) throw unavailable("the pipeline was discarded");
-  return results.map(([err, value]) => {
-    if (err !== null) throw unavailable(err);
-    return value;
-  });
-}
-
-function waitReady(conn: RedisConnection): Promise<void> {
-  if (conn.status === "ready") return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      conn.off("error", onError);
-      resolve();
-    };
-    const onError = (err: unknown) => {
-      conn.off("ready", onReady);
-      reject(unavailable(err));
-    };
-    conn.once("ready", onReady);
-    conn.once("error", onError);
-  });
-}
-
-async function quit(conn: RedisConnection | undefined): Promise<void> {
-  if (conn === undefined) return;
-  try {
-    await conn.quit();
-  } catch {
-    conn.disconnect();
   }
 }

@@ -1,7 +1,6 @@
 import type { ChannelInit, UserPresenceInit } from "../../gen/wire.js";
-import { protobufCodec } from "../../protocol/protobuf-codec.js";
 import { type Audience, type ClusterAdapter, channelStream } from "../cluster/cluster-adapter.js";
-import type { RemoteFrame } from "../cluster/remote-frame.js";
+import { frameOf, type RemoteFrame } from "../cluster/remote-frame.js";
 import { audienceOf, channelPresenceOf, inAudience, toShared } from "../cluster/shared-presence.js";
 import { type ChannelTarget, channelFields } from "./channel-id.js";
 import { Outgoing } from "./outgoing.js";
@@ -246,9 +245,8 @@ export class ChannelRegistry {
   send(channelId: string, out: Outgoing): void {
     const ch = this.channels.get(channelId);
     if (ch !== undefined) for (const m of ch.members.values()) m.peer.send(out);
-    // The protobuf bytes cross as they are, shared with this node's binary sockets.
-    if (this.cluster !== undefined)
-      this.cluster.publish(channelStream(channelId), { kind: "frame", bytes: out.bytes(protobufCodec) });
+    // The encodings made for this node's sockets cross as they are.
+    if (this.cluster !== undefined) this.cluster.publish(channelStream(channelId), frameOf(out));
   }
 
   /** Delivers a message from another node to this node's peers in the channel. */

@@ -17,6 +17,11 @@ export class Outgoing {
 
   constructor(readonly envelope: EnvelopeInit) {}
 
+  /** The bytes already encoded in the binary or the text format, if any (nothing is encoded here). */
+  encoded(binary: boolean): Buffer | undefined {
+    return binary ? this.binary : this.text;
+  }
+
   /** The frame bytes for `codec`'s format. */
   bytes(codec: Codec): Buffer {
     if (codec.binary) {

@@ -1,6 +1,5 @@
-import { protobufCodec } from "../../protocol/protobuf-codec.js";
 import { type Audience, type ClusterAdapter, userRoom } from "../cluster/cluster-adapter.js";
-import type { RemoteFrame } from "../cluster/remote-frame.js";
+import { frameOf, type RemoteFrame } from "../cluster/remote-frame.js";
 import { inAudience } from "../cluster/shared-presence.js";
 import type { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
@@ -51,7 +50,7 @@ export class PeerRegistry {
   /** Sends one encoded message to every peer of a user, on every node. */
   sendToUser(userId: string, out: Outgoing): void {
     for (const s of this.ofUser(userId)) s.send(out);
-    this.cluster?.publish(userRoom(userId), { kind: "frame", bytes: out.bytes(protobufCodec) });
+    this.cluster?.publish(userRoom(userId), frameOf(out));
   }
 
   /** Delivers a message from another node to this node's peers of a user. */

@@ -6,6 +6,22 @@ import type { AsyncUserStore } from "../storage/async-storage.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
+/** A status update checked against the cluster's recent invisible flags (see {@link Status.stageUpdate}). */
+export interface StagedStatus {
+  /** Resolves (never rejects) once the flag is read. */
+  readonly ready: Promise<void>;
+  /** Once `ready`: applies the update, or throws the refusal (Redis away, the socket closed). */
+  finish(): void;
+}
+
+/** The status a text sets: undefined (appear offline) for none or ""; refuses one too long. */
+function statusOf(text: string | undefined): string | undefined {
+  if (text !== undefined && text.length > MAX_STATUS_LENGTH) {
+    refuse("bad_input", `Status must be at most ${MAX_STATUS_LENGTH} characters`);
+  }
+  return text === undefined || text === "" ? undefined : text;
+}
+
 /**
  * Status rules: what a status may be, and whom a peer may follow.
  *
@@ -24,28 +40,53 @@ export class Status {
     private readonly users: AsyncUserStore,
   ) {}
 
+  /** True in a cluster, where status updates wait on a flag read (see {@link stageUpdate}). */
+  get shared(): boolean {
+    return this.tracker.shared;
+  }
+
   /**
    * Sets a peer's status; none (or "") appears offline. On a single server it applies at once
    * (undefined); in a cluster it resolves once applied (see the class comment).
    */
   update(peer: Peer, text: string | undefined): undefined | Promise<void> {
-    if (text !== undefined && text.length > MAX_STATUS_LENGTH) {
-      refuse("bad_input", `Status must be at most ${MAX_STATUS_LENGTH} characters`);
-    }
-    const status = text === undefined || text === "" ? undefined : text;
     if (!this.tracker.shared) {
-      this.tracker.setStatus(peer, status);
+      this.tracker.setStatus(peer, statusOf(text));
       return undefined;
     }
-    return this.updateShared(peer, status);
+    const staged = this.stageUpdate(peer, text);
+    return staged.ready.then(() => staged.finish());
   }
 
-  // A socket's requests run one at a time (the dispatcher queues them), so updates apply in order.
-  private async updateShared(peer: Peer, status: string | undefined): Promise<void> {
-    const invisible = (await this.tracker.invisibleNow([peer.userId])).has(peer.userId);
-    // Closed meanwhile: its presences are gone, and must not come back.
-    if (peer.closed === true) refuse("disconnected", "The socket closed before the status update completed");
-    this.tracker.setStatus(peer, status, invisible);
+  /**
+   * A status update in a cluster, in two steps: the flag read starts now, and {@link
+   * StagedStatus.finish} applies the update once it is `ready`. A socket's updates can so be
+   * staged one after the other, their reads sharing one round trip, and applied in order: a
+   * socket sending many updates waits one round trip for all of them, not one each. Throws the
+   * refusal of a status that is too long.
+   */
+  stageUpdate(peer: Peer, text: string | undefined): StagedStatus {
+    const status = statusOf(text);
+    let invisible: boolean | undefined;
+    let failure: unknown;
+    const ready = this.tracker.invisibleNow([peer.userId]).then(
+      (set) => {
+        invisible = set.has(peer.userId);
+      },
+      (err: unknown) => {
+        failure = err;
+      },
+    );
+    return {
+      ready,
+      finish: () => {
+        if (invisible === undefined) throw failure;
+        // Closed meanwhile: its presences are gone, and must not come back.
+        if (peer.closed === true)
+          refuse("disconnected", "The socket closed before the status update completed");
+        this.tracker.setStatus(peer, status, invisible);
+      },
+    };
   }
 
   /**

@@ -107,6 +107,14 @@ export class Dispatcher {
           lane.answers.length < SENDS_IN_FLIGHT
             ? this.stageSend(connection, lane, request)
             : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() => this.stageSend(connection, lane, request));
+      } else if (request.kind === "statusUpdate" && this.deps.status.shared) {
+        // In a cluster an update waits on a flag read: staged like sends, a socket's updates share it.
+        pending =
+          lane.answers.length < SENDS_IN_FLIGHT
+            ? this.stageStatus(connection, lane, request)
+            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() =>
+                this.stageStatus(connection, lane, request),
+              );
       } else if (lane.answers.length > 0) {
         // Sends before this request are still committing: it runs once they are answered.
         pending = this.untilAnswered(lane, 1).then(() => this.handleOne(connection, request));
@@ -167,6 +175,44 @@ export class Dispatcher {
         this.runAnswers(lane);
       });
     }, refuse);
+  }
+
+  /**
+   * Stages a status update in a cluster: admits it and starts its flag read; the update applies,
+   * and is answered, in its turn once the read is done. Never waits: the next request starts now.
+   */
+  private stageStatus(
+    connection: Connection,
+    lane: Lane,
+    envelope: Extract<Envelope, { kind: "statusUpdate" }>,
+  ): undefined {
+    this.deps.metrics.messagesIn += 1;
+    let staged: ReturnType<Status["stageUpdate"]>;
+    try {
+      this.admit(connection, envelope);
+      staged = this.deps.status.stageUpdate(connection, envelope.body.status);
+    } catch (err) {
+      this.answerInTurn(lane, () => this.sendError(connection, envelope.cid, err));
+      return undefined;
+    }
+    const answer: Answer = {
+      ready: false,
+      run: () => {
+        try {
+          staged.finish();
+        } catch (err) {
+          this.sendError(connection, envelope.cid, err);
+          return;
+        }
+        this.safeReply(connection, envelope, "empty");
+      },
+    };
+    lane.answers.push(answer);
+    void staged.ready.then(() => {
+      answer.ready = true;
+      this.runAnswers(lane);
+    });
+    return undefined;
   }
 
   /** Answers at once when no send of the lane is waiting, else after the last of them. */

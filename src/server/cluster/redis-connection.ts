@@ -1,0 +1,152 @@
+import type { Cluster, Redis } from "ioredis";
+import { HeraldError } from "../../errors.js";
+
+/** A Redis connection: a single server or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+/** One Redis command: its name, then its arguments. */
+export type Command = [name: string, ...args: (string | number | Buffer)[]];
+
+/** The `disconnected` refusal for a Redis failure. */
+export function unavailable(err: unknown): HeraldError {
+  return HeraldError.from(
+    err,
+    "disconnected",
+    `cluster state unavailable: ${err instanceof Error ? err.message : err}`,
+  );
+}
+
+interface Queued {
+  command: Command;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The commands of one connection, gathered over an event-loop turn and written together. A node
+ * under load issues many commands per turn (a publish and a presence write per status update, the
+ * flag reads of many sockets): one write to Redis instead of one system call each, and Redis then
+ * forwards the turn's publishes to each subscribed node in one write too, so the receiving node
+ * handles them in one turn and its sockets get them in one write each.
+ *
+ * Commands keep the order they were queued in. On a single Redis a turn's commands share one
+ * pipeline; a Redis Cluster refuses a pipeline whose keys live on several nodes, so there each
+ * command is sent on its own, all at once.
+ */
+export class CommandQueue {
+  private queued: Queued[] = [];
+  private scheduled = false;
+
+  /** @param connection the connection to write to; undefined while there is none (commands fail). */
+  constructor(private readonly connection: () => RedisConnection | undefined) {}
+
+  /** Queues one command; resolves with its result, or rejects with `disconnected`. */
+  send(command: Command): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ command, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Queues commands; resolves with their results, or rejects with `disconnected` if any failed. */
+  async sendAll(commands: readonly Command[]): Promise<unknown[]> {
+    return Promise.all(commands.map((command) => this.send(command)));
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const queued = this.queued;
+    this.queued = [];
+    const conn = this.connection();
+    if (conn === undefined) {
+      const err = new HeraldError("disconnected", "the cluster adapter is not running");
+      for (const q of queued) q.reject(err);
+      return;
+    }
+    if (conn.isCluster) {
+      for (const { command, resolve, reject } of queued) {
+        const [name, ...args] = command;
+        conn.call(name, ...args).then(resolve, (err: unknown) => reject(unavailable(err)));
+      }
+      return;
+    }
+    conn
+      .pipeline(queued.map((q) => q.command))
+      .exec()
+      .then(
+        (results) => {
+          for (const [i, q] of queued.entries()) {
+            const result = results?.[i];
+            if (result === undefined) q.reject(unavailable("the pipeline was discarded"));
+            else if (result[0] !== null) q.reject(unavailable(result[0]));
+            else q.resolve(result[1]);
+          }
+        },
+        (err: unknown) => {
+          for (const q of queued) q.reject(unavailable(err));
+        },
+      );
+  };
+}
+
+/** Resolves once the connection is ready; rejects with `disconnected` on its first error. */
+export function waitReady(conn: RedisConnection): Promise<void> {
+  if (conn.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      conn.off("error", onError);
+      resolve();
+    };
+    const onError = (err: unknown) => {
+      conn.off("ready", onReady);
+      reject(unavailable(err));
+    };
+    conn.once("ready", onReady);
+    conn.once("error", onError);
+  });
+}
+
+/** Closes a connection politely, or at once when Redis does not answer. */
+export async function quit(conn: RedisConnection | undefined): Promise<void> {
+  if (conn === undefined) return;
+  try {
+    await conn.quit();
+  } catch {
+    conn.disconnect();
+  }
+}
+
+/**
+ * Opens an ioredis connection to `url` that fails fast while Redis is away (no offline queue) and
+ * keeps reconnecting, at most every 2 s. ioredis is loaded only here, so a server without Redis
+ * never needs it.
+ */
+export async function openRedis(url = "redis://127.0.0.1:6379"): Promise<RedisConnection> {
+  type RedisModule = {
+    Redis?: typeof import("ioredis").Redis;
+    default?: { Redis?: typeof import("ioredis").Redis };
+  };
+  let mod: RedisModule;
+  try {
+    mod = (await import("ioredis")) as unknown as RedisModule;
+  } catch (err) {
+    throw HeraldError.from(
+      err,
+      "unsupported",
+      'Redis clustering needs the "ioredis" package: npm install ioredis',
+    );
+  }
+  // Named export under ESM, or only the CommonJS namespace depending on the loader.
+  const RedisClass = mod.Redis ?? mod.default?.Redis;
+  if (RedisClass === undefined)
+    throw new HeraldError("unsupported", "the installed ioredis has no Redis class");
+  return new RedisClass(url, {
+    enableOfflineQueue: false,
+    autoResubscribe: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times: number) => Math.min(100 * times, 2000),
+  });
+}

@@ -1,0 +1,68 @@
+import type { ClusterMessage, NodeDown, Room } from "./cluster-adapter.js";
+import type { Command } from "./redis-connection.js";
+import { groupVisible, type Owned, parseOwnKey, parsePresence, type RedisKeys } from "./redis-keys.js";
+
+/** What the reaper needs of the adapter running it. */
+export interface ReaperHost {
+  readonly nodeId: string;
+  readonly keys: RedisKeys;
+  readonly leaseMs: number;
+  /** Runs commands together; rejects with `disconnected` if any failed. */
+  run(commands: Command[]): Promise<unknown[]>;
+  /** Publishes a message as if sent by node `origin`. */
+  publishAs(origin: string, room: Room, message: ClusterMessage): void;
+  /** Reports a node cleaned up by this one. */
+  nodeDown(info: NodeDown): void;
+}
+
+/**
+ * Cleans up the nodes whose lease has expired. The first survivor to claim a dead node (`SET … NX`,
+ * expiring in case that survivor dies too) removes its presences from every stream, publishes
+ * their leaves, and reports it.
+ */
+export async function reapDeadNodes(host: ReaperHost): Promise<void> {
+  const { keys } = host;
+  const [members] = (await host.run([["smembers", keys.nodes]])) as [string[]];
+  const nodes = members.filter((n) => n !== host.nodeId);
+  if (nodes.length === 0) return;
+  const leases = await host.run(nodes.map((node) => ["exists", keys.node(node, "lease")]));
+  for (const [i, node] of nodes.entries()) {
+    if (leases[i] !== 0) continue;
+    const [claim] = await host.run([
+      ["set", keys.node(node, "reaper"), host.nodeId, "PX", host.leaseMs * 3, "NX"],
+    ]);
+    if (claim === "OK") await reap(host, node);
+  }
+}
+
+async function reap(host: ReaperHost, node: string): Promise<void> {
+  const { keys } = host;
+  const [entries] = (await host.run([["smembers", keys.node(node, "p")]])) as [string[]];
+  const removed: Owned[] = [];
+  if (entries.length > 0) {
+    const owned = entries.map(parseOwnKey);
+    const results = await host.run(
+      owned.flatMap(({ stream, sessionId }): Command[] => [
+        ["hget", keys.presence(stream), sessionId],
+        ["hdel", keys.presence(stream), sessionId],
+      ]),
+    );
+    for (const [i, { stream }] of owned.entries()) {
+      const presence = parsePresence(results[2 * i] as string | null);
+      // Only what this reaper actually removed (the node may have re-announced meanwhile).
+      if (presence !== undefined && results[2 * i + 1] === 1 && presence.node === node) {
+        removed.push({ stream, presence });
+      }
+    }
+  }
+  // Published as if from the dead node, so this node receives its own leaves like every other.
+  for (const [stream, leaves] of groupVisible(removed)) {
+    host.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
+  }
+  await host.run([
+    ["del", keys.node(node, "p")],
+    ["srem", keys.nodes, node],
+    ["set", keys.node(node, "reaped"), "1", "PX", 3_600_000],
+  ]);
+  host.nodeDown({ nodeId: node, presences: removed });
+}

@@ -1,0 +1,89 @@
+// The command queue of the Redis adapter, on a real redis-server: a turn's commands leave in one
+// pipeline, in order, each answered with its own result or its own `disconnected` refusal.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { HeraldError } from "../../src/errors.js";
+import {
+  CommandQueue,
+  openRedis,
+  quit,
+  type RedisConnection,
+} from "../../src/server/cluster/redis-connection.js";
+import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+
+const skip = redisSkipReason();
+
+describe("cluster: the Redis command queue", { skip }, () => {
+  let redis: TestRedis;
+  let conn: RedisConnection;
+  let pipelines = 0;
+  before(async () => {
+    redis = await startRedis();
+    conn = await openRedis(redis.url);
+    await new Promise<void>((resolve) => conn.once("ready", () => resolve()));
+    // Counts the pipelines the queue makes, to see how commands are grouped.
+    const pipeline = conn.pipeline.bind(conn);
+    conn.pipeline = ((commands?: unknown[][]) => {
+      pipelines += 1;
+      return pipeline(commands as never);
+    }) as typeof conn.pipeline;
+  });
+  after(async () => {
+    await quit(conn);
+    // The Redis process does not hold the event loop open: something must while it exits.
+    const alive = setInterval(() => {}, 1000);
+    await redis?.close();
+    clearInterval(alive);
+  });
+
+  test("the commands of one turn share one pipeline and keep their order", async () => {
+    const queue = new CommandQueue(() => conn);
+    const key = `q:${randomUUID()}`;
+    const before = pipelines;
+    const results = await Promise.all([
+      queue.send(["rpush", key, "a"]),
+      queue.send(["rpush", key, "b"]),
+      queue.sendAll([
+        ["rpush", key, Buffer.from("c")],
+        ["lrange", key, 0, -1],
+      ]),
+    ]);
+    assert.equal(pipelines - before, 1);
+    assert.deepEqual(results, [1, 2, [3, ["a", "b", "c"]]]);
+    // A later turn makes its own pipeline.
+    assert.deepEqual(await queue.send(["llen", key]), 3);
+    assert.equal(pipelines - before, 2);
+  });
+
+  test("a failing command rejects alone, with disconnected", async () => {
+    const queue = new CommandQueue(() => conn);
+    const key = `q:${randomUUID()}`;
+    const [set, wrong, get] = await Promise.allSettled([
+      queue.send(["set", key, "1"]),
+      queue.send(["lpush", key, "x"]),
+      queue.send(["get", key]),
+    ]);
+    assert.deepEqual(set, { status: "fulfilled", value: "OK" });
+    assert.equal(wrong.status, "rejected");
+    assert.ok(wrong.status === "rejected" && HeraldError.is(wrong.reason));
+    assert.equal(wrong.status === "rejected" && (wrong.reason as HeraldError).code, "disconnected");
+    assert.deepEqual(get, { status: "fulfilled", value: "1" });
+    // sendAll rejects when any of its commands failed.
+    await assert.rejects(
+      queue.sendAll([
+        ["get", key],
+        ["lpush", key, "x"],
+      ]),
+      (err: unknown) => HeraldError.is(err) && err.code === "disconnected",
+    );
+  });
+
+  test("without a connection every command is refused with disconnected", async () => {
+    const queue = new CommandQueue(() => undefined);
+    await assert.rejects(
+      queue.send(["get", "k"]),
+      (err: unknown) => HeraldError.is(err) && err.code === "disconnected",
+    );
+  });
+});
