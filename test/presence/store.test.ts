@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import type { Socket } from "../../src/index.js";
 import { type PresenceChange, PresenceStore } from "../../src/presence/index.js";
+import { waitFor } from "../../src/testing/wait-for.js";
 import { serverModes } from "../helpers/server-modes.js";
 import { formats, Inbox, worldForSuite } from "../sdk/harness.js";
 
@@ -186,8 +187,18 @@ for (const [mode, world] of worlds) {
         const bob = await world.peer(codec);
         const store = new PresenceStore(bob.socket, world.client, bob.session, { refreshOnLeave: false });
         await store.watch([ada.userId]);
+        const before = store.get(ada.userId)?.lastActive?.getTime();
         await ada.socket.disconnect();
-        const { users } = await world.client.getUsers(bob.session, { ids: [ada.userId] });
+        // The server stores a leaving user's last_active after the socket has closed (on
+        // PostgreSQL, a round trip later): read it once it is there, so the store has it to find.
+        const users = await waitFor(
+          async () => {
+            const { users } = await world.client.getUsers(bob.session, { ids: [ada.userId] });
+            const after = users[0]?.lastActive?.getTime();
+            return !herald || (after !== undefined && after !== before) ? users : undefined;
+          },
+          { what: "the server has ada's last_active of the disconnect" },
+        );
         await store.refresh();
         assert.equal(store.get(ada.userId)?.lastActive?.getTime(), users[0]?.lastActive?.getTime());
         await store.close();
