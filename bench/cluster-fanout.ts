@@ -58,8 +58,13 @@ const WINDOW = 64;
  * generator a `ws` parse per frame; two per node still give thousands of samples per paced round.
  */
 const SAMPLED = Number(process.env.BENCH_SAMPLED ?? 2);
-/** How often the counting receivers read (ms; 0: as soon as data arrives). See cluster-receiver.ts. */
-const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 20);
+/**
+ * How often the counting receivers read (ms; 0: as soon as data arrives). See cluster-receiver.ts.
+ * As data arrives by default: nodes cork each socket for an event-loop turn, so a read already
+ * carries tens of frames, and receivers on a timer fell behind a cluster node's bursts (a turn's
+ * Redis messages delivered at once) until the node's memory budget closed them as slow readers.
+ */
+const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 0);
 /**
  * Sessions of the status sender taking turns. In a cluster a status update waits one Redis round
  * trip (the invisible check) and a socket's requests run one at a time, so a single socket's
