@@ -1,5 +1,5 @@
 import { HeraldError } from "../../../errors.js";
-import type { ChannelMessageAckInit, Envelope, EnvelopeInit } from "../../../gen/wire.js";
+import type { Envelope, EnvelopeInit } from "../../../gen/wire.js";
 import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
 import type { Limits } from "../../limits/limits.js";
 import { RateLimited } from "../../limits/rate-limited.js";
@@ -30,7 +30,6 @@ interface Answer {
   run(): void;
 }
 
-/** One connection's requests: those waiting their turn, and the answers of sends in flight. */
 /** A request refused before it could be decoded into an envelope, answered in its turn. */
 interface Refusal {
   kind: "refusal";
@@ -38,6 +37,7 @@ interface Refusal {
   err: unknown;
 }
 
+/** One connection's requests: those waiting their turn, and the answers of sends in flight. */
 interface Lane {
   queue: (Envelope | Refusal)[];
   /** Whether a drain is under way (it takes the queued requests in turn). */
@@ -102,19 +102,19 @@ export class Dispatcher {
       const request = item;
       if (request.kind === "refusal") {
         this.answerInTurn(lane, () => this.sendError(connection, request.cid, request.err));
-      } else if (request.kind === "channelMessageSend") {
-        pending =
-          lane.answers.length < SENDS_IN_FLIGHT
-            ? this.stageSend(connection, lane, request)
-            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() => this.stageSend(connection, lane, request));
-      } else if (request.kind === "statusUpdate" && this.deps.status.shared) {
+      } else if (
+        request.kind === "channelMessageSend" ||
         // In a cluster an update waits on a flag read: staged like sends, a socket's updates share it.
+        (request.kind === "statusUpdate" && this.deps.status.shared)
+      ) {
+        const stage = () =>
+          request.kind === "channelMessageSend"
+            ? this.stageSend(connection, lane, request)
+            : this.stageStatus(connection, lane, request);
         pending =
           lane.answers.length < SENDS_IN_FLIGHT
-            ? this.stageStatus(connection, lane, request)
-            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(() =>
-                this.stageStatus(connection, lane, request),
-              );
+            ? stage()
+            : this.untilAnswered(lane, SENDS_IN_FLIGHT).then(stage);
       } else if (lane.answers.length > 0) {
         // Sends before this request are still committing: it runs once they are answered.
         pending = this.untilAnswered(lane, 1).then(() => this.handleOne(connection, request));
@@ -153,27 +153,13 @@ export class Dispatcher {
       refuse(err);
       return undefined;
     }
+    // Every send's `ready` settles as many steps after its commit, so the lanes of one batch
+    // deliver in the batch's order: members see messages in the order they are stored.
     return this.deps.chat.stageSend(connection, envelope.body).then((staged) => {
-      const answer: Answer = {
-        ready: false,
-        run: () => {
-          let ack: ChannelMessageAckInit;
-          try {
-            ack = staged.finish();
-          } catch (err) {
-            this.sendError(connection, envelope.cid, err);
-            return;
-          }
-          this.safeReply(connection, envelope, { kind: "channelMessageAck", body: ack });
-        },
-      };
-      lane.answers.push(answer);
-      // Every send's `ready` settles as many steps after its commit, so the lanes of one batch
-      // deliver in the batch's order: members see messages in the order they are stored.
-      void staged.ready.then(() => {
-        answer.ready = true;
-        this.runAnswers(lane);
-      });
+      this.answerWhenReady(connection, lane, envelope, staged.ready, () => ({
+        kind: "channelMessageAck",
+        body: staged.finish(),
+      }));
     }, refuse);
   }
 
@@ -195,24 +181,42 @@ export class Dispatcher {
       this.answerInTurn(lane, () => this.sendError(connection, envelope.cid, err));
       return undefined;
     }
+    this.answerWhenReady(connection, lane, envelope, staged.ready, () => {
+      staged.finish();
+      return "empty";
+    });
+    return undefined;
+  }
+
+  /**
+   * Queues a staged request's answer: once `ready` settles and every answer before it has run,
+   * `finish` completes the request and its result is the reply (what it throws, the error reply).
+   */
+  private answerWhenReady(
+    connection: Connection,
+    lane: Lane,
+    envelope: Envelope,
+    ready: Promise<void>,
+    finish: () => EnvelopeInit | "empty",
+  ): void {
     const answer: Answer = {
       ready: false,
       run: () => {
+        let reply: EnvelopeInit | "empty";
         try {
-          staged.finish();
+          reply = finish();
         } catch (err) {
           this.sendError(connection, envelope.cid, err);
           return;
         }
-        this.safeReply(connection, envelope, "empty");
+        this.safeReply(connection, envelope, reply);
       },
     };
     lane.answers.push(answer);
-    void staged.ready.then(() => {
+    void ready.then(() => {
       answer.ready = true;
       this.runAnswers(lane);
     });
-    return undefined;
   }
 
   /** Answers at once when no send of the lane is waiting, else after the last of them. */
