@@ -24,8 +24,6 @@ export class StatusTracker {
   private readonly streams = new Map<string, Stream>();
   private cluster: ClusterAdapter | undefined;
   private onClusterError: (err: unknown) => void = () => {};
-  /** Flag reads gathered in this turn, sent together at its end (see {@link recentFlags}). */
-  private flagReads: { ids: Set<string>; result: Promise<Map<string, boolean>> } | undefined;
 
   /**
    * @param isInvisible whether a user is invisible: their status events then reach only their own
@@ -45,34 +43,18 @@ export class StatusTracker {
   /**
    * The users among `userIds` who are invisible now. In a cluster this node's flags may be stale
    * (a change made through another node is still on its way), so a change the cluster recorded
-   * recently overrides them: one Redis round trip. Rejects with `disconnected` when Redis is away.
+   * recently overrides them: one Redis round trip (the adapter sends a turn's commands together, so
+   * the reads of many sockets' updates and follows share it). Rejects with `disconnected` when
+   * Redis is away.
    */
   async invisibleNow(userIds: readonly string[]): Promise<Set<string>> {
     const recent =
-      userIds.length > 0 && this.cluster !== undefined ? await this.recentFlags(userIds) : undefined;
+      userIds.length > 0 && this.cluster !== undefined
+        ? await this.cluster.recentInvisible(userIds)
+        : undefined;
     const invisible = new Set<string>();
     for (const id of userIds) if (recent?.get(id) ?? this.isInvisible(id)) invisible.add(id);
     return invisible;
-  }
-
-  /**
-   * The cluster's recent flag changes of `userIds`. The reads asked for in one event-loop turn (the
-   * status updates and follows of many sockets) share one pipelined round trip to Redis.
-   */
-  private recentFlags(userIds: readonly string[]): Promise<Map<string, boolean>> {
-    let batch = this.flagReads;
-    if (batch === undefined) {
-      const ids = new Set<string>();
-      const cluster = this.cluster as ClusterAdapter;
-      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.flagReads = undefined;
-        return cluster.recentInvisible([...ids]);
-      });
-      batch = { ids, result };
-      this.flagReads = batch;
-    }
-    for (const id of userIds) batch.ids.add(id);
-    return batch.result;
   }
 
   /** True when streams are shared with other nodes (follows must then use {@link followShared}). */
