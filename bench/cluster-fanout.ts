@@ -23,7 +23,7 @@
 // BENCH_PACED_SECONDS (4), BENCH_STATUS_SENDERS (8), BENCH_SAMPLED (latency receivers per node, 2),
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
-// postgres when installed), BENCH_CPU_PROF (a folder for the cluster nodes' V8 CPU profiles),
+// postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
 // BENCH_SCENARIOS ("room,status").
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -374,17 +374,17 @@ async function main(): Promise<void> {
   try {
     if (usePostgres) postgres = await startPostgres();
     const secret = newSecret();
-    const sqlite = await startNode(path.join(dir, "one.db"), secret);
+    // BENCH_CPU_PROF=<folder>: V8 CPU profiles of every node, written when they stop.
+    const prof = process.env.BENCH_CPU_PROF;
+    const profArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+    const sqlite = await startNode(path.join(dir, "one.db"), secret, undefined, profArgs);
     configs.push(await setUp("1 node, SQLite", [sqlite], false, false));
     if (postgres !== undefined) {
-      const one = await startNode(await postgres.createSchema(), secret);
+      const one = await startNode(await postgres.createSchema(), secret, undefined, profArgs);
       configs.push(await setUp("1 node, PostgreSQL", [one], false, true));
     }
     const shared = postgres !== undefined ? await postgres.createSchema() : path.join(dir, "two.db");
     const cluster = { url: redis.url, prefix: `bench-${randomBytes(4).toString("hex")}:` };
-    // BENCH_CPU_PROF=<folder>: V8 CPU profiles of the cluster's nodes, written when they stop.
-    const prof = process.env.BENCH_CPU_PROF;
-    const profArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
     const first = await startNode(shared, secret, cluster, profArgs);
     const second = await startNode(shared, secret, cluster, profArgs);
     const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;

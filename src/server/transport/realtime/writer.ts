@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import WebSocket from "ws";
 import { DeliveryCounter } from "../../metrics/delivery-counter.js";
+import { DataFrame } from "./data-frame.js";
 
 /** Close code and reason used when a socket's reader falls too far behind. */
 export const SLOW_READER_CLOSE = {
@@ -32,6 +33,13 @@ export class SocketWriter {
   private readonly corked: Socket[] = [];
   private turn = 1;
   private scheduled = false;
+  /**
+   * The last frame written per format: a broadcast writes one payload to every member in a row
+   * (members of both formats alternate between two payloads), so one entry per format suffices.
+   * Cleared every turn, so a large payload is not kept alive past its broadcast.
+   */
+  private lastText: DataFrame | undefined;
+  private lastBinary: DataFrame | undefined;
   /** Frames written since start (read by the metrics). */
   framesWritten = 0;
   /** Pushes written, by kind (read by the metrics). */
@@ -62,8 +70,8 @@ export class SocketWriter {
       timer.unref();
       return false;
     }
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
     if (!corkedNow) {
-      const socket = (ws as unknown as { _socket?: Socket })._socket;
       if (socket !== undefined) {
         socket.cork();
         this.corked.push(socket);
@@ -77,13 +85,35 @@ export class SocketWriter {
     target.turnBytes = thisTurn + frame.length;
     this.framesWritten += 1;
     this.deliveries.count(kind);
-    ws.send(frame, target.binary ? BINARY : TEXT);
+    if (socket === undefined) {
+      ws.send(frame, target.binary ? BINARY : TEXT);
+      return true;
+    }
+    // The frame goes to the socket as bytes framed once per payload: a broadcast's members share
+    // them, where `ws.send` would build a header and an options object for each member. The server
+    // negotiates no extension (no compression), so these are exactly the bytes `ws` would write,
+    // and they join the socket's stream in order with the frames `ws` writes itself (pings, pongs,
+    // the close frame).
+    const parts = this.framed(frame, target.binary).parts;
+    for (let i = 0; i < parts.length; i++) socket.write(parts[i] as Buffer);
     return true;
+  }
+
+  /** The data frame of `payload`, reused while the same payload is written to socket after socket. */
+  private framed(payload: Buffer, binary: boolean): DataFrame {
+    const last = binary ? this.lastBinary : this.lastText;
+    if (last !== undefined && last.payload === payload) return last;
+    const frame = new DataFrame(payload, binary);
+    if (binary) this.lastBinary = frame;
+    else this.lastText = frame;
+    return frame;
   }
 
   private readonly flush = () => {
     this.scheduled = false;
     this.turn += 1;
+    this.lastText = undefined;
+    this.lastBinary = undefined;
     for (const socket of this.corked) socket.uncork();
     this.corked.length = 0;
   };
