@@ -207,5 +207,56 @@ export function clusterAdapterSuite(
       assert.equal((await b.recentInvisible([hiding])).get(hiding), false, "the latest change counts");
       assert.deepEqual(await b.recentInvisible([]), new Map());
     });
+
+    withNodes(
+      "writes and removals of one presence in one turn end as the last of them says",
+      2,
+      async ([a, b]) => {
+        if (!a || !b) throw new Error("two nodes expected");
+        const stream = statusStream(randomUUID());
+        const p = presence("ua", { status: "one" });
+        // A burst in one turn, as a socket's staged status updates apply: the last value is kept.
+        await Promise.all(
+          ["one", "two", "three"].map((status, i) =>
+            a.setPresence(stream, { ...p, status, changedAt: i + 1 }),
+          ),
+        );
+        assert.deepEqual(await b.presences(stream), [
+          { ...p, status: "three", changedAt: 3, node: a.nodeId },
+        ]);
+        // Set, removed, set again in one turn: present, with the value set after the removal.
+        await Promise.all([
+          a.setPresence(stream, { ...p, status: "four" }),
+          a.removePresence(stream, p.sessionId),
+          a.setPresence(stream, { ...p, status: "five" }),
+        ]);
+        assert.deepEqual(
+          (await b.presences(stream)).map((x) => x.status),
+          ["five"],
+        );
+        // Set, then removed in one turn: gone, and the removal returns what was there.
+        const [, removed] = await Promise.all([
+          a.setPresence(stream, { ...p, status: "six" }),
+          a.removePresence(stream, p.sessionId),
+        ]);
+        assert.equal(removed?.sessionId, p.sessionId);
+        assert.deepEqual(await b.presences(stream), []);
+      },
+    );
+
+    withNodes("flag reads in one turn see the flag changes made before them in it", 2, async ([a, b]) => {
+      if (!a || !b) throw new Error("two nodes expected");
+      const user = randomUUID();
+      await b.noteInvisible(user, false);
+      const [before, , after, again] = await Promise.all([
+        a.recentInvisible([user]),
+        a.noteInvisible(user, true),
+        a.recentInvisible([user]),
+        a.recentInvisible([user, user]),
+      ]);
+      assert.equal(before.get(user), false, "read before the change");
+      assert.equal(after.get(user), true, "read after the change");
+      assert.equal(again.get(user), true, "a read shared with the one before it");
+    });
   });
 }

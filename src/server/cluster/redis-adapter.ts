@@ -75,6 +75,20 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   private sub: RedisConnection | undefined;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
+  /**
+   * Flag reads queued in the command queue's current batch, by user: the status updates and
+   * follows of one turn that read the same user's flag share one `GET` (a socket's staged burst of
+   * updates, or many followers, would otherwise send the same read many times in one pipeline).
+   */
+  private flagReads = new Map<string, Promise<unknown>>();
+  private flagReadsBatch = -1;
+  /**
+   * Presence writes queued in the current batch, by {@link ownKey}: a later write of the same
+   * presence in the same batch (a session's burst of status updates) replaces the value its queued
+   * `HSET` carries instead of sending another one.
+   */
+  private presenceWrites = new Map<string, { command: Command; written: Promise<void> }>();
+  private presenceWritesBatch = -1;
   private registered = false;
   private dropping = 0;
   private closed = false;
@@ -191,10 +205,25 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const key = ownKey(stream, full.sessionId);
     // Kept locally first: if Redis is down now, the next announcement after it returns has it.
     this.owned.set(key, { stream, presence: full });
-    await this.write([{ stream, presence: full }]);
+    this.required();
+    if (this.presenceWritesBatch !== this.queue.batch) {
+      this.presenceWrites.clear();
+      this.presenceWritesBatch = this.queue.batch;
+    }
+    const queued = this.presenceWrites.get(key);
+    if (queued !== undefined) {
+      // Not written yet: the queued command takes the newer value (the hash only keeps the last).
+      queued.command[3] = JSON.stringify(full);
+      return queued.written;
+    }
+    const hset: Command = ["hset", this.keys.presence(stream), full.sessionId, JSON.stringify(full)];
+    const written = this.write([{ stream, presence: full }], hset);
+    this.presenceWrites.set(key, { command: hset, written });
+    await written;
   }
 
-  private async write(entries: Owned[]): Promise<void> {
+  /** Writes presences (`hset`: the command to use for a single entry's value, to amend later). */
+  private async write(entries: Owned[], hset?: Command): Promise<void> {
     this.required();
     const commands: Command[] = [];
     const indexing: string[] = [];
@@ -206,13 +235,17 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
         commands.push(["sadd", this.keys.node(this.nodeId, "p"), key]);
         indexing.push(key);
       }
-      commands.push(["hset", this.keys.presence(stream), presence.sessionId, JSON.stringify(presence)]);
+      commands.push(
+        hset ?? ["hset", this.keys.presence(stream), presence.sessionId, JSON.stringify(presence)],
+      );
     }
     await this.queue.sendAll(commands);
     for (const key of indexing) if (this.owned.has(key)) this.indexed.add(key);
   }
 
   async removePresence(stream: Stream, sessionId: string): Promise<ClusterPresence | undefined> {
+    // A write queued before this removal must not be amended after it: it would be undone by it.
+    this.presenceWrites.delete(ownKey(stream, sessionId));
     const mine = this.owned.get(ownKey(stream, sessionId));
     this.owned.delete(ownKey(stream, sessionId));
     this.indexed.delete(ownKey(stream, sessionId));
@@ -251,6 +284,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   }
 
   async noteInvisible(userId: string, invisible: boolean): Promise<void> {
+    // A read queued after this write must see it: it may not share a read queued before.
+    this.flagReads.delete(userId);
     await this.run([["set", this.keys.flag(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS]]);
   }
 
@@ -258,10 +293,25 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const recent = new Map<string, boolean>();
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return recent;
-    const values = await this.run(ids.map((id) => ["get", this.keys.flag(id)]));
+    this.required();
+    if (this.flagReadsBatch !== this.queue.batch) {
+      this.flagReads.clear();
+      this.flagReadsBatch = this.queue.batch;
+    }
+    const values = await Promise.all(ids.map((id) => this.flagRead(id)));
     for (const [i, v] of values.entries())
       if (v === "1" || v === "0") recent.set(ids[i] as string, v === "1");
     return recent;
+  }
+
+  /** The user's recent flag (`GET`), shared with the reads of the same user queued in this batch. */
+  private flagRead(userId: string): Promise<unknown> {
+    let read = this.flagReads.get(userId);
+    if (read === undefined) {
+      read = this.queue.send(["get", this.keys.flag(userId)]);
+      this.flagReads.set(userId, read);
+    }
+    return read;
   }
 
   private required(): RedisConnection {

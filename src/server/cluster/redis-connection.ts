@@ -36,6 +36,11 @@ interface Queued {
 export class CommandQueue {
   private queued: Queued[] = [];
   private scheduled = false;
+  /**
+   * The batch that commands queued now join; it changes when a batch is written. A caller may
+   * share or amend a command of the current batch until then (see the adapter's flag reads).
+   */
+  batch = 0;
 
   /** @param connection the connection to write to; undefined while there is none (commands fail). */
   constructor(private readonly connection: () => RedisConnection | undefined) {}
@@ -58,6 +63,7 @@ export class CommandQueue {
 
   private readonly flush = (): void => {
     this.scheduled = false;
+    this.batch += 1;
     const queued = this.queued;
     this.queued = [];
     const conn = this.connection();
