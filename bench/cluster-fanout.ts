@@ -24,7 +24,9 @@
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
 // postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
-// BENCH_SCENARIOS ("room,status").
+// BENCH_SCENARIOS ("room,status"), BENCH_BASELINE (another checkout of herald, e.g. the previous
+// release: its server also runs as one node on SQLite and one on PostgreSQL, measured in the same
+// turns, and the ratios new / baseline are printed).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -383,6 +385,16 @@ async function main(): Promise<void> {
       const one = await startNode(await postgres.createSchema(), secret, undefined, profArgs);
       configs.push(await setUp("1 node, PostgreSQL", [one], false, true));
     }
+    const baseline = process.env.BENCH_BASELINE;
+    if (baseline !== undefined) {
+      const base = path.resolve(baseline);
+      const sqliteBase = await startNode(path.join(dir, "base.db"), secret, undefined, profArgs, base);
+      configs.push(await setUp("1 node, SQLite (baseline)", [sqliteBase], false, false));
+      if (postgres !== undefined) {
+        const pgBase = await startNode(await postgres.createSchema(), secret, undefined, profArgs, base);
+        configs.push(await setUp("1 node, PostgreSQL (baseline)", [pgBase], false, true));
+      }
+    }
     const shared = postgres !== undefined ? await postgres.createSchema() : path.join(dir, "two.db");
     const cluster = { url: redis.url, prefix: `bench-${randomBytes(4).toString("hex")}:` };
     const first = await startNode(shared, secret, cluster, profArgs);
@@ -487,7 +499,17 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
           `\n  saturation limited by: ${limit(m)}`,
       );
     }
-    for (const base of configs.filter((c) => !c.cluster)) {
+    for (const base of configs.filter((c) => c.name.endsWith(" (baseline)"))) {
+      const now = configs.find((c) => `${c.name} (baseline)` === base.name);
+      if (now === undefined) continue;
+      const ratio = (f: (m: Measure) => number) => (f(get(now)) / f(get(base))).toFixed(2);
+      console.log(
+        `${scenario}: ${now.name} / baseline: node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
+          ` | deliveries/s ${ratio((m) => m.perSec)}x` +
+          ` | p99 at equal load ${(lat(now, 0) / lat(base, 0)).toFixed(2)}x`,
+      );
+    }
+    for (const base of configs.filter((c) => !c.cluster && !c.name.endsWith(" (baseline)"))) {
       const ratio = (f: (m: Measure) => number) => (f(get(two)) / f(get(base))).toFixed(2);
       console.log(
         `${scenario}: 2 nodes / ${base.name}: deliveries/s ${ratio((m) => m.perSec)}x` +

@@ -15,14 +15,18 @@ export interface BenchNode {
   proc: ChildProcess;
 }
 
-/** Starts a node on `db`, in a cluster when `redis` is given; resolves once it listens. */
+/**
+ * Starts a node on `db`, in a cluster when `redis` is given; resolves once it listens. `checkout`
+ * runs the server of another copy of the repository (a baseline), with this one's packages.
+ */
 export async function startNode(
   db: string,
   secret: string,
   redis?: { url: string; prefix: string },
   extraArgs: string[] = [],
+  checkout = repo,
 ): Promise<BenchNode> {
-  const args = ["--import", "tsx", ...extraArgs, path.join(repo, "src/server/cli.ts")];
+  const args = ["--import", "tsx", ...extraArgs, path.join(checkout, "src/server/cli.ts")];
   args.push("--port", "0", "--db", db, "--log-level", "warn", "--no-console", "--rate", "all=off");
   if (redis !== undefined) args.push("--redis", redis.url, "--redis-prefix", redis.prefix);
   const proc = spawn(process.execPath, args, {
