@@ -207,7 +207,10 @@ export class Client {
     this.#onSessionRefresh = o.onSessionRefresh;
   }
 
-  /** A realtime socket to this server (not yet connected). */
+  /**
+   * A realtime socket to this server (not yet connected). Throws HeraldError `bad_input` for
+   * options of the wrong type (a NaN or negative time, a codec that is not one, ...).
+   */
   createSocket(options: SocketOptions = {}): Socket {
     return new Socket(this.socketUrl, options, this);
   }

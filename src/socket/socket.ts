@@ -11,6 +11,7 @@ import { checkContent, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
 import { SocketListeners } from "./socket-listeners.js";
+import { checkSocketOptions } from "./socket-options.js";
 import type {
   ConnectOptions,
   FollowOptions,
@@ -43,11 +44,11 @@ type ReplyKind = keyof typeof replyModels;
 export class Socket extends SocketListeners {
   readonly #link: SocketLink;
 
-  /** Use `client.createSocket()`. */
+  /** Use `client.createSocket()`. Throws HeraldError `bad_input` for options of the wrong type. */
   constructor(url: string, options: SocketOptions, client: SocketClient) {
     const events = new Emitter<SocketEvents>();
     super(events);
-    this.#link = new SocketLink(url, options, client, events);
+    this.#link = new SocketLink(url, checkSocketOptions(options), client, events);
   }
 
   /** The connection state. */
