@@ -36,11 +36,7 @@ export type { ListChannelMessagesOptions, ListNotificationsOptions } from "./gen
 
 /** Options of {@link Client}. */
 export interface ClientOptions {
-  /**
-   * The server's host name or address, without scheme or port (an IPv6 address in brackets:
-   * `"[::1]"`). A URL or `host:port` is refused with `bad_input`.
-   * @default "127.0.0.1"
-   */
+  /** The server's host name or address (an IPv6 address in brackets: `"[::1]"`). @default "127.0.0.1" */
   host?: string | undefined;
   /** @default 7350 */
   port?: number | undefined;
@@ -119,27 +115,7 @@ function checkClientOptions(options: unknown): ClientOptions {
         !(name === "host" && v === ""));
     if (!ok) throw badInput("new Client", `${name} must be a ${type}, got ${describeValue(v)}`);
   }
-  if (typeof options.host === "string") checkHost(options.host);
   return options as ClientOptions;
-}
-
-/**
- * Refuses a host that is really a URL or `host:port` (a common first mistake), which would only
- * fail later, at every call, as an unreachable or unparsable address.
- */
-function checkHost(host: string): void {
-  const bracketed = host.startsWith("[");
-  const colons = host.split(":").length - 1;
-  const why = /^[a-z][a-z0-9+.-]*:\/\//i.test(host)
-    ? "without the scheme (set `ssl: true` for https and wss)"
-    : /[\s/?#@]/.test(host)
-      ? "without spaces, paths or credentials"
-      : (!bracketed && colons === 1) || (bracketed && /\]:/.test(host))
-        ? "without the port (set `port`)"
-        : !bracketed && colons > 1
-          ? "with an IPv6 address in brackets"
-          : undefined;
-  if (why) throw badInput("new Client", `host must be a bare host name or address, ${why}: got "${host}"`);
 }
 
 /** The type of each of the Client's options. */
@@ -207,10 +183,7 @@ export class Client {
     this.#onSessionRefresh = o.onSessionRefresh;
   }
 
-  /**
-   * A realtime socket to this server (not yet connected). Throws HeraldError `bad_input` for
-   * options of the wrong type (a NaN or negative time, a codec that is not one, ...).
-   */
+  /** A realtime socket to this server (not yet connected). */
   createSocket(options: SocketOptions = {}): Socket {
     return new Socket(this.socketUrl, options, this);
   }

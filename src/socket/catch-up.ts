@@ -1,15 +1,9 @@
 import { HeraldError } from "../errors.js";
 import type { ChannelMessage } from "../gen/model.js";
-import type { Session } from "../session.js";
-import { retryDelay } from "./backoff.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
-import { refusedForNow } from "./outbox-item.js";
 import type { CatchUpOptions, GapEvent } from "./socket-types.js";
 
 const PAGE_SIZE = 100;
-// Retries of a listing refused for now (a rate limit, a busy server): up to 10, over about 20 s.
-const RETRIES = 10;
-const RETRY_BACKOFF = { minDelayMs: 250, maxDelayMs: 5000 };
 
 /** A joined channel as catch-up follows it. */
 interface Track {
@@ -97,7 +91,8 @@ export class CatchUpLayer implements Layer {
     const session = this.#host.session;
     if (!persistent || !session) return;
     // Where catch-up will read back to if nothing is delivered first: the newest message now.
-    track.marking = this.#list(session, id, 1, undefined)
+    track.marking = this.#host.client
+      .listChannelMessages(session, id, { forward: false, limit: 1, signal: this.#abort.signal })
       .then(
         (page) => {
           const newest = page.messages[0];
@@ -144,36 +139,6 @@ export class CatchUpLayer implements Layer {
     this.#tracks.clear();
   }
 
-  /**
-   * One page of history, newest first. Many channels read at once can go over the server's REST
-   * rate (or find it busy): such a refusal for now is waited out and asked again, not a gap.
-   */
-  async #list(session: Session, id: string, limit: number, cursor: string | undefined) {
-    const signal = this.#abort.signal;
-    for (let refusals = 1; ; refusals++) {
-      try {
-        return await this.#host.client.listChannelMessages(session, id, {
-          forward: false,
-          limit,
-          cursor,
-          signal,
-        });
-      } catch (error) {
-        if (!HeraldError.is(error) || !refusedForNow(error) || refusals > RETRIES || signal.aborted)
-          throw error;
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", done);
-            resolve();
-          };
-          const timer = setTimeout(done, retryDelay(refusals, RETRY_BACKOFF));
-          signal.addEventListener("abort", done, { once: true });
-        });
-      }
-    }
-  }
-
   #current(id: string, track: Track, generation: number): boolean {
     return this.#host.generation === generation && this.#tracks.get(id) === track;
   }
@@ -202,7 +167,12 @@ export class CatchUpLayer implements Layer {
     let complete = false;
     try {
       for (let n = 0; n < this.#maxPages && !complete; n++) {
-        const page = await this.#list(session, id, PAGE_SIZE, cursor);
+        const page = await this.#host.client.listChannelMessages(session, id, {
+          forward: false,
+          limit: PAGE_SIZE,
+          cursor,
+          signal: this.#abort.signal,
+        });
         if (!this.#current(id, track, generation)) return;
         const kept: ChannelMessage[] = [];
         let repeated = false;

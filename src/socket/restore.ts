@@ -2,15 +2,10 @@ import { HeraldError } from "../errors.js";
 import type { Channel } from "../gen/model.js";
 import type { ChannelType, Envelope } from "../gen/wire.js";
 import { toModel } from "../protocol/model.js";
-import { retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
-import { refusedForNow } from "./outbox-item.js";
+import { retryForNow } from "./retry-for-now.js";
 import { splitToFit } from "./server-profile.js";
 import type { ReconnectedEvent } from "./socket-types.js";
-
-// Retries of a step refused for now (a rate limit, a busy server): up to 10, over about 20 s.
-const RETRIES = 10;
-const RETRY_BACKOFF = { minDelayMs: 250, maxDelayMs: 5000 };
 
 const RECORDED = new Set(["statusUpdate", "statusFollow", "statusUnfollow", "channelJoin", "channelLeave"]);
 
@@ -50,8 +45,8 @@ export class RestoreLayer implements Layer {
   readonly #names = new Set<string>();
   /** Joined channels by id. */
   readonly channels = new Map<string, JoinedChannel>();
-  /** Retries waiting for their turn, each woken early when the connection ends. */
-  readonly #pauses = new Set<() => void>();
+  /** Aborted when the connection ends: retries of the restore under way stop waiting. */
+  #stop = new AbortController();
 
   constructor(host: LayerHost, onForgotten: (channelId: string, error: HeraldError | undefined) => void) {
     this.#host = host;
@@ -92,19 +87,15 @@ export class RestoreLayer implements Layer {
   async restore(report: ReconnectedEvent): Promise<void> {
     const host = this.#host;
     const generation = host.generation;
+    const signal = this.#stop.signal;
     const step = async (what: string, run: () => Promise<void>): Promise<boolean> => {
-      for (let refusals = 1; ; refusals++) {
-        try {
-          await run();
-          return true;
-        } catch (error) {
-          const e = HeraldError.from(error);
-          // Every rejoin goes at once: past the server's join burst some are refused for now
-          // (rate_limited), which says nothing about the channel. Those are tried again.
-          if (refusedForNow(e) && refusals <= RETRIES && (await this.#pause(refusals, generation))) continue;
-          if (generation === host.generation) report.failed.push({ what, error: e });
-          return false;
-        }
+      try {
+        // Every rejoin goes at once: past the server's join burst some are refused for now.
+        await retryForNow(run, signal);
+        return true;
+      } catch (error) {
+        if (generation === host.generation) report.failed.push({ what, error: HeraldError.from(error) });
+        return false;
       }
     };
     report.follows = [...this.#follows];
@@ -162,22 +153,10 @@ export class RestoreLayer implements Layer {
     await Promise.all(work);
   }
 
-  /** Waits before a retry; false if the connection changed meanwhile (then nothing is retried). */
-  #pause(refusals: number, generation: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.#pauses.delete(wake);
-        clearTimeout(timer);
-        resolve(generation === this.#host.generation);
-      };
-      const timer = setTimeout(wake, retryDelay(refusals, RETRY_BACKOFF));
-      this.#pauses.add(wake);
-    });
-  }
-
   /** The connection was lost again: waiting retries end (the next restore starts over). */
   lost(): void {
-    for (const wake of [...this.#pauses]) wake();
+    this.#stop.abort();
+    this.#stop = new AbortController();
   }
 
   /** Forgets everything (the socket closed for good). */

@@ -11,7 +11,6 @@ import { checkContent, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
 import { SocketListeners } from "./socket-listeners.js";
-import { checkSocketOptions } from "./socket-options.js";
 import type {
   ConnectOptions,
   FollowOptions,
@@ -44,11 +43,11 @@ type ReplyKind = keyof typeof replyModels;
 export class Socket extends SocketListeners {
   readonly #link: SocketLink;
 
-  /** Use `client.createSocket()`. Throws HeraldError `bad_input` for options of the wrong type. */
+  /** Use `client.createSocket()`. */
   constructor(url: string, options: SocketOptions, client: SocketClient) {
     const events = new Emitter<SocketEvents>();
     super(events);
-    this.#link = new SocketLink(url, checkSocketOptions(options), client, events);
+    this.#link = new SocketLink(url, options, client, events);
   }
 
   /** The connection state. */
