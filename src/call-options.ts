@@ -41,13 +41,14 @@ export function watchCall(
   const ms = options?.timeoutMs ?? defaultMs;
   const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
   if (signal?.aborted) throw aborted();
+  const onAbort = () => expire(aborted());
+  // Before the timer: if this throws, no timer is left to fire into a call that never started.
+  signal?.addEventListener("abort", onAbort, { once: true });
   // Timers cannot wait 2^31 ms or more (they would fire at once): such limits mean "none" too.
   const timer =
     ms > 0 && ms < 2 ** 31
       ? setTimeout(() => expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
       : undefined;
-  const onAbort = () => expire(aborted());
-  signal?.addEventListener("abort", onAbort, { once: true });
   return () => {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);

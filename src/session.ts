@@ -20,7 +20,8 @@ const base64UrlToText = (part: string) =>
 
 // Tokens are read, not verified: the server verifies them, the client only needs their claims.
 function readClaims(token: string, what: string): Claims {
-  const payload = token.split(".")[1];
+  // Storage hands back null or undefined when nothing was stored: refused as not a JWT, not a TypeError.
+  const payload = typeof token === "string" && token.split(".")[1];
   if (!payload) throw new HeraldError("bad_input", `${what} is not a JWT`);
   try {
     return { ...JSON.parse(base64UrlToText(payload)) } as Claims;

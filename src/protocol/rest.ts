@@ -78,13 +78,15 @@ function parseQueryValue(field: FieldInfo, raw: string): unknown {
       return raw;
     case K.b:
     case K.wb:
-      if (raw === "true" || raw === "1") return true;
-      if (raw === "false" || raw === "0") return false;
+      // The spellings an HTTP gateway's boolean parser takes (Go's strconv.ParseBool).
+      if (/^(?:true|True|TRUE|t|T|1)$/.test(raw)) return true;
+      if (/^(?:false|False|FALSE|f|F|0)$/.test(raw)) return false;
       return fail(`${where}: expected true or false, got "${raw}"`);
     case K.i:
     case K.wi: {
+      // Decimal digits only: Number() alone would read " 5", "1e1", "0x10" and "5.0" as well.
       const n = Number(raw);
-      if (raw.trim() === "" || (n | 0) !== n) fail(`${where}: expected a 32-bit integer, got "${raw}"`);
+      if (!/^[+-]?\d+$/.test(raw) || (n | 0) !== n) fail(`${where}: expected a 32-bit integer, got "${raw}"`);
       return n;
     }
     case K.t:

@@ -1,3 +1,4 @@
+import { checkCallOptions } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import type { Session } from "../session.js";
 
@@ -28,9 +29,14 @@ export function checkIds(what: string, value: unknown, name: string): void {
 // What a call without options reads: one frozen object shared by all, none made per call.
 const NO_OPTIONS = Object.freeze({});
 
-/** The options object of a call (an empty one when none), refusing anything that is not an object. */
+/**
+ * The options object of a call (an empty one when none), refusing anything that is not an object,
+ * and a `signal` or `timeoutMs` the REST calls would refuse too (a signal that is not an
+ * AbortSignal would otherwise fail deep inside, a NaN or negative limit silently mean "none").
+ */
 export function checkOptions<T extends object>(what: string, options: T | undefined | null): T {
   if (options == null) return NO_OPTIONS as T;
   if (typeof options !== "object") throw new HeraldError("bad_input", `${what}: options must be an object`);
+  checkCallOptions(what, options);
   return options;
 }

@@ -1,4 +1,5 @@
 import { HeraldError } from "../errors.js";
+import type { HeraldErrorCode } from "../protocol/error-codes.js";
 import type { WebSocketConstructor, WebSocketLike } from "../transport/websocket.js";
 
 /** What a {@link Connection} reports to its owner. */
@@ -27,12 +28,21 @@ export interface Connection {
 
 const ignore = () => {};
 
+// What a refused upgrade's HTTP status means. 429 is a count cap (herald's server: too many
+// sockets for one user), 503 a server that cannot serve now; both are worth a later retry.
+const upgradeRefusals: Record<number, HeraldErrorCode> = {
+  400: "bad_input",
+  401: "unauthenticated",
+  429: "resource_exhausted",
+  503: "unavailable",
+};
+
 // The `ws` package (Node) reports a refused upgrade as an error naming the HTTP status; browsers
 // hide the status, so there a refused token looks like any failed connection.
 function connectError(address: string, cause: unknown): HeraldError {
   const message = String((cause as { message?: unknown } | null)?.message ?? "");
   const status = Number(/response: (\d+)/.exec(message)?.[1]);
-  const code = status === 401 ? "unauthenticated" : status === 400 ? "bad_input" : "disconnected";
+  const code = upgradeRefusals[status] ?? "disconnected";
   const why = status ? ` with HTTP ${status}` : message ? `: ${message}` : "";
   return new HeraldError(code, `connect to ${address} failed${why}`, { cause, status: status || undefined });
 }

@@ -3,6 +3,7 @@ import type { Channel } from "../gen/model.js";
 import type { ChannelType, Envelope } from "../gen/wire.js";
 import { toModel } from "../protocol/model.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
+import { retryForNow } from "./retry-for-now.js";
 import { splitToFit } from "./server-profile.js";
 import type { ReconnectedEvent } from "./socket-types.js";
 
@@ -44,6 +45,8 @@ export class RestoreLayer implements Layer {
   readonly #names = new Set<string>();
   /** Joined channels by id. */
   readonly channels = new Map<string, JoinedChannel>();
+  /** Aborted when the connection ends: retries of the restore under way stop waiting. */
+  #stop = new AbortController();
 
   constructor(host: LayerHost, onForgotten: (channelId: string, error: HeraldError | undefined) => void) {
     this.#host = host;
@@ -84,9 +87,11 @@ export class RestoreLayer implements Layer {
   async restore(report: ReconnectedEvent): Promise<void> {
     const host = this.#host;
     const generation = host.generation;
+    const signal = this.#stop.signal;
     const step = async (what: string, run: () => Promise<void>): Promise<boolean> => {
       try {
-        await run();
+        // Every rejoin goes at once: past the server's join burst some are refused for now.
+        await retryForNow(run, signal);
         return true;
       } catch (error) {
         if (generation === host.generation) report.failed.push({ what, error: HeraldError.from(error) });
@@ -148,8 +153,15 @@ export class RestoreLayer implements Layer {
     await Promise.all(work);
   }
 
+  /** The connection was lost again: waiting retries end (the next restore starts over). */
+  lost(): void {
+    this.#stop.abort();
+    this.#stop = new AbortController();
+  }
+
   /** Forgets everything (the socket closed for good). */
   closed(): void {
+    this.lost();
     this.#statusSet = false;
     this.#status = undefined;
     this.#follows.clear();

@@ -126,11 +126,12 @@ export class SocketLink implements LayerHost {
   /** `Socket.connect`, its arguments checked. */
   async connect(session: Session, { signal, timeoutMs, ...kept }: ConnectOptions): Promise<void> {
     if (this.#state !== "closed") throw new HeraldError("bad_input", `connect: already ${this.#state}`);
+    // First: a signal already aborted refuses the call before the state leaves "closed".
+    const deadline = startDeadline("connect", { signal, timeoutMs }, this.#connectTimeoutMs);
     this.#session = session;
     this.#connectOptions = kept;
     this.#closing = false;
     this.#setState("connecting", "connect() was called");
-    const deadline = startDeadline("connect", { signal, timeoutMs }, this.#connectTimeoutMs);
     try {
       await Promise.race([this.#pipeline.outbox?.load(), deadline.expired]);
       await Promise.race([this.#dial({ ...kept, signal: deadline.signal }), deadline.expired]);

@@ -61,9 +61,10 @@ export class Socket extends SocketListeners {
   }
 
   /**
-   * Opens the connection with `session` (refreshed first if it is about to expire). Rejects with
-   * `unauthenticated` if the server refuses the token, `timeout`, `aborted`, or `disconnected`
-   * (naming the address tried) if the connection fails or `disconnect()` is called meanwhile.
+   * Opens the connection with `session` (refreshed first if about to expire). Rejects with
+   * `unauthenticated` for a refused token, `resource_exhausted` (HTTP 429: too many sockets for the
+   * user), `unavailable` (HTTP 503), `timeout`, `aborted`, or `disconnected` (naming the address
+   * tried) if the connection fails or `disconnect()` is called meanwhile.
    * Once open, a socket with `reconnect` restores lost connections until `disconnect()`.
    */
   async connect(session: Session, options?: ConnectOptions): Promise<void> {

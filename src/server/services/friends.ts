@@ -1,11 +1,11 @@
 import type { FriendInit } from "../../gen/wire.js";
 import { FriendState, NotificationCode } from "../../gen/wire.js";
 import { isUuid, refuse } from "../refusal.js";
-import { StockWords } from "../stock-words.js";
 import type { AsyncFriendStore, AsyncUserStore, UserRow } from "../storage/async-storage.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import type { Notifier } from "./notifier.js";
+import { decodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 
@@ -54,8 +54,7 @@ export class Friends {
       refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
     let before = Number.MAX_SAFE_INTEGER;
     if (req.cursor) {
-      before = Number(Buffer.from(req.cursor, "base64url").toString("utf8"));
-      if (!Number.isSafeInteger(before)) refuse("bad_input", StockWords.malformedCursor);
+      before = decodeNumberCursor(req.cursor);
     }
     const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);
     const page = rows.slice(0, limit);

@@ -9,6 +9,7 @@ import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import { checkField, FieldLimits } from "./field-limits.js";
 import type { Notifier } from "./notifier.js";
+import { decodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 
@@ -17,8 +18,7 @@ function pageArgs(limit: number | undefined, cursor: string): { limit: number; o
   if (!Number.isInteger(l) || l < 1 || l > 100) refuse("bad_input", StockWords.invalidLimit);
   let offset = 0;
   if (cursor) {
-    offset = Number(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (!Number.isSafeInteger(offset) || offset < 0) refuse("bad_input", StockWords.malformedCursor);
+    offset = decodeNumberCursor(cursor);
   }
   return { limit: l, offset };
 }
@@ -344,6 +344,9 @@ export class Groups {
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
     const pattern = req.name.replace(/^[%\s]+/, "");
     const after = req.cursor ? Buffer.from(req.cursor, "base64url").toString("utf8") : "";
+    // Buffer decodes any text: only what this listing hands out (it re-encodes the same) is a cursor.
+    if (req.cursor && (after === "" || Buffer.from(after).toString("base64url") !== req.cursor))
+      refuse("bad_input", StockWords.malformedCursor);
     const rows = await this.deps.groups.list(pattern, after, limit + 1);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);

@@ -3,6 +3,7 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncNotificationStore } from "../storage/async-storage.js";
 import { notificationToWire } from "../storage/notifications.js";
 import type { Caller } from "./caller.js";
+import { decodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 
 /**
@@ -20,9 +21,7 @@ export class Notifications {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
     let after = 0;
     if (req.cacheableCursor) {
-      const n = Number(Buffer.from(req.cacheableCursor, "base64url").toString("utf8"));
-      if (!Number.isSafeInteger(n) || n < 0) refuse("bad_input", StockWords.malformedCursor);
-      after = n;
+      after = decodeNumberCursor(req.cacheableCursor);
     }
     const rows = await this.store.list(caller.userId, after, limit);
     const last = rows[rows.length - 1];

@@ -1,0 +1,28 @@
+import type { HeraldError } from "../errors.js";
+import { retryDelay } from "./backoff.js";
+import { refusedForNow } from "./outbox-item.js";
+
+/**
+ * Runs `run`, and runs it again (up to 10 times, with backoff over about 20 s) while the server
+ * refuses it for now: a rate limit or a busy database says nothing about the request itself.
+ * Stops waiting when `signal` aborts, and throws the last refusal.
+ */
+export async function retryForNow<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await run();
+    } catch (error) {
+      // Every failure of `run` is a HeraldError; one without a server code is never retried.
+      if (n > 10 || signal.aborted || !refusedForNow(error as HeraldError)) throw error;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, retryDelay(n, { minDelayMs: 250, maxDelayMs: 5000 }));
+        signal.addEventListener("abort", done);
+      });
+    }
+  }
+}
