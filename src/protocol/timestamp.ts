@@ -19,7 +19,8 @@ function digits(text: string, at: number, n: number): number {
   for (let i = at; i < at + n; i++) {
     const d = text.charCodeAt(i) - 48;
     // Small integers throughout: a NaN for "not a digit" made every sum a floating-point one.
-    if (!(d >= 0 && d < 10)) return -1;
+    // A read past the end (NaN, here 0) happens only where a length check then refuses the text.
+    if (d >>> 0 > 9) return -1;
     v = v * 10 + d;
   }
   return v;
@@ -71,9 +72,11 @@ function instantOf(text: string): number {
   }
   // The zone: "Z" (or "z") at the end, or an offset "+HH:MM" / "-HH:MM".
   const z = text.charCodeAt(zone);
-  const offsetHours = digits(text, zone + 1, 2);
-  const offsetMinutes = digits(text, zone + 4, 2);
   const utc = (z | 32) === 122 && zone + 1 === n;
+  // Read only when there (a character past the end is NaN, which made the reads of every
+  // timestamp floating-point ones).
+  const offsetHours = utc ? 0 : digits(text, zone + 1, 2);
+  const offsetMinutes = utc ? 0 : digits(text, zone + 4, 2);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const monthDays = month === 2 ? (leap ? 29 : 28) : 30 + ((month + (month >> 3)) & 1);
   if (

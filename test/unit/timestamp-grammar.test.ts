@@ -49,7 +49,8 @@ test("every one-character change of a valid timestamp is read as the grammar say
   let refused = 0;
   for (const valid of VALID) {
     for (let at = 0; at <= valid.length; at++) {
-      const texts = [valid.slice(0, at) + valid.slice(at + 1)];
+      // Cut short there, one character dropped, one changed, one added.
+      const texts = [valid.slice(0, at), valid.slice(0, at) + valid.slice(at + 1)];
       for (const c of SWAPS)
         texts.push(valid.slice(0, at) + c + valid.slice(at + 1), valid.slice(0, at) + c + valid.slice(at));
       for (const text of texts) {
