@@ -266,13 +266,9 @@ export function encodeJsonEnvelope(envelope: EnvelopeInit): string {
 /** Turns the JSON of an envelope's message (the oneof member `field`) into its body. */
 export type BodyDecoder = (field: FieldInfo, json: unknown, options: DecodeOptions) => unknown;
 
+// The body's path ("envelope.channel_message") is built only for an error message.
 const readBody: BodyDecoder = (field, json, options) =>
-  readMessage(
-    field.nested ?? messageInfo(field.type as MessageName),
-    json,
-    options,
-    `envelope.${field.name}`,
-  );
+  readMessage(field.nested ?? messageInfo(field.type as MessageName), json, options, "envelope", field);
 
 /** Decodes one JSON text frame into an envelope. */
 export function decodeJsonEnvelope(
