@@ -13,14 +13,14 @@ export function formatTimestamp(date: Date): string {
   return date.toISOString();
 }
 
-/** The number written by `n` digits at `at`, or -1 if one is not a digit (no part may be negative). */
+/** The number written by `n` digits at `at`, or 10000 (too large for any part) if one is not a digit. */
 function digits(text: string, at: number, n: number): number {
   let v = 0;
   for (let i = at; i < at + n; i++) {
     const d = text.charCodeAt(i) - 48;
     // Small integers throughout: a NaN for "not a digit" made every sum a floating-point one.
     // A read past the end (NaN, here 0) happens only where a length check then refuses the text.
-    if (d >>> 0 > 9) return -1;
+    if (d >>> 0 > 9) return 10000;
     v = v * 10 + d;
   }
   return v;
@@ -63,7 +63,7 @@ function instantOf(text: string): number {
   if (text.charCodeAt(zone) === 46) {
     for (zone = 20; zone < n; zone++) {
       const d = text.charCodeAt(zone) - 48;
-      if (!(d >= 0 && d < 10)) break;
+      if (d >>> 0 > 9) break;
       if (zone < 23) ms = ms * 10 + d;
     }
     // `zone` is past the fraction now, which holds 1 to 9 digits.
@@ -85,25 +85,20 @@ function instantOf(text: string): number {
         ((z === 43 || z === 45) &&
           zone + 6 === n &&
           text.charCodeAt(zone + 3) === 58 &&
-          offsetHours >= 0 &&
           offsetHours < 24 &&
-          offsetMinutes >= 0 &&
           offsetMinutes < 60)) &&
       text.charCodeAt(4) === 45 &&
       text.charCodeAt(7) === 45 &&
       ((t | 32) === 116 || t === 32) &&
       text.charCodeAt(13) === 58 &&
       text.charCodeAt(16) === 58 &&
-      year >= 0 &&
+      year < 10000 &&
       month > 0 &&
       month < 13 &&
       day > 0 &&
       day <= monthDays &&
-      hours >= 0 &&
       hours < 24 &&
-      minutes >= 0 &&
       minutes < 60 &&
-      seconds >= 0 &&
       seconds < 60
     )
   ) {
