@@ -234,6 +234,7 @@ export function messageFromJson<T = Obj>(
 // The envelope's own table tells its messages by either spelling of their names: every field but
 // `cid` is one of the `message` oneof.
 const envelopeInfo = messageInfo("Envelope");
+const chatField = envelopeInfo.lookup.channel_message;
 const NO_OPTIONS: DecodeOptions = {};
 let textDecoder: TextDecoder | undefined;
 
@@ -304,7 +305,9 @@ export function decodeJsonEnvelopeWith(
       cid = v;
       continue;
     }
-    const field = envelopeInfo.lookup[key];
+    // Chat pushes are most frames: their member is known without a look-up in the table (a
+    // dictionary of 80-odd names).
+    const field = key === "channel_message" ? chatField : envelopeInfo.lookup[key];
     if (field === undefined) {
       unknown ??= key;
       continue;
