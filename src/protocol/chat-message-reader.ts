@@ -59,12 +59,18 @@ export function readChannelMessage(json: Obj): Obj | undefined {
   const createTime = time(json.create_time);
   const updateTime = time(json.update_time);
   const persistent = optional(json.persistent, "boolean");
+  // One literal with every field, in the shape of what a server sends: fields added afterwards
+  // each changed the object's shape and grew a second store past the literal's room.
   const out: Obj = {
     channelId: str(json.channel_id),
     messageId: str(json.message_id),
+    code,
     senderId: str(json.sender_id),
     username: str(json.username),
     content: str(json.content),
+    createTime,
+    updateTime,
+    persistent,
     roomName: str(json.room_name),
     groupId: str(json.group_id),
     userIdOne: str(json.user_id_one),
@@ -72,11 +78,12 @@ export function readChannelMessage(json: Obj): Obj | undefined {
     clientMsgId: str(json.client_msg_id),
   };
   if (odd) return undefined;
-  // Absent wrappers and timestamps stay absent, as the table-driven walk leaves them.
-  if (code !== undefined) out.code = code;
-  if (createTime !== undefined) out.createTime = createTime;
-  if (updateTime !== undefined) out.updateTime = updateTime;
-  if (persistent !== undefined) out.persistent = persistent;
+  // Absent wrappers and timestamps stay absent, as the table-driven walk leaves them (rare: a
+  // server sends them all).
+  if (code === undefined) delete out.code;
+  if (createTime === undefined) delete out.createTime;
+  if (updateTime === undefined) delete out.updateTime;
+  if (persistent === undefined) delete out.persistent;
   let keys = 0;
   for (const _ in json) keys++;
   return keys === held ? out : undefined;

@@ -234,6 +234,7 @@ export function messageFromJson<T = Obj>(
 // The envelope's own table tells its messages by either spelling of their names: every field but
 // `cid` is one of the `message` oneof.
 const envelopeInfo = messageInfo("Envelope");
+const chatField = envelopeInfo.lookup.channel_message;
 const NO_OPTIONS: DecodeOptions = {};
 let textDecoder: TextDecoder | undefined;
 
@@ -266,13 +267,9 @@ export function encodeJsonEnvelope(envelope: EnvelopeInit): string {
 /** Turns the JSON of an envelope's message (the oneof member `field`) into its body. */
 export type BodyDecoder = (field: FieldInfo, json: unknown, options: DecodeOptions) => unknown;
 
+// The body's path ("envelope.channel_message") is built only for an error message.
 const readBody: BodyDecoder = (field, json, options) =>
-  readMessage(
-    field.nested ?? messageInfo(field.type as MessageName),
-    json,
-    options,
-    `envelope.${field.name}`,
-  );
+  readMessage(field.nested ?? messageInfo(field.type as MessageName), json, options, "envelope", field);
 
 /** Decodes one JSON text frame into an envelope. */
 export function decodeJsonEnvelope(
@@ -308,7 +305,9 @@ export function decodeJsonEnvelopeWith(
       cid = v;
       continue;
     }
-    const field = envelopeInfo.lookup[key];
+    // Chat pushes are most frames: their member is known without a look-up in the table (a
+    // dictionary of 80-odd names).
+    const field = key === "channel_message" ? chatField : envelopeInfo.lookup[key];
     if (field === undefined) {
       unknown ??= key;
       continue;

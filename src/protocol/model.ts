@@ -69,6 +69,16 @@ export function toModel<N extends keyof Models & keyof Messages>(name: N, wire: 
   return wire as unknown as Models[N];
 }
 
+/**
+ * `toModel("ChannelMessage", wire)` without its table lookups: chat pushes are most of what a
+ * socket receives, and their one field to convert is known.
+ */
+export function chatModel(wire: Messages["ChannelMessage"]): Models["ChannelMessage"] {
+  const message = wire as unknown as Obj & { [VIEW_BRAND]?: boolean };
+  if (!message[VIEW_BRAND]) message.content = parseJsonObject(message.content, "ChannelMessage.content");
+  return message as unknown as Models["ChannelMessage"];
+}
+
 function isPlainObject(value: unknown): value is Obj {
   if (typeof value !== "object" || value === null) return false;
   const proto = Object.getPrototypeOf(value);

@@ -2,7 +2,7 @@ import { HeraldError } from "../errors.js";
 import type { Emitter } from "../events.js";
 import type { Envelope } from "../gen/wire.js";
 import type { Codec } from "../protocol/codec.js";
-import { toModel } from "../protocol/model.js";
+import { chatModel, toModel } from "../protocol/model.js";
 import { type PendingRequests, refusal } from "../protocol/pending-requests.js";
 import type { CatchUpLayer } from "./catch-up.js";
 import type { Deliver } from "./layer.js";
@@ -48,7 +48,7 @@ export function readFrame(data: unknown, targets: FrameTargets): void {
     } else if (kind === "channelMessage") {
       // Unheard messages are not converted: parsing content nobody reads is the costliest part.
       if (events.listenerCount("channelMessage") || targets.catchUp?.follows(body.channelId)) {
-        targets.deliver(toModel("ChannelMessage", body));
+        targets.deliver(chatModel(body));
       }
     } else if (kind === "notifications") {
       for (const n of toModel("Notifications", body).notifications) events.emit("notification", n);
