@@ -36,6 +36,7 @@ interface Member {
  */
 function textFrame(payload: Buffer): Buffer {
   const n = payload.length;
+  if (n > 0xffff) throw new RangeError(`bench frame of ${n} bytes: only frames below 64 KiB are written`);
   const headerLength = n < 126 ? 2 : 4;
   const frame = Buffer.allocUnsafe(headerLength + n);
   frame[0] = 0x81;
