@@ -1,21 +1,22 @@
-// `npm run bench:server`: herald's server next to a minimal raw `ws` broadcast server (the ceiling),
-// measured alternately (A B A B) in one run, each in its own child process so its CPU time can be
-// read. Two scenarios: a room of 500 member sockets with one sender, and one user's status
-// followed by 500 sessions. Prints deliveries per second, send-to-receive latency p50/p99, server
-// CPU per delivery, and herald's ratio to the ceiling. Target: herald >= 0.7x the raw ceiling.
+// `npm run bench:server`: herald's server next to two minimal raw `ws` broadcast servers, measured
+// in turns (A B C A B C) in one run, each in its own child process so its CPU time can be read:
+// the ceiling, which frames each broadcast once and writes the same bytes to every socket (as
+// herald does), and a reference that calls `ws.send` per recipient. Two scenarios: a room of 500
+// member sockets with one sender, and one user's status followed by 500 sessions. Prints
+// deliveries per second, send-to-receive latency p50/p99, server CPU per delivery, and each
+// server's ratios to the ceiling. Target: herald >= 0.7x the ceiling's throughput.
 //
 // Sizes can be changed with BENCH_MEMBERS, BENCH_MESSAGES, BENCH_STATUS_UPDATES and BENCH_ROUNDS;
 // BENCH_PROFILE=DIR writes a CPU profile of each server process there.
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer as createHttpServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import WebSocket, { WebSocketServer } from "ws";
+import WebSocket from "ws";
 import { built } from "./built.js";
+import { startRawWsServer } from "./raw-ws-server.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 500);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -27,7 +28,14 @@ const WINDOW = 64;
 const SAMPLED = 25;
 const RUN_TIMEOUT_MS = 180_000;
 
-type ServerKind = "herald" | "raw";
+/** `raw`: the ceiling (framed once); `wssend`: `ws.send` per recipient. */
+type ServerKind = "herald" | "raw" | "wssend";
+const KINDS: readonly ServerKind[] = ["herald", "raw", "wssend"];
+const LABELS: Record<ServerKind, string> = {
+  herald: "herald",
+  raw: "raw ws, framed once (ceiling)",
+  wssend: "raw ws, ws.send per recipient",
+};
 type Scenario = "room" | "status";
 
 // ---------- child processes: the servers under test ----------
@@ -51,7 +59,7 @@ async function runChild(kind: ServerKind): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     };
   } else {
-    ({ port, stop } = await rawServer());
+    ({ port, stop } = await startRawWsServer(kind === "raw" ? "framed" : "ws-send"));
   }
   process.send?.({ port });
   process.on("message", (m) => {
@@ -62,81 +70,6 @@ async function runChild(kind: ServerKind): Promise<void> {
       void stop().then(() => process.exit(0));
     }
   });
-}
-
-/**
- * The ceiling: a broadcast server with nothing but `ws`, encoding each frame once and corking
- * writes per event-loop turn. A client frame `KIND|CID|PAYLOAD` is wrapped in an envelope like
- * herald's, sent to every connection, and answered with `{"cid":CID}`.
- */
-async function rawServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const http = createHttpServer();
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-  const corked = new Set<Socket>();
-  let scheduled = false;
-  const send = (ws: WebSocket, frame: Buffer) => {
-    const socket = (ws as unknown as { _socket: Socket })._socket;
-    if (!corked.has(socket)) {
-      socket.cork();
-      corked.add(socket);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          for (const s of corked) s.uncork();
-          corked.clear();
-        });
-      }
-    }
-    ws.send(frame, { binary: false });
-  };
-  wss.on("connection", (ws) => {
-    const userId = randomUUID();
-    const sessionId = randomUUID();
-    ws.on("message", (data) => {
-      const text = data.toString();
-      const a = text.indexOf("|");
-      const b = text.indexOf("|", a + 1);
-      const kind = text.slice(0, a);
-      const cid = text.slice(a + 1, b);
-      const payload = text.slice(b + 1);
-      const now = new Date().toISOString();
-      const envelope =
-        kind === "room"
-          ? {
-              channel_message: {
-                channel_id: "2...bench",
-                message_id: randomUUID(),
-                code: 0,
-                sender_id: userId,
-                username: "sender",
-                content: payload,
-                create_time: now,
-                update_time: now,
-                persistent: true,
-                room_name: "bench",
-              },
-            }
-          : {
-              status_presence_event: {
-                joins: [{ user_id: userId, session_id: sessionId, username: "sender", status: payload }],
-              },
-            };
-      const frame = Buffer.from(JSON.stringify(envelope));
-      for (const client of wss.clients) send(client, frame);
-      send(ws, Buffer.from(JSON.stringify({ cid })));
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (http.address() as AddressInfo).port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
-        wss.close();
-        http.close(() => resolve());
-      }),
-  };
 }
 
 // ---------- the harness ----------
@@ -336,7 +269,7 @@ async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
       if (sent >= total) return;
       const i = sent++;
       const payload = JSON.stringify({ t: performance.now(), i });
-      if (kind === "raw") sender.send(`${scenario}|${i}|${payload}`);
+      if (kind !== "herald") sender.send(`${scenario}|${i}|${payload}`);
       else if (scenario === "room")
         sender.send(
           JSON.stringify({
@@ -383,17 +316,21 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+/** `a / b` as a ratio, e.g. `0.95x`. */
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
 async function main(): Promise<void> {
   console.log(
     `herald server benchmark: ${MEMBERS} members, ${MESSAGES} room messages, ${STATUS_UPDATES} status updates, ` +
-      `${ROUNDS} rounds A B A B, sender window ${WINDOW}, latency sampled on ${SAMPLED} receivers`,
+      `${ROUNDS} rounds A B C A B C, sender window ${WINDOW}, latency sampled on ${SAMPLED} receivers`,
   );
   const rows: string[][] = [];
+  const summary: string[] = [];
   let invalid = false;
   for (const scenario of ["room", "status"] as const) {
-    const results: Record<ServerKind, RunResult[]> = { herald: [], raw: [] };
+    const results: Record<ServerKind, RunResult[]> = { herald: [], raw: [], wssend: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of ["herald", "raw"] as const) {
+      for (const kind of KINDS) {
         const r = await run(kind, scenario);
         results[kind].push(r);
         console.log(
@@ -405,19 +342,26 @@ async function main(): Promise<void> {
       }
     }
     const m = (kind: ServerKind, f: (r: RunResult) => number) => median(results[kind].map(f));
-    for (const kind of ["herald", "raw"] as const) {
+    const rate = (kind: ServerKind) => m(kind, (r) => r.deliveriesPerSec);
+    const cpu = (kind: ServerKind) => m(kind, (r) => r.cpuPerDeliveryUs);
+    for (const kind of KINDS) {
       rows.push([
         scenario,
-        kind === "raw" ? "raw ws (ceiling)" : "herald",
-        String(Math.round(m(kind, (r) => r.deliveriesPerSec))),
+        LABELS[kind],
+        String(Math.round(rate(kind))),
         m(kind, (r) => r.p50).toFixed(1),
         m(kind, (r) => r.p99).toFixed(1),
-        m(kind, (r) => r.cpuPerDeliveryUs).toFixed(2),
-        kind === "herald"
-          ? `${(m("herald", (r) => r.deliveriesPerSec) / m("raw", (r) => r.deliveriesPerSec)).toFixed(2)}x`
-          : "",
+        cpu(kind).toFixed(2),
+        kind === "raw" ? "" : ratio(rate(kind), rate("raw")),
+        kind === "raw" ? "" : ratio(cpu(kind), cpu("raw")),
       ]);
     }
+    summary.push(
+      `${scenario}: herald ${ratio(rate("herald"), rate("raw"))} the ceiling's throughput at ` +
+        `${ratio(cpu("herald"), cpu("raw"))} its CPU per delivery; ` +
+        `${ratio(rate("herald"), rate("wssend"))} ws.send per recipient's throughput at ` +
+        `${ratio(cpu("herald"), cpu("wssend"))} its CPU per delivery`,
+    );
   }
   const header = [
     "scenario",
@@ -426,13 +370,15 @@ async function main(): Promise<void> {
     "p50 ms",
     "p99 ms",
     "CPU µs/delivery",
-    "throughput vs raw",
+    "throughput vs ceiling",
+    "CPU vs ceiling",
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
   console.log(`\n${line(header)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of rows) console.log(line(r));
-  console.log("\nMedians over the rounds. Target: herald throughput >= 0.7x the raw ceiling.");
+  console.log(`\n${summary.join("\n")}`);
+  console.log("\nMedians over the rounds. Target: herald throughput >= 0.7x the ceiling's.");
   if (invalid) {
     console.log(
       "Some runs had missing, duplicate or out-of-order deliveries or disconnects: results are invalid.",
@@ -441,5 +387,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "--child") await runChild(process.argv[3] === "raw" ? "raw" : "herald");
-else await main();
+if (process.argv[2] === "--child") {
+  const kind = KINDS.find((k) => k === process.argv[3]);
+  if (kind === undefined) throw new Error(`unknown server kind: ${process.argv[3]}`);
+  await runChild(kind);
+} else await main();
