@@ -1,3 +1,4 @@
+import { badInput, checkFields, describeValue } from "../arguments.js";
 import type { HeraldError } from "../errors.js";
 import type { Emitter, EventIteratorOptions, Unsubscribe } from "../events.js";
 import type { ChannelPresenceEvent, JsonObject, Notification, StatusPresenceEvent } from "../gen/model.js";
@@ -10,6 +11,30 @@ import type {
   StateChange,
 } from "./socket-types.js";
 
+// Every event a socket emits, as a Record so that the compiler asks for each event the socket gains.
+// JavaScript callers are not stopped by the compiler: a misspelt name (`"channelMesage"`) would
+// listen to nothing, and a listener that is not a function would fail only at the first event.
+const eventNames: Record<keyof SocketEvents, 1> = {
+  statusPresence: 1,
+  channelPresence: 1,
+  channelMessage: 1,
+  notification: 1,
+  error: 1,
+  disconnect: 1,
+  state: 1,
+  reconnected: 1,
+  gap: 1,
+};
+
+function checkEventName(what: string, name: unknown): void {
+  if (!Object.keys(eventNames).includes(name as string)) {
+    throw badInput(
+      what,
+      `unknown event ${JSON.stringify(String(name))} (one of ${Object.keys(eventNames).join(", ")})`,
+    );
+  }
+}
+
 /** The event side of a `Socket`: typed listeners and async iterators over its events. */
 export class SocketListeners {
   readonly #events: Emitter<SocketEvents>;
@@ -19,20 +44,29 @@ export class SocketListeners {
     this.#events = events;
   }
 
-  /** Calls `fn` for every `name` event; returns the function that stops it. */
+  /**
+   * Calls `fn` for every `name` event; returns the function that stops it. Throws HeraldError
+   * `bad_input` for an unknown event name or a listener that is not a function.
+   */
   on<K extends keyof SocketEvents>(name: K, fn: (event: SocketEvents[K]) => void): Unsubscribe {
+    checkEventName("on", name);
+    if (typeof fn !== "function")
+      throw badInput("on", `the listener must be a function, got ${describeValue(fn)}`);
     return this.#events.on(name, fn);
   }
 
   /**
    * The `name` events as an async iterator (`for await`). Ends when `signal` aborts, the loop is
    * left, or the socket closes for good; throws HeraldError `overflow` if more than `bufferSize`
-   * events wait unread.
+   * events wait unread. Throws HeraldError `bad_input` for an unknown event name, a `bufferSize`
+   * that is not a whole number 1 or more, or a `signal` that is not an AbortSignal.
    */
   events<K extends keyof SocketEvents>(
     name: K,
     options?: EventIteratorOptions,
   ): AsyncIterableIterator<SocketEvents[K]> {
+    checkEventName("events", name);
+    checkFields("events", "signal:a bufferSize:w", options);
     return this.#events.events(name, options);
   }
 
