@@ -22,13 +22,6 @@ export function describeValue(v: unknown): string {
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Checks an options object that may be left out; returns it typed, or `{}`. */
-export function optionsObject<T extends object>(what: string, name: string, v: T | undefined): T {
-  if (v === undefined) return {} as T;
-  if (!isRecord(v)) throw badInput(what, `${name} must be an object, got ${describeValue(v)}`);
-  return v;
-}
-
 // What an option must be, by kind letter: t a number 0 or more (a time in ms or a count; Infinity
 // means no limit, NaN is refused), n a number 1 or more, w a whole number 1 or more, p a port, f a
 // function, b a boolean, s a string, o an object, g an object or a boolean (a part switched on or
@@ -45,10 +38,7 @@ const kinds: Record<string, [(v: unknown) => unknown, string]> = {
   s: [(v) => typeof v === "string", "a string"],
   o: [isRecord, "an object"],
   g: [(v) => typeof v === "boolean" || isRecord(v), "an object or false"],
-  c: [
-    (v) => isRecord(v) && typeof v.encodeEnvelope === "function" && typeof v.decodeEnvelope === "function",
-    "a codec (jsonCodec, or protobufCodec from herald/protobuf)",
-  ],
+  c: [(v) => isRecord(v) && typeof v.decodeEnvelope === "function", "a codec (jsonCodec or protobufCodec)"],
   a: [
     (v) => isRecord(v) && typeof v.aborted === "boolean" && typeof v.addEventListener === "function",
     "an AbortSignal",

@@ -6,7 +6,6 @@ import {
   checkSession,
   describeValue,
   isRecord,
-  optionsObject,
 } from "./arguments.js";
 import type { CallOptions } from "./call-options.js";
 import { HeraldError } from "./errors.js";
@@ -115,20 +114,16 @@ function checkClientOptions(options: unknown): ClientOptions {
     "host:s port:p ssl:b serverKey:s fetch:f timeoutMs:t autoRefreshSession:b refreshMarginMs:t onSessionRefresh:f",
     options,
   );
-  const host = o.host;
-  const colons = host?.split(":").length ?? 0;
-  const why =
-    host === undefined
-      ? 0
-      : /^[a-z][\w+.-]*:\/\//i.test(host)
-        ? "without the scheme (set `ssl: true` for https and wss)"
-        : /[\s/?#@]|^$/.test(host)
-          ? "not empty, without spaces, paths or credentials"
-          : /\]:|^[^[][^:]*:[^:]*$/.test(host)
-            ? "without the port (set `port`)"
-            : !host.startsWith("[") && colons > 2
-              ? "with an IPv6 address in brackets"
-              : 0;
+  const host = o.host ?? "-";
+  // Told apart in this order: a scheme, then characters no host has, then one colon (or one after
+  // a bracket) is a port, any other colon outside brackets an IPv6 address.
+  const why = /^\w+:\/\//.test(host)
+    ? "without the scheme (set `ssl: true` for https and wss)"
+    : /[\s/?#@]|^$/.test(host)
+      ? "not empty, without spaces, paths or credentials"
+      : /\]:|^[^[:]*:[^:]*$/.test(host)
+        ? "without the port (set `port`)"
+        : /^[^[]*:/.test(host) && "with an IPv6 address in brackets";
   if (why) throw badInput("new Client", `host must be a bare host name or address, ${why}: got "${host}"`);
   return o;
 }
@@ -428,7 +423,7 @@ export class Client {
     options: ChannelMessagesOptions = {},
   ): AsyncGenerator<ChannelMessage, void, undefined> {
     // The first page's call checks the other arguments; the spread below needs an object.
-    const opts = optionsObject("channelMessages", "options", options);
+    const opts = checkFields<ChannelMessagesOptions>("channelMessages", "cursor:s", options);
     const seen = new Set<string | undefined>();
     let cursor = opts.cursor;
     for (;;) {

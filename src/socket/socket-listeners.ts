@@ -11,27 +11,22 @@ import type {
   StateChange,
 } from "./socket-types.js";
 
-// Every event a socket emits, as a Record so that the compiler asks for each event the socket gains.
-// JavaScript callers are not stopped by the compiler: a misspelt name (`"channelMesage"`) would
-// listen to nothing, and a listener that is not a function would fail only at the first event.
-const eventNames: Record<keyof SocketEvents, 1> = {
-  statusPresence: 1,
-  channelPresence: 1,
-  channelMessage: 1,
-  notification: 1,
-  error: 1,
-  disconnect: 1,
-  state: 1,
-  reconnected: 1,
-  gap: 1,
-};
+// Every event a socket emits. JavaScript callers are not stopped by the compiler: a misspelt name
+// (`"channelMesage"`) would listen to nothing, and a listener that is not a function would fail
+// only at the first event.
+const EVENTS =
+  "statusPresence channelPresence channelMessage notification error disconnect state reconnected gap";
+
+// The names in a space-separated list, as a type.
+type Names<S extends string> = S extends `${infer Head} ${infer Rest}` ? Head | Names<Rest> : S;
+type Same<A, B> = [A, B] extends [B, A] ? true : false;
+type Assert<T extends true> = T;
+/** Does not compile unless EVENTS names every event of SocketEvents and no other. */
+export type EventListComplete = Assert<Same<Names<typeof EVENTS>, keyof SocketEvents>>;
 
 function checkEventName(what: string, name: unknown): void {
-  if (!Object.keys(eventNames).includes(name as string)) {
-    throw badInput(
-      what,
-      `unknown event ${JSON.stringify(String(name))} (one of ${Object.keys(eventNames).join(", ")})`,
-    );
+  if (!EVENTS.split(" ").includes(name as string)) {
+    throw badInput(what, `unknown event ${JSON.stringify(String(name))} (one of ${EVENTS})`);
   }
 }
 
