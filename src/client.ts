@@ -1,11 +1,11 @@
 import {
   badInput,
   checkCallOptions,
+  checkFields,
   checkId,
   checkSession,
   describeValue,
   isRecord,
-  optionsObject,
 } from "./arguments.js";
 import type { CallOptions } from "./call-options.js";
 import { HeraldError } from "./errors.js";
@@ -28,6 +28,7 @@ import type {
 import { type FieldInfo, K, messageInfo } from "./protocol/schema.js";
 import { Session } from "./session.js";
 import { Socket } from "./socket/socket.js";
+import { checkSocketOptions } from "./socket/socket-options.js";
 import type { SocketOptions } from "./socket/socket-types.js";
 import { defaultFetch, type FetchFunction } from "./transport/fetch.js";
 import { callRoute, type HttpConfig, type RouteResult } from "./transport/http.js";
@@ -36,7 +37,11 @@ export type { ListChannelMessagesOptions, ListNotificationsOptions } from "./gen
 
 /** Options of {@link Client}. */
 export interface ClientOptions {
-  /** The server's host name or address (an IPv6 address in brackets: `"[::1]"`). @default "127.0.0.1" */
+  /**
+   * The server's host name or address, without scheme or port (an IPv6 address in brackets:
+   * `"[::1]"`). A URL or `host:port` is refused with `bad_input`.
+   * @default "127.0.0.1"
+   */
   host?: string | undefined;
   /** @default 7350 */
   port?: number | undefined;
@@ -98,38 +103,30 @@ export type ListMembershipOptions = ListGroupUsersOptions;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 
-/** Checks the Client's options; the constructor is not async, so this throws. */
+/**
+ * Checks the Client's options (see `checkFields`); the constructor is not async, so this throws.
+ * A host that is really a URL or `host:port` (a common first mistake) is refused with a hint: it
+ * would only fail later, at every call, as an unreachable or unparsable address.
+ */
 function checkClientOptions(options: unknown): ClientOptions {
-  if (options === undefined) return {};
-  if (!isRecord(options)) {
-    throw badInput("new Client", `options must be an object, got ${describeValue(options)}`);
-  }
-  for (const [name, type] of Object.entries(optionTypes)) {
-    const v = options[name];
-    // Numbers must not be negative (Infinity is a valid time limit); a port is 1 to 65535.
-    const ok =
-      v === undefined ||
-      (typeof v === type &&
-        (type !== "number" || (v as number) >= 0) &&
-        !(name === "port" && !(Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536)) &&
-        !(name === "host" && v === ""));
-    if (!ok) throw badInput("new Client", `${name} must be a ${type}, got ${describeValue(v)}`);
-  }
-  return options as ClientOptions;
+  const o = checkFields<ClientOptions>(
+    "new Client",
+    "host:s port:p ssl:b serverKey:s fetch:f timeoutMs:t autoRefreshSession:b refreshMarginMs:t onSessionRefresh:f",
+    options,
+  );
+  const host = o.host ?? "-";
+  // Told apart in this order: a scheme, then characters no host has, then one colon (or one after
+  // a bracket) is a port, any other colon outside brackets an IPv6 address.
+  const why = /^\w+:\/\//.test(host)
+    ? "without the scheme (set `ssl: true` for https and wss)"
+    : /[\s/?#@]|^$/.test(host)
+      ? "not empty, without spaces, paths or credentials"
+      : /\]:|^[^[:]*:[^:]*$/.test(host)
+        ? "without the port (set `port`)"
+        : /^[^[]*:/.test(host) && "with an IPv6 address in brackets";
+  if (why) throw badInput("new Client", `host must be a bare host name or address, ${why}: got "${host}"`);
+  return o;
 }
-
-/** The type of each of the Client's options. */
-const optionTypes: Record<keyof ClientOptions, string> = {
-  host: "string",
-  port: "number",
-  ssl: "boolean",
-  serverKey: "string",
-  fetch: "function",
-  timeoutMs: "number",
-  autoRefreshSession: "boolean",
-  refreshMarginMs: "number",
-  onSessionRefresh: "function",
-};
 
 /** Checks one positional argument of a generated method against its request field. */
 function checkArgument(what: string, field: FieldInfo, v: unknown): void {
@@ -183,9 +180,12 @@ export class Client {
     this.#onSessionRefresh = o.onSessionRefresh;
   }
 
-  /** A realtime socket to this server (not yet connected). */
-  createSocket(options: SocketOptions = {}): Socket {
-    return new Socket(this.socketUrl, options, this);
+  /**
+   * A realtime socket to this server (not yet connected). Throws HeraldError `bad_input` for
+   * options of the wrong type (a NaN or negative time, a codec that is not one, ...).
+   */
+  createSocket(options?: SocketOptions): Socket {
+    return new Socket(this.socketUrl, checkSocketOptions(options), this);
   }
 
   // Every method of ClientMethods, made from its generated spec.
@@ -423,7 +423,7 @@ export class Client {
     options: ChannelMessagesOptions = {},
   ): AsyncGenerator<ChannelMessage, void, undefined> {
     // The first page's call checks the other arguments; the spread below needs an object.
-    const opts = optionsObject("channelMessages", "options", options);
+    const opts = checkFields<ChannelMessagesOptions>("channelMessages", "cursor:s", options);
     const seen = new Set<string | undefined>();
     let cursor = opts.cursor;
     for (;;) {

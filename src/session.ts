@@ -30,7 +30,9 @@ function readClaims(token: string, what: string): Claims {
   }
 }
 
-const secondsToDate = (v: unknown) => (typeof v === "number" ? new Date(v * 1000) : undefined);
+// An expiry past what a Date holds (an Invalid Date) would never read as expired: read as none.
+const secondsToDate = (v: unknown, d = new Date((v as number) * 1000)) =>
+  typeof v === "number" && Number.isFinite(+d) ? d : undefined;
 
 /**
  * A signed-in user's credentials: the session token (sent with every call) and the refresh token

@@ -1,6 +1,8 @@
 import { HeraldError } from "../errors.js";
 import type { ChannelMessage } from "../gen/model.js";
+import type { Session } from "../session.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
+import { retryForNow } from "./retry-for-now.js";
 import type { CatchUpOptions, GapEvent } from "./socket-types.js";
 
 const PAGE_SIZE = 100;
@@ -91,8 +93,7 @@ export class CatchUpLayer implements Layer {
     const session = this.#host.session;
     if (!persistent || !session) return;
     // Where catch-up will read back to if nothing is delivered first: the newest message now.
-    track.marking = this.#host.client
-      .listChannelMessages(session, id, { forward: false, limit: 1, signal: this.#abort.signal })
+    track.marking = this.#list(session, id, 1, undefined)
       .then(
         (page) => {
           const newest = page.messages[0];
@@ -139,6 +140,18 @@ export class CatchUpLayer implements Layer {
     this.#tracks.clear();
   }
 
+  /**
+   * One page of history, newest first. Many channels read at once after a reconnection can go over
+   * the server's REST rate (or find it busy): such a refusal for now is waited out, not a gap.
+   */
+  #list(session: Session, id: string, limit: number, cursor: string | undefined) {
+    const signal = this.#abort.signal;
+    return retryForNow(
+      () => this.#host.client.listChannelMessages(session, id, { forward: false, limit, cursor, signal }),
+      signal,
+    );
+  }
+
   #current(id: string, track: Track, generation: number): boolean {
     return this.#host.generation === generation && this.#tracks.get(id) === track;
   }
@@ -167,12 +180,7 @@ export class CatchUpLayer implements Layer {
     let complete = false;
     try {
       for (let n = 0; n < this.#maxPages && !complete; n++) {
-        const page = await this.#host.client.listChannelMessages(session, id, {
-          forward: false,
-          limit: PAGE_SIZE,
-          cursor,
-          signal: this.#abort.signal,
-        });
+        const page = await this.#list(session, id, PAGE_SIZE, cursor);
         if (!this.#current(id, track, generation)) return;
         const kept: ChannelMessage[] = [];
         let repeated = false;

@@ -52,3 +52,48 @@ for (const mode of serverModes.filter((m) => m.name === "herald")) {
     });
   });
 }
+
+describe("catching up over the server's REST rate (herald server)", () => {
+  test("missed messages of every channel arrive, though some history reads are refused for now", async (t) => {
+    // Three REST calls at once, then one every 50 ms: five channels read at once go over.
+    const rateLimits = { restCalls: { burst: 3, perSecond: 20 } };
+    const { client, signIn } = await serverWithClient(t, { rateLimits });
+    const ada = await signIn("ada");
+    const bob = await signIn("bob");
+    const { WebSocket, cut, refuse, restore } = cuttableWebSocket();
+    const socket = client.createSocket({
+      WebSocket,
+      heartbeat: false,
+      reconnect: { minDelayMs: 10, maxDelayMs: 50 },
+    });
+    const sender = client.createSocket({ reconnect: false });
+    t.after(() => Promise.all([socket.disconnect(), sender.disconnect()]));
+    await socket.connect(ada);
+    await sender.connect(bob);
+    const rooms = Array.from({ length: 5 }, () => uniqueName("room"));
+    const ids: string[] = [];
+    for (const room of rooms) {
+      ids.push((await socket.joinChat(room, ChannelType.Room)).id);
+      await sender.joinChat(room, ChannelType.Room);
+    }
+    // Joining read each channel's newest message over REST: let the allowance refill first.
+    await new Promise((r) => setTimeout(r, 300));
+    const caughtUp: string[] = [];
+    socket.onChannelMessage((m) => {
+      if (m.catchUp) caughtUp.push(m.channelId);
+    });
+    const gaps: GapEvent[] = [];
+    socket.onGap((g) => gaps.push(g));
+    refuse();
+    cut();
+    for (const id of ids) await sender.writeChatMessage(id, { missed: id });
+    const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+    restore();
+    await back;
+    for (let waited = 0; caughtUp.length < ids.length && gaps.length === 0 && waited < 300; waited++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(gaps, []);
+    assert.deepEqual([...caughtUp].sort(), [...ids].sort());
+  });
+});

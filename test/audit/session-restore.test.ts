@@ -22,4 +22,8 @@ describe("Session.restore with what storage hands back", () => {
     const token = jwt({ uid: "u", exp: Math.floor(Date.now() / 1000) + 60 });
     assert.throws(() => Session.restore(token, 5 as never), isBadInput(/refresh token is not a JWT/));
   });
+
+  test("an expiry beyond what a Date holds is refused rather than read as never expiring", () => {
+    assert.throws(() => Session.restore(jwt({ exp: 1e300 }), ""), isBadInput(/no expiry/));
+  });
 });

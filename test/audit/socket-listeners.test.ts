@@ -1,11 +1,51 @@
-// A listener that throws, end to end against the server: reported through `error`, while the
-// socket and the other listeners go on (an error listener that throws too included).
+// Listening as a JavaScript caller may get it wrong: a misspelt event name or a listener that is
+// not a function is refused when it is registered, not silently ignored or reported at the first
+// event; and a listener that throws leaves the socket and the other listeners working.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Client, type HeraldError, type Socket } from "../../src/index.js";
+import { Client, HeraldError, type Socket } from "../../src/index.js";
 import { serverForSuite, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
+
+const isBadInput = (pattern: RegExp) => (e: unknown) =>
+  HeraldError.is(e, "bad_input") && pattern.test(e.message);
+
+describe("socket listeners, refused at registration", () => {
+  const socket = new Client({ port: 1 }).createSocket();
+  const anySocket = socket as unknown as {
+    on(name: unknown, fn: unknown): unknown;
+    events(name: unknown, options?: unknown): unknown;
+  };
+
+  test("an unknown event name throws bad_input naming the known ones", () => {
+    assert.throws(
+      () => anySocket.on("channelMesage", () => {}),
+      isBadInput(/unknown event "channelMesage".*channelMessage/),
+    );
+    assert.throws(() => anySocket.on(undefined, () => {}), isBadInput(/unknown event/));
+    assert.throws(() => anySocket.events("toString"), isBadInput(/unknown event "toString"/));
+  });
+
+  test("a listener that is not a function throws bad_input", () => {
+    assert.throws(() => anySocket.on("channelMessage", 5), isBadInput(/listener must be a function/));
+    assert.throws(() => socket.onNotification(null as never), isBadInput(/listener must be a function/));
+  });
+
+  test("events() refuses a bad buffer size and a signal that is not an AbortSignal", () => {
+    for (const bufferSize of [0, -1, 1.5, Number.NaN, "10"]) {
+      assert.throws(
+        () => anySocket.events("state", { bufferSize }),
+        isBadInput(/bufferSize/),
+        String(bufferSize),
+      );
+    }
+    assert.throws(
+      () => anySocket.events("state", { signal: "stop" }),
+      isBadInput(/signal must be an AbortSignal/),
+    );
+  });
+});
 
 for (const mode of serverModes) {
   describe(`a listener that throws (${mode.name} server)`, () => {
