@@ -30,13 +30,12 @@ export function checkIds(what: string, value: unknown, name: string): void {
 const NO_OPTIONS = Object.freeze({});
 
 /**
- * The options object of a call (an empty one when none), refusing anything that is not an object,
- * and a `signal` or `timeoutMs` the REST calls would refuse too (a signal that is not an
+ * The options object of a call (an empty one when none), refusing what the REST calls refuse too:
+ * anything that is not an object, and a bad `signal` or `timeoutMs` (a signal that is not an
  * AbortSignal would otherwise fail deep inside, a NaN or negative limit silently mean "none").
  */
 export function checkOptions<T extends object>(what: string, options: T | undefined | null): T {
   if (options == null) return NO_OPTIONS as T;
-  if (typeof options !== "object") throw new HeraldError("bad_input", `${what}: options must be an object`);
   checkCallOptions(what, options);
   return options;
 }
