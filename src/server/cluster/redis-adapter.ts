@@ -13,6 +13,7 @@ import {
 } from "./cluster-adapter.js";
 import { decodeClusterMessage, encodeClusterMessage } from "./cluster-wire.js";
 import {
+  BatchScoped,
   type Command,
   CommandQueue,
   openRedis,
@@ -80,15 +81,13 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
    * follows of one turn that read the same user's flag share one `GET` (a socket's staged burst of
    * updates, or many followers, would otherwise send the same read many times in one pipeline).
    */
-  private flagReads = new Map<string, Promise<unknown>>();
-  private flagReadsBatch = -1;
+  private readonly flagReads = new BatchScoped<Promise<unknown>>(this.queue);
   /**
    * Presence writes queued in the current batch, by {@link ownKey}: a later write of the same
    * presence in the same batch (a session's burst of status updates) replaces the value its queued
    * `HSET` carries instead of sending another one.
    */
-  private presenceWrites = new Map<string, { command: Command; written: Promise<void> }>();
-  private presenceWritesBatch = -1;
+  private readonly presenceWrites = new BatchScoped<{ command: Command; written: Promise<void> }>(this.queue);
   private registered = false;
   private dropping = 0;
   private closed = false;
@@ -206,11 +205,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     // Kept locally first: if Redis is down now, the next announcement after it returns has it.
     this.owned.set(key, { stream, presence: full });
     this.required();
-    if (this.presenceWritesBatch !== this.queue.batch) {
-      this.presenceWrites.clear();
-      this.presenceWritesBatch = this.queue.batch;
-    }
-    const queued = this.presenceWrites.get(key);
+    const writes = this.presenceWrites.current;
+    const queued = writes.get(key);
     if (queued !== undefined) {
       // Not written yet: the queued command takes the newer value (the hash only keeps the last).
       queued.command[3] = JSON.stringify(full);
@@ -218,7 +214,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     }
     const hset: Command = ["hset", this.keys.presence(stream), full.sessionId, JSON.stringify(full)];
     const written = this.write([{ stream, presence: full }], hset);
-    this.presenceWrites.set(key, { command: hset, written });
+    writes.set(key, { command: hset, written });
     await written;
   }
 
@@ -245,7 +241,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   async removePresence(stream: Stream, sessionId: string): Promise<ClusterPresence | undefined> {
     // A write queued before this removal must not be amended after it: it would be undone by it.
-    this.presenceWrites.delete(ownKey(stream, sessionId));
+    this.presenceWrites.current.delete(ownKey(stream, sessionId));
     const mine = this.owned.get(ownKey(stream, sessionId));
     this.owned.delete(ownKey(stream, sessionId));
     this.indexed.delete(ownKey(stream, sessionId));
@@ -285,7 +281,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   async noteInvisible(userId: string, invisible: boolean): Promise<void> {
     // A read queued after this write must see it: it may not share a read queued before.
-    this.flagReads.delete(userId);
+    this.flagReads.current.delete(userId);
     await this.run([["set", this.keys.flag(userId), invisible ? "1" : "0", "PX", RECENT_FLAG_MS]]);
   }
 
@@ -294,10 +290,6 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const ids = [...new Set(userIds)];
     if (ids.length === 0) return recent;
     this.required();
-    if (this.flagReadsBatch !== this.queue.batch) {
-      this.flagReads.clear();
-      this.flagReadsBatch = this.queue.batch;
-    }
     const values = await Promise.all(ids.map((id) => this.flagRead(id)));
     for (const [i, v] of values.entries())
       if (v === "1" || v === "0") recent.set(ids[i] as string, v === "1");
@@ -306,10 +298,11 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   /** The user's recent flag (`GET`), shared with the reads of the same user queued in this batch. */
   private flagRead(userId: string): Promise<unknown> {
-    let read = this.flagReads.get(userId);
+    const reads = this.flagReads.current;
+    let read = reads.get(userId);
     if (read === undefined) {
       read = this.queue.send(["get", this.keys.flag(userId)]);
-      this.flagReads.set(userId, read);
+      reads.set(userId, read);
     }
     return read;
   }

@@ -33,12 +33,32 @@ interface Queued {
  * pipeline; a Redis Cluster refuses a pipeline whose keys live on several nodes, so there each
  * command is sent on its own, all at once.
  */
+/**
+ * Entries that last for one batch of a {@link CommandQueue}: emptied when the queue writes the batch,
+ * so a caller can find a command it queued in the current batch and share or amend it.
+ */
+export class BatchScoped<V> {
+  private readonly entries = new Map<string, V>();
+  private batch = -1;
+
+  constructor(private readonly queue: CommandQueue) {}
+
+  /** The entries of the batch being queued now. */
+  get current(): Map<string, V> {
+    if (this.batch !== this.queue.batch) {
+      this.entries.clear();
+      this.batch = this.queue.batch;
+    }
+    return this.entries;
+  }
+}
+
 export class CommandQueue {
   private queued: Queued[] = [];
   private scheduled = false;
   /**
    * The batch that commands queued now join; it changes when a batch is written. A caller may
-   * share or amend a command of the current batch until then (see the adapter's flag reads).
+   * share or amend a command of the current batch until then (see {@link BatchScoped}).
    */
   batch = 0;
 
