@@ -19,6 +19,8 @@ interface Track {
   markTime: Date | undefined;
   /** The listing that finds the newest message at join, while it runs. */
   marking: Promise<void> | undefined;
+  /** Stops that listing: its answer is of no use once the connection it was asked under is gone. */
+  stopMarking: AbortController | undefined;
   /** The mark could not be read: missed messages cannot be told apart. */
   unreadable: boolean;
   /** Live messages held back while missed ones are read. */
@@ -63,7 +65,7 @@ export class CatchUpLayer implements Layer {
     (next: Send): Send =>
     (request) => {
       const { message } = request;
-      if (message.kind === "channelLeave") this.#tracks.delete(message.body.channelId ?? "");
+      if (message.kind === "channelLeave") this.forget(message.body.channelId ?? "");
       if (message.kind !== "channelJoin") return next(request);
       const persistent = message.body.persistence ?? true;
       return next(request).then((reply) => {
@@ -85,6 +87,7 @@ export class CatchUpLayer implements Layer {
       markId: undefined,
       markTime: undefined,
       marking: undefined,
+      stopMarking: undefined,
       unreadable: false,
       buffer: undefined,
       recent: new Set(),
@@ -92,22 +95,31 @@ export class CatchUpLayer implements Layer {
     this.#tracks.set(id, track);
     const session = this.#host.session;
     if (!persistent || !session) return;
-    // Where catch-up will read back to if nothing is delivered first: the newest message now.
-    track.marking = this.#list(session, id, 1, undefined)
+    // Where catch-up will read back to if nothing is delivered first: the newest message now. The
+    // answer holds only while the connection the read was asked under lives: one given after a loss
+    // began may name a message stored after the loss, which this socket never got; reading back to
+    // it would skip it silently. Such an answer is dropped, and catch-up reads back as far as its
+    // pages allow instead (see `lost`).
+    const generation = this.#host.generation;
+    const stop = new AbortController();
+    track.stopMarking = stop;
+    track.marking = this.#list(session, id, 1, undefined, stop.signal)
       .then(
         (page) => {
           const newest = page.messages[0];
-          if (track.markId === undefined && newest) {
+          if (track.markId === undefined && newest && this.#host.generation === generation) {
             track.markId = newest.messageId;
             track.markTime = newest.createTime;
           }
         },
         () => {
-          if (track.markId === undefined) track.unreadable = true;
+          if (track.markId === undefined && this.#host.generation === generation) track.unreadable = true;
         },
       )
       .finally(() => {
+        if (track.stopMarking !== stop) return;
         track.marking = undefined;
+        track.stopMarking = undefined;
       });
   }
 
@@ -118,11 +130,20 @@ export class CatchUpLayer implements Layer {
 
   /** Forgets a channel that could not be joined again. */
   forget(channelId: string): void {
+    this.#tracks.get(channelId)?.stopMarking?.abort();
     this.#tracks.delete(channelId);
   }
 
   lost(): void {
-    for (const track of this.#tracks.values()) if (track.persistent) track.buffer ??= [];
+    for (const track of this.#tracks.values()) {
+      if (!track.persistent) continue;
+      track.buffer ??= [];
+      // A mark read still running cannot be trusted any more (its answer may come from after the
+      // loss): catch-up does not wait for it.
+      track.stopMarking?.abort();
+      track.stopMarking = undefined;
+      track.marking = undefined;
+    }
   }
 
   opened(reconnected: boolean): void {
@@ -137,6 +158,7 @@ export class CatchUpLayer implements Layer {
   closed(): void {
     this.#abort.abort();
     this.#abort = new AbortController();
+    for (const track of this.#tracks.values()) track.stopMarking?.abort();
     this.#tracks.clear();
   }
 
@@ -144,8 +166,13 @@ export class CatchUpLayer implements Layer {
    * One page of history, newest first. Many channels read at once after a reconnection can go over
    * the server's REST rate (or find it busy): such a refusal for now is waited out, not a gap.
    */
-  #list(session: Session, id: string, limit: number, cursor: string | undefined) {
-    const signal = this.#abort.signal;
+  #list(
+    session: Session,
+    id: string,
+    limit: number,
+    cursor: string | undefined,
+    signal = this.#abort.signal,
+  ) {
     return retryForNow(
       () => this.#host.client.listChannelMessages(session, id, { forward: false, limit, cursor, signal }),
       signal,

@@ -1,0 +1,187 @@
+// Catch-up against answers that cross a lost connection. When a socket joins a channel it reads
+// the channel's newest stored message over REST, the mark catch-up later reads back to. That read
+// can be answered after the connection dropped (retried over a rate limit, or just slow); its
+// answer may then name a message stored after the drop, which the socket never got live. Taken
+// as the mark, such a message and everything before it would be skipped with no gap reported.
+//
+// The timing is controlled, not raced: the Client's fetch holds the mark read until the test
+// has cut the connection and another user has written.
+
+import assert from "node:assert/strict";
+import { describe, type TestContext, test } from "node:test";
+import {
+  ChannelType,
+  Client,
+  type FetchFunction,
+  type GapEvent,
+  type Session,
+  type Socket,
+} from "../../src/index.js";
+import type { Codec } from "../../src/protocol/codec.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { startServer, uniqueName } from "../helpers/server.js";
+import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+
+/** A fetch that holds channel-history reads of one message (the join-time mark reads) when asked. */
+function holdingFetch() {
+  const held: { url: string; release(): void }[] = [];
+  const answered = { count: 0 };
+  let holding = false;
+  const fetch: FetchFunction = (url, init) => {
+    if (!holding || !/\/v2\/channel\/[^?]+\?.*limit=1(&|$)/.test(url)) return globalThis.fetch(url, init);
+    // Held like a request stuck in the network: the server sees it only when released, and an
+    // abort ends it meanwhile, as it would a real fetch.
+    return new Promise((resolve, reject) => {
+      const aborted = () => reject(init.signal.reason ?? new DOMException("aborted", "AbortError"));
+      init.signal.addEventListener("abort", aborted, { once: true });
+      held.push({
+        url,
+        release: () => {
+          init.signal.removeEventListener("abort", aborted);
+          if (init.signal.aborted) return;
+          globalThis.fetch(url, init).then(
+            // Counted once the body is read: the SDK's handling of it follows in the same turn.
+            (res) =>
+              resolve({
+                status: res.status,
+                text: () =>
+                  res.text().then((text) => {
+                    answered.count++;
+                    return text;
+                  }),
+              }),
+            reject,
+          );
+        },
+      });
+    });
+  };
+  return {
+    fetch,
+    held,
+    answered,
+    hold(on: boolean) {
+      holding = on;
+    },
+  };
+}
+
+/** ada (whose connection can be cut, and whose mark reads can be held) and bob, on one server. */
+async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
+  const server = await startServer(mode.options);
+  t.after(() => server.close());
+  const net = holdingFetch();
+  const client = new Client({ port: server.port, fetch: net.fetch });
+  const signIn = (name: string): Promise<Session> =>
+    client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+  const [adaSession, bobSession] = await Promise.all([signIn("ada"), signIn("bob")]);
+  const cuttable = cuttableWebSocket();
+  const ada = client.createSocket({
+    codec,
+    WebSocket: cuttable.WebSocket,
+    heartbeat: false,
+    reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+  });
+  const bob = client.createSocket({ codec, reconnect: false });
+  t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
+  await ada.connect(adaSession);
+  await bob.connect(bobSession);
+  return { net, cuttable, ada, bob };
+}
+
+/** What ada's app is handed, as `text` (catch-up ones marked) and the gaps it is told of. */
+function record(socket: Socket) {
+  const got: string[] = [];
+  const gaps: GapEvent[] = [];
+  socket.onChannelMessage((m) => {
+    const text = (m.content as { text?: string }).text ?? "?";
+    got.push(m.catchUp ? `${text} (caught up)` : text);
+  });
+  socket.onGap((g) => gaps.push(g));
+  return { got, gaps };
+}
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`catch-up mark read across a lost connection (${label})`, () => {
+    for (const answer of ["after the writes", "never"] as const) {
+      test(`a mark read ${answer === "never" ? "never answered" : "answered after the loss"} skips nothing: every missed message arrives once, in order`, async (t) => {
+        const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
+        const roomName = uniqueName("room");
+        const room = await bob.joinChat(roomName, ChannelType.Room);
+        for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
+        net.hold(true);
+        await ada.joinChat(roomName, ChannelType.Room);
+        await waitFor(() => net.held.length === 1, "the join-time mark read");
+        net.hold(false);
+        const { got, gaps } = record(ada);
+
+        // The connection drops while the mark read is still out; bob writes meanwhile.
+        cuttable.refuse();
+        cuttable.cut();
+        await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+        for (const text of ["missed-1", "missed-2", "missed-3"])
+          await bob.writeChatMessage(room.id, { text });
+        // Now the read reaches the server: its answer would name missed-3, never delivered to ada.
+        // Or it stays stuck: catch-up must not wait for it.
+        if (answer === "after the writes") for (const read of net.held.splice(0)) read.release();
+        const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+        cuttable.restore();
+        await back;
+        // Live messages wait behind catch-up: once this one is in, catch-up is over.
+        await bob.writeChatMessage(room.id, { text: "after" });
+        await waitFor(
+          () => got.some((g) => g.startsWith("after")),
+          "the live message after the reconnection",
+        );
+
+        // The socket cannot tell the messages stored before it joined from those it missed, so it
+        // reads back as far as its pages allow: before-1 and before-2 come too, once, in order.
+        assert.deepEqual(got.slice(0, 5), [
+          "before-1 (caught up)",
+          "before-2 (caught up)",
+          "missed-1 (caught up)",
+          "missed-2 (caught up)",
+          "missed-3 (caught up)",
+        ]);
+        assert.deepEqual(
+          got.slice(5).map((g) => g.replace(" (caught up)", "")),
+          ["after"],
+        );
+        assert.deepEqual(gaps, []);
+      });
+    }
+
+    test("a mark read answered before the loss still bounds catch-up: nothing older comes back", async (t) => {
+      const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
+      const roomName = uniqueName("room");
+      const room = await bob.joinChat(roomName, ChannelType.Room);
+      for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
+      net.hold(true);
+      await ada.joinChat(roomName, ChannelType.Room);
+      await waitFor(() => net.held.length === 1, "the join-time mark read");
+      net.hold(false);
+      const { got, gaps } = record(ada);
+      for (const read of net.held.splice(0)) read.release();
+      // The answer (before-2) is in while the connection lives; the cut comes after it.
+      await waitFor(() => net.answered.count === 1, "the mark read's answer");
+
+      cuttable.refuse();
+      cuttable.cut();
+      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
+      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+      cuttable.restore();
+      await back;
+      await bob.writeChatMessage(room.id, { text: "after" });
+      await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
+
+      assert.deepEqual(got.slice(0, 2), ["missed-1 (caught up)", "missed-2 (caught up)"]);
+      assert.deepEqual(
+        got.slice(2).map((g) => g.replace(" (caught up)", "")),
+        ["after"],
+      );
+      assert.deepEqual(gaps, []);
+    });
+  });
+}
