@@ -95,32 +95,45 @@ export class CatchUpLayer implements Layer {
     this.#tracks.set(id, track);
     const session = this.#host.session;
     if (!persistent || !session) return;
-    // Where catch-up will read back to if nothing is delivered first: the newest message now. The
-    // answer holds only while the connection the read was asked under lives: one given after a loss
-    // began may name a message stored after the loss, which this socket never got; reading back to
-    // it would skip it silently. Such an answer is dropped, and catch-up reads back as far as its
-    // pages allow instead (see `lost`).
-    const generation = this.#host.generation;
     const stop = new AbortController();
     track.stopMarking = stop;
-    track.marking = this.#list(session, id, 1, undefined, stop.signal)
+    track.marking = this.#mark(session, id, track, stop.signal).finally(() => {
+      if (track.stopMarking !== stop) return;
+      track.marking = undefined;
+      track.stopMarking = undefined;
+    });
+  }
+
+  /**
+   * Finds where catch-up will read back to if nothing is delivered first: the newest stored message
+   * now. That answer holds only if the socket got, or will get, every message stored after it, so
+   * it must not come from after a loss began: it could name a message stored after the loss, which
+   * this socket never got, and reading back only to it would skip it silently. A loss noticed
+   * before the answer drops it (`lost` stops the read). One not noticed yet (a connection gone
+   * silent, a message lost on the wire) is ruled out by a ping on the same connection after the
+   * answer: once its pong is in, the messages stored before the answer have come in before it. An
+   * answer not so confirmed is not used, and catch-up reads back as far as its pages allow.
+   */
+  async #mark(session: Session, id: string, track: Track, signal: AbortSignal): Promise<void> {
+    const generation = this.#host.generation;
+    const current = () => track.markId === undefined && this.#host.generation === generation;
+    let newest: ChannelMessage | undefined;
+    try {
+      newest = (await this.#list(session, id, 1, undefined, signal)).messages[0];
+    } catch {
+      if (current()) track.unreadable = true;
+      return;
+    }
+    if (!newest || !current()) return;
+    const alive = await this.#host
+      .transmit({ what: "catch-up", message: { kind: "ping", body: {} }, expect: "pong", options: undefined })
       .then(
-        (page) => {
-          const newest = page.messages[0];
-          if (track.markId === undefined && newest && this.#host.generation === generation) {
-            track.markId = newest.messageId;
-            track.markTime = newest.createTime;
-          }
-        },
-        () => {
-          if (track.markId === undefined && this.#host.generation === generation) track.unreadable = true;
-        },
-      )
-      .finally(() => {
-        if (track.stopMarking !== stop) return;
-        track.marking = undefined;
-        track.stopMarking = undefined;
-      });
+        () => true,
+        () => false,
+      );
+    if (!alive || !current()) return;
+    track.markId = newest.messageId;
+    track.markTime = newest.createTime;
   }
 
   /** Whether messages of a channel matter to catch-up even when nobody listens (a persistent one). */

@@ -165,6 +165,8 @@ for (const { mode, codec, label } of modeMatrix) {
       for (const read of net.held.splice(0)) read.release();
       // The answer (before-2) is in while the connection lives; the cut comes after it.
       await waitFor(() => net.answered.count === 1, "the mark read's answer");
+      // The socket confirms the answer with a ping of its own; this one is answered after it.
+      await ada.ping();
 
       cuttable.refuse();
       cuttable.cut();
@@ -179,6 +181,48 @@ for (const { mode, codec, label } of modeMatrix) {
       assert.deepEqual(got.slice(0, 2), ["missed-1 (caught up)", "missed-2 (caught up)"]);
       assert.deepEqual(
         got.slice(2).map((g) => g.replace(" (caught up)", "")),
+        ["after"],
+      );
+      assert.deepEqual(gaps, []);
+    });
+
+    test("a mark read answered after the connection went silent, before the loss is noticed, skips nothing", async (t) => {
+      const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
+      const roomName = uniqueName("room");
+      const room = await bob.joinChat(roomName, ChannelType.Room);
+      for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
+      net.hold(true);
+      await ada.joinChat(roomName, ChannelType.Room);
+      await waitFor(() => net.held.length === 1, "the join-time mark read");
+      net.hold(false);
+      const { got, gaps } = record(ada);
+
+      // ada's connection goes silent: bob's messages are stored and sent, but never reach her.
+      cuttable.blackhole();
+      for (const text of ["missed-1", "missed-2", "missed-3"]) await bob.writeChatMessage(room.id, { text });
+      // The read is answered (naming missed-3) while ada still believes her connection alive...
+      for (const read of net.held.splice(0)) read.release();
+      await waitFor(() => net.answered.count === 1, "the mark read's answer");
+      assert.equal(ada.state, "open");
+      // ...and only then is the loss noticed (as a heartbeat would), the held frames gone with it.
+      cuttable.refuse();
+      cuttable.cut();
+      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+      cuttable.restore();
+      await back;
+      await bob.writeChatMessage(room.id, { text: "after" });
+      await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
+
+      assert.deepEqual(got.slice(0, 5), [
+        "before-1 (caught up)",
+        "before-2 (caught up)",
+        "missed-1 (caught up)",
+        "missed-2 (caught up)",
+        "missed-3 (caught up)",
+      ]);
+      assert.deepEqual(
+        got.slice(5).map((g) => g.replace(" (caught up)", "")),
         ["after"],
       );
       assert.deepEqual(gaps, []);
