@@ -43,6 +43,7 @@ export class CatchUpLayer implements Layer {
   readonly #maxPages: number;
   readonly #tracks = new Map<string, Track>();
   #deliver: Deliver | undefined;
+  /** Stops the history reads of the current catch-ups. */
   #abort = new AbortController();
 
   constructor(host: LayerHost, options: CatchUpOptions) {
@@ -148,6 +149,10 @@ export class CatchUpLayer implements Layer {
   }
 
   lost(): void {
+    // A catch-up under way belongs to the connection just lost: its reads (and their waits over a
+    // rate limit) stop, rather than compete with the next catch-up for the server's allowance.
+    this.#abort.abort();
+    this.#abort = new AbortController();
     for (const track of this.#tracks.values()) {
       if (!track.persistent) continue;
       track.buffer ??= [];

@@ -48,6 +48,8 @@ export class SocketLink implements LayerHost {
   #closing = false;
   #closeWaiters: (() => void)[] = [];
   #abortConnect: ((error: HeraldError) => void) | undefined;
+  /** Ends the wait of `connect()` at once when `disconnect()` is called. */
+  #stopConnect: ((error: HeraldError) => void) | undefined;
 
   constructor(url: string, options: SocketOptions, client: SocketClient, events: Emitter<SocketEvents>) {
     const codec = options.codec ?? jsonCodec;
@@ -132,9 +134,15 @@ export class SocketLink implements LayerHost {
     this.#connectOptions = kept;
     this.#closing = false;
     this.#setState("connecting", "connect() was called");
+    // `disconnect()` must not wait for a slow server: the session refresh and capabilities read of
+    // the attempt may take their full time limit (they are shared with other callers, and the
+    // attempt gives up on its own once they answer).
+    const stopped = new Promise<never>((_, reject) => {
+      this.#stopConnect = reject;
+    });
     try {
-      await Promise.race([this.#pipeline.outbox?.load(), deadline.expired]);
-      await Promise.race([this.#dial({ ...kept, signal: deadline.signal }), deadline.expired]);
+      await Promise.race([this.#pipeline.outbox?.load(), deadline.expired, stopped]);
+      await Promise.race([this.#dial({ ...kept, signal: deadline.signal }), deadline.expired, stopped]);
     } catch (error) {
       const e = HeraldError.from(error, "disconnected");
       this.#dials++;
@@ -146,6 +154,7 @@ export class SocketLink implements LayerHost {
       for (const wake of this.#closeWaiters.splice(0)) wake();
       throw e;
     } finally {
+      this.#stopConnect = undefined;
       deadline.done();
     }
     this.#setState("open", "connected");
@@ -221,6 +230,7 @@ export class SocketLink implements LayerHost {
     this.#pending.rejectAll(gone);
     if (this.#state === "connecting") {
       this.#dials++;
+      this.#stopConnect?.(gone("connect"));
       this.#abortConnect?.(gone("connect"));
       this.#conn?.close();
     } else if (this.#conn) {

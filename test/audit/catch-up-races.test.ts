@@ -9,63 +9,13 @@
 
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import {
-  ChannelType,
-  Client,
-  type FetchFunction,
-  type GapEvent,
-  type Session,
-  type Socket,
-} from "../../src/index.js";
+import { ChannelType, Client, type GapEvent, type Session, type Socket } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { startServer, uniqueName } from "../helpers/server.js";
 import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
-
-/** A fetch that holds channel-history reads of one message (the join-time mark reads) when asked. */
-function holdingFetch() {
-  const held: { url: string; release(): void }[] = [];
-  const answered = { count: 0 };
-  let holding = false;
-  const fetch: FetchFunction = (url, init) => {
-    if (!holding || !/\/v2\/channel\/[^?]+\?.*limit=1(&|$)/.test(url)) return globalThis.fetch(url, init);
-    // Held like a request stuck in the network: the server sees it only when released, and an
-    // abort ends it meanwhile, as it would a real fetch.
-    return new Promise((resolve, reject) => {
-      const aborted = () => reject(init.signal.reason ?? new DOMException("aborted", "AbortError"));
-      init.signal.addEventListener("abort", aborted, { once: true });
-      held.push({
-        url,
-        release: () => {
-          init.signal.removeEventListener("abort", aborted);
-          if (init.signal.aborted) return;
-          globalThis.fetch(url, init).then(
-            // Counted once the body is read: the SDK's handling of it follows in the same turn.
-            (res) =>
-              resolve({
-                status: res.status,
-                text: () =>
-                  res.text().then((text) => {
-                    answered.count++;
-                    return text;
-                  }),
-              }),
-            reject,
-          );
-        },
-      });
-    });
-  };
-  return {
-    fetch,
-    held,
-    answered,
-    hold(on: boolean) {
-      holding = on;
-    },
-  };
-}
+import { holdingFetch, MARK_READ } from "./holding-fetch.js";
 
 /** ada (whose connection can be cut, and whose mark reads can be held) and bob, on one server. */
 async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
@@ -110,10 +60,10 @@ for (const { mode, codec, label } of modeMatrix) {
         const roomName = uniqueName("room");
         const room = await bob.joinChat(roomName, ChannelType.Room);
         for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
-        net.hold(true);
+        net.hold(MARK_READ);
         await ada.joinChat(roomName, ChannelType.Room);
         await waitFor(() => net.held.length === 1, "the join-time mark read");
-        net.hold(false);
+        net.hold(undefined);
         const { got, gaps } = record(ada);
 
         // The connection drops while the mark read is still out; bob writes meanwhile.
@@ -157,10 +107,10 @@ for (const { mode, codec, label } of modeMatrix) {
       const roomName = uniqueName("room");
       const room = await bob.joinChat(roomName, ChannelType.Room);
       for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
-      net.hold(true);
+      net.hold(MARK_READ);
       await ada.joinChat(roomName, ChannelType.Room);
       await waitFor(() => net.held.length === 1, "the join-time mark read");
-      net.hold(false);
+      net.hold(undefined);
       const { got, gaps } = record(ada);
       for (const read of net.held.splice(0)) read.release();
       // The answer (before-2) is in while the connection lives; the cut comes after it.
@@ -191,10 +141,10 @@ for (const { mode, codec, label } of modeMatrix) {
       const roomName = uniqueName("room");
       const room = await bob.joinChat(roomName, ChannelType.Room);
       for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
-      net.hold(true);
+      net.hold(MARK_READ);
       await ada.joinChat(roomName, ChannelType.Room);
       await waitFor(() => net.held.length === 1, "the join-time mark read");
-      net.hold(false);
+      net.hold(undefined);
       const { got, gaps } = record(ada);
 
       // ada's connection goes silent: bob's messages are stored and sent, but never reach her.

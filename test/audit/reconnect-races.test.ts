@@ -1,0 +1,96 @@
+// Work a socket starts on one connection and that is still under way when that connection is lost
+// or the socket is closed: it must stop, and never hold up or outlive what follows. REST answers
+// are held by the Client's fetch, so that the order of events is the test's, not a race.
+
+import assert from "node:assert/strict";
+import { describe, type TestContext, test } from "node:test";
+import { ChannelType, Client, type GapEvent, HeraldError, type Session } from "../../src/index.js";
+import type { Codec } from "../../src/protocol/codec.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { startServer, uniqueName } from "../helpers/server.js";
+import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+import { CAPABILITIES, CATCH_UP_PAGE, holdingFetch } from "./holding-fetch.js";
+
+/** ada (whose connection can be cut, and whose REST requests can be held) and bob, on one server. */
+async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
+  const server = await startServer(mode.options);
+  t.after(() => server.close());
+  const net = holdingFetch();
+  const client = new Client({ port: server.port, fetch: net.fetch });
+  const signIn = (name: string): Promise<Session> =>
+    client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+  const [adaSession, bobSession] = await Promise.all([signIn("ada"), signIn("bob")]);
+  // bob has a Client of his own: ada's first connection is the first to read the capabilities.
+  const bobClient = new Client({ port: server.port });
+  const cuttable = cuttableWebSocket();
+  const ada = client.createSocket({
+    codec,
+    WebSocket: cuttable.WebSocket,
+    heartbeat: false,
+    reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+  });
+  const bob = bobClient.createSocket({ codec, reconnect: false });
+  t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
+  await bob.connect(bobSession);
+  return { net, cuttable, ada, adaSession, bob };
+}
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`work that outlives its connection (${label})`, () => {
+    test("a loss during catch-up stops its history reads; the next catch-up delivers each message once", async (t) => {
+      const { net, cuttable, ada, adaSession, bob } = await setUp(t, mode, codec);
+      await ada.connect(adaSession);
+      const roomName = uniqueName("room");
+      const room = await bob.joinChat(roomName, ChannelType.Room);
+      await ada.joinChat(roomName, ChannelType.Room);
+      const got: string[] = [];
+      const gaps: GapEvent[] = [];
+      ada.onChannelMessage((m) => got.push((m.content as { text?: string }).text ?? "?"));
+      ada.onGap((g) => gaps.push(g));
+      // A live message sets the catch-up mark.
+      await bob.writeChatMessage(room.id, { text: "live" });
+      await waitFor(() => got.includes("live"), "the live message");
+
+      cuttable.refuse();
+      cuttable.cut();
+      await waitFor(() => ada.state === "reconnecting", "the first loss to be noticed");
+      for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
+      net.hold(CATCH_UP_PAGE);
+      cuttable.restore();
+      await waitFor(() => net.held.length === 1, "the first catch-up's history read");
+      const first = net.held[0];
+      // Lost again while that read is out: it belongs to a connection that is gone.
+      cuttable.refuse();
+      cuttable.cut();
+      await waitFor(() => ada.state === "reconnecting", "the second loss to be noticed");
+      await waitFor(() => first?.signal.aborted === true, "the first catch-up's read to be stopped");
+      net.hold(undefined);
+      await bob.writeChatMessage(room.id, { text: "missed-3" });
+      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+      cuttable.restore();
+      await back;
+      await bob.writeChatMessage(room.id, { text: "after" });
+      await waitFor(() => got.includes("after"), "the live message after the reconnection");
+      assert.deepEqual(got, ["live", "missed-1", "missed-2", "missed-3", "after"]);
+      assert.deepEqual(gaps, []);
+    });
+
+    test("disconnect() during connect() settles both without waiting for the server's answer", async (t) => {
+      const { net, ada, adaSession } = await setUp(t, mode, codec);
+      net.hold(CAPABILITIES);
+      // Sent on once the test is over, so that the Client's time limit on it ends with the test.
+      t.after(() => {
+        for (const request of net.held) request.release();
+      });
+      const connecting = ada.connect(adaSession);
+      await waitFor(() => net.held.length === 1, "the connection's capabilities read");
+      await ada.disconnect();
+      await assert.rejects(connecting, (e) => HeraldError.is(e, "disconnected"));
+      assert.equal(ada.state, "closed");
+      // Settled while the server's answer is still held, not when the read ran out of time.
+      assert.equal(net.held[0]?.signal.aborted, false);
+      assert.equal(net.answered.count, 0);
+    });
+  });
+}
