@@ -1,6 +1,7 @@
 import { HeraldError } from "../errors.js";
 import type { ChannelMessage } from "../gen/model.js";
 import type { Session } from "../session.js";
+import { ping } from "./heartbeat.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
 import { retryForNow } from "./retry-for-now.js";
 import type { CatchUpOptions, GapEvent } from "./socket-types.js";
@@ -17,12 +18,6 @@ interface Track {
    */
   markId: string | undefined;
   markTime: Date | undefined;
-  /** The listing that finds the newest message at join, while it runs. */
-  marking: Promise<void> | undefined;
-  /** Stops that listing: its answer is of no use once the connection it was asked under is gone. */
-  stopMarking: AbortController | undefined;
-  /** The mark could not be read: missed messages cannot be told apart. */
-  unreadable: boolean;
   /** Live messages held back while missed ones are read. */
   buffer: ChannelMessage[] | undefined;
   /** Ids the last catch-up delivered from history, whose live copy may still be on its way. */
@@ -66,7 +61,7 @@ export class CatchUpLayer implements Layer {
     (next: Send): Send =>
     (request) => {
       const { message } = request;
-      if (message.kind === "channelLeave") this.forget(message.body.channelId ?? "");
+      if (message.kind === "channelLeave") this.#tracks.delete(message.body.channelId ?? "");
       if (message.kind !== "channelJoin") return next(request);
       const persistent = message.body.persistence ?? true;
       return next(request).then((reply) => {
@@ -87,22 +82,13 @@ export class CatchUpLayer implements Layer {
       persistent,
       markId: undefined,
       markTime: undefined,
-      marking: undefined,
-      stopMarking: undefined,
-      unreadable: false,
       buffer: undefined,
       recent: new Set(),
     };
     this.#tracks.set(id, track);
     const session = this.#host.session;
     if (!persistent || !session) return;
-    const stop = new AbortController();
-    track.stopMarking = stop;
-    track.marking = this.#mark(session, id, track, stop.signal).finally(() => {
-      if (track.stopMarking !== stop) return;
-      track.marking = undefined;
-      track.stopMarking = undefined;
-    });
+    void this.#mark(session, id, track);
   }
 
   /**
@@ -113,28 +99,21 @@ export class CatchUpLayer implements Layer {
    * before the answer drops it (`lost` stops the read). One not noticed yet (a connection gone
    * silent, a message lost on the wire) is ruled out by a ping on the same connection after the
    * answer: once its pong is in, the messages stored before the answer have come in before it. An
-   * answer not so confirmed is not used, and catch-up reads back as far as its pages allow.
+   * answer not so confirmed (or a read that failed) leaves no mark: catch-up then reads back as
+   * far as its pages allow.
    */
-  async #mark(session: Session, id: string, track: Track, signal: AbortSignal): Promise<void> {
+  async #mark(session: Session, id: string, track: Track): Promise<void> {
     const generation = this.#host.generation;
     const current = () => track.markId === undefined && this.#host.generation === generation;
-    let newest: ChannelMessage | undefined;
     try {
-      newest = (await this.#list(session, id, 1, undefined, signal)).messages[0];
+      const newest = (await this.#list(session, id, 1, undefined)).messages[0];
+      if (newest && current() && (await ping(this.#host, 5000).then(current, () => false))) {
+        track.markId = newest.messageId;
+        track.markTime = newest.createTime;
+      }
     } catch {
-      if (current()) track.unreadable = true;
-      return;
+      // No mark, as for an answer not confirmed.
     }
-    if (!newest || !current()) return;
-    const alive = await this.#host
-      .transmit({ what: "catch-up", message: { kind: "ping", body: {} }, expect: "pong", options: undefined })
-      .then(
-        () => true,
-        () => false,
-      );
-    if (!alive || !current()) return;
-    track.markId = newest.messageId;
-    track.markTime = newest.createTime;
   }
 
   /** Whether messages of a channel matter to catch-up even when nobody listens (a persistent one). */
@@ -144,24 +123,16 @@ export class CatchUpLayer implements Layer {
 
   /** Forgets a channel that could not be joined again. */
   forget(channelId: string): void {
-    this.#tracks.get(channelId)?.stopMarking?.abort();
     this.#tracks.delete(channelId);
   }
 
   lost(): void {
-    // A catch-up under way belongs to the connection just lost: its reads (and their waits over a
-    // rate limit) stop, rather than compete with the next catch-up for the server's allowance.
+    // Reads begun under the connection just lost stop: a catch-up's (whose result is of no use
+    // now, and whose waits over a rate limit would compete with the next catch-up), and a mark's
+    // (whose answer may come from after the loss: see `#mark`).
     this.#abort.abort();
     this.#abort = new AbortController();
-    for (const track of this.#tracks.values()) {
-      if (!track.persistent) continue;
-      track.buffer ??= [];
-      // A mark read still running cannot be trusted any more (its answer may come from after the
-      // loss): catch-up does not wait for it.
-      track.stopMarking?.abort();
-      track.stopMarking = undefined;
-      track.marking = undefined;
-    }
+    for (const track of this.#tracks.values()) if (track.persistent) track.buffer ??= [];
   }
 
   opened(reconnected: boolean): void {
@@ -176,7 +147,6 @@ export class CatchUpLayer implements Layer {
   closed(): void {
     this.#abort.abort();
     this.#abort = new AbortController();
-    for (const track of this.#tracks.values()) track.stopMarking?.abort();
     this.#tracks.clear();
   }
 
@@ -184,13 +154,8 @@ export class CatchUpLayer implements Layer {
    * One page of history, newest first. Many channels read at once after a reconnection can go over
    * the server's REST rate (or find it busy): such a refusal for now is waited out, not a gap.
    */
-  #list(
-    session: Session,
-    id: string,
-    limit: number,
-    cursor: string | undefined,
-    signal = this.#abort.signal,
-  ) {
+  #list(session: Session, id: string, limit: number, cursor: string | undefined) {
+    const signal = this.#abort.signal;
     return retryForNow(
       () => this.#host.client.listChannelMessages(session, id, { forward: false, limit, cursor, signal }),
       signal,
@@ -213,10 +178,9 @@ export class CatchUpLayer implements Layer {
   }
 
   async #catchUp(id: string, track: Track, generation: number): Promise<void> {
-    await track.marking;
+    // Started as the connection opens (no wait before this): still the current one.
     const session = this.#host.session;
-    if (!this.#current(id, track, generation)) return;
-    if (track.unreadable || !session) return this.#gap(id, track, "history_unreadable");
+    if (!session) return this.#gap(id, track, "history_unreadable");
     const mark =
       track.markId === undefined ? undefined : { id: track.markId, time: track.markTime?.getTime() ?? 0 };
     const pages: ChannelMessage[][] = [];

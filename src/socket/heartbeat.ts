@@ -3,6 +3,18 @@ import type { Layer, LayerHost } from "./layer.js";
 import type { HeartbeatOptions } from "./socket-types.js";
 
 /**
+ * Sends a protocol ping on the current connection; resolves when its pong is in. Every frame the
+ * server sent before that pong has come in before it.
+ */
+export const ping = (host: LayerHost, timeoutMs: number): Promise<unknown> =>
+  host.transmit({
+    what: "ping",
+    message: { kind: "ping", body: {} },
+    expect: "pong",
+    options: { timeoutMs },
+  });
+
+/**
  * Pings the server while the connection is open; a ping unanswered within `timeoutMs` means the
  * connection is dead though nothing closed it (a network that swallows packets), so it is cut and
  * the reconnect layer takes over.
@@ -20,12 +32,7 @@ export function heartbeatLayer(host: LayerHost, options: HeartbeatOptions): Laye
     timer = setTimeout(async () => {
       timer = undefined;
       try {
-        await host.transmit({
-          what: "heartbeat",
-          message: { kind: "ping", body: {} },
-          expect: "pong",
-          options: { timeoutMs },
-        });
+        await ping(host, timeoutMs);
       } catch (error) {
         if (generation === host.generation && HeraldError.is(error, "timeout")) host.cut("heartbeat timeout");
         return;

@@ -48,8 +48,6 @@ export class SocketLink implements LayerHost {
   #closing = false;
   #closeWaiters: (() => void)[] = [];
   #abortConnect: ((error: HeraldError) => void) | undefined;
-  /** Ends the wait of `connect()` at once when `disconnect()` is called. */
-  #stopConnect: ((error: HeraldError) => void) | undefined;
 
   constructor(url: string, options: SocketOptions, client: SocketClient, events: Emitter<SocketEvents>) {
     const codec = options.codec ?? jsonCodec;
@@ -134,11 +132,12 @@ export class SocketLink implements LayerHost {
     this.#connectOptions = kept;
     this.#closing = false;
     this.#setState("connecting", "connect() was called");
-    // `disconnect()` must not wait for a slow server: the session refresh and capabilities read of
-    // the attempt may take their full time limit (they are shared with other callers, and the
-    // attempt gives up on its own once they answer).
+    // `disconnect()` must not wait for a slow server: the attempt's session refresh and capabilities
+    // read may take their full time limit (shared with other callers, they are not aborted; the
+    // attempt gives up by itself once they answer). Until the WebSocket opens, when the attempt
+    // takes this over, giving up ends the wait here.
     const stopped = new Promise<never>((_, reject) => {
-      this.#stopConnect = reject;
+      this.#abortConnect = reject;
     });
     try {
       await Promise.race([this.#pipeline.outbox?.load(), deadline.expired, stopped]);
@@ -154,7 +153,6 @@ export class SocketLink implements LayerHost {
       for (const wake of this.#closeWaiters.splice(0)) wake();
       throw e;
     } finally {
-      this.#stopConnect = undefined;
       deadline.done();
     }
     this.#setState("open", "connected");
@@ -230,7 +228,6 @@ export class SocketLink implements LayerHost {
     this.#pending.rejectAll(gone);
     if (this.#state === "connecting") {
       this.#dials++;
-      this.#stopConnect?.(gone("connect"));
       this.#abortConnect?.(gone("connect"));
       this.#conn?.close();
     } else if (this.#conn) {

@@ -177,5 +177,41 @@ for (const { mode, codec, label } of modeMatrix) {
       );
       assert.deepEqual(gaps, []);
     });
+
+    test("a mark read that fails leaves no mark: catch-up reads back rather than report a gap", async (t) => {
+      const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
+      const roomName = uniqueName("room");
+      const room = await bob.joinChat(roomName, ChannelType.Room);
+      await bob.writeChatMessage(room.id, { text: "before-1" });
+      net.hold(MARK_READ);
+      await ada.joinChat(roomName, ChannelType.Room);
+      await waitFor(() => net.held.length === 1, "the join-time mark read");
+      net.hold(undefined);
+      for (const read of net.held.splice(0)) read.fail();
+      const { got, gaps } = record(ada);
+      // The failure is handled while the connection lives; a ping round trip makes sure of it.
+      await ada.ping();
+
+      cuttable.refuse();
+      cuttable.cut();
+      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
+      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+      cuttable.restore();
+      await back;
+      await bob.writeChatMessage(room.id, { text: "after" });
+      await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
+
+      assert.deepEqual(got.slice(0, 3), [
+        "before-1 (caught up)",
+        "missed-1 (caught up)",
+        "missed-2 (caught up)",
+      ]);
+      assert.deepEqual(
+        got.slice(3).map((g) => g.replace(" (caught up)", "")),
+        ["after"],
+      );
+      assert.deepEqual(gaps, []);
+    });
   });
 }

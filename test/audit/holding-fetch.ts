@@ -10,6 +10,8 @@ export interface HeldRequest {
   signal: AbortSignal;
   /** Sends it on to the server now (nothing, if the SDK aborted it meanwhile). */
   release(): void;
+  /** Fails it as a network failure would, without the server seeing it. */
+  fail(): void;
 }
 
 /** The fetch to hand to `new Client({ fetch })`, and the requests it holds. */
@@ -45,6 +47,10 @@ export function holdingFetch(): HoldingFetch {
       held.push({
         url,
         signal: init.signal,
+        fail: () => {
+          init.signal.removeEventListener("abort", aborted);
+          reject(new TypeError("fetch failed (held, then failed by the test)"));
+        },
         release: () => {
           init.signal.removeEventListener("abort", aborted);
           if (init.signal.aborted) return;
