@@ -38,8 +38,12 @@ export class CatchUpLayer implements Layer {
   readonly #maxPages: number;
   readonly #tracks = new Map<string, Track>();
   #deliver: Deliver | undefined;
-  /** Stops the history reads of the current catch-ups. */
-  #abort = new AbortController();
+  /**
+   * One controller per history read running, to stop them all on a loss. Not one signal shared by
+   * every read: a socket in more than ten channels would put more listeners on it than Node allows
+   * before warning of a leak.
+   */
+  readonly #reads = new Set<AbortController>();
 
   constructor(host: LayerHost, options: CatchUpOptions) {
     this.#host = host;
@@ -130,8 +134,7 @@ export class CatchUpLayer implements Layer {
     // Reads begun under the connection just lost stop: a catch-up's (whose result is of no use
     // now, and whose waits over a rate limit would compete with the next catch-up), and a mark's
     // (whose answer may come from after the loss: see `#mark`).
-    this.#abort.abort();
-    this.#abort = new AbortController();
+    this.#stop();
     for (const track of this.#tracks.values()) if (track.persistent) track.buffer ??= [];
   }
 
@@ -145,9 +148,13 @@ export class CatchUpLayer implements Layer {
   }
 
   closed(): void {
-    this.#abort.abort();
-    this.#abort = new AbortController();
+    this.#stop();
     this.#tracks.clear();
+  }
+
+  #stop(): void {
+    for (const read of this.#reads) read.abort();
+    this.#reads.clear();
   }
 
   /**
@@ -155,11 +162,13 @@ export class CatchUpLayer implements Layer {
    * the server's REST rate (or find it busy): such a refusal for now is waited out, not a gap.
    */
   #list(session: Session, id: string, limit: number, cursor: string | undefined) {
-    const signal = this.#abort.signal;
+    const read = new AbortController();
+    const { signal } = read;
+    this.#reads.add(read);
     return retryForNow(
       () => this.#host.client.listChannelMessages(session, id, { forward: false, limit, cursor, signal }),
       signal,
-    );
+    ).finally(() => this.#reads.delete(read));
   }
 
   #current(id: string, track: Track, generation: number): boolean {

@@ -23,6 +23,8 @@ export async function retryForNow<T>(run: () => Promise<T>, signal: AbortSignal)
         const timer = setTimeout(done, retryDelay(n, { minDelayMs: 250, maxDelayMs: 5000 }));
         signal.addEventListener("abort", done);
       });
+      // Stopped while waiting: the last refusal stands, and nothing more is sent.
+      if (signal.aborted) throw error;
     }
   }
 }

@@ -76,6 +76,34 @@ for (const { mode, codec, label } of modeMatrix) {
       assert.deepEqual(gaps, []);
     });
 
+    test("a catch-up in more channels than Node's listener limit reads them all without a leak warning", async (t) => {
+      const { net, cuttable, ada, adaSession, bob } = await setUp(t, mode, codec);
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on("warning", onWarning);
+      t.after(() => process.off("warning", onWarning));
+      await ada.connect(adaSession);
+      // Node warns once more than ten listeners wait on one AbortSignal.
+      const names = Array.from({ length: 12 }, () => uniqueName("room"));
+      const rooms = await Promise.all(names.map((name) => bob.joinChat(name, ChannelType.Room)));
+      for (const name of names) await ada.joinChat(name, ChannelType.Room);
+      const got = new Set<string>();
+      ada.onChannelMessage((m) => got.add((m.content as { text?: string }).text ?? "?"));
+
+      cuttable.refuse();
+      cuttable.cut();
+      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      for (const [i, room] of rooms.entries()) await bob.writeChatMessage(room.id, { text: `missed-${i}` });
+      net.hold(CATCH_UP_PAGE);
+      cuttable.restore();
+      // Every channel's catch-up read is out at once.
+      await waitFor(() => net.held.length === rooms.length, "every channel's catch-up read");
+      for (const request of net.held.splice(0)) request.release();
+      await waitFor(() => got.size === rooms.length, "every missed message");
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, []);
+    });
+
     test("disconnect() during connect() settles both without waiting for the server's answer", async (t) => {
       const { net, ada, adaSession } = await setUp(t, mode, codec);
       net.hold(CAPABILITIES);
