@@ -22,6 +22,7 @@ import { closeReason } from "./close-reason.js";
 import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
+import { requestCid } from "./request-cid.js";
 import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
 
@@ -280,8 +281,9 @@ export class WsGateway {
         this.closeAsStock(connection, `Malformed envelope: ${message}`);
         return;
       }
-      const code = HeraldError.is(err) ? (err.serverCode ?? 3) : 3;
-      connection.send({ kind: "error", body: { code, message } });
+      // With the request's cid (when it can be read) the client settles that call with the reason.
+      const refusal = HeraldError.is(err) ? err : new HeraldError("bad_input", message, { serverCode: 3 });
+      this.deps.dispatcher.sendError(connection, requestCid(frame), refusal);
       this.fail(connection, 1007, `Malformed envelope: ${message}`);
       return;
     }
