@@ -31,9 +31,22 @@ interface CompiledRoute {
   params: readonly string[];
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-/** How much of an oversized body is read (and dropped) so the 413 reaches the client intact. */
+/** How much of an oversized body is read (and dropped) so the refusal reaches the client intact. */
 const MAX_DRAIN_BYTES = 16 << 20;
+
+/**
+ * The refusal of a body over the limit. Stock Nakama reads bodies through Go's size-capped reader,
+ * whose error its gateway answers as a bad argument: 400, code 3, Go's words. Herald says 413 and
+ * the limit.
+ */
+function bodyTooLarge(maxBytes: number, stock: boolean): HeraldError {
+  return stock
+    ? new HeraldError("bad_input", "http: request body too large", { serverCode: 3, status: 400 })
+    : new HeraldError("bad_input", `Request body too large: at most ${maxBytes} bytes`, {
+        serverCode: 3,
+        status: 413,
+      });
+}
 
 function compile(): CompiledRoute[] {
   return (Object.keys(routes) as RouteName[]).map((name) => {
@@ -48,7 +61,7 @@ function compile(): CompiledRoute[] {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, maxBytes: number, stock: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -59,20 +72,12 @@ function readBody(req: IncomingMessage): Promise<string> {
         return;
       }
       // Past the limit the rest is read and dropped: closing on unread data would reset the
-      // connection before the client could read the 413.
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      // connection before the client could read the refusal.
+      if (size <= maxBytes) chunks.push(chunk);
     });
     req.on("end", () => {
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new HeraldError("bad_input", `Request body too large: at most ${MAX_BODY_BYTES} bytes`, {
-            serverCode: 3,
-            status: 413,
-          }),
-        );
-      } else {
-        resolve(Buffer.concat(chunks).toString("utf8"));
-      }
+      if (size > maxBytes) reject(bodyTooLarge(maxBytes, stock));
+      else resolve(Buffer.concat(chunks).toString("utf8"));
     });
     req.on("error", reject);
   });
@@ -99,6 +104,10 @@ export interface RouterDeps {
   preciseCodes: boolean;
   limits: Limits;
   metrics: ServerMetrics;
+  /** The largest request body taken, in bytes. */
+  maxBodyBytes: number;
+  /** Refuse an oversized body as stock Nakama does (400) rather than herald's 413. */
+  stockBodyRefusal: boolean;
 }
 
 /** Routes REST requests by the generated route table to the handlers. */
@@ -174,7 +183,9 @@ export class Router {
       limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
       signIn = routeName.startsWith("authenticate");
       if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
-      const bodyText = spec.body ? await readBody(req) : undefined;
+      const bodyText = spec.body
+        ? await readBody(req, this.deps.maxBodyBytes, this.deps.stockBodyRefusal)
+        : undefined;
       const request = parseRestRequest(
         matched.route.name,
         matched.values,
