@@ -4,6 +4,7 @@ import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import { readChannelMessage } from "./chat-message-reader.js";
 import type { Codec, DecodeOptions } from "./codec.js";
+import { setMapEntry } from "./map-entry.js";
 import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
@@ -155,7 +156,11 @@ function valueFrom(
   const out: Record<string, string> = {};
   for (const key in v) {
     const item = v[key];
-    out[key] = typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index);
+    setMapEntry(
+      out,
+      key,
+      typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index),
+    );
   }
   return out;
 }
