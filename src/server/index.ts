@@ -131,6 +131,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       logger.error("message_commit_failed", { err });
     },
     onCommit: (durationMs, batchSize) => metrics.observeCommit(durationMs, batchSize),
+    onFileLost: (err) => logger.error("storage_file_lost", { db: dbPath, err }),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
   }).catch(async (err: unknown) => {
     await cluster?.close().catch(() => {});
@@ -271,6 +272,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     capabilities: compat.nakama
       ? undefined
       : () => ({ server: "herald", version, extensions: [...extensions] }),
+    storageFault: () => storage.fault?.(),
   });
   if (sharedViews !== undefined) {
     // Users' `online` and `status` come from every node's presences before a call answers.

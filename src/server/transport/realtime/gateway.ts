@@ -151,7 +151,10 @@ export class WsGateway {
     this.openSocket(req, socket, head, url, codec).catch((err: unknown) => {
       // Storage could not answer (a database that went away): the client may try again.
       this.deps.logger.warn("upgrade_failed", { err });
-      const unavailable = HeraldError.is(err, "disconnected") || HeraldError.is(err, "timeout");
+      const unavailable =
+        HeraldError.is(err, "disconnected") ||
+        HeraldError.is(err, "timeout") ||
+        HeraldError.is(err, "unavailable");
       if (unavailable)
         rejectUpgrade(socket, 503, "Service Unavailable", { code: 14, message: "Storage unavailable" });
       else
