@@ -13,6 +13,8 @@ import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
 import { requestUrl } from "../request-url.js";
+import { jsonBodyFault } from "./json-body-fault.js";
+import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 
 /** A route's handler: the decoded request in, the response message out. */
@@ -30,6 +32,8 @@ interface CompiledRoute {
   pattern: RegExp;
   params: readonly string[];
 }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** How much of an oversized body is read (and dropped) so the refusal reaches the client intact. */
 const MAX_DRAIN_BYTES = 16 << 20;
@@ -76,8 +80,16 @@ function readBody(req: IncomingMessage, maxBytes: number, stock: boolean): Promi
       if (size <= maxBytes) chunks.push(chunk);
     });
     req.on("end", () => {
-      if (size > maxBytes) reject(bodyTooLarge(maxBytes, stock));
-      else resolve(Buffer.concat(chunks).toString("utf8"));
+      if (size > maxBytes) {
+        reject(bodyTooLarge(maxBytes, stock));
+        return;
+      }
+      try {
+        // Fatal: Buffer's decoder would turn bytes that are not UTF-8 into U+FFFD and store that.
+        resolve(utf8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new HeraldError("bad_input", "Request body is not valid UTF-8", { serverCode: 3 }));
+      }
     });
     req.on("error", reject);
   });
@@ -183,9 +195,13 @@ export class Router {
       limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
       signIn = routeName.startsWith("authenticate");
       if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
+      const badQuery = queryFault(url.search);
+      if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
       const bodyText = spec.body
         ? await readBody(req, this.deps.maxBodyBytes, this.deps.stockBodyRefusal)
         : undefined;
+      const badBody = bodyText === undefined ? undefined : jsonBodyFault(bodyText);
+      if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
       const request = parseRestRequest(
         matched.route.name,
         matched.values,
