@@ -30,6 +30,7 @@ async function roomWithTwo(srv: TestServer, codecIndex: number) {
 for (const [i, [how, lose]] of (
   [
     ["deleted", (path: string) => unlinkSync(path)],
+    ["with its write-ahead log deleted", (path: string) => unlinkSync(`${path}-wal`)],
     [
       "replaced by another file",
       (path: string) => {

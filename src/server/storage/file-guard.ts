@@ -24,22 +24,25 @@ function identity(path: string): string | undefined {
 }
 
 /**
- * Watches that the database file at `path` is still the file the server opened. SQLite keeps
+ * Watches that the database file at `path` (and its write-ahead log, `-wal`) is still the file the
+ * server opened. SQLite keeps
  * writing to an open file after it was deleted (or replaced by another), and all of that would be
  * lost at the next start; once the path no longer names the opened file, every write is refused
- * with `unavailable` so that nothing is acknowledged that is not durable. The check is one `stat`
- * of the path, made after each write (once per batch of message inserts) and periodically.
+ * with `unavailable` so that nothing is acknowledged that is not durable. The check is a `stat`
+ * of each path, made after each write (once per batch of message inserts) and periodically.
  */
 export class FileGuard {
   readonly #path: string;
-  readonly #opened: string | undefined;
+  /** The identities of the database file and its write-ahead log, as opened. */
+  readonly #opened: (string | undefined)[];
   readonly #onLost: (err: HeraldError) => void;
   readonly #timer: NodeJS.Timeout | undefined;
   #lost: HeraldError | undefined;
 
   constructor(path: string, options: FileGuardOptions = {}) {
     this.#path = path;
-    this.#opened = identity(path);
+    // The log holds every commit not yet copied into the file: losing it loses them as surely.
+    this.#opened = [identity(path), identity(`${path}-wal`)];
     this.#onLost = options.onLost ?? (() => {});
     const every = options.checkIntervalMs ?? 1000;
     if (every > 0) {
@@ -50,12 +53,22 @@ export class FileGuard {
 
   /** Checks the path now; the refusal every write gets from now on if the file is gone, else undefined. */
   check(): HeraldError | undefined {
-    if (this.#lost !== undefined || this.#opened === undefined) return this.#lost;
-    const now = identity(this.#path);
-    if (now === this.#opened) return undefined;
+    if (this.#lost !== undefined) return this.#lost;
+    let changed: string | undefined;
+    let gone = false;
+    for (const [i, suffix] of ["", "-wal"].entries()) {
+      const opened = this.#opened[i];
+      if (opened === undefined) continue;
+      const now = identity(`${this.#path}${suffix}`);
+      if (now === opened) continue;
+      changed = `${this.#path}${suffix}`;
+      gone = now === undefined;
+      break;
+    }
+    if (changed === undefined) return undefined;
     this.#lost = new HeraldError(
       "unavailable",
-      `Storage unavailable: the database file ${this.#path} was ${now === undefined ? "deleted" : "replaced"} while the server ran, so nothing more can be stored; restart the server`,
+      `Storage unavailable: the database file ${changed} was ${gone ? "deleted" : "replaced"} while the server ran, so nothing more can be stored; restart the server`,
     );
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#onLost(this.#lost);
