@@ -4,7 +4,6 @@ import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import { readChannelMessage } from "./chat-message-reader.js";
 import type { Codec, DecodeOptions } from "./codec.js";
-import { setMapEntry } from "./map-entry.js";
 import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 import { formatTimestamp, parseTimestamp } from "./timestamp.js";
 
@@ -153,16 +152,13 @@ function valueFrom(
     );
   }
   if (!isRecord(v)) return expected("an object", v, parent, field, index);
-  const out: Record<string, string> = {};
-  for (const key in v) {
-    const item = v[key];
-    setMapEntry(
-      out,
+  // fromEntries defines each key, so "__proto__" stays an entry (assigning it would set the prototype).
+  return Object.fromEntries(
+    Object.entries(v).map(([key, item]) => [
       key,
       typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index),
-    );
-  }
-  return out;
+    ]),
+  );
 }
 
 // Chat messages have a reader of their own (see chat-message-reader.ts).
