@@ -4,9 +4,11 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import WebSocket from "ws";
+import { Client, HeraldError } from "../../src/index.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
-import { authenticate, openSocket, serverForSuite } from "../helpers/server.js";
+import { authenticate, openSocket, serverForSuite, uniqueName } from "../helpers/server.js";
 
 /** Length-delimited protobuf field `field` holding `bytes`. */
 function lengthDelimited(field: number, bytes: Uint8Array): Buffer {
@@ -51,5 +53,34 @@ describe("malformed envelope in herald mode", () => {
     const error = s.received.find((e) => e.kind === "error");
     assert.ok(error !== undefined, "an error frame precedes the close");
     assert.equal(error.cid, undefined);
+  });
+});
+
+/** A `ws` socket that spoils the frame of one status update with a field no server knows. */
+class SpoilingWebSocket extends WebSocket {
+  override send(data: unknown, ...rest: unknown[]): void {
+    const spoiled = typeof data === "string" ? data.replace('"SPOIL"', '"SPOIL","no_such_field":1') : data;
+    (super.send as (...args: unknown[]) => void)(spoiled, ...rest);
+  }
+}
+
+describe("the SDK's call whose frame the server cannot decode", () => {
+  const srv = serverForSuite();
+
+  test("rejects with the server's reason (bad_input), not only as disconnected", async () => {
+    const client = new Client({ port: srv.port });
+    const session = await client.authenticateDevice({ id: `device-${uniqueName()}` });
+    const socket = client.createSocket({
+      reconnect: false,
+      WebSocket: SpoilingWebSocket as unknown as new (url: string) => never,
+    });
+    await socket.connect(session);
+    const refused = await socket.updateStatus("SPOIL").then(
+      () => assert.fail("the spoiled update must not succeed"),
+      (err: unknown) => err,
+    );
+    assert.ok(HeraldError.is(refused, "bad_input"), String(refused));
+    assert.match(refused.message, /no_such_field/);
+    await socket.disconnect();
   });
 });
