@@ -152,12 +152,13 @@ function valueFrom(
     );
   }
   if (!isRecord(v)) return expected("an object", v, parent, field, index);
-  const out: Record<string, string> = {};
-  for (const key in v) {
-    const item = v[key];
-    out[key] = typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index);
-  }
-  return out;
+  // fromEntries defines each key, so "__proto__" stays an entry (assigning it would set the prototype).
+  return Object.fromEntries(
+    Object.entries(v).map(([key, item]) => [
+      key,
+      typeof item === "string" ? item : expected(`a string at "${key}"`, item, parent, field, index),
+    ]),
+  );
 }
 
 // Chat messages have a reader of their own (see chat-message-reader.ts).

@@ -19,3 +19,12 @@ export const HERALD_MAX_FRAME_BYTES = 65536;
  * (`socket.max_message_size_bytes`); a larger frame closes the connection with 1009.
  */
 export const STOCK_MAX_FRAME_BYTES = 4096;
+
+/** The largest REST request body herald's server takes by default, in bytes (1 MiB). */
+export const HERALD_MAX_BODY_BYTES = 1 << 20;
+
+/**
+ * The largest REST request body a stock Nakama server takes with default settings
+ * (`socket.max_request_size_bytes`, 256 KiB).
+ */
+export const STOCK_MAX_BODY_BYTES = 256 << 10;

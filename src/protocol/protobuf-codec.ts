@@ -2,6 +2,7 @@ import { HeraldError } from "../errors.js";
 import type { MessageName } from "../gen/schema.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import type { Codec, DecodeOptions } from "./codec.js";
+import { setMapEntry } from "./map-entry.js";
 import { ProtoReader, ProtoWriter } from "./protobuf-wire.js";
 import { type FieldInfo, K, type MessageInfo, messageInfo } from "./schema.js";
 
@@ -204,7 +205,7 @@ function readMapEntry(reader: Reader, end: number, into: Record<string, string>)
     else if (tag === 18) value = reader.string();
     else reader.skipType(tag & 7);
   }
-  into[key] = value;
+  setMapEntry(into, key, value);
 }
 
 /** Reads one length-delimited value of a field (the tag has been read). */

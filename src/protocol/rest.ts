@@ -128,15 +128,22 @@ export function parseRestRequest<N extends RouteName>(
   }
   for (const p of route.pathParams) out[camelCase(p)] = pathValues[p] ?? "";
   const allowed = new Set<string>(route.query);
+  const given = new Map<string, string[]>();
   for (const key of new Set(query.keys())) {
     const field = info.lookup[key];
     // Parameters a route does not take are ignored, as HTTP gateways do (cache busters and the like).
     if (!field || !allowed.has(field.name)) continue;
-    const values = query.getAll(key);
+    // Both spellings (user_ids, userIds) add to one field, as the gateway adds each key's values.
+    given.set(field.name, (given.get(field.name) ?? []).concat(query.getAll(key)));
+  }
+  for (const [name, values] of given) {
+    const field = info.lookup[name] as FieldInfo;
     if (field.repeated) {
       out[field.camel] = values.filter((v) => v !== "").map((v) => parseQueryValue(field, v));
     } else {
-      out[field.camel] = parseQueryValue(field, values[values.length - 1] ?? "");
+      // As grpc-gateway does: a single-value field given twice is refused, not read as one of them.
+      if (values.length > 1) fail(`too many values for field "${field.name}": ${values.join(", ")}`);
+      out[field.camel] = parseQueryValue(field, values[0] ?? "");
     }
   }
   return out as unknown as RouteTypes[N]["decoded"];

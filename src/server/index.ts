@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeraldError } from "../errors.js";
-import { HERALD_MAX_FRAME_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
+import {
+  HERALD_MAX_BODY_BYTES,
+  HERALD_MAX_FRAME_BYTES,
+  STOCK_MAX_BODY_BYTES,
+  STOCK_MAX_FRAME_BYTES,
+} from "../protocol/limits.js";
 import type { ClusterAdapter } from "./cluster/cluster-adapter.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import { RedisClusterAdapter } from "./cluster/redis-adapter.js";
@@ -79,6 +84,13 @@ export { tokenSecretPath } from "./services/auth/token-secret.js";
  */
 export async function createServer(options: ServerOptions = {}): Promise<HeraldServer> {
   const compat = resolveCompat(options.compat);
+  const { maxBodyBytes } = options;
+  if (maxBodyBytes !== undefined && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes > 0)) {
+    throw new HeraldError(
+      "bad_input",
+      `maxBodyBytes must be a whole number above 0, got ${String(maxBodyBytes)}`,
+    );
+  }
   if (compat.nakama && options.extensions !== undefined && options.extensions.length > 0) {
     throw new HeraldError("bad_input", 'compat "nakama" offers no extensions: leave out `extensions`');
   }
@@ -119,6 +131,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       logger.error("message_commit_failed", { err });
     },
     onCommit: (durationMs, batchSize) => metrics.observeCommit(durationMs, batchSize),
+    onFileLost: (err) => logger.error("storage_file_lost", { db: dbPath, err }),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
   }).catch(async (err: unknown) => {
     await cluster?.close().catch(() => {});
@@ -259,6 +272,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     capabilities: compat.nakama
       ? undefined
       : () => ({ server: "herald", version, extensions: [...extensions] }),
+    storageFault: () => storage.fault?.(),
   });
   if (sharedViews !== undefined) {
     // Users' `online` and `status` come from every node's presences before a call answers.
@@ -276,6 +290,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     preciseCodes,
     limits,
     metrics,
+    maxBodyBytes: maxBodyBytes ?? (compat.nakama ? STOCK_MAX_BODY_BYTES : HERALD_MAX_BODY_BYTES),
+    stockBodyRefusal: compat.nakama,
   });
   const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes, limits, metrics });
   const gateway = new WsGateway({

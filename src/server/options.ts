@@ -111,6 +111,12 @@ export interface ServerOptions {
    */
   maxFrameBytes?: number;
   /**
+   * Largest REST request body; a larger one is refused (413 `bad_input`, or 400 with code 3 as stock
+   * answers with `compat: "nakama"`) and nothing of it is read into the request.
+   * @default 1048576 (1 MiB), or 262144 (stock Nakama's 256 KiB) with `compat: "nakama"`
+   */
+  maxBodyBytes?: number;
+  /**
    * Behave as a stock Nakama 3.26 server does, for testing clients against one: no herald
    * extensions (and no `/v2/herald/capabilities` route: 404), a JSON envelope holding a field
    * stock does not know closes the socket with no error frame and no close code (1005), as does

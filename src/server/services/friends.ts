@@ -5,7 +5,7 @@ import type { AsyncFriendStore, AsyncUserStore, UserRow } from "../storage/async
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import type { Notifier } from "./notifier.js";
-import { decodeNumberCursor } from "./number-cursor.js";
+import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 
@@ -52,10 +52,8 @@ export class Friends {
     const limit = req.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
-    let before = Number.MAX_SAFE_INTEGER;
-    if (req.cursor) {
-      before = decodeNumberCursor(req.cursor);
-    }
+    const listing = `friends/${caller.userId}/${req.state ?? ""}`;
+    const before = req.cursor ? decodeNumberCursor(listing, req.cursor) : Number.MAX_SAFE_INTEGER;
     const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);
     const page = rows.slice(0, limit);
     const users = new Map((await this.deps.users.byIds(page.map((e) => e.dest_id))).map((r) => [r.id, r]));
@@ -72,8 +70,7 @@ export class Friends {
     const last = page[page.length - 1];
     return {
       friends: result,
-      cursor:
-        rows.length > limit && last !== undefined ? Buffer.from(String(last.seq)).toString("base64url") : "",
+      cursor: rows.length > limit && last !== undefined ? encodeNumberCursor(listing, last.seq) : "",
     };
   }
 

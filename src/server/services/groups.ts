@@ -8,24 +8,33 @@ import { BANNED_STATE, groupToWire } from "../storage/groups.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import { checkField, FieldLimits } from "./field-limits.js";
+import { nameCursor, nameCursorPosition } from "./group-name-cursor.js";
 import type { Notifier } from "./notifier.js";
-import { decodeNumberCursor } from "./number-cursor.js";
+import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 
-function pageArgs(limit: number | undefined, cursor: string): { limit: number; offset: number } {
+function pageArgs(
+  limit: number | undefined,
+  cursor: string,
+  listing: string,
+): { limit: number; offset: number } {
   const l = limit ?? 100;
   if (!Number.isInteger(l) || l < 1 || l > 100) refuse("bad_input", StockWords.invalidLimit);
-  let offset = 0;
-  if (cursor) {
-    offset = decodeNumberCursor(cursor);
-  }
-  return { limit: l, offset };
+  return { limit: l, offset: cursor ? decodeNumberCursor(listing, cursor) : 0 };
 }
 
-function nextCursor(offset: number, limit: number, total: number): string {
-  return offset + limit < total ? Buffer.from(String(offset + limit)).toString("base64url") : "";
+function nextCursor(listing: string, offset: number, limit: number, total: number): string {
+  return offset + limit < total ? encodeNumberCursor(listing, offset + limit) : "";
 }
+
+/** The listing a group-users cursor is bound to: one group, one state filter. */
+const groupUsersListing = (groupId: string, state: number | undefined) =>
+  `group_users/${groupId}/${state ?? ""}`;
+
+/** The listing a user-groups cursor is bound to: one user, one state filter. */
+const userGroupsListing = (userId: string, state: number | undefined) =>
+  `user_groups/${userId}/${state ?? ""}`;
 
 /** What the group rules need. */
 export interface GroupsDeps {
@@ -307,7 +316,8 @@ export class Groups {
     caller: Caller,
   ): Promise<ResponseOf<"listGroupUsers">> {
     const group = await this.findGroup(req.groupId);
-    const { limit, offset } = pageArgs(req.limit, req.cursor);
+    const listing = groupUsersListing(group.id, req.state);
+    const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
     // Who is banned is the group's admins' business: others get an empty list for that state.
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     const admin = callerState !== undefined && callerState <= GroupUserState.Admin;
@@ -324,36 +334,35 @@ export class Groups {
       if (row !== undefined)
         groupUsers.push({ user: await this.deps.userViews.view(row, caller.userId), state: m.state });
     }
-    return { groupUsers, cursor: nextCursor(offset, limit, all.length) };
+    return { groupUsers, cursor: nextCursor(listing, offset, limit, all.length) };
   }
 
   async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
     if (!isUuid(req.userId)) refuse("bad_input", "Invalid user ID.");
-    const { limit, offset } = pageArgs(req.limit, req.cursor);
-    const all = await this.deps.groups.groupsOf(req.userId.toLowerCase(), req.state);
+    const userId = req.userId.toLowerCase();
+    const listing = userGroupsListing(userId, req.state);
+    const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
+    const all = await this.deps.groups.groupsOf(userId, req.state);
     const userGroups: UserGroupInit[] = await Promise.all(
       all
         .slice(offset, offset + limit)
         .map(async (g) => ({ group: await this.view(g.group), state: g.state })),
     );
-    return { userGroups, cursor: nextCursor(offset, limit, all.length) };
+    return { userGroups, cursor: nextCursor(listing, offset, limit, all.length) };
   }
 
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
-    const { limit } = pageArgs(req.limit, "");
+    const { limit } = pageArgs(req.limit, "", "");
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
     const pattern = req.name.replace(/^[%\s]+/, "");
-    const after = req.cursor ? Buffer.from(req.cursor, "base64url").toString("utf8") : "";
-    // Buffer decodes any text: only what this listing hands out (it re-encodes the same) is a cursor.
-    if (req.cursor && (after === "" || Buffer.from(after).toString("base64url") !== req.cursor))
-      refuse("bad_input", StockWords.malformedCursor);
+    const after = req.cursor ? nameCursorPosition(pattern, req.cursor) : "";
     const rows = await this.deps.groups.list(pattern, after, limit + 1);
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       groups: await Promise.all(page.map((g) => this.view(g))),
-      cursor: more && last !== undefined ? Buffer.from(last.name).toString("base64url") : "",
+      cursor: more && last !== undefined ? nameCursor(pattern, last.name) : "",
     };
   }
 }

@@ -3,7 +3,7 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncNotificationStore } from "../storage/async-storage.js";
 import { notificationToWire } from "../storage/notifications.js";
 import type { Caller } from "./caller.js";
-import { decodeNumberCursor } from "./number-cursor.js";
+import { decodeNumberCursor, encodeNumberCursor, legacyNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 
 /**
@@ -19,15 +19,16 @@ export class Notifications {
   ): Promise<ResponseOf<"listNotifications">> {
     const limit = req.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
+    const listing = `notifications/${caller.userId}`;
     let after = 0;
     if (req.cacheableCursor) {
-      after = decodeNumberCursor(req.cacheableCursor);
+      after = legacyNumberCursor(req.cacheableCursor) ?? decodeNumberCursor(listing, req.cacheableCursor);
     }
     const rows = await this.store.list(caller.userId, after, limit);
     const last = rows[rows.length - 1];
     return {
       notifications: rows.map((r) => notificationToWire(r)),
-      cacheableCursor: Buffer.from(String(last?.seq ?? after)).toString("base64url"),
+      cacheableCursor: encodeNumberCursor(listing, last?.seq ?? after),
     };
   }
 

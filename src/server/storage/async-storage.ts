@@ -1,3 +1,4 @@
+import type { HeraldError } from "../../errors.js";
 import type { RetentionOptions } from "../options.js";
 import type { EdgeRow } from "./friends.js";
 import type { GroupRow, MemberRow } from "./groups.js";
@@ -43,6 +44,11 @@ export interface AsyncStorage {
   readonly engine: "sqlite" | "postgres";
   /** Commits pending writes, then releases the engine (connections, file handles). */
   close(): Promise<void>;
+  /**
+   * Why the storage can take no writes now (an SQLite file deleted or replaced while open, checked
+   * on the spot), or undefined while it can. Engines without such a fault leave it out.
+   */
+  fault?(): HeraldError | undefined;
 }
 
 /** Fields of a new user. */

@@ -50,6 +50,13 @@ export interface MessageStoreOptions {
    * @default does nothing
    */
   onCommit?: (durationMs: number, batchSize: number) => void;
+  /**
+   * Asked after each batch commits whether what was written is durable; an error it returns
+   * rejects every insert of the batch instead of acknowledging them (a database file deleted
+   * while open takes writes that a restart loses).
+   * @default every commit is durable
+   */
+  verifyCommit?: () => Error | undefined;
 }
 
 interface PendingInsert {
@@ -85,6 +92,7 @@ export class MessageStore {
   private readonly commitTimeoutMs: number;
   private readonly onCommitError: (err: unknown) => void;
   private readonly onCommit: ((durationMs: number, batchSize: number) => void) | undefined;
+  private readonly verifyCommit: (() => Error | undefined) | undefined;
   /** When the batch now committing was first tried (`performance.now()`); 0 between batches. */
   private firstAttemptAt = 0;
   private readonly commitPending;
@@ -106,6 +114,7 @@ export class MessageStore {
     this.commitTimeoutMs = options.commitTimeoutMs ?? 5000;
     this.onCommitError = options.onCommitError ?? (() => {});
     this.onCommit = options.onCommit;
+    this.verifyCommit = options.verifyCommit;
     this.commitPending = db.transaction((batch: PendingInsert[]) =>
       batch.map((p) => {
         const result = this.insertStmt.run(p.row);
@@ -218,6 +227,13 @@ export class MessageStore {
     }
     this.busySince = 0;
     this.retryDelay = RETRY_FIRST_MS;
+    const notDurable = this.verifyCommit?.();
+    if (notDurable !== undefined) {
+      this.firstAttemptAt = 0;
+      this.onCommitError(notDurable);
+      for (const p of batch) p.reject(notDurable);
+      return;
+    }
     this.onCommit?.(performance.now() - this.firstAttemptAt, batch.length);
     this.firstAttemptAt = 0;
     for (let i = 0; i < batch.length; i++) batch[i]?.resolve(seqs[i]);

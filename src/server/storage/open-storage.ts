@@ -15,6 +15,10 @@ export interface OpenStorageOptions {
   onCommitError?: (err: unknown) => void;
   /** Told about each batch of message inserts that committed: its duration and size, for metrics. */
   onCommit?: (durationMs: number, batchSize: number) => void;
+  /** SQLite: how often the database file is checked between writes. @default 1000 */
+  fileCheckMs?: number;
+  /** SQLite: told once when the database file was deleted or replaced while open. */
+  onFileLost?: (err: HeraldError) => void;
 }
 
 /** True for a `postgres://` or `postgresql://` URL (any case). */
@@ -79,5 +83,7 @@ export async function openStorage(
     ...(options.onCommitError !== undefined && { onCommitError: options.onCommitError }),
     ...(options.onCommit !== undefined && { onCommit: options.onCommit }),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
+    ...(options.fileCheckMs !== undefined && { fileCheckMs: options.fileCheckMs }),
+    ...(options.onFileLost !== undefined && { onFileLost: options.onFileLost }),
   });
 }

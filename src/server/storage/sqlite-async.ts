@@ -9,6 +9,7 @@ import type {
   AsyncUserStore,
 } from "./async-storage.js";
 import type { Db } from "./database.js";
+import { FileGuard } from "./file-guard.js";
 import { FriendStore } from "./friends.js";
 import { GroupStore } from "./groups.js";
 import { MessageStore } from "./messages.js";
@@ -36,6 +37,18 @@ export interface SqliteStorageOptions {
   commitTimeoutMs?: number;
   /** Close the database handle in `close()`. @default true */
   closeDatabase?: boolean;
+  /**
+   * How often the database file is checked to still be the one opened, between writes (each
+   * write checks it too). 0: only writes check. Ignored for an in-memory database.
+   * @default 1000
+   */
+  fileCheckMs?: number;
+  /**
+   * Told once when the database file was found deleted or replaced while open; from then on every
+   * write is refused with `unavailable`.
+   * @default does nothing
+   */
+  onFileLost?: (err: HeraldError) => void;
 }
 
 /** Maps an SQLite error to the storage interface's error codes. */
@@ -65,7 +78,26 @@ function wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => Pr
  * inserts keep their write-behind batching, and resolve once their batch has committed.
  */
 export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}): AsyncStorage {
+  const guard =
+    db.memory || db.name === ""
+      ? undefined
+      : new FileGuard(db.name, {
+          ...(options.fileCheckMs !== undefined && { checkIntervalMs: options.fileCheckMs }),
+          ...(options.onFileLost !== undefined && { onLost: options.onFileLost }),
+        });
+  // A write goes to the file only while it is the one opened, and counts only if it still is after.
+  const write = guard
+    ? <A extends unknown[], R>(fn: (...args: A) => R) =>
+        wrap((...args: A): R => {
+          guard.assertWritable();
+          const result = fn(...args);
+          const lost = guard.check();
+          if (lost !== undefined) throw lost;
+          return result;
+        })
+    : wrap;
   const messageStore = new MessageStore(db, {
+    ...(guard !== undefined && { verifyCommit: () => guard.check() }),
     ...(options.onCommitError !== undefined && { onCommitError: options.onCommitError }),
     ...(options.onCommit !== undefined && { onCommit: options.onCommit }),
     ...(options.commitTimeoutMs !== undefined && { commitTimeoutMs: options.commitTimeoutMs }),
@@ -89,14 +121,14 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     byDevice: wrap((deviceId) => userStore.byDevice(deviceId)),
     byCustomId: wrap((customId) => userStore.byCustomId(customId)),
     byEmail: wrap((email) => userStore.byEmail(email)),
-    create: wrap((fields) => userStore.create(fields)),
+    create: write((fields) => userStore.create(fields)),
     devices: wrap((userId) => userStore.devices(userId)),
-    update: wrap((userId, changes) => userStore.update(userId, changes)),
-    touchLastActive: wrap((userIds, at) => userStore.touchLastActiveMany(userIds, at)),
+    update: write((userId, changes) => userStore.update(userId, changes)),
+    touchLastActive: write((userIds, at) => userStore.touchLastActiveMany(userIds, at)),
   };
 
   const tokens: AsyncTokenStore = {
-    revoke: wrap((tid, exp) => {
+    revoke: write((tid, exp) => {
       db.prepare(
         "INSERT OR REPLACE INTO revoked_tokens (tid, exp) VALUES (?, max(?, coalesce((SELECT exp FROM revoked_tokens WHERE tid = ?), 0)))",
       ).run(tid, exp, tid);
@@ -119,6 +151,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
   const messages: AsyncMessageStore = {
     async insert(message) {
       try {
+        guard?.assertWritable();
         const seq = await messageStore.insert(message);
         if (seq === undefined && message.client_msg_id !== "") {
           const row = messageStore.byClientId(message.sender_id, message.channel_id, message.client_msg_id);
@@ -135,8 +168,8 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     byClientId: wrap((senderId, channelId, clientMsgId) =>
       messageStore.byClientId(senderId, channelId, clientMsgId),
     ),
-    updateContent: wrap((seq, content, at) => messageStore.updateContent(seq, content, at)),
-    delete: wrap((seq) => messageStore.delete(seq)),
+    updateContent: write((seq, content, at) => messageStore.updateContent(seq, content, at)),
+    delete: write((seq) => messageStore.delete(seq)),
     after: wrap((channelId, seq, limit) => messageStore.after(channelId, seq, limit)),
     before: wrap((channelId, seq, limit) => messageStore.before(channelId, seq, limit)),
     existsAfter: wrap((channelId, seq) => messageStore.existsAfter(channelId, seq)),
@@ -145,7 +178,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     beforeTime: wrap((channelId, time, limit) => messageStore.beforeTime(channelId, time, limit)),
     count: wrap((channelId) => messageStore.count(channelId)),
     busiestChannels: wrap((limit) => messageStore.busiestChannels(limit)),
-    prune: wrap((retention, now) => {
+    prune: write((retention, now) => {
       messageStore.flush();
       return pruneHistory(db, retention, now);
     }),
@@ -154,12 +187,12 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
   const groups: AsyncGroupStore = {
     byId: wrap((id) => groupStore.byId(id)),
     byName: wrap((name) => groupStore.byName(name)),
-    create: wrap((fields) => groupStore.create(fields)),
-    update: wrap((id, changes) => groupStore.update(id, changes)),
-    delete: wrap((id) => groupStore.delete(id)),
+    create: write((fields) => groupStore.create(fields)),
+    update: write((id, changes) => groupStore.update(id, changes)),
+    delete: write((id) => groupStore.delete(id)),
     stateOf: wrap((groupId, userId) => groupStore.stateOf(groupId, userId)),
-    setState: wrap((groupId, userId, state) => groupStore.setState(groupId, userId, state)),
-    removeMember: wrap((groupId, userId) => groupStore.removeMember(groupId, userId)),
+    setState: write((groupId, userId, state) => groupStore.setState(groupId, userId, state)),
+    removeMember: write((groupId, userId) => groupStore.removeMember(groupId, userId)),
     members: wrap((groupId, state) => groupStore.members(groupId, state)),
     memberCount: wrap((groupId) => groupStore.memberCount(groupId)),
     groupsOf: wrap((userId, state) => groupStore.groupsOf(userId, state)),
@@ -168,17 +201,17 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
 
   const friends: AsyncFriendStore = {
     edge: wrap((sourceId, destId) => friendStore.edge(sourceId, destId)),
-    set: wrap((sourceId, destId, state) => friendStore.set(sourceId, destId, state)),
-    remove: wrap((sourceId, destId) => friendStore.remove(sourceId, destId)),
+    set: write((sourceId, destId, state) => friendStore.set(sourceId, destId, state)),
+    remove: write((sourceId, destId) => friendStore.remove(sourceId, destId)),
     list: wrap((sourceId, state, beforeSeq, limit) => friendStore.list(sourceId, state, beforeSeq, limit)),
     friendCount: wrap((userId) => friendStore.friendCount(userId)),
   };
 
   const notifications: AsyncNotificationStore = {
-    insert: wrap((row) => notificationStore.insert(row)),
+    insert: write((row) => notificationStore.insert(row)),
     list: wrap((userId, afterSeq, limit) => notificationStore.list(userId, afterSeq, limit)),
     has: wrap((userId, senderId, code) => notificationStore.has(userId, senderId, code)),
-    delete: wrap((userId, ids) => notificationStore.delete(userId, ids)),
+    delete: write((userId, ids) => notificationStore.delete(userId, ids)),
   };
 
   return {
@@ -189,7 +222,9 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     friends,
     notifications,
     engine: "sqlite",
+    fault: () => guard?.check(),
     close: wrap(() => {
+      guard?.close();
       messageStore.flush();
       messageStore.abandon("The storage closed before the message was stored");
       if (options.closeDatabase ?? true) db.close();

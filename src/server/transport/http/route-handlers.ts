@@ -1,3 +1,4 @@
+import type { HeraldError } from "../../../errors.js";
 import type { CapabilitiesInit } from "../../../gen/wire.js";
 import type { Accounts } from "../../services/accounts.js";
 import type { Authentication } from "../../services/authentication.js";
@@ -17,6 +18,8 @@ export interface RouteServices {
   groups: Groups;
   /** What the capabilities route answers; without it the route is not served (404), as on stock. */
   capabilities?: (() => CapabilitiesInit) | undefined;
+  /** Why storage takes no writes now, if it cannot: the health check then fails with it. */
+  storageFault?: (() => HeraldError | undefined) | undefined;
 }
 
 /**
@@ -26,7 +29,12 @@ export interface RouteServices {
 export function routeHandlers(s: RouteServices): Handlers {
   const { authentication, accounts, history, notifications, friends, groups } = s;
   const handlers: Handlers = {
-    healthcheck: () => ({}),
+    healthcheck: () => {
+      // A server that cannot store anything must not look healthy to a load balancer.
+      const fault = s.storageFault?.();
+      if (fault !== undefined) throw fault;
+      return {};
+    },
     authenticateDevice: (req) => authentication.authenticateDevice(req),
     authenticateCustom: (req) => authentication.authenticateCustom(req),
     authenticateEmail: (req) => authentication.authenticateEmail(req),

@@ -13,6 +13,8 @@ import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
 import { requestUrl } from "../request-url.js";
+import { jsonBodyFault } from "./json-body-fault.js";
+import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 
 /** A route's handler: the decoded request in, the response message out. */
@@ -31,9 +33,24 @@ interface CompiledRoute {
   params: readonly string[];
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-/** How much of an oversized body is read (and dropped) so the 413 reaches the client intact. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** How much of an oversized body is read (and dropped) so the refusal reaches the client intact. */
 const MAX_DRAIN_BYTES = 16 << 20;
+
+/**
+ * The refusal of a body over the limit. Stock Nakama reads bodies through Go's size-capped reader,
+ * whose error its gateway answers as a bad argument: 400, code 3, Go's words. Herald says 413 and
+ * the limit.
+ */
+function bodyTooLarge(maxBytes: number, stock: boolean): HeraldError {
+  return stock
+    ? new HeraldError("bad_input", "http: request body too large", { serverCode: 3, status: 400 })
+    : new HeraldError("bad_input", `Request body too large: at most ${maxBytes} bytes`, {
+        serverCode: 3,
+        status: 413,
+      });
+}
 
 function compile(): CompiledRoute[] {
   return (Object.keys(routes) as RouteName[]).map((name) => {
@@ -48,7 +65,7 @@ function compile(): CompiledRoute[] {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage, maxBytes: number, stock: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -59,19 +76,19 @@ function readBody(req: IncomingMessage): Promise<string> {
         return;
       }
       // Past the limit the rest is read and dropped: closing on unread data would reset the
-      // connection before the client could read the 413.
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      // connection before the client could read the refusal.
+      if (size <= maxBytes) chunks.push(chunk);
     });
     req.on("end", () => {
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          new HeraldError("bad_input", `Request body too large: at most ${MAX_BODY_BYTES} bytes`, {
-            serverCode: 3,
-            status: 413,
-          }),
-        );
-      } else {
-        resolve(Buffer.concat(chunks).toString("utf8"));
+      if (size > maxBytes) {
+        reject(bodyTooLarge(maxBytes, stock));
+        return;
+      }
+      try {
+        // Fatal: Buffer's decoder would turn bytes that are not UTF-8 into U+FFFD and store that.
+        resolve(utf8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new HeraldError("bad_input", "Request body is not valid UTF-8", { serverCode: 3 }));
       }
     });
     req.on("error", reject);
@@ -99,6 +116,10 @@ export interface RouterDeps {
   preciseCodes: boolean;
   limits: Limits;
   metrics: ServerMetrics;
+  /** The largest request body taken, in bytes. */
+  maxBodyBytes: number;
+  /** Refuse an oversized body as stock Nakama does (400) rather than herald's 413. */
+  stockBodyRefusal: boolean;
 }
 
 /** Routes REST requests by the generated route table to the handlers. */
@@ -174,7 +195,13 @@ export class Router {
       limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
       signIn = routeName.startsWith("authenticate");
       if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
-      const bodyText = spec.body ? await readBody(req) : undefined;
+      const badQuery = queryFault(url.search);
+      if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
+      const bodyText = spec.body
+        ? await readBody(req, this.deps.maxBodyBytes, this.deps.stockBodyRefusal)
+        : undefined;
+      const badBody = bodyText === undefined ? undefined : jsonBodyFault(bodyText);
+      if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
       const request = parseRestRequest(
         matched.route.name,
         matched.values,

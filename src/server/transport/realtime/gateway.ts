@@ -22,6 +22,7 @@ import { closeReason } from "./close-reason.js";
 import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
+import { requestCid } from "./request-cid.js";
 import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
 
@@ -150,7 +151,10 @@ export class WsGateway {
     this.openSocket(req, socket, head, url, codec).catch((err: unknown) => {
       // Storage could not answer (a database that went away): the client may try again.
       this.deps.logger.warn("upgrade_failed", { err });
-      const unavailable = HeraldError.is(err, "disconnected") || HeraldError.is(err, "timeout");
+      const unavailable =
+        HeraldError.is(err, "disconnected") ||
+        HeraldError.is(err, "timeout") ||
+        HeraldError.is(err, "unavailable");
       if (unavailable)
         rejectUpgrade(socket, 503, "Service Unavailable", { code: 14, message: "Storage unavailable" });
       else
@@ -280,8 +284,9 @@ export class WsGateway {
         this.closeAsStock(connection, `Malformed envelope: ${message}`);
         return;
       }
-      const code = HeraldError.is(err) ? (err.serverCode ?? 3) : 3;
-      connection.send({ kind: "error", body: { code, message } });
+      // With the request's cid (when it can be read) the client settles that call with the reason.
+      const refusal = HeraldError.is(err) ? err : new HeraldError("bad_input", message, { serverCode: 3 });
+      this.deps.dispatcher.sendError(connection, requestCid(frame), refusal);
       this.fail(connection, 1007, `Malformed envelope: ${message}`);
       return;
     }

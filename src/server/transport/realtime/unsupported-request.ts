@@ -77,7 +77,7 @@ function fromJson(text: string): UnsupportedRequest | undefined {
 }
 
 /** Reads a varint at `at`; returns the value and the next offset, or undefined when cut short. */
-function varint(bytes: Uint8Array, at: number): [number, number] | undefined {
+export function varint(bytes: Uint8Array, at: number): [number, number] | undefined {
   let value = 0;
   let factor = 1;
   for (let i = at; i < bytes.length && i < at + 10; i++) {
