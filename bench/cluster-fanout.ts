@@ -1,8 +1,12 @@
 // `npm run bench:cluster`: fan-out of a cluster of 2 nodes (child processes on one Redis and one
 // PostgreSQL, as a cluster runs in production) next to 1 node (no Redis) on the same PostgreSQL and
-// on SQLite (the embedded default), measured alternately in one run. Two scenarios: a room whose
-// members are spread over the nodes with one sender, and one user's status (updated by 8 of the
-// user's sessions in turn) followed by sessions spread over the nodes.
+// on SQLite (the embedded default), measured alternately in one run. Four scenarios, in two pairs:
+// - `room` and `status` (one-sided): a room whose members are spread over the nodes with one
+//   sender, and one user's status (updated by 8 of the user's sessions in turn) followed by
+//   sessions spread over the nodes; every sender is on node 1, so node 1 takes every request.
+// - `room-spread` and `status-spread`: the same, with the senders spread over the nodes as the
+//   receivers are (as behind a load balancer): 4 senders in the room (BENCH_ROOM_SENDERS), each
+//   keeping its share of the window, and the 8 status sessions round robin over the nodes.
 //
 // Two measures, kept apart because they answer different questions:
 // - Saturation: the sender keeps WINDOW requests in flight; deliveries/s until every receiver has
@@ -24,7 +28,7 @@
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
 // postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
-// BENCH_SCENARIOS ("room,status"), BENCH_BASELINE (another checkout of herald, e.g. the previous
+// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_BASELINE (another checkout of herald, e.g. the previous
 // release: its server also runs as one node on SQLite and one on PostgreSQL, measured in the same
 // turns, and the ratios new / baseline are printed).
 import { randomBytes } from "node:crypto";
@@ -52,7 +56,9 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as Scenario[];
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status,room-spread,status-spread").split(
+  ",",
+) as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
 /**
@@ -73,8 +79,13 @@ const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 0);
  * back-to-back updates would measure that round trip rather than the fan-out.
  */
 const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
+/** Room senders of the `room-spread` scenario, round robin over the nodes. */
+const ROOM_SENDERS = Number(process.env.BENCH_ROOM_SENDERS ?? 4);
 
-type Scenario = "room" | "status";
+/** `room` and `status` send from node 1 only; the `-spread` variants from every node. */
+type Scenario = "room" | "status" | "room-spread" | "status-spread";
+
+const isRoom = (s: Scenario) => s === "room" || s === "room-spread";
 
 interface Sampled {
   ws: WebSocket;
@@ -92,6 +103,10 @@ interface Config {
   sender: WebSocket;
   /** The sender's sessions that take turns updating its status (the first is `sender`). */
   statusSenders: WebSocket[];
+  /** The same user's sessions, round robin over the nodes (the first is `sender`). */
+  spreadStatusSenders: WebSocket[];
+  /** Room members that send in `room-spread`, round robin over the nodes (the first is `sender`). */
+  roomSenders: WebSocket[];
   channelId: string;
   counters: CountingReceiver[];
   sampled: Sampled[];
@@ -114,12 +129,23 @@ async function setUp(name: string, nodes: BenchNode[], cluster: boolean, postgre
     nodes,
     sender,
     statusSenders: [sender],
+    spreadStatusSenders: [sender],
+    roomSenders: [sender],
     channelId: (reply.channel as { id: string }).id,
     counters: [],
     sampled: [],
     latencies: undefined,
   };
-  for (let i = 1; i < STATUS_SENDERS; i++) config.statusSenders.push(await openWs(url(0), me.token, true));
+  for (let i = 1; i < STATUS_SENDERS; i++) {
+    config.statusSenders.push(await openWs(url(0), me.token, true));
+    config.spreadStatusSenders.push(await openWs(url(i % nodes.length), me.token, true));
+  }
+  for (let i = 1; i < ROOM_SENDERS; i++) {
+    const other = await auth(url(i % nodes.length), `s${tag}x${i}`);
+    const ws = await openWs(url(i % nodes.length), other.token, true);
+    await call(ws, join);
+    config.roomSenders.push(ws);
+  }
   const follow = { status_follow: { user_ids: [me.userId] } };
   for (let i = 0; i < MEMBERS; i++) {
     const node = i % nodes.length;
@@ -168,7 +194,7 @@ function resetCounts(config: Config): void {
 /** One request of a scenario, stamped with the time it was sent. */
 function request(config: Config, scenario: Scenario, n: number): string {
   const t = performance.now().toFixed(3);
-  return scenario === "room"
+  return isRoom(scenario)
     ? JSON.stringify({
         cid: `m${n}`,
         channel_message_send: { channel_id: config.channelId, content: `{"t":${t}}` },
@@ -239,7 +265,14 @@ async function phase(
   const machine0 = machineBusyMs();
   const start = performance.now();
   let sent = 0;
-  const senders = scenario === "room" ? [config.sender] : config.statusSenders;
+  const senders =
+    scenario === "room"
+      ? [config.sender]
+      : scenario === "room-spread"
+        ? config.roomSenders
+        : scenario === "status"
+          ? config.statusSenders
+          : config.spreadStatusSenders;
   let next = 0;
   const sendNext = (ws?: WebSocket) => {
     const to = ws ?? (senders[next++ % senders.length] as WebSocket);
@@ -411,7 +444,7 @@ async function main(): Promise<void> {
 
     const saturated = new Map<string, Measure[]>();
     const paced = new Map<string, Measure[]>();
-    const total = (s: Scenario) => (s === "room" ? MESSAGES : STATUS_UPDATES);
+    const total = (s: Scenario) => (isRoom(s) ? MESSAGES : STATUS_UPDATES);
     for (const scenario of SCENARIOS) {
       console.log(`\n${scenario}: saturation (${WINDOW} requests in flight, ${total(scenario)} requests)`);
       for (let round = 0; round < ROUNDS; round++) {
@@ -450,7 +483,7 @@ async function main(): Promise<void> {
     for (const c of configs) {
       for (const r of c.counters) r.close();
       for (const s of c.sampled) s.ws.terminate();
-      for (const ws of c.statusSenders) ws.terminate();
+      for (const ws of [...c.statusSenders, ...c.spreadStatusSenders, ...c.roomSenders]) ws.terminate();
       await Promise.all(c.nodes.map(stopNode));
     }
     await redis.close();
@@ -515,7 +548,9 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
         `${scenario}: 2 nodes / ${base.name}: deliveries/s ${ratio((m) => m.perSec)}x` +
           ` (target >= 1.5x) | node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
           ` | generator CPU per delivery ${ratio((m) => m.clientUs)}x` +
-          ` | cross-node p99 at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
+          // With spread senders node 2's receivers get local and remote sends alike: a mixed p99.
+          ` | ${scenario.endsWith("-spread") ? "node 2 p99 (local and remote senders)" : "cross-node p99"}` +
+          ` at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
       );
     }
   }
