@@ -28,9 +28,10 @@
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
 // postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
-// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_BASELINE (another checkout of herald, e.g. the previous
-// release: its server also runs as one node on SQLite and one on PostgreSQL, measured in the same
-// turns, and the ratios new / baseline are printed).
+// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_BASELINE
+// (another checkout of herald, e.g. the previous release: its server also runs as one node on
+// SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
+// new / baseline are printed).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -434,6 +435,17 @@ async function main(): Promise<void> {
     const second = await startNode(shared, secret, cluster, profArgs);
     const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;
     configs.push(await setUp(twoName, [first, second], true, postgres !== undefined));
+    if (baseline !== undefined) {
+      // The baseline's cluster too, on its own database and key prefix: before/after of the cluster.
+      const base = path.resolve(baseline);
+      const db = postgres !== undefined ? await postgres.createSchema() : path.join(dir, "base-two.db");
+      const prefix = { url: redis.url, prefix: `bench-${randomBytes(4).toString("hex")}:` };
+      const nodes = [
+        await startNode(db, secret, prefix, profArgs, base),
+        await startNode(db, secret, prefix, profArgs, base),
+      ];
+      configs.push(await setUp(`${twoName} (baseline)`, nodes, true, postgres !== undefined));
+    }
     CountingReceiver.setReadInterval(READ_EVERY_MS);
     await CountingReceiver.settle(configs.flatMap((c) => c.counters));
     console.log(
@@ -518,7 +530,7 @@ function medianOf(list: Measure[]): Measure {
 
 /** Medians of the rounds, what limited each configuration, and the ratios the targets are about. */
 function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map<string, Measure[]>): void {
-  const two = configs.find((c) => c.cluster) as Config;
+  const two = configs.find((c) => c.cluster && !c.name.endsWith(" (baseline)")) as Config;
   console.log(`\nmedians of ${ROUNDS} rounds`);
   for (const scenario of SCENARIOS) {
     const sat = new Map(configs.map((c) => [c, medianOf(saturated.get(`${scenario}|${c.name}`) ?? [])]));
