@@ -1,8 +1,12 @@
 // `npm run bench:cluster`: fan-out of a cluster of 2 nodes (child processes on one Redis and one
 // PostgreSQL, as a cluster runs in production) next to 1 node (no Redis) on the same PostgreSQL and
-// on SQLite (the embedded default), measured alternately in one run. Two scenarios: a room whose
-// members are spread over the nodes with one sender, and one user's status (updated by 8 of the
-// user's sessions in turn) followed by sessions spread over the nodes.
+// on SQLite (the embedded default), measured alternately in one run. Four scenarios, in two pairs:
+// - `room` and `status` (one-sided): a room whose members are spread over the nodes with one
+//   sender, and one user's status (updated by 8 of the user's sessions in turn) followed by
+//   sessions spread over the nodes; every sender is on node 1, so node 1 takes every request.
+// - `room-spread` and `status-spread`: the same, with the senders spread over the nodes as the
+//   receivers are (as behind a load balancer): 4 senders in the room (BENCH_ROOM_SENDERS), each
+//   keeping its share of the window, and the 8 status sessions round robin over the nodes.
 //
 // Two measures, kept apart because they answer different questions:
 // - Saturation: the sender keeps WINDOW requests in flight; deliveries/s until every receiver has
@@ -24,9 +28,10 @@
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
 // postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
-// BENCH_SCENARIOS ("room,status"), BENCH_BASELINE (another checkout of herald, e.g. the previous
-// release: its server also runs as one node on SQLite and one on PostgreSQL, measured in the same
-// turns, and the ratios new / baseline are printed).
+// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_BASELINE
+// (another checkout of herald, e.g. the previous release: its server also runs as one node on
+// SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
+// new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -52,7 +57,9 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 4);
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as Scenario[];
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status,room-spread,status-spread").split(
+  ",",
+) as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
 /**
@@ -73,8 +80,13 @@ const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 0);
  * back-to-back updates would measure that round trip rather than the fan-out.
  */
 const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
+/** Room senders of the `room-spread` scenario, round robin over the nodes. */
+const ROOM_SENDERS = Number(process.env.BENCH_ROOM_SENDERS ?? 4);
 
-type Scenario = "room" | "status";
+/** `room` and `status` send from node 1 only; the `-spread` variants from every node. */
+type Scenario = "room" | "status" | "room-spread" | "status-spread";
+
+const isRoom = (s: Scenario) => s === "room" || s === "room-spread";
 
 interface Sampled {
   ws: WebSocket;
@@ -92,6 +104,10 @@ interface Config {
   sender: WebSocket;
   /** The sender's sessions that take turns updating its status (the first is `sender`). */
   statusSenders: WebSocket[];
+  /** The same user's sessions, round robin over the nodes (the first is `sender`). */
+  spreadStatusSenders: WebSocket[];
+  /** Room members that send in `room-spread`, round robin over the nodes (the first is `sender`). */
+  roomSenders: WebSocket[];
   channelId: string;
   counters: CountingReceiver[];
   sampled: Sampled[];
@@ -114,12 +130,23 @@ async function setUp(name: string, nodes: BenchNode[], cluster: boolean, postgre
     nodes,
     sender,
     statusSenders: [sender],
+    spreadStatusSenders: [sender],
+    roomSenders: [sender],
     channelId: (reply.channel as { id: string }).id,
     counters: [],
     sampled: [],
     latencies: undefined,
   };
-  for (let i = 1; i < STATUS_SENDERS; i++) config.statusSenders.push(await openWs(url(0), me.token, true));
+  for (let i = 1; i < STATUS_SENDERS; i++) {
+    config.statusSenders.push(await openWs(url(0), me.token, true));
+    config.spreadStatusSenders.push(await openWs(url(i % nodes.length), me.token, true));
+  }
+  for (let i = 1; i < ROOM_SENDERS; i++) {
+    const other = await auth(url(i % nodes.length), `s${tag}x${i}`);
+    const ws = await openWs(url(i % nodes.length), other.token, true);
+    await call(ws, join);
+    config.roomSenders.push(ws);
+  }
   const follow = { status_follow: { user_ids: [me.userId] } };
   for (let i = 0; i < MEMBERS; i++) {
     const node = i % nodes.length;
@@ -168,7 +195,7 @@ function resetCounts(config: Config): void {
 /** One request of a scenario, stamped with the time it was sent. */
 function request(config: Config, scenario: Scenario, n: number): string {
   const t = performance.now().toFixed(3);
-  return scenario === "room"
+  return isRoom(scenario)
     ? JSON.stringify({
         cid: `m${n}`,
         channel_message_send: { channel_id: config.channelId, content: `{"t":${t}}` },
@@ -239,7 +266,14 @@ async function phase(
   const machine0 = machineBusyMs();
   const start = performance.now();
   let sent = 0;
-  const senders = scenario === "room" ? [config.sender] : config.statusSenders;
+  const senders =
+    scenario === "room"
+      ? [config.sender]
+      : scenario === "room-spread"
+        ? config.roomSenders
+        : scenario === "status"
+          ? config.statusSenders
+          : config.spreadStatusSenders;
   let next = 0;
   const sendNext = (ws?: WebSocket) => {
     const to = ws ?? (senders[next++ % senders.length] as WebSocket);
@@ -248,16 +282,24 @@ async function phase(
   await new Promise<void>((resolve) => {
     let acked = 0;
     const offs: (() => void)[] = [];
+    const done = () => {
+      for (const off of offs) off();
+      resolve();
+    };
+    // A sender closed meanwhile (a node may close a sender that reads too slowly as a slow reader,
+    // senders being members too) never answers again: the phase ends, and reports it.
+    const stuck = setTimeout(() => {
+      console.warn(`  ! ${config.name}: ${total - acked} requests unanswered after 120 s`);
+      done();
+    }, 120_000);
+    offs.push(() => clearTimeout(stuck));
     for (const ws of senders) {
       const onMessage = (data: Buffer) => {
         if (!data.toString().includes('"cid":"m')) return;
         acked += 1;
         // Saturation: the socket that got an answer sends the next request.
         if (rate === undefined && sent < total) sendNext(ws);
-        if (acked === total) {
-          for (const off of offs) off();
-          resolve();
-        }
+        if (acked === total) done();
       };
       ws.on("message", onMessage);
       offs.push(() => ws.off("message", onMessage));
@@ -386,7 +428,8 @@ async function main(): Promise<void> {
       configs.push(await setUp("1 node, PostgreSQL", [one], false, true));
     }
     const baseline = process.env.BENCH_BASELINE;
-    if (baseline !== undefined) {
+    // BENCH_BASELINE_SINGLE=0: the baseline runs as a cluster only (a shorter run).
+    if (baseline !== undefined && process.env.BENCH_BASELINE_SINGLE !== "0") {
       const base = path.resolve(baseline);
       const sqliteBase = await startNode(path.join(dir, "base.db"), secret, undefined, profArgs, base);
       configs.push(await setUp("1 node, SQLite (baseline)", [sqliteBase], false, false));
@@ -401,6 +444,17 @@ async function main(): Promise<void> {
     const second = await startNode(shared, secret, cluster, profArgs);
     const twoName = `2 nodes, ${postgres !== undefined ? "PostgreSQL" : "SQLite"} + Redis`;
     configs.push(await setUp(twoName, [first, second], true, postgres !== undefined));
+    if (baseline !== undefined) {
+      // The baseline's cluster too, on its own database and key prefix: before/after of the cluster.
+      const base = path.resolve(baseline);
+      const db = postgres !== undefined ? await postgres.createSchema() : path.join(dir, "base-two.db");
+      const prefix = { url: redis.url, prefix: `bench-${randomBytes(4).toString("hex")}:` };
+      const nodes = [
+        await startNode(db, secret, prefix, profArgs, base),
+        await startNode(db, secret, prefix, profArgs, base),
+      ];
+      configs.push(await setUp(`${twoName} (baseline)`, nodes, true, postgres !== undefined));
+    }
     CountingReceiver.setReadInterval(READ_EVERY_MS);
     await CountingReceiver.settle(configs.flatMap((c) => c.counters));
     console.log(
@@ -411,7 +465,7 @@ async function main(): Promise<void> {
 
     const saturated = new Map<string, Measure[]>();
     const paced = new Map<string, Measure[]>();
-    const total = (s: Scenario) => (s === "room" ? MESSAGES : STATUS_UPDATES);
+    const total = (s: Scenario) => (isRoom(s) ? MESSAGES : STATUS_UPDATES);
     for (const scenario of SCENARIOS) {
       console.log(`\n${scenario}: saturation (${WINDOW} requests in flight, ${total(scenario)} requests)`);
       for (let round = 0; round < ROUNDS; round++) {
@@ -450,7 +504,7 @@ async function main(): Promise<void> {
     for (const c of configs) {
       for (const r of c.counters) r.close();
       for (const s of c.sampled) s.ws.terminate();
-      for (const ws of c.statusSenders) ws.terminate();
+      for (const ws of [...c.statusSenders, ...c.spreadStatusSenders, ...c.roomSenders]) ws.terminate();
       await Promise.all(c.nodes.map(stopNode));
     }
     await redis.close();
@@ -485,7 +539,7 @@ function medianOf(list: Measure[]): Measure {
 
 /** Medians of the rounds, what limited each configuration, and the ratios the targets are about. */
 function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map<string, Measure[]>): void {
-  const two = configs.find((c) => c.cluster) as Config;
+  const two = configs.find((c) => c.cluster && !c.name.endsWith(" (baseline)")) as Config;
   console.log(`\nmedians of ${ROUNDS} rounds`);
   for (const scenario of SCENARIOS) {
     const sat = new Map(configs.map((c) => [c, medianOf(saturated.get(`${scenario}|${c.name}`) ?? [])]));
@@ -515,7 +569,9 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
         `${scenario}: 2 nodes / ${base.name}: deliveries/s ${ratio((m) => m.perSec)}x` +
           ` (target >= 1.5x) | node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
           ` | generator CPU per delivery ${ratio((m) => m.clientUs)}x` +
-          ` | cross-node p99 at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
+          // With spread senders node 2's receivers get local and remote sends alike: a mixed p99.
+          ` | ${scenario.endsWith("-spread") ? "node 2 p99 (local and remote senders)" : "cross-node p99"}` +
+          ` at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
       );
     }
   }

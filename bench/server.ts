@@ -7,13 +7,17 @@
 // server's ratios to the ceiling. Target: herald >= 0.7x the ceiling's throughput.
 //
 // Sizes can be changed with BENCH_MEMBERS, BENCH_MESSAGES, BENCH_STATUS_UPDATES and BENCH_ROUNDS;
-// BENCH_PROFILE=DIR writes a CPU profile of each server process there.
+// BENCH_PROFILE=DIR writes a CPU profile of each server process there. BENCH_BASELINE=DIR (another
+// built checkout of herald, e.g. before a change) adds its server to the turns, and prints the
+// ratios of herald to it: before/after figures taken in one run. BENCH_COUNT_WRITES=1 counts each
+// server's socket writes (calls into the kernel) and prints them per 100 deliveries.
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import WebSocket from "ws";
 import { built } from "./built.js";
 import { startRawWsServer } from "./raw-ws-server.js";
@@ -28,11 +32,32 @@ const WINDOW = 64;
 const SAMPLED = 25;
 const RUN_TIMEOUT_MS = 180_000;
 
-/** `raw`: the ceiling (framed once); `wssend`: `ws.send` per recipient. */
-type ServerKind = "herald" | "raw" | "wssend";
-const KINDS: readonly ServerKind[] = ["herald", "raw", "wssend"];
+const BASELINE = process.env.BENCH_BASELINE;
+const COUNT_WRITES = process.env.BENCH_COUNT_WRITES === "1";
+
+/** Socket writes of this process so far (counted with BENCH_COUNT_WRITES=1). */
+let socketWrites = 0;
+
+/** Counts every socket's `_write` and `_writev`, each one write (or writev) system call at most. */
+function countSocketWrites(): void {
+  const proto = Socket.prototype as unknown as Record<"_write" | "_writev", (...args: unknown[]) => void>;
+  for (const name of ["_write", "_writev"] as const) {
+    const original = proto[name];
+    proto[name] = function (this: Socket, ...args: unknown[]) {
+      socketWrites += 1;
+      original.apply(this, args);
+    };
+  }
+}
+
+/** `raw`: the ceiling (framed once); `wssend`: `ws.send` per recipient; `baseline`: BENCH_BASELINE. */
+type ServerKind = "herald" | "baseline" | "raw" | "wssend";
+const KINDS: readonly ServerKind[] = BASELINE
+  ? ["herald", "baseline", "raw", "wssend"]
+  : ["herald", "raw", "wssend"];
 const LABELS: Record<ServerKind, string> = {
   herald: "herald",
+  baseline: "herald baseline (BENCH_BASELINE)",
   raw: "raw ws, framed once (ceiling)",
   wssend: "raw ws, ws.send per recipient",
 };
@@ -41,10 +66,16 @@ type Scenario = "room" | "status";
 // ---------- child processes: the servers under test ----------
 
 async function runChild(kind: ServerKind): Promise<void> {
+  if (COUNT_WRITES) countSocketWrites();
   let port: number;
   let stop: () => Promise<void>;
-  if (kind === "herald") {
-    const { createServer } = await built<typeof import("../src/server/index.js")>("server/index.js");
+  if (kind === "herald" || kind === "baseline") {
+    const { createServer } =
+      kind === "herald"
+        ? await built<typeof import("../src/server/index.js")>("server/index.js")
+        : ((await import(
+            pathToFileURL(path.resolve(BASELINE ?? ".", "dist/server/index.js")).href
+          )) as typeof import("../src/server/index.js"));
     const dir = mkdtempSync(path.join(tmpdir(), "herald-bench-"));
     // The load generator signs up and sends far faster than any one user may: no rate limits here.
     const server = await createServer({
@@ -65,7 +96,7 @@ async function runChild(kind: ServerKind): Promise<void> {
   process.on("message", (m) => {
     if (m === "cpu") {
       const u = process.cpuUsage();
-      process.send?.({ cpu: u.user + u.system });
+      process.send?.({ cpu: u.user + u.system, writes: socketWrites });
     } else if (m === "exit") {
       void stop().then(() => process.exit(0));
     }
@@ -74,9 +105,15 @@ async function runChild(kind: ServerKind): Promise<void> {
 
 // ---------- the harness ----------
 
+/** A child's CPU time so far (µs) and its socket writes (counted with BENCH_COUNT_WRITES=1). */
+interface Usage {
+  cpu: number;
+  writes: number;
+}
+
 interface Child {
   port: number;
-  cpu(): Promise<number>;
+  usage(): Promise<Usage>;
   exit(): Promise<void>;
 }
 
@@ -88,16 +125,16 @@ function startChild(kind: ServerKind): Promise<Child> {
   const child = fork(fileURLToPath(import.meta.url), ["--child", kind], {
     execArgv: ["--import", "tsx", ...profile],
   });
-  const replies: ((m: { cpu: number }) => void)[] = [];
+  const replies: ((m: Usage) => void)[] = [];
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.on("message", (m: { port?: number; cpu?: number }) => {
+    child.on("message", (m: { port?: number; cpu?: number; writes?: number }) => {
       if (m.port !== undefined) {
         resolve({
           port: m.port,
-          cpu: () =>
+          usage: () =>
             new Promise((r) => {
-              replies.push((x) => r(x.cpu));
+              replies.push(r);
               child.send("cpu");
             }),
           exit: () =>
@@ -107,7 +144,7 @@ function startChild(kind: ServerKind): Promise<Child> {
             }),
         });
       } else if (m.cpu !== undefined) {
-        replies.shift()?.({ cpu: m.cpu });
+        replies.shift()?.({ cpu: m.cpu, writes: m.writes ?? 0 });
       }
     });
   });
@@ -162,6 +199,8 @@ interface RunResult {
   p50: number;
   p99: number;
   cpuPerDeliveryUs: number;
+  /** Socket writes per 100 deliveries (NaN unless BENCH_COUNT_WRITES=1). */
+  writesPer100: number;
   problems: string[];
 }
 
@@ -192,7 +231,8 @@ async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
     // Setup: the sender and MEMBERS receivers, each its own user on herald.
     let sender: WebSocket;
     let senderUser = "";
-    if (kind === "herald") {
+    const isHerald = kind === "herald" || kind === "baseline";
+    if (isHerald) {
       const users = [];
       for (let i = 0; i <= MEMBERS; i += 50) {
         users.push(
@@ -269,7 +309,7 @@ async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
       if (sent >= total) return;
       const i = sent++;
       const payload = JSON.stringify({ t: performance.now(), i });
-      if (kind !== "herald") sender.send(`${scenario}|${i}|${payload}`);
+      if (!isHerald) sender.send(`${scenario}|${i}|${payload}`);
       else if (scenario === "room")
         sender.send(
           JSON.stringify({
@@ -282,7 +322,7 @@ async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
     sender.on("message", (data) => {
       if (data.toString().startsWith('{"cid"')) sendNext();
     });
-    const cpuBefore = await child.cpu();
+    const before = await child.usage();
     const tStart = performance.now();
     for (let k = 0; k < WINDOW; k++) sendNext();
     const timeout = new Promise<"timeout">((resolve) =>
@@ -293,7 +333,7 @@ async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
       problems.push(`timed out with ${missing} deliveries missing`);
       tEnd = performance.now();
     }
-    const cpuAfter = await child.cpu();
+    const after = await child.usage();
     const deliveries = counts.reduce((a, b) => a + Math.min(b, total), 0);
     latencies.sort((a, b) => a - b);
     sender.close();
@@ -301,7 +341,8 @@ async function run(kind: ServerKind, scenario: Scenario): Promise<RunResult> {
       deliveriesPerSec: deliveries / ((tEnd - tStart) / 1000),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      cpuPerDeliveryUs: (cpuAfter - cpuBefore) / deliveries,
+      cpuPerDeliveryUs: (after.cpu - before.cpu) / deliveries,
+      writesPer100: COUNT_WRITES ? ((after.writes - before.writes) * 100) / deliveries : Number.NaN,
       problems,
     };
   } finally {
@@ -328,7 +369,7 @@ async function main(): Promise<void> {
   const summary: string[] = [];
   let invalid = false;
   for (const scenario of ["room", "status"] as const) {
-    const results: Record<ServerKind, RunResult[]> = { herald: [], raw: [], wssend: [] };
+    const results: Record<ServerKind, RunResult[]> = { herald: [], baseline: [], raw: [], wssend: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const kind of KINDS) {
         const r = await run(kind, scenario);
@@ -336,6 +377,7 @@ async function main(): Promise<void> {
         console.log(
           `  ${scenario} ${kind} round ${round + 1}: ${Math.round(r.deliveriesPerSec)} deliveries/s, ` +
             `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery` +
+            (COUNT_WRITES ? `, ${r.writesPer100.toFixed(2)} writes/100 deliveries` : "") +
             (r.problems.length ? `  INVALID: ${r.problems.slice(0, 3).join("; ")}` : ""),
         );
         if (r.problems.length) invalid = true;
@@ -354,13 +396,18 @@ async function main(): Promise<void> {
         cpu(kind).toFixed(2),
         kind === "raw" ? "" : ratio(rate(kind), rate("raw")),
         kind === "raw" ? "" : ratio(cpu(kind), cpu("raw")),
+        ...(COUNT_WRITES ? [m(kind, (r) => r.writesPer100).toFixed(2)] : []),
       ]);
     }
     summary.push(
       `${scenario}: herald ${ratio(rate("herald"), rate("raw"))} the ceiling's throughput at ` +
         `${ratio(cpu("herald"), cpu("raw"))} its CPU per delivery; ` +
         `${ratio(rate("herald"), rate("wssend"))} ws.send per recipient's throughput at ` +
-        `${ratio(cpu("herald"), cpu("wssend"))} its CPU per delivery`,
+        `${ratio(cpu("herald"), cpu("wssend"))} its CPU per delivery` +
+        (BASELINE
+          ? `; ${ratio(rate("herald"), rate("baseline"))} the baseline's throughput at ` +
+            `${ratio(cpu("herald"), cpu("baseline"))} its CPU per delivery`
+          : ""),
     );
   }
   const header = [
@@ -372,6 +419,7 @@ async function main(): Promise<void> {
     "CPU µs/delivery",
     "throughput vs ceiling",
     "CPU vs ceiling",
+    ...(COUNT_WRITES ? ["writes/100 deliveries"] : []),
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;

@@ -52,12 +52,14 @@ const presence = (userId: string, extra: { hidden?: boolean; status?: string; ch
 
 /**
  * Registers the shared tests. `nodes(n)` starts `n` connected nodes of one cluster (closed by the
- * test through the returned close function).
+ * test through the returned close function). `unordered`: the adapter does not keep the order of
+ * one turn's broadcasts (a Redis Cluster, where each publish goes its own way), only their number.
  */
 export function clusterAdapterSuite(
   name: string,
   nodes: (n: number) => Promise<{ nodes: ClusterAdapter[]; close(): Promise<void> }>,
   skip?: string,
+  unordered = false,
 ): void {
   describe(`cluster adapter: ${name}`, { skip }, () => {
     const withNodes = (title: string, n: number, fn: (nodes: ClusterAdapter[]) => Promise<void>) =>
@@ -69,6 +71,45 @@ export function clusterAdapterSuite(
           await cluster.close();
         }
       });
+
+    withNodes(
+      "a turn's burst of broadcasts on several rooms reaches another node whole and in order",
+      2,
+      async ([a, b]) => {
+        if (!a || !b) throw new Error("two nodes expected");
+        const one = channelStream(`2...${randomUUID()}`);
+        const two = statusStream(randomUUID());
+        await b.subscribe(one);
+        await b.subscribe(two);
+        const got = record(b);
+        try {
+          // Runs of one room (which may leave as one publish) broken by the other room, in one turn.
+          const sent: [Room, number][] = [];
+          const rooms = [one, one, one, two, one, one, two, two, one];
+          for (const [i, room] of rooms.entries()) {
+            a.publish(room, { kind: "frame", bytes: new Uint8Array([i, 255 - i]) });
+            sent.push([room, i]);
+          }
+          for (let waited = 0; got.messages.length < sent.length && waited < 5000; waited += 10) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const arrived = got.messages.map(({ room, message }): [Room, number | undefined] => [
+            room,
+            message.kind === "frame" ? message.bytes?.[0] : undefined,
+          ]);
+          const byIndex = (x: [Room, number | undefined], y: [Room, number | undefined]) =>
+            (x[1] ?? 0) - (y[1] ?? 0);
+          if (unordered) assert.deepEqual(arrived.sort(byIndex), sent, "every broadcast once");
+          else assert.deepEqual(arrived, sent, "every broadcast once, in publish order");
+          for (const { message } of got.messages) {
+            assert.ok(message.kind === "frame" && message.bytes?.[1] === 255 - (message.bytes?.[0] ?? 0));
+          }
+        } finally {
+          got.stop();
+        }
+      },
+    );
 
     withNodes(
       "a broadcast reaches each other node with members once, never its publisher",

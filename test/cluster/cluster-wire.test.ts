@@ -2,7 +2,12 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeClusterMessage, encodeClusterMessage } from "../../src/server/cluster/cluster-wire.js";
+import {
+  decodeClusterMessage,
+  decodeClusterMessages,
+  encodeClusterBatch,
+  encodeClusterMessage,
+} from "../../src/server/cluster/cluster-wire.js";
 
 test("a frame crosses with its bytes and audience intact", () => {
   const bytes = new Uint8Array([0, 1, 2, 255, 10, 13]);
@@ -58,7 +63,9 @@ test("malformed or foreign data is ignored, never thrown", () => {
     Buffer.alloc(0),
     Buffer.from("hello"),
     // A version this release does not know.
-    Buffer.concat([Buffer.from([3]), good.subarray(1)]),
+    Buffer.concat([Buffer.from([9]), good.subarray(1)]),
+    // A batch is not one message.
+    encodeClusterBatch([good]),
     good.subarray(0, good.length - 3),
     Buffer.concat([good.subarray(0, 5), Buffer.from("{not json".padEnd(good.length - 5))]),
     encodeClusterMessage("n", { kind: "other" } as never),
@@ -70,4 +77,41 @@ test("malformed or foreign data is ignored, never thrown", () => {
   framed.writeUInt32BE(noOrigin.length, 1);
   noOrigin.copy(framed, 5);
   assert.equal(decodeClusterMessage(framed), undefined);
+});
+
+test("a batch carries its messages in order; one cut short keeps those before the cut", () => {
+  const frame = { kind: "frame" as const, bytes: new Uint8Array([1, 2, 3]), exceptUser: "u" };
+  const text = { kind: "frame" as const, text: new Uint8Array(Buffer.from('{"a":"é"}')) };
+  const invisible = { kind: "invisible" as const, userId: "u", invisible: true };
+  const batch = encodeClusterBatch([
+    encodeClusterMessage("n1", frame),
+    encodeClusterMessage("n1", text),
+    encodeClusterMessage("n2", invisible),
+  ]);
+  assert.deepEqual(decodeClusterMessages(batch), [
+    { origin: "n1", message: frame },
+    { origin: "n1", message: text },
+    { origin: "n2", message: invisible },
+  ]);
+  // One message alone decodes as before.
+  assert.deepEqual(decodeClusterMessages(encodeClusterMessage("n1", invisible)), [
+    { origin: "n1", message: invisible },
+  ]);
+  // Cut inside the last message: the first two stay.
+  assert.deepEqual(
+    decodeClusterMessages(batch.subarray(0, batch.length - 2)).map((m) => m.message),
+    [frame, text],
+  );
+  // A malformed entry is left out, its neighbours kept.
+  const junk = encodeClusterBatch([
+    encodeClusterMessage("n1", frame),
+    Buffer.from("junk"),
+    encodeClusterMessage("n2", invisible),
+  ]);
+  assert.deepEqual(
+    decodeClusterMessages(junk).map((m) => m.message),
+    [frame, invisible],
+  );
+  for (const data of [Buffer.alloc(0), Buffer.from([3]), Buffer.from([3, 0, 0, 0, 9, 1])])
+    assert.deepEqual(decodeClusterMessages(data), []);
 });

@@ -79,6 +79,38 @@ describe("cluster: the Redis command queue", { skip }, () => {
     );
   });
 
+  test("back-to-back publishes on one channel leave as one, joined; anything in between splits them", async () => {
+    const sub = await openRedis(redis.url);
+    try {
+      await new Promise<void>((resolve) => sub.once("ready", () => resolve()));
+      const [a, b] = [`c:${randomUUID()}`, `c:${randomUUID()}`];
+      const got: string[] = [];
+      sub.on("messageBuffer", (channel: Buffer, data: Buffer) => got.push(`${channel}=${data}`));
+      await sub.subscribe(a, b);
+      const queue = new CommandQueue(() => conn);
+      const join = (payloads: readonly Buffer[]) => Buffer.from(payloads.join("+"));
+      const key = `q:${randomUUID()}`;
+      const before = pipelines;
+      const first = queue.publish(a, Buffer.from("1"), join);
+      assert.ok(first !== undefined);
+      assert.equal(queue.publish(a, Buffer.from("2"), join), undefined, "joined the publish before it");
+      assert.ok(queue.publish(b, Buffer.from("3"), join) !== undefined, "another channel: its own publish");
+      assert.ok(queue.publish(a, Buffer.from("4"), join) !== undefined);
+      const set = queue.send(["set", key, "x"]);
+      assert.ok(queue.publish(a, Buffer.from("5"), join) !== undefined, "a command in between splits");
+      assert.equal(queue.publish(a, Buffer.from("6"), join), undefined);
+      assert.equal(await first, 1, "one subscriber got the joined publish");
+      assert.equal(await set, "OK");
+      assert.equal(pipelines - before, 1);
+      for (let waited = 0; got.length < 4 && waited < 5000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(got, [`${a}=1+2`, `${b}=3`, `${a}=4`, `${a}=5+6`]);
+    } finally {
+      await quit(sub);
+    }
+  });
+
   test("without a connection every command is refused with disconnected", async () => {
     const queue = new CommandQueue(() => undefined);
     await assert.rejects(

@@ -79,4 +79,49 @@ describe("cluster: a burst of status updates from one socket", { skip }, () => {
       await Promise.all([a, near, far].map((s) => s.close()));
     });
   }
+
+  test("an update crosses in the format its node encoded and reaches sockets of either format", async () => {
+    const [ada, bob, carol, dan] = await Promise.all([0, 0, 1, 1].map((i) => authenticate(node(i))));
+    assert.ok(ada && bob && carol && dan);
+    const [json, protobuf] = codecs;
+    assert.ok(json && protobuf);
+    const adaId: string = ada.userId;
+    // Node 0 has only JSON sockets on the stream (the event crosses as JSON); node 1 has both.
+    const a = await openSocket(node(0), ada, json, { status: true });
+    const near = await openSocket(node(0), bob, json);
+    const farJson = await openSocket(node(1), carol, json);
+    const farProto = await openSocket(node(1), dan, protobuf);
+    for (const follower of [near, farJson, farProto])
+      await follower.call("statusFollow", { userIds: [ada.userId] }, "status");
+    const statuses = ["one", "two", "three"];
+    const replies = statuses.map((status) => a.request("statusUpdate", { status }));
+    await Promise.all(replies);
+    for (const follower of [near, farJson, farProto]) {
+      await waitFor(
+        () =>
+          follower.received.some(
+            (e) => e.kind === "statusPresenceEvent" && e.body.joins[0]?.status === "three",
+          ),
+        { timeoutMs: 5000, what: "the last update" },
+      );
+      const seen: { joins: (string | undefined)[][]; leaves: number }[] = follower.received.flatMap((e) =>
+        e.kind === "statusPresenceEvent"
+          ? [
+              {
+                joins: e.body.joins.map((p) => [p.userId, p.sessionId, p.status]),
+                leaves: e.body.leaves.length,
+              },
+            ]
+          : [],
+      );
+      // One session's updates: the same session id throughout.
+      const session: string = seen[0]?.joins[0]?.[1] ?? "";
+      assert.notEqual(session, "");
+      const expected: { joins: (string | undefined)[][]; leaves: number }[] = [];
+      // Each replaces the one before (the first, the empty status of connecting with status=true).
+      for (const status of statuses) expected.push({ joins: [[adaId, session, status]], leaves: 1 });
+      assert.deepEqual(seen, expected);
+    }
+    await Promise.all([a, near, farJson, farProto].map((s) => s.close()));
+  });
 });

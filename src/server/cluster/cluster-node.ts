@@ -24,6 +24,7 @@ export interface SharedChannels {
 /** The status tracker's side of a cluster. */
 export interface SharedStatus {
   useCluster(cluster: ClusterAdapter, onError: OnError): void;
+  deliverRemote(userId: string, frame: RemoteFrame, audience: Audience): void;
   remotePresence(
     userId: string,
     joins: UserPresenceInit[],
@@ -104,6 +105,7 @@ export class ClusterNode {
         case "frame": {
           const frame = new RemoteFrame(message);
           if (kind === "channel") this.deps.channels.deliverRemote(id, frame, message);
+          else if (kind === "status") this.deps.status.deliverRemote(id, frame, message);
           else if (kind === "user") this.deps.peers.deliverRemote(id, frame, message);
           return;
         }

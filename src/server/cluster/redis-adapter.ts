@@ -11,7 +11,7 @@ import {
   type Stream,
   statusStream,
 } from "./cluster-adapter.js";
-import { decodeClusterMessage, encodeClusterMessage } from "./cluster-wire.js";
+import { decodeClusterMessages, encodeClusterBatch, encodeClusterMessage } from "./cluster-wire.js";
 import {
   BatchScoped,
   type Command,
@@ -90,6 +90,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   private readonly presenceWrites = new BatchScoped<{ command: Command; written: Promise<void> }>(this.queue);
   private registered = false;
   private dropping = 0;
+  /** The broadcasts the last publish queued carries (later ones on its room may join it). */
+  private lastPublish: { broadcasts: number } | undefined;
   private closed = false;
 
   constructor(private readonly options: RedisClusterAdapterOptions = {}) {
@@ -165,9 +167,9 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     const name = channel.toString("utf8");
     const room = this.keys.roomOf(name);
     if (!this.interest.has(room)) return;
-    const decoded = decodeClusterMessage(data);
-    if (decoded === undefined || decoded.origin === this.nodeId) return;
-    this.emitter.emit("message", room, decoded.message);
+    for (const { origin, message } of decodeClusterMessages(data)) {
+      if (origin !== this.nodeId) this.emitter.emit("message", room, message);
+    }
   }
 
   publish(room: Room, message: ClusterMessage): void {
@@ -179,13 +181,23 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     if (this.cmd === undefined || this.closed) return;
     // While Redis is down the message is dropped, not queued: a late presence event would be wrong,
     // and chat messages are in history anyway.
-    this.queue.send(this.publishCommand(origin, room, message)).then(
+    const channel = this.keys.channel(room);
+    const sent = this.queue.publish(channel, encodeClusterMessage(origin, message), encodeClusterBatch);
+    if (sent === undefined) {
+      // Joined the publish queued just before (the last one queued here), which reports for both.
+      if (this.lastPublish !== undefined) this.lastPublish.broadcasts += 1;
+      return;
+    }
+    const publish = { broadcasts: 1 };
+    this.lastPublish = publish;
+    sent.then(
       () => {
         this.dropping = 0;
       },
       (err: unknown) => {
         // One report per outage, not one per broadcast.
-        if (this.dropping++ === 0) this.emitter.emit("error", err);
+        if (this.dropping === 0) this.emitter.emit("error", err);
+        this.dropping += publish.broadcasts;
       },
     );
   }

@@ -20,6 +20,8 @@ interface Queued {
   command: Command;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
+  /** A publish: its channel, the payloads it carries, and how to join several into one. */
+  publish?: { channel: string; payloads: Buffer[]; join: (payloads: readonly Buffer[]) => Buffer };
 }
 
 /**
@@ -76,6 +78,33 @@ export class CommandQueue {
     });
   }
 
+  /**
+   * Queues a `PUBLISH` of `payload` on `channel`. Publishes on one channel queued back to back
+   * (nothing queued between them) leave as one, their payloads joined by `join` when the batch is
+   * written: a turn's burst on one channel costs Redis and every subscribed node one message. Returns
+   * the publish's promise (resolving with Redis's reply), or undefined when the payload joined the
+   * publish queued just before, whose promise then answers for both.
+   */
+  publish(
+    channel: string,
+    payload: Buffer,
+    join: (payloads: readonly Buffer[]) => Buffer,
+  ): Promise<unknown> | undefined {
+    const last = this.queued[this.queued.length - 1];
+    if (last?.publish !== undefined && last.publish.channel === channel && last.publish.join === join) {
+      last.publish.payloads.push(payload);
+      return undefined;
+    }
+    return new Promise((resolve, reject) => {
+      const publish = { channel, payloads: [payload], join };
+      this.queued.push({ command: ["publish", channel, payload], resolve, reject, publish });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
   /** Queues commands; resolves with their results, or rejects with `disconnected` if any failed. */
   async sendAll(commands: readonly Command[]): Promise<unknown[]> {
     return Promise.all(commands.map((command) => this.send(command)));
@@ -86,6 +115,10 @@ export class CommandQueue {
     this.batch += 1;
     const queued = this.queued;
     this.queued = [];
+    for (const q of queued) {
+      const payloads = q.publish?.payloads;
+      if (payloads !== undefined && payloads.length > 1) q.command[2] = q.publish?.join(payloads) as Buffer;
+    }
     const conn = this.connection();
     if (conn === undefined) {
       const err = new HeraldError("disconnected", "the cluster adapter is not running");

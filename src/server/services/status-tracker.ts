@@ -1,5 +1,6 @@
 import type { UserPresenceInit } from "../../gen/wire.js";
 import { type Audience, type ClusterAdapter, statusStream } from "../cluster/cluster-adapter.js";
+import { frameOf, type RemoteFrame } from "../cluster/remote-frame.js";
 import { audienceOf, statusPresenceOf, toShared } from "../cluster/shared-presence.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
@@ -17,8 +18,9 @@ interface Stream {
  * leaving the stream does not receive its own leave.
  *
  * In a cluster (see {@link useCluster}) each visible peer is also written to the shared presences,
- * each event is published once for the other nodes, and a node listens to a user's stream while
- * one of its peers follows the user or is visible on it.
+ * each event is published once for the other nodes, as the frame encoded for this node's sockets
+ * (so a receiving node encodes nothing it got in its sockets' format), and a node listens to a
+ * user's stream while one of its peers follows the user or is visible on it.
  */
 export class StatusTracker {
   private readonly streams = new Map<string, Stream>();
@@ -92,29 +94,21 @@ export class StatusTracker {
     invisible = this.isInvisible(userId),
   ): void {
     const to = audience === "all" && invisible ? "self" : audience;
+    const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
+    this.emitLocal(userId, out, to);
     if (this.cluster !== undefined) {
-      const stream = statusStream(userId);
-      this.cluster.publish(stream, {
-        kind: "presence",
-        stream,
-        joins: joins.map((p) => toShared(p)),
-        leaves: leaves.map((p) => toShared(p)),
+      // After the local sends: the encodings made for them cross as they are.
+      this.cluster.publish(statusStream(userId), {
+        ...frameOf(out),
         ...(to === "self" ? audienceOf(undefined, userId) : audienceOf(to === "others" ? userId : undefined)),
       });
     }
-    this.emitLocal(userId, joins, leaves, to);
   }
 
   /** Sends an event to this node's peers on a user's stream. */
-  private emitLocal(
-    userId: string,
-    joins: UserPresenceInit[],
-    leaves: UserPresenceInit[],
-    to: "all" | "self" | "others",
-  ): void {
+  private emitLocal(userId: string, out: Outgoing | RemoteFrame, to: "all" | "self" | "others"): void {
     const s = this.streams.get(userId);
     if (s === undefined) return;
-    const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
     if (to === "all") {
       for (const peer of s.visible.values()) peer.send(out);
       // A peer both visible here and following its own user gets the event once.
@@ -129,20 +123,28 @@ export class StatusTracker {
     }
   }
 
-  /** Tells this node's peers on a user's stream about an event of another node. */
+  /**
+   * Tells this node's peers on a user's stream about presences another node published as data (a
+   * dead node's leaves, a node's presences announced again).
+   */
   remotePresence(
     userId: string,
     joins: UserPresenceInit[],
     leaves: UserPresenceInit[],
     audience: Audience,
   ): void {
-    // Audiences on a status stream only ever name the stream's own user.
-    this.emitLocal(
-      userId,
-      joins,
-      leaves,
-      audience.onlyUser !== undefined ? "self" : audience.exceptUser !== undefined ? "others" : "all",
-    );
+    const out = new Outgoing({ kind: "statusPresenceEvent", body: { joins, leaves } });
+    this.emitLocal(userId, out, StatusTracker.to(audience));
+  }
+
+  /** Delivers a status event another node encoded to this node's peers on the user's stream. */
+  deliverRemote(userId: string, frame: RemoteFrame, audience: Audience): void {
+    this.emitLocal(userId, frame, StatusTracker.to(audience));
+  }
+
+  /** Whom an audience on a status stream names: it only ever names the stream's own user. */
+  private static to(audience: Audience): "all" | "self" | "others" {
+    return audience.onlyUser !== undefined ? "self" : audience.exceptUser !== undefined ? "others" : "all";
   }
 
   /**

@@ -32,6 +32,8 @@ export function dataFrameHeader(length: number, binary: boolean): Buffer {
 export class DataFrame {
   /** What to write, in order. */
   readonly parts: readonly Buffer[];
+  /** Bytes of the parts together: what the frame adds to a socket's buffered amount. */
+  readonly length: number;
 
   constructor(
     /** The payload this frame carries (compared by identity to reuse the frame). */
@@ -43,5 +45,6 @@ export class DataFrame {
       payload.length <= JOINED_FRAME_MAX
         ? [Buffer.concat([header, payload], header.length + payload.length)]
         : [header, payload];
+    this.length = header.length + payload.length;
   }
 }

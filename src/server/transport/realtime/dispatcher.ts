@@ -49,11 +49,12 @@ interface Lane {
 }
 
 /**
- * How many sends of one connection may wait for their commits at once. More share more commits,
- * but their fan-outs and replies then leave in one burst, which a small server-wide memory budget
- * (`maxTotalBufferedBytes`) could mistake for a slow reader.
+ * How many sends of one connection may wait for their commits at once. A turn's commit takes at
+ * most this many of a socket's sends, and their fan-outs leave each member socket in one write:
+ * too few splits a client's pipelined burst over several turns, and so several writes per member.
+ * The burst is corked until the turn ends, which the memory budget does not count as unread.
  */
-const SENDS_IN_FLIGHT = 16;
+const SENDS_IN_FLIGHT = 64;
 
 /**
  * Handles the requests of every connection. A connection's requests run one at a time, in arrival order,

@@ -106,17 +106,22 @@ export class WsGateway {
   private enforceMemoryBudget(): void {
     let total = 0;
     const holding: Connection[] = [];
+    const unsent = new Map<Connection, number>();
+    const writer = this.deps.writer;
     for (const connection of this.connections) {
-      const buffered = connection.ws.bufferedAmount;
+      // What the writer corked this turn leaves at the turn's end: only older bytes are unread.
+      const buffered = writer.unsentBytes(connection);
       if (buffered === 0 || connection.closed || connection.ws.readyState !== connection.ws.OPEN) continue;
       total += buffered;
       holding.push(connection);
+      unsent.set(connection, buffered);
     }
     if (total <= this.deps.maxTotalBufferedBytes) return;
-    holding.sort((a, b) => b.ws.bufferedAmount - a.ws.bufferedAmount);
+    const bytesOf = (c: Connection) => unsent.get(c) ?? 0;
+    holding.sort((a, b) => bytesOf(b) - bytesOf(a));
     for (const connection of holding) {
       if (total <= this.deps.maxTotalBufferedBytes) break;
-      const buffered = connection.ws.bufferedAmount;
+      const buffered = bytesOf(connection);
       total -= buffered;
       this.deps.metrics.slowReadersClosed += 1;
       this.deps.logger.warn("slow_reader_closed", {

@@ -59,8 +59,7 @@ export class SocketWriter {
     if (ws.readyState !== WebSocket.OPEN) return false;
     const corkedNow = target.corkTurn === this.turn;
     const thisTurn = corkedNow ? target.turnBytes : 0;
-    // Bytes written this turn are only waiting for the uncork; what counts is what earlier turns
-    // could not get rid of, i.e. what the reader has not taken.
+    // Only what earlier turns could not get rid of counts, i.e. what the reader has not taken.
     const behind = ws.bufferedAmount - thisTurn;
     if (behind > this.maxBufferedBytes) {
       this.onSlowReader(ws, behind);
@@ -82,10 +81,10 @@ export class SocketWriter {
         setImmediate(this.flush);
       }
     }
-    target.turnBytes = thisTurn + frame.length;
     this.framesWritten += 1;
     this.deliveries.count(kind);
     if (socket === undefined) {
+      target.turnBytes = thisTurn + frame.length;
       ws.send(frame, target.binary ? BINARY : TEXT);
       return true;
     }
@@ -94,9 +93,21 @@ export class SocketWriter {
     // negotiates no extension (no compression), so these are exactly the bytes `ws` would write,
     // and they join the socket's stream in order with the frames `ws` writes itself (pings, pongs,
     // the close frame).
-    const parts = this.framed(frame, target.binary).parts;
+    const framed = this.framed(frame, target.binary);
+    // The header counts too: `bufferedAmount`, which this is subtracted from, holds it.
+    target.turnBytes = thisTurn + framed.length;
+    const parts = framed.parts;
     for (let i = 0; i < parts.length; i++) socket.write(parts[i] as Buffer);
     return true;
+  }
+
+  /**
+   * Bytes `target`'s reader has not taken: its socket's buffered bytes, less those written this
+   * turn, which only wait for the end-of-turn uncork. A burst of one turn is not a slow reader.
+   */
+  unsentBytes(target: WriteTarget): number {
+    const buffered = target.ws.bufferedAmount;
+    return target.corkTurn === this.turn ? Math.max(0, buffered - target.turnBytes) : buffered;
   }
 
   /** The data frame of `payload`, reused while the same payload is written to socket after socket. */
