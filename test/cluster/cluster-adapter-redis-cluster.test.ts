@@ -41,7 +41,4 @@ clusterAdapterSuite(
     return { nodes, close: async () => void (await Promise.all(nodes.map((node) => node.close()))) };
   },
   skip,
-  // Each command (a publish too) is sent on its own, to whichever server ioredis picks: a turn's
-  // broadcasts all arrive, but not necessarily in order.
-  true,
 );

@@ -52,14 +52,12 @@ const presence = (userId: string, extra: { hidden?: boolean; status?: string; ch
 
 /**
  * Registers the shared tests. `nodes(n)` starts `n` connected nodes of one cluster (closed by the
- * test through the returned close function). `unordered`: the adapter does not keep the order of
- * one turn's broadcasts (a Redis Cluster, where each publish goes its own way), only their number.
+ * test through the returned close function).
  */
 export function clusterAdapterSuite(
   name: string,
   nodes: (n: number) => Promise<{ nodes: ClusterAdapter[]; close(): Promise<void> }>,
   skip?: string,
-  unordered = false,
 ): void {
   describe(`cluster adapter: ${name}`, { skip }, () => {
     const withNodes = (title: string, n: number, fn: (nodes: ClusterAdapter[]) => Promise<void>) =>
@@ -86,6 +84,8 @@ export function clusterAdapterSuite(
           // Runs of one room (which may leave as one publish) broken by the other room, in one turn.
           const sent: [Room, number][] = [];
           const rooms = [one, one, one, two, one, one, two, two, one];
+          // Then many publishes, each its own (the rooms alternate), as a busy node makes them.
+          for (let i = 0; i < 40; i++) rooms.push(i % 2 ? one : two);
           for (const [i, room] of rooms.entries()) {
             a.publish(room, { kind: "frame", bytes: new Uint8Array([i, 255 - i]) });
             sent.push([room, i]);
@@ -98,10 +98,7 @@ export function clusterAdapterSuite(
             room,
             message.kind === "frame" ? message.bytes?.[0] : undefined,
           ]);
-          const byIndex = (x: [Room, number | undefined], y: [Room, number | undefined]) =>
-            (x[1] ?? 0) - (y[1] ?? 0);
-          if (unordered) assert.deepEqual(arrived.sort(byIndex), sent, "every broadcast once");
-          else assert.deepEqual(arrived, sent, "every broadcast once, in publish order");
+          assert.deepEqual(arrived, sent, "every broadcast once, in publish order");
           for (const { message } of got.messages) {
             assert.ok(message.kind === "frame" && message.bytes?.[1] === 255 - (message.bytes?.[0] ?? 0));
           }
@@ -145,7 +142,9 @@ export function clusterAdapterSuite(
         b.unsubscribe(room);
         b.unsubscribe(room);
         await c.subscribe(room);
-        const toC = nextMessage(c);
+        // On a Redis Cluster a broadcast made before c subscribed may still be crossing the cluster
+        // bus to the server c listens on, and reach c just after: only the next one counts here.
+        const toC = nextMessage(c, (_, m) => m.kind === "invisible");
         b.publish(room, { kind: "invisible", userId: "u2", invisible: true });
         assert.deepEqual((await toC).message, { kind: "invisible", userId: "u2", invisible: true });
         assert.equal(onB.messages.length, 2);

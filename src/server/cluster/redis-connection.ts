@@ -25,17 +25,6 @@ interface Queued {
 }
 
 /**
- * The commands of one connection, gathered over an event-loop turn and written together. A node
- * under load issues many commands per turn (a publish and a presence write per status update, the
- * flag reads of many sockets): one write to Redis instead of one system call each, and Redis then
- * forwards the turn's publishes to each subscribed node in one write too, so the receiving node
- * handles them in one turn and its sockets get them in one write each.
- *
- * Commands keep the order they were queued in. On a single Redis a turn's commands share one
- * pipeline; a Redis Cluster refuses a pipeline whose keys live on several nodes, so there each
- * command is sent on its own, all at once.
- */
-/**
  * Entries that last for one batch of a {@link CommandQueue}: emptied when the queue writes the batch,
  * so a caller can find a command it queued in the current batch and share or amend it.
  */
@@ -55,6 +44,18 @@ export class BatchScoped<V> {
   }
 }
 
+/**
+ * The commands of one connection, gathered over an event-loop turn and written together. A node
+ * under load issues many commands per turn (a publish and a presence write per status update, the
+ * flag reads of many sockets): one write to Redis instead of one system call each, and Redis then
+ * forwards the turn's publishes to each subscribed node in one write too, so the receiving node
+ * handles them in one turn and its sockets get them in one write each.
+ *
+ * Commands keep the order they were queued in. On a single Redis a turn's commands share one
+ * pipeline. A Redis Cluster refuses a pipeline whose keys live on several nodes, so there each
+ * keyed command is sent on its own, all at once, and the publishes go through one primary in one
+ * pipeline (see `flush`).
+ */
 export class CommandQueue {
   private queued: Queued[] = [];
   private scheduled = false;
@@ -126,29 +127,44 @@ export class CommandQueue {
       return;
     }
     if (conn.isCluster) {
-      for (const { command, resolve, reject } of queued) {
-        const [name, ...args] = command;
-        conn.call(name, ...args).then(resolve, (err: unknown) => reject(unavailable(err)));
+      // A publish names no key, so a Redis Cluster would send each to a server of its choosing, and
+      // two publishes on one room could then cross the cluster bus in either order. They all go
+      // through one primary (the first that is ready, the same one while it stays so), in one
+      // pipeline: every subscriber, whichever server it listens on, gets them in the order queued.
+      const hub = (conn as Cluster).nodes("master").find((node) => node.status === "ready");
+      const publishes: Queued[] = [];
+      for (const q of queued) {
+        if (q.publish !== undefined && hub !== undefined) publishes.push(q);
+        else {
+          const [name, ...args] = q.command;
+          conn.call(name, ...args).then(q.resolve, (err: unknown) => q.reject(unavailable(err)));
+        }
       }
+      if (hub !== undefined && publishes.length > 0) pipeline(hub, publishes);
       return;
     }
-    conn
-      .pipeline(queued.map((q) => q.command))
-      .exec()
-      .then(
-        (results) => {
-          for (const [i, q] of queued.entries()) {
-            const result = results?.[i];
-            if (result === undefined) q.reject(unavailable("the pipeline was discarded"));
-            else if (result[0] !== null) q.reject(unavailable(result[0]));
-            else q.resolve(result[1]);
-          }
-        },
-        (err: unknown) => {
-          for (const q of queued) q.reject(unavailable(err));
-        },
-      );
+    pipeline(conn, queued);
   };
+}
+
+/** Writes commands in one pipeline and settles each with its own result. */
+function pipeline(conn: RedisConnection, queued: readonly Queued[]): void {
+  conn
+    .pipeline(queued.map((q) => q.command))
+    .exec()
+    .then(
+      (results) => {
+        for (const [i, q] of queued.entries()) {
+          const result = results?.[i];
+          if (result === undefined) q.reject(unavailable("the pipeline was discarded"));
+          else if (result[0] !== null) q.reject(unavailable(result[0]));
+          else q.resolve(result[1]);
+        }
+      },
+      (err: unknown) => {
+        for (const q of queued) q.reject(unavailable(err));
+      },
+    );
 }
 
 /** Resolves once the connection is ready; rejects with `disconnected` on its first error. */
