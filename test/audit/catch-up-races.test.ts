@@ -9,35 +9,53 @@
 
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { ChannelType, Client, type GapEvent, type Session, type Socket } from "../../src/index.js";
+import { ChannelType, type GapEvent, type Socket } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { startServer, uniqueName } from "../helpers/server.js";
+import type { CuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { uniqueName } from "../helpers/server.js";
 import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
-import { holdingFetch, MARK_READ } from "./holding-fetch.js";
+import { MARK_READ } from "./holding-fetch.js";
+import { raceSetUp } from "./race-set-up.js";
 
-/** ada (whose connection can be cut, and whose mark reads can be held) and bob, on one server. */
+/** ada and bob (see `raceSetUp`), ada connected. */
 async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
-  const server = await startServer(mode.options);
-  t.after(() => server.close());
-  const net = holdingFetch();
-  const client = new Client({ port: server.port, fetch: net.fetch });
-  const signIn = (name: string): Promise<Session> =>
-    client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
-  const [adaSession, bobSession] = await Promise.all([signIn("ada"), signIn("bob")]);
-  const cuttable = cuttableWebSocket();
-  const ada = client.createSocket({
-    codec,
-    WebSocket: cuttable.WebSocket,
-    heartbeat: false,
-    reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-  });
-  const bob = client.createSocket({ codec, reconnect: false });
-  t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
-  await ada.connect(adaSession);
-  await bob.connect(bobSession);
-  return { net, cuttable, ada, bob };
+  const set = await raceSetUp(t, mode, codec);
+  await set.ada.connect(set.adaSession);
+  return set;
+}
+
+/**
+ * Brings ada back, has bob write "after" once she is, and checks what her app was handed: the
+ * `caughtUp` texts first, each once, in order and marked as caught up, then "after", and no gap.
+ */
+async function comeBack(
+  on: {
+    ada: Socket;
+    cuttable: CuttableWebSocket;
+    bob: Socket;
+    roomId: string;
+    got: string[];
+    gaps: GapEvent[];
+  },
+  caughtUp: string[],
+): Promise<void> {
+  const { ada, cuttable, bob, roomId, got, gaps } = on;
+  const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+  cuttable.restore();
+  await back;
+  // Live messages wait behind catch-up: once this one is in, catch-up is over.
+  await bob.writeChatMessage(roomId, { text: "after" });
+  await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
+  assert.deepEqual(
+    got.slice(0, caughtUp.length),
+    caughtUp.map((text) => `${text} (caught up)`),
+  );
+  assert.deepEqual(
+    got.slice(caughtUp.length).map((g) => g.replace(" (caught up)", "")),
+    ["after"],
+  );
+  assert.deepEqual(gaps, []);
 }
 
 /** What ada's app is handed, as `text` (catch-up ones marked) and the gaps it is told of. */
@@ -75,30 +93,15 @@ for (const { mode, codec, label } of modeMatrix) {
         // Now the read reaches the server: its answer would name missed-3, never delivered to ada.
         // Or it stays stuck: catch-up must not wait for it.
         if (answer === "after the writes") for (const read of net.held.splice(0)) read.release();
-        const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
-        cuttable.restore();
-        await back;
-        // Live messages wait behind catch-up: once this one is in, catch-up is over.
-        await bob.writeChatMessage(room.id, { text: "after" });
-        await waitFor(
-          () => got.some((g) => g.startsWith("after")),
-          "the live message after the reconnection",
-        );
-
         // The socket cannot tell the messages stored before it joined from those it missed, so it
         // reads back as far as its pages allow: before-1 and before-2 come too, once, in order.
-        assert.deepEqual(got.slice(0, 5), [
-          "before-1 (caught up)",
-          "before-2 (caught up)",
-          "missed-1 (caught up)",
-          "missed-2 (caught up)",
-          "missed-3 (caught up)",
+        await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, [
+          "before-1",
+          "before-2",
+          "missed-1",
+          "missed-2",
+          "missed-3",
         ]);
-        assert.deepEqual(
-          got.slice(5).map((g) => g.replace(" (caught up)", "")),
-          ["after"],
-        );
-        assert.deepEqual(gaps, []);
       });
     }
 
@@ -122,18 +125,7 @@ for (const { mode, codec, label } of modeMatrix) {
       cuttable.cut();
       await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
-      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
-      cuttable.restore();
-      await back;
-      await bob.writeChatMessage(room.id, { text: "after" });
-      await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
-
-      assert.deepEqual(got.slice(0, 2), ["missed-1 (caught up)", "missed-2 (caught up)"]);
-      assert.deepEqual(
-        got.slice(2).map((g) => g.replace(" (caught up)", "")),
-        ["after"],
-      );
-      assert.deepEqual(gaps, []);
+      await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["missed-1", "missed-2"]);
     });
 
     test("a mark read answered after the connection went silent, before the loss is noticed, skips nothing", async (t) => {
@@ -158,24 +150,13 @@ for (const { mode, codec, label } of modeMatrix) {
       cuttable.refuse();
       cuttable.cut();
       await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
-      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
-      cuttable.restore();
-      await back;
-      await bob.writeChatMessage(room.id, { text: "after" });
-      await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
-
-      assert.deepEqual(got.slice(0, 5), [
-        "before-1 (caught up)",
-        "before-2 (caught up)",
-        "missed-1 (caught up)",
-        "missed-2 (caught up)",
-        "missed-3 (caught up)",
+      await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, [
+        "before-1",
+        "before-2",
+        "missed-1",
+        "missed-2",
+        "missed-3",
       ]);
-      assert.deepEqual(
-        got.slice(5).map((g) => g.replace(" (caught up)", "")),
-        ["after"],
-      );
-      assert.deepEqual(gaps, []);
     });
 
     test("a mark read that fails leaves no mark: catch-up reads back rather than report a gap", async (t) => {
@@ -196,22 +177,11 @@ for (const { mode, codec, label } of modeMatrix) {
       cuttable.cut();
       await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
-      const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
-      cuttable.restore();
-      await back;
-      await bob.writeChatMessage(room.id, { text: "after" });
-      await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
-
-      assert.deepEqual(got.slice(0, 3), [
-        "before-1 (caught up)",
-        "missed-1 (caught up)",
-        "missed-2 (caught up)",
+      await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, [
+        "before-1",
+        "missed-1",
+        "missed-2",
       ]);
-      assert.deepEqual(
-        got.slice(3).map((g) => g.replace(" (caught up)", "")),
-        ["after"],
-      );
-      assert.deepEqual(gaps, []);
     });
   });
 }

@@ -3,43 +3,18 @@
 // are held by the Client's fetch, so that the order of events is the test's, not a race.
 
 import assert from "node:assert/strict";
-import { describe, type TestContext, test } from "node:test";
-import { ChannelType, Client, type GapEvent, HeraldError, type Session } from "../../src/index.js";
-import type { Codec } from "../../src/protocol/codec.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { startServer, uniqueName } from "../helpers/server.js";
-import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
+import { describe, test } from "node:test";
+import { ChannelType, type GapEvent, HeraldError } from "../../src/index.js";
+import { uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
-import { CAPABILITIES, CATCH_UP_PAGE, holdingFetch } from "./holding-fetch.js";
-
-/** ada (whose connection can be cut, and whose REST requests can be held) and bob, on one server. */
-async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
-  const server = await startServer(mode.options);
-  t.after(() => server.close());
-  const net = holdingFetch();
-  const client = new Client({ port: server.port, fetch: net.fetch });
-  const signIn = (name: string): Promise<Session> =>
-    client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
-  const [adaSession, bobSession] = await Promise.all([signIn("ada"), signIn("bob")]);
-  // bob has a Client of his own: ada's first connection is the first to read the capabilities.
-  const bobClient = new Client({ port: server.port });
-  const cuttable = cuttableWebSocket();
-  const ada = client.createSocket({
-    codec,
-    WebSocket: cuttable.WebSocket,
-    heartbeat: false,
-    reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-  });
-  const bob = bobClient.createSocket({ codec, reconnect: false });
-  t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
-  await bob.connect(bobSession);
-  return { net, cuttable, ada, adaSession, bob };
-}
+import { CAPABILITIES, CATCH_UP_PAGE } from "./holding-fetch.js";
+import { raceSetUp } from "./race-set-up.js";
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`work that outlives its connection (${label})`, () => {
     test("a loss during catch-up stops its history reads; the next catch-up delivers each message once", async (t) => {
-      const { net, cuttable, ada, adaSession, bob } = await setUp(t, mode, codec);
+      const { net, cuttable, ada, adaSession, bob } = await raceSetUp(t, mode, codec);
       await ada.connect(adaSession);
       const roomName = uniqueName("room");
       const room = await bob.joinChat(roomName, ChannelType.Room);
@@ -77,7 +52,7 @@ for (const { mode, codec, label } of modeMatrix) {
     });
 
     test("a catch-up in more channels than Node's listener limit reads them all without a leak warning", async (t) => {
-      const { net, cuttable, ada, adaSession, bob } = await setUp(t, mode, codec);
+      const { net, cuttable, ada, adaSession, bob } = await raceSetUp(t, mode, codec);
       const warnings: string[] = [];
       const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
       process.on("warning", onWarning);
@@ -105,7 +80,7 @@ for (const { mode, codec, label } of modeMatrix) {
     });
 
     test("disconnect() during connect() settles both without waiting for the server's answer", async (t) => {
-      const { net, ada, adaSession } = await setUp(t, mode, codec);
+      const { net, ada, adaSession } = await raceSetUp(t, mode, codec);
       net.hold(CAPABILITIES);
       // Sent on once the test is over, so that the Client's time limit on it ends with the test.
       t.after(() => {

@@ -1,14 +1,7 @@
-import { varint } from "./unsupported-request.js";
+import { jsonObject, varint } from "./unsupported-request.js";
 
 function fromJson(text: string): string | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
-  const cid = (json as { cid?: unknown }).cid;
+  const cid = (jsonObject(text) as { cid?: unknown } | undefined)?.cid;
   return typeof cid === "string" && cid !== "" ? cid : undefined;
 }
 

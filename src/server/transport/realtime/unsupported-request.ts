@@ -51,14 +51,20 @@ export interface UnsupportedRequest {
   kind: string;
 }
 
-function fromJson(text: string): UnsupportedRequest | undefined {
+/** A JSON frame's top-level object, or undefined when the text is not JSON or not an object. */
+export function jsonObject(text: string): object | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  return typeof json === "object" && json !== null && !Array.isArray(json) ? json : undefined;
+}
+
+function fromJson(text: string): UnsupportedRequest | undefined {
+  const json = jsonObject(text);
+  if (json === undefined) return undefined;
   let cid: string | undefined;
   let kind: string | undefined;
   for (const [key, value] of Object.entries(json)) {
