@@ -66,9 +66,11 @@ export class FileGuard {
       break;
     }
     if (changed === undefined) return undefined;
+    // Clients are told what happened, not where: the server's paths are its own (its log has them).
+    const which = changed.endsWith("-wal") ? "database's write-ahead log" : "database file";
     this.#lost = new HeraldError(
       "unavailable",
-      `Storage unavailable: the database file ${changed} was ${gone ? "deleted" : "replaced"} while the server ran, so nothing more can be stored; restart the server`,
+      `Storage unavailable: the ${which} was ${gone ? "deleted" : "replaced"} while the server ran, so nothing more can be stored; restart the server`,
     );
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#onLost(this.#lost);
