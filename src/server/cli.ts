@@ -35,6 +35,10 @@ const usage = `Usage: herald-server [options]
   --sockets-per-user N    sockets one user may hold open (HERALD_SOCKETS_PER_USER, default 16)
   --max-total-buffered B  unsent bytes all sockets together may hold (HERALD_MAX_TOTAL_BUFFERED,
                           default 67108864)
+  --max-body-bytes B      largest REST request body (HERALD_MAX_BODY_BYTES, default 1048576;
+                          262144 with --compat nakama)
+  --max-frame-bytes B     largest incoming WebSocket frame (HERALD_MAX_FRAME_BYTES, default 65536;
+                          4096 with --compat nakama)
   --synchronous MODE      normal or full: what a commit survives (HERALD_SYNCHRONOUS, default normal)
   --history-max-age SEC   delete channel messages older than this (HERALD_HISTORY_MAX_AGE, default: keep)
   --history-per-channel N keep only the newest N messages per channel (HERALD_HISTORY_PER_CHANNEL,
@@ -106,6 +110,8 @@ async function main(): Promise<void> {
         "follows-per-socket": { type: "string" },
         "sockets-per-user": { type: "string" },
         "max-total-buffered": { type: "string" },
+        "max-body-bytes": { type: "string" },
+        "max-frame-bytes": { type: "string" },
         synchronous: { type: "string" },
         "metrics-port": { type: "string" },
         "history-max-age": { type: "string" },
@@ -197,6 +203,10 @@ async function main(): Promise<void> {
     1,
   );
   if (maxTotal !== undefined) options.maxTotalBufferedBytes = maxTotal;
+  const maxBody = integer("--max-body-bytes", pick("max-body-bytes", "HERALD_MAX_BODY_BYTES"), 1);
+  if (maxBody !== undefined) options.maxBodyBytes = maxBody;
+  const maxFrame = integer("--max-frame-bytes", pick("max-frame-bytes", "HERALD_MAX_FRAME_BYTES"), 1);
+  if (maxFrame !== undefined) options.maxFrameBytes = maxFrame;
   const synchronous = pick("synchronous", "HERALD_SYNCHRONOUS");
   if (synchronous !== undefined) {
     if (synchronous !== "normal" && synchronous !== "full")

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import WebSocket from "ws";
 import { parseRates } from "../../src/server/limits/parse-rates.js";
 import { openDatabase } from "../../src/server/storage/database.js";
 import { repo } from "../build/bundle-graph.js";
@@ -65,6 +67,29 @@ describe("operations options", () => {
     }
   });
 
+  test("the CLI takes the body and frame size limits", async () => {
+    const cli = startCli([...QUIET_FLAGS, "--max-body-bytes", "300", "--max-frame-bytes", "200"]);
+    try {
+      const url = await cli.line(
+        (line) => /listening on (http:\/\/\S+)/.exec(line)?.[1],
+        "the server's address",
+      );
+      const user = await authenticate(url);
+      const account = (name: string) =>
+        rest(url, "PUT", "/v2/account", { token: user.token, body: { display_name: name } });
+      assert.equal((await account("x".repeat(100))).status, 200);
+      assert.equal((await account("x".repeat(400))).status, 413);
+      const ws = new WebSocket(`${url.replace(/^http/, "ws")}/ws?token=${user.token}`);
+      await once(ws, "open");
+      const closed = once(ws, "close");
+      ws.send(JSON.stringify({ cid: "1", status_update: { status: "y".repeat(300) } }));
+      const [code] = await closed;
+      assert.equal(code, 1009);
+    } finally {
+      await cli.stop();
+    }
+  });
+
   test("the CLI refuses a malformed rate with its usage", async () => {
     const cli = startCli(["--rate", "messages=lots"]);
     const code = await cli.exited;
@@ -98,6 +123,8 @@ describe("operations options", () => {
       "--follows-per-socket",
       "--sockets-per-user",
       "--max-total-buffered",
+      "--max-body-bytes",
+      "--max-frame-bytes",
     ])
       assert.ok(limits.includes(`\`${flag}`), `${flag} in the limits table`);
   });
