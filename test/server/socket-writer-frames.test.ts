@@ -1,67 +1,18 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
-import WebSocket, { WebSocketServer } from "ws";
+import type WebSocket from "ws";
 import {
   DataFrame,
   dataFrameHeader,
   JOINED_FRAME_MAX,
 } from "../../src/server/transport/realtime/data-frame.js";
 import { SocketWriter, type WriteTarget } from "../../src/server/transport/realtime/writer.js";
+import { waitFor as until } from "../sdk/helpers.js";
+import { wsPairs as serverWithClients, target } from "./ws-pairs.js";
 
 /** Payload lengths at each edge of the header's length encodings, and of the joined-frame limit. */
 const LENGTHS = [0, 1, 125, 126, 127, 65_535, 65_536, 70_000, JOINED_FRAME_MAX, JOINED_FRAME_MAX + 1];
-
-interface Received {
-  data: Buffer;
-  binary: boolean;
-}
-
-/** A `ws` server (no extension, as the gateway sets it up) with `count` real clients connected. */
-async function serverWithClients(count: number) {
-  const http: Server = createServer();
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-  http.listen(0, "127.0.0.1");
-  await once(http, "listening");
-  const port = (http.address() as AddressInfo).port;
-  const serverSides: WebSocket[] = [];
-  const clients: { ws: WebSocket; got: Received[]; pings: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const accepted = once(wss, "connection");
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
-    const client = { ws, got: [] as Received[], pings: 0 };
-    ws.on("message", (data: Buffer, binary: boolean) => client.got.push({ data, binary }));
-    ws.on("ping", () => {
-      client.pings += 1;
-    });
-    await once(ws, "open");
-    serverSides.push((await accepted)[0] as WebSocket);
-    clients.push(client);
-  }
-  const close = async () => {
-    for (const c of clients) c.ws.terminate();
-    for (const s of serverSides) s.terminate();
-    wss.close();
-    http.close();
-    await once(http, "close");
-  };
-  return { serverSides, clients, close };
-}
-
-function target(ws: WebSocket, binary: boolean): WriteTarget {
-  return { ws, binary, corkTurn: 0, turnBytes: 0 };
-}
-
-/** Resolves once `check` holds, polling; fails after 5 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function payload(length: number, seed: number): Buffer {
   const b = Buffer.allocUnsafe(length);
@@ -106,15 +57,15 @@ describe("socket writer frames", () => {
         sent.filter((_, k) => k % 2 === 0 || Math.floor(k / 2) % clients.length === i),
       );
       await until(
-        () => clients.every((c, i) => c.got.length === expected[i]?.length),
+        () => clients.every((c, i) => c.frames.length === expected[i]?.length),
         "every frame to arrive",
       );
       for (const [i, c] of clients.entries()) {
         assert.deepEqual(
-          c.got.map((g) => g.data.length),
+          c.frames.map((g) => g.data.length),
           expected[i]?.map((b) => b.length),
         );
-        for (const [k, g] of c.got.entries()) {
+        for (const [k, g] of c.frames.entries()) {
           assert.ok(g.data.equals(expected[i]?.[k] as Buffer), `client ${i}, frame ${k}: same bytes`);
           assert.equal(g.binary, i % 2 === 1, `client ${i}, frame ${k}: its socket's format`);
         }
@@ -140,7 +91,7 @@ describe("socket writer frames", () => {
       const [code] = (await once(client.ws, "close")) as [number];
       assert.equal(code, 1000);
       assert.deepEqual(
-        client.got.map((g) => g.data.toString()),
+        client.frames.map((g) => g.data.toString()),
         ['{"a":1}'],
       );
     } finally {

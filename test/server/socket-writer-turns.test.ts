@@ -2,39 +2,18 @@
 // the order written, with `ws`'s own frames (pings) kept in their place; and bytes corked for the
 // end of the turn are not counted as unread.
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { describe, test } from "node:test";
-import WebSocket, { WebSocketServer } from "ws";
+import type WebSocket from "ws";
 import { SocketWriter, type WriteTarget } from "../../src/server/transport/realtime/writer.js";
+import { waitFor as until } from "../sdk/helpers.js";
+import { type PairClient, target, wsPairs } from "./ws-pairs.js";
 
-interface Client {
-  ws: WebSocket;
-  /** Text frames as strings, binary frames as `bin:` plus their text, pings as `ping`. */
-  got: string[];
-}
-
-/** A `ws` server with `count` real clients, and a count of the writes each server socket makes. */
+/** `count` connected pairs, and a count of the writes each server socket makes. */
 async function serverWithClients(count: number) {
-  const http: Server = createServer();
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-  http.listen(0, "127.0.0.1");
-  await once(http, "listening");
-  const port = (http.address() as AddressInfo).port;
-  const serverSides: WebSocket[] = [];
+  const pairs = await wsPairs(count);
   const writes: number[] = [];
-  const clients: Client[] = [];
-  for (let i = 0; i < count; i++) {
-    const accepted = once(wss, "connection");
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
-    const client: Client = { ws, got: [] };
-    ws.on("message", (data: Buffer, binary: boolean) =>
-      client.got.push(binary ? `bin:${data.toString()}` : data.toString()),
-    );
-    ws.on("ping", () => client.got.push("ping"));
-    await once(ws, "open");
-    const side = (await accepted)[0] as WebSocket;
+  for (const side of pairs.serverSides) {
     // Counts the socket's calls into the kernel: one per `_write` or `_writev`.
     const socket = (side as unknown as { _socket: Socket })._socket as Socket & {
       _write: (...args: unknown[]) => void;
@@ -51,30 +30,8 @@ async function serverWithClients(count: number) {
       writes[k] = (writes[k] ?? 0) + 1;
       writev(...args);
     };
-    serverSides.push(side);
-    clients.push(client);
   }
-  const close = async () => {
-    for (const c of clients) c.ws.terminate();
-    for (const s of serverSides) s.terminate();
-    wss.close();
-    http.close();
-    await once(http, "close");
-  };
-  return { serverSides, clients, writes, close };
-}
-
-function target(ws: WebSocket, binary: boolean): WriteTarget {
-  return { ws, binary, corkTurn: 0, turnBytes: 0 };
-}
-
-/** Resolves once `check` holds, polling; fails after 5 s. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  return { ...pairs, writes };
 }
 
 /** Resolves after the writer's end-of-turn uncork (a later immediate). */
@@ -113,10 +70,10 @@ describe("socket writer turns", () => {
         await nextTurn();
       }
       await until(
-        () => clients.every((c, i) => c.got.length === expected[i]?.length),
+        () => clients.every((c, i) => c.log.length === expected[i]?.length),
         "every frame to arrive",
       );
-      for (const [i, c] of clients.entries()) assert.deepEqual(c.got, expected[i], `client ${i}: order`);
+      for (const [i, c] of clients.entries()) assert.deepEqual(c.log, expected[i], `client ${i}: order`);
       for (const [i, n] of writes.entries()) {
         const made = n - (before[i] ?? 0);
         // Each turn wrote 60-odd frames and a ping to the socket: one write per turn, not per frame.
@@ -133,7 +90,7 @@ describe("socket writer turns", () => {
       const writer = new SocketWriter(1 << 30);
       const ws = serverSides[0] as WebSocket;
       const t = target(ws, false);
-      const client = clients[0] as Client;
+      const client = clients[0] as PairClient;
       // The reader stops reading, so what passes the kernel's buffers stays in the server's.
       const clientSocket = (client.ws as unknown as { _socket: Socket })._socket;
       clientSocket.pause();
@@ -148,7 +105,7 @@ describe("socket writer turns", () => {
       assert.ok(left > 0, "after the turn, what the kernel did not take counts");
       assert.equal(left, ws.bufferedAmount);
       clientSocket.resume();
-      await until(() => client.got.length === FRAMES, "the reader to catch up");
+      await until(() => client.frames.length === FRAMES, "the reader to catch up");
       await until(() => writer.unsentBytes(t) === 0, "nothing left unsent");
     } finally {
       await close();
