@@ -105,23 +105,19 @@ export class WsGateway {
   /** Closes the sockets holding the most unsent bytes until all together are under budget. */
   private enforceMemoryBudget(): void {
     let total = 0;
-    const holding: Connection[] = [];
-    const unsent = new Map<Connection, number>();
+    const holding: { connection: Connection; buffered: number }[] = [];
     const writer = this.deps.writer;
     for (const connection of this.connections) {
       // What the writer corked this turn leaves at the turn's end: only older bytes are unread.
       const buffered = writer.unsentBytes(connection);
       if (buffered === 0 || connection.closed || connection.ws.readyState !== connection.ws.OPEN) continue;
       total += buffered;
-      holding.push(connection);
-      unsent.set(connection, buffered);
+      holding.push({ connection, buffered });
     }
     if (total <= this.deps.maxTotalBufferedBytes) return;
-    const bytesOf = (c: Connection) => unsent.get(c) ?? 0;
-    holding.sort((a, b) => bytesOf(b) - bytesOf(a));
-    for (const connection of holding) {
+    holding.sort((a, b) => b.buffered - a.buffered);
+    for (const { connection, buffered } of holding) {
       if (total <= this.deps.maxTotalBufferedBytes) break;
-      const buffered = bytesOf(connection);
       total -= buffered;
       this.deps.metrics.slowReadersClosed += 1;
       this.deps.logger.warn("slow_reader_closed", {
