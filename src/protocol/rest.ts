@@ -128,16 +128,15 @@ export function parseRestRequest<N extends RouteName>(
   }
   for (const p of route.pathParams) out[camelCase(p)] = pathValues[p] ?? "";
   const allowed = new Set<string>(route.query);
-  const given = new Map<string, string[]>();
+  const given = new Map<FieldInfo, string[]>();
   for (const key of new Set(query.keys())) {
     const field = info.lookup[key];
     // Parameters a route does not take are ignored, as HTTP gateways do (cache busters and the like).
     if (!field || !allowed.has(field.name)) continue;
     // Both spellings (user_ids, userIds) add to one field, as the gateway adds each key's values.
-    given.set(field.name, (given.get(field.name) ?? []).concat(query.getAll(key)));
+    given.set(field, (given.get(field) ?? []).concat(query.getAll(key)));
   }
-  for (const [name, values] of given) {
-    const field = info.lookup[name] as FieldInfo;
+  for (const [field, values] of given) {
     if (field.repeated) {
       out[field.camel] = values.filter((v) => v !== "").map((v) => parseQueryValue(field, v));
     } else {
