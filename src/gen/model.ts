@@ -18,6 +18,12 @@ export interface Channel {
   groupId: string;
   userIdOne: string;
   userIdTwo: string;
+  /** [ext] herald's `join_mark`: the id of the newest message the channel had stored when the join
+   * was made (empty when it had none). Every message stored after it reaches the joined socket
+   * live, after this reply: what a client reads back to after a lost connection. */
+  markMessageId: string;
+  /** [ext] The create time of that message. */
+  markCreateTime?: Date;
 }
 
 /** Join a chat channel. */
@@ -470,7 +476,8 @@ export interface Capabilities {
   server: string;
   version: string;
   /** Extension names: "user_presence" (last_active, user status, invisible), "client_msg_id"
-   * (deduplicated sends), "exact_cursors" (history cursors that never skip or repeat). */
+   * (deduplicated sends), "exact_cursors" (history cursors that never skip or repeat), "join_mark"
+   * (a join's reply names the newest stored message, exactly). */
   extensions: string[];
 }
 

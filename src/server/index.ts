@@ -195,6 +195,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     hookTimeoutMs: options.hookTimeoutMs ?? 5000,
     visibility,
     clientMsgIds: extensions.has("client_msg_id"),
+    joinMark: extensions.has("join_mark"),
   });
   const status = new Status(statusTracker, users);
   const serverKey = options.serverKey ?? "defaultkey";

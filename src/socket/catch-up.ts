@@ -1,5 +1,5 @@
 import { HeraldError } from "../errors.js";
-import type { ChannelMessage } from "../gen/model.js";
+import type { Channel, ChannelMessage } from "../gen/model.js";
 import type { Session } from "../session.js";
 import { ping } from "./heartbeat.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
@@ -69,8 +69,9 @@ export class CatchUpLayer implements Layer {
       if (message.kind !== "channelJoin") return next(request);
       const persistent = message.body.persistence ?? true;
       return next(request).then((reply) => {
-        const id = (reply?.body as { id: string } | undefined)?.id ?? "";
-        if (!this.#tracks.has(id)) this.#track(id, persistent);
+        const channel = reply?.body as Channel | undefined;
+        const id = channel?.id ?? "";
+        if (!this.#tracks.has(id)) this.#track(id, persistent, channel);
         return reply;
       });
     };
@@ -81,7 +82,7 @@ export class CatchUpLayer implements Layer {
     this.#deliver?.(message, catchUp);
   }
 
-  #track(id: string, persistent: boolean): void {
+  #track(id: string, persistent: boolean, channel: Channel | undefined): void {
     const track: Track = {
       persistent,
       markId: undefined,
@@ -92,12 +93,16 @@ export class CatchUpLayer implements Layer {
     this.#tracks.set(id, track);
     const session = this.#host.session;
     if (!persistent || !session) return;
-    void this.#mark(session, id, track);
+    // herald's server names the mark in the reply, exactly (none: the channel had no history).
+    if (this.#host.profile.joinMark) {
+      track.markId = channel?.markMessageId || undefined;
+      track.markTime = channel?.markCreateTime;
+    } else void this.#mark(session, id, track);
   }
 
   /**
-   * Finds where catch-up will read back to if nothing is delivered first: the newest stored message
-   * now. That answer holds only if the socket got, or will get, every message stored after it, so
+   * On a server without `join_mark` (stock Nakama), finds where catch-up will read back to if
+   * nothing is delivered first: the newest stored message now. That answer holds only if the socket got, or will get, every message stored after it, so
    * it must not come from after a loss began: it could name a message stored after the loss, which
    * this socket never got, and reading back only to it would skip it silently. A loss noticed
    * before the answer drops it (`lost` stops the read). One not noticed yet (a connection gone

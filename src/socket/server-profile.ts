@@ -15,6 +15,8 @@ export interface ServerProfile {
   readonly extensionFields: boolean;
   /** Its history cursors page exactly (herald's `exact_cursors`); otherwise one page per listing is trusted. */
   readonly exactCursors: boolean;
+  /** A join's reply names the channel's newest stored message, exactly (herald's `join_mark`). */
+  readonly joinMark: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export function serverProfile(caps: Capabilities, codec: Codec, maxFrameBytes?: 
     // Stock Nakama closes the socket on a JSON field it does not know; protobuf skips them.
     extensionFields: has("client_msg_id") || codec.binary,
     exactCursors: has("exact_cursors"),
+    joinMark: has("join_mark"),
   };
 }
 

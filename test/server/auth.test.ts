@@ -143,6 +143,6 @@ describe("authentication", () => {
     );
     const caps = await rest(srv.url, "GET", "/v2/herald/capabilities");
     assert.equal(caps.body.server, "herald");
-    assert.deepEqual(caps.body.extensions, ["client_msg_id", "exact_cursors", "user_presence"]);
+    assert.deepEqual(caps.body.extensions, ["client_msg_id", "exact_cursors", "join_mark", "user_presence"]);
   });
 });

@@ -28,7 +28,7 @@ describe("HTTP", () => {
     assert.deepEqual(await res.json(), {
       server: "herald",
       version: pkg.version,
-      extensions: ["client_msg_id", "exact_cursors", "user_presence"],
+      extensions: ["client_msg_id", "exact_cursors", "join_mark", "user_presence"],
     });
     const health = await fetch(`${srv.url}/healthcheck`);
     assert.equal(health.status, 200);

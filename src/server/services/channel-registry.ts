@@ -17,6 +17,17 @@ interface Member {
   changedAt: number;
   /** Written to the cluster's shared presences (and this node listens to the channel for it). */
   shared?: boolean;
+  /**
+   * The channel's frames for this member, held until its join's reply is out (a join that names
+   * a mark): the reply comes first, so that a client knows the channel before its messages.
+   */
+  held?: (Outgoing | RemoteFrame)[] | undefined;
+}
+
+/** Sends to a member, or holds for it while its join is being answered. */
+function sendTo(m: Member, frame: Outgoing | RemoteFrame): void {
+  if (m.held === undefined) m.peer.send(frame);
+  else m.held.push(frame);
 }
 
 /** A live channel: who is in it now. Rooms exist while someone is in them. */
@@ -72,7 +83,8 @@ export class ChannelRegistry {
   /**
    * Joins a peer to a channel and returns the Channel reply. A new visible join is announced to
    * every member, the joiner included, after the reply; a repeated join changes nothing. The joins
-   * of an invisible user are hidden.
+   * of an invisible user are hidden. With `hold`, the channel's frames for a new member wait until
+   * `announce` (called once the reply is sent), which hands them over first.
    */
   join(
     peer: Peer,
@@ -80,6 +92,7 @@ export class ChannelRegistry {
     requestedHidden: boolean,
     persistence: boolean,
     invisible = false,
+    hold = false,
   ): { reply: ChannelInit; announce: () => void } {
     const hidden = requestedHidden || invisible;
     let ch = this.channels.get(target.id);
@@ -95,6 +108,7 @@ export class ChannelRegistry {
       hiddenByInvisible: hidden && !requestedHidden,
       persistence,
       changedAt: Date.now(),
+      held: hold ? [] : undefined,
     };
     const presences: UserPresenceInit[] = [];
     for (const m of ch.members.values()) {
@@ -110,8 +124,11 @@ export class ChannelRegistry {
       reply,
       announce: () => {
         // The peer may have left (or closed) while a shared join waited on the other nodes.
-        if (!hidden && live.members.get(peer.id) === member)
-          this.broadcast(live, { ...channelFields(target), joins: [member.presence] });
+        if (live.members.get(peer.id) !== member) return;
+        const held = member.held;
+        member.held = undefined;
+        for (const frame of held ?? []) peer.send(frame);
+        if (!hidden) this.broadcast(live, { ...channelFields(target), joins: [member.presence] });
       },
     };
   }
@@ -127,9 +144,10 @@ export class ChannelRegistry {
     requestedHidden: boolean,
     persistence: boolean,
     invisible = false,
+    hold = false,
   ): Promise<SharedJoin> {
     const cluster = this.cluster;
-    const joined = this.join(peer, target, requestedHidden, persistence, invisible);
+    const joined = this.join(peer, target, requestedHidden, persistence, invisible, hold);
     if (cluster === undefined) {
       const userIds = new Set<string>();
       for (const m of this.channels.get(target.id)?.members.values() ?? []) userIds.add(m.peer.userId);
@@ -244,7 +262,7 @@ export class ChannelRegistry {
   /** Sends one message, encoded once per format, to every peer in the channel, on every node. */
   send(channelId: string, out: Outgoing): void {
     const ch = this.channels.get(channelId);
-    if (ch !== undefined) for (const m of ch.members.values()) m.peer.send(out);
+    if (ch !== undefined) for (const m of ch.members.values()) sendTo(m, out);
     // The encodings made for this node's sockets cross as they are.
     if (this.cluster !== undefined) this.cluster.publish(channelStream(channelId), frameOf(out));
   }
@@ -253,7 +271,7 @@ export class ChannelRegistry {
   deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience): void {
     const ch = this.channels.get(channelId);
     if (ch === undefined) return;
-    for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) m.peer.send(frame);
+    for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) sendTo(m, frame);
   }
 
   /** Tells this node's members of a channel about joins and leaves on other nodes. */
@@ -267,7 +285,7 @@ export class ChannelRegistry {
     if (ch === undefined) return;
     const event = { ...channelFields(ch.target), joins, leaves };
     const out = new Outgoing({ kind: "channelPresenceEvent", body: event });
-    for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) m.peer.send(out);
+    for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) sendTo(m, out);
   }
 
   /** Sends a presence event to the channel's members (except the peers of `exceptUser`), everywhere. */
@@ -277,7 +295,7 @@ export class ChannelRegistry {
     exceptUser?: string,
   ): void {
     const out = new Outgoing({ kind: "channelPresenceEvent", body: event });
-    for (const m of ch.members.values()) if (m.peer.userId !== exceptUser) m.peer.send(out);
+    for (const m of ch.members.values()) if (m.peer.userId !== exceptUser) sendTo(m, out);
     if (this.cluster === undefined) return;
     const stream = channelStream(ch.target.id);
     this.cluster.publish(stream, {

@@ -61,6 +61,8 @@ interface ChatDeps {
   visibility: Visibility;
   /** Whether sends are deduplicated by client message id. */
   clientMsgIds: boolean;
+  /** Whether a join's reply names the channel's newest stored message (herald's `join_mark`). @default false */
+  joinMark?: boolean;
 }
 
 /** A join's reply, and what to do once it is sent. */
@@ -185,6 +187,10 @@ export class Chat {
       if (invitee !== undefined) await this.invite(peer, invitee);
       return { reply, after: announce };
     };
+    // Only a persistent join has history to read back to.
+    const mark = this.deps.joinMark === true && persistence;
+    // A repeated join keeps its membership even when its mark cannot be read.
+    const repeated = peer.channels.has(target.id);
     if (channels.shared) {
       const { reply, announce, userIds } = await channels.joinShared(
         peer,
@@ -192,12 +198,57 @@ export class Chat {
         hidden,
         persistence,
         invisible,
+        mark,
       );
+      if (mark) await this.markJoin(peer, target.id, reply, repeated);
       return finish(reply, announce, (id) => userIds.has(id));
     }
     const wasPresent = otherUser !== undefined && channels.hasUser(target.id, otherUser);
-    const { reply, announce } = channels.join(peer, target, hidden, persistence, invisible);
+    const { reply, announce } = channels.join(peer, target, hidden, persistence, invisible, mark);
+    if (mark) await this.markJoin(peer, target.id, reply, repeated);
     return finish(reply, announce, () => wasPresent);
+  }
+
+  /**
+   * Puts the channel's mark in a join's reply: its newest stored message now. The promise is that
+   * every message stored after the mark reaches this socket live, after the reply. It holds
+   * because of when the mark is read:
+   *
+   * - The socket is already a member here (the registry added it before this read, and holds its
+   *   frames of the channel until the reply is out, so the reply comes first).
+   * - A message is handed to the channel's members only after its commit, to those who are members
+   *   then (a send's delivery waits for its commit and for the sends before it; a group event's
+   *   too). A message this read does not see commits after the read began, so it is delivered
+   *   after that, to a set of members this socket is in. One that commits before the read but is
+   *   delivered after the join (waiting behind an earlier commit) comes too: older than the mark,
+   *   a repeat the client drops.
+   * - In a cluster the node listens to the channel before this read (`joinShared` resolves once the
+   *   subscription is in place): another node publishes a message after its commit, so after this
+   *   read began, and the publish reaches this node, which hands it to its members. The read goes to
+   *   the database every node writes to (PostgreSQL, or one SQLite file), never to a copy.
+   *
+   * Not covered: on PostgreSQL, two nodes' transactions may commit out of their sequence order; a
+   * message numbered before the mark but committed after the read arrives live, yet history lists
+   * it before the mark. A read that fails undoes the join: a reply without a mark would say the
+   * channel has no history.
+   */
+  private async markJoin(
+    peer: Peer,
+    channelId: string,
+    reply: ChannelInit,
+    repeated: boolean,
+  ): Promise<void> {
+    let newest: MessageRow | undefined;
+    try {
+      [newest] = await this.deps.messages.before(channelId, Number.MAX_SAFE_INTEGER, 1);
+    } catch (err) {
+      if (!repeated) this.deps.channels.leave(peer, channelId, true);
+      throw err;
+    }
+    if (newest !== undefined) {
+      reply.markMessageId = newest.id;
+      reply.markCreateTime = new Date(newest.create_time);
+    }
   }
 
   /** Invites the other user of a direct chat who was not in it. */

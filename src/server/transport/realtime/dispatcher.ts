@@ -284,8 +284,13 @@ export class Dispatcher {
     if (result === "empty") {
       connection.sendEmptyReply(envelope.cid);
     } else if ("reply" in result) {
-      connection.send({ ...result.reply, cid: envelope.cid } as EnvelopeInit);
-      result.after();
+      // `after` runs even when the reply could not be sent: a join's frames held until its reply
+      // must not pile up for good.
+      try {
+        connection.send({ ...result.reply, cid: envelope.cid } as EnvelopeInit);
+      } finally {
+        result.after();
+      }
     } else {
       connection.send({ ...result, cid: envelope.cid } as EnvelopeInit);
     }
