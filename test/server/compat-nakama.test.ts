@@ -57,7 +57,12 @@ describe('compat "nakama"', () => {
     assert.equal(health.status, 200);
     const heraldCaps = await rest(herald.url, "GET", "/v2/herald/capabilities");
     assert.equal(heraldCaps.status, 200);
-    assert.deepEqual(heraldCaps.body.extensions, ["client_msg_id", "exact_cursors", "join_mark", "user_presence"]);
+    assert.deepEqual(heraldCaps.body.extensions, [
+      "client_msg_id",
+      "exact_cursors",
+      "join_mark",
+      "user_presence",
+    ]);
   });
 
   test("no extension fields are served: accounts have no invisible flag, users no last_active", async () => {
