@@ -24,15 +24,17 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (19.26 KiB) and a little
- * room. Raised from 19.25 KiB for catch-up's join-time mark confirmed by a ping and one abort
- * controller per history read (one shared signal made Node warn of a leak past ten channels).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (19.34 KiB) and a little
+ * room. Raised from 19.30 KiB (19,751 bytes then) for the join mark herald's server sends (its two
+ * fields in the schema, and taking the mark from the reply: 52 bytes). Raised before from
+ * 19.25 KiB for catch-up's join-time mark confirmed by a ping and one abort controller per history
+ * read (one shared signal made Node warn of a leak past ten channels).
  * Raised before from 18.75 KiB for correctness checks the SDK owes its callers (createSocket's and
  * the Client's options, a host given as a URL, event names and listeners, catch-up's retries, an
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.3 * 1024;
+const CORE_CEILING = 19.35 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

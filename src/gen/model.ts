@@ -21,9 +21,9 @@ export interface Channel {
   /** [ext] herald's `join_mark`: the id of the newest message the channel had stored when the join
    * was made (empty when it had none). Every message stored after it reaches the joined socket
    * live, after this reply: what a client reads back to after a lost connection. */
-  markMessageId: string;
+  markId: string;
   /** [ext] The create time of that message. */
-  markCreateTime?: Date;
+  markTime?: Date;
 }
 
 /** Join a chat channel. */

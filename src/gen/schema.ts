@@ -9,7 +9,7 @@ export const messageSpecs = {
   Envelope:
     "cid s,channel m:Channel,channel_join m:ChannelJoin,channel_leave m:ChannelLeave,channel_message m:ChannelMessage,channel_message_ack m:ChannelMessageAck,channel_message_send m:ChannelMessageSend,channel_message_update m:ChannelMessageUpdate,channel_message_remove m:ChannelMessageRemove,channel_presence_event m:ChannelPresenceEvent,error m:RealtimeError,notifications m:Notifications 23,status m:Status 25,status_follow m:StatusFollow,status_presence_event m:StatusPresenceEvent,status_unfollow m:StatusUnfollow,status_update m:StatusUpdate,ping m:Ping 32,pong m:Pong",
   Channel:
-    "id s,presences *m:UserPresence,self m:UserPresence,room_name s,group_id s,user_id_one s,user_id_two s,mark_message_id s 100,mark_create_time t",
+    "id s,presences *m:UserPresence,self m:UserPresence,room_name s,group_id s,user_id_one s,user_id_two s,mark_id s 100,mark_time t",
   ChannelJoin: "target s,type i,persistence wb,hidden wb",
   ChannelLeave: "channel_id s",
   ChannelMessageAck:

@@ -83,33 +83,31 @@ export class CatchUpLayer implements Layer {
   }
 
   #track(id: string, persistent: boolean, channel: Channel | undefined): void {
+    // herald's server names the mark in the reply, exactly (none: the channel had no history).
+    const exact = this.#host.profile.joinMark;
     const track: Track = {
       persistent,
-      markId: undefined,
-      markTime: undefined,
+      markId: (exact && channel?.markId) || undefined,
+      markTime: exact ? channel?.markTime : undefined,
       buffer: undefined,
       recent: new Set(),
     };
     this.#tracks.set(id, track);
     const session = this.#host.session;
-    if (!persistent || !session) return;
-    // herald's server names the mark in the reply, exactly (none: the channel had no history).
-    if (this.#host.profile.joinMark) {
-      track.markId = channel?.markMessageId || undefined;
-      track.markTime = channel?.markCreateTime;
-    } else void this.#mark(session, id, track);
+    if (persistent && session && !exact) void this.#mark(session, id, track);
   }
 
   /**
    * On a server without `join_mark` (stock Nakama), finds where catch-up will read back to if
-   * nothing is delivered first: the newest stored message now. That answer holds only if the socket got, or will get, every message stored after it, so
-   * it must not come from after a loss began: it could name a message stored after the loss, which
-   * this socket never got, and reading back only to it would skip it silently. A loss noticed
-   * before the answer drops it (`lost` stops the read). One not noticed yet (a connection gone
-   * silent, a message lost on the wire) is ruled out by a ping on the same connection after the
-   * answer: once its pong is in, the messages stored before the answer have come in before it. An
-   * answer not so confirmed (or a read that failed) leaves no mark: catch-up then reads back as
-   * far as its pages allow.
+   * nothing is delivered first: the newest stored message now. That answer holds only if the
+   * socket got, or will get, every message stored after it, so it must not come from after a loss
+   * began: it could name a message stored after the loss, which this socket never got, and reading
+   * back only to it would skip it silently. A loss noticed before the answer drops it (`lost`
+   * stops the read). One not noticed yet (a connection gone silent, a message lost on the wire) is
+   * ruled out by a ping on the same connection after the answer: once its pong is in, the messages
+   * sent before the answer have come in before it. An answer not so confirmed (or a read that
+   * failed) leaves no mark: catch-up then reads back as far as its pages allow. Where delivery
+   * lags behind storage this is not enough: see `join_mark`, which leaves no such window.
    */
   async #mark(session: Session, id: string, track: Track): Promise<void> {
     const generation = this.#host.generation;

@@ -101,18 +101,18 @@ for (const codec of codecs) {
       const { target, acks } = await roomWithHistory(bob, 3);
       const newest = acks[2];
       const channel = await ada.call("channelJoin", { target, type: ROOM }, "channel");
-      assert.equal(channel.markMessageId, newest?.messageId);
-      assert.equal(channel.markCreateTime?.getTime(), newest?.createTime?.getTime());
+      assert.equal(channel.markId, newest?.messageId);
+      assert.equal(channel.markTime?.getTime(), newest?.createTime?.getTime());
     });
 
     test("is empty for a channel with no history, and for a join that keeps none", async (t) => {
       const { ada, bob } = await twoUsers(t, {}, codec);
       const empty = await ada.call("channelJoin", { target: uniqueName("room"), type: ROOM }, "channel");
-      assert.equal(empty.markMessageId, "");
-      assert.equal(empty.markCreateTime, undefined);
+      assert.equal(empty.markId, "");
+      assert.equal(empty.markTime, undefined);
       const { target } = await roomWithHistory(bob, 1);
       const passing = await ada.call("channelJoin", { target, type: ROOM, persistence: false }, "channel");
-      assert.equal(passing.markMessageId, "");
+      assert.equal(passing.markId, "");
     });
 
     for (const [label, options] of [
@@ -123,8 +123,8 @@ for (const codec of codecs) {
         const { ada, bob } = await twoUsers(t, options, codec);
         const { target } = await roomWithHistory(bob, 2);
         const channel = await ada.call("channelJoin", { target, type: ROOM }, "channel");
-        assert.equal(channel.markMessageId, "");
-        assert.equal(channel.markCreateTime, undefined);
+        assert.equal(channel.markId, "");
+        assert.equal(channel.markTime, undefined);
       });
     }
 
@@ -149,7 +149,7 @@ for (const codec of codecs) {
         true,
         "a channel message came before the join's reply",
       );
-      const markAt = acks.findIndex((a) => a.messageId === channel.markMessageId);
+      const markAt = acks.findIndex((a) => a.messageId === channel.markId);
       const got = new Set(live.map(({ e }) => (e.body as { messageId: string }).messageId));
       // The mark is the first message, or one of the burst: everything after it came live.
       const after = acks.slice(markAt + 1).map((a) => a.messageId);
@@ -170,7 +170,7 @@ for (const codec of codecs) {
           JSON.stringify({ cid: "1", channel_join: { target, type: ROOM } }),
         );
         const fields = Object.keys((JSON.parse(text) as { channel: object }).channel);
-        const expected = options === nakama ? [] : ["mark_message_id", "mark_create_time"];
+        const expected = options === nakama ? [] : ["mark_id", "mark_time"];
         assert.deepEqual(
           fields.filter((f) => f.startsWith("mark_")),
           expected,

@@ -246,8 +246,8 @@ export class Chat {
       throw err;
     }
     if (newest !== undefined) {
-      reply.markMessageId = newest.id;
-      reply.markCreateTime = new Date(newest.create_time);
+      reply.markId = newest.id;
+      reply.markTime = new Date(newest.create_time);
     }
   }
 
