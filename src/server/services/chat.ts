@@ -220,8 +220,8 @@ export class Chat {
    *   then (a send's delivery waits for its commit and for the sends before it; a group event's
    *   too). A message this read does not see commits after the read began, so it is delivered
    *   after that, to a set of members this socket is in. One that commits before the read but is
-   *   delivered after the join (waiting behind an earlier commit) comes too: older than the mark,
-   *   a repeat the client drops.
+   *   delivered after the join (waiting behind an earlier commit) comes live too: a message from
+   *   before the mark, which the client delivers once.
    * - In a cluster the node listens to the channel before this read (`joinShared` resolves once the
    *   subscription is in place): another node publishes a message after its commit, so after this
    *   read began, and the publish reaches this node, which hands it to its members. The read goes to
