@@ -12,8 +12,8 @@ import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
+import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
-import { jsonBodyFault } from "./json-body-fault.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 
@@ -200,7 +200,7 @@ export class Router {
       const bodyText = spec.body
         ? await readBody(req, this.deps.maxBodyBytes, this.deps.stockBodyRefusal)
         : undefined;
-      const badBody = bodyText === undefined ? undefined : jsonBodyFault(bodyText);
+      const badBody = bodyText === undefined ? undefined : jsonTextFault(bodyText);
       if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
       const request = parseRestRequest(
         matched.route.name,

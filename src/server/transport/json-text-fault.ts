@@ -1,0 +1,128 @@
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SURROGATE_HALF = "a \\u escape names half of a surrogate pair";
+
+/** How {@link jsonTextFault} compares the keys of one object. */
+export interface JsonTextFaultOptions {
+  /**
+   * Also count two spellings of one proto field (`channel_id` and `channelId`) as the same key, as
+   * protojson does (it tells fields by number). Only for text whose objects are all messages: a
+   * string map may hold both spellings as different keys.
+   * @default false
+   */
+  spellings?: boolean;
+}
+
+/** Whether `code` is a UTF-16 high (lead) surrogate, or a low (trail) one. */
+const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/** What protojson tells a field by: its name without underscores, in lower case. */
+function fieldOf(key: string): string {
+  return /[_A-Z]/.test(key) ? key.replace(/_/g, "").toLowerCase() : key;
+}
+
+/** The key at `from` (its opening quote) to `to` (its closing quote), unescaped. */
+function keyText(text: string, from: number, to: number, escaped: boolean): string | undefined {
+  if (!escaped) return text.slice(from + 1, to);
+  try {
+    return JSON.parse(text.slice(from, to + 1)) as string;
+  } catch {
+    return undefined; // not JSON after all: the parser says what is wrong
+  }
+}
+
+/**
+ * Checks the escapes of the string opening at `from`, up to its closing quote at `to`: a `\u`
+ * escape naming half of a surrogate pair (a string no UTF-8 text can hold) is a fault.
+ */
+function escapeFault(text: string, from: number, to: number): string | undefined {
+  let pendingHigh = false;
+  for (let i = from + 1; i < to; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) {
+      if (pendingHigh) return SURROGATE_HALF;
+      continue;
+    }
+    i++;
+    if (text.charCodeAt(i) !== 0x75 /* u */) {
+      if (pendingHigh) return SURROGATE_HALF;
+      continue;
+    }
+    const unit = Number.parseInt(text.slice(i + 1, i + 5), 16);
+    i += 4;
+    if (pendingHigh !== isLow(unit)) return SURROGATE_HALF;
+    pendingHigh = isHigh(unit);
+  }
+  return pendingHigh ? SURROGATE_HALF : undefined;
+}
+
+/** The closing quote of the string opening at `from`, skipping escaped quotes; -1 if none. */
+function closingQuote(text: string, from: number): number {
+  let end = text.indexOf('"', from + 1);
+  while (end !== -1) {
+    let backslashes = 0;
+    for (let j = end - 1; text.charCodeAt(j) === BACKSLASH; j--) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
+/**
+ * What is wrong with JSON text that `JSON.parse` took, by the stricter rules of stock's JSON reader
+ * (protojson): a key given twice in one object, at any depth (JSON.parse would keep the last
+ * silently), or a `\u` escape naming half of a surrogate pair (a string no UTF-8 text can hold,
+ * which would be stored as U+FFFD). Undefined when neither, and for text that is not JSON (the
+ * parser refuses it). A string value is one token: JSON text inside it (a chat message's
+ * `content`) is not looked into.
+ */
+export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}): string | undefined {
+  const spellings = options.spellings === true;
+  // The keys of each open object (null for an open array) and the key each was opened under, for
+  // the path of a duplicate.
+  const open: (string[] | null)[] = [];
+  const openedUnder: string[] = [];
+  // Whether the next string in the innermost object is a key (after "{" or ","); the last key read.
+  let expectKey = false;
+  let lastKey = "";
+  // Where the next backslash is: strings before it have no escapes, so they need no closer look.
+  let nextBackslash = text.indexOf("\\");
+  if (nextBackslash === -1) nextBackslash = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      i = closingQuote(text, start);
+      if (i === -1) return undefined;
+      const escaped = nextBackslash < i;
+      if (escaped) {
+        const fault = escapeFault(text, start, i);
+        if (fault !== undefined) return fault;
+        nextBackslash = text.indexOf("\\", i);
+        if (nextBackslash === -1) nextBackslash = text.length;
+      }
+      const keys = open[open.length - 1];
+      if (!expectKey || !keys) continue;
+      expectKey = false;
+      const key = keyText(text, start, i, escaped);
+      if (key === undefined) return undefined;
+      lastKey = key;
+      const field = spellings ? fieldOf(key) : key;
+      // A list, not a set: the objects of a frame hold a few keys each.
+      if (keys.includes(field)) return `duplicate field "${[...openedUnder, key].filter(Boolean).join(".")}"`;
+      keys.push(field);
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      // What opens in a list is named by the list's key, already on the path.
+      openedUnder.push(open.length > 0 && open[open.length - 1] === null ? "" : lastKey);
+      open.push(c === 0x7b ? [] : null);
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      open.pop();
+      openedUnder.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = open.length > 0 && open[open.length - 1] !== null;
+    }
+  }
+  return undefined;
+}
