@@ -16,6 +16,8 @@ import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
+import { stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
+import { withoutExtensionFields } from "./without-extension-fields.js";
 
 /** A route's handler: the decoded request in, the response message out. */
 export type Handler<N extends RouteName> = (
@@ -118,8 +120,12 @@ export interface RouterDeps {
   metrics: ServerMetrics;
   /** The largest request body taken, in bytes. */
   maxBodyBytes: number;
-  /** Refuse an oversized body as stock Nakama does (400) rather than herald's 413. */
-  stockBodyRefusal: boolean;
+  /**
+   * Read requests as stock Nakama's HTTP gateway does: unknown body fields skipped, the request
+   * read before the credentials are checked, its query faults and oversized bodies answered with
+   * stock's statuses and words.
+   */
+  stockRequests: boolean;
 }
 
 /** Routes REST requests by the generated route table to the handlers. */
@@ -190,25 +196,23 @@ export class Router {
       }
       routeName = matched.route.name;
       const spec = routes[matched.route.name];
-      const caller = await this.authenticate(spec.auth, req.headers.authorization);
       const { limits } = this.deps;
-      limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+      let caller: Caller;
+      let request: Record<string, unknown>;
       signIn = routeName.startsWith("authenticate");
-      if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
-      const badQuery = queryFault(url.search);
-      if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
-      const bodyText = spec.body
-        ? await readBody(req, this.deps.maxBodyBytes, this.deps.stockBodyRefusal)
-        : undefined;
-      const badBody = bodyText === undefined ? undefined : jsonTextFault(bodyText);
-      if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
-      const request = parseRestRequest(
-        matched.route.name,
-        matched.values,
-        url.searchParams,
-        bodyText,
-      ) as Record<string, unknown>;
-      for (const [p, v] of Object.entries(matched.values)) request[camelCase(p)] = v;
+      if (this.deps.stockRequests) {
+        // Stock's gateway reads the whole request before its gRPC server checks the credentials.
+        request = await this.readStockRequest(req, matched.route.name, matched.values, url);
+        caller = await this.authenticate(spec.auth, req.headers.authorization);
+        limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+        if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
+      } else {
+        // Credentials first: nobody unknown gets a body read, or a word about what is wrong with it.
+        caller = await this.authenticate(spec.auth, req.headers.authorization);
+        limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+        if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
+        request = await this.readRequest(req, matched.route.name, matched.values, url);
+      }
       if (signIn && request.create === true) limits.take("signUps", address, "sign-ups");
       const handler = this.handlers[matched.route.name] as Handler<RouteName>;
       const response = await handler(request as never, caller);
@@ -242,6 +246,49 @@ export class Router {
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
     }
+  }
+
+  /** Reads a route's request, refusing any text that is not what it seems (herald's rules). */
+  private async readRequest(
+    req: IncomingMessage,
+    name: RouteName,
+    pathValues: Record<string, string>,
+    url: URL,
+  ): Promise<Record<string, unknown>> {
+    const badQuery = queryFault(url.search);
+    if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
+    const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, false) : undefined;
+    const badBody = bodyText === undefined ? undefined : jsonTextFault(bodyText);
+    if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
+    const request = parseRestRequest(name, pathValues, url.searchParams, bodyText) as Record<string, unknown>;
+    for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
+    return request;
+  }
+
+  /**
+   * Reads a route's request as stock's gateway does: the body first (unknown fields skipped, as its
+   * JSON reader is set to, herald's extension fields included), then the query, only for a route that takes query parameters, then
+   * what its gRPC client cannot pass on (a string that is not UTF-8). See stock-query-faults.ts.
+   */
+  private async readStockRequest(
+    req: IncomingMessage,
+    name: RouteName,
+    pathValues: Record<string, string>,
+    url: URL,
+  ): Promise<Record<string, unknown>> {
+    const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, true) : undefined;
+    const badBody = bodyText === undefined ? undefined : jsonTextFault(bodyText);
+    if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
+    const queryFault = stockQueryParseFault(name, url.search);
+    if (queryFault !== undefined) throw queryFault;
+    const request = parseRestRequest(name, pathValues, url.searchParams, bodyText, {
+      ignoreUnknown: true,
+    }) as Record<string, unknown>;
+    const marshalFault = stockQueryMarshalFault(name, url.search);
+    if (marshalFault !== undefined) throw marshalFault;
+    withoutExtensionFields(routes[name].request, request);
+    for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
+    return request;
   }
 
   private async authenticate(kind: "basic" | "bearer" | "none", header: string | undefined): Promise<Caller> {
