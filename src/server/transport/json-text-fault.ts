@@ -17,9 +17,24 @@ export interface JsonTextFaultOptions {
 const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
-/** What protojson tells a field by: its name without underscores, in lower case. */
-function fieldOf(key: string): string {
-  return /[_A-Z]/.test(key) ? key.replace(/_/g, "").toLowerCase() : key;
+/**
+ * Whether two different keys name one proto field: its name (`user_id_one`) and its JSON name
+ * (`userIdOne`, each underscore dropped and the letter after it upper-cased). Compared in place,
+ * as most pairs differ at once.
+ */
+function sameField(a: string, b: string): boolean {
+  if (a.length === b.length) return false;
+  const [name, jsonName] = a.length > b.length ? [a, b] : [b, a];
+  let j = 0;
+  for (let i = 0; i < name.length; i++, j++) {
+    let c = name.charCodeAt(i);
+    if (c === 0x5f /* _ */ && i + 1 < name.length) {
+      c = name.charCodeAt(++i);
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    }
+    if (jsonName.charCodeAt(j) !== c) return false;
+  }
+  return j === jsonName.length;
 }
 
 /** The key at `from` (its opening quote) to `to` (its closing quote), unescaped. */
@@ -85,9 +100,12 @@ export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}):
   // Whether the next string in the innermost object is a key (after "{" or ","); the last key read.
   let expectKey = false;
   let lastKey = "";
-  // Where the next backslash is: strings before it have no escapes, so they need no closer look.
+  // Where the next backslash and the next \u are: a string ending before them has no escapes (its
+  // key text is as written), or no \u escape (nothing to check in it).
   let nextBackslash = text.indexOf("\\");
   if (nextBackslash === -1) nextBackslash = text.length;
+  let nextUnicode = text.indexOf("\\u");
+  if (nextUnicode === -1) nextUnicode = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
@@ -96,10 +114,14 @@ export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}):
       if (i === -1) return undefined;
       const escaped = nextBackslash < i;
       if (escaped) {
-        const fault = escapeFault(text, start, i);
-        if (fault !== undefined) return fault;
         nextBackslash = text.indexOf("\\", i);
         if (nextBackslash === -1) nextBackslash = text.length;
+      }
+      if (nextUnicode < i) {
+        const fault = escapeFault(text, start, i);
+        if (fault !== undefined) return fault;
+        nextUnicode = text.indexOf("\\u", i);
+        if (nextUnicode === -1) nextUnicode = text.length;
       }
       const keys = open[open.length - 1];
       if (!expectKey || !keys) continue;
@@ -107,10 +129,13 @@ export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}):
       const key = keyText(text, start, i, escaped);
       if (key === undefined) return undefined;
       lastKey = key;
-      const field = spellings ? fieldOf(key) : key;
       // A list, not a set: the objects of a frame hold a few keys each.
-      if (keys.includes(field)) return `duplicate field "${[...openedUnder, key].filter(Boolean).join(".")}"`;
-      keys.push(field);
+      for (const seen of keys) {
+        if (seen === key || (spellings && sameField(seen, key))) {
+          return `duplicate field "${[...openedUnder, key].filter(Boolean).join(".")}"`;
+        }
+      }
+      keys.push(key);
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       // What opens in a list is named by the list's key, already on the path.
       openedUnder.push(open.length > 0 && open[open.length - 1] === null ? "" : lastKey);
