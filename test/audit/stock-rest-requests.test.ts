@@ -59,6 +59,37 @@ for (const mode of serverModes) {
       },
     );
 
+    test("one field under both spellings is a field given twice; a map's keys are its own; an unknown field given twice is skipped only by stock", async () => {
+      const ada = await authenticate(srv.url);
+      const name = uniqueName("g");
+      const twice = await fetch(`${srv.url}/v2/group`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ada.token}` },
+        body: `{"name":"${name}","lang_tag":"en","langTag":"fr"}`,
+      });
+      assert.equal(twice.status, 400);
+      assert.match(((await twice.json()) as { message: string }).message, /duplicate field "langTag"/);
+      const basic = { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` };
+      const nested = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
+        method: "POST",
+        headers: basic,
+        body: `{"id":"device-${uniqueName()}","vars":{"a_b":"1","aB":"2"}}`,
+      });
+      assert.equal(nested.status, 200, "map keys a_b and aB are two keys");
+      const unknownTwice = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
+        method: "POST",
+        headers: basic,
+        body: `{"id":"device-${uniqueName()}","zz":1,"zz":{"zz":2}}`,
+      });
+      assert.equal(unknownTwice.status, stock ? 200 : 400);
+      const dupMapKey = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
+        method: "POST",
+        headers: basic,
+        body: `{"id":"device-${uniqueName()}","vars":{"k":"1","k":"2"}}`,
+      });
+      assert.equal(dupMapKey.status, 400, "a map key given twice is refused, as protojson refuses it");
+    });
+
     test(
       stock
         ? "a malformed request without credentials gets its 400 first, as stock reads before it authenticates"

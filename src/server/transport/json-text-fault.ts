@@ -11,6 +11,14 @@ export interface JsonTextFaultOptions {
    * @default false
    */
   spellings?: boolean;
+  /**
+   * Names what a key sets, for text whose shape is known (a request body): given the keys of the
+   * objects the key is in (outermost first), returns the same name for every spelling of one field,
+   * or undefined for a key not to check (a field the reader skips). Two keys of one object with
+   * the same name are a duplicate. Replaces `spellings`.
+   * @default the key itself
+   */
+  fieldOf?: (path: readonly string[], key: string) => string | undefined;
 }
 
 /** Whether `code` is a UTF-16 high (lead) surrogate, or a low (trail) one. */
@@ -92,7 +100,8 @@ function closingQuote(text: string, from: number): number {
  * `content`) is not looked into.
  */
 export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}): string | undefined {
-  const spellings = options.spellings === true;
+  const { fieldOf } = options;
+  const spellings = options.spellings === true && fieldOf === undefined;
   // The keys of each open object (null for an open array) and the key each was opened under, for
   // the path of a duplicate.
   const open: (string[] | null)[] = [];
@@ -129,13 +138,15 @@ export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}):
       const key = keyText(text, start, i, escaped);
       if (key === undefined) return undefined;
       lastKey = key;
+      const field = fieldOf === undefined ? key : fieldOf(openedUnder.filter(Boolean), key);
+      if (field === undefined) continue;
       // A list, not a set: the objects of a frame hold a few keys each.
       for (const seen of keys) {
-        if (seen === key || (spellings && sameField(seen, key))) {
+        if (seen === field || (spellings && sameField(seen, field))) {
           return `duplicate field "${[...openedUnder, key].filter(Boolean).join(".")}"`;
         }
       }
-      keys.push(key);
+      keys.push(field);
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       // What opens in a list is named by the list's key, already on the path.
       openedUnder.push(open.length > 0 && open[open.length - 1] === null ? "" : lastKey);

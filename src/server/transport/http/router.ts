@@ -14,6 +14,7 @@ import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
 import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
+import { bodyFieldNames } from "./body-field-names.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 import { stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
@@ -258,7 +259,8 @@ export class Router {
     const badQuery = queryFault(url.search);
     if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
     const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, false) : undefined;
-    const badBody = bodyText === undefined ? undefined : jsonTextFault(bodyText);
+    const badBody =
+      bodyText === undefined ? undefined : jsonTextFault(bodyText, { fieldOf: bodyFieldNames(name, false) });
     if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
     const request = parseRestRequest(name, pathValues, url.searchParams, bodyText) as Record<string, unknown>;
     for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
@@ -277,7 +279,8 @@ export class Router {
     url: URL,
   ): Promise<Record<string, unknown>> {
     const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, true) : undefined;
-    const badBody = bodyText === undefined ? undefined : jsonTextFault(bodyText);
+    const badBody =
+      bodyText === undefined ? undefined : jsonTextFault(bodyText, { fieldOf: bodyFieldNames(name, true) });
     if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
     const queryFault = stockQueryParseFault(name, url.search);
     if (queryFault !== undefined) throw queryFault;
