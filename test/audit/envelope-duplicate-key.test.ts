@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { fieldNames } from "../../src/server/transport/field-names.js";
 import { jsonTextFault } from "../../src/server/transport/json-text-fault.js";
 import { authenticate, openSocket, type RawSocket, serverForSuite, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
@@ -123,6 +124,24 @@ describe("jsonTextFault", () => {
       'duplicate field "userId"',
     );
     assert.equal(jsonTextFault('{"user_id":"a","user_ids":["b"]}', { spellings: true }), undefined);
+  });
+
+  test("by the message's fields: both spellings of a field are one, a map's keys are their own", () => {
+    const fieldOf = fieldNames("Envelope", false);
+    const context = '{"error":{"code":3,"context":{"a_b":"1","aB":"2"}}}';
+    assert.equal(jsonTextFault(context, { spellings: true }), 'duplicate field "error.context.aB"');
+    assert.equal(jsonTextFault(context, { fieldOf }), undefined);
+    assert.equal(
+      jsonTextFault('{"channel_join":{"target":"a","type":1,"hidden":true,"hidden":false}}', { fieldOf }),
+      'duplicate field "channel_join.hidden"',
+    );
+    assert.equal(
+      jsonTextFault('{"channelJoin":{"target":"a","type":1},"channel_join":{}}', { fieldOf }),
+      'duplicate field "channel_join"',
+    );
+    // A reader that skips unknown fields never looks at them.
+    assert.equal(jsonTextFault('{"zz":1,"zz":2}', { fieldOf: fieldNames("Envelope", true) }), undefined);
+    assert.equal(jsonTextFault('{"zz":1,"zz":2}', { fieldOf }), 'duplicate field "zz"');
   });
 
   test("finds half of a surrogate pair, not an escaped backslash before u", () => {

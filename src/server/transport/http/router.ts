@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeraldError } from "../../../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../../../gen/routes.js";
+import type { MessageName } from "../../../gen/schema.js";
 import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
 import { encodeRestResponse, parseRestRequest } from "../../../protocol/rest.js";
-import { camelCase } from "../../../protocol/schema.js";
+import { camelCase, messageInfo } from "../../../protocol/schema.js";
 import type { Limits } from "../../limits/limits.js";
 import { RateLimited } from "../../limits/rate-limited.js";
 import type { Logger } from "../../logger.js";
@@ -12,9 +13,9 @@ import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
+import { fieldNames } from "../field-names.js";
 import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
-import { bodyFieldNames } from "./body-field-names.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 import { stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
@@ -53,6 +54,13 @@ function bodyTooLarge(maxBytes: number, stock: boolean): HeraldError {
         serverCode: 3,
         status: 413,
       });
+}
+
+/** The message a route's JSON body holds: the request itself, or its body field's message. */
+function bodyMessage(route: RouteName): MessageName {
+  const spec = routes[route];
+  const field = spec.body === "*" ? undefined : messageInfo(spec.request).lookup[spec.body];
+  return field?.type ?? spec.request;
 }
 
 function compile(): CompiledRoute[] {
@@ -260,7 +268,9 @@ export class Router {
     if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
     const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, false) : undefined;
     const badBody =
-      bodyText === undefined ? undefined : jsonTextFault(bodyText, { fieldOf: bodyFieldNames(name, false) });
+      bodyText === undefined
+        ? undefined
+        : jsonTextFault(bodyText, { fieldOf: fieldNames(bodyMessage(name), false) });
     if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
     const request = parseRestRequest(name, pathValues, url.searchParams, bodyText) as Record<string, unknown>;
     for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
@@ -280,7 +290,9 @@ export class Router {
   ): Promise<Record<string, unknown>> {
     const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, true) : undefined;
     const badBody =
-      bodyText === undefined ? undefined : jsonTextFault(bodyText, { fieldOf: bodyFieldNames(name, true) });
+      bodyText === undefined
+        ? undefined
+        : jsonTextFault(bodyText, { fieldOf: fieldNames(bodyMessage(name), true) });
     if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
     const queryFault = stockQueryParseFault(name, url.search);
     if (queryFault !== undefined) throw queryFault;

@@ -17,6 +17,7 @@ import type { StatusTracker } from "../../services/status-tracker.js";
 import type { Visibility } from "../../services/visibility.js";
 import { StockWords } from "../../stock-words.js";
 import type { AsyncUserStore } from "../../storage/async-storage.js";
+import { fieldNames } from "../field-names.js";
 import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
 import { closeReason } from "./close-reason.js";
@@ -27,6 +28,8 @@ import { requestCid } from "./request-cid.js";
 import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
 
+const envelopeFieldNames = fieldNames("Envelope", false);
+
 /** The refusal of a JSON envelope whose `cid` is given twice. */
 const CID_TWICE = 'envelope: duplicate field "cid"';
 
@@ -36,7 +39,10 @@ const CID_TWICE = 'envelope: duplicate field "cid"';
  */
 function textFault(frame: string | Buffer): HeraldError | undefined {
   if (typeof frame !== "string") return undefined;
-  const fault = jsonTextFault(frame, { spellings: true });
+  let fault = jsonTextFault(frame, { spellings: true });
+  // The quick scan takes any two spellings of one name for one field; the few frames it finds
+  // fault with are looked at again by their fields (a map's keys are names of their own).
+  if (fault !== undefined) fault = jsonTextFault(frame, { fieldOf: envelopeFieldNames });
   return fault === undefined
     ? undefined
     : new HeraldError("bad_input", `envelope: ${fault}`, { serverCode: 3 });
