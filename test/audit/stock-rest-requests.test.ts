@@ -154,6 +154,12 @@ for (const mode of serverModes) {
         assert.equal(account.status, stock ? 200 : 400);
         const users = await rest(srv.url, "GET", "/v2/user?usernames=%FF", { token: ada.token });
         assert.equal(users.status, stock ? 500 : 400);
+        // A path parameter whose escapes are not UTF-8 goes the same way on stock.
+        const path = await rest(srv.url, "GET", "/v2/channel/2...%FF?limit=1", { token: ada.token });
+        assert.deepEqual(
+          [path.status, path.body.code, path.body.message],
+          stock ? [500, 13, NOT_UTF8] : [400, 3, "Malformed path parameter channel_id"],
+        );
       },
     );
   });

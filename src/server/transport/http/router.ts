@@ -18,7 +18,7 @@ import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
-import { stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
+import { stockNotUtf8, stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
 import { withoutExtensionFields } from "./without-extension-fields.js";
 
 /** A route's handler: the decoded request in, the response message out. */
@@ -166,6 +166,7 @@ export class Router {
         return;
       }
       let matched: { route: CompiledRoute; values: Record<string, string> } | undefined;
+      let pathNotUtf8 = false;
       let pathMatched = false;
       for (const route of this.table) {
         if (this.handlers[route.name] === undefined) continue;
@@ -175,10 +176,16 @@ export class Router {
         if (route.method !== req.method) continue;
         const values: Record<string, string> = {};
         route.params.forEach((p, i) => {
+          const raw = m[i + 1] ?? "";
           try {
-            values[p] = decodeURIComponent(m[i + 1] ?? "");
+            values[p] = decodeURIComponent(raw);
           } catch {
-            refuse("bad_input", `Malformed path parameter ${p}`);
+            // Stock passes such bytes on to its gRPC client, which cannot encode them (see below).
+            if (!this.deps.stockRequests || /%(?![0-9a-fA-F]{2})/.test(raw)) {
+              refuse("bad_input", `Malformed path parameter ${p}`);
+            }
+            values[p] = raw;
+            pathNotUtf8 = true;
           }
         });
         matched = { route, values };
@@ -211,7 +218,7 @@ export class Router {
       signIn = routeName.startsWith("authenticate");
       if (this.deps.stockRequests) {
         // Stock's gateway reads the whole request before its gRPC server checks the credentials.
-        request = await this.readStockRequest(req, matched.route.name, matched.values, url);
+        request = await this.readStockRequest(req, matched.route.name, matched.values, url, pathNotUtf8);
         caller = await this.authenticate(spec.auth, req.headers.authorization);
         limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
         if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
@@ -279,14 +286,16 @@ export class Router {
 
   /**
    * Reads a route's request as stock's gateway does: the body first (unknown fields skipped, as its
-   * JSON reader is set to, herald's extension fields included), then the query, only for a route that takes query parameters, then
-   * what its gRPC client cannot pass on (a string that is not UTF-8). See stock-query-faults.ts.
+   * JSON reader is set to, herald's extension fields included), then the query, only for a route
+   * that takes query parameters, then what its gRPC client cannot pass on (a string, from the query
+   * or the path, that is not UTF-8). See stock-query-faults.ts.
    */
   private async readStockRequest(
     req: IncomingMessage,
     name: RouteName,
     pathValues: Record<string, string>,
     url: URL,
+    pathNotUtf8: boolean,
   ): Promise<Record<string, unknown>> {
     const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, true) : undefined;
     const badBody =
@@ -299,7 +308,7 @@ export class Router {
     const request = parseRestRequest(name, pathValues, url.searchParams, bodyText, {
       ignoreUnknown: true,
     }) as Record<string, unknown>;
-    const marshalFault = stockQueryMarshalFault(name, url.search);
+    const marshalFault = pathNotUtf8 ? stockNotUtf8() : stockQueryMarshalFault(name, url.search);
     if (marshalFault !== undefined) throw marshalFault;
     withoutExtensionFields(routes[name].request, request);
     for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;

@@ -9,8 +9,16 @@ import { K, messageInfo } from "../../../protocol/schema.js";
 // client then fails to encode the request (proto3 strings must be UTF-8), which the gateway
 // answers as an internal error.
 
-/** Stock's refusal of a value that is not UTF-8 text in a string field: HTTP 500, code 13. */
-const NOT_UTF8 = "grpc: error while marshaling: string field contains invalid UTF-8";
+/**
+ * Stock's refusal of a request holding a string that is not UTF-8 (from the query or the path):
+ * HTTP 500, code 13, as its gateway's gRPC client cannot encode the request.
+ */
+export function stockNotUtf8(): HeraldError {
+  return new HeraldError("bad_input", "grpc: error while marshaling: string field contains invalid UTF-8", {
+    serverCode: 13,
+    status: 500,
+  });
+}
 
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
@@ -81,9 +89,7 @@ export function stockQueryMarshalFault(route: RouteName, search: string): Herald
     if (!spellsUtf8(key)) continue;
     const field = info.lookup[decodeURIComponent(key)];
     if (field === undefined || !spec.query.includes(field.name)) continue;
-    if (field.k === K.s || field.k === K.ws) {
-      return new HeraldError("bad_input", NOT_UTF8, { serverCode: 13, status: 500 });
-    }
+    if (field.k === K.s || field.k === K.ws) return stockNotUtf8();
   }
   return undefined;
 }
