@@ -242,17 +242,6 @@ export class Client {
       const v = request[camel];
       if (v === undefined || v === null || v === "") throw badInput(name, `${camel} is required`);
     }
-    // A server without the extension would skip the flag unread (stock's reader drops fields it
-    // does not know), so the call would succeed and change nothing: refuse it here instead.
-    if (
-      request.invisible !== undefined &&
-      !(await this.capabilities(options)).extensions.includes("user_presence")
-    ) {
-      throw new HeraldError(
-        "unsupported",
-        `${name}: invisible is not supported by this server: it lacks herald's "user_presence" extension`,
-      );
-    }
     const typed = request as RouteTypes[typeof name]["request"];
     const result = session
       ? await this.#authed(session, name, typed, options)
