@@ -1,6 +1,7 @@
 import { describeValue } from "../arguments.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
+import type { DecodeOptions } from "./codec.js";
 import { encodeMessageJson, fail, messageFromJson, valueText } from "./json-codec.js";
 import { camelCase, type FieldInfo, K, messageInfo } from "./schema.js";
 import { parseTimestamp } from "./timestamp.js";
@@ -98,13 +99,15 @@ function parseQueryValue(field: FieldInfo, raw: string): unknown {
 
 /**
  * Reads a route's request message from an HTTP request: path values (already URL-decoded), query
- * parameters and the body text. Throws HeraldError `bad_input` for malformed input.
+ * parameters and the body text. Throws HeraldError `bad_input` for malformed input; a body field
+ * the message does not have is refused too, unless `options.ignoreUnknown` (then it is skipped).
  */
 export function parseRestRequest<N extends RouteName>(
   name: N,
   pathValues: Readonly<Record<string, string>>,
   query: URLSearchParams,
   bodyText: string | undefined,
+  options: DecodeOptions = {},
 ): RouteTypes[N]["decoded"] {
   const route = routes[name];
   const info = messageInfo(route.request);
@@ -118,12 +121,12 @@ export function parseRestRequest<N extends RouteName>(
   }
   let out: Obj;
   if (route.body === "*") {
-    out = messageFromJson(route.request, parsedBody, {}, "body");
+    out = messageFromJson(route.request, parsedBody, options, "body");
   } else {
     out = messageFromJson(route.request, {});
     if (route.body) {
       const field = info.lookup[route.body] as FieldInfo;
-      out[field.camel] = messageFromJson(field.type as MessageName, parsedBody, {}, "body");
+      out[field.camel] = messageFromJson(field.type as MessageName, parsedBody, options, "body");
     }
   }
   for (const p of route.pathParams) out[camelCase(p)] = pathValues[p] ?? "";

@@ -292,7 +292,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     limits,
     metrics,
     maxBodyBytes: maxBodyBytes ?? (compat.nakama ? STOCK_MAX_BODY_BYTES : HERALD_MAX_BODY_BYTES),
-    stockBodyRefusal: compat.nakama,
+    stockRequests: compat.nakama,
   });
   const dispatcher = new Dispatcher({ chat, status, logger, preciseCodes, limits, metrics });
   const gateway = new WsGateway({

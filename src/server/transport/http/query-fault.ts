@@ -1,8 +1,8 @@
 /**
  * What is wrong with a raw query string (`url.search`), or undefined: a `%` not followed by two hex
  * digits, or escapes that do not spell UTF-8 text. `URLSearchParams` would keep the first as text
- * and turn the second into U+FFFD, so a value would be read as something the client never sent;
- * stock's HTTP front refuses a bad escape before reading any parameter.
+ * and turn the second into U+FFFD, so a value would be read as something the client never sent.
+ * herald's rule, for every route; stock mode reads the query as stock does (stock-query-faults.ts).
  */
 export function queryFault(search: string): string | undefined {
   if (!search.includes("%")) return undefined;

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeraldError } from "../../../errors.js";
 import { type RouteName, type RouteTypes, routes } from "../../../gen/routes.js";
+import type { MessageName } from "../../../gen/schema.js";
 import { PRECISE_CODE_KEY } from "../../../protocol/error-codes.js";
 import { encodeRestResponse, parseRestRequest } from "../../../protocol/rest.js";
-import { camelCase } from "../../../protocol/schema.js";
+import { camelCase, messageInfo } from "../../../protocol/schema.js";
 import type { Limits } from "../../limits/limits.js";
 import { RateLimited } from "../../limits/rate-limited.js";
 import type { Logger } from "../../logger.js";
@@ -12,10 +13,13 @@ import { httpStatusOf, refuse, wireCodeOf } from "../../refusal.js";
 import type { AuthService } from "../../services/auth/auth-service.js";
 import type { Caller } from "../../services/caller.js";
 import { StockWords } from "../../stock-words.js";
+import { fieldNames } from "../field-names.js";
+import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
-import { jsonBodyFault } from "./json-body-fault.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
+import { stockNotUtf8, stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
+import { withoutExtensionFields } from "./without-extension-fields.js";
 
 /** A route's handler: the decoded request in, the response message out. */
 export type Handler<N extends RouteName> = (
@@ -50,6 +54,13 @@ function bodyTooLarge(maxBytes: number, stock: boolean): HeraldError {
         serverCode: 3,
         status: 413,
       });
+}
+
+/** The message a route's JSON body holds: the request itself, or its body field's message. */
+function bodyMessage(route: RouteName): MessageName {
+  const spec = routes[route];
+  const field = spec.body === "*" ? undefined : messageInfo(spec.request).lookup[spec.body];
+  return field?.type ?? spec.request;
 }
 
 function compile(): CompiledRoute[] {
@@ -118,8 +129,12 @@ export interface RouterDeps {
   metrics: ServerMetrics;
   /** The largest request body taken, in bytes. */
   maxBodyBytes: number;
-  /** Refuse an oversized body as stock Nakama does (400) rather than herald's 413. */
-  stockBodyRefusal: boolean;
+  /**
+   * Read requests as stock Nakama's HTTP gateway does: unknown body fields skipped, the request
+   * read before the credentials are checked, its query faults and oversized bodies answered with
+   * stock's statuses and words.
+   */
+  stockRequests: boolean;
 }
 
 /** Routes REST requests by the generated route table to the handlers. */
@@ -151,6 +166,7 @@ export class Router {
         return;
       }
       let matched: { route: CompiledRoute; values: Record<string, string> } | undefined;
+      let pathNotUtf8 = false;
       let pathMatched = false;
       for (const route of this.table) {
         if (this.handlers[route.name] === undefined) continue;
@@ -160,10 +176,16 @@ export class Router {
         if (route.method !== req.method) continue;
         const values: Record<string, string> = {};
         route.params.forEach((p, i) => {
+          const raw = m[i + 1] ?? "";
           try {
-            values[p] = decodeURIComponent(m[i + 1] ?? "");
+            values[p] = decodeURIComponent(raw);
           } catch {
-            refuse("bad_input", `Malformed path parameter ${p}`);
+            // Stock passes such bytes on to its gRPC client, which cannot encode them (see below).
+            if (!this.deps.stockRequests || /%(?![0-9a-fA-F]{2})/.test(raw)) {
+              refuse("bad_input", `Malformed path parameter ${p}`);
+            }
+            values[p] = raw;
+            pathNotUtf8 = true;
           }
         });
         matched = { route, values };
@@ -190,25 +212,23 @@ export class Router {
       }
       routeName = matched.route.name;
       const spec = routes[matched.route.name];
-      const caller = await this.authenticate(spec.auth, req.headers.authorization);
       const { limits } = this.deps;
-      limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+      let caller: Caller;
+      let request: Record<string, unknown>;
       signIn = routeName.startsWith("authenticate");
-      if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
-      const badQuery = queryFault(url.search);
-      if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
-      const bodyText = spec.body
-        ? await readBody(req, this.deps.maxBodyBytes, this.deps.stockBodyRefusal)
-        : undefined;
-      const badBody = bodyText === undefined ? undefined : jsonBodyFault(bodyText);
-      if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
-      const request = parseRestRequest(
-        matched.route.name,
-        matched.values,
-        url.searchParams,
-        bodyText,
-      ) as Record<string, unknown>;
-      for (const [p, v] of Object.entries(matched.values)) request[camelCase(p)] = v;
+      if (this.deps.stockRequests) {
+        // Stock's gateway reads the whole request before its gRPC server checks the credentials.
+        request = await this.readStockRequest(req, matched.route.name, matched.values, url, pathNotUtf8);
+        caller = await this.authenticate(spec.auth, req.headers.authorization);
+        limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+        if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
+      } else {
+        // Credentials first: nobody unknown gets a body read, or a word about what is wrong with it.
+        caller = await this.authenticate(spec.auth, req.headers.authorization);
+        limits.take("restCalls", caller.userId === "" ? `a:${address}` : `u:${caller.userId}`, "requests");
+        if (signIn) limits.check("wrongPasswords", address, "failed sign-ins");
+        request = await this.readRequest(req, matched.route.name, matched.values, url);
+      }
       if (signIn && request.create === true) limits.take("signUps", address, "sign-ups");
       const handler = this.handlers[matched.route.name] as Handler<RouteName>;
       const response = await handler(request as never, caller);
@@ -242,6 +262,57 @@ export class Router {
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
     }
+  }
+
+  /** Reads a route's request, refusing any text that is not what it seems (herald's rules). */
+  private async readRequest(
+    req: IncomingMessage,
+    name: RouteName,
+    pathValues: Record<string, string>,
+    url: URL,
+  ): Promise<Record<string, unknown>> {
+    const badQuery = queryFault(url.search);
+    if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
+    const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, false) : undefined;
+    const badBody =
+      bodyText === undefined
+        ? undefined
+        : jsonTextFault(bodyText, { fieldOf: fieldNames(bodyMessage(name), false) });
+    if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
+    const request = parseRestRequest(name, pathValues, url.searchParams, bodyText) as Record<string, unknown>;
+    for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
+    return request;
+  }
+
+  /**
+   * Reads a route's request as stock's gateway does: the body first (unknown fields skipped, as its
+   * JSON reader is set to, herald's extension fields included), then the query, only for a route
+   * that takes query parameters, then what its gRPC client cannot pass on (a string, from the query
+   * or the path, that is not UTF-8). See stock-query-faults.ts.
+   */
+  private async readStockRequest(
+    req: IncomingMessage,
+    name: RouteName,
+    pathValues: Record<string, string>,
+    url: URL,
+    pathNotUtf8: boolean,
+  ): Promise<Record<string, unknown>> {
+    const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, true) : undefined;
+    const badBody =
+      bodyText === undefined
+        ? undefined
+        : jsonTextFault(bodyText, { fieldOf: fieldNames(bodyMessage(name), true) });
+    if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
+    const queryFault = stockQueryParseFault(name, url.search);
+    if (queryFault !== undefined) throw queryFault;
+    const request = parseRestRequest(name, pathValues, url.searchParams, bodyText, {
+      ignoreUnknown: true,
+    }) as Record<string, unknown>;
+    const marshalFault = pathNotUtf8 ? stockNotUtf8() : stockQueryMarshalFault(name, url.search);
+    if (marshalFault !== undefined) throw marshalFault;
+    withoutExtensionFields(routes[name].request, request);
+    for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
+    return request;
   }
 
   private async authenticate(kind: "basic" | "bearer" | "none", header: string | undefined): Promise<Caller> {

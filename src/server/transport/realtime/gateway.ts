@@ -17,6 +17,8 @@ import type { StatusTracker } from "../../services/status-tracker.js";
 import type { Visibility } from "../../services/visibility.js";
 import { StockWords } from "../../stock-words.js";
 import type { AsyncUserStore } from "../../storage/async-storage.js";
+import { fieldNames } from "../field-names.js";
+import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
 import { closeReason } from "./close-reason.js";
 import { Connection } from "./connection.js";
@@ -25,6 +27,26 @@ import { extensionFieldIn } from "./extension-field.js";
 import { requestCid } from "./request-cid.js";
 import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
+
+const envelopeFieldNames = fieldNames("Envelope", false);
+
+/** The refusal of a JSON envelope whose `cid` is given twice. */
+const CID_TWICE = 'envelope: duplicate field "cid"';
+
+/**
+ * What stock's JSON reader (protojson) refuses in a text frame that JSON.parse took: a field given
+ * twice at any depth, under either spelling, or half of a surrogate pair. As a `bad_input` error.
+ */
+function textFault(frame: string | Buffer): HeraldError | undefined {
+  if (typeof frame !== "string") return undefined;
+  let fault = jsonTextFault(frame, { spellings: true });
+  // The quick scan takes any two spellings of one name for one field; the few frames it finds
+  // fault with are looked at again by their fields (a map's keys are names of their own).
+  if (fault !== undefined) fault = jsonTextFault(frame, { fieldOf: envelopeFieldNames });
+  return fault === undefined
+    ? undefined
+    : new HeraldError("bad_input", `envelope: ${fault}`, { serverCode: 3 });
+}
 
 /** How often the server-wide budget of unsent bytes is checked. */
 const MEMORY_CHECK_MS = 100;
@@ -275,21 +297,24 @@ export class WsGateway {
     try {
       envelope = connection.codec.decodeEnvelope(frame);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const unsupported = HeraldError.is(err) && err.serverCode === 1 ? unsupportedRequest(frame) : undefined;
-      if (unsupported !== undefined) {
-        this.refuseUnsupported(connection, unsupported);
+      // A request stock has no feature for is answered, unless its text is malformed too.
+      const unknownKind = HeraldError.is(err) && err.serverCode === 1;
+      const fault = unknownKind ? textFault(frame) : undefined;
+      const request = unknownKind && fault === undefined ? unsupportedRequest(frame) : undefined;
+      if (request !== undefined) {
+        this.refuseUnsupported(connection, request);
         return;
       }
-      if (this.deps.stockFrames) {
-        this.closeAsStock(connection, `Malformed envelope: ${message}`);
-        return;
-      }
-      // With the request's cid (when it can be read) the client settles that call with the reason.
-      const refusal = HeraldError.is(err) ? err : new HeraldError("bad_input", message, { serverCode: 3 });
-      this.deps.dispatcher.sendError(connection, requestCid(frame), refusal);
-      this.fail(connection, 1007, `Malformed envelope: ${message}`);
+      this.refuseMalformed(connection, frame, fault ?? err);
       return;
+    }
+    if (typeof frame === "string") {
+      // JSON.parse keeps the last of a key given twice; stock's reader refuses the envelope.
+      const fault = textFault(frame);
+      if (fault !== undefined) {
+        this.refuseMalformed(connection, frame, fault);
+        return;
+      }
     }
     if (this.deps.stockFrames && typeof frame === "string") {
       // Stock Nakama parses JSON strictly but protobuf leniently (unknown fields skipped).
@@ -301,6 +326,23 @@ export class WsGateway {
     }
     this.deps.tap?.received(connection, envelope);
     this.deps.dispatcher.enqueue(connection, envelope);
+  }
+
+  /**
+   * Refuses a frame that cannot be decoded: stock closes without a word; herald first sends the
+   * reason, with the request's cid when it can be read, so the client settles that very call.
+   */
+  private refuseMalformed(connection: Connection, frame: string | Buffer, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (this.deps.stockFrames) {
+      this.closeAsStock(connection, `Malformed envelope: ${message}`);
+      return;
+    }
+    const refusal = HeraldError.is(err) ? err : new HeraldError("bad_input", message, { serverCode: 3 });
+    // A cid given twice names no one request.
+    const cid = HeraldError.is(err) && err.message === CID_TWICE ? undefined : requestCid(frame);
+    this.deps.dispatcher.sendError(connection, cid, refusal);
+    this.fail(connection, 1007, `Malformed envelope: ${message}`);
   }
 
   /** Answers a request for a feature herald does not offer, keeping the socket, as stock does. */
