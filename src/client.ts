@@ -8,6 +8,7 @@ import {
   isRecord,
 } from "./arguments.js";
 import type { CallOptions } from "./call-options.js";
+import { noExtensions, requireExtension } from "./capabilities.js";
 import { HeraldError } from "./errors.js";
 import {
   type AddFriendsOptions,
@@ -101,7 +102,6 @@ export type ChannelMessagesOptions = ListChannelMessagesOptions;
 export type ListMembershipOptions = ListGroupUsersOptions;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 
 /**
  * Checks the Client's options (see `checkFields`); the constructor is not async, so this throws.
@@ -242,6 +242,9 @@ export class Client {
       const v = request[camel];
       if (v === undefined || v === null || v === "") throw badInput(name, `${camel} is required`);
     }
+    // Only `true` needs the server's help: no server without the extension hides anyone.
+    if (request.invisible)
+      requireExtension(await this.capabilities(options), "user_presence", `${name}: invisible`);
     const typed = request as RouteTypes[typeof name]["request"];
     const result = session
       ? await this.#authed(session, name, typed, options)

@@ -1,6 +1,6 @@
 import type { CallOptions } from "../call-options.js";
+import { requireExtension as check } from "../capabilities.js";
 import type { Client } from "../client.js";
-import { HeraldError } from "../errors.js";
 
 /** The capability name of herald's user presence extension (`lastActive`, user `status`, invisible). */
 export const USER_PRESENCE = "user_presence";
@@ -21,9 +21,5 @@ export async function requireExtension(
   feature: string,
   options?: CallOptions,
 ): Promise<void> {
-  if (await hasExtension(client, name, options)) return;
-  throw new HeraldError(
-    "unsupported",
-    `${feature} is not supported by this server: it lacks herald's "${name}" extension`,
-  );
+  check(await client.capabilities(options), name, feature);
 }

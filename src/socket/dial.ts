@@ -1,5 +1,5 @@
+import { noExtensions, requireExtension } from "../capabilities.js";
 import { HeraldError } from "../errors.js";
-import type { Capabilities } from "../gen/model.js";
 import type { Codec } from "../protocol/codec.js";
 import type { Session } from "../session.js";
 import type { WebSocketConstructor } from "../transport/websocket.js";
@@ -10,8 +10,6 @@ import type { ConnectOptions } from "./socket-types.js";
 
 /** How long `connect()` waits by default, in milliseconds. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-
-const noExtensions: Capabilities = { server: "", version: "", extensions: [] };
 
 /** One attempt to open a Socket's connection. */
 export interface DialRequest {
@@ -55,9 +53,7 @@ export async function dial(r: DialRequest): Promise<{ conn: Connection; profile:
     // Unknown: the strictest limits are assumed, unless the caller's own limit ran out.
     if (HeraldError.is(error, "aborted")) throw error;
   }
-  if (options.invisible && !caps.extensions.includes("user_presence")) {
-    throw new HeraldError("unsupported", "connect: invisible needs the user_presence extension");
-  }
+  if (options.invisible) requireExtension(caps, "user_presence", "connect: invisible");
   if (!r.wanted()) throw unwanted();
   const profile = serverProfile(caps, codec, r.maxFrameBytes);
   // Built by hand: React Native's URLSearchParams lacks most methods.

@@ -306,7 +306,7 @@ for (const [format, codec] of formats) {
       await store.close();
     });
 
-    test("invisible is refused (setInvisible, isInvisible, connect), a plain updateAccount changes nothing, and the user stays visible", async () => {
+    test("invisible is refused (setInvisible, isInvisible, connect, updateAccount) and the user stays visible", async () => {
       const ada = await w.peer(codec, { appearOnline: true });
       const bob = await w.signIn();
       await assert.rejects(setInvisible(w.client, ada.session, true), unsupported);
@@ -314,9 +314,9 @@ for (const [format, codec] of formats) {
       const socket = w.client.createSocket({ codec });
       await assert.rejects(socket.connect(bob, { appearOnline: true, invisible: true }), unsupported);
       assert.equal(socket.state, "closed");
-      // A plain account update is not checked by the SDK: stock skips the unknown field unread (as
-      // stock mode does), so the update succeeds and changes nothing.
-      await w.client.updateAccount(ada.session, { invisible: true });
+      // Stock skips the unknown field unread (as stock mode does): the SDK refuses instead of an
+      // update that succeeds and changes nothing.
+      await assert.rejects(w.client.updateAccount(ada.session, { invisible: true }), unsupported);
       assert.equal((await userAs(bob, ada.userId, w)).online, true, "nothing changed");
     });
   });
