@@ -18,7 +18,8 @@
 // This process is the load generator, and it must stay cheap, since it shares the cores with the
 // nodes: all but SAMPLED receivers per node only count frames, many frames per read (see
 // cluster-receiver.ts; `npm run bench:cluster-generator` measures what that saves). Printed per
-// phase: CPU per delivery of the nodes, Redis, PostgreSQL and the generator, the cores each keeps
+// phase: CPU per delivery of the nodes, Redis, PostgreSQL and the generator, the nodes' write system
+// calls per 100 deliveries (steadier than CPU time on a shared machine), the cores each keeps
 // busy, the cores other work on the machine took meanwhile, and what limited the configuration (the
 // generator, the machine, a node's thread), so the reader sees when the machine rather than the
 // cluster is the limit, and when a run was too noisy to count.
@@ -49,6 +50,7 @@ import {
   redisPid,
   startNode,
   stopNode,
+  writeCalls,
 } from "./cluster-nodes.js";
 import { CountingReceiver } from "./cluster-receiver.js";
 
@@ -223,6 +225,8 @@ async function drained(config: Config, expected: number): Promise<void> {
 interface Measure {
   perSec: number;
   nodeUs: number;
+  /** The nodes' write system calls per 100 deliveries (sockets to clients, Redis and PostgreSQL). */
+  nodeWrites: number;
   redisUs: number;
   /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
   postgresUs: number;
@@ -259,6 +263,7 @@ async function phase(
   config.latencies = rate === undefined ? undefined : new Map();
   const expected = total * MEMBERS;
   const cpu0 = config.nodes.map((n) => cpuMs(n.proc.pid));
+  const writes0 = config.nodes.map((n) => writeCalls(n.proc.pid));
   const redis0 = cpuMs(redis);
   const pg0 = config.postgres ? postgresCpuMs(postgres) : 0;
   const client0 = process.cpuUsage();
@@ -319,6 +324,7 @@ async function phase(
   const seconds = (performance.now() - start) / 1000;
   const nodeMs = config.nodes.map((n, i) => cpuMs(n.proc.pid) - (cpu0[i] ?? 0));
   const nodeSum = nodeMs.reduce((a, b) => a + b, 0);
+  const writes = config.nodes.reduce((sum, n, i) => sum + writeCalls(n.proc.pid) - (writes0[i] ?? 0), 0);
   const redisMs = config.cluster ? cpuMs(redis) - redis0 : 0;
   // A backend that exited meanwhile takes its CPU time along: never below zero.
   const pgMs = config.postgres ? Math.max(0, postgresCpuMs(postgres) - pg0) : 0;
@@ -334,6 +340,7 @@ async function phase(
   return {
     perSec: got / seconds,
     nodeUs: (nodeSum * 1000) / got,
+    nodeWrites: (writes * 100) / got,
     redisUs: (redisMs * 1000) / got,
     postgresUs: (pgMs * 1000) / got,
     clientUs: (clientMs * 1000) / got,
@@ -400,7 +407,8 @@ function coresText(m: Measure): string {
 function line(m: Measure): string {
   const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
-    `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
+    `${Math.round(m.perSec)} deliveries/s | node writes per 100 deliveries ${m.nodeWrites.toFixed(2)} | ` +
+    `µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
     `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +
     `(kernel ${m.clientSysUs.toFixed(2)}) | ` +
     `${coresText(m)} | ${reads}`
@@ -520,6 +528,7 @@ function medianOf(list: Measure[]): Measure {
   return {
     perSec: m((x) => x.perSec),
     nodeUs: m((x) => x.nodeUs),
+    nodeWrites: m((x) => x.nodeWrites),
     redisUs: m((x) => x.redisUs),
     postgresUs: m((x) => x.postgresUs),
     clientUs: m((x) => x.clientUs),
@@ -559,6 +568,7 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
       const ratio = (f: (m: Measure) => number) => (f(get(now)) / f(get(base))).toFixed(2);
       console.log(
         `${scenario}: ${now.name} / baseline: node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
+          ` | node writes per delivery ${ratio((m) => m.nodeWrites)}x` +
           ` | deliveries/s ${ratio((m) => m.perSec)}x` +
           ` | p99 at equal load ${(lat(now, 0) / lat(base, 0)).toFixed(2)}x`,
       );
@@ -568,6 +578,7 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
       console.log(
         `${scenario}: 2 nodes / ${base.name}: deliveries/s ${ratio((m) => m.perSec)}x` +
           ` (target >= 1.5x) | node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
+          ` | node writes per delivery ${ratio((m) => m.nodeWrites)}x` +
           ` | generator CPU per delivery ${ratio((m) => m.clientUs)}x` +
           // With spread senders node 2's receivers get local and remote sends alike: a mixed p99.
           ` | ${scenario.endsWith("-spread") ? "node 2 p99 (local and remote senders)" : "cross-node p99"}` +
