@@ -29,7 +29,8 @@
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
 // postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
-// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_BASELINE
+// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_WINDOW_PER_NODE
+// (1: the saturation window is per node, see WINDOW_PER_NODE), BENCH_BASELINE
 // (another checkout of herald, e.g. the previous release: its server also runs as one node on
 // SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
 // new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out).
@@ -47,6 +48,7 @@ import {
   machineBusyMs,
   newSecret,
   postgresCpuMs,
+  readCalls,
   redisPid,
   startNode,
   stopNode,
@@ -64,6 +66,13 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status,room-spread,statu
 ) as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
+/**
+ * BENCH_WINDOW_PER_NODE=1: WINDOW requests in flight per node (a cluster of 2 gets twice a single
+ * node's), so each node is as loaded as the single one. With one window for all, the senders
+ * spread over 2 nodes leave each node half the requests per event-loop turn, so each follower's
+ * socket gets half the frames per write: at saturation a closed loop splits the batching too.
+ */
+const WINDOW_PER_NODE = process.env.BENCH_WINDOW_PER_NODE === "1";
 /**
  * Receivers per node that parse every frame for latency; the others only count. Each costs the
  * generator a `ws` parse per frame; two per node still give thousands of samples per paced round.
@@ -227,6 +236,9 @@ interface Measure {
   nodeUs: number;
   /** The nodes' write system calls per 100 deliveries (sockets to clients, Redis and PostgreSQL). */
   nodeWrites: number;
+  /** Redis's read and write system calls per 100 deliveries (what the nodes send it, and pub/sub). */
+  redisReads: number;
+  redisWrites: number;
   redisUs: number;
   /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
   postgresUs: number;
@@ -264,6 +276,7 @@ async function phase(
   const expected = total * MEMBERS;
   const cpu0 = config.nodes.map((n) => cpuMs(n.proc.pid));
   const writes0 = config.nodes.map((n) => writeCalls(n.proc.pid));
+  const redisIo0 = [readCalls(redis), writeCalls(redis)];
   const redis0 = cpuMs(redis);
   const pg0 = config.postgres ? postgresCpuMs(postgres) : 0;
   const client0 = process.cpuUsage();
@@ -310,7 +323,7 @@ async function phase(
       offs.push(() => ws.off("message", onMessage));
     }
     if (rate === undefined) {
-      while (sent < Math.min(WINDOW, total)) sendNext();
+      while (sent < Math.min(WINDOW * (WINDOW_PER_NODE ? config.nodes.length : 1), total)) sendNext();
       return;
     }
     // Paced: each tick sends what the rate owes since the start.
@@ -341,6 +354,8 @@ async function phase(
     perSec: got / seconds,
     nodeUs: (nodeSum * 1000) / got,
     nodeWrites: (writes * 100) / got,
+    redisReads: config.cluster ? ((readCalls(redis) - (redisIo0[0] ?? 0)) * 100) / got : 0,
+    redisWrites: config.cluster ? ((writeCalls(redis) - (redisIo0[1] ?? 0)) * 100) / got : 0,
     redisUs: (redisMs * 1000) / got,
     postgresUs: (pgMs * 1000) / got,
     clientUs: (clientMs * 1000) / got,
@@ -407,7 +422,8 @@ function coresText(m: Measure): string {
 function line(m: Measure): string {
   const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
-    `${Math.round(m.perSec)} deliveries/s | node writes per 100 deliveries ${m.nodeWrites.toFixed(2)} | ` +
+    `${Math.round(m.perSec)} deliveries/s | per 100 deliveries: node writes ${m.nodeWrites.toFixed(2)}, ` +
+    `Redis reads ${m.redisReads.toFixed(2)} and writes ${m.redisWrites.toFixed(2)} | ` +
     `µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
     `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +
     `(kernel ${m.clientSysUs.toFixed(2)}) | ` +
@@ -475,7 +491,9 @@ async function main(): Promise<void> {
     const paced = new Map<string, Measure[]>();
     const total = (s: Scenario) => (isRoom(s) ? MESSAGES : STATUS_UPDATES);
     for (const scenario of SCENARIOS) {
-      console.log(`\n${scenario}: saturation (${WINDOW} requests in flight, ${total(scenario)} requests)`);
+      console.log(
+        `\n${scenario}: saturation (${WINDOW} requests in flight${WINDOW_PER_NODE ? " per node" : ""}, ${total(scenario)} requests)`,
+      );
       for (let round = 0; round < ROUNDS; round++) {
         const order = round % 2 === 0 ? configs : [...configs].reverse();
         for (const c of order) {
@@ -529,6 +547,8 @@ function medianOf(list: Measure[]): Measure {
     perSec: m((x) => x.perSec),
     nodeUs: m((x) => x.nodeUs),
     nodeWrites: m((x) => x.nodeWrites),
+    redisReads: m((x) => x.redisReads),
+    redisWrites: m((x) => x.redisWrites),
     redisUs: m((x) => x.redisUs),
     postgresUs: m((x) => x.postgresUs),
     clientUs: m((x) => x.clientUs),

@@ -83,9 +83,18 @@ export function cpuMs(pid: number | undefined): number {
  * count hardly depends on what else the machine is doing.
  */
 export function writeCalls(pid: number | undefined): number {
+  return ioCalls(pid, "syscw");
+}
+
+/** Read system calls (read, recvfrom, ...) a process has made so far, from /proc; 0 when it is gone. */
+export function readCalls(pid: number | undefined): number {
+  return ioCalls(pid, "syscr");
+}
+
+function ioCalls(pid: number | undefined, field: "syscr" | "syscw"): number {
   if (pid === undefined) return 0;
   try {
-    const m = /^syscw:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+    const m = new RegExp(`^${field}:\\s*(\\d+)`, "m").exec(readFileSync(`/proc/${pid}/io`, "utf8"));
     return Number(m?.[1] ?? 0);
   } catch {
     return 0;
