@@ -233,9 +233,36 @@ export async function openPrimaries(conn: RedisConnection): Promise<void> {
   await Promise.all(
     cluster.nodes("master").map((node) => {
       open(node);
-      return waitReady(node);
+      return opened(node);
     }),
   );
+}
+
+/**
+ * Resolves once a primary's connection is ready; rejects with `disconnected` on its first error, or
+ * when it ends first (ioredis gives up on a server's connection at its first failure).
+ */
+function opened(node: Redis): Promise<void> {
+  if (node.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      node.off("ready", onReady);
+      node.off("error", onError);
+      node.off("end", onEnd);
+    };
+    const onReady = () => {
+      done();
+      resolve();
+    };
+    const onError = (err: unknown) => {
+      done();
+      reject(unavailable(err));
+    };
+    const onEnd = () => onError(new Error("the connection to a primary ended while opening"));
+    node.once("ready", onReady);
+    node.once("error", onError);
+    node.once("end", onEnd);
+  });
 }
 
 /** Closes a connection politely, or at once when Redis does not answer. */
