@@ -18,7 +18,8 @@
 // This process is the load generator, and it must stay cheap, since it shares the cores with the
 // nodes: all but SAMPLED receivers per node only count frames, many frames per read (see
 // cluster-receiver.ts; `npm run bench:cluster-generator` measures what that saves). Printed per
-// phase: CPU per delivery of the nodes, Redis, PostgreSQL and the generator, the cores each keeps
+// phase: CPU per delivery of the nodes, Redis, PostgreSQL and the generator, the nodes' write system
+// calls per 100 deliveries (steadier than CPU time on a shared machine), the cores each keeps
 // busy, the cores other work on the machine took meanwhile, and what limited the configuration (the
 // generator, the machine, a node's thread), so the reader sees when the machine rather than the
 // cluster is the limit, and when a run was too noisy to count.
@@ -28,7 +29,8 @@
 // BENCH_READ_EVERY_MS (how often counting receivers read, 20; 0: as data arrives), BENCH_RATE
 // (messages/s; default: derived as above), BENCH_DB ("postgres" or "sqlite" for the cluster; default
 // postgres when installed), BENCH_CPU_PROF (a folder for every node's V8 CPU profile),
-// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_BASELINE
+// BENCH_SCENARIOS ("room,status,room-spread,status-spread"), BENCH_ROOM_SENDERS (4), BENCH_WINDOW_PER_NODE
+// (1: the saturation window is per node, see WINDOW_PER_NODE), BENCH_BASELINE
 // (another checkout of herald, e.g. the previous release: its server also runs as one node on
 // SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
 // new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out).
@@ -46,9 +48,11 @@ import {
   machineBusyMs,
   newSecret,
   postgresCpuMs,
+  readCalls,
   redisPid,
   startNode,
   stopNode,
+  writeCalls,
 } from "./cluster-nodes.js";
 import { CountingReceiver } from "./cluster-receiver.js";
 
@@ -62,6 +66,13 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status,room-spread,statu
 ) as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
+/**
+ * BENCH_WINDOW_PER_NODE=1: WINDOW requests in flight per node (a cluster of 2 gets twice a single
+ * node's), so each node is as loaded as the single one. With one window for all, the senders
+ * spread over 2 nodes leave each node half the requests per event-loop turn, so each follower's
+ * socket gets half the frames per write: at saturation a closed loop splits the batching too.
+ */
+const WINDOW_PER_NODE = process.env.BENCH_WINDOW_PER_NODE === "1";
 /**
  * Receivers per node that parse every frame for latency; the others only count. Each costs the
  * generator a `ws` parse per frame; two per node still give thousands of samples per paced round.
@@ -223,6 +234,11 @@ async function drained(config: Config, expected: number): Promise<void> {
 interface Measure {
   perSec: number;
   nodeUs: number;
+  /** The nodes' write system calls per 100 deliveries (sockets to clients, Redis and PostgreSQL). */
+  nodeWrites: number;
+  /** Redis's read and write system calls per 100 deliveries (what the nodes send it, and pub/sub). */
+  redisReads: number;
+  redisWrites: number;
   redisUs: number;
   /** PostgreSQL's CPU per delivery: in no delivery's path here, but it shares the cores. */
   postgresUs: number;
@@ -259,6 +275,8 @@ async function phase(
   config.latencies = rate === undefined ? undefined : new Map();
   const expected = total * MEMBERS;
   const cpu0 = config.nodes.map((n) => cpuMs(n.proc.pid));
+  const writes0 = config.nodes.map((n) => writeCalls(n.proc.pid));
+  const redisIo0 = [readCalls(redis), writeCalls(redis)];
   const redis0 = cpuMs(redis);
   const pg0 = config.postgres ? postgresCpuMs(postgres) : 0;
   const client0 = process.cpuUsage();
@@ -305,7 +323,7 @@ async function phase(
       offs.push(() => ws.off("message", onMessage));
     }
     if (rate === undefined) {
-      while (sent < Math.min(WINDOW, total)) sendNext();
+      while (sent < Math.min(WINDOW * (WINDOW_PER_NODE ? config.nodes.length : 1), total)) sendNext();
       return;
     }
     // Paced: each tick sends what the rate owes since the start.
@@ -319,6 +337,7 @@ async function phase(
   const seconds = (performance.now() - start) / 1000;
   const nodeMs = config.nodes.map((n, i) => cpuMs(n.proc.pid) - (cpu0[i] ?? 0));
   const nodeSum = nodeMs.reduce((a, b) => a + b, 0);
+  const writes = config.nodes.reduce((sum, n, i) => sum + writeCalls(n.proc.pid) - (writes0[i] ?? 0), 0);
   const redisMs = config.cluster ? cpuMs(redis) - redis0 : 0;
   // A backend that exited meanwhile takes its CPU time along: never below zero.
   const pgMs = config.postgres ? Math.max(0, postgresCpuMs(postgres) - pg0) : 0;
@@ -334,6 +353,9 @@ async function phase(
   return {
     perSec: got / seconds,
     nodeUs: (nodeSum * 1000) / got,
+    nodeWrites: (writes * 100) / got,
+    redisReads: config.cluster ? ((readCalls(redis) - (redisIo0[0] ?? 0)) * 100) / got : 0,
+    redisWrites: config.cluster ? ((writeCalls(redis) - (redisIo0[1] ?? 0)) * 100) / got : 0,
     redisUs: (redisMs * 1000) / got,
     postgresUs: (pgMs * 1000) / got,
     clientUs: (clientMs * 1000) / got,
@@ -400,7 +422,9 @@ function coresText(m: Measure): string {
 function line(m: Measure): string {
   const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
-    `${Math.round(m.perSec)} deliveries/s | µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
+    `${Math.round(m.perSec)} deliveries/s | per 100 deliveries: node writes ${m.nodeWrites.toFixed(2)}, ` +
+    `Redis reads ${m.redisReads.toFixed(2)} and writes ${m.redisWrites.toFixed(2)} | ` +
+    `µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
     `Redis ${m.redisUs.toFixed(2)}, PostgreSQL ${m.postgresUs.toFixed(2)}, generator ${m.clientUs.toFixed(2)} ` +
     `(kernel ${m.clientSysUs.toFixed(2)}) | ` +
     `${coresText(m)} | ${reads}`
@@ -467,7 +491,9 @@ async function main(): Promise<void> {
     const paced = new Map<string, Measure[]>();
     const total = (s: Scenario) => (isRoom(s) ? MESSAGES : STATUS_UPDATES);
     for (const scenario of SCENARIOS) {
-      console.log(`\n${scenario}: saturation (${WINDOW} requests in flight, ${total(scenario)} requests)`);
+      console.log(
+        `\n${scenario}: saturation (${WINDOW} requests in flight${WINDOW_PER_NODE ? " per node" : ""}, ${total(scenario)} requests)`,
+      );
       for (let round = 0; round < ROUNDS; round++) {
         const order = round % 2 === 0 ? configs : [...configs].reverse();
         for (const c of order) {
@@ -520,6 +546,9 @@ function medianOf(list: Measure[]): Measure {
   return {
     perSec: m((x) => x.perSec),
     nodeUs: m((x) => x.nodeUs),
+    nodeWrites: m((x) => x.nodeWrites),
+    redisReads: m((x) => x.redisReads),
+    redisWrites: m((x) => x.redisWrites),
     redisUs: m((x) => x.redisUs),
     postgresUs: m((x) => x.postgresUs),
     clientUs: m((x) => x.clientUs),
@@ -559,6 +588,7 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
       const ratio = (f: (m: Measure) => number) => (f(get(now)) / f(get(base))).toFixed(2);
       console.log(
         `${scenario}: ${now.name} / baseline: node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
+          ` | node writes per delivery ${ratio((m) => m.nodeWrites)}x` +
           ` | deliveries/s ${ratio((m) => m.perSec)}x` +
           ` | p99 at equal load ${(lat(now, 0) / lat(base, 0)).toFixed(2)}x`,
       );
@@ -568,6 +598,7 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
       console.log(
         `${scenario}: 2 nodes / ${base.name}: deliveries/s ${ratio((m) => m.perSec)}x` +
           ` (target >= 1.5x) | node CPU per delivery ${ratio((m) => m.nodeUs)}x` +
+          ` | node writes per delivery ${ratio((m) => m.nodeWrites)}x` +
           ` | generator CPU per delivery ${ratio((m) => m.clientUs)}x` +
           // With spread senders node 2's receivers get local and remote sends alike: a mixed p99.
           ` | ${scenario.endsWith("-spread") ? "node 2 p99 (local and remote senders)" : "cross-node p99"}` +

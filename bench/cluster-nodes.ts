@@ -78,6 +78,30 @@ export function cpuMs(pid: number | undefined): number {
 }
 
 /**
+ * Write system calls (write, writev, sendto, ...) a process has made so far, from /proc; 0 when it
+ * is gone. A node's socket writes are most of what a delivery costs it, and unlike CPU time their
+ * count hardly depends on what else the machine is doing.
+ */
+export function writeCalls(pid: number | undefined): number {
+  return ioCalls(pid, "syscw");
+}
+
+/** Read system calls (read, recvfrom, ...) a process has made so far, from /proc; 0 when it is gone. */
+export function readCalls(pid: number | undefined): number {
+  return ioCalls(pid, "syscr");
+}
+
+function ioCalls(pid: number | undefined, field: "syscr" | "syscw"): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = new RegExp(`^${field}:\\s*(\\d+)`, "m").exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+    return Number(m?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * CPU time (ms) the whole machine has been busy so far, all cores together, from /proc/stat: set
  * against the benchmark's own processes, it shows how much other work shared the cores.
  */

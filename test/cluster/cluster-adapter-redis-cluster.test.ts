@@ -1,10 +1,12 @@
 // The cluster adapter tests on a real Redis Cluster (three primaries): keys spread over slots on
-// several servers, pub/sub across the cluster bus.
+// several servers, pub/sub across the cluster bus; and the order the command queue keeps there.
 
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { Cluster } from "ioredis";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
+import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
 import { redisClusterSkipReason, startRedisCluster, type TestRedisCluster } from "../helpers/redis.js";
 import { clusterAdapterSuite } from "./cluster-adapter-suite.js";
 
@@ -42,3 +44,63 @@ clusterAdapterSuite(
   },
   skip,
 );
+
+describe("cluster: the Redis command queue on a Redis Cluster", { skip }, () => {
+  const connect = (): Cluster => {
+    const ports = cluster?.ports;
+    if (ports === undefined) throw new Error("the Redis Cluster did not start");
+    return new Cluster(
+      ports.map((port) => ({ host: "127.0.0.1", port })),
+      { enableOfflineQueue: false },
+    );
+  };
+  const keys = (n: number) => Array.from({ length: n }, () => `o:{${randomUUID()}}`);
+
+  test("a turn's commands of one key keep their order, on connections still opening too", async () => {
+    // A fresh client has opened at most one primary: most keys here meet a connection still opening.
+    const conn = connect();
+    try {
+      await waitReady(conn);
+      const queue = new CommandQueue(() => conn);
+      const names = keys(60);
+      const results = await Promise.all(
+        names.map((key) =>
+          Promise.all([queue.send(["get", key]), queue.send(["set", key, "1"]), queue.send(["get", key])]),
+        ),
+      );
+      for (const [i, result] of results.entries()) assert.deepEqual(result, [null, "OK", "1"], names[i]);
+    } finally {
+      await quit(conn);
+    }
+  });
+
+  test("with the primaries open, commands of one key in separate turns keep their order", async () => {
+    const conn = connect();
+    try {
+      await waitReady(conn);
+      await openPrimaries(conn);
+      const queue = new CommandQueue(() => conn);
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      const names = keys(60);
+      const reads = names.map((key) => queue.send(["get", key]));
+      await turn();
+      const writes = names.map((key) => queue.send(["set", key, "1"]));
+      await turn();
+      const again = names.map((key) => queue.send(["get", key]));
+      assert.deepEqual(
+        await Promise.all(reads),
+        names.map(() => null),
+      );
+      assert.deepEqual(
+        await Promise.all(writes),
+        names.map(() => "OK"),
+      );
+      assert.deepEqual(
+        await Promise.all(again),
+        names.map(() => "1"),
+      );
+    } finally {
+      await quit(conn);
+    }
+  });
+});

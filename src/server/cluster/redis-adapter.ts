@@ -16,6 +16,7 @@ import {
   BatchScoped,
   type Command,
   CommandQueue,
+  openPrimaries,
   openRedis,
   quit,
   type RedisConnection,
@@ -122,6 +123,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     });
     try {
       await Promise.all([waitReady(cmd), waitReady(sub)]);
+      await openPrimaries(cmd);
       await this.resubscribe();
       await this.beat();
     } catch (err) {

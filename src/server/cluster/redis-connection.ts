@@ -52,9 +52,11 @@ export class BatchScoped<V> {
  * handles them in one turn and its sockets get them in one write each.
  *
  * Commands keep the order they were queued in. On a single Redis a turn's commands share one
- * pipeline. A Redis Cluster refuses a pipeline whose keys live on several nodes, so there each
- * keyed command is sent on its own, all at once, and the publishes go through one primary in one
- * pipeline (see `flush`).
+ * pipeline. A Redis Cluster refuses a pipeline whose keys live on several servers, so there the
+ * turn's keyed commands are split by hash slot, one pipeline per slot (see `flush`), and the
+ * publishes go through one primary in one pipeline.
+ *
+ * Every command queued here other than `PUBLISH` names its key first: that is how it is routed.
  */
 export class CommandQueue {
   private queued: Queued[] = [];
@@ -133,18 +135,45 @@ export class CommandQueue {
       // pipeline: every subscriber, whichever server it listens on, gets them in the order queued.
       const hub = (conn as Cluster).nodes("master").find((node) => node.status === "ready");
       const publishes: Queued[] = [];
+      // Keyed commands: one pipeline per slot, never one call each. ioredis sends a pipeline on one
+      // connection in order and retries it whole on the slot's owner, whereas a lone call that meets
+      // a connection still opening (or lost) is retried later on a random server, which redirects
+      // it: a GET queued after a SET of its key could then overtake it and read the old value.
+      const bySlot = new Map<string, Queued[]>();
       for (const q of queued) {
-        if (q.publish !== undefined && hub !== undefined) publishes.push(q);
-        else {
-          const [name, ...args] = q.command;
-          conn.call(name, ...args).then(q.resolve, (err: unknown) => q.reject(unavailable(err)));
+        if (q.publish !== undefined) {
+          if (hub !== undefined) publishes.push(q);
+          else {
+            const [name, ...args] = q.command;
+            conn.call(name, ...args).then(q.resolve, (err: unknown) => q.reject(unavailable(err)));
+          }
+          continue;
         }
+        const tag = slotTag(q.command[1]);
+        const group = bySlot.get(tag);
+        if (group === undefined) bySlot.set(tag, [q]);
+        else group.push(q);
       }
+      for (const group of bySlot.values()) pipeline(conn, group);
       if (hub !== undefined && publishes.length > 0) pipeline(hub, publishes);
       return;
     }
     pipeline(conn, queued);
   };
+}
+
+/**
+ * What decides a key's slot in a Redis Cluster: the hash tag (the text inside the first braces, when
+ * not empty), else the whole key. Keys with the same tag are in the same slot.
+ */
+export function slotTag(key: string | number | Buffer | undefined): string {
+  const name = typeof key === "string" ? key : String(key);
+  const open = name.indexOf("{");
+  if (open >= 0) {
+    const close = name.indexOf("}", open + 1);
+    if (close > open + 1) return name.slice(open + 1, close);
+  }
+  return name;
 }
 
 /** Writes commands in one pipeline and settles each with its own result. */
@@ -181,6 +210,58 @@ export function waitReady(conn: RedisConnection): Promise<void> {
     };
     conn.once("ready", onReady);
     conn.once("error", onError);
+  });
+}
+
+/**
+ * On a Redis Cluster, opens the connection to every primary now (ioredis opens each on its first
+ * command) and to each server it finds later, and resolves once the primaries are ready; on a
+ * single Redis, does nothing. With the offline queue off, ioredis refuses a command meeting a
+ * connection still opening and retries it later on a random server: two commands of one key in
+ * different turns could then reach Redis out of order. Open connections leave only those a server's
+ * failure reopens to that path.
+ */
+export async function openPrimaries(conn: RedisConnection): Promise<void> {
+  if (!conn.isCluster) return;
+  const cluster = conn as Cluster;
+  const open = (node: Redis): void => {
+    if (node.status === "wait") node.connect().catch(() => {});
+  };
+  // Later, not now: ioredis routes a command to the new connection right after announcing it, and a
+  // connection left waiting takes that command (and opens itself), where one opening would refuse it.
+  cluster.on("+node", (node: Redis) => setImmediate(() => open(node)));
+  await Promise.all(
+    cluster.nodes("master").map((node) => {
+      open(node);
+      return opened(node);
+    }),
+  );
+}
+
+/**
+ * Resolves once a primary's connection is ready; rejects with `disconnected` on its first error, or
+ * when it ends first (ioredis gives up on a server's connection at its first failure).
+ */
+function opened(node: Redis): Promise<void> {
+  if (node.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      node.off("ready", onReady);
+      node.off("error", onError);
+      node.off("end", onEnd);
+    };
+    const onReady = () => {
+      done();
+      resolve();
+    };
+    const onError = (err: unknown) => {
+      done();
+      reject(unavailable(err));
+    };
+    const onEnd = () => onError(new Error("the connection to a primary ended while opening"));
+    node.once("ready", onReady);
+    node.once("error", onError);
+    node.once("end", onEnd);
   });
 }
 
