@@ -13,66 +13,20 @@
 
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
-import { ChannelType, type GapEvent, type Socket } from "../../src/index.js";
+import { ChannelType } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { allExtensions } from "../../src/server/index.js";
-import type { CuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { uniqueName } from "../helpers/server.js";
 import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
-import { nextEvent, waitFor } from "../sdk/helpers.js";
+import { waitFor } from "../sdk/helpers.js";
 import { MARK_READ } from "./holding-fetch.js";
-import { raceSetUp } from "./race-set-up.js";
+import { comeBack, raceSetUp, record } from "./race-set-up.js";
 
 /** ada and bob (see `raceSetUp`), ada connected. */
 async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
   const set = await raceSetUp(t, mode, codec);
   await set.ada.connect(set.adaSession);
   return set;
-}
-
-/**
- * Brings ada back, has bob write "after" once she is, and checks what her app was handed: the
- * `caughtUp` texts first, each once, in order and marked as caught up, then "after", and no gap.
- */
-async function comeBack(
-  on: {
-    ada: Socket;
-    cuttable: CuttableWebSocket;
-    bob: Socket;
-    roomId: string;
-    got: string[];
-    gaps: GapEvent[];
-  },
-  caughtUp: string[],
-): Promise<void> {
-  const { ada, cuttable, bob, roomId, got, gaps } = on;
-  const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
-  cuttable.restore();
-  await back;
-  // Live messages wait behind catch-up: once this one is in, catch-up is over.
-  await bob.writeChatMessage(roomId, { text: "after" });
-  await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
-  assert.deepEqual(
-    got.slice(0, caughtUp.length),
-    caughtUp.map((text) => `${text} (caught up)`),
-  );
-  assert.deepEqual(
-    got.slice(caughtUp.length).map((g) => g.replace(" (caught up)", "")),
-    ["after"],
-  );
-  assert.deepEqual(gaps, []);
-}
-
-/** What ada's app is handed, as `text` (catch-up ones marked) and the gaps it is told of. */
-function record(socket: Socket) {
-  const got: string[] = [];
-  const gaps: GapEvent[] = [];
-  socket.onChannelMessage((m) => {
-    const text = (m.content as { text?: string }).text ?? "?";
-    got.push(m.catchUp ? `${text} (caught up)` : text);
-  });
-  socket.onGap((g) => gaps.push(g));
-  return { got, gaps };
 }
 
 /** herald's server without `join_mark`, and the stock-faithful one: both read the mark over REST. */

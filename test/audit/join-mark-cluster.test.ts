@@ -11,13 +11,12 @@
 // The timing is controlled, not raced: node 1's Redis subscription connection is wrapped so that
 // the test holds what it receives, and ada's REST reads can be held too.
 
-import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
-import { ChannelType, Client, type GapEvent } from "../../src/index.js";
+import { ChannelType, Client } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
 import { createServer } from "../../src/server/index.js";
@@ -28,6 +27,7 @@ import { redisSkipReason, startRedis } from "../helpers/redis.js";
 import { codecs, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
 import { holdingFetch, MARK_READ } from "./holding-fetch.js";
+import { comeBack, record } from "./race-set-up.js";
 
 /** Redis connections whose received publishes the test can hold, then let through in order. */
 function holdingRedis(url: string) {
@@ -123,13 +123,7 @@ describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, 
         // A mark read over REST, if the socket makes one, is out by the time a ping comes back.
         await ada.ping();
         net.hold(undefined);
-        const got: string[] = [];
-        const gaps: GapEvent[] = [];
-        ada.onChannelMessage((m) => {
-          const text = (m.content as { text?: string }).text ?? "?";
-          got.push(m.catchUp ? `${text} (caught up)` : text);
-        });
-        ada.onGap((g) => gaps.push(g));
+        const { got, gaps } = record(ada);
 
         // bob's message is stored and acknowledged; its publish to node 1 is held there.
         gate.hold();
@@ -150,21 +144,7 @@ describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, 
         await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
         gate.release();
 
-        const back = new Promise<void>((resolve) => ada.onReconnected(() => resolve()));
-        cuttable.restore();
-        await back;
-        // Live messages wait behind catch-up: once this one is in, catch-up is over.
-        await bob.writeChatMessage(room.id, { text: "after" });
-        await waitFor(
-          () => got.some((g) => g.startsWith("after")),
-          "the live message after the reconnection",
-        );
-        // "after" may come from history too, if stored before catch-up read it.
-        assert.deepEqual(
-          got.map((g) => (g.startsWith("after") ? "after" : g)),
-          ["lagging (caught up)", "after"],
-        );
-        assert.deepEqual(gaps, []);
+        await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["lagging"]);
       });
     }
   }

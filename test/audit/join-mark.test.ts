@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import WebSocket from "ws";
-import { ChannelType, type GapEvent } from "../../src/index.js";
+import { ChannelType } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { allExtensions, type ServerOptions } from "../../src/server/index.js";
@@ -21,7 +21,7 @@ import {
 } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
 import { MARK_READ } from "./holding-fetch.js";
-import { raceSetUp } from "./race-set-up.js";
+import { comeBack, raceSetUp, record } from "./race-set-up.js";
 
 const ROOM = ChannelType.Room;
 const nakama: ServerOptions = { compat: { nakama: true } };
@@ -195,28 +195,13 @@ for (const codec of codecs) {
       await ada.ping();
       net.hold(undefined);
       assert.equal(net.held.length, 0, "a mark read over REST");
-      const got: string[] = [];
-      const gaps: GapEvent[] = [];
-      ada.onChannelMessage((m) =>
-        got.push(`${(m.content as { text: string }).text}${m.catchUp ? " (caught up)" : ""}`),
-      );
-      ada.onGap((g) => gaps.push(g));
+      const { got, gaps } = record(ada);
 
       cuttable.refuse();
       cuttable.cut();
       await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
-      const back = new Promise<void>((resolve) => ada.onReconnected(() => resolve()));
-      cuttable.restore();
-      await back;
-      await bob.writeChatMessage(room.id, { text: "after" });
-      // Live messages wait behind catch-up (this one may come from history too): once it is in, catch-up is over.
-      await waitFor(() => got.some((g) => g.startsWith("after")), "the message after the reconnection");
-      assert.deepEqual(
-        got.map((g) => (g.startsWith("after") ? "after" : g)),
-        ["missed-1 (caught up)", "missed-2 (caught up)", "after"],
-      );
-      assert.deepEqual(gaps, []);
+      await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["missed-1", "missed-2"]);
     });
 
     test("a channel empty at join gets everything written while away, with no gap", async (t) => {
@@ -225,28 +210,13 @@ for (const codec of codecs) {
       const roomName = uniqueName("room");
       const room = await ada.joinChat(roomName, ROOM);
       await bob.joinChat(roomName, ROOM);
-      const got: string[] = [];
-      const gaps: GapEvent[] = [];
-      ada.onChannelMessage((m) =>
-        got.push(`${(m.content as { text: string }).text}${m.catchUp ? " (caught up)" : ""}`),
-      );
-      ada.onGap((g) => gaps.push(g));
+      const { got, gaps } = record(ada);
 
       cuttable.refuse();
       cuttable.cut();
       await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
-      const back = new Promise<void>((resolve) => ada.onReconnected(() => resolve()));
-      cuttable.restore();
-      await back;
-      await bob.writeChatMessage(room.id, { text: "after" });
-      // Live messages wait behind catch-up (this one may come from history too): once it is in, catch-up is over.
-      await waitFor(() => got.some((g) => g.startsWith("after")), "the message after the reconnection");
-      assert.deepEqual(
-        got.map((g) => (g.startsWith("after") ? "after" : g)),
-        ["missed-1 (caught up)", "missed-2 (caught up)", "after"],
-      );
-      assert.deepEqual(gaps, []);
+      await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["missed-1", "missed-2"]);
     });
   });
 }

@@ -1,12 +1,14 @@
 // Two users on one server for the tests of work that crosses a lost connection: ada, whose
 // connection can be cut and whose REST requests can be held, and bob, who writes meanwhile.
 
+import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import { Client, type Session } from "../../src/index.js";
+import { Client, type GapEvent, type Session, type Socket } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { type CuttableWebSocket, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { startServer, uniqueName } from "../helpers/server.js";
 import type { ServerMode } from "../helpers/server-modes.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
 import { holdingFetch } from "./holding-fetch.js";
 
 /**
@@ -34,4 +36,49 @@ export async function raceSetUp(t: TestContext, mode: ServerMode, codec: Codec) 
   t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
   await bob.connect(bobSession);
   return { net, cuttable, ada, adaSession, bob };
+}
+
+/**
+ * Brings ada back, has bob write "after" once she is, and checks what her app was handed: the
+ * `caughtUp` texts first, each once, in order and marked as caught up, then "after", and no gap.
+ */
+export async function comeBack(
+  on: {
+    ada: Socket;
+    cuttable: CuttableWebSocket;
+    bob: Socket;
+    roomId: string;
+    got: string[];
+    gaps: GapEvent[];
+  },
+  caughtUp: string[],
+): Promise<void> {
+  const { ada, cuttable, bob, roomId, got, gaps } = on;
+  const back = nextEvent(ada.onReconnected.bind(ada), "reconnected");
+  cuttable.restore();
+  await back;
+  // Live messages wait behind catch-up: once this one is in, catch-up is over.
+  await bob.writeChatMessage(roomId, { text: "after" });
+  await waitFor(() => got.some((g) => g.startsWith("after")), "the live message after the reconnection");
+  assert.deepEqual(
+    got.slice(0, caughtUp.length),
+    caughtUp.map((text) => `${text} (caught up)`),
+  );
+  assert.deepEqual(
+    got.slice(caughtUp.length).map((g) => g.replace(" (caught up)", "")),
+    ["after"],
+  );
+  assert.deepEqual(gaps, []);
+}
+
+/** What ada's app is handed, as `text` (catch-up ones marked) and the gaps it is told of. */
+export function record(socket: Socket) {
+  const got: string[] = [];
+  const gaps: GapEvent[] = [];
+  socket.onChannelMessage((m) => {
+    const text = (m.content as { text?: string }).text ?? "?";
+    got.push(m.catchUp ? `${text} (caught up)` : text);
+  });
+  socket.onGap((g) => gaps.push(g));
+  return { got, gaps };
 }
