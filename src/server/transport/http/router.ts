@@ -273,15 +273,23 @@ export class Router {
   ): Promise<Record<string, unknown>> {
     const badQuery = queryFault(url.search);
     if (badQuery !== undefined) refuse("bad_input", `Malformed query string: ${badQuery}`);
-    const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, false) : undefined;
-    const badBody =
-      bodyText === undefined
-        ? undefined
-        : jsonTextFault(bodyText, { fieldOf: fieldNames(bodyMessage(name), false) });
-    if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
+    const bodyText = await this.readBodyText(req, name, false);
     const request = parseRestRequest(name, pathValues, url.searchParams, bodyText) as Record<string, unknown>;
     for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
     return request;
+  }
+
+  /** A route's body, if it takes one, refused as stock's JSON reader would refuse its text. */
+  private async readBodyText(
+    req: IncomingMessage,
+    name: RouteName,
+    stock: boolean,
+  ): Promise<string | undefined> {
+    if (!routes[name].body) return undefined;
+    const text = await readBody(req, this.deps.maxBodyBytes, stock);
+    const fault = jsonTextFault(text, { fieldOf: fieldNames(bodyMessage(name), stock) });
+    if (fault !== undefined) refuse("bad_input", `Malformed request body: ${fault}`);
+    return text;
   }
 
   /**
@@ -297,12 +305,7 @@ export class Router {
     url: URL,
     pathNotUtf8: boolean,
   ): Promise<Record<string, unknown>> {
-    const bodyText = routes[name].body ? await readBody(req, this.deps.maxBodyBytes, true) : undefined;
-    const badBody =
-      bodyText === undefined
-        ? undefined
-        : jsonTextFault(bodyText, { fieldOf: fieldNames(bodyMessage(name), true) });
-    if (badBody !== undefined) refuse("bad_input", `Malformed request body: ${badBody}`);
+    const bodyText = await this.readBodyText(req, name, true);
     const queryFault = stockQueryParseFault(name, url.search);
     if (queryFault !== undefined) throw queryFault;
     const request = parseRestRequest(name, pathValues, url.searchParams, bodyText, {
