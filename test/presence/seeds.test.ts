@@ -53,7 +53,8 @@ for (const [format, codec] of formats) {
       assert.equal(user.id, ada.userId);
       assert.equal(user.online, true);
       assert.equal(user.status, "Eating a veggie burger...");
-      assert.ok(user.lastActive instanceof Date, "last_active is set");
+      // Stored after the connect's commit, which the socket's opening does not wait for.
+      assert.ok((await lastActiveSince(bob, ada.userId, 0)) instanceof Date, "last_active is set");
     });
 
     test("online becomes false and the status goes when the user disconnects", async () => {
