@@ -182,4 +182,32 @@ describe("cluster: a node whose invisible message is late shows nobody", { skip 
       await follower.next("statusPresenceEvent", (ev) => ev.leaves.some((p) => p.userId === ada.userId));
     await Promise.all([a, b, c, d, e, later].map((s) => s.close()));
   });
+
+  test("a user who turns visible reads online in REST user views on every node while the message is held back", async () => {
+    const [ada, erin] = await Promise.all([0, 2].map((i) => authenticate(node(i))));
+    assert.ok(ada && erin);
+    const hide = await rest(node(0), "PUT", "/v2/account", { token: ada.token, body: { invisible: true } });
+    assert.equal(hide.status, 200);
+    // Connected while invisible: node 1 writes the session's presence marked hidden.
+    const a = await openSocket(node(1), ada, undefined, { status: true });
+    await a.callEmpty("statusUpdate", { status: "back" });
+    const userOn = async (i: number) => {
+      const res = await rest(node(i), "GET", `/v2/user?ids=${ada.userId}`, { token: erin.token });
+      assert.equal(res.status, 200);
+      return (res.body.users as Record<string, unknown>[])[0];
+    };
+    assert.notEqual((await userOn(2))?.online, true, "hidden while invisible");
+
+    proxy.hold();
+    const show = await rest(node(0), "PUT", "/v2/account", { token: ada.token, body: { invisible: false } });
+    assert.equal(show.status, 200);
+    // Node 1 has not heard of the change: its presence is still marked hidden, its flag stale.
+    for (const i of [0, 1, 2]) {
+      const user = await userOn(i);
+      assert.equal(user?.online, true, `online on node ${i + 1} once the change is answered`);
+      assert.equal(user?.status, "back", `the status shows on node ${i + 1}`);
+    }
+    proxy.release();
+    await a.close();
+  });
 });

@@ -116,6 +116,10 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       const [ra, rb] = [await s.users.byId(a.id), await s.users.byId(b.id)];
       assert.deepEqual([ra?.last_active, ra?.public_last_active], [2000, 2000]);
       assert.deepEqual([rb?.last_active, rb?.public_last_active], [2000, 1000]);
+      // An older stamp committed late (one node's close after another's connect) changes nothing.
+      await s.users.touchLastActive([a.id], 1500);
+      const late = await s.users.byId(a.id);
+      assert.deepEqual([late?.last_active, late?.public_last_active], [2000, 2000]);
       await s.users.touchLastActive([], 3000);
     });
 

@@ -65,14 +65,18 @@ export class SharedUserViews {
     const ids = [...new Set(noted.map((n) => n.userId))];
     const [lists, recent] = await Promise.all([
       Promise.all(ids.map((id) => this.cluster.presences(statusStream(id)))),
-      // A user who turned invisible a moment ago may still have presences not marked hidden.
+      // A change of the invisible flag made a moment ago (on any node) may not be on the presences yet.
       this.cluster.recentInvisible(ids),
     ]);
     const byUser = new Map(ids.map((id, i) => [id, lists[i] ?? []]));
     for (const n of noted) {
-      const hiding = !n.self && recent.get(n.userId) === true;
+      const flag = recent.get(n.userId);
+      const hiding = !n.self && flag === true;
+      // A user who turned visible a moment ago may still have presences marked hidden: their nodes
+      // mark them visible when the change's message arrives, after the change was answered.
+      const showAll = n.self || flag === false;
       // Oldest change first: the last one shown is the user's current status.
-      const shown = hiding ? [] : (byUser.get(n.userId) ?? []).filter((p) => !p.hidden || n.self);
+      const shown = hiding ? [] : (byUser.get(n.userId) ?? []).filter((p) => !p.hidden || showAll);
       const last = shown[shown.length - 1];
       n.user.online = last !== undefined;
       if (!n.presence) continue;

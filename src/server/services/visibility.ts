@@ -52,7 +52,13 @@ export class Visibility {
     // In a cluster, recorded first: until their message arrives, other nodes read it there (see
     // `Status`). With Redis away the change fails here, before anything is stored.
     await this.cluster?.noteInvisible(userId, invisible);
-    await this.users.update(userId, { invisible });
+    try {
+      await this.users.update(userId, { invisible });
+    } catch (err) {
+      // Not stored: the recorded change must not stand, or other nodes would go by it for a minute.
+      await this.cluster?.noteInvisible(userId, was).catch(() => {});
+      throw err;
+    }
     this.load(userId, invisible);
     await this.apply(userId, invisible);
     this.cluster?.publish(userRoom(userId), { kind: "invisible", userId, invisible });

@@ -77,8 +77,8 @@ export interface AsyncUserStore {
   /** Changes the given fields (undefined = keep); a taken username rejects with `already_exists`. */
   update(userId: string, changes: UserChanges): Promise<void>;
   /**
-   * Sets `last_active` of many users in one transaction; `public_last_active` follows it only
-   * for users who are not invisible.
+   * Moves `last_active` of many users forward to `at` (never back: nodes of a cluster may race)
+   * in one transaction; `public_last_active` follows it only for users who are not invisible.
    */
   touchLastActive(userIds: Iterable<string>, at: number): Promise<void>;
 }

@@ -134,12 +134,14 @@ export class UserStore {
   /** Sets `last_active` of many users in one transaction. */
   touchLastActiveMany(userIds: Iterable<string>, at: number): void {
     const stmt = this.db.prepare(
-      `UPDATE users SET last_active = ?,
-         public_last_active = CASE WHEN invisible = 0 THEN ? ELSE public_last_active END
-       WHERE id = ?`,
+      // Never back in time (as on PostgreSQL, where the nodes of a cluster race): MAX of NULL is NULL.
+      `UPDATE users SET last_active = MAX(COALESCE(last_active, @at), @at),
+         public_last_active = CASE WHEN invisible = 0 THEN MAX(COALESCE(public_last_active, @at), @at)
+           ELSE public_last_active END
+       WHERE id = @id`,
     );
     this.db.transaction(() => {
-      for (const id of userIds) stmt.run(at, at, id);
+      for (const id of userIds) stmt.run({ at, id });
     })();
   }
 }

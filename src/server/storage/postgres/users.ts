@@ -105,8 +105,11 @@ export class PostgresUserStore implements AsyncUserStore {
     if (ids.length === 0) return;
     await query(
       this.pool,
-      `UPDATE users SET last_active = $2,
-         public_last_active = CASE WHEN invisible = 0 THEN $2 ELSE public_last_active END
+      // Never back in time: in a cluster a node's close and another node's connect race, and the
+      // close's older stamp may commit last.
+      `UPDATE users SET last_active = GREATEST(last_active, $2),
+         public_last_active = CASE WHEN invisible = 0 THEN GREATEST(public_last_active, $2)
+           ELSE public_last_active END
        WHERE id = ANY($1::text[])`,
       [ids, at],
     );
