@@ -20,7 +20,7 @@ import { uniqueName } from "../helpers/server.js";
 import { modeMatrix, type ServerMode } from "../helpers/server-modes.js";
 import { waitFor } from "../sdk/helpers.js";
 import { MARK_READ } from "./holding-fetch.js";
-import { comeBack, raceSetUp, record } from "./race-set-up.js";
+import { comeBack, loseConnection, raceSetUp, record } from "./race-set-up.js";
 
 /** ada and bob (see `raceSetUp`), ada connected. */
 async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
@@ -55,9 +55,7 @@ for (const { mode, codec, label } of readMarkModes) {
         const { got, gaps } = record(ada);
 
         // The connection drops while the mark read is still out; bob writes meanwhile.
-        cuttable.refuse();
-        cuttable.cut();
-        await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+        await loseConnection(ada, cuttable);
         for (const text of ["missed-1", "missed-2", "missed-3"])
           await bob.writeChatMessage(room.id, { text });
         // Now the read reaches the server: its answer would name missed-3, never delivered to ada.
@@ -91,9 +89,7 @@ for (const { mode, codec, label } of readMarkModes) {
       // The socket confirms the answer with a ping of its own; this one is answered after it.
       await ada.ping();
 
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      await loseConnection(ada, cuttable);
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
       await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["missed-1", "missed-2"]);
     });
@@ -117,9 +113,7 @@ for (const { mode, codec, label } of readMarkModes) {
       await waitFor(() => net.answered.count === 1, "the mark read's answer");
       assert.equal(ada.state, "open");
       // ...and only then is the loss noticed (as a heartbeat would), the held frames gone with it.
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      await loseConnection(ada, cuttable);
       await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, [
         "before-1",
         "before-2",
@@ -143,9 +137,7 @@ for (const { mode, codec, label } of readMarkModes) {
       // The failure is handled while the connection lives; a ping round trip makes sure of it.
       await ada.ping();
 
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      await loseConnection(ada, cuttable);
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
       await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, [
         "before-1",

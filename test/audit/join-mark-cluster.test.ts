@@ -27,7 +27,7 @@ import { redisSkipReason, startRedis } from "../helpers/redis.js";
 import { codecs, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
 import { holdingFetch, MARK_READ } from "./holding-fetch.js";
-import { comeBack, record } from "./race-set-up.js";
+import { comeBack, loseConnection, record } from "./race-set-up.js";
 
 /** Redis connections whose received publishes the test can hold, then let through in order. */
 function holdingRedis(url: string) {
@@ -139,9 +139,7 @@ describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, 
         await ada.ping();
 
         // ada's connection drops before the message reaches her; node 1 gets it only then.
-        cuttable.refuse();
-        cuttable.cut();
-        await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+        await loseConnection(ada, cuttable);
         gate.release();
 
         await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["lagging"]);

@@ -19,9 +19,8 @@ import {
   startServer,
   uniqueName,
 } from "../helpers/server.js";
-import { waitFor } from "../sdk/helpers.js";
 import { MARK_READ } from "./holding-fetch.js";
-import { comeBack, raceSetUp, record } from "./race-set-up.js";
+import { comeBack, loseConnection, raceSetUp, record } from "./race-set-up.js";
 
 const ROOM = ChannelType.Room;
 const nakama: ServerOptions = { compat: { nakama: true } };
@@ -197,9 +196,7 @@ for (const codec of codecs) {
       assert.equal(net.held.length, 0, "a mark read over REST");
       const { got, gaps } = record(ada);
 
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      await loseConnection(ada, cuttable);
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
       await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["missed-1", "missed-2"]);
     });
@@ -212,9 +209,7 @@ for (const codec of codecs) {
       await bob.joinChat(roomName, ROOM);
       const { got, gaps } = record(ada);
 
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      await loseConnection(ada, cuttable);
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
       await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["missed-1", "missed-2"]);
     });

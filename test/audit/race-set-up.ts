@@ -82,3 +82,14 @@ export function record(socket: Socket) {
   socket.onGap((g) => gaps.push(g));
   return { got, gaps };
 }
+
+/** Cuts ada's connection, keeps her from reconnecting until `cuttable.restore()`, and waits until her socket notices. */
+export async function loseConnection(
+  ada: Socket,
+  cuttable: CuttableWebSocket,
+  what = "the loss to be noticed",
+): Promise<void> {
+  cuttable.refuse();
+  cuttable.cut();
+  await waitFor(() => ada.state === "reconnecting", what);
+}

@@ -9,7 +9,7 @@ import { uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 import { CAPABILITIES, CATCH_UP_PAGE } from "./holding-fetch.js";
-import { raceSetUp } from "./race-set-up.js";
+import { loseConnection, raceSetUp } from "./race-set-up.js";
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`work that outlives its connection (${label})`, () => {
@@ -27,18 +27,14 @@ for (const { mode, codec, label } of modeMatrix) {
       await bob.writeChatMessage(room.id, { text: "live" });
       await waitFor(() => got.includes("live"), "the live message");
 
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the first loss to be noticed");
+      await loseConnection(ada, cuttable, "the first loss to be noticed");
       for (const text of ["missed-1", "missed-2"]) await bob.writeChatMessage(room.id, { text });
       net.hold(CATCH_UP_PAGE);
       cuttable.restore();
       await waitFor(() => net.held.length === 1, "the first catch-up's history read");
       const first = net.held[0];
       // Lost again while that read is out: it belongs to a connection that is gone.
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the second loss to be noticed");
+      await loseConnection(ada, cuttable, "the second loss to be noticed");
       await waitFor(() => first?.signal.aborted === true, "the first catch-up's read to be stopped");
       net.hold(undefined);
       await bob.writeChatMessage(room.id, { text: "missed-3" });
@@ -65,9 +61,7 @@ for (const { mode, codec, label } of modeMatrix) {
       const got = new Set<string>();
       ada.onChannelMessage((m) => got.add((m.content as { text?: string }).text ?? "?"));
 
-      cuttable.refuse();
-      cuttable.cut();
-      await waitFor(() => ada.state === "reconnecting", "the loss to be noticed");
+      await loseConnection(ada, cuttable);
       for (const [i, room] of rooms.entries()) await bob.writeChatMessage(room.id, { text: `missed-${i}` });
       net.hold(CATCH_UP_PAGE);
       cuttable.restore();
