@@ -29,6 +29,23 @@ async function setUp(t: TestContext, mode: ServerMode, codec: Codec) {
   return set;
 }
 
+/**
+ * ada (connected) joins a room in which bob wrote `before` first; her join-time mark read is held
+ * (in `net.held`) until the test releases or fails it.
+ */
+async function joinWithMarkReadHeld(t: TestContext, mode: ServerMode, codec: Codec, before: string[]) {
+  const set = await setUp(t, mode, codec);
+  const { net, ada, bob } = set;
+  const roomName = uniqueName("room");
+  const room = await bob.joinChat(roomName, ChannelType.Room);
+  for (const text of before) await bob.writeChatMessage(room.id, { text });
+  net.hold(MARK_READ);
+  await ada.joinChat(roomName, ChannelType.Room);
+  await waitFor(() => net.held.length === 1, "the join-time mark read");
+  net.hold(undefined);
+  return { ...set, room };
+}
+
 /** herald's server without `join_mark`, and the stock-faithful one: both read the mark over REST. */
 const readMarkModes = modeMatrix.map((m) =>
   m.mode.name === "herald"
@@ -44,14 +61,10 @@ for (const { mode, codec, label } of readMarkModes) {
   describe(`catch-up mark read across a lost connection (${label})`, () => {
     for (const answer of ["after the writes", "never"] as const) {
       test(`a mark read ${answer === "never" ? "never answered" : "answered after the loss"} skips nothing: every missed message arrives once, in order`, async (t) => {
-        const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
-        const roomName = uniqueName("room");
-        const room = await bob.joinChat(roomName, ChannelType.Room);
-        for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
-        net.hold(MARK_READ);
-        await ada.joinChat(roomName, ChannelType.Room);
-        await waitFor(() => net.held.length === 1, "the join-time mark read");
-        net.hold(undefined);
+        const { net, cuttable, ada, bob, room } = await joinWithMarkReadHeld(t, mode, codec, [
+          "before-1",
+          "before-2",
+        ]);
         const { got, gaps } = record(ada);
 
         // The connection drops while the mark read is still out; bob writes meanwhile.
@@ -74,14 +87,10 @@ for (const { mode, codec, label } of readMarkModes) {
     }
 
     test("a mark read answered before the loss still bounds catch-up: nothing older comes back", async (t) => {
-      const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
-      const roomName = uniqueName("room");
-      const room = await bob.joinChat(roomName, ChannelType.Room);
-      for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
-      net.hold(MARK_READ);
-      await ada.joinChat(roomName, ChannelType.Room);
-      await waitFor(() => net.held.length === 1, "the join-time mark read");
-      net.hold(undefined);
+      const { net, cuttable, ada, bob, room } = await joinWithMarkReadHeld(t, mode, codec, [
+        "before-1",
+        "before-2",
+      ]);
       const { got, gaps } = record(ada);
       for (const read of net.held.splice(0)) read.release();
       // The answer (before-2) is in while the connection lives; the cut comes after it.
@@ -95,14 +104,10 @@ for (const { mode, codec, label } of readMarkModes) {
     });
 
     test("a mark read answered after the connection went silent, before the loss is noticed, skips nothing", async (t) => {
-      const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
-      const roomName = uniqueName("room");
-      const room = await bob.joinChat(roomName, ChannelType.Room);
-      for (const text of ["before-1", "before-2"]) await bob.writeChatMessage(room.id, { text });
-      net.hold(MARK_READ);
-      await ada.joinChat(roomName, ChannelType.Room);
-      await waitFor(() => net.held.length === 1, "the join-time mark read");
-      net.hold(undefined);
+      const { net, cuttable, ada, bob, room } = await joinWithMarkReadHeld(t, mode, codec, [
+        "before-1",
+        "before-2",
+      ]);
       const { got, gaps } = record(ada);
 
       // ada's connection goes silent: bob's messages are stored and sent, but never reach her.
@@ -124,14 +129,7 @@ for (const { mode, codec, label } of readMarkModes) {
     });
 
     test("a mark read that fails leaves no mark: catch-up reads back rather than report a gap", async (t) => {
-      const { net, cuttable, ada, bob } = await setUp(t, mode, codec);
-      const roomName = uniqueName("room");
-      const room = await bob.joinChat(roomName, ChannelType.Room);
-      await bob.writeChatMessage(room.id, { text: "before-1" });
-      net.hold(MARK_READ);
-      await ada.joinChat(roomName, ChannelType.Room);
-      await waitFor(() => net.held.length === 1, "the join-time mark read");
-      net.hold(undefined);
+      const { net, cuttable, ada, bob, room } = await joinWithMarkReadHeld(t, mode, codec, ["before-1"]);
       for (const read of net.held.splice(0)) read.fail();
       const { got, gaps } = record(ada);
       // The failure is handled while the connection lives; a ping round trip makes sure of it.

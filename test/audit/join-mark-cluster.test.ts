@@ -16,18 +16,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
-import { ChannelType, Client } from "../../src/index.js";
+import { ChannelType } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
 import { createServer } from "../../src/server/index.js";
 import { clusterDatabase } from "../helpers/cluster.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { findPostgres } from "../helpers/postgres.js";
 import { redisSkipReason, startRedis } from "../helpers/redis.js";
 import { codecs, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
-import { holdingFetch, MARK_READ } from "./holding-fetch.js";
-import { comeBack, loseConnection, record } from "./race-set-up.js";
+import { MARK_READ } from "./holding-fetch.js";
+import { comeBack, loseConnection, raceUsers, record } from "./race-set-up.js";
 
 /** Redis connections whose received publishes the test can hold, then let through in order. */
 function holdingRedis(url: string) {
@@ -97,23 +96,8 @@ describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, 
     for (const codec of codecs as readonly Codec[]) {
       test(`a message stored on node 2 but not yet delivered on node 1 when the connection drops arrives once, by catch-up (${engine}, ${codec.format})`, async (t) => {
         const { node1, node2, gate } = await twoNodes(t, engine);
-        const net = holdingFetch();
-        const adaClient = new Client({ port: node1.port, fetch: net.fetch });
-        const bobClient = new Client({ port: node2.port });
-        const [adaSession, bobSession] = await Promise.all([
-          adaClient.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName("ada") }),
-          bobClient.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName("bob") }),
-        ]);
-        const cuttable = cuttableWebSocket();
-        const ada = adaClient.createSocket({
-          codec,
-          WebSocket: cuttable.WebSocket,
-          heartbeat: false,
-          reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-        });
-        const bob = bobClient.createSocket({ codec, reconnect: false });
-        t.after(() => Promise.all([ada.disconnect(), bob.disconnect()]));
-        await Promise.all([ada.connect(adaSession), bob.connect(bobSession)]);
+        const { net, cuttable, ada, adaSession, bob } = await raceUsers(t, node1.port, node2.port, codec);
+        await ada.connect(adaSession);
 
         const roomName = uniqueName("room");
         const room = await bob.joinChat(roomName, ChannelType.Room);

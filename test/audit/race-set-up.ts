@@ -19,12 +19,21 @@ import { holdingFetch } from "./holding-fetch.js";
 export async function raceSetUp(t: TestContext, mode: ServerMode, codec: Codec) {
   const server = await startServer(mode.options);
   t.after(() => server.close());
+  return raceUsers(t, server.port, server.port, codec);
+}
+
+/**
+ * Signs ada in on the server at `adaPort` (her REST requests through a holding fetch, her socket
+ * cuttable) and bob on the one at `bobPort`, each with a Client of their own, and connects bob.
+ * Both sockets are closed when the test ends.
+ */
+export async function raceUsers(t: TestContext, adaPort: number, bobPort: number, codec: Codec) {
   const net = holdingFetch();
-  const client = new Client({ port: server.port, fetch: net.fetch });
-  const signIn = (name: string): Promise<Session> =>
-    client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
-  const [adaSession, bobSession] = await Promise.all([signIn("ada"), signIn("bob")]);
-  const bobClient = new Client({ port: server.port });
+  const client = new Client({ port: adaPort, fetch: net.fetch });
+  const bobClient = new Client({ port: bobPort });
+  const signIn = (on: Client, name: string): Promise<Session> =>
+    on.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+  const [adaSession, bobSession] = await Promise.all([signIn(client, "ada"), signIn(bobClient, "bob")]);
   const cuttable = cuttableWebSocket();
   const ada = client.createSocket({
     codec,
