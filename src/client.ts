@@ -242,9 +242,13 @@ export class Client {
       const v = request[camel];
       if (v === undefined || v === null || v === "") throw badInput(name, `${camel} is required`);
     }
-    // Only `true` needs the server's help: no server without the extension hides anyone.
-    if (request.invisible)
-      requireExtension(await this.capabilities(options), "user_presence", `${name}: invisible`);
+    // A server without the extension would skip the field: `true` is refused, and `false` (nobody is
+    // hidden there) is left out, so that the server gets no field it does not know.
+    if (request.invisible !== undefined) {
+      const caps = await this.capabilities(options);
+      if (request.invisible) requireExtension(caps, "user_presence", `${name}: invisible`);
+      else if (!caps.extensions.includes("user_presence")) delete request.invisible;
+    }
     const typed = request as RouteTypes[typeof name]["request"];
     const result = session
       ? await this.#authed(session, name, typed, options)

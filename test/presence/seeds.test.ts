@@ -8,6 +8,7 @@ import {
   type ChannelMessage,
   type ChannelPresenceEvent,
   ChannelType,
+  Client,
   HeraldError,
   type Session,
   type StatusPresenceEvent,
@@ -327,6 +328,20 @@ for (const [format, codec] of formats) {
       // Stock skips the unknown field unread (as stock mode does): the SDK refuses instead of an
       // update that succeeds and changes nothing.
       await assert.rejects(w.client.updateAccount(ada.session, { invisible: true }), unsupported);
+      // `false` changes nothing there, and goes without the field stock does not know.
+      const bodies: string[] = [];
+      const watched = new Client({
+        port: w.server.port,
+        fetch: (url, init) => {
+          if (init.body !== undefined) bodies.push(init.body);
+          return globalThis.fetch(url, init);
+        },
+      });
+      await watched.updateAccount(ada.session, { invisible: false, langTag: "fr" });
+      assert.deepEqual(
+        bodies.map((b) => JSON.parse(b)),
+        [{ lang_tag: "fr" }],
+      );
       assert.equal((await userAs(bob, ada.userId, w)).online, true, "nothing changed");
     });
   });
