@@ -1,6 +1,6 @@
 import type { UserPresenceInit } from "../../gen/wire.js";
 import type { Logger } from "../logger.js";
-import type { Audience, ClusterAdapter, ClusterMessage, Room } from "./cluster-adapter.js";
+import type { Audience, ClusterAdapter, ClusterMessage, Room, StoredOrder } from "./cluster-adapter.js";
 import { RemoteFrame } from "./remote-frame.js";
 import { channelPresenceOf, statusPresenceOf } from "./shared-presence.js";
 
@@ -11,7 +11,8 @@ type OnError = (err: unknown) => void;
 /** The channel registry's side of a cluster. */
 export interface SharedChannels {
   useCluster(cluster: ClusterAdapter, onError: OnError): void;
-  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience): void;
+  /** A stored message's frame carries its place in history, to be delivered in that order. */
+  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience & Partial<StoredOrder>): void;
   remotePresence(
     channelId: string,
     joins: UserPresenceInit[],
