@@ -154,6 +154,28 @@ describe("a cluster delivers a channel's messages in history order", { skip }, (
         assert.equal(await gapFills(node1.metricsPort), 1);
       });
 
+      test(`a message published while a node was not subscribed is read from storage once it subscribes again ${on}`, async (t) => {
+        const { node1, node2, node3, gate } = await threeNodes(t, engine, 60_000);
+        const { bob, roomId, got, gaps } = await inOneRoom(t, [node1.port, node2.port, node3.port], codec);
+        const { m1, m2 } = texts();
+        // Missed as during a lost subscription; nothing follows it in the channel.
+        gate.filter(m1, "drop");
+        await bob.writeChatMessage(roomId, { text: m1 });
+        await waitFor(() => gate.dropped.length === 1, "m1's publish dropped at node 1");
+        const passedBefore = gate.passed.length;
+        // Node 1's subscriber connection drops and comes back (ioredis reconnects it).
+        const subscriber = gate.connections[1];
+        assert.ok(subscriber !== undefined);
+        subscriber.disconnect(true);
+        await waitFor(() => got.length === 1, "m1 read back from storage");
+        assert.deepEqual(got, [m1]);
+        await bob.writeChatMessage(roomId, { text: m2 });
+        await waitFor(() => got.length === 2, "m2");
+        assert.deepEqual(got, [m1, m2]);
+        assert.ok(gate.passed.length > passedBefore, "node 1 subscribed again");
+        assert.deepEqual(gaps, []);
+      });
+
       test(`a late publish of a message already filled from storage is not delivered twice ${on}`, async (t) => {
         const { node1, node2, node3, gate } = await threeNodes(t, engine, 150);
         const { ada, bob, carol, roomId, got } = await inOneRoom(

@@ -16,7 +16,10 @@ export function filteringRedis(url: string) {
   /** Every publish received, as passed on (its bytes), for tests that wait for one. */
   const passed: Buffer[] = [];
   const dropped: string[] = [];
+  const connections: RedisConnection[] = [];
   return {
+    /** The connections opened, in order (a node opens its command connection, then its subscriber). */
+    connections,
     held,
     passed,
     dropped,
@@ -38,6 +41,7 @@ export function filteringRedis(url: string) {
     },
     async createClient(): Promise<RedisConnection> {
       const conn = await openRedis(url);
+      connections.push(conn);
       const on = conn.on.bind(conn) as (event: string, listener: (...args: never[]) => void) => unknown;
       // The adapter hears publishes through this event: each is passed on, held or dropped.
       (conn as { on: unknown }).on = (event: string, listener: (...args: never[]) => void) =>

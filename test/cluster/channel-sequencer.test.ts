@@ -126,6 +126,21 @@ describe("channel sequencer", () => {
     assert.deepEqual(s.size, { channels: 0, held: 0 });
   });
 
+  test("after a lost subscription every started chain reads back what it missed", async () => {
+    const { s, out, fills } = sequencer([1, 2, 3]);
+    s.open(CH);
+    s.open("2...not-started");
+    s.begin(CH, 1);
+    s.fillAll();
+    await waitFor(() => out.length === 2, "the fill");
+    assert.deepEqual(out, ["2 (filled)", "3 (filled)"]);
+    assert.deepEqual(fills, [{ channelId: CH, after: 1, to: 3, delivered: 2, reason: "resubscribed" }]);
+    // Nothing missed: nothing reported.
+    s.fillAll();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(fills.length, 1);
+  });
+
   test("a chain with no start given reads it itself", async () => {
     const { s, out, offer } = sequencer([5, 7]);
     s.open(CH);

@@ -15,8 +15,11 @@ export interface GapFill {
   to: number;
   /** Messages read from storage and delivered. */
   delivered: number;
-  /** Why: the wait ran out, or too many messages were held. */
-  reason: "timeout" | "held";
+  /**
+   * Why: the wait ran out, too many messages were held, or the node subscribed again after losing
+   * its subscription (reported only when it delivered something).
+   */
+  reason: "timeout" | "held" | "resubscribed";
 }
 
 /** Options of {@link ChannelSequencer}. */
@@ -117,6 +120,16 @@ export class ChannelSequencer<F> {
       return;
     }
     if (!chain.reading) void this.fill(channelId, chain, "timeout");
+  }
+
+  /**
+   * Fills every started chain from storage: the node was not subscribed for a while, so what other
+   * nodes published meanwhile never came, and maybe nothing after it will.
+   */
+  fillAll(): void {
+    for (const [channelId, chain] of this.chains) {
+      if (chain.last !== undefined && !chain.reading) void this.fill(channelId, chain, "resubscribed");
+    }
   }
 
   /** Ends a channel's chain (the node no longer listens to it); what it held is dropped. */
@@ -236,7 +249,8 @@ export class ChannelSequencer<F> {
         if (rows.length < FILL_PAGE) break;
       }
       chain.reading = false;
-      this.options.onFill?.({ channelId, after, to: last, delivered, reason });
+      if (delivered > 0 || reason !== "resubscribed")
+        this.options.onFill?.({ channelId, after, to: last, delivered, reason });
       this.drain(channelId, chain);
     } catch (err) {
       if (!live()) return;

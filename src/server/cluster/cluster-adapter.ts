@@ -97,6 +97,11 @@ export interface ClusterEvents {
   /** The shared state was lost (a restart of Redis) or this node was taken for dead, and this node
    * has announced its presences again. */
   reannounced: (info: { reaped: boolean }) => void;
+  /**
+   * This node subscribed again to its rooms after its subscription connection was lost: what
+   * other nodes published meanwhile never reached it (stored messages can be read back).
+   */
+  resubscribed: () => void;
   /** A background failure (a lost heartbeat, a failed publish); the adapter keeps trying. */
   error: (err: unknown) => void;
 }

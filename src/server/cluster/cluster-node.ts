@@ -20,6 +20,8 @@ export interface SharedChannels {
     audience: Audience,
   ): void;
   removeLocalUser(channelId: string, userId: string): void;
+  /** Reads back the stored messages this node may have missed (its subscription was lost). */
+  refill(): void;
 }
 
 /** The status tracker's side of a cluster. */
@@ -76,6 +78,8 @@ export class ClusterNode {
     this.stops.push(
       adapter.on("message", (room, message) => this.receive(room, message)),
       adapter.on("error", onError),
+      // Stored messages published while this node was not subscribed come from storage, in order.
+      adapter.on("resubscribed", () => channels.refill()),
       adapter.on("reannounced", ({ reaped }) => {
         this.errorsLogged = 0;
         logger.warn("cluster_reannounced", { nodeId: adapter.nodeId, reaped });

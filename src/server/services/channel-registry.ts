@@ -109,6 +109,11 @@ export class ChannelRegistry {
     this.sequencer?.begin(channelId, newest);
   }
 
+  /** Reads back every ordered channel's stored messages after its last delivered one (see {@link ChannelSequencer.fillAll}). */
+  refill(): void {
+    this.sequencer?.fillAll();
+  }
+
   /** True when channels are shared with other nodes (joins must then use {@link joinShared}). */
   get shared(): boolean {
     return this.cluster !== undefined;
