@@ -141,6 +141,17 @@ describe("channel sequencer", () => {
     assert.equal(fills.length, 1);
   });
 
+  test("a start given while the chain reads its own is the one kept", async () => {
+    const { s, out, offer } = sequencer([5, 7]);
+    s.open(CH);
+    s.begin(CH);
+    s.begin(CH, 3);
+    offer(5, 3);
+    offer(7, 5);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(out, ["5", "7"]);
+  });
+
   test("a chain with no start given reads it itself", async () => {
     const { s, out, offer } = sequencer([5, 7]);
     s.open(CH);

@@ -231,7 +231,9 @@ export class ChannelSequencer<F> {
         const newest = await this.options.newest(channelId);
         if (!live()) return;
         chain.reading = false;
-        this.start(chain, channelId, newest);
+        // A join's mark may have given the start meanwhile: the first one stands.
+        if (chain.last === undefined) this.start(chain, channelId, newest);
+        else this.drain(channelId, chain);
         return;
       }
       const after = chain.last;

@@ -56,16 +56,22 @@ const names = columns.map(([name]) => name).join(", ");
 const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
 // One statement inserts the whole batch; ORDER BY ordinality gives the rows their seq in call order.
 // A repeated client message id (already stored, or earlier in the same batch) is skipped.
-const INSERT_BATCH = `INSERT INTO messages (${names})
-  SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord) ORDER BY ord
-  ON CONFLICT DO NOTHING RETURNING *`;
+// Each inserted row also comes back with the seq of its channel's newest message before the batch
+// (`before_seq`): the CTE reads with the statement's snapshot, taken once the batch holds its
+// channels' locks, and never sees the rows this statement inserts. One round trip, as before.
+const INSERT_BATCH = `WITH prev AS (
+    SELECT c AS channel_id,
+      (SELECT seq FROM messages WHERE channel_id = c ORDER BY seq DESC LIMIT 1) AS seq
+    FROM (SELECT DISTINCT c FROM unnest($2::text[]) AS c) AS channels
+  ), ins AS (
+    INSERT INTO messages (${names})
+    SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord) ORDER BY ord
+    ON CONFLICT DO NOTHING RETURNING *
+  )
+  SELECT ins.*, prev.seq AS before_seq FROM ins JOIN prev USING (channel_id)`;
 // Channels are locked in one global order, so two nodes' batches never deadlock.
 const LOCK_CHANNELS = `SELECT count(pg_advisory_xact_lock(${CHANNEL_LOCK_SPACE}, k)) FROM
   (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS keys`;
-// Each channel's newest seq, read once its lock is held: one index look-up per distinct channel.
-const NEWEST_SEQS = `SELECT c AS channel_id,
-  (SELECT seq FROM messages WHERE channel_id = c ORDER BY seq DESC LIMIT 1) AS seq
-  FROM (SELECT DISTINCT c FROM unnest($1::text[]) AS c) AS channels`;
 
 /**
  * Stored channel messages on PostgreSQL. Inserts are queued and committed together, one transaction
@@ -137,17 +143,17 @@ export class PostgresMessageStore implements AsyncMessageStore {
   private async write(sql: PoolClient, batch: Pending[]): Promise<(InsertedMessage | undefined)[]> {
     const values = columns.map(([name]) => batch.map((p) => p.message[name]));
     await sql.query(LOCK_CHANNELS, [values[1]]);
-    // Read under the locks, so nobody commits in these channels before this batch does.
-    const newest = new Map<string, number>();
-    const seqs = await sql.query<{ channel_id: string; seq: number | null }>(NEWEST_SEQS, [values[1]]);
-    for (const { channel_id, seq } of seqs.rows) newest.set(channel_id, seq ?? 0);
     const inserted = new Map<string, MessageRow>();
-    const { rows: insertedRows } = await sql.query<MessageRow>(INSERT_BATCH, values);
-    for (const row of insertedRows) inserted.set(row.id, row);
+    const { rows: insertedRows } = await sql.query<MessageRow & { before_seq: number | null }>(
+      INSERT_BATCH,
+      values,
+    );
     // RETURNING promises no order: the batch's rows of a channel chain in seq order.
+    const newest = new Map<string, number>();
     const prevSeqs = new Map<string, number>();
-    for (const row of insertedRows.sort((a, b) => a.seq - b.seq)) {
-      prevSeqs.set(row.id, newest.get(row.channel_id) ?? 0);
+    for (const { before_seq, ...row } of insertedRows.sort((a, b) => a.seq - b.seq)) {
+      inserted.set(row.id, row);
+      prevSeqs.set(row.id, newest.get(row.channel_id) ?? before_seq ?? 0);
       newest.set(row.channel_id, row.seq);
     }
     const skipped = batch.filter((p) => !inserted.has(p.message.id) && p.message.client_msg_id !== "");
