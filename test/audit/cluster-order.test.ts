@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
-import { ChannelType, Client, type Socket } from "../../src/index.js";
+import { ChannelMessageCode, ChannelType, Client, type Socket } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { createServer } from "../../src/server/index.js";
 import { clusterDatabase } from "../helpers/cluster.js";
@@ -31,8 +31,15 @@ async function threeNodes(t: TestContext, engine: "sqlite" | "postgres", gapFill
   const closing: (() => Promise<void>)[] = [];
   // One hook, in this order: the nodes leave Redis before it stops.
   t.after(async () => {
-    for (const close of closing.reverse()) await close();
-    await redis.close();
+    // The test's redis-server does not keep the process alive, and once every socket is closed
+    // nothing else may: this timer does, until it has exited.
+    const alive = setInterval(() => {}, 1000);
+    try {
+      for (const close of closing.reverse()) await close();
+      await redis.close();
+    } finally {
+      clearInterval(alive);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
   const db = await clusterDatabase(dir, engine);
@@ -83,6 +90,17 @@ async function gapFills(metricsPort: number | undefined): Promise<number> {
   const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const line = body.split("\n").find((l) => l.startsWith("herald_channel_gap_fills_total"));
   return Number(line?.split(" ")[1]);
+}
+
+/** A signed-in user on the node at `port`, with a connected socket. */
+async function member(t: TestContext, port: number, codec: Codec, name: string) {
+  const client = new Client({ port });
+  const username = uniqueName(name);
+  const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, username });
+  const socket = client.createSocket({ codec, reconnect: false });
+  t.after(() => socket.disconnect());
+  await socket.connect(session);
+  return { client, session, socket, username };
 }
 
 const skip = redisSkipReason();
@@ -174,6 +192,38 @@ describe("a cluster delivers a channel's messages in history order", { skip }, (
         assert.deepEqual(got, [m1, m2]);
         assert.ok(gate.passed.length > passedBefore, "node 1 subscribed again");
         assert.deepEqual(gaps, []);
+      });
+
+      test(`a group event stored on one node comes before the chat message stored after it on another ${on}`, async (t) => {
+        const { node1, node2, node3, gate } = await threeNodes(t, engine, 60_000);
+        const ada = await member(t, node1.port, codec, "ada");
+        const carol = await member(t, node3.port, codec, "carol");
+        const dave = await member(t, node2.port, codec, "dave");
+        const group = await carol.client.createGroup(carol.session, {
+          name: uniqueName("group"),
+          open: true,
+        });
+        await ada.client.joinGroup(ada.session, group.id);
+        const channel = await ada.socket.joinChat(group.id, ChannelType.Group);
+        await carol.socket.joinChat(group.id, ChannelType.Group);
+        const got: string[] = [];
+        ada.socket.onChannelMessage((m) => {
+          got.push(m.code === 0 ? String((m.content as { text?: string }).text) : `${m.code}:${m.username}`);
+        });
+        const { m2 } = texts();
+        // dave's join is stored and published by node 2; its publish reaches node 1 late.
+        gate.filter(dave.username, "hold");
+        await dave.client.joinGroup(dave.session, group.id);
+        await carol.socket.writeChatMessage(channel.id, { text: m2 });
+        await waitFor(
+          () => gate.held.length === 1 && gate.sawPassed(m2),
+          "the event held and m2 passed at node 1",
+        );
+        await ada.socket.ping();
+        assert.deepEqual(got, [], "m2 waits for the event");
+        gate.release(dave.username);
+        await waitFor(() => got.length === 2, "the event and m2");
+        assert.deepEqual(got, [`${ChannelMessageCode.GroupJoin}:${dave.username}`, m2]);
       });
 
       test(`a late publish of a message already filled from storage is not delivered twice ${on}`, async (t) => {
