@@ -214,6 +214,8 @@ describe("a cluster delivers a channel's messages in history order", { skip }, (
         // dave's join is stored and published by node 2; its publish reaches node 1 late.
         gate.filter(dave.username, "hold");
         await dave.client.joinGroup(dave.session, group.id);
+        // The event is stored in the background of the join: once its publish is out, it is stored.
+        await waitFor(() => gate.held.length === 1, "the event's publish held at node 1");
         await carol.socket.writeChatMessage(channel.id, { text: m2 });
         await waitFor(
           () => gate.held.length === 1 && gate.sawPassed(m2),
