@@ -91,6 +91,10 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
       `maxBodyBytes must be a whole number above 0, got ${String(maxBodyBytes)}`,
     );
   }
+  const { gapFillMs } = options;
+  if (gapFillMs !== undefined && !(Number.isFinite(gapFillMs) && gapFillMs >= 0)) {
+    throw new HeraldError("bad_input", `gapFillMs must be a number of ms >= 0, got ${String(gapFillMs)}`);
+  }
   if (compat.nakama && options.extensions !== undefined && options.extensions.length > 0) {
     throw new HeraldError("bad_input", 'compat "nakama" offers no extensions: leave out `extensions`');
   }
@@ -317,6 +321,19 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     maxTotalBufferedBytes: options.maxTotalBufferedBytes ?? 64 * 1024 * 1024,
   });
 
+  // A cluster's nodes store and publish each on their own: each node orders what it hands out.
+  if (cluster !== undefined) {
+    channels.orderStored({
+      messages,
+      ...(gapFillMs !== undefined && { gapFillMs }),
+      onFill: (fill) => {
+        metrics.gapFills += 1;
+        logger.debug("channel_gap_filled", { ...fill });
+      },
+      onError: (channelId, err, gaveUp) =>
+        logger.warn(gaveUp ? "channel_gap_skipped" : "channel_gap_fill_failed", { channelId, err }),
+    });
+  }
   const clusterNode =
     cluster === undefined
       ? undefined

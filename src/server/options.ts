@@ -171,6 +171,13 @@ export interface ServerOptions {
   redis?: string | RedisOptions;
   /** This node's id in a cluster, unique among its nodes. @default a random UUID */
   nodeId?: string;
+  /**
+   * In a cluster, how long (ms) a node holds a channel's stored message whose predecessor in
+   * history has not reached it yet (another node's publish still on its way, or lost) before it
+   * reads the missing messages from storage and delivers them, in order. Ignored without `redis`.
+   * @default 300
+   */
+  gapFillMs?: number;
 }
 
 /** A running server. */

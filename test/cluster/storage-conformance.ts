@@ -221,6 +221,48 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       },
     );
 
+    withStorage(
+      "each insert tells the seq of its channel's message before it, chaining a batch's messages of one channel",
+      async (s) => {
+        const lobby = "2...chain-lobby";
+        const other = "2...chain-other";
+        const sender = randomUUID();
+        const first = await s.messages.insert(newMessage(lobby, sender));
+        assert.equal(first.duplicate, false);
+        assert.equal(
+          first.duplicate === false && first.prevSeq,
+          0,
+          "the first message of a channel has none",
+        );
+        // One batch (one turn), two channels interleaved, and a repeated client message id.
+        const sent = [
+          newMessage(lobby, sender, "c-1"),
+          newMessage(other, sender),
+          newMessage(lobby, sender, "c-1"),
+          newMessage(lobby, sender),
+          newMessage(other, sender),
+        ];
+        const results = await Promise.all(sent.map((m) => s.messages.insert(m)));
+        const chain = (r: (typeof results)[number] | undefined) =>
+          r === undefined || r.duplicate ? "duplicate" : [r.prevSeq, r.row.seq];
+        const [a, b, dup, c, d] = results.map(chain);
+        assert.equal(dup, "duplicate");
+        assert.deepEqual(a, [first.row.seq, results[0]?.row.seq]);
+        assert.deepEqual(c, [results[0]?.row.seq, results[3]?.row.seq]);
+        assert.deepEqual(b, [0, results[1]?.row.seq]);
+        assert.deepEqual(d, [results[1]?.row.seq, results[4]?.row.seq]);
+        // A later batch continues from the newest stored message, whatever seqs other channels took.
+        const later = await s.messages.insert(newMessage(lobby, sender));
+        assert.deepEqual(chain(later), [results[3]?.row.seq, later.row.seq]);
+        // Every prevSeq is the message history lists just before.
+        const history = await s.messages.after(lobby, 0, 10);
+        assert.deepEqual(
+          history.map((r) => r.seq),
+          [first.row.seq, results[0]?.row.seq, results[3]?.row.seq, later.row.seq],
+        );
+      },
+    );
+
     withStorage("a message is found by id in its channel, edited and removed", async (s) => {
       const ch = "2...edit";
       const { row } = await s.messages.insert(newMessage(ch, randomUUID()));

@@ -57,13 +57,23 @@ export interface Audience {
   onlyUser?: string;
 }
 
+/**
+ * Where a stored channel message sits in its channel's history: its `seq`, and the seq of the
+ * channel's message before it at its commit (`prevSeq`, 0 if none). A frame carrying it is handed
+ * to the node's sockets in history order (see {@link ChannelSequencer}).
+ */
+export interface StoredOrder {
+  seq: number;
+  prevSeq: number;
+}
+
 /** What one node sends the others. */
 export type ClusterMessage =
   /**
    * An envelope already encoded, in protobuf (`bytes`), JSON (`text`) or both (at least one): each
    * node delivers it to its own members of the room.
    */
-  | ({ kind: "frame"; bytes?: Uint8Array; text?: Uint8Array } & Audience)
+  | ({ kind: "frame"; bytes?: Uint8Array; text?: Uint8Array } & Audience & Partial<StoredOrder>)
   /** Presences that joined or left a stream: each node encodes the event once for its members. */
   | ({ kind: "presence"; stream: Stream; joins: ClusterPresence[]; leaves: ClusterPresence[] } & Audience)
   /** A user turned invisible or visible: nodes holding the user's sessions hide or show them. */
@@ -87,6 +97,11 @@ export interface ClusterEvents {
   /** The shared state was lost (a restart of Redis) or this node was taken for dead, and this node
    * has announced its presences again. */
   reannounced: (info: { reaped: boolean }) => void;
+  /**
+   * This node subscribed again to its rooms after its subscription connection was lost: what
+   * other nodes published meanwhile never reached it (stored messages can be read back).
+   */
+  resubscribed: () => void;
   /** A background failure (a lost heartbeat, a failed publish); the adapter keeps trying. */
   error: (err: unknown) => void;
 }

@@ -1,6 +1,6 @@
 import type { UserPresenceInit } from "../../gen/wire.js";
 import type { Logger } from "../logger.js";
-import type { Audience, ClusterAdapter, ClusterMessage, Room } from "./cluster-adapter.js";
+import type { Audience, ClusterAdapter, ClusterMessage, Room, StoredOrder } from "./cluster-adapter.js";
 import { RemoteFrame } from "./remote-frame.js";
 import { channelPresenceOf, statusPresenceOf } from "./shared-presence.js";
 
@@ -11,7 +11,8 @@ type OnError = (err: unknown) => void;
 /** The channel registry's side of a cluster. */
 export interface SharedChannels {
   useCluster(cluster: ClusterAdapter, onError: OnError): void;
-  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience): void;
+  /** A stored message's frame carries its place in history, to be delivered in that order. */
+  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience & Partial<StoredOrder>): void;
   remotePresence(
     channelId: string,
     joins: UserPresenceInit[],
@@ -19,6 +20,8 @@ export interface SharedChannels {
     audience: Audience,
   ): void;
   removeLocalUser(channelId: string, userId: string): void;
+  /** Reads back the stored messages this node may have missed (its subscription was lost). */
+  refill(): void;
 }
 
 /** The status tracker's side of a cluster. */
@@ -75,6 +78,8 @@ export class ClusterNode {
     this.stops.push(
       adapter.on("message", (room, message) => this.receive(room, message)),
       adapter.on("error", onError),
+      // Stored messages published while this node was not subscribed come from storage, in order.
+      adapter.on("resubscribed", () => channels.refill()),
       adapter.on("reannounced", ({ reaped }) => {
         this.errorsLogged = 0;
         logger.warn("cluster_reannounced", { nodeId: adapter.nodeId, reaped });

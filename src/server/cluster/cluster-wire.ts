@@ -9,9 +9,15 @@ import type { ClusterMessage } from "./cluster-adapter.js";
 // Version 3 is a batch: the messages one node published on one channel back to back in one turn,
 // each as above (version 1 or 2) behind its length (uint32 BE), so that they cost one PUBLISH, one
 // Redis message to each subscribed node, and one reply to parse there instead of one each.
+// A stored channel message's frame also carries its place in history (`seq`, `prevSeq`) in the
+// header; a node of an older release ignores them.
 const PROTOBUF_ONLY = 1;
 const WITH_TEXT = 2;
 const BATCH = 3;
+
+function isSeq(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
 
 /** A decoded message and the node that sent it. */
 export interface FromNode {
@@ -98,6 +104,14 @@ export function decodeClusterMessage(data: Buffer): FromNode | undefined {
         return undefined;
       // Copies: the frame outlives the socket buffer it arrived in.
       const frame: Extract<ClusterMessage, { kind: "frame" }> = { ...(fields as object), kind: "frame" };
+      // A stored message's place in history must be two whole numbers, or it is not trusted at all
+      // (the frame then goes out unordered, as one from a node of an older release).
+      if (frame.seq !== undefined || frame.prevSeq !== undefined) {
+        if (!isSeq(frame.seq) || !isSeq(frame.prevSeq) || frame.prevSeq >= frame.seq) {
+          delete frame.seq;
+          delete frame.prevSeq;
+        }
+      }
       if (textLength > 0) frame.text = new Uint8Array(data.subarray(body, body + textLength));
       if (body + textLength < data.length) frame.bytes = new Uint8Array(data.subarray(body + textLength));
       if (frame.text === undefined && frame.bytes === undefined) return undefined;

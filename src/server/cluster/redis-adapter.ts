@@ -117,7 +117,11 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     for (const conn of [cmd, sub]) conn.on("error", (err: unknown) => this.emitter.emit("error", err));
     sub.on("messageBuffer", (channel: Buffer, data: Buffer) => this.receive(channel, data));
     // After a reconnect: subscribe again, and renew at once (Redis may have lost everything).
-    sub.on("ready", () => void this.resubscribe());
+    sub.on("ready", () => {
+      void this.resubscribe().then((again) => {
+        if (again) this.emitter.emit("resubscribed");
+      });
+    });
     cmd.on("ready", () => {
       if (this.registered) void this.heartbeat();
     });
@@ -155,13 +159,16 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.sub?.unsubscribe(this.keys.channel(room)).catch((err: unknown) => this.emitter.emit("error", err));
   }
 
-  private async resubscribe(): Promise<void> {
-    if (this.sub === undefined || this.interest.size === 0) return;
+  /** Subscribes to every room of interest; true when there were some and it worked. */
+  private async resubscribe(): Promise<boolean> {
+    if (this.sub === undefined || this.interest.size === 0) return false;
     const channels = [...this.interest.keys()].map((room) => this.keys.channel(room));
     try {
       await this.sub.subscribe(...channels);
+      return true;
     } catch (err) {
       this.emitter.emit("error", err);
+      return false;
     }
   }
 

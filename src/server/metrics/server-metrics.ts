@@ -46,6 +46,8 @@ export class ServerMetrics {
   sessionsExpired = 0;
   /** Message batches that failed to commit (their senders got an error). */
   commitsFailed = 0;
+  /** Gaps in a channel's live messages filled from storage (a cluster node only). */
+  gapFills = 0;
   private readonly commitSeconds = new Histogram(COMMIT_SECONDS_BUCKETS);
   private readonly commitBatch = new Histogram(COMMIT_BATCH_BUCKETS);
   private readonly refusals = new Map<HeraldErrorCode, number>();
@@ -103,6 +105,12 @@ export class ServerMetrics {
       "counter",
       "Batches of chat messages that failed to commit; their senders got a retryable error.",
       [["", this.commitsFailed]],
+    );
+    metric(
+      "herald_channel_gap_fills_total",
+      "counter",
+      "Gaps in a channel's live messages that a cluster node filled from storage (a publish late or lost).",
+      [["", this.gapFills]],
     );
     metric("herald_http_requests_total", "counter", "REST requests answered.", [["", this.httpRequests]]);
     metric(

@@ -1,7 +1,15 @@
 import type { ChannelInit, UserPresenceInit } from "../../gen/wire.js";
-import { type Audience, type ClusterAdapter, channelStream } from "../cluster/cluster-adapter.js";
+import { ChannelSequencer, type ChannelSequencerOptions } from "../cluster/channel-sequencer.js";
+import {
+  type Audience,
+  type ClusterAdapter,
+  channelStream,
+  type StoredOrder,
+} from "../cluster/cluster-adapter.js";
 import { frameOf, type RemoteFrame } from "../cluster/remote-frame.js";
 import { audienceOf, channelPresenceOf, inAudience, toShared } from "../cluster/shared-presence.js";
+import type { AsyncMessageStore } from "../storage/async-storage.js";
+import { messageToWire } from "../storage/messages.js";
 import { type ChannelTarget, channelFields } from "./channel-id.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
@@ -36,6 +44,15 @@ export interface LiveChannel {
   members: Map<string, Member>;
 }
 
+/** Options of {@link ChannelRegistry.orderStored}. */
+export type StoredOrderOptions = Pick<
+  ChannelSequencerOptions<unknown>,
+  "gapFillMs" | "maxHeld" | "onFill" | "onError"
+> & {
+  /** Where a gap's messages are read from. */
+  messages: Pick<AsyncMessageStore, "after" | "before">;
+};
+
 /** What a join in a cluster answers: the reply, the announce, and who is in the channel anywhere. */
 export interface SharedJoin {
   reply: ChannelInit;
@@ -52,6 +69,7 @@ export interface SharedJoin {
 export class ChannelRegistry {
   private readonly channels = new Map<string, LiveChannel>();
   private cluster: ClusterAdapter | undefined;
+  private sequencer: ChannelSequencer<Outgoing | RemoteFrame> | undefined;
   private onClusterError: (err: unknown) => void = () => {};
 
   /**
@@ -61,6 +79,39 @@ export class ChannelRegistry {
   useCluster(cluster: ClusterAdapter, onError: (err: unknown) => void): void {
     this.cluster = cluster;
     this.onClusterError = onError;
+  }
+
+  /**
+   * Hands stored messages to this node's members in history order (a cluster's nodes store and
+   * publish each on their own): see {@link ChannelSequencer}. A single server needs none of it.
+   */
+  orderStored(options: StoredOrderOptions): void {
+    const { messages, ...rest } = options;
+    this.sequencer = new ChannelSequencer<Outgoing | RemoteFrame>({
+      ...rest,
+      deliver: (channelId, frame) => this.deliverLocal(channelId, frame),
+      read: async (channelId, seq, limit) =>
+        (await messages.after(channelId, seq, limit)).map((row) => ({
+          seq: row.seq,
+          frame: new Outgoing({ kind: "channelMessage", body: messageToWire(row) }),
+        })),
+      newest: async (channelId) =>
+        (await messages.before(channelId, Number.MAX_SAFE_INTEGER, 1))[0]?.seq ?? 0,
+    });
+  }
+
+  /**
+   * Gives the channel's order its start once this node listens to it: the seq of its newest stored
+   * message, read after the node began to listen (a join's mark). Without it, the order reads it
+   * when it has none yet. Does nothing on a single server.
+   */
+  chainFrom(channelId: string, newest?: number): void {
+    this.sequencer?.begin(channelId, newest);
+  }
+
+  /** Reads back every ordered channel's stored messages after its last delivered one (see {@link ChannelSequencer.fillAll}). */
+  refill(): void {
+    this.sequencer?.fillAll();
   }
 
   /** True when channels are shared with other nodes (joins must then use {@link joinShared}). */
@@ -99,6 +150,7 @@ export class ChannelRegistry {
     if (ch === undefined) {
       ch = { target, members: new Map() };
       this.channels.set(target.id, ch);
+      this.sequencer?.open(target.id);
     }
     const existing = ch.members.get(peer.id);
     const member = existing ?? {
@@ -233,7 +285,10 @@ export class ChannelRegistry {
     ch.members.delete(peer.id);
     if (!member.hidden && !silent)
       this.broadcast(ch, { ...channelFields(ch.target), leaves: [member.presence] });
-    if (ch.members.size === 0) this.channels.delete(channelId);
+    if (ch.members.size === 0) {
+      this.channels.delete(channelId);
+      this.sequencer?.close(channelId);
+    }
     if (this.cluster !== undefined && member.shared === true) {
       const stream = channelStream(channelId);
       this.cluster.removePresence(stream, peer.id).catch(this.onClusterError);
@@ -267,8 +322,41 @@ export class ChannelRegistry {
     if (this.cluster !== undefined) this.cluster.publish(channelStream(channelId), frameOf(out));
   }
 
-  /** Delivers a message from another node to this node's peers in the channel. */
-  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience): void {
+  /**
+   * {@link send} for a stored message, with its place in history. In a cluster it crosses with it,
+   * and this node's members get it in history order with the other nodes' messages.
+   */
+  sendStored(channelId: string, out: Outgoing, order: StoredOrder): void {
+    if (this.cluster === undefined) {
+      this.send(channelId, out);
+      return;
+    }
+    if (this.sequencer === undefined) this.deliverLocal(channelId, out);
+    else this.sequencer.offer(channelId, order, out);
+    this.cluster.publish(channelStream(channelId), { ...frameOf(out), ...order });
+  }
+
+  private deliverLocal(channelId: string, frame: Outgoing | RemoteFrame): void {
+    const ch = this.channels.get(channelId);
+    if (ch !== undefined) for (const m of ch.members.values()) sendTo(m, frame);
+  }
+
+  /**
+   * Delivers a message from another node to this node's peers in the channel; a stored one (with
+   * its place in history) in history order.
+   */
+  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience & Partial<StoredOrder>): void {
+    const { seq, prevSeq } = audience;
+    if (
+      this.sequencer !== undefined &&
+      seq !== undefined &&
+      prevSeq !== undefined &&
+      audience.exceptUser === undefined &&
+      audience.onlyUser === undefined
+    ) {
+      this.sequencer.offer(channelId, { seq, prevSeq }, frame);
+      return;
+    }
     const ch = this.channels.get(channelId);
     if (ch === undefined) return;
     for (const m of ch.members.values()) if (inAudience(audience, m.peer.userId)) sendTo(m, frame);

@@ -26,6 +26,7 @@ import type {
   AsyncGroupStore,
   AsyncMessageStore,
   AsyncUserStore,
+  InsertedMessage,
 } from "../storage/async-storage.js";
 import { type MessageRow, messageToWire } from "../storage/messages.js";
 import {
@@ -200,7 +201,10 @@ export class Chat {
         invisible,
         mark,
       );
-      if (mark) await this.markJoin(peer, target.id, reply, repeated);
+      // The channel's order on this node starts from the mark's read when there is one (not read
+      // twice); otherwise it reads the start itself, if it has none yet.
+      if (mark) channels.chainFrom(target.id, await this.markJoin(peer, target.id, reply, repeated));
+      else channels.chainFrom(target.id);
       return finish(reply, announce, (id) => userIds.has(id));
     }
     const wasPresent = otherUser !== undefined && channels.hasUser(target.id, otherUser);
@@ -227,17 +231,22 @@ export class Chat {
    *   read began, and the publish reaches this node, which hands it to its members. The read goes to
    *   the database every node writes to (PostgreSQL, or one SQLite file), never to a copy.
    *
-   * Not covered: on PostgreSQL, two nodes' transactions may commit out of their sequence order; a
-   * message numbered before the mark but committed after the read arrives live, yet history lists
-   * it before the mark. A read that fails undoes the join: a reply without a mark would say the
-   * channel has no history.
+   * - Commit order is seq order within a channel on both engines: SQLite's write lock, and on
+   *   PostgreSQL a per-channel transaction lock held from before a batch takes its seqs until it
+   *   commits. So no message numbered below the mark commits after the read.
+   * - In a cluster a node hands a channel's stored messages to its members in seq order, whatever
+   *   order the publishes arrive in, and fills from storage a message whose publish is lost (see
+   *   `ChannelSequencer`): the mark's read is also where that order starts on this node.
+   *
+   * A read that fails undoes the join: a reply without a mark would say the channel has no history.
+   * Resolves with the newest seq (0 if none).
    */
   private async markJoin(
     peer: Peer,
     channelId: string,
     reply: ChannelInit,
     repeated: boolean,
-  ): Promise<void> {
+  ): Promise<number> {
     let newest: MessageRow | undefined;
     try {
       [newest] = await this.deps.messages.before(channelId, Number.MAX_SAFE_INTEGER, 1);
@@ -245,10 +254,10 @@ export class Chat {
       if (!repeated) this.deps.channels.leave(peer, channelId, true);
       throw err;
     }
-    if (newest !== undefined) {
-      reply.markId = newest.id;
-      reply.markTime = new Date(newest.create_time);
-    }
+    if (newest === undefined) return 0;
+    reply.markId = newest.id;
+    reply.markTime = new Date(newest.create_time);
+    return newest.seq;
   }
 
   /** Invites the other user of a direct chat who was not in it. */
@@ -385,7 +394,7 @@ export class Chat {
     };
     // Acknowledged and pushed only once committed: a failed commit answers the sender with a
     // retryable error and nobody sees a message that was never stored.
-    let stored: { row: MessageRow; duplicate: boolean } | undefined;
+    let stored: InsertedMessage | undefined;
     let failure: { err: unknown } | undefined;
     const ready = persistent
       ? this.deps.messages.insert(row).then(
@@ -408,22 +417,29 @@ export class Chat {
           // Another send with this client message id was committed first: answer with that one.
           if (stored.duplicate) return this.ackOf(stored.row, ChannelMessageCode.Chat, true);
           row.seq = stored.row.seq;
+          return this.deliver(row, stored.prevSeq, draft, ctx);
         }
-        return this.deliver(row, persistent, draft, ctx);
+        return this.deliver(row, undefined, draft, ctx);
       },
     };
   }
 
-  /** Pushes a stored (or non-persistent) message to the channel's members; returns the sender's ack. */
+  /**
+   * Pushes a stored message (with the seq before it in its channel), or a non-persistent one
+   * (`prevSeq` undefined), to the channel's members; returns the sender's ack.
+   */
   private deliver(
     row: MessageRow,
-    persistent: boolean,
+    prevSeq: number | undefined,
     draft: ChannelMessageDraft,
     ctx: HookContext | undefined,
   ): ChannelMessageAckInit {
     const hooks = this.deps.hooks;
+    const persistent = prevSeq !== undefined;
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
-    this.deps.channels.send(row.channel_id, new Outgoing({ kind: "channelMessage", body: message }));
+    const out = new Outgoing({ kind: "channelMessage", body: message });
+    if (persistent) this.deps.channels.sendStored(row.channel_id, out, { seq: row.seq, prevSeq });
+    else this.deps.channels.send(row.channel_id, out);
     const ack = this.ackOf(row, ChannelMessageCode.Chat, persistent);
     if (hooks.afterChannelMessageSend && ctx) {
       const sent = { ...message, content: draft.content } as Parameters<
@@ -527,10 +543,12 @@ export class Chat {
     };
     // Pushed once stored, like any message; a group event that cannot be stored is logged, not shown.
     this.deps.messages.insert(row).then(
-      ({ row: stored }) =>
-        this.deps.channels.send(
+      (stored) =>
+        this.deps.channels.sendStored(
           target.id,
-          new Outgoing({ kind: "channelMessage", body: messageToWire(stored) }),
+          new Outgoing({ kind: "channelMessage", body: messageToWire(stored.row) }),
+          // Never a duplicate (no client message id): the order is there.
+          { seq: stored.row.seq, prevSeq: stored.duplicate ? 0 : stored.prevSeq },
         ),
       (err: unknown) => this.deps.logger.error("group_event_not_stored", { err, groupId }),
     );

@@ -99,6 +99,15 @@ export interface AsyncTokenStore {
 }
 
 /**
+ * What {@link AsyncMessageStore.insert} resolves with: the row committed now, with the seq of the
+ * channel's message before it at its commit (`prevSeq`, 0 if none), or the stored original of a
+ * repeated client message id.
+ */
+export type InsertedMessage =
+  | { row: MessageRow; duplicate: false; prevSeq: number }
+  | { row: MessageRow; duplicate: true };
+
+/**
  * Stored channel messages. `seq` orders a channel's history: it only grows, even within one
  * millisecond, and (in a cluster too) a message never appears below a seq a reader already passed,
  * so `after(channel, lastSeen)` never skips one.
@@ -109,8 +118,13 @@ export interface AsyncMessageStore {
    * only then. Inserts are batched, one transaction per event-loop turn, in call order. A message
    * whose `client_msg_id` (not empty) the same sender already used in the same channel resolves with
    * the stored original instead (`duplicate: true`); in another channel it is another message.
+   *
+   * `prevSeq` is the seq of the channel's newest message when this one committed (0 if it is the
+   * first), read under the same lock as the insert, so a channel's stored messages form a chain
+   * (a batch holding two messages of a channel chains them). A cluster node uses it to hand a
+   * channel's messages to its sockets in history order whatever order they reach it in.
    */
-  insert(message: NewMessage): Promise<{ row: MessageRow; duplicate: boolean }>;
+  insert(message: NewMessage): Promise<InsertedMessage>;
   byId(channelId: string, messageId: string): Promise<MessageRow | undefined>;
   /** The message a sender stored with a client message id in a channel. */
   byClientId(senderId: string, channelId: string, clientMsgId: string): Promise<MessageRow | undefined>;

@@ -59,9 +59,20 @@ export interface MessageStoreOptions {
   verifyCommit?: () => Error | undefined;
 }
 
+/** Where a committed insert landed: its `seq`, and the seq of the channel's message before it. */
+export interface InsertedSeq {
+  seq: number;
+  /**
+   * The seq of the channel's newest message when this one was committed (0 if none), read under
+   * the write lock: a reader holding `prevSeq` as its last seen message misses nothing by taking
+   * this one next.
+   */
+  prevSeq: number;
+}
+
 interface PendingInsert {
   row: NewMessage;
-  resolve: (seq: number | undefined) => void;
+  resolve: (inserted: InsertedSeq | undefined) => void;
   reject: (err: unknown) => void;
 }
 
@@ -97,6 +108,7 @@ export class MessageStore {
   private firstAttemptAt = 0;
   private readonly commitPending;
   private readonly insertStmt;
+  private readonly newestSeqStmt;
   private readonly byIdStmt;
   private readonly byClientIdStmt;
   private readonly updateStmt;
@@ -115,12 +127,26 @@ export class MessageStore {
     this.onCommitError = options.onCommitError ?? (() => {});
     this.onCommit = options.onCommit;
     this.verifyCommit = options.verifyCommit;
-    this.commitPending = db.transaction((batch: PendingInsert[]) =>
-      batch.map((p) => {
+    this.commitPending = db.transaction((batch: PendingInsert[]) => {
+      // Each channel's newest seq is read once per batch, under the write lock the batch holds
+      // (so no other process commits in between); the batch's own rows of a channel then chain.
+      const newest = new Map<string, number>();
+      return batch.map((p): InsertedSeq | undefined => {
+        const channelId = p.row.channel_id;
+        const prevSeq = newest.get(channelId) ?? this.newestSeqStmt.get(channelId) ?? 0;
         const result = this.insertStmt.run(p.row);
-        return result.changes === 0 ? undefined : Number(result.lastInsertRowid);
-      }),
-    );
+        if (result.changes === 0) {
+          newest.set(channelId, prevSeq);
+          return undefined;
+        }
+        const seq = Number(result.lastInsertRowid);
+        newest.set(channelId, seq);
+        return { seq, prevSeq };
+      });
+    });
+    this.newestSeqStmt = db
+      .prepare<[string], number>("SELECT seq FROM messages WHERE channel_id = ? ORDER BY seq DESC LIMIT 1")
+      .pluck();
     this.insertStmt = db.prepare(
       // OR IGNORE: a duplicate client message id must not fail the whole batch it is committed in.
       `INSERT OR IGNORE INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time,
@@ -162,11 +188,11 @@ export class MessageStore {
 
   /**
    * Queues a message for the end-of-turn commit. Sequence numbers follow the queue's order.
-   * Resolves with the message's `seq` once committed, or `undefined` when the sender's client
+   * Resolves with the message's `seq` (and the channel's seq before it) once committed, or `undefined` when the sender's client
    * message id was already stored in this channel (nothing new was written); rejects with
    * `disconnected` when the batch could not commit (the caller may retry), `server_error` otherwise.
    */
-  insert(message: NewMessage): Promise<number | undefined> {
+  insert(message: NewMessage): Promise<InsertedSeq | undefined> {
     return new Promise((resolve, reject) => {
       this.pending.push({ row: message, resolve, reject });
       if (!this.scheduled && this.retryTimer === undefined) {
@@ -197,7 +223,7 @@ export class MessageStore {
   private commit(): void {
     const batch = this.pending;
     this.pending = [];
-    let seqs: (number | undefined)[];
+    let seqs: (InsertedSeq | undefined)[];
     if (this.firstAttemptAt === 0) this.firstAttemptAt = performance.now();
     try {
       seqs = this.commitPending(batch);

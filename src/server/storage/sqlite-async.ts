@@ -152,14 +152,14 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     async insert(message) {
       try {
         guard?.assertWritable();
-        const seq = await messageStore.insert(message);
-        if (seq === undefined && message.client_msg_id !== "") {
+        const inserted = await messageStore.insert(message);
+        if (inserted === undefined && message.client_msg_id !== "") {
           const row = messageStore.byClientId(message.sender_id, message.channel_id, message.client_msg_id);
           if (row !== undefined) return { row, duplicate: true };
         }
-        if (seq === undefined) throw new HeraldError("server_error", "The message was not stored");
+        if (inserted === undefined) throw new HeraldError("server_error", "The message was not stored");
         // The row as stored, without reading it back (a read would commit the next batch early).
-        return { row: { ...message, seq }, duplicate: false };
+        return { row: { ...message, seq: inserted.seq }, duplicate: false, prevSeq: inserted.prevSeq };
       } catch (err) {
         throw sqliteError(err);
       }

@@ -1,6 +1,12 @@
 import type { Pool, PoolClient } from "pg";
 import { HeraldError } from "../../../errors.js";
-import type { AsyncMessageStore, MessageRow, NewMessage, RetentionOptions } from "../async-storage.js";
+import type {
+  AsyncMessageStore,
+  InsertedMessage,
+  MessageRow,
+  NewMessage,
+  RetentionOptions,
+} from "../async-storage.js";
 import { query, transaction } from "./connection.js";
 
 /** Options of {@link PostgresMessageStore}. */
@@ -20,7 +26,7 @@ export interface PostgresMessageStoreOptions {
 
 interface Pending {
   message: NewMessage;
-  resolve(result: { row: MessageRow; duplicate: boolean }): void;
+  resolve(result: InsertedMessage): void;
   reject(err: unknown): void;
 }
 
@@ -50,9 +56,19 @@ const names = columns.map(([name]) => name).join(", ");
 const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
 // One statement inserts the whole batch; ORDER BY ordinality gives the rows their seq in call order.
 // A repeated client message id (already stored, or earlier in the same batch) is skipped.
-const INSERT_BATCH = `INSERT INTO messages (${names})
-  SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord) ORDER BY ord
-  ON CONFLICT DO NOTHING RETURNING *`;
+// Each inserted row also comes back with the seq of its channel's newest message before the batch
+// (`before_seq`): the CTE reads with the statement's snapshot, taken once the batch holds its
+// channels' locks, and never sees the rows this statement inserts. One round trip, as before.
+const INSERT_BATCH = `WITH prev AS (
+    SELECT c AS channel_id,
+      (SELECT seq FROM messages WHERE channel_id = c ORDER BY seq DESC LIMIT 1) AS seq
+    FROM (SELECT DISTINCT c FROM unnest($2::text[]) AS c) AS channels
+  ), ins AS (
+    INSERT INTO messages (${names})
+    SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord) ORDER BY ord
+    ON CONFLICT DO NOTHING RETURNING *
+  )
+  SELECT ins.*, prev.seq AS before_seq FROM ins JOIN prev USING (channel_id)`;
 // Channels are locked in one global order, so two nodes' batches never deadlock.
 const LOCK_CHANNELS = `SELECT count(pg_advisory_xact_lock(${CHANNEL_LOCK_SPACE}, k)) FROM
   (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS keys`;
@@ -66,7 +82,8 @@ const LOCK_CHANNELS = `SELECT count(pg_advisory_xact_lock(${CHANNEL_LOCK_SPACE},
  * Cursors need more than a growing seq in a cluster: two nodes could take seqs 10 and 11 and commit
  * 11 first, and a reader who saw 11 would never see 10. A batch therefore holds a transaction lock
  * on each of its channels from before it takes seqs until it commits, so within a channel, commit
- * order is seq order and `after(seq)` never skips a message.
+ * order is seq order and `after(seq)` never skips a message. Under the same locks each batch reads
+ * its channels' newest seq, so every insert also tells the seq before it in its channel (`prevSeq`).
  */
 export class PostgresMessageStore implements AsyncMessageStore {
   private queue: Pending[] = [];
@@ -78,7 +95,7 @@ export class PostgresMessageStore implements AsyncMessageStore {
     private readonly options: PostgresMessageStoreOptions = {},
   ) {}
 
-  insert(message: NewMessage): Promise<{ row: MessageRow; duplicate: boolean }> {
+  insert(message: NewMessage): Promise<InsertedMessage> {
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
       if (!this.scheduled && this.inFlight === undefined) {
@@ -123,14 +140,22 @@ export class PostgresMessageStore implements AsyncMessageStore {
     }
   }
 
-  private async write(
-    sql: PoolClient,
-    batch: Pending[],
-  ): Promise<({ row: MessageRow; duplicate: boolean } | undefined)[]> {
+  private async write(sql: PoolClient, batch: Pending[]): Promise<(InsertedMessage | undefined)[]> {
     const values = columns.map(([name]) => batch.map((p) => p.message[name]));
     await sql.query(LOCK_CHANNELS, [values[1]]);
     const inserted = new Map<string, MessageRow>();
-    for (const row of (await sql.query<MessageRow>(INSERT_BATCH, values)).rows) inserted.set(row.id, row);
+    const { rows: insertedRows } = await sql.query<MessageRow & { before_seq: number | null }>(
+      INSERT_BATCH,
+      values,
+    );
+    // RETURNING promises no order: the batch's rows of a channel chain in seq order.
+    const newest = new Map<string, number>();
+    const prevSeqs = new Map<string, number>();
+    for (const { before_seq, ...row } of insertedRows.sort((a, b) => a.seq - b.seq)) {
+      inserted.set(row.id, row);
+      prevSeqs.set(row.id, newest.get(row.channel_id) ?? before_seq ?? 0);
+      newest.set(row.channel_id, row.seq);
+    }
     const skipped = batch.filter((p) => !inserted.has(p.message.id) && p.message.client_msg_id !== "");
     const originals = new Map<string, MessageRow>();
     if (skipped.length > 0) {
@@ -149,7 +174,7 @@ export class PostgresMessageStore implements AsyncMessageStore {
     }
     return batch.map((p) => {
       const row = inserted.get(p.message.id);
-      if (row !== undefined) return { row, duplicate: false };
+      if (row !== undefined) return { row, duplicate: false, prevSeq: prevSeqs.get(row.id) ?? 0 };
       const original = originals.get(
         `${p.message.sender_id}\n${p.message.channel_id}\n${p.message.client_msg_id}`,
       );
