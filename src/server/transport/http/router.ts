@@ -180,10 +180,9 @@ export class Router {
           try {
             values[p] = decodeURIComponent(raw);
           } catch {
-            // Stock passes such bytes on to its gRPC client, which cannot encode them (see below).
-            if (!this.deps.stockRequests || /%(?![0-9a-fA-F]{2})/.test(raw)) {
-              refuse("bad_input", `Malformed path parameter ${p}`);
-            }
+            // Stock passes such bytes on to its gRPC client, which cannot encode them (see below);
+            // a bad escape never gets here in stock mode (see stock-bad-request-line.ts).
+            if (!this.deps.stockRequests) refuse("bad_input", `Malformed path parameter ${p}`);
             values[p] = raw;
             pathNotUtf8 = true;
           }
