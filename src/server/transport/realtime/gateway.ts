@@ -386,6 +386,9 @@ export class WsGateway {
     connection.closed = true;
     if (connection.expiry !== undefined) clearTimeout(connection.expiry);
     this.deps.limits.forgetSocket(connection.id);
+    // No longer one of the user's sockets: nothing more is sent to it, and it counts against no
+    // socket cap (a reconnect is not refused while the leaves below wait for storage).
+    this.deps.peers.remove(connection);
     this.deps.tap?.sessionClosed(connection);
     this.connections.delete(connection);
     // A follower told of the leave reads the user to show "last seen": on PostgreSQL, or on another
@@ -393,7 +396,6 @@ export class WsGateway {
     const leave = this.storeCloseStamp(connection).then(() => {
       this.deps.channels.removePeer(connection);
       this.deps.status.removePeer(connection);
-      this.deps.peers.remove(connection);
       this.deps.logger.info("session_close", {
         sessionId: connection.id,
         userId: connection.userId,
