@@ -40,6 +40,7 @@ import { describeDatabase, openStorage } from "./storage/open-storage.js";
 import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
 import { Router } from "./transport/http/router.js";
+import { refuseAsStockRequestLine } from "./transport/http/stock-bad-request-line.js";
 import { Connection } from "./transport/realtime/connection.js";
 import { Dispatcher } from "./transport/realtime/dispatcher.js";
 import { WsGateway } from "./transport/realtime/gateway.js";
@@ -348,6 +349,8 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         });
 
   const http = createHttpServer((req, res) => {
+    // Stock's Go server refuses a bad escape in the path before any handler sees the request.
+    if (compat.nakama && refuseAsStockRequestLine(req, req.socket)) return;
     if (operatorConsole?.handle(req, res)) return;
     // Nothing a request does may escape: an embedding app must never exit because of one.
     router.handle(req, res).catch((err: unknown) => {
@@ -362,6 +365,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   http.on("upgrade", (req, socket, head) => {
     // A peer resetting mid-upgrade must not take the process down.
     socket.on("error", (err) => logger.debug("upgrade_socket_error", { err }));
+    if (compat.nakama && refuseAsStockRequestLine(req, socket)) return;
     try {
       gateway.handleUpgrade(req, socket, head);
     } catch (err) {

@@ -56,11 +56,21 @@ export class BatchScoped<V> {
  * turn's keyed commands are split by hash slot, one pipeline per slot (see `flush`), and the
  * publishes go through one primary in one pipeline.
  *
+ * On a Redis Cluster each slot's pipelines (and the publishes') also go one at a time: the next
+ * leaves once the one before has settled, carrying everything queued for that slot meanwhile. While
+ * connections are up that costs nothing but the wait for the reply before; when a primary's
+ * connection breaks, ioredis retries a failed pipeline later (after its failover delay, or a
+ * redirection), and a later turn's pipeline sent meanwhile on the reopened connection would
+ * overtake it. Waiting for it keeps one key's commands in the order sent, across turns, through a
+ * reconnect too.
+ *
  * Every command queued here other than `PUBLISH` names its key first: that is how it is routed.
  */
 export class CommandQueue {
   private queued: Queued[] = [];
   private scheduled = false;
+  /** Redis Cluster only: the lanes with a pipeline under way, by slot tag (see `PUBLISH_LANE`). */
+  private readonly lanes = new Map<string, Lane>();
   /**
    * The batch that commands queued now join; it changes when a batch is written. A caller may
    * share or amend a command of the current batch until then (see {@link BatchScoped}).
@@ -129,37 +139,84 @@ export class CommandQueue {
       return;
     }
     if (conn.isCluster) {
-      // A publish names no key, so a Redis Cluster would send each to a server of its choosing, and
-      // two publishes on one room could then cross the cluster bus in either order. They all go
-      // through one primary (the first that is ready, the same one while it stays so), in one
-      // pipeline: every subscriber, whichever server it listens on, gets them in the order queued.
-      const hub = (conn as Cluster).nodes("master").find((node) => node.status === "ready");
-      const publishes: Queued[] = [];
       // Keyed commands: one pipeline per slot, never one call each. ioredis sends a pipeline on one
       // connection in order and retries it whole on the slot's owner, whereas a lone call that meets
       // a connection still opening (or lost) is retried later on a random server, which redirects
       // it: a GET queued after a SET of its key could then overtake it and read the old value.
       const bySlot = new Map<string, Queued[]>();
       for (const q of queued) {
-        if (q.publish !== undefined) {
-          if (hub !== undefined) publishes.push(q);
-          else {
-            const [name, ...args] = q.command;
-            conn.call(name, ...args).then(q.resolve, (err: unknown) => q.reject(unavailable(err)));
-          }
-          continue;
-        }
-        const tag = slotTag(q.command[1]);
+        const tag = q.publish !== undefined ? PUBLISH_LANE : `k:${slotTag(q.command[1])}`;
         const group = bySlot.get(tag);
         if (group === undefined) bySlot.set(tag, [q]);
         else group.push(q);
       }
-      for (const group of bySlot.values()) pipeline(conn, group);
-      if (hub !== undefined && publishes.length > 0) pipeline(hub, publishes);
+      for (const [tag, group] of bySlot) this.enterLane(tag, group);
       return;
     }
-    pipeline(conn, queued);
+    void pipeline(conn, queued);
   };
+
+  /** Queues a slot's commands (or publishes) behind the pipeline under way in their lane, if any. */
+  private enterLane(tag: string, group: Queued[]): void {
+    const lane = this.lanes.get(tag);
+    if (lane !== undefined) {
+      for (const q of group) lane.waiting.push(q);
+      return;
+    }
+    this.runLane(tag, { waiting: group });
+  }
+
+  /** Sends what waits in a lane as one pipeline, and the lane's next once that one has settled. */
+  private runLane(tag: string, lane: Lane): void {
+    const batch = lane.waiting;
+    if (batch.length === 0) {
+      this.lanes.delete(tag);
+      return;
+    }
+    lane.waiting = [];
+    this.lanes.set(tag, lane);
+    const conn = this.connection();
+    const sent =
+      conn === undefined
+        ? Promise.resolve(
+            rejectAll(batch, new HeraldError("disconnected", "the cluster adapter is not running")),
+          )
+        : tag === PUBLISH_LANE
+          ? publishThroughHub(conn as Cluster, batch)
+          : pipeline(conn, batch);
+    const next = () => this.runLane(tag, lane);
+    void sent.then(next, next);
+  }
+}
+
+/** A Redis Cluster lane of the {@link CommandQueue}: what waits for the pipeline under way. */
+interface Lane {
+  waiting: Queued[];
+}
+
+/** The lane of publishes, which name no key; a slot's lane is `k:` and its slot tag. */
+const PUBLISH_LANE = "p";
+
+function rejectAll(queued: readonly Queued[], err: unknown): void {
+  for (const q of queued) q.reject(err);
+}
+
+/**
+ * A publish names no key, so a Redis Cluster would send each to a server of its choosing, and two
+ * publishes on one room could then cross the cluster bus in either order. They all go through one
+ * primary (the first that is ready, the same one while it stays so), in one pipeline: every
+ * subscriber, whichever server it listens on, gets them in the order queued. With no primary ready,
+ * each goes on its own, as ioredis routes it. Resolves once all have settled.
+ */
+function publishThroughHub(conn: Cluster, publishes: readonly Queued[]): Promise<void> {
+  const hub = conn.nodes("master").find((node) => node.status === "ready");
+  if (hub !== undefined) return pipeline(hub, publishes);
+  return Promise.all(
+    publishes.map((q) => {
+      const [name, ...args] = q.command;
+      return conn.call(name, ...args).then(q.resolve, (err: unknown) => q.reject(unavailable(err)));
+    }),
+  ).then(() => {});
 }
 
 /**
@@ -176,9 +233,9 @@ export function slotTag(key: string | number | Buffer | undefined): string {
   return name;
 }
 
-/** Writes commands in one pipeline and settles each with its own result. */
-function pipeline(conn: RedisConnection, queued: readonly Queued[]): void {
-  conn
+/** Writes commands in one pipeline and settles each with its own result; resolves once all have. */
+function pipeline(conn: RedisConnection, queued: readonly Queued[]): Promise<void> {
+  return conn
     .pipeline(queued.map((q) => q.command))
     .exec()
     .then(
@@ -219,7 +276,7 @@ export function waitReady(conn: RedisConnection): Promise<void> {
  * single Redis, does nothing. With the offline queue off, ioredis refuses a command meeting a
  * connection still opening and retries it later on a random server: two commands of one key in
  * different turns could then reach Redis out of order. Open connections leave only those a server's
- * failure reopens to that path.
+ * failure reopens to that path, where the {@link CommandQueue}'s lanes keep the order.
  */
 export async function openPrimaries(conn: RedisConnection): Promise<void> {
   if (!conn.isCluster) return;

@@ -19,7 +19,7 @@ import { requestUrl } from "../request-url.js";
 import { queryFault } from "./query-fault.js";
 import { stockOnlyRoute } from "./stock-only-routes.js";
 import { stockNotUtf8, stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
-import { withoutExtensionFields } from "./without-extension-fields.js";
+import { withoutExtensionFields, withoutExtensionFieldsText } from "./without-extension-fields.js";
 
 /** A route's handler: the decoded request in, the response message out. */
 export type Handler<N extends RouteName> = (
@@ -180,10 +180,9 @@ export class Router {
           try {
             values[p] = decodeURIComponent(raw);
           } catch {
-            // Stock passes such bytes on to its gRPC client, which cannot encode them (see below).
-            if (!this.deps.stockRequests || /%(?![0-9a-fA-F]{2})/.test(raw)) {
-              refuse("bad_input", `Malformed path parameter ${p}`);
-            }
+            // Stock passes such bytes on to its gRPC client, which cannot encode them (see below);
+            // a bad escape never gets here in stock mode (see stock-bad-request-line.ts).
+            if (!this.deps.stockRequests) refuse("bad_input", `Malformed path parameter ${p}`);
             values[p] = raw;
             pathNotUtf8 = true;
           }
@@ -293,8 +292,8 @@ export class Router {
   }
 
   /**
-   * Reads a route's request as stock's gateway does: the body first (unknown fields skipped, as its
-   * JSON reader is set to, herald's extension fields included), then the query, only for a route
+   * Reads a route's request as stock's gateway does: the body first (unknown fields skipped with
+   * their values unchecked, as its JSON reader is set to, herald's extension fields included), then the query, only for a route
    * that takes query parameters, then what its gRPC client cannot pass on (a string, from the query
    * or the path, that is not UTF-8). See stock-query-faults.ts.
    */
@@ -308,7 +307,8 @@ export class Router {
     const bodyText = await this.readBodyText(req, name, true);
     const queryFault = stockQueryParseFault(name, url.search);
     if (queryFault !== undefined) throw queryFault;
-    const request = parseRestRequest(name, pathValues, url.searchParams, bodyText, {
+    const stockBody = withoutExtensionFieldsText(bodyMessage(name), bodyText);
+    const request = parseRestRequest(name, pathValues, url.searchParams, stockBody, {
       ignoreUnknown: true,
     }) as Record<string, unknown>;
     const marshalFault = pathNotUtf8 ? stockNotUtf8() : stockQueryMarshalFault(name, url.search);

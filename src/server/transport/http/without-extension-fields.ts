@@ -1,8 +1,6 @@
 import type { MessageName } from "../../../gen/schema.js";
 import { K, messageInfo } from "../../../protocol/schema.js";
-
-/** herald's extension fields are numbered from here up; stock Nakama knows none of them. */
-const FIRST_EXTENSION_FIELD = 100;
+import { FIRST_EXTENSION_FIELD } from "../field-names.js";
 
 /**
  * Removes herald's extension fields from a decoded message, at any depth, as stock's JSON reader
@@ -21,4 +19,40 @@ export function withoutExtensionFields(name: MessageName, message: Record<string
         withoutExtensionFields(field.type, item as Record<string, unknown>);
     }
   }
+}
+
+/** Deletes herald's extension fields (under either spelling) from parsed JSON of a `name` message. */
+function dropExtensionKeys(name: MessageName, json: unknown): void {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return;
+  const info = messageInfo(name);
+  const object = json as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    const field = info.lookup[key];
+    if (field === undefined) continue;
+    if (field.id >= FIRST_EXTENSION_FIELD) {
+      delete object[key];
+      continue;
+    }
+    if (field.k !== K.m || field.type === undefined) continue;
+    const value = object[key];
+    for (const item of Array.isArray(value) ? value : [value]) dropExtensionKeys(field.type, item);
+  }
+}
+
+/**
+ * JSON text of a `name` message without herald's extension fields, for reading a body as stock's
+ * JSON reader does: it skips a field it does not know whatever its value (a wrong type, an object
+ * holding a key twice), where herald's reader would check the value. Text that is not JSON is
+ * returned as it is, for the reader to refuse.
+ */
+export function withoutExtensionFieldsText(name: MessageName, text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === "") return text;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  dropExtensionKeys(name, json);
+  return JSON.stringify(json);
 }

@@ -1,8 +1,6 @@
 import type { MessageName } from "../../../gen/schema.js";
 import { K, messageInfo } from "../../../protocol/schema.js";
-
-/** herald's extension fields are numbered from here up; stock Nakama knows none of them. */
-const FIRST_EXTENSION_FIELD = 100;
+import { FIRST_EXTENSION_FIELD } from "../field-names.js";
 
 function inMessage(name: MessageName, json: unknown, path: string): string | undefined {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;

@@ -51,6 +51,9 @@ function textFault(frame: string | Buffer): HeraldError | undefined {
 /** How often the server-wide budget of unsent bytes is checked. */
 const MEMORY_CHECK_MS = 100;
 
+/** How long a close waits for its `last_active` to be stored before announcing its leaves. */
+export const CLOSE_LAST_ACTIVE_WAIT_MS = 1000;
+
 /** What the realtime gateway needs. */
 export interface GatewayDeps {
   /** Present when the user_presence extension is on: connecting may set the invisible flag. */
@@ -86,6 +89,12 @@ export interface GatewayDeps {
    * slow reader (1013), then the next, until the total is under.
    */
   maxTotalBufferedBytes: number;
+  /**
+   * How long a closed socket's leaves wait for its user's `last_active` to be stored, so that a
+   * follower reading the user on the leave sees when they left; past it (or if storage fails) the
+   * leaves go out anyway. @default {@link CLOSE_LAST_ACTIVE_WAIT_MS}
+   */
+  closeLastActiveWaitMs?: number | undefined;
 }
 
 /**
@@ -109,6 +118,8 @@ export class WsGateway {
   private readonly memoryCheck: NodeJS.Timeout;
   /** Open connections, for the keepalive. */
   private readonly connections = new Set<Connection>();
+  /** Closed connections whose leaves wait for their `last_active` to be stored. */
+  private readonly leaving = new Set<Promise<void>>();
 
   constructor(private readonly deps: GatewayDeps) {
     this.wss = new WebSocketServer({
@@ -371,20 +382,57 @@ export class WsGateway {
 
   private onClose(connection: Connection, code: number, reason: string): void {
     if (connection.closed) return;
+    // From here on the services refuse this peer anything new (joins, follows, status).
     connection.closed = true;
     if (connection.expiry !== undefined) clearTimeout(connection.expiry);
     this.deps.limits.forgetSocket(connection.id);
-    this.deps.channels.removePeer(connection);
-    this.deps.status.removePeer(connection);
+    // No longer one of the user's sockets: nothing more is sent to it, and it counts against no
+    // socket cap (a reconnect is not refused while the leaves below wait for storage).
     this.deps.peers.remove(connection);
     this.deps.tap?.sessionClosed(connection);
     this.connections.delete(connection);
-    this.touchLastActive([connection.userId]);
-    this.deps.logger.info("session_close", {
-      sessionId: connection.id,
-      userId: connection.userId,
-      code,
-      reason,
+    // A follower told of the leave reads the user to show "last seen": on PostgreSQL, or on another
+    // node, that read must find the close's stamp, so the stamp is stored first.
+    const leave = this.storeCloseStamp(connection).then(() => {
+      this.deps.channels.removePeer(connection);
+      this.deps.status.removePeer(connection);
+      this.deps.logger.info("session_close", {
+        sessionId: connection.id,
+        userId: connection.userId,
+        code,
+        reason,
+      });
+    });
+    this.leaving.add(leave);
+    leave
+      .catch((err: unknown) =>
+        this.deps.logger.error("session_leave_failed", { sessionId: connection.id, err }),
+      )
+      .finally(() => this.leaving.delete(leave));
+  }
+
+  /**
+   * Stores the closing user's `last_active`, waiting at most the configured bound: a store that is
+   * slow or away delays nobody's leave for long, and its failure is logged, never thrown.
+   */
+  private storeCloseStamp(connection: Connection): Promise<void> {
+    const waitMs = this.deps.closeLastActiveWaitMs ?? CLOSE_LAST_ACTIVE_WAIT_MS;
+    const fields = { sessionId: connection.id, userId: connection.userId };
+    let timer: NodeJS.Timeout | undefined;
+    const stored = this.deps.users.touchLastActive([connection.userId], Date.now()).then(
+      () => "stored" as const,
+      (err: unknown) => {
+        this.deps.logger.warn("last_active_not_saved", { ...fields, err });
+        return "failed" as const;
+      },
+    );
+    const bound = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), waitMs);
+      timer.unref();
+    });
+    return Promise.race([stored, bound]).then((outcome) => {
+      clearTimeout(timer);
+      if (outcome === "late") this.deps.logger.warn("last_active_late", { ...fields, waitMs });
     });
   }
 
@@ -423,6 +471,8 @@ export class WsGateway {
     const closing: Promise<void>[] = [];
     for (const ws of this.wss.clients) closing.push(closeSocket(ws));
     await Promise.all(closing);
+    // Their leaves are announced (and their stamps stored) before storage and cluster let go.
+    await Promise.all(this.leaving);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

@@ -1,0 +1,136 @@
+// One key's commands on a Redis Cluster while the connection to its primary breaks and reopens:
+// each command that succeeds took effect in the order sent, across turns. The connection is broken
+// for real, by the server (CLIENT KILL of every client of that primary), while a stream of RPUSH,
+// INCR and PUBLISH on one hash slot flows, one command of each per event-loop turn.
+
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { Cluster, Redis } from "ioredis";
+import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
+import { redisClusterSkipReason, startRedisCluster, type TestRedisCluster } from "../helpers/redis.js";
+
+const skip = redisClusterSkipReason();
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("cluster: one key's commands keep their order while its primary's connection reopens", {
+  skip,
+}, () => {
+  let cluster: TestRedisCluster | undefined;
+  before(async () => {
+    cluster = await startRedisCluster(3);
+  });
+  after(async () => {
+    // The Redis processes do not hold the event loop open: something must while they exit.
+    const alive = setInterval(() => {}, 1000);
+    await cluster?.close();
+    clearInterval(alive);
+  });
+
+  const connect = (): Cluster => {
+    const ports = cluster?.ports;
+    if (ports === undefined) throw new Error("the Redis Cluster did not start");
+    return new Cluster(
+      ports.map((port) => ({ host: "127.0.0.1", port })),
+      { enableOfflineQueue: false },
+    );
+  };
+
+  /** The port of the primary serving `key`'s slot, as the cluster itself says. */
+  async function primaryOf(conn: Cluster, key: string): Promise<number> {
+    const slot = (await conn.call("cluster", "keyslot", key)) as number;
+    const shards = (await conn.call("cluster", "slots")) as [number, number, [string, number]][];
+    const shard = shards.find(([from, to]) => slot >= from && slot <= to);
+    if (shard === undefined) throw new Error(`no primary serves slot ${slot}`);
+    return shard[2][1];
+  }
+
+  /** Closes, from the server's side, every client connection of the Redis on `port`. */
+  async function killClients(port: number): Promise<number> {
+    const admin = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
+    try {
+      await admin.connect();
+      return (await admin.call("client", "kill", "type", "normal", "skipme", "yes")) as number;
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  for (const trial of [1, 2, 3]) {
+    test(`RPUSH, INCR and PUBLISH of one slot, one of each per turn, through a CLIENT KILL (trial ${trial})`, async () => {
+      const conn = connect();
+      let listener: Redis | undefined;
+      try {
+        await waitReady(conn);
+        await openPrimaries(conn);
+        const tag = randomUUID();
+        const list = `o:{${tag}}:list`;
+        const counter = `o:{${tag}}:n`;
+        const channel = `o:{${tag}}:c`;
+        const published: number[] = [];
+        const primary = await primaryOf(conn, list);
+        // A plain subscriber on another primary (a cluster carries every publish to every server),
+        // whose connection the kill leaves alone.
+        const other = cluster?.ports.find((port) => port !== primary);
+        assert.ok(other !== undefined);
+        listener = new Redis({ port: other, host: "127.0.0.1" });
+        await listener.subscribe(channel);
+        listener.on("message", (_channel: string, text: string) => published.push(Number(text)));
+        const queue = new CommandQueue(() => conn);
+        const join = (payloads: readonly Buffer[]) => payloads[payloads.length - 1] as Buffer;
+
+        const total = 400;
+        const pushes: Promise<unknown>[] = [];
+        const incrs: Promise<unknown>[] = [];
+        const publishes: Promise<unknown>[] = [];
+        let killed = 0;
+        for (let i = 0; i < total; i++) {
+          pushes.push(queue.send(["rpush", list, String(i)]));
+          incrs.push(queue.send(["incr", counter]));
+          publishes.push(queue.publish(channel, Buffer.from(String(i)), join) ?? Promise.resolve(0));
+          if (i === 40) killed = await killClients(primary);
+          await turn();
+        }
+        assert.ok(killed > 0, "the primary had client connections to kill");
+        const pushed = await Promise.allSettled(pushes);
+        const counted = await Promise.allSettled(incrs);
+
+        // What Redis holds is what succeeded, in the order sent.
+        const held = ((await conn.lrange(list, 0, -1)) as string[]).map(Number);
+        const accepted = pushed.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+        assert.deepEqual(held, accepted, "the list holds the successful pushes in the order sent");
+        // Each successful push answered the list's length then: one more than the push before it.
+        const lengths = pushed.flatMap((r) => (r.status === "fulfilled" ? [r.value as number] : []));
+        assert.deepEqual(
+          lengths,
+          lengths.map((_, i) => i + 1),
+          "each push saw the pushes sent before it, and none sent after",
+        );
+        const counts = counted.flatMap((r) => (r.status === "fulfilled" ? [r.value as number] : []));
+        assert.deepEqual(
+          counts,
+          counts.map((_, i) => i + 1),
+          "each INCR counted the ones sent before it",
+        );
+        // The publishes arrive in the order sent (through the cluster bus, after the last reply).
+        const sentPublishes = (await Promise.allSettled(publishes)).filter((r) => r.status === "fulfilled");
+        for (let waited = 0; published.length < sentPublishes.length && waited < 3000; waited += 20) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.equal(
+          published.length,
+          sentPublishes.length,
+          "each publish Redis took reached the subscriber",
+        );
+        const sorted = [...published].sort((a, b) => a - b);
+        assert.deepEqual(published, sorted, "publishes arrive in the order sent");
+        // A short break loses nothing: commands wait for the slot's connection, then go in order.
+        assert.equal(accepted.length, total, `${total - accepted.length} pushes were refused`);
+      } finally {
+        await quit(conn);
+        await quit(listener);
+      }
+    });
+  }
+});
