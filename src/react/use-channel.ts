@@ -4,7 +4,7 @@ import { HeraldError } from "../errors.js";
 import type { ChannelMessageAck, JsonObject } from "../gen/model.js";
 import type { ChannelType } from "../gen/wire.js";
 import type { WriteChatMessageOptions } from "../socket/socket-types.js";
-import type { ChannelFeed, ChannelOptions, ChannelSnapshot } from "./channel-feed.js";
+import { type ChannelFeed, type ChannelOptions, type ChannelSnapshot, channelKey } from "./channel-feed.js";
 import { useHeraldConnection } from "./herald-context.js";
 
 /** What {@link useChannel} returns. The functions keep their identity while the channel does. */
@@ -50,10 +50,14 @@ export function useChannel<T extends object = JsonObject>(
   options: ChannelOptions = {},
 ): ChannelResult<T> {
   const connection = useHeraldConnection("useChannel");
-  const [feed, setFeed] = useState<ChannelFeed | undefined>(undefined);
+  const [held, setHeld] = useState<{ feed: ChannelFeed; key: string } | undefined>(undefined);
   // The functions read the feed here, so those of the first render work once the effect has run.
   const current = useRef<ChannelFeed | undefined>(undefined);
   const { persistence, hidden, historyPageSize } = options;
+  const key = `${channelKey(target, type, { persistence, hidden })} ${historyPageSize}`;
+  // Between a render asking for another channel and the effect that joins it, the feed held is
+  // the old channel's: showing its messages under the new name would be wrong, so it is "joining".
+  const feed = held?.key === key ? held.feed : undefined;
   useEffect(() => {
     if (connection.stopped) return undefined;
     const { feed: f, release } = connection.acquireChannel(target, type, {
@@ -62,12 +66,13 @@ export function useChannel<T extends object = JsonObject>(
       historyPageSize,
     });
     current.current = f;
-    setFeed(f);
+    setHeld({ feed: f, key });
     return () => {
       if (current.current === f) current.current = undefined;
       release();
     };
-  }, [connection, target, type, persistence, hidden, historyPageSize]);
+    // `key` is made of the other dependencies.
+  }, [connection, target, type, persistence, hidden, historyPageSize, key]);
 
   const snapshot = useSyncExternalStore(
     useCallback((fn: () => void) => feed?.subscribe(fn) ?? (() => {}), [feed]),

@@ -26,18 +26,26 @@ function useWatch(
   const connection = useHeraldConnection(hook);
   const [watch, setWatch] = useState<PresenceWatch | undefined>(undefined);
   // The ids' content, not the array's identity: `usePresence([a, b])` makes a new array per render.
-  const key = userIds.join("\n");
+  // JSON keeps each id as given: joined by a separator, [""] read as no ids at all (no error shown
+  // for the malformed id) and an id holding the separator as two others.
+  // An id that is not a string is sent as text, so that it fails as a malformed id in `error`.
+  const key = JSON.stringify(Array.isArray(userIds) ? userIds.map(String) : []);
   useEffect(() => {
     if (connection.stopped) return undefined;
     const { watch: w, release } = connection.acquirePresence();
     setWatch(w);
-    const unwatch = key === "" ? undefined : w.acquire(key.split("\n"));
+    const ids = idsOf(key);
+    const unwatch = ids.length === 0 ? undefined : w.acquire(ids);
     return () => {
       unwatch?.();
       release();
     };
   }, [connection, key]);
   return { watch, key };
+}
+
+function idsOf(key: string): string[] {
+  return JSON.parse(key) as string[];
 }
 
 function useVersion(watch: PresenceWatch | undefined): number {
@@ -62,7 +70,7 @@ export function usePresence(userIds: readonly string[]): PresenceResult {
   const version = useVersion(watch);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is when the store changed
   return useMemo(() => {
-    const ids = key === "" ? [] : [...new Set(key.split("\n"))];
+    const ids = [...new Set(idsOf(key))];
     const byId = new Map<string, UserPresenceState>();
     for (const id of ids) {
       const state = watch?.get(id);

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_CONSOLE_CREDENTIAL } from "./console/console-options.js";
+import { DEFAULT_CONSOLE_CREDENTIAL, MIN_CREDENTIAL_LENGTH } from "./console/console-options.js";
 import { createServer } from "./index.js";
 import { parseRates } from "./limits/parse-rates.js";
 import { isLogLevel } from "./logger.js";
@@ -70,6 +70,17 @@ function integer(name: string, raw: string | undefined, min: number): number | u
   return n;
 }
 
+/** A port number: 0 (a free one) to 65535, named in the message (the listener's own says "options.port"). */
+function port(name: string, raw: string | undefined): number | undefined {
+  const n = integer(name, raw, 0);
+  if (n !== undefined && n > 65535) fail(`${name} must be a port from 0 to 65535, got "${raw}"`);
+  return n;
+}
+
+// Flags whose empty value is a mistake: `--host ""` listened on every interface while printing
+// "http://:PORT". An empty prefix is a real choice.
+const mayBeEmpty = new Set(["redis-prefix"]);
+
 /** The start line saying where the console is, with which credential, or why it is off. */
 function consoleLine(consoleUrl: string | undefined, options: ServerOptions): string {
   if (options.console === false) return "console: off (--no-console)";
@@ -136,6 +147,7 @@ async function main(): Promise<void> {
   const env = process.env;
   const pick = (flag: string, envName: string): string | undefined => {
     const v = values[flag];
+    if (v === "" && !mayBeEmpty.has(flag)) fail(`--${flag} needs a value`);
     return typeof v === "string" ? v : env[envName] || undefined;
   };
   const logLevel = pick("log-level", "HERALD_LOG_LEVEL") ?? "info";
@@ -143,8 +155,8 @@ async function main(): Promise<void> {
   const options: ServerOptions = { logLevel };
   const host = pick("host", "HERALD_HOST");
   if (host !== undefined) options.host = host;
-  const port = integer("--port", pick("port", "HERALD_PORT"), 0);
-  if (port !== undefined) options.port = port;
+  const listenPort = port("--port", pick("port", "HERALD_PORT"));
+  if (listenPort !== undefined) options.port = listenPort;
   const db = pick("db", "HERALD_DB");
   if (db !== undefined) options.db = db;
   const serverKey = pick("server-key", "HERALD_SERVER_KEY");
@@ -169,7 +181,14 @@ async function main(): Promise<void> {
 
   const consoleCredential = pick("console-credential", "HERALD_CONSOLE_CREDENTIAL");
   if (values["no-console"] === true || env.HERALD_CONSOLE === "off") options.console = false;
-  else if (consoleCredential !== undefined) options.console = { credential: consoleCredential };
+  else if (consoleCredential !== undefined) {
+    // Refused here rather than started with the console silently off, even on loopback.
+    if (consoleCredential.length < MIN_CREDENTIAL_LENGTH)
+      fail(
+        `--console-credential (or HERALD_CONSOLE_CREDENTIAL) must be at least ${MIN_CREDENTIAL_LENGTH} characters long`,
+      );
+    options.console = { credential: consoleCredential };
+  }
 
   const rates = Array.isArray(values.rate) ? values.rate : env.HERALD_RATES?.split(/\s+/).filter(Boolean);
   if (rates !== undefined && rates.length > 0) {
@@ -224,7 +243,7 @@ async function main(): Promise<void> {
     if (maxAge !== undefined) options.historyRetention.maxAgeSec = maxAge;
     if (perChannel !== undefined) options.historyRetention.maxPerChannel = perChannel;
   }
-  const metricsPort = integer("--metrics-port", pick("metrics-port", "HERALD_METRICS_PORT"), 0);
+  const metricsPort = port("--metrics-port", pick("metrics-port", "HERALD_METRICS_PORT"));
   if (metricsPort !== undefined) options.metricsPort = metricsPort;
   const metricsHost = pick("metrics-host", "HERALD_METRICS_HOST");
   if (metricsHost !== undefined) options.metricsHost = metricsHost;

@@ -13,6 +13,7 @@ import { ClusterNode } from "./cluster/cluster-node.js";
 import { RedisClusterAdapter } from "./cluster/redis-adapter.js";
 import { SharedUserViews } from "./cluster/shared-user-views.js";
 import { resolveCompat } from "./compat.js";
+import { checkConsoleOptions } from "./console/console-options.js";
 import { OperatorConsole } from "./console/operator-console.js";
 import { allExtensions, type Extension } from "./extensions.js";
 import { Limits } from "./limits/limits.js";
@@ -85,6 +86,7 @@ export { tokenSecretPath } from "./services/auth/token-secret.js";
  */
 export async function createServer(options: ServerOptions = {}): Promise<HeraldServer> {
   const compat = resolveCompat(options.compat);
+  checkConsoleOptions(options.console);
   const { maxBodyBytes } = options;
   if (maxBodyBytes !== undefined && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes > 0)) {
     throw new HeraldError(

@@ -1,3 +1,4 @@
+import { checkFields } from "../arguments.js";
 import {
   type CloseEventLike,
   defaultWebSocket,
@@ -53,6 +54,7 @@ type Mode = "open" | "blackhole" | "refuse";
  * ```
  */
 export function cuttableWebSocket(options: CuttableWebSocketOptions = {}): CuttableWebSocket {
+  checkFields("cuttableWebSocket", "WebSocket:f", options);
   const Inner = options.WebSocket ?? defaultWebSocket;
   const made: Wrapped[] = [];
   const urls: string[] = [];

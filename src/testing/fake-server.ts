@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { checkFields } from "../arguments.js";
 import { Client, type ClientOptions } from "../client.js";
 import { HeraldError } from "../errors.js";
 import type {
@@ -33,6 +34,13 @@ import {
 } from "./fake-rest.js";
 import { type FakeSessionOptions, fakeSession, tokenUser } from "./fake-session.js";
 import { Inbox, type WaitOptions } from "./inbox.js";
+import {
+  checkEnvelopeKind,
+  checkFunction,
+  checkListenOptions,
+  checkObject,
+  checkWaitOptions,
+} from "./kit-arguments.js";
 import { type FakeRequest, type RequestHook, RequestHooks } from "./request-hooks.js";
 
 export type { FakeRequest, RequestHook } from "./request-hooks.js";
@@ -277,11 +285,14 @@ export class FakeServer {
    * ```
    */
   onRequest<K extends EnvelopeKind>(kind: K | "*", hook: RequestHook<K>): () => void {
+    checkEnvelopeKind("onRequest", kind, true);
+    checkFunction("onRequest", "hook", hook);
     return this.#hooks.add(kind, hook);
   }
 
   /** Answers HTTP requests (newest hook first, undefined: the next one decides). Returns the remover. */
   onHttp(hook: FakeHttpHandler): () => void {
+    checkFunction("onHttp", "hook", hook);
     this.#httpHooks.push(hook);
     return () => {
       const i = this.#httpHooks.indexOf(hook);
@@ -302,6 +313,7 @@ export class FakeServer {
    * ```
    */
   onHistory(handler: FakeHistoryHandler): () => void {
+    checkFunction("onHistory", "handler", handler);
     return this.onHttp(historyHook(handler));
   }
 
@@ -310,6 +322,7 @@ export class FakeServer {
    * with `unauthenticated`) or undefined to accept. Returns the remover.
    */
   onUpgrade(hook: (upgrade: FakeUpgrade) => number | undefined): () => void {
+    checkFunction("onUpgrade", "hook", hook);
     this.#upgradeHooks.push(hook);
     return () => {
       const i = this.#upgradeHooks.indexOf(hook);
@@ -328,6 +341,13 @@ export class FakeServer {
     match: (request: FakeRequest<K>) => boolean = () => true,
     options?: WaitOptions,
   ): Promise<FakeRequest<K>> {
+    try {
+      checkEnvelopeKind("nextRequest", kind);
+      checkFunction("nextRequest", "match", match);
+      checkWaitOptions("nextRequest", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#requests.next((r) => r.kind === kind && match(r as FakeRequest<K>), {
       what: `${kind} request`,
       ...options,
@@ -341,6 +361,14 @@ export class FakeServer {
    * Throws HeraldError `disconnected` when no connection did, so that a push cannot vanish unnoticed.
    */
   push<K extends EnvelopeKind>(kind: K, body: EnvelopeMessageInits[K], to?: PushTarget): number {
+    checkEnvelopeKind("push", kind);
+    checkObject(`push ${kind}`, "body", body);
+    if (to !== undefined && typeof to !== "function" && !(to instanceof FakeConnection)) {
+      throw new HeraldError(
+        "bad_input",
+        `push ${kind}: to must be a connection of this server or a predicate`,
+      );
+    }
     const accept =
       to === undefined ? () => true : typeof to === "function" ? to : (c: FakeConnection) => c === to;
     const sent = this.#broadcast({ kind, body } as EnvelopeInit, accept);
@@ -356,6 +384,7 @@ export class FakeServer {
     message: Omit<ChannelMessageInit, "content"> & { channelId: string; content?: FakeContent },
     to?: PushTarget,
   ): number {
+    checkObject("pushChannelMessage", "message", message);
     return this.push("channelMessage", channelMessageBody(message), to);
   }
 
@@ -377,11 +406,15 @@ export class FakeServer {
     notifications: readonly (Omit<NotificationInit, "content"> & { content?: FakeContent })[],
     to?: PushTarget,
   ): number {
+    if (!Array.isArray(notifications)) {
+      throw new HeraldError("bad_input", "pushNotification: notifications must be an array");
+    }
     return this.push("notifications", notificationsBody(notifications), to);
   }
 
   /** Pushes an error not tied to a request (no cid). */
   pushError(error: FakeError | HeraldError, to?: PushTarget): number {
+    checkObject("pushError", "error", error);
     return this.push("error", errorBody(error), to);
   }
 
@@ -444,6 +477,22 @@ export class FakeServer {
  * ```
  */
 export async function startFakeServer(options: FakeServerOptions = {}): Promise<FakeServer> {
+  checkListenOptions("startFakeServer", options);
+  checkFields("startFakeServer", "echo:b", options);
+  const codecs: unknown = options.codecs;
+  if (
+    codecs !== undefined &&
+    !(
+      Array.isArray(codecs) &&
+      codecs.length > 0 &&
+      codecs.every((c) => typeof c?.decodeEnvelope === "function")
+    )
+  ) {
+    throw new HeraldError(
+      "bad_input",
+      "startFakeServer: codecs must be a non-empty array of codecs (jsonCodec, protobufCodec)",
+    );
+  }
   const http = createServer();
   const wss = new WebSocketServer({ noServer: true });
   let fake: FakeServer | undefined;

@@ -1,3 +1,4 @@
+import { checkFields } from "../arguments.js";
 import { Session } from "../session.js";
 
 /** Who a fake session belongs to, and for how long it is valid. */
@@ -30,6 +31,7 @@ export function fakeToken(claims: Record<string, unknown>): string {
 
 /** A session made locally, for connecting to the fake server without any REST call. */
 export function fakeSession(options: FakeSessionOptions = {}): Session {
+  checkFields("session", "userId:s username:s expiresInSec:t refreshExpiresInSec:t vars:o", options);
   const now = Math.floor(Date.now() / 1000);
   const userId = options.userId ?? "user-1";
   const username = options.username ?? "ada";

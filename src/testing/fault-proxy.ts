@@ -1,7 +1,9 @@
 // Node only: a TCP proxy on a loopback port (node:net).
 import { once } from "node:events";
 import { connect, createServer, type Server, type Socket as TcpSocket } from "node:net";
+import { checkFields } from "../arguments.js";
 import { HeraldError } from "../errors.js";
+import { checkListenOptions } from "./kit-arguments.js";
 
 /** Where a fault proxy forwards to: a port on 127.0.0.1, a `{ host, port }`, or a URL such as a test server's. */
 export type ProxyTarget = number | { host?: string | undefined; port: number } | string;
@@ -199,8 +201,14 @@ export class FaultProxy {
   }
 }
 
+// A server listens on 1 to 65535; 0 means "any free port" only to a listener, never as a target.
+function targetPort(port: number, given: unknown): number {
+  if (Number.isInteger(port) && port >= 1 && port <= 65535) return port;
+  throw new HeraldError("bad_input", `fault proxy: the target port must be 1 to 65535, got ${String(given)}`);
+}
+
 function targetOf(target: ProxyTarget): { host: string; port: number } {
-  if (typeof target === "number") return { host: "127.0.0.1", port: target };
+  if (typeof target === "number") return { host: "127.0.0.1", port: targetPort(target, target) };
   if (typeof target === "string") {
     let url: URL;
     try {
@@ -209,10 +217,11 @@ function targetOf(target: ProxyTarget): { host: string; port: number } {
       throw new HeraldError("bad_input", `fault proxy: "${target}" is not a URL`, { cause });
     }
     const port = Number(url.port || (url.protocol === "https:" || url.protocol === "wss:" ? 443 : 80));
-    return { host: url.hostname.replace(/^\[|\]$/g, ""), port };
+    return { host: url.hostname.replace(/^\[|\]$/g, ""), port: targetPort(port, target) };
   }
   if (typeof target === "object" && target !== null && Number.isInteger(target.port)) {
-    return { host: target.host ?? "127.0.0.1", port: target.port };
+    checkFields("fault proxy", "host:s", target);
+    return { host: target.host ?? "127.0.0.1", port: targetPort(target.port, target.port) };
   }
   throw new HeraldError("bad_input", `fault proxy: no target port in ${JSON.stringify(target)}`);
 }
@@ -230,6 +239,7 @@ export async function startFaultProxy(
   target: ProxyTarget,
   options: FaultProxyOptions = {},
 ): Promise<FaultProxy> {
+  checkListenOptions("startFaultProxy", options);
   const resolved = targetOf(target);
   const host = options.host ?? "127.0.0.1";
   const server = createServer({ pauseOnConnect: true });

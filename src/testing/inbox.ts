@@ -1,7 +1,9 @@
+import { checkFields } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import type { Socket, SocketEvents } from "../index.js";
 import { describeValues } from "./describe.js";
 import type { FakeServer, FakeServerEvents } from "./fake-server.js";
+import { checkFunction, checkSource, checkWaitOptions, deadline } from "./kit-arguments.js";
 
 /** Time limit and cancellation of a wait. */
 export interface WaitOptions {
@@ -73,6 +75,7 @@ export class Inbox<T> {
       ping?: ((options?: { timeoutMs?: number | undefined }) => Promise<void>) | undefined;
     } = {},
   ) {
+    checkFields("inbox", "limit:w timeoutMs:t", options);
     this.#ping = options.ping;
     this.#what = what;
     this.#limit = options.limit ?? DEFAULT_LIMIT;
@@ -109,6 +112,12 @@ export class Inbox<T> {
    * what arrived instead, or `aborted` when `options.signal` fires.
    */
   next(match: (event: T) => boolean = () => true, options: WaitOptions = {}): Promise<T> {
+    try {
+      checkFunction("next", "match", match);
+      checkWaitOptions("next", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const i = this.#unread.findIndex(match);
     if (i >= 0) return Promise.resolve(this.#unread.splice(i, 1)[0] as T);
     const what = options.what ?? `a matching ${this.#what}`;
@@ -118,7 +127,7 @@ export class Inbox<T> {
     const ms = options.timeoutMs ?? this.#timeoutMs;
     return new Promise<T>((resolve, reject) => {
       const settle = (error: HeraldError | undefined, event?: T) => {
-        clearTimeout(timer);
+        cancelTimer();
         options.signal?.removeEventListener("abort", onAbort);
         this.#waiters.delete(waiter);
         if (error) reject(error);
@@ -129,15 +138,13 @@ export class Inbox<T> {
         resolve: (event) => settle(undefined, event),
         reject: (error) => settle(error),
       };
-      const timer = setTimeout(
-        () =>
-          settle(
-            new HeraldError(
-              "timeout",
-              `no ${what} within ${ms} ms; ${this.#received.length} ${this.#what} event(s) arrived: ${describeValues(this.#received)}`,
-            ),
+      const cancelTimer = deadline(ms, () =>
+        settle(
+          new HeraldError(
+            "timeout",
+            `no ${what} within ${ms} ms; ${this.#received.length} ${this.#what} event(s) arrived: ${describeValues(this.#received)}`,
           ),
-        ms,
+        ),
       );
       const onAbort = () =>
         settle(new HeraldError("aborted", `waiting for ${what}: aborted`, { cause: options.signal?.reason }));
@@ -153,12 +160,20 @@ export class Inbox<T> {
     match: (event: T) => boolean = () => true,
     options: WaitOptions = {},
   ): Promise<T[]> {
+    if (!(Number.isInteger(count) && count >= 0)) {
+      throw new HeraldError(
+        "bad_input",
+        `take: count must be a whole number, 0 or more, got ${String(count)}`,
+      );
+    }
+    checkFunction("take", "match", match);
+    checkWaitOptions("take", options);
     const ms = options.timeoutMs ?? this.#timeoutMs;
-    const deadline = Date.now() + ms;
+    const until = Date.now() + ms;
     const taken: T[] = [];
     while (taken.length < count) {
       const what = options.what ?? `${count} matching ${this.#what} events (got ${taken.length})`;
-      taken.push(await this.next(match, { ...options, what, timeoutMs: Math.max(0, deadline - Date.now()) }));
+      taken.push(await this.next(match, { ...options, what, timeoutMs: Math.max(0, until - Date.now()) }));
     }
     return taken;
   }
@@ -169,6 +184,8 @@ export class Inbox<T> {
    * its way has arrived. Fails with HeraldError `bad_input` naming the unexpected event.
    */
   async none(match: (event: T) => boolean = () => true, options: WaitOptions = {}): Promise<void> {
+    checkFunction("none", "match", match);
+    checkWaitOptions("none", options);
     if (!this.#ping) {
       throw new HeraldError("bad_input", `none: the source of ${this.#what} events has no ping() to wait on`);
     }
@@ -236,6 +253,7 @@ export function inbox(
   options: InboxOptions = {},
 ): Inbox<unknown> {
   // The overloads above carry the types; here any source with an `on` will do.
+  checkSource("inbox", source);
   const on = source.on.bind(source) as unknown as (
     name: PropertyKey,
     fn: (event: unknown) => void,

@@ -1,5 +1,6 @@
 // Node only: a WebSocket client from the `ws` package, which reports a refused upgrade's status.
 import WebSocket from "ws";
+import { badInput, checkFields, checkId, describeValue } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import type {
   Envelope,
@@ -261,6 +262,14 @@ export async function openRawSocketAs<S extends RawSocket>(
   token: string,
   options: RawSocketOptions = {},
 ): Promise<S> {
+  if (typeof baseUrl !== "string" || !/^(http|ws)s?:\/\/[^/]/.test(baseUrl)) {
+    throw badInput(
+      "openRawSocket",
+      `baseUrl must be a server's http:// or ws:// URL, got ${typeof baseUrl === "string" ? `"${baseUrl}"` : describeValue(baseUrl)}`,
+    );
+  }
+  checkId("openRawSocket", "token", token);
+  checkFields("openRawSocket", "codec:c timeoutMs:t status:b invisible:b query:o", options);
   const codec = options.codec ?? jsonCodec;
   const url = rawSocketUrl(baseUrl, token, { ...options, format: codec.format });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

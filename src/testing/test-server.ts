@@ -1,4 +1,5 @@
 // Node only: runs herald's bundled server, loaded when the first test server starts.
+import { checkFields, checkSession, describeValue } from "../arguments.js";
 import { Client, type ClientOptions } from "../client.js";
 import { HeraldError } from "../errors.js";
 import type { ConnectOptions, Socket, SocketOptions } from "../index.js";
@@ -7,6 +8,7 @@ import type { Logger } from "../server/logger.js";
 import type { HeraldServer, ServerOptions } from "../server/options.js";
 import type { Session } from "../session.js";
 import { Inbox, type WaitOptions } from "./inbox.js";
+import { checkListenOptions } from "./kit-arguments.js";
 
 /** Options of {@link startTestServer}: the server's own options, with test-friendly defaults. */
 export interface TestServerOptions extends ServerOptions {
@@ -150,6 +152,10 @@ export function recordingLogger(): { logger: Logger; logs: Inbox<LogEvent> } {
   return { logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, logs };
 }
 
+function checkUserOptions(what: string, options: unknown): void {
+  checkFields(what, "username:s exactUsername:b codec:c connect:b connectOptions:o socketOptions:o", options);
+}
+
 /**
  * Signs users in through `client` and connects their sockets, adding every socket made to
  * `sockets` (for closing): what {@link TestServer.user} and {@link TestServer.socket} do, for any
@@ -162,11 +168,14 @@ export function userSignIn(client: Client, sockets: Set<Socket>): Pick<TestServe
     return made;
   };
   const socket: TestServer["socket"] = async (session, options = {}) => {
+    checkSession("socket", session);
+    checkUserOptions("socket", options);
     const made = make(options);
     await made.connect(session, { appearOnline: false, ...options.connectOptions });
     return made;
   };
   const user: TestServer["user"] = async (options = {}) => {
+    checkUserOptions("user", options);
     const name = options.username ?? "user";
     const username = options.exactUsername ? name : uniqueName(name);
     const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, username });
@@ -191,6 +200,8 @@ export function userSignIn(client: Client, sockets: Set<Socket>): Pick<TestServe
  * ```
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  checkFields("startTestServer", "file:b", options);
+  checkListenOptions("startTestServer", options);
   const { file, ...rest } = options;
   const { createServer } = await loadServer();
   const database = await temporaryDatabase(file, rest.db);
@@ -236,12 +247,20 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return signIn.socket(session, socketOptions);
     },
     users<N extends number>(count: N, userOptions: TestUserOptions = {}) {
-      const prefix = userOptions.username ?? "user";
       if (!Number.isInteger(count) || count < 0) {
         return Promise.reject(
-          new HeraldError("bad_input", `users: count must be a whole number, got ${count}`),
+          new HeraldError(
+            "bad_input",
+            `users: count must be a whole number, got ${typeof count === "number" ? count : describeValue(count)}`,
+          ),
         );
       }
+      try {
+        checkUserOptions("users", userOptions);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const prefix = userOptions.username ?? "user";
       return Promise.all(
         Array.from({ length: count }, (_, i) =>
           testServer.user({ ...userOptions, username: `${prefix}${i + 1}` }),

@@ -1,7 +1,9 @@
+import { checkFields } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import type { Socket, SocketEvents } from "../index.js";
 import { describeValues } from "./describe.js";
 import type { WaitOptions } from "./inbox.js";
+import { checkFunction, checkSource, checkWaitOptions, deadline } from "./kit-arguments.js";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -21,9 +23,12 @@ export async function waitFor<T>(
     intervalMs?: number | undefined;
   } = {},
 ): Promise<NonNullable<T>> {
+  checkFunction("waitFor", "condition", condition);
+  checkWaitOptions("waitFor", options);
+  checkFields("waitFor", "intervalMs:t", options);
   const ms = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const what = options.what ?? "the condition";
-  const deadline = Date.now() + ms;
+  const until = Date.now() + ms;
   const interval = options.intervalMs ?? 10;
   for (let round = 0; ; round++) {
     if (options.signal?.aborted) {
@@ -31,7 +36,7 @@ export async function waitFor<T>(
     }
     const value = await condition();
     if (value) return value as NonNullable<T>;
-    if (Date.now() >= deadline) throw new HeraldError("timeout", `${what} did not happen within ${ms} ms`);
+    if (Date.now() >= until) throw new HeraldError("timeout", `${what} did not happen within ${ms} ms`);
     // The first checks only yield to the event loop: most conditions hold after a frame or two.
     await new Promise((resolve) => (round < 20 ? setImmediate(resolve) : setTimeout(resolve, interval)));
   }
@@ -73,13 +78,27 @@ export function nextEvent(
   second?: PropertyKey | NextEventOptions<unknown>,
   third?: NextEventOptions<unknown>,
 ): Promise<unknown> {
-  if (typeof first === "function") return waitForEvent(first, (second ?? {}) as NextEventOptions<unknown>);
+  try {
+    if (typeof first === "function") {
+      checkNextEventOptions(second);
+      return waitForEvent(first, (second ?? {}) as NextEventOptions<unknown>);
+    }
+    checkSource("nextEvent", first);
+    checkNextEventOptions(third);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const on = first.on.bind(first) as unknown as (
     name: PropertyKey,
     fn: (event: unknown) => void,
   ) => () => void;
   const name = second as PropertyKey;
   return waitForEvent((fn) => on(name, fn), { what: `a ${String(name)} event`, ...third });
+}
+
+function checkNextEventOptions(options: unknown): void {
+  checkWaitOptions("nextEvent", options);
+  checkFields("nextEvent", "match:f", options);
 }
 
 function waitForEvent<T>(
@@ -95,21 +114,19 @@ function waitForEvent<T>(
     const finish = (error: HeraldError | undefined, event?: T) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelTimer();
       options.signal?.removeEventListener("abort", onAbort);
       off?.();
       if (error) reject(error);
       else resolve(event as T);
     };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new HeraldError(
-            "timeout",
-            `no ${what} within ${ms} ms; ${seen.length} other event(s) arrived${seen.length ? `: ${describeValues(seen)}` : ""}`,
-          ),
+    const cancelTimer = deadline(ms, () =>
+      finish(
+        new HeraldError(
+          "timeout",
+          `no ${what} within ${ms} ms; ${seen.length} other event(s) arrived${seen.length ? `: ${describeValues(seen)}` : ""}`,
         ),
-      ms,
+      ),
     );
     const onAbort = () =>
       finish(new HeraldError("aborted", `waiting for ${what}: aborted`, { cause: options.signal?.reason }));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { HeraldError } from "../../src/index.js";
 import type { InspectorEntry } from "../../src/server/console/inspector-entry.js";
 import { startServer, type TestServer } from "../helpers/server.js";
 import {
@@ -319,6 +320,24 @@ describe("the operator credential", () => {
       assert.match(String(res.body.message), /at least 8 characters/);
     } finally {
       await srv.close();
+    }
+  });
+
+  test("wrong console options are refused with bad_input before anything starts", async () => {
+    const wrong: [unknown, RegExp][] = [
+      [{ inspectorSize: Number.NaN }, /console\.inspectorSize must be a whole number, 1 or more, got NaN/],
+      [{ inspectorSize: 1.5 }, /inspectorSize/],
+      [{ inspectorSize: -5 }, /inspectorSize/],
+      [{ inspectorSize: "10" }, /inspectorSize .* got string/],
+      [{ credential: 12345678 }, /console\.credential must be a string/],
+      ["yes", /console must be an object/],
+    ];
+    for (const [given, message] of wrong) {
+      await assert.rejects(
+        startServer({ console: given as never }),
+        (e: unknown) => HeraldError.is(e, "bad_input") && message.test(e.message),
+        JSON.stringify(given),
+      );
     }
   });
 

@@ -163,3 +163,60 @@ test("an out-of-range history page size shows as a failed channel, not a crash",
   assert.match(failed.error.message, /historyPageSize/);
   await assert.rejects(failed.send({ text: "hello?" }), (e) => HeraldError.is(e, "bad_input"));
 });
+
+interface RoomRender {
+  room: string;
+  chat: Chat;
+}
+
+/** Joins `room` and records every render with the room it was asked for. */
+function RoomProbe(props: { room: string; into: RoomRender[] }): null {
+  const chat = useChannel<{ text: string }>(props.room, ChannelType.Room);
+  props.into.push({ room: props.room, chat });
+  return null;
+}
+
+test("switching rooms never renders the old room's messages under the new room's name", async (t) => {
+  const { client, signIn } = await serverWithClient(t);
+  const ada = await signIn("ada");
+  const [first, second] = [uniqueName("first"), uniqueName("second")];
+  // Every render, with the room it was asked for.
+  const renders: RoomRender[] = [];
+  const tree = (room: string) => h(App, { client, session: ada }, h(RoomProbe, { room, into: renders }));
+  const view = mount(tree(first));
+  t.after(() => view.unmount());
+  const latest = () => renders.at(-1);
+  const joined = await until(
+    "the first room joined",
+    () => latest()?.chat.status === "joined" && latest()?.chat,
+  );
+  await joined.send({ text: `only in ${first}` });
+  await until("the message shown", () => texts(latest()?.chat).length === 1);
+
+  const from = renders.length;
+  view.render(tree(second));
+  await until(
+    "the second room joined",
+    () => latest()?.room === second && latest()?.chat.status === "joined" && latest()?.chat,
+  );
+  const afterSwitch = renders.slice(from);
+  assert.ok(afterSwitch.length > 0);
+  for (const { room, chat } of afterSwitch) {
+    assert.equal(room, second);
+    assert.deepEqual(texts(chat), [], "no message of the first room");
+    assert.ok(
+      chat.channel === undefined || chat.channel.roomName === second,
+      `a render showed ${chat.channel?.roomName}`,
+    );
+  }
+  // Back to the first room: its message again, and the second room's (none) never under its name.
+  await latest()?.chat.send({ text: `only in ${second}` });
+  await until("the second room's message", () => texts(latest()?.chat).length === 1);
+  const back = renders.length;
+  view.render(tree(first));
+  await until(
+    "the first room's message again",
+    () => latest()?.room === first && texts(latest()?.chat)[0] === `only in ${first}`,
+  );
+  for (const { chat } of renders.slice(back)) assert.ok(!texts(chat).includes(`only in ${second}`));
+});

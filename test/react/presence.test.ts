@@ -108,3 +108,27 @@ test("a malformed user id shows as the hook's typed error instead of loading for
   assert.equal(presence.latest?.loading, false);
   assert.deepEqual(presence.latest?.users, []);
 });
+
+test("an empty id, an id holding a line break and one that is no string show the typed error too", async (t) => {
+  const { client, signIn } = await serverWithClient(t);
+  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+  // Ids were keyed joined by "\n": [""] read as no ids (no error, nothing loading), and
+  // "BOB\nCID" as the two valid ids it holds.
+  for (const ids of [[""], [`${bob.userId}\n${bob.userId}`], [42 as unknown as string]]) {
+    const presence = seen<PresenceResult>();
+    const view = mount(
+      h(
+        App,
+        { client, session: ada },
+        probe(() => usePresence(ids), presence),
+      ),
+    );
+    try {
+      const error = await until(`the error for ${JSON.stringify(ids)}`, () => presence.latest?.error);
+      assert.equal(error.code, "bad_input");
+      assert.deepEqual(presence.latest?.users, []);
+    } finally {
+      view.unmount();
+    }
+  }
+});

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { HeraldError } from "../../errors.js";
 
 /** The operator credential used when none is configured; accepted only on loopback addresses. */
 export const DEFAULT_CONSOLE_CREDENTIAL = "herald-dev-console";
@@ -15,6 +16,32 @@ export interface ConsoleOptions {
   credential?: string | undefined;
   /** Envelopes kept for the message inspector (oldest dropped first). @default 500 */
   inspectorSize?: number | undefined;
+}
+
+/**
+ * Checks the `console` option before the server opens anything: a NaN or fractional
+ * `inspectorSize` made `createServer` fail with a RangeError, a string one was taken as a number,
+ * a negative one silently kept one entry, and a credential that is no string failed with a
+ * TypeError. Throws HeraldError `bad_input` naming the option.
+ */
+export function checkConsoleOptions(options: unknown): void {
+  if (options === undefined || options === false) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new HeraldError("bad_input", "console must be an object ({ credential, inspectorSize }) or false");
+  }
+  const { credential, inspectorSize } = options as Record<string, unknown>;
+  if (credential !== undefined && typeof credential !== "string") {
+    throw new HeraldError("bad_input", `console.credential must be a string, got ${typeof credential}`);
+  }
+  if (
+    inspectorSize !== undefined &&
+    !(Number.isSafeInteger(inspectorSize) && (inspectorSize as number) >= 1)
+  ) {
+    throw new HeraldError(
+      "bad_input",
+      `console.inspectorSize must be a whole number, 1 or more, got ${typeof inspectorSize === "number" ? inspectorSize : typeof inspectorSize}`,
+    );
+  }
 }
 
 /** Whether and how the console may be used, decided once at start. */
