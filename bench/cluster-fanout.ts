@@ -35,9 +35,10 @@
 // SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
 // new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type WebSocket from "ws";
 import { findPostgres, startPostgres, type TestPostgres } from "../test/helpers/postgres.js";
 import { startRedis } from "../test/helpers/redis.js";
@@ -55,6 +56,7 @@ import {
   writeCalls,
 } from "./cluster-nodes.js";
 import { CountingReceiver } from "./cluster-receiver.js";
+import { type GeneratorSample, PROBE, printTimeline, RedisWatch } from "./cluster-trace.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 400);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -93,6 +95,21 @@ const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 0);
 const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
 /** Room senders of the `room-spread` scenario, round robin over the nodes. */
 const ROOM_SENDERS = Number(process.env.BENCH_ROOM_SENDERS ?? 4);
+
+/**
+ * BENCH_TRACE=<folder>: a timeline (every 100 ms) of each phase in which receivers fell behind
+ * (every phase with BENCH_TRACE_ALL=1): the generator's reads, Redis's subscriber backlog, each
+ * node's event-loop delay and the bytes its sockets hold. See cluster-trace.ts.
+ */
+const TRACE = process.env.BENCH_TRACE;
+const TRACE_ALL = process.env.BENCH_TRACE_ALL === "1";
+/**
+ * BENCH_STALL=node:<ms> or generator:<ms>: once per phase of a cluster, 300 ms in, the cluster's
+ * last node is stopped (SIGSTOP, then SIGCONT) or this process busy-waits for that long, as when a
+ * loaded machine gives it no core: to reproduce what such a stall does to the receivers.
+ */
+const STALL = /^(node|generator):(\d+)$/.exec(process.env.BENCH_STALL ?? "");
+let redisWatch: RedisWatch | undefined;
 
 /** `room` and `status` send from node 1 only; the `-spread` variants from every node. */
 type Scenario = "room" | "status" | "room-spread" | "status-spread";
@@ -214,8 +231,8 @@ function request(config: Config, scenario: Scenario, n: number): string {
     : JSON.stringify({ cid: `m${n}`, status_update: { status: `t${t}` } });
 }
 
-/** Resolves once every receiver has `expected` deliveries, or after 60 s (then reports the gap). */
-async function drained(config: Config, expected: number): Promise<void> {
+/** Resolves once every receiver has `expected` deliveries, or after 60 s; the deliveries missing. */
+async function drained(config: Config, expected: number): Promise<number> {
   const deadline = performance.now() + 60_000;
   // The sender is done, but the nodes may still have much to deliver: the receivers keep reading
   // on their timer until only the last few frames per receiver are missing, then at every poll,
@@ -229,6 +246,7 @@ async function drained(config: Config, expected: number): Promise<void> {
   }
   const missing = expected - delivered(config);
   if (missing > 0) console.warn(`  ! ${config.name}: ${missing} deliveries missing`);
+  return missing;
 }
 
 interface Measure {
@@ -260,6 +278,8 @@ interface Measure {
   /** Reads so large that their receiver kept reading as data arrived (see cluster-receiver.ts). */
   largeReads: number;
   p99: Map<number, number>;
+  /** Why the phase's figures do not count (receivers closed, deliveries missing), if they do not. */
+  void: string | undefined;
 }
 
 /** Sends `total` requests, `WINDOW` in flight (saturation) or at `rate` per second (paced). */
@@ -283,6 +303,9 @@ async function phase(
   CountingReceiver.resetStats();
   const machine0 = machineBusyMs();
   const start = performance.now();
+  const trace: GeneratorSample[] = [];
+  const tracer = TRACE === undefined ? undefined : startTrace(config, trace);
+  const staller = STALL !== null && config.cluster ? setTimeout(() => stall(config), 300) : undefined;
   let sent = 0;
   const senders =
     scenario === "room"
@@ -333,8 +356,27 @@ async function phase(
       if (sent >= total) clearInterval(timer);
     }, 5);
   });
-  await drained(config, expected);
+  const missing = await drained(config, expected);
   const seconds = (performance.now() - start) / 1000;
+  if (tracer !== undefined) clearInterval(tracer);
+  if (staller !== undefined) clearTimeout(staller);
+  const closed = closedReceivers(config);
+  const voided =
+    closed.length > 0
+      ? `${closed.length} receivers closed by their node (codes ${[...new Set(closed)].join(", ")}; 1013: slow reader)`
+      : missing > 0
+        ? `${missing} deliveries missing`
+        : undefined;
+  if (TRACE !== undefined && (voided !== undefined || TRACE_ALL)) {
+    console.log(
+      `  timeline of ${config.name}, ${scenario}${rate === undefined ? " saturated" : ` at ${rate}/s`}:`,
+    );
+    printTimeline(
+      trace,
+      config.nodes.map((n, i) => ({ label: `node ${i + 1}`, pid: n.proc.pid })),
+      TRACE,
+    );
+  }
   const nodeMs = config.nodes.map((n, i) => cpuMs(n.proc.pid) - (cpu0[i] ?? 0));
   const nodeSum = nodeMs.reduce((a, b) => a + b, 0);
   const writes = config.nodes.reduce((sum, n, i) => sum + writeCalls(n.proc.pid) - (writes0[i] ?? 0), 0);
@@ -370,7 +412,49 @@ async function phase(
     largestRead: reads.largestRead,
     largeReads: reads.largeReads,
     p99,
+    void: voided,
   };
+}
+
+/** The close codes of the receivers their node closed (each once: a closed receiver stays closed). */
+function closedReceivers(config: Config): number[] {
+  const codes: number[] = [];
+  for (const r of config.counters) if (r.closeCode !== undefined) codes.push(r.closeCode);
+  return codes;
+}
+
+/** See BENCH_STALL. */
+function stall(config: Config): void {
+  const ms = Number(STALL?.[2]);
+  if (STALL?.[1] === "generator") {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {}
+    return;
+  }
+  const node = config.nodes.at(-1)?.proc;
+  node?.kill("SIGSTOP");
+  setTimeout(() => node?.kill("SIGCONT"), ms);
+}
+
+/** Samples the generator's count and Redis's pub/sub backlog every 100 ms into `trace`. */
+function startTrace(config: Config, trace: GeneratorSample[]): NodeJS.Timeout {
+  let busy = false;
+  const take = () => {
+    const at = Date.now();
+    const count = delivered(config);
+    const sample: GeneratorSample = { at, delivered: count, redisOut: [], redisIn: 0, redisMs: Number.NaN };
+    trace.push(sample);
+    if (redisWatch === undefined || busy) return;
+    busy = true;
+    void redisWatch.sample().then((r) => {
+      busy = false;
+      sample.redisOut = r.out;
+      sample.redisIn = r.in;
+      sample.redisMs = r.ms;
+    });
+  };
+  take();
+  return setInterval(take, 100);
 }
 
 function percentile(values: number[], q: number): number {
@@ -422,6 +506,7 @@ function coresText(m: Measure): string {
 function line(m: Measure): string {
   const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
   return (
+    (m.void === undefined ? "" : `VOID, figures not counted: ${m.void} | `) +
     `${Math.round(m.perSec)} deliveries/s | per 100 deliveries: node writes ${m.nodeWrites.toFixed(2)}, ` +
     `Redis reads ${m.redisReads.toFixed(2)} and writes ${m.redisWrites.toFixed(2)} | ` +
     `µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
@@ -445,6 +530,13 @@ async function main(): Promise<void> {
     // BENCH_CPU_PROF=<folder>: V8 CPU profiles of every node, written when they stop.
     const prof = process.env.BENCH_CPU_PROF;
     const profArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+    if (TRACE !== undefined) {
+      mkdirSync(TRACE, { recursive: true });
+      // The nodes inherit this environment: their probe watches their Redis connections.
+      process.env.BENCH_TRACE_REDIS_PORT = String(redis.port);
+      profArgs.push("--import", pathToFileURL(PROBE).href);
+      redisWatch = await RedisWatch.open(redis.port);
+    }
     const sqlite = await startNode(path.join(dir, "one.db"), secret, undefined, profArgs);
     configs.push(await setUp("1 node, SQLite", [sqlite], false, false));
     if (postgres !== undefined) {
@@ -533,6 +625,7 @@ async function main(): Promise<void> {
       for (const ws of [...c.statusSenders, ...c.spreadStatusSenders, ...c.roomSenders]) ws.terminate();
       await Promise.all(c.nodes.map(stopNode));
     }
+    redisWatch?.close();
     await redis.close();
     await postgres?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -563,6 +656,7 @@ function medianOf(list: Measure[]): Measure {
     largestRead: Math.max(...list.map((x) => x.largestRead)),
     largeReads: m((x) => x.largeReads),
     p99: new Map(),
+    void: undefined,
   };
 }
 

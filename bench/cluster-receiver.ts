@@ -69,6 +69,8 @@ export interface ReadStats {
 export class CountingReceiver {
   /** Data frames received since {@link startCounting}. */
   count = 0;
+  /** The close code the server sent (1013: closed as a slow reader), once it closed the socket. */
+  closeCode: number | undefined;
   private counting = false;
   /** Set once the HTTP upgrade is answered; frames follow. */
   private upgraded = false;
@@ -161,6 +163,10 @@ export class CountingReceiver {
           return;
         }
         socket.on("error", () => {});
+        // Cut without a close frame: a node that terminated it, or one that died.
+        socket.on("close", () => {
+          r.closeCode ??= 1006;
+        });
         resolve(r);
       };
       socket.once("error", reject);
@@ -280,8 +286,10 @@ export class CountingReceiver {
 
   private control(opcode: number, payload: Buffer): void {
     if (opcode === OP_PING) this.socket.write(clientFrame(OP_PONG, Buffer.from(payload)));
-    else if (opcode === OP_CLOSE) this.socket.end();
-    else if (opcode === OP_TEXT) {
+    else if (opcode === OP_CLOSE) {
+      this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+      this.socket.end();
+    } else if (opcode === OP_TEXT) {
       const m = /"cid":"([^"]+)"/.exec(payload.toString("utf8"));
       const waiter = m?.[1] === undefined ? undefined : this.waiters.get(m[1]);
       if (waiter !== undefined && m?.[1] !== undefined) {
