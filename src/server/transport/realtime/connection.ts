@@ -17,6 +17,7 @@ export class Connection implements Peer, WriteTarget {
   writtenBytes = 0;
   checkedUnsent = 0;
   checkedWritten = 0;
+  takeRate = 0;
   status: string | undefined;
   readonly follows = new Set<string>();
   readonly channels = new Map<string, Membership>();

@@ -151,10 +151,10 @@ export class WsGateway {
     for (const connection of this.connections) {
       if (connection.closed || connection.ws.readyState !== connection.ws.OPEN) continue;
       // Looked at every time, so that the next check knows what this one saw.
-      const { unsent, stale, taken } = writer.readerProgress(connection);
+      const { unsent, stale, pace } = writer.readerProgress(connection, interval);
       if (stale === 0) continue;
       total += stale;
-      if ((taken / interval) * CATCH_UP_MS >= unsent) continue;
+      if (pace * CATCH_UP_MS >= unsent) continue;
       holding.push({ connection, stale });
     }
     if (total <= this.deps.maxTotalBufferedBytes) return;
