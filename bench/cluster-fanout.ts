@@ -33,7 +33,14 @@
 // (1: the saturation window is per node, see WINDOW_PER_NODE), BENCH_BASELINE
 // (another checkout of herald, e.g. the previous release: its server also runs as one node on
 // SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
-// new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out).
+// new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out),
+// BENCH_DELIVERY_WINDOW (256: messages per receiver sent and not yet received past which the sender
+// waits, see DELIVERY_WINDOW), BENCH_TRACE and BENCH_TRACE_ALL (a per-100 ms timeline of phases
+// that went wrong, or of all), BENCH_STALL (node:<ms> or generator:<ms>: stop one once per phase).
+//
+// A round is VOID, printed as such and left out of the medians, when a node closed receivers (1013:
+// as slow readers), deliveries are missing, or (paced) the receivers fell more than the delivery
+// window behind the offered rate: its figures would be the generator's, not the nodes'.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -68,6 +75,15 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status,room-spread,statu
 ) as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
+/**
+ * Messages (or status updates) per receiver, on average, sent and not yet counted by the
+ * receivers, past which the sender waits (saturation) or the phase is void (paced). The window
+ * above closes only through the sending node's acks: a node that only receives (through Redis)
+ * and falls behind, say after a stall, would otherwise be buried under everything the sender got
+ * acked meanwhile, and its receivers under what it then delivers at once, until its memory budget
+ * closes them. BENCH_DELIVERY_WINDOW.
+ */
+const DELIVERY_WINDOW = Number(process.env.BENCH_DELIVERY_WINDOW ?? 256);
 /**
  * BENCH_WINDOW_PER_NODE=1: WINDOW requests in flight per node (a cluster of 2 gets twice a single
  * node's), so each node is as loaded as the single one. With one window for all, the senders
@@ -280,6 +296,8 @@ interface Measure {
   p99: Map<number, number>;
   /** Why the phase's figures do not count (receivers closed, deliveries missing), if they do not. */
   void: string | undefined;
+  /** The most messages per receiver, on average, sent and not yet counted (see DELIVERY_WINDOW). */
+  backlog: number;
 }
 
 /** Sends `total` requests, `WINDOW` in flight (saturation) or at `rate` per second (paced). */
@@ -316,6 +334,15 @@ async function phase(
           ? config.statusSenders
           : config.spreadStatusSenders;
   let next = 0;
+  // Deliveries owed to the receivers: sent times members, less what they counted.
+  let largestBacklog = 0;
+  const backlog = () => {
+    const owed = (sent * MEMBERS - delivered(config)) / MEMBERS;
+    if (owed > largestBacklog) largestBacklog = owed;
+    return owed;
+  };
+  /** Senders whose turn came while the receivers were a delivery window behind. */
+  const waiting: WebSocket[] = [];
   const sendNext = (ws?: WebSocket) => {
     const to = ws ?? (senders[next++ % senders.length] as WebSocket);
     to.send(request(config, scenario, ++sent));
@@ -334,12 +361,22 @@ async function phase(
       done();
     }, 120_000);
     offs.push(() => clearTimeout(stuck));
+    if (rate === undefined) {
+      // Senders held back by the delivery window go on as the receivers catch up.
+      const pump = setInterval(() => {
+        while (waiting.length > 0 && sent < total && backlog() < DELIVERY_WINDOW) sendNext(waiting.shift());
+      }, 2);
+      offs.push(() => clearInterval(pump));
+    }
     for (const ws of senders) {
       const onMessage = (data: Buffer) => {
         if (!data.toString().includes('"cid":"m')) return;
         acked += 1;
         // Saturation: the socket that got an answer sends the next request.
-        if (rate === undefined && sent < total) sendNext(ws);
+        if (rate === undefined && sent < total) {
+          if (backlog() < DELIVERY_WINDOW) sendNext(ws);
+          else waiting.push(ws);
+        }
         if (acked === total) done();
       };
       ws.on("message", onMessage);
@@ -353,6 +390,7 @@ async function phase(
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
       while (sent < due) sendNext();
+      backlog();
       if (sent >= total) clearInterval(timer);
     }, 5);
   });
@@ -366,7 +404,10 @@ async function phase(
       ? `${closed.length} receivers closed by their node (codes ${[...new Set(closed)].join(", ")}; 1013: slow reader)`
       : missing > 0
         ? `${missing} deliveries missing`
-        : undefined;
+        : rate !== undefined && largestBacklog > DELIVERY_WINDOW
+          ? `the receivers fell ${Math.round(largestBacklog)} messages behind the offered rate (more than ${DELIVERY_WINDOW}): the machine could not take it, the latencies are queueing`
+          : undefined;
+  if (voided !== undefined) console.warn(`  ! ${config.name}, ${scenario}: VOID round: ${voided}`);
   if (TRACE !== undefined && (voided !== undefined || TRACE_ALL)) {
     console.log(
       `  timeline of ${config.name}, ${scenario}${rate === undefined ? " saturated" : ` at ${rate}/s`}:`,
@@ -413,6 +454,7 @@ async function phase(
     largeReads: reads.largeReads,
     p99,
     void: voided,
+    backlog: largestBacklog,
   };
 }
 
@@ -504,7 +546,7 @@ function coresText(m: Measure): string {
 }
 
 function line(m: Measure): string {
-  const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
+  const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large; receivers at most ${Math.round(m.backlog)} messages behind`;
   return (
     (m.void === undefined ? "" : `VOID, figures not counted: ${m.void} | `) +
     `${Math.round(m.perSec)} deliveries/s | per 100 deliveries: node writes ${m.nodeWrites.toFixed(2)}, ` +
@@ -580,6 +622,7 @@ async function main(): Promise<void> {
     );
 
     const saturated = new Map<string, Measure[]>();
+    const voidRounds: string[] = [];
     const paced = new Map<string, Measure[]>();
     const total = (s: Scenario) => (isRoom(s) ? MESSAGES : STATUS_UPDATES);
     for (const scenario of SCENARIOS) {
@@ -591,13 +634,17 @@ async function main(): Promise<void> {
         for (const c of order) {
           const m = await phase(c, scenario, total(scenario), undefined, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
-          saturated.set(key, [...(saturated.get(key) ?? []), m]);
+          // A void round's figures are printed (marked) but left out of the medians.
+          if (m.void === undefined) saturated.set(key, [...(saturated.get(key) ?? []), m]);
+          else voidRounds.push(`${scenario} saturated, ${c.name}, round ${round + 1}: ${m.void}`);
           console.log(`  round ${round + 1} ${c.name}: ${line(m)}`);
         }
       }
-      const lowest = Math.min(
-        ...configs.map((c) => median((saturated.get(`${scenario}|${c.name}`) ?? []).map((m) => m.perSec))),
-      );
+      // Void rounds are not in the medians; with none left, a modest rate.
+      const rates = configs
+        .map((c) => median((saturated.get(`${scenario}|${c.name}`) ?? []).map((m) => m.perSec)))
+        .filter(Number.isFinite);
+      const lowest = rates.length > 0 ? Math.min(...rates) : 200 * MEMBERS;
       const rate = Number(process.env.BENCH_RATE ?? Math.max(1, Math.floor(lowest / MEMBERS / 2)));
       const count = Math.max(1, Math.round(rate * PACED_SECONDS));
       console.log(
@@ -608,7 +655,8 @@ async function main(): Promise<void> {
         for (const c of order) {
           const m = await phase(c, scenario, count, rate, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
-          paced.set(key, [...(paced.get(key) ?? []), m]);
+          if (m.void === undefined) paced.set(key, [...(paced.get(key) ?? []), m]);
+          else voidRounds.push(`${scenario} paced, ${c.name}, round ${round + 1}: ${m.void}`);
           const p = [...m.p99.entries()]
             .sort((x, y) => x[0] - y[0])
             .map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`)
@@ -618,6 +666,12 @@ async function main(): Promise<void> {
       }
     }
     report(configs, saturated, paced);
+    if (voidRounds.length > 0) {
+      console.log(
+        `\n${voidRounds.length} VOID rounds, left out of the medians above (a configuration with none left shows NaN):`,
+      );
+      for (const v of voidRounds) console.log(`  ${v}`);
+    }
   } finally {
     for (const c of configs) {
       for (const r of c.counters) r.close();
@@ -657,6 +711,7 @@ function medianOf(list: Measure[]): Measure {
     largeReads: m((x) => x.largeReads),
     p99: new Map(),
     void: undefined,
+    backlog: m((x) => x.backlog),
   };
 }
 
