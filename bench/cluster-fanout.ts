@@ -33,11 +33,19 @@
 // (1: the saturation window is per node, see WINDOW_PER_NODE), BENCH_BASELINE
 // (another checkout of herald, e.g. the previous release: its server also runs as one node on
 // SQLite, one on PostgreSQL and a cluster of 2 nodes, measured in the same turns, and the ratios
-// new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out).
+// new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out),
+// BENCH_DELIVERY_WINDOW (256: messages per receiver sent and not yet received past which the sender
+// waits, see DELIVERY_WINDOW), BENCH_TRACE and BENCH_TRACE_ALL (a per-100 ms timeline of phases
+// that went wrong, or of all), BENCH_STALL (node:<ms> or generator:<ms>: stop one once per phase).
+//
+// A round is VOID, printed as such and left out of the medians, when a node closed receivers (1013:
+// as slow readers), deliveries are missing, or (paced) the receivers fell more than the delivery
+// window behind the offered rate: its figures would be the generator's, not the nodes'.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type WebSocket from "ws";
 import { findPostgres, startPostgres, type TestPostgres } from "../test/helpers/postgres.js";
 import { startRedis } from "../test/helpers/redis.js";
@@ -55,6 +63,7 @@ import {
   writeCalls,
 } from "./cluster-nodes.js";
 import { CountingReceiver } from "./cluster-receiver.js";
+import { type GeneratorSample, PROBE, printTimeline, RedisWatch } from "./cluster-trace.js";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 400);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
@@ -66,6 +75,15 @@ const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status,room-spread,statu
 ) as Scenario[];
 /** Requests the sender keeps in flight at saturation. */
 const WINDOW = 64;
+/**
+ * Messages (or status updates) per receiver, on average, sent and not yet counted by the
+ * receivers, past which the sender waits (saturation) or the phase is void (paced). The window
+ * above closes only through the sending node's acks: a node that only receives (through Redis)
+ * and falls behind, say after a stall, would otherwise be buried under everything the sender got
+ * acked meanwhile, and its receivers under what it then delivers at once, until its memory budget
+ * closes them. BENCH_DELIVERY_WINDOW.
+ */
+const DELIVERY_WINDOW = Number(process.env.BENCH_DELIVERY_WINDOW ?? 256);
 /**
  * BENCH_WINDOW_PER_NODE=1: WINDOW requests in flight per node (a cluster of 2 gets twice a single
  * node's), so each node is as loaded as the single one. With one window for all, the senders
@@ -93,6 +111,21 @@ const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 0);
 const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
 /** Room senders of the `room-spread` scenario, round robin over the nodes. */
 const ROOM_SENDERS = Number(process.env.BENCH_ROOM_SENDERS ?? 4);
+
+/**
+ * BENCH_TRACE=<folder>: a timeline (every 100 ms) of each phase in which receivers fell behind
+ * (every phase with BENCH_TRACE_ALL=1): the generator's reads, Redis's subscriber backlog, each
+ * node's event-loop delay and the bytes its sockets hold. See cluster-trace.ts.
+ */
+const TRACE = process.env.BENCH_TRACE;
+const TRACE_ALL = process.env.BENCH_TRACE_ALL === "1";
+/**
+ * BENCH_STALL=node:<ms> or generator:<ms>: once per phase of a cluster, 300 ms in, the cluster's
+ * last node is stopped (SIGSTOP, then SIGCONT) or this process busy-waits for that long, as when a
+ * loaded machine gives it no core: to reproduce what such a stall does to the receivers.
+ */
+const STALL = /^(node|generator):(\d+)$/.exec(process.env.BENCH_STALL ?? "");
+let redisWatch: RedisWatch | undefined;
 
 /** `room` and `status` send from node 1 only; the `-spread` variants from every node. */
 type Scenario = "room" | "status" | "room-spread" | "status-spread";
@@ -214,8 +247,8 @@ function request(config: Config, scenario: Scenario, n: number): string {
     : JSON.stringify({ cid: `m${n}`, status_update: { status: `t${t}` } });
 }
 
-/** Resolves once every receiver has `expected` deliveries, or after 60 s (then reports the gap). */
-async function drained(config: Config, expected: number): Promise<void> {
+/** Resolves once every receiver has `expected` deliveries, or after 60 s; the deliveries missing. */
+async function drained(config: Config, expected: number): Promise<number> {
   const deadline = performance.now() + 60_000;
   // The sender is done, but the nodes may still have much to deliver: the receivers keep reading
   // on their timer until only the last few frames per receiver are missing, then at every poll,
@@ -229,6 +262,7 @@ async function drained(config: Config, expected: number): Promise<void> {
   }
   const missing = expected - delivered(config);
   if (missing > 0) console.warn(`  ! ${config.name}: ${missing} deliveries missing`);
+  return missing;
 }
 
 interface Measure {
@@ -260,6 +294,10 @@ interface Measure {
   /** Reads so large that their receiver kept reading as data arrived (see cluster-receiver.ts). */
   largeReads: number;
   p99: Map<number, number>;
+  /** Why the phase's figures do not count (receivers closed, deliveries missing), if they do not. */
+  void: string | undefined;
+  /** The most messages per receiver, on average, sent and not yet counted (see DELIVERY_WINDOW). */
+  backlog: number;
 }
 
 /** Sends `total` requests, `WINDOW` in flight (saturation) or at `rate` per second (paced). */
@@ -283,6 +321,9 @@ async function phase(
   CountingReceiver.resetStats();
   const machine0 = machineBusyMs();
   const start = performance.now();
+  const trace: GeneratorSample[] = [];
+  const tracer = TRACE === undefined ? undefined : startTrace(config, trace);
+  const staller = STALL !== null && config.cluster ? setTimeout(() => stall(config), 300) : undefined;
   let sent = 0;
   const senders =
     scenario === "room"
@@ -293,6 +334,15 @@ async function phase(
           ? config.statusSenders
           : config.spreadStatusSenders;
   let next = 0;
+  // Deliveries owed to the receivers: sent times members, less what they counted.
+  let largestBacklog = 0;
+  const backlog = () => {
+    const owed = (sent * MEMBERS - delivered(config)) / MEMBERS;
+    if (owed > largestBacklog) largestBacklog = owed;
+    return owed;
+  };
+  /** Senders whose turn came while the receivers were a delivery window behind. */
+  const waiting: WebSocket[] = [];
   const sendNext = (ws?: WebSocket) => {
     const to = ws ?? (senders[next++ % senders.length] as WebSocket);
     to.send(request(config, scenario, ++sent));
@@ -311,12 +361,22 @@ async function phase(
       done();
     }, 120_000);
     offs.push(() => clearTimeout(stuck));
+    if (rate === undefined) {
+      // Senders held back by the delivery window go on as the receivers catch up.
+      const pump = setInterval(() => {
+        while (waiting.length > 0 && sent < total && backlog() < DELIVERY_WINDOW) sendNext(waiting.shift());
+      }, 2);
+      offs.push(() => clearInterval(pump));
+    }
     for (const ws of senders) {
       const onMessage = (data: Buffer) => {
         if (!data.toString().includes('"cid":"m')) return;
         acked += 1;
         // Saturation: the socket that got an answer sends the next request.
-        if (rate === undefined && sent < total) sendNext(ws);
+        if (rate === undefined && sent < total) {
+          if (backlog() < DELIVERY_WINDOW) sendNext(ws);
+          else waiting.push(ws);
+        }
         if (acked === total) done();
       };
       ws.on("message", onMessage);
@@ -330,11 +390,34 @@ async function phase(
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
       while (sent < due) sendNext();
+      backlog();
       if (sent >= total) clearInterval(timer);
     }, 5);
   });
-  await drained(config, expected);
+  const missing = await drained(config, expected);
   const seconds = (performance.now() - start) / 1000;
+  if (tracer !== undefined) clearInterval(tracer);
+  if (staller !== undefined) clearTimeout(staller);
+  const closed = closedReceivers(config);
+  const voided =
+    closed.length > 0
+      ? `${closed.length} receivers closed by their node (codes ${[...new Set(closed)].join(", ")}; 1013: slow reader)`
+      : missing > 0
+        ? `${missing} deliveries missing`
+        : rate !== undefined && largestBacklog > DELIVERY_WINDOW
+          ? `the receivers fell ${Math.round(largestBacklog)} messages behind the offered rate (more than ${DELIVERY_WINDOW}): the machine could not take it, the latencies are queueing`
+          : undefined;
+  if (voided !== undefined) console.warn(`  ! ${config.name}, ${scenario}: VOID round: ${voided}`);
+  if (TRACE !== undefined && (voided !== undefined || TRACE_ALL)) {
+    console.log(
+      `  timeline of ${config.name}, ${scenario}${rate === undefined ? " saturated" : ` at ${rate}/s`}:`,
+    );
+    printTimeline(
+      trace,
+      config.nodes.map((n, i) => ({ label: `node ${i + 1}`, pid: n.proc.pid })),
+      TRACE,
+    );
+  }
   const nodeMs = config.nodes.map((n, i) => cpuMs(n.proc.pid) - (cpu0[i] ?? 0));
   const nodeSum = nodeMs.reduce((a, b) => a + b, 0);
   const writes = config.nodes.reduce((sum, n, i) => sum + writeCalls(n.proc.pid) - (writes0[i] ?? 0), 0);
@@ -370,7 +453,50 @@ async function phase(
     largestRead: reads.largestRead,
     largeReads: reads.largeReads,
     p99,
+    void: voided,
+    backlog: largestBacklog,
   };
+}
+
+/** The close codes of the receivers their node closed (each once: a closed receiver stays closed). */
+function closedReceivers(config: Config): number[] {
+  const codes: number[] = [];
+  for (const r of config.counters) if (r.closeCode !== undefined) codes.push(r.closeCode);
+  return codes;
+}
+
+/** See BENCH_STALL. */
+function stall(config: Config): void {
+  const ms = Number(STALL?.[2]);
+  if (STALL?.[1] === "generator") {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {}
+    return;
+  }
+  const node = config.nodes.at(-1)?.proc;
+  node?.kill("SIGSTOP");
+  setTimeout(() => node?.kill("SIGCONT"), ms);
+}
+
+/** Samples the generator's count and Redis's pub/sub backlog every 100 ms into `trace`. */
+function startTrace(config: Config, trace: GeneratorSample[]): NodeJS.Timeout {
+  let busy = false;
+  const take = () => {
+    const at = Date.now();
+    const count = delivered(config);
+    const sample: GeneratorSample = { at, delivered: count, redisOut: [], redisIn: 0, redisMs: Number.NaN };
+    trace.push(sample);
+    if (redisWatch === undefined || busy) return;
+    busy = true;
+    void redisWatch.sample().then((r) => {
+      busy = false;
+      sample.redisOut = r.out;
+      sample.redisIn = r.in;
+      sample.redisMs = r.ms;
+    });
+  };
+  take();
+  return setInterval(take, 100);
 }
 
 function percentile(values: number[], q: number): number {
@@ -420,8 +546,9 @@ function coresText(m: Measure): string {
 }
 
 function line(m: Measure): string {
-  const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large`;
+  const reads = `${m.framesPerRead.toFixed(1)} frames per read${READ_EVERY_MS > 0 ? "" : " (reading as data arrives)"}, largest ${(m.largestRead / 1024).toFixed(0)} KiB, ${m.largeReads} large; receivers at most ${Math.round(m.backlog)} messages behind`;
   return (
+    (m.void === undefined ? "" : `VOID, figures not counted: ${m.void} | `) +
     `${Math.round(m.perSec)} deliveries/s | per 100 deliveries: node writes ${m.nodeWrites.toFixed(2)}, ` +
     `Redis reads ${m.redisReads.toFixed(2)} and writes ${m.redisWrites.toFixed(2)} | ` +
     `µs per delivery: nodes ${m.nodeUs.toFixed(2)}, ` +
@@ -445,6 +572,13 @@ async function main(): Promise<void> {
     // BENCH_CPU_PROF=<folder>: V8 CPU profiles of every node, written when they stop.
     const prof = process.env.BENCH_CPU_PROF;
     const profArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${prof}`];
+    if (TRACE !== undefined) {
+      mkdirSync(TRACE, { recursive: true });
+      // The nodes inherit this environment: their probe watches their Redis connections.
+      process.env.BENCH_TRACE_REDIS_PORT = String(redis.port);
+      profArgs.push("--import", pathToFileURL(PROBE).href);
+      redisWatch = await RedisWatch.open(redis.port);
+    }
     const sqlite = await startNode(path.join(dir, "one.db"), secret, undefined, profArgs);
     configs.push(await setUp("1 node, SQLite", [sqlite], false, false));
     if (postgres !== undefined) {
@@ -488,6 +622,7 @@ async function main(): Promise<void> {
     );
 
     const saturated = new Map<string, Measure[]>();
+    const voidRounds: string[] = [];
     const paced = new Map<string, Measure[]>();
     const total = (s: Scenario) => (isRoom(s) ? MESSAGES : STATUS_UPDATES);
     for (const scenario of SCENARIOS) {
@@ -499,13 +634,17 @@ async function main(): Promise<void> {
         for (const c of order) {
           const m = await phase(c, scenario, total(scenario), undefined, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
-          saturated.set(key, [...(saturated.get(key) ?? []), m]);
+          // A void round's figures are printed (marked) but left out of the medians.
+          if (m.void === undefined) saturated.set(key, [...(saturated.get(key) ?? []), m]);
+          else voidRounds.push(`${scenario} saturated, ${c.name}, round ${round + 1}: ${m.void}`);
           console.log(`  round ${round + 1} ${c.name}: ${line(m)}`);
         }
       }
-      const lowest = Math.min(
-        ...configs.map((c) => median((saturated.get(`${scenario}|${c.name}`) ?? []).map((m) => m.perSec))),
-      );
+      // Void rounds are not in the medians; with none left, a modest rate.
+      const rates = configs
+        .map((c) => median((saturated.get(`${scenario}|${c.name}`) ?? []).map((m) => m.perSec)))
+        .filter(Number.isFinite);
+      const lowest = rates.length > 0 ? Math.min(...rates) : 200 * MEMBERS;
       const rate = Number(process.env.BENCH_RATE ?? Math.max(1, Math.floor(lowest / MEMBERS / 2)));
       const count = Math.max(1, Math.round(rate * PACED_SECONDS));
       console.log(
@@ -516,7 +655,8 @@ async function main(): Promise<void> {
         for (const c of order) {
           const m = await phase(c, scenario, count, rate, rpid, postgres?.port);
           const key = `${scenario}|${c.name}`;
-          paced.set(key, [...(paced.get(key) ?? []), m]);
+          if (m.void === undefined) paced.set(key, [...(paced.get(key) ?? []), m]);
+          else voidRounds.push(`${scenario} paced, ${c.name}, round ${round + 1}: ${m.void}`);
           const p = [...m.p99.entries()]
             .sort((x, y) => x[0] - y[0])
             .map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`)
@@ -526,6 +666,12 @@ async function main(): Promise<void> {
       }
     }
     report(configs, saturated, paced);
+    if (voidRounds.length > 0) {
+      console.log(
+        `\n${voidRounds.length} VOID rounds, left out of the medians above (a configuration with none left shows NaN):`,
+      );
+      for (const v of voidRounds) console.log(`  ${v}`);
+    }
   } finally {
     for (const c of configs) {
       for (const r of c.counters) r.close();
@@ -533,6 +679,7 @@ async function main(): Promise<void> {
       for (const ws of [...c.statusSenders, ...c.spreadStatusSenders, ...c.roomSenders]) ws.terminate();
       await Promise.all(c.nodes.map(stopNode));
     }
+    redisWatch?.close();
     await redis.close();
     await postgres?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -563,6 +710,8 @@ function medianOf(list: Measure[]): Measure {
     largestRead: Math.max(...list.map((x) => x.largestRead)),
     largeReads: m((x) => x.largeReads),
     p99: new Map(),
+    void: undefined,
+    backlog: m((x) => x.backlog),
   };
 }
 

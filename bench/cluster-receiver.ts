@@ -69,6 +69,8 @@ export interface ReadStats {
 export class CountingReceiver {
   /** Data frames received since {@link startCounting}. */
   count = 0;
+  /** The close code the server sent (1013: closed as a slow reader), once it closed the socket. */
+  closeCode: number | undefined;
   private counting = false;
   /** Set once the HTTP upgrade is answered; frames follow. */
   private upgraded = false;
@@ -84,7 +86,11 @@ export class CountingReceiver {
   private static intervalMs = 20;
   private static stats: ReadStats = { reads: 0, largestRead: 0, largeReads: 0, frames: 0 };
 
-  private constructor(private readonly socket: Socket) {}
+  private constructor(
+    private readonly socket: Socket,
+    /** Set by `open`'s `maxRead`: one read of at most that many bytes per interval, large or not. */
+    private readonly steady = false,
+  ) {}
 
   /**
    * How often paused counting receivers read what arrived meanwhile; 0 reads as soon as data
@@ -134,21 +140,25 @@ export class CountingReceiver {
     CountingReceiver.stats = { reads: 0, largestRead: 0, largeReads: 0, frames: 0 };
   }
 
-  /** Connects to `url` (http://host:port) and upgrades `path` to a WebSocket. */
-  static open(url: string, path: string): Promise<CountingReceiver> {
+  /**
+   * Connects to `url` (http://host:port) and upgrades `path` to a WebSocket. With `maxRead`, the
+   * receiver reads at a steady pace once counting: at most `maxRead` bytes per read interval, as a
+   * client on a slow link would (tests use it for a reader that is behind yet keeps reading).
+   */
+  static open(url: string, path: string, options: { maxRead?: number } = {}): Promise<CountingReceiver> {
     const { hostname, port } = new URL(url);
     let receiver: CountingReceiver | undefined;
     const socket = connect({
       port: Number(port),
       host: hostname,
       onread: {
-        buffer: READ_BUFFER,
+        buffer: options.maxRead === undefined ? READ_BUFFER : Buffer.allocUnsafe(options.maxRead),
         // Returning false stops reading until the next tick resumes the socket.
         callback: (n: number, buf: Uint8Array) => receiver?.onRead(n, buf) ?? true,
       },
     });
     socket.setNoDelay(true);
-    receiver = new CountingReceiver(socket);
+    receiver = new CountingReceiver(socket, options.maxRead !== undefined);
     if (CountingReceiver.timer === undefined && CountingReceiver.intervalMs > 0)
       CountingReceiver.setReadInterval(CountingReceiver.intervalMs);
     const r = receiver;
@@ -161,6 +171,10 @@ export class CountingReceiver {
           return;
         }
         socket.on("error", () => {});
+        // Cut without a close frame: a node that terminated it, or one that died.
+        socket.on("close", () => {
+          r.closeCode ??= 1006;
+        });
         resolve(r);
       };
       socket.once("error", reject);
@@ -208,7 +222,7 @@ export class CountingReceiver {
     if (n > stats.largestRead) stats.largestRead = n;
     // Reading as data arrives: counted too, to show how many frames a read carries that way.
     if (CountingReceiver.intervalMs <= 0) return true;
-    if (n >= KEEP_READING_FROM) {
+    if (n >= KEEP_READING_FROM && !this.steady) {
       stats.largeReads += 1;
       return true;
     }
@@ -280,8 +294,10 @@ export class CountingReceiver {
 
   private control(opcode: number, payload: Buffer): void {
     if (opcode === OP_PING) this.socket.write(clientFrame(OP_PONG, Buffer.from(payload)));
-    else if (opcode === OP_CLOSE) this.socket.end();
-    else if (opcode === OP_TEXT) {
+    else if (opcode === OP_CLOSE) {
+      this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+      this.socket.end();
+    } else if (opcode === OP_TEXT) {
       const m = /"cid":"([^"]+)"/.exec(payload.toString("utf8"));
       const waiter = m?.[1] === undefined ? undefined : this.waiters.get(m[1]);
       if (waiter !== undefined && m?.[1] !== undefined) {

@@ -10,7 +10,8 @@
 // BENCH_PROFILE=DIR writes a CPU profile of each server process there. BENCH_BASELINE=DIR (another
 // built checkout of herald, e.g. before a change) adds its server to the turns, and prints the
 // ratios of herald to it: before/after figures taken in one run. BENCH_COUNT_WRITES=1 counts each
-// server's socket writes (calls into the kernel) and prints them per 100 deliveries.
+// server's socket writes (calls into the kernel) and prints them per 100 deliveries. BENCH_SCENARIOS
+// ("room,status") picks the scenarios. Rounds run the servers in turn, every other round in reverse.
 import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +27,8 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 500);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const STATUS_UPDATES = Number(process.env.BENCH_STATUS_UPDATES ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** BENCH_SCENARIOS: "room,status" (both, the default), or one of them. */
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "room,status").split(",") as ("room" | "status")[];
 /** Requests the sender keeps in flight. */
 const WINDOW = 64;
 /** Receivers that parse every frame for latency and order; the others only count. */
@@ -357,21 +360,40 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+/**
+ * herald's CPU per delivery over the baseline's, each round's pair on its own (they ran next to
+ * each other), with the median and the range: the spread says how far the machine's noise goes.
+ */
+function pairRatios(results: Record<ServerKind, RunResult[]>): string {
+  const list = results.herald.map(
+    (r, i) => r.cpuPerDeliveryUs / (results.baseline[i]?.cpuPerDeliveryUs ?? Number.NaN),
+  );
+  const sorted = [...list].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const med =
+    sorted.length % 2 === 1 ? sorted[Math.floor(mid)] : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return (
+    `${list.map((x) => x.toFixed(2)).join(", ")}; median ${(med ?? Number.NaN).toFixed(2)}x, ` +
+    `range ${(sorted[0] ?? Number.NaN).toFixed(2)}x to ${(sorted.at(-1) ?? Number.NaN).toFixed(2)}x`
+  );
+}
+
 /** `a / b` as a ratio, e.g. `0.95x`. */
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 async function main(): Promise<void> {
   console.log(
     `herald server benchmark: ${MEMBERS} members, ${MESSAGES} room messages, ${STATUS_UPDATES} status updates, ` +
-      `${ROUNDS} rounds A B C A B C, sender window ${WINDOW}, latency sampled on ${SAMPLED} receivers`,
+      `${ROUNDS} rounds A B C C B A, sender window ${WINDOW}, latency sampled on ${SAMPLED} receivers`,
   );
   const rows: string[][] = [];
   const summary: string[] = [];
   let invalid = false;
-  for (const scenario of ["room", "status"] as const) {
+  for (const scenario of SCENARIOS) {
     const results: Record<ServerKind, RunResult[]> = { herald: [], baseline: [], raw: [], wssend: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of KINDS) {
+      // Every other round in reverse, so that no server always runs first or after the same one.
+      for (const kind of round % 2 === 0 ? KINDS : [...KINDS].reverse()) {
         const r = await run(kind, scenario);
         results[kind].push(r);
         console.log(
@@ -406,7 +428,8 @@ async function main(): Promise<void> {
         `${ratio(cpu("herald"), cpu("wssend"))} its CPU per delivery` +
         (BASELINE
           ? `; ${ratio(rate("herald"), rate("baseline"))} the baseline's throughput at ` +
-            `${ratio(cpu("herald"), cpu("baseline"))} its CPU per delivery`
+            `${ratio(cpu("herald"), cpu("baseline"))} its CPU per delivery` +
+            `; herald / baseline CPU per delivery round by round: ${pairRatios(results)}`
           : ""),
     );
   }

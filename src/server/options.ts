@@ -140,7 +140,9 @@ export interface ServerOptions {
   caps?: CapOptions;
   /**
    * Unsent bytes all sockets together may hold; past it the socket holding the most is closed with
-   * 1013 first, so other users keep their latency. @default 67108864 (64 MiB)
+   * 1013 first, so other users keep their latency. Checked every 100 ms, counting what readers
+   * left unread since the previous check; a reader taking its bytes at a pace that empties its
+   * socket within a second is not closed. @default 67108864 (64 MiB)
    */
   maxTotalBufferedBytes?: number;
   /**

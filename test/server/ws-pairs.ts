@@ -53,5 +53,14 @@ export async function wsPairs(count: number) {
 
 /** A fresh write target for a server side, as the gateway makes one per connection. */
 export function target(ws: WebSocket, binary: boolean): WriteTarget {
-  return { ws, binary, corkTurn: 0, turnBytes: 0 };
+  return {
+    ws,
+    binary,
+    corkTurn: 0,
+    turnBytes: 0,
+    writtenBytes: 0,
+    checkedUnsent: 0,
+    checkedWritten: 0,
+    takeRate: 0,
+  };
 }

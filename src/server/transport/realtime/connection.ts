@@ -14,6 +14,10 @@ export class Connection implements Peer, WriteTarget {
   readonly binary: boolean;
   corkTurn = 0;
   turnBytes = 0;
+  writtenBytes = 0;
+  checkedUnsent = 0;
+  checkedWritten = 0;
+  takeRate = 0;
   status: string | undefined;
   readonly follows = new Set<string>();
   readonly channels = new Map<string, Membership>();

@@ -54,6 +54,13 @@ const MEMORY_CHECK_MS = 100;
 /** How long a close waits for its `last_active` to be stored before announcing its leaves. */
 export const CLOSE_LAST_ACTIVE_WAIT_MS = 1000;
 
+/**
+ * A reader that, at the pace it took bytes since the previous check, empties its socket within
+ * this long is catching up, not slow: the budget spares it. After a node's own stall its sockets
+ * hold a burst none of their readers could take yet; readers that take it are not closed for it.
+ */
+const CATCH_UP_MS = 1000;
+
 /** What the realtime gateway needs. */
 export interface GatewayDeps {
   /** Present when the user_presence extension is on: connecting may set the invisible flag. */
@@ -86,7 +93,8 @@ export interface GatewayDeps {
   preciseCodes: boolean;
   /**
    * Unsent bytes all sockets together may hold; past it the socket holding the most is closed as a
-   * slow reader (1013), then the next, until the total is under.
+   * slow reader (1013), then the next, until the total is under. Only bytes that waited since the
+   * previous check count, and a reader that is taking its bytes fast enough to catch up is spared.
    */
   maxTotalBufferedBytes: number;
   /**
@@ -135,27 +143,40 @@ export class WsGateway {
     this.memoryCheck.unref();
   }
 
-  /** Closes the sockets holding the most unsent bytes until all together are under budget. */
+  /** When the budget was last checked (`performance.now()`). */
+  private lastCheck = performance.now();
+
+  /**
+   * Closes the sockets holding the most unsent bytes until all together are under budget. What
+   * counts is what readers left unread for a whole check interval, and a reader taking its bytes
+   * fast enough to empty its socket within {@link CATCH_UP_MS} is not closed: a burst the server
+   * wrote at once (after its own stall, say) is not its readers' fault.
+   */
   private enforceMemoryBudget(): void {
+    const now = performance.now();
+    const interval = Math.max(1, now - this.lastCheck);
+    this.lastCheck = now;
     let total = 0;
-    const holding: { connection: Connection; buffered: number }[] = [];
+    const holding: { connection: Connection; stale: number }[] = [];
     const writer = this.deps.writer;
     for (const connection of this.connections) {
-      // What the writer corked this turn leaves at the turn's end: only older bytes are unread.
-      const buffered = writer.unsentBytes(connection);
-      if (buffered === 0 || connection.closed || connection.ws.readyState !== connection.ws.OPEN) continue;
-      total += buffered;
-      holding.push({ connection, buffered });
+      if (connection.closed || connection.ws.readyState !== connection.ws.OPEN) continue;
+      // Looked at every time, so that the next check knows what this one saw.
+      const { unsent, stale, pace } = writer.readerProgress(connection, interval);
+      if (stale === 0) continue;
+      total += stale;
+      if (pace * CATCH_UP_MS >= unsent) continue;
+      holding.push({ connection, stale });
     }
     if (total <= this.deps.maxTotalBufferedBytes) return;
-    holding.sort((a, b) => b.buffered - a.buffered);
-    for (const { connection, buffered } of holding) {
+    holding.sort((a, b) => b.stale - a.stale);
+    for (const { connection, stale } of holding) {
       if (total <= this.deps.maxTotalBufferedBytes) break;
-      total -= buffered;
+      total -= stale;
       this.deps.metrics.slowReadersClosed += 1;
       this.deps.logger.warn("slow_reader_closed", {
         sessionId: connection.id,
-        bufferedBytes: buffered,
+        bufferedBytes: connection.ws.bufferedAmount,
         serverBudget: this.deps.maxTotalBufferedBytes,
       });
       connection.ws.close(SLOW_READER_CLOSE.code, SLOW_READER_CLOSE.reason);

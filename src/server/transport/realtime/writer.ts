@@ -18,6 +18,32 @@ export interface WriteTarget {
   corkTurn: number;
   /** Bytes written to it during `corkTurn`. */
   turnBytes: number;
+  /** Bytes the writer has written to it so far (frame headers included). */
+  writtenBytes: number;
+  /** What the last {@link SocketWriter.readerProgress} saw: unsent bytes, and `writtenBytes` then. */
+  checkedUnsent: number;
+  checkedWritten: number;
+  /** The pace (bytes per ms) its reader took bytes at lately, as {@link SocketWriter.readerProgress} saw it. */
+  takeRate: number;
+}
+
+/** How a socket's reader fared since the previous look (see {@link SocketWriter.readerProgress}). */
+export interface ReaderProgress {
+  /** Bytes the socket holds, unsent, besides those corked this turn. */
+  unsent: number;
+  /**
+   * Of those, bytes that were unsent at the previous look already and still are: what the reader
+   * has left for a whole interval. A burst written since then counts only from the next look.
+   */
+  stale: number;
+  /** Bytes the reader took since the previous look. */
+  taken: number;
+  /**
+   * Bytes per ms the reader takes lately: the pace since the previous look, or half the pace
+   * remembered before if that is more, so that a reader whose process got no core for one
+   * interval is not taken for one that stopped (whose pace halves at every look).
+   */
+  pace: number;
 }
 
 const TEXT = { binary: false, compress: false } as const;
@@ -85,6 +111,7 @@ export class SocketWriter {
     this.deliveries.count(kind);
     if (socket === undefined) {
       target.turnBytes = thisTurn + frame.length;
+      target.writtenBytes += frame.length;
       ws.send(frame, target.binary ? BINARY : TEXT);
       return true;
     }
@@ -96,6 +123,7 @@ export class SocketWriter {
     const framed = this.framed(frame, target.binary);
     // The header counts too: `bufferedAmount`, which this is subtracted from, holds it.
     target.turnBytes = thisTurn + framed.length;
+    target.writtenBytes += framed.length;
     const parts = framed.parts;
     for (let i = 0; i < parts.length; i++) socket.write(parts[i] as Buffer);
     return true;
@@ -108,6 +136,27 @@ export class SocketWriter {
   unsentBytes(target: WriteTarget): number {
     const buffered = target.ws.bufferedAmount;
     return target.corkTurn === this.turn ? Math.max(0, buffered - target.turnBytes) : buffered;
+  }
+
+  /**
+   * What `target`'s reader did since the previous call for it, `intervalMs` ago (the server-wide
+   * budget looks at every socket on a timer): what it holds unsent, how much of that waited since the previous
+   * look, and how much it took meanwhile. Bytes leave in order, so what was unsent then and is
+   * not taken yet is still there; what was written since is newer. A node that comes back from a
+   * stall (no core for a while, a backlog of cluster messages delivered at once) writes a burst
+   * its readers had no time to take; this tells that burst from a reader that stopped.
+   */
+  readerProgress(target: WriteTarget, intervalMs: number): ReaderProgress {
+    const unsent = this.unsentBytes(target);
+    const written = target.writtenBytes - target.checkedWritten;
+    // Frames `ws` writes itself (pings, pongs) are not in `writtenBytes`: never below zero.
+    const taken = Math.max(0, target.checkedUnsent + written - unsent);
+    const stale = Math.max(0, target.checkedUnsent - taken);
+    const pace = Math.max(taken / Math.max(1, intervalMs), target.takeRate / 2);
+    target.checkedUnsent = unsent;
+    target.checkedWritten = target.writtenBytes;
+    target.takeRate = pace;
+    return { unsent, stale, taken, pace };
   }
 
   /** The data frame of `payload`, reused while the same payload is written to socket after socket. */

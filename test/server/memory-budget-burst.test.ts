@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Socket } from "node:net";
+import path from "node:path";
+import { createInterface, type Interface } from "node:readline";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { authenticate, captureLog, openSocket, startServer, uniqueName } from "../helpers/server.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface ReaderState {
+  count: number;
+  closeCode?: number;
+}
+
+/** The readers' process (fixtures/burst-readers.ts) and a way to ask what they got. */
+function startReaders(url: string, room: string, tokens: string[]) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(here, "fixtures/burst-readers.ts"), url, room, ...tokens],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const queue: string[] = [];
+  let wake: (() => void) | undefined;
+  lines.on("line", (line) => {
+    queue.push(line);
+    wake?.();
+  });
+  const nextLine = async () => {
+    while (queue.length === 0) {
+      if (child.exitCode !== null) throw new Error(`readers exited (${child.exitCode})`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 200);
+      });
+    }
+    return queue.shift() as string;
+  };
+  return {
+    ready: async () => assert.equal(await nextLine(), "ready"),
+    report: async (): Promise<ReaderState[]> => {
+      child.stdin?.write("report\n");
+      return JSON.parse(await nextLine()) as ReaderState[];
+    },
+    stop: () => {
+      child.stdin?.end();
+      child.kill();
+    },
+  };
+}
+
+test("a burst written at once after the server's own stall does not close readers that take it; a reader that stopped is still closed", async () => {
+  const log = captureLog();
+  const budget = 64 * 1024;
+  // A per-socket limit far above the burst: only the server-wide budget can close a reader.
+  const srv = await startServer({
+    maxBufferedBytes: 1 << 30,
+    maxTotalBufferedBytes: budget,
+    logger: log.logger,
+  });
+  const room = uniqueName("room");
+  const users = await Promise.all([1, 2, 3, 4].map(() => authenticate(srv.url)));
+  const readers = startReaders(
+    srv.url,
+    room,
+    users.map((u) => u.token),
+  );
+  try {
+    await readers.ready();
+    const sender = await openSocket(srv.url, await authenticate(srv.url));
+    const stopped = await openSocket(srv.url, await authenticate(srv.url));
+    const ch = await sender.call("channelJoin", { target: room, type: 1, persistence: false }, "channel");
+    await stopped.call("channelJoin", { target: room, type: 1, persistence: false }, "channel");
+    const stoppedSocket = (stopped.ws as unknown as { _socket: Socket })._socket;
+    stoppedSocket.pause();
+
+    // About 10 MB for each of 5 readers: more than the kernel holds per socket, far over the
+    // budget. Not stored (persistence off): the burst is the fan-out, whatever the database. Sent
+    // without a cid (no reply awaited): on a loaded machine 3000 replies can take longer than a
+    // call may wait, and what counts here is what the readers get.
+    const messages = 3000;
+    const content = JSON.stringify({ pad: "x".repeat(3500) });
+    const frame = JSON.stringify({ channel_message_send: { channel_id: ch.id, content } });
+    for (let i = 0; i < messages; i++) sender.ws.send(frame);
+    // The server's process gets no turn for a while (here: this test holds it), as a loaded
+    // machine's node would not: the requests wait, then their broadcasts leave in a burst.
+    const until = performance.now() + 300;
+    while (performance.now() < until) {}
+
+    // The readers take the burst at their pace; none of them is closed for it.
+    let states = await readers.report();
+    const deadline = performance.now() + 60_000;
+    // Besides the messages, each reader got the joins after its own: the other readers', the
+    // sender's and the stopped reader's.
+    const expected = users.map((_, i) => ({ count: messages + users.length - 1 - i + 2 }));
+    const short = (list: ReaderState[]) =>
+      list.some((s, i) => s.count < (expected[i]?.count ?? 0) && s.closeCode === undefined);
+    while (short(states) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      states = await readers.report();
+    }
+    assert.deepEqual(states, expected, "every reading reader got every message and stayed open");
+
+    // The reader that stopped reading holds its share past the budget: it is closed as slow.
+    const closedEvent = await log.waitFor("slow_reader_closed");
+    assert.equal(closedEvent.serverBudget, budget);
+    stoppedSocket.resume();
+    assert.equal((await stopped.closed).code, 1013);
+    assert.equal(
+      log.events.filter((e) => e.event === "slow_reader_closed").length,
+      1,
+      "only the stopped reader",
+    );
+    await sender.call("ping", {}, "pong");
+    await sender.close();
+  } finally {
+    readers.stop();
+    await srv.close();
+  }
+});
