@@ -36,7 +36,9 @@
 // new / baseline are printed; BENCH_BASELINE_SINGLE=0 leaves its single nodes out),
 // BENCH_DELIVERY_WINDOW (256: messages per receiver sent and not yet received past which the sender
 // waits, see DELIVERY_WINDOW), BENCH_TRACE and BENCH_TRACE_ALL (a per-100 ms timeline of phases
-// that went wrong, or of all), BENCH_STALL (node:<ms> or generator:<ms>: stop one once per phase).
+// that went wrong, or of all), BENCH_STALL (node:<ms> or generator:<ms>: stop one once per phase),
+// BENCH_PERSIST=1 (the room keeps history: every message is committed, and on a cluster ordered by
+// the channel sequencer, before it goes out).
 //
 // A round is VOID, printed as such and left out of the medians, when a node closed receivers (1013:
 // as slow readers), deliveries are missing, or (paced) the receivers fell more than the delivery
@@ -111,6 +113,8 @@ const READ_EVERY_MS = Number(process.env.BENCH_READ_EVERY_MS ?? 0);
 const STATUS_SENDERS = Number(process.env.BENCH_STATUS_SENDERS ?? 8);
 /** Room senders of the `room-spread` scenario, round robin over the nodes. */
 const ROOM_SENDERS = Number(process.env.BENCH_ROOM_SENDERS ?? 4);
+/** BENCH_PERSIST=1: room messages are stored (see the header). */
+const PERSIST = process.env.BENCH_PERSIST === "1";
 
 /**
  * BENCH_TRACE=<folder>: a timeline (every 100 ms) of each phase in which receivers fell behind
@@ -165,7 +169,7 @@ async function setUp(name: string, nodes: BenchNode[], cluster: boolean, postgre
   const url = (i: number) => nodes[i]?.url as string;
   const me = await auth(url(0), `s${tag}`);
   const sender = await openWs(url(0), me.token, true);
-  const join = { channel_join: { target: `bench${tag}`, type: 1, persistence: false } };
+  const join = { channel_join: { target: `bench${tag}`, type: 1, persistence: PERSIST } };
   const reply = await call(sender, join);
   const config: Config = {
     name,
