@@ -12,7 +12,7 @@ export type FilterMode = "hold" | "drop";
 /** Wraps the connections a node opens (pass `createClient` in its `redis` options). */
 export function filteringRedis(url: string) {
   const rules = new Map<string, FilterMode>();
-  const held: { text: string; pass: () => void }[] = [];
+  const held: { text: string; data: Buffer; pass: () => void }[] = [];
   /** Every publish received, as passed on (its bytes), for tests that wait for one. */
   const passed: Buffer[] = [];
   const dropped: string[] = [];
@@ -23,7 +23,7 @@ export function filteringRedis(url: string) {
     held,
     passed,
     dropped,
-    /** Holds (or drops) from now on each received publish that carries `text`. */
+    /** Holds (or drops) from now on each received publish that carries `text` (`""`: every one). */
     filter(text: string, mode: FilterMode): void {
       rules.set(text, mode);
     },
@@ -56,7 +56,7 @@ export function filteringRedis(url: string) {
                 };
                 const rule = [...rules].find(([text]) => data.includes(text));
                 if (rule === undefined) pass();
-                else if (rule[1] === "hold") held.push({ text: rule[0], pass });
+                else if (rule[1] === "hold") held.push({ text: rule[0], data, pass });
                 else dropped.push(rule[0]);
               },
         );

@@ -18,48 +18,15 @@ import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { ChannelType } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
-import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
 import { createServer } from "../../src/server/index.js";
 import { clusterDatabase } from "../helpers/cluster.js";
 import { findPostgres } from "../helpers/postgres.js";
 import { redisSkipReason, startRedis } from "../helpers/redis.js";
 import { codecs, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
+import { filteringRedis } from "./filtering-redis.js";
 import { MARK_READ } from "./holding-fetch.js";
 import { comeBack, loseConnection, raceUsers, record } from "./race-set-up.js";
-
-/** Redis connections whose received publishes the test can hold, then let through in order. */
-function holdingRedis(url: string) {
-  const held: { data: Buffer; pass: () => void }[] = [];
-  let holding = false;
-  return {
-    held,
-    hold() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-      for (const h of held.splice(0)) h.pass();
-    },
-    async createClient(): Promise<RedisConnection> {
-      const conn = await openRedis(url);
-      const on = conn.on.bind(conn) as (event: string, listener: (...args: never[]) => void) => unknown;
-      // The adapter hears publishes through this event: each is passed on, or held while holding.
-      (conn as { on: unknown }).on = (event: string, listener: (...args: never[]) => void) =>
-        on(
-          event,
-          event !== "messageBuffer"
-            ? listener
-            : (channel: Buffer, data: Buffer) => {
-                const pass = () => (listener as (c: Buffer, d: Buffer) => void)(channel, data);
-                if (holding) held.push({ data, pass });
-                else pass();
-              },
-        );
-      return conn;
-    },
-  };
-}
 
 /** Two nodes on one Redis and one database; node 1's received publishes can be held. */
 async function twoNodes(t: TestContext, engine: "sqlite" | "postgres") {
@@ -75,7 +42,7 @@ async function twoNodes(t: TestContext, engine: "sqlite" | "postgres") {
   const db = await clusterDatabase(dir, engine);
   const tokenSecret = randomBytes(32).toString("base64");
   const keyPrefix = `herald-${randomBytes(6).toString("hex")}:`;
-  const gate = holdingRedis(redis.url);
+  const gate = filteringRedis(redis.url);
   const common = { port: 0, logLevel: "silent", rateLimits: false, db, tokenSecret } as const;
   // One after the other: the first one creates the database's schema.
   // The server hands its `redis` options on to its Redis adapter, whose `createClient` makes the
@@ -110,7 +77,7 @@ describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, 
         const { got, gaps } = record(ada);
 
         // bob's message is stored and acknowledged; its publish to node 1 is held there.
-        gate.hold();
+        gate.filter("", "hold");
         await bob.writeChatMessage(room.id, { text: "lagging" });
         await waitFor(
           () => gate.held.some((h) => h.data.includes("lagging")),
@@ -124,7 +91,7 @@ describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, 
 
         // ada's connection drops before the message reaches her; node 1 gets it only then.
         await loseConnection(ada, cuttable);
-        gate.release();
+        gate.release("");
 
         await comeBack({ ada, cuttable, bob, roomId: room.id, got, gaps }, ["lagging"]);
       });

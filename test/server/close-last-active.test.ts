@@ -94,6 +94,17 @@ const watches: readonly { name: string; watch(watcher: RawSocket, ada: TestUser)
   },
 ];
 
+/** ada online with bob following her status (the first of {@link watches}), on one server. */
+async function followedOnline(srv: TestServer) {
+  const ada = await authenticate(srv.url);
+  const bob = await authenticate(srv.url);
+  const bobSock = await openSocket(srv.url, bob);
+  const status = await (watches[0] as (typeof watches)[number]).watch(bobSock, ada);
+  const adaSock = await openSocket(srv.url, ada, undefined, { status: true });
+  await status.joined(adaSock);
+  return { ada, bob, bobSock, adaSock, status };
+}
+
 describe("a close's last_active is stored before its leaves are announced", () => {
   for (const codec of codecs) {
     for (const { name, watch } of watches) {
@@ -138,12 +149,7 @@ describe("a close's last_active is stored before its leaves are announced", () =
     const srv = await startServer({ logger: log.logger, logLevel: "info" });
     let lock: RowLock | undefined;
     try {
-      const ada = await authenticate(srv.url);
-      const bob = await authenticate(srv.url);
-      const bobSock = await openSocket(srv.url, bob);
-      await bobSock.call("statusFollow", { userIds: [ada.userId] }, "status");
-      const adaSock = await openSocket(srv.url, ada, undefined, { status: true });
-      await bobSock.next("statusPresenceEvent", (e) => e.joins.some((p) => p.userId === ada.userId));
+      const { ada, bob, bobSock, adaSock, status } = await followedOnline(srv);
       const connected = await lastActiveOf(srv, bob, ada.userId);
       await after(connected);
 
@@ -151,7 +157,7 @@ describe("a close's last_active is stored before its leaves are announced", () =
       const closedAt = Date.now();
       await adaSock.close();
       // The lock is held until the leave arrives: the leave cannot have waited for the store.
-      await bobSock.next("statusPresenceEvent", (e) => e.leaves.some((p) => p.userId === ada.userId));
+      await status.left();
       const late = await log.waitFor("last_active_late");
       assert.equal(late.userId, ada.userId);
       assert.equal(await lastActiveOf(srv, bob, ada.userId), connected);
@@ -177,17 +183,12 @@ describe("a close's last_active is stored before its leaves are announced", () =
     const log = captureLog();
     const srv = await startServer({ file: true, logger: log.logger, logLevel: "info" });
     try {
-      const ada = await authenticate(srv.url);
-      const bob = await authenticate(srv.url);
-      const bobSock = await openSocket(srv.url, bob);
-      await bobSock.call("statusFollow", { userIds: [ada.userId] }, "status");
-      const adaSock = await openSocket(srv.url, ada, undefined, { status: true });
-      await bobSock.next("statusPresenceEvent", (e) => e.joins.some((p) => p.userId === ada.userId));
+      const { ada, bobSock, adaSock, status } = await followedOnline(srv);
 
       // Every write is refused from now on (the server notices the file is gone).
       unlinkSync(srv.dbPath);
       await adaSock.close();
-      await bobSock.next("statusPresenceEvent", (e) => e.leaves.some((p) => p.userId === ada.userId));
+      await status.left();
       const failed = await log.waitFor("last_active_not_saved");
       assert.equal(failed.userId, ada.userId);
       await bobSock.close();
