@@ -9,54 +9,20 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { ChannelMessageCode, ChannelType, Client, type Socket } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
-import { createServer } from "../../src/server/index.js";
-import { clusterDatabase } from "../helpers/cluster.js";
-import { findPostgres } from "../helpers/postgres.js";
-import { redisSkipReason, startRedis } from "../helpers/redis.js";
+import type { HeraldServer } from "../../src/server/index.js";
+import { redisSkipReason } from "../helpers/redis.js";
 import { codecs, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
-import { filteringRedis } from "./filtering-redis.js";
+import { filteredEngines, filteredNodes } from "./filtering-redis.js";
 import { comeBack, loseConnection, raceUsers, record } from "./race-set-up.js";
 
 /** Three nodes; node 1's received publishes go through a filter; `gapFillMs` is node 1's. */
 async function threeNodes(t: TestContext, engine: "sqlite" | "postgres", gapFillMs: number) {
-  const redis = await startRedis();
-  const dir = mkdtempSync(path.join(tmpdir(), "herald-order-"));
-  const closing: (() => Promise<void>)[] = [];
-  // One hook, in this order: the nodes leave Redis before it stops.
-  t.after(async () => {
-    // The test's redis-server does not keep the process alive, and once every socket is closed
-    // nothing else may: this timer does, until it has exited.
-    const alive = setInterval(() => {}, 1000);
-    try {
-      for (const close of closing.reverse()) await close();
-      await redis.close();
-    } finally {
-      clearInterval(alive);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const db = await clusterDatabase(dir, engine);
-  const tokenSecret = randomBytes(32).toString("base64");
-  const keyPrefix = `herald-${randomBytes(6).toString("hex")}:`;
-  const gate = filteringRedis(redis.url);
-  const common = { port: 0, logLevel: "silent", rateLimits: false, db, tokenSecret } as const;
-  // One after the other: the first one creates the database's schema.
-  // The server hands its `redis` options on to its Redis adapter, whose `createClient` makes the
-  // connections (not a server option of its own: passed through a variable).
-  const filtered = { url: redis.url, keyPrefix, createClient: gate.createClient };
-  const node1 = await createServer({ ...common, gapFillMs, metricsPort: 0, redis: filtered });
-  closing.push(() => node1.close());
-  const node2 = await createServer({ ...common, redis: { url: redis.url, keyPrefix } });
-  closing.push(() => node2.close());
-  const node3 = await createServer({ ...common, redis: { url: redis.url, keyPrefix } });
-  closing.push(() => node3.close());
+  const { nodes, gate } = await filteredNodes(t, engine, 3, { gapFillMs, metricsPort: 0 });
+  const [node1, node2, node3] = nodes as [HeraldServer, HeraldServer, HeraldServer];
   return { node1, node2, node3, gate };
 }
 
@@ -104,7 +70,7 @@ async function member(t: TestContext, port: number, codec: Codec, name: string) 
 }
 
 const skip = redisSkipReason();
-const engines = ["sqlite", ...("bin" in findPostgres() ? (["postgres"] as const) : [])] as const;
+const engines = filteredEngines;
 
 describe("a cluster delivers a channel's messages in history order", { skip }, () => {
   for (const engine of engines) {

@@ -2,7 +2,16 @@
 // that carry a given text: another node's publish arriving late, or never (a node killed between
 // its commit and its publish, a publish Redis lost).
 
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestContext } from "node:test";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
+import { createServer, type HeraldServer, type ServerOptions } from "../../src/server/index.js";
+import { clusterDatabase } from "../helpers/cluster.js";
+import { findPostgres } from "../helpers/postgres.js";
+import { startRedis } from "../helpers/redis.js";
 
 type Listener = (channel: Buffer, data: Buffer) => void;
 
@@ -63,4 +72,57 @@ export function filteringRedis(url: string) {
       return conn;
     },
   };
+}
+
+/** The engines a filtered cluster runs on here: an SQLite file, and PostgreSQL when installed. */
+export const filteredEngines = [
+  "sqlite",
+  ...("bin" in findPostgres() ? (["postgres"] as const) : []),
+] as const;
+
+/**
+ * `count` nodes on one Redis and one database (`engine`), closed after the test; node 1's received
+ * publishes go through a {@link filteringRedis} filter, and `node1` adds to its options.
+ */
+export async function filteredNodes(
+  t: TestContext,
+  engine: "sqlite" | "postgres",
+  count: number,
+  node1: ServerOptions = {},
+): Promise<{ nodes: HeraldServer[]; gate: ReturnType<typeof filteringRedis> }> {
+  const redis = await startRedis();
+  const dir = mkdtempSync(path.join(tmpdir(), "herald-filtered-"));
+  const closing: (() => Promise<void>)[] = [];
+  // One hook, in this order: the nodes leave Redis before it stops.
+  t.after(async () => {
+    // The test's redis-server does not keep the process alive, and once every socket is closed
+    // nothing else may: this timer does, until it has exited.
+    const alive = setInterval(() => {}, 1000);
+    try {
+      for (const close of closing.reverse()) await close();
+      await redis.close();
+    } finally {
+      clearInterval(alive);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const db = await clusterDatabase(dir, engine);
+  const tokenSecret = randomBytes(32).toString("base64");
+  const keyPrefix = `herald-${randomBytes(6).toString("hex")}:`;
+  const gate = filteringRedis(redis.url);
+  const common = { port: 0, logLevel: "silent", rateLimits: false, db, tokenSecret } as const;
+  const nodes: HeraldServer[] = [];
+  // One after the other: the first one creates the database's schema. The server hands its
+  // `redis` options on to its Redis adapter, whose `createClient` makes the connections (not a
+  // server option of its own: passed through a variable).
+  for (let i = 0; i < count; i++) {
+    const redisOptions =
+      i === 0
+        ? { url: redis.url, keyPrefix, createClient: gate.createClient }
+        : { url: redis.url, keyPrefix };
+    const node = await createServer({ ...common, ...(i === 0 ? node1 : {}), redis: redisOptions });
+    closing.push(() => node.close());
+    nodes.push(node);
+  }
+  return { nodes, gate };
 }

@@ -11,52 +11,26 @@
 // The timing is controlled, not raced: node 1's Redis subscription connection is wrapped so that
 // the test holds what it receives, and ada's REST reads can be held too.
 
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { ChannelType } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
-import { createServer } from "../../src/server/index.js";
-import { clusterDatabase } from "../helpers/cluster.js";
-import { findPostgres } from "../helpers/postgres.js";
-import { redisSkipReason, startRedis } from "../helpers/redis.js";
+import type { HeraldServer } from "../../src/server/index.js";
+import { redisSkipReason } from "../helpers/redis.js";
 import { codecs, uniqueName } from "../helpers/server.js";
 import { waitFor } from "../sdk/helpers.js";
-import { filteringRedis } from "./filtering-redis.js";
+import { filteredEngines, filteredNodes } from "./filtering-redis.js";
 import { MARK_READ } from "./holding-fetch.js";
 import { comeBack, loseConnection, raceUsers, record } from "./race-set-up.js";
 
 /** Two nodes on one Redis and one database; node 1's received publishes can be held. */
 async function twoNodes(t: TestContext, engine: "sqlite" | "postgres") {
-  const redis = await startRedis();
-  const dir = mkdtempSync(path.join(tmpdir(), "herald-join-mark-"));
-  const closing: (() => Promise<void>)[] = [];
-  // One hook, in this order: the nodes leave Redis before it stops.
-  t.after(async () => {
-    for (const close of closing.reverse()) await close();
-    await redis.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const db = await clusterDatabase(dir, engine);
-  const tokenSecret = randomBytes(32).toString("base64");
-  const keyPrefix = `herald-${randomBytes(6).toString("hex")}:`;
-  const gate = filteringRedis(redis.url);
-  const common = { port: 0, logLevel: "silent", rateLimits: false, db, tokenSecret } as const;
-  // One after the other: the first one creates the database's schema.
-  // The server hands its `redis` options on to its Redis adapter, whose `createClient` makes the
-  // connections (not a server option of its own: passed through a variable).
-  const held = { url: redis.url, keyPrefix, createClient: gate.createClient };
-  const node1 = await createServer({ ...common, redis: held });
-  closing.push(() => node1.close());
-  const node2 = await createServer({ ...common, redis: { url: redis.url, keyPrefix } });
-  closing.push(() => node2.close());
+  const { nodes, gate } = await filteredNodes(t, engine, 2);
+  const [node1, node2] = nodes as [HeraldServer, HeraldServer];
   return { node1, node2, gate };
 }
 
 const skip = redisSkipReason();
-const engines = ["sqlite", ...("bin" in findPostgres() ? (["postgres"] as const) : [])] as const;
+const engines = filteredEngines;
 
 describe("a join's mark on a cluster whose fan-out lags its storage", { skip }, () => {
   for (const engine of engines) {
