@@ -26,8 +26,12 @@ export function filteringRedis(url: string) {
   const passed: Buffer[] = [];
   const dropped: string[] = [];
   const connections: RedisConnection[] = [];
+  let asked = 0;
   return {
-    /** The connections opened, in order (a node opens its command connection, then its subscriber). */
+    /**
+     * The connections, in the order they were asked for (a node asks for its command connection,
+     * then its subscriber), whichever finished opening first.
+     */
     connections,
     held,
     passed,
@@ -49,8 +53,10 @@ export function filteringRedis(url: string) {
       return passed.some((data) => data.includes(text));
     },
     async createClient(): Promise<RedisConnection> {
+      // The slot is taken before the connection opens: the two open at once, in either order.
+      const at = asked++;
       const conn = await openRedis(url);
-      connections.push(conn);
+      connections[at] = conn;
       const on = conn.on.bind(conn) as (event: string, listener: (...args: never[]) => void) => unknown;
       // The adapter hears publishes through this event: each is passed on, held or dropped.
       (conn as { on: unknown }).on = (event: string, listener: (...args: never[]) => void) =>
