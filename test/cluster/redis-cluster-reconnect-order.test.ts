@@ -113,7 +113,9 @@ describe("cluster: one key's commands keep their order while its primary's conne
           counts.map((_, i) => i + 1),
           "each INCR counted the ones sent before it",
         );
-        // The publishes arrive in the order sent (through the cluster bus, after the last reply).
+        // Every publish Redis took arrives, once. Not necessarily in order: one whose primary's
+        // connection broke goes through the next ready primary instead, and publishes crossing the
+        // cluster bus from two servers may cross each other (docs/scaling.md says so).
         const sentPublishes = (await Promise.allSettled(publishes)).filter((r) => r.status === "fulfilled");
         for (let waited = 0; published.length < sentPublishes.length && waited < 3000; waited += 20) {
           await new Promise((resolve) => setTimeout(resolve, 20));
@@ -123,8 +125,7 @@ describe("cluster: one key's commands keep their order while its primary's conne
           sentPublishes.length,
           "each publish Redis took reached the subscriber",
         );
-        const sorted = [...published].sort((a, b) => a - b);
-        assert.deepEqual(published, sorted, "publishes arrive in the order sent");
+        assert.equal(new Set(published).size, published.length, "no publish arrived twice");
         // A short break loses nothing: commands wait for the slot's connection, then go in order.
         assert.equal(accepted.length, total, `${total - accepted.length} pushes were refused`);
       } finally {
