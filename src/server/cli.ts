@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_GAP_FILL_MS } from "./cluster/channel-sequencer.js";
 import { DEFAULT_CONSOLE_CREDENTIAL, MIN_CREDENTIAL_LENGTH } from "./console/console-options.js";
 import { createServer } from "./index.js";
 import { parseRates } from "./limits/parse-rates.js";
@@ -55,6 +56,8 @@ const usage = `Usage: herald-server [options]
                           default 1000)
   --redis-lease-ms MS     a silent node's presences go after this plus a heartbeat
                           (HERALD_REDIS_LEASE_MS, default 5000)
+  --gap-fill-ms MS        how long a channel's stored message waits for the one before it before
+                          that one is read from storage (HERALD_GAP_FILL_MS, default 300)
   --help                  show this help
 `;
 
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
         "redis-prefix": { type: "string" },
         "redis-heartbeat-ms": { type: "string" },
         "redis-lease-ms": { type: "string" },
+        "gap-fill-ms": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -255,6 +259,12 @@ async function main(): Promise<void> {
   );
   const leaseMs = integer("--redis-lease-ms", pick("redis-lease-ms", "HERALD_REDIS_LEASE_MS"), 2);
   const keyPrefix = pick("redis-prefix", "HERALD_REDIS_PREFIX");
+  const gapFillMs = integer("--gap-fill-ms", pick("gap-fill-ms", "HERALD_GAP_FILL_MS"), 0);
+  // Only a cluster orders its channels' messages: on a single server the flag would do nothing.
+  if (gapFillMs !== undefined) {
+    if (redis === undefined) fail("--gap-fill-ms needs --redis");
+    options.gapFillMs = gapFillMs;
+  }
   if (redis !== undefined) {
     if (!/^rediss?:\/\//.test(redis)) fail(`--redis must be a redis:// or rediss:// URL, got "${redis}"`);
     options.redis = {
@@ -272,7 +282,9 @@ async function main(): Promise<void> {
   const server = await createServer(options);
   process.stdout.write(`herald server listening on ${server.url}\n`);
   if (server.nodeId !== undefined)
-    process.stdout.write(`cluster node ${server.nodeId} on ${redisUrlForLog(options.redis)}\n`);
+    process.stdout.write(
+      `cluster node ${server.nodeId} on ${redisUrlForLog(options.redis)}, channel gaps filled after ${options.gapFillMs ?? DEFAULT_GAP_FILL_MS} ms\n`,
+    );
   process.stdout.write(`${consoleLine(server.consoleUrl, options)}\n`);
   if (server.metricsPort !== undefined)
     process.stdout.write(

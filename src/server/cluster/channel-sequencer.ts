@@ -53,6 +53,9 @@ export interface ChannelSequencerOptions<F> {
   onError?: (channelId: string, err: unknown, gaveUp: boolean) => void;
 }
 
+/** How long a channel's stored message waits for the one before it, by default (ms). */
+export const DEFAULT_GAP_FILL_MS = 300;
+
 /** Rows read per storage request while filling a gap. */
 const FILL_PAGE = 100;
 
@@ -92,7 +95,7 @@ export class ChannelSequencer<F> {
   private readonly maxHeld: number;
 
   constructor(private readonly options: ChannelSequencerOptions<F>) {
-    this.gapFillMs = options.gapFillMs ?? 300;
+    this.gapFillMs = options.gapFillMs ?? DEFAULT_GAP_FILL_MS;
     this.maxHeld = options.maxHeld ?? 1000;
   }
 
