@@ -86,6 +86,23 @@ export const filteredEngines = [
   ...("bin" in findPostgres() ? (["postgres"] as const) : []),
 ] as const;
 
+/** Lease timing given to every node of {@link filteredNodes} (see the server's `redis` options). */
+export interface LeaseTiming {
+  heartbeatMs?: number;
+  leaseMs?: number;
+}
+
+/** What {@link filteredNodes} started. */
+export interface FilteredNodes {
+  nodes: HeraldServer[];
+  gate: ReturnType<typeof filteringRedis>;
+  /** The database the nodes share, as given to them. */
+  db: string;
+  /** The Redis and key prefix the nodes share (for another node of the cluster). */
+  redisUrl: string;
+  keyPrefix: string;
+}
+
 /**
  * `count` nodes on one Redis and one database (`engine`), closed after the test; node 1's received
  * publishes go through a {@link filteringRedis} filter, and `node1` adds to its options.
@@ -95,7 +112,8 @@ export async function filteredNodes(
   engine: "sqlite" | "postgres",
   count: number,
   node1: ServerOptions = {},
-): Promise<{ nodes: HeraldServer[]; gate: ReturnType<typeof filteringRedis> }> {
+  timing: LeaseTiming = {},
+): Promise<FilteredNodes> {
   const redis = await startRedis();
   const dir = mkdtempSync(path.join(tmpdir(), "herald-filtered-"));
   const closing: (() => Promise<void>)[] = [];
@@ -124,11 +142,11 @@ export async function filteredNodes(
   for (let i = 0; i < count; i++) {
     const redisOptions =
       i === 0
-        ? { url: redis.url, keyPrefix, createClient: gate.createClient }
-        : { url: redis.url, keyPrefix };
+        ? { url: redis.url, keyPrefix, ...timing, createClient: gate.createClient }
+        : { url: redis.url, keyPrefix, ...timing };
     const node = await createServer({ ...common, ...(i === 0 ? node1 : {}), redis: redisOptions });
     closing.push(() => node.close());
     nodes.push(node);
   }
-  return { nodes, gate };
+  return { nodes, gate, db, redisUrl: redis.url, keyPrefix };
 }

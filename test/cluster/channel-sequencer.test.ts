@@ -161,4 +161,97 @@ describe("channel sequencer", () => {
     await waitFor(() => out.length === 1, "the start read");
     assert.deepEqual(out, ["9"]);
   });
+
+  test("an edit of a message held behind a gap goes out right after that message", () => {
+    const { s, out, offer } = sequencer([]);
+    s.open(CH);
+    s.begin(CH, 10);
+    offer(30, 20);
+    s.offerChange(CH, 30, "edit 30");
+    s.offerChange(CH, 20, "remove 20");
+    assert.deepEqual(out, []);
+    assert.deepEqual(s.size, { channels: 1, held: 3 });
+    offer(20, 10);
+    assert.deepEqual(out, ["20", "remove 20", "30", "edit 30"]);
+    // An edit of a message already delivered goes out at once, whatever waits behind a gap.
+    offer(50, 40);
+    s.offerChange(CH, 30, "edit 30 again");
+    assert.deepEqual(out.at(-1), "edit 30 again");
+  });
+
+  test("an edit of a message stored before the chain's start goes out at once", () => {
+    const { s, out } = sequencer([]);
+    s.open(CH);
+    s.begin(CH, 10);
+    s.offerChange(CH, 7, "edit 7");
+    assert.deepEqual(out, ["edit 7"]);
+  });
+
+  test("an edit waiting for a chain's start goes out once the start is known", async () => {
+    const { s, out } = sequencer([5, 7]);
+    s.open(CH);
+    s.offerChange(CH, 7, "edit 7");
+    assert.deepEqual(out, []);
+    s.begin(CH);
+    await waitFor(() => out.length === 1, "the start read");
+    assert.deepEqual(out, ["edit 7"]);
+  });
+
+  test("an edit whose message's publish was lost fills the gap after the wait, then goes out", async () => {
+    const { s, out, fills } = sequencer([1, 2, 3], { gapFillMs: 10 });
+    s.open(CH);
+    s.begin(CH, 1);
+    s.offerChange(CH, 3, "edit 3");
+    await waitFor(() => out.length === 3, "the fill and the edit");
+    assert.deepEqual(out, ["2 (filled)", "3 (filled)", "edit 3"]);
+    assert.equal(fills[0]?.reason, "timeout");
+  });
+
+  test("a removal of a message gone from storage goes out after the fill that did not find it", async () => {
+    const { s, out } = sequencer([1, 2], { gapFillMs: 10 });
+    s.open(CH);
+    s.begin(CH, 1);
+    // 3 was stored, then removed: the fill finds 2 only.
+    s.offerChange(CH, 3, "remove 3");
+    await waitFor(() => out.length === 2, "the fill and the removal");
+    assert.deepEqual(out, ["2 (filled)", "remove 3"]);
+    assert.deepEqual(s.size, { channels: 1, held: 0 });
+  });
+
+  test("a tip above what was delivered fills the gap after the wait; one at or below it does nothing", async () => {
+    const { s, out, fills, reads } = sequencer([1, 2, 3], { gapFillMs: 10 });
+    s.open(CH);
+    s.begin(CH, 1);
+    s.tip(CH, 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(reads, [], "nothing missing: no read");
+    s.tip(CH, 3);
+    await waitFor(() => out.length === 2, "the fill");
+    assert.deepEqual(out, ["2 (filled)", "3 (filled)"]);
+    assert.deepEqual(fills, [{ channelId: CH, after: 1, to: 3, delivered: 2, reason: "timeout" }]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(reads.length, 1, "the tip met: no second read");
+  });
+
+  test("a tip whose messages come in time costs no read", async () => {
+    const { s, out, reads, offer } = sequencer([1, 2, 3], { gapFillMs: 20 });
+    s.open(CH);
+    s.begin(CH, 1);
+    s.tip(CH, 3);
+    offer(2, 1);
+    offer(3, 2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(out, ["2", "3"]);
+    assert.deepEqual(reads, []);
+  });
+
+  test("a tip of a removed message stops after one read", async () => {
+    const { s, out, reads } = sequencer([1, 2], { gapFillMs: 10 });
+    s.open(CH);
+    s.begin(CH, 1);
+    s.tip(CH, 3);
+    await waitFor(() => out.length === 1, "the fill");
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual(reads, [1]);
+  });
 });

@@ -63,12 +63,26 @@ interface Held<F> extends StoredOrder {
   frame: F;
 }
 
+/** An edit or removal waiting for the stored message it changes. */
+interface Change<F> {
+  /** The seq of the message it changes. */
+  target: number;
+  frame: F;
+}
+
 /** One channel's chain on this node. */
 interface Chain<F> {
   /** The last seq handed to the members; undefined until the chain's start is known. */
   last: number | undefined;
   /** Messages waiting for the one before them, by seq. */
   held: Held<F>[];
+  /** Edits and removals waiting for the message they change, in the order they came. */
+  changes: Change<F>[];
+  /**
+   * The newest seq another node said it stored (see {@link ChannelSequencer.tip}); while above
+   * `last`, the gap is filled after `gapFillMs` like any other.
+   */
+  tip: number | undefined;
   timer: NodeJS.Timeout | undefined;
   /** A storage read (the start, or a fill) is under way: everything offered meanwhile waits. */
   reading: boolean;
@@ -102,7 +116,14 @@ export class ChannelSequencer<F> {
   /** Starts a channel's chain (the node listens to it from now on); its start is not known yet. */
   open(channelId: string): void {
     if (!this.chains.has(channelId))
-      this.chains.set(channelId, { last: undefined, held: [], timer: undefined, reading: false });
+      this.chains.set(channelId, {
+        last: undefined,
+        held: [],
+        changes: [],
+        tip: undefined,
+        timer: undefined,
+        reading: false,
+      });
   }
 
   /** True while the channel's chain has no start (see {@link begin}). */
@@ -146,7 +167,7 @@ export class ChannelSequencer<F> {
   /** Channels with a chain, and messages held behind gaps (for tests and the console). */
   get size(): { channels: number; held: number } {
     let held = 0;
-    for (const chain of this.chains.values()) held += chain.held.length;
+    for (const chain of this.chains.values()) held += chain.held.length + chain.changes.length;
     return { channels: this.chains.size, held };
   }
 
@@ -170,9 +191,56 @@ export class ChannelSequencer<F> {
     else this.arm(channelId, chain);
   }
 
+  /**
+   * An edit or removal of the channel's stored message `target`: delivered once that message has
+   * gone out on this node (at once if it has), so that nobody gets a change before its original.
+   */
+  offerChange(channelId: string, target: number, frame: F): void {
+    const chain = this.chains.get(channelId);
+    if (chain === undefined || (chain.last !== undefined && target <= chain.last)) {
+      this.options.deliver(channelId, frame);
+      return;
+    }
+    chain.changes.push({ target, frame });
+    if (chain.reading) return;
+    if (chain.held.length + chain.changes.length > this.maxHeld) void this.fill(channelId, chain, "held");
+    else this.arm(channelId, chain);
+  }
+
+  /**
+   * Another node's word that it stored the channel's message `seq`: when this node has not
+   * delivered that far, a publish was lost (or is late), and with nothing after it in the channel
+   * nothing else would tell. The gap is filled after `gapFillMs` unless the messages come first.
+   */
+  tip(channelId: string, seq: number): void {
+    const chain = this.chains.get(channelId);
+    // A chain without a start reads the newest seq anyway.
+    if (chain === undefined || chain.last === undefined || seq <= chain.last) return;
+    if (chain.tip === undefined || seq > chain.tip) chain.tip = seq;
+    this.arm(channelId, chain);
+  }
+
   private pass(channelId: string, chain: Chain<F>, seq: number, frame: F): void {
     chain.last = seq;
     this.options.deliver(channelId, frame);
+    if (chain.changes.length > 0) this.release(channelId, chain, seq);
+  }
+
+  /** Delivers the changes of messages up to `seq`, in the order they came. */
+  private release(channelId: string, chain: Chain<F>, seq: number): void {
+    const due = chain.changes.filter((c) => c.target <= seq);
+    if (due.length === 0) return;
+    chain.changes = chain.changes.filter((c) => c.target > seq);
+    for (const c of due) this.options.deliver(channelId, c.frame);
+  }
+
+  /** True while the chain waits for something: a held message, a change, or a tip above it. */
+  private waiting(chain: Chain<F>): boolean {
+    return (
+      chain.held.length > 0 ||
+      chain.changes.length > 0 ||
+      (chain.tip !== undefined && chain.last !== undefined && chain.tip > chain.last)
+    );
   }
 
   /** Inserts in seq order (usually at the end); the same seq twice is kept once. */
@@ -199,9 +267,10 @@ export class ChannelSequencer<F> {
       this.pass(channelId, chain, next.seq, next.frame);
     }
     if (taken > 0) list.splice(0, taken);
-    if (list.length === 0) {
+    if (!this.waiting(chain)) {
       clearTimeout(chain.timer);
       chain.timer = undefined;
+      chain.tip = undefined;
     } else this.arm(channelId, chain);
   }
 
@@ -211,6 +280,7 @@ export class ChannelSequencer<F> {
     const before = chain.held.filter((h) => h.seq <= newest);
     chain.held = chain.held.filter((h) => h.seq > newest);
     for (const h of before) this.options.deliver(channelId, h.frame);
+    this.release(channelId, chain, newest);
     this.drain(channelId, chain);
   }
 
@@ -242,6 +312,10 @@ export class ChannelSequencer<F> {
       const after = chain.last;
       let last = after;
       let delivered = 0;
+      // Changes already waiting target messages committed before this read: those it does not
+      // return were removed, and the changes go out after what it does return.
+      const pending = new Set(chain.changes);
+      const tipBefore = chain.tip;
       for (;;) {
         const rows = await this.options.read(channelId, last, FILL_PAGE);
         if (!live()) return;
@@ -254,13 +328,21 @@ export class ChannelSequencer<F> {
         if (rows.length < FILL_PAGE) break;
       }
       chain.reading = false;
+      // The read saw every message stored before it began, so a tip that came before is met (its
+      // message was removed if the read did not return it); one that came meanwhile may not be.
+      if (chain.tip === tipBefore || (chain.tip !== undefined && chain.tip <= last)) chain.tip = undefined;
+      const orphans = chain.changes.filter((c) => pending.has(c));
+      if (orphans.length > 0) {
+        chain.changes = chain.changes.filter((c) => !pending.has(c));
+        for (const c of orphans) this.options.deliver(channelId, c.frame);
+      }
       if (delivered > 0 || reason !== "resubscribed")
         this.options.onFill?.({ channelId, after, to: last, delivered, reason });
       this.drain(channelId, chain);
     } catch (err) {
       if (!live()) return;
       chain.reading = false;
-      const gaveUp = chain.held.length > this.maxHeld;
+      const gaveUp = chain.held.length + chain.changes.length > this.maxHeld;
       this.options.onError?.(channelId, err, gaveUp);
       if (gaveUp) {
         // Storage cannot say what is missing and memory is spent: what is held goes out in order.
@@ -269,6 +351,10 @@ export class ChannelSequencer<F> {
         for (const h of held) {
           if (chain.last === undefined || h.seq > chain.last) this.pass(channelId, chain, h.seq, h.frame);
         }
+        const changes = chain.changes;
+        chain.changes = [];
+        chain.tip = undefined;
+        for (const c of changes) this.options.deliver(channelId, c.frame);
       } else this.arm(channelId, chain);
     }
   }

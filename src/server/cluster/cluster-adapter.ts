@@ -67,13 +67,28 @@ export interface StoredOrder {
   prevSeq: number;
 }
 
+/**
+ * An edit or removal of a stored channel message: the seq of the message it changes (`edits`). A
+ * frame carrying it is handed to the node's sockets after that message.
+ */
+export interface ChangeOf {
+  edits: number;
+}
+
 /** What one node sends the others. */
 export type ClusterMessage =
   /**
    * An envelope already encoded, in protobuf (`bytes`), JSON (`text`) or both (at least one): each
    * node delivers it to its own members of the room.
    */
-  | ({ kind: "frame"; bytes?: Uint8Array; text?: Uint8Array } & Audience & Partial<StoredOrder>)
+  | ({ kind: "frame"; bytes?: Uint8Array; text?: Uint8Array } & Audience &
+      Partial<StoredOrder> &
+      Partial<ChangeOf>)
+  /**
+   * The newest seq the sending node stored in the room's channel (a `channel:` room): a node that
+   * has not delivered that far missed a publish, and reads the gap from storage.
+   */
+  | { kind: "tip"; seq: number }
   /** Presences that joined or left a stream: each node encodes the event once for its members. */
   | ({ kind: "presence"; stream: Stream; joins: ClusterPresence[]; leaves: ClusterPresence[] } & Audience)
   /** A user turned invisible or visible: nodes holding the user's sessions hide or show them. */
@@ -146,6 +161,14 @@ export interface ClusterAdapter {
   noteInvisible(userId: string, invisible: boolean): Promise<void>;
   /** The users among `userIds` whose invisible flag changed recently, with the new flag. */
   recentInvisible(userIds: readonly string[]): Promise<Map<string, boolean>>;
+
+  /**
+   * Runs `hook` when this node cleans up a dead node, before the dead sessions' leaves are
+   * published (for what a follower told of a leave reads, such as `last_active`); the leaves wait
+   * for it up to the lease's length. Returns the function that removes it. An adapter that never
+   * cleans up other nodes (a single server) never calls it.
+   */
+  beforeLeaves(hook: (info: NodeDown) => Promise<void>): () => void;
 }
 
 /** How long a changed invisible flag stays readable by {@link ClusterAdapter.recentInvisible}. */

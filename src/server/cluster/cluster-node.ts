@@ -1,6 +1,13 @@
 import type { UserPresenceInit } from "../../gen/wire.js";
 import type { Logger } from "../logger.js";
-import type { Audience, ClusterAdapter, ClusterMessage, Room, StoredOrder } from "./cluster-adapter.js";
+import type {
+  Audience,
+  ChangeOf,
+  ClusterAdapter,
+  ClusterMessage,
+  Room,
+  StoredOrder,
+} from "./cluster-adapter.js";
 import { RemoteFrame } from "./remote-frame.js";
 import { channelPresenceOf, statusPresenceOf } from "./shared-presence.js";
 
@@ -11,8 +18,21 @@ type OnError = (err: unknown) => void;
 /** The channel registry's side of a cluster. */
 export interface SharedChannels {
   useCluster(cluster: ClusterAdapter, onError: OnError): void;
-  /** A stored message's frame carries its place in history, to be delivered in that order. */
-  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience & Partial<StoredOrder>): void;
+  /**
+   * A stored message's frame carries its place in history, an edit's or removal's the message it
+   * changes, to be delivered in that order.
+   */
+  deliverRemote(
+    channelId: string,
+    frame: RemoteFrame,
+    audience: Audience & Partial<StoredOrder> & Partial<ChangeOf>,
+  ): void;
+  /** Another node stored the channel's message `seq` (see `StoredTips`). */
+  tip(channelId: string, seq: number): void;
+  /** Tells every node the newest stored seq of these channels, read from storage. */
+  tipFromStorage(channelIds: Iterable<string>): Promise<void>;
+  /** Stops telling other nodes what this node stored. */
+  stopTips(): void;
   remotePresence(
     channelId: string,
     joins: UserPresenceInit[],
@@ -55,8 +75,11 @@ export interface ClusterNodeDeps {
   status: SharedStatus;
   peers: SharedPeers;
   visibility: SharedVisibility;
-  /** Sets the `last_active` of users whose sessions died with another node. */
-  touchLastActive: (userIds: Iterable<string>, at: number) => void;
+  /**
+   * Sets the `last_active` of users whose sessions died with another node; their leaves are
+   * published once it resolves.
+   */
+  touchLastActive: (userIds: Iterable<string>, at: number) => Promise<void>;
   logger: Logger;
 }
 
@@ -84,14 +107,29 @@ export class ClusterNode {
         this.errorsLogged = 0;
         logger.warn("cluster_reannounced", { nodeId: adapter.nodeId, reaped });
       }),
-      adapter.on("nodeDown", ({ nodeId, presences }) => {
+      // A follower told that a dead node's user left reads when: it is stored before the leave.
+      adapter.beforeLeaves(async ({ presences }) => {
         const users = new Set(presences.map((p) => p.presence.userId));
-        logger.warn("cluster_node_down", { nodeId, presences: presences.length, users: users.size });
+        if (users.size === 0) return;
         try {
-          if (users.size > 0) deps.touchLastActive(users, Date.now());
+          await deps.touchLastActive(users, Date.now());
         } catch (err) {
           logger.warn("last_active_not_saved", { err });
         }
+      }),
+      adapter.on("nodeDown", ({ nodeId, presences }) => {
+        const users = new Set(presences.map((p) => p.presence.userId));
+        logger.warn("cluster_node_down", { nodeId, presences: presences.length, users: users.size });
+        // Its users sent only in channels they were in: a message it stored but never published
+        // is found by telling every node those channels' newest stored seq.
+        const channelIds = new Set<string>();
+        for (const { stream } of presences) {
+          if (stream.startsWith("channel:")) channelIds.add(stream.slice("channel:".length));
+        }
+        if (channelIds.size > 0)
+          channels.tipFromStorage(channelIds).catch((err: unknown) => {
+            logger.warn("cluster_tip_failed", { nodeId, err });
+          });
       }),
     );
   }
@@ -138,6 +176,9 @@ export class ClusterNode {
         case "evict":
           this.deps.channels.removeLocalUser(message.channelId, message.userId);
           return;
+        case "tip":
+          if (kind === "channel") this.deps.channels.tip(id, message.seq);
+          return;
       }
     } catch (err) {
       // A corrupt frame from another node must not take this one down.
@@ -147,6 +188,7 @@ export class ClusterNode {
 
   /** Stops listening to the adapter. */
   close(): void {
+    this.deps.channels.stopTips();
     for (const stop of this.stops.splice(0)) stop();
   }
 }

@@ -10,7 +10,8 @@ import type { ClusterMessage } from "./cluster-adapter.js";
 // each as above (version 1 or 2) behind its length (uint32 BE), so that they cost one PUBLISH, one
 // Redis message to each subscribed node, and one reply to parse there instead of one each.
 // A stored channel message's frame also carries its place in history (`seq`, `prevSeq`) in the
-// header; a node of an older release ignores them.
+// header, an edit's or removal's the seq of the message it changes (`edits`); a `tip` names the
+// newest seq a node stored in a channel. A node of an older release ignores them.
 const PROTOBUF_ONLY = 1;
 const WITH_TEXT = 2;
 const BATCH = 3;
@@ -112,10 +113,15 @@ export function decodeClusterMessage(data: Buffer): FromNode | undefined {
           delete frame.prevSeq;
         }
       }
+      if (frame.edits !== undefined && !(isSeq(frame.edits) && frame.edits > 0)) delete frame.edits;
       if (textLength > 0) frame.text = new Uint8Array(data.subarray(body, body + textLength));
       if (body + textLength < data.length) frame.bytes = new Uint8Array(data.subarray(body + textLength));
       if (frame.text === undefined && frame.bytes === undefined) return undefined;
       return { origin: o, message: frame };
+    }
+    if (fields.kind === "tip") {
+      const seq = (fields as { seq?: unknown }).seq;
+      return isSeq(seq) && seq > 0 ? { origin: o, message: { kind: "tip", seq } } : undefined;
     }
     if (fields.kind !== "presence" && fields.kind !== "invisible" && fields.kind !== "evict")
       return undefined;

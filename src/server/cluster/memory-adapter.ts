@@ -4,6 +4,7 @@ import {
   type ClusterAdapter,
   type ClusterMessage,
   type ClusterPresence,
+  type NodeDown,
   RECENT_FLAG_MS,
   type Room,
   type Stream,
@@ -123,5 +124,10 @@ export class MemoryClusterAdapter extends AdapterBase implements ClusterAdapter 
       else this.bus.flags.delete(userId);
     }
     return recent;
+  }
+
+  /** Nodes on one memory bus never die apart: nothing to run. */
+  beforeLeaves(_hook: (info: NodeDown) => Promise<void>): () => void {
+    return () => {};
   }
 }

@@ -345,6 +345,21 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.emitter.emit("nodeDown", info);
   }
 
+  /** @internal Runs the hooks that must finish before a dead node's leaves go out. */
+  async settle(info: NodeDown): Promise<void> {
+    const results = await Promise.allSettled([...this.settlers].map((hook) => hook(info)));
+    for (const r of results) if (r.status === "rejected") this.emitter.emit("error", r.reason);
+  }
+
+  private readonly settlers = new Set<(info: NodeDown) => Promise<void>>();
+
+  beforeLeaves(hook: (info: NodeDown) => Promise<void>): () => void {
+    this.settlers.add(hook);
+    return () => {
+      this.settlers.delete(hook);
+    };
+  }
+
   /** Renews the lease, notices lost state, and cleans up dead nodes. One at a time. */
   private heartbeat(): Promise<void> {
     this.beating ??= this.beat()

@@ -13,6 +13,11 @@ export interface ReaperHost {
   publishAs(origin: string, room: Room, message: ClusterMessage): void;
   /** Reports a node cleaned up by this one. */
   nodeDown(info: NodeDown): void;
+  /**
+   * What must be written before anyone sees the dead node's sessions leave (their `last_active`):
+   * awaited (at most `leaseMs`) before the leaves go out.
+   */
+  settle(info: NodeDown): Promise<void>;
 }
 
 /**
@@ -55,14 +60,37 @@ async function reap(host: ReaperHost, node: string): Promise<void> {
       }
     }
   }
-  // Published as if from the dead node, so this node receives its own leaves like every other.
-  for (const [stream, leaves] of groupVisible(removed)) {
-    host.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
-  }
   await host.run([
     ["del", keys.node(node, "p")],
     ["srem", keys.nodes, node],
     ["set", keys.node(node, "reaped"), "1", "PX", 3_600_000],
   ]);
-  host.nodeDown({ nodeId: node, presences: removed });
+  const info: NodeDown = { nodeId: node, presences: removed };
+  // A follower told of a leave reads the user's last_active: it is written first. Not awaited
+  // here: a slow write must not hold up this node's own heartbeat, and so its lease.
+  void settled(host, info).then(() => {
+    // Published as if from the dead node, so this node receives its own leaves like every other.
+    for (const [stream, leaves] of groupVisible(removed)) {
+      host.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
+    }
+    host.nodeDown(info);
+  });
+}
+
+/** Resolves once `settle` has, failed, or taken `leaseMs` (the leaves go out anyway). */
+function settled(host: ReaperHost, info: NodeDown): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, host.leaseMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    let settling: Promise<void>;
+    try {
+      settling = host.settle(info);
+    } catch {
+      settling = Promise.resolve();
+    }
+    settling.then(done, done);
+  });
 }

@@ -2,12 +2,14 @@ import type { ChannelInit, UserPresenceInit } from "../../gen/wire.js";
 import { ChannelSequencer, type ChannelSequencerOptions } from "../cluster/channel-sequencer.js";
 import {
   type Audience,
+  type ChangeOf,
   type ClusterAdapter,
   channelStream,
   type StoredOrder,
 } from "../cluster/cluster-adapter.js";
 import { frameOf, type RemoteFrame } from "../cluster/remote-frame.js";
 import { audienceOf, channelPresenceOf, inAudience, toShared } from "../cluster/shared-presence.js";
+import { StoredTips, type StoredTipsOptions } from "../cluster/stored-tips.js";
 import type { AsyncMessageStore } from "../storage/async-storage.js";
 import { messageToWire } from "../storage/messages.js";
 import { type ChannelTarget, channelFields } from "./channel-id.js";
@@ -51,6 +53,12 @@ export type StoredOrderOptions = Pick<
 > & {
   /** Where a gap's messages are read from. */
   messages: Pick<AsyncMessageStore, "after" | "before">;
+  /**
+   * How often this node tells the others the newest seq it stored in the channels it wrote to
+   * lately (see {@link StoredTips}).
+   * @default 1000
+   */
+  tipMs?: StoredTipsOptions["intervalMs"];
 };
 
 /** What a join in a cluster answers: the reply, the announce, and who is in the channel anywhere. */
@@ -70,6 +78,8 @@ export class ChannelRegistry {
   private readonly channels = new Map<string, LiveChannel>();
   private cluster: ClusterAdapter | undefined;
   private sequencer: ChannelSequencer<Outgoing | RemoteFrame> | undefined;
+  private tips: StoredTips | undefined;
+  private messages: StoredOrderOptions["messages"] | undefined;
   private onClusterError: (err: unknown) => void = () => {};
 
   /**
@@ -86,7 +96,12 @@ export class ChannelRegistry {
    * publish each on their own): see {@link ChannelSequencer}. A single server needs none of it.
    */
   orderStored(options: StoredOrderOptions): void {
-    const { messages, ...rest } = options;
+    const { messages, tipMs, ...rest } = options;
+    this.messages = messages;
+    this.tips = new StoredTips({
+      publish: (channelId, seq) => this.cluster?.publish(channelStream(channelId), { kind: "tip", seq }),
+      ...(tipMs !== undefined && { intervalMs: tipMs }),
+    });
     this.sequencer = new ChannelSequencer<Outgoing | RemoteFrame>({
       ...rest,
       deliver: (channelId, frame) => this.deliverLocal(channelId, frame),
@@ -112,6 +127,31 @@ export class ChannelRegistry {
   /** Reads back every ordered channel's stored messages after its last delivered one (see {@link ChannelSequencer.fillAll}). */
   refill(): void {
     this.sequencer?.fillAll();
+  }
+
+  /** Another node stored the channel's message `seq`: a gap up to it is filled if still open after the wait. */
+  tip(channelId: string, seq: number): void {
+    this.sequencer?.tip(channelId, seq);
+  }
+
+  /**
+   * Tells every node listening to these channels (this one too) their newest stored seq, read
+   * from storage: another node died, maybe between a commit and its publish, and cannot tell.
+   */
+  async tipFromStorage(channelIds: Iterable<string>): Promise<void> {
+    const messages = this.messages;
+    if (messages === undefined) return;
+    for (const channelId of channelIds) {
+      const [newest] = await messages.before(channelId, Number.MAX_SAFE_INTEGER, 1);
+      if (newest === undefined) continue;
+      this.sequencer?.tip(channelId, newest.seq);
+      this.cluster?.publish(channelStream(channelId), { kind: "tip", seq: newest.seq });
+    }
+  }
+
+  /** Stops telling the other nodes what this one stored (the node is closing). */
+  stopTips(): void {
+    this.tips?.close();
   }
 
   /** True when channels are shared with other nodes (joins must then use {@link joinShared}). */
@@ -334,6 +374,21 @@ export class ChannelRegistry {
     if (this.sequencer === undefined) this.deliverLocal(channelId, out);
     else this.sequencer.offer(channelId, order, out);
     this.cluster.publish(channelStream(channelId), { ...frameOf(out), ...order });
+    this.tips?.note(channelId, order.seq);
+  }
+
+  /**
+   * {@link send} for an edit or removal of the stored message `edits`. In a cluster it crosses with
+   * that seq, and every node's members get it after the message it changes.
+   */
+  sendChange(channelId: string, out: Outgoing, edits: number): void {
+    if (this.cluster === undefined) {
+      this.send(channelId, out);
+      return;
+    }
+    if (this.sequencer === undefined) this.deliverLocal(channelId, out);
+    else this.sequencer.offerChange(channelId, edits, out);
+    this.cluster.publish(channelStream(channelId), { ...frameOf(out), edits });
   }
 
   private deliverLocal(channelId: string, frame: Outgoing | RemoteFrame): void {
@@ -345,8 +400,21 @@ export class ChannelRegistry {
    * Delivers a message from another node to this node's peers in the channel; a stored one (with
    * its place in history) in history order.
    */
-  deliverRemote(channelId: string, frame: RemoteFrame, audience: Audience & Partial<StoredOrder>): void {
-    const { seq, prevSeq } = audience;
+  deliverRemote(
+    channelId: string,
+    frame: RemoteFrame,
+    audience: Audience & Partial<StoredOrder> & Partial<ChangeOf>,
+  ): void {
+    const { seq, prevSeq, edits } = audience;
+    if (
+      this.sequencer !== undefined &&
+      edits !== undefined &&
+      audience.exceptUser === undefined &&
+      audience.onlyUser === undefined
+    ) {
+      this.sequencer.offerChange(channelId, edits, frame);
+      return;
+    }
     if (
       this.sequencer !== undefined &&
       seq !== undefined &&

@@ -503,7 +503,12 @@ export class Chat {
     await this.deps.messages.updateContent(row.seq, req.content, now);
     const updated: MessageRow = { ...row, content: req.content, update_time: now };
     const push: ChannelMessageInit = { ...messageToWire(updated), code: ChannelMessageCode.ChatUpdate };
-    this.deps.channels.send(row.channel_id, new Outgoing({ kind: "channelMessage", body: push }));
+    // After the original on every node, even one still waiting for it.
+    this.deps.channels.sendChange(
+      row.channel_id,
+      new Outgoing({ kind: "channelMessage", body: push }),
+      row.seq,
+    );
     return this.ackOf(updated, ChannelMessageCode.ChatUpdate, true);
   }
 
@@ -514,7 +519,11 @@ export class Chat {
     const now = Date.now();
     const removed: MessageRow = { ...row, content: "{}", update_time: now };
     const push: ChannelMessageInit = { ...messageToWire(removed), code: ChannelMessageCode.ChatRemove };
-    this.deps.channels.send(row.channel_id, new Outgoing({ kind: "channelMessage", body: push }));
+    this.deps.channels.sendChange(
+      row.channel_id,
+      new Outgoing({ kind: "channelMessage", body: push }),
+      row.seq,
+    );
     return this.ackOf(removed, ChannelMessageCode.ChatRemove, true);
   }
 
