@@ -44,3 +44,27 @@ test("a place in history that is not two whole numbers, prevSeq below seq, is dr
     assert.deepEqual(decodeClusterMessage(data)?.message, { kind: "frame", bytes }, JSON.stringify(order));
   }
 });
+
+test("an edit's or removal's target seq crosses with its frame; one that is not a whole number above 0 is dropped", () => {
+  const edit = { kind: "frame" as const, bytes, text, edits: 42 };
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage("node-a", edit))?.message, edit);
+  for (const edits of [0, -3, 1.5, "42", 2 ** 60, null]) {
+    const data = encodeClusterMessage("node-b", { kind: "frame", bytes, ...({ edits } as object) });
+    assert.deepEqual(decodeClusterMessage(data)?.message, { kind: "frame", bytes }, JSON.stringify(edits));
+  }
+});
+
+test("a tip crosses as its seq alone; a malformed one is ignored", () => {
+  const tip = { kind: "tip" as const, seq: 7 };
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage("node-a", tip)), {
+    origin: "node-a",
+    message: tip,
+  });
+  // Extra fields another node might add are not passed on.
+  const extra = encodeClusterMessage("node-a", { ...tip, channelId: "x" } as never);
+  assert.deepEqual(decodeClusterMessage(extra)?.message, tip);
+  for (const seq of [0, -1, 1.5, "7", undefined, 2 ** 60]) {
+    const data = encodeClusterMessage("node-b", { kind: "tip", ...({ seq } as object) } as never);
+    assert.equal(decodeClusterMessage(data), undefined, JSON.stringify(seq));
+  }
+});
