@@ -345,6 +345,11 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.emitter.emit("nodeDown", info);
   }
 
+  /** @internal Reports a failed clean-up of a dead node (it runs apart from the heartbeat). */
+  reportError(err: unknown): void {
+    this.emitter.emit("error", err);
+  }
+
   /** @internal Runs the hooks that must finish before a dead node's leaves go out. */
   async settle(info: NodeDown): Promise<void> {
     const results = await Promise.allSettled([...this.settlers].map((hook) => hook(info)));

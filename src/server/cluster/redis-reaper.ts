@@ -18,12 +18,15 @@ export interface ReaperHost {
    * awaited (at most `leaseMs`) before the leaves go out.
    */
   settle(info: NodeDown): Promise<void>;
+  /** Reports a clean-up that failed (it runs apart from the heartbeat). */
+  reportError(err: unknown): void;
 }
 
 /**
  * Cleans up the nodes whose lease has expired. The first survivor to claim a dead node (`SET … NX`,
- * expiring in case that survivor dies too) removes its presences from every stream, publishes
- * their leaves, and reports it.
+ * expiring in case that survivor dies too) removes its presences from every stream, lets the
+ * host store what the leaves' readers need ({@link ReaperHost.settle}), publishes the leaves, and
+ * reports it.
  */
 export async function reapDeadNodes(host: ReaperHost): Promise<void> {
   const { keys } = host;
@@ -36,7 +39,9 @@ export async function reapDeadNodes(host: ReaperHost): Promise<void> {
     const [claim] = await host.run([
       ["set", keys.node(node, "reaper"), host.nodeId, "PX", host.leaseMs * 3, "NX"],
     ]);
-    if (claim === "OK") await reap(host, node);
+    // Not awaited: the clean-up waits for the users' last_active, which must not hold up this
+    // node's heartbeat, and so its own lease. The claim keeps other survivors off meanwhile.
+    if (claim === "OK") reap(host, node).catch((err: unknown) => host.reportError(err));
   }
 }
 
@@ -60,21 +65,20 @@ async function reap(host: ReaperHost, node: string): Promise<void> {
       }
     }
   }
+  const info: NodeDown = { nodeId: node, presences: removed };
+  // A follower told of a leave reads the user's last_active: it is written first.
+  await settled(host, info);
+  // Published as if from the dead node, so this node receives its own leaves like every other.
+  // Before the node is marked reaped: one that was only paused then announces its joins after.
+  for (const [stream, leaves] of groupVisible(removed)) {
+    host.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
+  }
   await host.run([
     ["del", keys.node(node, "p")],
     ["srem", keys.nodes, node],
     ["set", keys.node(node, "reaped"), "1", "PX", 3_600_000],
   ]);
-  const info: NodeDown = { nodeId: node, presences: removed };
-  // A follower told of a leave reads the user's last_active: it is written first. Not awaited
-  // here: a slow write must not hold up this node's own heartbeat, and so its lease.
-  void settled(host, info).then(() => {
-    // Published as if from the dead node, so this node receives its own leaves like every other.
-    for (const [stream, leaves] of groupVisible(removed)) {
-      host.publishAs(node, stream, { kind: "presence", stream, joins: [], leaves });
-    }
-    host.nodeDown(info);
-  });
+  host.nodeDown(info);
 }
 
 /** Resolves once `settle` has, failed, or taken `leaseMs` (the leaves go out anyway). */
