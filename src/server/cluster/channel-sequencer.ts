@@ -98,6 +98,10 @@ interface Chain<F> {
  * dropped. A gap still open after `gapFillMs`, or with `maxHeld` messages behind it, is filled
  * from storage: the history after the last delivered seq goes out in order, as live messages.
  *
+ * An edit or removal waits for the message it changes ({@link offerChange}), and another node's
+ * word of the newest seq it stored ({@link tip}) opens a gap like an early message does, so that a
+ * lost publish is filled even when nothing follows it in the channel.
+ *
  * A chain lives while the node listens to the channel ({@link open} to {@link close}); it starts
  * from the channel's newest stored seq once the node listens ({@link begin}): what is at or below
  * it was stored before and goes out at once. A single server needs none of this: it delivers its
