@@ -175,7 +175,7 @@ describe("a cluster delivers a lost publish live, with nothing after it in its c
         gate.filter(m1, "drop");
         await bob.writeChatMessage(roomId, { text: m1 });
         // The bound: the next tip (within a second) plus gapFillMs; generous against a hang.
-        await waitFor(() => got.length === 1, "m1 from storage, nothing after it", 5000);
+        await waitFor(() => got.length === 1, "m1 from storage, nothing after it", 10_000);
         assert.deepEqual(got, [m1]);
         assert.deepEqual(gate.dropped, [m1], "m1's publish never reached node 1");
         assert.equal(await gapFills(node1.metricsPort), 1);
