@@ -6,9 +6,15 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { Cluster, Redis } from "ioredis";
+import { type Cluster, Redis } from "ioredis";
 import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
-import { redisClusterSkipReason, startRedisCluster, type TestRedisCluster } from "../helpers/redis.js";
+import {
+  adminCall,
+  connectCluster,
+  redisClusterSkipReason,
+  startRedisCluster,
+  type TestRedisCluster,
+} from "../helpers/redis.js";
 
 const skip = redisClusterSkipReason();
 
@@ -28,14 +34,7 @@ describe("cluster: one key's commands keep their order while its primary's conne
     clearInterval(alive);
   });
 
-  const connect = (): Cluster => {
-    const ports = cluster?.ports;
-    if (ports === undefined) throw new Error("the Redis Cluster did not start");
-    return new Cluster(
-      ports.map((port) => ({ host: "127.0.0.1", port })),
-      { enableOfflineQueue: false },
-    );
-  };
+  const connect = () => connectCluster(cluster);
 
   /** The port of the primary serving `key`'s slot, as the cluster itself says. */
   async function primaryOf(conn: Cluster, key: string): Promise<number> {
@@ -48,13 +47,7 @@ describe("cluster: one key's commands keep their order while its primary's conne
 
   /** Closes, from the server's side, every client connection of the Redis on `port`. */
   async function killClients(port: number): Promise<number> {
-    const admin = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
-    try {
-      await admin.connect();
-      return (await admin.call("client", "kill", "type", "normal", "skipme", "yes")) as number;
-    } finally {
-      admin.disconnect();
-    }
+    return (await adminCall(port, "client", "kill", "type", "normal", "skipme", "yes")) as number;
   }
 
   for (const trial of [1, 2, 3]) {
