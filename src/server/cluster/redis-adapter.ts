@@ -12,6 +12,7 @@ import {
   statusStream,
 } from "./cluster-adapter.js";
 import { decodeClusterMessages, encodeClusterBatch, encodeClusterMessage } from "./cluster-wire.js";
+import { receiveInOrder } from "./publish-order.js";
 import {
   BatchScoped,
   type Command,
@@ -115,7 +116,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.cmd = cmd;
     this.sub = sub;
     for (const conn of [cmd, sub]) conn.on("error", (err: unknown) => this.emitter.emit("error", err));
-    sub.on("messageBuffer", (channel: Buffer, data: Buffer) => this.receive(channel, data));
+    // Each node's publishes in the order it issued them, whichever way they crossed a Redis Cluster.
+    receiveInOrder(sub, (channel, data) => this.receive(channel, data));
     // After a reconnect: subscribe again, and renew at once (Redis may have lost everything).
     sub.on("ready", () => {
       void this.resubscribe().then((again) => {
