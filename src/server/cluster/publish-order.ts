@@ -1,4 +1,4 @@
-import { REMEMBER_MS, readStamp, type Stamp } from "./publish-stamp.js";
+import { REMEMBER_MS, STAMP_BYTES, STAMPED, type Stamp } from "./publish-stamp.js";
 import type { RedisConnection } from "./redis-connection.js";
 
 /** Options of {@link PublishOrder}. */
@@ -64,11 +64,16 @@ export class PublishOrder {
 
   /** Takes one message as the subscriber got it. */
   receive(channel: Buffer, data: Buffer): void {
-    const stamp = readStamp(data);
-    if (stamp === undefined) {
+    if (data.length < STAMP_BYTES || data[0] !== STAMPED) {
       this.deliver(channel, data);
       return;
     }
+    const stamp: Stamp = {
+      sender: data.readUIntBE(1, 6),
+      seq: data.readUIntBE(7, 6),
+      prev: data.readUIntBE(13, 6),
+      payload: data.subarray(STAMP_BYTES),
+    };
     const now = Date.now();
     if (now - this.rotatedAt >= REMEMBER_MS) this.rotate(now);
     const key = `${stamp.sender}\u0000${channel.toString("latin1")}`;

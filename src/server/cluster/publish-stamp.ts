@@ -1,18 +1,16 @@
 import { randomBytes } from "node:crypto";
 
 // A stamped publish on the wire: one marker byte (STAMPED, outside cluster-wire's versions 1 to 3),
-// the sending connection's id (16 random bytes), the publish's number (`seq`, 6 bytes BE) among all
-// that connection sent, and the number of its previous publish on the same channel (`prev`, 6 bytes
-// BE; 0 when there is none it remembers), then the payload as it was, untouched.
+// the sending connection's id (6 random bytes), the publish's number (`seq`) among all that
+// connection sent, and the number of its previous publish on the same channel (`prev`; 0 when there
+// is none it remembers), each 6 bytes BE, then the payload as it was, untouched.
 // `seq` counts every channel, so one counter serves them all; `prev` names the one publish a
 // receiver must have seen first, which on a channel it does not listen to would never come.
 
 /** The first byte of a stamped publish. */
 export const STAMPED = 0x10;
-/** The sender id's length in bytes. */
-export const SENDER_BYTES = 16;
 /** Where the payload starts. */
-export const STAMP_BYTES = 1 + SENDER_BYTES + 6 + 6;
+export const STAMP_BYTES = 19;
 
 /**
  * How long a sender remembers a channel's last publish (and a receiver a sender's channel): at
@@ -22,8 +20,8 @@ export const REMEMBER_MS = 30_000;
 
 /** A stamped publish, read back by {@link readStamp}. */
 export interface Stamp {
-  /** The sender's id, as a string usable as a map key. */
-  sender: string;
+  /** The sender's id. */
+  sender: number;
   seq: number;
   prev: number;
   payload: Buffer;
@@ -33,9 +31,9 @@ export interface Stamp {
 export function readStamp(data: Buffer): Stamp | undefined {
   if (data.length < STAMP_BYTES || data[0] !== STAMPED) return undefined;
   return {
-    sender: data.toString("latin1", 1, 1 + SENDER_BYTES),
-    seq: data.readUIntBE(1 + SENDER_BYTES, 6),
-    prev: data.readUIntBE(1 + SENDER_BYTES + 6, 6),
+    sender: data.readUIntBE(1, 6),
+    seq: data.readUIntBE(7, 6),
+    prev: data.readUIntBE(13, 6),
     payload: data.subarray(STAMP_BYTES),
   };
 }
@@ -45,7 +43,8 @@ export function readStamp(data: Buffer): Stamp | undefined {
  * them back in that order whichever way each one travelled (see {@link PublishOrder}).
  */
 export class PublishStamper {
-  private readonly id = randomBytes(SENDER_BYTES);
+  /** Random: two senders sharing one among a cluster's few is a 2^-48 chance. */
+  private readonly id = randomBytes(6);
   private seq = 0;
   /** The last publish per channel: the current generation, then the one before. */
   private recent = new Map<string, number>();
@@ -59,10 +58,10 @@ export class PublishStamper {
     this.recent.set(channel, this.seq);
     const out = Buffer.allocUnsafe(STAMP_BYTES + payload.length);
     out[0] = STAMPED;
-    this.id.copy(out, 1);
-    out.writeUIntBE(this.seq, 1 + SENDER_BYTES, 6);
-    out.writeUIntBE(prev, 1 + SENDER_BYTES + 6, 6);
-    payload.copy(out, STAMP_BYTES);
+    out.set(this.id, 1);
+    out.writeUIntBE(this.seq, 7, 6);
+    out.writeUIntBE(prev, 13, 6);
+    out.set(payload, STAMP_BYTES);
     return out;
   }
 
