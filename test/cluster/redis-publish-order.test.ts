@@ -138,6 +138,19 @@ describe("cluster: publishes put back in their sender's order", () => {
     );
   });
 
+  test("after the node stops listening to a channel, its next publishes there are not held back", () => {
+    const stamper = new PublishStamper();
+    const all = Array.from({ length: 5 }, (_, i) => stamper.stamp(room.toString(), Buffer.from(String(i))));
+    const { got, order } = receiver({ gapMs: 60_000 });
+    order.receive(room, all[0] as Buffer);
+    order.receive(room, all[2] as Buffer);
+    // The last local member left: what waits goes on, and 3 (published meanwhile) never comes.
+    order.forget(room.toString());
+    assert.deepEqual(got, [`${room}=0`, `${room}=2`]);
+    order.receive(room, all[4] as Buffer);
+    assert.deepEqual(got, [`${room}=0`, `${room}=2`, `${room}=4`]);
+  });
+
   test("a reset (the subscription was lost) hands on what waits and forgets every sender", () => {
     const stamper = new PublishStamper();
     const all = Array.from({ length: 5 }, (_, i) => stamper.stamp(room.toString(), Buffer.from(String(i))));

@@ -15,7 +15,8 @@ export interface PublishOrderOptions {
 
 /** What a receiver knows of one sender's publishes on one channel. */
 interface Track {
-  key: string;
+  /** The channel's name, and as the subscriber got it. */
+  name: string;
   channel: Buffer;
   /** The `seq` of the last publish handed on. */
   last: number;
@@ -43,9 +44,9 @@ interface Track {
 export class PublishOrder {
   private readonly gapMs: number;
   private readonly maxWaiting: number;
-  /** Tracks by sender, then channel: the current generation, then the one before. */
-  private recent = new Map<string, Track>();
-  private older = new Map<string, Track>();
+  /** Tracks by channel, then sender: the current generation, then the one before. */
+  private recent = new Map<string, Map<number, Track>>();
+  private older = new Map<string, Map<number, Track>>();
   private rotatedAt = Date.now();
   /** Tracks with publishes waiting. */
   private readonly stalled = new Set<Track>();
@@ -76,17 +77,18 @@ export class PublishOrder {
     };
     const now = Date.now();
     if (now - this.rotatedAt >= REMEMBER_MS) this.rotate(now);
-    const key = `${stamp.sender}\u0000${channel.toString("latin1")}`;
-    let track = this.recent.get(key);
+    const name = channel.toString();
+    let senders = this.recent.get(name);
+    if (senders === undefined) {
+      senders = this.older.get(name) ?? new Map<number, Track>();
+      this.recent.set(name, senders);
+    }
+    const track = senders.get(stamp.sender);
     if (track === undefined) {
-      track = this.older.get(key);
-      if (track === undefined) {
-        // Nothing known of this sender on this channel (just subscribed, or long quiet): start here.
-        this.recent.set(key, { key, channel, last: stamp.seq, waiting: new Map(), due: 0 });
-        this.deliver(channel, stamp.payload);
-        return;
-      }
-      this.recent.set(key, track);
+      // Nothing known of this sender on this channel (just subscribed, or long quiet): start here.
+      senders.set(stamp.sender, { name, channel, last: stamp.seq, waiting: new Map(), due: 0 });
+      this.deliver(channel, stamp.payload);
+      return;
     }
     if (stamp.seq <= track.last) {
       this.dropped += 1;
@@ -118,6 +120,19 @@ export class PublishOrder {
     for (const track of [...this.stalled]) this.flush(track);
     this.recent = new Map();
     this.older = new Map();
+  }
+
+  /**
+   * Forgets a channel (this node stopped listening to it): what is published on it until it listens
+   * again never comes, and must not be waited for then. What waits is handed on now.
+   */
+  forget(name: string): void {
+    for (const generation of [this.recent, this.older]) {
+      for (const track of generation.get(name)?.values() ?? []) {
+        if (track.waiting.size > 0) this.flush(track);
+      }
+      generation.delete(name);
+    }
   }
 
   /** Hands on the waiting publishes that follow the last handed on, in order. */
@@ -175,8 +190,11 @@ export class PublishOrder {
     this.older = this.recent;
     this.recent = new Map();
     this.rotatedAt = now;
-    // A track with publishes waiting stays current whatever its age.
-    for (const track of this.stalled) this.recent.set(track.key, track);
+    // A channel with publishes waiting stays current whatever its age.
+    for (const track of this.stalled) {
+      const senders = this.older.get(track.name);
+      if (senders !== undefined) this.recent.set(track.name, senders);
+    }
   }
 }
 
