@@ -4,10 +4,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { Cluster } from "ioredis";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
-import { redisClusterSkipReason, startRedisCluster, type TestRedisCluster } from "../helpers/redis.js";
+import {
+  connectCluster,
+  redisClusterSkipReason,
+  startRedisCluster,
+  type TestRedisCluster,
+} from "../helpers/redis.js";
 import { clusterAdapterSuite } from "./cluster-adapter-suite.js";
 
 const skip = redisClusterSkipReason();
@@ -22,8 +26,6 @@ if (skip === undefined) {
 clusterAdapterSuite(
   "Redis Cluster",
   async (n) => {
-    const ports = cluster?.ports;
-    if (ports === undefined) throw new Error("the Redis Cluster did not start");
     const keyPrefix = `c${randomUUID().slice(0, 8)}:`;
     const nodes = Array.from(
       { length: n },
@@ -32,11 +34,7 @@ clusterAdapterSuite(
           keyPrefix,
           heartbeatMs: 150,
           leaseMs: 600,
-          createClient: () =>
-            new Cluster(
-              ports.map((port) => ({ host: "127.0.0.1", port })),
-              { enableOfflineQueue: false },
-            ),
+          createClient: () => connectCluster(cluster),
         }),
     );
     await Promise.all(nodes.map((node) => node.start()));
@@ -46,14 +44,7 @@ clusterAdapterSuite(
 );
 
 describe("cluster: the Redis command queue on a Redis Cluster", { skip }, () => {
-  const connect = (): Cluster => {
-    const ports = cluster?.ports;
-    if (ports === undefined) throw new Error("the Redis Cluster did not start");
-    return new Cluster(
-      ports.map((port) => ({ host: "127.0.0.1", port })),
-      { enableOfflineQueue: false },
-    );
-  };
+  const connect = () => connectCluster(cluster);
   const keys = (n: number) => Array.from({ length: n }, () => `o:{${randomUUID()}}`);
 
   test("a turn's commands of one key keep their order, on connections still opening too", async () => {

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
+import { Cluster, Redis } from "ioredis";
 import { freePort, startServerProcess, tempFolder } from "./server-process.js";
 
 /** A redis-server started by {@link startRedis}. */
@@ -192,4 +193,32 @@ export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
     throw err;
   }
   return { ports: servers.map((s) => s.port), close: closeAll };
+}
+
+/**
+ * A client of a cluster started by {@link startRedisCluster}, as herald's own: its offline queue
+ * off, so that calls fail fast while a server is away. `name` is its connections' client name
+ * (`CLIENT LIST`'s `name=`), for a test that closes them from the server's side.
+ */
+export function connectCluster(cluster: TestRedisCluster | undefined, name?: string): Cluster {
+  const ports = cluster?.ports;
+  if (ports === undefined) throw new Error("the Redis Cluster did not start");
+  return new Cluster(
+    ports.map((port) => ({ host: "127.0.0.1", port })),
+    name === undefined
+      ? { enableOfflineQueue: false }
+      : { enableOfflineQueue: false, redisOptions: { connectionName: name } },
+  );
+}
+
+/** Runs one command on the Redis at `port` through a connection of its own, closed after. */
+export async function adminCall(port: number, ...args: (string | number)[]): Promise<unknown> {
+  const admin = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
+  try {
+    await admin.connect();
+    const [name, ...rest] = args;
+    return await admin.call(String(name), ...rest);
+  } finally {
+    admin.disconnect();
+  }
 }

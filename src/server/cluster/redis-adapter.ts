@@ -12,6 +12,7 @@ import {
   statusStream,
 } from "./cluster-adapter.js";
 import { decodeClusterMessages, encodeClusterBatch, encodeClusterMessage } from "./cluster-wire.js";
+import { type PublishOrder, receiveInOrder } from "./publish-order.js";
 import {
   BatchScoped,
   type Command,
@@ -75,6 +76,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   /** Every command of the command connection goes through it, so commands keep their order. */
   private readonly queue = new CommandQueue(() => this.cmd);
   private sub: RedisConnection | undefined;
+  /** Puts the publishes `sub` gets back in their senders' order. */
+  private order: PublishOrder | undefined;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   /**
@@ -115,7 +118,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     this.cmd = cmd;
     this.sub = sub;
     for (const conn of [cmd, sub]) conn.on("error", (err: unknown) => this.emitter.emit("error", err));
-    sub.on("messageBuffer", (channel: Buffer, data: Buffer) => this.receive(channel, data));
+    // Each node's publishes in the order it issued them, whichever way they crossed a Redis Cluster.
+    this.order = receiveInOrder(sub, (channel, data) => this.receive(channel, data));
     // After a reconnect: subscribe again, and renew at once (Redis may have lost everything).
     sub.on("ready", () => {
       void this.resubscribe().then((again) => {
@@ -156,6 +160,7 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
 
   unsubscribe(room: Room): void {
     if (!this.dropInterest(room)) return;
+    this.order?.forget(this.keys.channel(room));
     this.sub?.unsubscribe(this.keys.channel(room)).catch((err: unknown) => this.emitter.emit("error", err));
   }
 

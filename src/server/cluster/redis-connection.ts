@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import { HeraldError } from "../../errors.js";
+import { PublishStamper } from "./publish-stamp.js";
 
 /** A Redis connection: a single server or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
@@ -71,6 +72,8 @@ export class CommandQueue {
   private scheduled = false;
   /** Redis Cluster only: the lanes with a pipeline under way, by slot tag (see `PUBLISH_LANE`). */
   private readonly lanes = new Map<string, Lane>();
+  /** Redis Cluster only: numbers the publishes, so that receivers keep their order. */
+  private readonly stamper = new PublishStamper();
   /**
    * The batch that commands queued now join; it changes when a batch is written. A caller may
    * share or amend a command of the current batch until then (see {@link BatchScoped}).
@@ -143,9 +146,13 @@ export class CommandQueue {
       // connection in order and retries it whole on the slot's owner, whereas a lone call that meets
       // a connection still opening (or lost) is retried later on a random server, which redirects
       // it: a GET queued after a SET of its key could then overtake it and read the old value.
+      // Publishes are numbered here, in the order issued, for the receivers (see `publishThroughHub`).
+      this.stamper.tick();
       const bySlot = new Map<string, Queued[]>();
       for (const q of queued) {
-        const tag = q.publish !== undefined ? PUBLISH_LANE : `k:${slotTag(q.command[1])}`;
+        const publish = isPublish(q);
+        if (publish) q.command[2] = this.stamper.stamp(String(q.command[1]), asBuffer(q.command[2]));
+        const tag = publish ? PUBLISH_LANE : `k:${slotTag(q.command[1])}`;
         const group = bySlot.get(tag);
         if (group === undefined) bySlot.set(tag, [q]);
         else group.push(q);
@@ -182,10 +189,57 @@ export class CommandQueue {
             rejectAll(batch, new HeraldError("disconnected", "the cluster adapter is not running")),
           )
         : tag === PUBLISH_LANE
-          ? publishThroughHub(conn as Cluster, batch)
+          ? this.publishThroughHub(conn as Cluster, batch)
           : pipeline(conn, batch);
     const next = () => this.runLane(tag, lane);
     void sent.then(next, next);
+  }
+
+  /**
+   * A publish names no key, so a Redis Cluster would send each to a server of its choosing, and two
+   * publishes on one room could then cross the cluster bus in either order. They all go through one
+   * primary, the hub (the first that is ready, the same one while it stays so), in one pipeline, one
+   * pipeline at a time (the lane waits for this one to settle). With no primary ready, each goes on
+   * its own, as ioredis routes it.
+   *
+   * When the hub's connection breaks, what it did not answer is sent again, in the same order and
+   * before anything newer, through the next ready primary (up to {@link PUBLISH_ATTEMPTS} times):
+   * none is lost to a broken connection, but one Redis took before the break then comes twice, and
+   * publishes sent through the new hub may reach a subscriber before those still crossing the bus
+   * from the old one. Each publish carries its number (stamped in `flush`), and each receiver puts
+   * a node's publishes back in the order issued and drops the second copies (see `PublishOrder`).
+   * A publish given up for lost is forgotten by the stamper, so that no receiver waits for it.
+   * Resolves once all have settled.
+   */
+  private async publishThroughHub(conn: Cluster, publishes: readonly Queued[]): Promise<void> {
+    let pending = publishes;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const hub = conn.nodes("master").find((node) => node.status === "ready");
+      const results =
+        hub !== undefined
+          ? await pipelineResults(hub, pending)
+          : await Promise.all(
+              pending.map((q) => {
+                const [name, ...args] = q.command;
+                return conn.call(name, ...args).then(
+                  (value): Result => [null, value],
+                  (err: unknown): Result => [err, undefined],
+                );
+              }),
+            );
+      const failed: Queued[] = [];
+      for (const [i, q] of pending.entries()) {
+        const [err, value] = results[i] ?? [new Error("the pipeline was discarded"), undefined];
+        if (err === null) q.resolve(value);
+        else if (isReplyError(err) || attempt >= PUBLISH_ATTEMPTS) {
+          this.stamper.forget(String(q.command[1]));
+          q.reject(unavailable(err));
+        } else failed.push(q);
+      }
+      pending = failed;
+      // Lets ioredis mark the broken connection and pick up its replacement.
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, (attempt - 1) * 50));
+    }
   }
 }
 
@@ -197,26 +251,48 @@ interface Lane {
 /** The lane of publishes, which name no key; a slot's lane is `k:` and its slot tag. */
 const PUBLISH_LANE = "p";
 
+/**
+ * How many times a publish is sent before it is given up: its hub's connection broke (a reply
+ * error from Redis itself is final at once).
+ */
+const PUBLISH_ATTEMPTS = 3;
+
 function rejectAll(queued: readonly Queued[], err: unknown): void {
   for (const q of queued) q.reject(err);
 }
 
-/**
- * A publish names no key, so a Redis Cluster would send each to a server of its choosing, and two
- * publishes on one room could then cross the cluster bus in either order. They all go through one
- * primary (the first that is ready, the same one while it stays so), in one pipeline: every
- * subscriber, whichever server it listens on, gets them in the order queued. With no primary ready,
- * each goes on its own, as ioredis routes it. Resolves once all have settled.
- */
-function publishThroughHub(conn: Cluster, publishes: readonly Queued[]): Promise<void> {
-  const hub = conn.nodes("master").find((node) => node.status === "ready");
-  if (hub !== undefined) return pipeline(hub, publishes);
-  return Promise.all(
-    publishes.map((q) => {
-      const [name, ...args] = q.command;
-      return conn.call(name, ...args).then(q.resolve, (err: unknown) => q.reject(unavailable(err)));
-    }),
-  ).then(() => {});
+/** A publish, whether queued by `publish` or as a command. */
+function isPublish(q: Queued): boolean {
+  return q.publish !== undefined || q.command[0].toLowerCase() === "publish";
+}
+
+function asBuffer(value: string | number | Buffer | undefined): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(String(value ?? ""));
+}
+
+/** An error Redis answered (the command was refused), not a failure to reach it. */
+function isReplyError(err: unknown): boolean {
+  return err instanceof Error && err.name === "ReplyError";
+}
+
+/** One command's outcome: an error, or null and the reply. */
+type Result = [err: unknown, value: unknown];
+
+/** Writes commands in one pipeline; resolves with each one's outcome (a lost connection fails all). */
+function pipelineResults(conn: RedisConnection, queued: readonly Queued[]): Promise<Result[]> {
+  return conn
+    .pipeline(queued.map((q) => q.command))
+    .exec()
+    .then(
+      (replies) =>
+        queued.map((_, i): Result => {
+          const reply = replies?.[i];
+          return reply === undefined
+            ? [new Error("the pipeline was discarded"), undefined]
+            : [reply[0], reply[1]];
+        }),
+      (err: unknown) => queued.map((): Result => [err, undefined]),
+    );
 }
 
 /**
@@ -287,6 +363,23 @@ export async function openPrimaries(conn: RedisConnection): Promise<void> {
   // Later, not now: ioredis routes a command to the new connection right after announcing it, and a
   // connection left waiting takes that command (and opens itself), where one opening would refuse it.
   cluster.on("+node", (node: Redis) => setImmediate(() => open(node)));
+  // ioredis drops a server whose connection broke, and finds it again only when it next reads the
+  // slots: on a redirection, which publishes (naming no key) never meet. Until then the server is
+  // out of reach, and once every primary has gone so the whole client stops. So the slots are read
+  // again soon after a loss, which reopens the connection of a server still up (and, for one that
+  // is down, tries again at most every `REFRESH_AFTER_LOSS_MS`).
+  let refresh: NodeJS.Timeout | undefined;
+  let refreshedAt = 0;
+  cluster.on("-node", () => {
+    if (refresh !== undefined) return;
+    const wait = Math.max(0, refreshedAt + REFRESH_AFTER_LOSS_MS - Date.now());
+    refresh = setTimeout(() => {
+      refresh = undefined;
+      refreshedAt = Date.now();
+      if (cluster.status === "ready") cluster.refreshSlotsCache();
+    }, wait);
+    refresh.unref();
+  });
   await Promise.all(
     cluster.nodes("master").map((node) => {
       open(node);
@@ -294,6 +387,9 @@ export async function openPrimaries(conn: RedisConnection): Promise<void> {
     }),
   );
 }
+
+/** How soon after a server's connection is lost the slots are read again (see {@link openPrimaries}). */
+const REFRESH_AFTER_LOSS_MS = 100;
 
 /**
  * Resolves once a primary's connection is ready; rejects with `disconnected` on its first error, or
@@ -334,7 +430,7 @@ export async function quit(conn: RedisConnection | undefined): Promise<void> {
 
 /**
  * Opens an ioredis connection to `url` that fails fast while Redis is away (no offline queue) and
- * keeps reconnecting, at most every 2 s. ioredis is loaded only here, so a server without Redis
+ * keeps reconnecting: at once the first time, then at most every 2 s. ioredis is loaded only here, so a server without Redis
  * never needs it.
  */
 export async function openRedis(url = "redis://127.0.0.1:6379"): Promise<RedisConnection> {
@@ -360,6 +456,8 @@ export async function openRedis(url = "redis://127.0.0.1:6379"): Promise<RedisCo
     enableOfflineQueue: false,
     autoResubscribe: false,
     maxRetriesPerRequest: 1,
-    retryStrategy: (times: number) => Math.min(100 * times, 2000),
+    // A cut connection to a Redis that is still up comes back at once: what a node publishes meanwhile
+    // is dropped (not queued), so the first try does not wait. Then 100 ms more each time, up to 2 s.
+    retryStrategy: (times: number) => (times === 1 ? 0 : Math.min(100 * (times - 1), 2000)),
   });
 }
