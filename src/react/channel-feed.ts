@@ -188,6 +188,12 @@ export class ChannelFeed {
     }
   }
 
+  /** Marks the channel `failed` with `error` (a socket that can never open): waiting calls reject. */
+  fail(error: HeraldError): void {
+    this.#update({ status: "failed", error });
+    this.#rejectWaiters(error);
+  }
+
   /** Stops listening and, with `leave` (when the socket is open), leaves the channel. */
   close(leave = true): void {
     if (this.#closed) return;

@@ -6,6 +6,7 @@ import type { PresenceStoreOptions } from "../presence/presence-store.js";
 import type { Session } from "../session.js";
 import type { ConnectOptions } from "../socket/socket-types.js";
 import { ChannelFeed, type ChannelOptions, channelKey } from "./channel-feed.js";
+import { makeSocket } from "./failed-socket.js";
 import { type HeraldSocket, listen } from "./herald-socket.js";
 import { PresenceWatch } from "./presence-watch.js";
 
@@ -46,11 +47,17 @@ export class HeraldConnection {
   #stopped = false;
   #error: HeraldError | undefined;
   #offState: Unsubscribe | undefined;
+  /** Why no socket could be made: channels and watches fail with it rather than wait forever. */
+  readonly #broken: HeraldError | undefined;
 
   constructor(options: HeraldConnectionOptions) {
     this.client = options.client;
     this.session = options.session;
-    this.socket = options.createSocket ? options.createSocket(options.client) : options.client.createSocket();
+    const { createSocket, client } = options;
+    // Made while React renders: a failure here is kept for `connect()` to report, never thrown.
+    const made = makeSocket(() => (createSocket ? createSocket(client) : client.createSocket()));
+    this.socket = made.socket;
+    this.#broken = made.error;
     this.#connectOptions = options.connectOptions ?? {};
     this.#presenceOptions = options.presence ?? {};
   }
@@ -94,6 +101,7 @@ export class HeraldConnection {
       value: new PresenceWatch(this.socket, this.client, this.session, this.#presenceOptions),
       users: 0,
     };
+    if (this.#broken) this.#presence.value.fail(this.#broken);
     const shared = this.#presence;
     shared.users++;
     const release = this.#releaser(() => {
@@ -120,6 +128,7 @@ export class HeraldConnection {
         users: 0,
       };
       this.#channels.set(key, shared);
+      if (this.#broken) shared.value.fail(this.#broken);
     }
     const entry = shared;
     entry.users++;
