@@ -141,8 +141,9 @@ export async function runSnippet(
   });
   const names = topLevelNames(code, snippet.lang);
   code += `\nexport const __scope = { ${names.join(", ")} };\n`;
-  // Inside the repository, so that its tsconfig (JSX) and node_modules (react) apply.
-  const dir = mkdtempSync(path.join(repo, "test", ".snippet-"));
+  // Inside the repository, in a folder its tsconfig includes, so that its JSX setting and its
+  // node_modules (react) apply.
+  const dir = mkdtempSync(path.join(repo, "test", "__snippet-"));
   const file = path.join(dir, `${snippet.page.replace(/[/.]/g, "_")}_line${snippet.line}.${snippet.lang}`);
   writeFileSync(file, code);
   try {
