@@ -7,7 +7,7 @@ import type { Session } from "../session.js";
 import type { WriteChatMessageOptions } from "../socket/socket-types.js";
 import type { ChannelFeed } from "./channel-feed.js";
 import type { ChannelSnapshot } from "./channel-types.js";
-import { listen } from "./herald-socket.js";
+import { type HeraldSocketEvents, listen } from "./herald-socket.js";
 
 /** The history page size of `useChannel` when none is given. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -54,6 +54,8 @@ export class ChannelView {
   #olderCursor: string | undefined;
   #historyRead = false;
   #exact: Promise<boolean> | undefined;
+  /** Counts resets of the history: a page read before one belongs to the old list. */
+  #epoch = 0;
   #closed = false;
 
   constructor(feed: ChannelFeed, client: Client, session: Session, pageSize = DEFAULT_PAGE_SIZE) {
@@ -72,6 +74,7 @@ export class ChannelView {
         feed.subscribe(() => this.#changed()),
         feed.onJoined((id) => void this.#readNewest(id)),
         listen(feed.socket, "channelMessage", (m) => this.#onMessage(m)),
+        listen(feed.socket, "gap", (e) => this.#onGap(e)),
       );
       const { channelId } = feed.state;
       if (channelId) void this.#readNewest(channelId);
@@ -123,6 +126,7 @@ export class ChannelView {
       );
     }
     if (!channelId || loadingOlder || !hasOlder) return;
+    const epoch = this.#epoch;
     this.#set({ loadingOlder: true });
     try {
       if (await this.#exactCursors()) {
@@ -132,7 +136,7 @@ export class ChannelView {
           forward: false,
           cursor: this.#olderCursor,
         });
-        if (this.#closed) return;
+        if (this.#closed || epoch !== this.#epoch) return;
         this.#olderCursor = page.nextCursor;
         this.#merge(page.messages, "before");
         this.#set({ hasOlder: !!page.nextCursor, loadingOlder: false });
@@ -144,7 +148,7 @@ export class ChannelView {
           limit: depth,
           forward: false,
         });
-        if (this.#closed) return;
+        if (this.#closed || epoch !== this.#epoch) return;
         this.#merge(page.messages, "sorted");
         this.#set({ ...this.#reach(!!page.nextCursor, depth), loadingOlder: false });
       }
@@ -196,6 +200,20 @@ export class ChannelView {
     } catch (error) {
       if (!this.#closed) this.#set({ error: HeraldError.from(error) });
     }
+  }
+
+  // Messages were lost for good after a reconnection (more than catch-up reads back, or history
+  // unreadable): the list shown would hide a hole. It starts again from the newest page, and
+  // paging older reads through what was skipped.
+  #onGap(event: HeraldSocketEvents["gap"]): void {
+    const { channelId } = this.feed.state;
+    if (event.channelId !== channelId || this.#pageSize === 0) return;
+    if (event.reason !== "too_far_behind" && event.reason !== "history_unreadable") return;
+    this.#epoch++;
+    this.#historyRead = false;
+    this.#olderCursor = undefined;
+    this.#set({ messages: [], hasOlder: false, historyLimited: false, loadingOlder: false });
+    void this.#readNewest(channelId);
   }
 
   #onMessage(message: ChannelMessage): void {

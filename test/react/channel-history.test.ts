@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createElement as h } from "react";
 import { ChannelType, type Client, HeraldError, type Session } from "../../src/index.js";
-import { type ChannelResult, useChannel } from "../../src/react/index.js";
+import { type ChannelResult, useChannel, useEvent } from "../../src/react/index.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 import { mount, until } from "./dom.js";
@@ -119,3 +119,54 @@ test("components sharing a channel with different page sizes each get pages of t
   assert.deepEqual(numbers(five.latest), range(1, 9));
   assert.equal(track.connections(), 1);
 });
+
+for (const mode of serverModes) {
+  test(`after a reconnection that lost messages for good, useChannel shows no hidden hole (${mode.name} server)`, async (t) => {
+    const { client, signIn } = await serverWithClient(t, mode.options);
+    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+    const room = await roomWith(client, bob, 3);
+    // Catch-up reads back one page of 100: 130 missed messages are more than it recovers.
+    const track = tracking({
+      resilient: true,
+      resilientOptions: { reconnect: { minDelayMs: 1500, maxDelayMs: 1500 }, catchUp: { maxPages: 1 } },
+    });
+    const chat = seen<Chat>();
+    const gaps: string[] = [];
+    const view = mount(
+      h(
+        App,
+        { client, session: ada, createSocket: track.createSocket },
+        probe(() => {
+          useEvent("gap", (e) => gaps.push(e.reason));
+          return useChannel<{ n: number }>(room, ChannelType.Room, { historyPageSize: 5 });
+        }, chat),
+      ),
+    );
+    t.after(() => view.unmount());
+    await until("the first page", () => numbers(chat.latest).length === 3);
+    const bobSocket = client.createSocket({ reconnect: false });
+    await bobSocket.connect(bob);
+    t.after(() => bobSocket.disconnect());
+    const { id } = await bobSocket.joinChat(room, ChannelType.Room);
+
+    track.cut();
+    await until("ada's socket away", () => chat.latest?.status === "joining");
+    await Promise.all(range(4, 133).map((n) => bobSocket.writeChatMessage(id, { n })));
+    await until("the gap reported", () => gaps.length > 0, 10_000);
+    await until("the newest message shown", () => numbers(chat.latest).includes(133) && chat.latest, 10_000);
+    await until("the list settled", () => !chat.latest?.loadingOlder && numbers(chat.latest).length >= 5);
+    // Whatever the list holds is one unbroken stretch of the room's history, newest last.
+    const stored = await allNumbers(client, ada, id);
+    const shown = numbers(chat.latest);
+    const start = stored.indexOf(shown[0] ?? -1);
+    assert.deepEqual(shown, stored.slice(start, start + shown.length), "no hole in the list");
+    assert.equal(shown.at(-1), stored.at(-1));
+    assert.equal(chat.latest?.hasOlder, true, "older messages are there to page to");
+  });
+}
+
+/** The newest 100 messages of a channel, oldest first: one listing without cursor, exact on every server. */
+async function allNumbers(client: Client, session: Session, channelId: string): Promise<number[]> {
+  const page = await client.listChannelMessages(session, channelId, { limit: 100, forward: false });
+  return page.messages.map((m) => (m.content as { n: number }).n).reverse();
+}
