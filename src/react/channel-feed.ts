@@ -1,4 +1,4 @@
-import type { CallOptions } from "../call-options.js";
+import { type CallOptions, watchCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
 import type { Unsubscribe } from "../events.js";
 import type { Channel, ChannelMessageAck, ChannelPresenceEvent, UserPresence } from "../gen/model.js";
@@ -17,6 +17,8 @@ export interface JoinState {
 }
 
 const ignore = () => {};
+// The wait for the join is bounded like a realtime request: by the call's own time limit, else 10 s.
+const JOIN_WAIT_MS = 10_000;
 
 /**
  * One joined channel shared by every component that asks for it: joins when the socket opens,
@@ -88,19 +90,19 @@ export class ChannelFeed {
 
   /** Sends a message, once the channel is joined; rejects with the join's error if it failed. */
   async send(content: object, options?: WriteChatMessageOptions): Promise<ChannelMessageAck> {
-    const channelId = await this.joined("send");
+    const channelId = await this.joined("send", options);
     return this.#socket.writeChatMessage(channelId, content, options);
   }
 
   /** Replaces the content of a message this user wrote. */
   async update(messageId: string, content: object, options?: CallOptions): Promise<ChannelMessageAck> {
-    const channelId = await this.joined("update");
+    const channelId = await this.joined("update", options);
     return this.#socket.updateChatMessage(channelId, messageId, content, options);
   }
 
   /** Removes a message this user wrote. */
   async remove(messageId: string, options?: CallOptions): Promise<ChannelMessageAck> {
-    const channelId = await this.joined("remove");
+    const channelId = await this.joined("remove", options);
     return this.#socket.removeChatMessage(channelId, messageId, options);
   }
 
@@ -122,14 +124,39 @@ export class ChannelFeed {
     if (leave && channelId && this.#socket.state === "open") this.#socket.leaveChat(channelId).catch(ignore);
   }
 
-  /** The channel's id once joined; rejects with the join's error if it failed. */
-  joined(what: string): Promise<string> {
+  /**
+   * The channel's id once joined; rejects with the join's error if it failed, and with `timeout`
+   * or `aborted` when `options` say so before the join answers.
+   */
+  joined(what: string, options?: CallOptions): Promise<string> {
     if (this.#closed) return Promise.reject(new HeraldError("bad_input", `${what}: the channel was left`));
     const { channelId, status, error } = this.#state;
     if (channelId) return Promise.resolve(channelId);
     if (status === "failed")
       return Promise.reject(error ?? new HeraldError("server_error", `${what}: join failed`));
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      let stop = () => {};
+      const waiter = {
+        resolve(id: string) {
+          stop();
+          resolve(id);
+        },
+        reject(e: HeraldError) {
+          stop();
+          reject(e);
+        },
+      };
+      try {
+        stop = watchCall(what, options, JOIN_WAIT_MS, (e) => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          waiter.reject(e);
+        });
+      } catch (e) {
+        reject(HeraldError.from(e, "bad_input"));
+        return;
+      }
+      this.#waiters.push(waiter);
+    });
   }
 
   #onState(previous: string, state: string): void {
