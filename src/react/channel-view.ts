@@ -149,7 +149,11 @@ export class ChannelView {
           forward: false,
         });
         if (this.#closed || epoch !== this.#epoch) return;
-        this.#merge(page.messages, "sorted");
+        // The listing is the newest stretch, in the server's order (creation times can tie):
+        // it is the list, followed by what arrived live after it was read.
+        const listed = [...page.messages].reverse();
+        const ids = new Set(listed.map((m) => m.messageId));
+        this.#set({ messages: [...listed, ...this.#history.messages.filter((m) => !ids.has(m.messageId))] });
         this.#set({ ...this.#reach(!!page.nextCursor, depth), loadingOlder: false });
       }
     } catch (error) {
