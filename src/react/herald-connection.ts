@@ -5,7 +5,10 @@ import type { ChannelType } from "../gen/wire.js";
 import type { PresenceStoreOptions } from "../presence/presence-store.js";
 import type { Session } from "../session.js";
 import type { ConnectOptions } from "../socket/socket-types.js";
-import { ChannelFeed, type ChannelOptions, channelKey } from "./channel-feed.js";
+import { ChannelFeed } from "./channel-feed.js";
+import { type ChannelOptions, channelKey } from "./channel-types.js";
+import { ChannelView, DEFAULT_PAGE_SIZE } from "./channel-view.js";
+import { makeSocket } from "./failed-socket.js";
 import { type HeraldSocket, listen } from "./herald-socket.js";
 import { PresenceWatch } from "./presence-watch.js";
 
@@ -39,18 +42,24 @@ export class HeraldConnection {
   readonly #connectOptions: ConnectOptions;
   readonly #presenceOptions: PresenceStoreOptions;
   readonly #listeners = new Set<() => void>();
-  readonly #channels = new Map<string, Shared<ChannelFeed>>();
+  readonly #channels = new Map<string, Shared<ChannelFeed> & { views: Map<number, Shared<ChannelView>> }>();
   #presence: Shared<PresenceWatch> | undefined;
   #users = 0;
   #started = false;
   #stopped = false;
   #error: HeraldError | undefined;
   #offState: Unsubscribe | undefined;
+  /** Why no socket could be made: channels and watches fail with it rather than wait forever. */
+  readonly #broken: HeraldError | undefined;
 
   constructor(options: HeraldConnectionOptions) {
     this.client = options.client;
     this.session = options.session;
-    this.socket = options.createSocket ? options.createSocket(options.client) : options.client.createSocket();
+    const { createSocket, client } = options;
+    // Made while React renders: a failure here is kept for `connect()` to report, never thrown.
+    const made = makeSocket(() => (createSocket ? createSocket(client) : client.createSocket()));
+    this.socket = made.socket;
+    this.#broken = made.error;
     this.#connectOptions = options.connectOptions ?? {};
     this.#presenceOptions = options.presence ?? {};
   }
@@ -94,6 +103,7 @@ export class HeraldConnection {
       value: new PresenceWatch(this.socket, this.client, this.session, this.#presenceOptions),
       users: 0,
     };
+    if (this.#broken) this.#presence.value.fail(this.#broken);
     const shared = this.#presence;
     shared.users++;
     const release = this.#releaser(() => {
@@ -105,31 +115,45 @@ export class HeraldConnection {
     return { watch: shared.value, release };
   }
 
-  /** The shared feed of a channel, joined on first use. */
+  /**
+   * The shared feed of a channel, joined on first use, seen through the shared view of the
+   * history page size asked for (made on first use too).
+   */
   acquireChannel(
     target: string,
     type: ChannelType,
     options: ChannelOptions,
-  ): { feed: ChannelFeed; release: () => void } {
+  ): { view: ChannelView; release: () => void } {
     this.#assertRunning("useChannel");
     const key = channelKey(target, type, options);
-    let shared = this.#channels.get(key);
-    if (!shared) {
-      shared = {
-        value: new ChannelFeed(this.socket, this.client, this.session, target, type, options),
-        users: 0,
-      };
-      this.#channels.set(key, shared);
+    let entry = this.#channels.get(key);
+    if (!entry) {
+      entry = { value: new ChannelFeed(this.socket, target, type, options), users: 0, views: new Map() };
+      this.#channels.set(key, entry);
+      if (this.#broken) entry.value.fail(this.#broken);
     }
-    const entry = shared;
-    entry.users++;
+    const shared = entry;
+    const size = options.historyPageSize ?? DEFAULT_PAGE_SIZE;
+    let view = shared.views.get(size);
+    if (!view) {
+      view = { value: new ChannelView(shared.value, this.client, this.session, size), users: 0 };
+      shared.views.set(size, view);
+    }
+    const seen = view;
+    shared.users++;
+    seen.users++;
     const release = this.#releaser(() => {
-      entry.users--;
-      if (entry.users > 0 || this.#channels.get(key) !== entry) return;
+      seen.users--;
+      if (seen.users === 0 && shared.views.get(size) === seen) {
+        shared.views.delete(size);
+        seen.value.close();
+      }
+      shared.users--;
+      if (shared.users > 0 || this.#channels.get(key) !== shared) return;
       this.#channels.delete(key);
-      entry.value.close();
+      shared.value.close();
     });
-    return { feed: entry.value, release };
+    return { view: seen.value, release };
   }
 
   // A release that runs once, a microtask later: a new use meanwhile keeps the thing alive.
@@ -173,7 +197,10 @@ export class HeraldConnection {
     this.#stopped = true;
     this.#offState?.();
     // The socket closes next, and channel memberships end with it.
-    for (const { value } of this.#channels.values()) value.close(false);
+    for (const { value, views } of this.#channels.values()) {
+      for (const view of views.values()) view.value.close();
+      value.close(false);
+    }
     this.#channels.clear();
     this.#presence?.value.close();
     this.#presence = undefined;

@@ -8,7 +8,7 @@
  * ```
  * @module
  */
-export type { ChannelOptions, ChannelSnapshot, ChannelStatus } from "./channel-feed.js";
+export type { ChannelOptions, ChannelSnapshot, ChannelStatus } from "./channel-types.js";
 export { HeraldProvider, type HeraldProviderProps } from "./herald-provider.js";
 export type { HeraldSocket, HeraldSocketEvents } from "./herald-socket.js";
 export { type ChannelResult, useChannel } from "./use-channel.js";

@@ -85,6 +85,12 @@ export class PresenceWatch {
     };
   }
 
+  /** Reports `error` for every user watched (a socket that can never open). */
+  fail(error: HeraldError): void {
+    this.#error = error;
+    this.#changed();
+  }
+
   /** Stops listening and forgets every user (the socket is closing, follows end with it). */
   close(): void {
     if (this.#closed) return;

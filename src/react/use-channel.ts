@@ -4,7 +4,8 @@ import { HeraldError } from "../errors.js";
 import type { ChannelMessageAck, JsonObject } from "../gen/model.js";
 import type { ChannelType } from "../gen/wire.js";
 import type { WriteChatMessageOptions } from "../socket/socket-types.js";
-import { type ChannelFeed, type ChannelOptions, type ChannelSnapshot, channelKey } from "./channel-feed.js";
+import { type ChannelOptions, type ChannelSnapshot, channelKey, joiningSnapshot } from "./channel-types.js";
+import type { ChannelView } from "./channel-view.js";
 import { useHeraldConnection } from "./herald-context.js";
 
 /** What {@link useChannel} returns. The functions keep their identity while the channel does. */
@@ -18,27 +19,20 @@ export interface ChannelResult<T extends object = JsonObject> extends ChannelSna
   update(messageId: string, content: T, options?: CallOptions): Promise<ChannelMessageAck>;
   /** Removes a message this user wrote. */
   remove(messageId: string, options?: CallOptions): Promise<ChannelMessageAck>;
-  /** Reads the next older page of history into `messages`; resolves at once when there is none. */
+  /**
+   * Reads the next older page of history into `messages`; resolves at once when there is none;
+   * rejects with `unsupported` when `historyLimited` (the server cannot page further back).
+   */
   loadOlder(options?: CallOptions): Promise<void>;
 }
-
-const joining: ChannelSnapshot = {
-  status: "joining",
-  channel: undefined,
-  channelId: undefined,
-  messages: [],
-  presences: [],
-  hasOlder: false,
-  loadingOlder: false,
-  error: undefined,
-};
 
 /**
  * Joins a channel while the component is mounted: a room by name (`ChannelType.Room`), a group by
  * id (`ChannelType.Group`) or a direct chat with a user by id (`ChannelType.DirectMessage`). Returns
  * its messages (the newest history page, older pages on `loadOlder()`, then live ones; edits and
  * removals applied), its members, and `send`. Components asking for the same channel share one
- * join; it is left when the last one unmounts. `T` types the messages' content.
+ * join (each with history pages of its own `historyPageSize`); it is left when the last one
+ * unmounts. `T` types the messages' content.
  *
  * ```tsx
  * const { messages, send } = useChannel<{ text: string }>("lobby", ChannelType.Room);
@@ -50,46 +44,46 @@ export function useChannel<T extends object = JsonObject>(
   options: ChannelOptions = {},
 ): ChannelResult<T> {
   const connection = useHeraldConnection("useChannel");
-  const [held, setHeld] = useState<{ feed: ChannelFeed; key: string } | undefined>(undefined);
-  // The functions read the feed here, so those of the first render work once the effect has run.
-  const current = useRef<ChannelFeed | undefined>(undefined);
-  const { persistence, hidden, historyPageSize } = options;
+  const [held, setHeld] = useState<{ view: ChannelView; key: string } | undefined>(undefined);
+  // The functions read the view here, so those of the first render work once the effect has run.
+  const current = useRef<ChannelView | undefined>(undefined);
+  const { persistence, hidden, historyPageSize } = options ?? {};
   const key = `${channelKey(target, type, { persistence, hidden })} ${historyPageSize}`;
-  // Between a render asking for another channel and the effect that joins it, the feed held is
+  // Between a render asking for another channel and the effect that joins it, the view held is
   // the old channel's: showing its messages under the new name would be wrong, so it is "joining".
-  const feed = held?.key === key ? held.feed : undefined;
+  const view = held?.key === key ? held.view : undefined;
   useEffect(() => {
     if (connection.stopped) return undefined;
-    const { feed: f, release } = connection.acquireChannel(target, type, {
+    const { view: v, release } = connection.acquireChannel(target, type, {
       persistence,
       hidden,
       historyPageSize,
     });
-    current.current = f;
-    setHeld({ feed: f, key });
+    current.current = v;
+    setHeld({ view: v, key });
     return () => {
-      if (current.current === f) current.current = undefined;
+      if (current.current === v) current.current = undefined;
       release();
     };
     // `key` is made of the other dependencies.
   }, [connection, target, type, persistence, hidden, historyPageSize, key]);
 
   const snapshot = useSyncExternalStore(
-    useCallback((fn: () => void) => feed?.subscribe(fn) ?? (() => {}), [feed]),
-    () => feed?.snapshot ?? joining,
-    () => joining,
+    useCallback((fn: () => void) => view?.subscribe(fn) ?? (() => {}), [view]),
+    () => view?.snapshot ?? joiningSnapshot,
+    () => joiningSnapshot,
   ) as ChannelSnapshot<T>;
 
   const actions = useMemo(() => {
-    const withFeed = <R>(run: (f: ChannelFeed) => Promise<R>): Promise<R> => {
-      const f = current.current;
-      return f ? run(f) : Promise.reject(notMounted());
+    const withView = <R>(run: (v: ChannelView) => Promise<R>): Promise<R> => {
+      const v = current.current;
+      return v ? run(v) : Promise.reject(notMounted());
     };
     return {
-      send: (content: T, o?: WriteChatMessageOptions) => withFeed((f) => f.send(content, o)),
-      update: (id: string, content: T, o?: CallOptions) => withFeed((f) => f.update(id, content, o)),
-      remove: (id: string, o?: CallOptions) => withFeed((f) => f.remove(id, o)),
-      loadOlder: (o?: CallOptions) => withFeed((f) => f.loadOlder(o)),
+      send: (content: T, o?: WriteChatMessageOptions) => withView((v) => v.send(content, o)),
+      update: (id: string, content: T, o?: CallOptions) => withView((v) => v.update(id, content, o)),
+      remove: (id: string, o?: CallOptions) => withView((v) => v.remove(id, o)),
+      loadOlder: (o?: CallOptions) => withView((v) => v.loadOlder(o)),
     };
   }, []);
   return useMemo(() => ({ ...snapshot, ...actions }), [snapshot, actions]);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import type { HeraldError } from "../errors.js";
+import { HeraldError } from "../errors.js";
 import type { UserPresenceState } from "../presence/presence-state.js";
 import { useHeraldConnection } from "./herald-context.js";
 import type { PresenceWatch } from "./presence-watch.js";
@@ -68,8 +68,19 @@ function useVersion(watch: PresenceWatch | undefined): number {
 export function usePresence(userIds: readonly string[]): PresenceResult {
   const { watch, key } = useWatch("usePresence", userIds ?? noIds);
   const version = useVersion(watch);
+  // A single id or an object where a list belongs (plain JavaScript) is an error to show, not an
+  // empty list to show nothing for.
+  const notList = userIds != null && !Array.isArray(userIds) ? typeof userIds : undefined;
+  const refused = useMemo(
+    () =>
+      notList
+        ? new HeraldError("bad_input", `usePresence: userIds must be an array of user ids, not a ${notList}`)
+        : undefined,
+    [notList],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is when the store changed
   return useMemo(() => {
+    if (refused) return { users: [], byId: new Map(), loading: false, error: refused };
     const ids = [...new Set(idsOf(key))];
     const byId = new Map<string, UserPresenceState>();
     for (const id of ids) {
@@ -78,7 +89,7 @@ export function usePresence(userIds: readonly string[]): PresenceResult {
     }
     const error = watch?.error;
     return { users: [...byId.values()], byId, loading: byId.size < ids.length && !error, error };
-  }, [watch, key, version]);
+  }, [watch, key, version, refused]);
 }
 
 /**

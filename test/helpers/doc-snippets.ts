@@ -1,9 +1,10 @@
 // Docs' TypeScript snippets are compiled against the sources, so a renamed method or a changed
-// shape breaks a test rather than the docs' readers. Each page's ```ts fences become files of an
+// shape breaks a test rather than the docs' readers: each page's ```ts fences become files of an
 // in-memory program, with an optional ambient file declaring what a reader has at hand by then.
-import { readFileSync } from "node:fs";
+// `runSnippet` also runs one, as a module, for tests that check it does what its page says.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -70,4 +71,85 @@ export function checkDocSnippets(check: DocSnippetCheck): { count: number; probl
       return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
     });
   return { count, problems };
+}
+
+/** One fenced TypeScript snippet of a docs page. */
+export interface DocSnippet {
+  page: string;
+  /** The line of the opening fence. */
+  line: number;
+  lang: "ts" | "tsx";
+  code: string;
+}
+
+/** The ```ts and ```tsx snippets of a page, in order. */
+export function docSnippets(page: string): DocSnippet[] {
+  const text = readFileSync(path.join(repo, page), "utf8");
+  const out: DocSnippet[] = [];
+  const fence = /```(tsx?)\n([\s\S]*?)```/g;
+  for (let m = fence.exec(text); m; m = fence.exec(text)) {
+    const line = text.slice(0, m.index).split("\n").length;
+    out.push({ page, line, lang: m[1] as "ts" | "tsx", code: m[2] ?? "" });
+  }
+  return out;
+}
+
+/** Where a snippet's imports of the package go when it runs: the sources. */
+const entryPoints: Record<string, string> = {
+  herald: "src/index.ts",
+  "herald/react": "src/react/index.ts",
+  "herald/protobuf": "src/protobuf.ts",
+  "herald/resilience": "src/resilience/index.ts",
+};
+
+/** What a snippet left behind: its exports and its top-level names (constants, functions). */
+export type SnippetScope = Record<string, unknown>;
+
+/** Names a module declares at its top level, except those it exports itself. */
+function topLevelNames(code: string, lang: "ts" | "tsx"): string[] {
+  const kind = lang === "tsx" ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const file = ts.createSourceFile(`snippet.${lang}`, code, ts.ScriptTarget.ES2022, false, kind);
+  const names: string[] = [];
+  const bind = (name: ts.BindingName) => {
+    if (ts.isIdentifier(name)) names.push(name.text);
+    else for (const e of name.elements) if (!ts.isOmittedExpression(e)) bind(e.name);
+  };
+  for (const s of file.statements) {
+    const exported =
+      ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (exported) continue;
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) bind(d.name);
+    else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.push(s.name.text);
+  }
+  return names;
+}
+
+/**
+ * Runs a snippet as a module, as written but for two things a reader's set-up decides: the
+ * package's entry points resolve to the sources, and `rewrite` (e.g. the server's port) is
+ * applied. Names it uses without declaring must be on `globalThis` already. Resolves, once the
+ * module has run (top-level awaits included), with its exports and top-level names.
+ */
+export async function runSnippet(
+  snippet: DocSnippet,
+  rewrite: (code: string) => string = (code) => code,
+): Promise<SnippetScope> {
+  let code = rewrite(snippet.code);
+  code = code.replace(/(from\s+)"(herald(?:\/[a-z]+)?)"/g, (all, from: string, name: string) => {
+    const target = entryPoints[name];
+    return target ? `${from}${JSON.stringify(path.join(repo, target))}` : all;
+  });
+  const names = topLevelNames(code, snippet.lang);
+  code += `\nexport const __scope = { ${names.join(", ")} };\n`;
+  // Inside the repository, in a folder its tsconfig includes, so that its JSX setting and its
+  // node_modules (react) apply.
+  const dir = mkdtempSync(path.join(repo, "test", "__snippet-"));
+  const file = path.join(dir, `${snippet.page.replace(/[/.]/g, "_")}_line${snippet.line}.${snippet.lang}`);
+  writeFileSync(file, code);
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    return { ...(mod.__scope as SnippetScope), ...mod };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkDocSnippets } from "../helpers/doc-snippets.js";
 
-// The snippets of docs/react.md compile against the sources (see test/helpers/doc-snippets.ts).
+// The snippets of docs/react.md compile against the sources (see test/helpers/doc-snippets.ts);
+// test/docs/react-snippets.test.ts runs them.
 
 // What an app has at hand by the time it reads this page.
 const ambient = `

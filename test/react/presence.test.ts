@@ -109,12 +109,18 @@ test("a malformed user id shows as the hook's typed error instead of loading for
   assert.deepEqual(presence.latest?.users, []);
 });
 
-test("an empty id, an id holding a line break and one that is no string show the typed error too", async (t) => {
+test("an empty id, an id holding a line break, one that is no string and a lone id show the typed error too", async (t) => {
   const { client, signIn } = await serverWithClient(t);
   const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
   // Ids were keyed joined by "\n": [""] read as no ids (no error, nothing loading), and
   // "BOB\nCID" as the two valid ids it holds.
-  for (const ids of [[""], [`${bob.userId}\n${bob.userId}`], [42 as unknown as string]]) {
+  // A lone id where a list belongs (plain JavaScript) was read as no ids: nothing shown, no error.
+  for (const ids of [
+    [""],
+    [`${bob.userId}\n${bob.userId}`],
+    [42 as unknown as string],
+    bob.userId as unknown as string[],
+  ]) {
     const presence = seen<PresenceResult>();
     const view = mount(
       h(

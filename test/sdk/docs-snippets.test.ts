@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkDocSnippets } from "../helpers/doc-snippets.js";
 
-// The snippets of the SDK's docs compile against the sources (see test/helpers/doc-snippets.ts).
+// The snippets of the SDK's docs compile against the sources (see test/helpers/doc-snippets.ts);
+// test/docs/sdk-snippets.test.ts runs those of docs/sdk.md.
 
 // Names the snippets use without declaring: what an app would have at hand by then.
 const ambient = `
