@@ -121,6 +121,14 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
       return rows;
     }),
     byUsername: wrap((username) => userStore.byUsername(username)),
+    byUsernames: wrap((usernames) => {
+      const rows = [];
+      for (const name of new Set(usernames)) {
+        const row = userStore.byUsername(name);
+        if (row !== undefined) rows.push(row);
+      }
+      return rows;
+    }),
     byDevice: wrap((deviceId) => userStore.byDevice(deviceId)),
     byCustomId: wrap((customId) => userStore.byCustomId(customId)),
     byEmail: wrap((email) => userStore.byEmail(email)),
