@@ -74,6 +74,22 @@ export type {
 } from "./options.js";
 export { tokenSecretPath } from "./services/auth/token-secret.js";
 
+/** How long a client has to send a whole HTTP request, by default (stock's read timeout). */
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Node's HTTP server settings that give up on a request still arriving after `timeoutMs`: Node's
+ * own defaults wait 60 s for headers and 300 s for a body, and check only every 30 s.
+ */
+function slowRequestLimits(timeoutMs: number) {
+  return {
+    requestTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    // Checked often enough that a limit is kept to within a quarter of it (at most once a second).
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 4))),
+  };
+}
+
 /**
  * Starts herald's server: REST and WebSocket on one port, state in SQLite (or, with a
  * `postgres://` URL as `db`, in PostgreSQL, which several servers may share).
@@ -92,6 +108,13 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     throw new HeraldError(
       "bad_input",
       `maxBodyBytes must be a whole number above 0, got ${String(maxBodyBytes)}`,
+    );
+  }
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!(Number.isSafeInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
+    throw new HeraldError(
+      "bad_input",
+      `requestTimeoutMs must be a whole number above 0, got ${String(requestTimeoutMs)}`,
     );
   }
   const { gapFillMs } = options;
@@ -350,7 +373,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
           logger,
         });
 
-  const http = createHttpServer((req, res) => {
+  const http = createHttpServer(slowRequestLimits(requestTimeoutMs), (req, res) => {
     // Stock's Go server refuses a bad escape in the path before any handler sees the request.
     if (compat.nakama && refuseAsStockRequestLine(req, req.socket)) return;
     if (operatorConsole?.handle(req, res)) return;

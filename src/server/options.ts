@@ -111,6 +111,14 @@ export interface ServerOptions {
    */
   maxFrameBytes?: number;
   /**
+   * How long a client has to send a whole HTTP request (headers and body, or the WebSocket upgrade
+   * request); one still arriving after that (a slowloris client dripping bytes) is answered 408 and
+   * its connection closed, so slow senders cannot hold sockets and buffers for long. Stock Nakama's
+   * read timeout is the same 10 s.
+   * @default 10000
+   */
+  requestTimeoutMs?: number;
+  /**
    * Largest REST request body; a larger one is refused (413 `bad_input`, or 400 with code 3 as stock
    * answers with `compat: "nakama"`) and nothing of it is read into the request.
    * @default 1048576 (1 MiB), or 262144 (stock Nakama's 256 KiB) with `compat: "nakama"`

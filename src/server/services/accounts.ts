@@ -76,10 +76,14 @@ export class Accounts {
     // Looked up together, then listed in the order asked (ids first, then usernames), once each.
     const [byId, byName] = await Promise.all([
       users.byIds(req.ids.map((id) => id.toLowerCase())),
-      Promise.all(req.usernames.map((name) => users.byUsername(name))),
+      users.byUsernames(req.usernames),
     ]);
     const rows = new Map(byId.map((r) => [r.id, r]));
-    const ordered: (UserRow | undefined)[] = [...req.ids.map((id) => rows.get(id.toLowerCase())), ...byName];
+    const named = new Map(byName.map((r) => [r.username, r]));
+    const ordered: (UserRow | undefined)[] = [
+      ...req.ids.map((id) => rows.get(id.toLowerCase())),
+      ...req.usernames.map((name) => named.get(name)),
+    ];
     const seen = new Set<string>();
     const picked: UserRow[] = [];
     for (const row of ordered) {

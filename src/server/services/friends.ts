@@ -40,8 +40,9 @@ export class Friends {
       const row = byId.get(id.toLowerCase());
       if (row !== undefined) out.set(row.id, row);
     }
+    const named = new Map((await users.byUsernames(usernames)).map((r) => [r.username, r]));
     for (const name of usernames) {
-      const row = await users.byUsername(name);
+      const row = named.get(name);
       if (row !== undefined) out.set(row.id, row);
     }
     if (out.has(caller.userId)) refuse("bad_input", "Cannot add, block or delete yourself.");

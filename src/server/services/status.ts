@@ -104,8 +104,7 @@ export class Status {
       ids.push(id.toLowerCase());
     }
     if (usernames.length > 0) {
-      const found = await Promise.all(usernames.map((name) => this.users.byUsername(name)));
-      for (const user of found) if (user !== undefined) ids.push(user.id);
+      for (const user of await this.users.byUsernames(usernames)) ids.push(user.id);
       // A socket that closed while the names were looked up follows nobody.
       if (peer.closed === true) refuse("disconnected", "The socket closed before the follow completed");
     }

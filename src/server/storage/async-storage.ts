@@ -67,6 +67,12 @@ export interface AsyncUserStore {
   /** The users among `ids` that exist, in no particular order; unknown ids are skipped. */
   byIds(ids: readonly string[]): Promise<UserRow[]>;
   byUsername(username: string): Promise<UserRow | undefined>;
+  /**
+   * The users among `usernames` that exist, in no particular order; unknown names are skipped.
+   * One lookup for the lot, however many names a request lists (a follow by 6,000 names is one
+   * query, not 6,000 queued on the pool ahead of everyone else's).
+   */
+  byUsernames(usernames: readonly string[]): Promise<UserRow[]>;
   byDevice(deviceId: string): Promise<UserRow | undefined>;
   byCustomId(customId: string): Promise<UserRow | undefined>;
   byEmail(email: string): Promise<UserRow | undefined>;

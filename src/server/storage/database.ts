@@ -1,5 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { HeraldError } from "../../errors.js";
 import { isNativeModuleFailure, loadSqlite, sqliteMissing } from "./sqlite-driver.js";
+import { sqliteFault } from "./sqlite-fault.js";
 
 /** The SQLite handle the stores share. */
 export type Db = BetterSqlite3.Database;
@@ -134,24 +136,45 @@ export async function openDatabase(
     db = new Database(path);
   } catch (err) {
     if (isNativeModuleFailure(err)) throw sqliteMissing(err, "better-sqlite3's native module is not built");
-    throw err;
+    throw startFault(path, err);
   }
-  db.pragma("journal_mode = WAL");
-  db.pragma(options.synchronous === "full" ? "synchronous = FULL" : "synchronous = NORMAL");
-  db.pragma("foreign_keys = ON");
-  // Migrating at start may wait for another process as long as it needs; once serving, a held
-  // lock is waited for only briefly on the only thread: message commits retry on timers instead
-  // (MessageStore), so one lock never freezes every user.
-  db.pragma("busy_timeout = 5000");
-  migrate(db);
-  db.pragma(`busy_timeout = ${SERVING_BUSY_TIMEOUT_MS}`);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma(options.synchronous === "full" ? "synchronous = FULL" : "synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    // Migrating at start may wait for another process as long as it needs; once serving, a held
+    // lock is waited for only briefly on the only thread: message commits retry on timers instead
+    // (MessageStore), so one lock never freezes every user.
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    db.pragma(`busy_timeout = ${SERVING_BUSY_TIMEOUT_MS}`);
+  } catch (err) {
+    // A start that fails must not keep the file open (a test or a supervisor retrying in the same
+    // process would pile up handles, and a read-only mount could not be unmounted).
+    db.close();
+    throw HeraldError.is(err) ? err : startFault(path, err);
+  }
   return db;
+}
+
+// A start refused by the file's state says which file and what to look at; the server's own
+// operator reads it, so the path is named.
+function startFault(path: string, err: unknown): HeraldError {
+  const reason = err instanceof Error ? err.message : String(err);
+  const hint = /READONLY|CANTOPEN/.test(String((err as { code?: unknown } | null)?.code))
+    ? " (the server writes the file and creates its -wal and -shm files beside it: check that the folder is writable)"
+    : "";
+  const code = sqliteFault(err) === undefined ? "server_error" : "disconnected";
+  return new HeraldError(code, `cannot open the SQLite database ${path}: ${reason}${hint}`, { cause: err });
 }
 
 function migrate(db: Db): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > migrations.length) {
-    throw new Error(`database schema version ${current} is newer than this server (${migrations.length})`);
+    throw new HeraldError(
+      "unsupported",
+      `database schema version ${current} is newer than this server (${migrations.length})`,
+    );
   }
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {

@@ -1,6 +1,7 @@
 import { HeraldError } from "../../errors.js";
 import type { ChannelMessageInit } from "../../gen/wire.js";
 import type { Db } from "./database.js";
+import { isSqliteBusy, sqliteFault } from "./sqlite-fault.js";
 
 /** A messages row. `seq` orders a channel's messages: it only grows, even within one millisecond. */
 export interface MessageRow {
@@ -79,11 +80,6 @@ interface PendingInsert {
 /** First wait before retrying a batch that met a held write lock; it doubles up to the cap. */
 const RETRY_FIRST_MS = 5;
 const RETRY_MAX_MS = 100;
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
-}
 
 /**
  * Stored channel messages. Inserts are written behind: queued and committed together in one
@@ -228,7 +224,7 @@ export class MessageStore {
     try {
       seqs = this.commitPending(batch);
     } catch (err) {
-      if (isBusy(err)) {
+      if (isSqliteBusy(err)) {
         const now = Date.now();
         if (this.busySince === 0) this.busySince = now;
         if (now - this.busySince < this.commitTimeoutMs) {
@@ -243,11 +239,8 @@ export class MessageStore {
       this.firstAttemptAt = 0;
       this.retryDelay = RETRY_FIRST_MS;
       this.onCommitError(err);
-      const failure = isBusy(err)
-        ? new HeraldError("disconnected", "Message not stored: the database is busy, try again", {
-            cause: err,
-          })
-        : HeraldError.from(err, "server_error", "Message not stored");
+      const failure =
+        sqliteFault(err, "Message not stored") ?? HeraldError.from(err, "server_error", "Message not stored");
       for (const p of batch) p.reject(failure);
       return;
     }

@@ -15,6 +15,7 @@ import { GroupStore } from "./groups.js";
 import { MessageStore } from "./messages.js";
 import { NotificationStore } from "./notifications.js";
 import { pruneHistory } from "./retention.js";
+import { sqliteFault } from "./sqlite-fault.js";
 import { UserStore } from "./users.js";
 
 /** Options of {@link createSqliteStorage}. */
@@ -58,7 +59,9 @@ export function sqliteError(err: unknown): HeraldError {
   if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
     return HeraldError.from(err, "already_exists");
   }
-  return HeraldError.from(err, "server_error");
+  // A held lock, a full disk or a read-only file is the storage's state, not a server bug: the
+  // client is told to try again (14 / HTTP 503), as for a PostgreSQL that is away.
+  return sqliteFault(err) ?? HeraldError.from(err, "server_error");
 }
 
 // Runs a synchronous store call as an async one: its exceptions become rejections.
@@ -118,6 +121,14 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
       return rows;
     }),
     byUsername: wrap((username) => userStore.byUsername(username)),
+    byUsernames: wrap((usernames) => {
+      const rows = [];
+      for (const name of new Set(usernames)) {
+        const row = userStore.byUsername(name);
+        if (row !== undefined) rows.push(row);
+      }
+      return rows;
+    }),
     byDevice: wrap((deviceId) => userStore.byDevice(deviceId)),
     byCustomId: wrap((customId) => userStore.byCustomId(customId)),
     byEmail: wrap((email) => userStore.byEmail(email)),

@@ -45,6 +45,65 @@ function sameField(a: string, b: string): boolean {
   return j === jsonName.length;
 }
 
+/** A key's JSON name (`user_id_one` -> `userIdOne`), as {@link sameField} compares it. */
+function jsonNameOf(name: string): string {
+  if (!name.includes("_")) return name;
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c === 0x5f /* _ */ && i + 1 < name.length) {
+      c = name.charCodeAt(++i);
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    }
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** Past this many keys, an object's keys are looked up in sets rather than compared one by one. */
+const LIST_MAX = 8;
+
+/**
+ * The keys (or field names) of one open object. The objects of a frame or body hold a few keys
+ * each, compared in a list; an object with many (a request made to be slow: 100,000 keys in a
+ * body) moves them to sets, so a scan stays linear in the text.
+ */
+class SeenKeys {
+  readonly #spellings: boolean;
+  readonly #list: string[] = [];
+  #exact: Set<string> | undefined;
+  /** The JSON name of each key, when two spellings of one name count as one key. */
+  #json: Set<string> | undefined;
+
+  constructor(spellings: boolean) {
+    this.#spellings = spellings;
+  }
+
+  /** Records `key`; false when it, or its other spelling, is there already. */
+  add(key: string): boolean {
+    if (this.#exact === undefined) {
+      for (const seen of this.#list) {
+        if (seen === key || (this.#spellings && sameField(seen, key))) return false;
+      }
+      this.#list.push(key);
+      if (this.#list.length > LIST_MAX) {
+        this.#exact = new Set(this.#list);
+        if (this.#spellings) this.#json = new Set(this.#list.map(jsonNameOf));
+      }
+      return true;
+    }
+    if (this.#exact.has(key)) return false;
+    if (this.#json !== undefined) {
+      // Two keys name one field when one is the other's JSON name (see sameField).
+      const json = jsonNameOf(key);
+      if (this.#json.has(key) || this.#exact.has(json)) return false;
+      this.#json.add(json);
+    }
+    this.#exact.add(key);
+    return true;
+  }
+}
+
 /** The key at `from` (its opening quote) to `to` (its closing quote), unescaped. */
 function keyText(text: string, from: number, to: number, escaped: boolean): string | undefined {
   if (!escaped) return text.slice(from + 1, to);
@@ -104,8 +163,11 @@ export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}):
   const spellings = options.spellings === true && fieldOf === undefined;
   // The keys of each open object (null for an open array) and the key each was opened under, for
   // the path of a duplicate.
-  const open: (string[] | null)[] = [];
+  const open: (SeenKeys | null)[] = [];
   const openedUnder: string[] = [];
+  // The names of `openedUnder` without the empty ones (a list's items), kept as objects open and
+  // close rather than filtered for each key, which would make deep nesting quadratic.
+  const path: string[] = [];
   // Whether the next string in the innermost object is a key (after "{" or ","); the last key read.
   let expectKey = false;
   let lastKey = "";
@@ -138,23 +200,19 @@ export function jsonTextFault(text: string, options: JsonTextFaultOptions = {}):
       const key = keyText(text, start, i, escaped);
       if (key === undefined) return undefined;
       lastKey = key;
-      const field = fieldOf === undefined ? key : fieldOf(openedUnder.filter(Boolean), key);
+      const field = fieldOf === undefined ? key : fieldOf(path, key);
       if (field === undefined) continue;
-      // A list, not a set: the objects of a frame hold a few keys each.
-      for (const seen of keys) {
-        if (seen === field || (spellings && sameField(seen, field))) {
-          return `duplicate field "${[...openedUnder, key].filter(Boolean).join(".")}"`;
-        }
-      }
-      keys.push(field);
+      if (!keys.add(field)) return `duplicate field "${[...path, key].filter(Boolean).join(".")}"`;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       // What opens in a list is named by the list's key, already on the path.
-      openedUnder.push(open.length > 0 && open[open.length - 1] === null ? "" : lastKey);
-      open.push(c === 0x7b ? [] : null);
+      const under = open.length > 0 && open[open.length - 1] === null ? "" : lastKey;
+      openedUnder.push(under);
+      if (under !== "") path.push(under);
+      open.push(c === 0x7b ? new SeenKeys(spellings) : null);
       expectKey = c === 0x7b;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       open.pop();
-      openedUnder.pop();
+      if (openedUnder.pop()) path.pop();
       expectKey = false;
     } else if (c === 0x2c /* , */) {
       expectKey = open.length > 0 && open[open.length - 1] !== null;

@@ -44,11 +44,24 @@ export async function openPool(url: string, options: PostgresPoolOptions = {}): 
   // An idle connection dropped by the server (restart, failover) must not end the process: the
   // pool discards it and the next query opens a new one.
   pool.on("error", () => {});
+  // Nor one dropped while checked out for a transaction: the pool listens for errors only on idle
+  // connections, and `pg` emits the loss on the client as well as failing its query, so without a
+  // listener of our own a PostgreSQL restart or `pg_terminate_backend` mid-transaction would be an
+  // uncaught exception. The query's own rejection carries the error to the caller; the broken
+  // connection is then released as broken (`transaction`) and never reused.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return pool;
 }
 
-// SQLSTATE classes and driver messages that mean "the database is not reachable right now".
-const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+// SQLSTATE classes and driver messages that mean "the database cannot serve this right now":
+// shut down or starting (57P0x), out of disk, memory or connections (class 53), or read-only (a
+// standby after a failover, `default_transaction_read_only`).
+const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "25006"]);
+// The database gave up waiting: its `statement_timeout` (57014, query canceled) or
+// `lock_timeout` (55P03) fired. As for the pool's own query timeout, the caller may try again.
+const TIMEOUT_STATES = new Set(["57014", "55P03"]);
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -66,13 +79,16 @@ export function pgError(err: unknown): HeraldError {
   if (code === "23505") return HeraldError.from(err, "already_exists");
   if (
     (typeof code === "string" &&
-      (code.startsWith("08") || UNAVAILABLE_STATES.has(code) || NETWORK_CODES.has(code))) ||
+      (code.startsWith("08") ||
+        code.startsWith("53") ||
+        UNAVAILABLE_STATES.has(code) ||
+        NETWORK_CODES.has(code))) ||
     /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(message)
   ) {
     // 503 set here: REST statuses otherwise follow stock's gateway table, which has no row for 14.
     return new HeraldError("disconnected", `storage unavailable: ${message}`, { cause: err, status: 503 });
   }
-  if (/Query read timeout/i.test(message))
+  if (/Query read timeout/i.test(message) || (typeof code === "string" && TIMEOUT_STATES.has(code)))
     return HeraldError.from(err, "timeout", `storage timeout: ${message}`);
   return HeraldError.from(err, "server_error");
 }

@@ -34,6 +34,13 @@ export class PostgresUserStore implements AsyncUserStore {
     return this.one("username", username);
   }
 
+  byUsernames(usernames: readonly string[]): Promise<UserRow[]> {
+    if (usernames.length === 0) return Promise.resolve([]);
+    return query<UserRow>(this.pool, "SELECT * FROM users WHERE username = ANY($1::text[])", [
+      [...new Set(usernames)],
+    ]);
+  }
+
   async byDevice(deviceId: string): Promise<UserRow | undefined> {
     const rows = await query<UserRow>(
       this.pool,

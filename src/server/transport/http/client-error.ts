@@ -9,6 +9,13 @@ function answerFor(code: string | undefined): { status: number; reason: string; 
         reason: "Request Header Fields Too Large",
         body: { code: 3, message: "Request headers too large" },
       };
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      // Headers or body still arriving after `requestTimeoutMs` (a slowloris client).
+      return {
+        status: 408,
+        reason: "Request Timeout",
+        body: { code: 4, message: "Request not received in time" },
+      };
     case "HPE_INVALID_METHOD":
       return {
         status: 501,
@@ -22,7 +29,7 @@ function answerFor(code: string | undefined): { status: number; reason: string; 
 
 /**
  * Answers a request that Node's HTTP parser refused (headers too large, an unknown method,
- * malformed syntax) with an HTTP error and the usual JSON body, instead of a bare TCP reset.
+ * malformed syntax, or not received in time) with an HTTP error and the usual JSON body, instead of a bare TCP reset.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === "ECONNRESET" || !socket.writable) {

@@ -102,7 +102,16 @@ function readBody(req: IncomingMessage, maxBytes: number, stock: boolean): Promi
         reject(new HeraldError("bad_input", "Request body is not valid UTF-8", { serverCode: 3 }));
       }
     });
-    req.on("error", reject);
+    // The client went away mid-body, or was cut off for sending it too slowly: its connection's
+    // fault, not the server's, so a refusal (logged at debug) rather than an internal error.
+    req.on("error", (err) =>
+      reject(
+        new HeraldError("disconnected", "request body not received: the connection closed", {
+          cause: err,
+          status: 408,
+        }),
+      ),
+    );
   });
 }
 

@@ -1,5 +1,6 @@
 import type { MessageName } from "../../../gen/schema.js";
 import { K, messageInfo } from "../../../protocol/schema.js";
+import { refuse } from "../../refusal.js";
 import { FIRST_EXTENSION_FIELD } from "../field-names.js";
 
 /**
@@ -28,8 +29,9 @@ function dropExtensionKeys(name: MessageName, json: unknown): void {
   const object = json as Record<string, unknown>;
   for (const key of Object.keys(object)) {
     const field = info.lookup[key];
-    if (field === undefined) continue;
-    if (field.id >= FIRST_EXTENSION_FIELD) {
+    // Stock skips a field it does not know, whatever its value: dropped here, so that the value
+    // (nested as deep as a body can hold) is neither read nor written out again.
+    if (field === undefined || field.id >= FIRST_EXTENSION_FIELD) {
       delete object[key];
       continue;
     }
@@ -40,10 +42,11 @@ function dropExtensionKeys(name: MessageName, json: unknown): void {
 }
 
 /**
- * JSON text of a `name` message without herald's extension fields, for reading a body as stock's
- * JSON reader does: it skips a field it does not know whatever its value (a wrong type, an object
- * holding a key twice), where herald's reader would check the value. Text that is not JSON is
- * returned as it is, for the reader to refuse.
+ * JSON text of a `name` message without herald's extension fields and the fields it does not know,
+ * for reading a body as stock's JSON reader does: it skips a field it does not know whatever its
+ * value (a wrong type, an object holding a key twice), where herald's reader would check the value.
+ * Text that is not JSON is returned as it is, for the reader to refuse; a value nested too deeply
+ * to write out again is refused with `bad_input`.
  */
 export function withoutExtensionFieldsText(name: MessageName, text: string | undefined): string | undefined {
   if (text === undefined || text.trim() === "") return text;
@@ -54,5 +57,11 @@ export function withoutExtensionFieldsText(name: MessageName, text: string | und
     return text;
   }
   dropExtensionKeys(name, json);
-  return JSON.stringify(json);
+  try {
+    return JSON.stringify(json);
+  } catch {
+    // Only a value nested deeper than the stack allows gets here (a field's value thousands of
+    // objects deep); stock's reader refuses nesting past its own depth limit too.
+    return refuse("bad_input", "body: JSON nested too deeply");
+  }
 }

@@ -46,7 +46,19 @@ interface Lane {
   answers: Answer[];
   /** The drain waiting for `answers` to shrink below `below` (a request other than a send waits for 1). */
   waiting: { below: number; resume: () => void } | undefined;
+  /** Whether the socket's reading is paused because too many requests wait their turn. */
+  paused: boolean;
 }
+
+/**
+ * How many decoded requests of one connection may wait their turn before the server stops reading
+ * its socket (TCP then holds the client back), and how few let it read again. While a request waits
+ * on storage (a held lock, a slow database) a client can keep sending: without a bound, its frames
+ * (up to 64 KiB each) would pile up in memory for as long as the wait lasts. A socket restoring
+ * its state after a reconnect (a hundred joins, a few follows) stays well under it.
+ */
+export const QUEUED_REQUESTS_HIGH = 256;
+const QUEUED_REQUESTS_LOW = 64;
 
 /**
  * How many sends of one connection may wait for their commits at once. A turn's commit takes at
@@ -88,10 +100,14 @@ export class Dispatcher {
   private push(connection: Connection, item: Envelope | Refusal): void {
     let lane = this.lanes.get(connection);
     if (lane === undefined) {
-      lane = { queue: [], draining: false, answers: [], waiting: undefined };
+      lane = { queue: [], draining: false, answers: [], waiting: undefined, paused: false };
       this.lanes.set(connection, lane);
     }
     lane.queue.push(item);
+    if (!lane.paused && lane.queue.length >= QUEUED_REQUESTS_HIGH) {
+      lane.paused = true;
+      connection.ws.pause();
+    }
     if (!lane.draining) this.drain(connection, lane);
   }
 
@@ -99,6 +115,10 @@ export class Dispatcher {
   private drain(connection: Connection, lane: Lane): void {
     lane.draining = true;
     for (let item = lane.queue.shift(); item !== undefined; item = lane.queue.shift()) {
+      if (lane.paused && lane.queue.length <= QUEUED_REQUESTS_LOW) {
+        lane.paused = false;
+        connection.ws.resume();
+      }
       let pending: Promise<void> | undefined;
       const request = item;
       if (request.kind === "refusal") {

@@ -459,6 +459,8 @@ export class WsGateway {
 
   private ping(): void {
     for (const connection of this.connections) {
+      // A socket whose reading is paused (its requests wait their turn) cannot show its pong.
+      if (connection.ws.isPaused) continue;
       if (!connection.alive) {
         this.deps.logger.info("session_timeout", { sessionId: connection.id, userId: connection.userId });
         connection.ws.terminate();
