@@ -3,25 +3,15 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
-import {
-  connectCluster,
-  redisClusterSkipReason,
-  startRedisCluster,
-  type TestRedisCluster,
-} from "../helpers/redis.js";
+import { connectCluster, redisClusterForSuite, redisClusterSkipReason } from "../helpers/redis.js";
 import { clusterAdapterSuite } from "./cluster-adapter-suite.js";
 
 const skip = redisClusterSkipReason();
-let cluster: TestRedisCluster | undefined;
-if (skip === undefined) {
-  before(async () => {
-    cluster = await startRedisCluster(3);
-  });
-  after(() => cluster?.close());
-}
+// Started only where Redis Cluster can run (the suite is skipped elsewhere).
+const cluster = skip === undefined ? redisClusterForSuite(3) : () => undefined;
 
 clusterAdapterSuite(
   "Redis Cluster",
@@ -34,7 +24,7 @@ clusterAdapterSuite(
           keyPrefix,
           heartbeatMs: 150,
           leaseMs: 600,
-          createClient: () => connectCluster(cluster),
+          createClient: () => connectCluster(cluster()),
         }),
     );
     await Promise.all(nodes.map((node) => node.start()));
@@ -44,7 +34,7 @@ clusterAdapterSuite(
 );
 
 describe("cluster: the Redis command queue on a Redis Cluster", { skip }, () => {
-  const connect = () => connectCluster(cluster);
+  const connect = () => connectCluster(cluster());
   const keys = (n: number) => Array.from({ length: n }, () => `o:{${randomUUID()}}`);
 
   test("a turn's commands of one key keep their order, on connections still opening too", async () => {

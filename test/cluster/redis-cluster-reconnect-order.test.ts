@@ -6,17 +6,11 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { type Cluster, Redis } from "ioredis";
 import { PublishOrder } from "../../src/server/cluster/publish-order.js";
 import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
-import {
-  adminCall,
-  connectCluster,
-  redisClusterSkipReason,
-  startRedisCluster,
-  type TestRedisCluster,
-} from "../helpers/redis.js";
+import { adminCall, connectCluster, redisClusterForSuite, redisClusterSkipReason } from "../helpers/redis.js";
 
 const skip = redisClusterSkipReason();
 
@@ -25,18 +19,9 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 describe("cluster: one key's commands keep their order while its primary's connection reopens", {
   skip,
 }, () => {
-  let cluster: TestRedisCluster | undefined;
-  before(async () => {
-    cluster = await startRedisCluster(3);
-  });
-  after(async () => {
-    // The Redis processes do not hold the event loop open: something must while they exit.
-    const alive = setInterval(() => {}, 1000);
-    await cluster?.close();
-    clearInterval(alive);
-  });
+  const cluster = redisClusterForSuite(3);
 
-  const connect = () => connectCluster(cluster);
+  const connect = () => connectCluster(cluster());
 
   /** The port of the primary serving `key`'s slot, as the cluster itself says. */
   async function primaryOf(conn: Cluster, key: string): Promise<number> {
@@ -67,7 +52,7 @@ describe("cluster: one key's commands keep their order while its primary's conne
         const primary = await primaryOf(conn, list);
         // A plain subscriber on another primary (a cluster carries every publish to every server),
         // whose connection the kill leaves alone.
-        const other = cluster?.ports.find((port) => port !== primary);
+        const other = cluster()?.ports.find((port) => port !== primary);
         assert.ok(other !== undefined);
         listener = new Redis({ port: other, host: "127.0.0.1" });
         await listener.subscribe(channel);

@@ -7,13 +7,11 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
-import { adminCall, redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { killClient, redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { streamThroughCuts } from "./publish-stream.js";
 
 const skip = redisSkipReason();
-
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("cluster: one node's publishes through a cut of its Redis connection", { skip }, () => {
   let redis: TestRedis | undefined;
@@ -26,19 +24,6 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
     clearInterval(alive);
   });
 
-  /** Closes, from the server's side, the connection whose last command was a `PUBLISH`. */
-  async function killPublisher(port: number): Promise<boolean> {
-    const list = String(await adminCall(port, "client", "list", "type", "normal"));
-    for (const line of list.split("\n")) {
-      if (!line.includes(" cmd=publish ")) continue;
-      const id = /^id=(\d+) /.exec(line)?.[1];
-      if (id === undefined) continue;
-      await adminCall(port, "client", "kill", "id", id);
-      return true;
-    }
-    return false;
-  }
-
   for (const trial of [1, 2, 3]) {
     test(`a stream of frames through five cuts arrives in order (trial ${trial})`, async () => {
       const port = redis?.port;
@@ -50,22 +35,9 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
       const receiver = node();
       await Promise.all([sender.start(), receiver.start()]);
       try {
-        const room: Room = `channel:${randomUUID()}`;
-        const received: number[] = [];
-        receiver.on("message", (_room, message) => {
-          if (message.kind === "frame" && message.text !== undefined)
-            received.push(Number(new TextDecoder().decode(message.text)));
-        });
-        await receiver.subscribe(room);
         const total = 600;
-        const cuts: Promise<boolean>[] = [];
-        for (let i = 0; i < total; i++) {
-          const message: ClusterMessage = { kind: "frame", text: new TextEncoder().encode(String(i)) };
-          sender.publish(room, message);
-          if (i > 0 && i % 100 === 0) cuts.push(killPublisher(port));
-          await turn();
-        }
-        const found = (await Promise.all(cuts)).filter(Boolean).length;
+        const killPublisher = () => killClient(port, (line) => line.includes(" cmd=publish "));
+        const { received, cutsMade: found } = await streamThroughCuts(sender, receiver, killPublisher, total);
         assert.ok(found >= 2, `the sender's connection was found and cut (${found} of 5 times)`);
         await new Promise((resolve) => setTimeout(resolve, 500));
         assert.ok(received.length > 0, "frames arrived");

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
+import { after, before } from "node:test";
 import { Cluster, Redis } from "ioredis";
 import { freePort, startServerProcess, tempFolder } from "./server-process.js";
 
@@ -221,4 +222,38 @@ export async function adminCall(port: number, ...args: (string | number)[]): Pro
   } finally {
     admin.disconnect();
   }
+}
+
+/**
+ * Closes, from the server's side (CLIENT KILL), the first normal client of the Redis at `port` whose
+ * CLIENT LIST line `matches`. Resolves with whether one was found.
+ */
+export async function killClient(port: number, matches: (line: string) => boolean): Promise<boolean> {
+  const list = String(await adminCall(port, "client", "list", "type", "normal"));
+  for (const line of list.split("\n")) {
+    if (!matches(line)) continue;
+    const id = /^id=(\d+) /.exec(line)?.[1];
+    if (id === undefined) continue;
+    await adminCall(port, "client", "kill", "id", id);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Starts a Redis Cluster of `size` primaries before the enclosing suite's tests and stops it after
+ * them. Returns a getter for it (undefined before the suite starts).
+ */
+export function redisClusterForSuite(size = 3): () => TestRedisCluster | undefined {
+  let cluster: TestRedisCluster | undefined;
+  before(async () => {
+    cluster = await startRedisCluster(size);
+  });
+  after(async () => {
+    // The Redis processes do not hold the event loop open: something must while they exit.
+    const alive = setInterval(() => {}, 1000);
+    await cluster?.close();
+    clearInterval(alive);
+  });
+  return () => cluster;
 }

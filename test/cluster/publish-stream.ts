@@ -1,0 +1,45 @@
+// A stream of numbered frames from one cluster node to another, one per event-loop turn, with a
+// connection cut every 100 frames: what the publish-order tests on Redis and Redis Cluster share.
+
+import { randomUUID } from "node:crypto";
+import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
+import type { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** What {@link streamThroughCuts} saw. */
+export interface CutStream {
+  /** The numbers of the frames the receiver got, in arrival order; still filled after resolving. */
+  received: number[];
+  /** How many of the cuts found a connection to cut. */
+  cutsMade: number;
+}
+
+/**
+ * Subscribes `receiver` to a new room and has `sender` publish frames `0` to `total - 1` there, one
+ * per turn, calling `cut` (not awaited: the stream goes on while the connection breaks) before
+ * every hundredth. Resolves once all are published and every cut has settled.
+ */
+export async function streamThroughCuts(
+  sender: RedisClusterAdapter,
+  receiver: RedisClusterAdapter,
+  cut: () => Promise<boolean>,
+  total: number,
+): Promise<CutStream> {
+  const room: Room = `channel:${randomUUID()}`;
+  const received: number[] = [];
+  receiver.on("message", (_room, message) => {
+    if (message.kind === "frame" && message.text !== undefined)
+      received.push(Number(new TextDecoder().decode(message.text)));
+  });
+  await receiver.subscribe(room);
+  const cuts: Promise<boolean>[] = [];
+  for (let i = 0; i < total; i++) {
+    const message: ClusterMessage = { kind: "frame", text: new TextEncoder().encode(String(i)) };
+    sender.publish(room, message);
+    if (i > 0 && i % 100 === 0) cuts.push(cut());
+    await turn();
+  }
+  const cutsMade = (await Promise.all(cuts)).filter(Boolean).length;
+  return { received, cutsMade };
+}
