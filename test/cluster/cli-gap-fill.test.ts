@@ -6,26 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { startCli } from "../helpers/cli.js";
+import { expectRefused, startCli } from "../helpers/cli.js";
 import { redisSkipReason, startRedis } from "../helpers/redis.js";
-
-const FLAGS = ["--port", "0", "--db", ":memory:", "--log-level", "silent", "--no-console"];
-
-/** Runs the CLI expecting a refusal: exit code 2 and the usage; resolves with stderr. */
-async function refused(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const cli = startCli([...FLAGS, ...args], env);
-  const started = cli
-    .line((l) => (l.startsWith("herald server listening") ? l : undefined), "a start line")
-    .then(
-      () => cli.stop(),
-      () => {},
-    );
-  const code = await cli.exited;
-  await started;
-  assert.equal(code, 2, `exit code of ${args.join(" ")}; stderr: ${cli.stderr}`);
-  assert.match(cli.stderr, /Usage: herald-server/);
-  return cli.stderr;
-}
 
 describe("--gap-fill-ms", () => {
   test("is listed by --help with its variable and default", async () => {
@@ -43,18 +25,18 @@ describe("--gap-fill-ms", () => {
   test("bad values are refused naming the flag", async () => {
     for (const bad of ["-1", "1.5", "soon", "1e400"]) {
       assert.match(
-        await refused(["--redis", "redis://127.0.0.1:1", `--gap-fill-ms=${bad}`]),
+        await expectRefused(["--redis", "redis://127.0.0.1:1", `--gap-fill-ms=${bad}`]),
         new RegExp(`--gap-fill-ms must be an integer >= 0, got "${bad.replace(".", "\\.")}"`),
       );
     }
     assert.match(
-      await refused(["--redis", "redis://127.0.0.1:1"], { HERALD_GAP_FILL_MS: "later" }),
+      await expectRefused(["--redis", "redis://127.0.0.1:1"], { HERALD_GAP_FILL_MS: "later" }),
       /--gap-fill-ms must be an integer >= 0, got "later"/,
     );
   });
 
   test("without --redis it is refused: a single server has no gaps to fill", async () => {
-    assert.match(await refused(["--gap-fill-ms", "100"]), /--gap-fill-ms needs --redis/);
+    assert.match(await expectRefused(["--gap-fill-ms", "100"]), /--gap-fill-ms needs --redis/);
   });
 
   test("a cluster node started with it uses it, and says so", { skip: redisSkipReason() }, async (t) => {

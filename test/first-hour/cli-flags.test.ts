@@ -3,48 +3,32 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { QUIET_FLAGS, startCli } from "../helpers/cli.js";
-
-const NO_PORT_FLAGS = ["--db", ":memory:", "--log-level", "silent"];
-
-async function refused(args: string[], env: Record<string, string> = {}): Promise<string> {
-  // A port from the environment must not be overridden by the quiet flags' --port 0.
-  const cli = startCli([...("HERALD_PORT" in env ? NO_PORT_FLAGS : QUIET_FLAGS), ...args], env);
-  // A server that started after all is stopped, and the test fails on its exit code.
-  const started = cli
-    .line((l) => (l.startsWith("herald server listening") ? l : undefined), "a start line")
-    .then(
-      () => cli.stop(),
-      () => {},
-    );
-  const code = await cli.exited;
-  await started;
-  assert.equal(code, 2, `exit code of ${args.join(" ")}; stderr: ${cli.stderr}`);
-  assert.match(cli.stderr, /Usage: herald-server/);
-  return cli.stderr;
-}
+import { expectRefused, QUIET_FLAGS, startCli } from "../helpers/cli.js";
 
 describe("the command line refuses wrong flag values before starting", () => {
   test("a port over 65535 is named as the flag, not as the listener's options.port", async () => {
-    assert.match(await refused(["--port", "99999"]), /--port must be a port from 0 to 65535, got "99999"/);
     assert.match(
-      await refused(["--metrics-port", "65536"]),
+      await expectRefused(["--port", "99999"]),
+      /--port must be a port from 0 to 65535, got "99999"/,
+    );
+    assert.match(
+      await expectRefused(["--metrics-port", "65536"]),
       /--metrics-port must be a port from 0 to 65535, got "65536"/,
     );
-    assert.match(await refused([], { HERALD_PORT: "70000" }), /--port must be a port from 0 to 65535/);
+    assert.match(await expectRefused([], { HERALD_PORT: "70000" }), /--port must be a port from 0 to 65535/);
   });
 
   test("an empty --host is refused instead of listening on every interface as http://:PORT", async () => {
-    assert.match(await refused(["--host", ""]), /--host needs a value/);
-    assert.match(await refused(["--metrics-host", ""]), /--metrics-host needs a value/);
+    assert.match(await expectRefused(["--host", ""]), /--host needs a value/);
+    assert.match(await expectRefused(["--metrics-host", ""]), /--metrics-host needs a value/);
   });
 
   test("a console credential shorter than 8 characters is refused, not a console silently off on loopback", async () => {
     assert.match(
-      await refused(["--console-credential", "short"]),
+      await expectRefused(["--console-credential", "short"]),
       /--console-credential \(or HERALD_CONSOLE_CREDENTIAL\) must be at least 8 characters long/,
     );
-    assert.match(await refused([], { HERALD_CONSOLE_CREDENTIAL: "1234567" }), /at least 8 characters/);
+    assert.match(await expectRefused([], { HERALD_CONSOLE_CREDENTIAL: "1234567" }), /at least 8 characters/);
   });
 
   test("a short credential does not matter with the console off", async () => {

@@ -1,5 +1,6 @@
 // Running herald's command line as a child process, the way a user starts the server.
 
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { Inbox } from "../../src/testing/inbox.js";
@@ -62,4 +63,29 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
       return exited;
     },
   };
+}
+
+/**
+ * Runs the command line with {@link QUIET_FLAGS} (without `--port 0` when `env` sets `HERALD_PORT`,
+ * which it would override) and `args`, expecting a refusal before anything starts: exit code 2 and
+ * the usage. A server that started after all is stopped, and the assertion on its exit code fails.
+ * Resolves with stderr.
+ */
+export async function expectRefused(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const flags = "HERALD_PORT" in env ? QUIET_FLAGS.slice(2) : QUIET_FLAGS;
+  const cli = startCli([...flags, ...args], env);
+  const started = cli
+    .line((l) => (l.startsWith("herald server listening") ? l : undefined), "a start line")
+    .then(
+      () => cli.stop(),
+      () => {},
+    );
+  const code = await cli.exited;
+  await started;
+  assert.equal(code, 2, `exit code of ${args.join(" ")}; stderr: ${cli.stderr}`);
+  assert.match(cli.stderr, /Usage: herald-server/);
+  return cli.stderr;
 }
