@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { ChannelType, Client, HeraldError, Session, type Socket } from "../../src/index.js";
-import { type DocSnippet, docSnippets, runSnippet, type SnippetScope } from "../helpers/doc-snippets.js";
+import { pairedSnippets, runSnippet, type SnippetScope } from "../helpers/doc-snippets.js";
 import { serverWithClient } from "../helpers/server.js";
 import { type ServerMode, serverModes } from "../helpers/server-modes.js";
 
@@ -233,23 +233,7 @@ async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<v
 }
 
 /** The check of a snippet: exactly one, so that a new snippet without one fails the suite. */
-function checkOf(snippet: DocSnippet): Check {
-  const found = checks.filter(([line]) => snippet.code.includes(line));
-  assert.equal(found.length, 1, `${PAGE}:${snippet.line} needs exactly one check, has ${found.length}`);
-  return (found[0] as [string, Check])[1];
-}
-
-const snippets = docSnippets(PAGE);
-
-test(`every snippet of ${PAGE} has a check, and every check a snippet`, () => {
-  assert.ok(snippets.length >= checks.length);
-  for (const s of snippets) checkOf(s);
-  for (const [line] of checks)
-    assert.ok(
-      snippets.some((s) => s.code.includes(line)),
-      `no snippet holds ${line}`,
-    );
-});
+const { snippets, checkOf } = pairedSnippets(PAGE, checks);
 
 for (const mode of serverModes) {
   for (const snippet of snippets) {

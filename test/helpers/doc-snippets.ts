@@ -2,8 +2,10 @@
 // shape breaks a test rather than the docs' readers: each page's ```ts fences become files of an
 // in-memory program, with an optional ambient file declaring what a reader has at hand by then.
 // `runSnippet` also runs one, as a module, for tests that check it does what its page says.
+import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 
@@ -92,6 +94,36 @@ export function docSnippets(page: string): DocSnippet[] {
     out.push({ page, line, lang: m[1] as "ts" | "tsx", code: m[2] ?? "" });
   }
   return out;
+}
+
+/**
+ * The snippets of `page`, each paired with the one check of `checks` whose key line it holds; also
+ * registers a test that every snippet has exactly one check and every check a snippet, so that a
+ * snippet added to the page without a check (or a check left after its snippet went) fails.
+ */
+export function pairedSnippets<C>(
+  page: string,
+  checks: readonly (readonly [line: string, check: C])[],
+): { snippets: DocSnippet[]; checkOf(snippet: DocSnippet): C; nameOf(snippet: DocSnippet): string } {
+  const snippets = docSnippets(page);
+  const pairOf = (snippet: DocSnippet) => {
+    const found = checks.filter(([line]) => snippet.code.includes(line));
+    assert.equal(found.length, 1, `${page}:${snippet.line} needs exactly one check, has ${found.length}`);
+    return found[0] as readonly [string, C];
+  };
+  test(`every snippet of ${page} has a check, and every check a snippet`, () => {
+    for (const s of snippets) pairOf(s);
+    for (const [line] of checks)
+      assert.ok(
+        snippets.some((s) => s.code.includes(line)),
+        `no snippet holds ${line}`,
+      );
+  });
+  return {
+    snippets,
+    checkOf: (snippet) => pairOf(snippet)[1],
+    nameOf: (snippet) => checks.find(([line]) => snippet.code.includes(line))?.[0] ?? "?",
+  };
 }
 
 /** Where a snippet's imports of the package go when it runs: the sources. */
