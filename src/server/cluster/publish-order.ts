@@ -6,7 +6,7 @@ export interface PublishOrderOptions {
   /**
    * How long a publish that comes before the one its sender issued just before it on its channel
    * waits for that one; then it goes out anyway, and the missing one is dropped if it comes later.
-   * @default 250
+   * @default 750 (past the last resend of a publish whose hub broke: see `PUBLISH_ATTEMPTS`)
    */
   gapMs?: number;
   /** How many publishes of one sender and channel may wait; past that they go out at once. @default 1000 */
@@ -59,7 +59,7 @@ export class PublishOrder {
     private readonly deliver: (channel: Buffer, payload: Buffer) => void,
     options: PublishOrderOptions = {},
   ) {
-    this.gapMs = options.gapMs ?? 250;
+    this.gapMs = options.gapMs ?? 750;
     this.maxWaiting = options.maxWaiting ?? 1000;
   }
 
