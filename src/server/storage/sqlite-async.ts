@@ -112,23 +112,9 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
 
   const users: AsyncUserStore = {
     byId: wrap((id) => userStore.byId(id)),
-    byIds: wrap((ids) => {
-      const rows = [];
-      for (const id of new Set(ids)) {
-        const row = userStore.byId(id);
-        if (row !== undefined) rows.push(row);
-      }
-      return rows;
-    }),
+    byIds: wrap((ids) => foundOnce(ids, (id) => userStore.byId(id))),
     byUsername: wrap((username) => userStore.byUsername(username)),
-    byUsernames: wrap((usernames) => {
-      const rows = [];
-      for (const name of new Set(usernames)) {
-        const row = userStore.byUsername(name);
-        if (row !== undefined) rows.push(row);
-      }
-      return rows;
-    }),
+    byUsernames: wrap((usernames) => foundOnce(usernames, (name) => userStore.byUsername(name))),
     byDevice: wrap((deviceId) => userStore.byDevice(deviceId)),
     byCustomId: wrap((customId) => userStore.byCustomId(customId)),
     byEmail: wrap((email) => userStore.byEmail(email)),
@@ -241,4 +227,14 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
       if (options.closeDatabase ?? true) db.close();
     }),
   };
+}
+
+/** The rows `find` gives for `keys`, each key looked up once, those not found left out. */
+function foundOnce<K, R>(keys: readonly K[], find: (key: K) => R | undefined): R[] {
+  const rows: R[] = [];
+  for (const key of new Set(keys)) {
+    const row = find(key);
+    if (row !== undefined) rows.push(row);
+  }
+  return rows;
 }
