@@ -195,6 +195,12 @@ export class CountingReceiver {
     });
   }
 
+  /** Sends the JSON envelope `body` (no `cid`: no reply is awaited) `times` times, in one write. */
+  sendMany(body: Record<string, unknown>, times: number): void {
+    const frame = clientFrame(OP_TEXT, Buffer.from(JSON.stringify(body)));
+    this.socket.write(Buffer.concat(Array.from({ length: times }, () => frame)));
+  }
+
   /** From now on, frames are only counted. */
   startCounting(): void {
     this.counting = true;
