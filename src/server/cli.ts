@@ -40,6 +40,8 @@ const usage = `Usage: herald-server [options]
                           262144 with --compat nakama)
   --max-frame-bytes B     largest incoming WebSocket frame (HERALD_MAX_FRAME_BYTES, default 65536;
                           4096 with --compat nakama)
+  --request-timeout-ms MS time a client has to send a whole HTTP request, upgrade included; one still
+                          arriving is answered 408 (HERALD_REQUEST_TIMEOUT_MS, default 10000)
   --synchronous MODE      normal or full: what a commit survives (HERALD_SYNCHRONOUS, default normal)
   --history-max-age SEC   delete channel messages older than this (HERALD_HISTORY_MAX_AGE, default: keep)
   --history-per-channel N keep only the newest N messages per channel (HERALD_HISTORY_PER_CHANNEL,
@@ -69,7 +71,7 @@ function fail(message: string): never {
 function integer(name: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) fail(`${name} must be an integer >= ${min}, got "${raw}"`);
+  if (!Number.isSafeInteger(n) || n < min) fail(`${name} must be an integer >= ${min}, got "${raw}"`);
   return n;
 }
 
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
         "max-total-buffered": { type: "string" },
         "max-body-bytes": { type: "string" },
         "max-frame-bytes": { type: "string" },
+        "request-timeout-ms": { type: "string" },
         synchronous: { type: "string" },
         "metrics-port": { type: "string" },
         "history-max-age": { type: "string" },
@@ -230,6 +233,12 @@ async function main(): Promise<void> {
   if (maxBody !== undefined) options.maxBodyBytes = maxBody;
   const maxFrame = integer("--max-frame-bytes", pick("max-frame-bytes", "HERALD_MAX_FRAME_BYTES"), 1);
   if (maxFrame !== undefined) options.maxFrameBytes = maxFrame;
+  const requestTimeout = integer(
+    "--request-timeout-ms",
+    pick("request-timeout-ms", "HERALD_REQUEST_TIMEOUT_MS"),
+    1,
+  );
+  if (requestTimeout !== undefined) options.requestTimeoutMs = requestTimeout;
   const synchronous = pick("synchronous", "HERALD_SYNCHRONOUS");
   if (synchronous !== undefined) {
     if (synchronous !== "normal" && synchronous !== "full")

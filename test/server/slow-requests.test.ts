@@ -5,35 +5,11 @@
 // JSON body, while a request sent at a normal pace is answered as ever.
 
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { connect, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import { createServer } from "../../src/server/index.js";
+import { drip, rawConnection } from "../helpers/raw-http.js";
 import { authenticate, captureLog, serverForSuite } from "../helpers/server.js";
-
-/** A raw TCP connection to the server, collecting what it answers until it closes. */
-async function rawConnection(port: number): Promise<{ socket: Socket; answer: Promise<string> }> {
-  const socket = connect(port, "127.0.0.1");
-  await once(socket, "connect");
-  let text = "";
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    text += chunk;
-  });
-  socket.on("error", () => {});
-  const answer = once(socket, "close").then(() => text);
-  return { socket, answer };
-}
-
-/** Writes `text` a piece at a time, every `everyMs`, until the socket closes or all is sent. */
-async function drip(socket: Socket, text: string, everyMs: number): Promise<void> {
-  for (const piece of text.match(/[\s\S]{1,2}/g) ?? []) {
-    if (socket.destroyed || socket.writableEnded) return;
-    socket.write(piece);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 describe("slow requests", () => {
   const log = captureLog();
