@@ -6,18 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { expectRefused, startCli } from "../helpers/cli.js";
+import { cliHelp, expectRefused, startCli } from "../helpers/cli.js";
 import { redisSkipReason, startRedis } from "../helpers/redis.js";
 
 describe("--gap-fill-ms", () => {
   test("is listed by --help with its variable and default", async () => {
-    const cli = startCli(["--help"]);
-    let out = "";
-    cli.child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    await cli.exited;
-    const help = out + cli.stderr;
+    const help = await cliHelp();
     assert.match(help, /--gap-fill-ms MS/);
     assert.match(help, /HERALD_GAP_FILL_MS, default 300/);
   });

@@ -89,3 +89,15 @@ export async function expectRefused(
   assert.match(cli.stderr, /Usage: herald-server/);
   return cli.stderr;
 }
+
+/** What `--help` prints (on stdout; the command line exits 0). */
+export async function cliHelp(): Promise<string> {
+  const cli = startCli(["--help"]);
+  let out = "";
+  cli.child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await cli.exited;
+  assert.equal(code, 0, cli.stderr);
+  return out;
+}

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { expectRefused, QUIET_FLAGS, startCli } from "../helpers/cli.js";
+import { cliHelp, expectRefused, QUIET_FLAGS, startCli } from "../helpers/cli.js";
 import { drip, rawConnection } from "../helpers/raw-http.js";
 
 /** Starts the command line with `args`, sends a request slowly (about 1.2 s), and returns the answer. */
@@ -27,12 +27,7 @@ async function slowRequestAnswer(args: string[], env: Record<string, string> = {
 
 describe("--request-timeout-ms", () => {
   test("is listed by --help with its variable and default", async () => {
-    const cli = startCli(["--help"]);
-    let out = "";
-    cli.child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    await cli.exited;
+    const out = await cliHelp();
     assert.match(out, /--request-timeout-ms MS/);
     assert.match(out, /HERALD_REQUEST_TIMEOUT_MS, default 10000/);
   });

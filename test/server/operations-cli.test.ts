@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,7 +7,7 @@ import WebSocket from "ws";
 import { parseRates } from "../../src/server/limits/parse-rates.js";
 import { openDatabase } from "../../src/server/storage/database.js";
 import { repo } from "../build/bundle-graph.js";
-import { QUIET_FLAGS, startCli } from "../helpers/cli.js";
+import { cliHelp, QUIET_FLAGS, startCli } from "../helpers/cli.js";
 import { authenticate, rest } from "../helpers/server.js";
 
 describe("operations options", () => {
@@ -98,13 +97,9 @@ describe("operations options", () => {
     assert.match(stderr, /--rate messages takes BURST\/PER_SECOND/);
   });
 
-  test("docs/server.md names exactly the CLI's flags, each with its environment variable", () => {
-    const help = spawnSync(process.execPath, ["--import", "tsx", "src/server/cli.ts", "--help"], {
-      cwd: repo,
-      encoding: "utf8",
-    });
-    assert.equal(help.status, 0, help.stderr);
-    const cliFlags = new Set([...help.stdout.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]));
+  test("docs/server.md names exactly the CLI's flags, each with its environment variable", async () => {
+    const help = await cliHelp();
+    const cliFlags = new Set([...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]));
     cliFlags.delete("--help");
     const docs = readFileSync(path.join(repo, "docs/server.md"), "utf8");
     const table = docs.slice(docs.indexOf("| flag "), docs.indexOf("Flags win over environment variables"));
@@ -113,8 +108,7 @@ describe("operations options", () => {
     assert.ok(cliFlags.size > 15, `flags read from --help: ${[...cliFlags].join(" ")}`);
     assert.deepEqual([...documented].sort(), [...cliFlags].sort());
     assert.equal(rows.length, documented.size, "each flag has one row");
-    for (const [, flag, env] of rows)
-      assert.ok(help.stdout.includes(`(${env}`), `${flag}'s ${env} is in --help`);
+    for (const [, flag, env] of rows) assert.ok(help.includes(`(${env}`), `${flag}'s ${env} is in --help`);
     // The limits section's table names every limit flag too.
     const limits = docs.slice(docs.indexOf("### Every limit"), docs.indexOf("## Session expiry"));
     for (const flag of [
@@ -125,6 +119,7 @@ describe("operations options", () => {
       "--max-total-buffered",
       "--max-body-bytes",
       "--max-frame-bytes",
+      "--request-timeout-ms",
     ])
       assert.ok(limits.includes(`\`${flag}`), `${flag} in the limits table`);
   });
