@@ -148,3 +148,31 @@ for (const mode of serverModes) {
     assert.equal(times.size, 1, "all created in one millisecond");
   });
 }
+
+test("a plain socket lost again while reading back what it missed reads back to the same place on its next return", async (t) => {
+  const { server, client, signIn } = await serverWithClient(t);
+  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+  const { room, write } = await roomWith(t, client, bob, 3);
+  const holding = holdingFetch();
+  const adaClient = new Client({ port: server.port, fetch: holding.fetch });
+  const { track, info, chat } = plainChat(t, adaClient, ada, room, 5);
+  await until("the first page", () => numbers(chat.latest).length === 3);
+
+  track.cut();
+  await until("the closed state", () => info.latest?.state === "closed");
+  await write(4, 20);
+  // The read back (pages of 100) waits while the connection is lost once more.
+  holding.hold(/\/v2\/channel\/[^?]+\?(.*&)?limit=100(&|$)/);
+  info.latest?.reconnect();
+  await until("the read back sent", () => holding.held.length > 0);
+  await until("the channel joined again", () => chat.latest?.status === "joined");
+  track.cut();
+  await until("closed again", () => info.latest?.state === "closed");
+  holding.hold(undefined);
+  for (const request of holding.held.splice(0)) request.release();
+  await until("the first read back merged", () => numbers(chat.latest).includes(20));
+  await write(21, 40);
+  info.latest?.reconnect();
+  await until("the second stretch", () => numbers(chat.latest).includes(40), 10_000);
+  assert.deepEqual(numbers(chat.latest), range(1, 40));
+});
