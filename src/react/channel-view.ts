@@ -8,14 +8,28 @@ import type { WriteChatMessageOptions } from "../socket/socket-types.js";
 import type { ChannelFeed } from "./channel-feed.js";
 import type { ChannelSnapshot } from "./channel-types.js";
 import { type HeraldSocketEvents, listen } from "./herald-socket.js";
+import { mergeStretch, prependPage, type StretchChanges } from "./message-merge.js";
 
 /** The history page size of `useChannel` when none is given. */
 export const DEFAULT_PAGE_SIZE = 50;
 // The longest history page a server gives (Nakama's `limit` is 1 to 100).
 const MAX_HISTORY_LIMIT = 100;
+/**
+ * How many pages (of the longest size) a plain socket's return reads back to fill what it missed;
+ * past them the list starts again from the newest page. As far as a reconnecting socket's catch-up
+ * reads by default.
+ */
+export const REFILL_PAGES = 10;
 // Message codes (docs/protocol.md): a realtime edit and a removal of an earlier message.
 const EDITED = 1;
 const REMOVED = 2;
+
+/** What was pushed while a history read was on its way: its merge must know. */
+interface Changes extends StretchChanges<ChannelMessage> {
+  readonly arrived: Set<string>;
+  readonly removed: Set<string>;
+  readonly edited: Map<string, ChannelMessage>;
+}
 
 interface History {
   messages: readonly ChannelMessage[];
@@ -56,6 +70,17 @@ export class ChannelView {
   #exact: Promise<boolean> | undefined;
   /** Counts resets of the history: a page read before one belongs to the old list. */
   #epoch = 0;
+  /** The reads on their way, each noting what changed meanwhile. */
+  readonly #reads = new Set<Changes>();
+  /**
+   * Set when the connection was lost with history shown: the newest message shown then (none if
+   * the list was empty). A plain socket connected again reads back to it; a reconnecting one
+   * catches up by itself. Kept until a read back succeeds, so that a return cut short reads back
+   * to the same place.
+   */
+  #lostAt: { newest: ChannelMessage | undefined } | undefined;
+  /** Counts losses of the connection: one during a read back leaves more to read. */
+  #losses = 0;
   #closed = false;
 
   constructor(feed: ChannelFeed, client: Client, session: Session, pageSize = DEFAULT_PAGE_SIZE) {
@@ -72,9 +97,12 @@ export class ChannelView {
     } else {
       this.#offs.push(
         feed.subscribe(() => this.#changed()),
-        feed.onJoined((id) => void this.#readNewest(id)),
+        feed.onJoined(
+          (id) => void (this.#lostAt ? this.#readBack(id, this.#lostAt.newest) : this.#readNewest(id)),
+        ),
         listen(feed.socket, "channelMessage", (m) => this.#onMessage(m)),
         listen(feed.socket, "gap", (e) => this.#onGap(e)),
+        listen(feed.socket, "state", ({ previous, state }) => this.#onState(previous, state)),
       );
       const { channelId } = feed.state;
       if (channelId) void this.#readNewest(channelId);
@@ -127,6 +155,7 @@ export class ChannelView {
     }
     if (!channelId || loadingOlder || !hasOlder) return;
     const epoch = this.#epoch;
+    const changes = this.#watchChanges();
     this.#set({ loadingOlder: true });
     try {
       if (await this.#exactCursors()) {
@@ -138,8 +167,12 @@ export class ChannelView {
         });
         if (this.#closed || epoch !== this.#epoch) return;
         this.#olderCursor = page.nextCursor;
-        this.#merge(page.messages, "before");
-        this.#set({ hasOlder: !!page.nextCursor, loadingOlder: false });
+        const older = [...page.messages].reverse();
+        this.#set({
+          messages: prependPage(this.#history.messages, older, changes.removed),
+          hasOlder: !!page.nextCursor,
+          loadingOlder: false,
+        });
       } else {
         // The newest `depth` messages, from the top: what is shown, plus one more page.
         const depth = Math.min(MAX_HISTORY_LIMIT, this.#history.messages.length + this.#pageSize);
@@ -149,16 +182,19 @@ export class ChannelView {
           forward: false,
         });
         if (this.#closed || epoch !== this.#epoch) return;
-        // The listing is the newest stretch, in the server's order (creation times can tie):
-        // it is the list, followed by what arrived live after it was read.
+        // The listing is the newest stretch, in the server's order: it holds what is shown.
         const listed = [...page.messages].reverse();
-        const ids = new Set(listed.map((m) => m.messageId));
-        this.#set({ messages: [...listed, ...this.#history.messages.filter((m) => !ids.has(m.messageId))] });
-        this.#set({ ...this.#reach(!!page.nextCursor, depth), loadingOlder: false });
+        this.#set({
+          messages: mergeStretch(this.#history.messages, listed, changes),
+          ...this.#reach(!!page.nextCursor, depth),
+          loadingOlder: false,
+        });
       }
     } catch (error) {
       if (!this.#closed) this.#set({ loadingOlder: false });
       throw HeraldError.from(error);
+    } finally {
+      this.#reads.delete(changes);
     }
   }
 
@@ -168,6 +204,7 @@ export class ChannelView {
     this.#closed = true;
     for (const off of this.#offs) off();
     this.#listeners.clear();
+    this.#reads.clear();
   }
 
   // Whether more is known to exist, and whether this server can page to it.
@@ -185,14 +222,23 @@ export class ChannelView {
     return this.#exact;
   }
 
+  // Notes what changes while a read is on its way; the caller stops it with `#reads.delete`.
+  #watchChanges(): Changes {
+    const changes: Changes = { arrived: new Set(), removed: new Set(), edited: new Map() };
+    this.#reads.add(changes);
+    return changes;
+  }
+
   async #readNewest(channelId: string): Promise<void> {
     if (this.#pageSize === 0 || this.#closed) return;
+    const epoch = this.#epoch;
+    const changes = this.#watchChanges();
     try {
       const [page, exact] = await Promise.all([
         this.#client.listChannelMessages(this.#session, channelId, { limit: this.#pageSize, forward: false }),
         this.#exactCursors(),
       ]);
-      if (this.#closed) return;
+      if (this.#closed || epoch !== this.#epoch) return;
       // After a reconnection the newest page fills what was missed; older pages stay where paging left them.
       if (!this.#historyRead) {
         this.#historyRead = true;
@@ -200,9 +246,79 @@ export class ChannelView {
         const more = !!page.nextCursor;
         this.#set(exact ? { hasOlder: more } : this.#reach(more, this.#pageSize));
       }
-      this.#merge(page.messages, "sorted");
+      this.#mergeNewest(page.messages, changes);
     } catch (error) {
       if (!this.#closed) this.#set({ error: HeraldError.from(error) });
+    } finally {
+      this.#reads.delete(changes);
+    }
+  }
+
+  /**
+   * A plain socket is back after a loss: reads history back, newest first, to the newest message
+   * shown before the loss (`newest`; none: to the start), and merges what it finds, so the list
+   * has no silent hole. Past {@link REFILL_PAGES} pages (one page, on a server without exact
+   * cursors) the list starts again from the newest page instead, as for a `gap`.
+   */
+  async #readBack(channelId: string, newest: ChannelMessage | undefined): Promise<void> {
+    if (this.#pageSize === 0 || this.#closed) return;
+    const epoch = this.#epoch;
+    const losses = this.#losses;
+    const changes = this.#watchChanges();
+    const stop = newest && { id: newest.messageId, time: newest.createTime?.getTime() ?? 0 };
+    try {
+      const exact = await this.#exactCursors();
+      const missed: ChannelMessage[] = [];
+      let cursor: string | undefined;
+      let reached = false;
+      for (let n = 0; n < (exact ? REFILL_PAGES : 1) && !reached; n++) {
+        const page = await this.#client.listChannelMessages(this.#session, channelId, {
+          limit: MAX_HISTORY_LIMIT,
+          forward: false,
+          cursor,
+        });
+        if (this.#closed || epoch !== this.#epoch) return;
+        for (const m of page.messages) {
+          // The newest message shown before, or one older than it (it was removed meanwhile).
+          if (stop && (m.messageId === stop.id || (m.createTime?.getTime() ?? 0) < stop.time)) {
+            reached = true;
+            break;
+          }
+          missed.push(m);
+        }
+        // The start of the channel's history: nothing older was missed.
+        if (!page.nextCursor || page.nextCursor === cursor) reached = true;
+        cursor = page.nextCursor;
+      }
+      // Lost again meanwhile: the next return reads back to the same place.
+      if (losses === this.#losses) this.#lostAt = undefined;
+      if (reached) this.#mergeNewest(missed, changes);
+      else this.#restart(channelId);
+    } catch (error) {
+      if (!this.#closed && epoch === this.#epoch) this.#set({ error: HeraldError.from(error) });
+    } finally {
+      this.#reads.delete(changes);
+    }
+  }
+
+  // Merges a newest stretch of history (newest first, as listed) into the list, in the server's order.
+  #mergeNewest(newestFirst: readonly ChannelMessage[], changes: Changes): void {
+    const stretch = [...newestFirst].reverse();
+    const messages = mergeStretch(this.#history.messages, stretch, changes);
+    const shown = this.#history.messages;
+    if (messages.length === shown.length && messages.every((m, i) => m === shown[i])) return;
+    this.#set({ messages });
+  }
+
+  #onState(previous: string, state: string): void {
+    if (state === "open") {
+      // A reconnecting socket delivers what was missed by itself (and says `gap` when it cannot).
+      if (previous === "reconnecting") this.#lostAt = undefined;
+    } else if (previous === "open" && this.#historyRead && this.#pageSize > 0) {
+      this.#losses++;
+      // Messages sent without persistence are not in history: reading back could not find them.
+      const stored = this.#history.messages.filter((m) => m.persistent !== false);
+      this.#lostAt ??= { newest: stored.at(-1) };
     }
   }
 
@@ -213,15 +329,27 @@ export class ChannelView {
     const { channelId } = this.feed.state;
     if (event.channelId !== channelId || this.#pageSize === 0) return;
     if (event.reason !== "too_far_behind" && event.reason !== "history_unreadable") return;
+    this.#restart(channelId);
+  }
+
+  #restart(channelId: string): void {
     this.#epoch++;
     this.#historyRead = false;
     this.#olderCursor = undefined;
+    // Started again while the connection is away: its return reads back from the start (or, past
+    // the pages read back, starts again once more).
+    this.#lostAt = this.feed.socket.state === "open" ? undefined : { newest: undefined };
     this.#set({ messages: [], hasOlder: false, historyLimited: false, loadingOlder: false });
     void this.#readNewest(channelId);
   }
 
   #onMessage(message: ChannelMessage): void {
     if (message.channelId !== this.feed.state.channelId) return;
+    for (const changes of this.#reads) {
+      if (message.code === REMOVED) changes.removed.add(message.messageId);
+      else if (message.code === EDITED) changes.edited.set(message.messageId, message);
+      else changes.arrived.add(message.messageId);
+    }
     const messages = this.#history.messages;
     const at = messages.findIndex((m) => m.messageId === message.messageId);
     if (message.code === REMOVED) {
@@ -231,21 +359,6 @@ export class ChannelView {
     } else if (at < 0) {
       this.#set({ messages: [...messages, message] });
     }
-  }
-
-  // Adds messages not shown yet: `before` (an older page) in front; `sorted` (a newest page read
-  // again) by creation time, keeping the order of ties as they were received.
-  #merge(page: readonly ChannelMessage[], where: "before" | "sorted"): void {
-    const shown = new Set(this.#history.messages.map((m) => m.messageId));
-    const fresh = page.filter((m) => !shown.has(m.messageId)).reverse();
-    if (fresh.length === 0) return;
-    const messages =
-      where === "before"
-        ? [...fresh, ...this.#history.messages]
-        : [...this.#history.messages, ...fresh].sort(
-            (a, b) => (a.createTime?.getTime() ?? 0) - (b.createTime?.getTime() ?? 0),
-          );
-    this.#set({ messages });
   }
 
   #set(change: Partial<History>): void {

@@ -20,5 +20,5 @@ export {
   useSession,
   useSocket,
 } from "./use-connection.js";
-export { useEvent } from "./use-event.js";
+export { type EventResult, useEvent } from "./use-event.js";
 export { type PresenceResult, usePresence, useStatus } from "./use-presence.js";

@@ -30,13 +30,16 @@ export function mount(node: ReactNode): Mounted {
   };
 }
 
-/** Waits until `check` returns something other than undefined/false; fails after `ms` saying `what`. */
+/**
+ * Waits until `check` returns something other than undefined/false; fails after `ms` saying `what`.
+ * Measured on the monotonic clock, so that a test may hold `Date.now()` still.
+ */
 export async function until<T>(what: string, check: () => T | undefined | false, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
+  const deadline = performance.now() + ms;
   for (;;) {
     const value = check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
