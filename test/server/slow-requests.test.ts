@@ -13,19 +13,21 @@ import { authenticate, captureLog, serverForSuite } from "../helpers/server.js";
 
 describe("slow requests", () => {
   const log = captureLog();
-  const srv = serverForSuite({ requestTimeoutMs: 600, logger: log.logger, logLevel: "debug" });
+  // The limit leaves a request sent at a normal pace seconds to spare on a loaded machine; the
+  // dripped ones would take far longer than it (a piece every 100 ms), so they are always cut.
+  const srv = serverForSuite({ requestTimeoutMs: 4000, logger: log.logger, logLevel: "debug" });
 
-  test("headers dripped slowly are cut off with 408 and a JSON body", { timeout: 20_000 }, async () => {
+  test("headers dripped slowly are cut off with 408 and a JSON body", { timeout: 30_000 }, async () => {
     const { socket, answer } = await rawConnection(srv.port);
     const request = `GET /healthcheck HTTP/1.1\r\nHost: x\r\nX-Slow: ${"a".repeat(400)}\r\n\r\n`;
-    void drip(socket, request, 40);
+    void drip(socket, request, 100);
     const text = await answer;
     assert.match(text, /^HTTP\/1\.1 408 /);
     assert.match(text, /"code":4/);
   });
 
   test("a body dripped slowly is cut off with 408; a normal request meanwhile is answered", {
-    timeout: 20_000,
+    timeout: 30_000,
   }, async () => {
     const ada = await authenticate(srv.url);
     const { socket, answer } = await rawConnection(srv.port);
@@ -33,7 +35,7 @@ describe("slow requests", () => {
     socket.write(
       `PUT /v2/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ada.token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
-    void drip(socket, body, 40);
+    void drip(socket, body, 100);
     const quick = await fetch(`${srv.url}/v2/account`, { headers: { authorization: `Bearer ${ada.token}` } });
     assert.equal(quick.status, 200);
     const text = await answer;
@@ -51,7 +53,7 @@ describe("slow requests", () => {
     );
   });
 
-  test("a connection that never sends a byte is closed", { timeout: 20_000 }, async () => {
+  test("a connection that never sends a byte is closed", { timeout: 30_000 }, async () => {
     const { answer } = await rawConnection(srv.port);
     // Closed by the server (no 408 is owed to a client that asked nothing, but one is harmless).
     const text = await answer;
