@@ -104,7 +104,7 @@ for (const { mode, codec, label } of modeMatrix) {
       const socket = proxied.createSocket({
         codec,
         reconnect: { minDelayMs: 10, maxDelayMs: 40 },
-        heartbeat: { intervalMs: 100, timeoutMs: 200 },
+        heartbeat: { intervalMs: 200, timeoutMs: 1500 },
       });
       t.after(() => socket.disconnect());
       await socket.connect(session);

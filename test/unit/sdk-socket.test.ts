@@ -346,7 +346,8 @@ for (const [name, codec] of codecs) {
       serve(ws, codec, (req) =>
         req.kind === "ping" ? [codec.encodeEnvelope({ cid: req.cid, kind: "pong", body: {} })] : [],
       );
-      await socket.ping();
+      // The reply that does come has seconds to arrive, not the socket's 30 ms default.
+      await socket.ping({ timeoutMs: 10_000 });
       await assert.rejects(socket.followUsers(["u-2"]), { code: "timeout" });
       await assert.rejects(socket.followUsers(["u-2"], { signal: AbortSignal.abort() }), { code: "aborted" });
       const left = assert.rejects(socket.joinChat("lobby", 1, { timeoutMs: 60_000 }), {
