@@ -5,7 +5,7 @@ import { ChannelType, Client, type Session } from "../../src/index.js";
 import { type ChannelResult, type ConnectionInfo, useChannel, useConnection } from "../../src/react/index.js";
 import { holdingFetch } from "../audit/holding-fetch.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
-import { serverModes } from "../helpers/server-modes.js";
+import { type ServerMode, serverModes } from "../helpers/server-modes.js";
 import { mount, until } from "./dom.js";
 import { App, probe, seen } from "./probe.js";
 import { tracking } from "./tracking.js";
@@ -53,16 +53,21 @@ function plainChat(t: TestContext, client: Client, ada: Session, room: string, h
   return { track, info, chat };
 }
 
+/** Ada's chat (pages of five) over a plain socket in bob's room of three messages, cut and closed. */
+async function closedPlainChat(t: TestContext, mode: ServerMode) {
+  const { client, signIn } = await serverWithClient(t, mode.options);
+  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+  const { room, write } = await roomWith(t, client, bob, 3);
+  const { track, info, chat } = plainChat(t, client, ada, room, 5);
+  await until("the first page", () => numbers(chat.latest).length === 3);
+  track.cut();
+  await until("the closed state", () => info.latest?.state === "closed");
+  return { info, chat, write };
+}
+
 for (const mode of serverModes) {
   test(`a plain socket connected again fills in every message it missed, in order (${mode.name} server)`, async (t) => {
-    const { client, signIn } = await serverWithClient(t, mode.options);
-    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-    const { room, write } = await roomWith(t, client, bob, 3);
-    const { track, info, chat } = plainChat(t, client, ada, room, 5);
-    await until("the first page", () => numbers(chat.latest).length === 3);
-
-    track.cut();
-    await until("the closed state", () => info.latest?.state === "closed");
+    const { info, chat, write } = await closedPlainChat(t, mode);
     // Seven pages of five missed: more than the newest page the join reads.
     await write(4, 38);
     info.latest?.reconnect();
@@ -76,14 +81,7 @@ for (const mode of serverModes) {
   });
 
   test(`a plain socket that missed more than it reads back starts again from the newest page, never a hidden hole (${mode.name} server)`, async (t) => {
-    const { client, signIn } = await serverWithClient(t, mode.options);
-    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-    const { room, write } = await roomWith(t, client, bob, 3);
-    const { track, info, chat } = plainChat(t, client, ada, room, 5);
-    await until("the first page", () => numbers(chat.latest).length === 3);
-
-    track.cut();
-    await until("the closed state", () => info.latest?.state === "closed");
+    const { info, chat, write } = await closedPlainChat(t, mode);
     // Past what is read back: one listing of 100 on a server without exact cursors, ten pages of
     // 100 with them.
     const missed = mode.name === "herald" ? 1030 : 130;
