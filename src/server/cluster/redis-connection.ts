@@ -355,20 +355,31 @@ export function waitReady(conn: RedisConnection): Promise<void> {
  * single Redis, does nothing. With the offline queue off, ioredis refuses a command meeting a
  * connection still opening and retries it later on a random server: two commands of one key in
  * different turns could then reach Redis out of order. Open connections leave only those a server's
- * failure reopens to that path, where the {@link CommandQueue}'s lanes keep the order.
+ * failure reopens to that path, where the {@link CommandQueue}'s lanes keep the order. Connections
+ * are opened only while the client is ready (see `open`).
  */
 export async function openPrimaries(conn: RedisConnection): Promise<void> {
   if (!conn.isCluster) return;
   const cluster = conn as Cluster;
+  // Only while the client is ready. When every primary's connection is gone, ioredis reconnects the
+  // whole client: it makes new connections (announced by `+node`) and, before it calls itself ready,
+  // sends CLUSTER INFO through one of them; with the offline queue off it refuses to send that on a
+  // connection still opening, and starts over. Opened by us then, the new connections were mostly
+  // still opening at that check, and the client went round that loop for seconds (ninety rounds
+  // were seen), every publish and command refused meanwhile. Left waiting, a connection takes the
+  // check and opens itself; the rest are opened once the client is ready.
   const open = (node: Redis): void => {
-    if (node.status === "wait") node.connect().catch(() => {});
+    if (cluster.status === "ready" && node.status === "wait") node.connect().catch(() => {});
   };
+  cluster.on("ready", () => {
+    for (const node of cluster.nodes("all")) open(node);
+  });
   // Later, not now: ioredis routes a command to the new connection right after announcing it, and a
   // connection left waiting takes that command (and opens itself), where one opening would refuse it.
   cluster.on("+node", (node: Redis) => setImmediate(() => open(node)));
   // ioredis drops a server whose connection broke, and finds it again only when it next reads the
   // slots: on a redirection, which publishes (naming no key) never meet. Until then the server is
-  // out of reach, and once every primary has gone so the whole client stops. So the slots are read
+  // out of reach, and once every primary has gone the whole client reconnects. So the slots are read
   // again soon after a loss, which reopens the connection of a server still up (and, for one that
   // is down, tries again at most every `REFRESH_AFTER_LOSS_MS`).
   let refresh: NodeJS.Timeout | undefined;
