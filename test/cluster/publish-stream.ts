@@ -1,5 +1,6 @@
 // A stream of numbered frames from one cluster node to another, one per event-loop turn, with a
-// connection cut every 100 frames: what the publish-order tests on Redis and Redis Cluster share.
+// connection cut every 100 frames, and its numbered frames and receiving room: what the publish-order
+// tests on Redis and Redis Cluster share.
 
 import { randomUUID } from "node:crypto";
 import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
@@ -15,6 +16,29 @@ export interface CutStream {
   cutsMade: number;
 }
 
+/** A frame carrying the number `n` as its text. */
+export const numberedFrame = (n: number): ClusterMessage => ({
+  kind: "frame",
+  text: new TextEncoder().encode(String(n)),
+});
+
+/**
+ * Subscribes `receiver` to a new room; `received` lists the numbers of the frames it gets, in
+ * arrival order, and goes on filling.
+ */
+export async function numberedRoom(
+  receiver: RedisClusterAdapter,
+): Promise<{ room: Room; received: number[] }> {
+  const room: Room = `channel:${randomUUID()}`;
+  const received: number[] = [];
+  receiver.on("message", (_room, message) => {
+    if (message.kind === "frame" && message.text !== undefined)
+      received.push(Number(new TextDecoder().decode(message.text)));
+  });
+  await receiver.subscribe(room);
+  return { room, received };
+}
+
 /**
  * Subscribes `receiver` to a new room and has `sender` publish frames `0` to `total - 1` there, one
  * per turn, calling `cut` (not awaited: the stream goes on while the connection breaks) before
@@ -27,17 +51,10 @@ export async function streamThroughCuts(
   cut: () => Promise<boolean>,
   total: number,
 ): Promise<CutStream> {
-  const room: Room = `channel:${randomUUID()}`;
-  const received: number[] = [];
-  receiver.on("message", (_room, message) => {
-    if (message.kind === "frame" && message.text !== undefined)
-      received.push(Number(new TextDecoder().decode(message.text)));
-  });
-  await receiver.subscribe(room);
+  const { room, received } = await numberedRoom(receiver);
   const cuts: Promise<boolean>[] = [];
   for (let i = 0; i < total; i++) {
-    const message: ClusterMessage = { kind: "frame", text: new TextEncoder().encode(String(i)) };
-    sender.publish(room, message);
+    sender.publish(room, numberedFrame(i));
     if (i > 0 && i % 100 === 0) {
       // One cut at a time: on a busy machine the stream could outrun slow cuts, which then all came
       // after it and mostly found nothing left to cut.

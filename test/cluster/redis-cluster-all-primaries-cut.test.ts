@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { type Cluster, Redis } from "ioredis";
-import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { connectCluster, redisClusterForSuite, redisClusterSkipReason } from "../helpers/redis.js";
+import { numberedFrame, numberedRoom } from "./publish-stream.js";
 
 const skip = redisClusterSkipReason();
 
@@ -78,17 +78,10 @@ describe("cluster: a node whose every Redis Cluster connection is cut at once", 
       // Publishes refused while the client reconnects are reported here.
       sender.on("error", () => {});
       try {
-        const room: Room = `channel:${randomUUID()}`;
-        const received: number[] = [];
-        receiver.on("message", (_room, message) => {
-          if (message.kind === "frame" && message.text !== undefined)
-            received.push(Number(new TextDecoder().decode(message.text)));
-        });
-        await receiver.subscribe(room);
+        const { room, received } = await numberedRoom(receiver);
         let next = 0;
         const send = () => {
-          const message: ClusterMessage = { kind: "frame", text: new TextEncoder().encode(String(next)) };
-          sender.publish(room, message);
+          sender.publish(room, numberedFrame(next));
           next += 1;
         };
         send();
