@@ -8,11 +8,17 @@ import { waitFor } from "../sdk/helpers.js";
 
 const CH = "2...lobby";
 
+/** Timers waiting in this process: a gap's wait is one. */
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+/** One turn of the event loop: what an in-memory read answered has been handled after it. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** A sequencer over an in-memory history of seqs (frames are the seqs as text). */
 function sequencer(history: number[], options: { gapFillMs?: number; maxHeld?: number } = {}) {
   const out: string[] = [];
   const fills: GapFill[] = [];
   const reads: number[] = [];
+  let newestReads = 0;
   let failing = false;
   const s = new ChannelSequencer<string>({
     deliver: (channelId, frame) => {
@@ -27,7 +33,10 @@ function sequencer(history: number[], options: { gapFillMs?: number; maxHeld?: n
         .slice(0, limit)
         .map((h) => ({ seq: h, frame: `${h} (filled)` }));
     },
-    newest: async () => history.at(-1) ?? 0,
+    newest: async () => {
+      newestReads++;
+      return history.at(-1) ?? 0;
+    },
     gapFillMs: options.gapFillMs ?? 60_000,
     ...(options.maxHeld !== undefined && { maxHeld: options.maxHeld }),
     onFill: (fill) => fills.push(fill),
@@ -37,6 +46,7 @@ function sequencer(history: number[], options: { gapFillMs?: number; maxHeld?: n
     out,
     fills,
     reads,
+    newestReads: () => newestReads,
     fail(on: boolean) {
       failing = on;
     },
@@ -127,7 +137,7 @@ describe("channel sequencer", () => {
   });
 
   test("after a lost subscription every started chain reads back what it missed", async () => {
-    const { s, out, fills } = sequencer([1, 2, 3]);
+    const { s, out, fills, reads } = sequencer([1, 2, 3]);
     s.open(CH);
     s.open("2...not-started");
     s.begin(CH, 1);
@@ -135,20 +145,22 @@ describe("channel sequencer", () => {
     await waitFor(() => out.length === 2, "the fill");
     assert.deepEqual(out, ["2 (filled)", "3 (filled)"]);
     assert.deepEqual(fills, [{ channelId: CH, after: 1, to: 3, delivered: 2, reason: "resubscribed" }]);
-    // Nothing missed: nothing reported.
+    // Nothing missed: nothing reported, once the read that found nothing has been answered.
     s.fillAll();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => reads.length === 2, "the second read");
+    await turn();
     assert.equal(fills.length, 1);
   });
 
   test("a start given while the chain reads its own is the one kept", async () => {
-    const { s, out, offer } = sequencer([5, 7]);
+    const { s, out, offer, newestReads } = sequencer([5, 7]);
     s.open(CH);
     s.begin(CH);
     s.begin(CH, 3);
     offer(5, 3);
     offer(7, 5);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => newestReads() === 1, "the chain's own read");
+    await turn();
     assert.deepEqual(out, ["5", "7"]);
   });
 
@@ -222,14 +234,16 @@ describe("channel sequencer", () => {
     const { s, out, fills, reads } = sequencer([1, 2, 3], { gapFillMs: 10 });
     s.open(CH);
     s.begin(CH, 1);
+    const baseline = timers();
     s.tip(CH, 1);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(timers(), baseline, "nothing missing: no wait for a fill");
     assert.deepEqual(reads, [], "nothing missing: no read");
     s.tip(CH, 3);
     await waitFor(() => out.length === 2, "the fill");
     assert.deepEqual(out, ["2 (filled)", "3 (filled)"]);
     assert.deepEqual(fills, [{ channelId: CH, after: 1, to: 3, delivered: 2, reason: "timeout" }]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await turn();
+    assert.equal(timers(), baseline, "the tip met: no wait for a second fill");
     assert.equal(reads.length, 1, "the tip met: no second read");
   });
 
@@ -237,11 +251,13 @@ describe("channel sequencer", () => {
     const { s, out, reads, offer } = sequencer([1, 2, 3], { gapFillMs: 20 });
     s.open(CH);
     s.begin(CH, 1);
+    const baseline = timers();
     s.tip(CH, 3);
     offer(2, 1);
     offer(3, 2);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(out, ["2", "3"]);
+    // The gap's wait ended with the gap: no fill can start later.
+    assert.equal(timers(), baseline);
     assert.deepEqual(reads, []);
   });
 
@@ -249,9 +265,12 @@ describe("channel sequencer", () => {
     const { s, out, reads } = sequencer([1, 2], { gapFillMs: 10 });
     s.open(CH);
     s.begin(CH, 1);
+    const baseline = timers();
     s.tip(CH, 3);
     await waitFor(() => out.length === 1, "the fill");
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await turn();
+    // Nothing waits to read again for the tip the fill could not reach.
+    assert.equal(timers(), baseline);
     assert.deepEqual(reads, [1]);
   });
 });

@@ -24,7 +24,7 @@ const skip = redisSkipReason();
 async function untilSendRefused(socket: RawSocket, channelId: string): Promise<void> {
   await waitFor(
     async () => (await socket.request("channelMessageSend", { channelId, content: "{}" })).kind === "error",
-    { timeoutMs: 3000, intervalMs: 20, what: "the send refused" },
+    { timeoutMs: 15_000, intervalMs: 20, what: "the send refused" },
   );
 }
 

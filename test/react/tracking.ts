@@ -21,6 +21,13 @@ export interface Tracking {
   listenersByName(): Record<string, number>;
   /** Drops the latest connection without a close handshake (the client sees 1006). */
   cut(): void;
+  /**
+   * Fails new connections at once (nothing listens where they go) until `restore()`: a socket
+   * kept away for as long as a test needs, however slow the machine.
+   */
+  refuse(): void;
+  /** Lets new connections through again. */
+  restore(): void;
 }
 
 /**
@@ -30,7 +37,11 @@ export interface Tracking {
 export function tracking(options: { resilient?: boolean; resilientOptions?: SocketOptions } = {}): Tracking {
   const made: WebSocketLike[] = [];
   const live = new Map<string, number>();
+  let refusing = false;
   function tracked(url: string): WebSocketLike {
+    // Port 1 on loopback: refused at once. Not counted, as no server saw it.
+    if (refusing)
+      return new defaultWebSocket(url.replace(/^(wss?:\/\/)[^/]+/, (_, scheme) => `${scheme}127.0.0.1:1`));
     const ws = new defaultWebSocket(url);
     made.push(ws);
     return ws;
@@ -70,5 +81,11 @@ export function tracking(options: { resilient?: boolean; resilientOptions?: Sock
     listeners: () => [...live.values()].reduce((a, b) => a + b, 0),
     listenersByName: () => Object.fromEntries([...live].filter(([, n]) => n !== 0)),
     cut: () => (made[made.length - 1] as unknown as { terminate(): void } | undefined)?.terminate(),
+    refuse: () => {
+      refusing = true;
+    },
+    restore: () => {
+      refusing = false;
+    },
   };
 }
