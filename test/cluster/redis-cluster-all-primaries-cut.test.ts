@@ -95,21 +95,29 @@ describe("cluster: a node whose every Redis Cluster connection is cut at once", 
             closes[i] = (closes[i] ?? 0) + 1;
           });
         }
-        assert.ok((await killAll(senderName)) >= 3, "the sender's connections to every primary were closed");
-        // Publishes go on meanwhile (some refused while the client is away), until one arrives.
-        const firstAfter = next;
-        for (let waited = 0; !received.some((n) => n >= firstAfter) && waited < 15_000; waited += 20) {
-          send();
-          await sleep(20);
+        // The kills reach the servers at about the same time, but on a loaded machine one can come
+        // late enough for the client to have reopened another server's connection, and then no
+        // client loses every server: the cut is made again (what is tested is the client's return
+        // after it has lost them all, which this waits for).
+        for (let cut = 1; cut <= 5 && !closes.some((n) => n > 0); cut++) {
+          assert.ok(
+            (await killAll(senderName)) >= 3,
+            "the sender's connections to every primary were closed",
+          );
+          // Publishes go on meanwhile (some refused while the client is away), until one arrives.
+          const firstAfter = next;
+          for (let waited = 0; !received.some((n) => n >= firstAfter) && waited < 15_000; waited += 20) {
+            send();
+            await sleep(20);
+          }
+          assert.ok(
+            received.some((n) => n >= firstAfter),
+            "a frame published after the cut arrived: the sender's client came back",
+          );
         }
         assert.ok(
-          received.some((n) => n >= firstAfter),
-          "a frame published after the cut arrived: the sender's client came back",
-        );
-
-        assert.ok(
           closes.some((n) => n > 0),
-          "a client of the sender lost every server (the cut hit all at once)",
+          "a client of the sender lost every server (the cut hit all at once, in one of five tries)",
         );
         // Servers up, a client gets ready again at its first reconnect: nothing of the node's may
         // make its ready check fail (as connections opened while it was not ready did, round after
