@@ -1,17 +1,26 @@
 // One node's publishes on a single Redis while its command connection is cut mid-stream (CLIENT
-// KILL of that one connection, by the server): the receiving node gets them in the order published.
-// What the cut connection had not answered, ioredis sends again once it has reconnected, so a
-// publish Redis took just before the cut may come twice (docs/scaling.md says so); what is
-// published while the connection is down is dropped, and it reconnects at once.
+// KILL of that one connection, by the server): the receiving node gets every one, in the order
+// published. What the cut connection had not answered, ioredis sends again once it has reconnected,
+// so a publish Redis took just before the cut may come twice (docs/scaling.md says so); what is
+// published while the connection is down is held and sent once it is back, after those. With Redis
+// itself down for longer, publishes are given up (and reported once) instead of coming late.
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { HeraldError } from "../../src/errors.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { killClient, redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
-import { streamThroughCuts } from "./publish-stream.js";
+import { numberedFrame, numberedRoom, streamThroughCuts } from "./publish-stream.js";
 
 const skip = redisSkipReason();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `done()`, or gives up after `ms` (the assertion after it then says what is missing). */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  for (let waited = 0; !done() && waited < ms; waited += 20) await sleep(20);
+}
 
 describe("cluster: one node's publishes through a cut of its Redis connection", { skip }, () => {
   let redis: TestRedis | undefined;
@@ -24,27 +33,33 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
     clearInterval(alive);
   });
 
+  const node = (keyPrefix: string) =>
+    new RedisClusterAdapter({ url: redis?.url ?? "", keyPrefix, heartbeatMs: 30_000, leaseMs: 60_000 });
+
   for (const trial of [1, 2, 3]) {
-    test(`a stream of frames through five cuts arrives in order (trial ${trial})`, async () => {
+    test(`a stream of frames through five cuts arrives whole and in order (trial ${trial})`, async () => {
       const port = redis?.port;
       assert.ok(port !== undefined);
       const keyPrefix = `pc${randomUUID().slice(0, 8)}:`;
-      const node = () =>
-        new RedisClusterAdapter({ url: redis?.url ?? "", keyPrefix, heartbeatMs: 30_000, leaseMs: 60_000 });
-      const sender = node();
-      const receiver = node();
+      const sender = node(keyPrefix);
+      const receiver = node(keyPrefix);
       await Promise.all([sender.start(), receiver.start()]);
       try {
         const total = 600;
         const killPublisher = () => killClient(port, (line) => line.includes(" cmd=publish "));
         const { received, cutsMade: found } = await streamThroughCuts(sender, receiver, killPublisher, total);
         assert.ok(found >= 2, `the sender's connection was found and cut (${found} of 5 times)`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        assert.ok(received.length > 0, "frames arrived");
+        const missing = () => {
+          const got = new Set(received);
+          return Array.from({ length: total }, (_, n) => n).filter((n) => !got.has(n));
+        };
+        await until(() => missing().length === 0, 5000);
         assert.ok(
           received.every((n) => Number.isInteger(n) && n >= 0 && n < total),
           "only frames that were published",
         );
+        assert.deepEqual(missing(), [], "every frame arrived");
+        assert.equal(sender.droppedBroadcasts, 0, "none was given up");
         // On a single Redis a second copy is handed on too (publishes there carry no stamp): only the
         // first copies are in order.
         const first = received.filter((n, i) => received.indexOf(n) === i);
@@ -58,4 +73,77 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
       }
     });
   }
+
+  test("with Redis down for longer, publishes are given up and reported once, and flow again once it is back", async () => {
+    if (redis === undefined) throw new Error("redis-server did not start");
+    const keyPrefix = `pd${randomUUID().slice(0, 8)}:`;
+    const sender = node(keyPrefix);
+    const receiver = node(keyPrefix);
+    const reports: unknown[] = [];
+    sender.on("error", (err) => {
+      // The connection's own errors (each refused reconnect) come too; the publishes' report is a
+      // HeraldError.
+      if (HeraldError.is(err)) reports.push(err);
+    });
+    receiver.on("error", () => {});
+    await Promise.all([sender.start(), receiver.start()]);
+    try {
+      const { room, received } = await numberedRoom(receiver);
+      sender.publish(room, numberedFrame(0));
+      await until(() => received.includes(0), 5000);
+      assert.deepEqual(received, [0], "the stream flows before the outage");
+
+      await redis.stop();
+      // One publish every 20 ms while Redis is away, until some have been given up: they are not
+      // held for as long as Redis stays down.
+      let n = 1;
+      for (let waited = 0; sender.droppedBroadcasts === 0 && waited < 10_000; waited += 20) {
+        sender.publish(room, numberedFrame(n++));
+        await sleep(20);
+      }
+      assert.ok(sender.droppedBroadcasts > 0, "publishes were given up while Redis was down");
+      for (let i = 0; i < 20; i++) {
+        sender.publish(room, numberedFrame(n++));
+        await sleep(20);
+      }
+      assert.equal(reports.length, 1, "the outage was reported once");
+      assert.ok(HeraldError.is(reports[0], "disconnected"));
+
+      const resubscribed = new Promise<void>((resolve) => receiver.on("resubscribed", () => resolve()));
+      await redis.start();
+      await resubscribed;
+      // Published until one arrives: the sender's connection may still be on its way back.
+      const firstAfter = n;
+      for (let waited = 0; !received.some((r) => r >= firstAfter) && waited < 10_000; waited += 50) {
+        sender.publish(room, numberedFrame(n++));
+        await sleep(50);
+      }
+      assert.ok(
+        received.some((r) => r >= firstAfter),
+        "a publish made once Redis was back arrived",
+      );
+      const last = n;
+      for (let i = 0; i < 50; i++) {
+        sender.publish(room, numberedFrame(n++));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await until(() => received.includes(n - 1), 5000);
+      assert.deepEqual(
+        received.filter((r) => r >= last),
+        Array.from({ length: n - last }, (_, i) => last + i),
+        "the stream flows again, whole and in order",
+      );
+      const first = received.filter((r, i) => received.indexOf(r) === i);
+      assert.deepEqual(
+        first,
+        [...first].sort((a, b) => a - b),
+        "first copies in the order published",
+      );
+      // The sender learns of its publishes' success a moment after the receiver got them.
+      await until(() => sender.droppedBroadcasts === 0, 5000);
+      assert.equal(sender.droppedBroadcasts, 0, "the count restarts once Redis takes publishes again");
+    } finally {
+      await Promise.all([sender.close(), receiver.close()]);
+    }
+  });
 });

@@ -194,7 +194,8 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
   publishAs(origin: string, room: Room, message: ClusterMessage): void {
     if (this.cmd === undefined || this.closed) return;
     // While Redis is down the message is dropped, not queued: a late presence event would be wrong,
-    // and chat messages are in history anyway.
+    // and chat messages are in history anyway. Only while the connection comes back is it held, for
+    // a moment (see `CommandQueue`).
     const channel = this.keys.channel(room);
     const sent = this.queue.publish(channel, encodeClusterMessage(origin, message), encodeClusterBatch);
     if (sent === undefined) {

@@ -23,6 +23,8 @@ interface Queued {
   reject: (err: unknown) => void;
   /** A publish: its channel, the payloads it carries, and how to join several into one. */
   publish?: { channel: string; payloads: Buffer[]; join: (payloads: readonly Buffer[]) => Buffer };
+  /** Single Redis only: when the publish was first held (see `CommandQueue.hold`). */
+  heldSince?: number;
 }
 
 /**
@@ -65,6 +67,9 @@ export class BatchScoped<V> {
  * overtake it. Waiting for it keeps one key's commands in the order sent, across turns, through a
  * reconnect too.
  *
+ * On a single Redis, publishes made while the connection is cut are held and sent once it is back
+ * (see `sendSingle`).
+ *
  * Every command queued here other than `PUBLISH` names its key first: that is how it is routed.
  */
 export class CommandQueue {
@@ -74,6 +79,14 @@ export class CommandQueue {
   private readonly lanes = new Map<string, Lane>();
   /** Redis Cluster only: numbers the publishes, so that receivers keep their order. */
   private readonly stamper = new PublishStamper();
+  /** Single Redis only: the publishes waiting for the connection to be ready, in the order issued. */
+  private held: Queued[] = [];
+  /** The bytes of the held publishes' arguments. */
+  private heldBytes = 0;
+  /** Gives up the first held publish once it has waited {@link HOLD_MS}. */
+  private expiry: NodeJS.Timeout | undefined;
+  /** The connection whose next `ready` sends the held publishes, once that is listened for. */
+  private awaiting: RedisConnection | undefined;
   /**
    * The batch that commands queued now join; it changes when a batch is written. A caller may
    * share or amend a command of the current batch until then (see {@link BatchScoped}).
@@ -160,8 +173,130 @@ export class CommandQueue {
       for (const [tag, group] of bySlot) this.enterLane(tag, group);
       return;
     }
-    void pipeline(conn, queued);
+    this.sendSingle(conn, queued);
   };
+
+  /**
+   * On a single Redis a turn's commands go in one pipeline. While the connection is not ready (cut,
+   * reconnecting) ioredis refuses them (its offline queue is off), and a publish refused so would be
+   * lost for good: a status update a follower on another node never sees. So publishes are held
+   * meanwhile, in the order issued, and sent once the connection is ready again, ahead of anything
+   * issued later; other commands still fail at once (their callers answer a retryable refusal).
+   *
+   * ioredis's own offline queue would keep the same order (it sends what it holds right after what
+   * it resends from the cut connection), but it holds every command, not just publishes, and bounds
+   * nothing but the reconnect attempts: here a publish is held at most {@link HOLD_MS}, and at most
+   * {@link HOLD_MAX} publishes or {@link HOLD_MAX_BYTES} bytes are, so that a Redis down for longer
+   * costs what it did before (the publishes are given up and reported) and no late presence event
+   * goes out long after the fact.
+   *
+   * A publish Redis took just before the cut, unanswered, is sent again by ioredis once reconnected
+   * (`autoResendUnfulfilledCommands`), before it calls itself ready: a second copy, as before. A
+   * pipeline Redis had partly answered when the cut came is not: ioredis fails its unanswered rest,
+   * and a publish there is given up (holding it would let the later pipelines that ioredis does send
+   * again overtake it).
+   */
+  private sendSingle(conn: RedisConnection, queued: Queued[]): void {
+    if (conn.status === "ready") {
+      // Held ones first, then this turn's. Seen ready, ioredis has already sent again what the cut
+      // connection left unanswered: it does that as it becomes ready, in the same call.
+      const batch = this.held.length > 0 ? [...this.release(), ...queued] : queued;
+      void this.pipelineHolding(conn, batch);
+      return;
+    }
+    const others: Queued[] = [];
+    const publishes: Queued[] = [];
+    for (const q of queued) (isPublish(q) ? publishes : others).push(q);
+    this.hold(conn, publishes, false);
+    if (others.length > 0) void pipeline(conn, others);
+  }
+
+  /**
+   * Writes a single Redis pipeline and settles each command with its own result, except publishes
+   * refused because the connection was not writable after all: those are held again, ahead of any
+   * held since (they were issued before them).
+   */
+  private async pipelineHolding(conn: RedisConnection, batch: Queued[]): Promise<void> {
+    const results = await pipelineResults(conn, batch);
+    const again: Queued[] = [];
+    for (const [i, q] of batch.entries()) {
+      const [err, value] = results[i] ?? [new Error("the pipeline was discarded"), undefined];
+      if (err === null) q.resolve(value);
+      else if (isPublish(q) && isNotWritable(err)) again.push(q);
+      else q.reject(unavailable(err));
+    }
+    if (again.length > 0) this.hold(conn, again, true);
+  }
+
+  /**
+   * Holds publishes until `conn` is ready (at the end of those held, or at the front for ones
+   * issued before them), or gives them up: past {@link HOLD_MS} since first held, or past the bounds.
+   */
+  private hold(conn: RedisConnection, publishes: Queued[], front: boolean): void {
+    if (publishes.length === 0) return;
+    const now = performance.now();
+    const kept: Queued[] = [];
+    for (const q of publishes) {
+      q.heldSince ??= now;
+      const bytes = argumentBytes(q.command);
+      if (now - q.heldSince >= HOLD_MS) q.reject(gaveUp(`not sent within ${HOLD_MS} ms`));
+      else if (this.held.length + kept.length >= HOLD_MAX || this.heldBytes + bytes > HOLD_MAX_BYTES)
+        q.reject(gaveUp(`more than ${HOLD_MAX} publishes or ${HOLD_MAX_BYTES} bytes waiting`));
+      else {
+        kept.push(q);
+        this.heldBytes += bytes;
+      }
+    }
+    if (kept.length === 0) return;
+    this.held = front ? [...kept, ...this.held] : [...this.held, ...kept];
+    this.scheduleExpiry();
+    if (this.awaiting !== conn) {
+      this.awaiting = conn;
+      // ioredis announces `ready` in the next tick, after it has sent again what the cut connection
+      // left unanswered: what is held goes after that.
+      conn.once("ready", () => {
+        this.awaiting = undefined;
+        if (this.held.length === 0) return;
+        if (conn.status === "ready") void this.pipelineHolding(conn, this.release());
+        else this.hold(conn, this.release(), true);
+      });
+    }
+  }
+
+  /** Takes every held publish, in order, to be sent now. */
+  private release(): Queued[] {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    if (this.expiry !== undefined) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    return held;
+  }
+
+  /** Arms the timer that gives up the first held publish once it has waited too long. */
+  private scheduleExpiry(): void {
+    if (this.expiry !== undefined) clearTimeout(this.expiry);
+    this.expiry = undefined;
+    const first = this.held[0];
+    if (first === undefined) return;
+    const wait = Math.max(0, (first.heldSince ?? 0) + HOLD_MS - performance.now());
+    this.expiry = setTimeout(() => {
+      this.expiry = undefined;
+      const now = performance.now();
+      // Held in order, so the first ones are the oldest (a millisecond's slack for the timer).
+      for (
+        let q = this.held[0];
+        q !== undefined && now - (q.heldSince ?? 0) >= HOLD_MS - 1;
+        q = this.held[0]
+      ) {
+        this.held.shift();
+        this.heldBytes -= argumentBytes(q.command);
+        q.reject(gaveUp(`not sent within ${HOLD_MS} ms`));
+      }
+      this.scheduleExpiry();
+    }, wait);
+    this.expiry.unref();
+  }
 
   /** Queues a slot's commands (or publishes) behind the pipeline under way in their lane, if any. */
   private enterLane(tag: string, group: Queued[]): void {
@@ -259,6 +394,38 @@ const PUBLISH_LANE = "p";
  * 300 ms after the first, within a receiver's wait for a missing publish (`PublishOrder`'s gapMs).
  */
 const PUBLISH_ATTEMPTS = 5;
+
+/**
+ * Single Redis: how long a publish is held while the connection is not ready before it is given up.
+ * The same span as a Redis Cluster's resends (see {@link PUBLISH_ATTEMPTS}): a connection cut while
+ * Redis stays up is back well within it (it reconnects at once), and a presence or status event
+ * held longer would reach the other nodes too late to be right (Redis is then down: given up and
+ * reported, as it always was).
+ */
+const HOLD_MS = 300;
+
+/** Single Redis: at most this many publishes are held (see {@link HOLD_MS}); later ones are given up. */
+const HOLD_MAX = 10_000;
+
+/** Single Redis: at most this many bytes of publishes are held; later ones are given up. */
+const HOLD_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The refusal of a publish given up while held. */
+function gaveUp(why: string): HeraldError {
+  return unavailable(new Error(`the connection to Redis was not ready: publish ${why}`));
+}
+
+/** ioredis's refusal of a command meeting a connection that is not ready, its offline queue off. */
+function isNotWritable(err: unknown): boolean {
+  return err instanceof Error && err.message.includes("enableOfflineQueue");
+}
+
+/** The bytes of a command's arguments, what holding it costs. */
+function argumentBytes(command: Command): number {
+  let bytes = 0;
+  for (const arg of command) bytes += Buffer.isBuffer(arg) ? arg.length : Buffer.byteLength(String(arg));
+  return bytes;
+}
 
 function rejectAll(queued: readonly Queued[], err: unknown): void {
   for (const q of queued) q.reject(err);
@@ -471,7 +638,8 @@ export async function openRedis(url = "redis://127.0.0.1:6379"): Promise<RedisCo
     autoResubscribe: false,
     maxRetriesPerRequest: 1,
     // A cut connection to a Redis that is still up comes back at once: what a node publishes meanwhile
-    // is dropped (not queued), so the first try does not wait. Then 100 ms more each time, up to 2 s.
+    // is held only briefly (see `CommandQueue`), so the first try does not wait. Then 100 ms more each
+    // time, up to 2 s.
     retryStrategy: (times: number) => (times === 1 ? 0 : Math.min(100 * (times - 1), 2000)),
   });
 }
