@@ -220,10 +220,9 @@ export class CommandQueue {
     const results = await pipelineResults(conn, batch);
     const again: Queued[] = [];
     for (const [i, q] of batch.entries()) {
-      const [err, value] = results[i] ?? [new Error("the pipeline was discarded"), undefined];
-      if (err === null) q.resolve(value);
-      else if (isPublish(q) && isNotWritable(err)) again.push(q);
-      else q.reject(unavailable(err));
+      const result = results[i];
+      if (isPublish(q) && result !== undefined && isNotWritable(result[0])) again.push(q);
+      else settle(q, result);
     }
     if (again.length > 0) this.hold(conn, again, true);
   }
@@ -480,23 +479,16 @@ export function slotTag(key: string | number | Buffer | undefined): string {
 }
 
 /** Writes commands in one pipeline and settles each with its own result; resolves once all have. */
-function pipeline(conn: RedisConnection, queued: readonly Queued[]): Promise<void> {
-  return conn
-    .pipeline(queued.map((q) => q.command))
-    .exec()
-    .then(
-      (results) => {
-        for (const [i, q] of queued.entries()) {
-          const result = results?.[i];
-          if (result === undefined) q.reject(unavailable("the pipeline was discarded"));
-          else if (result[0] !== null) q.reject(unavailable(result[0]));
-          else q.resolve(result[1]);
-        }
-      },
-      (err: unknown) => {
-        for (const q of queued) q.reject(unavailable(err));
-      },
-    );
+async function pipeline(conn: RedisConnection, queued: readonly Queued[]): Promise<void> {
+  const results = await pipelineResults(conn, queued);
+  for (const [i, q] of queued.entries()) settle(q, results[i]);
+}
+
+/** Resolves a command with its reply, or rejects it with its error (a missing result: discarded). */
+function settle(q: Queued, result: Result | undefined): void {
+  const [err, value] = result ?? [new Error("the pipeline was discarded"), undefined];
+  if (err === null) q.resolve(value);
+  else q.reject(unavailable(err));
 }
 
 /** Resolves once the connection is ready; rejects with `disconnected` on its first error. */
