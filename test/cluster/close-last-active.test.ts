@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import pg from "pg";
+import { waitFor } from "../../src/testing/wait-for.js";
 import { startCluster } from "../helpers/cluster.js";
 import { postgresSkipReason } from "../helpers/postgres.js";
 import { redisSkipReason } from "../helpers/redis.js";
@@ -25,13 +26,11 @@ async function lastActiveOf(url: string, reader: TestUser, userId: string): Prom
  * opening, so on a busy machine it may land after the follower has seen the join.
  */
 async function connectStamp(url: string, reader: TestUser, userId: string): Promise<number> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const stamp = await lastActiveOf(url, reader, userId);
-    if (stamp !== undefined) return stamp;
-    assert.ok(Date.now() < deadline, "the connect's last_active was never stored");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitFor(() => lastActiveOf(url, reader, userId), {
+    what: "the connect's last_active stored",
+    timeoutMs: 15_000,
+    intervalMs: 20,
+  });
 }
 
 /** Whether a write of last_active waits on a row lock, asked on a connection of its own. */

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { unlinkSync } from "node:fs";
 import { describe, test } from "node:test";
 import pg from "pg";
+import { waitFor } from "../../src/testing/wait-for.js";
 import {
   authenticate,
   captureLog,
@@ -57,14 +58,15 @@ async function lastActiveOf(srv: TestServer, reader: TestUser, userId: string): 
  * opening, so on PostgreSQL and a busy machine it may land after the watcher saw the join.
  */
 async function connectStamp(srv: TestServer, reader: TestUser, userId: string): Promise<number> {
-  for (let i = 0; ; i++) {
-    const res = await rest(srv.url, "GET", `/v2/user?ids=${userId}`, { token: reader.token });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    const stamp = (res.body.users as { last_active?: string }[])[0]?.last_active;
-    if (stamp !== undefined) return Date.parse(stamp);
-    assert.ok(i < 500, "the connect's last_active was never stored");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const stamp = await waitFor(
+    async () => {
+      const res = await rest(srv.url, "GET", `/v2/user?ids=${userId}`, { token: reader.token });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return (res.body.users as { last_active?: string }[])[0]?.last_active;
+    },
+    { what: "the connect's last_active stored", timeoutMs: 10_000, intervalMs: 20 },
+  );
+  return Date.parse(stamp);
 }
 
 /** Waits until the clock has moved past `ms`, so that a later stamp differs from an earlier one. */

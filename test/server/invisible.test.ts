@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { waitFor } from "../../src/testing/wait-for.js";
 import {
   authenticate,
   codecs,
@@ -139,12 +140,11 @@ describe("invisible users", () => {
       const a = await openSocket(fast.url, ada);
       // A connect stores last_active without holding up the socket's opening: on PostgreSQL or a
       // loaded machine it lands a moment after. Others' view is taken once it has.
-      let own = await get(ada);
-      for (let i = 0; own === undefined && i < 500; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        own = await get(ada);
-      }
-      assert.ok(own !== undefined, "the connect's last_active was never stored");
+      const own = await waitFor(() => get(ada), {
+        what: "the connect's last_active stored",
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       const frozen = await get(bob);
       // The user's own last_active moves on while others' view stays put.
       for (let tries = 0; ; tries++) {

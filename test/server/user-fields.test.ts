@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { waitFor } from "../../src/testing/wait-for.js";
 import { authenticate, captureLog, openSocket, rest, startServer } from "../helpers/server.js";
 
 interface UserJson {
@@ -25,12 +26,11 @@ describe("user presence fields", () => {
       const a = await openSocket(srv.url, ada);
       // A connect stores last_active without holding up the socket's opening: on PostgreSQL or a
       // loaded machine it lands a moment after.
-      let first = (await getAda())?.last_active;
-      for (let i = 0; first === undefined && i < 500; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        first = (await getAda())?.last_active;
-      }
-      assert.ok(first !== undefined, "the connect's last_active was never stored");
+      const first = await waitFor(async () => (await getAda())?.last_active, {
+        what: "the connect's last_active stored",
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       await a.callEmpty("statusUpdate", { status: "reading" });
       const seen = await getAda();
       assert.equal(seen?.online, true);
