@@ -4,14 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelSequencer, type GapFill } from "../../src/server/cluster/channel-sequencer.js";
+import { timers, turn } from "../helpers/event-loop.js";
 import { waitFor } from "../sdk/helpers.js";
 
 const CH = "2...lobby";
-
-/** Timers waiting in this process: a gap's wait is one. */
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
-/** One turn of the event loop: what an in-memory read answered has been handled after it. */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A sequencer over an in-memory history of seqs (frames are the seqs as text). */
 function sequencer(history: number[], options: { gapFillMs?: number; maxHeld?: number } = {}) {

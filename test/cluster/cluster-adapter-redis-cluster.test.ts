@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
+import { turn } from "../helpers/event-loop.js";
 import { connectCluster, redisClusterForSuite, redisClusterSkipReason } from "../helpers/redis.js";
 import { clusterAdapterSuite } from "./cluster-adapter-suite.js";
 
@@ -63,7 +64,6 @@ describe("cluster: the Redis command queue on a Redis Cluster", { skip }, () => 
       await waitReady(conn);
       await openPrimaries(conn);
       const queue = new CommandQueue(() => conn);
-      const turn = () => new Promise((resolve) => setImmediate(resolve));
       const names = keys(60);
       const reads = names.map((key) => queue.send(["get", key]));
       await turn();

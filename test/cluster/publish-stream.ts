@@ -5,8 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import type { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
-
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+import { turn } from "../helpers/event-loop.js";
 
 /** What {@link streamThroughCuts} saw. */
 export interface CutStream {

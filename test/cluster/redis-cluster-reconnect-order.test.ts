@@ -11,11 +11,10 @@ import { describe, test } from "node:test";
 import { type Cluster, Redis } from "ioredis";
 import { PublishOrder } from "../../src/server/cluster/publish-order.js";
 import { CommandQueue, openPrimaries, quit, waitReady } from "../../src/server/cluster/redis-connection.js";
+import { turn } from "../helpers/event-loop.js";
 import { adminCall, connectCluster, redisClusterForSuite, redisClusterSkipReason } from "../helpers/redis.js";
 
 const skip = redisClusterSkipReason();
-
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Whether `seen` is `want`, or `want` with one run of its items applied a second time right after

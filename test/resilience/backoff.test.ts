@@ -3,11 +3,10 @@ import { describe, test } from "node:test";
 import { Client, HeraldError, Session } from "../../src/index.js";
 import { createResilientSocket, retryDelay } from "../../src/resilience/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { timers } from "../helpers/event-loop.js";
 import { startFakeServer } from "../helpers/fake-server.js";
 import { codecs } from "../helpers/server.js";
 import { makeTokens, nextEvent, waitFor } from "../sdk/helpers.js";
-
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
 describe("backoff delays", () => {
   test("delays use full jitter under a ceiling that doubles from the minimum up to the maximum", () => {

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import { PendingRequests } from "../../src/protocol/pending-requests.js";
-
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+import { timers } from "../helpers/event-loop.js";
 
 describe("pending requests", () => {
   test("each request settles exactly once, whatever arrives after the first outcome", async () => {

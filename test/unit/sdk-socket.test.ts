@@ -6,6 +6,7 @@ import { Client, HeraldError, Session, type Socket } from "../../src/index.js";
 import { protobufCodec } from "../../src/protobuf.js";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
+import { timers } from "../helpers/event-loop.js";
 import { makeTokens, nextEvent, startWs, type TestWsServer, waitFor } from "../sdk/helpers.js";
 
 type Json = Record<string, unknown>;
@@ -340,7 +341,6 @@ for (const [name, codec] of codecs) {
     });
 
     test("a socket whose requests replied, timed out and aborted leaves no timer behind once disconnected", async () => {
-      const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
       const baseline = timers();
       const [socket, ws] = await connected(codec, { timeoutMs: 30 });
       serve(ws, codec, (req) =>

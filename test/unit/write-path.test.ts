@@ -3,9 +3,9 @@ import { describe, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
 import { PendingRequests } from "../../src/protocol/pending-requests.js";
 import type { OutboxEntry, OutboxStorage } from "../../src/resilience/index.js";
+import { timers } from "../helpers/event-loop.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 
-const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 const pong = (cid: string) => ({ cid, kind: "pong" as const, body: {} });
 
 describe("pending requests: the newest one waits outside the map", () => {
