@@ -15,8 +15,9 @@ import {
 } from "../../src/server/cluster/cluster-adapter.js";
 import { MemoryBus, MemoryClusterAdapter } from "../../src/server/cluster/memory-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
+import { waitFor } from "../../src/testing/wait-for.js";
 import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
-import { clusterAdapterSuite, nextMessage } from "./cluster-adapter-suite.js";
+import { clusterAdapterSuite, nextMessage, record } from "./cluster-adapter-suite.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const skip = redisSkipReason();
@@ -136,6 +137,51 @@ describe("cluster adapter on Redis: failures", { skip }, () => {
     } finally {
       child.process.kill("SIGKILL");
       await Promise.all([survivor.close(), watcher.close()]);
+    }
+  });
+
+  test("a dead node's claim is honoured for another node, and taken up at once when it holds the survivor's own id", async () => {
+    const keyPrefix = `c${randomUUID().slice(0, 8)}:`;
+    const [survivor] = await startNodes(1, keyPrefix);
+    if (!survivor) throw new Error("one node expected");
+    const room = channelStream(`2...${randomUUID()}`);
+    const deadNode = `dead-${randomUUID()}`;
+    const claimKey = survivor.keys.node(deadNode, "reaper");
+    const child = startNodeProcess(keyPrefix, deadNode, [
+      { stream: room, sessionId: "s-dead", userId: "ud" },
+    ]);
+    try {
+      await child.ready;
+      await survivor.subscribe(room);
+      const leaves = record(survivor);
+      // Another survivor has claimed the node, for longer than this test runs.
+      await survivor.run([["set", claimKey, "another-node", "PX", 600_000]]);
+      child.process.kill("SIGKILL");
+      const leaseKey = survivor.keys.node(deadNode, "lease");
+      await waitFor(async () => (await survivor.run([["exists", leaseKey]]))[0] === 0, {
+        what: "the killed node's lease to expire",
+        timeoutMs: 20_000,
+      });
+      // Several of the survivor's heartbeats with the lease gone: the other node's claim keeps it off.
+      await new Promise((resolve) => setTimeout(resolve, 8 * HEARTBEAT_MS));
+      assert.deepEqual(
+        (await survivor.presences(room)).map((p) => p.sessionId),
+        ["s-dead"],
+      );
+      assert.equal(leaves.messages.length, 0);
+      leaves.stop();
+
+      // The claim holds the survivor's own id, as when Redis took its SET NX but the reply was lost
+      // in a cut (the client's second SET finds the key set): the survivor goes on with the clean-up
+      // rather than waiting for its own claim to expire (here in ten minutes).
+      const leave = nextMessage(survivor, (_, m) => m.kind === "presence" && m.leaves.length > 0);
+      await survivor.run([["set", claimKey, survivor.nodeId, "PX", 600_000, "XX"]]);
+      const { message } = await leave;
+      assert.deepEqual(message.kind === "presence" && message.leaves.map((p) => p.sessionId), ["s-dead"]);
+      assert.deepEqual(await survivor.presences(room), []);
+    } finally {
+      child.process.kill("SIGKILL");
+      await survivor.close();
     }
   });
 

@@ -22,26 +22,43 @@ export interface ReaperHost {
   reportError(err: unknown): void;
 }
 
+/** The dead nodes each host is cleaning up right now, so that a later heartbeat leaves them be. */
+const underway = new WeakMap<ReaperHost, Set<string>>();
+
 /**
  * Cleans up the nodes whose lease has expired. The first survivor to claim a dead node (`SET … NX`,
  * expiring in case that survivor dies too) removes its presences from every stream, lets the
  * host store what the leaves' readers need ({@link ReaperHost.settle}), publishes the leaves, and
  * reports it.
+ *
+ * The claim holds the claimer's node id, and is read back with it: a claim that reads as taken but
+ * holds this node's id is this node's. That is the case when the connection broke after Redis took
+ * the `SET` but before its reply came back (the client sends it again, and the second one finds
+ * the key set), and when this node's earlier clean-up of the node failed; either way it goes on
+ * now rather than once the claim expires.
  */
 export async function reapDeadNodes(host: ReaperHost): Promise<void> {
   const { keys } = host;
   const [members] = (await host.run([["smembers", keys.nodes]])) as [string[]];
-  const nodes = members.filter((n) => n !== host.nodeId);
+  const reaping = underway.get(host) ?? new Set<string>();
+  underway.set(host, reaping);
+  const nodes = members.filter((n) => n !== host.nodeId && !reaping.has(n));
   if (nodes.length === 0) return;
   const leases = await host.run(nodes.map((node) => ["exists", keys.node(node, "lease")]));
   for (const [i, node] of nodes.entries()) {
-    if (leases[i] !== 0) continue;
-    const [claim] = await host.run([
-      ["set", keys.node(node, "reaper"), host.nodeId, "PX", host.leaseMs * 3, "NX"],
+    if (leases[i] !== 0 || reaping.has(node)) continue;
+    const claimKey = keys.node(node, "reaper");
+    const [claim, holder] = await host.run([
+      ["set", claimKey, host.nodeId, "PX", host.leaseMs * 3, "NX"],
+      ["get", claimKey],
     ]);
+    if (claim !== "OK" && holder !== host.nodeId) continue;
     // Not awaited: the clean-up waits for the users' last_active, which must not hold up this
     // node's heartbeat, and so its own lease. The claim keeps other survivors off meanwhile.
-    if (claim === "OK") reap(host, node).catch((err: unknown) => host.reportError(err));
+    reaping.add(node);
+    reap(host, node)
+      .catch((err: unknown) => host.reportError(err))
+      .finally(() => reaping.delete(node));
   }
 }
 
