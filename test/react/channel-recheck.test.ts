@@ -176,3 +176,51 @@ test("a check that fails keeps what is shown, says why, and is made again on the
   assert.deepEqual(numbers(chat.latest), [1, 2, 3, 4, 6, 7, 8]);
   assert.equal(chat.latest?.error, undefined, "the error of the failed check is gone");
 });
+
+for (const mode of serverModes) {
+  test(`the check reaches back the newest ${mode.name === "herald" ? "1,000" : "100"} messages and keeps older ones as shown, never taking out one it could not verify (${mode.name} server)`, async (t) => {
+    const { client, signIn } = await serverWithClient(t, mode.options);
+    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+    const bobs = await bobsRoom(t, client, bob, 3);
+    const track = tracking({ resilient: true });
+    const info = seen<ConnectionInfo>();
+    const chat = seen<Chat>();
+    const view = mount(
+      h(
+        App,
+        { client, session: ada, createSocket: track.createSocket },
+        probe(useConnection, info),
+        probe(() => useChannel<Content>(bobs.room, ChannelType.Room, { historyPageSize: 3 }), chat),
+      ),
+    );
+    t.after(() => view.unmount());
+    await until("the newest page", () => numbers(chat.latest).length === 3);
+    // Received live, so all shown: more than the check reads back.
+    const reach = mode.name === "herald" ? 1000 : 100;
+    const last = 3 + reach;
+    for (let n = 4; n <= last; n += 100) {
+      await Promise.all(range(n, Math.min(n + 99, last)).map((k) => bobs.write(k)));
+    }
+    await until("every message shown", () => numbers(chat.latest).length === last, 30_000);
+
+    track.refuse();
+    track.cut();
+    await until("the connection lost", () => info.latest?.state === "reconnecting");
+    // 1 and 2 are older than the newest `reach` messages; 50 and 60 are among them.
+    await bobs.edit(1, "edited out of reach");
+    await bobs.remove(2);
+    await bobs.edit(50, "edited within reach");
+    await bobs.remove(60);
+    track.restore();
+
+    await until(
+      "the changes within reach",
+      () => textOf(chat.latest, 50) === "edited within reach" && !numbers(chat.latest).includes(60),
+      15_000,
+    );
+    assert.equal(textOf(chat.latest, 1), "v1", "out of reach: kept as shown");
+    assert.ok(numbers(chat.latest).includes(2), "out of reach: not taken out unverified");
+    assert.equal(numbers(chat.latest).length, last - 1);
+    assert.equal(new Set(numbers(chat.latest)).size, last - 1, "each once");
+  });
+}
