@@ -4,7 +4,6 @@ import { HeraldError } from "../errors.js";
 import type { Unsubscribe } from "../events.js";
 import type { ChannelMessage, ChannelMessageAck } from "../gen/model.js";
 import type { Session } from "../session.js";
-import { retryForNow } from "../socket/retry-for-now.js";
 import type { WriteChatMessageOptions } from "../socket/socket-types.js";
 import type { ChannelFeed } from "./channel-feed.js";
 import type { ChannelSnapshot } from "./channel-types.js";
@@ -95,7 +94,7 @@ export class ChannelView {
   #unverified = false;
   /** The error of the last check that failed: cleared when one succeeds. */
   #recheckError: HeraldError | undefined;
-  /** Aborted by `close()`: stops the checks' reads and their waits over a rate limit. */
+  /** Aborted by `close()`: stops the checks' reads. */
   readonly #closing = new AbortController();
   #closed = false;
 
@@ -331,8 +330,8 @@ export class ChannelView {
    * Reads the channel's newest history again, back to the oldest message shown (at most
    * {@link RECHECK_PAGES} pages of 100; one on a server without exact cursors, whose cursors may
    * repeat), and applies the edits and removals it finds to the messages shown (see
-   * `reconcileShown`). A refusal for now (rate limit, busy server) is waited out; a read that
-   * fails otherwise keeps what is shown, says so in `error`, and is tried again on the next return.
+   * `reconcileShown`). A read that fails keeps what is shown, says so in `error`, and is tried
+   * again on the next return.
    */
   async #recheck(channelId: string): Promise<void> {
     const epoch = this.#epoch;
@@ -349,15 +348,12 @@ export class ChannelView {
       let complete = false;
       const { signal } = this.#closing;
       for (let n = 0; n < (exact ? RECHECK_PAGES : 1); n++) {
-        // Every channel shown checks at once after a return: a rate limit is waited out.
-        const read = () =>
-          this.#client.listChannelMessages(this.#session, channelId, {
-            limit: MAX_HISTORY_LIMIT,
-            forward: false,
-            cursor,
-            signal,
-          });
-        const page = await retryForNow(read, signal);
+        const page = await this.#client.listChannelMessages(this.#session, channelId, {
+          limit: MAX_HISTORY_LIMIT,
+          forward: false,
+          cursor,
+          signal,
+        });
         if (this.#closed || epoch !== this.#epoch) return;
         const fresh = page.messages.filter((m) => !seen.has(m.messageId));
         for (const m of fresh) seen.add(m.messageId);
