@@ -54,6 +54,9 @@ interface History {
  * messages when paging by cursor) older pages are read as a longer newest page, without cursor,
  * which such a server answers exactly; past the longest page a server gives (100), older messages
  * are out of reach and the snapshot says so (`historyLimited`).
+ *
+ * After a return of a lost connection it checks the messages shown against history, since edits
+ * and removals made meanwhile are not pushed and catch-up cannot see them (`#recheck`).
  */
 export class ChannelView {
   readonly feed: ChannelFeed;
