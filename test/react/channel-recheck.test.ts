@@ -224,3 +224,48 @@ for (const mode of serverModes) {
     assert.equal(new Set(numbers(chat.latest)).size, last - 1, "each once");
   });
 }
+
+for (const mode of serverModes) {
+  test(`messages sent without persistence stay shown after the check, which cannot find them in history (${mode.name} server)`, async (t) => {
+    const { client, signIn } = await serverWithClient(t, mode.options);
+    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+    const bobs = await bobsRoom(t, client, bob, 1);
+    // Bob's second socket joins without persistence: what it sends is pushed, never stored.
+    const unstored = client.createSocket({ reconnect: false });
+    await unstored.connect(bob);
+    t.after(() => unstored.disconnect());
+    const { id } = await unstored.joinChat(bobs.room, ChannelType.Room, { persistence: false });
+
+    const track = tracking({ resilient: true });
+    const info = seen<ConnectionInfo>();
+    const chat = seen<Chat>();
+    const view = mount(
+      h(
+        App,
+        { client, session: ada, createSocket: track.createSocket },
+        probe(useConnection, info),
+        // Pages of one: the newest page read again after the return holds message 3, not 1.
+        probe(() => useChannel<Content>(bobs.room, ChannelType.Room, { historyPageSize: 1 }), chat),
+      ),
+    );
+    t.after(() => view.unmount());
+    await until("the history", () => numbers(chat.latest).length === 1 && chat.latest?.status === "joined");
+    await unstored.writeChatMessage(id, { n: 2, text: "v1" });
+    await bobs.write(3);
+    await unstored.writeChatMessage(id, { n: 4, text: "v1" });
+    await until("the live messages", () => numbers(chat.latest).length === 4);
+    assert.deepEqual(
+      chat.latest?.messages.map((m) => m.persistent),
+      [true, false, true, false],
+    );
+
+    track.refuse();
+    track.cut();
+    await until("the connection lost", () => info.latest?.state === "reconnecting");
+    await bobs.edit(1, "edited while away");
+    track.restore();
+    // The check has run once the edit shows.
+    await until("the edit", () => textOf(chat.latest, 1) === "edited while away", 10_000);
+    assert.deepEqual(numbers(chat.latest), [1, 2, 3, 4]);
+  });
+}
