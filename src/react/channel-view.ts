@@ -8,7 +8,7 @@ import type { WriteChatMessageOptions } from "../socket/socket-types.js";
 import type { ChannelFeed } from "./channel-feed.js";
 import type { ChannelSnapshot } from "./channel-types.js";
 import { type HeraldSocketEvents, listen } from "./herald-socket.js";
-import { mergeStretch, prependPage, type StretchChanges } from "./message-merge.js";
+import { mergeStretch, prependPage, reconcileShown, type StretchChanges } from "./message-merge.js";
 
 /** The history page size of `useChannel` when none is given. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -20,6 +20,12 @@ const MAX_HISTORY_LIMIT = 100;
  * reads by default.
  */
 export const REFILL_PAGES = 10;
+/**
+ * How many pages of the longest size the check of the messages shown reads after a return (one,
+ * on a server without exact cursors): it verifies the newest messages of the channel that far
+ * back (1,000), and keeps older ones shown as they were.
+ */
+export const RECHECK_PAGES = 10;
 // Message codes (docs/protocol.md): a realtime edit and a removal of an earlier message.
 const EDITED = 1;
 const REMOVED = 2;
@@ -48,6 +54,9 @@ interface History {
  * messages when paging by cursor) older pages are read as a longer newest page, without cursor,
  * which such a server answers exactly; past the longest page a server gives (100), older messages
  * are out of reach and the snapshot says so (`historyLimited`).
+ *
+ * After a return of a lost connection it checks the messages shown against history, since edits
+ * and removals made meanwhile are not pushed and catch-up cannot see them (`#recheck`).
  */
 export class ChannelView {
   readonly feed: ChannelFeed;
@@ -81,6 +90,15 @@ export class ChannelView {
   #lostAt: { newest: ChannelMessage | undefined } | undefined;
   /** Counts losses of the connection: one during a read back leaves more to read. */
   #losses = 0;
+  /**
+   * Set when the connection was lost with history shown, until a check of the messages shown
+   * against history succeeds: edits and removals made meanwhile are not pushed to this socket.
+   */
+  #unverified = false;
+  /** The error of the last check that failed: cleared when one succeeds. */
+  #recheckError: HeraldError | undefined;
+  /** Aborted by `close()`: stops the checks' reads. */
+  readonly #closing = new AbortController();
   #closed = false;
 
   constructor(feed: ChannelFeed, client: Client, session: Session, pageSize = DEFAULT_PAGE_SIZE) {
@@ -97,9 +115,7 @@ export class ChannelView {
     } else {
       this.#offs.push(
         feed.subscribe(() => this.#changed()),
-        feed.onJoined(
-          (id) => void (this.#lostAt ? this.#readBack(id, this.#lostAt.newest) : this.#readNewest(id)),
-        ),
+        feed.onJoined((id) => void this.#joined(id)),
         listen(feed.socket, "channelMessage", (m) => this.#onMessage(m)),
         listen(feed.socket, "gap", (e) => this.#onGap(e)),
         listen(feed.socket, "state", ({ previous, state }) => this.#onState(previous, state)),
@@ -202,6 +218,7 @@ export class ChannelView {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     for (const off of this.#offs) off();
     this.#listeners.clear();
     this.#reads.clear();
@@ -301,6 +318,73 @@ export class ChannelView {
     }
   }
 
+  // A join succeeded: reads what is missing, then, if the connection was lost with history shown,
+  // checks what is shown against history.
+  async #joined(channelId: string): Promise<void> {
+    const recheck = this.#unverified;
+    const epoch = this.#epoch;
+    this.#unverified = false;
+    await (this.#lostAt ? this.#readBack(channelId, this.#lostAt.newest) : this.#readNewest(channelId));
+    // Started again from the newest page meanwhile: nothing shown predates the return.
+    if (recheck && epoch === this.#epoch) await this.#recheck(channelId);
+  }
+
+  /**
+   * Reads the channel's newest history again, back to the oldest message shown (at most
+   * {@link RECHECK_PAGES} pages of 100; one on a server without exact cursors, whose cursors may
+   * repeat), and applies the edits and removals it finds to the messages shown (see
+   * `reconcileShown`). A read that fails keeps what is shown, says so in `error`, and is tried
+   * again on the next return.
+   */
+  async #recheck(channelId: string): Promise<void> {
+    const epoch = this.#epoch;
+    const stored = this.#history.messages.filter((m) => m.persistent !== false);
+    const oldest = stored[0];
+    if (this.#closed || !oldest) return;
+    const target = oldest.createTime?.getTime() ?? 0;
+    const changes = this.#watchChanges();
+    try {
+      const exact = await this.#exactCursors();
+      const listed: ChannelMessage[] = [];
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      let complete = false;
+      const { signal } = this.#closing;
+      for (let n = 0; n < (exact ? RECHECK_PAGES : 1); n++) {
+        const page = await this.#client.listChannelMessages(this.#session, channelId, {
+          limit: MAX_HISTORY_LIMIT,
+          forward: false,
+          cursor,
+          signal,
+        });
+        if (this.#closed || epoch !== this.#epoch) return;
+        const fresh = page.messages.filter((m) => !seen.has(m.messageId));
+        for (const m of fresh) seen.add(m.messageId);
+        listed.push(...fresh);
+        // Fewer than asked, or no older page where cursors are exact: the first message is in.
+        complete = page.messages.length < MAX_HISTORY_LIMIT || (exact && !page.nextCursor);
+        const last = listed.at(-1);
+        const reached = !last || (last.createTime?.getTime() ?? 0) < target;
+        // A cursor that repeats, or a page with nothing new, cannot be followed further.
+        if (complete || reached || !page.nextCursor || page.nextCursor === cursor || fresh.length === 0)
+          break;
+        cursor = page.nextCursor;
+      }
+      const shown = this.#history.messages;
+      const messages = reconcileShown(shown, listed, complete, changes);
+      const error = this.#history.error === this.#recheckError ? undefined : this.#history.error;
+      this.#recheckError = undefined;
+      if (messages !== shown || error !== this.#history.error) this.#set({ messages, error });
+    } catch (e) {
+      if (this.#closed || epoch !== this.#epoch) return;
+      this.#unverified = true;
+      this.#recheckError = HeraldError.from(e);
+      this.#set({ error: this.#recheckError });
+    } finally {
+      this.#reads.delete(changes);
+    }
+  }
+
   // Merges a newest stretch of history (newest first, as listed) into the list, in the server's order.
   #mergeNewest(newestFirst: readonly ChannelMessage[], changes: Changes): void {
     const stretch = [...newestFirst].reverse();
@@ -316,6 +400,7 @@ export class ChannelView {
       if (previous === "reconnecting") this.#lostAt = undefined;
     } else if (previous === "open" && this.#historyRead && this.#pageSize > 0) {
       this.#losses++;
+      this.#unverified = true;
       // Messages sent without persistence are not in history: reading back could not find them.
       const stored = this.#history.messages.filter((m) => m.persistent !== false);
       this.#lostAt ??= { newest: stored.at(-1) };

@@ -83,6 +83,56 @@ export function prependPage<T extends ChannelMessage<object>>(
   return fresh.length === 0 ? [...shown] : [...fresh, ...shown];
 }
 
+/**
+ * Checks the messages shown against a fresh listing of the channel's newest history, read after
+ * the connection came back: an edit or a removal made while it was away is never pushed, and
+ * catch-up (which reads forward from its mark) cannot see one of a message older than the mark.
+ *
+ * `listed` is what the read gave, newest first; `complete` says it reached the channel's first
+ * message. A shown message is *verified* when the listing covers its time: the listing is
+ * complete, or the message is newer than the oldest listed (one of the same time may sit on the
+ * next page). Then:
+ *
+ * - a shown message also listed is replaced by the listed version when that is newer (a later
+ *   update time, or the same with other content: an edit made while away); otherwise the shown
+ *   object is kept, so React sees no change;
+ * - a verified message not listed was removed: it is left out;
+ * - everything else stays, in its place: messages not verified, ones sent without persistence
+ *   (never in history), and ones pushed (new, edited or removed) while the read was on its way,
+ *   which are newer than what it read.
+ *
+ * Nothing is added: filling in missed messages is the other reads' work. Returns `shown` itself
+ * when nothing changed.
+ */
+export function reconcileShown<T extends ChannelMessage<object>>(
+  shown: readonly T[],
+  listed: readonly T[],
+  complete: boolean,
+  changes: StretchChanges<T>,
+): readonly T[] {
+  const { arrived, removed, edited } = changes;
+  const byId = new Map(listed.map((m) => [m.messageId, m]));
+  const floor = complete ? Number.NEGATIVE_INFINITY : Math.min(...listed.map(timeOf));
+  let changed = false;
+  const out: T[] = [];
+  for (const m of shown) {
+    const id = m.messageId;
+    const read = byId.get(id);
+    const pushed = arrived.has(id) || removed.has(id) || edited.has(id);
+    if (pushed || m.persistent === false) out.push(m);
+    else if (read) {
+      // Never back to an older version (a listing that lags behind what was pushed).
+      const differs =
+        updated(read) > updated(m) ||
+        (updated(read) === updated(m) && JSON.stringify(read.content) !== JSON.stringify(m.content));
+      if (differs) changed = true;
+      out.push(differs ? read : m);
+    } else if (timeOf(m) > floor) changed = true;
+    else out.push(m);
+  }
+  return changed ? out : shown;
+}
+
 // The later version of a message; `b` when they tie.
 function newest<T extends ChannelMessage<object>>(a: T, b: T | undefined): T {
   return b && updated(b) >= updated(a) ? b : a;

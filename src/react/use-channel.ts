@@ -30,7 +30,8 @@ export interface ChannelResult<T extends object = JsonObject> extends ChannelSna
  * Joins a channel while the component is mounted: a room by name (`ChannelType.Room`), a group by
  * id (`ChannelType.Group`) or a direct chat with a user by id (`ChannelType.DirectMessage`). Returns
  * its messages (the newest history page, older pages on `loadOlder()`, then live ones; edits and
- * removals applied), its members, and `send`. Components asking for the same channel share one
+ * removals applied, those made while the connection was away too: see docs/react.md for how far
+ * back), its members, and `send`. Components asking for the same channel share one
  * join (each with history pages of its own `historyPageSize`); it is left when the last one
  * unmounts. `T` types the messages' content.
  *

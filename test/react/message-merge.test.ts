@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ChannelMessage } from "../../src/index.js";
-import { mergeStretch, prependPage, type StretchChanges } from "../../src/react/message-merge.js";
+import {
+  mergeStretch,
+  prependPage,
+  reconcileShown,
+  type StretchChanges,
+} from "../../src/react/message-merge.js";
 
 // Every message here is created in the same millisecond: only the lists' own order can place them.
 const AT = new Date("2026-01-01T00:00:00.000Z");
@@ -89,4 +94,46 @@ test("a message removed while the read was on its way stays out; the newest vers
 test("an older page goes in front, without the messages shown or removed meanwhile", () => {
   const merged = prependPage(list("c", "d"), list("a", "b", "c"), new Set(["a"]));
   assert.deepEqual(ids(merged), ["b", "c", "d"]);
+});
+
+const at = (id: string, ms: number, updated = ms): ChannelMessage => ({
+  ...message(id),
+  createTime: new Date(AT.getTime() + ms),
+  updateTime: new Date(AT.getTime() + updated),
+});
+
+test("a check against history replaces what was edited, leaves out what was removed, and keeps every other object", () => {
+  const shown = [at("a", 1), at("b", 2), at("c", 3), at("d", 4)];
+  const edited = { ...at("b", 2, 9), content: { id: "b2" } };
+  // Newest first, as listed, down to the channel's first message: "b" edited, "c" removed.
+  const checked = reconcileShown(shown, [at("d", 4), edited, at("a", 1)], true, none());
+  assert.deepEqual(ids(checked), ["a", "b", "d"]);
+  assert.equal(checked[0], shown[0]);
+  assert.equal(checked[1], edited);
+  assert.equal(checked[2], shown[3]);
+  // Nothing changed: the very list shown.
+  const same = [at("d", 4), at("c", 3), at("b", 2), at("a", 1)];
+  assert.equal(reconcileShown(shown, same, true, none()), shown);
+});
+
+test("a check keeps what its listing cannot vouch for: older than it, of its oldest time, or never stored", () => {
+  const unsent = { ...at("x", 6), persistent: false };
+  const shown = [at("a", 1), at("b", 2), at("c", 2), at("d", 3), at("e", 5), unsent];
+  // One page that does not reach the channel's first message; its oldest ("b") is of time 2, which
+  // "c" shares: "c" may be on the next page. "d" is newer than the oldest listed, and not listed.
+  const checked = reconcileShown(shown, [at("e", 5), at("b", 2)], false, none());
+  assert.deepEqual(ids(checked), ["a", "b", "c", "e", "x"]);
+  // An empty listing that is not the whole history vouches for nothing.
+  assert.equal(reconcileShown(shown, [], false, none()), shown);
+  // A complete one that is empty: every stored message shown was removed.
+  assert.deepEqual(ids(reconcileShown(shown, [], true, none())), ["x"]);
+});
+
+test("a check leaves alone what was pushed while it read, and never goes back to an older version", () => {
+  const pushedEdit = at("b", 2, 8);
+  const shown = [at("a", 1, 7), pushedEdit, at("n", 9)];
+  const changes = { ...none(), arrived: new Set(["n"]), edited: new Map([["b", pushedEdit]]) };
+  // The listing was read before "n" was stored, and holds older versions of "a" and "b".
+  const checked = reconcileShown(shown, [at("b", 2, 3), at("a", 1, 1)], true, changes);
+  assert.equal(checked, shown);
 });
