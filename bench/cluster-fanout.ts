@@ -14,7 +14,7 @@
 // - Latency at equal offered load: every configuration gets the same message rate, half the lowest
 //   saturated rate of the run (or BENCH_RATE messages/s), so the p99 compares delivery paths and
 //   not queues. Target: cross-node p99 (receivers on the node the sender is not on) <= 2x the
-//   single node's p99.
+//   single node's p99. The median is printed beside each p99 (see `Measure.p50`).
 // This process is the load generator, and it must stay cheap, since it shares the cores with the
 // nodes: all but SAMPLED receivers per node only count frames, many frames per read (see
 // cluster-receiver.ts; `npm run bench:cluster-generator` measures what that saves). Printed per
@@ -298,6 +298,12 @@ interface Measure {
   /** Reads so large that their receiver kept reading as data arrived (see cluster-receiver.ts). */
   largeReads: number;
   p99: Map<number, number>;
+  /**
+   * The median latency by receiving node, printed beside the p99: it tells a path that got longer
+   * (the median moves too) from a tail set by a few dozen stalls (the p99 of a few thousand
+   * samples: a process of the path waiting for a core, a GC pause).
+   */
+  p50: Map<number, number>;
   /** Why the phase's figures do not count (receivers closed, deliveries missing), if they do not. */
   void: string | undefined;
   /** The most messages per receiver, on average, sent and not yet counted (see DELIVERY_WINDOW). */
@@ -434,7 +440,11 @@ async function phase(
   const reads = CountingReceiver.readStats();
   const got = delivered(config);
   const p99 = new Map<number, number>();
-  for (const [node, list] of config.latencies ?? []) p99.set(node, percentile(list, 0.99));
+  const p50 = new Map<number, number>();
+  for (const [node, list] of config.latencies ?? []) {
+    p99.set(node, percentile(list, 0.99));
+    p50.set(node, percentile(list, 0.5));
+  }
   config.latencies = undefined;
   const cores = (ms: number) => ms / 1000 / seconds;
   return {
@@ -457,6 +467,7 @@ async function phase(
     largestRead: reads.largestRead,
     largeReads: reads.largeReads,
     p99,
+    p50,
     void: voided,
     backlog: largestBacklog,
   };
@@ -663,7 +674,7 @@ async function main(): Promise<void> {
           else voidRounds.push(`${scenario} paced, ${c.name}, round ${round + 1}: ${m.void}`);
           const p = [...m.p99.entries()]
             .sort((x, y) => x[0] - y[0])
-            .map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms`)
+            .map(([n, v]) => `node ${n + 1} ${v.toFixed(1)} ms (p50 ${m.p50.get(n)?.toFixed(1)})`)
             .join(", ");
           console.log(`  round ${round + 1} ${c.name}: p99 ${p} | ${line(m)}`);
         }
@@ -714,6 +725,7 @@ function medianOf(list: Measure[]): Measure {
     largestRead: Math.max(...list.map((x) => x.largestRead)),
     largeReads: m((x) => x.largeReads),
     p99: new Map(),
+    p50: new Map(),
     void: undefined,
     backlog: m((x) => x.backlog),
   };
@@ -726,12 +738,13 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
   for (const scenario of SCENARIOS) {
     const sat = new Map(configs.map((c) => [c, medianOf(saturated.get(`${scenario}|${c.name}`) ?? [])]));
     const get = (c: Config) => sat.get(c) as Measure;
-    const lat = (c: Config, node: number) =>
-      median((paced.get(`${scenario}|${c.name}`) ?? []).map((m) => m.p99.get(node) ?? Number.NaN));
+    const lat = (c: Config, node: number, q: "p99" | "p50" = "p99") =>
+      median((paced.get(`${scenario}|${c.name}`) ?? []).map((m) => m[q].get(node) ?? Number.NaN));
     for (const c of configs) {
       const m = get(c);
       console.log(
         `${scenario} ${c.name}: ${line(m)} | paced p99 ${c.nodes.map((_, n) => lat(c, n).toFixed(1)).join(" / ")} ms` +
+          ` (p50 ${c.nodes.map((_, n) => lat(c, n, "p50").toFixed(1)).join(" / ")})` +
           `\n  saturation limited by: ${limit(m)}`,
       );
     }
@@ -755,7 +768,8 @@ function report(configs: Config[], saturated: Map<string, Measure[]>, paced: Map
           ` | generator CPU per delivery ${ratio((m) => m.clientUs)}x` +
           // With spread senders node 2's receivers get local and remote sends alike: a mixed p99.
           ` | ${scenario.endsWith("-spread") ? "node 2 p99 (local and remote senders)" : "cross-node p99"}` +
-          ` at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)`,
+          ` at equal load ${(lat(two, 1) / lat(base, 0)).toFixed(2)}x (target <= 2x)` +
+          `, p50 ${(lat(two, 1, "p50") / lat(base, 0, "p50")).toFixed(2)}x`,
       );
     }
   }
