@@ -30,7 +30,8 @@ function userIdsOf(what: string, userIds: unknown): string[] {
  * ```
  *
  * Events that arrive while a follow is in flight are held and replayed over its reply, so the
- * reply and status events may come in either order. There is no limit on the number of users.
+ * reply and status events may come in either order. The store sets no limit on the number of
+ * users; the server may (herald's lets one socket follow 5000 by default: `resource_exhausted`).
  * Follows end with the connection; the socket follows again after a reconnection, and the store
  * reconciles every watched user with what that follow answered, by itself. With a socket made
  * with `reconnect: false`, call {@link PresenceStore.resync} after connecting again.

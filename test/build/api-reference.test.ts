@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { stripVTControlCharacters } from "node:util";
@@ -31,4 +32,20 @@ test("the API reference (typedoc, `npm run docs`) builds from the TSDoc without 
     [],
     "typedoc warnings other than unexported referenced types",
   );
+});
+
+// The README promises a reference of every entry point: each `exports` entry of package.json (its
+// built file, dist/X.js, comes from src/X.ts) is one of typedoc's entry points.
+test("the API reference covers every entry point of the package", () => {
+  const read = (file: string) => JSON.parse(readFileSync(path.join(repo, file), "utf8"));
+  const exportsMap = read("package.json").exports as Record<
+    string,
+    string | { import?: { default?: string } }
+  >;
+  const sources = Object.values(exportsMap)
+    .flatMap((entry) => (typeof entry === "object" && entry.import?.default ? [entry.import.default] : []))
+    .map((built) => built.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts"))
+    .sort();
+  assert.ok(sources.length >= 7, `expected the package's entry points, found ${sources.join(", ")}`);
+  assert.deepEqual([...(read("typedoc.json").entryPoints as string[])].sort(), sources);
 });
