@@ -36,6 +36,24 @@ const groupUsersListing = (groupId: string, state: number | undefined) =>
 const userGroupsListing = (userId: string, state: number | undefined) =>
   `user_groups/${userId}/${state ?? ""}`;
 
+/** The words and wire code stock Nakama refuses a group operation with when the caller may not. */
+interface StockDenial {
+  words: string;
+  wire: "not_found" | "bad_input";
+}
+
+const STOCK_MEMBER_OP_DENIED: StockDenial = { words: StockWords.groupPermissionDenied, wire: "not_found" };
+const STOCK_UPDATE_DENIED: StockDenial = { words: StockWords.groupUpdateDenied, wire: "not_found" };
+const STOCK_DELETE_DENIED: StockDenial = { words: StockWords.groupDeleteDenied, wire: "bad_input" };
+
+/**
+ * Whether a caller of `callerState` may kick or ban a user of `state`, as stock decides: a
+ * superadmin anyone, an admin only members and join requests.
+ */
+function outranks(callerState: number, state: number): boolean {
+  return callerState === GroupUserState.Superadmin || state > GroupUserState.Admin;
+}
+
 /** What the group rules need. */
 export interface GroupsDeps {
   groups: AsyncGroupStore;
@@ -54,33 +72,55 @@ export class Groups {
   constructor(private readonly deps: GroupsDeps) {}
 
   private async findGroup(groupId: string): Promise<GroupRow> {
-    const group = isUuid(groupId) ? await this.deps.groups.byId(groupId.toLowerCase()) : undefined;
+    // As stock: an id that is not a UUID is bad input, a UUID of no group is not found.
+    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    const group = await this.deps.groups.byId(groupId.toLowerCase());
     if (group === undefined) refuse("not_found", StockWords.groupNotFound);
     return group;
   }
 
-  /** The group, if the caller is at least an admin of it. */
+  /**
+   * The group, if the caller is at least an admin of it. Stock answers a missing group and a
+   * caller without the right alike, with `denied`'s words and wire code; the precise code travels
+   * beside them.
+   */
   private async adminGroup(
     groupId: string,
     caller: Caller,
+    denied: StockDenial = STOCK_MEMBER_OP_DENIED,
   ): Promise<{ group: GroupRow; callerState: number }> {
-    const group = await this.findGroup(groupId);
+    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    const group = await this.deps.groups.byId(groupId.toLowerCase());
+    if (group === undefined) refuse("not_found", denied.words, { wire: denied.wire });
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     if (callerState === undefined || callerState > GroupUserState.Admin) {
-      refuse("permission_denied", "Group not found or you're not allowed to change it.");
+      refuse("permission_denied", denied.words, { wire: denied.wire });
     }
     return { group, callerState };
   }
 
-  /** The target users of a member operation, each checked to exist. */
-  private async targets(ids: readonly string[]): Promise<{ id: string; username: string }[]> {
-    const valid = ids.filter((id) => isUuid(id)).map((id) => id.toLowerCase());
-    const found = new Map((await this.deps.users.byIds(valid)).map((r) => [r.id, r]));
-    return ids.map((id) => {
-      const row = isUuid(id) ? found.get(id.toLowerCase()) : undefined;
-      if (row === undefined) refuse("bad_input", `User ID '${id}' not found.`);
-      return { id: row.id, username: row.username };
-    });
+  /**
+   * The target users of a member operation. As stock: a malformed id refuses the whole request;
+   * a well-formed id of no user refuses it when adding (`mustExist`) and is skipped otherwise.
+   */
+  private async targets(
+    ids: readonly string[],
+    mustExist = false,
+  ): Promise<{ id: string; username: string }[]> {
+    if (ids.some((id) => !isUuid(id))) refuse("bad_input", StockWords.invalidGroupUserId);
+    const found = new Map(
+      (await this.deps.users.byIds(ids.map((id) => id.toLowerCase()))).map((r) => [r.id, r]),
+    );
+    const out: { id: string; username: string }[] = [];
+    for (const id of ids) {
+      const row = found.get(id.toLowerCase());
+      if (row === undefined) {
+        if (mustExist) refuse("bad_input", StockWords.groupUsersNotFound);
+        continue;
+      }
+      out.push({ id: row.id, username: row.username });
+    }
+    return out;
   }
 
   private async view(group: GroupRow) {
@@ -110,7 +150,7 @@ export class Groups {
     if ((await this.deps.groups.byName(name)) !== undefined)
       refuse("already_exists", "Group name is in use.");
     const maxCount = req.maxCount === 0 ? 100 : req.maxCount;
-    if (maxCount < 1) refuse("bad_input", "Group max count must be at least 1.");
+    if (maxCount < 1) refuse("bad_input", "Group max count must be >= 1 when set.");
     const group = await this.deps.groups.create({
       creatorId: caller.userId,
       name,
@@ -125,12 +165,13 @@ export class Groups {
   }
 
   async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
-    const { group } = await this.adminGroup(req.groupId, caller);
+    const { group } = await this.adminGroup(req.groupId, caller, STOCK_UPDATE_DENIED);
     this.checkGroupFields(req);
     if (req.name !== undefined && req.name !== group.name) {
       if (req.name.trim() === "") refuse("bad_input", "Group name must be set.");
+      // Stock answers a taken name on update with 3 (on create with 6).
       if ((await this.deps.groups.byName(req.name)) !== undefined)
-        refuse("already_exists", "Group name is in use.");
+        refuse("already_exists", "Group name is in use.", { wire: "bad_input" });
     }
     await this.deps.groups.update(group.id, {
       name: req.name,
@@ -143,9 +184,9 @@ export class Groups {
   }
 
   async deleteGroup(req: RequestOf<"deleteGroup">, caller: Caller): Promise<ResponseOf<"deleteGroup">> {
-    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    const { group, callerState } = await this.adminGroup(req.groupId, caller, STOCK_DELETE_DENIED);
     if (callerState !== GroupUserState.Superadmin)
-      refuse("permission_denied", "Only a superadmin may delete the group.");
+      refuse("permission_denied", STOCK_DELETE_DENIED.words, { wire: STOCK_DELETE_DENIED.wire });
     for (const m of await this.deps.groups.members(group.id)) this.dropMember(group.id, m.user_id);
     await this.deps.groups.delete(group.id);
     return {};
@@ -181,14 +222,17 @@ export class Groups {
   }
 
   async leaveGroup(req: RequestOf<"leaveGroup">, caller: Caller): Promise<ResponseOf<"leaveGroup">> {
-    const group = await this.findGroup(req.groupId);
+    if (!isUuid(req.groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    const group = await this.deps.groups.byId(req.groupId.toLowerCase());
+    // As stock: leaving a group one is not in succeeds, a group that does not exist included.
+    if (group === undefined) return {};
     const state = await this.deps.groups.stateOf(group.id, caller.userId);
     if (state === undefined || state === BANNED_STATE) return {};
     if (
       state === GroupUserState.Superadmin &&
       (await this.deps.groups.members(group.id, GroupUserState.Superadmin)).length === 1
     ) {
-      refuse("bad_input", "Cannot leave the group: you are its last superadmin.");
+      refuse("bad_input", StockWords.lastSuperadmin);
     }
     await this.deps.groups.removeMember(group.id, caller.userId);
     if (state <= GroupUserState.Member) {
@@ -203,7 +247,7 @@ export class Groups {
 
   async addGroupUsers(req: RequestOf<"addGroupUsers">, caller: Caller): Promise<ResponseOf<"addGroupUsers">> {
     const { group } = await this.adminGroup(req.groupId, caller);
-    for (const user of await this.targets(req.userIds)) {
+    for (const user of await this.targets(req.userIds, true)) {
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state !== undefined && state <= GroupUserState.Member) continue;
       if ((await this.deps.groups.memberCount(group.id)) >= group.max_count)
@@ -227,15 +271,10 @@ export class Groups {
   ): Promise<ResponseOf<"kickGroupUsers">> {
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
-      if (user.id === caller.userId) refuse("bad_input", "Cannot kick yourself; leave the group instead.");
+      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
+      if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === BANNED_STATE) continue;
-      if (
-        state < callerState ||
-        (state === GroupUserState.Superadmin && callerState !== GroupUserState.Superadmin)
-      ) {
-        refuse("permission_denied", "Cannot kick a member with a higher role.");
-      }
+      if (state === undefined || state === BANNED_STATE || !outranks(callerState, state)) continue;
       await this.deps.groups.removeMember(group.id, user.id);
       if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupKick, user);
@@ -247,11 +286,11 @@ export class Groups {
   async banGroupUsers(req: RequestOf<"banGroupUsers">, caller: Caller): Promise<ResponseOf<"banGroupUsers">> {
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
-      if (user.id === caller.userId) refuse("bad_input", "Cannot ban yourself.");
+      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
+      if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state === BANNED_STATE) continue;
-      if (state !== undefined && state < callerState)
-        refuse("permission_denied", "Cannot ban a member with a higher role.");
+      if (state !== undefined && !outranks(callerState, state)) continue;
       await this.deps.groups.setState(group.id, user.id, BANNED_STATE);
       if (state !== undefined && state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupBan, user);
@@ -271,7 +310,15 @@ export class Groups {
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state === undefined || state === BANNED_STATE || state === GroupUserState.Superadmin) continue;
       const next = state - 1;
-      if (next < callerState) refuse("permission_denied", "Cannot promote a member above your own role.");
+      // As stock: a promotion above the caller's own role is skipped.
+      if (next < callerState) continue;
+      // Accepting a join request makes a member, so it is bound by the group's size, as on stock.
+      if (
+        state === GroupUserState.JoinRequest &&
+        (await this.deps.groups.memberCount(group.id)) >= group.max_count
+      ) {
+        refuse("bad_input", "Group is full.");
+      }
       await this.deps.groups.setState(group.id, user.id, next);
       this.deps.chat.groupEvent(
         group.id,
@@ -292,12 +339,8 @@ export class Groups {
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state === undefined || state >= GroupUserState.Member) continue;
-      if (
-        state < callerState ||
-        (state === GroupUserState.Superadmin && callerState !== GroupUserState.Superadmin)
-      ) {
-        refuse("permission_denied", "Cannot demote a member with a higher role.");
-      }
+      // As stock: an admin demotes admins, not superadmins; that is skipped.
+      if (state < callerState) continue;
       // A demotion that would leave the group with no superadmin changes nothing, as on stock.
       if (
         state === GroupUserState.Superadmin &&
