@@ -24,6 +24,7 @@ export const StockWords = {
   groupPermissionDenied: "Group not found or permission denied.",
   groupUpdateDenied: "Group not found or you're not allowed to update.",
   groupDeleteDenied: "Group not found or you're not allowed to delete.",
+  groupNameFilterAlone: "name filter cannot be combined with any other filter",
   lastSuperadmin: "Cannot leave group when you are the last superadmin.",
   usernameInUse: "Username is already in use.",
   invalidUsername: "Username invalid, must be 1-128 characters with no spaces.",

@@ -54,6 +54,24 @@ function outranks(callerState: number, state: number): boolean {
   return callerState === GroupUserState.Superadmin || state > GroupUserState.Admin;
 }
 
+/**
+ * Whether a group passes a listing's filters, as stock reads them: the language tag exactly, open
+ * or closed, and at most `members` members (exactly that many when combined with `open` alone).
+ */
+function matchesFilters(
+  group: GroupRow,
+  edgeCount: number,
+  req: { langTag: string; members?: number | undefined; open?: boolean | undefined },
+): boolean {
+  if (req.langTag !== "" && group.lang_tag !== req.langTag) return false;
+  if (req.open !== undefined && (group.open === 1) !== req.open) return false;
+  if (req.members !== undefined) {
+    const exact = req.open !== undefined && req.langTag === "";
+    if (exact ? edgeCount !== req.members : edgeCount > req.members) return false;
+  }
+  return true;
+}
+
 /** What the group rules need. */
 export interface GroupsDeps {
   groups: AsyncGroupStore;
@@ -396,16 +414,35 @@ export class Groups {
 
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
     const { limit } = pageArgs(req.limit, "", "");
+    const filtered = req.langTag !== "" || req.members !== undefined || req.open !== undefined;
+    if (req.name !== "" && filtered) refuse("bad_input", StockWords.groupNameFilterAlone);
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
     const pattern = req.name.replace(/^[%\s]+/, "");
-    const after = req.cursor ? nameCursorPosition(pattern, req.cursor) : "";
-    const rows = await this.deps.groups.list(pattern, after, limit + 1);
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
+    // A cursor is bound to its listing: the name pattern, or the filters.
+    const listing = filtered ? `${req.langTag}|${req.members ?? ""}|${req.open ?? ""}` : pattern;
+    let after = req.cursor ? nameCursorPosition(listing, req.cursor) : "";
+    const page: { group: GroupRow; edgeCount: number }[] = [];
+    let more = false;
+    // Groups come by name; the filters are read a batch at a time until a page (and one more) is found.
+    while (!more) {
+      const rows = await this.deps.groups.list(pattern, after, limit + 1);
+      for (const group of rows) {
+        const edgeCount = await this.deps.groups.memberCount(group.id);
+        if (!matchesFilters(group, edgeCount, req)) continue;
+        if (page.length === limit) {
+          more = true;
+          break;
+        }
+        page.push({ group, edgeCount });
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length <= limit || last === undefined) break;
+      after = last.name;
+    }
     const last = page[page.length - 1];
     return {
-      groups: await Promise.all(page.map((g) => this.view(g))),
-      cursor: more && last !== undefined ? nameCursor(pattern, last.name) : "",
+      groups: page.map((g) => groupToWire(g.group, g.edgeCount)),
+      cursor: more && last !== undefined ? nameCursor(listing, last.group.name) : "",
     };
   }
 }
