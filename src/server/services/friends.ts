@@ -81,6 +81,9 @@ export class Friends {
       if (theirs?.state === FriendState.Blocked) continue;
       const mine = await this.deps.friends.edge(caller.userId, other.id);
       if (mine?.state === FriendState.Friend || mine?.state === FriendState.InviteSent) continue;
+      // As stock: adding a user one has blocked changes nothing and tells them nothing; the
+      // block is lifted by deleting the friend first.
+      if (mine?.state === FriendState.Blocked) continue;
       if (mine?.state === FriendState.InviteReceived) {
         await this.deps.friends.set(caller.userId, other.id, FriendState.Friend);
         await this.deps.friends.set(other.id, caller.userId, FriendState.Friend);
