@@ -271,8 +271,12 @@ export class Chat {
     });
   }
 
+  /**
+   * Leaves a channel, named by any spelling of its id (upper-case UUIDs included), as stock reads
+   * it; a malformed id is refused with stock's words. Leaving a channel not joined succeeds.
+   */
   leave(peer: Peer, channelId: string): void {
-    this.deps.channels.leave(peer, channelId);
+    this.deps.channels.leave(peer, parseChannelId(channelId).id);
   }
 
   private hookContext(peer: Peer, target: ChannelTarget): HookContext {
