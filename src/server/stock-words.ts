@@ -8,6 +8,7 @@ export const StockWords = {
   invalidChannelId: "Invalid channel identifier",
   invalidChannelTarget: "Invalid channel target",
   invalidChannelType: "Invalid channel type",
+  invalidMessageId: "Invalid message identifier",
   noMessageToUpdate: "Could not find message to update in channel history",
   noMessageToRemove: "Could not find message to remove in channel history",
   groupChannelNotFound: "Group not found: Invalid channel target",
