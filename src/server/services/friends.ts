@@ -1,6 +1,7 @@
 import type { FriendInit } from "../../gen/wire.js";
 import { FriendState, NotificationCode } from "../../gen/wire.js";
 import { isUuid, refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
 import type { AsyncFriendStore, AsyncUserStore, UserRow } from "../storage/async-storage.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
@@ -53,6 +54,8 @@ export class Friends {
     const limit = req.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
+    if (req.state !== undefined && (req.state < FriendState.Friend || req.state > FriendState.Blocked))
+      refuse("bad_input", StockWords.invalidFriendState);
     const listing = `friends/${caller.userId}/${req.state ?? ""}`;
     const before = req.cursor ? decodeNumberCursor(listing, req.cursor) : Number.MAX_SAFE_INTEGER;
     const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);

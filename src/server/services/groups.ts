@@ -72,6 +72,13 @@ function matchesFilters(
   return true;
 }
 
+/** A state filter of a member listing: 0 to 4 (banned included), as stock allows. */
+function checkMemberState(state: number | undefined): void {
+  if (state !== undefined && (state < 0 || state > BANNED_STATE)) {
+    refuse("bad_input", StockWords.invalidMemberState);
+  }
+}
+
 /** What the group rules need. */
 export interface GroupsDeps {
   groups: AsyncGroupStore;
@@ -184,6 +191,8 @@ export class Groups {
 
   async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
     const { group } = await this.adminGroup(req.groupId, caller, STOCK_UPDATE_DENIED);
+    const changes = [req.name, req.description, req.langTag, req.avatarUrl, req.open];
+    if (changes.every((c) => c === undefined)) refuse("bad_input", StockWords.groupNoUpdate);
     this.checkGroupFields(req);
     if (req.name !== undefined && req.name !== group.name) {
       if (req.name.trim() === "") refuse("bad_input", "Group name must be set.");
@@ -351,6 +360,8 @@ export class Groups {
     req: RequestOf<"demoteGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"demoteGroupUsers">> {
+    // Stock asks demote alone of the member operations for at least one user.
+    if (isUuid(req.groupId) && req.userIds.length === 0) refuse("bad_input", StockWords.groupUserIdsRequired);
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
       // As on stock: the caller's own id is skipped, and demoting the lowest rank is a no-op.
@@ -377,6 +388,7 @@ export class Groups {
     caller: Caller,
   ): Promise<ResponseOf<"listGroupUsers">> {
     const group = await this.findGroup(req.groupId);
+    checkMemberState(req.state);
     const listing = groupUsersListing(group.id, req.state);
     const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
     // Who is banned is the group's admins' business: others get an empty list for that state.
@@ -401,6 +413,7 @@ export class Groups {
   async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
     if (!isUuid(req.userId)) refuse("bad_input", "Invalid user ID.");
     const userId = req.userId.toLowerCase();
+    checkMemberState(req.state);
     const listing = userGroupsListing(userId, req.state);
     const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
     const all = await this.deps.groups.groupsOf(userId, req.state);
