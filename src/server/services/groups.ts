@@ -437,19 +437,25 @@ export class Groups {
     const page: { group: GroupRow; edgeCount: number }[] = [];
     let more = false;
     // Groups come by name; the filters are read a batch at a time until a page (and one more) is found.
+    // A filtered listing reads bigger batches: most groups may not pass.
+    const batch = filtered ? Math.max(limit + 1, 100) : limit + 1;
     while (!more) {
-      const rows = await this.deps.groups.list(pattern, after, limit + 1);
+      const rows = await this.deps.groups.list(pattern, after, batch);
       for (const group of rows) {
-        const edgeCount = await this.deps.groups.memberCount(group.id);
-        if (!matchesFilters(group, edgeCount, req)) continue;
+        // Members are counted for the size filter, and for the groups listed.
+        const counted = req.members === undefined ? -1 : await this.deps.groups.memberCount(group.id);
+        if (!matchesFilters(group, counted, req)) continue;
         if (page.length === limit) {
           more = true;
           break;
         }
-        page.push({ group, edgeCount });
+        page.push({
+          group,
+          edgeCount: counted >= 0 ? counted : await this.deps.groups.memberCount(group.id),
+        });
       }
       const last = rows[rows.length - 1];
-      if (rows.length <= limit || last === undefined) break;
+      if (rows.length < batch || last === undefined) break;
       after = last.name;
     }
     const last = page[page.length - 1];
