@@ -426,7 +426,8 @@ export class Groups {
   }
 
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
-    const { limit } = pageArgs(req.limit, "", "");
+    // Stock lists one group when no limit is given (the SDK always sends one).
+    const { limit } = pageArgs(req.limit ?? 1, "", "");
     const filtered = req.langTag !== "" || req.members !== undefined || req.open !== undefined;
     if (req.name !== "" && filtered) refuse("bad_input", StockWords.groupNameFilterAlone);
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
