@@ -74,6 +74,20 @@ for (const mode of serverModes) {
 
       const after = await states(client, owner.session, group.id);
       assert.equal(after.get(asker.user.userId), 3, "still a join request");
+
+      // With room again, the promotion accepts the request and is written as a promotion (7).
+      await client.kickGroupUsers(owner.session, group.id, [member.user.userId]);
+      await client.promoteGroupUsers(owner.session, group.id, [asker.user.userId]);
+      assert.equal((await states(client, owner.session, group.id)).get(asker.user.userId), 2);
+      const history = await client.listChannelMessages(owner.session, `3.${group.id}..`, {
+        limit: 100,
+        forward: true,
+      });
+      const events = history.messages.map((m) => [m.code, m.senderId]);
+      assert.deepEqual(events.slice(-2), [
+        [6, member.user.userId],
+        [7, asker.user.userId],
+      ]);
       const [listed] = (await client.listUserGroups(owner.session, owner.user.userId)).userGroups;
       assert.equal(listed?.group?.edgeCount, 2);
       assert.equal(listed?.group?.maxCount, 2);

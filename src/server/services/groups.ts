@@ -347,11 +347,9 @@ export class Groups {
         refuse("bad_input", "Group is full.");
       }
       await this.deps.groups.setState(group.id, user.id, next);
-      this.deps.chat.groupEvent(
-        group.id,
-        state === GroupUserState.JoinRequest ? ChannelMessageCode.GroupAdd : ChannelMessageCode.GroupPromote,
-        user,
-      );
+      // Stock writes a promotion (7) also for a join request accepted this way; adding the user
+      // (add) is what writes an add (4).
+      this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupPromote, user);
     }
     return {};
   }
