@@ -234,6 +234,12 @@ for (const mode of serverModes) {
         "nothing changed",
       );
 
+      // A user who is not in the group is not banned ahead of joining.
+      const stranger = await signIn("stranger");
+      assert.equal((await op(owner.user, `${group.id}/ban`, [stranger.user.userId])).status, 200);
+      await client.joinGroup(stranger.session, group.id);
+      assert.equal((await states(client, owner.session, group.id)).get(stranger.user.userId), 2);
+
       // The same requests still act on the users the caller outranks, in the same call.
       assert.equal(
         (await op(admin.user, `${group.id}/kick`, [owner.user.userId, member.user.userId])).status,

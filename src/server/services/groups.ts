@@ -316,10 +316,10 @@ export class Groups {
       // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === BANNED_STATE) continue;
-      if (state !== undefined && !outranks(callerState, state)) continue;
+      // As stock: only members and join requests are banned; anyone else is skipped.
+      if (state === undefined || state === BANNED_STATE || !outranks(callerState, state)) continue;
       await this.deps.groups.setState(group.id, user.id, BANNED_STATE);
-      if (state !== undefined && state <= GroupUserState.Member)
+      if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupBan, user);
       this.dropMember(group.id, user.id);
     }
