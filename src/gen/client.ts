@@ -71,7 +71,7 @@ export type BlockFriendsOptions = BlockFriendsRequestInit & CallOptions;
 /** Options of {@link ClientMethods.deleteFriends}: its request fields, and `signal` and `timeoutMs`. */
 export type DeleteFriendsOptions = DeleteFriendsRequestInit & CallOptions;
 
-/** Options of {@link ClientMethods.listGroups}: its request fields, and `signal` and `timeoutMs`. */
+/** Options of {@link ClientMethods.listGroups}: its request fields, and `signal` and `timeoutMs`. Left out, these are sent: `limit` 100. */
 export type ListGroupsOptions = ListGroupsRequestInit & CallOptions;
 
 /** The request fields of {@link ClientMethods.createGroup}. */
@@ -195,7 +195,7 @@ export const clientMethods: Readonly<Record<keyof ClientMethods & RouteName, Cli
   addFriends: { session: true, args: [], fields: "required", required: [], defaults: {} },
   blockFriends: { session: true, args: [], fields: "required", required: [], defaults: {} },
   deleteFriends: { session: true, args: [], fields: "required", required: [], defaults: {} },
-  listGroups: { session: true, args: [], fields: "options", required: [], defaults: {} },
+  listGroups: { session: true, args: [], fields: "options", required: [], defaults: { limit: 100 } },
   createGroup: { session: true, args: [], fields: "separate", required: ["name"], defaults: {} },
   updateGroup: { session: true, args: ["groupId"], fields: "separate", required: [], defaults: {} },
   deleteGroup: { session: true, args: ["groupId"], fields: "none", required: [], defaults: {} },

@@ -419,10 +419,16 @@ export interface UpdateGroupRequest {
 }
 
 export interface ListGroupsRequest {
-  /** Name prefix to search for. */
+  /** A case-insensitive LIKE pattern of the names to list; not combined with the filters below. */
   name: string;
   cursor: string;
   limit?: number;
+  /** Only groups of this language tag. */
+  langTag: string;
+  /** Only groups with at most this many members. */
+  members?: number;
+  /** Only open (true) or only closed (false) groups. */
+  open?: boolean;
 }
 
 /** A request naming one group. */

@@ -66,7 +66,7 @@ export const messageSpecs = {
   GroupList: "groups *m:Group,cursor s",
   CreateGroupRequest: "name s,description s,lang_tag s,avatar_url s,open b,max_count i",
   UpdateGroupRequest: "group_id s,name ws,description ws,lang_tag ws,avatar_url ws,open wb",
-  ListGroupsRequest: "name s,cursor s,limit wi",
+  ListGroupsRequest: "name s,cursor s,limit wi,lang_tag s,members wi,open wb",
   GroupIdRequest: "group_id s",
   GroupUsersRequest: "group_id s,user_ids *s",
   GroupUser: "user m:User,state wi",

@@ -921,18 +921,30 @@ export interface UpdateGroupRequestInit {
 }
 
 export interface ListGroupsRequest {
-  /** Name prefix to search for. */
+  /** A case-insensitive LIKE pattern of the names to list; not combined with the filters below. */
   name: string;
   cursor: string;
   limit?: number;
+  /** Only groups of this language tag. */
+  langTag: string;
+  /** Only groups with at most this many members. */
+  members?: number;
+  /** Only open (true) or only closed (false) groups. */
+  open?: boolean;
 }
 
 /** What encoders accept for {@link ListGroupsRequest}: every field optional. */
 export interface ListGroupsRequestInit {
-  /** Name prefix to search for. */
+  /** A case-insensitive LIKE pattern of the names to list; not combined with the filters below. */
   name?: string | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
+  /** Only groups of this language tag. */
+  langTag?: string | undefined;
+  /** Only groups with at most this many members. */
+  members?: number | undefined;
+  /** Only open (true) or only closed (false) groups. */
+  open?: boolean | undefined;
 }
 
 /** A request naming one group. */

@@ -54,6 +54,11 @@ describe("bad input", () => {
           [
             "channelMessageUpdate",
             { channelId: "2...r", messageId: "m", content: "{}" },
+            "Invalid message identifier",
+          ],
+          [
+            "channelMessageUpdate",
+            { channelId: "2...r", messageId: "0b7e6a4e-1d1f-4d3a-9d2c-3b1c7d9e8f00", content: "{}" },
             "Must join channel before updating messages",
           ],
           ["channelMessage", {}, "Unrecognized message."],

@@ -177,8 +177,14 @@ describe("group chat", () => {
     assert.equal((members.body.group_users as unknown[]).length, 1);
     const mine = await rest(srv.url, "GET", `/v2/user/${bob.userId}/group`, { token: bob.token });
     assert.equal((mine.body.user_groups as { group: { id: string } }[])[0]?.group.id, groupId);
+    // Stock's numbers and words for a caller who may not; herald's meaning beside them.
     const denied = await groupOp(srv, bob, groupId, "kick", [owner.userId]);
-    assert.equal(denied.status, 403);
+    assert.equal(denied.status, 404);
+    assert.deepEqual(denied.body, {
+      code: 5,
+      message: "Group not found or permission denied.",
+      herald_code: "permission_denied",
+    });
     const dup = await rest(srv.url, "POST", "/v2/group", { token: owner.token, body: { name: "" } });
     assert.equal(dup.status, 400);
   });

@@ -271,8 +271,12 @@ export class Chat {
     });
   }
 
+  /**
+   * Leaves a channel, named by any spelling of its id (upper-case UUIDs included), as stock reads
+   * it; a malformed id is refused with stock's words. Leaving a channel not joined succeeds.
+   */
   leave(peer: Peer, channelId: string): void {
-    this.deps.channels.leave(peer, channelId);
+    this.deps.channels.leave(peer, parseChannelId(channelId).id);
   }
 
   private hookContext(peer: Peer, target: ChannelTarget): HookContext {
@@ -479,16 +483,24 @@ export class Chat {
     };
   }
 
+  /**
+   * The sender's own chat message, checked in stock's order: the message id is a UUID (any case),
+   * the channel id is well formed, the content (of an update) is a JSON object, the channel is
+   * joined, and the message is the sender's.
+   */
   private async ownMessage(
     peer: Peer,
     channelId: string,
     messageId: string,
     verb: "update" | "remove",
+    content?: string,
   ): Promise<MessageRow> {
+    if (!isUuid(messageId)) refuse("bad_input", StockWords.invalidMessageId);
     const target = parseChannelId(channelId);
+    if (content !== undefined) parseContent(content);
     if (!peer.channels.has(target.id))
       refuse("bad_input", `Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
-    const row = isUuid(messageId) ? await this.deps.messages.byId(target.id, messageId) : undefined;
+    const row = await this.deps.messages.byId(target.id, messageId.toLowerCase());
     if (row === undefined || row.sender_id !== peer.userId || row.code !== ChannelMessageCode.Chat) {
       refuse("bad_input", verb === "update" ? StockWords.noMessageToUpdate : StockWords.noMessageToRemove);
     }
@@ -497,8 +509,7 @@ export class Chat {
 
   /** Replaces the content of the sender's own message; members get it with code 1. */
   async update(peer: Peer, req: ChannelMessageUpdate): Promise<ChannelMessageAckInit> {
-    const row = await this.ownMessage(peer, req.channelId, req.messageId, "update");
-    parseContent(req.content);
+    const row = await this.ownMessage(peer, req.channelId, req.messageId, "update", req.content);
     const now = Date.now();
     await this.deps.messages.updateContent(row.seq, req.content, now);
     const updated: MessageRow = { ...row, content: req.content, update_time: now };

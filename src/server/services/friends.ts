@@ -1,6 +1,7 @@
 import type { FriendInit } from "../../gen/wire.js";
 import { FriendState, NotificationCode } from "../../gen/wire.js";
 import { isUuid, refuse } from "../refusal.js";
+import { StockWords } from "../stock-words.js";
 import type { AsyncFriendStore, AsyncUserStore, UserRow } from "../storage/async-storage.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
@@ -26,14 +27,31 @@ export interface FriendsDeps {
 export class Friends {
   constructor(private readonly deps: FriendsDeps) {}
 
+  /**
+   * The users a friend operation names, checked as stock checks them: ids are UUIDs, usernames are
+   * not empty, and neither names the caller. Unknown users are skipped; `add` and `block` refuse a
+   * request that names nobody who exists ("delete" takes it as a no-op).
+   */
   private async resolve(
     caller: Caller,
     ids: readonly string[],
     usernames: readonly string[],
+    verb: "add" | "block" | "delete",
   ): Promise<UserRow[]> {
     const { users } = this.deps;
     const out = new Map<string, UserRow>();
+    const self =
+      verb === "add"
+        ? "Cannot add self as friend."
+        : verb === "block"
+          ? "Cannot block self."
+          : "Cannot delete self.";
+    if (ids.length === 0 && usernames.length === 0) return [];
     for (const id of ids) if (!isUuid(id)) refuse("bad_input", `Invalid user ID '${id}'.`);
+    for (const name of usernames) {
+      if (name === "") refuse("bad_input", "Username must not be empty.");
+      if (name === caller.username) refuse("bad_input", self);
+    }
     const byId = new Map((await users.byIds(ids.map((id) => id.toLowerCase()))).map((r) => [r.id, r]));
     // In the order asked, as the users are then changed in that order.
     for (const id of ids) {
@@ -45,7 +63,9 @@ export class Friends {
       const row = named.get(name);
       if (row !== undefined) out.set(row.id, row);
     }
-    if (out.has(caller.userId)) refuse("bad_input", "Cannot add, block or delete yourself.");
+    if (out.has(caller.userId)) refuse("bad_input", self);
+    if (verb !== "delete" && ids.length === 0 && out.size === 0)
+      refuse("bad_input", "No valid ID or username was provided.");
     return [...out.values()];
   }
 
@@ -53,6 +73,8 @@ export class Friends {
     const limit = req.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
       refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
+    if (req.state !== undefined && (req.state < FriendState.Friend || req.state > FriendState.Blocked))
+      refuse("bad_input", StockWords.invalidFriendState);
     const listing = `friends/${caller.userId}/${req.state ?? ""}`;
     const before = req.cursor ? decodeNumberCursor(listing, req.cursor) : Number.MAX_SAFE_INTEGER;
     const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);
@@ -76,11 +98,14 @@ export class Friends {
   }
 
   async addFriends(req: RequestOf<"addFriends">, caller: Caller): Promise<ResponseOf<"addFriends">> {
-    for (const other of await this.resolve(caller, req.ids, req.usernames)) {
+    for (const other of await this.resolve(caller, req.ids, req.usernames, "add")) {
       const theirs = await this.deps.friends.edge(other.id, caller.userId);
       if (theirs?.state === FriendState.Blocked) continue;
       const mine = await this.deps.friends.edge(caller.userId, other.id);
       if (mine?.state === FriendState.Friend || mine?.state === FriendState.InviteSent) continue;
+      // As stock: adding a user one has blocked changes nothing and tells them nothing; the
+      // block is lifted by deleting the friend first.
+      if (mine?.state === FriendState.Blocked) continue;
       if (mine?.state === FriendState.InviteReceived) {
         await this.deps.friends.set(caller.userId, other.id, FriendState.Friend);
         await this.deps.friends.set(other.id, caller.userId, FriendState.Friend);
@@ -107,7 +132,7 @@ export class Friends {
   }
 
   async blockFriends(req: RequestOf<"blockFriends">, caller: Caller): Promise<ResponseOf<"blockFriends">> {
-    for (const other of await this.resolve(caller, req.ids, req.usernames)) {
+    for (const other of await this.resolve(caller, req.ids, req.usernames, "block")) {
       await this.deps.friends.set(caller.userId, other.id, FriendState.Blocked);
       // Stock checks blocks only at join; herald ends a direct chat under way at once.
       this.deps.chat.endDirectChat(caller.userId, other.id);
@@ -118,7 +143,7 @@ export class Friends {
   }
 
   async deleteFriends(req: RequestOf<"deleteFriends">, caller: Caller): Promise<ResponseOf<"deleteFriends">> {
-    for (const other of await this.resolve(caller, req.ids, req.usernames)) {
+    for (const other of await this.resolve(caller, req.ids, req.usernames, "delete")) {
       await this.deps.friends.remove(caller.userId, other.id);
       if ((await this.deps.friends.edge(other.id, caller.userId))?.state !== FriendState.Blocked)
         await this.deps.friends.remove(other.id, caller.userId);

@@ -36,6 +36,49 @@ const groupUsersListing = (groupId: string, state: number | undefined) =>
 const userGroupsListing = (userId: string, state: number | undefined) =>
   `user_groups/${userId}/${state ?? ""}`;
 
+/** The words and wire code stock Nakama refuses a group operation with when the caller may not. */
+interface StockDenial {
+  words: string;
+  wire: "not_found" | "bad_input";
+}
+
+const STOCK_MEMBER_OP_DENIED: StockDenial = { words: StockWords.groupPermissionDenied, wire: "not_found" };
+const STOCK_UPDATE_DENIED: StockDenial = { words: StockWords.groupUpdateDenied, wire: "not_found" };
+const STOCK_DELETE_DENIED: StockDenial = { words: StockWords.groupDeleteDenied, wire: "bad_input" };
+
+/**
+ * Whether a caller of `callerState` may kick or ban a user of `state`, as stock decides: a
+ * superadmin anyone, an admin only members and join requests.
+ */
+function outranks(callerState: number, state: number): boolean {
+  return callerState === GroupUserState.Superadmin || state > GroupUserState.Admin;
+}
+
+/**
+ * Whether a group passes a listing's filters, as stock reads them: the language tag exactly, open
+ * or closed, and at most `members` members (exactly that many when combined with `open` alone).
+ */
+function matchesFilters(
+  group: GroupRow,
+  edgeCount: number,
+  req: { langTag: string; members?: number | undefined; open?: boolean | undefined },
+): boolean {
+  if (req.langTag !== "" && group.lang_tag !== req.langTag) return false;
+  if (req.open !== undefined && (group.open === 1) !== req.open) return false;
+  if (req.members !== undefined) {
+    const exact = req.open !== undefined && req.langTag === "";
+    if (exact ? edgeCount !== req.members : edgeCount > req.members) return false;
+  }
+  return true;
+}
+
+/** A state filter of a member listing: 0 to 4 (banned included), as stock allows. */
+function checkMemberState(state: number | undefined): void {
+  if (state !== undefined && (state < 0 || state > BANNED_STATE)) {
+    refuse("bad_input", StockWords.invalidMemberState);
+  }
+}
+
 /** What the group rules need. */
 export interface GroupsDeps {
   groups: AsyncGroupStore;
@@ -54,33 +97,55 @@ export class Groups {
   constructor(private readonly deps: GroupsDeps) {}
 
   private async findGroup(groupId: string): Promise<GroupRow> {
-    const group = isUuid(groupId) ? await this.deps.groups.byId(groupId.toLowerCase()) : undefined;
+    // As stock: an id that is not a UUID is bad input, a UUID of no group is not found.
+    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    const group = await this.deps.groups.byId(groupId.toLowerCase());
     if (group === undefined) refuse("not_found", StockWords.groupNotFound);
     return group;
   }
 
-  /** The group, if the caller is at least an admin of it. */
+  /**
+   * The group, if the caller is at least an admin of it. Stock answers a missing group and a
+   * caller without the right alike, with `denied`'s words and wire code; the precise code travels
+   * beside them.
+   */
   private async adminGroup(
     groupId: string,
     caller: Caller,
+    denied: StockDenial = STOCK_MEMBER_OP_DENIED,
   ): Promise<{ group: GroupRow; callerState: number }> {
-    const group = await this.findGroup(groupId);
+    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    const group = await this.deps.groups.byId(groupId.toLowerCase());
+    if (group === undefined) refuse("not_found", denied.words, { wire: denied.wire });
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     if (callerState === undefined || callerState > GroupUserState.Admin) {
-      refuse("permission_denied", "Group not found or you're not allowed to change it.");
+      refuse("permission_denied", denied.words, { wire: denied.wire });
     }
     return { group, callerState };
   }
 
-  /** The target users of a member operation, each checked to exist. */
-  private async targets(ids: readonly string[]): Promise<{ id: string; username: string }[]> {
-    const valid = ids.filter((id) => isUuid(id)).map((id) => id.toLowerCase());
-    const found = new Map((await this.deps.users.byIds(valid)).map((r) => [r.id, r]));
-    return ids.map((id) => {
-      const row = isUuid(id) ? found.get(id.toLowerCase()) : undefined;
-      if (row === undefined) refuse("bad_input", `User ID '${id}' not found.`);
-      return { id: row.id, username: row.username };
-    });
+  /**
+   * The target users of a member operation. As stock: a malformed id refuses the whole request;
+   * a well-formed id of no user refuses it when adding (`mustExist`) and is skipped otherwise.
+   */
+  private async targets(
+    ids: readonly string[],
+    mustExist = false,
+  ): Promise<{ id: string; username: string }[]> {
+    if (ids.some((id) => !isUuid(id))) refuse("bad_input", StockWords.invalidGroupUserId);
+    const found = new Map(
+      (await this.deps.users.byIds(ids.map((id) => id.toLowerCase()))).map((r) => [r.id, r]),
+    );
+    const out: { id: string; username: string }[] = [];
+    for (const id of ids) {
+      const row = found.get(id.toLowerCase());
+      if (row === undefined) {
+        if (mustExist) refuse("bad_input", StockWords.groupUsersNotFound);
+        continue;
+      }
+      out.push({ id: row.id, username: row.username });
+    }
+    return out;
   }
 
   private async view(group: GroupRow) {
@@ -110,7 +175,7 @@ export class Groups {
     if ((await this.deps.groups.byName(name)) !== undefined)
       refuse("already_exists", "Group name is in use.");
     const maxCount = req.maxCount === 0 ? 100 : req.maxCount;
-    if (maxCount < 1) refuse("bad_input", "Group max count must be at least 1.");
+    if (maxCount < 1) refuse("bad_input", "Group max count must be >= 1 when set.");
     const group = await this.deps.groups.create({
       creatorId: caller.userId,
       name,
@@ -125,12 +190,15 @@ export class Groups {
   }
 
   async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
-    const { group } = await this.adminGroup(req.groupId, caller);
+    const { group } = await this.adminGroup(req.groupId, caller, STOCK_UPDATE_DENIED);
+    const changes = [req.name, req.description, req.langTag, req.avatarUrl, req.open];
+    if (changes.every((c) => c === undefined)) refuse("bad_input", StockWords.groupNoUpdate);
     this.checkGroupFields(req);
     if (req.name !== undefined && req.name !== group.name) {
       if (req.name.trim() === "") refuse("bad_input", "Group name must be set.");
+      // Stock answers a taken name on update with 3 (on create with 6).
       if ((await this.deps.groups.byName(req.name)) !== undefined)
-        refuse("already_exists", "Group name is in use.");
+        refuse("already_exists", "Group name is in use.", { wire: "bad_input" });
     }
     await this.deps.groups.update(group.id, {
       name: req.name,
@@ -143,9 +211,9 @@ export class Groups {
   }
 
   async deleteGroup(req: RequestOf<"deleteGroup">, caller: Caller): Promise<ResponseOf<"deleteGroup">> {
-    const { group, callerState } = await this.adminGroup(req.groupId, caller);
+    const { group, callerState } = await this.adminGroup(req.groupId, caller, STOCK_DELETE_DENIED);
     if (callerState !== GroupUserState.Superadmin)
-      refuse("permission_denied", "Only a superadmin may delete the group.");
+      refuse("permission_denied", STOCK_DELETE_DENIED.words, { wire: STOCK_DELETE_DENIED.wire });
     for (const m of await this.deps.groups.members(group.id)) this.dropMember(group.id, m.user_id);
     await this.deps.groups.delete(group.id);
     return {};
@@ -181,14 +249,17 @@ export class Groups {
   }
 
   async leaveGroup(req: RequestOf<"leaveGroup">, caller: Caller): Promise<ResponseOf<"leaveGroup">> {
-    const group = await this.findGroup(req.groupId);
+    if (!isUuid(req.groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    const group = await this.deps.groups.byId(req.groupId.toLowerCase());
+    // As stock: leaving a group one is not in succeeds, a group that does not exist included.
+    if (group === undefined) return {};
     const state = await this.deps.groups.stateOf(group.id, caller.userId);
     if (state === undefined || state === BANNED_STATE) return {};
     if (
       state === GroupUserState.Superadmin &&
       (await this.deps.groups.members(group.id, GroupUserState.Superadmin)).length === 1
     ) {
-      refuse("bad_input", "Cannot leave the group: you are its last superadmin.");
+      refuse("bad_input", StockWords.lastSuperadmin);
     }
     await this.deps.groups.removeMember(group.id, caller.userId);
     if (state <= GroupUserState.Member) {
@@ -203,7 +274,7 @@ export class Groups {
 
   async addGroupUsers(req: RequestOf<"addGroupUsers">, caller: Caller): Promise<ResponseOf<"addGroupUsers">> {
     const { group } = await this.adminGroup(req.groupId, caller);
-    for (const user of await this.targets(req.userIds)) {
+    for (const user of await this.targets(req.userIds, true)) {
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state !== undefined && state <= GroupUserState.Member) continue;
       if ((await this.deps.groups.memberCount(group.id)) >= group.max_count)
@@ -227,15 +298,10 @@ export class Groups {
   ): Promise<ResponseOf<"kickGroupUsers">> {
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
-      if (user.id === caller.userId) refuse("bad_input", "Cannot kick yourself; leave the group instead.");
+      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
+      if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === BANNED_STATE) continue;
-      if (
-        state < callerState ||
-        (state === GroupUserState.Superadmin && callerState !== GroupUserState.Superadmin)
-      ) {
-        refuse("permission_denied", "Cannot kick a member with a higher role.");
-      }
+      if (state === undefined || state === BANNED_STATE || !outranks(callerState, state)) continue;
       await this.deps.groups.removeMember(group.id, user.id);
       if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupKick, user);
@@ -247,13 +313,13 @@ export class Groups {
   async banGroupUsers(req: RequestOf<"banGroupUsers">, caller: Caller): Promise<ResponseOf<"banGroupUsers">> {
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
-      if (user.id === caller.userId) refuse("bad_input", "Cannot ban yourself.");
+      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
+      if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === BANNED_STATE) continue;
-      if (state !== undefined && state < callerState)
-        refuse("permission_denied", "Cannot ban a member with a higher role.");
+      // As stock: only members and join requests are banned; anyone else is skipped.
+      if (state === undefined || state === BANNED_STATE || !outranks(callerState, state)) continue;
       await this.deps.groups.setState(group.id, user.id, BANNED_STATE);
-      if (state !== undefined && state <= GroupUserState.Member)
+      if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupBan, user);
       this.dropMember(group.id, user.id);
     }
@@ -271,13 +337,19 @@ export class Groups {
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state === undefined || state === BANNED_STATE || state === GroupUserState.Superadmin) continue;
       const next = state - 1;
-      if (next < callerState) refuse("permission_denied", "Cannot promote a member above your own role.");
+      // As stock: a promotion above the caller's own role is skipped.
+      if (next < callerState) continue;
+      // Accepting a join request makes a member, so it is bound by the group's size, as on stock.
+      if (
+        state === GroupUserState.JoinRequest &&
+        (await this.deps.groups.memberCount(group.id)) >= group.max_count
+      ) {
+        refuse("bad_input", "Group is full.");
+      }
       await this.deps.groups.setState(group.id, user.id, next);
-      this.deps.chat.groupEvent(
-        group.id,
-        state === GroupUserState.JoinRequest ? ChannelMessageCode.GroupAdd : ChannelMessageCode.GroupPromote,
-        user,
-      );
+      // Stock writes a promotion (7) also for a join request accepted this way; adding the user
+      // (add) is what writes an add (4).
+      this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupPromote, user);
     }
     return {};
   }
@@ -286,18 +358,16 @@ export class Groups {
     req: RequestOf<"demoteGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"demoteGroupUsers">> {
+    // Stock asks demote alone of the member operations for at least one user.
+    if (isUuid(req.groupId) && req.userIds.length === 0) refuse("bad_input", StockWords.groupUserIdsRequired);
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
       // As on stock: the caller's own id is skipped, and demoting the lowest rank is a no-op.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
       if (state === undefined || state >= GroupUserState.Member) continue;
-      if (
-        state < callerState ||
-        (state === GroupUserState.Superadmin && callerState !== GroupUserState.Superadmin)
-      ) {
-        refuse("permission_denied", "Cannot demote a member with a higher role.");
-      }
+      // As stock: an admin demotes admins, not superadmins; that is skipped.
+      if (state < callerState) continue;
       // A demotion that would leave the group with no superadmin changes nothing, as on stock.
       if (
         state === GroupUserState.Superadmin &&
@@ -316,6 +386,7 @@ export class Groups {
     caller: Caller,
   ): Promise<ResponseOf<"listGroupUsers">> {
     const group = await this.findGroup(req.groupId);
+    checkMemberState(req.state);
     const listing = groupUsersListing(group.id, req.state);
     const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
     // Who is banned is the group's admins' business: others get an empty list for that state.
@@ -340,6 +411,7 @@ export class Groups {
   async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
     if (!isUuid(req.userId)) refuse("bad_input", "Invalid user ID.");
     const userId = req.userId.toLowerCase();
+    checkMemberState(req.state);
     const listing = userGroupsListing(userId, req.state);
     const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
     const all = await this.deps.groups.groupsOf(userId, req.state);
@@ -352,17 +424,43 @@ export class Groups {
   }
 
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
-    const { limit } = pageArgs(req.limit, "", "");
+    // Stock lists one group when no limit is given (the SDK always sends one).
+    const { limit } = pageArgs(req.limit ?? 1, "", "");
+    const filtered = req.langTag !== "" || req.members !== undefined || req.open !== undefined;
+    if (req.name !== "" && filtered) refuse("bad_input", StockWords.groupNameFilterAlone);
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
     const pattern = req.name.replace(/^[%\s]+/, "");
-    const after = req.cursor ? nameCursorPosition(pattern, req.cursor) : "";
-    const rows = await this.deps.groups.list(pattern, after, limit + 1);
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit);
+    // A cursor is bound to its listing: the name pattern, or the filters.
+    const listing = filtered ? `${req.langTag}|${req.members ?? ""}|${req.open ?? ""}` : pattern;
+    let after = req.cursor ? nameCursorPosition(listing, req.cursor) : "";
+    const page: { group: GroupRow; edgeCount: number }[] = [];
+    let more = false;
+    // Groups come by name; the filters are read a batch at a time until a page (and one more) is found.
+    // A filtered listing reads bigger batches: most groups may not pass.
+    const batch = filtered ? Math.max(limit + 1, 100) : limit + 1;
+    while (!more) {
+      const rows = await this.deps.groups.list(pattern, after, batch);
+      for (const group of rows) {
+        // Members are counted for the size filter, and for the groups listed.
+        const counted = req.members === undefined ? -1 : await this.deps.groups.memberCount(group.id);
+        if (!matchesFilters(group, counted, req)) continue;
+        if (page.length === limit) {
+          more = true;
+          break;
+        }
+        page.push({
+          group,
+          edgeCount: counted >= 0 ? counted : await this.deps.groups.memberCount(group.id),
+        });
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < batch || last === undefined) break;
+      after = last.name;
+    }
     const last = page[page.length - 1];
     return {
-      groups: await Promise.all(page.map((g) => this.view(g))),
-      cursor: more && last !== undefined ? nameCursor(pattern, last.name) : "",
+      groups: page.map((g) => groupToWire(g.group, g.edgeCount)),
+      cursor: more && last !== undefined ? nameCursor(listing, last.group.name) : "",
     };
   }
 }

@@ -17,7 +17,8 @@ export class Notifications {
     req: RequestOf<"listNotifications">,
     caller: Caller,
   ): Promise<ResponseOf<"listNotifications">> {
-    const limit = req.limit ?? 100;
+    // Stock lists one notification when no limit is given (the SDK always sends one).
+    const limit = req.limit ?? 1;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
     const listing = `notifications/${caller.userId}`;
     let after = 0;
