@@ -1,4 +1,5 @@
-// A TCP proxy in front of a Redis that can cut a connection in the middle of a pipeline: it lets the
+// A TCP proxy in front of a Redis that can hold what clients send (a blackhole), and can cut a
+// connection in the middle of a pipeline: it lets the
 // first commands of the next batch of publishes through, waits until Redis has answered them,
 // passes those replies on, and then closes both sides, so that the rest never reaches Redis. That is
 // a cut that leaves a pipeline partly answered, which CLIENT KILL from another connection makes only
@@ -16,6 +17,14 @@ export interface PipelineCutProxy {
    * the first half of them. Resolves once that cut is made.
    */
   cutNextPipeline(): Promise<void>;
+  /** Closes every connection now. */
+  cutAll(): void;
+  /**
+   * Passes nothing from the clients to Redis (new connections included: their handshake goes
+   * unanswered) until {@link PipelineCutProxy.release}, which passes it all on, in order.
+   */
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +82,9 @@ export async function startPipelineCutProxy(target: number): Promise<PipelineCut
   let cuts = 0;
   let armed: (() => void) | undefined;
   const sockets = new Set<net.Socket>();
+  let holding = false;
+  /** What each held connection does with its backlog on release. */
+  const resumes = new Set<() => void>();
 
   const server = net.createServer((client) => {
     const upstream = net.connect(target, "127.0.0.1");
@@ -96,8 +108,19 @@ export async function startPipelineCutProxy(target: number): Promise<PipelineCut
     /** While cutting: the replies to wait for, and what to do once they are there. */
     let cutAt: { replies: number; done: () => void } | undefined;
 
+    const backlog: Buffer[] = [];
+    const resume = () => {
+      resumes.delete(resume);
+      for (const chunk of backlog.splice(0)) onClientData(chunk);
+    };
     client.on("data", (chunk: Buffer) => {
-      if (cutAt !== undefined) return;
+      if (holding) {
+        backlog.push(chunk);
+        resumes.add(resume);
+      } else onClientData(chunk);
+    });
+    const onClientData = (chunk: Buffer) => {
+      if (cutAt !== undefined || client.destroyed) return;
       const { values, rest } = splitValues(Buffer.concat([fromClient, chunk]));
       fromClient = rest;
       let pass = values;
@@ -109,7 +132,7 @@ export async function startPipelineCutProxy(target: number): Promise<PipelineCut
       }
       forwarded += pass.length;
       if (pass.length > 0) upstream.write(Buffer.concat(pass));
-    });
+    };
 
     upstream.on("data", (chunk: Buffer) => {
       const { values, rest } = splitValues(Buffer.concat([fromServer, chunk]));
@@ -140,6 +163,16 @@ export async function startPipelineCutProxy(target: number): Promise<PipelineCut
       new Promise<void>((resolve) => {
         armed = resolve;
       }),
+    cutAll: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      for (const resume of [...resumes]) resume();
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
