@@ -67,8 +67,9 @@ export class BatchScoped<V> {
  * overtake it. Waiting for it keeps one key's commands in the order sent, across turns, through a
  * reconnect too.
  *
- * On a single Redis, publishes made while the connection is cut are held and sent once it is back
- * (see `sendSingle`).
+ * On a single Redis pipelines go one at a time too, whatever they carry, and publishes made while
+ * the connection is cut are held and sent once it is back; a publish a cut leaves unanswered is
+ * never given up while it lasts less than {@link HOLD_MS} (see `sendSingle`).
  *
  * Every command queued here other than `PUBLISH` names its key first: that is how it is routed.
  */
