@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { HeraldError } from "../../src/errors.js";
 import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
@@ -82,8 +83,12 @@ describe("cluster: a pipeline of publishes partly answered when the connection i
         leaseMs: 60_000,
       });
       const receiver = new RedisClusterAdapter({ url, keyPrefix, heartbeatMs: 30_000, leaseMs: 60_000 });
-      // The cut connection's own errors.
-      sender.on("error", () => {});
+      // The publishes' reports (a HeraldError), said when frames are missing; and the cut
+      // connection's own errors.
+      const reports = new Set<string>();
+      sender.on("error", (err) => {
+        if (HeraldError.is(err)) reports.add(err.message);
+      });
       await Promise.all([sender.start(), receiver.start()]);
       try {
         // Two rooms in turn, so that no two publishes in a row share a channel (those would be
@@ -133,7 +138,7 @@ describe("cluster: a pipeline of publishes partly answered when the connection i
         assert.deepEqual(
           lost,
           [],
-          `every frame arrived (${lost.length} of ${total} lost, ${count.partial} pipelines split)`,
+          `every frame arrived (${lost.length} of ${total} lost, ${count.partial} pipelines split; reported: ${[...reports].join("; ") || "nothing"})`,
         );
         assert.equal(sender.droppedBroadcasts, 0, "none was given up");
         const seen = new Set<number>();

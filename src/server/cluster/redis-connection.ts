@@ -226,7 +226,7 @@ export class CommandQueue {
     const others: Queued[] = [];
     const publishes: Queued[] = [];
     for (const q of all) (isPublish(q) ? publishes : others).push(q);
-    this.hold(conn, publishes, false);
+    this.hold(conn, publishes);
     if (others.length > 0) void pipeline(conn, others);
   }
 
@@ -251,7 +251,8 @@ export class CommandQueue {
       else {
         // The connection is broken, whatever its status says (ioredis calls it ready until it has
         // seen the close): they wait for it to be ready again, and so does everything after them.
-        this.hold(conn, again, true);
+        // Held again with those held since, in order, so that the bounds give up the latest.
+        this.hold(conn, [...again, ...this.release()]);
         this.notReady(conn, []);
       }
     });
@@ -274,16 +275,15 @@ export class CommandQueue {
       if (batch.length > 0) this.sendPipeline(conn, batch);
       return;
     }
-    // Held again from the start, so that the bounds are checked for what came back to the front.
-    this.hold(conn, this.release(), true);
+    this.hold(conn, this.release());
     this.notReady(conn, []);
   }
 
   /**
-   * Holds publishes until `conn` is ready (at the end of those held, or at the front for ones
-   * issued before them), or gives them up: past {@link HOLD_MS} since first held, or past the bounds.
+   * Holds publishes, after those held, until `conn` is ready, or gives them up: past
+   * {@link HOLD_MS} since first held, or past the bounds (the later ones then).
    */
-  private hold(conn: RedisConnection, publishes: Queued[], front: boolean): void {
+  private hold(conn: RedisConnection, publishes: Queued[]): void {
     if (publishes.length === 0) return;
     const now = performance.now();
     const kept: Queued[] = [];
@@ -304,7 +304,7 @@ export class CommandQueue {
     }
     if (kept.length === 0) return;
     this.heldBytes += keptBytes;
-    this.held = front ? [...kept, ...this.held] : [...this.held, ...kept];
+    this.held = this.held.length > 0 ? [...this.held, ...kept] : kept;
     this.scheduleExpiry();
     if (this.awaiting !== conn) {
       this.awaiting = conn;
