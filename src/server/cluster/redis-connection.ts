@@ -101,6 +101,9 @@ export class CommandQueue {
    */
   batch = 0;
 
+  /** Single Redis: how long a publish is held while the connection is not ready. */
+  holdMs = HOLD_MS;
+
   /** @param connection the connection to write to; undefined while there is none (commands fail). */
   constructor(private readonly connection: () => RedisConnection | undefined) {}
 
@@ -291,7 +294,7 @@ export class CommandQueue {
     for (const q of publishes) {
       q.heldSince ??= now;
       const bytes = argumentBytes(q.command);
-      if (now - q.heldSince >= HOLD_MS) q.reject(gaveUp(`not sent within ${HOLD_MS} ms`));
+      if (now - q.heldSince >= this.holdMs) q.reject(gaveUp(`not sent within ${this.holdMs} ms`));
       else if (
         this.held.length + kept.length >= HOLD_MAX ||
         this.heldBytes + keptBytes + bytes > HOLD_MAX_BYTES
@@ -333,19 +336,19 @@ export class CommandQueue {
     this.expiry = undefined;
     const first = this.held[0];
     if (first === undefined) return;
-    const wait = Math.max(0, (first.heldSince ?? 0) + HOLD_MS - performance.now());
+    const wait = Math.max(0, (first.heldSince ?? 0) + this.holdMs - performance.now());
     this.expiry = setTimeout(() => {
       this.expiry = undefined;
       const now = performance.now();
       // Held in order, so the first ones are the oldest (a millisecond's slack for the timer).
       for (
         let q = this.held[0];
-        q !== undefined && now - (q.heldSince ?? 0) >= HOLD_MS - 1;
+        q !== undefined && now - (q.heldSince ?? 0) >= this.holdMs - 1;
         q = this.held[0]
       ) {
         this.held.shift();
         this.heldBytes -= argumentBytes(q.command);
-        q.reject(gaveUp(`not sent within ${HOLD_MS} ms`));
+        q.reject(gaveUp(`not sent within ${this.holdMs} ms`));
       }
       this.scheduleExpiry();
     }, wait);
