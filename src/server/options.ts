@@ -44,6 +44,11 @@ export interface RedisOptions {
    * Must be longer than `heartbeatMs`. @default 5000
    */
   leaseMs?: number;
+  /**
+   * Single Redis only: how long a node holds a publish while its connection to Redis is not ready
+   * (cut, reconnecting) before giving it up and reporting it; 0 to 60000. @default 300
+   */
+  publishHoldMs?: number;
 }
 
 /** Options of {@link createServer}. */

@@ -276,6 +276,16 @@ describe("cluster adapter options", () => {
     );
   });
 
+  test("a publish hold time that is not 0 to 60000 ms is refused", () => {
+    for (const publishHoldMs of [-1, Number.NaN, 60_001]) {
+      assert.throws(
+        () => new RedisClusterAdapter({ publishHoldMs }),
+        (err) => HeraldError.is(err, "bad_input"),
+        String(publishHoldMs),
+      );
+    }
+  });
+
   test("a node that cannot reach Redis fails to start with disconnected", { skip }, async () => {
     const node: ClusterAdapter = new RedisClusterAdapter({ url: "redis://127.0.0.1:1" });
     await assert.rejects(node.start(), (err) => HeraldError.is(err, "disconnected"));

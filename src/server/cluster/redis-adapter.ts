@@ -51,6 +51,13 @@ export interface RedisClusterAdapterOptions {
    * @default 5000
    */
   leaseMs?: number;
+  /**
+   * Single Redis only: how long a publish is held while the connection is not ready (cut,
+   * reconnecting) before it is given up and reported. A connection cut while Redis stays up is
+   * back well within the default; raise it for a network where reconnecting takes longer.
+   * @default 300
+   */
+  publishHoldMs?: number;
 }
 
 /**
@@ -106,6 +113,11 @@ export class RedisClusterAdapter extends AdapterBase implements ClusterAdapter {
     if (!(this.leaseMs > this.heartbeatMs && this.heartbeatMs > 0)) {
       throw new HeraldError("bad_input", "leaseMs must be longer than heartbeatMs, and both positive");
     }
+    const { publishHoldMs } = options;
+    if (publishHoldMs !== undefined && !(publishHoldMs >= 0 && publishHoldMs <= 60_000)) {
+      throw new HeraldError("bad_input", "publishHoldMs must be a number of milliseconds from 0 to 60000");
+    }
+    if (publishHoldMs !== undefined) this.queue.holdMs = publishHoldMs;
   }
 
   private connect(): Promise<RedisConnection> {

@@ -67,8 +67,9 @@ export class BatchScoped<V> {
  * overtake it. Waiting for it keeps one key's commands in the order sent, across turns, through a
  * reconnect too.
  *
- * On a single Redis, publishes made while the connection is cut are held and sent once it is back
- * (see `sendSingle`).
+ * On a single Redis pipelines go one at a time too, whatever they carry, and publishes made while
+ * the connection is cut are held and sent once it is back; a publish a cut leaves unanswered is
+ * never given up while it lasts less than {@link HOLD_MS} (see `sendSingle`).
  *
  * Every command queued here other than `PUBLISH` names its key first: that is how it is routed.
  */
@@ -79,6 +80,13 @@ export class CommandQueue {
   private readonly lanes = new Map<string, Lane>();
   /** Redis Cluster only: numbers the publishes, so that receivers keep their order. */
   private readonly stamper = new PublishStamper();
+  /** Single Redis only: whether a pipeline is under way (the next one waits for it to settle). */
+  private sending = false;
+  /**
+   * Single Redis only: what was queued while a pipeline was under way and the connection ready, in
+   * the order issued; it leaves in one pipeline once that one has settled.
+   */
+  private waiting: Queued[] = [];
   /** Single Redis only: the publishes waiting for the connection to be ready, in the order issued. */
   private held: Queued[] = [];
   /** The bytes of the held publishes' arguments. */
@@ -92,6 +100,9 @@ export class CommandQueue {
    * share or amend a command of the current batch until then (see {@link BatchScoped}).
    */
   batch = 0;
+
+  /** Single Redis: how long a publish is held while the connection is not ready. */
+  holdMs = HOLD_MS;
 
   /** @param connection the connection to write to; undefined while there is none (commands fail). */
   constructor(private readonly connection: () => RedisConnection | undefined) {}
@@ -177,11 +188,13 @@ export class CommandQueue {
   };
 
   /**
-   * On a single Redis a turn's commands go in one pipeline. While the connection is not ready (cut,
-   * reconnecting) ioredis refuses them (its offline queue is off), and a publish refused so would be
-   * lost for good: a status update a follower on another node never sees. So publishes are held
-   * meanwhile, in the order issued, and sent once the connection is ready again, ahead of anything
-   * issued later; other commands still fail at once (their callers answer a retryable refusal).
+   * On a single Redis a turn's commands go in one pipeline, and one pipeline at a time: what is
+   * queued while one is under way waits, and leaves in one pipeline once it has settled. While the
+   * connection is not ready (cut, reconnecting) ioredis refuses commands (its offline queue is off),
+   * and a publish refused so would be lost for good: a status update a follower on another node
+   * never sees. So publishes are held meanwhile, in the order issued, and sent once the connection is
+   * ready again, ahead of anything issued later; other commands still fail at once (their callers
+   * answer a retryable refusal).
    *
    * ioredis's own offline queue would keep the same order (it sends what it holds right after what
    * it resends from the cut connection), but it holds every command, not just publishes, and bounds
@@ -190,74 +203,119 @@ export class CommandQueue {
    * costs what it did before (the publishes are given up and reported) and no late presence event
    * goes out long after the fact.
    *
-   * A publish Redis took just before the cut, unanswered, is sent again by ioredis once reconnected
-   * (`autoResendUnfulfilledCommands`), before it calls itself ready: a second copy, as before. A
-   * pipeline Redis had partly answered when the cut came is not: ioredis fails its unanswered rest,
-   * and a publish there is given up (holding it would let the later pipelines that ioredis does send
-   * again overtake it).
+   * When the cut comes while a pipeline is under way, ioredis sends it again once reconnected
+   * (`autoResendUnfulfilledCommands`), before it calls itself ready, if Redis had answered none of
+   * it; a publish Redis took just before the cut, unanswered, then comes twice, as it always did. If
+   * Redis had answered part of it, ioredis fails the unanswered rest instead. Those publishes are
+   * held again, at the front (see `sendPipeline`), and none is lost: Redis may have taken some of
+   * them too (a second copy again). That is why one pipeline goes at a time: had a later one been
+   * sent meanwhile, ioredis would have sent it again first, and it would have overtaken them.
    */
   private sendSingle(conn: RedisConnection, queued: Queued[]): void {
-    if (conn.status === "ready") {
-      // Held ones first, then this turn's. Seen ready, ioredis has already sent again what the cut
-      // connection left unanswered: it does that as it becomes ready, in the same call.
-      const batch = this.held.length > 0 ? [...this.release(), ...queued] : queued;
-      void this.pipelineHolding(conn, batch);
-      return;
-    }
+    if (conn.status !== "ready") this.notReady(conn, queued);
+    else if (this.sending) for (const q of queued) this.waiting.push(q);
+    // Held ones first, then this turn's. Seen ready, ioredis has already sent again what the cut
+    // connection left unanswered: it does that as it becomes ready, in the same call.
+    else this.sendPipeline(conn, this.held.length > 0 ? [...this.release(), ...queued] : queued);
+  }
+
+  /**
+   * The connection is not ready: holds the publishes that wait for a pipeline under way and then
+   * those of `queued` (in that order: they were issued so), and refuses the other commands.
+   */
+  private notReady(conn: RedisConnection, queued: Queued[]): void {
+    const all = this.waiting.length > 0 ? [...this.waiting, ...queued] : queued;
+    this.waiting = [];
     const others: Queued[] = [];
     const publishes: Queued[] = [];
-    for (const q of queued) (isPublish(q) ? publishes : others).push(q);
-    this.hold(conn, publishes, false);
+    for (const q of all) (isPublish(q) ? publishes : others).push(q);
+    this.hold(conn, publishes);
     if (others.length > 0) void pipeline(conn, others);
   }
 
   /**
    * Writes a single Redis pipeline and settles each command with its own result, except publishes
-   * refused because the connection was not writable after all: those are held again, ahead of any
-   * held since (they were issued before them).
+   * that did not reach Redis or whose reply the cut connection lost while ioredis sent none of them
+   * again (refused because the connection was not writable after all, or the unanswered rest of a
+   * partly answered pipeline): those go again, ahead of anything held or waiting since (they were
+   * issued before them), once the connection is ready again. Otherwise sends what waits.
    */
-  private async pipelineHolding(conn: RedisConnection, batch: Queued[]): Promise<void> {
-    const results = await pipelineResults(conn, batch);
-    const again: Queued[] = [];
-    for (const [i, q] of batch.entries()) {
-      const result = results[i];
-      if (isPublish(q) && result !== undefined && isNotWritable(result[0])) again.push(q);
-      else settle(q, result);
+  private sendPipeline(conn: RedisConnection, batch: Queued[]): void {
+    this.sending = true;
+    void pipelineResults(conn, batch).then((results) => {
+      const again: Queued[] = [];
+      for (const [i, q] of batch.entries()) {
+        const result = results[i];
+        if (isPublish(q) && result !== undefined && mayResend(result[0])) again.push(q);
+        else settle(q, result);
+      }
+      this.sending = false;
+      if (again.length === 0) this.next();
+      else {
+        // The connection is broken, whatever its status says (ioredis calls it ready until it has
+        // seen the close): they wait for it to be ready again, and so does everything after them.
+        // Held again with those held since, in order, so that the bounds give up the latest.
+        this.hold(conn, [...again, ...this.release()]);
+        this.notReady(conn, []);
+      }
+    });
+  }
+
+  /** Once no pipeline is under way: sends what is held and what waits, or holds it until ready. */
+  private next(): void {
+    if (this.sending) return;
+    const conn = this.connection();
+    if (conn === undefined) {
+      const err = new HeraldError("disconnected", "the cluster adapter is not running");
+      rejectAll(this.release(), err);
+      rejectAll(this.waiting, err);
+      this.waiting = [];
+      return;
     }
-    if (again.length > 0) this.hold(conn, again, true);
+    if (conn.status === "ready") {
+      const batch = [...this.release(), ...this.waiting];
+      this.waiting = [];
+      if (batch.length > 0) this.sendPipeline(conn, batch);
+      return;
+    }
+    this.hold(conn, this.release());
+    this.notReady(conn, []);
   }
 
   /**
-   * Holds publishes until `conn` is ready (at the end of those held, or at the front for ones
-   * issued before them), or gives them up: past {@link HOLD_MS} since first held, or past the bounds.
+   * Holds publishes, after those held, until `conn` is ready, or gives them up: past
+   * {@link HOLD_MS} since first held, or past the bounds (the later ones then).
    */
-  private hold(conn: RedisConnection, publishes: Queued[], front: boolean): void {
+  private hold(conn: RedisConnection, publishes: Queued[]): void {
     if (publishes.length === 0) return;
     const now = performance.now();
     const kept: Queued[] = [];
+    let keptBytes = 0;
     for (const q of publishes) {
       q.heldSince ??= now;
       const bytes = argumentBytes(q.command);
-      if (now - q.heldSince >= HOLD_MS) q.reject(gaveUp(`not sent within ${HOLD_MS} ms`));
-      else if (this.held.length + kept.length >= HOLD_MAX || this.heldBytes + bytes > HOLD_MAX_BYTES)
+      if (now - q.heldSince >= this.holdMs) q.reject(gaveUp(`not sent within ${this.holdMs} ms`));
+      else if (
+        this.held.length + kept.length >= HOLD_MAX ||
+        this.heldBytes + keptBytes + bytes > HOLD_MAX_BYTES
+      )
         q.reject(gaveUp(`more than ${HOLD_MAX} publishes or ${HOLD_MAX_BYTES} bytes waiting`));
       else {
         kept.push(q);
-        this.heldBytes += bytes;
+        keptBytes += bytes;
       }
     }
     if (kept.length === 0) return;
-    this.held = front ? [...kept, ...this.held] : [...this.held, ...kept];
+    this.heldBytes += keptBytes;
+    this.held = this.held.length > 0 ? [...this.held, ...kept] : kept;
     this.scheduleExpiry();
     if (this.awaiting !== conn) {
       this.awaiting = conn;
       // ioredis announces `ready` in the next tick, after it has sent again what the cut connection
-      // left unanswered: what is held goes after that.
+      // left unanswered: what is held goes after that, and after the pipeline under way, if any.
       conn.once("ready", () => {
         this.awaiting = undefined;
-        if (this.held.length === 0) return;
-        if (conn.status === "ready") void this.pipelineHolding(conn, this.release());
-        else this.hold(conn, this.release(), true);
+        this.next();
       });
     }
   }
@@ -278,19 +336,19 @@ export class CommandQueue {
     this.expiry = undefined;
     const first = this.held[0];
     if (first === undefined) return;
-    const wait = Math.max(0, (first.heldSince ?? 0) + HOLD_MS - performance.now());
+    const wait = Math.max(0, (first.heldSince ?? 0) + this.holdMs - performance.now());
     this.expiry = setTimeout(() => {
       this.expiry = undefined;
       const now = performance.now();
       // Held in order, so the first ones are the oldest (a millisecond's slack for the timer).
       for (
         let q = this.held[0];
-        q !== undefined && now - (q.heldSince ?? 0) >= HOLD_MS - 1;
+        q !== undefined && now - (q.heldSince ?? 0) >= this.holdMs - 1;
         q = this.held[0]
       ) {
         this.held.shift();
         this.heldBytes -= argumentBytes(q.command);
-        q.reject(gaveUp(`not sent within ${HOLD_MS} ms`));
+        q.reject(gaveUp(`not sent within ${this.holdMs} ms`));
       }
       this.scheduleExpiry();
     }, wait);
@@ -414,9 +472,13 @@ function gaveUp(why: string): HeraldError {
   return unavailable(new Error(`the connection to Redis was not ready: publish ${why}`));
 }
 
-/** ioredis's refusal of a command meeting a connection that is not ready, its offline queue off. */
-function isNotWritable(err: unknown): boolean {
-  return err instanceof Error && err.message.includes("enableOfflineQueue");
+/**
+ * A failure after which a publish may be sent again, ioredis not doing so itself: its refusal of a
+ * command meeting a connection that is not ready (its offline queue off), or its abort of the
+ * unanswered rest of a pipeline Redis had partly answered when the connection closed.
+ */
+function mayResend(err: unknown): boolean {
+  return err instanceof Error && (err.message.includes("enableOfflineQueue") || err.name === "AbortError");
 }
 
 /** The bytes of a command's arguments, what holding it costs. */
