@@ -7,13 +7,13 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
-import { turn } from "../helpers/event-loop.js";
-import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { turn, until } from "../helpers/event-loop.js";
+import { redisForSuite, redisSkipReason } from "../helpers/redis.js";
 import { startPipelineCutProxy } from "./pipeline-cut-proxy.js";
 
 const skip = redisSkipReason();
@@ -32,13 +32,6 @@ function assertSequence(received: readonly number[], expected: readonly number[]
   );
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `done()`, or gives up after `ms` (the assertion after it then says what is missing). */
-async function until(done: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !done() && waited < ms; waited += 20) await sleep(20);
-}
-
 /** A frame carrying the number `n`, then `padding` bytes. */
 const frame = (n: number, padding = 0): ClusterMessage => ({
   kind: "frame",
@@ -46,15 +39,7 @@ const frame = (n: number, padding = 0): ClusterMessage => ({
 });
 
 describe("cluster: the bounds of the publishes a node holds on a single Redis", { skip }, () => {
-  let redis: TestRedis | undefined;
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    const alive = setInterval(() => {}, 1000);
-    await redis?.close();
-    clearInterval(alive);
-  });
+  const suiteRedis = redisForSuite();
 
   /**
    * Publishes `count` frames of `padding` bytes in one turn while the sender's connection is not
@@ -63,8 +48,8 @@ describe("cluster: the bounds of the publishes a node holds on a single Redis", 
    * into one publish).
    */
   async function burstWhileNotReady(count: number, padding: number) {
-    const port = redis?.port;
-    const url = redis?.url;
+    const port = suiteRedis()?.port;
+    const url = suiteRedis()?.url;
     assert.ok(port !== undefined && url !== undefined);
     const proxy = await startPipelineCutProxy(port);
     const keyPrefix = `hb${randomUUID().slice(0, 8)}:`;

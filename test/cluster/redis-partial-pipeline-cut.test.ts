@@ -8,22 +8,16 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
-import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { sleep, until } from "../helpers/event-loop.js";
+import { redisForSuite, redisSkipReason } from "../helpers/redis.js";
 import { startPipelineCutProxy } from "./pipeline-cut-proxy.js";
 
 const skip = redisSkipReason();
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `done()`, or gives up after `ms` (the assertion after it then says what is missing). */
-async function until(done: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !done() && waited < ms; waited += 20) await sleep(20);
-}
 
 const padding = "x".repeat(100);
 
@@ -58,20 +52,12 @@ function countingPartialAborts(url: string, count: { partial: number }): () => P
 }
 
 describe("cluster: a pipeline of publishes partly answered when the connection is cut", { skip }, () => {
-  let redis: TestRedis | undefined;
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    const alive = setInterval(() => {}, 1000);
-    await redis?.close();
-    clearInterval(alive);
-  });
+  const suiteRedis = redisForSuite();
 
   for (const trial of [1, 2, 3]) {
     test(`every publish arrives, first copies in order, through cuts that split pipelines (trial ${trial})`, async () => {
-      const port = redis?.port;
-      const url = redis?.url;
+      const port = suiteRedis()?.port;
+      const url = suiteRedis()?.url;
       assert.ok(port !== undefined && url !== undefined);
       const keyPrefix = `pp${randomUUID().slice(0, 8)}:`;
       const proxy = await startPipelineCutProxy(port);

@@ -7,38 +7,29 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
-import { killClient, redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { sleep, until } from "../helpers/event-loop.js";
+import { killClient, redisForSuite, redisSkipReason } from "../helpers/redis.js";
 import { numberedFrame, numberedRoom, streamThroughCuts } from "./publish-stream.js";
 
 const skip = redisSkipReason();
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Waits until `done()`, or gives up after `ms` (the assertion after it then says what is missing). */
-async function until(done: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !done() && waited < ms; waited += 20) await sleep(20);
-}
-
 describe("cluster: one node's publishes through a cut of its Redis connection", { skip }, () => {
-  let redis: TestRedis | undefined;
-  before(async () => {
-    redis = await startRedis();
-  });
-  after(async () => {
-    const alive = setInterval(() => {}, 1000);
-    await redis?.close();
-    clearInterval(alive);
-  });
+  const suiteRedis = redisForSuite();
 
   const node = (keyPrefix: string) =>
-    new RedisClusterAdapter({ url: redis?.url ?? "", keyPrefix, heartbeatMs: 30_000, leaseMs: 60_000 });
+    new RedisClusterAdapter({
+      url: suiteRedis()?.url ?? "",
+      keyPrefix,
+      heartbeatMs: 30_000,
+      leaseMs: 60_000,
+    });
 
   for (const trial of [1, 2, 3]) {
     test(`a stream of frames through five cuts arrives whole and in order (trial ${trial})`, async () => {
-      const port = redis?.port;
+      const port = suiteRedis()?.port;
       assert.ok(port !== undefined);
       const keyPrefix = `pc${randomUUID().slice(0, 8)}:`;
       const sender = node(keyPrefix);
@@ -75,6 +66,7 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
   }
 
   test("with Redis down for longer, publishes are given up and reported once, and flow again once it is back", async () => {
+    const redis = suiteRedis();
     if (redis === undefined) throw new Error("redis-server did not start");
     const keyPrefix = `pd${randomUUID().slice(0, 8)}:`;
     const sender = node(keyPrefix);

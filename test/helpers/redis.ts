@@ -241,6 +241,24 @@ export async function killClient(port: number, matches: (line: string) => boolea
 }
 
 /**
+ * Starts a redis-server before the enclosing suite's tests and stops it after them. Returns a
+ * getter for it (undefined before the suite starts).
+ */
+export function redisForSuite(): () => TestRedis | undefined {
+  let redis: TestRedis | undefined;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    // The Redis process does not hold the event loop open: something must while it exits.
+    const alive = setInterval(() => {}, 1000);
+    await redis?.close();
+    clearInterval(alive);
+  });
+  return () => redis;
+}
+
+/**
  * Starts a Redis Cluster of `size` primaries before the enclosing suite's tests and stops it after
  * them. Returns a getter for it (undefined before the suite starts).
  */

@@ -1,21 +1,18 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
-import { createElement as h } from "react";
 import { ChannelType, Client, type Session } from "../../src/index.js";
-import { type ChannelResult, type ConnectionInfo, useChannel, useConnection } from "../../src/react/index.js";
+import type { ChannelResult } from "../../src/react/index.js";
 import { holdingFetch } from "../audit/holding-fetch.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { type ServerMode, serverModes } from "../helpers/server-modes.js";
-import { mount, until } from "./dom.js";
-import { App, probe, seen } from "./probe.js";
-import { tracking } from "./tracking.js";
+import { mountChat, range } from "./chat-mount.js";
+import { until } from "./dom.js";
 
 // A plain socket (`reconnect: false`) brought back by the app, and messages created in the same
 // millisecond: `messages` must hold every message once, in the server's order, with no hole.
 
 type Chat = ChannelResult<{ n: number }>;
 const numbers = (chat: Chat | undefined) => chat?.messages.map((m) => m.content.n) ?? [];
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Makes every creation time on the server (in this process) the same millisecond, for this test. */
 function freezeTime(t: TestContext): void {
@@ -38,19 +35,7 @@ async function roomWith(t: TestContext, client: Client, bob: Session, count: num
 
 /** Ada's chat over a plain socket, with the connection's controls. */
 function plainChat(t: TestContext, client: Client, ada: Session, room: string, historyPageSize: number) {
-  const track = tracking();
-  const info = seen<ConnectionInfo>();
-  const chat = seen<Chat>();
-  const view = mount(
-    h(
-      App,
-      { client, session: ada, createSocket: track.createSocket },
-      probe(useConnection, info),
-      probe(() => useChannel<{ n: number }>(room, ChannelType.Room, { historyPageSize }), chat),
-    ),
-  );
-  t.after(() => view.unmount());
-  return { track, info, chat };
+  return mountChat<{ n: number }>(t, client, ada, room, historyPageSize);
 }
 
 /** Ada's chat (pages of five) over a plain socket in bob's room of three messages, cut and closed. */

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
-import { createElement as h } from "react";
 import { ChannelType, Client, type FetchFunction, type Session } from "../../src/index.js";
-import { type ChannelResult, type ConnectionInfo, useChannel, useConnection } from "../../src/react/index.js";
+import type { ChannelResult } from "../../src/react/index.js";
 import { holdingFetch } from "../audit/holding-fetch.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { type ServerMode, serverModes } from "../helpers/server-modes.js";
-import { mount, until } from "./dom.js";
-import { App, probe, seen } from "./probe.js";
-import { tracking } from "./tracking.js";
+import { mountChat, range } from "./chat-mount.js";
+import { until } from "./dom.js";
 
 // Edits and removals of messages already shown, made while the connection was away, are never
 // pushed, and catch-up (forward from its mark) does not see those of messages older than the mark:
@@ -19,7 +17,6 @@ type Chat = ChannelResult<Content>;
 const numbers = (chat: Chat | undefined) => chat?.messages.map((m) => m.content.n) ?? [];
 const textOf = (chat: Chat | undefined, n: number) =>
   chat?.messages.find((m) => m.content.n === n)?.content.text;
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** Bob in a new room with messages 1..count (text "v1"), and his socket and message ids. */
 async function bobsRoom(t: TestContext, client: Client, bob: Session, count: number) {
@@ -51,18 +48,7 @@ async function shownChat(t: TestContext, mode: ServerMode, resilient: boolean, a
   const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
   const bobs = await bobsRoom(t, client, bob, 8);
   const adaClient = adaFetch ? new Client({ port: server.port, fetch: adaFetch }) : client;
-  const track = tracking({ resilient });
-  const info = seen<ConnectionInfo>();
-  const chat = seen<Chat>();
-  const view = mount(
-    h(
-      App,
-      { client: adaClient, session: ada, createSocket: track.createSocket },
-      probe(useConnection, info),
-      probe(() => useChannel<Content>(bobs.room, ChannelType.Room, { historyPageSize: 3 }), chat),
-    ),
-  );
-  t.after(() => view.unmount());
+  const { track, info, chat } = mountChat<Content>(t, adaClient, ada, bobs.room, 3, resilient);
   await until("the newest page", () => numbers(chat.latest).length === 3);
   await chat.latest?.loadOlder();
   await chat.latest?.loadOlder();
@@ -182,18 +168,7 @@ for (const mode of serverModes) {
     const { client, signIn } = await serverWithClient(t, mode.options);
     const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
     const bobs = await bobsRoom(t, client, bob, 3);
-    const track = tracking({ resilient: true });
-    const info = seen<ConnectionInfo>();
-    const chat = seen<Chat>();
-    const view = mount(
-      h(
-        App,
-        { client, session: ada, createSocket: track.createSocket },
-        probe(useConnection, info),
-        probe(() => useChannel<Content>(bobs.room, ChannelType.Room, { historyPageSize: 3 }), chat),
-      ),
-    );
-    t.after(() => view.unmount());
+    const { track, info, chat } = mountChat<Content>(t, client, ada, bobs.room, 3, true);
     await until("the newest page", () => numbers(chat.latest).length === 3);
     // Received live, so all shown: more than the check reads back.
     const reach = mode.name === "herald" ? 1000 : 100;
@@ -236,19 +211,8 @@ for (const mode of serverModes) {
     t.after(() => unstored.disconnect());
     const { id } = await unstored.joinChat(bobs.room, ChannelType.Room, { persistence: false });
 
-    const track = tracking({ resilient: true });
-    const info = seen<ConnectionInfo>();
-    const chat = seen<Chat>();
-    const view = mount(
-      h(
-        App,
-        { client, session: ada, createSocket: track.createSocket },
-        probe(useConnection, info),
-        // Pages of one: the newest page read again after the return holds message 3, not 1.
-        probe(() => useChannel<Content>(bobs.room, ChannelType.Room, { historyPageSize: 1 }), chat),
-      ),
-    );
-    t.after(() => view.unmount());
+    // Pages of one: the newest page read again after the return holds message 3, not 1.
+    const { track, info, chat } = mountChat<Content>(t, client, ada, bobs.room, 1, true);
     await until("the history", () => numbers(chat.latest).length === 1 && chat.latest?.status === "joined");
     await unstored.writeChatMessage(id, { n: 2, text: "v1" });
     await bobs.write(3);
