@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Client, type Group, HeraldError, type Session } from "../../src/index.js";
-import { rest, serverForSuite, uniqueName } from "../helpers/server.js";
+import { rest, serverForSuite, startServer, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 
 for (const mode of serverModes) {
@@ -111,3 +111,39 @@ for (const mode of serverModes) {
     });
   });
 }
+
+test("a filtered listing reads at most 1,000 groups per request, and its cursor reads on from there", async () => {
+  const srv = await startServer();
+  try {
+    const client = new Client({ port: srv.port });
+    const owner = await client.authenticateDevice({
+      id: `device-${uniqueName()}`,
+      username: uniqueName("u"),
+    });
+    // 1,000 groups by name first, none of them of the tag asked for, then the two that are.
+    const lang = uniqueName("l").slice(0, 18);
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          client.createGroup(owner, { name: `a-${String(i + j).padStart(4, "0")}`, langTag: "other" }),
+        ),
+      );
+    }
+    const wanted = [
+      await client.createGroup(owner, { name: "z-1", langTag: lang }),
+      await client.createGroup(owner, { name: "z-2", langTag: lang }),
+    ];
+    // The first request stops at its scan bound: nothing found yet, and a cursor to go on with.
+    const first = await client.listGroups(owner, { langTag: lang, limit: 10 });
+    assert.deepEqual(first.groups, []);
+    assert.ok(first.cursor, "a cursor to read on");
+    const second = await client.listGroups(owner, { langTag: lang, limit: 10, cursor: first.cursor });
+    assert.deepEqual(
+      second.groups.map((g) => g.id),
+      wanted.map((g) => g.id),
+    );
+    assert.ok(!second.cursor, "the listing ends there");
+  } finally {
+    await srv.close();
+  }
+});

@@ -72,6 +72,12 @@ function matchesFilters(
   return true;
 }
 
+/**
+ * The most groups a filtered listing (`lang_tag`, `members`, `open`) reads in one request; past
+ * it, the page holds what passed so far and its cursor reads on from the last group read.
+ */
+const FILTER_SCAN = 1000;
+
 /** A state filter of a member listing: 0 to 4 (banned included), as stock allows. */
 function checkMemberState(state: number | undefined): void {
   if (state !== undefined && (state < 0 || state > BANNED_STATE)) {
@@ -435,32 +441,44 @@ export class Groups {
     let after = req.cursor ? nameCursorPosition(listing, req.cursor) : "";
     const page: { group: GroupRow; edgeCount: number }[] = [];
     let more = false;
+    // Where the next page starts: after the last group listed, or, when a filtered listing stops
+    // at its scan bound, after the last group read.
+    let resumeAfter = "";
     // Groups come by name; the filters are read a batch at a time until a page (and one more) is found.
-    // A filtered listing reads bigger batches: most groups may not pass.
+    // A filtered listing reads bigger batches: most groups may not pass. It reads at most
+    // FILTER_SCAN groups per request (a filter few groups pass would otherwise read them all, with
+    // a member count each), and then answers what it found with a cursor to read on from there.
     const batch = filtered ? Math.max(limit + 1, 100) : limit + 1;
-    while (!more) {
+    let scanned = 0;
+    scan: while (!more) {
       const rows = await this.deps.groups.list(pattern, after, batch);
       for (const group of rows) {
+        if (filtered && scanned === FILTER_SCAN) {
+          more = true;
+          break scan;
+        }
+        scanned += 1;
         // Members are counted for the size filter, and for the groups listed.
         const counted = req.members === undefined ? -1 : await this.deps.groups.memberCount(group.id);
-        if (!matchesFilters(group, counted, req)) continue;
-        if (page.length === limit) {
-          more = true;
-          break;
+        if (matchesFilters(group, counted, req)) {
+          if (page.length === limit) {
+            more = true;
+            break scan;
+          }
+          page.push({
+            group,
+            edgeCount: counted >= 0 ? counted : await this.deps.groups.memberCount(group.id),
+          });
         }
-        page.push({
-          group,
-          edgeCount: counted >= 0 ? counted : await this.deps.groups.memberCount(group.id),
-        });
+        resumeAfter = group.name;
       }
       const last = rows[rows.length - 1];
       if (rows.length < batch || last === undefined) break;
       after = last.name;
     }
-    const last = page[page.length - 1];
     return {
       groups: page.map((g) => groupToWire(g.group, g.edgeCount)),
-      cursor: more && last !== undefined ? nameCursor(listing, last.group.name) : "",
+      cursor: more && resumeAfter !== "" ? nameCursor(listing, resumeAfter) : "",
     };
   }
 }
