@@ -48,8 +48,13 @@ export function parseChannelId(id: string): ChannelTarget {
   if (mode === "3" && isUuid(subject) && subcontext === "" && label === "") {
     return groupChannel(subject.toLowerCase());
   }
-  if (mode === "4" && isUuid(subject) && isUuid(subcontext) && label === "" && subject <= subcontext) {
-    return directChannel(subject.toLowerCase(), subcontext.toLowerCase());
+  if (mode === "4" && isUuid(subject) && isUuid(subcontext) && label === "") {
+    const one = subject.toLowerCase();
+    const two = subcontext.toLowerCase();
+    if (one <= two) return directChannel(one, two);
+    // As stock: two user ids out of order are a well-formed id too, of a stream no join makes
+    // (joins put the ids in order). Nobody is in it, and its history is empty.
+    return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
   }
   return refuse("bad_input", StockWords.invalidChannelId);
 }
