@@ -229,6 +229,7 @@ export interface User<T extends object = JsonObject> {
   steamId: string;
   /** True while the user has a visible session (false while invisible). */
   online: boolean;
+  /** The user's friend edges of every state: friends, invites sent and received, blocks. */
   edgeCount: number;
   createTime?: Date;
   updateTime?: Date;

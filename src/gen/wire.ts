@@ -509,6 +509,7 @@ export interface User {
   steamId: string;
   /** True while the user has a visible session (false while invisible). */
   online: boolean;
+  /** The user's friend edges of every state: friends, invites sent and received, blocks. */
   edgeCount: number;
   createTime?: Date;
   updateTime?: Date;
@@ -537,6 +538,7 @@ export interface UserInit {
   steamId?: string | undefined;
   /** True while the user has a visible session (false while invisible). */
   online?: boolean | undefined;
+  /** The user's friend edges of every state: friends, invites sent and received, blocks. */
   edgeCount?: number | undefined;
   createTime?: Date | undefined;
   updateTime?: Date | undefined;

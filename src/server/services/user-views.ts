@@ -31,7 +31,7 @@ export class UserViews {
     const self = viewerId === row.id;
     const hidden = presence && !self && visibility.isInvisible(row.id);
     user.online = !hidden && status.isOnline(row.id);
-    user.edgeCount = await friends.friendCount(row.id);
+    user.edgeCount = await friends.edgeCount(row.id);
     if (presence) {
       const lastActive = self ? row.last_active : row.public_last_active;
       if (lastActive !== null) user.lastActive = new Date(lastActive);

@@ -209,8 +209,11 @@ export interface AsyncFriendStore {
   remove(sourceId: string, destId: string): Promise<void>;
   /** A user's edges with `seq` below `beforeSeq`, newest first, optionally of one state. */
   list(sourceId: string, state: number | undefined, beforeSeq: number, limit: number): Promise<EdgeRow[]>;
-  /** Number of friends (accepted edges) of a user. */
-  friendCount(userId: string): Promise<number>;
+  /**
+   * Number of a user's edges of any state (friends, invites sent and received, blocks), as stock
+   * counts a user's `edge_count`.
+   */
+  edgeCount(userId: string): Promise<number>;
 }
 
 /** Stored (persistent) notifications. */

@@ -1,4 +1,3 @@
-import { FriendState } from "../../gen/wire.js";
 import type { Db } from "./database.js";
 
 /** A friend edge as its source user sees it. States are the wire's FriendState values. */
@@ -54,12 +53,10 @@ export class FriendStore {
       .all(sourceId, state, beforeSeq, limit);
   }
 
-  /** Number of friends (accepted edges) of a user. */
-  friendCount(userId: string): number {
+  /** Number of a user's edges of any state (friends, invites, blocks): its `edge_count`. */
+  edgeCount(userId: string): number {
     return this.db
-      .prepare<[string], number>(
-        `SELECT COUNT(*) FROM friend_edges WHERE source_id = ? AND state = ${FriendState.Friend}`,
-      )
+      .prepare<[string], number>("SELECT COUNT(*) FROM friend_edges WHERE source_id = ?")
       .pluck()
       .get(userId) as number;
   }

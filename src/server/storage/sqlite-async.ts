@@ -201,7 +201,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     set: write((sourceId, destId, state) => friendStore.set(sourceId, destId, state)),
     remove: write((sourceId, destId) => friendStore.remove(sourceId, destId)),
     list: wrap((sourceId, state, beforeSeq, limit) => friendStore.list(sourceId, state, beforeSeq, limit)),
-    friendCount: wrap((userId) => friendStore.friendCount(userId)),
+    edgeCount: wrap((userId) => friendStore.edgeCount(userId)),
   };
 
   const notifications: AsyncNotificationStore = {

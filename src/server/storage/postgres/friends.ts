@@ -1,5 +1,4 @@
 import type { Pool } from "pg";
-import { FriendState } from "../../../gen/wire.js";
 import type { AsyncFriendStore, EdgeRow } from "../async-storage.js";
 import { query } from "./connection.js";
 
@@ -43,10 +42,10 @@ export class PostgresFriendStore implements AsyncFriendStore {
     );
   }
 
-  async friendCount(userId: string): Promise<number> {
+  async edgeCount(userId: string): Promise<number> {
     const rows = await query<{ n: number }>(
       this.pool,
-      `SELECT count(*) AS n FROM friend_edges WHERE source_id = $1 AND state = ${FriendState.Friend}`,
+      "SELECT count(*) AS n FROM friend_edges WHERE source_id = $1",
       [userId],
     );
     return rows[0]?.n ?? 0;
