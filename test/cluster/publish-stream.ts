@@ -15,27 +15,36 @@ export interface CutStream {
   cutsMade: number;
 }
 
-/** A frame carrying the number `n` as its text. */
-export const numberedFrame = (n: number): ClusterMessage => ({
+/** A frame carrying the number `n` as its text, then a space and `padding` bytes if asked. */
+export const numberedFrame = (n: number, padding = 0): ClusterMessage => ({
   kind: "frame",
-  text: new TextEncoder().encode(String(n)),
+  text: new TextEncoder().encode(padding > 0 ? `${n} ${"x".repeat(padding)}` : String(n)),
 });
 
 /**
- * Subscribes `receiver` to a new room; `received` lists the numbers of the frames it gets, in
- * arrival order, and goes on filling.
+ * Subscribes `receiver` to `count` new rooms; `received` lists the numbers of the frames it gets
+ * in any of them, in arrival order, and goes on filling.
  */
-export async function numberedRoom(
+export async function numberedRooms(
   receiver: RedisClusterAdapter,
-): Promise<{ room: Room; received: number[] }> {
-  const room: Room = `channel:${randomUUID()}`;
+  count: number,
+): Promise<{ rooms: Room[]; received: number[] }> {
+  const rooms = Array.from({ length: count }, (): Room => `channel:${randomUUID()}`);
   const received: number[] = [];
   receiver.on("message", (_room, message) => {
     if (message.kind === "frame" && message.text !== undefined)
-      received.push(Number(new TextDecoder().decode(message.text)));
+      received.push(Number(new TextDecoder().decode(message.text).split(" ")[0]));
   });
-  await receiver.subscribe(room);
-  return { room, received };
+  for (const room of rooms) await receiver.subscribe(room);
+  return { rooms, received };
+}
+
+/** {@link numberedRooms} of one room. */
+export async function numberedRoom(
+  receiver: RedisClusterAdapter,
+): Promise<{ room: Room; received: number[] }> {
+  const { rooms, received } = await numberedRooms(receiver, 1);
+  return { room: rooms[0] as Room, received };
 }
 
 /**

@@ -9,12 +9,13 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
-import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
+import type { Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
 import { turn, until } from "../helpers/event-loop.js";
 import { redisForSuite, redisSkipReason } from "../helpers/redis.js";
 import { startPipelineCutProxy } from "./pipeline-cut-proxy.js";
+import { numberedFrame, numberedRooms } from "./publish-stream.js";
 
 const skip = redisSkipReason();
 
@@ -31,12 +32,6 @@ function assertSequence(received: readonly number[], expected: readonly number[]
       `received ${JSON.stringify(received.slice(differ, differ + 5))}, expected ${JSON.stringify(expected.slice(differ, differ + 5))}`,
   );
 }
-
-/** A frame carrying the number `n`, then `padding` bytes. */
-const frame = (n: number, padding = 0): ClusterMessage => ({
-  kind: "frame",
-  text: new TextEncoder().encode(`${n} ${"x".repeat(padding)}`),
-});
 
 describe("cluster: the bounds of the publishes a node holds on a single Redis", { skip }, () => {
   const suiteRedis = redisForSuite();
@@ -78,14 +73,8 @@ describe("cluster: the bounds of the publishes a node holds on a single Redis", 
     });
     await Promise.all([sender.start(), receiver.start()]);
     try {
-      const rooms: Room[] = [`channel:${randomUUID()}`, `channel:${randomUUID()}`];
-      const received: number[] = [];
-      receiver.on("message", (_room, message) => {
-        if (message.kind === "frame" && message.text !== undefined)
-          received.push(Number(new TextDecoder().decode(message.text).split(" ")[0]));
-      });
-      for (const room of rooms) await receiver.subscribe(room);
-      sender.publish(rooms[0] as Room, frame(-1));
+      const { rooms, received } = await numberedRooms(receiver, 2);
+      sender.publish(rooms[0] as Room, numberedFrame(-1));
       await until(() => received.includes(-1), 5000);
       assert.deepEqual(received, [-1], "the stream flows before the cut");
       received.length = 0;
@@ -99,7 +88,7 @@ describe("cluster: the bounds of the publishes a node holds on a single Redis", 
       await closed;
       assert.notEqual(command.status, "ready", "the connection is not ready");
 
-      for (let n = 0; n < count; n++) sender.publish(rooms[n % 2] as Room, frame(n, padding));
+      for (let n = 0; n < count; n++) sender.publish(rooms[n % 2] as Room, numberedFrame(n, padding));
       // The burst is queued and written (held) in the next turn; those past the bounds are given up
       // then and there.
       await turn();
@@ -111,7 +100,7 @@ describe("cluster: the bounds of the publishes a node holds on a single Redis", 
 
       // One more once the burst has gone: when it has arrived, so has everything sent before it.
       await ready;
-      sender.publish(rooms[0] as Room, frame(count));
+      sender.publish(rooms[0] as Room, numberedFrame(count));
       await until(() => received.includes(count), 20_000);
       await until(() => sender.droppedBroadcasts === 0, 5000);
       // A copy: closing the adapter below may report what it still had in hand.

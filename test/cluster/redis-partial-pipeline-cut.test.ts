@@ -10,22 +10,15 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../src/errors.js";
-import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
+import type { Room } from "../../src/server/cluster/cluster-adapter.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-connection.js";
 import { sleep, until } from "../helpers/event-loop.js";
 import { redisForSuite, redisSkipReason } from "../helpers/redis.js";
 import { startPipelineCutProxy } from "./pipeline-cut-proxy.js";
+import { numberedFrame, numberedRooms } from "./publish-stream.js";
 
 const skip = redisSkipReason();
-
-const padding = "x".repeat(100);
-
-/** A frame carrying the number `n`, then padding. */
-const paddedFrame = (n: number): ClusterMessage => ({
-  kind: "frame",
-  text: new TextEncoder().encode(`${n} ${padding}`),
-});
 
 /**
  * A connection made as the adapter makes its own, counting the pipelines that ioredis failed in
@@ -82,13 +75,7 @@ describe("cluster: a pipeline of publishes partly answered when the connection i
       try {
         // Two rooms in turn, so that no two publishes in a row share a channel (those would be
         // joined into one): each frame is a PUBLISH of its own in the turn's pipeline.
-        const rooms: Room[] = [`channel:${randomUUID()}`, `channel:${randomUUID()}`];
-        const received: number[] = [];
-        receiver.on("message", (_room, message) => {
-          if (message.kind === "frame" && message.text !== undefined)
-            received.push(Number(new TextDecoder().decode(message.text).split(" ")[0]));
-        });
-        for (const room of rooms) await receiver.subscribe(room);
+        const { rooms, received } = await numberedRooms(receiver, 2);
 
         // Cuts the sender's command connection in the middle of a pipeline, twenty times, while the
         // stream runs.
@@ -105,7 +92,7 @@ describe("cluster: a pipeline of publishes partly answered when the connection i
         const perTurn = 16;
         let n = 0;
         for (let t = 0; streaming && t < 20_000; t++) {
-          for (let i = 0; i < perTurn; i++, n++) sender.publish(rooms[n % 2] as Room, paddedFrame(n));
+          for (let i = 0; i < perTurn; i++, n++) sender.publish(rooms[n % 2] as Room, numberedFrame(n, 100));
           await sleep(1);
         }
         streaming = false;
