@@ -67,6 +67,14 @@ async function sqliteSchema(): Promise<{ tables: Schema; indexes: Set<string> }>
 
 async function postgresSchema(url: string): Promise<{ tables: Schema; indexes: Set<string> }> {
   const pool = new pg.Pool({ connectionString: url });
+  // `pool.end()` resolves once its clients are told to end, not once their connections are closed:
+  // a connection still open when the test's server stops gets its "terminating connection" error
+  // after the test. Each client's end is awaited below (any error before it fails a query anyway).
+  const ended: Promise<void>[] = [];
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    ended.push(new Promise((resolve) => client.once("end", () => resolve())));
+  });
   try {
     await migratePostgres(pool);
     const { rows } = await pool.query<{
@@ -103,6 +111,7 @@ async function postgresSchema(url: string): Promise<{ tables: Schema; indexes: S
     return { tables, indexes: new Set(indexes.filter((i) => !POSTGRES_ONLY_INDEXES.has(i))) };
   } finally {
     await pool.end();
+    await Promise.all(ended);
   }
 }
 
