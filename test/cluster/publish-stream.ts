@@ -39,6 +39,18 @@ export async function numberedRooms(
   return { rooms, received };
 }
 
+/** The frame numbers from 0 to `total - 1` that `received` lacks. */
+export function missingFrames(received: readonly number[], total: number): number[] {
+  const got = new Set(received);
+  return Array.from({ length: total }, (_, n) => n).filter((n) => !got.has(n));
+}
+
+/** Each number's first arrival, in arrival order (later copies of a number left out). */
+export function firstCopies(received: readonly number[]): number[] {
+  const seen = new Set<number>();
+  return received.filter((n) => !seen.has(n) && seen.add(n) !== undefined);
+}
+
 /** {@link numberedRooms} of one room. */
 export async function numberedRoom(
   receiver: RedisClusterAdapter,

@@ -16,7 +16,7 @@ import { openRedis, type RedisConnection } from "../../src/server/cluster/redis-
 import { sleep, until } from "../helpers/event-loop.js";
 import { redisForSuite, redisSkipReason } from "../helpers/redis.js";
 import { startPipelineCutProxy } from "./pipeline-cut-proxy.js";
-import { numberedFrame, numberedRooms } from "./publish-stream.js";
+import { firstCopies, missingFrames, numberedFrame, numberedRooms } from "./publish-stream.js";
 
 const skip = redisSkipReason();
 
@@ -101,10 +101,7 @@ describe("cluster: a pipeline of publishes partly answered when the connection i
         await cutting;
         assert.ok(count.partial >= 10, `pipelines were partly answered at the cuts (${count.partial})`);
 
-        const missing = () => {
-          const got = new Set(received);
-          return Array.from({ length: total }, (_, k) => k).filter((k) => !got.has(k));
-        };
+        const missing = () => missingFrames(received, total);
         await until(() => missing().length === 0, 10_000);
         assert.ok(
           received.every((k) => Number.isInteger(k) && k >= 0 && k < total),
@@ -117,8 +114,7 @@ describe("cluster: a pipeline of publishes partly answered when the connection i
           `every frame arrived (${lost.length} of ${total} lost, ${count.partial} pipelines split; reported: ${[...reports].join("; ") || "nothing"})`,
         );
         assert.equal(sender.droppedBroadcasts, 0, "none was given up");
-        const seen = new Set<number>();
-        const first = received.filter((k) => !seen.has(k) && seen.add(k) !== undefined);
+        const first = firstCopies(received);
         assert.deepEqual(
           first,
           [...first].sort((a, b) => a - b),

@@ -12,7 +12,13 @@ import { HeraldError } from "../../src/errors.js";
 import { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
 import { sleep, until } from "../helpers/event-loop.js";
 import { killClient, redisForSuite, redisSkipReason } from "../helpers/redis.js";
-import { numberedFrame, numberedRoom, streamThroughCuts } from "./publish-stream.js";
+import {
+  firstCopies,
+  missingFrames,
+  numberedFrame,
+  numberedRoom,
+  streamThroughCuts,
+} from "./publish-stream.js";
 
 const skip = redisSkipReason();
 
@@ -40,10 +46,7 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
         const killPublisher = () => killClient(port, (line) => line.includes(" cmd=publish "));
         const { received, cutsMade: found } = await streamThroughCuts(sender, receiver, killPublisher, total);
         assert.ok(found >= 2, `the sender's connection was found and cut (${found} of 5 times)`);
-        const missing = () => {
-          const got = new Set(received);
-          return Array.from({ length: total }, (_, n) => n).filter((n) => !got.has(n));
-        };
+        const missing = () => missingFrames(received, total);
         await until(() => missing().length === 0, 5000);
         assert.ok(
           received.every((n) => Number.isInteger(n) && n >= 0 && n < total),
@@ -53,7 +56,7 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
         assert.equal(sender.droppedBroadcasts, 0, "none was given up");
         // On a single Redis a second copy is handed on too (publishes there carry no stamp): only the
         // first copies are in order.
-        const first = received.filter((n, i) => received.indexOf(n) === i);
+        const first = firstCopies(received);
         assert.deepEqual(
           first,
           [...first].sort((a, b) => a - b),
@@ -125,7 +128,7 @@ describe("cluster: one node's publishes through a cut of its Redis connection", 
         Array.from({ length: n - last }, (_, i) => last + i),
         "the stream flows again, whole and in order",
       );
-      const first = received.filter((r, i) => received.indexOf(r) === i);
+      const first = firstCopies(received);
       assert.deepEqual(
         first,
         [...first].sort((a, b) => a - b),
