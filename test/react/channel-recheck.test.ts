@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { ChannelType, Client, type FetchFunction, type Session } from "../../src/index.js";
 import type { ChannelResult } from "../../src/react/index.js";
-import { holdingFetch } from "../audit/holding-fetch.js";
+import { CATCH_UP_PAGE, type HoldingFetch, holdingFetch } from "../audit/holding-fetch.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { type ServerMode, serverModes } from "../helpers/server-modes.js";
 import { mountChat, range } from "./chat-mount.js";
@@ -98,8 +98,19 @@ for (const mode of serverModes) {
   }
 }
 
-// The check's read: a page of 100 from the newest, like the read back that comes before it.
-const PAGE_OF_100 = /\/v2\/channel\/[^?]+\?(.*&)?limit=100(&|$)/;
+/**
+ * Brings the connection back and holds the check's read: the read back that comes first (nothing
+ * was missed) goes through. Resolves with the check's read held in `holding.held`.
+ */
+async function backWithCheckHeld(holding: HoldingFetch, back: () => void): Promise<void> {
+  // The check reads a page of 100 from the newest, like the read back that comes before it.
+  holding.hold(CATCH_UP_PAGE);
+  back();
+  await until("the read back", () => holding.held.length === 1);
+  holding.held.shift()?.release();
+  await until("the check", () => holding.held.length === 1);
+  holding.hold(undefined);
+}
 
 test("messages pushed while the check after a return is on its way are kept, each once", async (t) => {
   const holding = holdingFetch();
@@ -107,13 +118,7 @@ test("messages pushed while the check after a return is on its way are kept, eac
   await away();
   await bobs.edit(2, "edited while away");
   await bobs.remove(5);
-  holding.hold(PAGE_OF_100);
-  back();
-  // First the read back to the newest message shown (nothing missed), then the check.
-  await until("the read back", () => holding.held.length === 1);
-  holding.held.shift()?.release();
-  await until("the check", () => holding.held.length === 1);
-  holding.hold(undefined);
+  await backWithCheckHeld(holding, back);
   // Live while the check's read waits: a new message, an edit and a removal.
   await bobs.write(9);
   await bobs.edit(3, "edited live");
@@ -141,12 +146,7 @@ test("a check that fails keeps what is shown, says why, and is made again on the
   await away();
   await bobs.edit(2, "edited while away");
   await bobs.remove(5);
-  holding.hold(PAGE_OF_100);
-  back();
-  await until("the read back", () => holding.held.length === 1);
-  holding.held.shift()?.release();
-  await until("the check", () => holding.held.length === 1);
-  holding.hold(undefined);
+  await backWithCheckHeld(holding, back);
   holding.held.shift()?.fail();
   await until("the error", () => chat.latest?.error);
   assert.deepEqual(chat.latest?.messages, shown, "what was shown, unchanged");
