@@ -102,10 +102,15 @@ export interface GroupsDeps {
 export class Groups {
   constructor(private readonly deps: GroupsDeps) {}
 
-  private async findGroup(groupId: string): Promise<GroupRow> {
-    // As stock: an id that is not a UUID is bad input, a UUID of no group is not found.
+  /** The group of `groupId`, if any. As stock: an id that is not a UUID is bad input. */
+  private groupById(groupId: string): Promise<GroupRow | undefined> {
     if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
-    const group = await this.deps.groups.byId(groupId.toLowerCase());
+    return this.deps.groups.byId(groupId.toLowerCase());
+  }
+
+  private async findGroup(groupId: string): Promise<GroupRow> {
+    // As stock: a UUID of no group is not found.
+    const group = await this.groupById(groupId);
     if (group === undefined) refuse("not_found", StockWords.groupNotFound);
     return group;
   }
@@ -120,8 +125,7 @@ export class Groups {
     caller: Caller,
     denied: StockDenial = STOCK_MEMBER_OP_DENIED,
   ): Promise<{ group: GroupRow; callerState: number }> {
-    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
-    const group = await this.deps.groups.byId(groupId.toLowerCase());
+    const group = await this.groupById(groupId);
     if (group === undefined) refuse("not_found", denied.words, { wire: denied.wire });
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     if (callerState === undefined || callerState > GroupUserState.Admin) {
@@ -255,8 +259,7 @@ export class Groups {
   }
 
   async leaveGroup(req: RequestOf<"leaveGroup">, caller: Caller): Promise<ResponseOf<"leaveGroup">> {
-    if (!isUuid(req.groupId)) refuse("bad_input", StockWords.invalidGroupId);
-    const group = await this.deps.groups.byId(req.groupId.toLowerCase());
+    const group = await this.groupById(req.groupId);
     // As stock: leaving a group one is not in succeeds, a group that does not exist included.
     if (group === undefined) return {};
     const state = await this.deps.groups.stateOf(group.id, caller.userId);
