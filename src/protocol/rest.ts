@@ -141,7 +141,8 @@ export function parseRestRequest<N extends RouteName>(
   }
   for (const [field, values] of given) {
     if (field.repeated) {
-      out[field.camel] = values.filter((v) => v !== "").map((v) => parseQueryValue(field, v));
+      // An empty value (`?ids=`) is a value, as the gateway reads it: the service refuses it in its words.
+      out[field.camel] = values.map((v) => parseQueryValue(field, v));
     } else {
       // As grpc-gateway does: a single-value field given twice is refused, not read as one of them.
       if (values.length > 1) fail(`too many values for field "${field.name}": ${values.join(", ")}`);

@@ -1,6 +1,7 @@
 // Query parameters given more than once, as grpc-gateway (stock Nakama's HTTP front) reads them: a
 // single-value field given twice is refused with 400 "too many values for field", never read as
-// the first or the last; a list field adds the values of every key that names it.
+// the first or the last; a list field adds the values of every key that names it, and an empty
+// value (`?ids=`) is a value like any other, refused by the service in stock's words.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -69,6 +70,44 @@ for (const mode of serverModes) {
       });
       const ids = (members.body.group_users as { user: { id: string } }[]).map((u) => u.user.id).sort();
       assert.deepEqual(ids, [owner.userId, bea.userId, cai.userId].sort());
+    });
+
+    test("an empty value of a list field is a value, refused in the service's words, not dropped", async () => {
+      const ada = await authenticate(srv.url);
+      const bea = await authenticate(srv.url);
+      const group = await rest(srv.url, "POST", "/v2/group", {
+        token: ada.token,
+        body: { name: uniqueName("g"), open: false },
+      });
+      assert.equal(group.status, 200);
+      const cases: [string, string, string][] = [
+        ["GET", "/v2/user?ids=", "ID '' is not a valid system ID."],
+        ["GET", `/v2/user?ids=${bea.userId}&ids=`, "ID '' is not a valid system ID."],
+        ["POST", "/v2/friend?usernames=", "Username must not be empty."],
+        ["POST", "/v2/friend/block?ids=", "Invalid user ID ''."],
+        ["DELETE", `/v2/friend?ids=${bea.userId}&ids=`, "Invalid user ID ''."],
+        ["POST", `/v2/group/${String(group.body.id)}/add?user_ids=`, "User ID must be a valid ID."],
+      ];
+      for (const [method, path, message] of cases) {
+        const res = await rest(srv.url, method, path, { token: ada.token });
+        assert.equal(res.status, 400, `${method} ${path}`);
+        assert.equal(res.body.code, 3, `${method} ${path}`);
+        assert.equal(res.body.message, message, `${method} ${path}`);
+      }
+      // Nothing was done on the way: bea is neither a friend nor a member.
+      const friends = await rest(srv.url, "GET", "/v2/friend?limit=100", { token: ada.token });
+      assert.deepEqual(friends.body.friends ?? [], []);
+      const members = await rest(srv.url, "GET", `/v2/group/${String(group.body.id)}/user?limit=100`, {
+        token: ada.token,
+      });
+      assert.deepEqual(
+        (members.body.group_users as { user: { id: string } }[]).map((u) => u.user.id),
+        [ada.userId],
+      );
+      // A parameter given with no value at all (`?usernames`) reads the same as `?usernames=`.
+      const bare = await rest(srv.url, "POST", "/v2/friend?usernames", { token: ada.token });
+      assert.equal(bare.status, 400);
+      assert.equal(bare.body.message, "Username must not be empty.");
     });
   });
 }
