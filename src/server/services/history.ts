@@ -1,13 +1,14 @@
 import type { ChannelMessageListInit, ListChannelMessagesRequest } from "../../gen/wire.js";
 import { ChannelType, GroupUserState } from "../../gen/wire.js";
 import type { HistoryCursorMode } from "../compat.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncGroupStore, AsyncMessageStore } from "../storage/async-storage.js";
 import { type MessageRow, messageToWire } from "../storage/messages.js";
 import type { Caller } from "./caller.js";
 import { type ChannelTarget, groupChannel, MAX_ROOM_NAME, roomChannel } from "./channel-id.js";
 import { decodeCursor, encodeCursor, HISTORY_CURSOR_INVALID, type HistoryCursor } from "./history-cursor.js";
+import { canonicalUuid } from "./uuid-text.js";
 
 /** What history listing needs. */
 export interface HistoryDeps {
@@ -22,20 +23,6 @@ const INVALID_CHANNEL_ID = "Invalid channel ID.";
 
 /** The id stock reads an empty user or group part of a channel id as. */
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
-
-/**
- * A UUID in any text form stock's parser takes (canonical, 32 hex digits, either of these in
- * braces or after `urn:uuid:`, in any case), in canonical lower case; undefined for anything else.
- */
-function canonicalUuid(text: string): string | undefined {
-  let core = text;
-  if (core.startsWith("urn:uuid:")) core = core.slice(9);
-  else if (core.startsWith("{") && core.endsWith("}")) core = core.slice(1, -1);
-  if (core.length === 32 && /^[0-9a-f]{32}$/i.test(core)) {
-    core = `${core.slice(0, 8)}-${core.slice(8, 12)}-${core.slice(12, 16)}-${core.slice(16, 20)}-${core.slice(20)}`;
-  }
-  return core.length === 36 && isUuid(core) ? core.toLowerCase() : undefined;
-}
 
 /**
  * The channel a history read names, read as stock reads it there (more loosely than a join or a
