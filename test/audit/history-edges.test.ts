@@ -152,7 +152,11 @@ for (const mode of serverModes) {
       }
       const hex = groupId.replaceAll("-", "");
       for (const form of [groupId.toUpperCase(), hex, `{${groupId}}`, `{${hex}}`, `urn:uuid:${groupId}`]) {
-        assert.deepEqual(contents(await page(ada, `3.${form}..`, "limit=10")), ['{"g":1}'], form);
+        const listed = await page(ada, `3.${form}..`, "limit=10");
+        assert.deepEqual(contents(listed), ['{"g":1}'], form);
+        // As stock: the channel id as asked for, the group id canonical.
+        const [message] = (listed.messages ?? []) as { channel_id?: string; group_id?: string }[];
+        assert.deepEqual([message?.channel_id, message?.group_id], [`3.${form}..`, groupId], form);
       }
     });
 

@@ -118,7 +118,11 @@ export async function listHistory(
   const reversed = ascending !== forward;
   if (reversed) rows.reverse();
 
-  const out: ChannelMessageListInit = { messages: rows.map(messageToWire) };
+  // As stock: each message names its channel as the request did (an id in upper case stays so);
+  // its group or user ids are the canonical ones.
+  const out: ChannelMessageListInit = {
+    messages: rows.map((row) => ({ ...messageToWire(row), channelId: req.channelId })),
+  };
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (first !== undefined && last !== undefined) {
