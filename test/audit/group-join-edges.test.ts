@@ -2,7 +2,8 @@
 // both server modes: a full group refuses every join first; a user who already has a place in the
 // group (any rank, a join request, a ban) joins with success and nothing changed (herald refused a
 // banned user with "User is banned from the group."); an add skips banned users instead of lifting
-// the ban, takes all of its users or none, and tells the user the group's id; and a member
+// the ban (a kick lifts it, as on stock; herald's kick skipped them), takes all of its users or
+// none, and tells the user the group's id; and a member
 // operation checks its user ids, and answers no user ids with success, before the caller's rights.
 
 import assert from "node:assert/strict";
@@ -150,7 +151,7 @@ for (const mode of serverModes) {
       assert.deepEqual(JSON.parse(added?.content ?? "{}"), { group_id: groupId, name });
     });
 
-    test("an add skips a banned user, and takes all of its users or none", async () => {
+    test("an add skips a banned user, a kick lifts the ban, and an add takes all of its users or none", async () => {
       const [owner, bea, cai, dan] = [
         await authenticate(srv.url),
         await authenticate(srv.url),
@@ -162,6 +163,15 @@ for (const mode of serverModes) {
       await ok(owner, `${groupId}/ban`, [bea.userId]);
       await ok(owner, `${groupId}/add`, [bea.userId]);
       assert.equal((await states(owner, groupId)).get(bea.userId), BANNED, "the ban stays");
+
+      // Kicking is how a ban is lifted, as on stock: silently, and the user may join again.
+      const events = await eventCodes(owner, groupId);
+      await ok(owner, `${groupId}/kick`, [bea.userId]);
+      assert.equal((await states(owner, groupId)).has(bea.userId), false, "the ban is lifted");
+      assert.deepEqual(await eventCodes(owner, groupId), events, "no kick written");
+      await ok(bea, `${groupId}/join`);
+      assert.equal((await states(owner, groupId)).get(bea.userId), MEMBER);
+      await ok(owner, `${groupId}/kick`, [bea.userId]);
 
       await refused(owner, `${groupId}/add`, [cai.userId, dan.userId], 3, "Group is full.");
       const after = await states(owner, groupId);

@@ -334,10 +334,11 @@ export class Groups {
     if (this.nothingToDo(req.groupId, req.userIds)) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
-      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
+      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not. A
+      // banned user is removed like a join request, silently: kicking is how a ban is lifted.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === BANNED_STATE || !outranks(callerState, state)) continue;
+      if (state === undefined || !outranks(callerState, state)) continue;
       await this.deps.groups.removeMember(group.id, user.id);
       if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupKick, user);
