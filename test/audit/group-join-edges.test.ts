@@ -3,8 +3,9 @@
 // group (any rank, a join request, a ban) joins with success and nothing changed (herald refused a
 // banned user with "User is banned from the group."); an add skips banned users instead of lifting
 // the ban (a kick lifts it, as on stock; herald's kick skipped them), takes all of its users or
-// none, and tells the user the group's id; and a member
-// operation checks its user ids, and answers no user ids with success, before the caller's rights.
+// none, and tells the user the group's id; a join request withdrawn by leaving is written as a
+// leave (code 5), as stock writes it; and a member operation checks its user ids, and answers no
+// user ids with success, before the caller's rights.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -128,6 +129,11 @@ for (const mode of serverModes) {
       await ok(cai, `${closed}/join`);
       assert.equal((await states(owner, closed)).get(cai.userId), JOIN_REQUEST);
       assert.equal((await notifications(owner)).length, asked.length, "the admins are asked once");
+      // Withdrawing the request is a leave, written to the channel as stock writes it.
+      const before = await eventCodes(owner, closed);
+      await ok(cai, `${closed}/leave`);
+      assert.equal((await states(owner, closed)).has(cai.userId), false);
+      assert.deepEqual(await eventCodes(owner, closed), [...before, 5]);
     });
 
     test("a join request on a closed group, then an add by an admin, as stock words them", async () => {

@@ -289,12 +289,11 @@ export class Groups {
       refuse("bad_input", StockWords.lastSuperadmin);
     }
     await this.deps.groups.removeMember(group.id, caller.userId);
-    if (state <= GroupUserState.Member) {
-      this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupLeave, {
-        id: caller.userId,
-        username: caller.username,
-      });
-    }
+    // As stock: a leave is written to the group's channel also when it withdraws a join request.
+    this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupLeave, {
+      id: caller.userId,
+      username: caller.username,
+    });
     this.dropMember(group.id, caller.userId);
     return {};
   }
