@@ -126,18 +126,14 @@ export async function listHistory(
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (first !== undefined && last !== undefined) {
+    // As stock: a page listed from a cursor always has a cursor back the way it came, even when
+    // nothing is left there (messages removed since); one onwards only when there is more.
     if (!reversed) {
       if (more) out.nextCursor = mark(last, true);
-      const hasBefore =
-        cursor !== undefined &&
-        (await (forward ? m.existsBefore(channelId, first.seq) : m.existsAfter(channelId, first.seq)));
-      if (cursor !== undefined && hasBefore) out.prevCursor = mark(first, false);
+      if (cursor !== undefined) out.prevCursor = mark(first, false);
     } else {
       if (more) out.prevCursor = mark(first, false);
-      const hasAfter = await (forward
-        ? m.existsAfter(channelId, last.seq)
-        : m.existsBefore(channelId, last.seq));
-      if (hasAfter) out.nextCursor = mark(last, true);
+      out.nextCursor = mark(last, true);
     }
     // The newest message of the page. As on stock, it is a forward cursor whichever way the page
     // was listed: listing forward from it yields only newer messages.
