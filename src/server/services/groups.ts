@@ -36,6 +36,12 @@ const groupUsersListing = (groupId: string, state: number | undefined) =>
 const userGroupsListing = (userId: string, state: number | undefined) =>
   `user_groups/${userId}/${state ?? ""}`;
 
+/** Stock's words for a join, add or promotion the group has no room for. */
+const GROUP_FULL = "Group is full.";
+
+/** The nil UUID, which stock refuses as a user id of a member operation. */
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
 /** The words and wire code stock Nakama refuses a group operation with when the caller may not. */
 interface StockDenial {
   words: string;
@@ -135,14 +141,26 @@ export class Groups {
   }
 
   /**
-   * The target users of a member operation. As stock: a malformed id refuses the whole request;
-   * a well-formed id of no user refuses it when adding (`mustExist`) and is skipped otherwise.
+   * Stock's checks of a member operation before it reads anything: the group id, then the user
+   * ids (the nil id included). True when there is nothing to do: no user ids, which stock
+   * answers with success before it looks at the group or the caller's rights.
+   */
+  private nothingToDo(groupId: string, ids: readonly string[]): boolean {
+    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
+    if (ids.length === 0) return true;
+    if (ids.some((id) => !isUuid(id) || id === NIL_UUID)) refuse("bad_input", StockWords.invalidGroupUserId);
+    return false;
+  }
+
+  /**
+   * The target users of a member operation, whose ids {@link nothingToDo} checked. As stock: a
+   * well-formed id of no user refuses the request when adding (`mustExist`) and is skipped
+   * otherwise.
    */
   private async targets(
     ids: readonly string[],
     mustExist = false,
   ): Promise<{ id: string; username: string }[]> {
-    if (ids.some((id) => !isUuid(id))) refuse("bad_input", StockWords.invalidGroupUserId);
     const found = new Map(
       (await this.deps.users.byIds(ids.map((id) => id.toLowerCase()))).map((r) => [r.id, r]),
     );
@@ -231,11 +249,11 @@ export class Groups {
 
   async joinGroup(req: RequestOf<"joinGroup">, caller: Caller): Promise<ResponseOf<"joinGroup">> {
     const group = await this.findGroup(req.groupId);
-    const state = await this.deps.groups.stateOf(group.id, caller.userId);
-    if (state === BANNED_STATE) refuse("permission_denied", "User is banned from the group.");
-    if (state !== undefined) return {};
-    if ((await this.deps.groups.memberCount(group.id)) >= group.max_count)
-      refuse("bad_input", "Group is full.");
+    // As stock: a full group refuses every join, from a user already in it too.
+    if ((await this.deps.groups.memberCount(group.id)) >= group.max_count) refuse("bad_input", GROUP_FULL);
+    // As stock: a user with a place in the group already (a member of any rank, a join request,
+    // a ban) joins with success and nothing changed.
+    if ((await this.deps.groups.stateOf(group.id, caller.userId)) !== undefined) return {};
     if (group.open === 1) {
       await this.deps.groups.setState(group.id, caller.userId, GroupUserState.Member);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupJoin, {
@@ -271,29 +289,36 @@ export class Groups {
       refuse("bad_input", StockWords.lastSuperadmin);
     }
     await this.deps.groups.removeMember(group.id, caller.userId);
-    if (state <= GroupUserState.Member) {
-      this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupLeave, {
-        id: caller.userId,
-        username: caller.username,
-      });
-    }
+    // As stock: a leave is written to the group's channel also when it withdraws a join request.
+    this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupLeave, {
+      id: caller.userId,
+      username: caller.username,
+    });
     this.dropMember(group.id, caller.userId);
     return {};
   }
 
   async addGroupUsers(req: RequestOf<"addGroupUsers">, caller: Caller): Promise<ResponseOf<"addGroupUsers">> {
+    if (this.nothingToDo(req.groupId, req.userIds)) return {};
     const { group } = await this.adminGroup(req.groupId, caller);
+    const added: { id: string; username: string }[] = [];
     for (const user of await this.targets(req.userIds, true)) {
+      // As stock: the caller, members and banned users are skipped; a ban is not lifted by an add.
+      if (user.id === caller.userId || added.some((a) => a.id === user.id)) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state !== undefined && state <= GroupUserState.Member) continue;
-      if ((await this.deps.groups.memberCount(group.id)) >= group.max_count)
-        refuse("bad_input", "Group is full.");
+      if (state === undefined || state === GroupUserState.JoinRequest) added.push(user);
+    }
+    // As stock, all or nothing: a group without room for every user added takes none of them.
+    if ((await this.deps.groups.memberCount(group.id)) + added.length > group.max_count) {
+      refuse("bad_input", GROUP_FULL);
+    }
+    for (const user of added) {
       await this.deps.groups.setState(group.id, user.id, GroupUserState.Member);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupAdd, user);
       await this.deps.notifier.send({
         userId: user.id,
         subject: `You've been added to group ${group.name}`,
-        content: JSON.stringify({ name: group.name }),
+        content: JSON.stringify({ group_id: group.id, name: group.name }),
         code: NotificationCode.GroupAdd,
         senderId: caller.userId,
       });
@@ -305,12 +330,14 @@ export class Groups {
     req: RequestOf<"kickGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"kickGroupUsers">> {
+    if (this.nothingToDo(req.groupId, req.userIds)) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
-      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
+      // As stock: the caller's own id is skipped, and so is anyone the caller outranks not. A
+      // banned user is removed like a join request, silently: kicking is how a ban is lifted.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === BANNED_STATE || !outranks(callerState, state)) continue;
+      if (state === undefined || !outranks(callerState, state)) continue;
       await this.deps.groups.removeMember(group.id, user.id);
       if (state <= GroupUserState.Member)
         this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupKick, user);
@@ -320,6 +347,7 @@ export class Groups {
   }
 
   async banGroupUsers(req: RequestOf<"banGroupUsers">, caller: Caller): Promise<ResponseOf<"banGroupUsers">> {
+    if (this.nothingToDo(req.groupId, req.userIds)) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
       // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
@@ -339,6 +367,7 @@ export class Groups {
     req: RequestOf<"promoteGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"promoteGroupUsers">> {
+    if (this.nothingToDo(req.groupId, req.userIds)) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
       // As on stock, the caller's own id is skipped without an error.
@@ -353,7 +382,7 @@ export class Groups {
         state === GroupUserState.JoinRequest &&
         (await this.deps.groups.memberCount(group.id)) >= group.max_count
       ) {
-        refuse("bad_input", "Group is full.");
+        refuse("bad_input", GROUP_FULL);
       }
       await this.deps.groups.setState(group.id, user.id, next);
       // Stock writes a promotion (7) also for a join request accepted this way; adding the user
@@ -369,6 +398,7 @@ export class Groups {
   ): Promise<ResponseOf<"demoteGroupUsers">> {
     // Stock asks demote alone of the member operations for at least one user.
     if (isUuid(req.groupId) && req.userIds.length === 0) refuse("bad_input", StockWords.groupUserIdsRequired);
+    this.nothingToDo(req.groupId, req.userIds);
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
     for (const user of await this.targets(req.userIds)) {
       // As on stock: the caller's own id is skipped, and demoting the lowest rank is a no-op.

@@ -1,5 +1,10 @@
 import { refuse } from "../refusal.js";
-import { StockWords } from "../stock-words.js";
+
+/**
+ * Stock's words for any history cursor it cannot use: one it cannot read, or one of another
+ * channel or the other direction.
+ */
+export const HISTORY_CURSOR_INVALID = "Cursor is invalid or expired.";
 
 /**
  * A history position. Cursors name a message by its storage sequence number, which is unique and
@@ -37,7 +42,7 @@ export function decodeCursor(text: string): HistoryCursor {
   try {
     value = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
   } catch {
-    return refuse("bad_input", StockWords.malformedCursor);
+    return refuse("bad_input", HISTORY_CURSOR_INVALID);
   }
   if (
     !Array.isArray(value) ||
@@ -48,7 +53,7 @@ export function decodeCursor(text: string): HistoryCursor {
     (value[3] !== 0 && value[3] !== 1) ||
     (value.length === 5 && !Number.isSafeInteger(value[4]))
   ) {
-    return refuse("bad_input", StockWords.malformedCursor);
+    return refuse("bad_input", HISTORY_CURSOR_INVALID);
   }
   const cursor: HistoryCursor = {
     channelId: value[0],

@@ -6,8 +6,9 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncGroupStore, AsyncMessageStore } from "../storage/async-storage.js";
 import { type MessageRow, messageToWire } from "../storage/messages.js";
 import type { Caller } from "./caller.js";
-import { parseChannelId } from "./channel-id.js";
-import { decodeCursor, encodeCursor, type HistoryCursor } from "./history-cursor.js";
+import { type ChannelTarget, groupChannel, MAX_ROOM_NAME, roomChannel } from "./channel-id.js";
+import { decodeCursor, encodeCursor, HISTORY_CURSOR_INVALID, type HistoryCursor } from "./history-cursor.js";
+import { canonicalUuid } from "./uuid-text.js";
 
 /** What history listing needs. */
 export interface HistoryDeps {
@@ -17,13 +18,47 @@ export interface HistoryDeps {
   historyCursors?: HistoryCursorMode;
 }
 
+/** Stock's words, on a history read, for a channel id it cannot read. */
+const INVALID_CHANNEL_ID = "Invalid channel ID.";
+
+/** The id stock reads an empty user or group part of a channel id as. */
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The channel a history read names, read as stock reads it there (more loosely than a join or a
+ * send does): a room name may hold any characters, a group or user part may be empty (the nil id)
+ * or any UUID form. Anything else is refused with stock's words for this route.
+ */
+function historyTarget(channelId: string): ChannelTarget {
+  const parts = channelId.split(".");
+  const invalid = (): never => refuse("bad_input", INVALID_CHANNEL_ID);
+  if (parts.length < 4) return invalid();
+  const [mode, subject, subcontext] = parts as [string, string, string];
+  const label = parts.slice(3).join(".");
+  const id = (part: string): string => (part === "" ? NIL_UUID : (canonicalUuid(part) ?? invalid()));
+  if (mode === "2") {
+    if (subject !== "" || subcontext !== "" || label === "" || label.length > MAX_ROOM_NAME) invalid();
+    return roomChannel(label);
+  }
+  if (mode === "3") {
+    if (subcontext !== "" || label !== "") invalid();
+    return groupChannel(id(subject));
+  }
+  if (mode === "4") {
+    if (label !== "") invalid();
+    const [one, two] = [id(subject), id(subcontext)];
+    // As stock: the two ids are read in the order given; out of order, no join makes the stream.
+    return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
+  }
+  return invalid();
+}
+
 /**
  * Refuses a caller who may not read the channel: non-members of a group, strangers to a direct
  * chat. Stock Nakama answers both as bad input (HTTP 400) with these words; the precise meaning,
  * permission denied, travels beside it.
  */
-async function checkAccess(groups: AsyncGroupStore, channelId: string, caller: Caller): Promise<string> {
-  const target = parseChannelId(channelId);
+async function checkAccess(groups: AsyncGroupStore, target: ChannelTarget, caller: Caller): Promise<void> {
   if (target.type === ChannelType.Group) {
     const state = await groups.stateOf(target.groupId, caller.userId);
     if (state === undefined || state > GroupUserState.Member)
@@ -32,32 +67,34 @@ async function checkAccess(groups: AsyncGroupStore, channelId: string, caller: C
     if (caller.userId !== target.userIdOne && caller.userId !== target.userIdTwo)
       refuse("permission_denied", StockWords.directHistoryNotFound, { wire: "bad_input" });
   }
-  return target.id;
 }
 
 /**
  * One page of a channel's history. Pages follow the storage sequence, so they neither skip nor
  * repeat messages. `next` cursors continue in the listing's direction; `prev` cursors go back.
+ * The checks come in stock's order: the limit, the channel id, the cursor, then the caller's
+ * right to read.
  */
 export async function listHistory(
   deps: HistoryDeps,
   req: ListChannelMessagesRequest,
   caller: Caller,
 ): Promise<ChannelMessageListInit> {
-  const channelId = await checkAccess(deps.groups, req.channelId, caller);
   const limit = req.limit ?? 1;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
-  const forward = req.forward ?? false;
+  // As stock: oldest first when `forward` is not given.
+  const forward = req.forward ?? true;
+  const target = historyTarget(req.channelId);
+  const channelId = target.id;
   const cursor = req.cursor ? decodeCursor(req.cursor) : undefined;
-  if (cursor !== undefined) {
-    if (cursor.channelId !== channelId) refuse("bad_input", "Cursor does not belong to this channel.");
-    if (cursor.forward !== forward)
-      refuse("bad_input", "Cursor direction does not match the forward parameter.");
+  if (cursor !== undefined && (cursor.channelId !== channelId || cursor.forward !== forward)) {
+    refuse("bad_input", HISTORY_CURSOR_INVALID);
   }
+  await checkAccess(deps.groups, target, caller);
   const m = deps.messages;
   const stock326 = deps.historyCursors === "3.26";
-  const mark = (row: MessageRow, next: boolean): string => {
-    const c: HistoryCursor = { channelId, seq: row.seq, forward, next };
+  const mark = (row: MessageRow, next: boolean, towards = forward): string => {
+    const c: HistoryCursor = { channelId, seq: row.seq, forward: towards, next };
     if (stock326) c.second = Math.floor(row.create_time / 1000);
     return encodeCursor(c);
   };
@@ -81,28 +118,30 @@ export async function listHistory(
   const reversed = ascending !== forward;
   if (reversed) rows.reverse();
 
-  const out: ChannelMessageListInit = { messages: rows.map(messageToWire) };
+  // As stock: each message names its channel as the request did (an id in upper case stays so);
+  // its group or user ids are the canonical ones.
+  const out: ChannelMessageListInit = {
+    messages: rows.map((row) => ({ ...messageToWire(row), channelId: req.channelId })),
+  };
   const first = rows[0];
   const last = rows[rows.length - 1];
   if (first !== undefined && last !== undefined) {
+    // As stock: a page listed from a cursor always has a cursor back the way it came, even when
+    // nothing is left there (messages removed since); one onwards only when there is more.
     if (!reversed) {
       if (more) out.nextCursor = mark(last, true);
-      const hasBefore =
-        cursor !== undefined &&
-        (await (forward ? m.existsBefore(channelId, first.seq) : m.existsAfter(channelId, first.seq)));
-      if (cursor !== undefined && hasBefore) out.prevCursor = mark(first, false);
+      if (cursor !== undefined) out.prevCursor = mark(first, false);
     } else {
       if (more) out.prevCursor = mark(first, false);
-      const hasAfter = await (forward
-        ? m.existsAfter(channelId, last.seq)
-        : m.existsBefore(channelId, last.seq));
-      if (hasAfter) out.nextCursor = mark(last, true);
+      out.nextCursor = mark(last, true);
     }
-    // The newest message of the page; listing from it in the same direction yields only newer ones.
+    // The newest message of the page. As on stock, it is a forward cursor whichever way the page
+    // was listed: listing forward from it yields only newer messages.
     const newest = forward ? last : first;
-    out.cacheableCursor = mark(newest, forward);
-  } else if (req.cursor) {
-    out.cacheableCursor = req.cursor;
+    out.cacheableCursor = mark(newest, true, true);
+  } else if (cursor !== undefined && req.cursor) {
+    // As stock: an empty page keeps the cursor it was listed from, turned forward.
+    out.cacheableCursor = forward ? req.cursor : encodeCursor({ ...cursor, forward: true, next: true });
   }
   return out;
 }

@@ -5,6 +5,13 @@ import { notificationToWire } from "../storage/notifications.js";
 import type { Caller } from "./caller.js";
 import { decodeNumberCursor, encodeNumberCursor, legacyNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
+import { canonicalUuid } from "./uuid-text.js";
+
+/**
+ * Stock's words when a delete names something that is not a notification id: its database refuses
+ * the whole statement, so nothing is deleted and the call fails as an internal error.
+ */
+const DELETE_FAILED = "Error while deleting notifications.";
 
 /**
  * Listing and deleting a user's notifications (the Notifier sends them). The cacheable cursor is
@@ -37,7 +44,13 @@ export class Notifications {
     req: RequestOf<"deleteNotifications">,
     caller: Caller,
   ): Promise<ResponseOf<"deleteNotifications">> {
-    await this.store.delete(caller.userId, req.ids);
+    // As stock: ids are read as UUIDs in any form, and one that is not a UUID fails the whole
+    // delete, so nothing is deleted. Stock answers it as an internal error; herald's meaning, bad
+    // input, travels beside it.
+    const ids = req.ids.map(
+      (text) => canonicalUuid(text) ?? refuse("bad_input", DELETE_FAILED, { wire: "server_error" }),
+    );
+    await this.store.delete(caller.userId, ids);
     return {};
   }
 }
