@@ -9,7 +9,7 @@ export interface FakeHistoryRequest {
   channelId: string;
   /** Messages asked for (the REST default when the client sent none). @default 1 */
   limit: number;
-  /** True lists oldest first. */
+  /** True lists oldest first (the REST default when the client sent none, as on stock). @default true */
   forward: boolean;
   /** The cursor the client sent ("" for the first page). */
   cursor: string;
@@ -69,7 +69,8 @@ export function historyHook(
     const request: FakeHistoryRequest = {
       channelId: read.channelId,
       limit: read.limit || 1,
-      forward: read.forward ?? false,
+      // As stock: a listing that leaves `forward` out reads oldest first.
+      forward: read.forward ?? true,
       cursor: read.cursor,
       http,
     };
