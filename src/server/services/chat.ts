@@ -19,7 +19,7 @@ import {
 import { MAX_CONTENT_BYTES } from "../../protocol/limits.js";
 import type { ChannelMessageDraft, HookContext, ServerHooks } from "../hooks.js";
 import type { Logger } from "../logger.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type {
   AsyncFriendStore,
@@ -34,16 +34,28 @@ import {
   channelFields,
   directChannel,
   groupChannel,
+  isNilUuid,
   MAX_ROOM_NAME,
   parseChannelId,
+  readUuid,
   roomChannel,
+  utf8Length,
 } from "./channel-id.js";
 import type { ChannelRegistry } from "./channel-registry.js";
-import { hasControlCharacter } from "./field-limits.js";
 import type { Notifier } from "./notifier.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
 import type { Visibility } from "./visibility.js";
+
+// Stock Nakama's words for the join targets it refuses, each prefixed to its "Invalid channel target".
+const ROOM_NAME_LENGTH = `Channel name is required and must be 1-64 chars: ${StockWords.invalidChannelTarget}`;
+const ROOM_NAME_CONTROL = `Channel name must not contain control chars: ${StockWords.invalidChannelTarget}`;
+const DIRECT_TARGET_INVALID = `Invalid user ID in direct message join: ${StockWords.invalidChannelTarget}`;
+const GROUP_TARGET_INVALID = `Invalid group ID in group channel join: ${StockWords.invalidChannelTarget}`;
+
+// The control characters stock refuses in a room name: POSIX [[:cntrl:]], ASCII only.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const ASCII_CONTROL = /[\u0000-\u001f\u007f]/;
 
 // Repeated sends of non-persistent messages are answered from memory; this bounds that memory.
 const RECENT_ACKS = 10_000;
@@ -130,16 +142,22 @@ export class Chat {
    */
   async join(peer: Peer, req: ChannelJoin): Promise<JoinResult> {
     const { users, friends, groups, channels, notifier } = this.deps;
+    // Stock reads the target before the type: an empty one is refused whatever the type.
+    if (req.target === "") refuse("bad_input", StockWords.invalidChannelTarget);
     let target: ChannelTarget;
     switch (req.type) {
       case ChannelType.Unspecified:
       case ChannelType.Room:
-        if (req.target === "" || req.target.length > MAX_ROOM_NAME || hasControlCharacter(req.target))
-          refuse("bad_input", StockWords.invalidChannelTarget);
+        // Stock's checks, in its order: the length in bytes, then ASCII control characters (text that
+        // is not UTF-8 never gets here: the envelope is refused).
+        if (utf8Length(req.target) > MAX_ROOM_NAME) refuse("bad_input", ROOM_NAME_LENGTH);
+        if (ASCII_CONTROL.test(req.target)) refuse("bad_input", ROOM_NAME_CONTROL);
         target = roomChannel(req.target);
         break;
       case ChannelType.DirectMessage: {
-        const other = isUuid(req.target) ? await users.byId(req.target.toLowerCase()) : undefined;
+        const otherId = readUuid(req.target);
+        if (otherId === undefined || isNilUuid(otherId)) refuse("bad_input", DIRECT_TARGET_INVALID);
+        const other = await users.byId(otherId);
         // A user who blocked the caller is "not found" too, also in the precise code: a block
         // must not be told apart from a missing user.
         if (other === undefined || (await friends.edge(other.id, peer.userId))?.state === FriendState.Blocked)
@@ -148,8 +166,9 @@ export class Chat {
         break;
       }
       case ChannelType.Group: {
-        const groupId = req.target.toLowerCase();
-        if (!isUuid(groupId) || (await groups.byId(groupId)) === undefined)
+        const groupId = readUuid(req.target);
+        if (groupId === undefined) refuse("bad_input", GROUP_TARGET_INVALID);
+        if ((await groups.byId(groupId)) === undefined)
           refuse("not_found", StockWords.groupChannelNotFound, { wire: "bad_input" });
         const state = await groups.stateOf(groupId, peer.userId);
         if (state === undefined || state > GroupUserState.Member)
@@ -311,10 +330,11 @@ export class Chat {
    * share one; finishing them in the same order keeps the stored, acked and delivered orders equal.
    */
   async stageSend(peer: Peer, req: ChannelMessageSend): Promise<StagedSend> {
+    // Stock's order: the channel id, then the content, then the membership.
     const target = parseChannelId(req.channelId);
+    const parsed = parseContent(req.content);
     const membership = peer.channels.get(target.id);
     if (membership === undefined) refuse("bad_input", StockWords.mustJoinToSend);
-    const parsed = parseContent(req.content);
     // Without the extension a client message id is not ours to keep, as on a stock server.
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
     // Deduplicated per sender and channel: the same id in another channel is another message.
@@ -484,7 +504,7 @@ export class Chat {
   }
 
   /**
-   * The sender's own chat message, checked in stock's order: the message id is a UUID (any case),
+   * The sender's own chat message, checked in stock's order: the message id is a UUID (any spelling),
    * the channel id is well formed, the content (of an update) is a JSON object, the channel is
    * joined, and the message is the sender's.
    */
@@ -495,12 +515,13 @@ export class Chat {
     verb: "update" | "remove",
     content?: string,
   ): Promise<MessageRow> {
-    if (!isUuid(messageId)) refuse("bad_input", StockWords.invalidMessageId);
+    const id = readUuid(messageId);
+    if (id === undefined) refuse("bad_input", StockWords.invalidMessageId);
     const target = parseChannelId(channelId);
     if (content !== undefined) parseContent(content);
     if (!peer.channels.has(target.id))
       refuse("bad_input", `Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
-    const row = await this.deps.messages.byId(target.id, messageId.toLowerCase());
+    const row = await this.deps.messages.byId(target.id, id);
     if (row === undefined || row.sender_id !== peer.userId || row.code !== ChannelMessageCode.Chat) {
       refuse("bad_input", verb === "update" ? StockWords.noMessageToUpdate : StockWords.noMessageToRemove);
     }
