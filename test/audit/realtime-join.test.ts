@@ -97,6 +97,46 @@ for (const { mode, codec, label } of modeMatrix) {
       }
     });
 
+    test("the reply lists the others on a new join, the joiner too on a repeated one, hidden members never", async () => {
+      const [ada, bob, cat] = [
+        await authenticate(srv.url),
+        await authenticate(srv.url),
+        await authenticate(srv.url),
+      ];
+      const a = await openSocket(srv.url, ada, codec);
+      const b = await openSocket(srv.url, bob, codec);
+      const c = await openSocket(srv.url, cat, codec);
+      const sessions = (list: { userId: string; persistence?: boolean }[]) =>
+        list.map((p) => `${p.userId}:${p.persistence === true}`).sort();
+      try {
+        const target = uniqueName("room");
+        const first = await a.call("channelJoin", { target, type: 1 }, "channel");
+        assert.deepEqual(first.presences, []);
+        assert.deepEqual([first.self?.userId, first.self?.persistence], [ada.userId, true]);
+        // A visible join is announced to every member, the joiner included.
+        await a.next("channelPresenceEvent", (e) => e.joins.some((p) => p.userId === ada.userId));
+        const second = await b.call("channelJoin", { target, type: 1, persistence: false }, "channel");
+        assert.deepEqual(sessions(second.presences), [`${ada.userId}:true`]);
+        assert.equal(second.self?.persistence, false);
+        const joined = await a.next("channelPresenceEvent", (e) =>
+          e.joins.some((p) => p.userId === bob.userId),
+        );
+        assert.equal(joined.joins[0]?.persistence, false);
+        const hidden = await c.call("channelJoin", { target, type: 1, hidden: true }, "channel");
+        assert.deepEqual(sessions(hidden.presences), [`${ada.userId}:true`, `${bob.userId}:false`].sort());
+        const again = await a.call("channelJoin", { target, type: 1 }, "channel");
+        assert.deepEqual(sessions(again.presences), [`${ada.userId}:true`, `${bob.userId}:false`].sort());
+        assert.equal(again.self?.sessionId, first.self?.sessionId);
+        // Neither the hidden join nor the repeated one is announced.
+        await a.assertNoPush("channelPresenceEvent");
+        await b.assertNoPush("channelPresenceEvent", (e: { joins: { userId: string }[] }) =>
+          e.joins.some((p) => p.userId !== bob.userId),
+        );
+      } finally {
+        await Promise.all([a.close(), b.close(), c.close()]);
+      }
+    });
+
     test("a direct chat target that is no user id is told apart from a missing user", async () => {
       const ada = await authenticate(srv.url);
       const a = await openSocket(srv.url, ada, codec);

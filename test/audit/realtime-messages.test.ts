@@ -122,6 +122,37 @@ for (const { mode, codec, label } of modeMatrix) {
       }
     });
 
+    test("update and remove check the message id, the channel id, the content, then the membership", async () => {
+      const ada = await authenticate(srv.url);
+      const a = await openSocket(srv.url, ada, codec);
+      try {
+        const channelId = `2...${uniqueName("room")}`;
+        const messageId = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+        const update = (body: object) => refusal(a, "channelMessageUpdate", body);
+        assert.deepEqual(await update({ channelId: "x", messageId: "y", content: "[]" }), [
+          3,
+          "Invalid message identifier",
+        ]);
+        assert.deepEqual(await update({ channelId: "x", messageId, content: "[]" }), [3, INVALID_ID]);
+        for (const content of ["", "[]", "{"])
+          assert.deepEqual(await update({ channelId, messageId, content }), [3, NOT_OBJECT], content);
+        assert.deepEqual(await update({ channelId, messageId, content: "{}" }), [
+          3,
+          "Must join channel before updating messages",
+        ]);
+        assert.deepEqual(await refusal(a, "channelMessageRemove", { channelId: "x", messageId: "" }), [
+          3,
+          "Invalid message identifier",
+        ]);
+        assert.deepEqual(await refusal(a, "channelMessageRemove", { channelId, messageId }), [
+          3,
+          "Must join channel before removing messages",
+        ]);
+      } finally {
+        await a.close();
+      }
+    });
+
     test("update and remove read the message id in every UUID spelling; a removed or foreign message is not found", async () => {
       const ada = await authenticate(srv.url);
       const bob = await authenticate(srv.url);
