@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { authenticate, openSocket, type RawSocket, serverForSuite } from "../helpers/server.js";
+import { authenticate, openSocket, type RawSocket, serverForSuite, startServer } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 
 /** The refusal a request gets, as [code, message]; the socket must still answer afterwards. */
@@ -178,3 +178,33 @@ for (const { mode, codec, label } of modeMatrix) {
     });
   });
 }
+
+test("the follow cap counts each user once, in any spelling, and never the caller", async () => {
+  // Bob's ids count once, his name once more (names are counted before they are looked up).
+  const srv = await startServer({ caps: { followsPerSocket: 2 } });
+  try {
+    const ada = await authenticate(srv.url);
+    const bob = await authenticate(srv.url);
+    const a = await openSocket(srv.url, ada, undefined, { status: true });
+    const b = await openSocket(srv.url, bob, undefined, { status: true });
+    const spellings = [
+      bob.userId,
+      bob.userId.toUpperCase(),
+      `{${bob.userId}}`,
+      bob.userId.replaceAll("-", ""),
+    ];
+    const followed = await a.call(
+      "statusFollow",
+      { userIds: [...spellings, ada.userId, ...spellings], usernames: [bob.username, ada.username] },
+      "status",
+    );
+    assert.deepEqual(
+      followed.presences.map((p) => p.userId),
+      [bob.userId],
+    );
+    await a.close();
+    await b.close();
+  } finally {
+    await srv.close();
+  }
+});
