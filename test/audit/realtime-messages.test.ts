@@ -153,6 +153,60 @@ for (const { mode, codec, label } of modeMatrix) {
       }
     });
 
+    test("in a channel joined without persistence the sender edits and removes their own messages, and only theirs", async () => {
+      const ada = await authenticate(srv.url);
+      const bob = await authenticate(srv.url);
+      const a = await openSocket(srv.url, ada, codec);
+      const b = await openSocket(srv.url, bob, codec);
+      try {
+        const target = uniqueName("room");
+        const channel = await a.call("channelJoin", { target, type: 1, persistence: false }, "channel");
+        await b.call("channelJoin", { target, type: 1, persistence: false }, "channel");
+        const sent = await a.call(
+          "channelMessageSend",
+          { channelId: channel.id, content: '{"v":1}' },
+          "channelMessageAck",
+        );
+        assert.equal(sent.persistent, false);
+        const { messageId } = sent;
+        const updated = await a.call(
+          "channelMessageUpdate",
+          { channelId: channel.id, messageId, content: '{"v":2}' },
+          "channelMessageAck",
+        );
+        assert.deepEqual([updated.messageId, updated.code, updated.persistent], [messageId, 1, false]);
+        const edit = await b.next("channelMessage", (m) => m.messageId === messageId && m.code === 1);
+        assert.deepEqual([edit.content, edit.senderId, edit.persistent], ['{"v":2}', ada.userId, false]);
+        assert.deepEqual(
+          await refusal(b, "channelMessageUpdate", { channelId: channel.id, messageId, content: "{}" }),
+          [3, "Could not find message to update in channel history"],
+        );
+        assert.deepEqual(
+          await refusal(a, "channelMessageUpdate", {
+            channelId: channel.id,
+            messageId: "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+            content: "{}",
+          }),
+          [3, "Could not find message to update in channel history"],
+        );
+        const removed = await a.call(
+          "channelMessageRemove",
+          { channelId: channel.id, messageId },
+          "channelMessageAck",
+        );
+        assert.deepEqual([removed.code, removed.persistent], [2, false]);
+        const gone = await b.next("channelMessage", (m) => m.messageId === messageId && m.code === 2);
+        assert.deepEqual([gone.content, gone.persistent], ["{}", false]);
+        assert.deepEqual(await refusal(a, "channelMessageRemove", { channelId: channel.id, messageId }), [
+          3,
+          "Could not find message to remove in channel history",
+        ]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     test("update and remove read the message id in every UUID spelling; a removed or foreign message is not found", async () => {
       const ada = await authenticate(srv.url);
       const bob = await authenticate(srv.url);

@@ -60,6 +60,10 @@ const ASCII_CONTROL = /[\u0000-\u001f\u007f]/;
 // Repeated sends of non-persistent messages are answered from memory; this bounds that memory.
 const RECENT_ACKS = 10_000;
 
+// Non-persistent messages their senders may still edit or remove (nothing stored to check them
+// against); this bounds that memory, the oldest forgotten first.
+const RECENT_UNSTORED = 10_000;
+
 interface ChatDeps {
   users: AsyncUserStore;
   friends: AsyncFriendStore;
@@ -131,6 +135,8 @@ function parseContent(text: string): Record<string, unknown> {
 /** Chat: joins and leaves, messages and their edits, and the server's group event messages. */
 export class Chat {
   private readonly recentAcks = new Map<string, ChannelMessageAckInit>();
+  /** Recent non-persistent messages by channel and message id, without their content. */
+  private readonly recentUnstored = new Map<string, MessageRow>();
 
   constructor(private readonly deps: ChatDeps) {}
 
@@ -463,7 +469,10 @@ export class Chat {
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
     const out = new Outgoing({ kind: "channelMessage", body: message });
     if (persistent) this.deps.channels.sendStored(row.channel_id, out, { seq: row.seq, prevSeq });
-    else this.deps.channels.send(row.channel_id, out);
+    else {
+      this.deps.channels.send(row.channel_id, out);
+      this.rememberUnstored({ ...row, content: "" });
+    }
     const ack = this.ackOf(row, ChannelMessageCode.Chat, persistent);
     if (hooks.afterChannelMessageSend && ctx) {
       const sent = { ...message, content: draft.content } as Parameters<
@@ -476,6 +485,16 @@ export class Chat {
         );
     }
     return ack;
+  }
+
+  private rememberUnstored(row: MessageRow): void {
+    const key = `${row.channel_id}\n${row.id}`;
+    this.recentUnstored.delete(key);
+    this.recentUnstored.set(key, row);
+    if (this.recentUnstored.size > RECENT_UNSTORED) {
+      const oldest = this.recentUnstored.keys().next().value;
+      if (oldest !== undefined) this.recentUnstored.delete(oldest);
+    }
   }
 
   private remember(key: string, ack: ChannelMessageAckInit): void {
@@ -506,7 +525,9 @@ export class Chat {
   /**
    * The sender's own chat message, checked in stock's order: the message id is a UUID (any spelling),
    * the channel id is well formed, the content (of an update) is a JSON object, the channel is
-   * joined, and the message is the sender's.
+   * joined, and the message is the sender's. In a channel joined without persistence, as on stock,
+   * the message is not looked up in storage: it is one of the sender's recent non-persistent
+   * messages there (stock relays such an edit unchecked; herald relays the sender's own only).
    */
   private async ownMessage(
     peer: Peer,
@@ -514,49 +535,70 @@ export class Chat {
     messageId: string,
     verb: "update" | "remove",
     content?: string,
-  ): Promise<MessageRow> {
+  ): Promise<{ row: MessageRow; persistent: boolean }> {
     const id = readUuid(messageId);
     if (id === undefined) refuse("bad_input", StockWords.invalidMessageId);
     const target = parseChannelId(channelId);
     if (content !== undefined) parseContent(content);
-    if (!peer.channels.has(target.id))
+    const membership = peer.channels.get(target.id);
+    if (membership === undefined)
       refuse("bad_input", `Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
-    const row = await this.deps.messages.byId(target.id, id);
+    const persistent = membership.persistence;
+    const row = persistent
+      ? await this.deps.messages.byId(target.id, id)
+      : this.recentUnstored.get(`${target.id}\n${id}`);
     if (row === undefined || row.sender_id !== peer.userId || row.code !== ChannelMessageCode.Chat) {
       refuse("bad_input", verb === "update" ? StockWords.noMessageToUpdate : StockWords.noMessageToRemove);
     }
-    return row;
+    return { row, persistent };
   }
 
   /** Replaces the content of the sender's own message; members get it with code 1. */
   async update(peer: Peer, req: ChannelMessageUpdate): Promise<ChannelMessageAckInit> {
-    const row = await this.ownMessage(peer, req.channelId, req.messageId, "update", req.content);
-    const now = Date.now();
-    await this.deps.messages.updateContent(row.seq, req.content, now);
-    const updated: MessageRow = { ...row, content: req.content, update_time: now };
-    const push: ChannelMessageInit = { ...messageToWire(updated), code: ChannelMessageCode.ChatUpdate };
-    // After the original on every node, even one still waiting for it.
-    this.deps.channels.sendChange(
-      row.channel_id,
-      new Outgoing({ kind: "channelMessage", body: push }),
-      row.seq,
+    const { row, persistent } = await this.ownMessage(
+      peer,
+      req.channelId,
+      req.messageId,
+      "update",
+      req.content,
     );
-    return this.ackOf(updated, ChannelMessageCode.ChatUpdate, true);
+    const now = Date.now();
+    if (persistent) await this.deps.messages.updateContent(row.seq, req.content, now);
+    const updated: MessageRow = { ...row, content: req.content, update_time: now };
+    const push: ChannelMessageInit = {
+      ...messageToWire(updated),
+      code: ChannelMessageCode.ChatUpdate,
+      persistent,
+    };
+    this.sendChange(row, push, persistent);
+    if (!persistent) this.rememberUnstored({ ...updated, content: "" });
+    return this.ackOf(updated, ChannelMessageCode.ChatUpdate, persistent);
   }
 
   /** Removes the sender's own message; members get a code 2 message with empty content. */
   async remove(peer: Peer, req: ChannelMessageRemove): Promise<ChannelMessageAckInit> {
-    const row = await this.ownMessage(peer, req.channelId, req.messageId, "remove");
-    await this.deps.messages.delete(row.seq);
+    const { row, persistent } = await this.ownMessage(peer, req.channelId, req.messageId, "remove");
+    if (persistent) await this.deps.messages.delete(row.seq);
+    else this.recentUnstored.delete(`${row.channel_id}\n${row.id}`);
     const now = Date.now();
     const removed: MessageRow = { ...row, content: "{}", update_time: now };
-    const push: ChannelMessageInit = { ...messageToWire(removed), code: ChannelMessageCode.ChatRemove };
-    this.deps.channels.sendChange(
-      row.channel_id,
-      new Outgoing({ kind: "channelMessage", body: push }),
-      row.seq,
-    );
-    return this.ackOf(removed, ChannelMessageCode.ChatRemove, true);
+    const push: ChannelMessageInit = {
+      ...messageToWire(removed),
+      code: ChannelMessageCode.ChatRemove,
+      persistent,
+    };
+    this.sendChange(row, push, persistent);
+    return this.ackOf(removed, ChannelMessageCode.ChatRemove, persistent);
+  }
+
+  /**
+   * Pushes the edit or removal of a message to the channel's members: a stored one after the
+   * original on every node, even one still waiting for it; a non-persistent one at once.
+   */
+  private sendChange(row: MessageRow, push: ChannelMessageInit, persistent: boolean): void {
+    const out = new Outgoing({ kind: "channelMessage", body: push });
+    if (persistent) this.deps.channels.sendChange(row.channel_id, out, row.seq);
+    else this.deps.channels.send(row.channel_id, out);
   }
 
   /**
