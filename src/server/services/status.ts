@@ -3,7 +3,7 @@ import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
-import { isNilUuid, readUuid } from "./channel-id.js";
+import { isNilUuid, readUuid, utf8Length } from "./channel-id.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
@@ -24,7 +24,7 @@ const INVALID_USERNAME = "Invalid username";
  * (even "") appears online with it. Refuses one over the limit, which stock counts in UTF-8 bytes.
  */
 function statusOf(text: string | undefined): string | undefined {
-  if (text !== undefined && Buffer.byteLength(text, "utf8") > MAX_STATUS_LENGTH) {
+  if (text !== undefined && utf8Length(text) > MAX_STATUS_LENGTH) {
     refuse("bad_input", STATUS_TOO_LONG);
   }
   return text;
