@@ -1,8 +1,7 @@
 import { ChannelType } from "../../gen/wire.js";
 import { MAX_ROOM_NAME_LENGTH } from "../../protocol/limits.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
-import { hasControlCharacter } from "./field-limits.js";
 
 /** What a channel id names: a room by name, a group, or the direct chat of two users. */
 export type ChannelTarget =
@@ -10,7 +9,7 @@ export type ChannelTarget =
   | { type: typeof ChannelType.Group; id: string; groupId: string }
   | { type: typeof ChannelType.DirectMessage; id: string; userIdOne: string; userIdTwo: string };
 
-/** Longest room name accepted. */
+/** Longest room name accepted, in UTF-8 bytes (as stock Nakama counts it). */
 export const MAX_ROOM_NAME = MAX_ROOM_NAME_LENGTH;
 
 /** The channel of a room (`2...NAME`). */
@@ -29,32 +28,78 @@ export function directChannel(a: string, b: string): ChannelTarget {
   return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
 }
 
-/** Parses a channel id, refusing malformed ones with "Invalid channel identifier". */
+/** The nil UUID, which stock Nakama writes as an empty part of a channel id. */
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+const HEX32 = /^[0-9a-f]{32}$/i;
+const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Reads a UUID in every spelling stock Nakama reads one: canonical, 32 hex digits, either of them
+ * in braces or after `urn:uuid:`, in any case. Returns it canonical and in lower case, or
+ * undefined for anything else.
+ */
+export function readUuid(text: string): string | undefined {
+  let plain = text;
+  if ((text.length === 34 || text.length === 38) && text.startsWith("{") && text.endsWith("}"))
+    plain = text.slice(1, -1);
+  else if ((text.length === 41 || text.length === 45) && text.startsWith("urn:uuid:")) plain = text.slice(9);
+  if (plain.length === 36 && CANONICAL.test(plain)) return plain.toLowerCase();
+  if (plain.length === 32 && HEX32.test(plain)) {
+    const h = plain.toLowerCase();
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  return undefined;
+}
+
+/** True for the nil UUID (a user or group id no one has). */
+export function isNilUuid(id: string): boolean {
+  return id === NIL_UUID;
+}
+
+/** Bytes of a text in UTF-8: stock Nakama measures room names (and statuses) in bytes. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+/**
+ * One id part of a channel id: empty (stock's nil UUID), or a UUID in any spelling stock reads.
+ * Returns it as stock writes it back (the nil UUID empty), or undefined when malformed.
+ */
+function idPart(part: string): string | undefined {
+  if (part === "") return "";
+  const id = readUuid(part);
+  if (id === undefined) return undefined;
+  return id === NIL_UUID ? "" : id;
+}
+
+/**
+ * Parses a channel id as stock Nakama reads one, refusing malformed ones with "Invalid channel
+ * identifier": a room's name of 1 to 64 bytes (any characters: only a join checks them), a group
+ * or user part that is a UUID in any spelling or empty (stock's nil UUID, which no one joins).
+ */
 export function parseChannelId(id: string): ChannelTarget {
   const parts = id.split(".");
   if (parts.length < 4) return refuse("bad_input", StockWords.invalidChannelId);
   const [mode, subject, subcontext] = parts as [string, string, string];
   const label = parts.slice(3).join(".");
-  if (
-    mode === "2" &&
-    subject === "" &&
-    subcontext === "" &&
-    label !== "" &&
-    label.length <= MAX_ROOM_NAME &&
-    !hasControlCharacter(label)
-  ) {
-    return roomChannel(label);
+  if (mode === "2" && subject === "" && subcontext === "") {
+    const size = utf8Length(label);
+    if (size >= 1 && size <= MAX_ROOM_NAME) return roomChannel(label);
   }
-  if (mode === "3" && isUuid(subject) && subcontext === "" && label === "") {
-    return groupChannel(subject.toLowerCase());
+  if (mode === "3" && subcontext === "" && label === "") {
+    const group = idPart(subject);
+    if (group !== undefined) return groupChannel(group);
   }
-  if (mode === "4" && isUuid(subject) && isUuid(subcontext) && label === "") {
-    const one = subject.toLowerCase();
-    const two = subcontext.toLowerCase();
-    if (one <= two) return directChannel(one, two);
-    // As stock: two user ids out of order are a well-formed id too, of a stream no join makes
-    // (joins put the ids in order). Nobody is in it, and its history is empty.
-    return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
+  if (mode === "4" && label === "") {
+    const one = idPart(subject);
+    const two = idPart(subcontext);
+    if (one !== undefined && two !== undefined) {
+      if (one <= two) return directChannel(one, two);
+      // As stock: two user ids out of order are a well-formed id too, of a stream no join makes
+      // (joins put the ids in order). Nobody is in it, and its history is empty.
+      return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
+    }
   }
   return refuse("bad_input", StockWords.invalidChannelId);
 }

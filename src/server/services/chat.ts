@@ -19,7 +19,7 @@ import {
 import { MAX_CONTENT_BYTES } from "../../protocol/limits.js";
 import type { ChannelMessageDraft, HookContext, ServerHooks } from "../hooks.js";
 import type { Logger } from "../logger.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type {
   AsyncFriendStore,
@@ -34,19 +34,35 @@ import {
   channelFields,
   directChannel,
   groupChannel,
+  isNilUuid,
   MAX_ROOM_NAME,
   parseChannelId,
+  readUuid,
   roomChannel,
+  utf8Length,
 } from "./channel-id.js";
 import type { ChannelRegistry } from "./channel-registry.js";
-import { hasControlCharacter } from "./field-limits.js";
 import type { Notifier } from "./notifier.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
 import type { Visibility } from "./visibility.js";
 
+// Stock Nakama's words for the join targets it refuses, each prefixed to its "Invalid channel target".
+const ROOM_NAME_LENGTH = `Channel name is required and must be 1-64 chars: ${StockWords.invalidChannelTarget}`;
+const ROOM_NAME_CONTROL = `Channel name must not contain control chars: ${StockWords.invalidChannelTarget}`;
+const DIRECT_TARGET_INVALID = `Invalid user ID in direct message join: ${StockWords.invalidChannelTarget}`;
+const GROUP_TARGET_INVALID = `Invalid group ID in group channel join: ${StockWords.invalidChannelTarget}`;
+
+// The control characters stock refuses in a room name: POSIX [[:cntrl:]], ASCII only.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const ASCII_CONTROL = /[\u0000-\u001f\u007f]/;
+
 // Repeated sends of non-persistent messages are answered from memory; this bounds that memory.
 const RECENT_ACKS = 10_000;
+
+// Non-persistent messages their senders may still edit or remove (nothing stored to check them
+// against); this bounds that memory, the oldest forgotten first.
+const RECENT_UNSTORED = 10_000;
 
 interface ChatDeps {
   users: AsyncUserStore;
@@ -119,6 +135,8 @@ function parseContent(text: string): Record<string, unknown> {
 /** Chat: joins and leaves, messages and their edits, and the server's group event messages. */
 export class Chat {
   private readonly recentAcks = new Map<string, ChannelMessageAckInit>();
+  /** Recent non-persistent messages by channel and message id, without their content. */
+  private readonly recentUnstored = new Map<string, MessageRow>();
 
   constructor(private readonly deps: ChatDeps) {}
 
@@ -130,16 +148,22 @@ export class Chat {
    */
   async join(peer: Peer, req: ChannelJoin): Promise<JoinResult> {
     const { users, friends, groups, channels, notifier } = this.deps;
+    // Stock reads the target before the type: an empty one is refused whatever the type.
+    if (req.target === "") refuse("bad_input", StockWords.invalidChannelTarget);
     let target: ChannelTarget;
     switch (req.type) {
       case ChannelType.Unspecified:
       case ChannelType.Room:
-        if (req.target === "" || req.target.length > MAX_ROOM_NAME || hasControlCharacter(req.target))
-          refuse("bad_input", StockWords.invalidChannelTarget);
+        // Stock's checks, in its order: the length in bytes, then ASCII control characters (text that
+        // is not UTF-8 never gets here: the envelope is refused).
+        if (utf8Length(req.target) > MAX_ROOM_NAME) refuse("bad_input", ROOM_NAME_LENGTH);
+        if (ASCII_CONTROL.test(req.target)) refuse("bad_input", ROOM_NAME_CONTROL);
         target = roomChannel(req.target);
         break;
       case ChannelType.DirectMessage: {
-        const other = isUuid(req.target) ? await users.byId(req.target.toLowerCase()) : undefined;
+        const otherId = readUuid(req.target);
+        if (otherId === undefined || isNilUuid(otherId)) refuse("bad_input", DIRECT_TARGET_INVALID);
+        const other = await users.byId(otherId);
         // A user who blocked the caller is "not found" too, also in the precise code: a block
         // must not be told apart from a missing user.
         if (other === undefined || (await friends.edge(other.id, peer.userId))?.state === FriendState.Blocked)
@@ -148,8 +172,9 @@ export class Chat {
         break;
       }
       case ChannelType.Group: {
-        const groupId = req.target.toLowerCase();
-        if (!isUuid(groupId) || (await groups.byId(groupId)) === undefined)
+        const groupId = readUuid(req.target);
+        if (groupId === undefined) refuse("bad_input", GROUP_TARGET_INVALID);
+        if ((await groups.byId(groupId)) === undefined)
           refuse("not_found", StockWords.groupChannelNotFound, { wire: "bad_input" });
         const state = await groups.stateOf(groupId, peer.userId);
         if (state === undefined || state > GroupUserState.Member)
@@ -311,10 +336,11 @@ export class Chat {
    * share one; finishing them in the same order keeps the stored, acked and delivered orders equal.
    */
   async stageSend(peer: Peer, req: ChannelMessageSend): Promise<StagedSend> {
+    // Stock's order: the channel id, then the content, then the membership.
     const target = parseChannelId(req.channelId);
+    const parsed = parseContent(req.content);
     const membership = peer.channels.get(target.id);
     if (membership === undefined) refuse("bad_input", StockWords.mustJoinToSend);
-    const parsed = parseContent(req.content);
     // Without the extension a client message id is not ours to keep, as on a stock server.
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
     // Deduplicated per sender and channel: the same id in another channel is another message.
@@ -443,7 +469,10 @@ export class Chat {
     const message: ChannelMessageInit = { ...messageToWire(row), persistent };
     const out = new Outgoing({ kind: "channelMessage", body: message });
     if (persistent) this.deps.channels.sendStored(row.channel_id, out, { seq: row.seq, prevSeq });
-    else this.deps.channels.send(row.channel_id, out);
+    else {
+      this.deps.channels.send(row.channel_id, out);
+      this.rememberUnstored({ ...row, content: "" });
+    }
     const ack = this.ackOf(row, ChannelMessageCode.Chat, persistent);
     if (hooks.afterChannelMessageSend && ctx) {
       const sent = { ...message, content: draft.content } as Parameters<
@@ -456,6 +485,16 @@ export class Chat {
         );
     }
     return ack;
+  }
+
+  private rememberUnstored(row: MessageRow): void {
+    const key = `${row.channel_id}\n${row.id}`;
+    this.recentUnstored.delete(key);
+    this.recentUnstored.set(key, row);
+    if (this.recentUnstored.size > RECENT_UNSTORED) {
+      const oldest = this.recentUnstored.keys().next().value;
+      if (oldest !== undefined) this.recentUnstored.delete(oldest);
+    }
   }
 
   private remember(key: string, ack: ChannelMessageAckInit): void {
@@ -484,9 +523,11 @@ export class Chat {
   }
 
   /**
-   * The sender's own chat message, checked in stock's order: the message id is a UUID (any case),
+   * The sender's own chat message, checked in stock's order: the message id is a UUID (any spelling),
    * the channel id is well formed, the content (of an update) is a JSON object, the channel is
-   * joined, and the message is the sender's.
+   * joined, and the message is the sender's. In a channel joined without persistence, as on stock,
+   * the message is not looked up in storage: it is one of the sender's recent non-persistent
+   * messages there (stock relays such an edit unchecked; herald relays the sender's own only).
    */
   private async ownMessage(
     peer: Peer,
@@ -494,48 +535,70 @@ export class Chat {
     messageId: string,
     verb: "update" | "remove",
     content?: string,
-  ): Promise<MessageRow> {
-    if (!isUuid(messageId)) refuse("bad_input", StockWords.invalidMessageId);
+  ): Promise<{ row: MessageRow; persistent: boolean }> {
+    const id = readUuid(messageId);
+    if (id === undefined) refuse("bad_input", StockWords.invalidMessageId);
     const target = parseChannelId(channelId);
     if (content !== undefined) parseContent(content);
-    if (!peer.channels.has(target.id))
+    const membership = peer.channels.get(target.id);
+    if (membership === undefined)
       refuse("bad_input", `Must join channel before ${verb === "update" ? "updating" : "removing"} messages`);
-    const row = await this.deps.messages.byId(target.id, messageId.toLowerCase());
+    const persistent = membership.persistence;
+    const row = persistent
+      ? await this.deps.messages.byId(target.id, id)
+      : this.recentUnstored.get(`${target.id}\n${id}`);
     if (row === undefined || row.sender_id !== peer.userId || row.code !== ChannelMessageCode.Chat) {
       refuse("bad_input", verb === "update" ? StockWords.noMessageToUpdate : StockWords.noMessageToRemove);
     }
-    return row;
+    return { row, persistent };
   }
 
   /** Replaces the content of the sender's own message; members get it with code 1. */
   async update(peer: Peer, req: ChannelMessageUpdate): Promise<ChannelMessageAckInit> {
-    const row = await this.ownMessage(peer, req.channelId, req.messageId, "update", req.content);
-    const now = Date.now();
-    await this.deps.messages.updateContent(row.seq, req.content, now);
-    const updated: MessageRow = { ...row, content: req.content, update_time: now };
-    const push: ChannelMessageInit = { ...messageToWire(updated), code: ChannelMessageCode.ChatUpdate };
-    // After the original on every node, even one still waiting for it.
-    this.deps.channels.sendChange(
-      row.channel_id,
-      new Outgoing({ kind: "channelMessage", body: push }),
-      row.seq,
+    const { row, persistent } = await this.ownMessage(
+      peer,
+      req.channelId,
+      req.messageId,
+      "update",
+      req.content,
     );
-    return this.ackOf(updated, ChannelMessageCode.ChatUpdate, true);
+    const now = Date.now();
+    if (persistent) await this.deps.messages.updateContent(row.seq, req.content, now);
+    const updated: MessageRow = { ...row, content: req.content, update_time: now };
+    const push: ChannelMessageInit = {
+      ...messageToWire(updated),
+      code: ChannelMessageCode.ChatUpdate,
+      persistent,
+    };
+    this.sendChange(row, push, persistent);
+    if (!persistent) this.rememberUnstored({ ...updated, content: "" });
+    return this.ackOf(updated, ChannelMessageCode.ChatUpdate, persistent);
   }
 
   /** Removes the sender's own message; members get a code 2 message with empty content. */
   async remove(peer: Peer, req: ChannelMessageRemove): Promise<ChannelMessageAckInit> {
-    const row = await this.ownMessage(peer, req.channelId, req.messageId, "remove");
-    await this.deps.messages.delete(row.seq);
+    const { row, persistent } = await this.ownMessage(peer, req.channelId, req.messageId, "remove");
+    if (persistent) await this.deps.messages.delete(row.seq);
+    else this.recentUnstored.delete(`${row.channel_id}\n${row.id}`);
     const now = Date.now();
     const removed: MessageRow = { ...row, content: "{}", update_time: now };
-    const push: ChannelMessageInit = { ...messageToWire(removed), code: ChannelMessageCode.ChatRemove };
-    this.deps.channels.sendChange(
-      row.channel_id,
-      new Outgoing({ kind: "channelMessage", body: push }),
-      row.seq,
-    );
-    return this.ackOf(removed, ChannelMessageCode.ChatRemove, true);
+    const push: ChannelMessageInit = {
+      ...messageToWire(removed),
+      code: ChannelMessageCode.ChatRemove,
+      persistent,
+    };
+    this.sendChange(row, push, persistent);
+    return this.ackOf(removed, ChannelMessageCode.ChatRemove, persistent);
+  }
+
+  /**
+   * Pushes the edit or removal of a message to the channel's members: a stored one after the
+   * original on every node, even one still waiting for it; a non-persistent one at once.
+   */
+  private sendChange(row: MessageRow, push: ChannelMessageInit, persistent: boolean): void {
+    const out = new Outgoing({ kind: "channelMessage", body: push });
+    if (persistent) this.deps.channels.sendChange(row.channel_id, out, row.seq);
+    else this.deps.channels.send(row.channel_id, out);
   }
 
   /**

@@ -1,8 +1,9 @@
 import type { UserPresenceInit } from "../../gen/wire.js";
 import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
+import { isNilUuid, readUuid, utf8Length } from "./channel-id.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
 
@@ -14,12 +15,19 @@ export interface StagedStatus {
   finish(): void;
 }
 
-/** The status a text sets: undefined (appear offline) for none or ""; refuses one too long. */
+// Stock Nakama's words for a status over its limit, and for an empty username in a follow.
+const STATUS_TOO_LONG = `Status must be ${MAX_STATUS_LENGTH} characters or less`;
+const INVALID_USERNAME = "Invalid username";
+
+/**
+ * The status a text sets, as stock Nakama reads it: none (undefined) appears offline, any string
+ * (even "") appears online with it. Refuses one over the limit, which stock counts in UTF-8 bytes.
+ */
 function statusOf(text: string | undefined): string | undefined {
-  if (text !== undefined && text.length > MAX_STATUS_LENGTH) {
-    refuse("bad_input", `Status must be at most ${MAX_STATUS_LENGTH} characters`);
+  if (text !== undefined && utf8Length(text) > MAX_STATUS_LENGTH) {
+    refuse("bad_input", STATUS_TOO_LONG);
   }
-  return text === undefined || text === "" ? undefined : text;
+  return text;
 }
 
 /**
@@ -46,7 +54,7 @@ export class Status {
   }
 
   /**
-   * Sets a peer's status; none (or "") appears offline. On a single server it applies at once
+   * Sets a peer's status; none appears offline, "" appears online without a status. On a single server it applies at once
    * (undefined); in a cluster it resolves once applied (see the class comment).
    */
   update(peer: Peer, text: string | undefined): undefined | Promise<void> {
@@ -91,30 +99,47 @@ export class Status {
 
   /**
    * Follows users by id and by username; resolves with their visible presences now (in a cluster,
-   * every node's presences).
+   * every node's presences). Checked as stock Nakama checks: every id must be a UUID (any
+   * spelling), then no username may be empty; the caller's own id or name is skipped, as is the
+   * nil UUID (no user has it), and a user named twice is followed once.
    */
   async follow(
     peer: Peer,
     userIds: readonly string[],
     usernames: readonly string[],
   ): Promise<UserPresenceInit[]> {
-    const ids: string[] = [];
-    for (const id of userIds) {
-      if (!isUuid(id)) refuse("bad_input", StockWords.invalidUserId);
-      ids.push(id.toLowerCase());
+    const ids = new Set<string>();
+    for (const text of userIds) {
+      const id = readUuid(text);
+      if (id === undefined) return refuse("bad_input", StockWords.invalidUserId);
+      if (id !== peer.userId && !isNilUuid(id)) ids.add(id);
     }
-    if (usernames.length > 0) {
-      for (const user of await this.users.byUsernames(usernames)) ids.push(user.id);
+    const names = new Set<string>();
+    for (const name of usernames) {
+      if (name === "") return refuse("bad_input", INVALID_USERNAME);
+      if (name !== peer.username) names.add(name);
+    }
+    if (names.size > 0) {
+      for (const user of await this.users.byUsernames([...names]))
+        if (user.id !== peer.userId) ids.add(user.id);
       // A socket that closed while the names were looked up follows nobody.
       if (peer.closed === true) refuse("disconnected", "The socket closed before the follow completed");
     }
-    return this.tracker.shared ? this.tracker.followShared(peer, ids) : this.tracker.follow(peer, ids);
+    const list = [...ids];
+    return this.tracker.shared ? this.tracker.followShared(peer, list) : this.tracker.follow(peer, list);
   }
 
+  /**
+   * Stops following users. As on stock, every id must be a UUID (any spelling); the caller's own
+   * id, and users not followed, are skipped.
+   */
   unfollow(peer: Peer, userIds: readonly string[]): void {
-    this.tracker.unfollow(
-      peer,
-      userIds.map((id) => id.toLowerCase()),
-    );
+    const ids: string[] = [];
+    for (const text of userIds) {
+      const id = readUuid(text);
+      if (id === undefined) refuse("bad_input", StockWords.invalidUserId);
+      if (id !== peer.userId) ids.push(id);
+    }
+    this.tracker.unfollow(peer, ids);
   }
 }

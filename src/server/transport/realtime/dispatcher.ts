@@ -6,6 +6,7 @@ import { RateLimited } from "../../limits/rate-limited.js";
 import type { Logger } from "../../logger.js";
 import type { ServerMetrics } from "../../metrics/server-metrics.js";
 import { refuse, wireCodeOf } from "../../refusal.js";
+import { readUuid } from "../../services/channel-id.js";
 import type { Chat } from "../../services/chat.js";
 import type { Status } from "../../services/status.js";
 import type { Connection } from "./connection.js";
@@ -339,10 +340,16 @@ export class Dispatcher {
           );
         return;
       case "statusFollow": {
+        // Counted as the follow reads them: each user once, in any spelling, the caller skipped (a
+        // malformed id is the follow's to refuse).
         const { userIds, usernames } = envelope.body;
-        let added = usernames.length;
-        for (const id of userIds) if (!connection.follows.has(id)) added += 1;
-        if (connection.follows.size + added > limits.caps.followsPerSocket)
+        const ids = new Set<string>();
+        for (const text of userIds) {
+          const id = readUuid(text);
+          if (id !== undefined && id !== connection.userId && !connection.follows.has(id)) ids.add(id);
+        }
+        const names = new Set(usernames.filter((name) => name !== "" && name !== connection.username));
+        if (connection.follows.size + ids.size + names.size > limits.caps.followsPerSocket)
           refuse(
             "resource_exhausted",
             `Too many follows: a socket may follow at most ${limits.caps.followsPerSocket} users; unfollow some first`,
