@@ -19,6 +19,11 @@ import type { RequestOf, ResponseOf } from "./route-types.js";
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+// Stock's words for refresh and logout refusals only this service makes.
+const REFRESH_TOKEN_REQUIRED = "Refresh token is required.";
+const SESSION_TOKEN_INVALID = "Session token invalid.";
+const REFRESH_TOKEN_INVALID = "Refresh token invalid.";
+
 /** What authentication needs. */
 export interface AuthenticationDeps {
   users: AsyncUserStore;
@@ -135,23 +140,29 @@ export class Authentication {
   }
 
   async sessionRefresh(req: RequestOf<"sessionRefresh">): Promise<ResponseOf<"sessionRefresh">> {
-    const claims = req.token ? await this.deps.auth.verifyRefresh(req.token) : undefined;
+    if (!req.token) refuse("bad_input", REFRESH_TOKEN_REQUIRED);
+    const claims = await this.deps.auth.verifyRefresh(req.token);
     if (claims === undefined) refuse("unauthenticated", "Refresh token invalid or expired.");
     const user = await this.deps.users.byId(claims.uid);
-    if (user === undefined) refuse("unauthenticated", "User account not found.");
+    if (user === undefined) refuse("not_found", StockWords.userAccountNotFound);
     const vars = Object.keys(req.vars).length > 0 ? req.vars : claims.vrs;
-    return this.deps.auth.reissue(req.token, user, vars, claims.tid);
+    return this.deps.auth.reissue(user, vars, claims.tid);
   }
 
+  /**
+   * Revokes the calling session and, when given, the caller's tokens named in the body. A named
+   * token that is not a valid one of the caller's, of its kind, is refused in stock's words before
+   * anything is revoked.
+   */
   async sessionLogout(req: RequestOf<"sessionLogout">, caller: Caller): Promise<ResponseOf<"sessionLogout">> {
-    // Logging out revokes the calling session and, when given, the tokens named in the body.
-    await this.deps.auth.revoke(caller.tid, caller.exp);
-    for (const token of [req.token, req.refreshToken]) {
-      if (!token) continue;
-      const claims = this.deps.auth.claimsOfAny(token);
-      if (claims !== undefined && claims.uid === caller.userId)
-        await this.deps.auth.revoke(claims.tid, claims.exp);
-    }
+    const { auth } = this.deps;
+    const session = req.token ? auth.claimsOfSession(req.token) : undefined;
+    if (req.token && session?.uid !== caller.userId) refuse("bad_input", SESSION_TOKEN_INVALID);
+    const refresh = req.refreshToken ? auth.claimsOfRefresh(req.refreshToken) : undefined;
+    if (req.refreshToken && refresh?.uid !== caller.userId) refuse("bad_input", REFRESH_TOKEN_INVALID);
+    await auth.revoke(caller.tid, caller.exp);
+    for (const claims of [session, refresh])
+      if (claims !== undefined) await auth.revoke(claims.tid, claims.exp);
     return {};
   }
 }

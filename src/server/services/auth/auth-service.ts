@@ -44,17 +44,16 @@ export class AuthService {
     };
   }
 
-  /** A new session token for a valid refresh token (the refresh token stays the same). */
-  reissue(
-    refreshToken: string,
-    user: { id: string; username: string },
-    vars: Record<string, string>,
-    tid: string,
-  ): SessionInit {
+  /**
+   * New tokens for a valid refresh token, keeping its token id (so revoking one revokes all): a
+   * session token, and a refresh token with a new expiry, both carrying `vars`, as stock refreshes.
+   */
+  reissue(user: { id: string; username: string }, vars: Record<string, string>, tid: string): SessionInit {
+    const claims = { uid: user.id, usn: user.username, vrs: vars };
     return {
       created: false,
-      token: this.session.sign({ uid: user.id, usn: user.username, vrs: vars }, this.tokenExpirySec, tid),
-      refreshToken,
+      token: this.session.sign(claims, this.tokenExpirySec, tid),
+      refreshToken: this.refresh.sign(claims, this.refreshExpirySec, tid),
     };
   }
 
@@ -95,8 +94,13 @@ export class AuthService {
     this.tokens.listRevoked(now).catch(() => {});
   }
 
-  /** Reads the claims of a token signed by either key, ignoring expiry problems only for revocation. */
-  claimsOfAny(token: string): TokenClaims | undefined {
-    return this.session.verify(token) ?? this.refresh.verify(token);
+  /** The claims of a well-formed, unexpired session token, revoked or not (for logout). */
+  claimsOfSession(token: string): TokenClaims | undefined {
+    return this.session.verify(token);
+  }
+
+  /** The claims of a well-formed, unexpired refresh token, revoked or not (for logout). */
+  claimsOfRefresh(token: string): TokenClaims | undefined {
+    return this.refresh.verify(token);
   }
 }
