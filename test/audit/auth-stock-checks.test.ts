@@ -238,5 +238,23 @@ for (const mode of serverModes) {
       assert.deepEqual(await withHeader(`Basic ${b64("defaultkey")}`), invalid);
       assert.deepEqual(await withHeader(`Basic ${b64("otherkey:")}`), invalid);
     });
+
+    test("the session header: missing is 'Auth token required'; another scheme or a bad token is 'Auth token invalid'", async () => {
+      const ada = await authenticate(srv.url);
+      async function account(value: string | undefined): Promise<[number, unknown, unknown]> {
+        const res = await fetch(
+          `${srv.url}/v2/account`,
+          value === undefined ? {} : { headers: { authorization: value } },
+        );
+        const body = (await res.json()) as { code?: number; message?: string };
+        return [res.status, body.code, body.message];
+      }
+      assert.equal((await account(`Bearer ${ada.token}`))[0], 200);
+      assert.deepEqual(await account(undefined), [401, 16, "Auth token required"]);
+      const invalid = [401, 16, "Auth token invalid"];
+      assert.deepEqual(await account(`bearer ${ada.token}`), invalid);
+      assert.deepEqual(await account(`Basic ${Buffer.from("defaultkey:").toString("base64")}`), invalid);
+      assert.deepEqual(await account("Bearer not.a.token"), invalid);
+    });
   });
 }

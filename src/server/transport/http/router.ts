@@ -338,7 +338,9 @@ export class Router {
         refuse("unauthenticated", StockWords.serverKeyInvalid);
       return anonymous;
     }
-    if (!header?.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenRequired);
+    // As stock: no header is "required"; another scheme or a bad token is "invalid".
+    if (header === undefined) refuse("unauthenticated", StockWords.authTokenRequired);
+    if (!header.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenInvalid);
     const claims = await this.deps.auth.verifySession(header.slice(7));
     if (claims === undefined) refuse("unauthenticated", StockWords.authTokenInvalid);
     return { userId: claims.uid, username: claims.usn, tid: claims.tid, exp: claims.exp, vars: claims.vrs };
