@@ -5,10 +5,16 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { authenticate, rest, serverForSuite, startServer } from "../helpers/server.js";
+import { authenticate, rest, serverForSuite, startServer, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 
-function claimsOf(token: unknown): { uid: string; tid: string; exp: number; vrs?: Record<string, string> } {
+function claimsOf(token: unknown): {
+  uid: string;
+  tid: string;
+  exp: number;
+  iat: number;
+  vrs?: Record<string, string>;
+} {
   return JSON.parse(Buffer.from(String(token).split(".")[1] ?? "", "base64url").toString("utf8"));
 }
 
@@ -100,6 +106,29 @@ for (const mode of serverModes) {
       assert.equal(out.status, 200);
       assert.equal((await rest(srv.url, "GET", "/v2/account", { token: ada.token })).status, 401);
       assert.equal((await refresh({ token: ada.refreshToken })).status, 401);
+    });
+
+    test("logout naming no token revokes every session of the caller issued before that second, and no one else's", async () => {
+      const deviceId = `device-${uniqueName()}`;
+      const phone = await authenticate(srv.url, { deviceId });
+      const laptop = await authenticate(srv.url, { deviceId });
+      const bob = await authenticate(srv.url);
+      // Stock cuts at whole seconds: wait for the second after both sign-ins (an exact check).
+      const issuedAt = Math.max(claimsOf(phone.token).iat, claimsOf(laptop.token).iat);
+      while (Date.now() / 1000 < issuedAt + 1) await new Promise((r) => setTimeout(r, 50));
+      const out = await rest(srv.url, "POST", "/v2/session/logout", { token: phone.token, body: {} });
+      assert.equal(out.status, 200);
+      for (const token of [phone.token, laptop.token]) {
+        assert.equal((await rest(srv.url, "GET", "/v2/account", { token })).status, 401);
+      }
+      for (const token of [phone.refreshToken, laptop.refreshToken]) {
+        assert.equal((await refresh({ token })).status, 401);
+      }
+      assert.equal((await rest(srv.url, "GET", "/v2/account", { token: bob.token })).status, 200);
+      // Signing in again right after works.
+      const back = await authenticate(srv.url, { deviceId });
+      assert.equal((await rest(srv.url, "GET", "/v2/account", { token: back.token })).status, 200);
+      assert.equal((await refresh({ token: back.refreshToken })).status, 200);
     });
   });
 }

@@ -150,7 +150,8 @@ export class Authentication {
   }
 
   /**
-   * Revokes the calling session and, when given, the caller's tokens named in the body. A named
+   * Revokes the calling session and, when given, the caller's tokens named in the body; naming none
+   * revokes every session of the caller issued before this second. A named
    * token that is not a valid one of the caller's, of its kind, is refused in stock's words before
    * anything is revoked.
    */
@@ -163,6 +164,8 @@ export class Authentication {
     await auth.revoke(caller.tid, caller.exp);
     for (const claims of [session, refresh])
       if (claims !== undefined) await auth.revoke(claims.tid, claims.exp);
+    // Naming no token logs the user out everywhere, as on stock.
+    if (!req.token && !req.refreshToken) await auth.revokeAllOf(caller.userId);
     return {};
   }
 }

@@ -69,10 +69,27 @@ export class AuthService {
 
   private async unrevoked(claims: TokenClaims | undefined): Promise<TokenClaims | undefined> {
     if (claims === undefined || this.revoked.has(claims.tid)) return undefined;
-    if (this.shared && (await this.tokens.isRevoked(claims.tid, Math.floor(Date.now() / 1000)))) {
-      return undefined;
+    // A user-wide revocation is stored as the cut-off plus the refresh lifetime, so "revoked after
+    // iat + lifetime" in the same table means "issued before the cut-off".
+    const userKey = userRevocationKey(claims.uid);
+    const shiftedIat = (claims.iat ?? 0) + this.refreshExpirySec;
+    if ((this.revoked.get(userKey) ?? 0) > shiftedIat) return undefined;
+    if (this.shared) {
+      const [byId, byUser] = await Promise.all([
+        this.tokens.isRevoked(claims.tid, Math.floor(Date.now() / 1000)),
+        this.tokens.isRevoked(userKey, shiftedIat),
+      ]);
+      if (byId || byUser) return undefined;
     }
     return claims;
+  }
+
+  /**
+   * Revokes every token of a user issued before the current second, as stock's logout without
+   * tokens does; tokens issued from this second on (a sign-in right after) stay valid.
+   */
+  async revokeAllOf(uid: string): Promise<void> {
+    await this.revoke(userRevocationKey(uid), Math.floor(Date.now() / 1000) + this.refreshExpirySec);
   }
 
   /** Revokes every token with this id (a session token and its refresh token). */
@@ -103,4 +120,9 @@ export class AuthService {
   claimsOfRefresh(token: string): TokenClaims | undefined {
     return this.refresh.verify(token);
   }
+}
+
+/** The key of a user-wide revocation in the revoked tokens table (token ids are UUIDs). */
+function userRevocationKey(uid: string): string {
+  return `user:${uid}`;
 }
