@@ -81,7 +81,10 @@ type AuthenticateCommon = Pick<AuthenticateDeviceRequestInit, "create" | "userna
  * random one if not given) and `vars` (copied into the session token).
  */
 export type AuthenticateIdOptions = AuthenticateCommon & {
-  /** The device id (10 to 128 characters) or custom id (6 to 128 characters). */
+  /**
+   * The device id (10 to 128 bytes in UTF-8) or custom id (6 to 128 bytes), without spaces or
+   * control characters.
+   */
   id: string;
 };
 
