@@ -81,11 +81,17 @@ type AuthenticateCommon = Pick<AuthenticateDeviceRequestInit, "create" | "userna
  * random one if not given) and `vars` (copied into the session token).
  */
 export type AuthenticateIdOptions = AuthenticateCommon & {
-  /** The device id (10 to 128 characters) or custom id (6 to 128 characters). */
+  /**
+   * The device id (10 to 128 bytes in UTF-8) or custom id (6 to 128 bytes), without spaces or
+   * control characters.
+   */
   id: string;
 };
 
-/** Options of {@link Client.authenticateEmail}; see {@link AuthenticateIdOptions} for the others. */
+/**
+ * Options of {@link Client.authenticateEmail}; see {@link AuthenticateIdOptions} for the others.
+ * An empty `email` with a `username` signs in by username and password (never creating a user).
+ */
 export type AuthenticateEmailOptions = AuthenticateCommon &
   Required<Pick<AccountEmailInit, "email" | "password">>;
 
@@ -355,8 +361,11 @@ export class Client {
     checkCallOptions(name, options);
     const given: Record<string, unknown> = {};
     for (const key of account) {
-      checkId(name, key, (options as Record<string, unknown>)[key]);
-      given[key] = (options as Record<string, unknown>)[key];
+      const value = (options as Record<string, unknown>)[key];
+      // An empty email with a username signs in by username and password, as stock Nakama allows.
+      const byUsername = key === "email" && value === "" && typeof options.username === "string";
+      if (!byUsername || options.username === "") checkId(name, key, value);
+      given[key] = value;
     }
     // Field types (create, username, vars) are checked by the encoder, which refuses with bad_input.
     const result = await this.#call(
@@ -381,7 +390,10 @@ export class Client {
     return this.#authenticate("authenticateCustom", options, ["id"]);
   }
 
-  /** Signs in with email and password (creating the user unless `create: false`). */
+  /**
+   * Signs in with email and password (creating the user unless `create: false`), or with an empty
+   * email, by `username` and password.
+   */
   authenticateEmail(options: AuthenticateEmailOptions): Promise<Session> {
     return this.#authenticate("authenticateEmail", options, ["email", "password"]);
   }

@@ -43,7 +43,7 @@ describe("field limits and control characters", () => {
         },
       );
       assert.equal(res.status, 400, JSON.stringify(bad));
-      assert.equal(res.body.message, "Username invalid, must be 1-128 characters with no spaces.");
+      assert.equal(res.body.message, "Username invalid, no spaces or control characters allowed.");
     }
     const ada = await authenticate(srv.url);
     const change = await rest(srv.url, "PUT", "/v2/account", {

@@ -4,11 +4,15 @@ import { isUuid, refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
 import { accountToWire, type UserRow } from "../storage/users.js";
+import { byteLength, checkUsername, SignInWords } from "./auth/sign-in-checks.js";
 import type { Caller } from "./caller.js";
-import { checkField, FieldLimits, hasControlCharacter } from "./field-limits.js";
+import { checkField, FieldLimits } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 import type { Visibility } from "./visibility.js";
+
+/** Stock's words for an account change that names no field. */
+const NO_FIELDS = "No fields to update.";
 
 /** What the account rules need. */
 export interface AccountsDeps {
@@ -37,15 +41,16 @@ export class Accounts {
     const { users, visibility, presence } = this.deps;
     const row = await users.byId(caller.userId);
     if (row === undefined) refuse("not_found", StockWords.accountNotFound);
+    // Stock's order: the username's length in bytes, then its characters; then whether any field
+    // is given at all; a taken name is found last.
+    if (req.username !== undefined) {
+      const bytes = byteLength(req.username);
+      if (bytes < 1 || bytes > 128) refuse("bad_input", SignInWords.usernameLength);
+      checkUsername(req.username);
+    }
+    const given = [req.username, req.displayName, req.avatarUrl, req.langTag, req.location, req.timezone];
+    if (given.every((v) => v === undefined) && req.invisible === undefined) refuse("bad_input", NO_FIELDS);
     if (req.username !== undefined && req.username !== row.username) {
-      if (
-        req.username === "" ||
-        req.username.length > FieldLimits.username ||
-        /\s/.test(req.username) ||
-        hasControlCharacter(req.username)
-      ) {
-        refuse("bad_input", StockWords.invalidUsername);
-      }
       if ((await users.byUsername(req.username)) !== undefined)
         refuse("already_exists", StockWords.usernameInUse);
     }
@@ -72,16 +77,17 @@ export class Accounts {
 
   async getUsers(req: RequestOf<"getUsers">, caller: Caller): Promise<ResponseOf<"getUsers">> {
     const { users, userViews } = this.deps;
-    for (const id of req.ids) if (!isUuid(id)) refuse("bad_input", `ID '${id}' is not a valid system ID.`);
+    const ids = req.ids.map((id) => {
+      const canonical = systemId(id);
+      if (canonical === undefined) refuse("bad_input", `ID '${id}' is not a valid system ID.`);
+      return canonical;
+    });
     // Looked up together, then listed in the order asked (ids first, then usernames), once each.
-    const [byId, byName] = await Promise.all([
-      users.byIds(req.ids.map((id) => id.toLowerCase())),
-      users.byUsernames(req.usernames),
-    ]);
+    const [byId, byName] = await Promise.all([users.byIds(ids), users.byUsernames(req.usernames)]);
     const rows = new Map(byId.map((r) => [r.id, r]));
     const named = new Map(byName.map((r) => [r.username, r]));
     const ordered: (UserRow | undefined)[] = [
-      ...req.ids.map((id) => rows.get(id.toLowerCase())),
+      ...ids.map((id) => rows.get(id)),
       ...req.usernames.map((name) => named.get(name)),
     ];
     const seen = new Set<string>();
@@ -94,4 +100,19 @@ export class Accounts {
     const found: UserInit[] = await Promise.all(picked.map((row) => userViews.view(row, caller.userId)));
     return { users: found };
   }
+}
+
+const HEX32 = /^[0-9a-f]{32}$/i;
+
+/**
+ * A user id in canonical lower-case form, from any form stock's UUID parser takes and its database
+ * matches: canonical, 32 hex digits without hyphens, either of them in braces, in any case.
+ */
+function systemId(id: string): string | undefined {
+  const inner =
+    id.startsWith("{") && id.endsWith("}") && (id.length === 38 || id.length === 34) ? id.slice(1, -1) : id;
+  if (isUuid(inner)) return inner.toLowerCase();
+  if (!HEX32.test(inner)) return undefined;
+  const hex = inner.toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

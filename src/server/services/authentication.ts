@@ -6,12 +6,23 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore, NewUser, UserRow } from "../storage/async-storage.js";
 import type { AuthService } from "./auth/auth-service.js";
 import { hashPassword, verifyPassword } from "./auth/passwords.js";
+import {
+  checkCustomId,
+  checkDeviceId,
+  checkEmail,
+  checkPassword,
+  checkUsername,
+  SignInWords,
+} from "./auth/sign-in-checks.js";
 import type { Caller } from "./caller.js";
-import { FieldLimits, hasControlCharacter } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+// Stock's words for refresh and logout refusals only this service makes.
+const REFRESH_TOKEN_REQUIRED = "Refresh token is required.";
+const SESSION_TOKEN_INVALID = "Session token invalid.";
+const REFRESH_TOKEN_INVALID = "Refresh token invalid.";
 
 /** What authentication needs. */
 export interface AuthenticationDeps {
@@ -32,11 +43,12 @@ export class Authentication {
     }
   }
 
-  /** The username to create a user with: the requested one if free, else a random one. */
+  /**
+   * The username to create a user with: the requested one (already checked by `checkUsername`) if
+   * free, else a random one.
+   */
   private async newUsername(requested: string): Promise<string> {
     if (requested === "") return this.randomUsername();
-    if (requested.length > FieldLimits.username || /\s/.test(requested) || hasControlCharacter(requested))
-      refuse("bad_input", StockWords.invalidUsername);
     if ((await this.deps.users.byUsername(requested)) !== undefined)
       refuse("already_exists", StockWords.usernameInUse);
     return requested;
@@ -62,8 +74,10 @@ export class Authentication {
   }
 
   async authenticateDevice(req: RequestOf<"authenticateDevice">): Promise<ResponseOf<"authenticateDevice">> {
+    // Stock checks the id, then the username asked for (even for a user who exists), then looks up.
     const id = req.account?.id ?? "";
-    if (id.length < 10 || id.length > 128) refuse("bad_input", "Device ID invalid, must be 10-128 bytes.");
+    checkDeviceId(id);
+    if (req.username !== "") checkUsername(req.username);
     const found = await this.deps.users.byDevice(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
@@ -73,7 +87,8 @@ export class Authentication {
 
   async authenticateCustom(req: RequestOf<"authenticateCustom">): Promise<ResponseOf<"authenticateCustom">> {
     const id = req.account?.id ?? "";
-    if (id.length < 6 || id.length > 128) refuse("bad_input", "Custom ID invalid, must be 6-128 bytes.");
+    checkCustomId(id);
+    if (req.username !== "") checkUsername(req.username);
     const found = await this.deps.users.byCustomId(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
@@ -81,18 +96,30 @@ export class Authentication {
     return this.sessionFor(user, req.account?.vars ?? {}, true);
   }
 
+  /**
+   * Signs in by email and password, creating the user if asked; with no email, by username and
+   * password (never creating), as stock does.
+   */
   async authenticateEmail(req: RequestOf<"authenticateEmail">): Promise<ResponseOf<"authenticateEmail">> {
-    const email = (req.account?.email ?? "").toLowerCase();
-    const password = req.account?.password ?? "";
-    if (email.length < 10 || email.length > 255 || !EMAIL.test(email))
-      refuse("bad_input", "Invalid email address format.");
-    if (password.length < 8) refuse("bad_input", "Password must be at least 8 characters long.");
+    if (req.account === undefined) refuse("bad_input", SignInWords.emailAndPasswordRequired);
+    const vars = req.account.vars ?? {};
+    const givenEmail = req.account.email ?? "";
+    const password = req.account.password ?? "";
+    if (givenEmail !== "") checkEmail(givenEmail);
+    checkPassword(password);
+    if (req.username === "" && givenEmail === "") refuse("bad_input", SignInWords.usernameForLogin);
+    if (req.username !== "") checkUsername(req.username);
+    if (givenEmail === "") {
+      const user = await this.deps.users.byUsername(req.username);
+      if (user === undefined) refuse("not_found", StockWords.userAccountNotFound);
+      await this.refuseWrongPassword(user, password);
+      return this.sessionFor(user, vars, false);
+    }
+    const email = givenEmail.toLowerCase();
     const found = await this.deps.users.byEmail(email);
     if (found !== undefined) {
-      if (found.password_hash === null || !(await verifyPassword(password, found.password_hash))) {
-        refuse("unauthenticated", "Invalid credentials.");
-      }
-      return this.sessionFor(found, req.account?.vars ?? {}, false);
+      await this.refuseWrongPassword(found, password);
+      return this.sessionFor(found, vars, false);
     }
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
     const username = await this.newUsername(req.username);
@@ -103,27 +130,42 @@ export class Authentication {
     if ((await this.deps.users.byUsername(username)) !== undefined)
       refuse("already_exists", StockWords.usernameInUse);
     const user = await this.create({ username, email, passwordHash });
-    return this.sessionFor(user, req.account?.vars ?? {}, true);
+    return this.sessionFor(user, vars, true);
+  }
+
+  /** Refuses a password that does not match the user's (or a user without one) in the same words. */
+  private async refuseWrongPassword(user: UserRow, password: string): Promise<void> {
+    if (user.password_hash === null || !(await verifyPassword(password, user.password_hash)))
+      refuse("unauthenticated", SignInWords.invalidCredentials);
   }
 
   async sessionRefresh(req: RequestOf<"sessionRefresh">): Promise<ResponseOf<"sessionRefresh">> {
-    const claims = req.token ? await this.deps.auth.verifyRefresh(req.token) : undefined;
+    if (!req.token) refuse("bad_input", REFRESH_TOKEN_REQUIRED);
+    const claims = await this.deps.auth.verifyRefresh(req.token);
     if (claims === undefined) refuse("unauthenticated", "Refresh token invalid or expired.");
     const user = await this.deps.users.byId(claims.uid);
-    if (user === undefined) refuse("unauthenticated", "User account not found.");
+    if (user === undefined) refuse("not_found", StockWords.userAccountNotFound);
     const vars = Object.keys(req.vars).length > 0 ? req.vars : claims.vrs;
-    return this.deps.auth.reissue(req.token, user, vars, claims.tid);
+    return this.deps.auth.reissue(user, vars, claims.tid);
   }
 
+  /**
+   * Revokes the calling session and, when given, the caller's tokens named in the body; naming none
+   * revokes every session of the caller issued before this second. A named
+   * token that is not a valid one of the caller's, of its kind, is refused in stock's words before
+   * anything is revoked.
+   */
   async sessionLogout(req: RequestOf<"sessionLogout">, caller: Caller): Promise<ResponseOf<"sessionLogout">> {
-    // Logging out revokes the calling session and, when given, the tokens named in the body.
-    await this.deps.auth.revoke(caller.tid, caller.exp);
-    for (const token of [req.token, req.refreshToken]) {
-      if (!token) continue;
-      const claims = this.deps.auth.claimsOfAny(token);
-      if (claims !== undefined && claims.uid === caller.userId)
-        await this.deps.auth.revoke(claims.tid, claims.exp);
-    }
+    const { auth } = this.deps;
+    const session = req.token ? auth.claimsOfSession(req.token) : undefined;
+    if (req.token && session?.uid !== caller.userId) refuse("bad_input", SESSION_TOKEN_INVALID);
+    const refresh = req.refreshToken ? auth.claimsOfRefresh(req.refreshToken) : undefined;
+    if (req.refreshToken && refresh?.uid !== caller.userId) refuse("bad_input", REFRESH_TOKEN_INVALID);
+    await auth.revoke(caller.tid, caller.exp);
+    for (const claims of [session, refresh])
+      if (claims !== undefined) await auth.revoke(claims.tid, claims.exp);
+    // Naming no token logs the user out everywhere, as on stock.
+    if (!req.token && !req.refreshToken) await auth.revokeAllOf(caller.userId);
     return {};
   }
 }

@@ -29,7 +29,10 @@ export function checkField(
   options: { plain?: boolean } = {},
 ): void {
   if (value === undefined) return;
-  if (value.length > max) refuse("bad_input", `${label} must be at most ${max} characters.`);
+  // Characters as stock's database columns count them (code points, not UTF-16 units); the
+  // length in units bounds the count, so long text is refused without being walked.
+  if (value.length > max && (value.length > 2 * max || [...value].length > max))
+    refuse("bad_input", `${label} must be at most ${max} characters.`);
   if (options.plain && hasControlCharacter(value))
     refuse("bad_input", `${label} must not contain control characters.`);
 }

@@ -44,17 +44,16 @@ export class AuthService {
     };
   }
 
-  /** A new session token for a valid refresh token (the refresh token stays the same). */
-  reissue(
-    refreshToken: string,
-    user: { id: string; username: string },
-    vars: Record<string, string>,
-    tid: string,
-  ): SessionInit {
+  /**
+   * New tokens for a valid refresh token, keeping its token id (so revoking one revokes all): a
+   * session token, and a refresh token with a new expiry, both carrying `vars`, as stock refreshes.
+   */
+  reissue(user: { id: string; username: string }, vars: Record<string, string>, tid: string): SessionInit {
+    const claims = { uid: user.id, usn: user.username, vrs: vars };
     return {
       created: false,
-      token: this.session.sign({ uid: user.id, usn: user.username, vrs: vars }, this.tokenExpirySec, tid),
-      refreshToken,
+      token: this.session.sign(claims, this.tokenExpirySec, tid),
+      refreshToken: this.refresh.sign(claims, this.refreshExpirySec, tid),
     };
   }
 
@@ -70,10 +69,27 @@ export class AuthService {
 
   private async unrevoked(claims: TokenClaims | undefined): Promise<TokenClaims | undefined> {
     if (claims === undefined || this.revoked.has(claims.tid)) return undefined;
-    if (this.shared && (await this.tokens.isRevoked(claims.tid, Math.floor(Date.now() / 1000)))) {
-      return undefined;
+    // A user-wide revocation is stored as the cut-off plus the refresh lifetime, so "revoked after
+    // iat + lifetime" in the same table means "issued before the cut-off".
+    const userKey = userRevocationKey(claims.uid);
+    const shiftedIat = (claims.iat ?? 0) + this.refreshExpirySec;
+    if ((this.revoked.get(userKey) ?? 0) > shiftedIat) return undefined;
+    if (this.shared) {
+      const [byId, byUser] = await Promise.all([
+        this.tokens.isRevoked(claims.tid, Math.floor(Date.now() / 1000)),
+        this.tokens.isRevoked(userKey, shiftedIat),
+      ]);
+      if (byId || byUser) return undefined;
     }
     return claims;
+  }
+
+  /**
+   * Revokes every token of a user issued before the current second, as stock's logout without
+   * tokens does; tokens issued from this second on (a sign-in right after) stay valid.
+   */
+  async revokeAllOf(uid: string): Promise<void> {
+    await this.revoke(userRevocationKey(uid), Math.floor(Date.now() / 1000) + this.refreshExpirySec);
   }
 
   /** Revokes every token with this id (a session token and its refresh token). */
@@ -95,8 +111,18 @@ export class AuthService {
     this.tokens.listRevoked(now).catch(() => {});
   }
 
-  /** Reads the claims of a token signed by either key, ignoring expiry problems only for revocation. */
-  claimsOfAny(token: string): TokenClaims | undefined {
-    return this.session.verify(token) ?? this.refresh.verify(token);
+  /** The claims of a well-formed, unexpired session token, revoked or not (for logout). */
+  claimsOfSession(token: string): TokenClaims | undefined {
+    return this.session.verify(token);
   }
+
+  /** The claims of a well-formed, unexpired refresh token, revoked or not (for logout). */
+  claimsOfRefresh(token: string): TokenClaims | undefined {
+    return this.refresh.verify(token);
+  }
+}
+
+/** The key of a user-wide revocation in the revoked tokens table (token ids are UUIDs). */
+function userRevocationKey(uid: string): string {
+  return `user:${uid}`;
 }

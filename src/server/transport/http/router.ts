@@ -331,15 +331,30 @@ export class Router {
     const anonymous: Caller = { userId: "", username: "", tid: "", exp: 0, vars: {} };
     if (kind === "none") return anonymous;
     if (kind === "basic") {
-      if (!header?.startsWith("Basic ")) refuse("unauthenticated", StockWords.serverKeyRequired);
-      const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
-      const key = decoded.includes(":") ? decoded.slice(0, decoded.indexOf(":")) : decoded;
-      if (key !== this.deps.serverKey) refuse("unauthenticated", StockWords.serverKeyInvalid);
+      // As stock: no header is "required"; another scheme, bad base64 or no colon is "invalid".
+      if (header === undefined) refuse("unauthenticated", StockWords.serverKeyRequired);
+      const key = basicUsername(header);
+      if (key === undefined || key !== this.deps.serverKey)
+        refuse("unauthenticated", StockWords.serverKeyInvalid);
       return anonymous;
     }
-    if (!header?.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenRequired);
+    // As stock: no header is "required"; another scheme or a bad token is "invalid".
+    if (header === undefined) refuse("unauthenticated", StockWords.authTokenRequired);
+    if (!header.startsWith("Bearer ")) refuse("unauthenticated", StockWords.authTokenInvalid);
     const claims = await this.deps.auth.verifySession(header.slice(7));
     if (claims === undefined) refuse("unauthenticated", StockWords.authTokenInvalid);
     return { userId: claims.uid, username: claims.usn, tid: claims.tid, exp: claims.exp, vars: claims.vrs };
   }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The user part of a `Basic` header, read strictly (padded base64, a colon); undefined if malformed. */
+function basicUsername(header: string): string | undefined {
+  if (!header.startsWith("Basic ")) return undefined;
+  const encoded = header.slice(6);
+  if (!BASE64.test(encoded)) return undefined;
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(0, colon);
 }
