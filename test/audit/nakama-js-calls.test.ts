@@ -5,7 +5,7 @@
 // nakama-js-unserved-calls.test.ts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Session } from "@heroiclabs/nakama-js";
+import type { Client, Session } from "@heroiclabs/nakama-js";
 import { uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 import {
@@ -363,6 +363,123 @@ for (const mode of serverModes) {
       assert.deepEqual([gone.status, gone.body.code], [400, 3]);
       const badId = await restRefusal(client.joinGroup(owner, "not-a-uuid"));
       assert.deepEqual([badId.status, badId.body.message], [400, "Group ID must be a valid ID."]);
+    });
+
+    test("refusals of sign-in, friend and group calls carry stock's status, code and words", async () => {
+      const { client, srv } = kit;
+      const refused = async (call: Promise<unknown>) => {
+        const { status, body } = await restRefusal(call);
+        return [status, body.code, body.message];
+      };
+      assert.deepEqual(await refused(client.authenticateDevice("short")), [
+        400,
+        3,
+        "Device ID invalid, must be 10-128 bytes.",
+      ]);
+      assert.deepEqual(await refused(client.authenticateDevice("d".repeat(129))), [
+        400,
+        3,
+        "Device ID invalid, must be 10-128 bytes.",
+      ]);
+      assert.deepEqual(await refused(client.authenticateCustom("abc")), [
+        400,
+        3,
+        "Custom ID invalid, must be 6-128 bytes.",
+      ]);
+      assert.deepEqual(await refused(client.authenticateEmail("not-an-email", "a long password")), [
+        400,
+        3,
+        "Invalid email address format.",
+      ]);
+      assert.deepEqual(await refused(client.authenticateEmail(`${uniqueName()}@example.com`, "short")), [
+        400,
+        3,
+        "Password must be at least 8 characters long.",
+      ]);
+      assert.deepEqual(
+        await refused(client.authenticateDevice(`device-${uniqueName()}`, true, "has space")),
+        [400, 3, "Username invalid, must be 1-128 characters with no spaces."],
+      );
+      const wrongKey = new (client.constructor as typeof Client)(
+        "not-the-key",
+        "127.0.0.1",
+        String(srv.port),
+      );
+      assert.deepEqual(await refused(wrongKey.authenticateDevice(`device-${uniqueName()}`)), [
+        401,
+        16,
+        "Server key invalid",
+      ]);
+
+      const ada = await kit.signIn("nkada");
+      const bob = await kit.signIn("nkbob");
+      const self = "Cannot add self as friend.";
+      assert.deepEqual(await refused(client.addFriends(ada, [ada.user_id as string])), [400, 3, self]);
+      assert.deepEqual(await refused(client.addFriends(ada, undefined, [ada.username as string])), [
+        400,
+        3,
+        self,
+      ]);
+      assert.deepEqual(await refused(client.addFriends(ada, ["nope"])), [400, 3, "Invalid user ID 'nope'."]);
+      const nobody = [uniqueName("nobody")];
+      const noValid = "No valid ID or username was provided.";
+      assert.deepEqual(await refused(client.addFriends(ada, undefined, nobody)), [400, 3, noValid]);
+      assert.deepEqual(await refused(client.blockFriends(ada, undefined, nobody)), [400, 3, noValid]);
+      assert.equal(await client.deleteFriends(ada, undefined, nobody), true, "deleting nobody is no fault");
+      assert.deepEqual(await refused(client.deleteFriends(ada, [ada.user_id as string])), [
+        400,
+        3,
+        "Cannot delete self.",
+      ]);
+
+      assert.deepEqual(await refused(client.createGroup(ada, { name: uniqueName("nkg"), max_count: -1 })), [
+        400,
+        3,
+        "Group max count must be >= 1 when set.",
+      ]);
+      const closed = await client.createGroup(ada, { name: uniqueName("nkclosed"), open: false });
+      const gid = closed.id as string;
+      assert.deepEqual(await refused(client.updateGroup(bob, gid, { description: "x" })), [
+        404,
+        5,
+        "Group not found or you're not allowed to update.",
+      ]);
+      assert.deepEqual(await refused(client.addGroupUsers(bob, gid, [bob.user_id as string])), [
+        404,
+        5,
+        "Group not found or permission denied.",
+      ]);
+      assert.deepEqual(await refused(client.deleteGroup(bob, gid)), [
+        400,
+        3,
+        "Group not found or you're not allowed to delete.",
+      ]);
+      assert.deepEqual(await refused(client.addGroupUsers(ada, gid, ["nope"])), [
+        400,
+        3,
+        "User ID must be a valid ID.",
+      ]);
+      assert.deepEqual(
+        await refused(client.addGroupUsers(ada, gid, ["00000000-0000-4000-8000-000000000000"])),
+        [400, 3, "One or more users not found."],
+      );
+      assert.deepEqual(await refused(client.joinGroup(bob, "00000000-0000-4000-8000-000000000000")), [
+        404,
+        5,
+        "Group not found.",
+      ]);
+      // A closed group: joining asks (state 3), an admin's add accepts (state 2).
+      assert.equal(await client.joinGroup(bob, gid), true);
+      const asked = await client.listGroupUsers(ada, gid, 3);
+      assert.deepEqual(
+        asked.group_users?.map((m) => [m.user?.id, m.state]),
+        [[bob.user_id, 3]],
+      );
+      assert.equal(await client.addGroupUsers(ada, gid, [bob.user_id as string]), true);
+      assert.deepEqual(
+        (await client.listGroupUsers(ada, gid, 2)).group_users?.map((m) => m.user?.id),
+        [bob.user_id],
+      );
     });
 
     test("notifications: default and bounded limits, the cacheable cursor passed back, delete", async () => {
