@@ -331,6 +331,24 @@ for (const mode of serverModes) {
         );
       });
 
+      test("connect with a logged-out or malformed token is refused at once, not after the timeout", async () => {
+        const { client } = kit;
+        const gone = await kit.signIn("nkgone");
+        await client.sessionLogout(gone, gone.token, gone.refresh_token);
+        const bogus = await kit.signIn("nkbogus");
+        bogus.token = "not.a.token";
+        for (const session of [gone, bogus]) {
+          const socket = client.createSocket(false, false, adapter.make() as never, 5000);
+          const started = Date.now();
+          const outcome = await socket.connect(session, true).then(
+            () => "connected",
+            (e: unknown) => (typeof e === "string" ? e : "refused"),
+          );
+          assert.equal(outcome, "refused", "an error event, not the client's timeout message");
+          assert.ok(Date.now() - started < 4000, "refused before the connect timeout");
+        }
+      });
+
       test("notifications arrive on the socket with parsed content; a ping gets its pong", async () => {
         const { client } = kit;
         const ada = await kit.connect(adapter);
