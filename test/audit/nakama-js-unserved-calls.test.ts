@@ -132,6 +132,8 @@ for (const mode of serverModes) {
         [404, 5, "RPC function not found"],
       );
       // Server to server: stock's default runtime HTTP key, in the query.
+      const noId = await restRefusal(client.rpc(session, "", {}));
+      assert.deepEqual([noId.status, noId.body.code, noId.body.message], [400, 3, "RPC ID must be set"]);
       const withKey = await restRefusal(client.rpcHttpKey("defaulthttpkey", "reward", { coins: 1 }));
       assert.deepEqual(
         [withKey.status, withKey.body.code, withKey.body.message],

@@ -17,7 +17,7 @@ import { fieldNames } from "../field-names.js";
 import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
 import { queryFault } from "./query-fault.js";
-import { RpcAuthWords, rpcCredential, STOCK_DEFAULT_HTTP_KEY, stockOnlyRoute } from "./stock-only-routes.js";
+import { RpcWords, rpcCredential, STOCK_DEFAULT_HTTP_KEY, stockOnlyRoute } from "./stock-only-routes.js";
 import { stockNotUtf8, stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
 import { withoutExtensionFields, withoutExtensionFieldsText } from "./without-extension-fields.js";
 
@@ -204,6 +204,7 @@ export class Router {
         // As stock does, the credentials are checked first: 401 without them.
         if (stockOnly.auth === "rpc") {
           await this.authenticateRpc(url, req.headers.authorization);
+          if (url.pathname.replace(/^\/v2\/rpc\/?/, "") === "") refuse("bad_input", RpcWords.idRequired);
           refuse("unsupported", StockWords.rpcNotFound, { wire: "not_found" });
         }
         await this.authenticate(stockOnly.auth, req.headers.authorization);
@@ -333,9 +334,9 @@ export class Router {
   /** Checks an rpc call's credentials as stock does: a session token or its runtime HTTP key. */
   private async authenticateRpc(url: URL, header: string | undefined): Promise<void> {
     const credential = rpcCredential(url, header);
-    if (credential.kind === "none") refuse("unauthenticated", RpcAuthWords.required);
+    if (credential.kind === "none") refuse("unauthenticated", RpcWords.required);
     if (credential.kind === "httpKey") {
-      if (credential.key !== STOCK_DEFAULT_HTTP_KEY) refuse("unauthenticated", RpcAuthWords.httpKeyInvalid);
+      if (credential.key !== STOCK_DEFAULT_HTTP_KEY) refuse("unauthenticated", RpcWords.httpKeyInvalid);
       return;
     }
     const token = credential.header.startsWith("Bearer ") ? credential.header.slice(7) : "";

@@ -47,10 +47,11 @@ export function stockOnlyRoute(method: string | undefined, pathname: string): St
  */
 export const STOCK_DEFAULT_HTTP_KEY = "defaulthttpkey";
 
-/** Stock's words when an rpc call carries neither credential, or a wrong HTTP key. */
-export const RpcAuthWords = {
+/** Stock's words when an rpc call carries neither credential, a wrong HTTP key, or no function id. */
+export const RpcWords = {
   required: "Auth token or HTTP key required",
   httpKeyInvalid: "HTTP key invalid",
+  idRequired: "RPC ID must be set",
 } as const;
 
 /**
