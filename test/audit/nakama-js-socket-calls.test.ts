@@ -329,6 +329,27 @@ for (const mode of serverModes) {
           [denied.status, denied.body.code, denied.body.message],
           [400, 3, "Group not found."],
         );
+
+        // Each member change is a server event message naming the member it happened to.
+        const gid = group.id as string;
+        const bobId = bob.session.user_id as string;
+        const outsiderId = outsider.session.user_id as string;
+        const changes: [number, string, () => Promise<unknown>][] = [
+          [7, bobId, () => client.promoteGroupUsers(owner.session, gid, [bobId])],
+          [9, bobId, () => client.demoteGroupUsers(owner.session, gid, [bobId])],
+          [5, bobId, () => client.leaveGroup(bob.session, gid)],
+          [4, outsiderId, () => client.addGroupUsers(owner.session, gid, [outsiderId])],
+          [8, outsiderId, () => client.banGroupUsers(owner.session, gid, [outsiderId])],
+        ];
+        for (const [code, userId, change] of changes) {
+          await change();
+          const event = await ownerMessages((m) => m.code === code);
+          assert.deepEqual(
+            [event.sender_id, event.content, event.persistent],
+            [userId, {}, true],
+            `code ${code}`,
+          );
+        }
       });
 
       test("connect with a logged-out or malformed token is refused at once, not after the timeout", async () => {
