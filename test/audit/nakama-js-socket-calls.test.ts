@@ -289,6 +289,10 @@ for (const mode of serverModes) {
         for (let i = 0; i < 5; i++)
           sent.push((await bob.socket.writeChatMessage(channel.id, { i })).message_id);
 
+        // Every argument left out: one message (the limit defaults to 1), as on stock.
+        const defaults = await client.listChannelMessages(owner.session, channel.id);
+        assert.equal(defaults.messages?.length, 1);
+        assert.ok(sent.includes(defaults.messages?.[0]?.message_id as string));
         const first = await client.listChannelMessages(owner.session, channel.id, 2, true);
         assert.deepEqual(
           first.messages?.map((m) => m.message_id),
