@@ -47,7 +47,8 @@ describe("parity with stock Nakama", () => {
         test(`a ${name} request gets an error reply with its cid and the socket stays open`, async () => {
           const s = await openSocket(srv.url, await authenticate(srv.url), codec);
           if (codec.binary) {
-            // Build the protobuf envelope by hand: cid (field 1) and the message's field, empty.
+            // Build the protobuf envelope by hand: cid (field 1) and the message's field, empty
+            // but for an rpc's id (field 1 of the rpc: without one stock answers "RPC ID must be set").
             const fields: Record<string, number> = {
               rpc: 24,
               match_create: 13,
@@ -57,7 +58,10 @@ describe("parity with stock Nakama", () => {
             const cid = Buffer.from("42");
             const tag = (fields[name] as number) * 8 + 2;
             const tagBytes = tag < 128 ? [tag] : [(tag & 0x7f) | 0x80, tag >> 7];
-            s.ws.send(Buffer.from([0x0a, cid.length, ...cid, ...tagBytes, 0]), { binary: true });
+            const inner = name === "rpc" ? [0x0a, 6, ...Buffer.from("reward")] : [];
+            s.ws.send(Buffer.from([0x0a, cid.length, ...cid, ...tagBytes, inner.length, ...inner]), {
+              binary: true,
+            });
           } else {
             s.ws.send(JSON.stringify({ cid: "42", [name]: body }));
           }
@@ -78,7 +82,9 @@ describe("parity with stock Nakama", () => {
 
       test("in stock mode too, an rpc gets an error reply (without herald's precise code) and the socket stays", async () => {
         const s = await openSocket(stock.url, await authenticate(stock.url), codec);
-        if (codec.binary) s.ws.send(Buffer.from([0x0a, 1, 0x37, 0xc2, 0x01, 0x00]), { binary: true });
+        // The rpc (field 24) names a function, "x": without an id stock answers "RPC ID must be set".
+        if (codec.binary)
+          s.ws.send(Buffer.from([0x0a, 1, 0x37, 0xc2, 0x01, 0x03, 0x0a, 0x01, 0x78]), { binary: true });
         else s.ws.send(JSON.stringify({ cid: "7", rpc: { id: "x" } }));
         const error = await s.next("error");
         assert.deepEqual(error, { code: 6, message: "RPC function not found", context: {} });

@@ -17,7 +17,7 @@ import { fieldNames } from "../field-names.js";
 import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
 import { queryFault } from "./query-fault.js";
-import { stockOnlyRoute } from "./stock-only-routes.js";
+import { RpcWords, rpcCredential, STOCK_DEFAULT_HTTP_KEY, stockOnlyRoute } from "./stock-only-routes.js";
 import { stockNotUtf8, stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
 import { withoutExtensionFields, withoutExtensionFieldsText } from "./without-extension-fields.js";
 
@@ -199,11 +199,15 @@ export class Router {
         matched = { route, values };
         break;
       }
-      const stockOnly = matched === undefined && !pathMatched ? stockOnlyRoute(url.pathname) : undefined;
+      const stockOnly = matched === undefined ? stockOnlyRoute(req.method, url.pathname) : undefined;
       if (stockOnly !== undefined) {
         // As stock does, the credentials are checked first: 401 without them.
+        if (stockOnly.auth === "rpc") {
+          await this.authenticateRpc(url, req.headers.authorization);
+          if (url.pathname.replace(/^\/v2\/rpc\/?/, "") === "") refuse("bad_input", RpcWords.idRequired);
+          refuse("unsupported", StockWords.rpcNotFound, { wire: "not_found" });
+        }
         await this.authenticate(stockOnly.auth, req.headers.authorization);
-        if (stockOnly.feature === "rpc") refuse("unsupported", StockWords.rpcNotFound, { wire: "not_found" });
         refuse("unsupported", `${stockOnly.feature} is not offered by this server`);
       }
       if (matched === undefined) {
@@ -325,6 +329,19 @@ export class Router {
     withoutExtensionFields(routes[name].request, request);
     for (const [p, v] of Object.entries(pathValues)) request[camelCase(p)] = v;
     return request;
+  }
+
+  /** Checks an rpc call's credentials as stock does: a session token or its runtime HTTP key. */
+  private async authenticateRpc(url: URL, header: string | undefined): Promise<void> {
+    const credential = rpcCredential(url, header);
+    if (credential.kind === "none") refuse("unauthenticated", RpcWords.required);
+    if (credential.kind === "httpKey") {
+      if (credential.key !== STOCK_DEFAULT_HTTP_KEY) refuse("unauthenticated", RpcWords.httpKeyInvalid);
+      return;
+    }
+    const token = credential.header.startsWith("Bearer ") ? credential.header.slice(7) : "";
+    if (token === "" || (await this.deps.auth.verifySession(token)) === undefined)
+      refuse("unauthenticated", StockWords.authTokenInvalid);
   }
 
   private async authenticate(kind: "basic" | "bearer" | "none", header: string | undefined): Promise<Caller> {

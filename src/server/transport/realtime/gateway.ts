@@ -15,7 +15,6 @@ import type { ChannelRegistry } from "../../services/channel-registry.js";
 import type { PeerRegistry } from "../../services/peer-registry.js";
 import type { StatusTracker } from "../../services/status-tracker.js";
 import type { Visibility } from "../../services/visibility.js";
-import { StockWords } from "../../stock-words.js";
 import type { AsyncUserStore } from "../../storage/async-storage.js";
 import { fieldNames } from "../field-names.js";
 import { jsonTextFault } from "../json-text-fault.js";
@@ -25,7 +24,7 @@ import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
 import { requestCid } from "./request-cid.js";
-import { type UnsupportedRequest, unsupportedRequest } from "./unsupported-request.js";
+import { type UnsupportedRequest, unsupportedRefusal, unsupportedRequest } from "./unsupported-request.js";
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
 
 const envelopeFieldNames = fieldNames("Envelope", false);
@@ -379,15 +378,7 @@ export class WsGateway {
 
   /** Answers a request for a feature herald does not offer, keeping the socket, as stock does. */
   private refuseUnsupported(connection: Connection, request: UnsupportedRequest): void {
-    // With no runtime modules stock answers an rpc this way; the precise code says why.
-    const refusal =
-      request.kind === "rpc"
-        ? new HeraldError("unsupported", StockWords.rpcNotFound, { serverCode: 6 })
-        : new HeraldError(
-            "unsupported",
-            `${request.kind} is not offered by this server (no matches, matchmaker, rpc, streams or parties)`,
-          );
-    this.deps.dispatcher.refuseInTurn(connection, request.cid, refusal);
+    this.deps.dispatcher.refuseInTurn(connection, request.cid, unsupportedRefusal(request));
   }
 
   /** Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. */

@@ -1,4 +1,6 @@
+import { HeraldError } from "../../../errors.js";
 import { camelCase } from "../../../protocol/schema.js";
+import { StockWords } from "../../stock-words.js";
 
 /**
  * Envelope messages stock Nakama defines that herald does not offer (matches, matchmaker, rpc,
@@ -49,6 +51,8 @@ export interface UnsupportedRequest {
   cid: string | undefined;
   /** The envelope message's proto name, e.g. `rpc` or `match_create`. */
   kind: string;
+  /** An rpc's function id (`""` when it names none); undefined for other kinds. */
+  rpcId?: string | undefined;
 }
 
 /** A JSON frame's top-level object, or undefined when the text is not JSON or not an object. */
@@ -67,6 +71,7 @@ function fromJson(text: string): UnsupportedRequest | undefined {
   if (json === undefined) return undefined;
   let cid: string | undefined;
   let kind: string | undefined;
+  let rpcId: string | undefined;
   for (const [key, value] of Object.entries(json)) {
     if (key === "cid") {
       if (typeof value !== "string") return undefined;
@@ -78,8 +83,12 @@ function fromJson(text: string): UnsupportedRequest | undefined {
     if (known === undefined || kind !== undefined) return undefined;
     if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
     kind = known;
+    if (known === "rpc") {
+      const id = (value as { id?: unknown }).id;
+      rpcId = typeof id === "string" ? id : "";
+    }
   }
-  return kind === undefined ? undefined : { cid, kind };
+  return kind === undefined ? undefined : { cid, kind, rpcId };
 }
 
 /** Reads a varint at `at`; returns the value and the next offset, or undefined when cut short. */
@@ -95,9 +104,30 @@ export function varint(bytes: Uint8Array, at: number): [number, number] | undefi
   return undefined;
 }
 
+/** The string in field 1 of a message's bytes (an rpc's id), `""` when absent or unreadable. */
+function firstStringField(bytes: Uint8Array): string {
+  let id = "";
+  let at = 0;
+  while (at < bytes.length) {
+    const tag = varint(bytes, at);
+    if (tag === undefined) return id;
+    const [key, afterTag] = tag;
+    // Every field of an rpc (id, payload, http_key) is a string: length-delimited.
+    if (key % 8 !== 2) return id;
+    const len = varint(bytes, afterTag);
+    if (len === undefined) return id;
+    const [size, start] = len;
+    if (start + size > bytes.length) return id;
+    if (Math.floor(key / 8) === 1) id = Buffer.from(bytes.subarray(start, start + size)).toString("utf8");
+    at = start + size;
+  }
+  return id;
+}
+
 function fromProtobuf(bytes: Uint8Array): UnsupportedRequest | undefined {
   let cid: string | undefined;
   let kind: string | undefined;
+  let rpcId: string | undefined;
   let at = 0;
   while (at < bytes.length) {
     const tag = varint(bytes, at);
@@ -117,10 +147,11 @@ function fromProtobuf(bytes: Uint8Array): UnsupportedRequest | undefined {
       const known = STOCK_ONLY_KINDS[field];
       if (known === undefined) return undefined;
       kind = known;
+      if (known === "rpc") rpcId = firstStringField(bytes.subarray(start, end));
     }
     at = end;
   }
-  return kind === undefined ? undefined : { cid, kind };
+  return kind === undefined ? undefined : { cid, kind, rpcId };
 }
 
 /**
@@ -130,4 +161,21 @@ function fromProtobuf(bytes: Uint8Array): UnsupportedRequest | undefined {
  */
 export function unsupportedRequest(frame: string | Uint8Array): UnsupportedRequest | undefined {
   return typeof frame === "string" ? fromJson(frame) : fromProtobuf(frame);
+}
+
+/**
+ * The error reply to a request herald does not offer. An rpc is answered as stock with no server
+ * functions answers it: code 3 without a function id, else code 6 "RPC function not found"; other
+ * kinds say they are not offered. The precise code (`unsupported`) travels beside it.
+ */
+export function unsupportedRefusal(request: UnsupportedRequest): HeraldError {
+  if (request.kind === "rpc") {
+    return request.rpcId === "" || request.rpcId === undefined
+      ? new HeraldError("unsupported", "RPC ID must be set", { serverCode: 3 })
+      : new HeraldError("unsupported", StockWords.rpcNotFound, { serverCode: 6 });
+  }
+  return new HeraldError(
+    "unsupported",
+    `${request.kind} is not offered by this server (no matches, matchmaker, rpc, streams or parties)`,
+  );
 }
