@@ -1,6 +1,6 @@
 import { HeraldError } from "../../errors.js";
 import type { UserInit } from "../../gen/wire.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
 import { accountToWire, type UserRow } from "../storage/users.js";
@@ -9,6 +9,7 @@ import type { Caller } from "./caller.js";
 import { checkField, FieldLimits } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
+import { canonicalUuid } from "./uuid-text.js";
 import type { Visibility } from "./visibility.js";
 
 /** Stock's words for an account change that names no field. */
@@ -102,17 +103,11 @@ export class Accounts {
   }
 }
 
-const HEX32 = /^[0-9a-f]{32}$/i;
-
 /**
  * A user id in canonical lower-case form, from any form stock's UUID parser takes and its database
- * matches: canonical, 32 hex digits without hyphens, either of them in braces, in any case.
+ * matches: canonical, 32 hex digits without hyphens, either of them in braces, in any case (not
+ * `urn:uuid:`, which stock's database does not match: it fails the read).
  */
 function systemId(id: string): string | undefined {
-  const inner =
-    id.startsWith("{") && id.endsWith("}") && (id.length === 38 || id.length === 34) ? id.slice(1, -1) : id;
-  if (isUuid(inner)) return inner.toLowerCase();
-  if (!HEX32.test(inner)) return undefined;
-  const hex = inner.toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return id.startsWith("urn:") ? undefined : canonicalUuid(id);
 }

@@ -2,6 +2,7 @@ import { ChannelType } from "../../gen/wire.js";
 import { MAX_ROOM_NAME_LENGTH } from "../../protocol/limits.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
+import { canonicalUuid, NIL_UUID } from "./uuid-text.js";
 
 /** What a channel id names: a room by name, a group, or the direct chat of two users. */
 export type ChannelTarget =
@@ -28,30 +29,6 @@ export function directChannel(a: string, b: string): ChannelTarget {
   return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
 }
 
-/** The nil UUID, which stock Nakama writes as an empty part of a channel id. */
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
-
-const HEX32 = /^[0-9a-f]{32}$/i;
-const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Reads a UUID in every spelling stock Nakama reads one: canonical, 32 hex digits, either of them
- * in braces or after `urn:uuid:`, in any case. Returns it canonical and in lower case, or
- * undefined for anything else.
- */
-export function readUuid(text: string): string | undefined {
-  let plain = text;
-  if ((text.length === 34 || text.length === 38) && text.startsWith("{") && text.endsWith("}"))
-    plain = text.slice(1, -1);
-  else if ((text.length === 41 || text.length === 45) && text.startsWith("urn:uuid:")) plain = text.slice(9);
-  if (plain.length === 36 && CANONICAL.test(plain)) return plain.toLowerCase();
-  if (plain.length === 32 && HEX32.test(plain)) {
-    const h = plain.toLowerCase();
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-  return undefined;
-}
-
 /** True for the nil UUID (a user or group id no one has). */
 export function isNilUuid(id: string): boolean {
   return id === NIL_UUID;
@@ -68,7 +45,7 @@ export function utf8Length(text: string): number {
  */
 function idPart(part: string): string | undefined {
   if (part === "") return "";
-  const id = readUuid(part);
+  const id = canonicalUuid(part);
   if (id === undefined) return undefined;
   return id === NIL_UUID ? "" : id;
 }

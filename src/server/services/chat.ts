@@ -37,7 +37,6 @@ import {
   isNilUuid,
   MAX_ROOM_NAME,
   parseChannelId,
-  readUuid,
   roomChannel,
   utf8Length,
 } from "./channel-id.js";
@@ -45,6 +44,7 @@ import type { ChannelRegistry } from "./channel-registry.js";
 import type { Notifier } from "./notifier.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
+import { canonicalUuid } from "./uuid-text.js";
 import type { Visibility } from "./visibility.js";
 
 // Stock Nakama's words for the join targets it refuses, each prefixed to its "Invalid channel target".
@@ -161,7 +161,7 @@ export class Chat {
         target = roomChannel(req.target);
         break;
       case ChannelType.DirectMessage: {
-        const otherId = readUuid(req.target);
+        const otherId = canonicalUuid(req.target);
         if (otherId === undefined || isNilUuid(otherId)) refuse("bad_input", DIRECT_TARGET_INVALID);
         const other = await users.byId(otherId);
         // A user who blocked the caller is "not found" too, also in the precise code: a block
@@ -172,7 +172,7 @@ export class Chat {
         break;
       }
       case ChannelType.Group: {
-        const groupId = readUuid(req.target);
+        const groupId = canonicalUuid(req.target);
         if (groupId === undefined) refuse("bad_input", GROUP_TARGET_INVALID);
         if ((await groups.byId(groupId)) === undefined)
           refuse("not_found", StockWords.groupChannelNotFound, { wire: "bad_input" });
@@ -536,7 +536,7 @@ export class Chat {
     verb: "update" | "remove",
     content?: string,
   ): Promise<{ row: MessageRow; persistent: boolean }> {
-    const id = readUuid(messageId);
+    const id = canonicalUuid(messageId);
     if (id === undefined) refuse("bad_input", StockWords.invalidMessageId);
     const target = parseChannelId(channelId);
     if (content !== undefined) parseContent(content);

@@ -8,7 +8,7 @@ import { type MessageRow, messageToWire } from "../storage/messages.js";
 import type { Caller } from "./caller.js";
 import { type ChannelTarget, groupChannel, MAX_ROOM_NAME, roomChannel } from "./channel-id.js";
 import { decodeCursor, encodeCursor, HISTORY_CURSOR_INVALID, type HistoryCursor } from "./history-cursor.js";
-import { canonicalUuid } from "./uuid-text.js";
+import { canonicalUuid, NIL_UUID } from "./uuid-text.js";
 
 /** What history listing needs. */
 export interface HistoryDeps {
@@ -20,9 +20,6 @@ export interface HistoryDeps {
 
 /** Stock's words, on a history read, for a channel id it cannot read. */
 const INVALID_CHANNEL_ID = "Invalid channel ID.";
-
-/** The id stock reads an empty user or group part of a channel id as. */
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
 /**
  * The channel a history read names, read as stock reads it there (more loosely than a join or a

@@ -3,9 +3,10 @@ import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
-import { isNilUuid, readUuid, utf8Length } from "./channel-id.js";
+import { isNilUuid, utf8Length } from "./channel-id.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
+import { canonicalUuid } from "./uuid-text.js";
 
 /** A status update checked against the cluster's recent invisible flags (see {@link Status.stageUpdate}). */
 export interface StagedStatus {
@@ -110,7 +111,7 @@ export class Status {
   ): Promise<UserPresenceInit[]> {
     const ids = new Set<string>();
     for (const text of userIds) {
-      const id = readUuid(text);
+      const id = canonicalUuid(text);
       if (id === undefined) return refuse("bad_input", StockWords.invalidUserId);
       if (id !== peer.userId && !isNilUuid(id)) ids.add(id);
     }
@@ -136,7 +137,7 @@ export class Status {
   unfollow(peer: Peer, userIds: readonly string[]): void {
     const ids: string[] = [];
     for (const text of userIds) {
-      const id = readUuid(text);
+      const id = canonicalUuid(text);
       if (id === undefined) refuse("bad_input", StockWords.invalidUserId);
       if (id !== peer.userId) ids.push(id);
     }

@@ -6,9 +6,9 @@ import { RateLimited } from "../../limits/rate-limited.js";
 import type { Logger } from "../../logger.js";
 import type { ServerMetrics } from "../../metrics/server-metrics.js";
 import { refuse, wireCodeOf } from "../../refusal.js";
-import { readUuid } from "../../services/channel-id.js";
 import type { Chat } from "../../services/chat.js";
 import type { Status } from "../../services/status.js";
+import { canonicalUuid } from "../../services/uuid-text.js";
 import type { Connection } from "./connection.js";
 
 /** What the dispatcher needs. */
@@ -345,7 +345,7 @@ export class Dispatcher {
         const { userIds, usernames } = envelope.body;
         const ids = new Set<string>();
         for (const text of userIds) {
-          const id = readUuid(text);
+          const id = canonicalUuid(text);
           if (id !== undefined && id !== connection.userId && !connection.follows.has(id)) ids.add(id);
         }
         const names = new Set(usernames.filter((name) => name !== "" && name !== connection.username));
