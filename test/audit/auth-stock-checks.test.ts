@@ -84,6 +84,9 @@ for (const mode of serverModes) {
           control,
         );
         assert.deepEqual(await signIn("device", `?username=${"é".repeat(65)}`, { id }), long);
+        // Stock's pattern also refuses `[` or a space right before `]`, a quirk of how it is written.
+        for (const name of ["a[]b", "a ]b"])
+          assert.deepEqual(await signIn("device", `?username=${encodeURIComponent(name)}`, { id }), control);
       }
       // The same checks with create=false, before the account is found missing.
       assert.deepEqual(

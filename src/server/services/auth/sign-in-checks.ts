@@ -25,10 +25,11 @@ export const SignInWords = {
 // ASCII control characters, or any whitespace of POSIX's space class: not in ids or emails.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
-// What stock's username pattern refuses: an ASCII control character, or `[` followed by `]` (its
-// pattern holds a bracket it did not mean, which matches that pair). Plain spaces are allowed.
+// What stock's username pattern refuses: an ASCII control character, or `[` or a space followed by
+// `]` (its pattern holds a bracket it did not mean: a class of `[` and the whitespace characters,
+// then a literal `]`). Plain spaces are allowed.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const BAD_USERNAME = /[\u0000-\u001f\u007f]|\[\]/;
+const BAD_USERNAME = /[\u0000-\u001f\u007f]|[[ ]\]/;
 const EMAIL = /^.+@.+\..+$/;
 
 /** The length of `text` in UTF-8 bytes. */
