@@ -101,7 +101,6 @@ for (const mode of serverModes) {
       const ada = await kit.signIn("nkada");
       const bob = await kit.signIn("nkbob");
       const account = await client.getAccount(ada);
-      // getAccount passes the wire's user on unmapped: a zero edge_count is left out, as on stock.
       // getAccount passes the wire's user on unmapped: a zero edge_count is left out and metadata
       // is the JSON text, as on stock.
       assert.equal(account.user?.metadata as unknown, "{}");
@@ -115,7 +114,12 @@ for (const mode of serverModes) {
       assert.equal(typeof account.devices?.[0]?.id, "string");
       assert.equal(account.user?.online, undefined, "offline: no online key");
 
-      assert.equal(await client.updateAccount(ada, {}), true);
+      // An update naming no field is refused, as on stock.
+      const nothing = await restRefusal(client.updateAccount(ada, {}));
+      assert.deepEqual(
+        [nothing.status, nothing.body.code, nothing.body.message],
+        [400, 3, "No fields to update."],
+      );
       const fields = {
         display_name: "Ada L.",
         avatar_url: "https://example.com/ada.png",
@@ -397,8 +401,8 @@ for (const mode of serverModes) {
         "Password must be at least 8 characters long.",
       ]);
       assert.deepEqual(
-        await refused(client.authenticateDevice(`device-${uniqueName()}`, true, "has space")),
-        [400, 3, "Username invalid, must be 1-128 characters with no spaces."],
+        await refused(client.authenticateDevice(`device-${uniqueName()}`, true, "tab\there")),
+        [400, 3, "Username invalid, no spaces or control characters allowed."],
       );
       const wrongKey = new (client.constructor as typeof Client)(
         "not-the-key",
