@@ -18,6 +18,8 @@ export const StockWords = {
   directHistoryNotFound: "Channel not found.",
   invalidLimit: "Invalid limit - limit must be between 1 and 100.",
   malformedCursor: "Malformed cursor was used.",
+  /** Friends, a group's members and a user's groups: stock's words for a cursor they cannot use. */
+  invalidCursor: "Cursor is invalid.",
   groupNotFound: "Group not found.",
   invalidGroupId: "Group ID must be a valid ID.",
   invalidGroupUserId: "User ID must be a valid ID.",

@@ -1,11 +1,14 @@
 // A cursor belongs to the listing that handed it out: another group's members, another user's
-// groups, friends or notifications, another filter, or another kind of listing refuse it with
-// stock's "Malformed cursor was used." rather than answer some page of their own.
+// groups, friends or notifications, another filter, or another kind of listing refuse it in stock's
+// words for that listing rather than answer some page of their own: "Cursor is invalid." for
+// friends, a group's members and a user's groups, "Malformed cursor was used." for notifications
+// and the group listing.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   authenticate,
+  cursorWords,
   openSocket,
   rest,
   serverForSuite,
@@ -25,7 +28,7 @@ for (const mode of serverModes) {
     async function assertMalformed(user: TestUser, path: string): Promise<void> {
       const res = await get(user, path);
       assert.equal(res.status, 400, path);
-      assert.deepEqual([res.body.code, res.body.message], [3, "Malformed cursor was used."], path);
+      assert.deepEqual([res.body.code, res.body.message], [3, cursorWords(path)], path);
     }
 
     async function groupWith(owner: TestUser, members: TestUser[]): Promise<string> {

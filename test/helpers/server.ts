@@ -229,3 +229,14 @@ export function openSocket(
     timeoutMs: WAIT_MS,
   });
 }
+
+/**
+ * Stock's words for a cursor a REST listing cannot use: "Cursor is invalid." for friends, a
+ * group's members and a user's groups, "Malformed cursor was used." for notifications and the
+ * group listing.
+ */
+export function cursorWords(path: string): string {
+  return /^\/v2\/(?:friend\b|group\/[^/?]+\/user|user\/[^/?]+\/group)/.test(path)
+    ? "Cursor is invalid."
+    : "Malformed cursor was used.";
+}

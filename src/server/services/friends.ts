@@ -76,7 +76,9 @@ export class Friends {
     if (req.state !== undefined && (req.state < FriendState.Friend || req.state > FriendState.Blocked))
       refuse("bad_input", StockWords.invalidFriendState);
     const listing = `friends/${caller.userId}/${req.state ?? ""}`;
-    const before = req.cursor ? decodeNumberCursor(listing, req.cursor) : Number.MAX_SAFE_INTEGER;
+    const before = req.cursor
+      ? decodeNumberCursor(listing, req.cursor, StockWords.invalidCursor)
+      : Number.MAX_SAFE_INTEGER;
     const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);
     const page = rows.slice(0, limit);
     const users = new Map((await this.deps.users.byIds(page.map((e) => e.dest_id))).map((r) => [r.id, r]));

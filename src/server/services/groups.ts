@@ -13,6 +13,7 @@ import type { Notifier } from "./notifier.js";
 import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
+import { NIL_UUID } from "./uuid-text.js";
 
 function pageArgs(
   limit: number | undefined,
@@ -21,7 +22,7 @@ function pageArgs(
 ): { limit: number; offset: number } {
   const l = limit ?? 100;
   if (!Number.isInteger(l) || l < 1 || l > 100) refuse("bad_input", StockWords.invalidLimit);
-  return { limit: l, offset: cursor ? decodeNumberCursor(listing, cursor) : 0 };
+  return { limit: l, offset: cursor ? decodeNumberCursor(listing, cursor, StockWords.invalidCursor) : 0 };
 }
 
 function nextCursor(listing: string, offset: number, limit: number, total: number): string {
@@ -38,9 +39,6 @@ const userGroupsListing = (userId: string, state: number | undefined) =>
 
 /** Stock's words for a join, add or promotion the group has no room for. */
 const GROUP_FULL = "Group is full.";
-
-/** The nil UUID, which stock refuses as a user id of a member operation. */
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
 /** The words and wire code stock Nakama refuses a group operation with when the caller may not. */
 interface StockDenial {

@@ -13,10 +13,14 @@ export function encodeNumberCursor(listing: string, n: number): string {
 
 /**
  * Reads a cursor made by {@link encodeNumberCursor} for the same `listing`, refusing anything else
- * with stock's words. Strict on purpose: `Buffer` decodes any text and `Number` reads "", " ",
+ * with stock's words for that listing (`words`: "Malformed cursor was used." unless given). Strict on purpose: `Buffer` decodes any text and `Number` reads "", " ",
  * "1e3" and "-5", so a made-up cursor would otherwise answer some page instead of an error.
  */
-export function decodeNumberCursor(listing: string, text: string): number {
+export function decodeNumberCursor(
+  listing: string,
+  text: string,
+  words: string = StockWords.malformedCursor,
+): number {
   const decoded = Buffer.from(text, "base64url").toString("utf8");
   const bar = decoded.lastIndexOf("|");
   const digits = decoded.slice(bar + 1);
@@ -27,7 +31,7 @@ export function decodeNumberCursor(listing: string, text: string): number {
     !/^\d{1,15}$/.test(digits) ||
     encodeNumberCursor(listing, n) !== text
   ) {
-    return refuse("bad_input", StockWords.malformedCursor);
+    return refuse("bad_input", words);
   }
   return n;
 }
