@@ -24,8 +24,11 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (19.41 KiB) and a little
- * room. Raised from 19.35 KiB for refusing `updateAccount`'s `invisible: true` on a server without
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (19.45 KiB) and a little
+ * room. Raised from 19.45 KiB for two checks that follow stock Nakama: a status measured in UTF-8
+ * bytes, as the server counts it (a status of 1,025 `é` passed the SDK's check of characters and was
+ * refused by the server), and an empty email with a username let through to sign in by username,
+ * as stock allows (13 bytes). Raised from 19.35 KiB for refusing `updateAccount`'s `invisible: true` on a server without
  * the user_presence extension (a stock server skips the field: the update would succeed and change
  * nothing), through one check shared with `connect`, and leaving out its `invisible: false` there
  * (a field stock does not know): 52 bytes. Raised from 19.30 KiB (19,751 bytes then) for the join mark herald's server sends (its two
@@ -37,7 +40,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.45 * 1024;
+const CORE_CEILING = 19.47 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

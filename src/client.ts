@@ -363,8 +363,7 @@ export class Client {
     for (const key of account) {
       const value = (options as Record<string, unknown>)[key];
       // An empty email with a username signs in by username and password, as stock Nakama allows.
-      const byUsername = key === "email" && value === "" && typeof options.username === "string";
-      if (!byUsername || options.username === "") checkId(name, key, value);
+      if (value !== "" || key !== "email" || !options.username) checkId(name, key, value);
       given[key] = value;
     }
     // Field types (create, username, vars) are checked by the encoder, which refuses with bad_input.
