@@ -2,13 +2,13 @@
  * Protocol limits, declared once: the SDK checks them before sending, the server enforces them.
  */
 
-/** The most characters a status may have (stock Nakama's limit too). */
+/** The most bytes (UTF-8) a status may have (stock Nakama's limit too). */
 export const MAX_STATUS_LENGTH = 2048;
 
 /** The most bytes (UTF-8) a chat message's `content` may have on herald's server. */
 export const MAX_CONTENT_BYTES = 4096;
 
-/** The most characters a room name may have. */
+/** The most bytes (UTF-8) a room name may have (stock Nakama's limit too). */
 export const MAX_ROOM_NAME_LENGTH = 64;
 
 /** The largest incoming WebSocket frame herald's server takes by default, in bytes. */

@@ -7,7 +7,7 @@ import { MAX_STATUS_LENGTH } from "../protocol/limits.js";
 import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
 import { checkIds, checkOptions, checkSession, checkString } from "./arguments.js";
-import { checkContent, splitToFit } from "./server-profile.js";
+import { checkContent, frameBytes, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
 import { SocketListeners } from "./socket-listeners.js";
@@ -98,14 +98,15 @@ export class Socket extends SocketListeners {
 
   /**
    * Sets this connection's status, shown to followers. Without a status (`updateStatus()`,
-   * `null` or `""`) the user appears offline, as when disconnected. At most 2048 characters.
+   * `null` or `""`) the user appears offline, as when disconnected. At most 2048 bytes in UTF-8
+   * (as herald's server and stock Nakama count it: 2048 ASCII characters, 1024 `é`).
    */
   async updateStatus(status?: string | null, options?: CallOptions): Promise<void> {
     if (status != null && typeof status !== "string") {
       throw new HeraldError("bad_input", "updateStatus: the status must be a string, null or undefined");
     }
-    if (status && status.length > MAX_STATUS_LENGTH) {
-      throw new HeraldError("bad_input", `updateStatus: over ${MAX_STATUS_LENGTH} characters`);
+    if (status && frameBytes(status) > MAX_STATUS_LENGTH) {
+      throw new HeraldError("bad_input", `updateStatus: over ${MAX_STATUS_LENGTH} bytes`);
     }
     const o = checkOptions("updateStatus", options);
     await this.#request(

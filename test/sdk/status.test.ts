@@ -151,9 +151,16 @@ for (const [format, codec] of formats) {
       assert.equal(bob.socket.state, "open");
     });
 
-    test("a status longer than 2048 characters is refused before it is sent", async () => {
+    test("a status over 2048 bytes in UTF-8 is refused before it is sent", async () => {
       const ada = await world.peer(codec);
       await assert.rejects(ada.socket.updateStatus("x".repeat(2049)), { code: "bad_input" });
+      // 1,025 characters, but 2,050 bytes: the server would refuse it, so the SDK does first.
+      await assert.rejects(ada.socket.updateStatus("é".repeat(1025)), {
+        code: "bad_input",
+        message: /bytes/,
+      });
+      assert.equal(ada.socket.state, "open");
+      await ada.socket.updateStatus("é".repeat(1024));
       await ada.socket.updateStatus("x".repeat(2048));
     });
   });
