@@ -267,6 +267,20 @@ for (const mode of serverModes) {
 
       const nothing = await restRefusal(client.updateGroup(owner, minimal.id as string, {}));
       assert.equal(nothing.body.message, "Specify at least one field to update.");
+      // A name or language given empty: stock's words, before the caller's rights are looked at.
+      const stranger = await kit.signIn("nkstranger");
+      for (const who of [owner, stranger]) {
+        const noName = await restRefusal(client.updateGroup(who, minimal.id as string, { name: "" }));
+        assert.deepEqual(
+          [noName.status, noName.body.code, noName.body.message],
+          [400, 3, "Group name cannot be empty."],
+        );
+        const noLang = await restRefusal(client.updateGroup(who, minimal.id as string, { lang_tag: "" }));
+        assert.deepEqual(
+          [noLang.status, noLang.body.code, noLang.body.message],
+          [400, 3, "Group language cannot be empty."],
+        );
+      }
       assert.equal(
         await client.updateGroup(owner, minimal.id as string, { description: "now set", open: true }),
         true,

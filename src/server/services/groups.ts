@@ -216,6 +216,11 @@ export class Groups {
   }
 
   async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
+    // As stock: a name or language given empty is refused after the id, before the caller's rights.
+    if (isUuid(req.groupId)) {
+      if (req.name === "") refuse("bad_input", "Group name cannot be empty.");
+      if (req.langTag === "") refuse("bad_input", "Group language cannot be empty.");
+    }
     const { group } = await this.adminGroup(req.groupId, caller, STOCK_UPDATE_DENIED);
     const changes = [req.name, req.description, req.langTag, req.avatarUrl, req.open];
     if (changes.every((c) => c === undefined)) refuse("bad_input", StockWords.groupNoUpdate);
