@@ -130,9 +130,17 @@ for (const mode of serverModes) {
       // An empty group part names no group; an empty user part names nobody.
       await refused(ada, "3...", "limit=10", "Group not found.");
       await refused(ada, "4...", "limit=10", "Channel not found.");
-      for (const id of [`4.${ada.userId}..`, `4..${ada.userId}.`, "2...a\u0001b", "2...a.b.c"]) {
+      for (const id of [
+        `4.${ada.userId}..`,
+        `4..${ada.userId}.`,
+        "2...a\u0001b",
+        "2...a.b.c",
+        `2...${"é".repeat(32)}`,
+      ]) {
         assert.deepEqual(await page(ada, id, "limit=10"), {}, id);
       }
+      // A room name is measured in UTF-8 bytes, as a join measures it: 33 "é" are 66 bytes.
+      await refused(ada, `2...${"é".repeat(33)}`, "limit=10", "Invalid channel ID.");
 
       const group = await rest(srv.url, "POST", "/v2/group", {
         token: ada.token,

@@ -6,7 +6,7 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncGroupStore, AsyncMessageStore } from "../storage/async-storage.js";
 import { type MessageRow, messageToWire } from "../storage/messages.js";
 import type { Caller } from "./caller.js";
-import { type ChannelTarget, groupChannel, MAX_ROOM_NAME, roomChannel } from "./channel-id.js";
+import { type ChannelTarget, groupChannel, MAX_ROOM_NAME, roomChannel, utf8Length } from "./channel-id.js";
 import { decodeCursor, encodeCursor, HISTORY_CURSOR_INVALID, type HistoryCursor } from "./history-cursor.js";
 import { canonicalUuid, NIL_UUID } from "./uuid-text.js";
 
@@ -23,7 +23,8 @@ const INVALID_CHANNEL_ID = "Invalid channel ID.";
 
 /**
  * The channel a history read names, read as stock reads it there (more loosely than a join or a
- * send does): a room name may hold any characters, a group or user part may be empty (the nil id)
+ * send does): a room name may hold any characters (1 to 64 bytes in UTF-8, as a join takes), a
+ * group or user part may be empty (the nil id)
  * or any UUID form. Anything else is refused with stock's words for this route.
  */
 function historyTarget(channelId: string): ChannelTarget {
@@ -34,7 +35,7 @@ function historyTarget(channelId: string): ChannelTarget {
   const label = parts.slice(3).join(".");
   const id = (part: string): string => (part === "" ? NIL_UUID : (canonicalUuid(part) ?? invalid()));
   if (mode === "2") {
-    if (subject !== "" || subcontext !== "" || label === "" || label.length > MAX_ROOM_NAME) invalid();
+    if (subject !== "" || subcontext !== "" || label === "" || utf8Length(label) > MAX_ROOM_NAME) invalid();
     return roomChannel(label);
   }
   if (mode === "3") {
