@@ -1,28 +1,21 @@
-import { checkCallOptions } from "../arguments.js";
-import { HeraldError } from "../errors.js";
-import type { Session } from "../session.js";
+import { badInput, checkCallOptions } from "../arguments.js";
+
+export { badInput, checkSession } from "../arguments.js";
 
 // Checks of a Socket call's arguments. Each throws HeraldError `bad_input`, which the async
 // calls turn into a rejection, never a TypeError from deeper down.
 
-/** Refuses anything but a session with a token. */
-export function checkSession(what: string, session: Session): void {
-  if (typeof (session as { token?: unknown } | null | undefined)?.token !== "string" || !session.token) {
-    throw new HeraldError("bad_input", `${what}: a Session (from client.authenticate...) is required`);
-  }
-}
-
 /** Refuses anything but a non-empty string. */
 export function checkString(what: string, value: unknown, name: string): void {
   if (typeof value !== "string" || value === "") {
-    throw new HeraldError("bad_input", `${what}: ${name} must be a non-empty string`);
+    throw badInput(what, `${name} must be a non-empty string`);
   }
 }
 
 /** Refuses anything but an array of non-empty strings. */
 export function checkIds(what: string, value: unknown, name: string): void {
   if (!Array.isArray(value) || value.some((id) => typeof id !== "string" || id === "")) {
-    throw new HeraldError("bad_input", `${what}: ${name} must be an array of non-empty strings`);
+    throw badInput(what, `${name} must be an array of non-empty strings`);
   }
 }
 

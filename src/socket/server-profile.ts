@@ -1,4 +1,4 @@
-import { HeraldError } from "../errors.js";
+import { badInput } from "../arguments.js";
 import type { Capabilities } from "../gen/model.js";
 import type { Codec } from "../protocol/codec.js";
 import { HERALD_MAX_FRAME_BYTES, MAX_CONTENT_BYTES, STOCK_MAX_FRAME_BYTES } from "../protocol/limits.js";
@@ -59,9 +59,9 @@ export function checkFrame(what: string, frame: string | Uint8Array, profile: Se
   // Every UTF-16 unit is at most 3 UTF-8 bytes: short frames need no counting.
   const size = typeof frame === "string" && frame.length * 3 <= profile.maxFrameBytes ? 0 : frameBytes(frame);
   if (size > profile.maxFrameBytes) {
-    throw new HeraldError(
-      "bad_input",
-      `${what}: a frame of ${size} bytes is over the server's limit of ${profile.maxFrameBytes} bytes`,
+    throw badInput(
+      what,
+      `a frame of ${size} bytes is over the server's limit of ${profile.maxFrameBytes} bytes`,
     );
   }
 }
@@ -71,9 +71,9 @@ export function checkContent(what: string, content: string, profile: ServerProfi
   if (content.length <= profile.maxContentBytes / 3) return;
   const size = frameBytes(content);
   if (size > profile.maxContentBytes) {
-    throw new HeraldError(
-      "bad_input",
-      `${what}: content of ${size} bytes is over the server's limit of ${profile.maxContentBytes} bytes`,
+    throw badInput(
+      what,
+      `content of ${size} bytes is over the server's limit of ${profile.maxContentBytes} bytes`,
     );
   }
 }
@@ -83,8 +83,8 @@ const ENVELOPE_OVERHEAD = 96;
 
 /**
  * Splits a request's lists of strings (user ids, usernames) into parts whose frames fit the
- * server's limit, counting each string's bytes and its JSON quotes and comma (or protobuf tag and
- * length). One list of none gives one empty part.
+ * server's limit, counting each string's bytes as JSON writes it (quotes, escapes and comma; more than its
+ * protobuf tag and length). One list of none gives one empty part.
  */
 export function splitToFit(
   ids: readonly string[],
@@ -96,7 +96,7 @@ export function splitToFit(
   let part = { ids: [] as string[], names: [] as string[] };
   let used = 0;
   const add = (value: string, into: "ids" | "names") => {
-    const size = frameBytes(value) + 4;
+    const size = frameBytes(JSON.stringify(value)) + 2;
     if (used + size > room && (part.ids.length || part.names.length)) {
       parts.push(part);
       part = { ids: [], names: [] };

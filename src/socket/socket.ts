@@ -1,12 +1,12 @@
 import type { CallOptions } from "../call-options.js";
-import { HeraldError } from "../errors.js";
+import type { HeraldError } from "../errors.js";
 import { Emitter } from "../events.js";
 import type { Channel, ChannelMessageAck, JsonObject, Models, Status } from "../gen/model.js";
 import type { ChannelType, EnvelopeInit } from "../gen/wire.js";
 import { MAX_STATUS_LENGTH } from "../protocol/limits.js";
 import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
-import { checkIds, checkOptions, checkSession, checkString } from "./arguments.js";
+import { badInput, checkIds, checkOptions, checkSession, checkString } from "./arguments.js";
 import { checkContent, frameBytes, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
@@ -103,10 +103,10 @@ export class Socket extends SocketListeners {
    */
   async updateStatus(status?: string | null, options?: CallOptions): Promise<void> {
     if (status != null && typeof status !== "string") {
-      throw new HeraldError("bad_input", "updateStatus: the status must be a string, null or undefined");
+      throw badInput("updateStatus", "the status must be a string, null or undefined");
     }
     if (status && frameBytes(status) > MAX_STATUS_LENGTH) {
-      throw new HeraldError("bad_input", `updateStatus: over ${MAX_STATUS_LENGTH} bytes`);
+      throw badInput("updateStatus", `over ${MAX_STATUS_LENGTH} bytes`);
     }
     const o = checkOptions("updateStatus", options);
     await this.#request(
@@ -168,7 +168,7 @@ export class Socket extends SocketListeners {
   async joinChat(target: string, type: ChannelType, options?: JoinChatOptions): Promise<Channel> {
     checkString("joinChat", target, "target");
     if (!Number.isInteger(type) || (type as number) < 0) {
-      throw new HeraldError("bad_input", "joinChat: type must be a ChannelType");
+      throw badInput("joinChat", "type must be a ChannelType");
     }
     const o = checkOptions("joinChat", options);
     const body = { target, type, persistence: o.persistence ?? true, hidden: o.hidden ?? false };

@@ -1,3 +1,4 @@
+import { badInput } from "../arguments.js";
 import { HeraldError } from "../errors.js";
 import type { Envelope, EnvelopeInit } from "../gen/wire.js";
 import type { Codec } from "../protocol/codec.js";
@@ -39,6 +40,11 @@ export function transmitter(
     }
     const { cid, reply } = opened;
     try {
+      // Half of a surrogate pair is no Unicode text: in JSON every server closes the socket on it,
+      // and protobuf would carry U+FFFD in its place. (The values are read as one string, the
+      // items of a list joined by commas; chat content is JSON text, its surrogates escaped.)
+      if (/\p{Cs}/u.test(Object.values(body) as never))
+        throw badInput(what, "a string holds a lone surrogate");
       const frame = codec.encodeEnvelope({ cid, kind: message.kind, body } as EnvelopeInit);
       checkFrame(what, frame, profile);
       conn.send(frame);
