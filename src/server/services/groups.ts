@@ -205,13 +205,15 @@ export class Groups {
     this.deps.chat.removeFromGroupChannel(groupId, userId);
   }
   async createGroup(req: RequestOf<"createGroup">, caller: Caller): Promise<ResponseOf<"createGroup">> {
-    const name = req.name.trim();
-    if (name === "") refuse("bad_input", "Group name must be set.");
-    this.checkGroupFields({ ...req, name });
-    if ((await this.deps.groups.byName(name)) !== undefined)
-      refuse("already_exists", "Group name is in use.");
+    // As stock: the name is kept as given, spaces included (herald refuses one of spaces only);
+    // the name, then the size, then the name's place.
+    const name = req.name;
+    if (name.trim() === "") refuse("bad_input", "Group name must be set.");
     const maxCount = req.maxCount === 0 ? 100 : req.maxCount;
     if (maxCount < 1) refuse("bad_input", "Group max count must be >= 1 when set.");
+    this.checkGroupFields(req);
+    if ((await this.deps.groups.byName(name)) !== undefined)
+      refuse("already_exists", "Group name is in use.");
     const group = await this.deps.groups.create({
       creatorId: caller.userId,
       name,
