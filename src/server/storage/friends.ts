@@ -23,15 +23,11 @@ export class FriendStore {
       .get(sourceId, destId);
   }
 
-  /**
-   * Sets an edge's state. An edge keeps its place in the friend list when its state changes (an
-   * invite accepted, a friend blocked), as stock keeps an edge's position; a new edge goes last.
-   */
   set(sourceId: string, destId: string, state: number): void {
     this.db
       .prepare(
         `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state,
+         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
            update_time = excluded.update_time`,
       )
       .run(sourceId, destId, state, ++this.seq, Date.now());

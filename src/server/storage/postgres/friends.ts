@@ -15,13 +15,12 @@ export class PostgresFriendStore implements AsyncFriendStore {
     return rows[0];
   }
 
-  /** Sets an edge's state; an edge keeps its place in the friend list when its state changes. */
   async set(sourceId: string, destId: string, state: number): Promise<void> {
     await query(
       this.pool,
       `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time)
        VALUES ($1, $2, $3, nextval('friend_edges_seq'), $4)
-       ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state,
+       ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
          update_time = excluded.update_time`,
       [sourceId, destId, state, Date.now()],
     );
