@@ -9,6 +9,17 @@ import type { Notifier } from "./notifier.js";
 import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
+import { NIL_UUID } from "./uuid-text.js";
+
+/** The most friends one listing gives, and what it gives when no limit is asked, as on stock. */
+const FRIEND_LIMIT_MAX = 1000;
+const FRIEND_LIMIT_WORDS = "Invalid limit - limit must be between 1 and 1000.";
+
+/** Room for a sequence number below each state in {@link edgeKey}. */
+const SEQ_SPAN = 2 ** 44;
+
+/** An edge's place in a friend listing: its state first, then its age. */
+const edgeKey = (edge: { state: number; seq: number }): number => edge.state * SEQ_SPAN + edge.seq;
 
 /** What the friend rules need. */
 export interface FriendsDeps {
@@ -47,7 +58,12 @@ export class Friends {
           ? "Cannot block self."
           : "Cannot delete self.";
     if (ids.length === 0 && usernames.length === 0) return [];
-    for (const id of ids) if (!isUuid(id)) refuse("bad_input", `Invalid user ID '${id}'.`);
+    // As stock: each id in turn is checked for the caller's own, then for a UUID other than the nil
+    // one; then the usernames.
+    for (const id of ids) {
+      if (id === caller.userId) refuse("bad_input", self);
+      if (!isUuid(id) || id === NIL_UUID) refuse("bad_input", `Invalid user ID '${id}'.`);
+    }
     for (const name of usernames) {
       if (name === "") refuse("bad_input", "Username must not be empty.");
       if (name === caller.username) refuse("bad_input", self);
@@ -70,17 +86,23 @@ export class Friends {
   }
 
   async listFriends(req: RequestOf<"listFriends">, caller: Caller): Promise<ResponseOf<"listFriends">> {
-    const limit = req.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      refuse("bad_input", "Invalid limit - limit must be between 1 and 1000.");
+    // As stock: 1,000 friends when no limit is given.
+    const limit = req.limit ?? FRIEND_LIMIT_MAX;
+    if (!Number.isInteger(limit) || limit < 1 || limit > FRIEND_LIMIT_MAX)
+      refuse("bad_input", FRIEND_LIMIT_WORDS);
     if (req.state !== undefined && (req.state < FriendState.Friend || req.state > FriendState.Blocked))
       refuse("bad_input", StockWords.invalidFriendState);
     const listing = `friends/${caller.userId}/${req.state ?? ""}`;
-    const before = req.cursor
-      ? decodeNumberCursor(listing, req.cursor, StockWords.invalidCursor)
-      : Number.MAX_SAFE_INTEGER;
-    const rows = await this.deps.friends.list(caller.userId, req.state, before, limit + 1);
-    const page = rows.slice(0, limit);
+    const from = req.cursor ? decodeNumberCursor(listing, req.cursor, StockWords.invalidCursor) : 0;
+    // As stock: by state (friends, invites sent, invites received, blocked), then oldest first.
+    // (Stock dates an edge from its first state; herald from its last change, as the store keeps
+    // it, so an accepted invite or a block goes last among its state.)
+    const edges = (
+      await this.deps.friends.list(caller.userId, req.state, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    )
+      .filter((e) => edgeKey(e) >= from)
+      .sort((a, b) => edgeKey(a) - edgeKey(b));
+    const page = edges.slice(0, limit);
     const users = new Map((await this.deps.users.byIds(page.map((e) => e.dest_id))).map((r) => [r.id, r]));
     const result: FriendInit[] = [];
     for (const edge of page) {
@@ -92,11 +114,9 @@ export class Friends {
           updateTime: new Date(edge.update_time),
         });
     }
-    const last = page[page.length - 1];
-    return {
-      friends: result,
-      cursor: rows.length > limit && last !== undefined ? encodeNumberCursor(listing, last.seq) : "",
-    };
+    // As stock, the cursor names the first edge of the next page.
+    const next = edges[limit];
+    return { friends: result, cursor: next !== undefined ? encodeNumberCursor(listing, edgeKey(next)) : "" };
   }
 
   async addFriends(req: RequestOf<"addFriends">, caller: Caller): Promise<ResponseOf<"addFriends">> {

@@ -15,14 +15,24 @@ import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 import { NIL_UUID } from "./uuid-text.js";
 
-function pageArgs(
-  limit: number | undefined,
-  cursor: string,
-  listing: string,
-): { limit: number; offset: number } {
+/** A listing's page size, 100 unless given, checked as stock checks it. */
+function checkLimit(limit: number | undefined): number {
   const l = limit ?? 100;
   if (!Number.isInteger(l) || l < 1 || l > 100) refuse("bad_input", StockWords.invalidLimit);
-  return { limit: l, offset: cursor ? decodeNumberCursor(listing, cursor, StockWords.invalidCursor) : 0 };
+  return l;
+}
+
+/** Where a member listing's page starts: its cursor's offset, or the start. */
+function cursorOffset(cursor: string, listing: string): number {
+  return cursor ? decodeNumberCursor(listing, cursor, StockWords.invalidCursor) : 0;
+}
+
+/**
+ * A member listing's rows in stock's order: by state (superadmins first, join requests last), then
+ * in the order the users came (the order the store gives).
+ */
+function byState<T extends { state: number }>(rows: T[]): T[] {
+  return rows.sort((a, b) => a.state - b.state);
 }
 
 function nextCursor(listing: string, offset: number, limit: number, total: number): string {
@@ -195,13 +205,15 @@ export class Groups {
     this.deps.chat.removeFromGroupChannel(groupId, userId);
   }
   async createGroup(req: RequestOf<"createGroup">, caller: Caller): Promise<ResponseOf<"createGroup">> {
-    const name = req.name.trim();
-    if (name === "") refuse("bad_input", "Group name must be set.");
-    this.checkGroupFields({ ...req, name });
-    if ((await this.deps.groups.byName(name)) !== undefined)
-      refuse("already_exists", "Group name is in use.");
+    // As stock: the name is kept as given, spaces included (herald refuses one of spaces only);
+    // the name, then the size, then the name's place.
+    const name = req.name;
+    if (name.trim() === "") refuse("bad_input", "Group name must be set.");
     const maxCount = req.maxCount === 0 ? 100 : req.maxCount;
     if (maxCount < 1) refuse("bad_input", "Group max count must be >= 1 when set.");
+    this.checkGroupFields(req);
+    if ((await this.deps.groups.byName(name)) !== undefined)
+      refuse("already_exists", "Group name is in use.");
     const group = await this.deps.groups.create({
       creatorId: caller.userId,
       name,
@@ -427,10 +439,14 @@ export class Groups {
     req: RequestOf<"listGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"listGroupUsers">> {
-    const group = await this.findGroup(req.groupId);
+    // As stock: the id, the limit, the state, the cursor, in that order. (Stock then lists a group
+    // that does not exist as empty; herald answers it as not found.)
+    const group = await this.groupById(req.groupId);
+    const limit = checkLimit(req.limit);
     checkMemberState(req.state);
-    const listing = groupUsersListing(group.id, req.state);
-    const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
+    const listing = groupUsersListing(req.groupId.toLowerCase(), req.state);
+    const offset = cursorOffset(req.cursor, listing);
+    if (group === undefined) refuse("not_found", StockWords.groupNotFound);
     // Who is banned is the group's admins' business: others get an empty list for that state.
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     const admin = callerState !== undefined && callerState <= GroupUserState.Admin;
@@ -438,7 +454,7 @@ export class Groups {
       // Banned (4) is a state past the proto's enum, as on stock Nakama.
       (req.state as number | undefined) === BANNED_STATE && !admin
         ? []
-        : await this.deps.groups.members(group.id, req.state);
+        : byState(await this.deps.groups.members(group.id, req.state));
     const groupUsers: GroupUserInit[] = [];
     const page = all.slice(offset, offset + limit);
     const users = new Map((await this.deps.users.byIds(page.map((m) => m.user_id))).map((r) => [r.id, r]));
@@ -451,12 +467,14 @@ export class Groups {
   }
 
   async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
-    if (!isUuid(req.userId)) refuse("bad_input", "Invalid user ID.");
+    // Stock's words for a user id that is not a UUID name the group id.
+    if (!isUuid(req.userId)) refuse("bad_input", StockWords.invalidGroupId);
     const userId = req.userId.toLowerCase();
+    const limit = checkLimit(req.limit);
     checkMemberState(req.state);
     const listing = userGroupsListing(userId, req.state);
-    const { limit, offset } = pageArgs(req.limit, req.cursor, listing);
-    const all = await this.deps.groups.groupsOf(userId, req.state);
+    const offset = cursorOffset(req.cursor, listing);
+    const all = byState(await this.deps.groups.groupsOf(userId, req.state));
     const userGroups: UserGroupInit[] = await Promise.all(
       all
         .slice(offset, offset + limit)
@@ -467,7 +485,7 @@ export class Groups {
 
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
     // Stock lists one group when no limit is given (the SDK always sends one).
-    const { limit } = pageArgs(req.limit ?? 1, "", "");
+    const limit = checkLimit(req.limit ?? 1);
     const filtered = req.langTag !== "" || req.members !== undefined || req.open !== undefined;
     if (req.name !== "" && filtered) refuse("bad_input", StockWords.groupNameFilterAlone);
     // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
