@@ -5,7 +5,13 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { authenticate, openSocket, serverForSuite, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  openSocket,
+  serverForSuite,
+  twoInARoomWithMessage,
+  uniqueName,
+} from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 
 for (const { mode, codec, label } of modeMatrix) {
@@ -13,19 +19,8 @@ for (const { mode, codec, label } of modeMatrix) {
     const srv = serverForSuite(mode.options);
 
     test("a message id in upper case names the message to update and to remove", async () => {
-      const ada = await authenticate(srv.url);
-      const bob = await authenticate(srv.url);
-      const a = await openSocket(srv.url, ada, codec);
-      const b = await openSocket(srv.url, bob, codec);
+      const { a, b, channel, sent, close } = await twoInARoomWithMessage(srv.url, codec);
       try {
-        const room = uniqueName("room");
-        const channel = await a.call("channelJoin", { target: room, type: 1 }, "channel");
-        await b.call("channelJoin", { target: room, type: 1 }, "channel");
-        const sent = await a.call(
-          "channelMessageSend",
-          { channelId: channel.id, content: '{"v":1}' },
-          "channelMessageAck",
-        );
         const upper = sent.messageId.toUpperCase();
 
         const updated = await a.call(
@@ -45,8 +40,7 @@ for (const { mode, codec, label } of modeMatrix) {
         assert.equal(removed.messageId, sent.messageId);
         await b.next("channelMessage", (m) => m.messageId === sent.messageId && m.code === 2);
       } finally {
-        await a.close();
-        await b.close();
+        await close();
       }
     });
 

@@ -7,7 +7,14 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { authenticate, openSocket, type RawSocket, serverForSuite, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  openSocket,
+  type RawSocket,
+  serverForSuite,
+  twoInARoomWithMessage,
+  uniqueName,
+} from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 
 type Kind = "channelLeave" | "channelMessageSend" | "channelMessageUpdate" | "channelMessageRemove";
@@ -208,19 +215,8 @@ for (const { mode, codec, label } of modeMatrix) {
     });
 
     test("update and remove read the message id in every UUID spelling; a removed or foreign message is not found", async () => {
-      const ada = await authenticate(srv.url);
-      const bob = await authenticate(srv.url);
-      const a = await openSocket(srv.url, ada, codec);
-      const b = await openSocket(srv.url, bob, codec);
+      const { a, b, channel, sent, close } = await twoInARoomWithMessage(srv.url, codec);
       try {
-        const room = uniqueName("room");
-        const channel = await a.call("channelJoin", { target: room, type: 1 }, "channel");
-        await b.call("channelJoin", { target: room, type: 1 }, "channel");
-        const sent = await a.call(
-          "channelMessageSend",
-          { channelId: channel.id, content: '{"v":1}' },
-          "channelMessageAck",
-        );
         const hex = sent.messageId.replaceAll("-", "");
         const updated = await a.call(
           "channelMessageUpdate",
@@ -261,8 +257,7 @@ for (const { mode, codec, label } of modeMatrix) {
           [3, "Could not find message to remove in channel history"],
         );
       } finally {
-        await a.close();
-        await b.close();
+        await close();
       }
     });
   });

@@ -240,3 +240,31 @@ export function cursorWords(path: string): string {
     ? "Cursor is invalid."
     : "Malformed cursor was used.";
 }
+
+/**
+ * Two new users with sockets in one new room, and the message `{"v":1}` the first sent there: the
+ * set-up of the edit and removal tests. `close` closes both sockets.
+ */
+export async function twoInARoomWithMessage(baseUrl: string, codec: Codec = jsonCodec) {
+  const [ada, bob] = [await authenticate(baseUrl), await authenticate(baseUrl)];
+  const a = await openSocket(baseUrl, ada, codec);
+  const b = await openSocket(baseUrl, bob, codec);
+  const close = async () => {
+    await a.close();
+    await b.close();
+  };
+  try {
+    const room = uniqueName("room");
+    const channel = await a.call("channelJoin", { target: room, type: 1 }, "channel");
+    await b.call("channelJoin", { target: room, type: 1 }, "channel");
+    const sent = await a.call(
+      "channelMessageSend",
+      { channelId: channel.id, content: '{"v":1}' },
+      "channelMessageAck",
+    );
+    return { a, b, channel, sent, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -6,40 +6,11 @@ import { after, before, describe, test } from "node:test";
 import { Client, type Session, type Socket, WebSocketAdapterText } from "@heroiclabs/nakama-js";
 import { WebSocketAdapterPb } from "@heroiclabs/nakama-js-protobuf";
 import WebSocket from "ws";
+import { events } from "../audit/nakama-js-kit.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 
 // nakama-js expects a browser-style global WebSocket, which Node 20 lacks.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
-
-/** Turns a nakama-js callback property into an awaitable queue of events. */
-function events<T>(
-  socket: Socket,
-  property: "onstatuspresence" | "onchannelmessage" | "onchannelpresence" | "onnotification",
-) {
-  const queue: T[] = [];
-  let wake: (() => void) | undefined;
-  (socket as unknown as Record<string, (e: T) => void>)[property] = (e: T) => {
-    queue.push(e);
-    wake?.();
-  };
-  return async (match: (e: T) => boolean = () => true, ms = 5000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const i = queue.findIndex(match);
-      if (i >= 0) return queue.splice(i, 1)[0] as T;
-      const left = deadline - Date.now();
-      if (left <= 0)
-        throw new Error(`no matching ${property} event within ${ms} ms (${queue.length} others)`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  };
-}
 
 const adapters = [
   { name: "json", make: () => new WebSocketAdapterText() },
