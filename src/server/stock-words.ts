@@ -34,7 +34,6 @@ export const StockWords = {
   invalidFriendState: "Invalid state - state must be between 0 and 3.",
   lastSuperadmin: "Cannot leave group when you are the last superadmin.",
   usernameInUse: "Username is already in use.",
-  invalidUsername: "Username invalid, must be 1-128 characters with no spaces.",
   accountNotFound: "Account not found.",
   userAccountNotFound: "User account not found.",
   authTokenRequired: "Auth token required",

@@ -4,9 +4,9 @@ import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
 import { accountToWire, type UserRow } from "../storage/users.js";
-import { byteLength, checkUsername, SignInWords } from "./auth/sign-in-checks.js";
+import { checkUsername, SignInWords } from "./auth/sign-in-checks.js";
 import type { Caller } from "./caller.js";
-import { checkField, FieldLimits } from "./field-limits.js";
+import { checkField, FieldLimits, utf8Length } from "./field-limits.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
 import { canonicalUuid } from "./uuid-text.js";
@@ -45,7 +45,7 @@ export class Accounts {
     // Stock's order: the username's length in bytes, then its characters; then whether any field
     // is given at all; a taken name is found last.
     if (req.username !== undefined) {
-      const bytes = byteLength(req.username);
+      const bytes = utf8Length(req.username);
       if (bytes < 1 || bytes > 128) refuse("bad_input", SignInWords.usernameLength);
       checkUsername(req.username);
     }

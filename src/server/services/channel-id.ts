@@ -2,6 +2,7 @@ import { ChannelType } from "../../gen/wire.js";
 import { MAX_ROOM_NAME_LENGTH } from "../../protocol/limits.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
+import { utf8Length } from "./field-limits.js";
 import { canonicalUuid, NIL_UUID } from "./uuid-text.js";
 
 /** What a channel id names: a room by name, a group, or the direct chat of two users. */
@@ -29,16 +30,6 @@ export function directChannel(a: string, b: string): ChannelTarget {
   return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
 }
 
-/** True for the nil UUID (a user or group id no one has). */
-export function isNilUuid(id: string): boolean {
-  return id === NIL_UUID;
-}
-
-/** Bytes of a text in UTF-8: stock Nakama measures room names (and statuses) in bytes. */
-export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, "utf8");
-}
-
 /**
  * One id part of a channel id: empty (stock's nil UUID), or a UUID in any spelling stock reads.
  * Returns it as stock writes it back (the nil UUID empty), or undefined when malformed.
@@ -51,13 +42,14 @@ function idPart(part: string): string | undefined {
 }
 
 /**
- * Parses a channel id as stock Nakama reads one, refusing malformed ones with "Invalid channel
- * identifier": a room's name of 1 to 64 bytes (any characters: only a join checks them), a group
- * or user part that is a UUID in any spelling or empty (stock's nil UUID, which no one joins).
+ * Parses a channel id as stock Nakama reads one, refusing malformed ones with `words` ("Invalid
+ * channel identifier" unless given; a history read has words of its own): a room's name of 1 to
+ * 64 bytes (any characters: only a join checks them), a group or user part that is a UUID in any
+ * spelling or empty (stock's nil UUID, which no one joins).
  */
-export function parseChannelId(id: string): ChannelTarget {
+export function parseChannelId(id: string, words: string = StockWords.invalidChannelId): ChannelTarget {
   const parts = id.split(".");
-  if (parts.length < 4) return refuse("bad_input", StockWords.invalidChannelId);
+  if (parts.length < 4) return refuse("bad_input", words);
   const [mode, subject, subcontext] = parts as [string, string, string];
   const label = parts.slice(3).join(".");
   if (mode === "2" && subject === "" && subcontext === "") {
@@ -78,7 +70,7 @@ export function parseChannelId(id: string): ChannelTarget {
       return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
     }
   }
-  return refuse("bad_input", StockWords.invalidChannelId);
+  return refuse("bad_input", words);
 }
 
 /** The room/group/user fields every channel message, ack and presence event repeats. */

@@ -34,17 +34,16 @@ import {
   channelFields,
   directChannel,
   groupChannel,
-  isNilUuid,
   MAX_ROOM_NAME,
   parseChannelId,
   roomChannel,
-  utf8Length,
 } from "./channel-id.js";
 import type { ChannelRegistry } from "./channel-registry.js";
+import { utf8Length } from "./field-limits.js";
 import type { Notifier } from "./notifier.js";
 import { Outgoing } from "./outgoing.js";
 import type { Peer } from "./peer.js";
-import { canonicalUuid } from "./uuid-text.js";
+import { canonicalUuid, isNilUuid } from "./uuid-text.js";
 import type { Visibility } from "./visibility.js";
 
 // Stock Nakama's words for the join targets it refuses, each prefixed to its "Invalid channel target".
@@ -126,7 +125,7 @@ function parseContent(text: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return refuse("bad_input", StockWords.contentNotObject);
   }
-  if (Buffer.byteLength(text, "utf8") > MAX_CONTENT_BYTES) {
+  if (utf8Length(text) > MAX_CONTENT_BYTES) {
     return refuse("bad_input", `Message content is too large: at most ${MAX_CONTENT_BYTES} bytes`);
   }
   return value as Record<string, unknown>;

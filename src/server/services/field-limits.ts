@@ -1,8 +1,12 @@
 import { refuse } from "../refusal.js";
 
+/** Bytes of a text in UTF-8: stock Nakama measures ids, usernames, room names and statuses so. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
 /** The longest text each profile and group field may hold, in characters. */
 export const FieldLimits = {
-  username: 128,
   displayName: 255,
   avatarUrl: 512,
   langTag: 18,

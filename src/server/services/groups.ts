@@ -13,7 +13,7 @@ import type { Notifier } from "./notifier.js";
 import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
-import { NIL_UUID } from "./uuid-text.js";
+import { isNilUuid } from "./uuid-text.js";
 
 /** A listing's page size, 100 unless given, checked as stock checks it. */
 function checkLimit(limit: number | undefined): number {
@@ -156,7 +156,7 @@ export class Groups {
   private nothingToDo(groupId: string, ids: readonly string[]): boolean {
     if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
     if (ids.length === 0) return true;
-    if (ids.some((id) => !isUuid(id) || id === NIL_UUID)) refuse("bad_input", StockWords.invalidGroupUserId);
+    if (ids.some((id) => !isUuid(id) || isNilUuid(id))) refuse("bad_input", StockWords.invalidGroupUserId);
     return false;
   }
 

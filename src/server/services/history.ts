@@ -6,9 +6,8 @@ import { StockWords } from "../stock-words.js";
 import type { AsyncGroupStore, AsyncMessageStore } from "../storage/async-storage.js";
 import { type MessageRow, messageToWire } from "../storage/messages.js";
 import type { Caller } from "./caller.js";
-import { type ChannelTarget, groupChannel, MAX_ROOM_NAME, roomChannel, utf8Length } from "./channel-id.js";
+import { type ChannelTarget, parseChannelId } from "./channel-id.js";
 import { decodeCursor, encodeCursor, HISTORY_CURSOR_INVALID, type HistoryCursor } from "./history-cursor.js";
-import { canonicalUuid, NIL_UUID } from "./uuid-text.js";
 
 /** What history listing needs. */
 export interface HistoryDeps {
@@ -20,36 +19,6 @@ export interface HistoryDeps {
 
 /** Stock's words, on a history read, for a channel id it cannot read. */
 const INVALID_CHANNEL_ID = "Invalid channel ID.";
-
-/**
- * The channel a history read names, read as stock reads it there (more loosely than a join or a
- * send does): a room name may hold any characters (1 to 64 bytes in UTF-8, as a join takes), a
- * group or user part may be empty (the nil id)
- * or any UUID form. Anything else is refused with stock's words for this route.
- */
-function historyTarget(channelId: string): ChannelTarget {
-  const parts = channelId.split(".");
-  const invalid = (): never => refuse("bad_input", INVALID_CHANNEL_ID);
-  if (parts.length < 4) return invalid();
-  const [mode, subject, subcontext] = parts as [string, string, string];
-  const label = parts.slice(3).join(".");
-  const id = (part: string): string => (part === "" ? NIL_UUID : (canonicalUuid(part) ?? invalid()));
-  if (mode === "2") {
-    if (subject !== "" || subcontext !== "" || label === "" || utf8Length(label) > MAX_ROOM_NAME) invalid();
-    return roomChannel(label);
-  }
-  if (mode === "3") {
-    if (subcontext !== "" || label !== "") invalid();
-    return groupChannel(id(subject));
-  }
-  if (mode === "4") {
-    if (label !== "") invalid();
-    const [one, two] = [id(subject), id(subcontext)];
-    // As stock: the two ids are read in the order given; out of order, no join makes the stream.
-    return { type: ChannelType.DirectMessage, id: `4.${one}.${two}.`, userIdOne: one, userIdTwo: two };
-  }
-  return invalid();
-}
 
 /**
  * Refuses a caller who may not read the channel: non-members of a group, strangers to a direct
@@ -82,7 +51,7 @@ export async function listHistory(
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) refuse("bad_input", StockWords.invalidLimit);
   // As stock: oldest first when `forward` is not given.
   const forward = req.forward ?? true;
-  const target = historyTarget(req.channelId);
+  const target = parseChannelId(req.channelId, INVALID_CHANNEL_ID);
   const channelId = target.id;
   const cursor = req.cursor ? decodeCursor(req.cursor) : undefined;
   if (cursor !== undefined && (cursor.channelId !== channelId || cursor.forward !== forward)) {

@@ -3,10 +3,10 @@ import { MAX_STATUS_LENGTH } from "../../protocol/limits.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncUserStore } from "../storage/async-storage.js";
-import { isNilUuid, utf8Length } from "./channel-id.js";
+import { utf8Length } from "./field-limits.js";
 import type { Peer } from "./peer.js";
 import type { StatusTracker } from "./status-tracker.js";
-import { canonicalUuid } from "./uuid-text.js";
+import { canonicalUuid, isNilUuid } from "./uuid-text.js";
 
 /** A status update checked against the cluster's recent invisible flags (see {@link Status.stageUpdate}). */
 export interface StagedStatus {

@@ -1,6 +1,11 @@
 /** The nil UUID: a user or group id no one has, which stock Nakama writes as an empty id part. */
 export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
+/** True for the nil UUID (a user or group id no one has). */
+export function isNilUuid(id: string): boolean {
+  return id === NIL_UUID;
+}
+
 const HEX32 = /^[0-9a-f]{32}$/i;
 const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

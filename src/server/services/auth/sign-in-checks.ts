@@ -1,4 +1,5 @@
 import { refuse } from "../../refusal.js";
+import { utf8Length } from "../field-limits.js";
 
 /**
  * The checks stock Nakama makes on sign-in ids, emails, passwords and usernames, in its order and
@@ -32,15 +33,10 @@ const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
 const BAD_USERNAME = /[\u0000-\u001f\u007f]|[[ ]\]/;
 const EMAIL = /^.+@.+\..+$/;
 
-/** The length of `text` in UTF-8 bytes. */
-export function byteLength(text: string): number {
-  return Buffer.byteLength(text, "utf8");
-}
-
 function checkId(id: string, min: number, words: { required: string; chars: string; length: string }): void {
   if (id === "") refuse("bad_input", words.required);
   if (CONTROL_OR_SPACE.test(id)) refuse("bad_input", words.chars);
-  const bytes = byteLength(id);
+  const bytes = utf8Length(id);
   if (bytes < min || bytes > 128) refuse("bad_input", words.length);
 }
 
@@ -66,13 +62,13 @@ export function checkCustomId(id: string): void {
 export function checkEmail(email: string): void {
   if (CONTROL_OR_SPACE.test(email)) refuse("bad_input", SignInWords.emailChars);
   if (!EMAIL.test(email)) refuse("bad_input", SignInWords.emailFormat);
-  const bytes = byteLength(email);
+  const bytes = utf8Length(email);
   if (bytes < 10 || bytes > 255) refuse("bad_input", SignInWords.emailLength);
 }
 
 /** Refuses a password shorter than 8 bytes. */
 export function checkPassword(password: string): void {
-  if (byteLength(password) < 8) refuse("bad_input", SignInWords.passwordLength);
+  if (utf8Length(password) < 8) refuse("bad_input", SignInWords.passwordLength);
 }
 
 /**
@@ -81,5 +77,5 @@ export function checkPassword(password: string): void {
  */
 export function checkUsername(username: string): void {
   if (BAD_USERNAME.test(username)) refuse("bad_input", SignInWords.usernameChars);
-  if (byteLength(username) > 128) refuse("bad_input", SignInWords.usernameLength);
+  if (utf8Length(username) > 128) refuse("bad_input", SignInWords.usernameLength);
 }
