@@ -2,6 +2,7 @@
 // connection cut every 100 frames, and its numbered frames and receiving room: what the publish-order
 // tests on Redis and Redis Cluster share.
 
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { ClusterMessage, Room } from "../../src/server/cluster/cluster-adapter.js";
 import type { RedisClusterAdapter } from "../../src/server/cluster/redis-adapter.js";
@@ -46,9 +47,19 @@ export function missingFrames(received: readonly number[], total: number): numbe
 }
 
 /** Each number's first arrival, in arrival order (later copies of a number left out). */
-export function firstCopies(received: readonly number[]): number[] {
+function firstCopies(received: readonly number[]): number[] {
   const seen = new Set<number>();
   return received.filter((n) => !seen.has(n) && seen.add(n) !== undefined);
+}
+
+/** Asserts that each number's first copy arrived after those published (numbered) before it. */
+export function assertFirstCopiesInOrder(received: readonly number[], message: string): void {
+  const first = firstCopies(received);
+  assert.deepEqual(
+    first,
+    [...first].sort((a, b) => a - b),
+    message,
+  );
 }
 
 /** {@link numberedRooms} of one room. */
