@@ -41,4 +41,5 @@ export const StockWords = {
   serverKeyRequired: "Server key required",
   serverKeyInvalid: "Server key invalid",
   rpcNotFound: "RPC function not found",
+  rpcIdRequired: "RPC ID must be set",
 } as const;

@@ -166,6 +166,23 @@ for (const mode of serverModes) {
         [badToken.status, ((await badToken.json()) as { message: string }).message],
         [401, "Auth token invalid"],
       );
+      // A Basic header that is not padded base64 with a colon is no HTTP key to stock, as for the
+      // server key: it is read as a (bad) token.
+      for (const header of [
+        "Basic not-base64!",
+        `Basic ${Buffer.from("defaulthttpkey").toString("base64")}`,
+      ]) {
+        const malformed = await fetch(`${srv.url}/v2/rpc/reward`, {
+          method: "POST",
+          headers: { authorization: header },
+          body: '"{}"',
+        });
+        assert.deepEqual(
+          [malformed.status, ((await malformed.json()) as { message: string }).message],
+          [401, "Auth token invalid"],
+          header,
+        );
+      }
     });
 
     for (const adapter of adapters) {

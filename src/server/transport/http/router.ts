@@ -16,6 +16,7 @@ import { StockWords } from "../../stock-words.js";
 import { fieldNames } from "../field-names.js";
 import { jsonTextFault } from "../json-text-fault.js";
 import { requestUrl } from "../request-url.js";
+import { basicUsername } from "./basic-auth.js";
 import { queryFault } from "./query-fault.js";
 import { RpcWords, rpcCredential, STOCK_DEFAULT_HTTP_KEY, stockOnlyRoute } from "./stock-only-routes.js";
 import { stockNotUtf8, stockQueryMarshalFault, stockQueryParseFault } from "./stock-query-faults.js";
@@ -362,16 +363,4 @@ export class Router {
     if (claims === undefined) refuse("unauthenticated", StockWords.authTokenInvalid);
     return { userId: claims.uid, username: claims.usn, tid: claims.tid, exp: claims.exp, vars: claims.vrs };
   }
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** The user part of a `Basic` header, read strictly (padded base64, a colon); undefined if malformed. */
-function basicUsername(header: string): string | undefined {
-  if (!header.startsWith("Basic ")) return undefined;
-  const encoded = header.slice(6);
-  if (!BASE64.test(encoded)) return undefined;
-  const decoded = Buffer.from(encoded, "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  return colon < 0 ? undefined : decoded.slice(0, colon);
 }

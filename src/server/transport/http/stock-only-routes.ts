@@ -1,3 +1,6 @@
+import { StockWords } from "../../stock-words.js";
+import { basicUsername } from "./basic-auth.js";
+
 /** How stock authenticates a route: the server key, a session token, or (rpc) a token or the HTTP key. */
 export type StockOnlyAuth = "basic" | "bearer" | "rpc";
 
@@ -51,13 +54,13 @@ export const STOCK_DEFAULT_HTTP_KEY = "defaulthttpkey";
 export const RpcWords = {
   required: "Auth token or HTTP key required",
   httpKeyInvalid: "HTTP key invalid",
-  idRequired: "RPC ID must be set",
+  idRequired: StockWords.rpcIdRequired,
 } as const;
 
 /**
  * How stock reads an rpc call's credentials, in its order: the `http_key` query parameter when
- * set; else the Authorization header, as an HTTP key when it is HTTP Basic, as a session token
- * otherwise; else none.
+ * set; else the Authorization header, as an HTTP key when it is a well-formed HTTP Basic one
+ * (read as the server key's header is), as a session token otherwise; else none.
  */
 export function rpcCredential(
   url: URL,
@@ -66,11 +69,7 @@ export function rpcCredential(
   const queryKey = url.searchParams.get("http_key") ?? "";
   if (queryKey !== "") return { kind: "httpKey", key: queryKey };
   if (authorization === undefined) return { kind: "none" };
-  if (authorization.startsWith("Basic ")) {
-    const decoded = Buffer.from(authorization.slice(6), "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    // Without a colon it is no Basic credential to stock: read as a (bad) token below.
-    if (colon >= 0) return { kind: "httpKey", key: decoded.slice(0, colon) };
-  }
-  return { kind: "token", header: authorization };
+  // A malformed Basic header (no colon, not base64) is no Basic credential to stock: a (bad) token.
+  const key = basicUsername(authorization);
+  return key !== undefined ? { kind: "httpKey", key } : { kind: "token", header: authorization };
 }

@@ -171,7 +171,7 @@ export function unsupportedRequest(frame: string | Uint8Array): UnsupportedReque
 export function unsupportedRefusal(request: UnsupportedRequest): HeraldError {
   if (request.kind === "rpc") {
     return request.rpcId === "" || request.rpcId === undefined
-      ? new HeraldError("unsupported", "RPC ID must be set", { serverCode: 3 })
+      ? new HeraldError("unsupported", StockWords.rpcIdRequired, { serverCode: 3 })
       : new HeraldError("unsupported", StockWords.rpcNotFound, { serverCode: 6 });
   }
   return new HeraldError(
