@@ -127,11 +127,28 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       await s.tokens.revoke("t1", 500);
       await s.tokens.revoke("t1", 100);
       await s.tokens.revoke("t2", 50);
-      assert.equal(await s.tokens.isRevoked("t1", 400), true);
-      assert.equal(await s.tokens.isRevoked("t1", 500), false);
-      assert.equal(await s.tokens.isRevoked("t3", 0), false);
+      const revoked = (tid: string, after: number) => s.tokens.anyRevoked([{ tid, after }]);
+      assert.equal(await revoked("t1", 400), true);
+      assert.equal(await revoked("t1", 500), false);
+      assert.equal(await revoked("t3", 0), false);
       assert.deepEqual(await s.tokens.listRevoked(60), [{ tid: "t1", exp: 500 }]);
-      assert.equal(await s.tokens.isRevoked("t2", 0), false, "t2 was pruned");
+      assert.equal(await revoked("t2", 0), false, "t2 was pruned");
+      // Several checks in one read: any one that holds is enough, each with its own time.
+      assert.equal(await s.tokens.anyRevoked([]), false);
+      assert.equal(
+        await s.tokens.anyRevoked([
+          { tid: "t3", after: 0 },
+          { tid: "t1", after: 400 },
+        ]),
+        true,
+      );
+      assert.equal(
+        await s.tokens.anyRevoked([
+          { tid: "t1", after: 500 },
+          { tid: "t3", after: 0 },
+        ]),
+        false,
+      );
     });
 
     withStorage(

@@ -27,11 +27,25 @@ describe("the server on PostgreSQL", { skip }, () => {
     const b = await start({ url, maxConnections: 4 });
     try {
       // No token secret given: both servers sign with the one stored in the database.
-      const ana = await authenticate(a.url);
+      const deviceId = uniqueName("device");
+      const ana = await authenticate(a.url, { deviceId });
       const account = await rest(b.url, "GET", "/v2/account", { token: ana.token });
       assert.equal(account.status, 200);
       assert.equal((account.body.user as { id: string }).id, ana.userId);
-      // A logout on one server holds on the other.
+      // A logout of one token on one server holds on the other, for that token only.
+      const again = await authenticate(a.url, { deviceId });
+      assert.equal(
+        (
+          await rest(a.url, "POST", "/v2/session/logout", {
+            token: again.token,
+            body: { token: again.token },
+          })
+        ).status,
+        200,
+      );
+      assert.equal((await rest(b.url, "GET", "/v2/account", { token: again.token })).status, 401);
+      assert.equal((await rest(b.url, "GET", "/v2/account", { token: ana.token })).status, 200);
+      // A logout naming no token (everywhere) on one server holds on the other.
       assert.equal(
         (await rest(a.url, "POST", "/v2/session/logout", { token: ana.token, body: {} })).status,
         200,

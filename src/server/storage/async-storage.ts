@@ -89,12 +89,37 @@ export interface AsyncUserStore {
   touchLastActive(userIds: Iterable<string>, at: number): Promise<void>;
 }
 
+/** One question to {@link AsyncTokenStore.anyRevoked}: is `tid` revoked until later than `after`? */
+export interface RevocationCheck {
+  readonly tid: string;
+  readonly after: number;
+}
+
+/**
+ * The WHERE clause of {@link AsyncTokenStore.anyRevoked} for `count` checks, with `placeholder(n)`
+ * giving the n-th parameter's marker (1-based); its parameters are {@link revocationParams}.
+ */
+export function revokedWhere(count: number, placeholder: (n: number) => string): string {
+  return Array.from(
+    { length: count },
+    (_, i) => `(tid = ${placeholder(2 * i + 1)} AND exp > ${placeholder(2 * i + 2)})`,
+  ).join(" OR ");
+}
+
+/** The parameters of {@link revokedWhere}: each check's id, then its time. */
+export function revocationParams(checks: readonly RevocationCheck[]): (string | number)[] {
+  return checks.flatMap((c) => [c.tid, c.after]);
+}
+
 /** Revoked token ids. A session token and its refresh token share one id. */
 export interface AsyncTokenStore {
   /** Revokes `tid` until `exp` (unix seconds); an existing later expiry is kept. */
   revoke(tid: string, exp: number): Promise<void>;
-  /** True while `tid` is revoked (its revocation has not expired by `now`, unix seconds). */
-  isRevoked(tid: string, now: number): Promise<boolean>;
+  /**
+   * True while any of `checks` holds: its `tid` is revoked past `after` (unix seconds; `now` asks
+   * whether the revocation is still in force). One read, however many ids are asked about.
+   */
+  anyRevoked(checks: readonly RevocationCheck[]): Promise<boolean>;
   /** Forgets revocations expired by `now`, then lists the rest (to cache them in memory). */
   listRevoked(now: number): Promise<{ tid: string; exp: number }[]>;
   /**

@@ -1,12 +1,14 @@
 import { HeraldError } from "../../errors.js";
-import type {
-  AsyncFriendStore,
-  AsyncGroupStore,
-  AsyncMessageStore,
-  AsyncNotificationStore,
-  AsyncStorage,
-  AsyncTokenStore,
-  AsyncUserStore,
+import {
+  type AsyncFriendStore,
+  type AsyncGroupStore,
+  type AsyncMessageStore,
+  type AsyncNotificationStore,
+  type AsyncStorage,
+  type AsyncTokenStore,
+  type AsyncUserStore,
+  revocationParams,
+  revokedWhere,
 } from "./async-storage.js";
 import type { Db } from "./database.js";
 import { FileGuard } from "./file-guard.js";
@@ -130,9 +132,12 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
         "INSERT OR REPLACE INTO revoked_tokens (tid, exp) VALUES (?, max(?, coalesce((SELECT exp FROM revoked_tokens WHERE tid = ?), 0)))",
       ).run(tid, exp, tid);
     }),
-    isRevoked: wrap(
-      (tid, now) =>
-        db.prepare("SELECT 1 FROM revoked_tokens WHERE tid = ? AND exp > ?").get(tid, now) !== undefined,
+    anyRevoked: wrap(
+      (checks) =>
+        checks.length > 0 &&
+        db
+          .prepare(`SELECT 1 FROM revoked_tokens WHERE ${revokedWhere(checks.length, () => "?")} LIMIT 1`)
+          .get(...revocationParams(checks)) !== undefined,
     ),
     listRevoked: wrap((now) => {
       db.prepare("DELETE FROM revoked_tokens WHERE exp <= ?").run(now);

@@ -75,11 +75,12 @@ export class AuthService {
     const shiftedIat = (claims.iat ?? 0) + this.refreshExpirySec;
     if ((this.revoked.get(userKey) ?? 0) > shiftedIat) return undefined;
     if (this.shared) {
-      const [byId, byUser] = await Promise.all([
-        this.tokens.isRevoked(claims.tid, Math.floor(Date.now() / 1000)),
-        this.tokens.isRevoked(userKey, shiftedIat),
+      // One read for both: the token's own revocation, and its user's logout everywhere.
+      const revoked = await this.tokens.anyRevoked([
+        { tid: claims.tid, after: Math.floor(Date.now() / 1000) },
+        { tid: userKey, after: shiftedIat },
       ]);
-      if (byId || byUser) return undefined;
+      if (revoked) return undefined;
     }
     return claims;
   }

@@ -1,6 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
-import type { AsyncTokenStore, AsyncUserStore, NewUser, UserChanges, UserRow } from "../async-storage.js";
+import {
+  type AsyncTokenStore,
+  type AsyncUserStore,
+  type NewUser,
+  type RevocationCheck,
+  revocationParams,
+  revokedWhere,
+  type UserChanges,
+  type UserRow,
+} from "../async-storage.js";
 import { query, transaction } from "./connection.js";
 
 const changeColumns: readonly [keyof UserChanges, string][] = [
@@ -136,11 +145,13 @@ export class PostgresTokenStore implements AsyncTokenStore {
     );
   }
 
-  async isRevoked(tid: string, now: number): Promise<boolean> {
-    const rows = await query(this.pool, "SELECT 1 FROM revoked_tokens WHERE tid = $1 AND exp > $2", [
-      tid,
-      now,
-    ]);
+  async anyRevoked(checks: readonly RevocationCheck[]): Promise<boolean> {
+    if (checks.length === 0) return false;
+    const rows = await query(
+      this.pool,
+      `SELECT 1 FROM revoked_tokens WHERE ${revokedWhere(checks.length, (n) => `$${n}`)} LIMIT 1`,
+      revocationParams(checks),
+    );
     return rows.length > 0;
   }
 
