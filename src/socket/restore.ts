@@ -1,5 +1,6 @@
 import { HeraldError } from "../errors.js";
-import type { Channel } from "../gen/model.js";
+import type { Channel, Status } from "../gen/model.js";
+import type { Session } from "../session.js";
 import type { ChannelType, Envelope } from "../gen/wire.js";
 import { toModel } from "../protocol/model.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
@@ -67,7 +68,7 @@ export class RestoreLayer implements Layer {
       this.#status = body.status ?? undefined;
     } else if (kind === "statusFollow") {
       for (const id of body.userIds ?? []) this.#follows.add(id);
-      for (const name of body.usernames ?? []) this.#names.add(name);
+      if (body.usernames?.length) await this.#followedNames(body.usernames, reply as Envelope);
     } else if (kind === "statusUnfollow") {
       for (const id of body.userIds ?? []) this.#follows.delete(id);
     } else if (kind === "channelJoin") {
@@ -82,6 +83,29 @@ export class RestoreLayer implements Layer {
       this.channels.delete(body.channelId ?? "");
     }
     return reply;
+  }
+
+  /**
+   * Users followed by username are kept by the id the server found for each, so that an unfollow
+   * (by id) ends the follow and a later rename does not move it to another user: the ids of those
+   * online come with the reply, the others' from the Client. A name no id was found for is kept.
+   */
+  async #followedNames(names: readonly string[], reply: Envelope): Promise<void> {
+    const ids = new Map((reply.body as Status).presences.map((p) => [p.username, p.userId]));
+    const offline = names.filter((name) => !ids.has(name));
+    if (offline.length) {
+      await this.#host.client.getUsers(this.#host.session as Session, { usernames: offline }).then(
+        (found) => {
+          for (const user of found.users) ids.set(user.username, user.id);
+        },
+        () => {},
+      );
+    }
+    for (const name of names) {
+      const id = ids.get(name);
+      if (id) this.#follows.add(id);
+      else this.#names.add(name);
+    }
   }
 
   async restore(report: ReconnectedEvent): Promise<void> {

@@ -1,5 +1,5 @@
 import type { CallOptions } from "../call-options.js";
-import type { Capabilities, ChannelMessageList } from "../gen/model.js";
+import type { Capabilities, ChannelMessageList, Users } from "../gen/model.js";
 import type { Session } from "../session.js";
 
 /**
@@ -21,4 +21,6 @@ export interface SocketClient {
       cursor?: string | undefined;
     },
   ): Promise<ChannelMessageList>;
+  /** Users by username (to learn the ids of users followed by username). */
+  getUsers(session: Session, options: CallOptions & { usernames: readonly string[] }): Promise<Users>;
 }

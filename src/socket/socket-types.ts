@@ -113,8 +113,12 @@ export interface ReconnectedEvent {
   status?: string | undefined;
   /** Whether a status was set again at all. */
   statusRestored: boolean;
-  /** Users followed again, by id and by username. */
+  /**
+   * Users followed again, by id. A user followed by username counts here by the id the server
+   * found for the name when it was followed (so an unfollow by id ends it).
+   */
   follows: string[];
+  /** Usernames followed again as names: those no user had when they were followed. */
   followedUsernames: string[];
   /** The followed users online now, as the follow answered. */
   presences: UserPresence[];
