@@ -1,0 +1,346 @@
+// A random walk of status, follow, join, leave and write calls with connections cut at random
+// moments, on both server modes and both codecs. After the walk the socket must hold what the
+// calls that succeeded left: a reconnection restores exactly those joins and follows and that
+// status, the server shows exactly them to others, and every acknowledged message is stored (once,
+// on a server that deduplicates). A call that failed leaves its target either way. The walk is
+// seeded (the same walk on every run; the moments of the cuts vary with timing); a failure prints
+// its seed, and HERALD_CHAOS_SEED=N walks another way.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, type Session, type Socket } from "../../src/index.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+
+const STEPS = 60;
+const POOL = 5;
+const ROOMS = 3;
+
+/** A small seeded generator (mulberry32), so that a failing walk can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * What the calls that succeeded left, key by key: the value of the last call made on a key, if it
+ * succeeded; a key whose last call failed (or has not settled) may be either way.
+ */
+class Known<V = boolean> {
+  readonly #last = new Map<unknown, { seq: number; value?: V; settled: boolean }>();
+  #seq = 0;
+
+  /** A call on `keys` starts; returns its number. */
+  start(keys: readonly unknown[]): number {
+    const seq = ++this.#seq;
+    for (const key of keys) this.#last.set(key, { seq, settled: false });
+    return seq;
+  }
+
+  /** Call `seq` succeeded: its value counts where no later call was made. */
+  settle(keys: readonly unknown[], seq: number, value: V): void {
+    for (const key of keys)
+      if (this.#last.get(key)?.seq === seq) this.#last.set(key, { seq, value, settled: true });
+  }
+
+  /** Whether the key's state is known, and then its value (`fallback` for a key never called). */
+  state(key: unknown, fallback: V): { known: boolean; value: V } {
+    const last = this.#last.get(key);
+    if (last === undefined) return { known: true, value: fallback };
+    return last.settled ? { known: true, value: last.value as V } : { known: false, value: fallback };
+  }
+
+  /** The value if known and true-ish, for the walk's own choices. */
+  get(key: unknown): V | undefined {
+    const last = this.#last.get(key);
+    return last?.settled ? last.value : undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
+  describe(`a random walk through cut connections (${label})`, () => {
+    const seed = Number(process.env.HERALD_CHAOS_SEED ?? 20261202) + index;
+
+    test(`ends holding what the successful calls left (seed ${seed})`, async (t) => {
+      const rand = random(seed);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const subject = await signIn("subject");
+      const pool = await Promise.all(Array.from({ length: POOL }, (_, i) => signIn(`pool${i}`)));
+      const sentinel = await signIn("sentinel");
+      const rooms = Array.from({ length: ROOMS }, () => uniqueName("room"));
+      const sockets: Socket[] = [];
+      t.after(() => Promise.all(sockets.map((s) => s.disconnect())));
+      const online = async (session: Session, status: string): Promise<Socket> => {
+        const socket = client.createSocket({ codec });
+        sockets.push(socket);
+        await socket.connect(session);
+        await socket.updateStatus(status);
+        return socket;
+      };
+      const poolSockets = await Promise.all(pool.map((p, i) => online(p, `pool ${i}`)));
+      const sentinelSocket = await online(sentinel, "sentinel");
+
+      const { WebSocket, cut } = cuttableWebSocket();
+      const socket = client.createSocket({
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 40 },
+      });
+      sockets.push(socket);
+      await socket.connect(subject);
+      await socket.followUsers([sentinel.userId]);
+
+      // Another user writes to every room all along, one message after another; the subject must
+      // get each written after it joined, through every cut, in order.
+      const writer = await signIn("writer");
+      const writerSocket = await online(writer, "writing");
+      const roomIds = await Promise.all(
+        rooms.map(async (r) => (await writerSocket.joinChat(r, ChannelType.Room)).id),
+      );
+      /** Writer messages by room, in the order written (each `n` once, across rooms). */
+      const written = new Map<string, number[]>(rooms.map((r) => [r, []]));
+      let count = 0;
+      let writing = true;
+      const write = async (i: number) => {
+        const n = ++count;
+        written.get(rooms[i] as string)?.push(n);
+        await writerSocket.writeChatMessage(roomIds[i] as string, { w: n });
+      };
+      const writerLoop = (async () => {
+        while (writing) {
+          await write(count % ROOMS);
+          await sleep(2);
+        }
+      })();
+      /** Writer messages the subject got, by channel id, in the order it got them. */
+      const received = new Map<string, number[]>();
+      socket.onChannelMessage((m) => {
+        if (m.senderId !== writer.userId) return;
+        const list = received.get(m.channelId) ?? [];
+        list.push((m.content as { w: number }).w);
+        received.set(m.channelId, list);
+      });
+      const gaps: string[] = [];
+      socket.onGap((g) => gaps.push(`${g.channelId} ${g.reason}`));
+      /**
+       * For each room joined since its last leave call, how many writer messages had been started
+       * when the first join since then succeeded: every later one must reach the subject.
+       */
+      const joinedAfter = new Map<string, number>();
+
+      const follows = new Known();
+      const joins = new Known();
+      /** Channel ids by room name, from the server's answers. */
+      const channelIds = new Map<string, string>();
+      const status = new Known<string | undefined>();
+      const acked: { room: string; n: number }[] = [];
+      const inFlight: Promise<unknown>[] = [];
+      const log: string[] = [];
+      /** Calls `call` for `keys`; some calls are awaited, others left to run beside the next ones. */
+      const run = async <K, V>(
+        known: Known<V>,
+        keys: readonly K[],
+        value: V,
+        call: () => Promise<unknown>,
+      ) => {
+        const seq = known.start(keys);
+        const line = log.length - 1;
+        const done = call().then(
+          () => known.settle(keys, seq, value),
+          (error: { code?: string }) => {
+            log[line] += ` (failed: ${error.code})`;
+          },
+        );
+        if (rand() < 0.3) inFlight.push(done);
+        else await done;
+      };
+
+      for (let step = 0; step < STEPS; step++) {
+        if (rand() < 0.15) {
+          // Cut now, or a moment into the next call; calls made while reconnecting fail (chat
+          // messages wait in the outbox), so half the time the walk waits for the connection.
+          const delay = Math.floor(rand() * 8);
+          setTimeout(() => cut(), delay);
+          log.push(`cut in ${delay} ms`);
+          if (rand() < 0.5) {
+            await sleep(delay + 1);
+            await waitOpen(socket);
+          }
+        }
+        const choice = rand();
+        if (choice < 0.2) {
+          const users = pool.filter(() => rand() < 0.4);
+          const byName = rand() < 0.5;
+          log.push(`follow ${users.map((u) => u.username).join(",")}${byName ? " by name" : ""}`);
+          await run(
+            follows,
+            users.map((u) => u.userId),
+            true,
+            () =>
+              byName
+                ? socket.followUsers([], { usernames: users.map((u) => u.username) })
+                : socket.followUsers(users.map((u) => u.userId)),
+          );
+        } else if (choice < 0.35) {
+          const users = pool.filter(() => rand() < 0.4);
+          log.push(`unfollow ${users.map((u) => u.username).join(",")}`);
+          await run(
+            follows,
+            users.map((u) => u.userId),
+            false,
+            () => socket.unfollowUsers(users.map((u) => u.userId)),
+          );
+        } else if (choice < 0.55) {
+          const room = pick(rooms);
+          log.push(`join ${room}`);
+          await run(joins, [room], true, async () => {
+            channelIds.set(room, (await socket.joinChat(room, ChannelType.Room)).id);
+            if (!joinedAfter.has(room)) joinedAfter.set(room, count);
+          });
+        } else if (choice < 0.7) {
+          const room = pick(rooms);
+          const id = channelIds.get(room);
+          if (id === undefined) continue;
+          log.push(`leave ${room}`);
+          joinedAfter.delete(room);
+          await run(joins, [room], false, () => socket.leaveChat(id));
+        } else if (choice < 0.8) {
+          const value = rand() < 0.2 ? undefined : `status ${step}`;
+          log.push(`status ${value}`);
+          await run(status, ["status"], value, () => socket.updateStatus(value));
+        } else {
+          const room = pick(rooms);
+          const id = channelIds.get(room);
+          if (id === undefined || joins.get(room) !== true) continue;
+          log.push(`write ${step} to ${room}`);
+          // Writes wait in the outbox while the walk goes on.
+          inFlight.push(
+            socket.writeChatMessage(id, { n: step }).then(
+              () => acked.push({ room, n: step }),
+              () => {},
+            ),
+          );
+        }
+        await sleep(Math.floor(rand() * 6));
+      }
+      await Promise.all(inFlight);
+      writing = false;
+      await writerLoop;
+
+      const failure = (what: string) => `${what}\nseed ${seed}; the walk:\n${log.join("\n")}`;
+      // One more reconnection: what it restores is what the socket holds.
+      await waitOpen(socket);
+      const back = nextEvent(socket.onReconnected.bind(socket), "the last reconnection", () => true, 10000);
+      cut();
+      const report = await back;
+
+      // Joins: restored exactly as the calls left them, and the server shows the subject there.
+      const restoredRooms = new Set(
+        report.channels.map((id) => [...channelIds].find(([, c]) => c === id)?.[0] ?? id),
+      );
+      for (const room of rooms) {
+        const { known, value } = joins.state(room, false);
+        if (known) assert.equal(restoredRooms.has(room), value, failure(`${room} restored`));
+      }
+      const observer = await online(await signIn("observer"), "observing");
+      for (const room of rooms) {
+        const channel = await observer.joinChat(room, ChannelType.Room);
+        const there = channel.presences.some((p) => p.userId === subject.userId);
+        // Whatever the calls left, the server and the socket agree.
+        assert.equal(there, restoredRooms.has(room), failure(`${room}: the server and the socket agree`));
+      }
+
+      // Status: the server shows the last status set.
+      const seen = await observer.followUsers([subject.userId]);
+      const shown = seen.presences.find((p) => p.userId === subject.userId)?.status;
+      const last = status.state("status", undefined);
+      if (last.known) assert.equal(shown, last.value, failure("the subject's status"));
+
+      // Follows: a status change of every pool user, then the sentinel's; once the sentinel's
+      // event is in, every event of the pool users is too (one server, pushed in order).
+      const heard = new Set<string>();
+      socket.onStatusPresence((e) => {
+        for (const p of e.joins) if (p.status?.startsWith("final")) heard.add(p.userId);
+      });
+      for (const [i, s] of poolSockets.entries()) await s.updateStatus(`final ${i}`);
+      const sentinelHeard = nextEvent(
+        socket.onStatusPresence.bind(socket),
+        "the sentinel's last status",
+        (e) => e.joins.some((p) => p.userId === sentinel.userId && p.status === "final"),
+      );
+      await sentinelSocket.updateStatus("final");
+      await sentinelHeard;
+      for (const user of pool) {
+        const { known, value } = follows.state(user.userId, false);
+        if (known) assert.equal(heard.has(user.userId), value, failure(`${user.username} followed`));
+        else
+          assert.equal(
+            heard.has(user.userId),
+            report.follows.includes(user.userId) || report.followedUsernames.includes(user.username),
+            failure(`${user.username}: the server and the socket agree`),
+          );
+      }
+
+      // The writer's messages: one more to each room, and once the subject has each room's last,
+      // it has every one written after it joined, in order (once only where the server
+      // deduplicates; stock's at-least-once may repeat one).
+      const joined = rooms.filter((room) => joinedAfter.has(room) && restoredRooms.has(room));
+      const base = count;
+      const lastOnes = joined.map((room) => {
+        const i = rooms.indexOf(room);
+        return waitFor(
+          () => received.get(roomIds[i] as string)?.includes(base + 1 + i) ?? false,
+          `the writer's last message in ${room}`,
+          10000,
+        );
+      });
+      for (let i = 0; i < ROOMS; i++) await write(i);
+      await Promise.all(lastOnes);
+      for (const room of joined) {
+        const after = joinedAfter.get(room) as number;
+        const want = (written.get(room) ?? []).filter((n) => n > after);
+        let got = (received.get(roomIds[rooms.indexOf(room)] as string) ?? []).filter((n) => n > after);
+        if (mode.name !== "herald") got = [...new Set(got)];
+        assert.deepEqual(got, want, failure(`the writer's messages in ${room}, gaps: ${gaps.join("; ")}`));
+      }
+
+      // Messages: every acknowledged one is stored; once only where the server deduplicates.
+      for (const room of rooms) {
+        const id = channelIds.get(room);
+        if (id === undefined) continue;
+        const stored: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listChannelMessages(subject, id, { limit: 100, forward: true, cursor });
+          for (const m of page.messages) {
+            if (m.senderId === subject.userId) stored.push((m.content as { n: number }).n);
+          }
+          cursor = page.nextCursor || undefined;
+        } while (cursor);
+        for (const { n } of acked.filter((a) => a.room === room)) {
+          assert.ok(stored.includes(n), failure(`message ${n} stored in ${room}`));
+        }
+        if (mode.name === "herald") {
+          assert.equal(new Set(stored).size, stored.length, failure(`${room} holds no message twice`));
+        }
+      }
+    });
+  });
+}
+
+async function waitOpen(socket: Socket): Promise<void> {
+  if (socket.state === "open") return;
+  await nextEvent(socket.onState.bind(socket), "the socket open", (c) => c.state === "open", 10000);
+}
