@@ -94,9 +94,8 @@ export class Friends {
       refuse("bad_input", StockWords.invalidFriendState);
     const listing = `friends/${caller.userId}/${req.state ?? ""}`;
     const from = req.cursor ? decodeNumberCursor(listing, req.cursor, StockWords.invalidCursor) : 0;
-    // As stock: by state (friends, invites sent, invites received, blocked), then oldest first.
-    // (Stock dates an edge from its first state; herald from its last change, as the store keeps
-    // it, so an accepted invite or a block goes last among its state.)
+    // As stock: by state (friends, invites sent, invites received, blocked), then by when the edge
+    // was made: accepting an invite or blocking keeps an edge's place.
     const edges = (
       await this.deps.friends.list(caller.userId, req.state, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
     )

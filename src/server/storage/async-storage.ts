@@ -204,7 +204,7 @@ export interface AsyncGroupStore {
 /** Friend edges, one row per direction. States are the wire's FriendState values. */
 export interface AsyncFriendStore {
   edge(sourceId: string, destId: string): Promise<EdgeRow | undefined>;
-  /** Sets an edge's state; every change moves it to the front of its source's list. */
+  /** Makes an edge, placed after its source's others, or changes its state, keeping its place. */
   set(sourceId: string, destId: string, state: number): Promise<void>;
   remove(sourceId: string, destId: string): Promise<void>;
   /** A user's edges with `seq` below `beforeSeq`, newest first, optionally of one state. */

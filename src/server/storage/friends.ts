@@ -23,11 +23,15 @@ export class FriendStore {
       .get(sourceId, destId);
   }
 
+  /**
+   * Makes an edge, placed after the source's others, or changes its state, keeping its place (as
+   * stock keeps an edge's position when an invite is accepted or the edge becomes a block).
+   */
   set(sourceId: string, destId: string, state: number): void {
     this.db
       .prepare(
         `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state,
            update_time = excluded.update_time`,
       )
       .run(sourceId, destId, state, ++this.seq, Date.now());

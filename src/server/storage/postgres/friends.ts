@@ -15,12 +15,13 @@ export class PostgresFriendStore implements AsyncFriendStore {
     return rows[0];
   }
 
+  /** Makes an edge, placed after the source's others, or changes its state, keeping its place. */
   async set(sourceId: string, destId: string, state: number): Promise<void> {
     await query(
       this.pool,
       `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time)
        VALUES ($1, $2, $3, nextval('friend_edges_seq'), $4)
-       ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+       ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state,
          update_time = excluded.update_time`,
       [sourceId, destId, state, Date.now()],
     );
