@@ -414,28 +414,62 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       },
     );
 
-    withStorage("a friend edge moves to the front of its list on every change", async (s) => {
+    withStorage("a friend edge keeps its place in its list when its state changes", async (s) => {
       const me = randomUUID();
-      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       await s.friends.set(me, a, 1);
       await s.friends.set(me, b, 0);
       await s.friends.set(me, c, 3);
+      await s.friends.set(me, d, 1);
       await s.friends.set(me, a, 0);
-      const all = await s.friends.list(me, undefined, Number.MAX_SAFE_INTEGER, 10);
+      const start = { state: 0, seq: 0 };
+      const all = await s.friends.list(me, undefined, start, 10);
+      // By state, then by when each edge was made: a became a friend after b, and stays first.
       assert.deepEqual(
-        all.map((e) => e.dest_id),
-        [a, c, b],
+        all.map((e) => [e.dest_id, e.state]),
+        [
+          [a, 0],
+          [b, 0],
+          [d, 1],
+          [c, 3],
+        ],
       );
-      const friends = await s.friends.list(me, 0, Number.MAX_SAFE_INTEGER, 10);
       assert.deepEqual(
-        friends.map((e) => e.dest_id),
+        (await s.friends.list(me, undefined, start, 2)).map((e) => e.dest_id),
         [a, b],
       );
-      const page2 = await s.friends.list(me, undefined, (all[0] as { seq: number }).seq, 1);
+      // From a place on, that edge included.
+      const [, second, third] = all as [
+        unknown,
+        { state: number; seq: number },
+        { state: number; seq: number },
+      ];
       assert.deepEqual(
-        page2.map((e) => e.dest_id),
-        [c],
+        (await s.friends.list(me, undefined, second, 10)).map((e) => e.dest_id),
+        [b, d, c],
       );
+      assert.deepEqual(
+        (await s.friends.list(me, undefined, { state: second.state, seq: second.seq + 1 }, 2)).map(
+          (e) => e.dest_id,
+        ),
+        [d, c],
+      );
+      // One state: a place in an earlier state starts at its first edge, a later one lists nothing.
+      assert.deepEqual(
+        (await s.friends.list(me, 0, start, 10)).map((e) => e.dest_id),
+        [a, b],
+      );
+      assert.deepEqual(
+        (await s.friends.list(me, 0, second, 10)).map((e) => e.dest_id),
+        [b],
+      );
+      assert.deepEqual(
+        (await s.friends.list(me, 1, second, 10)).map((e) => e.dest_id),
+        [d],
+      );
+      assert.deepEqual(await s.friends.list(me, 0, third, 10), []);
+      assert.deepEqual(await s.friends.list(me, 2, start, 10), []);
+      await s.friends.remove(me, d);
       // Every edge counts, the block too, as stock counts a user's edge_count.
       assert.equal(await s.friends.edgeCount(me), 3);
       assert.equal((await s.friends.edge(me, c))?.state, 3);

@@ -20,9 +20,8 @@ interface Column {
 
 type Schema = Map<string, Column[]>;
 
-// Indexes only PostgreSQL has: SQLite compares text bytewise and reads friend lists by its table's
-// own rowid order, so neither needs them.
-const POSTGRES_ONLY_INDEXES = new Set(["groups_name_bytes", "friend_edges_list"]);
+// Indexes only PostgreSQL has: SQLite compares text bytewise, so it needs no second index for that.
+const POSTGRES_ONLY_INDEXES = new Set(["groups_name_bytes"]);
 
 async function sqliteSchema(): Promise<{ tables: Schema; indexes: Set<string> }> {
   const db = await openDatabase(":memory:");

@@ -18,7 +18,7 @@ const FRIEND_LIMIT_WORDS = "Invalid limit - limit must be between 1 and 1000.";
 /** Room for a sequence number below each state in {@link edgeKey}. */
 const SEQ_SPAN = 2 ** 44;
 
-/** An edge's place in a friend listing: its state first, then its age. */
+/** An edge's place in a friend listing, its state first, then its age: what a cursor holds. */
 const edgeKey = (edge: { state: number; seq: number }): number => edge.state * SEQ_SPAN + edge.seq;
 
 /** What the friend rules need. */
@@ -94,14 +94,15 @@ export class Friends {
       refuse("bad_input", StockWords.invalidFriendState);
     const listing = `friends/${caller.userId}/${req.state ?? ""}`;
     const from = req.cursor ? decodeNumberCursor(listing, req.cursor, StockWords.invalidCursor) : 0;
-    // As stock: by state (friends, invites sent, invites received, blocked), then oldest first.
-    // (Stock dates an edge from its first state; herald from its last change, as the store keeps
-    // it, so an accepted invite or a block goes last among its state.)
-    const edges = (
-      await this.deps.friends.list(caller.userId, req.state, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
-    )
-      .filter((e) => edgeKey(e) >= from)
-      .sort((a, b) => edgeKey(a) - edgeKey(b));
+    // As stock: by state (friends, invites sent, invites received, blocked), then by when the edge
+    // was made: accepting an invite or blocking keeps an edge's place. One more than the page is
+    // read, to know whether another follows.
+    const edges = await this.deps.friends.list(
+      caller.userId,
+      req.state,
+      { state: Math.floor(from / SEQ_SPAN), seq: from % SEQ_SPAN },
+      limit + 1,
+    );
     const page = edges.slice(0, limit);
     const users = new Map((await this.deps.users.byIds(page.map((e) => e.dest_id))).map((r) => [r.id, r]));
     const result: FriendInit[] = [];

@@ -229,11 +229,19 @@ export interface AsyncGroupStore {
 /** Friend edges, one row per direction. States are the wire's FriendState values. */
 export interface AsyncFriendStore {
   edge(sourceId: string, destId: string): Promise<EdgeRow | undefined>;
-  /** Sets an edge's state; every change moves it to the front of its source's list. */
+  /** Makes an edge, placed after its source's others, or changes its state, keeping its place. */
   set(sourceId: string, destId: string, state: number): Promise<void>;
   remove(sourceId: string, destId: string): Promise<void>;
-  /** A user's edges with `seq` below `beforeSeq`, newest first, optionally of one state. */
-  list(sourceId: string, state: number | undefined, beforeSeq: number, limit: number): Promise<EdgeRow[]>;
+  /**
+   * A user's edges in listing order, by state and then by when each was made (`seq`), from the
+   * place `from` on (that edge included), at most `limit`, optionally of one state only.
+   */
+  list(
+    sourceId: string,
+    state: number | undefined,
+    from: { state: number; seq: number },
+    limit: number,
+  ): Promise<EdgeRow[]>;
   /**
    * Number of a user's edges of any state (friends, invites sent and received, blocks), as stock
    * counts a user's `edge_count`.

@@ -116,6 +116,11 @@ const migrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // A friend listing's page is read in its order (state, then when the edge was made) from its
+  // cursor on, not by reading all of a user's edges.
+  `
+  CREATE INDEX friend_edges_list ON friend_edges(source_id, state, seq);
+  `,
 ];
 
 /** The longest a statement blocks the event loop waiting for another connection's lock. */

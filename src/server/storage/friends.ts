@@ -9,6 +9,22 @@ export interface EdgeRow {
   update_time: number;
 }
 
+/** A place in a user's friend listing: an edge's state and `seq`, or where one would stand. */
+export interface EdgePlace {
+  state: number;
+  seq: number;
+}
+
+/**
+ * The lowest `seq` a listing of the edges in `state` reads from when it starts at `from`, or
+ * undefined when `from` lies past them all: a listing of one state takes a seek on (state, seq)
+ * rather than a scan of every earlier edge of that state.
+ */
+export function firstSeqOfState(state: number, from: EdgePlace): number | undefined {
+  if (from.state > state) return undefined;
+  return from.state < state ? 0 : from.seq;
+}
+
 /** Friend edges: one row per direction, so each user has their own view (friend, invite, blocked). */
 export class FriendStore {
   private seq: number;
@@ -23,11 +39,15 @@ export class FriendStore {
       .get(sourceId, destId);
   }
 
+  /**
+   * Makes an edge, placed after the source's others, or changes its state, keeping its place (as
+   * stock keeps an edge's position when an invite is accepted or the edge becomes a block).
+   */
   set(sourceId: string, destId: string, state: number): void {
     this.db
       .prepare(
         `INSERT INTO friend_edges (source_id, dest_id, state, seq, update_time) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state, seq = excluded.seq,
+         ON CONFLICT (source_id, dest_id) DO UPDATE SET state = excluded.state,
            update_time = excluded.update_time`,
       )
       .run(sourceId, destId, state, ++this.seq, Date.now());
@@ -37,20 +57,26 @@ export class FriendStore {
     this.db.prepare("DELETE FROM friend_edges WHERE source_id = ? AND dest_id = ?").run(sourceId, destId);
   }
 
-  /** A user's edges, newest first after `beforeSeq`, optionally of one state. */
-  list(sourceId: string, state: number | undefined, beforeSeq: number, limit: number): EdgeRow[] {
+  /**
+   * A user's edges in listing order (by state, then by when each was made) from the place `from` on,
+   * at most `limit`, optionally of one state. Served by the index on (source_id, state, seq).
+   */
+  list(sourceId: string, state: number | undefined, from: EdgePlace, limit: number): EdgeRow[] {
     if (state === undefined) {
       return this.db
-        .prepare<[string, number, number], EdgeRow>(
-          "SELECT * FROM friend_edges WHERE source_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        .prepare<[string, number, number, number], EdgeRow>(
+          `SELECT * FROM friend_edges WHERE source_id = ? AND (state, seq) >= (?, ?)
+           ORDER BY state, seq LIMIT ?`,
         )
-        .all(sourceId, beforeSeq, limit);
+        .all(sourceId, from.state, from.seq, limit);
     }
+    const seq = firstSeqOfState(state, from);
+    if (seq === undefined) return [];
     return this.db
       .prepare<[string, number, number, number], EdgeRow>(
-        "SELECT * FROM friend_edges WHERE source_id = ? AND state = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        "SELECT * FROM friend_edges WHERE source_id = ? AND state = ? AND seq >= ? ORDER BY seq LIMIT ?",
       )
-      .all(sourceId, state, beforeSeq, limit);
+      .all(sourceId, state, seq, limit);
   }
 
   /** Number of a user's edges of any state (friends, invites, blocks): its `edge_count`. */

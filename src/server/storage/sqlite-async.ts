@@ -205,7 +205,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     edge: wrap((sourceId, destId) => friendStore.edge(sourceId, destId)),
     set: write((sourceId, destId, state) => friendStore.set(sourceId, destId, state)),
     remove: write((sourceId, destId) => friendStore.remove(sourceId, destId)),
-    list: wrap((sourceId, state, beforeSeq, limit) => friendStore.list(sourceId, state, beforeSeq, limit)),
+    list: wrap((sourceId, state, from, limit) => friendStore.list(sourceId, state, from, limit)),
     edgeCount: wrap((userId) => friendStore.edgeCount(userId)),
   };
 

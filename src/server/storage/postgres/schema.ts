@@ -113,6 +113,12 @@ const migrations: readonly string[] = [
     value text NOT NULL
   );
   `,
+  // A friend listing's page is read in its order (state, then when the edge was made) from its
+  // cursor on: the index leads with the state.
+  `
+  DROP INDEX friend_edges_list;
+  CREATE INDEX friend_edges_list ON friend_edges(source_id, state, seq);
+  `,
 ];
 
 /** The schema version this server migrates a PostgreSQL database to. */
