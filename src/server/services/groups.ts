@@ -451,15 +451,15 @@ export class Groups {
     req: RequestOf<"listGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"listGroupUsers">> {
-    // As stock: the id, the limit, the state, the cursor, in that order. (Stock then lists a group
-    // that does not exist as empty; herald answers it as not found.)
+    // As stock: the id, the limit, the state, the cursor, in that order; a group that does not
+    // exist has no members, so its listing is empty.
     const groupId = groupIdOf(req.groupId);
     const limit = checkLimit(req.limit);
     checkMemberState(req.state);
     const listing = groupUsersListing(groupId, req.state);
     const offset = cursorOffset(req.cursor, listing);
     const group = await this.deps.groups.byId(groupId);
-    if (group === undefined) refuse("not_found", StockWords.groupNotFound);
+    if (group === undefined) return { groupUsers: [], cursor: "" };
     // Who is banned is the group's admins' business: others get an empty list for that state.
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     const admin = callerState !== undefined && callerState <= GroupUserState.Admin;

@@ -1,0 +1,64 @@
+// Member operations as stock Nakama 3.26 answers them, in both server modes: a group's member
+// listing for a UUID of no group is an empty list (herald answered 404 "Group not found."), after
+// the same checks of the limit, state and cursor as for a group.
+
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { describe, test } from "node:test";
+import { authenticate, rest, serverForSuite, type TestUser, uniqueName } from "../helpers/server.js";
+import { serverModes } from "../helpers/server-modes.js";
+
+for (const mode of serverModes) {
+  describe(`group member edges, round 3 (${mode.name} server)`, () => {
+    const srv = serverForSuite(mode.options);
+
+    const get = (user: TestUser, path: string) => rest(srv.url, "GET", path, { token: user.token });
+
+    async function createGroup(owner: TestUser, fields: Record<string, unknown>): Promise<string> {
+      const res = await rest(srv.url, "POST", "/v2/group", {
+        token: owner.token,
+        body: { name: uniqueName("edge"), ...fields },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.id as string;
+    }
+
+    test("the members of a UUID that names no group are an empty list", async () => {
+      const ada = await authenticate(srv.url);
+      const nowhere = randomUUID();
+      for (const id of [nowhere, nowhere.toUpperCase(), `{${nowhere}}`]) {
+        for (const query of ["limit=10", "limit=10&state=2", "limit=10&state=4", ""]) {
+          const res = await get(ada, `/v2/group/${encodeURIComponent(id)}/user${query ? `?${query}` : ""}`);
+          assert.equal(res.status, 200, `${id}?${query}: ${JSON.stringify(res.body)}`);
+          assert.deepEqual(res.body.group_users ?? [], [], query);
+          assert.equal(res.body.cursor ?? "", "", query);
+        }
+      }
+
+      // A deleted group lists as empty too.
+      const gid = await createGroup(ada, { open: true });
+      const deleted = await rest(srv.url, "DELETE", `/v2/group/${gid}`, { token: ada.token });
+      assert.equal(deleted.status, 200);
+      const after = await get(ada, `/v2/group/${gid}/user?limit=10`);
+      assert.equal(after.status, 200, JSON.stringify(after.body));
+      assert.deepEqual(after.body.group_users ?? [], []);
+    });
+
+    test("the members of no group are checked as a group's are: id, limit, state, cursor", async () => {
+      const ada = await authenticate(srv.url);
+      const nowhere = randomUUID();
+      for (const [query, message] of [
+        ["limit=0", "Invalid limit - limit must be between 1 and 100."],
+        ["limit=101&state=9", "Invalid limit - limit must be between 1 and 100."],
+        ["limit=10&state=5", "Invalid state - state must be between 0 and 4."],
+      ] as const) {
+        const res = await get(ada, `/v2/group/${nowhere}/user?${query}`);
+        assert.deepEqual([res.status, res.body.code, res.body.message], [400, 3, message], query);
+      }
+      const cursor = await get(ada, `/v2/group/${nowhere}/user?limit=10&cursor=not-a-cursor`);
+      assert.deepEqual([cursor.status, cursor.body.code], [400, 3]);
+      const notUuid = await get(ada, "/v2/group/not-a-group/user?limit=0");
+      assert.deepEqual([notUuid.status, notUuid.body.message], [400, "Group ID must be a valid ID."]);
+    });
+  });
+}
