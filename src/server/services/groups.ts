@@ -399,20 +399,13 @@ export class Groups {
       // As on stock, the caller's own id is skipped without an error.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === BANNED_STATE || state === GroupUserState.Superadmin) continue;
+      // As stock 3.26: only admins and members are promoted; a join request is accepted by adding
+      // the user, not by a promotion, which skips it (as it skips superadmins and bans).
+      if (state !== GroupUserState.Admin && state !== GroupUserState.Member) continue;
       const next = state - 1;
       // As stock: a promotion above the caller's own role is skipped.
       if (next < callerState) continue;
-      // Accepting a join request makes a member, so it is bound by the group's size, as on stock.
-      if (
-        state === GroupUserState.JoinRequest &&
-        (await this.deps.groups.memberCount(group.id)) >= group.max_count
-      ) {
-        refuse("bad_input", GROUP_FULL);
-      }
       await this.deps.groups.setState(group.id, user.id, next);
-      // Stock writes a promotion (7) also for a join request accepted this way; adding the user
-      // (add) is what writes an add (4).
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupPromote, user);
     }
     return {};
