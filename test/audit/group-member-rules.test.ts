@@ -147,6 +147,7 @@ for (const mode of serverModes) {
       const group = await client.createGroup(owner.session, { name: uniqueName("g"), open: true });
       await client.leaveGroup(stranger.session, group.id);
       await client.leaveGroup(stranger.session, MISSING_GROUP);
+      await client.joinGroup(stranger.session, group.id);
       const last = await op(owner.user, `${group.id}/leave`);
       assert.equal(last.status, 400);
       assert.deepEqual(

@@ -264,9 +264,14 @@ export class Groups {
     const { group, callerState } = await this.adminGroup(req.groupId, caller, STOCK_DELETE_DENIED);
     if (callerState !== GroupUserState.Superadmin)
       refuse("permission_denied", STOCK_DELETE_DENIED.words, { wire: STOCK_DELETE_DENIED.wire });
-    for (const m of await this.deps.groups.members(group.id)) this.dropMember(group.id, m.user_id);
-    await this.deps.groups.delete(group.id);
+    await this.removeGroup(group.id);
     return {};
+  }
+
+  /** Deletes a group, its members first dropped from its live channel. */
+  private async removeGroup(groupId: string): Promise<void> {
+    for (const m of await this.deps.groups.members(groupId)) this.dropMember(groupId, m.user_id);
+    await this.deps.groups.delete(groupId);
   }
 
   async joinGroup(req: RequestOf<"joinGroup">, caller: Caller): Promise<ResponseOf<"joinGroup">> {
@@ -308,7 +313,11 @@ export class Groups {
       state === GroupUserState.Superadmin &&
       (await this.deps.groups.members(group.id, GroupUserState.Superadmin)).length === 1
     ) {
-      refuse("bad_input", StockWords.lastSuperadmin);
+      // As stock (3.25 on): the last member leaving deletes the group (join requests and bans do
+      // not count), with no leave written; the last superadmin of a group with members may not.
+      if ((await this.deps.groups.memberCount(group.id)) > 1) refuse("bad_input", StockWords.lastSuperadmin);
+      await this.removeGroup(group.id);
+      return {};
     }
     await this.deps.groups.removeMember(group.id, caller.userId);
     // As stock: a leave is written to the group's channel also when it withdraws a join request.
