@@ -209,11 +209,16 @@ for (const mode of serverModes) {
       }
     });
 
-    test("the last superadmin may not leave; with a second one, either may", async () => {
-      const [owner, bea] = [await authenticate(srv.url), await authenticate(srv.url)];
+    test("the last superadmin of a group with members may not leave; with a second one, either may", async () => {
+      const [owner, bea, cy] = [
+        await authenticate(srv.url),
+        await authenticate(srv.url),
+        await authenticate(srv.url),
+      ];
       const groupId = await createGroup(owner, { open: true });
-      await refused(owner, `${groupId}/leave`, [], 3, "Cannot leave group when you are the last superadmin.");
       await ok(bea, `${groupId}/join`);
+      await ok(cy, `${groupId}/join`);
+      await refused(owner, `${groupId}/leave`, [], 3, "Cannot leave group when you are the last superadmin.");
       await ok(owner, `${groupId}/promote`, [bea.userId]);
       await ok(owner, `${groupId}/promote`, [bea.userId]);
       assert.equal((await states(owner, groupId)).get(bea.userId), SUPERADMIN);

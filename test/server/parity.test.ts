@@ -196,7 +196,7 @@ describe("parity with stock Nakama", () => {
   test("REST refusals carry herald_code beside code and message; stock mode leaves it out", async () => {
     for (const server of [srv, stock]) {
       const ada = await authenticate(server.url);
-      const missing = await rest(server.url, "GET", "/v2/group/00000000-0000-4000-8000-000000000000/user", {
+      const missing = await rest(server.url, "POST", "/v2/group/00000000-0000-4000-8000-000000000000/join", {
         token: ada.token,
       });
       assert.equal(missing.status, 404);

@@ -1,7 +1,7 @@
 import type { GroupUserInit, UserGroupInit } from "../../gen/wire.js";
 import { ChannelMessageCode, GroupUserState, NotificationCode } from "../../gen/wire.js";
 import type { Logger } from "../logger.js";
-import { isUuid, refuse } from "../refusal.js";
+import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncGroupStore, AsyncUserStore, GroupRow } from "../storage/async-storage.js";
 import { BANNED_STATE, groupToWire } from "../storage/groups.js";
@@ -13,7 +13,15 @@ import type { Notifier } from "./notifier.js";
 import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
 import type { UserViews } from "./user-views.js";
-import { isNilUuid } from "./uuid-text.js";
+import { canonicalUuid, isNilUuid } from "./uuid-text.js";
+
+/**
+ * A group id in the canonical form herald stores, from any spelling stock's UUID parser reads
+ * (upper case, braces, 32 hex digits, `urn:uuid:`); anything else is refused in stock's words.
+ */
+function groupIdOf(text: string): string {
+  return canonicalUuid(text) ?? refuse("bad_input", StockWords.invalidGroupId);
+}
 
 /** A listing's page size, 100 unless given, checked as stock checks it. */
 function checkLimit(limit: number | undefined): number {
@@ -118,8 +126,7 @@ export class Groups {
 
   /** The group of `groupId`, if any. As stock: an id that is not a UUID is bad input. */
   private groupById(groupId: string): Promise<GroupRow | undefined> {
-    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
-    return this.deps.groups.byId(groupId.toLowerCase());
+    return this.deps.groups.byId(groupIdOf(groupId));
   }
 
   private async findGroup(groupId: string): Promise<GroupRow> {
@@ -150,31 +157,31 @@ export class Groups {
 
   /**
    * Stock's checks of a member operation before it reads anything: the group id, then the user
-   * ids (the nil id included). True when there is nothing to do: no user ids, which stock
-   * answers with success before it looks at the group or the caller's rights.
+   * ids (the nil id included), each read in any spelling stock reads. The user ids in canonical
+   * form, in the order given; none when there is nothing to do, which stock answers with success
+   * before it looks at the group or the caller's rights.
    */
-  private nothingToDo(groupId: string, ids: readonly string[]): boolean {
-    if (!isUuid(groupId)) refuse("bad_input", StockWords.invalidGroupId);
-    if (ids.length === 0) return true;
-    if (ids.some((id) => !isUuid(id) || isNilUuid(id))) refuse("bad_input", StockWords.invalidGroupUserId);
-    return false;
+  private memberOpUserIds(groupId: string, ids: readonly string[]): string[] {
+    groupIdOf(groupId);
+    return ids.map((text) => {
+      const id = canonicalUuid(text);
+      return id === undefined || isNilUuid(id) ? refuse("bad_input", StockWords.invalidGroupUserId) : id;
+    });
   }
 
   /**
-   * The target users of a member operation, whose ids {@link nothingToDo} checked. As stock: a
-   * well-formed id of no user refuses the request when adding (`mustExist`) and is skipped
-   * otherwise.
+   * The target users of a member operation, whose canonical ids {@link memberOpUserIds} gave. As
+   * stock: a well-formed id of no user refuses the request when adding (`mustExist`) and is
+   * skipped otherwise.
    */
   private async targets(
     ids: readonly string[],
     mustExist = false,
   ): Promise<{ id: string; username: string }[]> {
-    const found = new Map(
-      (await this.deps.users.byIds(ids.map((id) => id.toLowerCase()))).map((r) => [r.id, r]),
-    );
+    const found = new Map((await this.deps.users.byIds([...ids])).map((r) => [r.id, r]));
     const out: { id: string; username: string }[] = [];
     for (const id of ids) {
-      const row = found.get(id.toLowerCase());
+      const row = found.get(id);
       if (row === undefined) {
         if (mustExist) refuse("bad_input", StockWords.groupUsersNotFound);
         continue;
@@ -229,7 +236,7 @@ export class Groups {
 
   async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
     // As stock: a name or language given empty is refused after the id, before the caller's rights.
-    if (isUuid(req.groupId)) {
+    if (canonicalUuid(req.groupId) !== undefined) {
       if (req.name === "") refuse("bad_input", "Group name cannot be empty.");
       if (req.langTag === "") refuse("bad_input", "Group language cannot be empty.");
     }
@@ -257,9 +264,14 @@ export class Groups {
     const { group, callerState } = await this.adminGroup(req.groupId, caller, STOCK_DELETE_DENIED);
     if (callerState !== GroupUserState.Superadmin)
       refuse("permission_denied", STOCK_DELETE_DENIED.words, { wire: STOCK_DELETE_DENIED.wire });
-    for (const m of await this.deps.groups.members(group.id)) this.dropMember(group.id, m.user_id);
-    await this.deps.groups.delete(group.id);
+    await this.removeGroup(group.id);
     return {};
+  }
+
+  /** Deletes a group, its members first dropped from its live channel. */
+  private async removeGroup(groupId: string): Promise<void> {
+    for (const m of await this.deps.groups.members(groupId)) this.dropMember(groupId, m.user_id);
+    await this.deps.groups.delete(groupId);
   }
 
   async joinGroup(req: RequestOf<"joinGroup">, caller: Caller): Promise<ResponseOf<"joinGroup">> {
@@ -301,7 +313,11 @@ export class Groups {
       state === GroupUserState.Superadmin &&
       (await this.deps.groups.members(group.id, GroupUserState.Superadmin)).length === 1
     ) {
-      refuse("bad_input", StockWords.lastSuperadmin);
+      // As stock (3.25 on): the last member leaving deletes the group (join requests and bans do
+      // not count), with no leave written; the last superadmin of a group with members may not.
+      if ((await this.deps.groups.memberCount(group.id)) > 1) refuse("bad_input", StockWords.lastSuperadmin);
+      await this.removeGroup(group.id);
+      return {};
     }
     await this.deps.groups.removeMember(group.id, caller.userId);
     // As stock: a leave is written to the group's channel also when it withdraws a join request.
@@ -314,10 +330,11 @@ export class Groups {
   }
 
   async addGroupUsers(req: RequestOf<"addGroupUsers">, caller: Caller): Promise<ResponseOf<"addGroupUsers">> {
-    if (this.nothingToDo(req.groupId, req.userIds)) return {};
+    const userIds = this.memberOpUserIds(req.groupId, req.userIds);
+    if (userIds.length === 0) return {};
     const { group } = await this.adminGroup(req.groupId, caller);
     const added: { id: string; username: string }[] = [];
-    for (const user of await this.targets(req.userIds, true)) {
+    for (const user of await this.targets(userIds, true)) {
       // As stock: the caller, members and banned users are skipped; a ban is not lifted by an add.
       if (user.id === caller.userId || added.some((a) => a.id === user.id)) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
@@ -345,9 +362,10 @@ export class Groups {
     req: RequestOf<"kickGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"kickGroupUsers">> {
-    if (this.nothingToDo(req.groupId, req.userIds)) return {};
+    const userIds = this.memberOpUserIds(req.groupId, req.userIds);
+    if (userIds.length === 0) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
-    for (const user of await this.targets(req.userIds)) {
+    for (const user of await this.targets(userIds)) {
       // As stock: the caller's own id is skipped, and so is anyone the caller outranks not. A
       // banned user is removed like a join request, silently: kicking is how a ban is lifted.
       if (user.id === caller.userId) continue;
@@ -362,9 +380,10 @@ export class Groups {
   }
 
   async banGroupUsers(req: RequestOf<"banGroupUsers">, caller: Caller): Promise<ResponseOf<"banGroupUsers">> {
-    if (this.nothingToDo(req.groupId, req.userIds)) return {};
+    const userIds = this.memberOpUserIds(req.groupId, req.userIds);
+    if (userIds.length === 0) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
-    for (const user of await this.targets(req.userIds)) {
+    for (const user of await this.targets(userIds)) {
       // As stock: the caller's own id is skipped, and so is anyone the caller outranks not.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
@@ -382,26 +401,20 @@ export class Groups {
     req: RequestOf<"promoteGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"promoteGroupUsers">> {
-    if (this.nothingToDo(req.groupId, req.userIds)) return {};
+    const userIds = this.memberOpUserIds(req.groupId, req.userIds);
+    if (userIds.length === 0) return {};
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
-    for (const user of await this.targets(req.userIds)) {
+    for (const user of await this.targets(userIds)) {
       // As on stock, the caller's own id is skipped without an error.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
-      if (state === undefined || state === BANNED_STATE || state === GroupUserState.Superadmin) continue;
+      // As stock 3.26: only admins and members are promoted; a join request is accepted by adding
+      // the user, not by a promotion, which skips it (as it skips superadmins and bans).
+      if (state !== GroupUserState.Admin && state !== GroupUserState.Member) continue;
       const next = state - 1;
       // As stock: a promotion above the caller's own role is skipped.
       if (next < callerState) continue;
-      // Accepting a join request makes a member, so it is bound by the group's size, as on stock.
-      if (
-        state === GroupUserState.JoinRequest &&
-        (await this.deps.groups.memberCount(group.id)) >= group.max_count
-      ) {
-        refuse("bad_input", GROUP_FULL);
-      }
       await this.deps.groups.setState(group.id, user.id, next);
-      // Stock writes a promotion (7) also for a join request accepted this way; adding the user
-      // (add) is what writes an add (4).
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupPromote, user);
     }
     return {};
@@ -412,10 +425,11 @@ export class Groups {
     caller: Caller,
   ): Promise<ResponseOf<"demoteGroupUsers">> {
     // Stock asks demote alone of the member operations for at least one user.
-    if (isUuid(req.groupId) && req.userIds.length === 0) refuse("bad_input", StockWords.groupUserIdsRequired);
-    this.nothingToDo(req.groupId, req.userIds);
+    groupIdOf(req.groupId);
+    if (req.userIds.length === 0) refuse("bad_input", StockWords.groupUserIdsRequired);
+    const userIds = this.memberOpUserIds(req.groupId, req.userIds);
     const { group, callerState } = await this.adminGroup(req.groupId, caller);
-    for (const user of await this.targets(req.userIds)) {
+    for (const user of await this.targets(userIds)) {
       // As on stock: the caller's own id is skipped, and demoting the lowest rank is a no-op.
       if (user.id === caller.userId) continue;
       const state = await this.deps.groups.stateOf(group.id, user.id);
@@ -439,14 +453,15 @@ export class Groups {
     req: RequestOf<"listGroupUsers">,
     caller: Caller,
   ): Promise<ResponseOf<"listGroupUsers">> {
-    // As stock: the id, the limit, the state, the cursor, in that order. (Stock then lists a group
-    // that does not exist as empty; herald answers it as not found.)
-    const group = await this.groupById(req.groupId);
+    // As stock: the id, the limit, the state, the cursor, in that order; a group that does not
+    // exist has no members, so its listing is empty.
+    const groupId = groupIdOf(req.groupId);
     const limit = checkLimit(req.limit);
     checkMemberState(req.state);
-    const listing = groupUsersListing(req.groupId.toLowerCase(), req.state);
+    const listing = groupUsersListing(groupId, req.state);
     const offset = cursorOffset(req.cursor, listing);
-    if (group === undefined) refuse("not_found", StockWords.groupNotFound);
+    const group = await this.deps.groups.byId(groupId);
+    if (group === undefined) return { groupUsers: [], cursor: "" };
     // Who is banned is the group's admins' business: others get an empty list for that state.
     const callerState = await this.deps.groups.stateOf(group.id, caller.userId);
     const admin = callerState !== undefined && callerState <= GroupUserState.Admin;
@@ -468,8 +483,7 @@ export class Groups {
 
   async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
     // Stock's words for a user id that is not a UUID name the group id.
-    if (!isUuid(req.userId)) refuse("bad_input", StockWords.invalidGroupId);
-    const userId = req.userId.toLowerCase();
+    const userId = groupIdOf(req.userId);
     const limit = checkLimit(req.limit);
     checkMemberState(req.state);
     const listing = userGroupsListing(userId, req.state);
