@@ -1,8 +1,8 @@
 import { HeraldError } from "../errors.js";
 import type { Channel, Status } from "../gen/model.js";
-import type { Session } from "../session.js";
 import type { ChannelType, Envelope } from "../gen/wire.js";
 import { toModel } from "../protocol/model.js";
+import type { Session } from "../session.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import { retryForNow } from "./retry-for-now.js";
 import { splitToFit } from "./server-profile.js";
