@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: lint, typecheck, generated-code drift check, build, bundle size budget, type resolution
 // check (@arethetypeswrong/cli on the packed package), then every test under test/, then the server,
-// SDK and seed scenarios again on PostgreSQL (HERALD_TEST_DB=postgres; skipped with a notice when
+// SDK, seed scenario and stock-fidelity (test/audit) tests again on PostgreSQL (HERALD_TEST_DB=postgres; skipped with a notice when
 // PostgreSQL is not installed, unless HERALD_REQUIRE_CLUSTER_TESTS=1).
 // `npm test -- test/unit` (or any files/folders) runs just those tests, skipping the checks.
 import { spawnSync } from "node:child_process";
@@ -86,7 +86,7 @@ function postgresMissing() {
 if (args.length === 0) {
   const missing = postgresMissing();
   if (missing === undefined) {
-    const pgFiles = ["test/server", "test/sdk", "test/presence"]
+    const pgFiles = ["test/server", "test/sdk", "test/presence", "test/audit"]
       .flatMap(testFiles)
       .filter((f) => !notOnPostgres.has(f));
     run(`tests on PostgreSQL (${pgFiles.length} files)`, process.execPath, nodeTest(pgFiles), {
