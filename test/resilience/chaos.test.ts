@@ -78,7 +78,22 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       const subject = await signIn("subject");
       const pool = await Promise.all(Array.from({ length: POOL }, (_, i) => signIn(`pool${i}`)));
       const sentinel = await signIn("sentinel");
-      const rooms = Array.from({ length: ROOMS }, () => uniqueName("room"));
+      const writer = await signIn("writer");
+      const observerSession = await signIn("observer");
+      const group = await client.createGroup(writer, { name: uniqueName("group"), open: true });
+      await client.joinGroup(subject, group.id);
+      await client.joinGroup(observerSession, group.id);
+      /** What the walk joins and leaves, by name: rooms, a group, a direct chat with the writer. */
+      const channels = [
+        ...Array.from({ length: ROOMS }, () => {
+          const name = uniqueName("room");
+          return { name, target: name, type: ChannelType.Room };
+        }),
+        { name: "group", target: group.id, type: ChannelType.Group },
+        { name: "direct", target: writer.userId, type: ChannelType.DirectMessage },
+      ];
+      const rooms = channels.map((c) => c.name);
+      const channelNamed = (name: string) => channels.find((c) => c.name === name) as (typeof channels)[0];
       const sockets: Socket[] = [];
       t.after(() => Promise.all(sockets.map((s) => s.disconnect())));
       const online = async (session: Session, status: string): Promise<Socket> => {
@@ -102,13 +117,12 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       await socket.connect(subject);
       await socket.followUsers([sentinel.userId]);
 
-      // Another user writes to every room all along, one message after another; the subject must
-      // get each written after it joined, through every cut, in order.
-      const writer = await signIn("writer");
+      // Another user writes to every channel all along, one message after another; the subject
+      // must get each written after it joined, through every cut, in order.
       const writerSocket = await online(writer, "writing");
-      const roomIds = await Promise.all(
-        rooms.map(async (r) => (await writerSocket.joinChat(r, ChannelType.Room)).id),
-      );
+      const writerJoin = (c: (typeof channels)[0]) =>
+        writerSocket.joinChat(c.type === ChannelType.DirectMessage ? subject.userId : c.target, c.type);
+      const roomIds = await Promise.all(channels.map(async (c) => (await writerJoin(c)).id));
       /** Writer messages by room, in the order written (each `n` once, across rooms). */
       const written = new Map<string, number[]>(rooms.map((r) => [r, []]));
       let count = 0;
@@ -120,7 +134,7 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       };
       const writerLoop = (async () => {
         while (writing) {
-          await write(count % ROOMS);
+          await write(count % channels.length);
           await sleep(2);
         }
       })();
@@ -206,7 +220,8 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
           const room = pick(rooms);
           log.push(`join ${room}`);
           await run(joins, [room], true, async () => {
-            channelIds.set(room, (await socket.joinChat(room, ChannelType.Room)).id);
+            const { target, type } = channelNamed(room);
+            channelIds.set(room, (await socket.joinChat(target, type)).id);
             if (!joinedAfter.has(room)) joinedAfter.set(room, count);
           });
         } else if (choice < 0.7) {
@@ -254,9 +269,14 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
         const { known, value } = joins.state(room, false);
         if (known) assert.equal(restoredRooms.has(room), value, failure(`${room} restored`));
       }
-      const observer = await online(await signIn("observer"), "observing");
-      for (const room of rooms) {
-        const channel = await observer.joinChat(room, ChannelType.Room);
+      const observer = await online(observerSession, "observing");
+      for (const c of channels) {
+        const room = c.name;
+        // The writer is the other user of the direct chat: joining it again lists its members.
+        const channel =
+          c.type === ChannelType.DirectMessage
+            ? await writerJoin(c)
+            : await observer.joinChat(c.target, c.type);
         const there = channel.presences.some((p) => p.userId === subject.userId);
         // Whatever the calls left, the server and the socket agree.
         assert.equal(there, restoredRooms.has(room), failure(`${room}: the server and the socket agree`));
@@ -306,7 +326,7 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
           10000,
         );
       });
-      for (let i = 0; i < ROOMS; i++) await write(i);
+      for (let i = 0; i < channels.length; i++) await write(i);
       await Promise.all(lastOnes);
       for (const room of joined) {
         const after = joinedAfter.get(room) as number;
