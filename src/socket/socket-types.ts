@@ -113,7 +113,10 @@ export interface ReconnectedEvent {
   status?: string | undefined;
   /** Whether a status was set again at all. */
   statusRestored: boolean;
-  /** Users followed again, by id and by username. */
+  /**
+   * Users followed again, by id (lower-case and hyphenated, as the server writes ids, whatever
+   * spelling they were followed by) and by username.
+   */
   follows: string[];
   followedUsernames: string[];
   /** The followed users online now, as the follow answered. */

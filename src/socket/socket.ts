@@ -7,6 +7,7 @@ import { MAX_STATUS_LENGTH } from "../protocol/limits.js";
 import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
 import { badInput, checkIds, checkOptions, checkSession, checkString } from "./arguments.js";
+import { canonicalChannelId } from "./ids.js";
 import { checkContent, frameBytes, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
@@ -176,8 +177,8 @@ export class Socket extends SocketListeners {
   /** Leaves a chat channel (leaving one not joined succeeds); it is not joined again later. */
   async leaveChat(channelId: string, options?: CallOptions): Promise<void> {
     checkString("leaveChat", channelId, "channelId");
-    const o = checkOptions("leaveChat", options);
-    await this.#request("leaveChat", "channelLeave", { channelId }, undefined, o);
+    const body = { channelId: canonicalChannelId(channelId) };
+    await this.#request("leaveChat", "channelLeave", body, undefined, checkOptions("leaveChat", options));
   }
 
   /**
