@@ -24,11 +24,15 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (19.56 KiB) and a little
- * room. Raised from 19.47 KiB for keeping users followed by username by the id the name had then
- * (the follow's reply and one `getUsers` call give the ids): before, the socket kept the names, so
- * an unfollow by id left them to be followed again after every reconnection (113 bytes). Raised
- * from 19.45 KiB for two checks that follow stock Nakama: a status measured in UTF-8
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (19.69 KiB) and a little
+ * room. Raised from 19.47 KiB for two fixes of what a socket restores after a reconnection. Follows
+ * and joined channels are kept under the id spelling the server answers with, so that a user or
+ * channel ended by another spelling of its UUID (upper case, braces, no hyphens, `urn:uuid:`) is
+ * not followed or joined again: the normaliser of those spellings, 153 bytes, less 15 saved in
+ * Socket's requests (138 bytes). Users followed by username are kept by the id the name had then
+ * (the follow's reply and one `getUsers` call give the ids): the socket kept the names, so an
+ * unfollow by id left them to be followed again after every reconnection (113 bytes). Raised from
+ * 19.45 KiB for two checks that follow stock Nakama: a status measured in UTF-8
  * bytes, as the server counts it (a status of 1,025 `é` passed the SDK's check of characters and was
  * refused by the server), and an empty email with a username let through to sign in by username,
  * as stock allows (13 bytes). Raised from 19.35 KiB for refusing `updateAccount`'s `invisible: true` on a server without
@@ -43,7 +47,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.57 * 1024;
+const CORE_CEILING = 19.7 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

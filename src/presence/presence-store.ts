@@ -3,20 +3,14 @@ import type { Client } from "../client.js";
 import { HeraldError } from "../errors.js";
 import type { EventIteratorOptions, Unsubscribe } from "../events.js";
 import type { Session } from "../session.js";
+import { canonicalUuid } from "../socket/ids.js";
 import type { ReconnectedEvent } from "../socket/socket-types.js";
 import type { PresenceChange, PresenceStoreEvents, UserEntry, UserPresenceState } from "./presence-state.js";
 import type { PresenceSocket, PresenceStoreOptions } from "./presence-store-options.js";
 import { UserLookup } from "./user-lookup.js";
-import { WatchedUsers } from "./watched-users.js";
+import { userIdsOf, WatchedUsers } from "./watched-users.js";
 
 export type { PresenceSocket, PresenceStoreOptions } from "./presence-store-options.js";
-
-function userIdsOf(what: string, userIds: unknown): string[] {
-  if (!Array.isArray(userIds) || userIds.some((id) => typeof id !== "string")) {
-    throw new HeraldError("bad_input", `${what}: userIds must be an array of strings`);
-  }
-  return [...new Set((userIds as string[]).map((id) => id.toLowerCase()))];
-}
 
 /**
  * A live map of users' presence, kept over a socket's status follows: who is online, with which
@@ -86,7 +80,7 @@ export class PresenceStore {
 
   /** The state of a watched user, once its follow has answered. */
   get(userId: string): UserPresenceState | undefined {
-    return typeof userId === "string" ? this.#users.entries.get(userId.toLowerCase())?.state : undefined;
+    return typeof userId === "string" ? this.#users.entries.get(canonicalUuid(userId))?.state : undefined;
   }
 
   /** The states of every watched user whose follow has answered, by user id. */

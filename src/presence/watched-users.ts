@@ -1,6 +1,19 @@
+import { HeraldError } from "../errors.js";
 import { Emitter } from "../events.js";
 import type { StatusPresenceEvent, User, UserPresence } from "../gen/model.js";
+import { canonicalUuid } from "../socket/ids.js";
 import { changeType, type PresenceStoreEvents, sameState, UserEntry } from "./presence-state.js";
+
+/**
+ * The user ids a store's call was given, checked, once each, in the spelling the server answers
+ * with (its presences and events name users so, whatever spelling they were asked for by).
+ */
+export function userIdsOf(what: string, userIds: unknown): string[] {
+  if (!Array.isArray(userIds) || userIds.some((id) => typeof id !== "string")) {
+    throw new HeraldError("bad_input", `${what}: userIds must be an array of strings`);
+  }
+  return [...new Set((userIds as string[]).map(canonicalUuid))];
+}
 
 /** Presences grouped by user id, in the order they came. */
 export function byUser(presences: readonly UserPresence[]): Map<string, UserPresence[]> {
@@ -19,7 +32,7 @@ export function byUser(presences: readonly UserPresence[]): Map<string, UserPres
  * to listeners. It sends nothing; the store decides what to follow and look up.
  */
 export class WatchedUsers {
-  /** Watched users by lower-case id. */
+  /** Watched users by id, in the spelling the server answers with (`canonicalUuid`). */
   readonly entries = new Map<string, UserEntry>();
   /** Users whose first follow is still in flight, with the promise that settles it. */
   readonly loading = new Map<string, Promise<void>>();

@@ -1,6 +1,7 @@
 import type { HeraldError } from "../errors.js";
 import type { Channel, ChannelMessage, JsonObject, UserPresence } from "../gen/model.js";
-import type { ChannelType } from "../gen/wire.js";
+import { ChannelType } from "../gen/wire.js";
+import { canonicalUuid } from "../socket/ids.js";
 
 /** Options of `useChannel`. */
 export interface ChannelOptions {
@@ -59,7 +60,16 @@ export const joiningSnapshot: ChannelSnapshot = {
   error: undefined,
 };
 
-/** The identity of a channel in the registry: two components asking the same share one join. */
+/**
+ * The identity of a channel in the registry: two components asking the same share one join. A
+ * group or user id is taken in any spelling the server reads (one join answers both, and the
+ * first component to leave would leave it for the other); a room's name is case-sensitive.
+ */
 export function channelKey(target: string, type: ChannelType, options: ChannelOptions): string {
-  return JSON.stringify([type, target, options.persistence ?? true, options.hidden ?? false]);
+  // (A target that is not a string, from plain JavaScript, fails in the join, not here.)
+  const id =
+    typeof target === "string" && (type === ChannelType.DirectMessage || type === ChannelType.Group)
+      ? canonicalUuid(target)
+      : target;
+  return JSON.stringify([type, id, options.persistence ?? true, options.hidden ?? false]);
 }

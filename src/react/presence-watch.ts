@@ -4,6 +4,7 @@ import type { Unsubscribe } from "../events.js";
 import type { UserPresenceState } from "../presence/presence-state.js";
 import { type PresenceSocket, PresenceStore, type PresenceStoreOptions } from "../presence/presence-store.js";
 import type { Session } from "../session.js";
+import { canonicalUuid } from "../socket/ids.js";
 import { type HeraldSocket, listen } from "./herald-socket.js";
 
 /**
@@ -68,7 +69,7 @@ export class PresenceWatch {
 
   /** Wants `userIds` watched until the returned function is called. */
   acquire(userIds: readonly string[]): () => void {
-    const ids = [...new Set(userIds.map((id) => id.toLowerCase()))];
+    const ids = [...new Set(userIds.map(canonicalUuid))];
     const fresh: string[] = [];
     for (const id of ids) {
       const count = this.#counts.get(id) ?? 0;

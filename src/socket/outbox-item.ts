@@ -1,5 +1,7 @@
 import type { HeraldError } from "../errors.js";
 import type { Envelope } from "../gen/wire.js";
+import { canonicalChannelId } from "./ids.js";
+import type { OutboxEntry } from "./outbox-storage.js";
 
 /** A chat message in the outbox, with what the outbox knows of its fate so far. */
 export interface OutboxItem {
@@ -48,6 +50,15 @@ export function outboxItem(
   stored: Promise<void>,
 ): OutboxItem {
   return { clientMsgId, channelId, content, inFlight: false, blamed: 0, refusals: 0, stored };
+}
+
+/**
+ * The item of an entry stored by an earlier run. It waits for the join of its channel, whose id
+ * the join answers in the server's spelling: the entry's, written by the app, may be another.
+ */
+export function storedItem(entry: OutboxEntry): OutboxItem {
+  const content = JSON.stringify(entry.content);
+  return outboxItem(entry.clientMsgId, canonicalChannelId(entry.channelId), content, STORED);
 }
 
 type UuidMaker = { randomUUID?: () => string } | undefined;

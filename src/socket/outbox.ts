@@ -12,6 +12,7 @@ import {
   STORED,
   settleItem,
   stopRetry,
+  storedItem,
 } from "./outbox-item.js";
 import type { OutboxOptions, OutboxStorage } from "./outbox-storage.js";
 
@@ -79,10 +80,7 @@ export class OutboxLayer implements Layer {
   async load(): Promise<void> {
     if (this.#loaded || !this.#storage) return;
     this.#loaded = true;
-    for (const entry of await this.#storage.load()) {
-      const content = JSON.stringify(entry.content);
-      this.#queue.push(outboxItem(entry.clientMsgId, entry.channelId, content, STORED));
-    }
+    for (const entry of await this.#storage.load()) this.#queue.push(storedItem(entry));
   }
 
   #enqueue(request: OutgoingRequest, body: ChannelMessageSendInit): Promise<Envelope | undefined> {

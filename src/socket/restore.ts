@@ -3,6 +3,7 @@ import type { Channel, Status } from "../gen/model.js";
 import type { ChannelType, Envelope } from "../gen/wire.js";
 import { toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
+import { canonicalUuid } from "./ids.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import { retryForNow } from "./retry-for-now.js";
 import { splitToFit } from "./server-profile.js";
@@ -67,10 +68,10 @@ export class RestoreLayer implements Layer {
       this.#statusSet = true;
       this.#status = body.status ?? undefined;
     } else if (kind === "statusFollow") {
-      for (const id of body.userIds ?? []) this.#follows.add(id);
+      for (const id of body.userIds ?? []) this.#follows.add(canonicalUuid(id));
       if (body.usernames?.length) await this.#followedNames(body.usernames, reply as Envelope);
     } else if (kind === "statusUnfollow") {
-      for (const id of body.userIds ?? []) this.#follows.delete(id);
+      for (const id of body.userIds ?? []) this.#follows.delete(canonicalUuid(id));
     } else if (kind === "channelJoin") {
       const id = (reply as { body: Channel }).body.id;
       this.channels.set(id, {

@@ -114,7 +114,8 @@ export interface ReconnectedEvent {
   /** Whether a status was set again at all. */
   statusRestored: boolean;
   /**
-   * Users followed again, by id. A user followed by username counts here by the id the server
+   * Users followed again, by id (lower-case and hyphenated, as the server writes ids, whatever
+   * spelling they were followed by). A user followed by username counts here by the id the server
    * found for the name when it was followed (so an unfollow by id ends it).
    */
   follows: string[];

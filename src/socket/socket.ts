@@ -7,6 +7,7 @@ import { MAX_STATUS_LENGTH } from "../protocol/limits.js";
 import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
 import { badInput, checkIds, checkOptions, checkSession, checkString } from "./arguments.js";
+import { canonicalChannelId } from "./ids.js";
 import { checkContent, frameBytes, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
@@ -21,14 +22,8 @@ import type {
   WriteChatMessageOptions,
 } from "./socket-types.js";
 
-// Reply kinds a request can expect, and their models.
-const replyModels = {
-  status: "Status",
-  channel: "Channel",
-  channelMessageAck: "ChannelMessageAck",
-  pong: "Pong",
-} as const;
-type ReplyKind = keyof typeof replyModels;
+// Reply kinds a request can expect; each one's model is its name capitalised.
+type ReplyKind = "status" | "channel" | "channelMessageAck" | "pong";
 
 /**
  * A realtime connection: status, follows, chat. Requests resolve with their reply or reject with
@@ -83,15 +78,23 @@ export class Socket extends SocketListeners {
   }
 
   // Not async: one promise and one turn fewer than awaiting. Its callers turn a throw into a rejection.
-  #request<K extends ReplyKind>(
+  #request<N extends EnvelopeInit["kind"], K extends ReplyKind>(
     what: string,
-    message: EnvelopeInit,
+    kind: N,
+    body: Extract<EnvelopeInit, { kind: N }>["body"],
     expect: K | undefined,
     options: CallOptions | undefined,
   ): Promise<Models[Capitalize<K>]> {
     return this.#link
-      .send({ what, message, expect, options })
-      .then((envelope) => (expect && toModel(replyModels[expect], envelope?.body as never)) as never);
+      .send({ what, message: { kind, body } as EnvelopeInit, expect, options })
+      .then(
+        (envelope) =>
+          (expect &&
+            toModel(
+              `${expect[0]?.toUpperCase()}${expect.slice(1)}` as never,
+              envelope?.body as never,
+            )) as never,
+      );
   }
 
   // ---------- status ----------
@@ -109,12 +112,7 @@ export class Socket extends SocketListeners {
       throw badInput("updateStatus", `over ${MAX_STATUS_LENGTH} bytes`);
     }
     const o = checkOptions("updateStatus", options);
-    await this.#request(
-      "updateStatus",
-      { kind: "statusUpdate", body: status ? { status } : {} },
-      undefined,
-      o,
-    );
+    await this.#request("updateStatus", "statusUpdate", status ? { status } : {}, undefined, o);
   }
 
   /** Appears offline to followers (erases this connection's status). */
@@ -137,7 +135,8 @@ export class Socket extends SocketListeners {
       parts.map((part) =>
         this.#request(
           "followUsers",
-          { kind: "statusFollow", body: { userIds: part.ids, usernames: part.names } },
+          "statusFollow",
+          { userIds: part.ids, usernames: part.names },
           "status",
           o,
         ),
@@ -153,7 +152,7 @@ export class Socket extends SocketListeners {
     const parts = splitToFit(userIds, [], this.#link.profile.maxFrameBytes);
     await Promise.all(
       parts.map((part) =>
-        this.#request("unfollowUsers", { kind: "statusUnfollow", body: { userIds: part.ids } }, undefined, o),
+        this.#request("unfollowUsers", "statusUnfollow", { userIds: part.ids }, undefined, o),
       ),
     );
   }
@@ -172,14 +171,14 @@ export class Socket extends SocketListeners {
     }
     const o = checkOptions("joinChat", options);
     const body = { target, type, persistence: o.persistence ?? true, hidden: o.hidden ?? false };
-    return this.#request("joinChat", { kind: "channelJoin", body }, "channel", o);
+    return this.#request("joinChat", "channelJoin", body, "channel", o);
   }
 
   /** Leaves a chat channel (leaving one not joined succeeds); it is not joined again later. */
   async leaveChat(channelId: string, options?: CallOptions): Promise<void> {
     checkString("leaveChat", channelId, "channelId");
-    const o = checkOptions("leaveChat", options);
-    await this.#request("leaveChat", { kind: "channelLeave", body: { channelId } }, undefined, o);
+    const body = { channelId: canonicalChannelId(channelId) };
+    await this.#request("leaveChat", "channelLeave", body, undefined, checkOptions("leaveChat", options));
   }
 
   /**
@@ -204,7 +203,7 @@ export class Socket extends SocketListeners {
         o.clientMsgId === undefined
           ? { channelId, content: text }
           : { channelId, content: text, clientMsgId: o.clientMsgId };
-      return this.#request("writeChatMessage", { kind: "channelMessageSend", body }, "channelMessageAck", o);
+      return this.#request("writeChatMessage", "channelMessageSend", body, "channelMessageAck", o);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -224,7 +223,8 @@ export class Socket extends SocketListeners {
     const body = { channelId, messageId, content: text };
     return this.#request(
       "updateChatMessage",
-      { kind: "channelMessageUpdate", body },
+      "channelMessageUpdate",
+      body,
       "channelMessageAck",
       checkOptions("updateChatMessage", options),
     );
@@ -239,12 +239,12 @@ export class Socket extends SocketListeners {
     checkString("removeChatMessage", channelId, "channelId");
     checkString("removeChatMessage", messageId, "messageId");
     const o = checkOptions("removeChatMessage", options);
-    const message = { kind: "channelMessageRemove", body: { channelId, messageId } } as const;
-    return this.#request("removeChatMessage", message, "channelMessageAck", o);
+    const body = { channelId, messageId };
+    return this.#request("removeChatMessage", "channelMessageRemove", body, "channelMessageAck", o);
   }
 
   /** Round trip to the server (resolves on its pong). */
   async ping(options?: CallOptions): Promise<void> {
-    await this.#request("ping", { kind: "ping", body: {} }, "pong", checkOptions("ping", options));
+    await this.#request("ping", "ping", {}, "pong", checkOptions("ping", options));
   }
 }
