@@ -24,8 +24,11 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (19.69 KiB) and a little
- * room. Raised from 19.47 KiB for two fixes of what a socket restores after a reconnection. Follows
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (19.73 KiB) and a little
+ * room. Raised from 19.70 KiB for letting `leaveChat` and `unfollowUsers` take effect while the
+ * socket has no connection (they rejected, and the reconnection restored the join or follow the
+ * app had ended; a presence store's `unwatch` left the follow behind the same way): 36 bytes.
+ * Raised from 19.47 KiB for two fixes of what a socket restores after a reconnection. Follows
  * and joined channels are kept under the id spelling the server answers with, so that a user or
  * channel ended by another spelling of its UUID (upper case, braces, no hyphens, `urn:uuid:`) is
  * not followed or joined again: the normaliser of those spellings, 153 bytes, less 15 saved in
@@ -47,7 +50,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.7 * 1024;
+const CORE_CEILING = 19.75 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

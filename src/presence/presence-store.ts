@@ -141,7 +141,7 @@ export class PresenceStore {
     } catch (error) {
       const mine = entries.filter((e) => this.#users.entries.get(e.userId) === e).map((e) => e.userId);
       const forgotten = this.#users.forget(mine);
-      if (this.#socket.state === "open" && forgotten.length > 0) {
+      if (this.#socket.state !== "closed" && this.#socket.state !== "connecting" && forgotten.length > 0) {
         // Other chunks may have been followed; they are no longer wanted.
         await this.#socket.unfollowUsers(forgotten).catch(() => {});
       }
@@ -155,12 +155,15 @@ export class PresenceStore {
   }
 
   /**
-   * Stops watching users: unfollows them (when the socket is connected) and forgets their state,
-   * without `change` events.
+   * Stops watching users: unfollows them (when the socket is connected or reconnecting) and
+   * forgets their state, without `change` events.
    */
   async unwatch(userIds: readonly string[], options?: CallOptions): Promise<void> {
     const ids = this.#users.forget(userIdsOf("unwatch", userIds));
-    if (ids.length === 0 || this.#socket.state !== "open") return;
+    // While the socket is reconnecting the unfollow takes effect at once: the follows are not
+    // restored on the next connection.
+    const { state } = this.#socket;
+    if (ids.length === 0 || (state !== "open" && state !== "reconnecting")) return;
     await this.#socket.unfollowUsers(ids, options);
   }
 

@@ -62,8 +62,18 @@ export class RestoreLayer implements Layer {
       RECORDED.has(request.message.kind) ? this.#record(next, request) : next(request);
 
   async #record(next: Send, request: OutgoingRequest): Promise<Envelope | undefined> {
-    const reply = await next(request);
     const { kind, body } = request.message;
+    // A leave or an unfollow without a connection is done: a lost connection's joins and follows
+    // went with it, and the next one must not get them back.
+    const reply = await next(request).catch((error: HeraldError): undefined => {
+      if (
+        (kind !== "statusUnfollow" && kind !== "channelLeave") ||
+        this.#host.state === "closed" ||
+        error.code !== "disconnected"
+      ) {
+        throw error;
+      }
+    });
     if (kind === "statusUpdate") {
       this.#statusSet = true;
       this.#status = body.status ?? undefined;

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, HeraldError } from "../../src/index.js";
+import { PresenceStore } from "../../src/presence/index.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`leaving and unfollowing while the connection is down (${label})`, () => {
+    test("leaveChat, unfollowUsers and a store's unwatch take effect at once: the reconnection does not bring them back", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob, cleo] = await Promise.all([signIn("ada"), signIn("bob"), signIn("cleo")]);
+      const { WebSocket, cut, refuse, restore } = cuttableWebSocket();
+      const socket = client.createSocket({
+        codec,
+        WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(ada);
+      const store = new PresenceStore(socket, client, ada);
+      t.after(() => store.close());
+      const room = uniqueName("room");
+      const left = await socket.joinChat(room, ChannelType.Room);
+      const kept = await socket.joinChat(uniqueName("room"), ChannelType.Room);
+      await socket.followUsers([bob.userId]);
+      await store.watch([cleo.userId]);
+
+      // The connection drops and cannot come back for now.
+      refuse();
+      const away = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      cut();
+      await away;
+      await socket.leaveChat(left.id);
+      await socket.unfollowUsers([bob.userId]);
+      await store.unwatch([cleo.userId]);
+      // Other requests still need a connection.
+      await assert.rejects(socket.joinChat(uniqueName("room"), ChannelType.Room), (e) =>
+        HeraldError.is(e, "disconnected"),
+      );
+
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      restore();
+      const report = await back;
+      assert.deepEqual(report.channels, [kept.id]);
+      assert.deepEqual(report.follows, []);
+      assert.equal(store.get(cleo.userId), undefined);
+
+      // The server agrees: ada is not in the room she left.
+      const observer = client.createSocket({ codec, reconnect: false });
+      t.after(() => observer.disconnect());
+      await observer.connect(bob);
+      const channel = await observer.joinChat(room, ChannelType.Room);
+      assert.deepEqual(
+        channel.presences.map((p) => p.userId),
+        [],
+      );
+
+      // Once the socket is closed for good, they reject as every call does.
+      await socket.disconnect();
+      await assert.rejects(socket.leaveChat(kept.id), (e) => HeraldError.is(e, "disconnected"));
+      await assert.rejects(socket.unfollowUsers([bob.userId]), (e) => HeraldError.is(e, "disconnected"));
+    });
+  });
+}
