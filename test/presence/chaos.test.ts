@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import type { Session, Socket } from "../../src/index.js";
 import { PresenceStore } from "../../src/presence/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { Known, Walk, waitOpen, walkSeed } from "../helpers/random-walk.js";
 import { serverWithClient } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
@@ -17,26 +18,13 @@ import { nextEvent, waitFor } from "../sdk/helpers.js";
 const STEPS = 60;
 const POOL = 5;
 
-/** A small seeded generator (mulberry32), so that a walk can be walked again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
   describe(`a presence store's random walk through cut connections (${label})`, () => {
-    const seed = Number(process.env.HERALD_CHAOS_SEED ?? 20261202) + index;
+    const seed = walkSeed(index);
 
     test(`ends showing every watched user as they are (seed ${seed})`, async (t) => {
-      const rand = random(seed);
+      const walk = new Walk(seed);
+      const { rand } = walk;
       const pickUser = () => Math.floor(rand() * POOL);
       const { client, signIn } = await serverWithClient(t, mode.options);
       const pool = await Promise.all(Array.from({ length: POOL }, (_, i) => signIn(`pool${i}`)));
@@ -66,89 +54,58 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       const store = new PresenceStore(socket, client, watcher);
       t.after(() => store.close());
 
-      /**
-       * Whether each user is watched, as the last watch or unwatch called left it if it
-       * succeeded; `undefined` while that call is under way or after it failed (either way).
-       */
-      const watched = new Map<string, boolean | undefined>();
-      /** The last call made on each user. */
-      const lastCall = new Map<string, number>();
-      let calls = 0;
-      const log: string[] = [];
-      const inFlight: Promise<unknown>[] = [];
-      const run = async (what: string, ids: string[], value: boolean, call: () => Promise<unknown>) => {
-        log.push(what);
-        const line = log.length - 1;
-        const seq = ++calls;
-        for (const id of ids) {
-          watched.set(id, undefined);
-          lastCall.set(id, seq);
-        }
-        const done = call().then(
-          () => {
-            for (const id of ids) if (lastCall.get(id) === seq) watched.set(id, value);
-          },
-          (error: { code?: string }) => {
-            log[line] += ` (failed: ${error.code})`;
-          },
-        );
-        if (rand() < 0.3) inFlight.push(done);
-        else await done;
-      };
+      /** Whether each user is watched, as the last watch or unwatch called left it. */
+      const watched = new Known();
 
       for (let step = 0; step < STEPS; step++) {
-        if (rand() < 0.15) {
-          const delay = Math.floor(rand() * 8);
-          setTimeout(() => cut(), delay);
-          log.push(`cut in ${delay} ms`);
-          if (rand() < 0.5) {
-            await sleep(delay + 1);
-            if (socket.state !== "open") {
-              await nextEvent(socket.onState.bind(socket), "open", (c) => c.state === "open", 10000);
-            }
-          }
-        }
+        await walk.maybeCut(cut, socket);
         const choice = rand();
         const i = pickUser();
         const user = pool[i] as Session;
         const conns = live[i] ?? [];
         if (choice < 0.2) {
           const ids = pool.filter(() => rand() < 0.4).map((u) => u.userId);
-          await run(`watch ${ids.map((id) => pool.findIndex((u) => u.userId === id))}`, ids, true, () =>
-            store.watch(ids),
+          await walk.run(
+            `watch ${ids.map((id) => pool.findIndex((u) => u.userId === id))}`,
+            watched,
+            ids,
+            true,
+            () => store.watch(ids),
           );
         } else if (choice < 0.35) {
           const ids = pool.filter(() => rand() < 0.4).map((u) => u.userId);
-          await run(`unwatch ${ids.map((id) => pool.findIndex((u) => u.userId === id))}`, ids, false, () =>
-            store.unwatch(ids),
+          await walk.run(
+            `unwatch ${ids.map((id) => pool.findIndex((u) => u.userId === id))}`,
+            watched,
+            ids,
+            false,
+            () => store.unwatch(ids),
           );
         } else if (choice < 0.55) {
           const status = rand() < 0.3 ? "" : `s${step}`;
-          log.push(`user ${i} connects with "${status}"`);
+          walk.log(`user ${i} connects with "${status}"`);
           await open(i, status);
         } else if (choice < 0.75 && conns.length > 0) {
           const conn = conns.splice(Math.floor(rand() * conns.length), 1)[0];
-          log.push(`user ${i} disconnects one`);
+          walk.log(`user ${i} disconnects one`);
           await conn?.socket.disconnect();
         } else if (conns.length > 0) {
           const conn = conns[Math.floor(rand() * conns.length)];
           const status = rand() < 0.3 ? "" : `s${step}`;
-          log.push(`user ${i} sets "${status}"`);
+          walk.log(`user ${i} sets "${status}"`);
           if (conn) {
             await conn.socket.updateStatus(status);
             conn.status = status;
           }
         } else {
-          log.push(`user ${i}: nothing`);
+          walk.log(`user ${i}: nothing`);
           void user;
         }
-        await sleep(Math.floor(rand() * 6));
+        await walk.pause();
       }
-      await Promise.all(inFlight);
-      const failure = (what: string) => `${what}\nseed ${seed}; the walk:\n${log.join("\n")}`;
-      if (socket.state !== "open") {
-        await nextEvent(socket.onState.bind(socket), "open", (c) => c.state === "open", 10000);
-      }
+      await walk.settle();
+      const failure = (what: string) => walk.failure(what);
+      await waitOpen(socket);
 
       // What the store must show: each watched user's visible connections' statuses.
       const truth = (i: number) =>
@@ -162,8 +119,8 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       };
       const wrong = () =>
         pool.flatMap((u, i) => {
-          const want = watched.get(u.userId);
-          if (want === undefined && watched.has(u.userId)) return [];
+          const { known, value: want } = watched.state(u.userId, false);
+          if (!known) return [];
           const state = shown(u.userId);
           if (!want) return state === undefined ? [] : [`user ${i} still in the store`];
           const statuses = truth(i);
@@ -183,13 +140,9 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       cut();
       const report = await back;
       for (const [i, u] of pool.entries()) {
-        const want = watched.get(u.userId);
-        if (want === undefined && watched.has(u.userId)) continue;
-        assert.equal(
-          report.follows.includes(u.userId),
-          want ?? false,
-          failure(`user ${i} followed by the socket`),
-        );
+        const { known, value: want } = watched.state(u.userId, false);
+        if (!known) continue;
+        assert.equal(report.follows.includes(u.userId), want, failure(`user ${i} followed by the socket`));
       }
     });
   });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, type Session, type Socket } from "../../src/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { Known, sleep, Walk, waitOpen, walkSeed } from "../helpers/random-walk.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
@@ -18,62 +19,13 @@ const STEPS = 60;
 const POOL = 5;
 const ROOMS = 3;
 
-/** A small seeded generator (mulberry32), so that a failing walk can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * What the calls that succeeded left, key by key: the value of the last call made on a key, if it
- * succeeded; a key whose last call failed (or has not settled) may be either way.
- */
-class Known<V = boolean> {
-  readonly #last = new Map<unknown, { seq: number; value?: V; settled: boolean }>();
-  #seq = 0;
-
-  /** A call on `keys` starts; returns its number. */
-  start(keys: readonly unknown[]): number {
-    const seq = ++this.#seq;
-    for (const key of keys) this.#last.set(key, { seq, settled: false });
-    return seq;
-  }
-
-  /** Call `seq` succeeded: its value counts where no later call was made. */
-  settle(keys: readonly unknown[], seq: number, value: V): void {
-    for (const key of keys)
-      if (this.#last.get(key)?.seq === seq) this.#last.set(key, { seq, value, settled: true });
-  }
-
-  /** Whether the key's state is known, and then its value (`fallback` for a key never called). */
-  state(key: unknown, fallback: V): { known: boolean; value: V } {
-    const last = this.#last.get(key);
-    if (last === undefined) return { known: true, value: fallback };
-    return last.settled ? { known: true, value: last.value as V } : { known: false, value: fallback };
-  }
-
-  /** The value if known and true-ish, for the walk's own choices. */
-  get(key: unknown): V | undefined {
-    const last = this.#last.get(key);
-    return last?.settled ? last.value : undefined;
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
   describe(`a random walk through cut connections (${label})`, () => {
-    const seed = Number(process.env.HERALD_CHAOS_SEED ?? 20261202) + index;
+    const seed = walkSeed(index);
 
     test(`ends holding what the successful calls left (seed ${seed})`, async (t) => {
-      const rand = random(seed);
-      const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+      const walk = new Walk(seed);
+      const { rand } = walk;
       const { client, signIn } = await serverWithClient(t, mode.options);
       const subject = await signIn("subject");
       const pool = await Promise.all(Array.from({ length: POOL }, (_, i) => signIn(`pool${i}`)));
@@ -160,45 +112,15 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       const channelIds = new Map<string, string>();
       const status = new Known<string | undefined>();
       const acked: { room: string; n: number }[] = [];
-      const inFlight: Promise<unknown>[] = [];
-      const log: string[] = [];
-      /** Calls `call` for `keys`; some calls are awaited, others left to run beside the next ones. */
-      const run = async <K, V>(
-        known: Known<V>,
-        keys: readonly K[],
-        value: V,
-        call: () => Promise<unknown>,
-      ) => {
-        const seq = known.start(keys);
-        const line = log.length - 1;
-        const done = call().then(
-          () => known.settle(keys, seq, value),
-          (error: { code?: string }) => {
-            log[line] += ` (failed: ${error.code})`;
-          },
-        );
-        if (rand() < 0.3) inFlight.push(done);
-        else await done;
-      };
 
       for (let step = 0; step < STEPS; step++) {
-        if (rand() < 0.15) {
-          // Cut now, or a moment into the next call; calls made while reconnecting fail (chat
-          // messages wait in the outbox), so half the time the walk waits for the connection.
-          const delay = Math.floor(rand() * 8);
-          setTimeout(() => cut(), delay);
-          log.push(`cut in ${delay} ms`);
-          if (rand() < 0.5) {
-            await sleep(delay + 1);
-            await waitOpen(socket);
-          }
-        }
+        await walk.maybeCut(cut, socket);
         const choice = rand();
         if (choice < 0.2) {
           const users = pool.filter(() => rand() < 0.4);
           const byName = rand() < 0.5;
-          log.push(`follow ${users.map((u) => u.username).join(",")}${byName ? " by name" : ""}`);
-          await run(
+          await walk.run(
+            `follow ${users.map((u) => u.username).join(",")}${byName ? " by name" : ""}`,
             follows,
             users.map((u) => u.userId),
             true,
@@ -209,52 +131,49 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
           );
         } else if (choice < 0.35) {
           const users = pool.filter(() => rand() < 0.4);
-          log.push(`unfollow ${users.map((u) => u.username).join(",")}`);
-          await run(
+          await walk.run(
+            `unfollow ${users.map((u) => u.username).join(",")}`,
             follows,
             users.map((u) => u.userId),
             false,
             () => socket.unfollowUsers(users.map((u) => u.userId)),
           );
         } else if (choice < 0.55) {
-          const room = pick(rooms);
-          log.push(`join ${room}`);
-          await run(joins, [room], true, async () => {
+          const room = walk.pick(rooms);
+          await walk.run(`join ${room}`, joins, [room], true, async () => {
             const { target, type } = channelNamed(room);
             channelIds.set(room, (await socket.joinChat(target, type)).id);
             if (!joinedAfter.has(room)) joinedAfter.set(room, count);
           });
         } else if (choice < 0.7) {
-          const room = pick(rooms);
+          const room = walk.pick(rooms);
           const id = channelIds.get(room);
           if (id === undefined) continue;
-          log.push(`leave ${room}`);
           joinedAfter.delete(room);
-          await run(joins, [room], false, () => socket.leaveChat(id));
+          await walk.run(`leave ${room}`, joins, [room], false, () => socket.leaveChat(id));
         } else if (choice < 0.8) {
           const value = rand() < 0.2 ? undefined : `status ${step}`;
-          log.push(`status ${value}`);
-          await run(status, ["status"], value, () => socket.updateStatus(value));
+          await walk.run(`status ${value}`, status, ["status"], value, () => socket.updateStatus(value));
         } else {
-          const room = pick(rooms);
+          const room = walk.pick(rooms);
           const id = channelIds.get(room);
           if (id === undefined || joins.get(room) !== true) continue;
-          log.push(`write ${step} to ${room}`);
+          walk.log(`write ${step} to ${room}`);
           // Writes wait in the outbox while the walk goes on.
-          inFlight.push(
+          walk.leave(
             socket.writeChatMessage(id, { n: step }).then(
               () => acked.push({ room, n: step }),
               () => {},
             ),
           );
         }
-        await sleep(Math.floor(rand() * 6));
+        await walk.pause();
       }
-      await Promise.all(inFlight);
+      await walk.settle();
       writing = false;
       await writerLoop;
 
-      const failure = (what: string) => `${what}\nseed ${seed}; the walk:\n${log.join("\n")}`;
+      const failure = (what: string) => walk.failure(what);
       // One more reconnection: what it restores is what the socket holds.
       await waitOpen(socket);
       const back = nextEvent(socket.onReconnected.bind(socket), "the last reconnection", () => true, 10000);
@@ -358,9 +277,4 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       }
     });
   });
-}
-
-async function waitOpen(socket: Socket): Promise<void> {
-  if (socket.state === "open") return;
-  await nextEvent(socket.onState.bind(socket), "the socket open", (c) => c.state === "open", 10000);
 }
