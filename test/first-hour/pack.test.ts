@@ -72,6 +72,8 @@ async function packFreshClone(work: string): Promise<string> {
   ]) {
     assert.ok(inside.has(built), `${built} is not in the tarball: prepack did not build`);
   }
+  // The package says Apache-2.0, whose section 4 asks that every copy carry the license's text.
+  assert.ok(inside.has("LICENSE"), "LICENSE is not in the tarball");
   return path.join(work, info.filename);
 }
 
