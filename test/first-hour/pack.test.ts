@@ -72,20 +72,28 @@ async function packFreshClone(work: string): Promise<string> {
   ]) {
     assert.ok(inside.has(built), `${built} is not in the tarball: prepack did not build`);
   }
+  // The package says Apache-2.0, whose section 4 asks that every copy carry the license's text.
+  assert.ok(inside.has("LICENSE"), "LICENSE is not in the tarball");
   return path.join(work, info.filename);
 }
 
 /**
+ * What a TypeScript app installs beside herald, as the docs say: Node's types, React with its types
+ * for herald/react (docs/react.md) and ws's types for herald/testing (docs/testing.md).
+ */
+const typesTheDocsName = ["@types/node", "react", "@types/react", "@types/ws"];
+
+/**
  * A fresh app with the tarball installed: node_modules/herald is the tarball's content, and each
- * dependency it declares (plus better-sqlite3, the server's peer, and @types/node for TypeScript)
- * is linked from this repository's install, so no network is needed.
+ * dependency it declares (plus better-sqlite3, the server's peer, and the packages of
+ * `typesTheDocsName`) is linked from this repository's install, so no network is needed.
  */
 function installInto(app: string, tarball: string): void {
   const herald = path.join(app, "node_modules", "herald");
   mkdirSync(herald, { recursive: true });
   execFileSync("tar", ["-xzf", tarball, "-C", herald, "--strip-components=1"]);
   const pkg = JSON.parse(readFileSync(path.join(herald, "package.json"), "utf8"));
-  const linked = [...Object.keys(pkg.dependencies ?? {}), "better-sqlite3", "@types/node"];
+  const linked = [...Object.keys(pkg.dependencies ?? {}), "better-sqlite3", ...typesTheDocsName];
   for (const name of linked) {
     const target = path.join(app, "node_modules", name);
     mkdirSync(path.dirname(target), { recursive: true });
@@ -125,7 +133,119 @@ function tsconfig(resolution: "nodenext" | "bundler"): object {
   };
 }
 
-// The four runs are independent: they share the app but write files of their own, so they run at once.
+/**
+ * An app's code over every entry point of the package, written from the docs: the types it names
+ * must exist, and be what the docs say (a `Date` where they say so, arrays that are arrays).
+ */
+const everyEntryApp = `
+import {
+  ChannelType, Client, HeraldError, Session, type Channel, type ChannelMessage, type HeraldErrorCode,
+  type Socket, type SocketState, type StatusPresenceEvent,
+} from "herald";
+import { protobufCodec } from "herald/protobuf";
+import { PresenceStore, isInvisible, setInvisible, type PresenceChange } from "herald/presence";
+import {
+  HeraldProvider, useChannel, useConnection, useConnectionState, useEvent, usePresence, useSocket, useStatus,
+} from "herald/react";
+import { createResilientSocket } from "herald/resilience";
+import { createServer, DEFAULT_CONSOLE_CREDENTIAL, type HeraldServer, type ServerOptions } from "herald/server";
+import {
+  cuttableWebSocket, inbox, nextEvent, startFakeServer, startFaultProxy, startTestServer, waitFor,
+} from "herald/testing";
+
+interface Chat { text: string }
+
+export function Lobby({ friendIds }: { friendIds: string[] }) {
+  const state: SocketState = useConnectionState();
+  const { error } = useConnection();
+  const { messages, status } = useChannel<Chat>("lobby", ChannelType.Room, { persistence: true });
+  const { users } = usePresence(friendIds);
+  const statuses = useStatus(friendIds);
+  const socket = useSocket();
+  useEvent("channelMessage", (m) => console.log(m.content));
+  const lastActive: (Date | undefined)[] = users.map((u) => u.lastActive);
+  return (
+    <p onClick={() => void socket.updateStatus("Playing")}>
+      {state} {status} {error?.code} {messages.map((m) => m.content.text).join(" ")} {lastActive.length}
+      {friendIds.map((id) => statuses[id] ?? "offline").join(" ")}
+    </p>
+  );
+}
+
+export const root = (client: Client, session: Session) => (
+  <HeraldProvider client={client} session={session} connectOptions={{ appearOnline: true }}>
+    <Lobby friendIds={[]} />
+  </HeraldProvider>
+);
+
+export async function main(): Promise<string> {
+  const options: ServerOptions = { port: 0, db: ":memory:", logLevel: "warn" };
+  const server: HeraldServer = await createServer(options);
+  const url: string = server.url;
+  const client = new Client({ host: "127.0.0.1", port: server.port, ssl: false, serverKey: "defaultkey" });
+  const session: Session = await client.authenticateDevice({ id: "device-0001", username: "ada" });
+  const expires: Date = session.expiresAt;
+  const socket: Socket = client.createSocket({ codec: protobufCodec });
+  await socket.connect(session, { appearOnline: true });
+  socket.onStatusPresence(({ joins }: StatusPresenceEvent) => joins.map((p) => p.status));
+  await socket.followUsers([session.userId]);
+  await socket.updateStatus("Playing level 3");
+  const room: Channel = await socket.joinChat("lobby", ChannelType.Room, { persistence: true });
+  const ack = await socket.writeChatMessage<Chat>(room.id, { text: "hi" });
+  const page = await client.listChannelMessages(session, room.id, { limit: 10, forward: false });
+  const first: ChannelMessage | undefined = page.messages[0];
+  const created: Date | undefined = first?.createTime;
+  const presence = new PresenceStore(socket, client, session);
+  presence.onChange(({ current }: PresenceChange) => current.online);
+  await presence.watch([session.userId]);
+  await presence.close();
+  try {
+    await client.getUsers(session, { ids: ["not-an-id"] });
+  } catch (error) {
+    if (HeraldError.is(error)) {
+      const code: HeraldErrorCode = error.code;
+      console.log(code, error.serverCode, error.status);
+    }
+  }
+  const old = createResilientSocket(client, { reconnect: false });
+  await socket.disconnect();
+  await server.close();
+
+  await using testServer = await startTestServer();
+  const [ada, bob] = await testServer.users(2);
+  const heard = inbox(bob?.socket ?? old, "channelMessage");
+  await using fake = await startFakeServer();
+  fake.onRequest("ping", () => "silence");
+  await using proxy = await startFaultProxy(testServer.port);
+  const net = cuttableWebSocket();
+  await waitFor(() => heard.received.length === 0, { what: "nothing heard" });
+  console.log(url, expires, created, ada?.userId, proxy.port, net.count(), DEFAULT_CONSOLE_CREDENTIAL);
+  console.log(nextEvent, isInvisible, setInvisible);
+  return ack.messageId;
+}
+`;
+
+/** tsconfig.json of a strict app (the strictest options, declarations checked too). */
+function strictTsconfig(resolution: "node16" | "bundler"): object {
+  return {
+    compilerOptions: {
+      target: "ES2022",
+      module: resolution === "node16" ? "node16" : "esnext",
+      moduleResolution: resolution,
+      lib: ["ES2022", "DOM", "ESNext.Disposable"],
+      jsx: "react-jsx",
+      types: ["node"],
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      skipLibCheck: false,
+      noEmit: true,
+    },
+    files: ["app.tsx"],
+  };
+}
+
+// The runs are independent: they share the app but write files of their own, so they run at once.
 describe("the packed package in a fresh app", { concurrency: true }, () => {
   let work: string;
   let app: string;
@@ -182,6 +302,24 @@ describe("the packed package in a fresh app", { concurrency: true }, () => {
     assertRanThrough(result, "the compiled example");
     assertFirstLookOutput(result.stdout);
   });
+
+  for (const [kind, resolution] of [
+    ["module", "node16"],
+    ["commonjs", "node16"],
+    ["module", "bundler"],
+  ] as const) {
+    test(`an app using every entry point type-checks, strict and with skipLibCheck off (${kind}, moduleResolution ${resolution})`, async () => {
+      const project = path.join(app, `every-entry-${kind}-${resolution}`);
+      mkdirSync(project);
+      writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "every-entry", type: kind }));
+      writeFileSync(path.join(project, "app.tsx"), everyEntryApp);
+      writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(strictTsconfig(resolution)));
+      assertRanThrough(
+        await run(process.execPath, [tsc, "-p", "."], { cwd: project, timeoutMs: 240_000 }),
+        `tsc over every entry point (${kind}, ${resolution})`,
+      );
+    });
+  }
 
   test("the README example type-checks with moduleResolution bundler, and runs as TypeScript", async () => {
     const project = await typeCheckedExample("bundler");
