@@ -147,10 +147,25 @@ async function buildIife(out) {
       plugins: [platformGlobalsPlugin],
       logLevel: "warning",
     });
-    // Source paths in the map are relative to where it was written; make them right for dist/.
-    const mapFile = path.join(out, `${file}.map`);
+  }
+}
+
+/**
+ * Source paths in a map are relative to where it was written; builds written to `out` and moved
+ * to dist/ afterwards get them made right for dist/ (or a stack trace names files outside the
+ * package).
+ */
+function relocateSourceMaps(out) {
+  for (const entry of readdirSync(out, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".map")) continue;
+    const written = entry.parentPath;
+    const final = path.join(dist, path.relative(out, written));
+    const mapFile = path.join(written, entry.name);
     const map = JSON.parse(readFileSync(mapFile, "utf8"));
-    map.sources = map.sources.map((s) => path.relative(dist, path.resolve(out, s)).split(path.sep).join("/"));
+    // Modules of a plugin's namespace (`platform-globals:...`) are no files: left as they are.
+    map.sources = map.sources.map((s) =>
+      s.includes(":") ? s : path.relative(final, path.resolve(written, s)).split(path.sep).join("/"),
+    );
     writeFileSync(mapFile, JSON.stringify(map));
   }
 }
@@ -282,6 +297,7 @@ async function main() {
     await buildIife(out);
     await buildConsole({ outdir: out });
     buildDeclarations(out);
+    relocateSourceMaps(out);
     const old = `${out}-old`;
     if (existsSync(dist)) renameSync(dist, old);
     renameSync(out, dist);

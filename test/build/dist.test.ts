@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import { packageName, repo, requireBuild } from "./bundle-graph.js";
@@ -195,6 +195,25 @@ describe("the built package (dist/)", () => {
       assert.deepEqual(JSON.parse(out), [expected, expected]);
     });
   }
+
+  test("every source map names the sources where they are, from where the map lies in dist/", () => {
+    const maps = readdirSync(dist, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".map"));
+    assert.ok(maps.length > 10, `source maps in dist/: ${maps.length}`);
+    for (const file of maps) {
+      const map = JSON.parse(readFileSync(path.join(dist, file), "utf8")) as { sources: string[] };
+      // The <script> bundles' entry (`herald-global.js`, ...) and a plugin's modules
+      // (`platform-globals:...`) are generated, their text in the map.
+      for (const source of map.sources.filter((s) => !s.endsWith("-global.js") && !s.includes(":"))) {
+        const at = path.resolve(dist, path.dirname(file), source);
+        assert.ok(
+          at.startsWith(`${path.join(repo, "src")}${path.sep}`) ||
+            at.includes(`${path.sep}node_modules${path.sep}`),
+          `${file}: ${source} lies outside the package's sources`,
+        );
+        assert.ok(existsSync(at), `${file}: ${source} does not exist`);
+      }
+    }
+  });
 
   test("herald-server is an executable with a node shebang", () => {
     const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8"));
