@@ -20,6 +20,7 @@ import type {
 import type { Codec } from "../protocol/codec.js";
 import { jsonCodec } from "../protocol/json-codec.js";
 import type { Session } from "../session.js";
+import type { Socket } from "../socket/socket.js";
 import { FakeConnection } from "./fake-connection.js";
 import { defaultReply, fakeId } from "./fake-defaults.js";
 import { type FakeHistoryHandler, historyHook } from "./fake-history.js";
@@ -124,6 +125,8 @@ export class FakeServer {
   readonly #requests: Inbox<FakeRequest>;
   readonly #accepted: Inbox<FakeConnection>;
   #closing: Promise<void> | undefined;
+  /** Sockets made from {@link FakeServer.client}'s clients: `close()` disconnects them. */
+  readonly #sockets = new Set<Socket>();
 
   /** Use {@link startFakeServer}. */
   constructor(http: Server, wss: WebSocketServer, options: FakeServerOptions) {
@@ -420,13 +423,23 @@ export class FakeServer {
 
   // ---------- SDK helpers ----------
 
-  /** A herald Client pointed at this server. */
+  /**
+   * A herald Client pointed at this server. `close()` disconnects the sockets it makes, which
+   * would otherwise go on reconnecting to a server that is gone.
+   */
   client(options: Omit<ClientOptions, "host" | "port" | "ssl"> = {}): Client {
-    return new Client({
+    const client = new Client({
       ...options,
       host: this.host.includes(":") ? `[${this.host}]` : this.host,
       port: this.port,
     });
+    const createSocket = client.createSocket.bind(client);
+    client.createSocket = (socketOptions) => {
+      const socket = createSocket(socketOptions);
+      this.#sockets.add(socket);
+      return socket;
+    };
+    return client;
   }
 
   /** A session made locally (unsigned tokens the fake server accepts), without a REST call. */
@@ -446,9 +459,13 @@ export class FakeServer {
     await Promise.all(this.connections.filter((c) => c.open).map((c) => c.close(code, reason)));
   }
 
-  /** Stops listening and cuts every connection. Calling it again returns the same promise. */
+  /**
+   * Disconnects the sockets made from {@link FakeServer.client}'s clients, stops listening and
+   * cuts every other connection. Calling it again returns the same promise.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await Promise.all([...this.#sockets].map((socket) => socket.disconnect().catch(() => {})));
       this.#requests.close();
       this.#accepted.close();
       for (const c of this.connections) if (c.open) void c.cut();

@@ -178,6 +178,21 @@ for (const [format, codec] of formats) {
 }
 
 describe("the fake server's connections and REST side", () => {
+  test("closing it disconnects the sockets its clients made, which would otherwise reconnect to nothing", async () => {
+    const fake = await startFakeServer();
+    const socket = fake.client().createSocket({ heartbeat: false });
+    await socket.connect(fake.session({ userId: "u-ada", username: "ada" }));
+    const other = new WebSocket(
+      `ws://${fake.host.includes(":") ? `[${fake.host}]` : fake.host}:${fake.port}/ws`,
+    );
+    await new Promise((resolve, reject) => other.once("open", resolve).once("error", reject));
+    const otherClosed = new Promise((resolve) => other.once("close", resolve));
+    await fake.close();
+    assert.equal(socket.state, "closed");
+    // A connection made some other way is cut.
+    await otherClosed;
+  });
+
   test("a client asking for protobuf is refused unless the fake server was given protobufCodec", async () => {
     await using fake = await startFakeServer();
     const socket = plainSocket(fake.client(), { codec: protobufCodec });
