@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Session, Socket } from "../../src/index.js";
 import { PresenceStore } from "../../src/presence/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { Known, Walk, waitOpen, walkSeed } from "../helpers/random-walk.js";
 import { serverWithClient } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
@@ -42,15 +42,7 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
         live[i]?.push({ socket, status });
       };
 
-      const { WebSocket, cut } = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 40 },
-      });
-      sockets.push(socket);
-      await socket.connect(watcher);
+      const { socket, cut } = await cuttableSocket(t, client, watcher, { codec });
       const store = new PresenceStore(socket, client, watcher);
       t.after(() => store.close());
 

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, type Session, type Socket } from "../../src/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { Known, sleep, Walk, waitOpen, walkSeed } from "../helpers/random-walk.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
@@ -58,15 +58,7 @@ for (const [index, { mode, codec, label }] of modeMatrix.entries()) {
       const poolSockets = await Promise.all(pool.map((p, i) => online(p, `pool ${i}`)));
       const sentinelSocket = await online(sentinel, "sentinel");
 
-      const { WebSocket, cut } = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 40 },
-      });
-      sockets.push(socket);
-      await socket.connect(subject);
+      const { socket, cut } = await cuttableSocket(t, client, subject, { codec });
       await socket.followUsers([sentinel.userId]);
 
       // Another user writes to every channel all along, one message after another; the subject

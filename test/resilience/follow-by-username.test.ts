@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Session, Socket } from "../../src/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
@@ -28,15 +28,7 @@ for (const { mode, codec, label } of modeMatrix) {
       const onlineSocket = await connect(online, "here");
       const sentinelSocket = await connect(sentinel, "here");
 
-      const { WebSocket, cut } = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5 },
-      });
-      sockets.push(socket);
-      await socket.connect(ada);
+      const { socket, cut } = await cuttableSocket(t, client, ada, { codec });
       const status = await socket.followUsers([sentinel.userId], {
         usernames: [online.username, offline.username],
       });
@@ -66,15 +58,7 @@ for (const { mode, codec, label } of modeMatrix) {
     test("a follow by username stays with the user it found when that user changes name", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-      const { WebSocket, cut } = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5 },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(ada);
+      const { socket, cut } = await cuttableSocket(t, client, ada, { codec });
       await socket.followUsers([], { usernames: [bob.username] });
       // bob, offline, takes another name; someone else takes his old one.
       await client.updateAccount(bob, { username: uniqueName("renamed") });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
 import { PresenceStore } from "../../src/presence/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
@@ -12,15 +12,7 @@ for (const { mode, codec, label } of modeMatrix) {
     test("leaveChat, unfollowUsers and a store's unwatch take effect at once: the reconnection does not bring them back", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const [ada, bob, cleo] = await Promise.all([signIn("ada"), signIn("bob"), signIn("cleo")]);
-      const { WebSocket, cut, refuse, restore } = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5 },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(ada);
+      const { socket, cut, refuse, restore } = await cuttableSocket(t, client, ada, { codec });
       const store = new PresenceStore(socket, client, ada);
       t.after(() => store.close());
       const room = uniqueName("room");
