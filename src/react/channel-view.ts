@@ -319,12 +319,15 @@ export class ChannelView {
   }
 
   // A join succeeded: reads what is missing, then, if the connection was lost with history shown,
-  // checks what is shown against history.
+  // checks what is shown against history. After a reconnecting socket's return nothing is missing:
+  // its catch-up delivers what was missed (or a `gap` starts the list again), so the check is the
+  // only read.
   async #joined(channelId: string): Promise<void> {
     const recheck = this.#unverified;
     const epoch = this.#epoch;
     this.#unverified = false;
-    await (this.#lostAt ? this.#readBack(channelId, this.#lostAt.newest) : this.#readNewest(channelId));
+    if (this.#lostAt) await this.#readBack(channelId, this.#lostAt.newest);
+    else if (!recheck || !this.#historyRead) await this.#readNewest(channelId);
     // Started again from the newest page meanwhile: nothing shown predates the return.
     if (recheck && epoch === this.#epoch) await this.#recheck(channelId);
   }

@@ -233,3 +233,35 @@ for (const mode of serverModes) {
     assert.deepEqual(numbers(chat.latest), [1, 2, 3, 4]);
   });
 }
+
+for (const mode of serverModes) {
+  test(`after a reconnecting socket's return the view reads history once, for its check (${mode.name} server)`, async (t) => {
+    // Every history read Ada's client makes, as sent.
+    const reads: string[] = [];
+    const counting: FetchFunction = (url, init) => {
+      if (url.includes("/v2/channel/")) reads.push(url);
+      return globalThis.fetch(url, init);
+    };
+    const { chat, bobs, away, back, open } = await shownChat(t, mode, true, counting);
+    await away();
+    await bobs.edit(2, "edited while away");
+    await bobs.write(9);
+    const before = reads.length;
+    back();
+    await open();
+    await until(
+      "the edit and the missed message",
+      () => textOf(chat.latest, 2) === "edited while away" && numbers(chat.latest).includes(9),
+      10_000,
+    );
+    assert.deepEqual(numbers(chat.latest), range(1, 9));
+    // After the return: catch-up's page back to its mark (a page of 100, newest first, as the
+    // check's) and the check's page; no second read of the view's newest page (3 here).
+    const after = reads.slice(before).filter((url) => !/[?&]limit=1(&|$)/.test(url));
+    assert.deepEqual(
+      after.map((url) => new URL(url).searchParams.get("limit")),
+      ["100", "100"],
+      `the history reads after the return: ${after.join(", ")}`,
+    );
+  });
+}
