@@ -118,7 +118,7 @@ export interface ClientMethods {
   blockFriends(session: Session, options: BlockFriendsOptions): Promise<void>;
   /** Remove friends, invites or blocks. */
   deleteFriends(session: Session, options: DeleteFriendsOptions): Promise<void>;
-  /** Groups whose name starts with a prefix. */
+  /** Groups matching a name pattern, or a language, size and open filter, in stock Nakama's order for it. */
   listGroups(session: Session, options?: ListGroupsOptions): Promise<GroupList>;
   /** Create a group; its creator becomes its superadmin. */
   createGroup(session: Session, fields: CreateGroupFields, options?: CallOptions): Promise<Group>;

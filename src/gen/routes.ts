@@ -121,7 +121,7 @@ const table = {
   blockFriends: "POST /v2/friend/block - bearer BlockFriendsRequest Empty",
   /** Remove friends, invites or blocks. */
   deleteFriends: "DELETE /v2/friend - bearer DeleteFriendsRequest Empty",
-  /** Groups whose name starts with a prefix. */
+  /** Groups matching a name pattern, or a language, size and open filter, in stock Nakama's order for it. */
   listGroups: "GET /v2/group - bearer ListGroupsRequest GroupList",
   /** Create a group; its creator becomes its superadmin. */
   createGroup: "POST /v2/group * bearer CreateGroupRequest Group",

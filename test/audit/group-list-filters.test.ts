@@ -112,7 +112,7 @@ for (const mode of serverModes) {
   });
 }
 
-test("a filtered listing reads at most 1,000 groups per request, and its cursor reads on from there", async () => {
+test("a filtered listing reads its page in order from an index: the groups of a tag among 1,000 others come in one request", async () => {
   const srv = await startServer();
   try {
     const client = new Client({ port: srv.port });
@@ -133,16 +133,13 @@ test("a filtered listing reads at most 1,000 groups per request, and its cursor 
       await client.createGroup(owner, { name: "z-1", langTag: lang }),
       await client.createGroup(owner, { name: "z-2", langTag: lang }),
     ];
-    // The first request stops at its scan bound: nothing found yet, and a cursor to go on with.
+    // Stock's order for a language alone: the fewest members first, then by id.
     const first = await client.listGroups(owner, { langTag: lang, limit: 10 });
-    assert.deepEqual(first.groups, []);
-    assert.ok(first.cursor, "a cursor to read on");
-    const second = await client.listGroups(owner, { langTag: lang, limit: 10, cursor: first.cursor });
     assert.deepEqual(
-      second.groups.map((g) => g.id),
-      wanted.map((g) => g.id),
+      first.groups.map((g) => g.id),
+      wanted.map((g) => g.id).sort(),
     );
-    assert.ok(!second.cursor, "the listing ends there");
+    assert.ok(!first.cursor, "the listing ends there");
   } finally {
     await srv.close();
   }

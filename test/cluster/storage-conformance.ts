@@ -352,8 +352,10 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
         [b],
       );
       assert.equal(await s.groups.memberCount(g.id), 3);
+      assert.equal((await s.groups.byId(g.id))?.edge_count, 3, "the stored member count follows");
       await s.groups.removeMember(g.id, c);
       assert.equal(await s.groups.stateOf(g.id, c), undefined);
+      assert.equal((await s.groups.byId(g.id))?.edge_count, 2);
       const g2 = await s.groups.create({
         creatorId: a,
         name: "h",
@@ -379,6 +381,57 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       assert.equal(await s.groups.byId(g.id), undefined);
       assert.equal(await s.groups.stateOf(g.id, a), undefined);
       assert.deepEqual(await s.groups.members(g.id), []);
+    });
+
+    withStorage("groups list in stock's orders from a position, the id breaking ties", async (s) => {
+      const made = [];
+      for (let i = 0; i < 6; i++) {
+        made.push(
+          await s.groups.create({
+            creatorId: randomUUID(),
+            name: `o-${i}`,
+            description: "",
+            langTag: i < 3 ? "xa" : "xb",
+            avatarUrl: "",
+            open: true,
+            maxCount: 10,
+          }),
+        );
+      }
+      const [first, second] = made;
+      assert.ok(first && second);
+      await s.groups.setState(first.id, randomUUID(), 2);
+      await s.groups.setState(second.id, randomUUID(), 3);
+      const joined = await s.groups.byId(first.id);
+      assert.equal(joined?.edge_count, 2);
+      assert.ok((joined?.update_time ?? 0) >= first.update_time);
+      assert.equal((await s.groups.byId(second.id))?.edge_count, 1, "a join request is not a member");
+      // A language alone: the fewest members first, then by id.
+      const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+      const xa = made.slice(0, 3);
+      const expected = [...xa.slice(1).sort(byId), first].map((g) => g.id);
+      const all = await s.groups.listOrdered({ langTag: "xa" }, undefined, 100);
+      assert.deepEqual(
+        all.map((g) => g.id),
+        expected,
+      );
+      const from = all[0];
+      assert.ok(from);
+      assert.deepEqual(
+        (await s.groups.listOrdered({ langTag: "xa" }, [from.edge_count, from.id], 100)).map((g) => g.id),
+        expected.slice(1),
+      );
+      // Open groups with exactly one member, the highest language tag first, then the highest id.
+      const single = made.filter((g) => g.id !== first.id);
+      const desc = [...single].sort((a, b) =>
+        a.lang_tag === b.lang_tag ? -byId(a, b) : a.lang_tag < b.lang_tag ? 1 : -1,
+      );
+      assert.deepEqual(
+        (await s.groups.listOrdered({ langTag: "", open: true, members: 1 }, undefined, 100)).map(
+          (g) => g.id,
+        ),
+        desc.map((g) => g.id),
+      );
     });
 
     withStorage(

@@ -4,10 +4,12 @@ import type { Logger } from "../logger.js";
 import { refuse } from "../refusal.js";
 import { StockWords } from "../stock-words.js";
 import type { AsyncGroupStore, AsyncUserStore, GroupRow } from "../storage/async-storage.js";
+import { type GroupFilters, groupOrder, groupPosition } from "../storage/group-order.js";
 import { BANNED_STATE, groupToWire } from "../storage/groups.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import { checkField, FieldLimits } from "./field-limits.js";
+import { cursorPosition, positionCursor } from "./group-list-cursor.js";
 import { nameCursor, nameCursorPosition } from "./group-name-cursor.js";
 import type { Notifier } from "./notifier.js";
 import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
@@ -75,30 +77,6 @@ const STOCK_DELETE_DENIED: StockDenial = { words: StockWords.groupDeleteDenied, 
 function outranks(callerState: number, state: number): boolean {
   return callerState === GroupUserState.Superadmin || state > GroupUserState.Admin;
 }
-
-/**
- * Whether a group passes a listing's filters, as stock reads them: the language tag exactly, open
- * or closed, and at most `members` members (exactly that many when combined with `open` alone).
- */
-function matchesFilters(
-  group: GroupRow,
-  edgeCount: number,
-  req: { langTag: string; members?: number | undefined; open?: boolean | undefined },
-): boolean {
-  if (req.langTag !== "" && group.lang_tag !== req.langTag) return false;
-  if (req.open !== undefined && (group.open === 1) !== req.open) return false;
-  if (req.members !== undefined) {
-    const exact = req.open !== undefined && req.langTag === "";
-    if (exact ? edgeCount !== req.members : edgeCount > req.members) return false;
-  }
-  return true;
-}
-
-/**
- * The most groups a filtered listing (`lang_tag`, `members`, `open`) reads in one request; past
- * it, the page holds what passed so far and its cursor reads on from the last group read.
- */
-const FILTER_SCAN = 1000;
 
 /** A state filter of a member listing: 0 to 4 (banned included), as stock allows. */
 function checkMemberState(state: number | undefined): void {
@@ -500,53 +478,35 @@ export class Groups {
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {
     // Stock lists one group when no limit is given (the SDK always sends one).
     const limit = checkLimit(req.limit ?? 1);
-    const filtered = req.langTag !== "" || req.members !== undefined || req.open !== undefined;
+    // As stock: a negative member count is no filter.
+    const members = req.members !== undefined && req.members >= 0 ? req.members : undefined;
+    const filters: GroupFilters = { langTag: req.langTag, members, open: req.open };
+    const filtered = req.langTag !== "" || members !== undefined || req.open !== undefined;
     if (req.name !== "" && filtered) refuse("bad_input", StockWords.groupNameFilterAlone);
-    // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern.
+    // As stock: leading wildcards and spaces go, the rest is a case-insensitive LIKE pattern; a
+    // pattern left empty lists as no filter does.
     const pattern = req.name.replace(/^[%\s]+/, "");
-    // A cursor is bound to its listing: the name pattern, or the filters.
-    const listing = filtered ? `${req.langTag}|${req.members ?? ""}|${req.open ?? ""}` : pattern;
-    let after = req.cursor ? nameCursorPosition(listing, req.cursor) : "";
-    const page: { group: GroupRow; edgeCount: number }[] = [];
-    let more = false;
-    // Where the next page starts: after the last group listed, or, when a filtered listing stops
-    // at its scan bound, after the last group read.
-    let resumeAfter = "";
-    // Groups come by name; the filters are read a batch at a time until a page (and one more) is found.
-    // A filtered listing reads bigger batches: most groups may not pass. It reads at most
-    // FILTER_SCAN groups per request (a filter few groups pass would otherwise read them all, with
-    // a member count each), and then answers what it found with a cursor to read on from there.
-    const batch = filtered ? Math.max(limit + 1, 100) : limit + 1;
-    let scanned = 0;
-    scan: while (!more) {
-      const rows = await this.deps.groups.list(pattern, after, batch);
-      for (const group of rows) {
-        if (filtered && scanned === FILTER_SCAN) {
-          more = true;
-          break scan;
-        }
-        scanned += 1;
-        // Members are counted for the size filter, and for the groups listed.
-        const counted = req.members === undefined ? -1 : await this.deps.groups.memberCount(group.id);
-        if (matchesFilters(group, counted, req)) {
-          if (page.length === limit) {
-            more = true;
-            break scan;
-          }
-          page.push({
-            group,
-            edgeCount: counted >= 0 ? counted : await this.deps.groups.memberCount(group.id),
-          });
-        }
-        resumeAfter = group.name;
-      }
-      const last = rows[rows.length - 1];
-      if (rows.length < batch || last === undefined) break;
-      after = last.name;
+    if (pattern !== "") {
+      const after = req.cursor ? nameCursorPosition(pattern, req.cursor) : "";
+      const rows = await this.deps.groups.list(pattern, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        groups: page.map((g) => groupToWire(g, g.edge_count)),
+        cursor: rows.length > limit && last !== undefined ? nameCursor(pattern, last.name) : "",
+      };
     }
+    // Without a name, in stock's order for the filters given; a cursor is bound to its filters.
+    const order = groupOrder(filters);
+    const listing = `${req.langTag}|${members ?? ""}|${req.open ?? ""}`;
+    const after = req.cursor ? cursorPosition(listing, req.cursor, order) : undefined;
+    const rows = await this.deps.groups.listOrdered(filters, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
-      groups: page.map((g) => groupToWire(g.group, g.edgeCount)),
-      cursor: more && resumeAfter !== "" ? nameCursor(listing, resumeAfter) : "",
+      groups: page.map((g) => groupToWire(g, g.edge_count)),
+      cursor:
+        rows.length > limit && last !== undefined ? positionCursor(listing, groupPosition(order, last)) : "",
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { HeraldError } from "../../errors.js";
 import type { RetentionOptions } from "../options.js";
 import type { EdgeRow } from "./friends.js";
+import type { GroupFilters, GroupPosition } from "./group-order.js";
 import type { GroupRow, MemberRow } from "./groups.js";
 import type { MessageRow, NewMessage } from "./messages.js";
 import type { NotificationRow } from "./notifications.js";
@@ -210,7 +211,11 @@ export interface AsyncGroupStore {
   delete(id: string): Promise<void>;
   /** A user's state in a group (undefined when not related at all). */
   stateOf(groupId: string, userId: string): Promise<number | undefined>;
-  /** Sets a user's state; a new member goes last in join order, a changed one keeps its place. */
+  /**
+   * Sets a user's state; a new member goes last in join order, a changed one keeps its place. A
+   * change that makes or unmakes a member moves the group's `edge_count` and `update_time`, as
+   * does {@link removeMember} of a member.
+   */
   setState(groupId: string, userId: string, state: number): Promise<void>;
   removeMember(groupId: string, userId: string): Promise<void>;
   /** Members and join requests (bans excluded) in join order, or those of one state. */
@@ -224,6 +229,11 @@ export interface AsyncGroupStore {
    * run, `_` one character; "" matches every group), after `afterName`, by name (bytewise).
    */
   list(pattern: string, afterName: string, limit: number): Promise<GroupRow[]>;
+  /**
+   * Up to `limit` groups passing `filters`, in stock Nakama's order for those filters (see
+   * `groupOrder`), after the position `after` (from the start when undefined).
+   */
+  listOrdered(filters: GroupFilters, after: GroupPosition | undefined, limit: number): Promise<GroupRow[]>;
 }
 
 /** Friend edges, one row per direction. States are the wire's FriendState values. */

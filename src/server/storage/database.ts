@@ -121,6 +121,20 @@ const migrations: readonly string[] = [
   `
   CREATE INDEX friend_edges_list ON friend_edges(source_id, state, seq);
   `,
+  // Groups are listed in stock Nakama's orders, which use the member count: it is stored with the
+  // group (kept with each membership change) and each order has an index, so a page is read from
+  // its cursor on.
+  `
+  ALTER TABLE groups ADD COLUMN edge_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE groups SET edge_count =
+    (SELECT COUNT(*) FROM group_members m WHERE m.group_id = groups.id AND m.state <= 2);
+  CREATE INDEX groups_by_update ON groups(update_time, edge_count, id);
+  CREATE INDEX groups_open_by_update ON groups(open, update_time, edge_count, id);
+  CREATE INDEX groups_by_size ON groups(edge_count, update_time, id);
+  CREATE INDEX groups_lang_by_size ON groups(lang_tag, edge_count, id);
+  CREATE INDEX groups_open_lang_by_size ON groups(open, lang_tag, edge_count, id);
+  CREATE INDEX groups_open_size_by_lang ON groups(open, edge_count, lang_tag, id);
+  `,
 ];
 
 /** The longest a statement blocks the event loop waiting for another connection's lock. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type GroupInit, GroupUserState } from "../../gen/wire.js";
 import type { Db } from "./database.js";
+import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "./group-order.js";
 
 /** A groups row. */
 export interface GroupRow {
@@ -13,7 +14,10 @@ export interface GroupRow {
   avatar_url: string;
   open: number;
   max_count: number;
+  /** Members (join requests and bans excluded), kept with every change of membership. */
+  edge_count: number;
   create_time: number;
+  /** When the group was last updated, or its member count last changed (as on stock Nakama). */
   update_time: number;
 }
 
@@ -22,6 +26,10 @@ export interface GroupRow {
  * stores a ban as 4, one past them, and lists it only when asked for that state.
  */
 export const BANNED_STATE = 4;
+
+/** Whether a group state counts as a member (superadmin, admin, member). */
+export const isMemberState = (state: number | undefined): boolean =>
+  state !== undefined && state <= GroupUserState.Member;
 
 export interface MemberRow {
   group_id: string;
@@ -61,8 +69,8 @@ export class GroupStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, create_time, update_time)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, edge_count, create_time, update_time)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
         )
         .run(
           id,
@@ -76,7 +84,7 @@ export class GroupStore {
           now,
           now,
         );
-      this.setState(id, fields.creatorId, GroupUserState.Superadmin);
+      this.putState(id, fields.creatorId, GroupUserState.Superadmin, now);
     })();
     return this.byId(id) as GroupRow;
   }
@@ -110,17 +118,41 @@ export class GroupStore {
       .get(groupId, userId);
   }
 
+  /**
+   * Sets a user's state. When that makes or unmakes a member, the group's member count follows
+   * and its update time moves, as stock Nakama's do.
+   */
   setState(groupId: string, userId: string, state: number): void {
+    this.db.transaction(() => {
+      const before = this.stateOf(groupId, userId);
+      const now = Date.now();
+      this.putState(groupId, userId, state, now);
+      this.countChange(groupId, Number(isMemberState(state)) - Number(isMemberState(before)), now);
+    })();
+  }
+
+  private putState(groupId: string, userId: string, state: number, now: number): void {
     this.db
       .prepare(
         `INSERT INTO group_members (group_id, user_id, state, seq, update_time) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
       )
-      .run(groupId, userId, state, ++this.seq, Date.now());
+      .run(groupId, userId, state, ++this.seq, now);
+  }
+
+  private countChange(groupId: string, delta: number, now: number): void {
+    if (delta === 0) return;
+    this.db
+      .prepare("UPDATE groups SET edge_count = edge_count + ?, update_time = ? WHERE id = ?")
+      .run(delta, now, groupId);
   }
 
   removeMember(groupId: string, userId: string): void {
-    this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").run(groupId, userId);
+    this.db.transaction(() => {
+      const before = this.stateOf(groupId, userId);
+      this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").run(groupId, userId);
+      this.countChange(groupId, -Number(isMemberState(before)), Date.now());
+    })();
   }
 
   /** Members (and join requests) in join order, optionally of one state. */
@@ -162,7 +194,6 @@ export class GroupStore {
       .map(({ member_state, ...group }) => ({ group, state: member_state }));
   }
 
-  /** Groups whose name starts with `prefix`, by name. */
   /**
    * Groups whose name matches `pattern`, an SQL LIKE pattern matched case-insensitively (`%` any
    * run, `_` one character; "" matches every group), by name after `afterName`.
@@ -179,6 +210,19 @@ export class GroupStore {
         "SELECT * FROM groups WHERE name LIKE ? AND name > ? ORDER BY name LIMIT ?",
       )
       .all(pattern, afterName, limit);
+  }
+
+  /** Groups passing `filters`, in stock Nakama's order for them, after `after`. */
+  listOrdered(filters: GroupFilters, after: GroupPosition | undefined, limit: number): GroupRow[] {
+    const sql = groupOrderSql(
+      groupOrder(filters),
+      after,
+      () => "?",
+      (c) => c,
+    );
+    return this.db
+      .prepare<unknown[], GroupRow>(`SELECT * FROM groups WHERE ${sql.where} ORDER BY ${sql.orderBy} LIMIT ?`)
+      .all(...sql.params, limit);
   }
 }
 

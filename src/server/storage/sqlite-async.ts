@@ -199,6 +199,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     memberCount: wrap((groupId) => groupStore.memberCount(groupId)),
     groupsOf: wrap((userId, state) => groupStore.groupsOf(userId, state)),
     list: wrap((prefix, afterName, limit) => groupStore.list(prefix, afterName, limit)),
+    listOrdered: wrap((filters, after, limit) => groupStore.listOrdered(filters, after, limit)),
   };
 
   const friends: AsyncFriendStore = {

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { GroupUserState } from "../../../gen/wire.js";
 import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
-import { BANNED_STATE } from "../groups.js";
+import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "../group-order.js";
+import { BANNED_STATE, isMemberState } from "../groups.js";
 import { query, transaction } from "./connection.js";
 
 const changeColumns = ["name", "description", "lang_tag", "avatar_url"] as const;
@@ -24,8 +25,8 @@ export class PostgresGroupStore implements AsyncGroupStore {
     const now = Date.now();
     return transaction(this.pool, async (sql) => {
       const { rows } = await sql.query<GroupRow>(
-        `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, create_time, update_time)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *`,
+        `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, edge_count, create_time, update_time)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING *`,
         [
           id,
           fields.creatorId,
@@ -76,20 +77,30 @@ export class PostgresGroupStore implements AsyncGroupStore {
     return rows[0]?.state;
   }
 
-  async setState(groupId: string, userId: string, state: number): Promise<void> {
-    await query(
-      this.pool,
-      `INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
-      [groupId, userId, state, Date.now()],
-    );
+  /**
+   * Sets a user's state. When that makes or unmakes a member, the group's member count follows
+   * and its update time moves, as stock Nakama's do. The group's row is locked first, so the
+   * membership changes of one group, from any node, are counted one after the other.
+   */
+  setState(groupId: string, userId: string, state: number): Promise<void> {
+    return transaction(this.pool, async (sql) => {
+      const before = await lockedState(sql, groupId, userId);
+      const now = Date.now();
+      await sql.query(
+        `INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
+        [groupId, userId, state, now],
+      );
+      await countChange(sql, groupId, Number(isMemberState(state)) - Number(isMemberState(before)), now);
+    });
   }
 
-  async removeMember(groupId: string, userId: string): Promise<void> {
-    await query(this.pool, "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [
-      groupId,
-      userId,
-    ]);
+  removeMember(groupId: string, userId: string): Promise<void> {
+    return transaction(this.pool, async (sql) => {
+      const before = await lockedState(sql, groupId, userId);
+      await sql.query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [groupId, userId]);
+      await countChange(sql, groupId, -Number(isMemberState(before)), Date.now());
+    });
   }
 
   members(groupId: string, state?: number): Promise<MemberRow[]> {
@@ -137,4 +148,38 @@ export class PostgresGroupStore implements AsyncGroupStore {
       [pattern, afterName, limit],
     );
   }
+
+  listOrdered(filters: GroupFilters, after: GroupPosition | undefined, limit: number): Promise<GroupRow[]> {
+    const sql = groupOrderSql(
+      groupOrder(filters),
+      after,
+      (n) => `$${n}`,
+      (c) => `${c} COLLATE "C"`,
+    );
+    return query<GroupRow>(
+      this.pool,
+      `SELECT * FROM groups WHERE ${sql.where} ORDER BY ${sql.orderBy} LIMIT $${sql.params.length + 1}`,
+      [...sql.params, limit],
+    );
+  }
+}
+
+/** Locks a group's row for a membership change, then reads the user's state in it. */
+async function lockedState(sql: PoolClient, groupId: string, userId: string): Promise<number | undefined> {
+  await sql.query("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", [groupId]);
+  const { rows } = await sql.query<{ state: number }>(
+    "SELECT state FROM group_members WHERE group_id = $1 AND user_id = $2",
+    [groupId, userId],
+  );
+  return rows[0]?.state;
+}
+
+/** Moves a group's member count by `delta`, and its update time with it, when it changes. */
+async function countChange(sql: PoolClient, groupId: string, delta: number, now: number): Promise<void> {
+  if (delta === 0) return;
+  await sql.query("UPDATE groups SET edge_count = edge_count + $2, update_time = $3 WHERE id = $1", [
+    groupId,
+    delta,
+    now,
+  ]);
 }

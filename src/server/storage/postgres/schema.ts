@@ -119,6 +119,19 @@ const migrations: readonly string[] = [
   DROP INDEX friend_edges_list;
   CREATE INDEX friend_edges_list ON friend_edges(source_id, state, seq);
   `,
+  // Groups are listed in stock Nakama's orders, as on SQLite: the member count is stored with the
+  // group, and each order has an index (text compared bytewise, as SQLite compares it).
+  `
+  ALTER TABLE groups ADD COLUMN edge_count integer NOT NULL DEFAULT 0;
+  UPDATE groups SET edge_count =
+    (SELECT count(*) FROM group_members m WHERE m.group_id = groups.id AND m.state <= 2);
+  CREATE INDEX groups_by_update ON groups(update_time, edge_count, id COLLATE "C");
+  CREATE INDEX groups_open_by_update ON groups(open, update_time, edge_count, id COLLATE "C");
+  CREATE INDEX groups_by_size ON groups(edge_count, update_time, id COLLATE "C");
+  CREATE INDEX groups_lang_by_size ON groups(lang_tag COLLATE "C", edge_count, id COLLATE "C");
+  CREATE INDEX groups_open_lang_by_size ON groups(open, lang_tag COLLATE "C", edge_count, id COLLATE "C");
+  CREATE INDEX groups_open_size_by_lang ON groups(open, edge_count, lang_tag COLLATE "C", id COLLATE "C");
+  `,
 ];
 
 /** The schema version this server migrates a PostgreSQL database to. */
