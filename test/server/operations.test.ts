@@ -74,7 +74,9 @@ describe("operations", () => {
   });
 
   test("a socket whose session token expires is closed with 4001 and a reason; a fresh token connects again", async () => {
-    const srv = await startServer({ tokenExpirySec: 1 });
+    // Expiry is in whole seconds from the second the token is signed in: a token of 1 s may have
+    // only a few milliseconds left, and the socket must open before it expires.
+    const srv = await startServer({ tokenExpirySec: 3 });
     try {
       const user = await authenticate(srv.url);
       const s = await openSocket(srv.url, user);
