@@ -169,9 +169,6 @@ export class Groups {
     return out;
   }
 
-  private async view(group: GroupRow) {
-    return groupToWire(group, await this.deps.groups.memberCount(group.id));
-  }
 
   private checkGroupFields(fields: {
     name?: string | undefined;
@@ -209,7 +206,7 @@ export class Groups {
       maxCount,
     });
     this.deps.logger.info("group_created", { groupId: group.id, userId: caller.userId });
-    return this.view(group);
+    return groupToWire(group);
   }
 
   async updateGroup(req: RequestOf<"updateGroup">, caller: Caller): Promise<ResponseOf<"updateGroup">> {
@@ -255,7 +252,7 @@ export class Groups {
   async joinGroup(req: RequestOf<"joinGroup">, caller: Caller): Promise<ResponseOf<"joinGroup">> {
     const group = await this.findGroup(req.groupId);
     // As stock: a full group refuses every join, from a user already in it too.
-    if ((await this.deps.groups.memberCount(group.id)) >= group.max_count) refuse("bad_input", GROUP_FULL);
+    if (group.edge_count >= group.max_count) refuse("bad_input", GROUP_FULL);
     // As stock: a user with a place in the group already (a member of any rank, a join request,
     // a ban) joins with success and nothing changed.
     if ((await this.deps.groups.stateOf(group.id, caller.userId)) !== undefined) return {};
@@ -293,7 +290,7 @@ export class Groups {
     ) {
       // As stock (3.25 on): the last member leaving deletes the group (join requests and bans do
       // not count), with no leave written; the last superadmin of a group with members may not.
-      if ((await this.deps.groups.memberCount(group.id)) > 1) refuse("bad_input", StockWords.lastSuperadmin);
+      if (group.edge_count > 1) refuse("bad_input", StockWords.lastSuperadmin);
       await this.removeGroup(group.id);
       return {};
     }
@@ -319,7 +316,7 @@ export class Groups {
       if (state === undefined || state === GroupUserState.JoinRequest) added.push(user);
     }
     // As stock, all or nothing: a group without room for every user added takes none of them.
-    if ((await this.deps.groups.memberCount(group.id)) + added.length > group.max_count) {
+    if (group.edge_count + added.length > group.max_count) {
       refuse("bad_input", GROUP_FULL);
     }
     for (const user of added) {
@@ -467,11 +464,9 @@ export class Groups {
     const listing = userGroupsListing(userId, req.state);
     const offset = cursorOffset(req.cursor, listing);
     const all = byState(await this.deps.groups.groupsOf(userId, req.state));
-    const userGroups: UserGroupInit[] = await Promise.all(
-      all
-        .slice(offset, offset + limit)
-        .map(async (g) => ({ group: await this.view(g.group), state: g.state })),
-    );
+    const userGroups: UserGroupInit[] = all
+      .slice(offset, offset + limit)
+      .map((g) => ({ group: groupToWire(g.group), state: g.state }));
     return { userGroups, cursor: nextCursor(listing, offset, limit, all.length) };
   }
 
@@ -492,7 +487,7 @@ export class Groups {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        groups: page.map((g) => groupToWire(g, g.edge_count)),
+        groups: page.map(groupToWire),
         cursor: rows.length > limit && last !== undefined ? nameCursor(pattern, last.name) : "",
       };
     }
@@ -504,7 +499,7 @@ export class Groups {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      groups: page.map((g) => groupToWire(g, g.edge_count)),
+      groups: page.map(groupToWire),
       cursor:
         rows.length > limit && last !== undefined ? positionCursor(listing, groupPosition(order, last)) : "",
     };

@@ -227,7 +227,7 @@ export class GroupStore {
 }
 
 /** A groups row as the wire's Group message. */
-export function groupToWire(row: GroupRow, edgeCount: number): GroupInit {
+export function groupToWire(row: GroupRow): GroupInit {
   return {
     id: row.id,
     creatorId: row.creator_id,
@@ -237,7 +237,7 @@ export function groupToWire(row: GroupRow, edgeCount: number): GroupInit {
     metadata: row.metadata,
     avatarUrl: row.avatar_url,
     open: row.open === 1,
-    edgeCount,
+    edgeCount: row.edge_count,
     maxCount: row.max_count,
     createTime: new Date(row.create_time),
     updateTime: new Date(row.update_time),
