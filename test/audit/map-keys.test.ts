@@ -16,7 +16,7 @@ import {
   startServer,
   uniqueName,
 } from "../helpers/server.js";
-import { serverModes } from "../helpers/server-modes.js";
+import { bundledOnly, serverModes } from "../helpers/server-modes.js";
 
 const ODD_KEYS = ["__proto__", "constructor", "prototype", "hasOwnProperty", "toString"];
 
@@ -105,28 +105,32 @@ for (const mode of serverModes) {
       assert.equal((await rest(srv.url, "GET", "/v2/account", { token: ada.token })).status, 200);
     });
 
-    test("the SDK's session and a server hook see the odd keys as ordinary vars", async (t) => {
-      const seen: HookContext["vars"][] = [];
-      const hooked = await startServer({
-        ...mode.options,
-        hooks: {
-          beforeChannelMessageSend(ctx) {
-            seen.push(ctx.vars);
-            return undefined;
+    test(
+      "the SDK's session and a server hook see the odd keys as ordinary vars",
+      bundledOnly(mode, "a server hook"),
+      async (t) => {
+        const seen: HookContext["vars"][] = [];
+        const hooked = await startServer({
+          ...mode.options,
+          hooks: {
+            beforeChannelMessageSend(ctx) {
+              seen.push(ctx.vars);
+              return undefined;
+            },
           },
-        },
-      });
-      t.after(() => hooked.close());
-      const client = new Client({ port: hooked.port });
-      const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, vars: oddVars("s") });
-      assertHoldsOddKeys(session.vars, "s");
-      const s = await openSocket(hooked.url, { token: session.token });
-      const channel = await s.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
-      await s.call("channelMessageSend", { channelId: channel.id, content: "{}" }, "channelMessageAck");
-      await s.close();
-      assert.equal(seen.length, 1);
-      assertHoldsOddKeys({ ...(seen[0] as Record<string, string>) }, "s");
-    });
+        });
+        t.after(() => hooked.close());
+        const client = new Client({ port: hooked.port });
+        const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, vars: oddVars("s") });
+        assertHoldsOddKeys(session.vars, "s");
+        const s = await openSocket(hooked.url, { token: session.token });
+        const channel = await s.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
+        await s.call("channelMessageSend", { channelId: channel.id, content: "{}" }, "channelMessageAck");
+        await s.close();
+        assert.equal(seen.length, 1);
+        assertHoldsOddKeys({ ...(seen[0] as Record<string, string>) }, "s");
+      },
+    );
   });
 }
 

@@ -15,13 +15,12 @@ import {
 } from "../../src/index.js";
 import { isInvisible, type PresenceChange, PresenceStore, setInvisible } from "../../src/presence/index.js";
 import { openSocket, uniqueName } from "../helpers/server.js";
-import { serverModes } from "../helpers/server-modes.js";
+import { heraldMode, stockMode } from "../helpers/server-modes.js";
 import { formats, Inbox, worldForSuite } from "../sdk/harness.js";
 import { waitFor } from "../sdk/helpers.js";
 
-const [herald, stock] = serverModes;
-const world = worldForSuite(herald?.options);
-const stockWorld = worldForSuite(stock?.options);
+const world = worldForSuite(heraldMode.options);
+const stockWorld = worldForSuite(stockMode.options);
 
 async function userAs(viewer: Session, userId: string, on = world) {
   const { users } = await on.client.getUsers(viewer, { ids: [userId] });
