@@ -23,7 +23,7 @@ for (const mode of serverModes) {
     const srv = serverForSuite(mode.options);
 
     async function refresh(body: unknown) {
-      return rest(srv.url, "POST", "/v2/account/session/refresh", { basic: "defaultkey", body });
+      return rest(srv.url, "POST", "/v2/account/session/refresh", { basic: srv.serverKey, body });
     }
 
     test("refresh: no token is bad input; a malformed or session token is unauthenticated", async () => {
@@ -53,7 +53,7 @@ for (const mode of serverModes) {
         try {
           const ada = await authenticate(one.url);
           const res = await rest(two.url, "POST", "/v2/account/session/refresh", {
-            basic: "defaultkey",
+            basic: two.serverKey,
             body: { token: ada.refreshToken },
           });
           assert.deepEqual(

@@ -50,7 +50,7 @@ for (const mode of serverModes) {
       const body = `{"id":"device-${uniqueName()}","vars":${JSON.stringify(oddVars("a"))}}`;
       const res = await fetch(`${srv.url}${signIn}`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body,
       });
       assert.equal(res.status, 200);
@@ -59,7 +59,7 @@ for (const mode of serverModes) {
 
       const refreshed = await fetch(`${srv.url}/v2/account/session/refresh`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body: `{"token":"${session.refresh_token}","vars":${JSON.stringify(oddVars("b"))}}`,
       });
       assert.equal(refreshed.status, 200);
@@ -67,7 +67,7 @@ for (const mode of serverModes) {
       // Only "__proto__" given: a real key, so the refresh takes it instead of keeping the old vars.
       const onlyProto = await fetch(`${srv.url}/v2/account/session/refresh`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body: `{"token":"${session.refresh_token}","vars":{"__proto__":"c"}}`,
       });
       assert.equal(onlyProto.status, 200);
@@ -90,7 +90,7 @@ for (const mode of serverModes) {
       for (const [body, refused] of attempts) {
         const res = await fetch(`${srv.url}${signIn}`, {
           method: "POST",
-          headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+          headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
           body,
         });
         assert.equal(res.status, refused ? 400 : 200, body);
@@ -120,7 +120,7 @@ for (const mode of serverModes) {
           },
         });
         t.after(() => hooked.close());
-        const client = new Client({ port: hooked.port });
+        const client = new Client({ port: hooked.port, serverKey: hooked.serverKey });
         const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, vars: oddVars("s") });
         assertHoldsOddKeys(session.vars, "s");
         const s = await openSocket(hooked.url, { token: session.token });

@@ -21,7 +21,7 @@ async function postOfSize(
   const res = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
     method: "POST",
     headers: {
-      authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}`,
+      authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}`,
       "content-type": "application/json",
     },
     body: text,

@@ -17,7 +17,13 @@ import {
 } from "../../src/testing/test-server.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { startClusterAsServer, targetsCluster } from "./cluster.js";
-import { externalStockServer, isStockModeOptions, serverKeyOf, useExternalServer } from "./stock-server.js";
+import {
+  DEFAULT_SERVER_KEY,
+  externalStockServer,
+  isStockModeOptions,
+  serverKeyOf,
+  useExternalServer,
+} from "./stock-server.js";
 import { testDatabase } from "./test-db.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
@@ -32,6 +38,8 @@ export interface TestServer {
   /** Base HTTP URL. */
   url: string;
   port: number;
+  /** The key of its authentication routes ("defaultkey" unless asked otherwise). */
+  serverKey: string;
   /** The database (":memory:" unless a file was asked for, or a PostgreSQL URL with HERALD_TEST_DB=postgres). */
   dbPath: string;
   /** Closes the server and removes its temporary directory, if any. */
@@ -48,7 +56,8 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
   if (external !== undefined && isStockModeOptions(options)) return useExternalServer(external, options);
   const { file, ...rest } = options;
   // HERALD_TEST_TARGET=cluster: the same tests against three nodes behind one balancer.
-  if (targetsCluster()) return startClusterAsServer(rest);
+  if (targetsCluster())
+    return { ...(await startClusterAsServer(rest)), serverKey: rest.serverKey ?? DEFAULT_SERVER_KEY };
   const { db: kitDb, remove } = await temporaryDatabase(file, rest.db);
   // HERALD_TEST_DB=postgres runs the same tests on a fresh PostgreSQL schema (see test-db.ts).
   const db = file || rest.db !== undefined ? kitDb : await testDatabase();
@@ -58,6 +67,7 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
     server,
     url: server.url,
     port: server.port,
+    serverKey: rest.serverKey ?? DEFAULT_SERVER_KEY,
     dbPath: server.dbPath,
     async close() {
       await server.close();
@@ -90,7 +100,7 @@ export async function serverWithClient(
 ): Promise<{ server: TestServer; client: Client; signIn(name: string): Promise<Session> }> {
   const server = await startServer(options);
   t.after(() => server.close());
-  const client = new Client({ port: server.port, serverKey: serverKeyOf(server.url) });
+  const client = new Client({ port: server.port, serverKey: server.serverKey });
   const signIn = (name: string) =>
     client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
   return { server, client, signIn };

@@ -90,7 +90,14 @@ const stockDefaults: Partial<Record<keyof ServerOptions, unknown>> = {
 export function useExternalServer(
   external: ExternalServer,
   options: ServerOptions & { file?: boolean },
-): { server: HeraldServer; url: string; port: number; dbPath: string; close(): Promise<void> } {
+): {
+  server: HeraldServer;
+  url: string;
+  port: number;
+  serverKey: string;
+  dbPath: string;
+  close(): Promise<void>;
+} {
   const asked = Object.entries(options)
     .filter(
       ([name, value]) =>
@@ -121,7 +128,9 @@ export function useExternalServer(
     },
   );
   return Object.defineProperties(
-    { server, url: external.url, port: external.port, close } as ReturnType<typeof useExternalServer>,
+    { server, url: external.url, port: external.port, serverKey: external.serverKey, close } as ReturnType<
+      typeof useExternalServer
+    >,
     { dbPath: { get: absent("database file"), enumerable: true } },
   );
 }
