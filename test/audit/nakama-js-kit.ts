@@ -8,7 +8,6 @@ import { WebSocketAdapterPb } from "@heroiclabs/nakama-js-protobuf";
 import WebSocket from "ws";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 import type { ServerMode } from "../helpers/server-modes.js";
-import { serverKeyOf } from "../helpers/stock-server.js";
 
 // nakama-js expects a browser-style global WebSocket, which Node 20 lacks.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -35,7 +34,7 @@ export interface StockClientKit {
 export async function stockClientKit(mode: ServerMode): Promise<StockClientKit> {
   const srv = await startServer(mode.options);
   // The client's own default timeout, auto refresh off: a call that hangs fails the test.
-  const client = new Client(serverKeyOf(srv.port), "127.0.0.1", String(srv.port), false, 7000, false);
+  const client = new Client(srv.serverKey, "127.0.0.1", String(srv.port), false, 7000, false);
   const sockets: Socket[] = [];
   const signIn = (prefix = "nk") =>
     client.authenticateDevice(`device-${uniqueName()}`, true, uniqueName(prefix));

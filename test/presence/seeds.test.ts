@@ -345,6 +345,7 @@ for (const [format, codec] of formats) {
       const bodies: string[] = [];
       const watched = new Client({
         port: w.server.port,
+        serverKey: w.server.serverKey,
         fetch: (url, init) => {
           if (init.body !== undefined) bodies.push(init.body);
           return globalThis.fetch(url, init);

@@ -47,7 +47,9 @@ async function shownChat(t: TestContext, mode: ServerMode, resilient: boolean, a
   const { server, client, signIn } = await serverWithClient(t, mode.options);
   const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
   const bobs = await bobsRoom(t, client, bob, 8);
-  const adaClient = adaFetch ? new Client({ port: server.port, fetch: adaFetch }) : client;
+  const adaClient = adaFetch
+    ? new Client({ port: server.port, serverKey: server.serverKey, fetch: adaFetch })
+    : client;
   const { track, info, chat } = mountChat<Content>(t, adaClient, ada, bobs.room, 3, resilient);
   await until("the newest page", () => numbers(chat.latest).length === 3);
   await chat.latest?.loadOlder();
