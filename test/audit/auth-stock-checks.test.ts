@@ -21,7 +21,7 @@ for (const mode of serverModes) {
 
     async function signIn(kind: string, query: string, body: unknown): Promise<Refusal | "ok"> {
       const res = await rest(srv.url, "POST", `/v2/account/authenticate/${kind}${query}`, {
-        basic: "defaultkey",
+        basic: srv.serverKey,
         ...(body === undefined ? {} : { body }),
       });
       if (res.status === 200) return "ok";
@@ -68,7 +68,7 @@ for (const mode of serverModes) {
         srv.url,
         "POST",
         `/v2/account/authenticate/device?username=${encodeURIComponent(spaced)}`,
-        { basic: "defaultkey", body: { id: `device-${uniqueName()}` } },
+        { basic: srv.serverKey, body: { id: `device-${uniqueName()}` } },
       );
       assert.equal(created.status, 200, JSON.stringify(created.body));
       assert.equal(claimsOf(created.body.token).usn, spaced);
@@ -106,7 +106,7 @@ for (const mode of serverModes) {
       const ada = await authenticate(srv.url, { deviceId: `device-${uniqueName()}` });
       const other = uniqueName("other");
       const again = await rest(srv.url, "POST", `/v2/account/authenticate/custom?username=${other}`, {
-        basic: "defaultkey",
+        basic: srv.serverKey,
         body: { id: `custom-${uniqueName()}` },
       });
       assert.equal(again.status, 200);
@@ -173,12 +173,12 @@ for (const mode of serverModes) {
       const username = uniqueName("mail");
       const email = `${uniqueName()}@Example.com`;
       const created = await rest(srv.url, "POST", `/v2/account/authenticate/email?username=${username}`, {
-        basic: "defaultkey",
+        basic: srv.serverKey,
         body: { email, password: "password1" },
       });
       assert.equal(created.status, 200);
       const byName = await rest(srv.url, "POST", `/v2/account/authenticate/email?username=${username}`, {
-        basic: "defaultkey",
+        basic: srv.serverKey,
         body: { email: "", password: "password1", vars: { k: "v" } },
       });
       assert.equal(byName.status, 200, JSON.stringify(byName.body));
@@ -232,13 +232,13 @@ for (const mode of serverModes) {
       const b64 = (text: string) => Buffer.from(text).toString("base64");
       const invalid: Refusal = [401, 16, "Server key invalid"];
       assert.deepEqual(await withHeader(undefined), [401, 16, "Server key required"]);
-      assert.equal(await withHeader(`Basic ${b64("defaultkey:")}`), "ok");
-      assert.equal(await withHeader(`Basic ${b64("defaultkey:anything")}`), "ok");
-      assert.deepEqual(await withHeader(`Bearer ${b64("defaultkey:")}`), invalid);
-      assert.deepEqual(await withHeader(`basic ${b64("defaultkey:")}`), invalid);
+      assert.equal(await withHeader(`Basic ${b64(`${srv.serverKey}:`)}`), "ok");
+      assert.equal(await withHeader(`Basic ${b64(`${srv.serverKey}:anything`)}`), "ok");
+      assert.deepEqual(await withHeader(`Bearer ${b64(`${srv.serverKey}:`)}`), invalid);
+      assert.deepEqual(await withHeader(`basic ${b64(`${srv.serverKey}:`)}`), invalid);
       assert.deepEqual(await withHeader("Basic !!!not-base64"), invalid);
-      assert.deepEqual(await withHeader(`Basic ${b64("defaultkey:").replace(/=+$/, "")}`), invalid);
-      assert.deepEqual(await withHeader(`Basic ${b64("defaultkey")}`), invalid);
+      assert.deepEqual(await withHeader(`Basic ${b64(`${srv.serverKey}:`).replace(/=+$/, "")}`), invalid);
+      assert.deepEqual(await withHeader(`Basic ${b64(srv.serverKey)}`), invalid);
       assert.deepEqual(await withHeader(`Basic ${b64("otherkey:")}`), invalid);
     });
 
@@ -256,7 +256,10 @@ for (const mode of serverModes) {
       assert.deepEqual(await account(undefined), [401, 16, "Auth token required"]);
       const invalid = [401, 16, "Auth token invalid"];
       assert.deepEqual(await account(`bearer ${ada.token}`), invalid);
-      assert.deepEqual(await account(`Basic ${Buffer.from("defaultkey:").toString("base64")}`), invalid);
+      assert.deepEqual(
+        await account(`Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}`),
+        invalid,
+      );
       assert.deepEqual(await account("Bearer not.a.token"), invalid);
     });
   });

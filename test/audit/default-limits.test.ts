@@ -50,7 +50,7 @@ for (const mode of serverModes) {
     });
 
     test("the SDK sends a limit of 100 when none is given", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const ada = await client.authenticateDevice({
         id: `device-${uniqueName()}`,
         username: uniqueName("u"),

@@ -23,7 +23,7 @@ for (const mode of serverModes) {
       client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName("u") });
 
     test("adding a user one has blocked keeps the block and sends them nothing", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const blocker = await signIn(client);
       const blocked = await signIn(client);
       await client.blockFriends(blocker, { ids: [blocked.userId] });
@@ -47,7 +47,7 @@ for (const mode of serverModes) {
     });
 
     test("the block still keeps the blocked user out of a direct chat after the add", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const blocker = await signIn(client);
       const blocked = await signIn(client);
       await client.blockFriends(blocker, { ids: [blocked.userId] });

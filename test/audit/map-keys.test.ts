@@ -16,7 +16,7 @@ import {
   startServer,
   uniqueName,
 } from "../helpers/server.js";
-import { serverModes } from "../helpers/server-modes.js";
+import { bundledOnly, serverModes } from "../helpers/server-modes.js";
 
 const ODD_KEYS = ["__proto__", "constructor", "prototype", "hasOwnProperty", "toString"];
 
@@ -50,7 +50,7 @@ for (const mode of serverModes) {
       const body = `{"id":"device-${uniqueName()}","vars":${JSON.stringify(oddVars("a"))}}`;
       const res = await fetch(`${srv.url}${signIn}`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body,
       });
       assert.equal(res.status, 200);
@@ -59,7 +59,7 @@ for (const mode of serverModes) {
 
       const refreshed = await fetch(`${srv.url}/v2/account/session/refresh`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body: `{"token":"${session.refresh_token}","vars":${JSON.stringify(oddVars("b"))}}`,
       });
       assert.equal(refreshed.status, 200);
@@ -67,7 +67,7 @@ for (const mode of serverModes) {
       // Only "__proto__" given: a real key, so the refresh takes it instead of keeping the old vars.
       const onlyProto = await fetch(`${srv.url}/v2/account/session/refresh`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body: `{"token":"${session.refresh_token}","vars":{"__proto__":"c"}}`,
       });
       assert.equal(onlyProto.status, 200);
@@ -90,7 +90,7 @@ for (const mode of serverModes) {
       for (const [body, refused] of attempts) {
         const res = await fetch(`${srv.url}${signIn}`, {
           method: "POST",
-          headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+          headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
           body,
         });
         assert.equal(res.status, refused ? 400 : 200, body);
@@ -105,28 +105,32 @@ for (const mode of serverModes) {
       assert.equal((await rest(srv.url, "GET", "/v2/account", { token: ada.token })).status, 200);
     });
 
-    test("the SDK's session and a server hook see the odd keys as ordinary vars", async (t) => {
-      const seen: HookContext["vars"][] = [];
-      const hooked = await startServer({
-        ...mode.options,
-        hooks: {
-          beforeChannelMessageSend(ctx) {
-            seen.push(ctx.vars);
-            return undefined;
+    test(
+      "the SDK's session and a server hook see the odd keys as ordinary vars",
+      bundledOnly(mode, "a server hook"),
+      async (t) => {
+        const seen: HookContext["vars"][] = [];
+        const hooked = await startServer({
+          ...mode.options,
+          hooks: {
+            beforeChannelMessageSend(ctx) {
+              seen.push(ctx.vars);
+              return undefined;
+            },
           },
-        },
-      });
-      t.after(() => hooked.close());
-      const client = new Client({ port: hooked.port });
-      const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, vars: oddVars("s") });
-      assertHoldsOddKeys(session.vars, "s");
-      const s = await openSocket(hooked.url, { token: session.token });
-      const channel = await s.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
-      await s.call("channelMessageSend", { channelId: channel.id, content: "{}" }, "channelMessageAck");
-      await s.close();
-      assert.equal(seen.length, 1);
-      assertHoldsOddKeys({ ...(seen[0] as Record<string, string>) }, "s");
-    });
+        });
+        t.after(() => hooked.close());
+        const client = new Client({ port: hooked.port, serverKey: hooked.serverKey });
+        const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, vars: oddVars("s") });
+        assertHoldsOddKeys(session.vars, "s");
+        const s = await openSocket(hooked.url, { token: session.token });
+        const channel = await s.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
+        await s.call("channelMessageSend", { channelId: channel.id, content: "{}" }, "channelMessageAck");
+        await s.close();
+        assert.equal(seen.length, 1);
+        assertHoldsOddKeys({ ...(seen[0] as Record<string, string>) }, "s");
+      },
+    );
   });
 }
 

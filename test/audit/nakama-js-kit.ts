@@ -34,7 +34,7 @@ export interface StockClientKit {
 export async function stockClientKit(mode: ServerMode): Promise<StockClientKit> {
   const srv = await startServer(mode.options);
   // The client's own default timeout, auto refresh off: a call that hangs fails the test.
-  const client = new Client("defaultkey", "127.0.0.1", String(srv.port), false, 7000, false);
+  const client = new Client(srv.serverKey, "127.0.0.1", String(srv.port), false, 7000, false);
   const sockets: Socket[] = [];
   const signIn = (prefix = "nk") =>
     client.authenticateDevice(`device-${uniqueName()}`, true, uniqueName(prefix));

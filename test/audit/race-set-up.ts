@@ -8,6 +8,7 @@ import type { Codec } from "../../src/protocol/codec.js";
 import { type CuttableWebSocket, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { startServer, uniqueName } from "../helpers/server.js";
 import type { ServerMode } from "../helpers/server-modes.js";
+import { serverKeyOf } from "../helpers/stock-server.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 import { holdingFetch } from "./holding-fetch.js";
 
@@ -29,8 +30,8 @@ export async function raceSetUp(t: TestContext, mode: ServerMode, codec: Codec) 
  */
 export async function raceUsers(t: TestContext, adaPort: number, bobPort: number, codec: Codec) {
   const net = holdingFetch();
-  const client = new Client({ port: adaPort, fetch: net.fetch });
-  const bobClient = new Client({ port: bobPort });
+  const client = new Client({ port: adaPort, fetch: net.fetch, serverKey: serverKeyOf(adaPort) });
+  const bobClient = new Client({ port: bobPort, serverKey: serverKeyOf(bobPort) });
   const signIn = (on: Client, name: string): Promise<Session> =>
     on.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
   const [adaSession, bobSession] = await Promise.all([signIn(client, "ada"), signIn(bobClient, "bob")]);

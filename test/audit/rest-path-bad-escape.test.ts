@@ -119,7 +119,7 @@ for (const mode of serverModes) {
       const body = '{"id":"device-1234567890"}';
       const { reply, closed } = await exchange(
         srv.port,
-        `POST /v2/account/authenticate/device%zz?create=true HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic ${Buffer.from("defaultkey:").toString("base64")}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        `POST /v2/account/authenticate/device%zz?create=true HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       );
       if (stock) {
         assert.equal(reply, GO_BAD_REQUEST);

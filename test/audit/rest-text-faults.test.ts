@@ -59,13 +59,13 @@ for (const mode of serverModes) {
       // The same key in different objects, or as a value, is no duplicate.
       const vars = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body: `{"id":"device-${uniqueName()}","vars":{"id":"id","vars":"x"}}`,
       });
       assert.equal(vars.status, 200);
       const dupVar = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
         method: "POST",
-        headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+        headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
         body: `{"id":"device-${uniqueName()}","vars":{"k":"1","k":"2"}}`,
       });
       assert.equal(dupVar.status, 400);
@@ -96,7 +96,7 @@ for (const mode of serverModes) {
       const signIn = (query: string) =>
         fetch(`${srv.url}/v2/account/authenticate/device?create=true&${query}`, {
           method: "POST",
-          headers: { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` },
+          headers: { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` },
           body: `{"id":"device-${uniqueName()}"}`,
         });
       // Stock passes a string that is not UTF-8 on to its gRPC client, which cannot encode it: 500,

@@ -29,7 +29,7 @@ for (const mode of serverModes) {
       socket: Socket;
       session: import("../../src/index.js").Session;
     }> {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const session = await client.authenticateDevice({
         id: `device-${uniqueName()}`,
         username: uniqueName("opt"),
@@ -59,7 +59,7 @@ for (const mode of serverModes) {
     });
 
     test("connect() refuses the same options and the socket can connect afterwards", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const session = await client.authenticateDevice({ id: `device-${uniqueName()}` });
       const socket = client.createSocket({ reconnect: false });
       for (const [what, options, message] of wrongOptions) {
@@ -72,7 +72,7 @@ for (const mode of serverModes) {
     });
 
     test("connect() with a signal already aborted rejects `aborted` and leaves the socket closed and reusable", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const session = await client.authenticateDevice({ id: `device-${uniqueName()}` });
       const socket = client.createSocket();
       const controller = new AbortController();

@@ -52,7 +52,7 @@ for (const mode of serverModes) {
     const srv = serverForSuite(mode.options);
 
     test("is reported through error; the other listeners and the socket go on", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const session = await client.authenticateDevice({ id: `device-${uniqueName()}` });
       const socket: Socket = client.createSocket();
       const errors: HeraldError[] = [];

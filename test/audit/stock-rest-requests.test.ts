@@ -43,7 +43,7 @@ for (const mode of serverModes) {
         }
         // A nested message (the sign-in body's account) and an extension field stock lacks.
         const signIn = await rest(srv.url, "POST", "/v2/account/authenticate/device?create=true", {
-          basic: "defaultkey",
+          basic: srv.serverKey,
           body: { id: `device-${uniqueName()}`, unknown: "x" },
         });
         assert.equal(signIn.status, stock ? 200 : 400);
@@ -69,7 +69,7 @@ for (const mode of serverModes) {
       });
       assert.equal(twice.status, 400);
       assert.match(((await twice.json()) as { message: string }).message, /duplicate field "langTag"/);
-      const basic = { authorization: `Basic ${Buffer.from("defaultkey:").toString("base64")}` };
+      const basic = { authorization: `Basic ${Buffer.from(`${srv.serverKey}:`).toString("base64")}` };
       const nested = await fetch(`${srv.url}/v2/account/authenticate/device?create=true`, {
         method: "POST",
         headers: basic,

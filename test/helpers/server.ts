@@ -17,6 +17,13 @@ import {
 } from "../../src/testing/test-server.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { startClusterAsServer, targetsCluster } from "./cluster.js";
+import {
+  DEFAULT_SERVER_KEY,
+  externalStockServer,
+  isStockModeOptions,
+  serverKeyOf,
+  useExternalServer,
+} from "./stock-server.js";
 import { testDatabase } from "./test-db.js";
 
 /** How long helpers wait for a reply, push or log event before failing. */
@@ -31,6 +38,8 @@ export interface TestServer {
   /** Base HTTP URL. */
   url: string;
   port: number;
+  /** The key of its authentication routes ("defaultkey" unless asked otherwise). */
+  serverKey: string;
   /** The database (":memory:" unless a file was asked for, or a PostgreSQL URL with HERALD_TEST_DB=postgres). */
   dbPath: string;
   /** Closes the server and removes its temporary directory, if any. */
@@ -42,9 +51,13 @@ export interface TestServer {
  * fresh SQLite file in a temporary directory instead (removed by `close`).
  */
 export async function startServer(options: ServerOptions & { file?: boolean } = {}): Promise<TestServer> {
+  // HERALD_TEST_STOCK_URL: the stock mode's tests against a real stock server (stock-server.ts).
+  const external = externalStockServer();
+  if (external !== undefined && isStockModeOptions(options)) return useExternalServer(external, options);
   const { file, ...rest } = options;
   // HERALD_TEST_TARGET=cluster: the same tests against three nodes behind one balancer.
-  if (targetsCluster()) return startClusterAsServer(rest);
+  if (targetsCluster())
+    return { ...(await startClusterAsServer(rest)), serverKey: rest.serverKey ?? DEFAULT_SERVER_KEY };
   const { db: kitDb, remove } = await temporaryDatabase(file, rest.db);
   // HERALD_TEST_DB=postgres runs the same tests on a fresh PostgreSQL schema (see test-db.ts).
   const db = file || rest.db !== undefined ? kitDb : await testDatabase();
@@ -54,6 +67,7 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
     server,
     url: server.url,
     port: server.port,
+    serverKey: rest.serverKey ?? DEFAULT_SERVER_KEY,
     dbPath: server.dbPath,
     async close() {
       await server.close();
@@ -69,7 +83,8 @@ export async function startServer(options: ServerOptions & { file?: boolean } = 
 export function serverForSuite(options: ServerOptions & { file?: boolean } = {}): TestServer {
   const srv = {} as TestServer;
   before(async () => {
-    Object.assign(srv, await startServer(options));
+    // Property by property, getters included (an external server's have nothing to read).
+    Object.defineProperties(srv, Object.getOwnPropertyDescriptors(await startServer(options)));
   });
   after(() => srv.close());
   return srv;
@@ -85,7 +100,7 @@ export async function serverWithClient(
 ): Promise<{ server: TestServer; client: Client; signIn(name: string): Promise<Session> }> {
   const server = await startServer(options);
   t.after(() => server.close());
-  const client = new Client({ port: server.port });
+  const client = new Client({ port: server.port, serverKey: server.serverKey });
   const signIn = (name: string) =>
     client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
   return { server, client, signIn };
@@ -143,7 +158,10 @@ export async function rest(
   return { status: res.status, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-/** Creates (or signs in) a user with a device id; `username` defaults to a unique one. */
+/**
+ * Creates (or signs in) a user with a device id; `username` defaults to a unique one, `serverKey`
+ * to the key of the server at `baseUrl`.
+ */
 export async function authenticate(
   baseUrl: string,
   options: { deviceId?: string; username?: string; serverKey?: string } = {},
@@ -154,7 +172,7 @@ export async function authenticate(
     baseUrl,
     "POST",
     `/v2/account/authenticate/device?create=true&username=${encodeURIComponent(username)}`,
-    { basic: options.serverKey ?? "defaultkey", body: { id: deviceId } },
+    { basic: options.serverKey ?? serverKeyOf(baseUrl), body: { id: deviceId } },
   );
   if (res.status !== 200) throw new Error(`authenticate failed: ${res.status} ${JSON.stringify(res.body)}`);
   const token = res.body.token as string;

@@ -15,13 +15,12 @@ import {
 } from "../../src/index.js";
 import { isInvisible, type PresenceChange, PresenceStore, setInvisible } from "../../src/presence/index.js";
 import { openSocket, uniqueName } from "../helpers/server.js";
-import { serverModes } from "../helpers/server-modes.js";
+import { heraldMode, stockMode } from "../helpers/server-modes.js";
 import { formats, Inbox, worldForSuite } from "../sdk/harness.js";
 import { waitFor } from "../sdk/helpers.js";
 
-const [herald, stock] = serverModes;
-const world = worldForSuite(herald?.options);
-const stockWorld = worldForSuite(stock?.options);
+const world = worldForSuite(heraldMode.options);
+const stockWorld = worldForSuite(stockMode.options);
 
 async function userAs(viewer: Session, userId: string, on = world) {
   const { users } = await on.client.getUsers(viewer, { ids: [userId] });
@@ -346,6 +345,7 @@ for (const [format, codec] of formats) {
       const bodies: string[] = [];
       const watched = new Client({
         port: w.server.port,
+        serverKey: w.server.serverKey,
         fetch: (url, init) => {
           if (init.body !== undefined) bodies.push(init.body);
           return globalThis.fetch(url, init);

@@ -4,7 +4,7 @@ import { ChannelType, Client, type Session } from "../../src/index.js";
 import type { ChannelResult } from "../../src/react/index.js";
 import { holdingFetch } from "../audit/holding-fetch.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
-import { type ServerMode, serverModes } from "../helpers/server-modes.js";
+import { bundledOnly, type ServerMode, serverModes } from "../helpers/server-modes.js";
 import { mountChat, range } from "./chat-mount.js";
 import { until } from "./dom.js";
 
@@ -83,53 +83,64 @@ for (const mode of serverModes) {
 }
 
 for (const mode of serverModes) {
-  test(`messages of one millisecond keep the server's order when a page and live messages meet (${mode.name} server)`, async (t) => {
-    const { server, client, signIn } = await serverWithClient(t, mode.options);
-    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-    freezeTime(t);
-    const { room, write } = await roomWith(t, client, bob, 1);
-    // Ada's history reads wait until the test lets them go, so a live message is shown first.
-    const holding = holdingFetch();
-    const adaClient = new Client({ port: server.port, fetch: holding.fetch });
-    holding.hold(/\/v2\/channel\/[^?]+\?(.*&)?limit=5(&|$)/);
-    const { chat } = plainChat(t, adaClient, ada, room, 5);
-    await until("the join, its page held", () => chat.latest?.status === "joined" && holding.held.length > 0);
-    await write(2, 2);
-    await until("the live message", () => numbers(chat.latest).includes(2));
-    holding.hold(undefined);
-    for (const request of holding.held.splice(0)) request.release();
-    await until("the page", () => numbers(chat.latest).length === 2);
-    assert.deepEqual(numbers(chat.latest), [1, 2]);
-    const times = new Set(chat.latest?.messages.map((m) => m.createTime?.getTime()));
-    assert.equal(times.size, 1, "both created in one millisecond");
-  });
+  test(
+    `messages of one millisecond keep the server's order when a page and live messages meet (${mode.name} server)`,
+    bundledOnly(mode, "the server's clock, frozen in this process"),
+    async (t) => {
+      const { server, client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      freezeTime(t);
+      const { room, write } = await roomWith(t, client, bob, 1);
+      // Ada's history reads wait until the test lets them go, so a live message is shown first.
+      const holding = holdingFetch();
+      const adaClient = new Client({ port: server.port, serverKey: server.serverKey, fetch: holding.fetch });
+      holding.hold(/\/v2\/channel\/[^?]+\?(.*&)?limit=5(&|$)/);
+      const { chat } = plainChat(t, adaClient, ada, room, 5);
+      await until(
+        "the join, its page held",
+        () => chat.latest?.status === "joined" && holding.held.length > 0,
+      );
+      await write(2, 2);
+      await until("the live message", () => numbers(chat.latest).includes(2));
+      holding.hold(undefined);
+      for (const request of holding.held.splice(0)) request.release();
+      await until("the page", () => numbers(chat.latest).length === 2);
+      assert.deepEqual(numbers(chat.latest), [1, 2]);
+      const times = new Set(chat.latest?.messages.map((m) => m.createTime?.getTime()));
+      assert.equal(times.size, 1, "both created in one millisecond");
+    },
+  );
 
-  test(`a burst of one millisecond missed by a plain socket comes back in the server's order (${mode.name} server)`, async (t) => {
-    const { client, signIn } = await serverWithClient(t, mode.options);
-    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-    freezeTime(t);
-    const { room, write } = await roomWith(t, client, bob, 0);
-    await write(1, 4);
-    const { track, info, chat } = plainChat(t, client, ada, room, 3);
-    await until("the first page", () => numbers(chat.latest).length === 3);
-    const [first, second, third] = numbers(chat.latest);
-    assert.deepEqual([first, second, third], [2, 3, 4]);
+  test(
+    `a burst of one millisecond missed by a plain socket comes back in the server's order (${mode.name} server)`,
+    bundledOnly(mode, "the server's clock, frozen in this process"),
+    async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      freezeTime(t);
+      const { room, write } = await roomWith(t, client, bob, 0);
+      await write(1, 4);
+      const { track, info, chat } = plainChat(t, client, ada, room, 3);
+      await until("the first page", () => numbers(chat.latest).length === 3);
+      const [first, second, third] = numbers(chat.latest);
+      assert.deepEqual([first, second, third], [2, 3, 4]);
 
-    track.cut();
-    await until("the closed state", () => info.latest?.state === "closed");
-    await write(5, 30);
-    info.latest?.reconnect();
-    await until("the burst", () => numbers(chat.latest).length >= 29, 10_000);
-    // The server's order of a burst is its storing order; a listing of everything says it.
-    const stored = (
-      await client.listChannelMessages(ada, chat.latest?.channelId ?? "", { limit: 100, forward: false })
-    ).messages
-      .map((m) => (m.content as { n: number }).n)
-      .reverse();
-    assert.deepEqual(numbers(chat.latest), stored.slice(1));
-    const times = new Set(chat.latest?.messages.map((m) => m.createTime?.getTime()));
-    assert.equal(times.size, 1, "all created in one millisecond");
-  });
+      track.cut();
+      await until("the closed state", () => info.latest?.state === "closed");
+      await write(5, 30);
+      info.latest?.reconnect();
+      await until("the burst", () => numbers(chat.latest).length >= 29, 10_000);
+      // The server's order of a burst is its storing order; a listing of everything says it.
+      const stored = (
+        await client.listChannelMessages(ada, chat.latest?.channelId ?? "", { limit: 100, forward: false })
+      ).messages
+        .map((m) => (m.content as { n: number }).n)
+        .reverse();
+      assert.deepEqual(numbers(chat.latest), stored.slice(1));
+      const times = new Set(chat.latest?.messages.map((m) => m.createTime?.getTime()));
+      assert.equal(times.size, 1, "all created in one millisecond");
+    },
+  );
 }
 
 test("a plain socket lost again while reading back what it missed reads back to the same place on its next return", async (t) => {
@@ -137,7 +148,7 @@ test("a plain socket lost again while reading back what it missed reads back to 
   const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
   const { room, write } = await roomWith(t, client, bob, 3);
   const holding = holdingFetch();
-  const adaClient = new Client({ port: server.port, fetch: holding.fetch });
+  const adaClient = new Client({ port: server.port, serverKey: server.serverKey, fetch: holding.fetch });
   const { track, info, chat } = plainChat(t, adaClient, ada, room, 5);
   await until("the first page", () => numbers(chat.latest).length === 3);
 

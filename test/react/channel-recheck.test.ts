@@ -4,7 +4,7 @@ import { ChannelType, Client, type FetchFunction, type Session } from "../../src
 import type { ChannelResult } from "../../src/react/index.js";
 import { CATCH_UP_PAGE, type HoldingFetch, holdingFetch } from "../audit/holding-fetch.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
-import { type ServerMode, serverModes } from "../helpers/server-modes.js";
+import { heraldMode, type ServerMode, serverModes } from "../helpers/server-modes.js";
 import { mountChat, range } from "./chat-mount.js";
 import { until } from "./dom.js";
 
@@ -47,7 +47,9 @@ async function shownChat(t: TestContext, mode: ServerMode, resilient: boolean, a
   const { server, client, signIn } = await serverWithClient(t, mode.options);
   const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
   const bobs = await bobsRoom(t, client, bob, 8);
-  const adaClient = adaFetch ? new Client({ port: server.port, fetch: adaFetch }) : client;
+  const adaClient = adaFetch
+    ? new Client({ port: server.port, serverKey: server.serverKey, fetch: adaFetch })
+    : client;
   const { track, info, chat } = mountChat<Content>(t, adaClient, ada, bobs.room, 3, resilient);
   await until("the newest page", () => numbers(chat.latest).length === 3);
   await chat.latest?.loadOlder();
@@ -114,7 +116,7 @@ async function backWithCheckHeld(holding: HoldingFetch, back: () => void): Promi
 
 test("messages pushed while the check after a return is on its way are kept, each once", async (t) => {
   const holding = holdingFetch();
-  const { chat, bobs, away, back } = await shownChat(t, serverModes[0] as ServerMode, false, holding.fetch);
+  const { chat, bobs, away, back } = await shownChat(t, heraldMode, false, holding.fetch);
   await away();
   await bobs.edit(2, "edited while away");
   await bobs.remove(5);
@@ -136,12 +138,7 @@ test("messages pushed while the check after a return is on its way are kept, eac
 
 test("a check that fails keeps what is shown, says why, and is made again on the next return", async (t) => {
   const holding = holdingFetch();
-  const { chat, bobs, away, back, open } = await shownChat(
-    t,
-    serverModes[0] as ServerMode,
-    false,
-    holding.fetch,
-  );
+  const { chat, bobs, away, back, open } = await shownChat(t, heraldMode, false, holding.fetch);
   const shown = chat.latest?.messages;
   await away();
   await bobs.edit(2, "edited while away");

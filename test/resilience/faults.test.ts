@@ -23,8 +23,8 @@ async function world(t: { after(fn: () => unknown): void }, mode: ServerMode) {
     await proxy.close();
     await server.close();
   });
-  const direct = new Client({ port: server.port });
-  const proxied = new Client({ port: proxy.port });
+  const direct = new Client({ port: server.port, serverKey: server.serverKey });
+  const proxied = new Client({ port: proxy.port, serverKey: server.serverKey });
   const signIn = (client: Client, name: string): Promise<Session> =>
     client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
   return { server, proxy, direct, proxied, signIn };

@@ -18,7 +18,7 @@ import {
   type ResilientSocket,
 } from "../../src/resilience/index.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
-import { modeMatrix } from "../helpers/server-modes.js";
+import { bundledOnly, modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
 // 1,000 messages in all: 2 senders x 2 channels x 250, a quarter written while the server is down.
@@ -35,7 +35,7 @@ interface Member {
 }
 
 for (const { mode, codec, label } of modeMatrix) {
-  describe(`server restart (${label})`, () => {
+  describe(`server restart (${label})`, bundledOnly(mode, "a restart on its database file"), () => {
     test("two clients chatting in a room and a group through a server restart each get all 1,000 messages (once and in server order on herald, at least once on stock), with follows, status and joins back", async (t) => {
       const dir = mkdtempSync(path.join(tmpdir(), "herald-resilience-"));
       const db = path.join(dir, "herald.db");

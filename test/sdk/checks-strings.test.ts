@@ -22,7 +22,7 @@ for (const { mode, codec, label } of modeMatrix) {
     const srv = serverForSuite(mode.options);
 
     async function peer(): Promise<{ client: Client; session: Session; socket: Socket; states: string[] }> {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const session = await client.authenticateDevice({
         id: `device-${uniqueName()}`,
         username: uniqueName("u"),

@@ -8,6 +8,7 @@ import type { ServerOptions } from "../../src/server/index.js";
 import { Inbox as KitInbox, type WaitOptions } from "../../src/testing/inbox.js";
 import { userSignIn } from "../../src/testing/test-server.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
+import { serverKeyOf } from "../helpers/stock-server.js";
 
 /** Both wire formats, by name. */
 export const formats: readonly [string, Codec][] = [
@@ -47,7 +48,7 @@ export function worldForSuite(options: ServerOptions = {}): World {
   const sockets = new Set<Socket>();
   before(async () => {
     server = await startServer(options);
-    client = new Client({ port: server.port });
+    client = new Client({ port: server.port, serverKey: serverKeyOf(server.port) });
     users = userSignIn(client, sockets);
   });
   after(async () => {
