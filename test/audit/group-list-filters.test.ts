@@ -36,7 +36,7 @@ for (const mode of serverModes) {
     }
 
     test("open, lang_tag and members filter the listing, page by page", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const owner = await signIn(client);
       const joiner = await signIn(client);
       // A language tag of this test only, so other groups on the server stay out of the count.
@@ -87,7 +87,7 @@ for (const mode of serverModes) {
     });
 
     test("a name pattern with another filter is refused in stock's words", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const owner = await signIn(client);
       const res = await rest(srv.url, "GET", "/v2/group?name=club%25&open=true", { token: owner.token });
       assert.equal(res.status, 400);
@@ -98,7 +98,7 @@ for (const mode of serverModes) {
     });
 
     test("a cursor of one filter is refused by another", async () => {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const owner = await signIn(client);
       const lang = uniqueName("l").slice(0, 18);
       for (let i = 0; i < 2; i++) await client.createGroup(owner, { name: uniqueName("g"), langTag: lang });
@@ -115,7 +115,7 @@ for (const mode of serverModes) {
 test("a filtered listing reads its page in order from an index: the groups of a tag among 1,000 others come in one request", async () => {
   const srv = await startServer();
   try {
-    const client = new Client({ port: srv.port });
+    const client = new Client({ port: srv.port, serverKey: srv.serverKey });
     const owner = await client.authenticateDevice({
       id: `device-${uniqueName()}`,
       username: uniqueName("u"),

@@ -18,7 +18,7 @@ for (const mode of serverModes) {
     const herald = mode.name === "herald";
 
     async function signIn(name: string): Promise<{ session: Session; user: TestUser }> {
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const session = await client.authenticateDevice({
         id: `device-${uniqueName()}`,
         username: uniqueName(name),
@@ -56,7 +56,7 @@ for (const mode of serverModes) {
       const owner = await signIn("owner");
       const admin = await signIn("admin");
       const member = await signIn("member");
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const group = await client.createGroup(owner.session, { name: uniqueName("g"), open: true });
       await client.joinGroup(admin.session, group.id);
       await client.joinGroup(member.session, group.id);
@@ -110,7 +110,7 @@ for (const mode of serverModes) {
     test("malformed ids are bad input with stock's words; unknown users are skipped except when adding", async () => {
       const owner = await signIn("owner");
       const member = await signIn("member");
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const group = await client.createGroup(owner.session, { name: uniqueName("g"), open: true });
       await client.joinGroup(member.session, group.id);
 
@@ -143,7 +143,7 @@ for (const mode of serverModes) {
     test("leaving a group one is not in, or one that does not exist, succeeds; the last superadmin is refused in stock's words", async () => {
       const owner = await signIn("owner");
       const stranger = await signIn("stranger");
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const group = await client.createGroup(owner.session, { name: uniqueName("g"), open: true });
       await client.leaveGroup(stranger.session, group.id);
       await client.leaveGroup(stranger.session, MISSING_GROUP);
@@ -161,7 +161,7 @@ for (const mode of serverModes) {
       const admin = await signIn("admin");
       const admin2 = await signIn("admin2");
       const member = await signIn("member");
-      const client = new Client({ port: srv.port });
+      const client = new Client({ port: srv.port, serverKey: srv.serverKey });
       const group = await client.createGroup(owner.session, { name: uniqueName("g"), open: true });
       for (const u of [admin, admin2, member]) await client.joinGroup(u.session, group.id);
       await client.promoteGroupUsers(owner.session, group.id, [admin.user.userId, admin2.user.userId]);
