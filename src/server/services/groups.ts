@@ -169,7 +169,6 @@ export class Groups {
     return out;
   }
 
-
   private checkGroupFields(fields: {
     name?: string | undefined;
     description?: string | undefined;
