@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import { Client, type Group, HeraldError, type Session } from "../../src/index.js";
 import { rest, serverForSuite, startServer, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
+import { groupPages } from "./group-pages.js";
 
 for (const mode of serverModes) {
   describe(`group list filters (${mode.name} server)`, () => {
@@ -14,25 +15,6 @@ for (const mode of serverModes) {
 
     async function signIn(client: Client): Promise<Session> {
       return client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName("u") });
-    }
-
-    /** Every page of a filtered listing, a page of `limit` at a time. */
-    async function all(
-      client: Client,
-      session: Session,
-      options: { langTag?: string; members?: number; open?: boolean },
-      limit: number,
-    ): Promise<Group[]> {
-      const groups: Group[] = [];
-      let cursor = "";
-      for (let pages = 0; pages < 50; pages++) {
-        const page = await client.listGroups(session, { ...options, limit, ...(cursor ? { cursor } : {}) });
-        assert.ok(page.groups.length <= limit);
-        groups.push(...page.groups);
-        if (!page.cursor) return groups;
-        cursor = page.cursor;
-      }
-      throw new Error("the listing did not end");
     }
 
     test("open, lang_tag and members filter the listing, page by page", async () => {
@@ -53,19 +35,19 @@ for (const mode of serverModes) {
       const expect = (pick: (g: Group, i: number) => boolean) => ids(made.filter(pick));
 
       assert.deepEqual(
-        ids(await all(client, owner, { langTag: lang }, 2)),
+        ids(await groupPages(client, owner, { langTag: lang }, 2)),
         expect(() => true),
       );
       assert.deepEqual(
-        ids(await all(client, owner, { langTag: lang, open: true }, 1)),
+        ids(await groupPages(client, owner, { langTag: lang, open: true }, 1)),
         expect((g) => g.open === true),
       );
       assert.deepEqual(
-        ids(await all(client, owner, { langTag: lang, open: false }, 1)),
+        ids(await groupPages(client, owner, { langTag: lang, open: false }, 1)),
         expect((g) => g.open === false),
       );
       assert.deepEqual(
-        ids(await all(client, owner, { langTag: lang, members: 1 }, 2)),
+        ids(await groupPages(client, owner, { langTag: lang, members: 1 }, 2)),
         expect((_, i) => i !== 0),
         "at most one member: all but the one joined",
       );
@@ -78,7 +60,7 @@ for (const mode of serverModes) {
         (raw.body.groups as { id: string }[]).map((g) => g.id).sort(),
         expect((g) => g.open === false),
       );
-      const open = await all(client, owner, { open: true }, 100);
+      const open = await groupPages(client, owner, { open: true }, 100);
       assert.ok(
         open.every((g) => g.open === true),
         "no closed group among the open ones",

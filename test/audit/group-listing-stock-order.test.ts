@@ -10,26 +10,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Client, Group, Session } from "../../src/index.js";
+import type { Group } from "../../src/index.js";
 import { rest, serverWithClient, uniqueName } from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 import { externalStockServer } from "../helpers/stock-server.js";
-
-type Filters = { langTag?: string; members?: number; open?: boolean };
-
-/** Every page of a listing, `limit` at a time, checking each page's size. */
-async function pages(client: Client, session: Session, filters: Filters, limit: number): Promise<Group[]> {
-  const groups: Group[] = [];
-  let cursor = "";
-  for (let n = 0; n < 10_000; n++) {
-    const page = await client.listGroups(session, { ...filters, limit, ...(cursor ? { cursor } : {}) });
-    assert.ok(page.groups.length <= limit);
-    groups.push(...page.groups);
-    if (!page.cursor) return groups;
-    cursor = page.cursor;
-  }
-  throw new Error("the listing did not end");
-}
+import { type GroupFilters, groupPages } from "./group-pages.js";
 
 const ids = (groups: readonly Group[]) => groups.map((g) => g.id);
 
@@ -43,7 +28,7 @@ const ours = (groups: readonly Group[], made: readonly Group[]) => {
 const pageSizes = externalStockServer() === undefined ? [100, 4, 1] : [100, 7];
 
 /** Compares two groups key by key, the id last: the keys of stock's order for `filters`. */
-function stockOrder(filters: Filters): (a: Group, b: Group) => number {
+function stockOrder(filters: GroupFilters): (a: Group, b: Group) => number {
   const time = (g: Group) => g.updateTime?.getTime() ?? 0;
   const size = (g: Group) => g.edgeCount ?? 0;
   const text = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
@@ -63,7 +48,7 @@ function stockOrder(filters: Filters): (a: Group, b: Group) => number {
 }
 
 /** Whether a group passes `filters` as stock reads them. */
-function passes(g: Group, filters: Filters): boolean {
+function passes(g: Group, filters: GroupFilters): boolean {
   const { langTag, members, open } = filters;
   if (langTag !== undefined && g.langTag !== langTag) return false;
   if (open !== undefined && g.open !== open) return false;
@@ -84,7 +69,7 @@ for (const mode of serverModes) {
         made.push(await client.createGroup(owner, { name, open: true }));
         await sleep(3);
       }
-      const listed = await pages(client, owner, {}, 100);
+      const listed = await groupPages(client, owner, {}, 100);
       assert.deepEqual(ours(listed, made), ids(made));
       // The newest change last: nothing listed after the last group made was updated before it.
       const last = listed.findIndex((g) => g.id === made[2]?.id);
@@ -96,7 +81,7 @@ for (const mode of serverModes) {
       assert.equal(raw.status, 200);
       const first = (raw.body.groups as { id: string }[]).map((g) => g.id);
       assert.equal(first.length, 1);
-      assert.equal(first[0], ids(await pages(client, owner, {}, 100))[0]);
+      assert.equal(first[0], ids(await groupPages(client, owner, {}, 100))[0]);
     });
 
     test("a change of members or an update moves a group last; a join request, promotion or demotion does not", async (t) => {
@@ -107,14 +92,14 @@ for (const mode of serverModes) {
       await sleep(3);
       const closed = await client.createGroup(owner, { name: uniqueName("closed-club"), open: false });
       await sleep(3);
-      const order = async () => ours(await pages(client, owner, {}, 100), [open, closed]);
+      const order = async () => ours(await groupPages(client, owner, {}, 100), [open, closed]);
       assert.deepEqual(await order(), [open.id, closed.id]);
 
       // Moves the group `id` last (or leaves the order as it is) and says whether its time moved.
       const step = async (what: string, id: string, moves: boolean, run: () => Promise<unknown>) => {
         const before = await order();
         const time = async () =>
-          (await pages(client, owner, {}, 100)).find((g) => g.id === id)?.updateTime?.getTime();
+          (await groupPages(client, owner, {}, 100)).find((g) => g.id === id)?.updateTime?.getTime();
         const then = await time();
         await run();
         await sleep(3);
@@ -143,7 +128,7 @@ for (const mode of serverModes) {
       );
 
       // The member counts listed are the groups' members.
-      const listed = (await pages(client, owner, {}, 100)).filter(
+      const listed = (await groupPages(client, owner, {}, 100)).filter(
         (g) => g.id === open.id || g.id === closed.id,
       );
       assert.deepEqual(
@@ -177,9 +162,9 @@ for (const mode of serverModes) {
       for (const g of created.slice(0, 6)) await client.addGroupUsers(owner, g.id, [joiner.userId]);
       // As listed now: the adds moved the update times of the first six.
       const mine = new Set(ids(created));
-      const all = (await pages(client, owner, {}, 100)).filter((g) => mine.has(g.id));
+      const all = (await groupPages(client, owner, {}, 100)).filter((g) => mine.has(g.id));
       assert.equal(all.length, 30);
-      const filterSets: Filters[] = [
+      const filterSets: GroupFilters[] = [
         {},
         { open: true },
         { open: false },
@@ -197,7 +182,7 @@ for (const mode of serverModes) {
         assert.ok(expected.length > 0, JSON.stringify(filters));
         for (const limit of pageSizes) {
           assert.deepEqual(
-            ours(await pages(client, owner, filters, limit), all),
+            ours(await groupPages(client, owner, filters, limit), all),
             ids(expected),
             `${JSON.stringify(filters)}, ${limit} a page`,
           );
@@ -225,11 +210,11 @@ for (const mode of serverModes) {
       );
       for (const limit of [5, 2]) {
         assert.deepEqual(
-          ours(await pages(client, owner, { open: true, members: 1 }, limit), made),
+          ours(await groupPages(client, owner, { open: true, members: 1 }, limit), made),
           ids(expected),
         );
       }
-      assert.deepEqual(ours(await pages(client, owner, { open: true, members: 2 }, 5), made), []);
+      assert.deepEqual(ours(await groupPages(client, owner, { open: true, members: 2 }, 5), made), []);
     });
   });
 }

@@ -6,6 +6,7 @@
 // server-modes.ts).
 
 import type { HeraldServer, ServerOptions } from "../../src/server/index.js";
+import type { TestServer } from "./server.js";
 
 /** The external server the stock-mode tests run against. */
 export interface ExternalServer {
@@ -90,14 +91,7 @@ const stockDefaults: Partial<Record<keyof ServerOptions, unknown>> = {
 export function useExternalServer(
   external: ExternalServer,
   options: ServerOptions & { file?: boolean },
-): {
-  server: HeraldServer;
-  url: string;
-  port: number;
-  serverKey: string;
-  dbPath: string;
-  close(): Promise<void>;
-} {
+): TestServer {
   const asked = Object.entries(options)
     .filter(
       ([name, value]) =>
@@ -128,9 +122,7 @@ export function useExternalServer(
     },
   );
   return Object.defineProperties(
-    { server, url: external.url, port: external.port, serverKey: external.serverKey, close } as ReturnType<
-      typeof useExternalServer
-    >,
+    { server, url: external.url, port: external.port, serverKey: external.serverKey, close } as TestServer,
     { dbPath: { get: absent("database file"), enumerable: true } },
   );
 }

@@ -9,8 +9,7 @@ import { BANNED_STATE, groupToWire } from "../storage/groups.js";
 import type { Caller } from "./caller.js";
 import type { Chat } from "./chat.js";
 import { checkField, FieldLimits } from "./field-limits.js";
-import { cursorPosition, positionCursor } from "./group-list-cursor.js";
-import { nameCursor, nameCursorPosition } from "./group-name-cursor.js";
+import { cursorPosition, groupCursor, nameCursorPosition } from "./group-cursor.js";
 import type { Notifier } from "./notifier.js";
 import { decodeNumberCursor, encodeNumberCursor } from "./number-cursor.js";
 import type { RequestOf, ResponseOf } from "./route-types.js";
@@ -487,7 +486,7 @@ export class Groups {
       const last = page[page.length - 1];
       return {
         groups: page.map(groupToWire),
-        cursor: rows.length > limit && last !== undefined ? nameCursor(pattern, last.name) : "",
+        cursor: rows.length > limit && last !== undefined ? groupCursor(pattern, last.name) : "",
       };
     }
     // Without a name, in stock's order for the filters given; a cursor is bound to its filters.
@@ -500,7 +499,7 @@ export class Groups {
     return {
       groups: page.map(groupToWire),
       cursor:
-        rows.length > limit && last !== undefined ? positionCursor(listing, groupPosition(order, last)) : "",
+        rows.length > limit && last !== undefined ? groupCursor(listing, groupPosition(order, last)) : "",
     };
   }
 }
