@@ -313,7 +313,7 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       assert.deepEqual(await s.groups.byId(g.id), g);
       assert.deepEqual(await s.groups.byName("Guild"), g);
       assert.equal(await s.groups.stateOf(g.id, creator), 0);
-      assert.equal(await s.groups.memberCount(g.id), 1);
+      assert.equal((await s.groups.byId(g.id))?.edge_count, 1, "the creator is the one member");
       await assert.rejects(s.groups.create({ ...fields, creatorId: randomUUID() }), isCode("already_exists"));
       await s.groups.update(g.id, { description: "new", open: false });
       const updated = await s.groups.byId(g.id);
@@ -351,7 +351,7 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
         (await s.groups.members(g.id, 4)).map((m) => m.user_id),
         [b],
       );
-      assert.equal(await s.groups.memberCount(g.id), 3);
+      assert.equal((await s.groups.members(g.id)).filter((m) => m.state <= 2).length, 3);
       assert.equal((await s.groups.byId(g.id))?.edge_count, 3, "the stored member count follows");
       await s.groups.removeMember(g.id, c);
       assert.equal(await s.groups.stateOf(g.id, c), undefined);

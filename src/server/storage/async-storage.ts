@@ -220,8 +220,6 @@ export interface AsyncGroupStore {
   removeMember(groupId: string, userId: string): Promise<void>;
   /** Members and join requests (bans excluded) in join order, or those of one state. */
   members(groupId: string, state?: number): Promise<MemberRow[]>;
-  /** Number of members (join requests and bans excluded). */
-  memberCount(groupId: string): Promise<number>;
   /** The groups a user belongs to or asked to join, in join order, optionally of one state. */
   groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]>;
   /**

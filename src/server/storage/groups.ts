@@ -171,16 +171,6 @@ export class GroupStore {
       .all(groupId);
   }
 
-  /** Number of members (join requests and bans excluded). */
-  memberCount(groupId: string): number {
-    return this.db
-      .prepare<[string], number>(
-        `SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= ${GroupUserState.Member}`,
-      )
-      .pluck()
-      .get(groupId) as number;
-  }
-
   /** The groups a user belongs to or asked to join. */
   groupsOf(userId: string, state?: number): { group: GroupRow; state: number }[] {
     const rows = this.db

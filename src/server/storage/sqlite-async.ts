@@ -196,7 +196,6 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     setState: write((groupId, userId, state) => groupStore.setState(groupId, userId, state)),
     removeMember: write((groupId, userId) => groupStore.removeMember(groupId, userId)),
     members: wrap((groupId, state) => groupStore.members(groupId, state)),
-    memberCount: wrap((groupId) => groupStore.memberCount(groupId)),
     groupsOf: wrap((userId, state) => groupStore.groupsOf(userId, state)),
     list: wrap((prefix, afterName, limit) => groupStore.list(prefix, afterName, limit)),
     listOrdered: wrap((filters, after, limit) => groupStore.listOrdered(filters, after, limit)),

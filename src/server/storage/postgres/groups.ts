@@ -118,15 +118,6 @@ export class PostgresGroupStore implements AsyncGroupStore {
     );
   }
 
-  async memberCount(groupId: string): Promise<number> {
-    const rows = await query<{ n: number }>(
-      this.pool,
-      `SELECT count(*) AS n FROM group_members WHERE group_id = $1 AND state <= ${GroupUserState.Member}`,
-      [groupId],
-    );
-    return rows[0]?.n ?? 0;
-  }
-
   async groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]> {
     const rows = await query<GroupRow & { member_state: number }>(
       this.pool,
