@@ -66,6 +66,11 @@ export class ChannelFeed {
     return this.#socket;
   }
 
+  /** Whether the channel is joined with persistence (what a socket's catch-up reads back). */
+  get persistent(): boolean {
+    return this.#persistence;
+  }
+
   /** The current state; the same object until something changes. */
   get state(): JoinState {
     return this.#state;

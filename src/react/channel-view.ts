@@ -95,6 +95,11 @@ export class ChannelView {
    * against history succeeds: edits and removals made meanwhile are not pushed to this socket.
    */
   #unverified = false;
+  /**
+   * Set when the socket said (`gap`) that its catch-up does not read back this channel's messages
+   * missed since the connection was lost: the next join reads the newest page.
+   */
+  #notCaughtUp = false;
   /** The error of the last check that failed: cleared when one succeeds. */
   #recheckError: HeraldError | undefined;
   /** Aborted by `close()`: stops the checks' reads. */
@@ -319,15 +324,19 @@ export class ChannelView {
   }
 
   // A join succeeded: reads what is missing, then, if the connection was lost with history shown,
-  // checks what is shown against history. After a reconnecting socket's return nothing is missing:
-  // its catch-up delivers what was missed (or a `gap` starts the list again), so the check is the
-  // only read.
+  // checks what is shown against history. After a reconnecting socket's return its catch-up
+  // delivers what was missed in a channel joined with persistence (or a `gap` of
+  // `too_far_behind` or `history_unreadable` starts the list again), so the check is then the only
+  // read; a channel catch-up did not follow (joined without persistence, or not joined again at
+  // first) reads its newest page.
   async #joined(channelId: string): Promise<void> {
     const recheck = this.#unverified;
     const epoch = this.#epoch;
+    const caughtUp = recheck && this.#historyRead && this.feed.persistent && !this.#notCaughtUp;
     this.#unverified = false;
+    this.#notCaughtUp = false;
     if (this.#lostAt) await this.#readBack(channelId, this.#lostAt.newest);
-    else if (!recheck || !this.#historyRead) await this.#readNewest(channelId);
+    else if (!caughtUp) await this.#readNewest(channelId);
     // Started again from the newest page meanwhile: nothing shown predates the return.
     if (recheck && epoch === this.#epoch) await this.#recheck(channelId);
   }
@@ -416,7 +425,10 @@ export class ChannelView {
   #onGap(event: HeraldSocketEvents["gap"]): void {
     const { channelId } = this.feed.state;
     if (event.channelId !== channelId || this.#pageSize === 0) return;
-    if (event.reason !== "too_far_behind" && event.reason !== "history_unreadable") return;
+    if (event.reason !== "too_far_behind" && event.reason !== "history_unreadable") {
+      this.#notCaughtUp = true;
+      return;
+    }
     this.#restart(channelId);
   }
 
