@@ -3,6 +3,7 @@
  * message see no difference (see the refusal table of the protocol notes).
  */
 export const StockWords = {
+  groupFull: "Group is full.",
   mustJoinToSend: "Must join channel before sending messages",
   contentNotObject: "Message content must be a valid JSON object",
   invalidChannelId: "Invalid channel identifier",

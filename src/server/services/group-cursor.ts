@@ -29,28 +29,36 @@ export function groupCursorPosition(listing: string, cursor: string): unknown {
   return groupCursor(listing, value[2]) === cursor ? value[2] : undefined;
 }
 
+/** Text a database can compare: no NUL, which PostgreSQL's text refuses. */
+const storableText = (v: unknown): v is string => typeof v === "string" && !v.includes("\u0000");
+
+/** The largest member count a group can have (PostgreSQL's `integer`). */
+const MAX_EDGE_COUNT = 2 ** 31 - 1;
+
 /** The name a {@link groupCursor} of this name filter points after, refusing anything else with stock's words. */
 export function nameCursorPosition(pattern: string, cursor: string): string {
   const name = groupCursorPosition(pattern, cursor);
-  if (typeof name !== "string" || name === "") return refuse("bad_input", StockWords.malformedCursor);
+  if (!storableText(name) || name === "") return refuse("bad_input", StockWords.malformedCursor);
   return name;
 }
 
 /**
  * The position a {@link groupCursor} of a listing in one of stock's orders points after (the key
  * values of the last group listed, the id last), refusing anything else with stock's words: a
- * value of the right kind for each key of `order`.
+ * value each key of `order` can hold in storage.
  */
 export function cursorPosition(listing: string, cursor: string, order: GroupOrder): GroupPosition {
   const position = groupCursorPosition(listing, cursor);
   if (
     !Array.isArray(position) ||
     position.length !== order.keys.length ||
-    !order.keys.every((key, i) =>
-      key === "id" || key === "lang_tag"
-        ? typeof position[i] === "string"
-        : Number.isSafeInteger(position[i]),
-    )
+    !order.keys.every((key, i) => {
+      const v: unknown = position[i];
+      if (key === "id" || key === "lang_tag") return storableText(v);
+      if (key === "edge_count")
+        return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_EDGE_COUNT;
+      return Number.isSafeInteger(v);
+    })
   ) {
     return refuse("bad_input", StockWords.malformedCursor);
   }

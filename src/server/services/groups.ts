@@ -57,7 +57,6 @@ const userGroupsListing = (userId: string, state: number | undefined) =>
   `user_groups/${userId}/${state ?? ""}`;
 
 /** Stock's words for a join, add or promotion the group has no room for. */
-const GROUP_FULL = "Group is full.";
 
 /** The words and wire code stock Nakama refuses a group operation with when the caller may not. */
 interface StockDenial {
@@ -250,7 +249,7 @@ export class Groups {
   async joinGroup(req: RequestOf<"joinGroup">, caller: Caller): Promise<ResponseOf<"joinGroup">> {
     const group = await this.findGroup(req.groupId);
     // As stock: a full group refuses every join, from a user already in it too.
-    if (group.edge_count >= group.max_count) refuse("bad_input", GROUP_FULL);
+    if (group.edge_count >= group.max_count) refuse("bad_input", StockWords.groupFull);
     // As stock: a user with a place in the group already (a member of any rank, a join request,
     // a ban) joins with success and nothing changed.
     if ((await this.deps.groups.stateOf(group.id, caller.userId)) !== undefined) return {};
@@ -315,7 +314,7 @@ export class Groups {
     }
     // As stock, all or nothing: a group without room for every user added takes none of them.
     if (group.edge_count + added.length > group.max_count) {
-      refuse("bad_input", GROUP_FULL);
+      refuse("bad_input", StockWords.groupFull);
     }
     for (const user of added) {
       await this.deps.groups.setState(group.id, user.id, GroupUserState.Member);

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { HeraldError } from "../../errors.js";
 import { type GroupInit, GroupUserState } from "../../gen/wire.js";
+import { StockWords } from "../stock-words.js";
 import type { Db } from "./database.js";
 import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "./group-order.js";
 
@@ -27,9 +29,23 @@ export interface GroupRow {
  */
 export const BANNED_STATE = 4;
 
-/** Whether a group state counts as a member (superadmin, admin, member). */
-export const isMemberState = (state: number | undefined): boolean =>
-  state !== undefined && state <= GroupUserState.Member;
+/** A group's stored member count, its limit, and its members counted now (`n`). */
+export interface MemberCount {
+  edge_count: number;
+  max_count: number;
+  n: number;
+}
+
+/**
+ * The member count to store after a change of membership: undefined when it is the stored one.
+ * Throws "Group is full." when it grew past `max_count` (two joins or adds racing past the
+ * service's check of the count it read before).
+ */
+export function countToStore({ edge_count, max_count, n }: MemberCount): number | undefined {
+  if (n === edge_count) return undefined;
+  if (n > edge_count && n > max_count) throw new HeraldError("bad_input", StockWords.groupFull);
+  return n;
+}
 
 export interface MemberRow {
   group_id: string;
@@ -120,14 +136,14 @@ export class GroupStore {
 
   /**
    * Sets a user's state. When that makes or unmakes a member, the group's member count follows
-   * and its update time moves, as stock Nakama's do.
+   * and its update time moves, as stock Nakama's do; a member past the group's `max_count` is
+   * refused (see {@link recount}).
    */
   setState(groupId: string, userId: string, state: number): void {
     this.db.transaction(() => {
-      const before = this.stateOf(groupId, userId);
       const now = Date.now();
       this.putState(groupId, userId, state, now);
-      this.countChange(groupId, Number(isMemberState(state)) - Number(isMemberState(before)), now);
+      this.recount(groupId, now);
     })();
   }
 
@@ -140,18 +156,29 @@ export class GroupStore {
       .run(groupId, userId, state, ++this.seq, now);
   }
 
-  private countChange(groupId: string, delta: number, now: number): void {
-    if (delta === 0) return;
-    this.db
-      .prepare("UPDATE groups SET edge_count = edge_count + ?, update_time = ? WHERE id = ?")
-      .run(delta, now, groupId);
+  /**
+   * Counts a group's members again after a change of membership (in its transaction) and stores
+   * the count, with `now` as its update time, when it differs. A count grown past the group's
+   * `max_count` throws "Group is full." instead, undoing the change.
+   */
+  private recount(groupId: string, now: number): void {
+    const row = this.db
+      .prepare<[string, string], MemberCount>(
+        `SELECT edge_count, max_count,
+           (SELECT COUNT(*) FROM group_members WHERE group_id = ? AND state <= ${GroupUserState.Member}) AS n
+         FROM groups WHERE id = ?`,
+      )
+      .get(groupId, groupId);
+    const n = row && countToStore(row);
+    if (n !== undefined) {
+      this.db.prepare("UPDATE groups SET edge_count = ?, update_time = ? WHERE id = ?").run(n, now, groupId);
+    }
   }
 
   removeMember(groupId: string, userId: string): void {
     this.db.transaction(() => {
-      const before = this.stateOf(groupId, userId);
       this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").run(groupId, userId);
-      this.countChange(groupId, -Number(isMemberState(before)), Date.now());
+      this.recount(groupId, Date.now());
     })();
   }
 

@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from "pg";
 import { GroupUserState } from "../../../gen/wire.js";
 import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
 import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "../group-order.js";
-import { BANNED_STATE, isMemberState } from "../groups.js";
+import { BANNED_STATE, countToStore, type MemberCount } from "../groups.js";
 import { query, transaction } from "./connection.js";
 
 const changeColumns = ["name", "description", "lang_tag", "avatar_url"] as const;
@@ -79,27 +79,28 @@ export class PostgresGroupStore implements AsyncGroupStore {
 
   /**
    * Sets a user's state. When that makes or unmakes a member, the group's member count follows
-   * and its update time moves, as stock Nakama's do. The group's row is locked first, so the
-   * membership changes of one group, from any node, are counted one after the other.
+   * and its update time moves, as stock Nakama's do; a member past the group's `max_count` is
+   * refused. The group's row is locked first, so the membership changes of one group, from any
+   * node, are counted one after the other.
    */
   setState(groupId: string, userId: string, state: number): Promise<void> {
     return transaction(this.pool, async (sql) => {
-      const before = await lockedState(sql, groupId, userId);
+      await lockGroup(sql, groupId);
       const now = Date.now();
       await sql.query(
         `INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)
          ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
         [groupId, userId, state, now],
       );
-      await countChange(sql, groupId, Number(isMemberState(state)) - Number(isMemberState(before)), now);
+      await recount(sql, groupId, now);
     });
   }
 
   removeMember(groupId: string, userId: string): Promise<void> {
     return transaction(this.pool, async (sql) => {
-      const before = await lockedState(sql, groupId, userId);
+      await lockGroup(sql, groupId);
       await sql.query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [groupId, userId]);
-      await countChange(sql, groupId, -Number(isMemberState(before)), Date.now());
+      await recount(sql, groupId, Date.now());
     });
   }
 
@@ -155,22 +156,26 @@ export class PostgresGroupStore implements AsyncGroupStore {
   }
 }
 
-/** Locks a group's row for a membership change, then reads the user's state in it. */
-async function lockedState(sql: PoolClient, groupId: string, userId: string): Promise<number | undefined> {
+/** Locks a group's row for a change of its membership. */
+async function lockGroup(sql: PoolClient, groupId: string): Promise<void> {
   await sql.query("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", [groupId]);
-  const { rows } = await sql.query<{ state: number }>(
-    "SELECT state FROM group_members WHERE group_id = $1 AND user_id = $2",
-    [groupId, userId],
-  );
-  return rows[0]?.state;
 }
 
-/** Moves a group's member count by `delta`, and its update time with it, when it changes. */
-async function countChange(sql: PoolClient, groupId: string, delta: number, now: number): Promise<void> {
-  if (delta === 0) return;
-  await sql.query("UPDATE groups SET edge_count = edge_count + $2, update_time = $3 WHERE id = $1", [
-    groupId,
-    delta,
-    now,
-  ]);
+/**
+ * Counts a group's members again after a change of membership and stores the count, with `now` as
+ * its update time, when it differs; a count grown past `max_count` throws "Group is full.",
+ * rolling the change back (see `countToStore`). Counting rather than adding one keeps the stored
+ * count true even where it was not kept before (rows written by an older node).
+ */
+async function recount(sql: PoolClient, groupId: string, now: number): Promise<void> {
+  const { rows } = await sql.query<MemberCount>(
+    `SELECT edge_count, max_count,
+       (SELECT count(*)::integer FROM group_members WHERE group_id = $1 AND state <= ${GroupUserState.Member}) AS n
+     FROM groups WHERE id = $1`,
+    [groupId],
+  );
+  const n = rows[0] && countToStore(rows[0]);
+  if (n !== undefined) {
+    await sql.query("UPDATE groups SET edge_count = $2, update_time = $3 WHERE id = $1", [groupId, n, now]);
+  }
 }
