@@ -77,6 +77,12 @@ export function pgError(err: unknown): HeraldError {
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === "23505") return HeraldError.from(err, "already_exists");
+  // A NUL in a text (22021) or a \u0000 in a JSON value (22P05): PostgreSQL stores neither, so
+  // the request's text is what is wrong. (SQLite takes NUL; checks that refuse control characters
+  // answer the same on both.)
+  if (code === "22021" || code === "22P05") {
+    return new HeraldError("bad_input", "Text must not contain a NUL character.", { cause: err });
+  }
   if (
     (typeof code === "string" &&
       (code.startsWith("08") ||
