@@ -24,8 +24,24 @@ const ours = (groups: readonly Group[], made: readonly Group[]) => {
   return ids(groups).filter((id) => mine.has(id));
 };
 
+const external = externalStockServer() !== undefined;
+
 /** Page sizes to list with: a page of one only on the bundled server, which holds few groups. */
-const pageSizes = externalStockServer() === undefined ? [100, 4, 1] : [100, 7];
+const pageSizes = external ? [100, 7] : [100, 4, 1];
+
+/**
+ * How long to wait for a change to show in update times: a real stock server sends them in whole
+ * seconds (herald in milliseconds), though it orders by its finer stored time.
+ */
+const TICK_MS = external ? 1100 : 3;
+
+/**
+ * Whether `filters` list in an order that reads update times, which a real stock server orders by
+ * a finer time than it sends: there the test checks which groups are listed, each once, not
+ * their order.
+ */
+const timeOrdered = (f: GroupFilters) =>
+  f.langTag === undefined && !(f.open !== undefined && f.members !== undefined);
 
 /** Compares two groups key by key, the id last: the keys of stock's order for `filters`. */
 function stockOrder(filters: GroupFilters): (a: Group, b: Group) => number {
@@ -67,7 +83,7 @@ for (const mode of serverModes) {
       const made: Group[] = [];
       for (const name of [`${club}-c`, `${club}-b`, `${club}-a`]) {
         made.push(await client.createGroup(owner, { name, open: true }));
-        await sleep(3);
+        await sleep(TICK_MS);
       }
       const listed = await groupPages(client, owner, {}, 100);
       assert.deepEqual(ours(listed, made), ids(made));
@@ -89,9 +105,9 @@ for (const mode of serverModes) {
       const owner = await signIn("owner");
       const [ann, bob, cy] = [await signIn("ann"), await signIn("bob"), await signIn("cy")];
       const open = await client.createGroup(owner, { name: uniqueName("open-club"), open: true });
-      await sleep(3);
+      await sleep(TICK_MS);
       const closed = await client.createGroup(owner, { name: uniqueName("closed-club"), open: false });
-      await sleep(3);
+      await sleep(TICK_MS);
       const order = async () => ours(await groupPages(client, owner, {}, 100), [open, closed]);
       assert.deepEqual(await order(), [open.id, closed.id]);
 
@@ -102,7 +118,7 @@ for (const mode of serverModes) {
           (await groupPages(client, owner, {}, 100)).find((g) => g.id === id)?.updateTime?.getTime();
         const then = await time();
         await run();
-        await sleep(3);
+        await sleep(TICK_MS);
         const after = await order();
         assert.deepEqual(after, moves ? [...before.filter((g) => g !== id), id] : before, what);
         if (moves) assert.ok(((await time()) ?? 0) > (then ?? 0), `${what}: the update time moves`);
@@ -181,11 +197,14 @@ for (const mode of serverModes) {
         const expected = all.filter((g) => passes(g, filters)).sort(stockOrder(filters));
         assert.ok(expected.length > 0, JSON.stringify(filters));
         for (const limit of pageSizes) {
-          assert.deepEqual(
-            ours(await groupPages(client, owner, filters, limit), all),
-            ids(expected),
-            `${JSON.stringify(filters)}, ${limit} a page`,
-          );
+          const listed = ours(await groupPages(client, owner, filters, limit), all);
+          const what = `${JSON.stringify(filters)}, ${limit} a page`;
+          if (external && timeOrdered(filters)) {
+            assert.deepEqual([...listed].sort(), ids(expected).sort(), what);
+            assert.equal(new Set(listed).size, listed.length, `${what}: each once`);
+          } else {
+            assert.deepEqual(listed, ids(expected), what);
+          }
         }
       }
     });
