@@ -48,6 +48,50 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
         }
       });
 
+    withStorage(
+      "members set in one change are refused whole past max_count; changes that make no member go through",
+      async (s) => {
+        const creator = randomUUID();
+        const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+        const g = await s.groups.create({
+          creatorId: creator,
+          name: "small",
+          description: "",
+          langTag: "en",
+          avatarUrl: "",
+          open: false,
+          maxCount: 3,
+        });
+        await assert.rejects(
+          s.groups.setState(g.id, [a, b, c], 2),
+          (e: unknown) => HeraldError.is(e, "bad_input") && e.message === "Group is full.",
+        );
+        assert.deepEqual(
+          (await s.groups.members(g.id)).map((m) => m.user_id),
+          [creator],
+          "none of the three went in",
+        );
+        assert.equal((await s.groups.byId(g.id))?.edge_count, 1);
+        await s.groups.setState(g.id, [a, b], 2);
+        assert.equal((await s.groups.byId(g.id))?.edge_count, 3);
+        // Full now: a join request, a promotion and a ban make no member and go through.
+        await s.groups.setState(g.id, d, 3);
+        await s.groups.setState(g.id, a, 1);
+        await s.groups.setState(g.id, b, 4);
+        assert.equal((await s.groups.byId(g.id))?.edge_count, 2);
+        await assert.rejects(s.groups.setState(g.id, [c, d], 2), isCode("bad_input"));
+        await s.groups.setState(g.id, d, 2);
+        assert.deepEqual(
+          (await s.groups.members(g.id)).map((m) => [m.user_id, m.state]),
+          [
+            [creator, 0],
+            [a, 1],
+            [d, 2],
+          ],
+        );
+      },
+    );
+
     withStorage("a user is found by id, username, device, custom id and email", async (s) => {
       const u = await s.users.create({
         username: "ana",

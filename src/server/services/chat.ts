@@ -56,6 +56,9 @@ const GROUP_TARGET_INVALID = `Invalid group ID in group channel join: ${StockWor
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const ASCII_CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** The longest client message id a send may carry (the SDK's are UUIDs, 36 characters). */
+const MAX_CLIENT_MSG_ID = 128;
+
 // Repeated sends of non-persistent messages are answered from memory; this bounds that memory.
 const RECENT_ACKS = 10_000;
 
@@ -342,6 +345,14 @@ export class Chat {
     if (membership === undefined) refuse("bad_input", StockWords.mustJoinToSend);
     // Without the extension a client message id is not ours to keep, as on a stock server.
     const clientMsgId = this.deps.clientMsgIds ? req.clientMsgId : "";
+    // Checked before it joins a batch of other users' sends, which a value storage cannot hold
+    // (a NUL, on PostgreSQL) would fail whole.
+    if (clientMsgId.length > MAX_CLIENT_MSG_ID || ASCII_CONTROL.test(clientMsgId)) {
+      refuse(
+        "bad_input",
+        `Client message id must be at most ${MAX_CLIENT_MSG_ID} characters, without control characters.`,
+      );
+    }
     // Deduplicated per sender and channel: the same id in another channel is another message.
     const dedupeKey = clientMsgId === "" ? undefined : `${peer.userId}\n${target.id}\n${clientMsgId}`;
     const hooks = this.deps.hooks;

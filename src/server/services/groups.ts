@@ -316,8 +316,13 @@ export class Groups {
     if (group.edge_count + added.length > group.max_count) {
       refuse("bad_input", StockWords.groupFull);
     }
+    // All in one change of the group, refused whole if a race filled it meanwhile.
+    await this.deps.groups.setState(
+      group.id,
+      added.map((u) => u.id),
+      GroupUserState.Member,
+    );
     for (const user of added) {
-      await this.deps.groups.setState(group.id, user.id, GroupUserState.Member);
       this.deps.chat.groupEvent(group.id, ChannelMessageCode.GroupAdd, user);
       await this.deps.notifier.send({
         userId: user.id,

@@ -212,11 +212,12 @@ export interface AsyncGroupStore {
   /** A user's state in a group (undefined when not related at all). */
   stateOf(groupId: string, userId: string): Promise<number | undefined>;
   /**
-   * Sets a user's state; a new member goes last in join order, a changed one keeps its place. A
-   * change that makes or unmakes a member moves the group's `edge_count` and `update_time`, as
-   * does {@link removeMember} of a member.
+   * Sets the state of a user, or of several in one change (refused whole); a new member goes last
+   * in join order, a changed one keeps its place. A change that makes or unmakes a member moves the
+   * group's `edge_count` and `update_time`, as does {@link removeMember} of a member; one that
+   * makes a member past the group's `max_count` is refused with "Group is full.".
    */
-  setState(groupId: string, userId: string, state: number): Promise<void>;
+  setState(groupId: string, userIds: string | readonly string[], state: number): Promise<void>;
   removeMember(groupId: string, userId: string): Promise<void>;
   /** Members and join requests (bans excluded) in join order, or those of one state. */
   members(groupId: string, state?: number): Promise<MemberRow[]>;

@@ -36,15 +36,19 @@ export interface MemberCount {
   n: number;
 }
 
+/** Whether a group state counts as a member (superadmin, admin, member). */
+export const isMemberState = (state: number | undefined): boolean =>
+  state !== undefined && state <= GroupUserState.Member;
+
 /**
  * The member count to store after a change of membership: undefined when it is the stored one.
- * Throws "Group is full." when it grew past `max_count` (two joins or adds racing past the
- * service's check of the count it read before).
+ * Throws "Group is full." when the change made a member (`grows`) and the members are now more
+ * than `max_count` (joins or adds racing past the service's check of the count it read before);
+ * other changes (a kick, a promotion) always go through, mending a stored count found wrong.
  */
-export function countToStore({ edge_count, max_count, n }: MemberCount): number | undefined {
-  if (n === edge_count) return undefined;
-  if (n > edge_count && n > max_count) throw new HeraldError("bad_input", StockWords.groupFull);
-  return n;
+export function countToStore({ edge_count, max_count, n }: MemberCount, grows: boolean): number | undefined {
+  if (grows && n > max_count) throw new HeraldError("bad_input", StockWords.groupFull);
+  return n === edge_count ? undefined : n;
 }
 
 export interface MemberRow {
@@ -139,11 +143,13 @@ export class GroupStore {
    * and its update time moves, as stock Nakama's do; a member past the group's `max_count` is
    * refused (see {@link recount}).
    */
-  setState(groupId: string, userId: string, state: number): void {
+  setState(groupId: string, userIds: string | readonly string[], state: number): void {
+    const ids = typeof userIds === "string" ? [userIds] : userIds;
     this.db.transaction(() => {
       const now = Date.now();
-      this.putState(groupId, userId, state, now);
-      this.recount(groupId, now);
+      const grows = isMemberState(state) && ids.some((id) => !isMemberState(this.stateOf(groupId, id)));
+      for (const id of ids) this.putState(groupId, id, state, now);
+      this.recount(groupId, now, grows);
     })();
   }
 
@@ -158,10 +164,10 @@ export class GroupStore {
 
   /**
    * Counts a group's members again after a change of membership (in its transaction) and stores
-   * the count, with `now` as its update time, when it differs. A count grown past the group's
-   * `max_count` throws "Group is full." instead, undoing the change.
+   * the count, with `now` as its update time, when it differs. A change that made a member
+   * (`grows`) past the group's `max_count` throws "Group is full." instead, undoing the change.
    */
-  private recount(groupId: string, now: number): void {
+  private recount(groupId: string, now: number, grows: boolean): void {
     const row = this.db
       .prepare<[string, string], MemberCount>(
         `SELECT edge_count, max_count,
@@ -169,7 +175,7 @@ export class GroupStore {
          FROM groups WHERE id = ?`,
       )
       .get(groupId, groupId);
-    const n = row && countToStore(row);
+    const n = row && countToStore(row, grows);
     if (n !== undefined) {
       this.db.prepare("UPDATE groups SET edge_count = ?, update_time = ? WHERE id = ?").run(n, now, groupId);
     }
@@ -178,7 +184,7 @@ export class GroupStore {
   removeMember(groupId: string, userId: string): void {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").run(groupId, userId);
-      this.recount(groupId, Date.now());
+      this.recount(groupId, Date.now(), false);
     })();
   }
 

@@ -71,16 +71,23 @@ const NETWORK_CODES = new Set([
   "EHOSTUNREACH",
 ]);
 
+/** Whether PostgreSQL refused a NUL character in a text or a JSON value. */
+function isNulError(code: unknown, message: string, detail: unknown): boolean {
+  if (code === "22021") return /: 0x00$/.test(message);
+  return code === "22P05" && typeof detail === "string" && detail.includes("\\u0000");
+}
+
 /** Maps a driver error to the storage interface's error codes. */
 export function pgError(err: unknown): HeraldError {
   if (HeraldError.is(err)) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === "23505") return HeraldError.from(err, "already_exists");
-  // A NUL in a text (22021) or a \u0000 in a JSON value (22P05): PostgreSQL stores neither, so
-  // the request's text is what is wrong. (SQLite takes NUL; checks that refuse control characters
-  // answer the same on both.)
-  if (code === "22021" || code === "22P05") {
+  // A NUL in a text (22021, byte 0x00) or a \u0000 in a JSON value (22P05): PostgreSQL stores
+  // neither, so the request's text is what is wrong. (SQLite takes NUL; checks that refuse control
+  // characters answer the same on both.) Other errors of these codes (a database whose encoding is
+  // not UTF-8) stay server errors.
+  if (isNulError(code, message, (err as { detail?: unknown } | null)?.detail)) {
     return new HeraldError("bad_input", "Text must not contain a NUL character.", { cause: err });
   }
   if (

@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from "pg";
 import { GroupUserState } from "../../../gen/wire.js";
 import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
 import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "../group-order.js";
-import { BANNED_STATE, countToStore, type MemberCount } from "../groups.js";
+import { BANNED_STATE, countToStore, isMemberState, type MemberCount } from "../groups.js";
 import { query, transaction } from "./connection.js";
 
 const changeColumns = ["name", "description", "lang_tag", "avatar_url"] as const;
@@ -83,16 +83,24 @@ export class PostgresGroupStore implements AsyncGroupStore {
    * refused. The group's row is locked first, so the membership changes of one group, from any
    * node, are counted one after the other.
    */
-  setState(groupId: string, userId: string, state: number): Promise<void> {
+  setState(groupId: string, userIds: string | readonly string[], state: number): Promise<void> {
+    const ids = typeof userIds === "string" ? [userIds] : [...userIds];
     return transaction(this.pool, async (sql) => {
       await lockGroup(sql, groupId);
+      const { rows } = await sql.query<{ state: number }>(
+        "SELECT state FROM group_members WHERE group_id = $1 AND user_id = ANY($2::text[])",
+        [groupId, ids],
+      );
+      const members = rows.filter((r) => isMemberState(r.state)).length;
+      const grows = isMemberState(state) && members < new Set(ids).size;
       const now = Date.now();
       await sql.query(
-        `INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)
+        `INSERT INTO group_members (group_id, user_id, state, update_time)
+         SELECT $1, id, $3, $4 FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n
          ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
-        [groupId, userId, state, now],
+        [groupId, ids, state, now],
       );
-      await recount(sql, groupId, now);
+      await recount(sql, groupId, now, grows);
     });
   }
 
@@ -100,7 +108,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
     return transaction(this.pool, async (sql) => {
       await lockGroup(sql, groupId);
       await sql.query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [groupId, userId]);
-      await recount(sql, groupId, Date.now());
+      await recount(sql, groupId, Date.now(), false);
     });
   }
 
@@ -163,18 +171,19 @@ async function lockGroup(sql: PoolClient, groupId: string): Promise<void> {
 
 /**
  * Counts a group's members again after a change of membership and stores the count, with `now` as
- * its update time, when it differs; a count grown past `max_count` throws "Group is full.",
- * rolling the change back (see `countToStore`). Counting rather than adding one keeps the stored
- * count true even where it was not kept before (rows written by an older node).
+ * its update time, when it differs; a change that made a member (`grows`) past `max_count`
+ * throws "Group is full.", rolling the change back (see `countToStore`). Counting rather than
+ * adding one keeps the stored count true even where it was not kept before (rows written by an
+ * older node).
  */
-async function recount(sql: PoolClient, groupId: string, now: number): Promise<void> {
+async function recount(sql: PoolClient, groupId: string, now: number, grows: boolean): Promise<void> {
   const { rows } = await sql.query<MemberCount>(
     `SELECT edge_count, max_count,
        (SELECT count(*)::integer FROM group_members WHERE group_id = $1 AND state <= ${GroupUserState.Member}) AS n
      FROM groups WHERE id = $1`,
     [groupId],
   );
-  const n = rows[0] && countToStore(rows[0]);
+  const n = rows[0] && countToStore(rows[0], grows);
   if (n !== undefined) {
     await sql.query("UPDATE groups SET edge_count = $2, update_time = $3 WHERE id = $1", [groupId, n, now]);
   }
