@@ -288,7 +288,12 @@ export class Groups {
       // As stock (3.25 on): the last member leaving deletes the group (join requests and bans do
       // not count), with no leave written; the last superadmin of a group with members may not.
       if (group.edge_count > 1) refuse("bad_input", StockWords.lastSuperadmin);
-      await this.removeGroup(group.id);
+      const members = await this.deps.groups.members(group.id);
+      // Deleted only if the caller is still its one member: a join that landed meanwhile keeps it.
+      if (!(await this.deps.groups.deleteIfOnly(group.id, caller.userId))) {
+        refuse("bad_input", StockWords.lastSuperadmin);
+      }
+      for (const m of members) this.dropMember(group.id, m.user_id);
       return {};
     }
     await this.deps.groups.removeMember(group.id, caller.userId);

@@ -209,6 +209,11 @@ export interface AsyncGroupStore {
   update(id: string, changes: GroupChanges): Promise<void>;
   /** Deletes a group and its memberships. */
   delete(id: string): Promise<void>;
+  /**
+   * Deletes a group if `userId` is its one member (join requests and bans aside), in one change.
+   * False when others are members; true once the group is gone (deleted meanwhile too).
+   */
+  deleteIfOnly(groupId: string, userId: string): Promise<boolean>;
   /** A user's state in a group (undefined when not related at all). */
   stateOf(groupId: string, userId: string): Promise<number | undefined>;
   /**

@@ -130,6 +130,25 @@ export class GroupStore {
     this.db.prepare("DELETE FROM groups WHERE id = ?").run(id);
   }
 
+  /**
+   * Deletes a group if `userId` is its one member, in one change. False when others are members;
+   * true once the group is gone (deleted meanwhile too).
+   */
+  deleteIfOnly(groupId: string, userId: string): boolean {
+    return this.db.transaction(() => {
+      if (this.byId(groupId) === undefined) return true;
+      const members = this.db
+        .prepare<[string], string>(
+          `SELECT user_id FROM group_members WHERE group_id = ? AND state <= ${GroupUserState.Member}`,
+        )
+        .pluck()
+        .all(groupId);
+      if (members.length !== 1 || members[0] !== userId) return false;
+      this.delete(groupId);
+      return true;
+    })();
+  }
+
   /** A user's state in a group (undefined when not related at all). */
   stateOf(groupId: string, userId: string): number | undefined {
     return this.db
@@ -146,6 +165,8 @@ export class GroupStore {
   setState(groupId: string, userIds: string | readonly string[], state: number): void {
     const ids = typeof userIds === "string" ? [userIds] : userIds;
     this.db.transaction(() => {
+      // Deleted since the caller read it (its last member left meanwhile).
+      if (this.byId(groupId) === undefined) throw new HeraldError("not_found", StockWords.groupNotFound);
       const now = Date.now();
       const grows = isMemberState(state) && ids.some((id) => !isMemberState(this.stateOf(groupId, id)));
       for (const id of ids) this.putState(groupId, id, state, now);

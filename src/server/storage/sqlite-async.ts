@@ -192,6 +192,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
     create: write((fields) => groupStore.create(fields)),
     update: write((id, changes) => groupStore.update(id, changes)),
     delete: write((id) => groupStore.delete(id)),
+    deleteIfOnly: write((groupId, userId) => groupStore.deleteIfOnly(groupId, userId)),
     stateOf: wrap((groupId, userId) => groupStore.stateOf(groupId, userId)),
     setState: write((groupId, userIds, state) => groupStore.setState(groupId, userIds, state)),
     removeMember: write((groupId, userId) => groupStore.removeMember(groupId, userId)),

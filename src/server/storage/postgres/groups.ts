@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
+import { HeraldError } from "../../../errors.js";
 import { GroupUserState } from "../../../gen/wire.js";
+import { StockWords } from "../../stock-words.js";
 import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
 import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "../group-order.js";
 import { BANNED_STATE, countToStore, isMemberState, type MemberCount } from "../groups.js";
@@ -66,6 +68,20 @@ export class PostgresGroupStore implements AsyncGroupStore {
 
   async delete(id: string): Promise<void> {
     await query(this.pool, "DELETE FROM groups WHERE id = $1", [id]);
+  }
+
+  deleteIfOnly(groupId: string, userId: string): Promise<boolean> {
+    return transaction(this.pool, async (sql) => {
+      const locked = await sql.query("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", [groupId]);
+      if (locked.rowCount === 0) return true;
+      const { rows } = await sql.query<{ user_id: string }>(
+        `SELECT user_id FROM group_members WHERE group_id = $1 AND state <= ${GroupUserState.Member}`,
+        [groupId],
+      );
+      if (rows.length !== 1 || rows[0]?.user_id !== userId) return false;
+      await sql.query("DELETE FROM groups WHERE id = $1", [groupId]);
+      return true;
+    });
   }
 
   async stateOf(groupId: string, userId: string): Promise<number | undefined> {
@@ -164,9 +180,13 @@ export class PostgresGroupStore implements AsyncGroupStore {
   }
 }
 
-/** Locks a group's row for a change of its membership. */
+/**
+ * Locks a group's row for a change of its membership; refuses with "Group not found." when it is
+ * gone (deleted since the caller read it: its last member left meanwhile).
+ */
 async function lockGroup(sql: PoolClient, groupId: string): Promise<void> {
-  await sql.query("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", [groupId]);
+  const { rowCount } = await sql.query("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", [groupId]);
+  if (rowCount === 0) throw new HeraldError("not_found", StockWords.groupNotFound);
 }
 
 /**
