@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import WebSocket from "ws";
+import { waitFor } from "../../src/testing/wait-for.js";
 import {
   authenticate,
   openSocket,
@@ -93,8 +94,15 @@ describe("stock mode against the protocol notes", () => {
     await s.close();
     // An offline user has no online key (false is omitted).
     const bob = await authenticate(srv.url);
-    const users = await rest(srv.url, "GET", `/v2/user?ids=${ada.userId}`, { token: bob.token });
-    const user = (users.body.users as Record<string, unknown>[])[0] ?? {};
+    // The server ends the session after the close handshake: a read may come in between.
+    const user = await waitFor(
+      async () => {
+        const users = await rest(srv.url, "GET", `/v2/user?ids=${ada.userId}`, { token: bob.token });
+        const found = (users.body.users as Record<string, unknown>[])[0] ?? {};
+        return found.online === undefined ? found : undefined;
+      },
+      { what: "ada shown offline", timeoutMs: 10_000, intervalMs: 20 },
+    );
     assert.equal(user.id, ada.userId);
     assert.equal("online" in user, false);
   });
