@@ -61,15 +61,23 @@ export const joiningSnapshot: ChannelSnapshot = {
 };
 
 /**
- * The identity of a channel in the registry: two components asking the same share one join. A
- * group or user id is taken in any spelling the server reads (one join answers both, and the
- * first component to leave would leave it for the other); a room's name is case-sensitive.
+ * The channel a target names, as a socket's membership: a group or user id is taken in any
+ * spelling the server reads (one join answers both); a room's name is case-sensitive.
  */
-export function channelKey(target: string, type: ChannelType, options: ChannelOptions): string {
+export function channelMembership(target: string, type: ChannelType): string {
   // (A target that is not a string, from plain JavaScript, fails in the join, not here.)
   const id =
     typeof target === "string" && (type === ChannelType.DirectMessage || type === ChannelType.Group)
       ? canonicalUuid(target)
       : target;
-  return JSON.stringify([type, id, options.persistence ?? true, options.hidden ?? false]);
+  return JSON.stringify([type, id]);
+}
+
+/**
+ * The identity of a channel's feed in the registry: two components asking the same share one.
+ * Feeds of one channel with other options share its membership (a socket has one per channel):
+ * the first component to leave must not leave it for the others.
+ */
+export function channelKey(target: string, type: ChannelType, options: ChannelOptions): string {
+  return `${channelMembership(target, type)} ${options.persistence ?? true} ${options.hidden ?? false}`;
 }

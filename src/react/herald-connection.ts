@@ -6,7 +6,7 @@ import type { PresenceStoreOptions } from "../presence/presence-store.js";
 import type { Session } from "../session.js";
 import type { ConnectOptions } from "../socket/socket-types.js";
 import { ChannelFeed } from "./channel-feed.js";
-import { type ChannelOptions, channelKey } from "./channel-types.js";
+import { type ChannelOptions, channelKey, channelMembership } from "./channel-types.js";
 import { ChannelView, DEFAULT_PAGE_SIZE } from "./channel-view.js";
 import { makeSocket } from "./failed-socket.js";
 import { type HeraldSocket, listen } from "./herald-socket.js";
@@ -42,7 +42,10 @@ export class HeraldConnection {
   readonly #connectOptions: ConnectOptions;
   readonly #presenceOptions: PresenceStoreOptions;
   readonly #listeners = new Set<() => void>();
-  readonly #channels = new Map<string, Shared<ChannelFeed> & { views: Map<number, Shared<ChannelView>> }>();
+  readonly #channels = new Map<
+    string,
+    Shared<ChannelFeed> & { membership: string; views: Map<number, Shared<ChannelView>> }
+  >();
   #presence: Shared<PresenceWatch> | undefined;
   #users = 0;
   #started = false;
@@ -128,7 +131,12 @@ export class HeraldConnection {
     const key = channelKey(target, type, options);
     let entry = this.#channels.get(key);
     if (!entry) {
-      entry = { value: new ChannelFeed(this.socket, target, type, options), users: 0, views: new Map() };
+      entry = {
+        value: new ChannelFeed(this.socket, target, type, options),
+        users: 0,
+        membership: channelMembership(target, type),
+        views: new Map(),
+      };
       this.#channels.set(key, entry);
       if (this.#broken) entry.value.fail(this.#broken);
     }
@@ -151,7 +159,10 @@ export class HeraldConnection {
       shared.users--;
       if (shared.users > 0 || this.#channels.get(key) !== shared) return;
       this.#channels.delete(key);
-      shared.value.close();
+      // The same channel joined with other options is the same membership: it stays for them.
+      let others = false;
+      for (const e of this.#channels.values()) others ||= e.membership === shared.membership;
+      shared.value.close(!others);
     });
     return { view: seen.value, release };
   }
