@@ -100,7 +100,8 @@ export class PostgresGroupStore implements AsyncGroupStore {
    * node, are counted one after the other.
    */
   setState(groupId: string, userIds: string | readonly string[], state: number): Promise<void> {
-    const ids = typeof userIds === "string" ? [userIds] : [...userIds];
+    // A user named twice is one user (the insert would change one row twice, which fails).
+    const ids = typeof userIds === "string" ? [userIds] : [...new Set(userIds)];
     return transaction(this.pool, async (sql) => {
       await lockGroup(sql, groupId);
       const { rows } = await sql.query<{ state: number }>(
@@ -108,7 +109,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
         [groupId, ids],
       );
       const members = rows.filter((r) => isMemberState(r.state)).length;
-      const grows = isMemberState(state) && members < new Set(ids).size;
+      const grows = isMemberState(state) && members < ids.length;
       const now = Date.now();
       await sql.query(
         `INSERT INTO group_members (group_id, user_id, state, update_time)
