@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
@@ -36,6 +38,19 @@ export interface BundleGraph {
   externals: ExternalImport[];
   /** With `staticOnly`: the dynamic imports, kept out of the graph (empty otherwise). */
   dynamic: ExternalImport[];
+}
+
+/** Type-checks the TypeScript project in `project` with the repository's compiler; fails with its errors. */
+export function assertTypeChecks(project: string): void {
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", project],
+    {
+      cwd: project,
+      encoding: "utf8",
+    },
+  );
+  assert.equal(tsc.status, 0, `tsc found errors:\n${tsc.stdout}${tsc.stderr}`);
 }
 
 /** The package name of a bare specifier: "protobufjs/minimal.js" -> "protobufjs", "@a/b/c" -> "@a/b". */

@@ -1,10 +1,8 @@
-import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { repo, requireBuild } from "./bundle-graph.js";
+import { assertTypeChecks, repo, requireBuild } from "./bundle-graph.js";
 
 // An app's TypeScript project that installed herald: the published declarations must type-check
 // under the strictest settings, without the DOM lib (a Node app) and with skipLibCheck off, for both
@@ -83,15 +81,7 @@ describe("the published type declarations, as an app's TypeScript sees them", ()
       writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: `app-${kind}`, type: kind }));
       writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(compilerOptions("node16")));
       writeFileSync(path.join(project, "app.ts"), app);
-      const tsc = spawnSync(
-        process.execPath,
-        [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", project],
-        {
-          cwd: project,
-          encoding: "utf8",
-        },
-      );
-      assert.equal(tsc.status, 0, `tsc found errors:\n${tsc.stdout}${tsc.stderr}`);
+      assertTypeChecks(project);
     });
   }
 });
