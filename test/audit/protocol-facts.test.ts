@@ -351,6 +351,96 @@ for (const mode of serverModes) {
       }
     });
 
+    test("a user with a join request is no member: the group channel and its history are refused", async () => {
+      const owner = await authenticate(srv.url);
+      const asker = await authenticate(srv.url);
+      const made = await rest(srv.url, "POST", "/v2/group", {
+        token: owner.token,
+        body: { name: uniqueName("closed"), open: false },
+      });
+      const groupId = made.body.id as string;
+      assert.equal((await groupOp(srv, asker, groupId, "join")).status, 200);
+      const members = await rest(srv.url, "GET", `/v2/group/${groupId}/user?state=3`, { token: owner.token });
+      assert.equal((members.body.group_users as Json[] | undefined)?.length, 1, "a join request is pending");
+      const s = await openSocket(srv.url, asker);
+      try {
+        const join = await s.request("channelJoin", { target: groupId, type: 3 });
+        const { code, message } = join.body as { code: number; message: string };
+        assert.deepEqual([join.kind, code, message], ["error", 3, "Group not found: Invalid channel target"]);
+      } finally {
+        await s.close();
+      }
+      const history = await rest(srv.url, "GET", `/v2/channel/3.${groupId}..?limit=10`, {
+        token: asker.token,
+      });
+      assert.deepEqual(
+        [history.status, history.body.code, history.body.message],
+        [400, 3, "Group not found."],
+      );
+    });
+
+    test("a join of type 0, or with no type at all in JSON, joins a room", async () => {
+      const ada = await authenticate(srv.url);
+      const s = await openSocket(srv.url, ada);
+      const frames = rawFrames(s);
+      try {
+        const room = uniqueName("room");
+        const zero = await s.call("channelJoin", { target: room, type: 0 }, "channel");
+        assert.equal(zero.id, `2...${room}`);
+        assert.equal(zero.roomName, room);
+        const other = uniqueName("room");
+        s.ws.send(JSON.stringify({ cid: "11", channel_join: { target: other } }));
+        const reply = await frameWith(frames, "channel", (c) => c.room_name === other);
+        assert.equal(reply.cid, "11");
+        assert.equal((reply.channel as Json).id, `2...${other}`);
+      } finally {
+        await s.close();
+      }
+    });
+
+    test("transport: format empty or json gives text frames, protobuf binary ones, any other spelling 400; no token 401", async () => {
+      const ada = await authenticate(srv.url);
+      const url = socketUrl(srv.url, ada.token);
+      for (const format of ["JSON", "Protobuf", "proto"]) {
+        assert.equal(await upgradeStatus(`${url}&format=${format}`), 400, format);
+      }
+      assert.equal(await upgradeStatus(url.replace(/token=[^&]*&?/, "")), 401);
+      for (const [format, binary] of [
+        ["", false],
+        ["json", false],
+        ["protobuf", true],
+      ] as const) {
+        const ws = new WebSocket(`${url}&format=${format}`);
+        await new Promise((resolve, reject) => {
+          ws.once("open", resolve);
+          ws.once("error", reject);
+        });
+        const frame = new Promise<boolean>((resolve) =>
+          ws.once("message", (_data, isBinary) => resolve(isBinary)),
+        );
+        // An empty ping: field 32, length 0, in protobuf; the same in JSON.
+        ws.send(binary ? Uint8Array.from([0x82, 0x02, 0x00]) : JSON.stringify({ cid: "1", ping: {} }));
+        assert.equal(await frame, binary, `format=${format}`);
+        ws.close();
+      }
+    });
+
+    test("an error frame holds code and message; stock mode leaves the empty context out", async () => {
+      const ada = await authenticate(srv.url);
+      const s = await openSocket(srv.url, ada);
+      const frames = rawFrames(s);
+      try {
+        s.ws.send(JSON.stringify({ cid: "12", channel_join: { target: "x", type: 9 } }));
+        const reply = await frameWith(frames, "error");
+        assert.equal(reply.cid, "12");
+        const error = reply.error as Json;
+        assert.deepEqual([error.code, error.message], [3, "Invalid channel type"]);
+        if (mode.name === "nakama") assert.deepEqual(Object.keys(error).sort(), ["code", "message"]);
+      } finally {
+        await s.close();
+      }
+    });
+
     test("a hidden member's leave and disconnect cause no events", async () => {
       const room = uniqueName("room");
       const ada = await authenticate(srv.url);
