@@ -180,6 +180,13 @@ for (const mode of serverModes) {
       const user = (users.body.users as Json[])[0] ?? {};
       assert.equal(user.id, carol.userId);
       assert.equal("edge_count" in user, false, JSON.stringify(user));
+      for (const key of ["create_time", "update_time"]) {
+        assert.match(
+          String(user[key]),
+          /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/,
+          `${key}: RFC 3339 in UTC`,
+        );
+      }
     });
 
     test("REST calls that answer nothing answer {}", async () => {
@@ -592,6 +599,23 @@ describe("herald's own limits (herald server)", () => {
     await s.call("ping", {}, "pong");
     s.ws.send(statusFrame(65537));
     assert.equal((await s.closed).code, 1009);
+  });
+
+  test("GET /v2/account reports the user's last_active once connected", async () => {
+    const ada = await authenticate(srv.url);
+    const s = await openSocket(srv.url, ada);
+    try {
+      const account = await waitFor(
+        async () => {
+          const res = await rest(srv.url, "GET", "/v2/account", { token: ada.token });
+          return (res.body.user as Json).last_active === undefined ? undefined : res.body;
+        },
+        { what: "last_active stored", timeoutMs: 10_000, intervalMs: 20 },
+      );
+      assert.match(String((account.user as Json).last_active), /^\d{4}-\d\d-\d\dT.*Z$/);
+    } finally {
+      await s.close();
+    }
   });
 
   test("chat content of 4096 bytes is taken; one byte more is refused", async () => {
