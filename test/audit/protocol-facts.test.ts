@@ -77,6 +77,12 @@ function upgradeStatus(url: string): Promise<number> {
   });
 }
 
+/** A JSON status_update frame of exactly `bytes` bytes. */
+function statusFrame(bytes: number): string {
+  const shell = JSON.stringify({ cid: "1", status_update: { status: "" } });
+  return JSON.stringify({ cid: "1", status_update: { status: "x".repeat(bytes - shell.length) } });
+}
+
 async function createGroup(srv: TestServer, owner: TestUser, name = uniqueName("group")): Promise<string> {
   const res = await rest(srv.url, "POST", "/v2/group", { token: owner.token, body: { name, open: true } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -582,12 +588,6 @@ for (const mode of serverModes) {
 describe("herald's own limits (herald server)", () => {
   const srv = serverForSuite();
 
-  /** A status_update frame of exactly `bytes` bytes. */
-  function statusFrame(bytes: number): string {
-    const shell = JSON.stringify({ cid: "1", status_update: { status: "" } });
-    return JSON.stringify({ cid: "1", status_update: { status: "x".repeat(bytes - shell.length) } });
-  }
-
   test("a frame of 64 KiB is read; one byte more closes the socket with 1009", async () => {
     const ada = await authenticate(srv.url);
     const s = await openSocket(srv.url, ada);
@@ -641,7 +641,7 @@ describe("herald's own limits (herald server)", () => {
   });
 });
 
-describe("malformed protobuf envelopes (nakama server)", () => {
+describe("stock mode's frame limit and silent closes (nakama server)", () => {
   const srv = serverForSuite(stockMode.options);
 
   /** Sends `frame` and asserts the server closed the socket with 1005, sending no error first. */
@@ -662,5 +662,17 @@ describe("malformed protobuf envelopes (nakama server)", () => {
 
   test("bytes that are no envelope close the socket with 1005 and no error frame", async () => {
     await closesSilently(Uint8Array.from([0x0a, 0x05, 0x37]));
+  });
+
+  test("a frame of exactly 4096 bytes is read; one byte more closes the socket with 1009", async () => {
+    const s = await openSocket(srv.url, await authenticate(srv.url));
+    const frame = statusFrame(4096);
+    assert.equal(Buffer.byteLength(frame), 4096);
+    s.ws.send(frame);
+    const reply = await s.next("error");
+    assert.equal(reply.code, 3, "read and judged on its status, not closed");
+    await s.call("ping", {}, "pong");
+    s.ws.send(statusFrame(4097));
+    assert.equal((await s.closed).code, 1009);
   });
 });
