@@ -411,13 +411,18 @@ for (const mode of serverModes) {
       }
     });
 
-    test("transport: format empty or json gives text frames, protobuf binary ones, any other spelling 400; no token 401", async () => {
+    test("transport: format empty or json gives text frames, protobuf binary ones, any other spelling 400; no token or a refresh token 401", async () => {
       const ada = await authenticate(srv.url);
       const url = socketUrl(srv.url, ada.token);
       for (const format of ["JSON", "Protobuf", "proto"]) {
         assert.equal(await upgradeStatus(`${url}&format=${format}`), 400, format);
       }
       assert.equal(await upgradeStatus(url.replace(/token=[^&]*&?/, "")), 401);
+      assert.equal(
+        await upgradeStatus(socketUrl(srv.url, ada.refreshToken)),
+        401,
+        "a refresh token is no session token",
+      );
       for (const [format, binary] of [
         ["", false],
         ["json", false],
