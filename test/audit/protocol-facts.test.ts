@@ -590,7 +590,7 @@ for (const mode of serverModes) {
   });
 }
 
-describe("herald's own limits (herald server)", () => {
+describe("herald's own limits and fields (herald server)", () => {
   const srv = serverForSuite();
 
   test("a frame of 64 KiB is read; one byte more closes the socket with 1009", async () => {
