@@ -19,6 +19,7 @@ import {
   type TestServer,
   type TestUser,
   uniqueName,
+  upgradeStatus,
 } from "../helpers/server.js";
 import { bundledOnly, serverModes, stockMode } from "../helpers/server-modes.js";
 
@@ -58,23 +59,6 @@ async function restText(
   }
   const res = await fetch(`${srv.url}${pathAndQuery}`, init);
   return { status: res.status, text: await res.text() };
-}
-
-/** The HTTP status of a refused WebSocket upgrade, or 101 when it went through. */
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on("open", () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on("error", reject);
-  });
 }
 
 /** A JSON status_update frame of exactly `bytes` bytes. */

@@ -17,24 +17,8 @@ import {
   socketUrl,
   type TestUser,
   uniqueName,
+  upgradeStatus,
 } from "../helpers/server.js";
-
-/** The HTTP status of a refused WebSocket upgrade, or 101 when it went through. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on("open", () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on("error", (err) => reject(err));
-  });
-}
 
 /** Every text frame the socket receives from now on, as sent. */
 function rawFrames(s: RawSocket): string[] {

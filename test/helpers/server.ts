@@ -2,7 +2,7 @@
 // temporary database, the log recorder, the waits and the raw socket are the test kit's.
 
 import { after, before, type TestContext } from "node:test";
-import type WebSocket from "ws";
+import WebSocket from "ws";
 import type { Envelope, EnvelopeKind, EnvelopeMessages } from "../../src/gen/wire.js";
 import { Client, type Session } from "../../src/index.js";
 import type { Codec } from "../../src/protocol/codec.js";
@@ -285,4 +285,23 @@ export async function twoInARoomWithMessage(baseUrl: string, codec: Codec = json
     await close();
     throw err;
   }
+}
+
+/** The HTTP status of a refused WebSocket upgrade to `url`, or 101 when it went through. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once("unexpected-response", (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.once("open", () => {
+      resolve(101);
+      ws.close();
+    });
+    ws.once("error", (err) => {
+      if (!String(err.message).includes("Unexpected server response")) reject(err);
+    });
+  });
 }

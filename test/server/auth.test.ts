@@ -1,28 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import WebSocket from "ws";
-import { authenticate, rest, serverForSuite, socketUrl, startServer, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  rest,
+  serverForSuite,
+  socketUrl,
+  startServer,
+  uniqueName,
+  upgradeStatus,
+} from "../helpers/server.js";
 
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<
     string,
     unknown
   >;
-}
-
-function upgradeStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once("open", () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.once("error", () => {});
-  });
 }
 
 describe("authentication", () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import WebSocket from "ws";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
 import {
   authenticate,
@@ -10,24 +9,8 @@ import {
   serverForSuite,
   socketUrl,
   uniqueName,
+  upgradeStatus,
 } from "../helpers/server.js";
-
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once("open", () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.once("error", (err) => {
-      if (!String(err.message).includes("Unexpected server response")) reject(err);
-    });
-  });
-}
 
 describe("bad input", () => {
   const srv = serverForSuite();
