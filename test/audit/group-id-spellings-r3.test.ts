@@ -6,7 +6,14 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { authenticate, rest, serverForSuite, type TestUser, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  readUntil,
+  rest,
+  serverForSuite,
+  type TestUser,
+  uniqueName,
+} from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 
 const upper = (id: string) => id.toUpperCase();
@@ -63,15 +70,23 @@ for (const mode of serverModes) {
       return out;
     }
 
-    /** The group's channel events (codes 3 to 9) as [code, sender id]. */
-    async function events(owner: TestUser, groupId: string): Promise<[number, string][]> {
-      const res = await rest(srv.url, "GET", `/v2/channel/3.${groupId}..?limit=100&forward=true`, {
-        token: owner.token,
-      });
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return (res.body.messages as { code?: number; sender_id: string }[])
-        .filter((m) => (m.code ?? 0) >= 3)
-        .map((m) => [m.code ?? 0, m.sender_id]);
+    /**
+     * The group's channel events (codes 3 to 9) as [code, sender id], read once `stored` of them
+     * are there (or after a while): a membership change answers before its event message is stored.
+     */
+    async function events(owner: TestUser, groupId: string, stored: number): Promise<[number, string][]> {
+      return readUntil(
+        async () => {
+          const res = await rest(srv.url, "GET", `/v2/channel/3.${groupId}..?limit=100&forward=true`, {
+            token: owner.token,
+          });
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          return ((res.body.messages ?? []) as { code?: number; sender_id: string }[])
+            .filter((m) => (m.code ?? 0) >= 3)
+            .map((m): [number, string] => [m.code ?? 0, m.sender_id]);
+        },
+        (found) => found.length >= stored,
+      );
     }
 
     for (const { name, spell } of spellings) {
@@ -100,7 +115,7 @@ for (const mode of serverModes) {
         ]);
         assert.deepEqual(await states(owner, g), expected);
         assert.deepEqual(await states(owner, gid), expected);
-        assert.deepEqual(await events(owner, gid), [
+        assert.deepEqual(await events(owner, gid, 8), [
           [4, a.userId],
           [4, b.userId],
           [4, c.userId],
@@ -151,7 +166,7 @@ for (const mode of serverModes) {
         await ok(joiner, upper(braces(open)), "join");
         await ok(joiner, spell(open), "leave");
         assert.equal((await states(owner, open)).has(joiner.userId), false);
-        assert.deepEqual(await events(owner, open), [
+        assert.deepEqual(await events(owner, open, 2), [
           [3, joiner.userId],
           [5, joiner.userId],
         ]);

@@ -7,7 +7,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import { authenticate, rest, serverForSuite, type TestUser, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  readUntil,
+  rest,
+  serverForSuite,
+  type TestUser,
+  uniqueName,
+} from "../helpers/server.js";
 import { serverModes } from "../helpers/server-modes.js";
 
 for (const mode of serverModes) {
@@ -44,12 +51,21 @@ for (const mode of serverModes) {
       return row === undefined ? undefined : (row.state ?? 0);
     }
 
-    async function eventCodes(owner: TestUser, groupId: string): Promise<[number, string][]> {
-      const res = await get(owner, `/v2/channel/3.${groupId}..?limit=100&forward=true`);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return (res.body.messages as { code?: number; sender_id: string }[])
-        .filter((m) => (m.code ?? 0) >= 3)
-        .map((m) => [m.code ?? 0, m.sender_id]);
+    /**
+     * The group's channel events as [code, sender id], read once `stored` of them are there (or
+     * after a while): a membership change answers before its event message is stored.
+     */
+    async function eventCodes(owner: TestUser, groupId: string, stored: number): Promise<[number, string][]> {
+      return readUntil(
+        async () => {
+          const res = await get(owner, `/v2/channel/3.${groupId}..?limit=100&forward=true`);
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          return ((res.body.messages ?? []) as { code?: number; sender_id: string }[])
+            .filter((m) => (m.code ?? 0) >= 3)
+            .map((m): [number, string] => [m.code ?? 0, m.sender_id]);
+        },
+        (events) => events.length >= stored,
+      );
     }
 
     test("the members of a UUID that names no group are an empty list", async () => {
@@ -105,7 +121,7 @@ for (const mode of serverModes) {
       await ok(owner, `${gid}/kick`, [member.userId]);
       await ok(owner, `${gid}/promote`, [asker.userId, member.userId]);
       assert.equal(await stateOf(owner, gid, asker.userId), 3, "still a join request");
-      assert.deepEqual(await eventCodes(owner, gid), [
+      assert.deepEqual(await eventCodes(owner, gid, 2), [
         [4, member.userId],
         [6, member.userId],
       ]);
@@ -113,7 +129,7 @@ for (const mode of serverModes) {
       // Adding the user accepts the request: a member, written as an add (4).
       await ok(owner, `${gid}/add`, [asker.userId]);
       assert.equal(await stateOf(owner, gid, asker.userId), 2);
-      assert.deepEqual((await eventCodes(owner, gid)).slice(-1), [[4, asker.userId]]);
+      assert.deepEqual((await eventCodes(owner, gid, 3)).slice(-1), [[4, asker.userId]]);
       const [listed] = (await get(owner, `/v2/user/${owner.userId}/group?limit=10`)).body.user_groups as {
         group: { edge_count?: number };
       }[];

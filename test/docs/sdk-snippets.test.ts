@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { ChannelType, Client, HeraldError, Session, type Socket } from "../../src/index.js";
+import { nextEvent } from "../../src/testing/wait-for.js";
 import { pairedSnippets, runSnippet, type SnippetScope } from "../helpers/doc-snippets.js";
 import { serverWithClient } from "../helpers/server.js";
 import { bundledOnly, type ServerMode, serverModes } from "../helpers/server-modes.js";
@@ -116,8 +117,14 @@ const checks: [string, Check][] = [
       await bobSocket.connect(bob);
       w.t.after(() => bobSocket.disconnect());
       const channel = await bobSocket.joinChat(channelId.split(".")[3] ?? "", ChannelType.Room);
+      // The push reaches ada's socket a moment after bob's ack: checked once a listener of the
+      // test's own has it (the removed one would have been called in the same turn).
+      const delivered = nextEvent(socket, "channelMessage", {
+        match: (m) => JSON.stringify(m.content).includes("after off"),
+      });
       await bobSocket.writeChatMessage(channel.id, { text: "after off" });
       await waitFor("the presence log", () => w.logs.some((l) => l[0] === channelId));
+      await delivered;
       assert.ok(
         !w.logs.some((l) => JSON.stringify(l).includes("after off")),
         "the removed listener stays quiet",

@@ -159,6 +159,25 @@ export async function rest(
 }
 
 /**
+ * Reads with `read` until `done` holds for what it read, or `ms` have passed; resolves with the
+ * last read either way, for the assertion that follows to check (and show, if it fails). For
+ * state the server changes after it has answered: a membership change's event message is stored
+ * after the change's reply, so a read at once (on PostgreSQL, or a loaded machine) may miss it.
+ */
+export async function readUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
  * Creates (or signs in) a user with a device id; `username` defaults to a unique one, `serverKey`
  * to the key of the server at `baseUrl`.
  */

@@ -20,6 +20,9 @@ async function roomWith(client: Client, writer: Session, count: number): Promise
   await socket.connect(writer);
   const { id } = await socket.joinChat(room, ChannelType.Room);
   for (let n = 1; n <= count; n++) await socket.writeChatMessage(id, { n });
+  // Left before the disconnect: the server lets a closed socket leave its channels a moment after
+  // the close, so a reader joining at once could still find the writer there.
+  await socket.leaveChat(id);
   await socket.disconnect();
   return room;
 }
