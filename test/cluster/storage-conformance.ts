@@ -218,6 +218,43 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       },
     );
 
+    withStorage(
+      "a message is stored no older than the one before it in its channel, in a batch and across batches",
+      async (s) => {
+        const ch = "2...clocks";
+        const times = (rows: { create_time: number; update_time: number }[]) =>
+          rows.map((r) => [r.create_time, r.update_time]);
+        // A clock stepped back between two turns (or another node's, behind this one's).
+        const first = await s.messages.insert(newMessage(ch, "sender", "", 5000));
+        const behind = await s.messages.insert(newMessage(ch, "sender", "", 4000));
+        assert.deepEqual(times([first.row, behind.row]), [
+          [5000, 5000],
+          [5000, 5000],
+        ]);
+        // In one batch: each row no older than the rows before it; other channels keep their own.
+        const batch = await Promise.all([
+          s.messages.insert(newMessage(ch, "sender", "", 7000)),
+          s.messages.insert(newMessage(ch, "sender", "", 6000)),
+          s.messages.insert(newMessage("2...elsewhere", "sender", "", 1000)),
+          s.messages.insert(newMessage(ch, "sender", "", 8000)),
+        ]);
+        assert.deepEqual(times(batch.map((b) => b.row)), [
+          [7000, 7000],
+          [7000, 7000],
+          [1000, 1000],
+          [8000, 8000],
+        ]);
+        // What was stored is what the inserts answered, in history order.
+        assert.deepEqual(times(await s.messages.after(ch, 0, 10)), [
+          [5000, 5000],
+          [5000, 5000],
+          [7000, 7000],
+          [7000, 7000],
+          [8000, 8000],
+        ]);
+      },
+    );
+
     withStorage("history pages both ways by seq, never skipping or repeating a message", async (s) => {
       const ch = "2...paging";
       const sender = randomUUID();

@@ -456,7 +456,10 @@ export class Chat {
         if (stored !== undefined) {
           // Another send with this client message id was committed first: answer with that one.
           if (stored.duplicate) return this.ackOf(stored.row, ChannelMessageCode.Chat, true);
+          // Its seq, and its times as stored (never older than the channel's message before it).
           row.seq = stored.row.seq;
+          row.create_time = stored.row.create_time;
+          row.update_time = stored.row.update_time;
           return this.deliver(row, stored.prevSeq, draft, ctx);
         }
         return this.deliver(row, undefined, draft, ctx);

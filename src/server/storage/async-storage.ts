@@ -142,12 +142,16 @@ export type InsertedMessage =
 /**
  * Stored channel messages. `seq` orders a channel's history: it only grows, even within one
  * millisecond, and (in a cluster too) a message never appears below a seq a reader already passed,
- * so `after(channel, lastSeen)` never skips one.
+ * so `after(channel, lastSeen)` never skips one. Along a channel's seqs `create_time` never
+ * decreases either: a message is stored no older than the one before it (two nodes' clocks, or a
+ * clock stepped back, could disagree), so that a client reading history back to the last message
+ * it has, and stopping at the first one older than it, skips nothing.
  */
 export interface AsyncMessageStore {
   /**
-   * Stores a message and resolves with its row (with its `seq`) once committed: acknowledge a send
-   * only then. Inserts are batched, one transaction per event-loop turn, in call order. A message
+   * Stores a message and resolves with its row as stored (with its `seq`, and its times raised to
+   * the channel's newest message's if those were later) once committed: acknowledge a send only
+   * then, with that row's times. Inserts are batched, one transaction per event-loop turn, in call order. A message
    * whose `client_msg_id` (not empty) the same sender already used in the same channel resolves with
    * the stored original instead (`duplicate: true`); in another channel it is another message.
    *

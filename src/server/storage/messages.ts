@@ -60,9 +60,17 @@ export interface MessageStoreOptions {
   verifyCommit?: () => Error | undefined;
 }
 
-/** Where a committed insert landed: its `seq`, and the seq of the channel's message before it. */
+/**
+ * Where a committed insert landed: its `seq`, the seq of the channel's message before it, and its
+ * creation time as stored.
+ */
 export interface InsertedSeq {
   seq: number;
+  /**
+   * The creation time stored: the message's own, or the channel's newest message's when that is
+   * later (a clock stepped back), so that times never decrease along a channel's history.
+   */
+  createTime: number;
   /**
    * The seq of the channel's newest message when this one was committed (0 if none), read under
    * the write lock: a reader holding `prevSeq` as its last seen message misses nothing by taking
@@ -104,7 +112,7 @@ export class MessageStore {
   private firstAttemptAt = 0;
   private readonly commitPending;
   private readonly insertStmt;
-  private readonly newestSeqStmt;
+  private readonly newestStmt;
   private readonly byIdStmt;
   private readonly byClientIdStmt;
   private readonly updateStmt;
@@ -124,25 +132,33 @@ export class MessageStore {
     this.onCommit = options.onCommit;
     this.verifyCommit = options.verifyCommit;
     this.commitPending = db.transaction((batch: PendingInsert[]) => {
-      // Each channel's newest seq is read once per batch, under the write lock the batch holds
-      // (so no other process commits in between); the batch's own rows of a channel then chain.
-      const newest = new Map<string, number>();
+      // Each channel's newest message is read once per batch, under the write lock the batch
+      // holds (so no other process commits in between); the batch's own rows of a channel then
+      // chain. A row is stored no older than the message before it: history is read by seq, and
+      // a reader going back stops at the first message older than the last it has (see
+      // AsyncMessageStore).
+      const newest = new Map<string, { seq: number; time: number }>();
       return batch.map((p): InsertedSeq | undefined => {
         const channelId = p.row.channel_id;
-        const prevSeq = newest.get(channelId) ?? this.newestSeqStmt.get(channelId) ?? 0;
-        const result = this.insertStmt.run(p.row);
+        const prev = newest.get(channelId) ?? this.newestStmt.get(channelId) ?? { seq: 0, time: 0 };
+        const createTime = Math.max(p.row.create_time, prev.time);
+        const row =
+          createTime === p.row.create_time
+            ? p.row
+            : { ...p.row, create_time: createTime, update_time: Math.max(p.row.update_time, createTime) };
+        const result = this.insertStmt.run(row);
         if (result.changes === 0) {
-          newest.set(channelId, prevSeq);
+          newest.set(channelId, prev);
           return undefined;
         }
         const seq = Number(result.lastInsertRowid);
-        newest.set(channelId, seq);
-        return { seq, prevSeq };
+        newest.set(channelId, { seq, time: createTime });
+        return { seq, prevSeq: prev.seq, createTime };
       });
     });
-    this.newestSeqStmt = db
-      .prepare<[string], number>("SELECT seq FROM messages WHERE channel_id = ? ORDER BY seq DESC LIMIT 1")
-      .pluck();
+    this.newestStmt = db.prepare<[string], { seq: number; time: number }>(
+      "SELECT seq, create_time AS time FROM messages WHERE channel_id = ? ORDER BY seq DESC LIMIT 1",
+    );
     this.insertStmt = db.prepare(
       // OR IGNORE: a duplicate client message id must not fail the whole batch it is committed in.
       `INSERT OR IGNORE INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time,

@@ -54,18 +54,35 @@ const columns = [
 
 const names = columns.map(([name]) => name).join(", ");
 const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
+// A row is stored no older than the message before it in its channel (the newest stored, or an
+// earlier row of the batch): two nodes' clocks may disagree, and history is read by seq.
+const NOT_OLDER =
+  "GREATEST(t.create_time, prev.time, max(t.create_time) OVER (PARTITION BY t.channel_id ORDER BY t.ord))";
+const selected = columns
+  .map(([name]) =>
+    name === "create_time"
+      ? `${NOT_OLDER} AS create_time`
+      : name === "update_time"
+        ? `GREATEST(t.update_time, ${NOT_OLDER}) AS update_time`
+        : `t.${name}`,
+  )
+  .join(", ");
 // One statement inserts the whole batch; ORDER BY ordinality gives the rows their seq in call order.
 // A repeated client message id (already stored, or earlier in the same batch) is skipped.
 // Each inserted row also comes back with the seq of its channel's newest message before the batch
 // (`before_seq`): the CTE reads with the statement's snapshot, taken once the batch holds its
 // channels' locks, and never sees the rows this statement inserts. One round trip, as before.
 const INSERT_BATCH = `WITH prev AS (
-    SELECT c AS channel_id,
-      (SELECT seq FROM messages WHERE channel_id = c ORDER BY seq DESC LIMIT 1) AS seq
+    SELECT c AS channel_id, newest.seq, newest.create_time AS time
     FROM (SELECT DISTINCT c FROM unnest($2::text[]) AS c) AS channels
+    LEFT JOIN LATERAL (
+      SELECT seq, create_time FROM messages WHERE channel_id = c ORDER BY seq DESC LIMIT 1
+    ) AS newest ON true
   ), ins AS (
     INSERT INTO messages (${names})
-    SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord) ORDER BY ord
+    SELECT ${selected} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord)
+      JOIN prev ON prev.channel_id = t.channel_id
+    ORDER BY t.ord
     ON CONFLICT DO NOTHING RETURNING *
   )
   SELECT ins.*, prev.seq AS before_seq FROM ins JOIN prev USING (channel_id)`;

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type ChannelMessage, ChannelType, type GapEvent } from "../../src/index.js";
+import { waitFor } from "../../src/testing/wait-for.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { bundledOnly, modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+// Catch-up reads history back to the last message the socket delivered and stops at the first
+// message older than it. A message stamped by a clock behind (another node's, or one stepped back)
+// but stored after it used to stop that read early: it and everything between were skipped, with no
+// gap reported. The server stores a message no older than the one before it in its channel.
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(
+    `a message stamped by a clock behind (${label})`,
+    bundledOnly(mode, "sets the server's clock"),
+    () => {
+      test("is stored no older than the message before it, and a catch-up delivers it", async (t) => {
+        const { client, signIn } = await serverWithClient(t, mode.options);
+        const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+        const { socket, cut, refuse, restore } = await cuttableSocket(t, client, ada, { codec });
+        const room = uniqueName("room");
+        const channel = await socket.joinChat(room, ChannelType.Room);
+        const got: ChannelMessage[] = [];
+        const gaps: GapEvent[] = [];
+        socket.onChannelMessage((m) => got.push(m));
+        socket.onGap((g) => gaps.push(g));
+        const sender = client.createSocket({ codec, reconnect: false });
+        t.after(() => sender.disconnect());
+        await sender.connect(bob);
+        await sender.joinChat(room, ChannelType.Room);
+
+        const first = await sender.writeChatMessage(channel.id, { text: "first" });
+        await waitFor(() => got.some((m) => m.messageId === first.messageId), {
+          what: "the first message live",
+        });
+
+        refuse();
+        const away = nextEvent(
+          socket.onState.bind(socket),
+          "reconnecting",
+          (c) => c.state === "reconnecting",
+        );
+        cut();
+        await away;
+        // The server's clock a minute behind for one send.
+        const realNow = Date.now;
+        Date.now = () => realNow() - 60_000;
+        let behind: Awaited<ReturnType<typeof sender.writeChatMessage>>;
+        try {
+          behind = await sender.writeChatMessage(channel.id, { text: "behind" });
+        } finally {
+          Date.now = realNow;
+        }
+        const after = await sender.writeChatMessage(channel.id, { text: "after" });
+        assert.ok(
+          (behind.createTime?.getTime() ?? 0) >= (first.createTime?.getTime() ?? Number.POSITIVE_INFINITY),
+          "stored no older than the message before it",
+        );
+        assert.deepEqual(behind.updateTime, behind.createTime);
+
+        const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+        restore();
+        await back;
+        await waitFor(() => got.some((m) => m.messageId === after.messageId), { what: "the catch-up" });
+        assert.deepEqual(
+          got.map((m) => m.content.text),
+          ["first", "behind", "after"],
+        );
+        assert.deepEqual(got[1]?.createTime, behind.createTime, "delivered with the time stored");
+        assert.deepEqual(gaps, []);
+        const history = await client.listChannelMessages(ada, channel.id, { forward: true, limit: 10 });
+        const times = history.messages.map((m) => m.createTime?.getTime() ?? 0);
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => a - b),
+          "history's times never decrease",
+        );
+      });
+    },
+  );
+}
