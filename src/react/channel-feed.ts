@@ -44,6 +44,8 @@ export class ChannelFeed {
   #joins = 0;
   #waiters: { resolve(id: string): void; reject(error: HeraldError): void }[] = [];
   #closed = false;
+  /** Whether a join answered after the close is to be left (asked then, not at the close). */
+  #leaveLate: () => boolean = () => false;
 
   constructor(socket: HeraldSocket, target: string, type: ChannelType, options: ChannelOptions) {
     this.#socket = socket;
@@ -117,16 +119,22 @@ export class ChannelFeed {
     this.#rejectWaiters(error);
   }
 
-  /** Stops listening and, with `leave` (when the socket is open), leaves the channel. */
-  close(leave = true): void {
+  /**
+   * Stops listening and, with `leave` (when the socket is open), leaves the channel. `leave` may
+   * be a function, asked when the leave would be sent: a join still on its way is left only once
+   * it answers, and the socket's membership may by then be another feed's.
+   */
+  close(leave: boolean | (() => boolean) = true): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#leaveLate = typeof leave === "function" ? leave : () => leave;
     for (const off of this.#offs) off();
     this.#listeners.clear();
     this.#joinedListeners.clear();
     this.#rejectWaiters(new HeraldError("bad_input", "the channel was left"));
     const { channelId } = this.#state;
-    if (leave && channelId && this.#socket.state === "open") this.#socket.leaveChat(channelId).catch(ignore);
+    if (channelId && this.#socket.state === "open" && this.#leaveLate())
+      this.#socket.leaveChat(channelId).catch(ignore);
   }
 
   /**
@@ -182,7 +190,8 @@ export class ChannelFeed {
       .then(
         (channel) => {
           if (this.#closed) {
-            if (this.#socket.state === "open") this.#socket.leaveChat(channel.id).catch(ignore);
+            if (this.#socket.state === "open" && this.#leaveLate())
+              this.#socket.leaveChat(channel.id).catch(ignore);
             return;
           }
           if (attempt !== this.#joins) return;

@@ -159,12 +159,17 @@ export class HeraldConnection {
       shared.users--;
       if (shared.users > 0 || this.#channels.get(key) !== shared) return;
       this.#channels.delete(key);
-      // The same channel joined with other options is the same membership: it stays for them.
-      let others = false;
-      for (const e of this.#channels.values()) others ||= e.membership === shared.membership;
-      shared.value.close(!others);
+      // The same channel joined with other options is the same membership: it stays for them,
+      // now or when a join of this feed still on its way answers (a feed made meanwhile counts).
+      shared.value.close(() => !this.#stopped && !this.#hasMembership(shared.membership));
     });
     return { view: seen.value, release };
+  }
+
+  /** Whether a feed in use joins the channel of this membership. */
+  #hasMembership(membership: string): boolean {
+    for (const e of this.#channels.values()) if (e.membership === membership) return true;
+    return false;
   }
 
   // A release that runs once, a microtask later: a new use meanwhile keeps the thing alive.
