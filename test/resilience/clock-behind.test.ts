@@ -79,6 +79,41 @@ for (const { mode, codec, label } of modeMatrix) {
           "history's times never decrease",
         );
       });
+
+      test("an edit of a message raised to the one before it is no older than the version it replaces", async (t) => {
+        // React (and any app) keeps the later of two versions of a message by update time: an edit
+        // stamped before the stored version would lose to it.
+        const { client, signIn } = await serverWithClient(t, mode.options);
+        const bob = await signIn("bob");
+        const room = uniqueName("room");
+        const sender = client.createSocket({ codec, reconnect: false });
+        t.after(() => sender.disconnect());
+        await sender.connect(bob);
+        const channel = await sender.joinChat(room, ChannelType.Room);
+        await sender.writeChatMessage(channel.id, { text: "first" });
+        const realNow = Date.now;
+        Date.now = () => realNow() - 60_000;
+        let behind: Awaited<ReturnType<typeof sender.writeChatMessage>>;
+        let edited: Awaited<ReturnType<typeof sender.updateChatMessage>>;
+        try {
+          behind = await sender.writeChatMessage(channel.id, { text: "behind" });
+          edited = await sender.updateChatMessage(channel.id, behind.messageId, { text: "edited" });
+        } finally {
+          Date.now = realNow;
+        }
+        const time = (d: Date | undefined) => d?.getTime() ?? Number.NaN;
+        assert.ok(
+          time(edited.updateTime) >= time(behind.updateTime),
+          `the edit (${edited.updateTime?.toISOString()}) is no older than the version before it (${behind.updateTime?.toISOString()})`,
+        );
+        const history = await client.listChannelMessages(bob, channel.id, { forward: true, limit: 10 });
+        const stored = history.messages.find((m) => m.messageId === behind.messageId);
+        assert.equal(stored?.content.text, "edited");
+        assert.ok(
+          time(stored?.updateTime) >= time(stored?.createTime),
+          "stored updated no earlier than created",
+        );
+      });
     },
   );
 }

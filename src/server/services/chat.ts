@@ -575,7 +575,9 @@ export class Chat {
       "update",
       req.content,
     );
-    const now = Date.now();
+    // No older than the version it replaces: apps keep the later version of a message by update
+    // time, and a stored message may be stamped later than this clock (see AsyncMessageStore).
+    const now = Math.max(Date.now(), row.update_time);
     if (persistent) await this.deps.messages.updateContent(row.seq, req.content, now);
     const updated: MessageRow = { ...row, content: req.content, update_time: now };
     const push: ChannelMessageInit = {
@@ -593,7 +595,7 @@ export class Chat {
     const { row, persistent } = await this.ownMessage(peer, req.channelId, req.messageId, "remove");
     if (persistent) await this.deps.messages.delete(row.seq);
     else this.recentUnstored.delete(`${row.channel_id}\n${row.id}`);
-    const now = Date.now();
+    const now = Math.max(Date.now(), row.update_time);
     const removed: MessageRow = { ...row, content: "{}", update_time: now };
     const push: ChannelMessageInit = {
       ...messageToWire(removed),
