@@ -12,7 +12,7 @@ const PAGE_SIZE = 100;
 interface Track {
   persistent: boolean;
   /**
-   * The id and time of the last message delivered (or, before any, the newest stored at join):
+   * The id and time of the last stored message delivered (or, before any, the newest stored at join):
    * catch-up reads back to it. Kept as two fields, copied from the message, so that delivering one
    * allocates nothing and reads no Date, and an app that edits a delivered message moves nothing.
    */
@@ -77,8 +77,12 @@ export class CatchUpLayer implements Layer {
     };
 
   #pass(track: Track, message: ChannelMessage, catchUp?: boolean): void {
-    track.markId = message.messageId;
-    track.markTime = message.createTime;
+    // Only a stored message marks where to read back to: one sent without persistence is never in
+    // history, and its time (another sender's clock) may be later than stored messages after it.
+    if (message.persistent !== false) {
+      track.markId = message.messageId;
+      track.markTime = message.createTime;
+    }
     this.#deliver?.(message, catchUp);
   }
 

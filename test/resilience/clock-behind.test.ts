@@ -80,6 +80,63 @@ for (const { mode, codec, label } of modeMatrix) {
         );
       });
 
+      test("a message sent without persistence by a clock ahead does not stop a catch-up at the stored ones after it", async (t) => {
+        // Such a message is never in history: catch-up cannot read back to it, only to its time,
+        // which a later stored message (stamped by a clock behind it) may not reach.
+        const { client, signIn } = await serverWithClient(t, mode.options);
+        const [ada, bob, cyd] = await Promise.all([signIn("ada"), signIn("bob"), signIn("cyd")]);
+        const { socket, cut, refuse, restore } = await cuttableSocket(t, client, ada, { codec });
+        const room = uniqueName("room");
+        const channel = await socket.joinChat(room, ChannelType.Room);
+        const got: ChannelMessage[] = [];
+        const gaps: GapEvent[] = [];
+        socket.onChannelMessage((m) => got.push(m));
+        socket.onGap((g) => gaps.push(g));
+        const sender = client.createSocket({ codec, reconnect: false });
+        t.after(() => sender.disconnect());
+        await sender.connect(bob);
+        await sender.joinChat(room, ChannelType.Room);
+        const passing = client.createSocket({ codec, reconnect: false });
+        t.after(() => passing.disconnect());
+        await passing.connect(cyd);
+        await passing.joinChat(room, ChannelType.Room, { persistence: false });
+
+        const first = await sender.writeChatMessage(channel.id, { text: "first" });
+        const realNow = Date.now;
+        Date.now = () => realNow() + 60_000;
+        let ahead: Awaited<ReturnType<typeof passing.writeChatMessage>>;
+        try {
+          ahead = await passing.writeChatMessage(channel.id, { text: "not stored" });
+        } finally {
+          Date.now = realNow;
+        }
+        await waitFor(() => got.some((m) => m.messageId === ahead.messageId), {
+          what: "the message not stored, live",
+        });
+
+        refuse();
+        const away = nextEvent(
+          socket.onState.bind(socket),
+          "reconnecting",
+          (c) => c.state === "reconnecting",
+        );
+        cut();
+        await away;
+        const missed = await sender.writeChatMessage(channel.id, { text: "missed" });
+        const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+        restore();
+        await back;
+        await waitFor(() => got.some((m) => m.messageId === missed.messageId) || gaps.length > 0, {
+          what: "the catch-up",
+        });
+        assert.deepEqual(
+          got.map((m) => m.content.text),
+          ["first", "not stored", "missed"],
+        );
+        assert.ok(first.persistent && !ahead.persistent);
+        assert.deepEqual(gaps, []);
+      });
+
       test("an edit of a message raised to the one before it is no older than the version it replaces", async (t) => {
         // React (and any app) keeps the later of two versions of a message by update time: an edit
         // stamped before the stored version would lose to it.
