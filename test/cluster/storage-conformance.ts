@@ -255,6 +255,37 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
       },
     );
 
+    withStorage(
+      "a message is stored no older than a message removed before it from its channel",
+      async (s) => {
+        const ch = "2...removed";
+        const times = (rows: { create_time: number; update_time: number }[]) =>
+          rows.map((r) => [r.create_time, r.update_time]);
+        await s.messages.insert(newMessage(ch, "sender", "", 5000));
+        const newest = await s.messages.insert(newMessage(ch, "sender", "", 7000));
+        // A reader may hold the removed message as the last it has, and read back to its time.
+        await s.messages.delete(newest.row.seq);
+        const behind = await s.messages.insert(newMessage(ch, "sender", "", 6000));
+        assert.deepEqual(times([behind.row]), [[7000, 7000]]);
+        // Removing an older message lowers nothing; other channels keep their own times.
+        const older = await s.messages.insert(newMessage(ch, "sender", "", 1000));
+        await s.messages.delete(older.row.seq);
+        const [later, elsewhere] = await Promise.all([
+          s.messages.insert(newMessage(ch, "sender", "", 6500)),
+          s.messages.insert(newMessage("2...removed-elsewhere", "sender", "", 1000)),
+        ]);
+        assert.deepEqual(times([later.row, elsewhere.row]), [
+          [7000, 7000],
+          [1000, 1000],
+        ]);
+        assert.deepEqual(times(await s.messages.after(ch, 0, 10)), [
+          [5000, 5000],
+          [7000, 7000],
+          [7000, 7000],
+        ]);
+      },
+    );
+
     withStorage("history pages both ways by seq, never skipping or repeating a message", async (s) => {
       const ch = "2...paging";
       const sender = randomUUID();

@@ -80,6 +80,60 @@ for (const { mode, codec, label } of modeMatrix) {
         );
       });
 
+      test("a message stored after the one a reconnecting socket had, removed meanwhile, is no older than it", async (t) => {
+        // Catch-up cannot find a removed mark in history: it stops at the first message older than it.
+        const { client, signIn } = await serverWithClient(t, mode.options);
+        const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+        const { socket, cut, refuse, restore } = await cuttableSocket(t, client, ada, { codec });
+        const room = uniqueName("room");
+        const channel = await socket.joinChat(room, ChannelType.Room);
+        const got: ChannelMessage[] = [];
+        const gaps: GapEvent[] = [];
+        socket.onChannelMessage((m) => got.push(m));
+        socket.onGap((g) => gaps.push(g));
+        const sender = client.createSocket({ codec, reconnect: false });
+        t.after(() => sender.disconnect());
+        await sender.connect(bob);
+        await sender.joinChat(room, ChannelType.Room);
+
+        const first = await sender.writeChatMessage(channel.id, { text: "first" });
+        await waitFor(() => got.some((m) => m.messageId === first.messageId), {
+          what: "the first message live",
+        });
+        refuse();
+        const away = nextEvent(
+          socket.onState.bind(socket),
+          "reconnecting",
+          (c) => c.state === "reconnecting",
+        );
+        cut();
+        await away;
+        await sender.removeChatMessage(channel.id, first.messageId);
+        const realNow = Date.now;
+        Date.now = () => realNow() - 60_000;
+        let behind: Awaited<ReturnType<typeof sender.writeChatMessage>>;
+        try {
+          behind = await sender.writeChatMessage(channel.id, { text: "behind" });
+        } finally {
+          Date.now = realNow;
+        }
+        const after = await sender.writeChatMessage(channel.id, { text: "after" });
+        assert.ok(
+          (behind.createTime?.getTime() ?? 0) >= (first.createTime?.getTime() ?? Number.POSITIVE_INFINITY),
+          "stored no older than the message removed before it",
+        );
+
+        const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+        restore();
+        await back;
+        await waitFor(() => got.some((m) => m.messageId === after.messageId), { what: "the catch-up" });
+        assert.deepEqual(
+          got.map((m) => m.content.text),
+          ["first", "behind", "after"],
+        );
+        assert.deepEqual(gaps, []);
+      });
+
       test("a message sent without persistence by a clock ahead does not stop a catch-up at the stored ones after it", async (t) => {
         // Such a message is never in history: catch-up cannot read back to it, only to its time,
         // which a later stored message (stamped by a clock behind it) may not reach.

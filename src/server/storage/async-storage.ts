@@ -145,7 +145,8 @@ export type InsertedMessage =
  * so `after(channel, lastSeen)` never skips one. Along a channel's seqs `create_time` never
  * decreases either: a message is stored no older than the one before it (two nodes' clocks, or a
  * clock stepped back, could disagree), so that a client reading history back to the last message
- * it has, and stopping at the first one older than it, skips nothing.
+ * it has, and stopping at the first one older than it, skips nothing. Nor older than a message
+ * removed from the channel before it: the last message a client has may be one removed since.
  */
 export interface AsyncMessageStore {
   /**
@@ -165,6 +166,7 @@ export interface AsyncMessageStore {
   /** The message a sender stored with a client message id in a channel. */
   byClientId(senderId: string, channelId: string, clientMsgId: string): Promise<MessageRow | undefined>;
   updateContent(seq: number, content: string, at: number): Promise<void>;
+  /** Removes a message; its `create_time` stays the least a later message of its channel gets. */
   delete(seq: number): Promise<void>;
   /** Up to `limit` messages after `seq`, oldest first. */
   after(channelId: string, seq: number, limit: number): Promise<MessageRow[]>;

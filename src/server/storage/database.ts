@@ -135,6 +135,14 @@ const migrations: readonly string[] = [
   CREATE INDEX groups_open_lang_by_size ON groups(open, lang_tag, edge_count, id);
   CREATE INDEX groups_open_size_by_lang ON groups(open, edge_count, lang_tag, id);
   `,
+  // The newest creation time of a message removed from each channel: a message stored after it is
+  // no older than it, as it is no older than the messages still there (see AsyncMessageStore).
+  `
+  CREATE TABLE removed_times (
+    channel_id TEXT PRIMARY KEY,
+    create_time INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The longest a statement blocks the event loop waiting for another connection's lock. */

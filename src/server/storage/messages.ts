@@ -116,7 +116,7 @@ export class MessageStore {
   private readonly byIdStmt;
   private readonly byClientIdStmt;
   private readonly updateStmt;
-  private readonly deleteStmt;
+  private readonly deleteTx;
   private readonly afterStmt;
   private readonly beforeStmt;
   private readonly fromTimeStmt;
@@ -140,7 +140,11 @@ export class MessageStore {
       const newest = new Map<string, { seq: number; time: number }>();
       return batch.map((p): InsertedSeq | undefined => {
         const channelId = p.row.channel_id;
-        const prev = newest.get(channelId) ?? this.newestStmt.get(channelId) ?? { seq: 0, time: 0 };
+        let prev = newest.get(channelId);
+        if (prev === undefined) {
+          const read = this.newestStmt.get({ channel: channelId });
+          prev = { seq: read?.seq ?? 0, time: read?.time ?? 0 };
+        }
         const createTime = Math.max(p.row.create_time, prev.time);
         const row =
           createTime === p.row.create_time
@@ -156,8 +160,12 @@ export class MessageStore {
         return { seq, prevSeq: prev.seq, createTime };
       });
     });
-    this.newestStmt = db.prepare<[string], { seq: number; time: number }>(
-      "SELECT seq, create_time AS time FROM messages WHERE channel_id = ? ORDER BY seq DESC LIMIT 1",
+    // The newest message's seq, and the time no new message goes below: the newest message's, or
+    // a removed one's if later (a reader may hold that one as the last it has).
+    this.newestStmt = db.prepare<[{ channel: string }], { seq: number | null; time: number }>(
+      `SELECT (SELECT seq FROM messages WHERE channel_id = @channel ORDER BY seq DESC LIMIT 1) AS seq,
+         MAX(COALESCE((SELECT create_time FROM messages WHERE channel_id = @channel ORDER BY seq DESC LIMIT 1), 0),
+           COALESCE((SELECT create_time FROM removed_times WHERE channel_id = @channel), 0)) AS time`,
     );
     this.insertStmt = db.prepare(
       // OR IGNORE: a duplicate client message id must not fail the whole batch it is committed in.
@@ -171,7 +179,18 @@ export class MessageStore {
     );
     this.byClientIdStmt = db.prepare<[string, string, string], MessageRow>(BY_CLIENT_ID_SQL);
     this.updateStmt = db.prepare("UPDATE messages SET content = ?, update_time = ? WHERE seq = ?");
-    this.deleteStmt = db.prepare("DELETE FROM messages WHERE seq = ?");
+    const deleteStmt = db.prepare<[number], { channel_id: string; create_time: number }>(
+      "DELETE FROM messages WHERE seq = ? RETURNING channel_id, create_time",
+    );
+    const removedStmt = db.prepare(
+      `INSERT INTO removed_times (channel_id, create_time) VALUES (@channel_id, @create_time)
+       ON CONFLICT (channel_id) DO UPDATE SET create_time = MAX(create_time, excluded.create_time)`,
+    );
+    // A removed message's time stays as the channel's floor: see newestStmt.
+    this.deleteTx = db.transaction((seq: number) => {
+      const removed = deleteStmt.get(seq);
+      if (removed !== undefined) removedStmt.run(removed);
+    });
     this.afterStmt = db.prepare<[string, number, number], MessageRow>(
       "SELECT * FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?",
     );
@@ -301,7 +320,7 @@ export class MessageStore {
 
   delete(seq: number): void {
     this.flush();
-    this.deleteStmt.run(seq);
+    this.deleteTx(seq);
   }
 
   /** Up to `limit` messages after `seq`, oldest first. */

@@ -73,7 +73,8 @@ const selected = columns
 // (`before_seq`): the CTE reads with the statement's snapshot, taken once the batch holds its
 // channels' locks, and never sees the rows this statement inserts. One round trip, as before.
 const INSERT_BATCH = `WITH prev AS (
-    SELECT c AS channel_id, newest.seq, newest.create_time AS time
+    SELECT c AS channel_id, newest.seq,
+      GREATEST(newest.create_time, (SELECT create_time FROM removed_times r WHERE r.channel_id = c)) AS time
     FROM (SELECT DISTINCT c FROM unnest($2::text[]) AS c) AS channels
     LEFT JOIN LATERAL (
       SELECT seq, create_time FROM messages WHERE channel_id = c ORDER BY seq DESC LIMIT 1
@@ -246,9 +247,29 @@ export class PostgresMessageStore implements AsyncMessageStore {
     ]);
   }
 
+  /**
+   * Removes a message. Its time stays as its channel's floor (a reader may hold it as the last
+   * message it has): a later message is stored no older. Done under the channel's lock, so that a
+   * batch of another node either stores before it (no older than this message) or sees the floor.
+   */
   async delete(seq: number): Promise<void> {
     await this.settled();
-    await query(this.pool, "DELETE FROM messages WHERE seq = $1", [seq]);
+    const [row] = await query<{ channel_id: string }>(
+      this.pool,
+      "SELECT channel_id FROM messages WHERE seq = $1",
+      [seq],
+    );
+    if (row === undefined) return;
+    await transaction(this.pool, async (sql) => {
+      await sql.query(LOCK_CHANNELS, [[row.channel_id]]);
+      await sql.query(
+        `WITH removed AS (DELETE FROM messages WHERE seq = $1 RETURNING channel_id, create_time)
+         INSERT INTO removed_times (channel_id, create_time) SELECT channel_id, create_time FROM removed
+         ON CONFLICT (channel_id) DO UPDATE
+           SET create_time = GREATEST(removed_times.create_time, excluded.create_time)`,
+        [seq],
+      );
+    });
   }
 
   after(channelId: string, seq: number, limit: number): Promise<MessageRow[]> {

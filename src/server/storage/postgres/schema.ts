@@ -132,6 +132,14 @@ const migrations: readonly string[] = [
   CREATE INDEX groups_open_lang_by_size ON groups(open, lang_tag COLLATE "C", edge_count, id COLLATE "C");
   CREATE INDEX groups_open_size_by_lang ON groups(open, edge_count, lang_tag COLLATE "C", id COLLATE "C");
   `,
+  // The newest creation time of a message removed from each channel: a message stored after it is
+  // no older than it, as it is no older than the messages still there (see AsyncMessageStore).
+  `
+  CREATE TABLE removed_times (
+    channel_id text PRIMARY KEY,
+    create_time bigint NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this server migrates a PostgreSQL database to. */
