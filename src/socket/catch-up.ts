@@ -1,5 +1,6 @@
 import { HeraldError } from "../errors.js";
 import type { Channel, ChannelMessage } from "../gen/model.js";
+import { ChannelMessageCode } from "../gen/wire.js";
 import type { Session } from "../session.js";
 import { ping } from "./heartbeat.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
@@ -77,9 +78,16 @@ export class CatchUpLayer implements Layer {
     };
 
   #pass(track: Track, message: ChannelMessage, catchUp?: boolean): void {
-    // Only a stored message marks where to read back to: one sent without persistence is never in
-    // history, and its time (another sender's clock) may be later than stored messages after it.
-    if (message.persistent !== false) {
+    // Only a new stored message marks where to read back to: one sent without persistence is never
+    // in history, and its time (another sender's clock) may be later than stored messages after
+    // it; an edit or a removal names an older message, and reading back to that one would deliver
+    // again the messages after it.
+    const code = message.code ?? ChannelMessageCode.Chat;
+    if (
+      message.persistent !== false &&
+      code !== ChannelMessageCode.ChatUpdate &&
+      code !== ChannelMessageCode.ChatRemove
+    ) {
       track.markId = message.messageId;
       track.markTime = message.createTime;
     }
