@@ -1,6 +1,5 @@
 import { HeraldError } from "../errors.js";
 import type { Channel, ChannelMessage } from "../gen/model.js";
-import { ChannelMessageCode } from "../gen/wire.js";
 import type { Session } from "../session.js";
 import { ping } from "./heartbeat.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
@@ -82,12 +81,10 @@ export class CatchUpLayer implements Layer {
     // in history, and its time (another sender's clock) may be later than stored messages after
     // it; an edit or a removal names an older message, and reading back to that one would deliver
     // again the messages after it.
-    const code = message.code ?? ChannelMessageCode.Chat;
-    if (
-      message.persistent !== false &&
-      code !== ChannelMessageCode.ChatUpdate &&
-      code !== ChannelMessageCode.ChatRemove
-    ) {
+    // (Codes 1 and 2, ChannelMessageCode's ChatUpdate and ChatRemove, spelled as numbers: the core's
+    // size.)
+    const code = message.code ?? 0;
+    if (message.persistent !== false && (code < 1 || code > 2)) {
       track.markId = message.messageId;
       track.markTime = message.createTime;
     }
