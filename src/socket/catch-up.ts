@@ -12,9 +12,8 @@ const PAGE_SIZE = 100;
 interface Track {
   persistent: boolean;
   /**
-   * The id and time of the last stored message delivered (or, before any, the newest stored at join):
-   * catch-up reads back to it. Kept as two fields, copied from the message, so that delivering one
-   * allocates nothing and reads no Date, and an app that edits a delivered message moves nothing.
+   * The id and time of the last new stored message delivered (or, before any, the newest at join):
+   * catch-up reads back to it. Two fields copied from the message: delivering allocates nothing.
    */
   markId: string | undefined;
   markTime: Date | undefined;
@@ -78,11 +77,9 @@ export class CatchUpLayer implements Layer {
 
   #pass(track: Track, message: ChannelMessage, catchUp?: boolean): void {
     // Only a new stored message marks where to read back to: one sent without persistence is never
-    // in history, and its time (another sender's clock) may be later than stored messages after
-    // it; an edit or a removal names an older message, and reading back to that one would deliver
-    // again the messages after it.
-    // (Codes 1 and 2, ChannelMessageCode's ChatUpdate and ChatRemove, spelled as numbers: the core's
-    // size.)
+    // in history (its time, another sender's clock, may pass stored ones); an edit or a removal
+    // (codes 1, 2: numbers for the core's size) names an older message, read back to it would
+    // deliver the messages after it again.
     const code = message.code ?? 0;
     if (message.persistent !== false && (code < 1 || code > 2)) {
       track.markId = message.messageId;
