@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { createElement as h } from "react";
 import { ChannelType, type Client } from "../../src/index.js";
 import { type ChannelResult, useChannel } from "../../src/react/index.js";
@@ -16,19 +16,25 @@ type Chat = ChannelResult<{ text: string }>;
 const texts = (chat: Chat | undefined) => chat?.messages.map((m) => m.content.text) ?? [];
 const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** A server, ada signed in, and bob in a new room, noting who leaves it. */
+async function roomWithBob(t: TestContext) {
+  const { client, signIn } = await serverWithClient(t);
+  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+  const room = uniqueName("room");
+  const bobSocket = client.createSocket();
+  await bobSocket.connect(bob);
+  t.after(() => bobSocket.disconnect());
+  const channel = await bobSocket.joinChat(room, ChannelType.Room);
+  const leaves: string[] = [];
+  bobSocket.on("channelPresence", (e) => {
+    for (const p of e.leaves) leaves.push(p.userId);
+  });
+  return { client, ada, room, bobSocket, channel, leaves };
+}
+
 for (const first of ["visible", "hidden"] as const) {
   test(`two components in a room, one hidden and one not: the ${first} one unmounting first keeps the other joined, the last leaves`, async (t) => {
-    const { client, signIn } = await serverWithClient(t);
-    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-    const room = uniqueName("room");
-    const bobSocket = client.createSocket();
-    await bobSocket.connect(bob);
-    t.after(() => bobSocket.disconnect());
-    const channel = await bobSocket.joinChat(room, ChannelType.Room);
-    const leaves: string[] = [];
-    bobSocket.on("channelPresence", (e) => {
-      for (const p of e.leaves) leaves.push(p.userId);
-    });
+    const { client, ada, room, bobSocket, channel, leaves } = await roomWithBob(t);
 
     const visible = seen<Chat>();
     const hidden = seen<Chat>();
@@ -95,17 +101,7 @@ function heldJoins(room: string) {
 
 for (const order of ["beside", "before"] as const) {
   test(`a component unmounting while its join is on its way leaves nothing when the same room with other options is in use ${order === "beside" ? "beside it" : "once it answers"}`, async (t) => {
-    const { client, signIn } = await serverWithClient(t);
-    const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-    const room = uniqueName("room");
-    const bobSocket = client.createSocket();
-    await bobSocket.connect(bob);
-    t.after(() => bobSocket.disconnect());
-    const channel = await bobSocket.joinChat(room, ChannelType.Room);
-    const leaves: string[] = [];
-    bobSocket.on("channelPresence", (e) => {
-      for (const p of e.leaves) leaves.push(p.userId);
-    });
+    const { client, ada, room, bobSocket, channel, leaves } = await roomWithBob(t);
 
     const joins = heldJoins(room);
     const visible = seen<Chat>();
