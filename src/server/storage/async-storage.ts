@@ -152,9 +152,10 @@ export interface AsyncMessageStore {
   /**
    * Stores a message and resolves with its row as stored (with its `seq`, and its times raised to
    * the channel's newest message's if those were later) once committed: acknowledge a send only
-   * then, with that row's times. Inserts are batched, one transaction per event-loop turn, in call order. A message
-   * whose `client_msg_id` (not empty) the same sender already used in the same channel resolves with
-   * the stored original instead (`duplicate: true`); in another channel it is another message.
+   * then, with that row's times. Inserts are batched, one transaction per event-loop turn, in call
+   * order. A message whose `client_msg_id` (not empty) the same sender already used in the same
+   * channel resolves with the stored original instead (`duplicate: true`); in another channel it
+   * is another message.
    *
    * `prevSeq` is the seq of the channel's newest message when this one committed (0 if it is the
    * first), read under the same lock as the insert, so a channel's stored messages form a chain

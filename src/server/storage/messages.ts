@@ -61,16 +61,17 @@ export interface MessageStoreOptions {
 }
 
 /**
- * Where a committed insert landed: its `seq`, the seq of the channel's message before it, and its
- * creation time as stored.
+ * Where a committed insert landed: its `seq`, the seq of the channel's message before it, and the
+ * row as written.
  */
 export interface InsertedSeq {
   seq: number;
   /**
-   * The creation time stored: the message's own, or the channel's newest message's when that is
-   * later (a clock stepped back), so that times never decrease along a channel's history.
+   * The message as stored (without its seq): the one given, or a copy with its times raised to the
+   * channel's newest message's when that is later (a clock stepped back), so that times never
+   * decrease along a channel's history.
    */
-  createTime: number;
+  row: NewMessage;
   /**
    * The seq of the channel's newest message when this one was committed (0 if none), read under
    * the write lock: a reader holding `prevSeq` as its last seen message misses nothing by taking
@@ -157,15 +158,18 @@ export class MessageStore {
         }
         const seq = Number(result.lastInsertRowid);
         newest.set(channelId, { seq, time: createTime });
-        return { seq, prevSeq: prev.seq, createTime };
+        return { seq, prevSeq: prev.seq, row };
       });
     });
     // The newest message's seq, and the time no new message goes below: the newest message's, or
     // a removed one's if later (a reader may hold that one as the last it has).
     this.newestStmt = db.prepare<[{ channel: string }], { seq: number | null; time: number }>(
-      `SELECT (SELECT seq FROM messages WHERE channel_id = @channel ORDER BY seq DESC LIMIT 1) AS seq,
-         MAX(COALESCE((SELECT create_time FROM messages WHERE channel_id = @channel ORDER BY seq DESC LIMIT 1), 0),
-           COALESCE((SELECT create_time FROM removed_times WHERE channel_id = @channel), 0)) AS time`,
+      `SELECT newest.seq AS seq,
+         MAX(COALESCE(newest.create_time, 0),
+           COALESCE((SELECT create_time FROM removed_times WHERE channel_id = @channel), 0)) AS time
+       FROM (SELECT 1) LEFT JOIN (
+         SELECT seq, create_time FROM messages WHERE channel_id = @channel ORDER BY seq DESC LIMIT 1
+       ) AS newest`,
     );
     this.insertStmt = db.prepare(
       // OR IGNORE: a duplicate client message id must not fail the whole batch it is committed in.

@@ -161,17 +161,7 @@ export function createSqliteStorage(db: Db, options: SqliteStorageOptions = {}):
         }
         if (inserted === undefined) throw new HeraldError("server_error", "The message was not stored");
         // The row as stored, without reading it back (a read would commit the next batch early).
-        const { seq, createTime, prevSeq } = inserted;
-        const row =
-          createTime === message.create_time
-            ? { ...message, seq }
-            : {
-                ...message,
-                seq,
-                create_time: createTime,
-                update_time: Math.max(message.update_time, createTime),
-              };
-        return { row, duplicate: false, prevSeq };
+        return { row: { ...inserted.row, seq: inserted.seq }, duplicate: false, prevSeq: inserted.prevSeq };
       } catch (err) {
         throw sqliteError(err);
       }
