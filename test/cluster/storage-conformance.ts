@@ -256,6 +256,43 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
     );
 
     withStorage(
+      "a repeated client message id in a batch raises the times of no message after it",
+      async (s) => {
+        const ch = "2...repeats";
+        const times = (rows: { create_time: number; update_time: number }[]) =>
+          rows.map((r) => [r.create_time, r.update_time]);
+        const original = await s.messages.insert(newMessage(ch, "sender", "once", 5000));
+        // The repeats carry later times (a resend from a clock ahead): they store nothing, so the
+        // messages after them keep their own times.
+        const batch = await Promise.all([
+          s.messages.insert(newMessage(ch, "sender", "once", 9000)),
+          s.messages.insert(newMessage(ch, "sender", "", 6000)),
+          s.messages.insert(newMessage(ch, "sender", "twice", 6500)),
+          s.messages.insert(newMessage(ch, "sender", "twice", 9500)),
+          s.messages.insert(newMessage(ch, "sender", "", 7000)),
+        ]);
+        assert.deepEqual(
+          batch.map((b) => b.duplicate),
+          [true, false, false, true, false],
+        );
+        assert.equal(batch[0]?.row.id, original.row.id);
+        assert.deepEqual(times(batch.map((b) => b.row)), [
+          [5000, 5000],
+          [6000, 6000],
+          [6500, 6500],
+          [6500, 6500],
+          [7000, 7000],
+        ]);
+        assert.deepEqual(times(await s.messages.after(ch, 0, 10)), [
+          [5000, 5000],
+          [6000, 6000],
+          [6500, 6500],
+          [7000, 7000],
+        ]);
+      },
+    );
+
+    withStorage(
       "a message is stored no older than a message removed before it from its channel",
       async (s) => {
         const ch = "2...removed";

@@ -58,6 +58,16 @@ const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
 // earlier row of the batch): two nodes' clocks may disagree, and history is read by seq.
 const NOT_OLDER =
   "GREATEST(t.create_time, prev.time, max(t.create_time) OVER (PARTITION BY t.channel_id ORDER BY t.ord))";
+// A repeated client message id (already stored, or earlier in the same batch) is left out before
+// the times are chained: a send that stores nothing must not raise the times of the rows after it.
+const FRESH = `SELECT * FROM (
+    SELECT u.*, row_number() OVER (
+      PARTITION BY u.sender_id, u.channel_id, u.client_msg_id ORDER BY u.ord) AS nth
+    FROM unnest(${arrays}) WITH ORDINALITY AS u(${names}, ord)
+  ) AS numbered
+  WHERE client_msg_id = '' OR (nth = 1 AND NOT EXISTS (
+    SELECT 1 FROM messages m WHERE m.sender_id = numbered.sender_id AND m.channel_id = numbered.channel_id
+      AND m.client_msg_id = numbered.client_msg_id AND m.client_msg_id <> ''))`;
 const selected = columns
   .map(([name]) =>
     name === "create_time"
@@ -68,7 +78,7 @@ const selected = columns
   )
   .join(", ");
 // One statement inserts the whole batch; ORDER BY ordinality gives the rows their seq in call order.
-// A repeated client message id (already stored, or earlier in the same batch) is skipped.
+// A repeated client message id is skipped (FRESH; ON CONFLICT still guards the unique indexes).
 // Each inserted row also comes back with the seq of its channel's newest message before the batch
 // (`before_seq`): the CTE reads with the statement's snapshot, taken once the batch holds its
 // channels' locks, and never sees the rows this statement inserts. One round trip, as before.
@@ -81,7 +91,7 @@ const INSERT_BATCH = `WITH prev AS (
     ) AS newest ON true
   ), ins AS (
     INSERT INTO messages (${names})
-    SELECT ${selected} FROM unnest(${arrays}) WITH ORDINALITY AS t(${names}, ord)
+    SELECT ${selected} FROM (${FRESH}) AS t
       JOIN prev ON prev.channel_id = t.channel_id
     ORDER BY t.ord
     ON CONFLICT DO NOTHING RETURNING *
