@@ -253,15 +253,17 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
           },
         });
 
+  // The pass runs without retention limits too: it forgets the channels' floors (removed
+  // messages' times) that can no longer matter.
   let pruner: NodeJS.Timeout | undefined;
-  if (retention !== undefined) {
+  {
     let pruning = false;
     const prune = () => {
       // A pass still running (a large backlog, a slow database) is not joined by another.
       if (pruning) return;
       pruning = true;
       messages
-        .prune(retention, Date.now())
+        .prune(retention ?? {}, Date.now())
         .then(
           (deleted) => {
             if (deleted > 0) logger.info("history_pruned", { deleted });

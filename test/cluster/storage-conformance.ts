@@ -32,11 +32,22 @@ export function newMessage(
 
 const isCode = (code: HeraldError["code"]) => (err: unknown) => HeraldError.is(err, code);
 
+/** Reads a storage's own tables, below the interface (each engine its own way). */
+export interface StorageProbe {
+  /** The rows of `removed_times`: each channel's floor. */
+  floors(s: AsyncStorage): Promise<Record<string, number>>;
+}
+
 /**
  * Registers the conformance tests for one engine. `open` gives a fresh, empty storage per test;
- * `skip` (a reason) skips them all, visibly.
+ * `probe` reads its tables; `skip` (a reason) skips them all, visibly.
  */
-export function storageConformance(engine: string, open: () => Promise<AsyncStorage>, skip?: string): void {
+export function storageConformance(
+  engine: string,
+  open: () => Promise<AsyncStorage>,
+  probe: StorageProbe,
+  skip?: string,
+): void {
   describe(`storage conformance: ${engine}`, { skip }, () => {
     const withStorage = (name: string, fn: (s: AsyncStorage) => Promise<void>) =>
       test(name, async () => {
@@ -776,6 +787,72 @@ export function storageConformance(engine: string, open: () => Promise<AsyncStor
         "nothing left to cut",
       );
     });
+
+    withStorage(
+      "retention by age keeps the time of a channel's newest message it deletes as the channel's floor",
+      async (s) => {
+        const now = 1_700_000_100_000;
+        const times = (rows: { create_time: number; update_time: number }[]) =>
+          rows.map((r) => [r.create_time, r.update_time]);
+        await s.messages.insert(newMessage("2...aged", "sender", "", now - 90_000));
+        await s.messages.insert(newMessage("2...aged", "sender", "", now - 80_000));
+        await s.messages.insert(newMessage("2...kept", "sender", "", now - 90_000));
+        await s.messages.insert(newMessage("2...kept", "sender", "", now - 1_000));
+        assert.equal(await s.messages.prune({ maxAgeSec: 60 }, now), 3);
+        // A reader may hold the newest message deleted as the last it has, and read back to its
+        // time; a channel that keeps a later message needs no floor.
+        assert.deepEqual(await probe.floors(s), { "2...aged": now - 80_000 });
+        const behind = await s.messages.insert(newMessage("2...aged", "sender", "", now - 100_000));
+        assert.deepEqual(times([behind.row]), [[now - 80_000, now - 80_000]]);
+        // That message now bounds later ones by itself: the next pass forgets the floor.
+        assert.equal(await s.messages.prune({}, now), 0);
+        assert.deepEqual(await probe.floors(s), {});
+      },
+    );
+
+    withStorage(
+      "a channel's floor is kept only while it can matter: no message at or after it, the channel not gone",
+      async (s) => {
+        const ch = "2...floors";
+        const older = await s.messages.insert(newMessage(ch, "sender", "", 5000));
+        const newest = await s.messages.insert(newMessage(ch, "sender", "", 7000));
+        await s.messages.delete(older.row.seq);
+        assert.deepEqual(await probe.floors(s), {}, "a later message remains: no floor");
+        await s.messages.delete(newest.row.seq);
+        assert.deepEqual(await probe.floors(s), { [ch]: 7000 });
+        const behind = await s.messages.insert(newMessage(ch, "sender", "", 6000));
+        assert.equal(behind.row.create_time, 7000);
+        // A pass with no retention limits still forgets floors that no longer matter.
+        assert.equal(await s.messages.prune({}, 8000), 0);
+        assert.deepEqual(await probe.floors(s), {});
+
+        // A deleted group's channel: nobody can join it again.
+        const group = await s.groups.create({
+          creatorId: randomUUID(),
+          name: "floored",
+          description: "",
+          langTag: "en",
+          avatarUrl: "",
+          open: true,
+          maxCount: 10,
+        });
+        const inGroup = await s.messages.insert(newMessage(`3.${group.id}..`, "sender", "", 5000));
+        await s.messages.delete(inGroup.row.seq);
+        const gone = await s.messages.insert(newMessage(`3.${randomUUID()}..`, "sender", "", 5000));
+        await s.messages.delete(gone.row.seq);
+        const room = await s.messages.insert(newMessage("2...quiet", "sender", "", 5000));
+        await s.messages.delete(room.row.seq);
+        assert.deepEqual(Object.keys(await probe.floors(s)).length, 3);
+        await s.groups.delete(group.id);
+        assert.deepEqual(
+          Object.keys(await probe.floors(s)).sort(),
+          ["2...quiet", gone.row.channel_id].sort(),
+        );
+        // A floor left by a group deleted earlier goes at the next pass; a room's stays.
+        await s.messages.prune({}, 8000);
+        assert.deepEqual(await probe.floors(s), { "2...quiet": 5000 });
+      },
+    );
 
     withStorage("the shared token secret is the first one stored", async (s) => {
       assert.equal(await s.tokens.sharedSecret("first"), "first");

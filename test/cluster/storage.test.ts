@@ -2,14 +2,40 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import pgDriver from "pg";
 import { HeraldError } from "../../src/errors.js";
+import type { AsyncStorage } from "../../src/server/storage/async-storage.js";
+import type { Db as Database } from "../../src/server/storage/database.js";
 import { openDatabase } from "../../src/server/storage/database.js";
 import { createPostgresStorage } from "../../src/server/storage/postgres/postgres-storage.js";
 import { createSqliteStorage } from "../../src/server/storage/sqlite-async.js";
 import { postgresSkipReason, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { newMessage, storageConformance } from "./storage-conformance.js";
 
-storageConformance("sqlite", async () => createSqliteStorage(await openDatabase(":memory:")));
+// Each storage's own tables, read beside it: its database handle, or its schema's URL.
+const sqliteOf = new WeakMap<AsyncStorage, Database>();
+const postgresOf = new WeakMap<AsyncStorage, string>();
+const floorsFrom = (rows: { channel_id: string; create_time: number | string }[]) =>
+  Object.fromEntries(rows.map((r) => [r.channel_id, Number(r.create_time)]));
+
+storageConformance(
+  "sqlite",
+  async () => {
+    const db = await openDatabase(":memory:");
+    const storage = createSqliteStorage(db);
+    sqliteOf.set(storage, db);
+    return storage;
+  },
+  {
+    floors: async (s) =>
+      floorsFrom(
+        sqliteOf.get(s)?.prepare("SELECT channel_id, create_time FROM removed_times").all() as {
+          channel_id: string;
+          create_time: number;
+        }[],
+      ),
+  },
+);
 
 const skip = postgresSkipReason();
 let pg: TestPostgres | undefined;
@@ -23,7 +49,21 @@ storageConformance(
   "postgres",
   async () => {
     if (pg === undefined) throw new Error("PostgreSQL did not start");
-    return createPostgresStorage(await pg.createSchema());
+    const url = await pg.createSchema();
+    const storage = await createPostgresStorage(url);
+    postgresOf.set(storage, url);
+    return storage;
+  },
+  {
+    async floors(s) {
+      const client = new pgDriver.Client({ connectionString: postgresOf.get(s) });
+      await client.connect();
+      try {
+        return floorsFrom((await client.query("SELECT channel_id, create_time FROM removed_times")).rows);
+      } finally {
+        await client.end();
+      }
+    },
   },
   skip,
 );

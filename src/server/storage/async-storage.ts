@@ -167,7 +167,10 @@ export interface AsyncMessageStore {
   /** The message a sender stored with a client message id in a channel. */
   byClientId(senderId: string, channelId: string, clientMsgId: string): Promise<MessageRow | undefined>;
   updateContent(seq: number, content: string, at: number): Promise<void>;
-  /** Removes a message; its `create_time` stays the least a later message of its channel gets. */
+  /**
+   * Removes a message; its `create_time` stays the least a later message of its channel gets (the
+   * channel's floor, kept while no message at or after it remains in the channel).
+   */
   delete(seq: number): Promise<void>;
   /** Up to `limit` messages after `seq`, oldest first. */
   after(channelId: string, seq: number, limit: number): Promise<MessageRow[]>;
@@ -186,7 +189,10 @@ export interface AsyncMessageStore {
   /**
    * Deletes messages past the retention limits (older than `maxAgeSec` before `now` in ms; beyond
    * the newest `maxPerChannel` of each channel), in short batches so other writers are not held up
-   * for long. Resolves with how many were deleted.
+   * for long; a channel's newest message deleted by age leaves its time as the channel's floor, as
+   * a removal does. Then forgets the floors that can no longer matter (a message at or after them
+   * is in their channel, or their group is gone), with no limits given too. Resolves with how many
+   * messages were deleted.
    */
   prune(retention: RetentionOptions, now: number): Promise<number>;
 }

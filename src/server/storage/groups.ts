@@ -126,8 +126,12 @@ export class GroupStore {
       .run(...values, Date.now(), id);
   }
 
+  /** Deletes a group, and its channel's floor (`3.GROUP_ID..`): nobody can join that channel again. */
   delete(id: string): void {
-    this.db.prepare("DELETE FROM groups WHERE id = ?").run(id);
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM groups WHERE id = ?").run(id);
+      this.db.prepare("DELETE FROM removed_times WHERE channel_id = ?").run(`3.${id}..`);
+    })();
   }
 
   /**

@@ -1,6 +1,7 @@
 import { HeraldError } from "../../errors.js";
 import type { ChannelMessageInit } from "../../gen/wire.js";
 import type { Db } from "./database.js";
+import { RemovedTimes } from "./removed-times.js";
 import { isSqliteBusy, sqliteFault } from "./sqlite-fault.js";
 
 /** A messages row. `seq` orders a channel's messages: it only grows, even within one millisecond. */
@@ -186,14 +187,12 @@ export class MessageStore {
     const deleteStmt = db.prepare<[number], { channel_id: string; create_time: number }>(
       "DELETE FROM messages WHERE seq = ? RETURNING channel_id, create_time",
     );
-    const removedStmt = db.prepare(
-      `INSERT INTO removed_times (channel_id, create_time) VALUES (@channel_id, @create_time)
-       ON CONFLICT (channel_id) DO UPDATE SET create_time = MAX(create_time, excluded.create_time)`,
-    );
-    // A removed message's time stays as the channel's floor: see newestStmt.
+    const floors = new RemovedTimes(db);
+    // A removed message's time stays as the channel's floor (see newestStmt) while no message
+    // at or after it remains.
     this.deleteTx = db.transaction((seq: number) => {
       const removed = deleteStmt.get(seq);
-      if (removed !== undefined) removedStmt.run(removed);
+      if (removed !== undefined) floors.record(removed.channel_id, removed.create_time);
     });
     this.afterStmt = db.prepare<[string, number, number], MessageRow>(
       "SELECT * FROM messages WHERE channel_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?",

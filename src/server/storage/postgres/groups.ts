@@ -66,8 +66,9 @@ export class PostgresGroupStore implements AsyncGroupStore {
     await query(this.pool, `UPDATE groups SET ${sets.join(", ")}, update_time = $2 WHERE id = $1`, values);
   }
 
+  /** Deletes a group, and its channel's floor (`3.GROUP_ID..`): nobody can join that channel again. */
   async delete(id: string): Promise<void> {
-    await query(this.pool, "DELETE FROM groups WHERE id = $1", [id]);
+    await transaction(this.pool, (sql) => deleteGroup(sql, id));
   }
 
   deleteIfOnly(groupId: string, userId: string): Promise<boolean> {
@@ -79,7 +80,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
         [groupId],
       );
       if (rows.length !== 1 || rows[0]?.user_id !== userId) return false;
-      await sql.query("DELETE FROM groups WHERE id = $1", [groupId]);
+      await deleteGroup(sql, groupId);
       return true;
     });
   }
@@ -179,6 +180,11 @@ export class PostgresGroupStore implements AsyncGroupStore {
       [...sql.params, limit],
     );
   }
+}
+
+async function deleteGroup(sql: PoolClient, groupId: string): Promise<void> {
+  await sql.query("DELETE FROM groups WHERE id = $1", [groupId]);
+  await sql.query("DELETE FROM removed_times WHERE channel_id = $1", [`3.${groupId}..`]);
 }
 
 /**

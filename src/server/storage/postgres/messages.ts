@@ -101,6 +101,47 @@ const INSERT_BATCH = `WITH prev AS (
 const LOCK_CHANNELS = `SELECT count(pg_advisory_xact_lock(${CHANNEL_LOCK_SPACE}, k)) FROM
   (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS keys`;
 
+// Deletes the floors (removed_times rows) at or below their channel's newest message, which then
+// bounds later messages by itself; `where` narrows the channels, `$1` caps the rows. That message is
+// locked (FOR SHARE) until the transaction ends: its removal, by a user or by retention on any
+// node, waits and then records its own floor, and one committed meanwhile leaves the channel out
+// (the locking read then finds no row). Without the lock, a floor raised by such a removal after
+// this statement's snapshot would be deleted on the strength of the message it replaced.
+const dropCovered = (where: string) => `WITH covered AS (
+    SELECT r.channel_id, newest.create_time FROM removed_times r
+    CROSS JOIN LATERAL (
+      SELECT m.create_time FROM messages m WHERE m.channel_id = r.channel_id
+      ORDER BY m.seq DESC LIMIT 1 FOR SHARE
+    ) AS newest
+    WHERE ${where} AND newest.create_time >= r.create_time
+    LIMIT $1
+  )
+  DELETE FROM removed_times r USING covered
+  WHERE r.channel_id = covered.channel_id AND r.create_time <= covered.create_time
+  RETURNING r.channel_id`;
+const DROP_COVERED_OF = dropCovered("r.channel_id = $2");
+const DROP_COVERED = dropCovered("true");
+// The floors of group channels (`3.GROUP_ID..`) whose group is gone: nobody can join or read such
+// a channel again, and a new group never gets an old id.
+const DROP_GONE_GROUPS = `DELETE FROM removed_times r WHERE r.channel_id LIKE '3.%..' AND NOT EXISTS (
+    SELECT 1 FROM groups g WHERE g.id = substr(r.channel_id, 3, length(r.channel_id) - 4))`;
+// Deletes a batch of messages older than the cutoff. A channel whose newest message goes keeps its
+// time as the floor, as for a removed message (a reader may hold it as the last it has); one
+// statement, so a batch of inserts sees either the message or its floor. (The subquery reads the
+// snapshot from before the deletion.)
+const PRUNE_BY_AGE = `WITH pruned AS (
+    DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE create_time < $1 LIMIT $2)
+    RETURNING channel_id, create_time
+  ), floors AS (
+    INSERT INTO removed_times (channel_id, create_time)
+    SELECT channel_id, max(create_time) FROM pruned GROUP BY channel_id
+    HAVING (SELECT m.create_time FROM messages m WHERE m.channel_id = pruned.channel_id
+      ORDER BY m.seq DESC LIMIT 1) < $1
+    ON CONFLICT (channel_id) DO UPDATE
+      SET create_time = GREATEST(removed_times.create_time, excluded.create_time)
+  )
+  SELECT count(*)::int8 AS n FROM pruned`;
+
 /**
  * Stored channel messages on PostgreSQL. Inserts are queued and committed together, one transaction
  * per event-loop turn; each insert resolves once its transaction has committed, so a send is
@@ -279,6 +320,8 @@ export class PostgresMessageStore implements AsyncMessageStore {
            SET create_time = GREATEST(removed_times.create_time, excluded.create_time)`,
         [seq],
       );
+      // Kept only while no message at or after it remains (removing an older message needs none).
+      await sql.query(DROP_COVERED_OF, [1, row.channel_id]);
     });
   }
 
@@ -353,13 +396,8 @@ export class PostgresMessageStore implements AsyncMessageStore {
     if (retention.maxAgeSec !== undefined) {
       const cutoff = now - retention.maxAgeSec * 1000;
       for (let n = PRUNE_BATCH; n === PRUNE_BATCH; deleted += n) {
-        const rows = await query(
-          this.pool,
-          `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE create_time < $1 LIMIT $2)
-           RETURNING seq`,
-          [cutoff, PRUNE_BATCH],
-        );
-        n = rows.length;
+        const [row] = await query<{ n: number }>(this.pool, PRUNE_BY_AGE, [cutoff, PRUNE_BATCH]);
+        n = row?.n ?? 0;
       }
     }
     if (retention.maxPerChannel !== undefined) {
@@ -370,6 +408,7 @@ export class PostgresMessageStore implements AsyncMessageStore {
       );
       for (const { channel_id } of crowded) {
         // The oldest kept message's seq bounds what goes; the (channel_id, seq) index serves both.
+        // The newest message is always kept (the server refuses a limit below 1): no floor.
         const rows = await query(
           this.pool,
           `DELETE FROM messages WHERE channel_id = $1 AND seq < (
@@ -380,6 +419,10 @@ export class PostgresMessageStore implements AsyncMessageStore {
         deleted += rows.length;
       }
     }
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; ) {
+      n = (await transaction(this.pool, (sql) => sql.query(DROP_COVERED, [PRUNE_BATCH]))).rows.length;
+    }
+    await query(this.pool, DROP_GONE_GROUPS);
     return deleted;
   }
 }
