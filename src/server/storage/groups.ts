@@ -109,6 +109,7 @@ export class GroupStore {
     return this.byId(id) as GroupRow;
   }
 
+  /** Changes a group's fields; its update time moves on to now, never back (a clock stepped back). */
   update(
     id: string,
     changes: Partial<Record<"name" | "description" | "lang_tag" | "avatar_url", string>> & { open?: boolean },
@@ -122,7 +123,7 @@ export class GroupStore {
     }
     if (sets.length === 0) return;
     this.db
-      .prepare(`UPDATE groups SET ${sets.join(", ")}, update_time = ? WHERE id = ?`)
+      .prepare(`UPDATE groups SET ${sets.join(", ")}, update_time = MAX(update_time, ?) WHERE id = ?`)
       .run(...values, Date.now(), id);
   }
 
@@ -202,7 +203,10 @@ export class GroupStore {
       .get(groupId, groupId);
     const n = row && countToStore(row, grows);
     if (n !== undefined) {
-      this.db.prepare("UPDATE groups SET edge_count = ?, update_time = ? WHERE id = ?").run(n, now, groupId);
+      // Never back: a clock stepped back would move the group back in the listing by update time.
+      this.db
+        .prepare("UPDATE groups SET edge_count = ?, update_time = MAX(update_time, ?) WHERE id = ?")
+        .run(n, now, groupId);
     }
   }
 

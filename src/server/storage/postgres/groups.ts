@@ -10,6 +10,14 @@ import { query, transaction } from "./connection.js";
 
 const changeColumns = ["name", "description", "lang_tag", "avatar_url"] as const;
 
+// A group's times come from the database's clock, as on stock Nakama: the nodes' clocks may
+// disagree, and a change stamped by a node behind would move its group back in the listing by
+// update time. clock_timestamp(), not now(): the time of the change itself, not of its
+// transaction's start (which may have waited for the group's lock). In milliseconds, as stored.
+const DB_NOW = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+// An update never moves the stored time back (a database clock stepped back, or a failover).
+const MOVED_ON = `update_time = GREATEST(update_time, ${DB_NOW})`;
+
 /** Groups and their members on PostgreSQL. Join order comes from one sequence shared by all nodes. */
 export class PostgresGroupStore implements AsyncGroupStore {
   constructor(private readonly pool: Pool) {}
@@ -22,13 +30,14 @@ export class PostgresGroupStore implements AsyncGroupStore {
     return (await query<GroupRow>(this.pool, "SELECT * FROM groups WHERE name = $1", [name]))[0];
   }
 
+  /** Creates a group, stamped by the database's clock; resolves with the row as stored. */
   create(fields: NewGroup): Promise<GroupRow> {
     const id = randomUUID();
-    const now = Date.now();
     return transaction(this.pool, async (sql) => {
       const { rows } = await sql.query<GroupRow>(
-        `INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, edge_count, create_time, update_time)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING *`,
+        `WITH now AS (SELECT ${DB_NOW} AS ms)
+         INSERT INTO groups (id, creator_id, name, description, lang_tag, avatar_url, open, max_count, edge_count, create_time, update_time)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, 1, now.ms, now.ms FROM now RETURNING *`,
         [
           id,
           fields.creatorId,
@@ -38,20 +47,20 @@ export class PostgresGroupStore implements AsyncGroupStore {
           fields.avatarUrl,
           fields.open ? 1 : 0,
           fields.maxCount,
-          now,
         ],
       );
+      const group = rows[0] as GroupRow;
       await sql.query(
         "INSERT INTO group_members (group_id, user_id, state, update_time) VALUES ($1, $2, $3, $4)",
-        [id, fields.creatorId, GroupUserState.Superadmin, now],
+        [id, fields.creatorId, GroupUserState.Superadmin, group.create_time],
       );
-      return rows[0] as GroupRow;
+      return group;
     });
   }
 
   async update(id: string, changes: GroupChanges): Promise<void> {
     const sets: string[] = [];
-    const values: unknown[] = [id, Date.now()];
+    const values: unknown[] = [id];
     for (const column of changeColumns) {
       const v = changes[column];
       if (v === undefined) continue;
@@ -63,7 +72,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
       sets.push(`open = $${values.length}`);
     }
     if (sets.length === 0) return;
-    await query(this.pool, `UPDATE groups SET ${sets.join(", ")}, update_time = $2 WHERE id = $1`, values);
+    await query(this.pool, `UPDATE groups SET ${sets.join(", ")}, ${MOVED_ON} WHERE id = $1`, values);
   }
 
   /** Deletes a group, and its channel's floor (`3.GROUP_ID..`): nobody can join that channel again. */
@@ -111,14 +120,13 @@ export class PostgresGroupStore implements AsyncGroupStore {
       );
       const members = rows.filter((r) => isMemberState(r.state)).length;
       const grows = isMemberState(state) && members < ids.length;
-      const now = Date.now();
       await sql.query(
         `INSERT INTO group_members (group_id, user_id, state, update_time)
-         SELECT $1, id, $3, $4 FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n
+         SELECT $1, id, $3, ${DB_NOW} FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) ORDER BY n
          ON CONFLICT (group_id, user_id) DO UPDATE SET state = excluded.state, update_time = excluded.update_time`,
-        [groupId, ids, state, now],
+        [groupId, ids, state],
       );
-      await recount(sql, groupId, now, grows);
+      await recount(sql, groupId, grows);
     });
   }
 
@@ -126,7 +134,7 @@ export class PostgresGroupStore implements AsyncGroupStore {
     return transaction(this.pool, async (sql) => {
       await lockGroup(sql, groupId);
       await sql.query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", [groupId, userId]);
-      await recount(sql, groupId, Date.now(), false);
+      await recount(sql, groupId, false);
     });
   }
 
@@ -197,13 +205,13 @@ async function lockGroup(sql: PoolClient, groupId: string): Promise<void> {
 }
 
 /**
- * Counts a group's members again after a change of membership and stores the count, with `now` as
- * its update time, when it differs; a change that made a member (`grows`) past `max_count`
+ * Counts a group's members again after a change of membership and stores the count, moving its
+ * update time on to the database's clock, when it differs; a change that made a member (`grows`) past `max_count`
  * throws "Group is full.", rolling the change back (see `countToStore`). Counting rather than
  * adding one keeps the stored count true even where it was not kept before (rows written by an
  * older node).
  */
-async function recount(sql: PoolClient, groupId: string, now: number, grows: boolean): Promise<void> {
+async function recount(sql: PoolClient, groupId: string, grows: boolean): Promise<void> {
   const { rows } = await sql.query<MemberCount>(
     `SELECT edge_count, max_count,
        (SELECT count(*)::integer FROM group_members WHERE group_id = $1 AND state <= ${GroupUserState.Member}) AS n
@@ -212,6 +220,6 @@ async function recount(sql: PoolClient, groupId: string, now: number, grows: boo
   );
   const n = rows[0] && countToStore(rows[0], grows);
   if (n !== undefined) {
-    await sql.query("UPDATE groups SET edge_count = $2, update_time = $3 WHERE id = $1", [groupId, n, now]);
+    await sql.query(`UPDATE groups SET edge_count = $2, ${MOVED_ON} WHERE id = $1`, [groupId, n]);
   }
 }
