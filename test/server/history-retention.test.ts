@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { openDatabase } from "../../src/server/storage/database.js";
+import { RemovedTimes } from "../../src/server/storage/removed-times.js";
 import { pruneHistory } from "../../src/server/storage/retention.js";
 import { authenticate, openSocket, rest, startServer, uniqueName } from "../helpers/server.js";
 
@@ -23,6 +24,34 @@ describe("history retention", () => {
       assert.equal(pruneHistory(db, { maxAgeSec: 1 }, 2003), 3);
       assert.deepEqual(ids(), ["a3", "a4"]);
       assert.equal(pruneHistory(db, {}, 5000), 0, "no limits, nothing goes");
+    } finally {
+      db.close();
+    }
+  });
+
+  test("the floors that can no longer matter go, a few channels per statement", async () => {
+    const db = await openDatabase(":memory:");
+    try {
+      const floor = db.prepare("INSERT INTO removed_times (channel_id, create_time) VALUES (?, ?)");
+      const insert = db.prepare(
+        "INSERT INTO messages (id, channel_id, code, sender_id, username, content, create_time, update_time) VALUES (?, ?, 0, 's', 'u', '{}', ?, ?)",
+      );
+      // Five rooms: covered by a later message (a, c, e), or not (b: an older one; d: none).
+      for (const [room, floorAt, messageAt] of [
+        ["a", 100, 100],
+        ["b", 300, 200],
+        ["c", 100, 500],
+        ["d", 100, undefined],
+        ["e", 100, 900],
+      ] as const) {
+        floor.run(`2...${room}`, floorAt);
+        if (messageAt !== undefined) insert.run(room, `2...${room}`, messageAt, messageAt);
+      }
+      assert.equal(new RemovedTimes(db).sweep(2), 3);
+      assert.deepEqual(db.prepare("SELECT channel_id FROM removed_times ORDER BY 1").pluck().all(), [
+        "2...b",
+        "2...d",
+      ]);
     } finally {
       db.close();
     }

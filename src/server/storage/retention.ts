@@ -49,6 +49,6 @@ export function pruneHistory(db: Db, options: RetentionOptions, now: number): nu
     );
     for (const channel of crowded) deleted += byCount.run(channel, channel, keep - 1).changes;
   }
-  floors.sweep();
+  floors.sweep(BATCH);
   return deleted;
 }

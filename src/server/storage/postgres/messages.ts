@@ -101,26 +101,22 @@ const INSERT_BATCH = `WITH prev AS (
 const LOCK_CHANNELS = `SELECT count(pg_advisory_xact_lock(${CHANNEL_LOCK_SPACE}, k)) FROM
   (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY 1) AS keys`;
 
-// Deletes the floors (removed_times rows) at or below their channel's newest message, which then
-// bounds later messages by itself; `where` narrows the channels, `$1` caps the rows. That message is
-// locked (FOR SHARE) until the transaction ends: its removal, by a user or by retention on any
-// node, waits and then records its own floor, and one committed meanwhile leaves the channel out
-// (the locking read then finds no row). Without the lock, a floor raised by such a removal after
-// this statement's snapshot would be deleted on the strength of the message it replaced.
-const dropCovered = (where: string) => `WITH covered AS (
+// Deletes the floors (removed_times rows) of the channels `$1` that are at or below their channel's
+// newest message, which then bounds later messages by itself. That message is locked (FOR SHARE)
+// until the transaction ends: its removal, by a user or by retention on any node, waits and then
+// records its own floor, and one committed meanwhile leaves the channel out (the locking read then
+// finds no row). Without the lock, a floor raised by such a removal after this statement's
+// snapshot would be deleted on the strength of the message it replaced.
+const DROP_COVERED = `WITH covered AS (
     SELECT r.channel_id, newest.create_time FROM removed_times r
     CROSS JOIN LATERAL (
       SELECT m.create_time FROM messages m WHERE m.channel_id = r.channel_id
       ORDER BY m.seq DESC LIMIT 1 FOR SHARE
     ) AS newest
-    WHERE ${where} AND newest.create_time >= r.create_time
-    LIMIT $1
+    WHERE r.channel_id = ANY($1::text[]) AND newest.create_time >= r.create_time
   )
   DELETE FROM removed_times r USING covered
-  WHERE r.channel_id = covered.channel_id AND r.create_time <= covered.create_time
-  RETURNING r.channel_id`;
-const DROP_COVERED_OF = dropCovered("r.channel_id = $2");
-const DROP_COVERED = dropCovered("true");
+  WHERE r.channel_id = covered.channel_id AND r.create_time <= covered.create_time`;
 // The floors of group channels (`3.GROUP_ID..`) whose group is gone: nobody can join or read such
 // a channel again, and a new group never gets an old id.
 const DROP_GONE_GROUPS = `DELETE FROM removed_times r WHERE r.channel_id LIKE '3.%..' AND NOT EXISTS (
@@ -321,7 +317,7 @@ export class PostgresMessageStore implements AsyncMessageStore {
         [seq],
       );
       // Kept only while no message at or after it remains (removing an older message needs none).
-      await sql.query(DROP_COVERED_OF, [1, row.channel_id]);
+      await sql.query(DROP_COVERED, [[row.channel_id]]);
     });
   }
 
@@ -419,8 +415,18 @@ export class PostgresMessageStore implements AsyncMessageStore {
         deleted += rows.length;
       }
     }
-    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; ) {
-      n = (await transaction(this.pool, (sql) => sql.query(DROP_COVERED, [PRUNE_BATCH]))).rows.length;
+    // The floors that can no longer matter, a batch of channels at a time (in channel id order).
+    for (let after = "", n = PRUNE_BATCH; n === PRUNE_BATCH; ) {
+      const channels = (
+        await query<{ channel_id: string }>(
+          this.pool,
+          "SELECT channel_id FROM removed_times WHERE channel_id > $1 ORDER BY channel_id LIMIT $2",
+          [after, PRUNE_BATCH],
+        )
+      ).map((r) => r.channel_id);
+      n = channels.length;
+      if (n > 0) await transaction(this.pool, (sql) => sql.query(DROP_COVERED, [channels]));
+      after = channels[n - 1] ?? after;
     }
     await query(this.pool, DROP_GONE_GROUPS);
     return deleted;
