@@ -82,3 +82,41 @@ test("on SQLite a message whose batch fails to commit rejects instead of being a
   assert.equal(reported.length, 1);
   await storage.close();
 });
+
+test("on PostgreSQL a floor raised by a removal that commits while the pass looks at it is kept", {
+  skip,
+}, async () => {
+  if (pg === undefined) throw new Error("PostgreSQL did not start");
+  const url = await pg.createSchema();
+  const storage = await createPostgresStorage(url);
+  const other = new pgDriver.Client({ connectionString: url });
+  await other.connect();
+  try {
+    const ch = "2...race";
+    const first = await storage.messages.insert(newMessage(ch, "sender", "", 5000));
+    await storage.messages.delete(first.row.seq);
+    // The floor (5000) is now covered by the channel's newest message.
+    const newest = await storage.messages.insert(newMessage(ch, "sender", "", 7000));
+    // Another node removes that message (as retention or a user does), and has not committed yet
+    // when the pass looks at the floor.
+    await other.query("BEGIN");
+    await other.query(
+      `WITH removed AS (DELETE FROM messages WHERE seq = $1 RETURNING channel_id, create_time)
+         INSERT INTO removed_times (channel_id, create_time) SELECT channel_id, create_time FROM removed
+         ON CONFLICT (channel_id) DO UPDATE
+           SET create_time = GREATEST(removed_times.create_time, excluded.create_time)`,
+      [newest.row.seq],
+    );
+    const pass = storage.messages.prune({}, 8000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await other.query("COMMIT");
+    await pass;
+    const { rows } = await other.query("SELECT channel_id, create_time FROM removed_times");
+    assert.deepEqual(floorsFrom(rows), { [ch]: 7000 }, "the removed message's time is the floor");
+    const behind = await storage.messages.insert(newMessage(ch, "sender", "", 6000));
+    assert.equal(behind.row.create_time, 7000);
+  } finally {
+    await other.end();
+    await storage.close();
+  }
+});
