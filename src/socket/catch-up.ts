@@ -7,15 +7,18 @@ import { retryForNow } from "./retry-for-now.js";
 import type { CatchUpOptions, GapEvent } from "./socket-types.js";
 
 const PAGE_SIZE = 100;
+const MARKS = 10;
 
 /** A joined channel as catch-up follows it. */
 interface Track {
   persistent: boolean;
   /**
-   * The id and time of the last new stored message delivered (or, before any, the newest at join):
-   * catch-up reads back to it. Two fields copied from the message: delivering allocates nothing.
+   * The ids of the last `MARKS` new stored messages delivered (before any, the newest at join) and
+   * the newest one's time: catch-up reads back to the newest of them still in history, else to the
+   * first message older than that time. Not to the newest alone: were it removed meanwhile, those
+   * stored in its millisecond before it (not older) would come again.
    */
-  markId: string | undefined;
+  marks: string[];
   markTime: Date | undefined;
   /** Live messages held back while missed ones are read. */
   buffer: ChannelMessage[] | undefined;
@@ -39,8 +42,7 @@ export class CatchUpLayer implements Layer {
   #deliver: Deliver | undefined;
   /**
    * One controller per history read running, to stop them all on a loss. Not one signal shared by
-   * every read: a socket in more than ten channels would put more listeners on it than Node allows
-   * before warning of a leak.
+   * every read: past ten channels, Node would warn of a leak for the listeners on it.
    */
   readonly #reads = new Set<AbortController>();
 
@@ -82,7 +84,7 @@ export class CatchUpLayer implements Layer {
     // deliver the messages after it again.
     const code = message.code ?? 0;
     if (message.persistent !== false && (code < 1 || code > 2)) {
-      track.markId = message.messageId;
+      if (track.marks.push(message.messageId) > MARKS) track.marks.shift();
       track.markTime = message.createTime;
     }
     this.#deliver?.(message, catchUp);
@@ -93,7 +95,7 @@ export class CatchUpLayer implements Layer {
     const exact = this.#host.profile.joinMark;
     const track: Track = {
       persistent,
-      markId: (exact && channel?.markId) || undefined,
+      marks: exact && channel?.markId ? [channel.markId] : [],
       markTime: exact ? channel?.markTime : undefined,
       buffer: undefined,
       recent: new Set(),
@@ -117,11 +119,11 @@ export class CatchUpLayer implements Layer {
    */
   async #mark(session: Session, id: string, track: Track): Promise<void> {
     const generation = this.#host.generation;
-    const current = () => track.markId === undefined && this.#host.generation === generation;
+    const current = () => !track.marks.length && this.#host.generation === generation;
     try {
       const newest = (await this.#list(session, id, 1, undefined)).messages[0];
       if (newest && current() && (await ping(this.#host, 5000).then(current, () => false))) {
-        track.markId = newest.messageId;
+        track.marks.push(newest.messageId);
         track.markTime = newest.createTime;
       }
     } catch {
@@ -199,8 +201,6 @@ export class CatchUpLayer implements Layer {
     // Started as the connection opens (no wait before this): still the current one.
     const session = this.#host.session;
     if (!session) return this.#gap(id, track, "history_unreadable");
-    const mark =
-      track.markId === undefined ? undefined : { id: track.markId, time: track.markTime?.getTime() ?? 0 };
     const pages: ChannelMessage[][] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
@@ -212,7 +212,7 @@ export class CatchUpLayer implements Layer {
         const kept: ChannelMessage[] = [];
         let repeated = false;
         for (const m of page.messages) {
-          if (mark && (m.messageId === mark.id || timeOf(m) < mark.time)) {
+          if (track.marks.includes(m.messageId) || timeOf(m) < (track.markTime?.getTime() ?? 0)) {
             complete = true;
             break;
           }

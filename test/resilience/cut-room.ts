@@ -8,6 +8,7 @@ import {
   type GapEvent,
   type Session,
   type Socket,
+  type SocketChannelMessage,
 } from "../../src/index.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { cuttableSocket } from "../helpers/cuttable-websocket.js";
@@ -26,7 +27,7 @@ export interface CutRoom {
   /** Bob's socket (no reconnection), in the room. */
   sender: Socket;
   /** What ada's socket delivered, in order, and its gap events. */
-  got: ChannelMessage[];
+  got: SocketChannelMessage[];
   gaps: GapEvent[];
   /** Waits until ada's socket delivered a message that `match` accepts. */
   received(what: string, match: (m: ChannelMessage) => boolean): Promise<unknown>;
@@ -42,7 +43,7 @@ export async function cutRoom(t: TestContext, mode: ServerMode, codec: Codec): P
   const { socket, cut, refuse, restore } = await cuttableSocket(t, client, ada, { codec });
   const room = uniqueName("room");
   const channel = await socket.joinChat(room, ChannelType.Room);
-  const got: ChannelMessage[] = [];
+  const got: SocketChannelMessage[] = [];
   const gaps: GapEvent[] = [];
   socket.onChannelMessage((m) => got.push(m));
   socket.onGap((g) => gaps.push(g));
