@@ -47,12 +47,27 @@ export class ChannelFeed {
   /** Whether a join answered after the close is to be left (asked then, not at the close). */
   #leaveLate: () => boolean = () => false;
 
-  constructor(socket: HeraldSocket, target: string, type: ChannelType, options: ChannelOptions) {
+  /**
+   * `refused`: a feed that never joins and is `failed` with this error from the start (the socket's
+   * membership of the channel is another feed's, with other options).
+   */
+  constructor(
+    socket: HeraldSocket,
+    target: string,
+    type: ChannelType,
+    options: ChannelOptions,
+    refused?: HeraldError,
+  ) {
     this.#socket = socket;
     this.#target = target;
     this.#type = type;
     this.#persistence = options.persistence ?? true;
     this.#hidden = options.hidden ?? false;
+    if (refused) {
+      this.#state = { ...this.#state, status: "failed", error: refused };
+      this.#offs = [];
+      return;
+    }
     this.#offs = [
       listen(socket, "channelPresence", (e) => this.#onPresence(e)),
       listen(socket, "state", ({ previous, state }) => this.#onState(previous, state)),
@@ -111,6 +126,14 @@ export class ChannelFeed {
   async remove(messageId: string, options?: CallOptions): Promise<ChannelMessageAck> {
     const channelId = await this.joined("remove", options);
     return this.#socket.removeChatMessage(channelId, messageId, options);
+  }
+
+  /**
+   * Joins again, with this feed's options: after the socket left a membership of the channel
+   * that another feed had joined with other options.
+   */
+  rejoin(): void {
+    this.#join();
   }
 
   /** Marks the channel `failed` with `error` (a socket that can never open): waiting calls reject. */

@@ -5,9 +5,15 @@ import { canonicalUuid } from "../socket/ids.js";
 
 /** Options of `useChannel`. */
 export interface ChannelOptions {
-  /** Store messages in history (the `persistence` of the join). @default true */
+  /**
+   * Store messages in history (the `persistence` of the join). Components using one channel at the
+   * same time must agree on it (see `useChannel`). @default true
+   */
   persistence?: boolean | undefined;
-  /** Join without presence events and without being listed. @default false */
+  /**
+   * Join without presence events and without being listed. Components using one channel at the
+   * same time must agree on it (see `useChannel`). @default false
+   */
   hidden?: boolean | undefined;
   /**
    * Messages per history page: the newest page is loaded on join, older ones by `loadOlder()`.
@@ -75,8 +81,8 @@ export function channelMembership(target: string, type: ChannelType): string {
 
 /**
  * The identity of a channel's feed in the registry: two components asking the same share one.
- * Feeds of one channel with other options share its membership (a socket has one per channel):
- * the first component to leave must not leave it for the others.
+ * Feeds of one channel with other options would share its membership (a socket has one per
+ * channel, with the options of its first join): one asking while another is in use is refused.
  */
 export function channelKey(target: string, type: ChannelType, options: ChannelOptions): string {
   return `${channelMembership(target, type)} ${options.persistence ?? true} ${options.hidden ?? false}`;

@@ -29,6 +29,18 @@ interface Shared<T> {
   users: number;
 }
 
+/** A channel's shared feed and what the registry knows of it. */
+interface ChannelEntry extends Shared<ChannelFeed> {
+  /** The channel's membership on the socket (one per channel, whatever the options). */
+  membership: string;
+  /** The options it joins with, defaults applied. */
+  persistence: boolean;
+  hidden: boolean;
+  /** Uses not released yet (`users` counts the released ones until their release runs). */
+  live: number;
+  views: Map<number, Shared<ChannelView>>;
+}
+
 /**
  * One signed-in user's socket and what the hooks share over it: the connection state, the users
  * watched, the channels joined. Users are counted (`acquire` returns the release); the last
@@ -42,10 +54,7 @@ export class HeraldConnection {
   readonly #connectOptions: ConnectOptions;
   readonly #presenceOptions: PresenceStoreOptions;
   readonly #listeners = new Set<() => void>();
-  readonly #channels = new Map<
-    string,
-    Shared<ChannelFeed> & { membership: string; views: Map<number, Shared<ChannelView>> }
-  >();
+  readonly #channels = new Map<string, ChannelEntry>();
   #presence: Shared<PresenceWatch> | undefined;
   #users = 0;
   #started = false;
@@ -120,7 +129,10 @@ export class HeraldConnection {
 
   /**
    * The shared feed of a channel, joined on first use, seen through the shared view of the
-   * history page size asked for (made on first use too).
+   * history page size asked for (made on first use too). While the channel is in use with other
+   * `persistence` or `hidden`, the view is one of its own, `failed` with the conflict: the socket
+   * is a member of a channel once, and joining again would change nothing (joining anew would
+   * change the membership of the components using it).
    */
   acquireChannel(
     target: string,
@@ -129,19 +141,30 @@ export class HeraldConnection {
   ): { view: ChannelView; release: () => void } {
     this.#assertRunning("useChannel");
     const key = channelKey(target, type, options);
+    const membership = channelMembership(target, type);
+    const size = options.historyPageSize ?? DEFAULT_PAGE_SIZE;
+    const persistence = options.persistence ?? true;
+    const hidden = options.hidden ?? false;
+    for (const [k, e] of this.#channels) {
+      if (k !== key && e.membership === membership && e.live > 0) {
+        return this.#refused(target, type, options, size, conflict(target, { persistence, hidden }, e));
+      }
+    }
     let entry = this.#channels.get(key);
     if (!entry) {
       entry = {
         value: new ChannelFeed(this.socket, target, type, options),
         users: 0,
-        membership: channelMembership(target, type),
+        membership,
+        persistence,
+        hidden,
+        live: 0,
         views: new Map(),
       };
       this.#channels.set(key, entry);
       if (this.#broken) entry.value.fail(this.#broken);
     }
     const shared = entry;
-    const size = options.historyPageSize ?? DEFAULT_PAGE_SIZE;
     let view = shared.views.get(size);
     if (!view) {
       view = { value: new ChannelView(shared.value, this.client, this.session, size), users: 0 };
@@ -149,8 +172,10 @@ export class HeraldConnection {
     }
     const seen = view;
     shared.users++;
+    shared.live++;
     seen.users++;
-    const release = this.#releaser(() => {
+    let released = false;
+    const later = this.#releaser(() => {
       seen.users--;
       if (seen.users === 0 && shared.views.get(size) === seen) {
         shared.views.delete(size);
@@ -159,17 +184,49 @@ export class HeraldConnection {
       shared.users--;
       if (shared.users > 0 || this.#channels.get(key) !== shared) return;
       this.#channels.delete(key);
-      // The same channel joined with other options is the same membership: it stays for them,
-      // now or when a join of this feed still on its way answers (a feed made meanwhile counts).
-      shared.value.close(() => !this.#stopped && !this.#hasMembership(shared.membership));
+      // A feed of the channel made once this one was released (a component's options changed)
+      // joined a membership that is still this feed's, with these options: the socket leaves it,
+      // and that feed joins again, with its own. Now, or when a join of this feed still on its way
+      // answers (a feed made meanwhile counts).
+      shared.value.close(() => {
+        if (this.#stopped) return false;
+        const next = this.#inUse(shared.membership);
+        // After the leave is sent (the socket sends requests in order).
+        if (next) queueMicrotask(() => next.value.rejoin());
+        return true;
+      });
     });
+    const release = () => {
+      if (!released) shared.live--;
+      released = true;
+      later();
+    };
     return { view: seen.value, release };
   }
 
-  /** Whether a feed in use joins the channel of this membership. */
-  #hasMembership(membership: string): boolean {
-    for (const e of this.#channels.values()) if (e.membership === membership) return true;
-    return false;
+  /** A view of its own over a feed that never joins, `failed` with `error`. */
+  #refused(
+    target: string,
+    type: ChannelType,
+    options: ChannelOptions,
+    size: number,
+    error: HeraldError,
+  ): { view: ChannelView; release: () => void } {
+    const feed = new ChannelFeed(this.socket, target, type, options, error);
+    const view = new ChannelView(feed, this.client, this.session, size);
+    return {
+      view,
+      release: this.#releaser(() => {
+        view.close();
+        feed.close(false);
+      }),
+    };
+  }
+
+  /** The feed in use that joins the channel of this membership, if any. */
+  #inUse(membership: string): ChannelEntry | undefined {
+    for (const e of this.#channels.values()) if (e.membership === membership) return e;
+    return undefined;
   }
 
   // A release that runs once, a microtask later: a new use meanwhile keeps the thing alive.
@@ -227,4 +284,20 @@ export class HeraldConnection {
   #changed(): void {
     for (const fn of [...this.#listeners]) fn();
   }
+}
+
+/** The refusal of a channel asked with other options than those it is in use with. */
+function conflict(
+  target: string,
+  asked: { persistence: boolean; hidden: boolean },
+  held: { persistence: boolean; hidden: boolean },
+): HeraldError {
+  const names = (["persistence", "hidden"] as const).filter((name) => asked[name] !== held[name]);
+  const list = (o: typeof asked) => names.map((name) => `${name}: ${o[name]}`).join(", ");
+  return new HeraldError(
+    "bad_input",
+    `useChannel: channel ${JSON.stringify(target)} is in use by another component with ${list(held)}; ` +
+      `this one asks for ${list(asked)}. A socket joins a channel once, with one set of options: ` +
+      "give every component using a channel the same persistence and hidden",
+  );
 }

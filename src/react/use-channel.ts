@@ -33,7 +33,9 @@ export interface ChannelResult<T extends object = JsonObject> extends ChannelSna
  * removals applied, those made while the connection was away too: see docs/react.md for how far
  * back), its members, and `send`. Components asking for the same channel share one
  * join (each with history pages of its own `historyPageSize`); it is left when the last one
- * unmounts. `T` types the messages' content.
+ * unmounts. One asking for other `persistence` or `hidden` while the channel is in use is `failed`
+ * with a `bad_input` error naming the conflict (a socket joins a channel once, with one set of
+ * options). `T` types the messages' content.
  *
  * ```tsx
  * const { messages, send } = useChannel<{ text: string }>("lobby", ChannelType.Room);

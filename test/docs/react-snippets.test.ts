@@ -126,6 +126,26 @@ const checks: [string, Check][] = [
     },
   ],
   [
+    "function NewMessages(",
+    async (w) => {
+      const { NewMessages } = (await w.run()) as { NewMessages: Component<{ name: string }> };
+      const room = uniqueName("room");
+      const ada = await w.signIn("ada");
+      const Visible = () => {
+        useChannel(room, ChannelType.Room);
+        return null;
+      };
+      const view = w.show(
+        h(App, { client: w.client, session: ada }, h(Visible), h(NewMessages, { name: room })),
+      );
+      await until("the conflict shown", () => view.container.textContent?.startsWith("useChannel: channel"));
+      assert.match(
+        view.container.textContent ?? "",
+        /in use by another component with hidden: false; this one asks for hidden: true\. /,
+      );
+    },
+  ],
+  [
     "function Room(",
     async (w) => {
       const { Room } = (await w.run()) as { Room: Component<{ name: string }> };

@@ -1,22 +1,23 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { createElement as h } from "react";
-import { ChannelType, type Client } from "../../src/index.js";
+import { ChannelType, type Client, HeraldError } from "../../src/index.js";
 import { type ChannelResult, useChannel } from "../../src/react/index.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { mount, until } from "./dom.js";
 import { App, probe, seen } from "./probe.js";
 
-// A socket has one membership per channel: components asking for one channel with different
-// options (persistence, hidden) each keep their own messages, but share that membership, which
-// ends only when the last of them unmounts.
+// A socket has one membership per channel, with the options of its first join (joining again
+// changes nothing). A component asking for a channel in use with other options (persistence,
+// hidden) is failed with an error naming the conflict, rather than joined silently with options it
+// did not ask for; one whose options change leaves the channel and joins it again with them.
 
 type Chat = ChannelResult<{ text: string }>;
 const texts = (chat: Chat | undefined) => chat?.messages.map((m) => m.content.text) ?? [];
 const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
 
-/** A server, ada signed in, and bob in a new room, noting who leaves it. */
+/** A server, ada signed in, and bob in a new room, noting who joins and leaves it. */
 async function roomWithBob(t: TestContext) {
   const { client, signIn } = await serverWithClient(t);
   const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
@@ -26,52 +27,130 @@ async function roomWithBob(t: TestContext) {
   t.after(() => bobSocket.disconnect());
   const channel = await bobSocket.joinChat(room, ChannelType.Room);
   const leaves: string[] = [];
+  const arrivals: string[] = [];
   bobSocket.on("channelPresence", (e) => {
     for (const p of e.leaves) leaves.push(p.userId);
+    for (const p of e.joins) arrivals.push(p.userId);
   });
-  return { client, ada, room, bobSocket, channel, leaves };
+  const joins: { persistence: boolean; hidden: boolean }[] = [];
+  return { client, ada, room, bobSocket, channel, leaves, arrivals, joins };
 }
 
-for (const first of ["visible", "hidden"] as const) {
-  test(`two components in a room, one hidden and one not: the ${first} one unmounting first keeps the other joined, the last leaves`, async (t) => {
-    const { client, ada, room, bobSocket, channel, leaves } = await roomWithBob(t);
+/** Makes sockets that note the options of each join of `room` in `joins`. */
+function countingJoins(room: string, joins: { persistence: boolean; hidden: boolean }[]) {
+  return (c: Client) => {
+    const socket = c.createSocket();
+    const join = socket.joinChat.bind(socket);
+    socket.joinChat = ((target, type, options) => {
+      if (target === room) {
+        joins.push({ persistence: options?.persistence ?? true, hidden: options?.hidden ?? false });
+      }
+      return join(target, type, options);
+    }) as typeof socket.joinChat;
+    return socket;
+  };
+}
 
-    const visible = seen<Chat>();
-    const hidden = seen<Chat>();
-    const tree = (showVisible: boolean, showHidden: boolean) =>
+type Option = "persistence" | "hidden";
+const defaults: Record<Option, boolean> = { persistence: true, hidden: false };
+
+for (const option of ["persistence", "hidden"] as const) {
+  test(`a component asking for a room in use with other ${option} is failed with a bad_input naming both, and joins once its options match`, async (t) => {
+    const { client, ada, room, bobSocket, channel, joins, leaves } = await roomWithBob(t);
+    const other = { [option]: !defaults[option] };
+
+    const first = seen<Chat>();
+    const second = seen<Chat>();
+    const tree = (showFirst: boolean, secondOptions: { persistence?: boolean; hidden?: boolean }) =>
       h(
         App,
-        { client, session: ada },
-        showVisible ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room), visible) : null,
-        showHidden
-          ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room, { hidden: true }), hidden)
-          : null,
+        { client, session: ada, createSocket: countingJoins(room, joins) },
+        showFirst ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room), first) : null,
+        probe(() => useChannel<{ text: string }>(room, ChannelType.Room, secondOptions), second),
       );
-    const view = mount(tree(true, true));
+    const view = mount(tree(true, other));
     t.after(() => view.unmount());
-    await until(
-      "both joined",
-      () => visible.latest?.status === "joined" && hidden.latest?.status === "joined",
+    await until("the first joined", () => first.latest?.status === "joined");
+    await until("the second failed", () => second.latest?.status === "failed");
+    const error = second.latest?.error;
+    assert.ok(HeraldError.is(error, "bad_input"), `a bad_input HeraldError, not ${error}`);
+    assert.match(
+      error.message,
+      new RegExp(`${option}: ${defaults[option]}\\b.*${option}: ${!defaults[option]}\\b`),
     );
-    await bobSocket.writeChatMessage(channel.id, { text: "both" });
-    await until(
-      "both get the message",
-      () => texts(visible.latest).includes("both") && texts(hidden.latest).includes("both"),
+    assert.match(error.message, new RegExp(room));
+    await assert.rejects(second.latest?.send({ text: "refused" }) ?? Promise.resolve(), (e) =>
+      HeraldError.is(e, "bad_input"),
     );
 
-    const remaining = first === "visible" ? hidden : visible;
-    view.render(first === "visible" ? tree(false, true) : tree(true, false));
-    // Past the unmount's release (effects run after the render, the release a microtask later).
-    await pause();
-    await bobSocket.writeChatMessage(channel.id, { text: "after" });
-    await until("the remaining component gets the message", () => texts(remaining.latest).includes("after"));
-    assert.equal(remaining.latest?.status, "joined");
+    // The first keeps the membership it joined, unchanged: nothing else was sent for the second.
+    await bobSocket.writeChatMessage(channel.id, { text: "for the first" });
+    await until("the first gets the message", () => texts(first.latest).includes("for the first"));
+    assert.deepEqual(texts(second.latest), []);
+    assert.equal(joins.length, 1, "one join");
+    assert.deepEqual(joins[0], { persistence: true, hidden: false });
     assert.equal(leaves.length, 0, "ada is still a member");
 
-    view.render(tree(false, false));
-    await waitFor(() => leaves.includes(ada.userId), {
-      what: "ada leaving the room with the last component",
-    });
+    // Asking for the same options as the first: it shares the channel.
+    view.render(tree(true, {}));
+    await until("the second joined", () => second.latest?.status === "joined");
+    assert.equal(second.latest?.error, undefined);
+    await bobSocket.writeChatMessage(channel.id, { text: "for both" });
+    await until("the second gets the message", () => texts(second.latest).includes("for both"));
+    assert.equal(joins.length, 1, "still one join");
+  });
+}
+
+test("a failed component with other options keeps no membership: the channel is left when the first one unmounts", async (t) => {
+  const { client, ada, room, leaves } = await roomWithBob(t);
+  const first = seen<Chat>();
+  const second = seen<Chat>();
+  const tree = (showFirst: boolean) =>
+    h(
+      App,
+      { client, session: ada },
+      showFirst ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room), first) : null,
+      probe(() => useChannel<{ text: string }>(room, ChannelType.Room, { hidden: true }), second),
+    );
+  const view = mount(tree(true));
+  t.after(() => view.unmount());
+  await until("the first joined", () => first.latest?.status === "joined");
+  await until("the second failed", () => second.latest?.status === "failed");
+  view.render(tree(false));
+  await waitFor(() => leaves.includes(ada.userId), { what: "ada leaving the room with the first component" });
+  await pause();
+  assert.equal(second.latest?.status, "failed", "still failed: it stays so until its options change");
+});
+
+for (const option of ["persistence", "hidden"] as const) {
+  test(`a component whose ${option} changes gets it: the socket leaves the channel and joins it again`, async (t) => {
+    const { client, ada, room, bobSocket, channel, joins, leaves, arrivals } = await roomWithBob(t);
+    const chat = seen<Chat>();
+    const tree = (options: { persistence?: boolean; hidden?: boolean }) =>
+      h(
+        App,
+        { client, session: ada, createSocket: countingJoins(room, joins) },
+        probe(() => useChannel<{ text: string }>(room, ChannelType.Room, options), chat),
+      );
+    const view = mount(tree({}));
+    t.after(() => view.unmount());
+    await until("joined", () => chat.latest?.status === "joined");
+    const before = await chat.latest?.send({ text: "before" });
+    assert.equal(before?.persistent, true);
+    await until("ada seen joining", () => arrivals.includes(ada.userId));
+
+    view.render(tree({ [option]: !defaults[option] }));
+    await until("joined again with the new options", () =>
+      joins.some((j) => j[option] === !defaults[option]),
+    );
+    await waitFor(() => leaves.includes(ada.userId), { what: "ada leaving the old membership" });
+    await until("joined", () => chat.latest?.status === "joined");
+    const after = await chat.latest?.send({ text: "after" });
+    assert.equal(after?.persistent, option !== "persistence", "sent with the new options");
+    await bobSocket.writeChatMessage(channel.id, { text: "from bob" });
+    await until("the component gets bob's message", () => texts(chat.latest).includes("from bob"));
+    // Hidden: no join is shown to bob; otherwise ada is seen joining again.
+    assert.equal(arrivals.filter((id) => id === ada.userId).length, option === "hidden" ? 1 : 2);
   });
 }
 
@@ -99,40 +178,59 @@ function heldJoins(room: string) {
   return { createSocket, open, held: () => held };
 }
 
-for (const order of ["beside", "before"] as const) {
-  test(`a component unmounting while its join is on its way leaves nothing when the same room with other options is in use ${order === "beside" ? "beside it" : "once it answers"}`, async (t) => {
-    const { client, ada, room, bobSocket, channel, leaves } = await roomWithBob(t);
+test("a component unmounting while its join is on its way leaves once it answers, beside a component failed for other options", async (t) => {
+  const { client, ada, room, leaves } = await roomWithBob(t);
 
-    const joins = heldJoins(room);
-    const visible = seen<Chat>();
-    const hidden = seen<Chat>();
-    const tree = (showVisible: boolean, showHidden: boolean) =>
-      h(
-        App,
-        { client, session: ada, createSocket: joins.createSocket },
-        showVisible ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room), visible) : null,
-        showHidden
-          ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room, { hidden: true }), hidden)
-          : null,
-      );
-    const view = mount(tree(true, order === "beside"));
-    t.after(() => view.unmount());
-    await until("the visible component's join sent", () => joins.held() > 0);
-    if (order === "beside") await until("the hidden one joined", () => hidden.latest?.status === "joined");
-    assert.equal(visible.latest?.status, "joining");
-    // The visible component goes while its join is held; the hidden one stays (or comes after).
-    view.render(tree(false, true));
-    await pause();
-    await until("the hidden one joined", () => hidden.latest?.status === "joined");
-    joins.open();
-    await pause();
-    await bobSocket.writeChatMessage(channel.id, { text: "after" });
-    await until("the hidden component gets the message", () => texts(hidden.latest).includes("after"));
-    assert.equal(leaves.length, 0, "ada is still a member");
+  const joins = heldJoins(room);
+  const visible = seen<Chat>();
+  const hidden = seen<Chat>();
+  const tree = (showVisible: boolean) =>
+    h(
+      App,
+      { client, session: ada, createSocket: joins.createSocket },
+      showVisible ? probe(() => useChannel<{ text: string }>(room, ChannelType.Room), visible) : null,
+      probe(() => useChannel<{ text: string }>(room, ChannelType.Room, { hidden: true }), hidden),
+    );
+  const view = mount(tree(true));
+  t.after(() => view.unmount());
+  await until("the visible component's join sent", () => joins.held() > 0);
+  await until("the hidden one failed", () => hidden.latest?.status === "failed");
+  assert.equal(visible.latest?.status, "joining");
+  view.render(tree(false));
+  await pause();
+  joins.open();
+  await waitFor(() => leaves.includes(ada.userId), { what: "ada leaving once the join answers" });
+  assert.equal(hidden.latest?.status, "failed");
+});
 
-    view.render(tree(false, false));
-    await waitFor(() => leaves.includes(ada.userId), {
-      what: "ada leaving the room with the last component",
-    });
-  });
-}
+test("a component whose options change while its join is on its way joins with the new ones once that join answers", async (t) => {
+  const { client, ada, room, bobSocket, channel, leaves, arrivals } = await roomWithBob(t);
+
+  const joins = heldJoins(room);
+  const chat = seen<Chat>();
+  const tree = (hide: boolean) =>
+    h(
+      App,
+      { client, session: ada, createSocket: joins.createSocket },
+      probe(() => useChannel<{ text: string }>(room, ChannelType.Room, { hidden: hide }), chat),
+    );
+  const view = mount(tree(false));
+  t.after(() => view.unmount());
+  await until("the visible join sent", () => joins.held() > 0);
+  // The server has joined ada visibly; the answer is held while the component asks for hidden.
+  await until("ada seen joining", () => arrivals.includes(ada.userId));
+  view.render(tree(true));
+  await pause();
+  joins.open();
+  await waitFor(() => leaves.includes(ada.userId), { what: "ada leaving the visible membership" });
+  await until("joined", () => chat.latest?.status === "joined");
+  await bobSocket.writeChatMessage(channel.id, { text: "after" });
+  await until("the component gets the message", () => texts(chat.latest).includes("after"));
+  await pause();
+  assert.deepEqual(
+    arrivals.filter((id) => id === ada.userId),
+    [ada.userId],
+    "not seen joining again: hidden",
+  );
+  assert.equal(chat.latest?.error, undefined);
+});
