@@ -156,7 +156,10 @@ export class ChannelFeed {
     this.#joinedListeners.clear();
     this.#rejectWaiters(new HeraldError("bad_input", "the channel was left"));
     const { channelId } = this.#state;
-    if (channelId && this.#socket.state === "open" && this.#leaveLate())
+    // A socket away (reconnecting) would join the channel again on its return: the leave makes it
+    // forget the channel (it resolves at once).
+    const { state } = this.#socket;
+    if (channelId && (state === "open" || state === "reconnecting") && this.#leaveLate())
       this.#socket.leaveChat(channelId).catch(ignore);
   }
 
