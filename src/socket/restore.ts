@@ -84,12 +84,14 @@ export class RestoreLayer implements Layer {
       for (const id of body.userIds ?? []) this.#follows.delete(canonicalUuid(id));
     } else if (kind === "channelJoin") {
       const id = (reply as { body: Channel }).body.id;
-      this.channels.set(id, {
-        target: body.target ?? "",
-        type: (body.type ?? 0) as ChannelType,
-        persistence: body.persistence ?? true,
-        hidden: body.hidden ?? false,
-      });
+      // A join of a channel joined already changes nothing on the server: its first options hold.
+      if (!this.channels.has(id))
+        this.channels.set(id, {
+          target: body.target ?? "",
+          type: (body.type ?? 0) as ChannelType,
+          persistence: body.persistence ?? true,
+          hidden: body.hidden ?? false,
+        });
     } else if (kind === "channelLeave") {
       this.channels.delete(body.channelId ?? "");
     }
