@@ -26,7 +26,7 @@ import type {
   AuthenticateDeviceRequestInit,
   SessionRefreshRequestInit,
 } from "./gen/wire.js";
-import { type FieldInfo, K, messageInfo } from "./protocol/schema.js";
+import { camelCase, type FieldInfo, K, messageInfo } from "./protocol/schema.js";
 import { Session } from "./session.js";
 import { Socket } from "./socket/socket.js";
 import { checkSocketOptions } from "./socket/socket-options.js";
@@ -212,39 +212,45 @@ export class Client {
 
   /** A generated method: checks its arguments, builds its request and calls its route. */
   async #generated(name: RouteName, spec: ClientMethodSpec, args: unknown[]): Promise<unknown> {
-    const info = messageInfo(routes[name].request);
+    const route = routes[name];
+    const info = messageInfo(route.request);
+    const {
+      args: positional = route.pathParams.map(camelCase),
+      fields: mode = "none",
+      required = [],
+      defaults = {},
+    } = spec;
     let at = 0;
     let session: Session | undefined;
-    if (spec.session) {
+    if (route.auth === "bearer") {
       const candidate = args[at++];
       checkSession(name, candidate);
       session = candidate;
     }
     const request: Record<string, unknown> = {};
-    for (const camel of spec.args) {
+    for (const camel of positional) {
       const v = args[at++];
       checkArgument(name, info.lookup[camel] as FieldInfo, v);
       request[camel] = v;
     }
     let options = args[at++] as CallOptions | undefined;
-    if (spec.fields !== "none") {
+    if (mode !== "none") {
       const fields = options;
-      if (spec.fields === "separate") options = args[at++] as CallOptions | undefined;
-      if (fields === undefined && (spec.fields === "required" || spec.fields === "separate")) {
-        throw badInput(name, `the ${spec.fields === "separate" ? "fields" : "options"} argument is required`);
+      if (mode === "separate") options = args[at++] as CallOptions | undefined;
+      if (fields === undefined && (mode === "required" || mode === "separate")) {
+        throw badInput(name, `the ${mode === "separate" ? "fields" : "options"} argument is required`);
       }
       if (fields !== undefined && !isRecord(fields)) {
         throw badInput(name, `expected an object, got ${describeValue(fields)}`);
       }
       for (const field of info.fields) {
-        if (spec.args.includes(field.camel)) continue;
-        const v =
-          (fields as Record<string, unknown> | undefined)?.[field.camel] ?? spec.defaults[field.camel];
+        if (positional.includes(field.camel)) continue;
+        const v = (fields as Record<string, unknown> | undefined)?.[field.camel] ?? defaults[field.camel];
         if (v !== undefined) request[field.camel] = v;
       }
     }
     checkCallOptions(name, options);
-    for (const camel of spec.required) {
+    for (const camel of required) {
       const v = request[camel];
       if (v === undefined || v === null || v === "") throw badInput(name, `${camel} is required`);
     }
@@ -259,7 +265,7 @@ export class Client {
     const result = session
       ? await this.#authed(session, name, typed, options)
       : await this.#call(name, typed, options);
-    return routes[name].response === "Empty" ? undefined : result;
+    return route.response === "Empty" ? undefined : result;
   }
 
   // ---------- plumbing ----------

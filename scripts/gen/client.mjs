@@ -32,6 +32,8 @@ function clientRule(m) {
     const at = pair.indexOf("=");
     defaults[camel(field(pair.slice(0, at)).name)] = JSON.parse(pair.slice(at + 1));
   }
+  if (http.auth !== "bearer" && http.auth !== "none")
+    throw new Error(`${m.name}: auth ${http.auth} unknown to src/client.ts`);
   return { session: http.auth === "bearer", args, rest, mode, required, defaults };
 }
 
@@ -77,13 +79,14 @@ export function clientTs() {
     const result = res === "Empty" ? "void" : res;
     if (res !== "Empty") model.add(res);
     members.push(`${doc(m.comment, "  ")}  ${name}(${params.join(", ")}): Promise<${result}>;`);
-    const spec = {
-      session: rule.session,
-      args: rule.args.map((f) => camel(f.name)),
-      fields: rule.mode,
-      required: rule.required.map((f) => camel(f.name)),
-      defaults: rule.defaults,
-    };
+    // Only what differs from the defaults src/client.ts assumes: the session whenever the route
+    // takes a bearer token, the path's fields as positional arguments, no other fields.
+    const args = rule.args.map((f) => camel(f.name));
+    const spec = {};
+    if (args.join() !== httpRule(m).pathParams.map(camel).join()) spec.args = args;
+    if (rule.mode !== "none") spec.fields = rule.mode;
+    if (rule.required.length) spec.required = rule.required.map((f) => camel(f.name));
+    if (Object.keys(rule.defaults).length) spec.defaults = rule.defaults;
     table.push(`  ${name}: ${JSON.stringify(spec)},`);
   }
   return `${header("client.mjs")}
@@ -93,22 +96,27 @@ import type { ${[...model].sort().join(", ")} } from "./model.js";
 import type { RouteName } from "./routes.js";
 import type { ${[...wire].sort().join(", ")} } from "./wire.js";
 
-/** How a generated Client method takes its arguments. Its route has the method's name. */
+/**
+ * How a generated Client method takes its arguments. Its route has the method's name; the first
+ * argument is the session whose token the call sends when the route takes a bearer token.
+ */
 export interface ClientMethodSpec {
-  /** The first argument is the session whose token the call sends. */
-  readonly session: boolean;
-  /** Request fields (camelCase) taken as positional arguments, in order, after the session. */
-  readonly args: readonly string[];
+  /**
+   * Request fields (camelCase) taken as positional arguments, in order, after the session.
+   * @default the route's path fields
+   */
+  readonly args?: readonly string[];
   /**
    * Where the other request fields come from: \`"options"\` the last argument, beside \`signal\` and
    * \`timeoutMs\`; \`"required"\` the same, but it must be given; \`"separate"\` an argument of their
    * own before the call options; \`"none"\` there are none.
+   * @default "none"
    */
-  readonly fields: "options" | "required" | "separate" | "none";
-  /** Request fields (camelCase) the caller must give. */
-  readonly required: readonly string[];
-  /** Values sent for request fields the caller leaves out. */
-  readonly defaults: Readonly<Record<string, unknown>>;
+  readonly fields?: "options" | "required" | "separate" | "none";
+  /** Request fields (camelCase) the caller must give, besides positional ones. @default [] */
+  readonly required?: readonly string[];
+  /** Values sent for request fields the caller leaves out. @default {} */
+  readonly defaults?: Readonly<Record<string, unknown>>;
 }
 
 ${types.join("\n")}

@@ -29,22 +29,27 @@ import type {
   UpdateGroupRequestInit,
 } from "./wire.js";
 
-/** How a generated Client method takes its arguments. Its route has the method's name. */
+/**
+ * How a generated Client method takes its arguments. Its route has the method's name; the first
+ * argument is the session whose token the call sends when the route takes a bearer token.
+ */
 export interface ClientMethodSpec {
-  /** The first argument is the session whose token the call sends. */
-  readonly session: boolean;
-  /** Request fields (camelCase) taken as positional arguments, in order, after the session. */
-  readonly args: readonly string[];
+  /**
+   * Request fields (camelCase) taken as positional arguments, in order, after the session.
+   * @default the route's path fields
+   */
+  readonly args?: readonly string[];
   /**
    * Where the other request fields come from: `"options"` the last argument, beside `signal` and
    * `timeoutMs`; `"required"` the same, but it must be given; `"separate"` an argument of their
    * own before the call options; `"none"` there are none.
+   * @default "none"
    */
-  readonly fields: "options" | "required" | "separate" | "none";
-  /** Request fields (camelCase) the caller must give. */
-  readonly required: readonly string[];
-  /** Values sent for request fields the caller leaves out. */
-  readonly defaults: Readonly<Record<string, unknown>>;
+  readonly fields?: "options" | "required" | "separate" | "none";
+  /** Request fields (camelCase) the caller must give, besides positional ones. @default [] */
+  readonly required?: readonly string[];
+  /** Values sent for request fields the caller leaves out. @default {} */
+  readonly defaults?: Readonly<Record<string, unknown>>;
 }
 
 /** The request fields of {@link ClientMethods.updateAccount}. */
@@ -178,46 +183,28 @@ export interface ClientMethods {
 
 /** How each generated method maps its arguments onto its route's request. */
 export const clientMethods: Readonly<Record<keyof ClientMethods & RouteName, ClientMethodSpec>> = {
-  healthcheck: { session: false, args: [], fields: "none", required: [], defaults: {} },
-  getAccount: { session: true, args: [], fields: "none", required: [], defaults: {} },
-  updateAccount: { session: true, args: [], fields: "separate", required: [], defaults: {} },
-  getUsers: { session: true, args: [], fields: "required", required: [], defaults: {} },
-  listChannelMessages: {
-    session: true,
-    args: ["channelId"],
-    fields: "options",
-    required: [],
-    defaults: { limit: 100, forward: false },
-  },
-  listNotifications: { session: true, args: [], fields: "options", required: [], defaults: { limit: 100 } },
-  deleteNotifications: { session: true, args: ["ids"], fields: "none", required: [], defaults: {} },
-  listFriends: { session: true, args: [], fields: "options", required: [], defaults: {} },
-  addFriends: { session: true, args: [], fields: "required", required: [], defaults: {} },
-  blockFriends: { session: true, args: [], fields: "required", required: [], defaults: {} },
-  deleteFriends: { session: true, args: [], fields: "required", required: [], defaults: {} },
-  listGroups: { session: true, args: [], fields: "options", required: [], defaults: { limit: 100 } },
-  createGroup: { session: true, args: [], fields: "separate", required: ["name"], defaults: {} },
-  updateGroup: { session: true, args: ["groupId"], fields: "separate", required: [], defaults: {} },
-  deleteGroup: { session: true, args: ["groupId"], fields: "none", required: [], defaults: {} },
-  joinGroup: { session: true, args: ["groupId"], fields: "none", required: [], defaults: {} },
-  leaveGroup: { session: true, args: ["groupId"], fields: "none", required: [], defaults: {} },
-  addGroupUsers: { session: true, args: ["groupId", "userIds"], fields: "none", required: [], defaults: {} },
-  kickGroupUsers: { session: true, args: ["groupId", "userIds"], fields: "none", required: [], defaults: {} },
-  promoteGroupUsers: {
-    session: true,
-    args: ["groupId", "userIds"],
-    fields: "none",
-    required: [],
-    defaults: {},
-  },
-  demoteGroupUsers: {
-    session: true,
-    args: ["groupId", "userIds"],
-    fields: "none",
-    required: [],
-    defaults: {},
-  },
-  banGroupUsers: { session: true, args: ["groupId", "userIds"], fields: "none", required: [], defaults: {} },
-  listGroupUsers: { session: true, args: ["groupId"], fields: "options", required: [], defaults: {} },
-  listUserGroups: { session: true, args: ["userId"], fields: "options", required: [], defaults: {} },
+  healthcheck: {},
+  getAccount: {},
+  updateAccount: { fields: "separate" },
+  getUsers: { fields: "required" },
+  listChannelMessages: { fields: "options", defaults: { limit: 100, forward: false } },
+  listNotifications: { fields: "options", defaults: { limit: 100 } },
+  deleteNotifications: { args: ["ids"] },
+  listFriends: { fields: "options" },
+  addFriends: { fields: "required" },
+  blockFriends: { fields: "required" },
+  deleteFriends: { fields: "required" },
+  listGroups: { fields: "options", defaults: { limit: 100 } },
+  createGroup: { fields: "separate", required: ["name"] },
+  updateGroup: { fields: "separate" },
+  deleteGroup: {},
+  joinGroup: {},
+  leaveGroup: {},
+  addGroupUsers: { args: ["groupId", "userIds"] },
+  kickGroupUsers: { args: ["groupId", "userIds"] },
+  promoteGroupUsers: { args: ["groupId", "userIds"] },
+  demoteGroupUsers: { args: ["groupId", "userIds"] },
+  banGroupUsers: { args: ["groupId", "userIds"] },
+  listGroupUsers: { fields: "options" },
+  listUserGroups: { fields: "options" },
 };

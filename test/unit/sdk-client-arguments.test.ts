@@ -184,17 +184,23 @@ describe("Client methods generated from service.proto", () => {
     const s = session();
     const loose = client as unknown as Loose;
     for (const [name, spec] of Object.entries(clientMethods)) {
-      const args: unknown[] = spec.session ? [s] : [];
-      // Positional arguments: "x" for strings, ["x"] for lists; then the fields, required ones given.
-      for (const arg of spec.args) args.push(arg.endsWith("s") ? ["x"] : "x");
-      if (spec.fields !== "none") args.push(Object.fromEntries(spec.required.map((f) => [f, "x"])));
-      const result = await loose[name]?.(...args);
       const route = routes[name as keyof typeof routes];
+      const bearer = route.auth === "bearer";
+      const args: unknown[] = bearer ? [s] : [];
+      // Positional arguments (the path's fields unless the table names others): "x" for strings,
+      // ["x"] for lists; then the fields, required ones given.
+      const positional =
+        spec.args ?? route.pathParams.map((p) => p.replace(/_(\w)/g, (_, c) => c.toUpperCase()));
+      for (const arg of positional) args.push(arg.endsWith("s") ? ["x"] : "x");
+      if ((spec.fields ?? "none") !== "none") {
+        args.push(Object.fromEntries((spec.required ?? []).map((f) => [f, "x"])));
+      }
+      const result = await loose[name]?.(...args);
       const last = sent.pop();
       assert.equal(last?.method, route.method, name);
       const path = route.path.replace(/\{\w+\}/g, "x");
       assert.equal(new URL(last?.url ?? "").pathname, path, name);
-      assert.equal(last?.auth, spec.session ? `Bearer ${s.token}` : undefined, name);
+      assert.equal(last?.auth, bearer ? `Bearer ${s.token}` : undefined, name);
       if (route.response === "Empty") assert.equal(result, undefined, name);
       else assert.equal(typeof result, "object", name);
     }
