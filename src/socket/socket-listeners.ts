@@ -30,7 +30,32 @@ function checkEventName(what: string, name: unknown): void {
   }
 }
 
+/** One method per event, as sugar for `on(name, fn)`; installed by the class's static block. */
+export interface SocketListeners {
+  /** Followed users' status changes. */
+  onStatusPresence(fn: (event: StatusPresenceEvent) => void): Unsubscribe;
+  /** Members joining or leaving joined channels. */
+  onChannelPresence(fn: (event: ChannelPresenceEvent) => void): Unsubscribe;
+  /** Messages in joined channels; `T` types the parsed `content`. */
+  onChannelMessage<T extends object = JsonObject>(
+    fn: (message: SocketChannelMessage<T>) => void,
+  ): Unsubscribe;
+  /** Notifications, one call per notification. */
+  onNotification(fn: (notification: Notification) => void): Unsubscribe;
+  /** Problems not tied to one call. */
+  onError(fn: (error: HeraldError) => void): Unsubscribe;
+  /** The socket closed for good. */
+  onDisconnect(fn: (event: DisconnectEvent) => void): Unsubscribe;
+  /** The connection state changed. */
+  onState(fn: (change: StateChange) => void): Unsubscribe;
+  /** A lost connection was restored. */
+  onReconnected(fn: (event: ReconnectedEvent) => void): Unsubscribe;
+  /** Messages of a channel could not be recovered. */
+  onGap(fn: (event: GapEvent) => void): Unsubscribe;
+}
+
 /** The event side of a `Socket`: typed listeners and async iterators over its events. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the onX methods are installed on the prototype by the static block
 export class SocketListeners {
   readonly #events: Emitter<SocketEvents>;
 
@@ -65,50 +90,16 @@ export class SocketListeners {
     return this.#events.events(name, options);
   }
 
-  /** Followed users' status changes. */
-  onStatusPresence(fn: (event: StatusPresenceEvent) => void): Unsubscribe {
-    return this.on("statusPresence", fn);
-  }
-
-  /** Members joining or leaving joined channels. */
-  onChannelPresence(fn: (event: ChannelPresenceEvent) => void): Unsubscribe {
-    return this.on("channelPresence", fn);
-  }
-
-  /** Messages in joined channels; `T` types the parsed `content`. */
-  onChannelMessage<T extends object = JsonObject>(
-    fn: (message: SocketChannelMessage<T>) => void,
-  ): Unsubscribe {
-    return this.on("channelMessage", fn as (message: SocketChannelMessage) => void);
-  }
-
-  /** Notifications, one call per notification. */
-  onNotification(fn: (notification: Notification) => void): Unsubscribe {
-    return this.on("notification", fn);
-  }
-
-  /** Problems not tied to one call. */
-  onError(fn: (error: HeraldError) => void): Unsubscribe {
-    return this.on("error", fn);
-  }
-
-  /** The socket closed for good. */
-  onDisconnect(fn: (event: DisconnectEvent) => void): Unsubscribe {
-    return this.on("disconnect", fn);
-  }
-
-  /** The connection state changed. */
-  onState(fn: (change: StateChange) => void): Unsubscribe {
-    return this.on("state", fn);
-  }
-
-  /** A lost connection was restored. */
-  onReconnected(fn: (event: ReconnectedEvent) => void): Unsubscribe {
-    return this.on("reconnected", fn);
-  }
-
-  /** Messages of a channel could not be recovered. */
-  onGap(fn: (event: GapEvent) => void): Unsubscribe {
-    return this.on("gap", fn);
+  // Every `onX(fn)` of the interface below, as `on("x", fn)`.
+  static {
+    for (const name of EVENTS.split(" ")) {
+      Object.defineProperty(SocketListeners.prototype, `on${name[0]?.toUpperCase()}${name.slice(1)}`, {
+        configurable: true,
+        writable: true,
+        value(this: SocketListeners, fn: never) {
+          return this.on(name as keyof SocketEvents, fn);
+        },
+      });
+    }
   }
 }

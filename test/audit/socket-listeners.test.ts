@@ -32,6 +32,24 @@ describe("socket listeners, refused at registration", () => {
     assert.throws(() => socket.onNotification(null as never), isBadInput(/listener must be a function/));
   });
 
+  test("each event has its onX method, which checks its listener as on() does", () => {
+    const names =
+      "statusPresence channelPresence channelMessage notification error disconnect state reconnected gap";
+    const methods = socket as unknown as Record<string, (fn: unknown) => unknown>;
+    for (const name of names.split(" ")) {
+      const method = `on${name[0]?.toUpperCase()}${name.slice(1)}`;
+      assert.equal(typeof methods[method], "function", method);
+      assert.throws(
+        () => methods[method]?.call(socket, 5),
+        isBadInput(/listener must be a function/),
+        method,
+      );
+      const stop = methods[method]?.call(socket, () => {});
+      assert.equal(typeof stop, "function", method);
+      (stop as () => void)();
+    }
+  });
+
   test("events() refuses a bad buffer size and a signal that is not an AbortSignal", () => {
     for (const bufferSize of [0, -1, 1.5, Number.NaN, "10"]) {
       assert.throws(
