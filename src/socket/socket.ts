@@ -78,6 +78,7 @@ export class Socket extends SocketListeners {
   }
 
   // Not async: one promise and one turn fewer than awaiting. Its callers turn a throw into a rejection.
+  // Checks the options last, after the call's other arguments.
   #request<N extends EnvelopeInit["kind"], K extends ReplyKind>(
     what: string,
     kind: N,
@@ -86,7 +87,7 @@ export class Socket extends SocketListeners {
     options: CallOptions | undefined,
   ): Promise<Models[Capitalize<K>]> {
     return this.#link
-      .send({ what, message: { kind, body } as EnvelopeInit, expect, options })
+      .send({ what, message: { kind, body } as EnvelopeInit, expect, options: checkOptions(what, options) })
       .then(
         (envelope) =>
           (expect &&
@@ -111,8 +112,7 @@ export class Socket extends SocketListeners {
     if (status && frameBytes(status) > MAX_STATUS_LENGTH) {
       throw badInput("updateStatus", `over ${MAX_STATUS_LENGTH} bytes`);
     }
-    const o = checkOptions("updateStatus", options);
-    await this.#request("updateStatus", "statusUpdate", status ? { status } : {}, undefined, o);
+    await this.#request("updateStatus", "statusUpdate", status ? { status } : {}, undefined, options);
   }
 
   /** Appears offline to followers (erases this connection's status). */
@@ -138,7 +138,7 @@ export class Socket extends SocketListeners {
           "statusFollow",
           { userIds: part.ids, usernames: part.names },
           "status",
-          o,
+          options,
         ),
       ),
     );
@@ -148,11 +148,10 @@ export class Socket extends SocketListeners {
   /** Stops following users' status changes (split into frames the server takes). */
   async unfollowUsers(userIds: readonly string[], options?: CallOptions): Promise<void> {
     checkIds("unfollowUsers", userIds, "userIds");
-    const o = checkOptions("unfollowUsers", options);
     const parts = splitToFit(userIds, [], this.#link.profile.maxFrameBytes);
     await Promise.all(
       parts.map((part) =>
-        this.#request("unfollowUsers", "statusUnfollow", { userIds: part.ids }, undefined, o),
+        this.#request("unfollowUsers", "statusUnfollow", { userIds: part.ids }, undefined, options),
       ),
     );
   }
@@ -171,14 +170,14 @@ export class Socket extends SocketListeners {
     }
     const o = checkOptions("joinChat", options);
     const body = { target, type, persistence: o.persistence ?? true, hidden: o.hidden ?? false };
-    return this.#request("joinChat", "channelJoin", body, "channel", o);
+    return this.#request("joinChat", "channelJoin", body, "channel", options);
   }
 
   /** Leaves a chat channel (leaving one not joined succeeds); it is not joined again later. */
   async leaveChat(channelId: string, options?: CallOptions): Promise<void> {
     checkString("leaveChat", channelId, "channelId");
     const body = { channelId: canonicalChannelId(channelId) };
-    await this.#request("leaveChat", "channelLeave", body, undefined, checkOptions("leaveChat", options));
+    await this.#request("leaveChat", "channelLeave", body, undefined, options);
   }
 
   /**
@@ -203,7 +202,7 @@ export class Socket extends SocketListeners {
         o.clientMsgId === undefined
           ? { channelId, content: text }
           : { channelId, content: text, clientMsgId: o.clientMsgId };
-      return this.#request("writeChatMessage", "channelMessageSend", body, "channelMessageAck", o);
+      return this.#request("writeChatMessage", "channelMessageSend", body, "channelMessageAck", options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -221,13 +220,7 @@ export class Socket extends SocketListeners {
     const text = stringifyJsonObject(content);
     checkContent("updateChatMessage", text, this.#link.profile);
     const body = { channelId, messageId, content: text };
-    return this.#request(
-      "updateChatMessage",
-      "channelMessageUpdate",
-      body,
-      "channelMessageAck",
-      checkOptions("updateChatMessage", options),
-    );
+    return this.#request("updateChatMessage", "channelMessageUpdate", body, "channelMessageAck", options);
   }
 
   /** Removes a message this user wrote. */
@@ -238,13 +231,12 @@ export class Socket extends SocketListeners {
   ): Promise<ChannelMessageAck> {
     checkString("removeChatMessage", channelId, "channelId");
     checkString("removeChatMessage", messageId, "messageId");
-    const o = checkOptions("removeChatMessage", options);
     const body = { channelId, messageId };
-    return this.#request("removeChatMessage", "channelMessageRemove", body, "channelMessageAck", o);
+    return this.#request("removeChatMessage", "channelMessageRemove", body, "channelMessageAck", options);
   }
 
   /** Round trip to the server (resolves on its pong). */
   async ping(options?: CallOptions): Promise<void> {
-    await this.#request("ping", "ping", {}, "pong", checkOptions("ping", options));
+    await this.#request("ping", "ping", {}, "pong", options);
   }
 }
