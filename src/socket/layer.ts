@@ -13,8 +13,8 @@ export interface OutgoingRequest {
   what: string;
   message: EnvelopeInit;
   /** The reply kind a success carries (undefined: a bare acknowledgement). */
-  expect: EnvelopeKind | undefined;
-  options: CallOptions | undefined;
+  expect?: EnvelopeKind | undefined;
+  options?: CallOptions | undefined;
 }
 
 /** Sends a request and resolves with its reply envelope (undefined for a bare acknowledgement). */

@@ -125,13 +125,18 @@ export class RestoreLayer implements Layer {
     const host = this.#host;
     const generation = host.generation;
     const signal = this.#stop.signal;
-    const step = async (what: string, run: () => Promise<void>): Promise<boolean> => {
+    // One request sent again, waiting out refusals for now; false if it failed for good (recorded
+    // in the report under `label`).
+    const step = async (
+      request: OutgoingRequest,
+      label = request.what,
+    ): Promise<Envelope | undefined | false> => {
       try {
         // Every rejoin goes at once: past the server's join burst some are refused for now.
-        await retryForNow(run, signal);
-        return true;
+        return await retryForNow(() => host.transmit(request), signal);
       } catch (error) {
-        if (generation === host.generation) report.failed.push({ what, error: HeraldError.from(error) });
+        if (generation === host.generation)
+          report.failed.push({ what: label, error: HeraldError.from(error) });
         return false;
       }
     };
@@ -140,50 +145,40 @@ export class RestoreLayer implements Layer {
     const work: Promise<unknown>[] = [];
     if (this.#statusSet) {
       report.status = this.#status;
+      const body = this.#status ? { status: this.#status } : {};
       work.push(
-        step("updateStatus", async () => {
-          const body = this.#status ? { status: this.#status } : {};
-          await host.transmit({
-            what: "updateStatus",
-            message: { kind: "statusUpdate", body },
-            expect: undefined,
-            options: undefined,
-          });
-        }).then((ok) => {
-          report.statusRestored = ok;
+        step({ what: "updateStatus", message: { kind: "statusUpdate", body } }).then((reply) => {
+          report.statusRestored = reply !== false;
         }),
       );
     }
     if (this.#follows.size || this.#names.size) {
       const parts = splitToFit(report.follows, report.followedUsernames, host.profile.maxFrameBytes);
       for (const part of parts) {
+        const body = { userIds: part.ids, usernames: part.names };
         work.push(
-          step("followUsers", async () => {
-            const reply = await host.transmit({
-              what: "followUsers",
-              message: { kind: "statusFollow", body: { userIds: part.ids, usernames: part.names } },
-              expect: "status",
-              options: undefined,
-            });
-            report.presences.push(...toModel("Status", reply?.body as never).presences);
+          step({
+            what: "followUsers",
+            message: { kind: "statusFollow", body },
+            expect: "status",
+          }).then((reply) => {
+            if (reply) report.presences.push(...toModel("Status", reply.body as never).presences);
           }),
         );
       }
     }
     for (const [id, channel] of [...this.channels]) {
+      const what = `joinChat ${id}`;
       work.push(
-        step(`joinChat ${id}`, async () => {
-          const reply = await host.transmit({
-            what: "joinChat",
-            message: { kind: "channelJoin", body: channel },
-            expect: "channel",
-            options: undefined,
-          });
-          report.channels.push((reply?.body as Channel | undefined)?.id ?? id);
-        }).then((ok) => {
-          if (ok || generation !== host.generation) return;
-          this.channels.delete(id);
-          this.#onForgotten(id, report.failed.find((f) => f.what === `joinChat ${id}`)?.error);
+        step(
+          { what: "joinChat", message: { kind: "channelJoin", body: channel }, expect: "channel" },
+          what,
+        ).then((reply) => {
+          if (reply !== false) report.channels.push((reply?.body as Channel | undefined)?.id ?? id);
+          else if (generation === host.generation) {
+            this.channels.delete(id);
+            this.#onForgotten(id, report.failed.find((f) => f.what === what)?.error);
+          }
         }),
       );
     }
