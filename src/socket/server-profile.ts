@@ -54,28 +54,16 @@ export function frameBytes(frame: string | Uint8Array): number {
   return bytes;
 }
 
-/** Refuses (`bad_input`) a frame over the server's limit, before it is sent. */
-export function checkFrame(what: string, frame: string | Uint8Array, profile: ServerProfile): void {
-  // Every UTF-16 unit is at most 3 UTF-8 bytes: short frames need no counting.
-  const size = typeof frame === "string" && frame.length * 3 <= profile.maxFrameBytes ? 0 : frameBytes(frame);
-  if (size > profile.maxFrameBytes) {
-    throw badInput(
-      what,
-      `a frame of ${size} bytes is over the server's limit of ${profile.maxFrameBytes} bytes`,
-    );
-  }
-}
-
-/** Refuses (`bad_input`) chat content over the server's limit, before it is sent. */
-export function checkContent(what: string, content: string, profile: ServerProfile): void {
-  if (content.length <= profile.maxContentBytes / 3) return;
-  const size = frameBytes(content);
-  if (size > profile.maxContentBytes) {
-    throw badInput(
-      what,
-      `content of ${size} bytes is over the server's limit of ${profile.maxContentBytes} bytes`,
-    );
-  }
+/**
+ * Refuses (`bad_input`) a frame or chat content (`noun`) over the server's `limit` in bytes,
+ * before it is sent.
+ */
+export function checkSize(what: string, data: string | Uint8Array, limit: number, noun: string): void {
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: short text needs no counting.
+  if (typeof data === "string" && data.length * 3 <= limit) return;
+  const size = frameBytes(data);
+  if (size > limit)
+    throw badInput(what, `${noun} of ${size} bytes is over the server's limit of ${limit} bytes`);
 }
 
 // Room left in a frame for the envelope around a list of ids: cid, message names, field tags.

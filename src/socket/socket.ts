@@ -8,7 +8,7 @@ import { stringifyJsonObject, toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
 import { badInput, checkIds, checkOptions, checkSession, checkString } from "./arguments.js";
 import { canonicalChannelId } from "./ids.js";
-import { checkContent, frameBytes, splitToFit } from "./server-profile.js";
+import { checkSize, frameBytes, splitToFit } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { SocketLink } from "./socket-link.js";
 import { SocketListeners } from "./socket-listeners.js";
@@ -197,7 +197,7 @@ export class Socket extends SocketListeners {
       checkString("writeChatMessage", channelId, "channelId");
       const o = checkOptions("writeChatMessage", options);
       const text = stringifyJsonObject(content);
-      checkContent("writeChatMessage", text, this.#link.profile);
+      checkSize("writeChatMessage", text, this.#link.profile.maxContentBytes, "content");
       const body =
         o.clientMsgId === undefined
           ? { channelId, content: text }
@@ -218,7 +218,7 @@ export class Socket extends SocketListeners {
     checkString("updateChatMessage", channelId, "channelId");
     checkString("updateChatMessage", messageId, "messageId");
     const text = stringifyJsonObject(content);
-    checkContent("updateChatMessage", text, this.#link.profile);
+    checkSize("updateChatMessage", text, this.#link.profile.maxContentBytes, "content");
     const body = { channelId, messageId, content: text };
     return this.#request("updateChatMessage", "channelMessageUpdate", body, "channelMessageAck", options);
   }

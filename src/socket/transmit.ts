@@ -5,7 +5,7 @@ import type { Codec } from "../protocol/codec.js";
 import type { PendingRequests } from "../protocol/pending-requests.js";
 import type { Connection } from "./connection.js";
 import type { Send } from "./layer.js";
-import { checkFrame, type ServerProfile } from "./server-profile.js";
+import { checkSize, type ServerProfile } from "./server-profile.js";
 
 /**
  * The innermost sender, below every layer: checks the frame against the server's limits, puts it
@@ -46,7 +46,7 @@ export function transmitter(
       if (/\p{Cs}/u.test(Object.values(body) as never))
         throw badInput(what, "a string holds a lone surrogate");
       const frame = codec.encodeEnvelope({ cid, kind: message.kind, body } as EnvelopeInit);
-      checkFrame(what, frame, profile);
+      checkSize(what, frame, profile.maxFrameBytes, "a frame");
       conn.send(frame);
     } catch (cause) {
       pending.reject(cid, HeraldError.from(cause, "disconnected", `${what}: could not send`));
