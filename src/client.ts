@@ -262,30 +262,21 @@ export class Client {
       else if (!caps.extensions.includes("user_presence")) delete request.invisible;
     }
     const typed = request as RouteTypes[typeof name]["request"];
-    const result = session
-      ? await this.#authed(session, name, typed, options)
-      : await this.#call(name, typed, options);
+    const result = await this.#call(name, typed, options, session);
     return route.response === "Empty" ? undefined : result;
   }
 
   // ---------- plumbing ----------
 
-  #call<N extends RouteName>(
+  /** Calls a route; with a session, refreshed first if about to expire, and its token. */
+  async #call<N extends RouteName>(
     name: N,
     request: RouteTypes[N]["request"],
     options: CallOptions | undefined,
+    session?: Session,
   ): Promise<RouteResult<N>> {
-    return callRoute(this.#http, name, request, undefined, options);
-  }
-
-  async #authed<N extends RouteName>(
-    session: Session,
-    name: N,
-    request: RouteTypes[N]["request"],
-    options: CallOptions | undefined,
-  ): Promise<RouteResult<N>> {
-    await this.ensureFresh(session, options);
-    return callRoute(this.#http, name, request, session.token, options);
+    if (session) await this.ensureFresh(session, options);
+    return callRoute(this.#http, name, request, session?.token, options);
   }
 
   #needsRefresh(session: Session): boolean {
