@@ -170,11 +170,10 @@ export class Client {
   /** Throws HeraldError `bad_input` for options of the wrong type. */
   constructor(options: ClientOptions = {}) {
     const o = checkClientOptions(options);
-    const ssl = o.ssl ?? false;
-    const host = o.host ?? "127.0.0.1";
-    const port = o.port ?? 7350;
-    this.baseUrl = `${ssl ? "https" : "http"}://${host}:${port}`;
-    this.socketUrl = `${ssl ? "wss" : "ws"}://${host}:${port}`;
+    // "s" after the scheme with ssl; the host and port after it.
+    const tail = `${o.ssl ? "s" : ""}://${o.host ?? "127.0.0.1"}:${o.port ?? 7350}`;
+    this.baseUrl = `http${tail}`;
+    this.socketUrl = `ws${tail}`;
     this.#http = {
       baseUrl: this.baseUrl,
       serverKey: o.serverKey ?? "defaultkey",

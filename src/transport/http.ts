@@ -81,7 +81,6 @@ export async function callRoute<N extends RouteName>(
   const headers: Record<string, string> = { Accept: "application/json" };
   if (route.auth === "basic") headers.Authorization = `Basic ${btoa(`${config.serverKey}:`)}`;
   else if (route.auth === "bearer") headers.Authorization = `Bearer ${token ?? ""}`;
-  if (parts.body !== undefined) headers["Content-Type"] = "application/json";
   const deadline = startDeadline(name, options, config.timeoutMs);
   // fetch gets a signal of its own, aborted without a reason: Node's fetch re-captures the stack of
   // the error it rejects with, which would overwrite the stack of the HeraldError this call rejects
@@ -90,7 +89,10 @@ export async function callRoute<N extends RouteName>(
   const abortFetch = () => fetchAbort.abort();
   deadline.signal.addEventListener("abort", abortFetch, { once: true });
   const init: FetchInit = { method: parts.method, headers, signal: fetchAbort.signal };
-  if (parts.body !== undefined) init.body = parts.body;
+  if (parts.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = parts.body;
+  }
   const fetchFn = config.fetch;
   const url = config.baseUrl + parts.path;
   try {
