@@ -27,6 +27,11 @@ export function fail(message: string, serverCode = 3, cause?: unknown): never {
   throw new HeraldError("bad_input", message, { serverCode, cause });
 }
 
+/** Refuses (`bad_input`) a value at `where` that should be a list. */
+export function checkArray(where: string, v: unknown): asserts v is unknown[] {
+  if (!Array.isArray(v)) fail(`${where}: expected an array, got ${describe(v)}`);
+}
+
 // ---------- scalars ----------
 
 // Plain and wrapped strings, booleans and 32-bit integers are checked alike in both directions:
@@ -87,7 +92,7 @@ function writeMessage(info: MessageInfo, value: Obj): string {
     if (v === undefined || v === null) continue;
     let text: string | undefined;
     if (field.repeated) {
-      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got ${describe(v)}`);
+      checkArray(field.camel, v);
       if (v.length === 0) continue;
       text = "[";
       for (let i = 0; i < v.length; i++) text += (i ? "," : "") + valueText(field, v[i], true);

@@ -1,8 +1,7 @@
-import { describeValue } from "../arguments.js";
 import { type RouteName, type RouteTypes, routes } from "../gen/routes.js";
 import type { MessageName } from "../gen/schema.js";
 import type { DecodeOptions } from "./codec.js";
-import { encodeMessageJson, fail, messageFromJson, valueText } from "./json-codec.js";
+import { checkArray, encodeMessageJson, fail, messageFromJson, valueText } from "./json-codec.js";
 import { camelCase, type FieldInfo, K, messageInfo } from "./schema.js";
 import { parseTimestamp } from "./timestamp.js";
 
@@ -51,7 +50,7 @@ export function buildRestRequest<N extends RouteName>(
     const v = req[field.camel];
     if (v === undefined || v === null) continue;
     if (field.repeated) {
-      if (!Array.isArray(v)) fail(`${field.camel}: expected an array, got ${describeValue(v)}`);
+      checkArray(field.camel, v);
       for (const item of v) add(q, queryValue(field, item));
     } else if (!(field.k === K.s && v === "")) {
       add(q, queryValue(field, v));
