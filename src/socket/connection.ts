@@ -47,12 +47,6 @@ function connectError(address: string, cause: unknown): HeraldError {
   return new HeraldError(code, `connect to ${address} failed${why}`, { cause, status: status || undefined });
 }
 
-/** The address of a socket URL without its query (which holds the session token). */
-export function addressOf(url: string): string {
-  const at = url.indexOf("?");
-  return at < 0 ? url : url.slice(0, at);
-}
-
 /**
  * Opens a WebSocket to `url`. Resolves once it is open; rejects with a HeraldError naming the
  * address (`unauthenticated` for a refused token) if it fails first. `abort` receives a function
@@ -64,7 +58,8 @@ export function openConnection(
   handlers: ConnectionHandlers,
   abort: (stop: (error: HeraldError) => void) => void,
 ): Promise<Connection> {
-  const address = addressOf(url);
+  // The address without its query, which holds the session token.
+  const address = url.split("?")[0] as string;
   return new Promise<Connection>((resolve, reject) => {
     let ws: WebSocketLike;
     try {
