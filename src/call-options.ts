@@ -16,15 +16,6 @@ export interface CallOptions {
 export const unwatched = (): void => {};
 
 /**
- * True if {@link watchCall} would watch something (a signal, or a time limit a timer can wait):
- * lets a hot path skip building the `expire` callback of a call that has neither.
- */
-export function watchesCall(options: CallOptions | undefined, defaultMs: number): boolean {
-  const ms = options?.timeoutMs ?? defaultMs;
-  return !!options?.signal || (ms > 0 && ms < 2 ** 31);
-}
-
-/**
  * Watches a call's time limit and signal: calls `expire` once with a `timeout` or `aborted`
  * error. Returns the function that stops watching (clears the timer and the signal listener);
  * it must be called when the call settles. Throws `aborted` at once if the signal has aborted.
@@ -35,20 +26,20 @@ export function watchCall(
   defaultMs: number,
   expire: (error: HeraldError) => void,
 ): () => void {
-  // Nothing to watch (every outbox send): no timer, no closures.
-  if (!watchesCall(options, defaultMs)) return unwatched;
   const signal = options?.signal;
   const ms = options?.timeoutMs ?? defaultMs;
+  // Timers cannot wait 2^31 ms or more (they would fire at once): such limits mean "none" too.
+  const timed = ms > 0 && ms < 2 ** 31;
+  // Nothing to watch (every outbox send): no timer, no closures.
+  if (!signal && !timed) return unwatched;
   const aborted = () => new HeraldError("aborted", `${what}: aborted`, { cause: signal?.reason });
   if (signal?.aborted) throw aborted();
   const onAbort = () => expire(aborted());
   // Before the timer: if this throws, no timer is left to fire into a call that never started.
   signal?.addEventListener("abort", onAbort, { once: true });
-  // Timers cannot wait 2^31 ms or more (they would fire at once): such limits mean "none" too.
-  const timer =
-    ms > 0 && ms < 2 ** 31
-      ? setTimeout(() => expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
-      : undefined;
+  const timer = timed
+    ? setTimeout(() => expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
+    : undefined;
   return () => {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
