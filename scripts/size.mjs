@@ -24,8 +24,15 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (19.73 KiB) and a little
- * room. Raised from 19.70 KiB for letting `leaveChat` and `unfollowUsers` take effect while the
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (19,951 bytes, 19.48 KiB)
+ * and a little room. Lowered from 19.75 KiB (20,224 bytes) by cuts that change no behaviour, each
+ * measured alone as it was made: the Client's method table holding only what its routes do not
+ * already say (40), the socket's onX methods made from its event list (57), call options checked
+ * where every socket request passes and a call's watch deciding once whether it has a time limit
+ * (30 and 29), one step for a restore's requests (27), one size check for frames and content
+ * (31), one helper for the Client's calls with or without a session (26), and smaller ones (35).
+ * Raised to 19.75 KiB for catch-up's mark taken only from new stored messages. Raised from
+ * 19.70 KiB for letting `leaveChat` and `unfollowUsers` take effect while the
  * socket has no connection (they rejected, and the reconnection restored the join or follow the
  * app had ended; a presence store's `unwatch` left the follow behind the same way): 36 bytes.
  * Raised from 19.47 KiB for two fixes of what a socket restores after a reconnection. Follows
@@ -50,7 +57,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.75 * 1024;
+const CORE_CEILING = 19.5 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 
