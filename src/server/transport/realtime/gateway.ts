@@ -121,6 +121,8 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, body: Rec
 export class WsGateway {
   private readonly wss: WebSocketServer;
   private readonly keepalive: NodeJS.Timeout;
+  /** A keepalive tick waiting for the poll phase (see {@link ping}). */
+  private sweep: NodeJS.Immediate | undefined;
   private readonly lastActive: NodeJS.Timeout;
   private readonly memoryCheck: NodeJS.Timeout;
   /** Open connections, for the keepalive. */
@@ -448,7 +450,20 @@ export class WsGateway {
     });
   }
 
+  /**
+   * A keepalive tick. Judged in the turn's check phase, after the poll phase has read what already
+   * arrived: when the process was stalled past a period (a long synchronous task, a starved CPU),
+   * the timer comes first in the turn it resumes in, with the pongs sent meanwhile still unread in
+   * the kernel, and would drop every healthy socket.
+   */
   private ping(): void {
+    this.sweep ??= setImmediate(() => {
+      this.sweep = undefined;
+      this.judge();
+    });
+  }
+
+  private judge(): void {
     for (const connection of this.connections) {
       // A socket whose reading is paused (its requests wait their turn) cannot show its pong.
       if (connection.ws.isPaused) continue;
@@ -480,6 +495,7 @@ export class WsGateway {
   /** Closes every socket with 1001 (going away) and waits until they are closed. */
   async close(): Promise<void> {
     clearInterval(this.keepalive);
+    if (this.sweep !== undefined) clearImmediate(this.sweep);
     clearInterval(this.lastActive);
     clearInterval(this.memoryCheck);
     const closing: Promise<void>[] = [];
