@@ -45,6 +45,9 @@ test("requests sent while storage stalls stay at the client past a bound, then a
           channel_message_send: { channel_id: channelId, content: `{"p":"${pad}"}` },
         }),
       );
+      // A turn every 100 sends: the server and bob's socket run in this process, and the whole
+      // loop at once (seconds on a busy machine) held up their pongs past the keepalive's period.
+      if (n % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
     }
     // Another user's round trips give the server every chance to read what it would.
     for (let i = 0; i < 30 && ws.bufferedAmount > 0; i++) {
