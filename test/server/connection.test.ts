@@ -121,6 +121,36 @@ describe("connections", () => {
     }
   });
 
+  test("the keepalive keeps a socket whose pong came while the server's process was stalled", async () => {
+    const log = captureLog();
+    const srv = await startServer({ pingIntervalMs: 200, logger: log.logger });
+    try {
+      const ada = await openSocket(srv.url, await authenticate(srv.url));
+      // The client (in the server's process) answers the ping at once, then the process stalls
+      // past the next ping: the pong waits in the kernel when that ping's turn comes.
+      const stalled = new Promise<void>((resolve) =>
+        ada.ws.once("ping", () => {
+          const until = Date.now() + 600;
+          while (Date.now() < until) {
+            // a blocked event loop, as on a busy machine or during a long synchronous task
+          }
+          resolve();
+        }),
+      );
+      await stalled;
+      // Two more keepalive periods, each answered in time.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await ada.call("ping", {}, "pong");
+      assert.deepEqual(
+        log.events.filter((e) => e.event === "session_timeout"),
+        [],
+      );
+      await ada.close();
+    } finally {
+      await srv.close();
+    }
+  });
+
   test("closing the server closes sockets with 1001 going away", async () => {
     const srv = await startServer();
     const ada = await authenticate(srv.url);

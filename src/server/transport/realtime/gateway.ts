@@ -120,7 +120,9 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, body: Rec
 /** The realtime endpoint: upgrades `/ws` requests and runs each socket's connection. */
 export class WsGateway {
   private readonly wss: WebSocketServer;
-  private readonly keepalive: NodeJS.Timeout;
+  /** The next keepalive sweep's wait, then the sweep waiting for the poll phase (see {@link keepAlive}). */
+  private keepalive: NodeJS.Timeout | undefined;
+  private sweep: NodeJS.Immediate | undefined;
   private readonly lastActive: NodeJS.Timeout;
   private readonly memoryCheck: NodeJS.Timeout;
   /** Open connections, for the keepalive. */
@@ -134,8 +136,7 @@ export class WsGateway {
       maxPayload: deps.maxFrameBytes,
       perMessageDeflate: false,
     });
-    this.keepalive = setInterval(() => this.ping(), deps.pingIntervalMs);
-    this.keepalive.unref();
+    this.keepAlive();
     this.lastActive = setInterval(() => this.refreshLastActive(), deps.lastActiveRefreshMs);
     this.lastActive.unref();
     this.memoryCheck = setInterval(() => this.enforceMemoryBudget(), MEMORY_CHECK_MS);
@@ -448,6 +449,26 @@ export class WsGateway {
     });
   }
 
+  /**
+   * Schedules the next keepalive sweep, a period after this one sent its pings: each socket has a
+   * whole period to answer, however late a sweep ran. The sweep runs in the turn's check phase,
+   * after the poll phase has read what already arrived: when the process was stalled past a period
+   * (a long synchronous task, a starved CPU), the timer comes first in the turn it resumes in, with
+   * the pongs sent meanwhile still unread in the kernel, and would drop every healthy socket.
+   */
+  private keepAlive(): void {
+    this.keepalive = setTimeout(() => {
+      this.keepalive = undefined;
+      this.sweep = setImmediate(() => {
+        this.sweep = undefined;
+        this.keepAlive();
+        this.ping();
+      });
+      this.sweep.unref();
+    }, this.deps.pingIntervalMs);
+    this.keepalive.unref();
+  }
+
   private ping(): void {
     for (const connection of this.connections) {
       // A socket whose reading is paused (its requests wait their turn) cannot show its pong.
@@ -479,7 +500,8 @@ export class WsGateway {
 
   /** Closes every socket with 1001 (going away) and waits until they are closed. */
   async close(): Promise<void> {
-    clearInterval(this.keepalive);
+    clearTimeout(this.keepalive);
+    clearImmediate(this.sweep);
     clearInterval(this.lastActive);
     clearInterval(this.memoryCheck);
     const closing: Promise<void>[] = [];
