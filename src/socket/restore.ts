@@ -125,19 +125,20 @@ export class RestoreLayer implements Layer {
     const host = this.#host;
     const generation = host.generation;
     const signal = this.#stop.signal;
-    // One request sent again, waiting out refusals for now; false if it failed for good (recorded
-    // in the report under `label`).
+    // One request sent again, waiting out refusals for now; null if it failed for good (recorded
+    // in the report under `label`), false if `dropped` says, before an attempt, not to send it.
     const step = async (
       request: OutgoingRequest,
       label = request.what,
-    ): Promise<Envelope | undefined | false> => {
+      dropped?: () => boolean,
+    ): Promise<Envelope | undefined | false | null> => {
       try {
         // Every rejoin goes at once: past the server's join burst some are refused for now.
-        return await retryForNow(() => host.transmit(request), signal);
+        return await retryForNow(async () => !dropped?.() && host.transmit(request), signal);
       } catch (error) {
         if (generation === host.generation)
           report.failed.push({ what: label, error: HeraldError.from(error) });
-        return false;
+        return null;
       }
     };
     report.follows = [...this.#follows];
@@ -148,7 +149,7 @@ export class RestoreLayer implements Layer {
       const body = this.#status ? { status: this.#status } : {};
       work.push(
         step({ what: "updateStatus", message: { kind: "statusUpdate", body } }).then((reply) => {
-          report.statusRestored = reply !== false;
+          report.statusRestored = reply !== null;
         }),
       );
     }
@@ -173,9 +174,13 @@ export class RestoreLayer implements Layer {
         step(
           { what: "joinChat", message: { kind: "channelJoin", body: channel }, expect: "channel" },
           what,
+          // Left (or joined anew) while a refusal was waited out, over this connection: the
+          // leave stands, and a retry must not join the channel again.
+          () => this.channels.get(id) !== channel,
         ).then((reply) => {
-          if (reply !== false) report.channels.push((reply?.body as Channel | undefined)?.id ?? id);
-          else if (generation === host.generation) {
+          // false: not sent, as the channel was left meanwhile.
+          if (reply) report.channels.push((reply.body as Channel | undefined)?.id ?? id);
+          else if (reply === null && generation === host.generation) {
             this.channels.delete(id);
             this.#onForgotten(id, report.failed.find((f) => f.what === what)?.error);
           }

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
 import { PresenceStore } from "../../src/presence/index.js";
 import { cuttableSocket } from "../helpers/cuttable-websocket.js";
-import { readUntil, serverWithClient, uniqueName } from "../helpers/server.js";
+import { codecs, readUntil, serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
 
@@ -66,6 +66,74 @@ for (const { mode, codec, label } of modeMatrix) {
       await socket.disconnect();
       await assert.rejects(socket.leaveChat(kept.id), (e) => HeraldError.is(e, "disconnected"));
       await assert.rejects(socket.unfollowUsers([bob.userId]), (e) => HeraldError.is(e, "disconnected"));
+    });
+  });
+}
+
+// A rejoin the server refuses for now (past its join burst) is tried again a moment later; a leave
+// of that channel sent meanwhile, over the connection being restored, must not be undone by it.
+for (const codec of codecs) {
+  describe(`leaving a channel while its rejoin waits out a refusal (herald, ${codec.format})`, () => {
+    test("the retry does not join the channel again", async (t) => {
+      const { client, signIn } = await serverWithClient(t, {
+        rateLimits: { joins: { burst: 1, perSecond: 0.5 } },
+      });
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      const { socket, cut, refuse, restore } = await cuttableSocket(t, client, ada, { codec });
+      // Joins past the burst are refused for now: wait for the allowance to refill.
+      const join = (room: string) =>
+        readUntil(
+          () =>
+            socket.joinChat(room, ChannelType.Room).catch((e: unknown) => {
+              if (!HeraldError.is(e, "rate_limited")) throw e;
+              return undefined;
+            }),
+          (joined) => joined !== undefined,
+        );
+      const keptRoom = uniqueName("room");
+      const leftRoom = uniqueName("room");
+      const kept = await join(keptRoom);
+      const left = await join(leftRoom);
+      assert.ok(kept && left);
+
+      refuse();
+      const away = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      cut();
+      await away;
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected", () => true, 10_000);
+      restore();
+      // The new connection is open (requests pass) while its rejoins are under way: one of the two
+      // is refused for now and waits about two seconds for the allowance.
+      await readUntil(
+        () =>
+          socket.ping().then(
+            () => true,
+            () => false,
+          ),
+        (ok) => ok,
+      );
+      assert.equal(socket.state, "reconnecting", "left before the restore ended");
+      await socket.leaveChat(left.id);
+      const report = await back;
+      assert.deepEqual(report.channels, [kept.id]);
+
+      // The server agrees: ada is not in the room she left (her cut connection leaves its channels
+      // a moment after the close: read again until it has, or for a while).
+      const observer = client.createSocket({ codec, reconnect: false });
+      t.after(() => observer.disconnect());
+      await observer.connect(bob);
+      const channel = await readUntil(
+        async () => {
+          const joined = await observer.joinChat(leftRoom, ChannelType.Room);
+          if (joined.presences.length > 0) await observer.leaveChat(joined.id);
+          return joined;
+        },
+        (joined) => joined.presences.length === 0,
+      );
+      assert.deepEqual(
+        channel.presences.map((p) => p.userId),
+        [],
+      );
     });
   });
 }
