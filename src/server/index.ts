@@ -256,6 +256,9 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
   // The pass runs without retention limits too: it forgets the channels' floors (removed
   // messages' times) that can no longer matter.
   let pruner: NodeJS.Timeout | undefined;
+  // Set at close: a pass still running then fails on the database let go of, as it may; it is
+  // no fault (the next start runs one again).
+  let pruneStopped = false;
   {
     let pruning = false;
     const prune = () => {
@@ -269,7 +272,9 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
             if (deleted > 0) logger.info("history_pruned", { deleted });
           },
           // A busy or unreachable database is retried at the next pass; nothing is lost by waiting.
-          (err: unknown) => logger.warn("history_prune_failed", { err }),
+          (err: unknown) => {
+            if (!pruneStopped) logger.warn("history_prune_failed", { err });
+          },
         )
         .finally(() => {
           pruning = false;
@@ -455,6 +460,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
         await stopped;
         clearTimeout(cut);
         clearInterval(pruner);
+        pruneStopped = true;
         await metricsServer?.close();
         limits.close();
         metrics.close();
