@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { type TestContext, test } from "node:test";
+import { test } from "node:test";
 import { createElement as h } from "react";
 import { ChannelType, type Client, HeraldError } from "../../src/index.js";
 import { type ChannelResult, useChannel } from "../../src/react/index.js";
 import { waitFor } from "../../src/testing/wait-for.js";
-import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { mount, until } from "./dom.js";
 import { App, probe, seen } from "./probe.js";
+import { roomWithBob } from "./room-with-bob.js";
 
 // A socket has one membership per channel, with the options of its first join (joining again
 // changes nothing). A component asking for a channel in use with other options (persistence,
@@ -16,25 +16,6 @@ import { App, probe, seen } from "./probe.js";
 type Chat = ChannelResult<{ text: string }>;
 const texts = (chat: Chat | undefined) => chat?.messages.map((m) => m.content.text) ?? [];
 const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
-
-/** A server, ada signed in, and bob in a new room, noting who joins and leaves it. */
-async function roomWithBob(t: TestContext) {
-  const { client, signIn } = await serverWithClient(t);
-  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-  const room = uniqueName("room");
-  const bobSocket = client.createSocket();
-  await bobSocket.connect(bob);
-  t.after(() => bobSocket.disconnect());
-  const channel = await bobSocket.joinChat(room, ChannelType.Room);
-  const leaves: string[] = [];
-  const arrivals: string[] = [];
-  bobSocket.on("channelPresence", (e) => {
-    for (const p of e.leaves) leaves.push(p.userId);
-    for (const p of e.joins) arrivals.push(p.userId);
-  });
-  const joins: { persistence: boolean; hidden: boolean }[] = [];
-  return { client, ada, room, bobSocket, channel, leaves, arrivals, joins };
-}
 
 /** Makes sockets that note the options of each join of `room` in `joins`. */
 function countingJoins(room: string, joins: { persistence: boolean; hidden: boolean }[]) {
