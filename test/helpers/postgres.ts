@@ -6,7 +6,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { freePort, startServerProcess, tempFolder } from "./server-process.js";
+import { onFreePort, startServerProcess, tempFolder } from "./server-process.js";
 
 /** A PostgreSQL server started by {@link startPostgres}. */
 export interface TestPostgres {
@@ -159,7 +159,7 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
   const copy = spawnSync("cp", ["-a", template, dataDir], { encoding: "utf8" });
   if (copy.status !== 0) throw new Error(`copying the PostgreSQL template failed: ${copy.stderr}`);
   killOnExit(dataDir);
-  const port = await freePort();
+  let port = 0;
   const serverSettings: Record<string, string> = {
     listen_addresses: "127.0.0.1",
     unix_socket_directories: socketDir,
@@ -168,11 +168,10 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     max_connections: "200",
     ...settings,
   };
-  const args = ["-D", dataDir, "-p", String(port)];
-  for (const [k, v] of Object.entries(serverSettings)) args.push("-c", `${k}=${v}`);
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const settingArgs = Object.entries(serverSettings).flatMap(([k, v]) => ["-c", `${k}=${v}`]);
 
   const start = async () => {
+    const args = ["-D", dataDir, "-p", String(port), ...settingArgs];
     const [exe, ...rest] = [...user.prefix, path.join(bin, "postgres"), ...args];
     await startServerProcess(exe as string, rest, {
       ready: /ready to accept connections/,
@@ -194,7 +193,11 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     }
   };
 
-  await start();
+  port = await onFreePort((p) => {
+    port = p;
+    return start();
+  });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     port,
     url,

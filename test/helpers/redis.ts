@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { after, before } from "node:test";
 import { Cluster, Redis } from "ioredis";
-import { freePort, startServerProcess, tempFolder } from "./server-process.js";
+import { onFreePort, startServerProcess, tempFolder } from "./server-process.js";
 
 /** A redis-server started by {@link startRedis}. */
 export interface TestRedis {
@@ -84,7 +84,7 @@ export async function startRedis(): Promise<TestRedis> {
   const found = findRedis();
   if (!("exe" in found)) throw new Error(found.missing);
   const dir = tempFolder("redis");
-  const port = await freePort();
+  let port = 0;
   let child: ChildProcess | undefined;
 
   const start = async () => {
@@ -103,7 +103,10 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
 
-  await start();
+  port = await onFreePort((p) => {
+    port = p;
+    return start();
+  });
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -148,20 +151,24 @@ export async function startRedisCluster(size = 3): Promise<TestRedisCluster> {
   try {
     for (let i = 0; i < size; i++) {
       const dir = tempFolder("redis-cluster");
-      const port = await freePort();
       // Known before the wait, so that a node that fails to start is still cleaned up.
-      servers.push({ dir, port });
-      const proc = await startServerProcess(
-        found.exe,
-        serverArgs(port, dir, [
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          path.join(dir, "nodes.conf"),
-        ]),
-        { ready, what: `redis-server on ${port}`, timeoutMs: 10_000 },
-      );
-      servers[servers.length - 1] = { proc, dir, port };
+      const server: (typeof servers)[number] = { dir, port: 0 };
+      servers.push(server);
+      await onFreePort(async (port) => {
+        server.port = port;
+        // A start that found its port taken may have written its cluster file already.
+        rmSync(path.join(dir, "nodes.conf"), { force: true });
+        server.proc = await startServerProcess(
+          found.exe,
+          serverArgs(port, dir, [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            path.join(dir, "nodes.conf"),
+          ]),
+          { ready, what: `redis-server on ${port}`, timeoutMs: 10_000 },
+        );
+      });
     }
     const cli = spawnSync(
       process.env.HERALD_REDIS_CLI ?? "redis-cli",

@@ -21,6 +21,26 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** What a server program says when its port was taken (PostgreSQL, redis-server). */
+const PORT_TAKEN = /address already in use|could not bind|could not create any TCP\/IP sockets/i;
+
+/**
+ * Runs `start` on a free port and resolves with the port. A port is free when picked but may be
+ * taken before the program binds it (by another program, or by an outgoing connection of this
+ * machine's many tests); then `start` runs again on another, up to three times in all.
+ */
+export async function onFreePort(start: (port: number) => Promise<void>): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      await start(port);
+      return port;
+    } catch (error) {
+      if (attempt >= 3 || !PORT_TAKEN.test(String(error))) throw error;
+    }
+  }
+}
+
 /** A fresh temporary folder named `herald-<name>-XXXXXX`; the caller removes it. */
 export function tempFolder(name: string): string {
   return mkdtempSync(path.join(tmpdir(), `herald-${name}-`));
