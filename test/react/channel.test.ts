@@ -6,19 +6,15 @@ import { type ChannelResult, useChannel } from "../../src/react/index.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { mount, until } from "./dom.js";
 import { App, probe, seen } from "./probe.js";
+import { roomWithBob } from "./room-with-bob.js";
 import { tracking } from "./tracking.js";
 
 type Chat = ChannelResult<{ text: string }>;
 const texts = (chat: Chat | undefined) => chat?.messages.map((m) => m.content.text) ?? [];
 
 test("useChannel joins once under strict mode, pages history, keeps messages and members live, and leaves on unmount", async (t) => {
-  const { client, signIn } = await serverWithClient(t);
-  const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-  const room = uniqueName("room");
-  const bobSocket = client.createSocket();
-  await bobSocket.connect(bob);
-  t.after(() => bobSocket.disconnect());
-  const { id: channelId } = await bobSocket.joinChat(room, ChannelType.Room);
+  const { client, ada, bob, room, bobSocket, channel } = await roomWithBob(t);
+  const channelId = channel.id;
   for (const text of ["one", "two", "three"]) await bobSocket.writeChatMessage(channelId, { text });
   const bobHears: ChannelPresenceEvent[] = [];
   bobSocket.onChannelPresence((e) => bobHears.push(e));

@@ -3,7 +3,7 @@ import { ChannelType } from "../../src/index.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 
 /**
- * A server, ada signed in, and bob in a new room, noting who joins and leaves it. `joins` starts
+ * A server, ada and bob signed in, and bob in a new room, noting who joins and leaves it. `joins` starts
  * empty, for tests that note ada's joins of the room.
  */
 export async function roomWithBob(t: TestContext) {
@@ -21,5 +21,5 @@ export async function roomWithBob(t: TestContext) {
     for (const p of e.joins) arrivals.push(p.userId);
   });
   const joins: { persistence: boolean; hidden: boolean }[] = [];
-  return { client, ada, room, bobSocket, channel, leaves, arrivals, joins };
+  return { client, ada, bob, room, bobSocket, channel, leaves, arrivals, joins };
 }
