@@ -24,8 +24,11 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (19,968 bytes, 19.50 KiB:
- * 19,951 bytes and 17 for a rejoin that checks its channel is still wanted before each try, since
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,000 bytes, 19.53 KiB).
+ * Raised from 19,968 bytes (19.50 KiB) for time limits that survive a process standing still: a
+ * timer that fires late gives the call one more limit before it expires, since an answer that came
+ * during a long task was not read yet and the call failed (a heartbeat cut a live connection): 32
+ * bytes. 19,968 was 19,951 bytes and 17 for a rejoin that checks its channel is still wanted before each try, since
  * a retried rejoin undid a leave made meanwhile). Lowered from 19.75 KiB (20,224 bytes) by cuts that change no behaviour, each
  * measured alone as it was made: the Client's method table holding only what its routes do not
  * already say (40), the socket's onX methods made from its event list (57), call options checked
@@ -58,7 +61,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.5 * 1024;
+const CORE_CEILING = 20_000;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

@@ -6,7 +6,8 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /**
    * Milliseconds before the call rejects with a HeraldError of code `timeout`. `0`, `Infinity` (or
-   * anything from 2^31, about 25 days) waits without limit.
+   * anything from 2^31, about 25 days) waits without limit. If the process stood still past the
+   * limit (its timer fired late), the call gets one more whole limit before it rejects.
    * @default the client's or socket's `timeoutMs` (10 000)
    */
   timeoutMs?: number | undefined;
@@ -37,9 +38,21 @@ export function watchCall(
   const onAbort = () => expire(aborted());
   // Before the timer: if this throws, no timer is left to fire into a call that never started.
   signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = timed
-    ? setTimeout(() => expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`)), ms)
-    : undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A timer that fires a fifth of a second or more late means this process stood still (a long task, a
+  // suspended tab): the answer may have come meanwhile and not been read yet, so the call gets one
+  // more whole limit, counted from then, before it expires.
+  const arm = (again?: boolean) => {
+    const due = Date.now() + ms;
+    timer = setTimeout(
+      () =>
+        again || Date.now() - due < 200
+          ? expire(new HeraldError("timeout", `${what}: no answer within ${ms} ms`))
+          : arm(true),
+      ms,
+    );
+  };
+  if (timed) arm();
   return () => {
     clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
