@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
-import type { Socket } from "../../src/index.js";
+import type { Session, Socket } from "../../src/index.js";
 import { type PresenceChange, PresenceStore } from "../../src/presence/index.js";
 import { waitFor } from "../../src/testing/wait-for.js";
 import { serverModes } from "../helpers/server-modes.js";
@@ -22,6 +22,18 @@ for (const [mode, world] of worlds) {
   for (const [format, codec] of formats) {
     // Stock Nakama has no `lastActive`: those checks are herald's.
     const herald = mode.name === "herald";
+    /**
+     * Waits until the server has stored `userId`'s last_active of the connect (herald's servers
+     * only): a connect stores it without holding up the socket's opening, so on PostgreSQL or a
+     * cluster it lands round trips later, and a read before then finds none.
+     */
+    const connectStamped = async (viewer: Session, userId: string): Promise<void> => {
+      if (!herald) return;
+      await waitFor(
+        async () => (await world.client.getUsers(viewer, { ids: [userId] })).users[0]?.lastActive,
+        { what: "the server has the last_active of the connect" },
+      );
+    };
     describe(`presence store over ${format} (${mode.name})`, () => {
       test("a watched user's join, status change and leave arrive as typed changes with previous and current state", async () => {
         const ada = await world.peer(codec);
@@ -99,15 +111,8 @@ for (const [mode, world] of worlds) {
         const ada = await world.peer(codec, { appearOnline: true });
         await ada.socket.updateStatus("busy");
         const bob = await world.peer(codec);
-        // A connect stores last_active without holding up the socket's opening (on PostgreSQL or
-        // a cluster, round trips later): the store is to load it once the server has it.
-        if (herald) {
-          await waitFor(
-            async () =>
-              (await world.client.getUsers(bob.session, { ids: [ada.userId] })).users[0]?.lastActive,
-            { what: "the server has ada's last_active of the connect" },
-          );
-        }
+        // The store is to load ada's last_active once the server has it.
+        await connectStamped(bob.session, ada.userId);
         const store = new PresenceStore(bob.socket, world.client, bob.session);
         const [state] = await store.watch([ada.userId]);
         assert.equal(state?.online, true);
@@ -194,6 +199,9 @@ for (const [mode, world] of worlds) {
       test("refresh reads watched users again for a newer lastActive", async () => {
         const ada = await world.peer(codec);
         const bob = await world.peer(codec);
+        // `before` is then the connect's stamp: read earlier, it is none, and the connect's stamp
+        // landing after the disconnect would be taken below for the disconnect's.
+        await connectStamped(bob.session, ada.userId);
         const store = new PresenceStore(bob.socket, world.client, bob.session, { refreshOnLeave: false });
         await store.watch([ada.userId]);
         const before = store.get(ada.userId)?.lastActive?.getTime();
