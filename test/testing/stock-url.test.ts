@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePort, startServerProcess } from "../helpers/server-process.js";
+import { startCli } from "../helpers/cli.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -19,30 +19,25 @@ function count(output: string, name: string): number {
 }
 
 test("HERALD_TEST_STOCK_URL runs the stock-mode tests against a separate server process, with its server key, and skips the ones that need the bundled server", async (t) => {
-  const port = await freePort();
   const serverKey = "a-stock-key-of-its-own";
-  const server = await startServerProcess(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(repo, "src/server/cli.ts"),
-      ...["--port", String(port), "--db", ":memory:", "--server-key", serverKey],
-      ...["--compat", "nakama", "--history-cursors", "3.26"],
-      ...["--rate", "all=off", "--no-console", "--log-level", "info"],
-    ],
-    { ready: /listening on/, what: `the stock-mode server on port ${port}` },
-  );
-  let logged = "";
-  server.stdout?.on("data", (d: Buffer) => {
-    logged += d.toString();
-  });
-  server.stderr?.on("data", (d: Buffer) => {
-    logged += d.toString();
-  });
+  // On a port of its own choosing, read from its start line: a port picked free here could be taken
+  // (by an outgoing connection of the tests running alongside) before the new process binds it.
+  const server = startCli([
+    ...["--port", "0", "--db", ":memory:", "--server-key", serverKey],
+    ...["--compat", "nakama", "--history-cursors", "3.26"],
+    ...["--rate", "all=off", "--no-console", "--log-level", "info"],
+  ]);
   t.after(() => {
-    server.kill("SIGKILL");
+    server.child.kill("SIGKILL");
   });
+  let stdout = "";
+  server.child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  const url = await server.line(
+    (line) => /listening on (http:\/\/\S+)/.exec(line)?.[1],
+    "the stock-mode server's start line",
+  );
 
   const files = [
     // REST through the helpers' authenticate(), raw sockets through openSocket().
@@ -68,7 +63,7 @@ test("HERALD_TEST_STOCK_URL runs the stock-mode tests against a separate server 
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...env,
-        HERALD_TEST_STOCK_URL: `http://127.0.0.1:${port}`,
+        HERALD_TEST_STOCK_URL: url,
         HERALD_TEST_STOCK_KEY: serverKey,
         HERALD_TEST_STOCK_ONLY: "1",
       },
@@ -95,6 +90,7 @@ test("HERALD_TEST_STOCK_URL runs the stock-mode tests against a separate server 
   assert.doesNotMatch(output, /\(herald[,) ]/);
   assert.match(output, /connect\(\) refusals \(nakama server\) # SKIP needs the bundled server \(a cap/);
   // And they ran on the separate server: it signed users in and opened their sockets.
+  const logged = stdout + server.stderr;
   assert.match(logged, /user_created/);
   assert.match(logged, /session_open/);
 });
