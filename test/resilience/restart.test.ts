@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect, createServer as createTcpServer, type Socket as TcpSocket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
@@ -40,12 +41,13 @@ for (const { mode, codec, label } of modeMatrix) {
       const dir = mkdtempSync(path.join(tmpdir(), "herald-resilience-"));
       const db = path.join(dir, "herald.db");
       let server: TestServer = await startServer({ ...mode.options, db });
-      const port = server.port;
+      const front = await forwarder(server.port);
       t.after(async () => {
         await server.close();
+        await front.close();
         rmSync(dir, { recursive: true, force: true });
       });
-      const client = new Client({ port });
+      const client = new Client({ port: front.port });
 
       const member = async (prefix: string): Promise<Member> => {
         const session = await client.authenticateDevice({
@@ -115,7 +117,8 @@ for (const { mode, codec, label } of modeMatrix) {
       await server.close();
       await Promise.all(lost);
       writeBatch(quarter);
-      server = await startServer({ ...mode.options, db, port });
+      server = await startServer({ ...mode.options, db });
+      front.target = server.port;
       await waitFor(
         () => ada.reconnected.length > 0 && bob.reconnected.length > 0,
         "both reconnected",
@@ -155,6 +158,41 @@ for (const { mode, codec, label } of modeMatrix) {
       await seenBob;
     });
   });
+}
+
+/**
+ * A TCP forwarder on a port of its own to `127.0.0.1:target`, for clients that must keep their
+ * address through a server restart: the server comes back on a port it chooses, since its old one,
+ * free while it is down, could be taken meanwhile (by an outgoing connection of the tests running
+ * alongside, or by a reconnect attempt that connected to itself) and fail the start. While nothing
+ * listens at `target`, a connection through the forwarder fails as one made there would.
+ */
+async function forwarder(target: number): Promise<{ port: number; target: number; close(): Promise<void> }> {
+  const links = new Set<TcpSocket>();
+  const tcp = createTcpServer((client) => {
+    const upstream = connect(front.target, "127.0.0.1");
+    for (const end of [client, upstream]) {
+      links.add(end);
+      end.once("close", () => links.delete(end));
+      end.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+  const front = {
+    port: (tcp.address() as { port: number }).port,
+    target,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const end of links) end.destroy();
+        tcp.close(() => resolve());
+      }),
+  };
+  return front;
 }
 
 // herald deduplicates by client message id: history holds each message once, and each member
