@@ -9,6 +9,7 @@ import type { Db as Database } from "../../src/server/storage/database.js";
 import { openDatabase } from "../../src/server/storage/database.js";
 import { createPostgresStorage } from "../../src/server/storage/postgres/postgres-storage.js";
 import { createSqliteStorage } from "../../src/server/storage/sqlite-async.js";
+import { waitFor } from "../../src/testing/wait-for.js";
 import { postgresSkipReason, startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { newMessage, storageConformance } from "./storage-conformance.js";
 
@@ -91,6 +92,9 @@ test("on PostgreSQL a floor raised by a removal that commits while the pass look
   const storage = await createPostgresStorage(url);
   const other = new pgDriver.Client({ connectionString: url });
   await other.connect();
+  // Asked on a connection of its own: inside a transaction the view of pg_stat_activity stays as it was.
+  const watcher = new pgDriver.Client({ connectionString: url });
+  await watcher.connect();
   try {
     const ch = "2...race";
     const first = await storage.messages.insert(newMessage(ch, "sender", "", 5000));
@@ -108,7 +112,17 @@ test("on PostgreSQL a floor raised by a removal that commits while the pass look
       [newest.row.seq],
     );
     const pass = storage.messages.prune({}, 8000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The pass must look at the floor before the removal commits: wait until it waits on the
+    // removal's row lock (a pass that came later would find the floor settled, and prove nothing).
+    await waitFor(
+      async () => {
+        const { rows } = await watcher.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%covered%'",
+        );
+        return Number(rows[0]?.n) > 0;
+      },
+      { what: "the pass waiting on the removal's row lock", timeoutMs: 10_000 },
+    );
     await other.query("COMMIT");
     await pass;
     const { rows } = await other.query("SELECT channel_id, create_time FROM removed_times");
@@ -117,6 +131,7 @@ test("on PostgreSQL a floor raised by a removal that commits while the pass look
     assert.equal(behind.row.create_time, 7000);
   } finally {
     await other.end();
+    await watcher.end();
     await storage.close();
   }
 });
