@@ -46,6 +46,9 @@ const unwanted = () => new HeraldError("disconnected", "connect: disconnect() wa
 export async function dial(r: DialRequest): Promise<{ conn: Connection; profile: ServerProfile }> {
   const { options, session, codec } = r;
   await r.client.ensureFresh(session, options);
+  // Not refreshed (its refresh token expired too, or none): the upgrade would be refused, and a
+  // browser reports that as any failed connection, which a reconnection would retry for ever.
+  if (session.isExpired()) throw new HeraldError("unauthenticated", "connect: the session has expired");
   let caps = noExtensions;
   try {
     caps = await r.client.capabilities(options);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
+import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
@@ -11,6 +12,40 @@ const expiredToken = (userId: string) => {
   const now = Math.floor(Date.now() / 1000);
   return makeJwt({ uid: userId, usn: "x", iat: now - 120, exp: now - 60 });
 };
+
+/**
+ * A WebSocket that reports errors as a browser does: an event naming nothing, so a refused
+ * upgrade (HTTP 401) looks like any failed connection.
+ */
+class BrowserLikeWebSocket implements WebSocketLike {
+  onopen: WebSocketLike["onopen"] = null;
+  onclose: WebSocketLike["onclose"] = null;
+  onerror: WebSocketLike["onerror"] = null;
+  onmessage: WebSocketLike["onmessage"] = null;
+  readonly #ws: WebSocketLike;
+  constructor(url: string) {
+    this.#ws = new defaultWebSocket(url);
+    this.#ws.onopen = (event) => this.onopen?.(event);
+    this.#ws.onclose = (event) => this.onclose?.(event);
+    this.#ws.onmessage = (event) => this.onmessage?.(event);
+    this.#ws.onerror = () => this.onerror?.({ type: "error" });
+  }
+  get binaryType() {
+    return this.#ws.binaryType;
+  }
+  set binaryType(value: string) {
+    this.#ws.binaryType = value;
+  }
+  get readyState() {
+    return this.#ws.readyState;
+  }
+  send(data: string | Uint8Array) {
+    this.#ws.send(data);
+  }
+  close(code?: number, reason?: string) {
+    this.#ws.close(code, reason);
+  }
+}
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`reconnecting with an expired session (${label})`, () => {
@@ -57,6 +92,32 @@ for (const { mode, codec, label } of modeMatrix) {
       await assert.rejects(socket.writeChatMessage("2...room", { n: 1 }), (e) =>
         HeraldError.is(e, "disconnected"),
       );
+    });
+
+    test("a session whose refresh token expired too while away closes the socket with unauthenticated, where the platform hides the HTTP status too", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const session = await signIn("ada");
+      const cuttable = cuttableWebSocket({ WebSocket: BrowserLikeWebSocket });
+      const socket = createResilientSocket(client, {
+        codec,
+        WebSocket: cuttable.WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(session);
+
+      const now = Math.floor(Date.now() / 1000);
+      session.update(
+        expiredToken(session.userId),
+        makeJwt({ uid: session.userId, usn: "x", iat: now - 7200, exp: now - 3600 }),
+      );
+      assert.ok(session.isRefreshExpired());
+      const closed = nextEvent(socket.onState.bind(socket), "closed", (c) => c.state === "closed");
+      cuttable.cut();
+      const change = await closed;
+      assert.ok(HeraldError.is(change.error, "unauthenticated"), String(change.error));
+      assert.ok(cuttable.count() <= 2, `${cuttable.count()} connections tried with a token known to be dead`);
     });
   });
 }
