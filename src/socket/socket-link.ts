@@ -185,7 +185,8 @@ export class SocketLink implements LayerHost {
     }
     const why = reason || `connection lost (${code})`;
     this.#setState("reconnecting", why, new HeraldError("disconnected", why));
-    for (const layer of this.#pipeline.layers) layer.lost?.(code);
+    // A listener may have called disconnect() (and connect()): the layers have closed already.
+    if (this.#state === "reconnecting") for (const layer of this.#pipeline.layers) layer.lost?.(code);
   }
 
   async #restored(attempts: number): Promise<void> {
@@ -210,11 +211,8 @@ export class SocketLink implements LayerHost {
     for (const layer of this.#pipeline.layers) layer.closed?.(why);
     this.#events.end();
     // Closed before the event, so that a listener may connect again at once.
-    this.#setState(
-      "closed",
-      requested ? "disconnect() was called" : reason || `connection closed (${code})`,
-      error,
-    );
+    const said = requested ? "disconnect() was called" : reason || `connection closed (${code})`;
+    this.#setState("closed", said, error);
     for (const wake of this.#closeWaiters.splice(0)) wake();
     this.#events.emit("disconnect", { code, reason, requested });
   }
@@ -223,6 +221,8 @@ export class SocketLink implements LayerHost {
   disconnect(): Promise<void> {
     if (this.#state === "closed") return Promise.resolve();
     this.#closing = true;
+    // What the connection had under way (a restore, a catch-up) stops now, not at the close's end.
+    this.#generation++;
     const closed = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
     const gone = (what: string) => new HeraldError("disconnected", `${what}: disconnect() was called`);
     this.#pending.rejectAll(gone);

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType } from "../../src/index.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { timers } from "../helpers/event-loop.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`socket methods called from the socket's own events (${label})`, () => {
+    test("disconnect() from the listener of the reconnecting state closes for good and leaves no retry timer", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const ada = await signIn("ada");
+      const net = cuttableWebSocket();
+      const socket = client.createSocket({
+        codec,
+        WebSocket: net.WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000, random: () => 0.5 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(ada);
+      await socket.joinChat(uniqueName("room"), ChannelType.Room);
+      const baseline = timers();
+      const states: string[] = [];
+      socket.onState(({ state }) => {
+        states.push(state);
+        if (state === "reconnecting") void socket.disconnect();
+      });
+      const gone = nextEvent(socket.onDisconnect.bind(socket), "disconnect");
+      net.cut();
+      assert.equal((await gone).requested, true);
+      assert.deepEqual(states, ["reconnecting", "closed"]);
+      assert.equal(timers(), baseline, "no retry is scheduled after disconnect()");
+    });
+
+    test("connect() again from the disconnect listener, after a disconnect() during a restore, gets a working socket", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      const net = cuttableWebSocket();
+      const socket = client.createSocket({
+        codec,
+        WebSocket: net.WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(ada);
+      const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
+      const gaps: unknown[] = [];
+      socket.onGap((g) => gaps.push(g));
+      // Blackholed once reopened: the restore's join waits, and disconnect() comes in the middle.
+      net.blackhole();
+      net.cut();
+      await nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      const second = nextEvent(socket.onState.bind(socket), "open again", (c) => c.state === "open");
+      const off = socket.onDisconnect(() => {
+        off();
+        net.restore();
+        void socket.connect(bob);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(socket.state, "reconnecting", "the restore waits on the blackhole");
+      await socket.disconnect();
+      await second;
+      assert.deepEqual(gaps, [], "a disconnect() is no failure to rejoin");
+      await socket.joinChat(room.id.split(".")[3] as string, ChannelType.Room);
+      const ack = await socket.writeChatMessage(room.id, { text: "bob here" });
+      assert.ok(ack.messageId);
+    });
+  });
+}
