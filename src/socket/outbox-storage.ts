@@ -7,6 +7,11 @@ export interface OutboxEntry {
   clientMsgId: string;
   channelId: string;
   content: JsonObject;
+  /**
+   * The user who wrote it: it goes out only over a connection of that user. An entry without one
+   * (stored by an earlier version) goes out over the next connection, whoever's it is.
+   */
+  userId?: string | undefined;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { watchCall } from "../call-options.js";
 import { HeraldError } from "../errors.js";
-import type { JsonObject } from "../gen/model.js";
 import type { ChannelMessageSendInit, Envelope } from "../gen/wire.js";
 import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
@@ -42,7 +41,8 @@ export class OutboxLayer implements Layer {
   readonly #queue: Item[] = [];
   readonly #joined = new Set<string>();
   #next: Send | undefined;
-  #loaded = false;
+  /** The user whose messages the queue holds (the one connected last). */
+  #user: string | undefined;
   /** A write suspected of ending the last connection, sent alone before the others. */
   #suspect: Item | undefined;
   #probing = false;
@@ -76,11 +76,13 @@ export class OutboxLayer implements Layer {
     };
   };
 
-  /** Reads stored entries once, before the first connection. */
-  async load(): Promise<void> {
-    if (this.#loaded || !this.#storage) return;
-    this.#loaded = true;
-    for (const entry of await this.#storage.load()) this.#queue.push(storedItem(entry));
+  /** Before each connect(): a user other than the last gets its own stored messages, none of the other's. */
+  async load(userId: string): Promise<void> {
+    if (this.#user === userId) return;
+    this.#user = userId;
+    this.#queue.length = 0;
+    for (const entry of (await this.#storage?.load()) ?? [])
+      if ((entry.userId ?? userId) === userId) this.#queue.push(storedItem(entry));
   }
 
   #enqueue(request: OutgoingRequest, body: ChannelMessageSendInit): Promise<Envelope | undefined> {
@@ -102,7 +104,12 @@ export class OutboxLayer implements Layer {
         if (!item.inFlight) this.#remove(item);
         settleItem(item, error);
       });
-      const entry = this.#storage && { clientMsgId, channelId, content: JSON.parse(content) as JsonObject };
+      const entry = this.#storage && {
+        clientMsgId,
+        channelId,
+        content: JSON.parse(content),
+        userId: this.#user,
+      };
       if (entry) item.stored = Promise.resolve(this.#storage?.add(entry));
     } catch (error) {
       settleItem(item, HeraldError.from(error));
@@ -230,18 +237,13 @@ export class OutboxLayer implements Layer {
   closed(): void {
     this.#suspect = undefined;
     this.#probing = false;
+    const why = "writeChatMessage: closed; the message stays in the outbox until connect()";
     for (const item of this.#queue) {
       item.inFlight = false;
       // Kept for the next connect(), which sends it as if new.
       stopRetry(item);
       item.refusals = 0;
-      settleItem(
-        item,
-        new HeraldError(
-          "disconnected",
-          "writeChatMessage: closed; the message stays in the outbox until connect()",
-        ),
-      );
+      settleItem(item, new HeraldError("disconnected", why));
     }
     this.#joined.clear();
   }

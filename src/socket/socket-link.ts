@@ -140,7 +140,7 @@ export class SocketLink implements LayerHost {
       this.#abortConnect = reject;
     });
     try {
-      await Promise.race([this.#pipeline.outbox?.load(), deadline.expired, stopped]);
+      await Promise.race([this.#pipeline.outbox?.load(session.userId), deadline.expired, stopped]);
       await Promise.race([this.#dial({ ...kept, signal: deadline.signal }), deadline.expired, stopped]);
     } catch (error) {
       const e = HeraldError.from(error, "disconnected");

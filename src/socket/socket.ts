@@ -71,7 +71,7 @@ export class Socket extends SocketListeners {
    * Closes the connection for good: no retry follows, no timer is left. Every waiting request
    * rejects with `disconnected` at once, a pending `connect()` too; catch-up stops. Unacknowledged
    * chat messages stay in the outbox (their calls reject) and are sent after the next `connect()`
-   * once their channel is joined. Follows, status and joins are forgotten. Resolves when closed.
+   * of the same user once their channel is joined. Follows, status and joins are forgotten. Resolves when closed.
    */
   disconnect(): Promise<void> {
     return this.#link.disconnect();

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, HeraldError, MemoryOutboxStorage, type SocketChannelMessage } from "../../src/index.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a socket connected again with another user's session (${label})`, () => {
+    for (const stored of [false, true]) {
+      test(`does not send the first user's unsent messages as the second user (${stored ? "stored outbox" : "memory outbox"})`, async (t) => {
+        const { client, signIn } = await serverWithClient(t, mode.options);
+        const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+        const storage = new MemoryOutboxStorage();
+        const net = cuttableWebSocket();
+        const socket = client.createSocket({
+          codec,
+          WebSocket: net.WebSocket,
+          heartbeat: false,
+          reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+          ...(stored ? { outbox: { storage } } : {}),
+        });
+        t.after(() => socket.disconnect());
+        await socket.connect(ada);
+        const roomName = uniqueName("room");
+        const room = await socket.joinChat(roomName, ChannelType.Room);
+        await socket.followUsers([bob.userId]);
+
+        // Written while away: never on the wire before disconnect().
+        net.refuse();
+        const away = nextEvent(
+          socket.onState.bind(socket),
+          "reconnecting",
+          (c) => c.state === "reconnecting",
+        );
+        net.cut();
+        await away;
+        const written = socket.writeChatMessage(room.id, { text: "ada's, unsent" });
+        await socket.disconnect();
+        await assert.rejects(written, (e) => HeraldError.is(e, "disconnected"));
+        net.restore();
+
+        await socket.connect(bob);
+        assert.equal(socket.outboxSize, 0, "ada's message is not bob's to send");
+        await socket.joinChat(roomName, ChannelType.Room);
+        await socket.writeChatMessage(room.id, { text: "bob's own" });
+        const history = await client.listChannelMessages(bob, room.id, { forward: true, limit: 100 });
+        assert.deepEqual(
+          history.messages.map((m) => [m.username, m.content.text]),
+          [[bob.username, "bob's own"]],
+        );
+
+        if (stored) {
+          // Kept for ada: her next connection sends it, as hers.
+          assert.equal(storage.load().length, 1);
+          await socket.disconnect();
+          await socket.connect(ada);
+          const mine = nextEvent<SocketChannelMessage>(
+            socket.onChannelMessage.bind(socket),
+            "ada's message",
+            (m) => m.content.text === "ada's, unsent",
+          );
+          await socket.joinChat(roomName, ChannelType.Room);
+          assert.equal((await mine).senderId, ada.userId);
+        }
+      });
+    }
+  });
+}
