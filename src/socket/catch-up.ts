@@ -234,17 +234,17 @@ export class CatchUpLayer implements Layer {
       if (!this.#current(id, track, generation)) return;
       return this.#gap(id, track, "history_unreadable", HeraldError.from(error));
     }
-    const live = new Set((track.buffer ?? []).map((m) => m.messageId));
+    const held = track.buffer ?? [];
+    const live = new Set(held.map((m) => m.messageId));
     track.recent = seen;
+    track.buffer = undefined;
     // Older ones are out of reach: said before the newer ones arrive, so an app can mark the hole.
     if (!complete) this.#host.emit("gap", { channelId: id, reason: "too_far_behind" });
-    for (let p = pages.length - 1; p >= 0; p--) {
-      const page = pages[p] as ChannelMessage[];
-      for (let i = page.length - 1; i >= 0; i--) {
-        const message = page[i] as ChannelMessage;
-        this.#pass(track, message, !live.has(message.messageId));
-      }
+    // Oldest first (pages, and the messages in each, come newest first), then the live ones held.
+    for (const message of [...pages.flat().reverse(), ...held.filter((m) => !seen.has(m.messageId))]) {
+      // A listener may have left the channel or called disconnect(): the rest is not for the app.
+      if (!this.#current(id, track, generation)) return;
+      this.#pass(track, message, !live.has(message.messageId));
     }
-    this.#flush(track);
   }
 }

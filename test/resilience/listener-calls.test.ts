@@ -5,7 +5,8 @@ import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { timers } from "../helpers/event-loop.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
-import { nextEvent } from "../sdk/helpers.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+import { cutRoom } from "./cut-room.js";
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`socket methods called from the socket's own events (${label})`, () => {
@@ -69,5 +70,33 @@ for (const { mode, codec, label } of modeMatrix) {
       const ack = await socket.writeChatMessage(room.id, { text: "bob here" });
       assert.ok(ack.messageId);
     });
+  });
+}
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a channel message listener that ends what it listens to (${label})`, () => {
+    for (const call of ["disconnect", "leaveChat"] as const) {
+      test(`${call}() from the listener of the first caught-up message: no message of the channel follows`, async (t) => {
+        const room = await cutRoom(t, mode, codec);
+        const { socket, sender, channel } = room;
+        await room.goAway();
+        for (let n = 0; n < 5; n++) await sender.writeChatMessage(channel.id, { n });
+        let after: number | undefined;
+        socket.onChannelMessage((m) => {
+          if (after !== undefined) after++;
+          else if (m.catchUp) {
+            after = 0;
+            if (call === "disconnect") void socket.disconnect();
+            else void socket.leaveChat(channel.id);
+          }
+        });
+        await room.comeBack();
+        await waitFor(() => after !== undefined, "the first caught-up message");
+        // Live ones too, had the channel still been followed.
+        await sender.writeChatMessage(channel.id, { n: "live" }).catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(after, 0, `messages delivered after ${call}()`);
+      });
+    }
   });
 }
