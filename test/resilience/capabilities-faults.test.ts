@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, Client, type Session } from "../../src/index.js";
+import type { FetchFunction } from "../../src/transport/fetch.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { startServer, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+// What a broken or hostile route in front of the server may answer to the capabilities read.
+const answers: Record<string, () => Promise<Response>> = {
+  "text that is not JSON": async () => new Response("<html>oops</html>", { status: 200 }),
+  "JSON null": async () => new Response("null", { status: 200 }),
+  "a list where an object goes": async () => new Response("[1,2]", { status: 200 }),
+  "extensions as a string": async () =>
+    new Response(JSON.stringify({ server: "herald", extensions: "client_msg_id" }), { status: 200 }),
+  "extensions of the wrong type": async () =>
+    new Response(JSON.stringify({ server: 7, extensions: [1, null, {}] }), { status: 200 }),
+  "HTTP 500": async () => new Response('{"code":13,"message":"boom"}', { status: 500 }),
+  "HTTP 502 from a proxy, in HTML": async () => new Response("<h1>Bad gateway</h1>", { status: 502 }),
+  "a network failure": async () => {
+    throw new TypeError("fetch failed");
+  },
+  "nothing, ever": () => new Promise<Response>(() => {}),
+};
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a capabilities read that fails or answers garbage (${label})`, () => {
+    for (const [what, answer] of Object.entries(answers)) {
+      test(`${what}: the socket connects, chats and reconnects as on a stock server`, async (t) => {
+        const server = await startServer(mode.options);
+        t.after(() => server.close());
+        const fetchWith: FetchFunction = (url, init) =>
+          String(url).includes("/v2/herald/capabilities") ? answer() : fetch(url, init as RequestInit);
+        const client = new Client({
+          port: server.port,
+          serverKey: server.serverKey,
+          fetch: fetchWith,
+          timeoutMs: 300,
+        });
+        const session: Session = await client.authenticateDevice({
+          id: `device-${uniqueName()}`,
+          create: true,
+          username: uniqueName("ada"),
+        });
+        const net = cuttableWebSocket();
+        const socket = client.createSocket({
+          codec,
+          WebSocket: net.WebSocket,
+          heartbeat: false,
+          reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+        });
+        t.after(() => socket.disconnect());
+        await socket.connect(session);
+        const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
+        await socket.writeChatMessage(room.id, { n: 1 }, { clientMsgId: "first" });
+        const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+        net.cut();
+        await back;
+        await socket.writeChatMessage(room.id, { n: 2 }, { clientMsgId: "second" });
+        assert.equal(net.count(), 2, "no connection was closed by the server");
+      });
+    }
+  });
+}
