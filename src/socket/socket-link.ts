@@ -61,7 +61,7 @@ export class SocketLink implements LayerHost {
       WebSocket: options.WebSocket ?? defaultWebSocket,
       client,
       maxFrameBytes: options.maxFrameBytes,
-      frame: (data) => readFrame(data, this.#frames),
+      frame: (data) => this.#closing || readFrame(data, this.#frames),
       closed: (self, code, reason) => this.#onClose(self, code, reason),
       error: (error) => this.#events.emit("error", error),
       abortable: (stop) => {
@@ -221,7 +221,7 @@ export class SocketLink implements LayerHost {
   disconnect(): Promise<void> {
     if (this.#state === "closed") return Promise.resolve();
     this.#closing = true;
-    // What the connection had under way (a restore, a catch-up) stops now, not at the close's end.
+    // Now, not once closed: the connection's work (restore, catch-up) stops, its frames go unread.
     this.#generation++;
     const closed = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
     const gone = (what: string) => new HeraldError("disconnected", `${what}: disconnect() was called`);

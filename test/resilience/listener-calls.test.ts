@@ -100,3 +100,24 @@ for (const { mode, codec, label } of modeMatrix) {
     }
   });
 }
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`disconnect() while messages are arriving (${label})`, () => {
+    test("no event follows disconnect(), even for frames that were on their way", async (t) => {
+      const room = await cutRoom(t, mode, codec);
+      const { socket, sender, channel } = room;
+      let after: number | undefined;
+      socket.onChannelMessage(() => {
+        if (after !== undefined) after++;
+        else {
+          after = 0;
+          void socket.disconnect();
+        }
+      });
+      const gone = nextEvent(socket.onDisconnect.bind(socket), "disconnect");
+      await Promise.all(Array.from({ length: 20 }, (_, n) => sender.writeChatMessage(channel.id, { n })));
+      await gone;
+      assert.equal(after, 0, "messages delivered after disconnect()");
+    });
+  });
+}
