@@ -142,9 +142,8 @@ export class CatchUpLayer implements Layer {
   }
 
   lost(): void {
-    // Reads begun under the connection just lost stop: a catch-up's (whose result is of no use
-    // now, and whose waits over a rate limit would compete with the next catch-up), and a mark's
-    // (whose answer may come from after the loss: see `#mark`).
+    // Reads begun under the lost connection stop: a catch-up's (of no use now; its waits would
+    // compete with the next catch-up's) and a mark's (whose answer may be from after the loss).
     this.#stop();
     for (const track of this.#tracks.values()) if (track.persistent) track.buffer ??= [];
   }
@@ -179,6 +178,7 @@ export class CatchUpLayer implements Layer {
     return retryForNow(
       () => this.#host.client.listChannelMessages(session, id, { forward: false, limit, cursor, signal }),
       signal,
+      true,
     ).finally(() => this.#reads.delete(read));
   }
 

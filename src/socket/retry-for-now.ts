@@ -4,16 +4,22 @@ import { refusedForNow } from "./outbox-item.js";
 
 /**
  * Runs `run`, and runs it again (up to 10 times, with backoff over about 20 s) while the server
- * refuses it for now: a rate limit or a busy database says nothing about the request itself.
- * Stops waiting when `signal` aborts, and throws the last refusal.
+ * refuses it for now: a rate limit or a busy database says nothing about the request itself. With
+ * `unreached`, also while no answer comes at all (a REST read as the server restarts, which the
+ * socket may notice only after). Stops waiting when `signal` aborts, and throws the last failure.
  */
-export async function retryForNow<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
+export async function retryForNow<T>(
+  run: () => Promise<T>,
+  signal: AbortSignal,
+  unreached?: boolean,
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await run();
     } catch (error) {
-      // Every failure of `run` is a HeraldError; one without a server code is never retried.
-      if (n > 10 || signal.aborted || !refusedForNow(error as HeraldError)) throw error;
+      // Every failure of `run` is a HeraldError; one with no HTTP status had no answer from the server.
+      const e = error as HeraldError;
+      if (n > 10 || signal.aborted || !(refusedForNow(e) || (unreached && !e.status))) throw error;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);

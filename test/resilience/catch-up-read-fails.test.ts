@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ChannelType, Client, type GapEvent, type SocketChannelMessage } from "../../src/index.js";
+import type { FetchFunction } from "../../src/transport/fetch.js";
+import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { modeMatrix } from "../helpers/server-modes.js";
+import { nextEvent, waitFor } from "../sdk/helpers.js";
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a catch-up whose history read fails as the server goes away (${label})`, () => {
+    test("loses no message: the missed ones come with the next connection's catch-up, with no gap", async (t) => {
+      const { server, client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      const net = cuttableWebSocket();
+      // The server dies during the read: the read fails before the socket sees its connection end.
+      let failNextRead: (() => Promise<void>) | undefined;
+      const fetchFor: FetchFunction = async (url, init) => {
+        const fail = failNextRead;
+        if (fail && String(url).includes("/v2/channel/")) {
+          failNextRead = undefined;
+          await fail();
+          setTimeout(() => net.cutAll(), 20);
+          throw new TypeError("fetch failed");
+        }
+        return fetch(url, init as RequestInit);
+      };
+      const adaClient = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchFor });
+      const socket = adaClient.createSocket({
+        codec,
+        WebSocket: net.WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 40 },
+      });
+      t.after(() => socket.disconnect());
+      const got: SocketChannelMessage[] = [];
+      const gaps: GapEvent[] = [];
+      socket.onChannelMessage((m) => got.push(m));
+      socket.onGap((g) => gaps.push(g));
+      await socket.connect(ada);
+      const roomName = uniqueName("room");
+      const room = await socket.joinChat(roomName, ChannelType.Room);
+      const sender = client.createSocket({ codec, reconnect: false });
+      t.after(() => sender.disconnect());
+      await sender.connect(bob);
+      await sender.joinChat(roomName, ChannelType.Room);
+      await sender.writeChatMessage(room.id, { n: 0 });
+      await waitFor(() => got.length === 1, "the first message, live");
+
+      net.refuse();
+      const away = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      net.cut();
+      await away;
+      for (let n = 1; n <= 3; n++) await sender.writeChatMessage(room.id, { n });
+      // While the catch-up reads, a live message comes (held behind the missed ones), then the read fails.
+      failNextRead = async () => {
+        await sender.writeChatMessage(room.id, { n: 4 });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      };
+      const reconnects: unknown[] = [];
+      socket.onReconnected((r) => reconnects.push(r));
+      net.restore();
+      await waitFor(() => reconnects.length >= 2, "the connection after the failed read", 10_000);
+      await waitFor(() => got.length >= 5, "every message", 5000).catch(() => {});
+      assert.deepEqual(
+        got.map((m) => m.content.n),
+        [0, 1, 2, 3, 4],
+      );
+      assert.deepEqual(gaps, []);
+    });
+  });
+}
