@@ -42,6 +42,8 @@ for (const { mode, codec, label } of modeMatrix) {
           id: `device-${uniqueName()}`,
           create: true,
           username: uniqueName("ada"),
+          // Only the capabilities read is meant to run out of time.
+          timeoutMs: 10_000,
         });
         const net = cuttableWebSocket();
         const socket = client.createSocket({
