@@ -46,9 +46,6 @@ const unwanted = () => new HeraldError("disconnected", "connect: disconnect() wa
 export async function dial(r: DialRequest): Promise<{ conn: Connection; profile: ServerProfile }> {
   const { options, session, codec } = r;
   await r.client.ensureFresh(session, options);
-  // Not refreshed (its refresh token expired too, or none): the upgrade would be refused, and a
-  // browser reports that as any failed connection, which a reconnection would retry for ever.
-  if (session.isExpired()) throw new HeraldError("unauthenticated", "connect: the session has expired");
   let caps = noExtensions;
   try {
     caps = await r.client.capabilities(options);
@@ -67,7 +64,15 @@ export async function dial(r: DialRequest): Promise<{ conn: Connection; profile:
     `${r.url}/ws?${query}`,
     { frame: r.frame, error: r.error, closed: (code, reason) => r.closed(self, code, reason) },
     r.abortable,
-  );
+  ).catch((error: HeraldError) => {
+    // A browser hides a refused upgrade's HTTP status. With the token expired here and not
+    // refreshed (no refresh token left), the failure is taken for that refusal, or a reconnection
+    // would retry for ever. Judged after the failure, not before: a device whose clock runs ahead
+    // still connects with a token its server takes.
+    throw r.wanted() && !error.status && error.code === "disconnected" && session.isExpired()
+      ? new HeraldError("unauthenticated", "connect: the session has expired", { cause: error })
+      : error;
+  });
   self = conn;
   r.abortable(undefined);
   if (!r.wanted()) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, HeraldError } from "../../src/index.js";
+import { ChannelType, HeraldError, Session } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
@@ -118,6 +118,23 @@ for (const { mode, codec, label } of modeMatrix) {
       const change = await closed;
       assert.ok(HeraldError.is(change.error, "unauthenticated"), String(change.error));
       assert.ok(cuttable.count() <= 2, `${cuttable.count()} connections tried with a token known to be dead`);
+    });
+
+    test("a device whose clock runs ahead connects with a token its clock calls expired while the server takes it", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const signedIn = await signIn("ada");
+      // No refresh token: nothing to refresh with; the device's clock, ahead, says the token expired.
+      const session = new Session(signedIn.token, "");
+      t.mock.method(session, "isExpired", () => true);
+      const socket = createResilientSocket(client, {
+        codec,
+        WebSocket: BrowserLikeWebSocket,
+        heartbeat: false,
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(session);
+      assert.equal(socket.state, "open");
+      await socket.updateStatus("ahead");
     });
   });
 }
