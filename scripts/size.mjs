@@ -24,7 +24,14 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,000 bytes, 19.53 KiB).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,115 bytes, 19.64 KiB).
+ * Raised from 20,000 bytes for fixes of a socket's edges (115 bytes): a socket connected again by
+ * another user sends none of the first user's unsent messages (31); a connection that fails with a
+ * token expired and not refreshed ends reconnection with unauthenticated, where a browser hides the
+ * upgrade's 401 and the socket retried for ever (59); disconnect() stops a restore at once and
+ * frames after it raise no events (12); a catch-up's history read that gets no answer is tried
+ * again instead of reported as a gap, which lost the missed messages (15); catch-up stops
+ * delivering to a channel a listener left (-2).
  * Raised from 19,968 bytes (19.50 KiB) for time limits that survive a process standing still: a
  * timer that fires late gives the call one more limit before it expires, since an answer that came
  * during a long task was not read yet and the call failed (a heartbeat cut a live connection): 32
@@ -61,7 +68,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 20_000;
+const CORE_CEILING = 20_115;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 
