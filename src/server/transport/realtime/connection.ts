@@ -24,6 +24,11 @@ export class Connection implements Peer, WriteTarget {
   /** Cleared by each keepalive ping and set again by the pong (or any frame). */
   alive = true;
   closed = false;
+  /**
+   * Set when a frame of this socket was refused with a close: the frames read after it are dropped,
+   * as stock Nakama stops reading there, so nothing the client sent after it is carried out.
+   */
+  refused = false;
   /** Closes the socket when its session token expires. */
   expiry: NodeJS.Timeout | undefined;
 

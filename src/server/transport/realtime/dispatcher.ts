@@ -31,16 +31,18 @@ interface Answer {
   run(): void;
 }
 
-/** A request refused before it could be decoded into an envelope, answered in its turn. */
-interface Refusal {
-  kind: "refusal";
-  cid: string | undefined;
-  err: unknown;
+/**
+ * What a connection does in its turn without a request to handle: answer one the gateway could not
+ * decode, or close the socket after a frame it refused.
+ */
+interface InTurn {
+  kind: "inTurn";
+  run: () => void;
 }
 
 /** One connection's requests: those waiting their turn, and the answers of sends in flight. */
 interface Lane {
-  queue: (Envelope | Refusal)[];
+  queue: (Envelope | InTurn)[];
   /** Whether a drain is under way (it takes the queued requests in turn). */
   draining: boolean;
   /** Answers of staged sends, in send order. */
@@ -95,10 +97,19 @@ export class Dispatcher {
    * offer): it is answered after the replies to the requests sent before it, like any other.
    */
   refuseInTurn(connection: Connection, cid: string | undefined, err: unknown): void {
-    this.push(connection, { kind: "refusal", cid, err });
+    this.push(connection, { kind: "inTurn", run: () => this.sendError(connection, cid, err) });
   }
 
-  private push(connection: Connection, item: Envelope | Refusal): void {
+  /**
+   * Runs `end` (a refusal and the close it brings) once the requests sent before it are answered:
+   * the close must not cut off their answers, whose effects (a message stored and delivered) have
+   * taken place, nor make the client count them as lost.
+   */
+  endInTurn(connection: Connection, end: () => void): void {
+    this.push(connection, { kind: "inTurn", run: end });
+  }
+
+  private push(connection: Connection, item: Envelope | InTurn): void {
     let lane = this.lanes.get(connection);
     if (lane === undefined) {
       lane = { queue: [], draining: false, answers: [], waiting: undefined, paused: false };
@@ -122,8 +133,8 @@ export class Dispatcher {
       }
       let pending: Promise<void> | undefined;
       const request = item;
-      if (request.kind === "refusal") {
-        this.answerInTurn(lane, () => this.sendError(connection, request.cid, request.err));
+      if (request.kind === "inTurn") {
+        this.answerInTurn(lane, request.run);
       } else if (
         request.kind === "channelMessageSend" ||
         // In a cluster an update waits on a flag read: staged like sends, a socket's updates share it.

@@ -318,10 +318,12 @@ export class WsGateway {
   }
 
   private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
-    if (connection.closed) return;
+    // After a refused frame nothing more is read: the socket closes once the requests before it
+    // are answered.
+    if (connection.closed || connection.refused) return;
     if (isBinary !== connection.codec.binary) {
       const expected = connection.codec.binary ? "binary protobuf" : "text JSON";
-      this.fail(connection, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
+      this.failInTurn(connection, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
       return;
     }
     const frame = isBinary ? data : data.toString("utf8");
@@ -373,8 +375,11 @@ export class WsGateway {
     const refusal = HeraldError.is(err) ? err : new HeraldError("bad_input", message, { serverCode: 3 });
     // A cid given twice names no one request.
     const cid = HeraldError.is(err) && err.message === CID_TWICE ? undefined : requestCid(frame);
-    this.deps.dispatcher.sendError(connection, cid, refusal);
-    this.fail(connection, 1007, `Malformed envelope: ${message}`);
+    connection.refused = true;
+    this.deps.dispatcher.endInTurn(connection, () => {
+      this.deps.dispatcher.sendError(connection, cid, refusal);
+      this.fail(connection, 1007, `Malformed envelope: ${message}`);
+    });
   }
 
   /** Answers a request for a feature herald does not offer, keeping the socket, as stock does. */
@@ -382,10 +387,23 @@ export class WsGateway {
     this.deps.dispatcher.refuseInTurn(connection, request.cid, unsupportedRefusal(request));
   }
 
-  /** Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. */
+  /**
+   * Closes as stock Nakama does on a frame it cannot read: no error frame, no close code. Stock
+   * handles a socket's requests one after another, so the close follows the answers of the requests
+   * before the frame.
+   */
   private closeAsStock(connection: Connection, reason: string): void {
-    this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code: 1005, reason });
-    connection.ws.close();
+    connection.refused = true;
+    this.deps.dispatcher.endInTurn(connection, () => {
+      this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code: 1005, reason });
+      connection.ws.close();
+    });
+  }
+
+  /** Closes with `code` once the requests before the refused frame are answered. */
+  private failInTurn(connection: Connection, code: number, reason: string): void {
+    connection.refused = true;
+    this.deps.dispatcher.endInTurn(connection, () => this.fail(connection, code, reason));
   }
 
   private fail(connection: Connection, code: number, reason: string): void {

@@ -1,0 +1,119 @@
+// A frame the server refuses and closes the socket for (one it cannot decode, one of the wrong type,
+// or in stock mode one holding a field stock does not know) ends the socket's requests where it
+// stands: the requests sent before it are answered first, then the refusal and the close go out,
+// and nothing the client sent after it is carried out. A request carried out after the close
+// began would have its effect (a message stored and delivered to others) without its answer: the
+// client, told only of the close, would count it as lost and send it again.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { Codec } from "../../src/protocol/codec.js";
+import { jsonCodec } from "../../src/protocol/json-codec.js";
+import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
+import { authenticate, codecs, openSocket, rest, serverForSuite, uniqueName } from "../helpers/server.js";
+
+/** A frame of the socket's own type that its server refuses: a cut-off envelope. */
+function malformed(codec: Codec): string | Buffer {
+  // Protobuf: cid "x", then field 3 (channel_join) whose length points past the end. JSON: cid "x",
+  // then a join whose target is a number.
+  return codec.binary
+    ? Buffer.from([0x0a, 1, 0x78, 0x1a, 9, 0x0a])
+    : '{"cid":"x","channel_join":{"target":1}}';
+}
+
+/** The frame of a request, encoded as the socket's codec does. */
+function frame(codec: Codec, cid: string, kind: "channelMessageSend" | "statusUpdate", body: object) {
+  return codec.encodeEnvelope({ cid, kind, body } as never);
+}
+
+/** Two users in one new room: `a` (who will misbehave) and `b` (who watches). */
+async function twoInARoom(baseUrl: string, codec: Codec) {
+  const [ada, bob] = [await authenticate(baseUrl), await authenticate(baseUrl)];
+  const a = await openSocket(baseUrl, ada, codec);
+  const b = await openSocket(baseUrl, bob, codec);
+  const channel = await a.call("channelJoin", { target: uniqueName("room"), type: 1 }, "channel");
+  await b.call("channelJoin", { target: channel.roomName, type: 1 }, "channel");
+  return { a, b, bob, channelId: channel.id };
+}
+
+/** Every stored message of a channel, as `b` lists it. */
+async function stored(baseUrl: string, token: string, channelId: string): Promise<string[]> {
+  const res = await rest(baseUrl, "GET", `/v2/channel/${encodeURIComponent(channelId)}?limit=100`, { token });
+  assert.equal(res.status, 200);
+  const messages = (res.body.messages ?? []) as { content: string }[];
+  return messages.map((m) => m.content);
+}
+
+async function refusedThenSent(baseUrl: string, codec: Codec, refused: string | Buffer) {
+  const { a, b, bob, channelId } = await twoInARoom(baseUrl, codec);
+  // One burst: the refused frame, then a send and a status update behind it.
+  a.ws.send(refused);
+  a.ws.send(frame(codec, "after-1", "channelMessageSend", { channelId, content: '{"after":true}' }));
+  a.ws.send(frame(codec, "after-2", "statusUpdate", { status: "after the refusal" }));
+  await a.closed;
+  // b's leave push comes after anything a's socket did: it is the last of a's effects b can see.
+  await b.next("channelPresenceEvent", (e) => e.leaves.length > 0);
+  assert.deepEqual(
+    b.received.filter((e) => e.kind === "channelMessage"),
+    [],
+    "no message sent after the refused frame is delivered",
+  );
+  assert.deepEqual(await stored(baseUrl, bob.token, channelId), [], "nor stored");
+  assert.equal(
+    a.received.some((e) => e.cid === "after-1" || e.cid === "after-2"),
+    false,
+  );
+  await b.close();
+}
+
+describe("a frame refused with a close, in herald mode", () => {
+  const srv = serverForSuite();
+
+  for (const codec of codecs) {
+    test(`[${codec.format}] requests sent after it are not carried out`, async () => {
+      await refusedThenSent(srv.url, codec, malformed(codec));
+    });
+
+    test(`[${codec.format}] requests sent before it are answered first, then the refusal, then the close`, async () => {
+      const { a, b, channelId } = await twoInARoom(srv.url, codec);
+      // One burst: a send (answered once its row is committed), a status update, the refused frame.
+      a.ws.send(frame(codec, "before-1", "channelMessageSend", { channelId, content: '{"before":true}' }));
+      a.ws.send(frame(codec, "before-2", "statusUpdate", { status: "before the refusal" }));
+      a.ws.send(malformed(codec));
+      const closed = await a.closed;
+      assert.equal(closed.code, 1007);
+      const answers = a.received.filter((e) => e.cid !== undefined).map((e) => `${e.cid} ${e.kind}`);
+      assert.deepEqual(answers.slice(-3), ["before-1 channelMessageAck", "before-2 empty", "x error"]);
+      // And the message went out to the room, once.
+      const pushed = await b.next("channelMessage");
+      assert.equal(pushed.content, '{"before":true}');
+      await b.close();
+    });
+  }
+
+  test("[json] requests sent after a binary frame (closed with 1003) are not carried out", async () => {
+    await refusedThenSent(srv.url, jsonCodec, Buffer.from([1, 2, 3]));
+  });
+
+  test("[protobuf] requests sent after a text frame (closed with 1003) are not carried out", async () => {
+    await refusedThenSent(srv.url, protobufCodec, "{}");
+  });
+});
+
+describe('a frame refused with a close, in stock mode (compat "nakama")', () => {
+  const srv = serverForSuite({ compat: "nakama" });
+
+  test("[json] requests sent after a frame with an unknown field are not carried out", async () => {
+    await refusedThenSent(srv.url, jsonCodec, '{"cid":"x","ping":{},"no_such_field":1}');
+  });
+
+  test("[json] requests sent before it are answered before the close", async () => {
+    const { a, b, channelId } = await twoInARoom(srv.url, jsonCodec);
+    a.ws.send(frame(jsonCodec, "before-1", "channelMessageSend", { channelId, content: '{"before":true}' }));
+    a.ws.send('{"cid":"x","channel_join":');
+    await a.closed;
+    const answers = a.received.filter((e) => e.cid !== undefined).map((e) => `${e.cid} ${e.kind}`);
+    assert.deepEqual(answers.slice(1), ["before-1 channelMessageAck"], "the join's reply, then the ack");
+    await b.close();
+  });
+});
