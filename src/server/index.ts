@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeraldError } from "../errors.js";
 import {
@@ -42,6 +42,7 @@ import { answerClientError } from "./transport/http/client-error.js";
 import { routeHandlers } from "./transport/http/route-handlers.js";
 import { Router } from "./transport/http/router.js";
 import { refuseAsStockRequestLine } from "./transport/http/stock-bad-request-line.js";
+import { answerWithoutUpgrade } from "./transport/http/upgrade-offer.js";
 import { Connection } from "./transport/realtime/connection.js";
 import { Dispatcher } from "./transport/realtime/dispatcher.js";
 import { WsGateway } from "./transport/realtime/gateway.js";
@@ -380,7 +381,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
           logger,
         });
 
-  const http = createHttpServer(slowRequestLimits(requestTimeoutMs), (req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
     // Stock's Go server refuses a bad escape in the path before any handler sees the request.
     if (compat.nakama && refuseAsStockRequestLine(req, req.socket)) return;
     if (operatorConsole?.handle(req, res)) return;
@@ -393,11 +394,17 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
           .writeHead(500, { "Content-Type": "application/json" })
           .end('{"code":13,"message":"Internal server error"}');
     });
-  });
+  };
+  const http = createHttpServer(slowRequestLimits(requestTimeoutMs), handleRequest);
   http.on("upgrade", (req, socket, head) => {
     // A peer resetting mid-upgrade must not take the process down.
     socket.on("error", (err) => logger.debug("upgrade_socket_error", { err }));
     if (compat.nakama && refuseAsStockRequestLine(req, socket)) return;
+    // Only WebSocket is switched to (on /ws); any other offer is ignored, as Go's server does.
+    if (req.headers.upgrade?.toLowerCase() !== "websocket") {
+      answerWithoutUpgrade(req, socket, handleRequest);
+      return;
+    }
     try {
       gateway.handleUpgrade(req, socket, head);
     } catch (err) {
