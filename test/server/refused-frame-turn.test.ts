@@ -10,7 +10,15 @@ import { describe, test } from "node:test";
 import type { Codec } from "../../src/protocol/codec.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { protobufCodec } from "../../src/protocol/protobuf-codec.js";
-import { authenticate, codecs, openSocket, rest, serverForSuite, uniqueName } from "../helpers/server.js";
+import {
+  authenticate,
+  codecs,
+  openSocket,
+  rest,
+  serverForSuite,
+  startServer,
+  uniqueName,
+} from "../helpers/server.js";
 
 /** A frame of the socket's own type that its server refuses: a cut-off envelope. */
 function malformed(codec: Codec): string | Buffer {
@@ -114,6 +122,39 @@ describe('a frame refused with a close, in stock mode (compat "nakama")', () => 
     await a.closed;
     const answers = a.received.filter((e) => e.cid !== undefined).map((e) => `${e.cid} ${e.kind}`);
     assert.deepEqual(answers.slice(1), ["before-1 channelMessageAck"], "the join's reply, then the ack");
+    await b.close();
+  });
+});
+
+describe("a frame refused with a close, behind a request that does not end", () => {
+  test("the socket still closes, within ten seconds", async (t) => {
+    // A hook given a minute, that answers only once the test is over: the send before the refused
+    // frame hangs past the close's wait.
+    let release = () => {};
+    const srv = await startServer({
+      hookTimeoutMs: 60_000,
+      hooks: {
+        beforeChannelMessageSend: () =>
+          new Promise<undefined>((resolve) => {
+            release = () => resolve(undefined);
+          }),
+      },
+    });
+    t.after(() => {
+      release();
+      return srv.close();
+    });
+    const { a, b, channelId } = await twoInARoom(srv.url, jsonCodec);
+    const started = Date.now();
+    a.ws.send(frame(jsonCodec, "stuck", "channelMessageSend", { channelId, content: "{}" }));
+    a.ws.send(malformed(jsonCodec));
+    const closed = await a.closed;
+    assert.equal(closed.code, 1007);
+    assert.ok(Date.now() - started < 15_000, `closed after ${Date.now() - started} ms`);
+    assert.ok(
+      a.received.some((e) => e.kind === "error" && e.cid === "x"),
+      "the refusal is sent first",
+    );
     await b.close();
   });
 });

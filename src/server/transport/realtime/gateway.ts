@@ -47,6 +47,12 @@ function textFault(frame: string | Buffer): HeraldError | undefined {
     : new HeraldError("bad_input", `envelope: ${fault}`, { serverCode: 3 });
 }
 
+/**
+ * How long the close after a refused frame waits for the answers of the requests before it: past
+ * it (a request stuck on a hook or storage beyond their own time limits) the socket closes anyway.
+ */
+const REFUSED_CLOSE_WAIT_MS = 10_000;
+
 /** How often the server-wide budget of unsent bytes is checked. */
 const MEMORY_CHECK_MS = 100;
 
@@ -375,8 +381,7 @@ export class WsGateway {
     const refusal = HeraldError.is(err) ? err : new HeraldError("bad_input", message, { serverCode: 3 });
     // A cid given twice names no one request.
     const cid = HeraldError.is(err) && err.message === CID_TWICE ? undefined : requestCid(frame);
-    connection.refused = true;
-    this.deps.dispatcher.endInTurn(connection, () => {
+    this.endInTurn(connection, () => {
       this.deps.dispatcher.sendError(connection, cid, refusal);
       this.fail(connection, 1007, `Malformed envelope: ${message}`);
     });
@@ -393,8 +398,7 @@ export class WsGateway {
    * before the frame.
    */
   private closeAsStock(connection: Connection, reason: string): void {
-    connection.refused = true;
-    this.deps.dispatcher.endInTurn(connection, () => {
+    this.endInTurn(connection, () => {
       this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code: 1005, reason });
       connection.ws.close();
     });
@@ -402,8 +406,25 @@ export class WsGateway {
 
   /** Closes with `code` once the requests before the refused frame are answered. */
   private failInTurn(connection: Connection, code: number, reason: string): void {
+    this.endInTurn(connection, () => this.fail(connection, code, reason));
+  }
+
+  /**
+   * Stops reading the socket's frames and runs `end` (its refusal and close) once the requests
+   * before the refused frame are answered, or after {@link REFUSED_CLOSE_WAIT_MS} at the latest.
+   */
+  private endInTurn(connection: Connection, end: () => void): void {
     connection.refused = true;
-    this.deps.dispatcher.endInTurn(connection, () => this.fail(connection, code, reason));
+    let ended = false;
+    const run = () => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(bound);
+      end();
+    };
+    const bound = setTimeout(run, REFUSED_CLOSE_WAIT_MS);
+    bound.unref();
+    this.deps.dispatcher.endInTurn(connection, run);
   }
 
   private fail(connection: Connection, code: number, reason: string): void {
