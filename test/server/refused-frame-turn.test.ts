@@ -99,6 +99,24 @@ describe("a frame refused with a close, in herald mode", () => {
     });
   }
 
+  test("[json] a text frame that is not UTF-8 is refused as malformed: its error, then 1007 with a reason, after the answers before it", async () => {
+    const { a, b, channelId } = await twoInARoom(srv.url, jsonCodec);
+    a.ws.send(frame(jsonCodec, "before-1", "channelMessageSend", { channelId, content: '{"before":true}' }));
+    // Sent as text, its bytes unchecked by the sending side.
+    const notUtf8 = Buffer.concat([
+      Buffer.from('{"cid":"x","ping":{"a":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}}'),
+    ]);
+    a.ws.send(notUtf8, { binary: false });
+    const closed = await a.closed;
+    assert.equal(closed.code, 1007);
+    assert.match(closed.reason, /UTF-8/);
+    const answers = a.received.filter((e) => e.cid !== undefined).map((e) => `${e.cid} ${e.kind}`);
+    assert.deepEqual(answers.slice(-2), ["before-1 channelMessageAck", "x error"]);
+    await b.close();
+  });
+
   test("[json] requests sent after a binary frame (closed with 1003) are not carried out", async () => {
     await refusedThenSent(srv.url, jsonCodec, Buffer.from([1, 2, 3]));
   });

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -28,6 +29,9 @@ import { type UnsupportedRequest, unsupportedRefusal, unsupportedRequest } from 
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
 
 const envelopeFieldNames = fieldNames("Envelope", false);
+
+/** The refusal of a text frame whose bytes are not UTF-8. */
+const notUtf8 = () => new HeraldError("bad_input", "envelope is not valid UTF-8 text", { serverCode: 3 });
 
 /** The refusal of a JSON envelope whose `cid` is given twice. */
 const CID_TWICE = 'envelope: duplicate field "cid"';
@@ -141,6 +145,9 @@ export class WsGateway {
       noServer: true,
       maxPayload: deps.maxFrameBytes,
       perMessageDeflate: false,
+      // Text that is not UTF-8 is refused by onFrame like any malformed frame (its error, then the
+      // close, in turn), not closed by `ws` at once without a word.
+      skipUTF8Validation: true,
     });
     this.keepAlive();
     this.lastActive = setInterval(() => this.refreshLastActive(), deps.lastActiveRefreshMs);
@@ -330,6 +337,10 @@ export class WsGateway {
     if (isBinary !== connection.codec.binary) {
       const expected = connection.codec.binary ? "binary protobuf" : "text JSON";
       this.failInTurn(connection, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
+      return;
+    }
+    if (!isBinary && !isUtf8(data)) {
+      this.refuseMalformed(connection, data.toString("utf8"), notUtf8());
       return;
     }
     const frame = isBinary ? data : data.toString("utf8");
