@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, Client, type Session } from "../../src/index.js";
 import type { FetchFunction } from "../../src/transport/fetch.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { startServer, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
@@ -45,15 +45,7 @@ for (const { mode, codec, label } of modeMatrix) {
           // Only the capabilities read is meant to run out of time.
           timeoutMs: 10_000,
         });
-        const net = cuttableWebSocket();
-        const socket = client.createSocket({
-          codec,
-          WebSocket: net.WebSocket,
-          heartbeat: false,
-          reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-        });
-        t.after(() => socket.disconnect());
-        await socket.connect(session);
+        const { socket, ...net } = await cuttableSocket(t, client, session, { codec });
         const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
         await socket.writeChatMessage(room.id, { n: 1 }, { clientMsgId: "first" });
         const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");

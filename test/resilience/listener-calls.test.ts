@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType } from "../../src/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
@@ -12,21 +12,16 @@ for (const { mode, codec, label } of modeMatrix) {
     test("disconnect() from the listener of the reconnecting state closes for good and leaves no retry timer", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const ada = await signIn("ada");
-      const net = cuttableWebSocket();
       // Each retry's delay is drawn as it is scheduled: the draws count the retries scheduled.
       let draws = 0;
       const random = () => {
         draws++;
         return 0.5;
       };
-      const socket = client.createSocket({
+      const { socket, ...net } = await cuttableSocket(t, client, ada, {
         codec,
-        WebSocket: net.WebSocket,
-        heartbeat: false,
         reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000, random },
       });
-      t.after(() => socket.disconnect());
-      await socket.connect(ada);
       await socket.joinChat(uniqueName("room"), ChannelType.Room);
       const states: string[] = [];
       socket.onState(({ state }) => {
@@ -43,15 +38,7 @@ for (const { mode, codec, label } of modeMatrix) {
     test("connect() again from the disconnect listener, after a disconnect() during a restore, gets a working socket", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
-      const net = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket: net.WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(ada);
+      const { socket, ...net } = await cuttableSocket(t, client, ada, { codec });
       const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
       const gaps: unknown[] = [];
       socket.onGap((g) => gaps.push(g));
