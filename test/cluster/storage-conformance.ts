@@ -748,19 +748,22 @@ export function storageConformance(
       const at = [1000, 1500, 2000, 2000, 2600];
       const rows = [];
       for (const t of at) rows.push((await s.messages.insert(newMessage(ch, "sender", "", t))).row);
-      await s.messages.insert(newMessage(other, "sender"));
+      const otherSeq = (await s.messages.insert(newMessage(other, "sender"))).row.seq;
       const ids = (list: { id: string }[]) => list.map((r) => r.id);
       assert.deepEqual(ids(await s.messages.fromTime(ch, 2000, 10)), ids(rows.slice(2)));
       assert.deepEqual(ids(await s.messages.fromTime(ch, 0, 2)), ids(rows.slice(0, 2)));
       assert.deepEqual(ids(await s.messages.beforeTime(ch, 2000, 10)), ids(rows.slice(0, 2).reverse()));
-      assert.equal(await s.messages.count(ch), 5);
-      assert.equal(await s.messages.count("2...none"), 0);
-      // The channel with the newest message comes first.
+      const newest = rows.at(-1)?.seq ?? 0;
+      assert.deepEqual(await s.messages.count(ch), { count: 5, newest });
+      assert.deepEqual(await s.messages.count("2...none"), { count: 0, newest: 0 });
+      // The channel with the newest message comes first, each with its newest seq.
       assert.deepEqual(await s.messages.busiestChannels(10), [
-        { channelId: other, count: 1 },
-        { channelId: ch, count: 5 },
+        { channelId: other, count: 1, newest: otherSeq },
+        { channelId: ch, count: 5, newest },
       ]);
-      assert.deepEqual(await s.messages.busiestChannels(1), [{ channelId: other, count: 1 }]);
+      assert.deepEqual(await s.messages.busiestChannels(1), [
+        { channelId: other, count: 1, newest: otherSeq },
+      ]);
     });
 
     withStorage("retention deletes by age and keeps the newest messages of each channel", async (s) => {

@@ -53,6 +53,8 @@ export class RemoteFrame {
   private text: Buffer | undefined;
   private binary: Buffer | undefined;
   private decoded: Envelope | undefined;
+  /** A stored message's seq in its channel's history, as it crossed (see `Outgoing.storedSeq`). */
+  storedSeq: number | undefined;
 
   /** @param frame the frame's encodings: protobuf `bytes`, JSON `text`, or both (at least one). */
   constructor(frame: Uint8Array | { bytes?: Uint8Array; text?: Uint8Array }) {

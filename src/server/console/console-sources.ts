@@ -20,8 +20,13 @@ export interface ConsoleSources {
   groups: { byId(groupId: string): Promise<{ readonly name: string } | undefined> };
   /** Stored channel messages (whatever the storage engine). */
   messages: {
-    count(channelId: string): Promise<number>;
-    busiestChannels(limit: number): Promise<{ channelId: string; count: number }[]>;
+    /**
+     * A channel's number of stored messages and its newest seq, read at once. A channel's
+     * messages commit in seq order, so the read counted exactly those up to that seq.
+     */
+    count(channelId: string): Promise<{ count: number; newest: number }>;
+    /** The channels with the newest messages, newest first, each read as {@link count} reads one. */
+    busiestChannels(limit: number): Promise<{ channelId: string; count: number; newest: number }[]>;
     /** Newest first. */
     before(
       channelId: string,

@@ -22,14 +22,29 @@ const MAX_USERS = 500;
 /** Members listed per channel at most (`memberCount` counts them all). */
 const MAX_MEMBERS = 100;
 /**
- * How long counts read from the message table are reused. Counting scans the table's index, so it
- * is not done on every push; messages pushed in between are added to the counts as they pass.
+ * How long the counts of the channels with the newest messages are reused. Counting scans the
+ * table's index, so it is not done on every push: messages pushed in between are added to the
+ * counts as they pass (those the read did not count, told apart by their seq).
  */
 const COUNTS_TTL_MS = 5000;
 
 interface Activity {
   sent: number;
   latest: MessageView[];
+}
+
+/** A channel's stored messages as a read of the table counted them, and those pushed since. */
+interface StoredCount {
+  /** The read it comes from, numbered as reads start: a later read replaces it, never an earlier one. */
+  read: number;
+  count: number;
+  /**
+   * The newest seq the read saw: a channel's messages commit in seq order, so the read counted
+   * every message pushed with a seq up to it, and none above it.
+   */
+  newest: number;
+  /** Messages pushed with a seq above `newest`. */
+  added: number;
 }
 
 const cut = (s: string) => (s.length > MAX_CONTENT_CHARS ? `${s.slice(0, MAX_CONTENT_CHARS)}…` : s);
@@ -42,13 +57,21 @@ export class ConsoleState {
   private readonly startedAt = new Date().toISOString();
   private readonly connectedAt = new WeakMap<ObservedSession, number>();
   private readonly activity = new Map<string, Activity>();
-  /** Stored-message counts as last read, by channel (the channels with the newest messages). */
-  private counts: Map<string, number> | undefined;
-  private countsAt = 0;
-  /** Counts read one by one since, for channels outside `counts`. */
-  private readonly singleCounts = new Map<string, number>();
-  /** Stored messages added (or removed) since the counts were read, as seen passing. */
-  private readonly countDeltas = new Map<string, number>();
+  /** Stored-message counts by channel: the channels with the newest messages, then others listed. */
+  private readonly counts = new Map<string, StoredCount>();
+  /** The channels with the newest messages, newest first, as last read. */
+  private busiest: string[] = [];
+  /** When that read started (0: never). */
+  private busiestAt = 0;
+  private busiestRead: Promise<void> | undefined;
+  private readsStarted = 0;
+  /** Seqs of the messages pushed while each running read runs, by channel: its result tells which it counted. */
+  private readonly running = new Map<number, Map<string, number[]>>();
+  /**
+   * Channels to count afresh: a removal (or a stored message without its seq) passed there, and
+   * no order tells whether a read already counted it.
+   */
+  private readonly stale = new Set<string>();
 
   constructor(private readonly sources: ConsoleSources) {}
 
@@ -56,8 +79,11 @@ export class ConsoleState {
     this.connectedAt.set(session, Date.now());
   }
 
-  /** Notes a chat message pushed to a channel's members (once per message, not per member). */
-  messagePushed(message: ChannelMessageInit): void {
+  /**
+   * Notes a chat message pushed to a channel's members (once per message, not per member), with
+   * its seq in the channel's history if it is a stored message.
+   */
+  messagePushed(message: ChannelMessageInit, storedSeq?: number): void {
     const channelId = message.channelId;
     if (channelId === undefined || channelId === "") return;
     let a = this.activity.get(channelId);
@@ -73,9 +99,8 @@ export class ConsoleState {
     }
     this.activity.set(channelId, a);
     const code = message.code ?? 0;
-    if (message.persistent !== false && code !== 1) {
-      this.countDeltas.set(channelId, (this.countDeltas.get(channelId) ?? 0) + (code === 2 ? -1 : 1));
-    }
+    if (message.persistent !== false && code !== 1)
+      this.storedPushed(channelId, code === 2 ? undefined : storedSeq);
     // An edit (1) or removal (2) changes a message already listed rather than adding one.
     if (code === 1 || code === 2) {
       const i = a.latest.findIndex((m) => m.messageId === message.messageId);
@@ -142,13 +167,13 @@ export class ConsoleState {
       }
     }
 
-    const stored = await this.storedCounts();
+    await this.readBusiest();
     // Live channels first (most members first), then the most recently active.
     const ids: string[] = [...members.keys()].sort(
       (a, b) => (members.get(b)?.length ?? 0) - (members.get(a)?.length ?? 0) || a.localeCompare(b),
     );
     const listed = new Set(ids);
-    for (const id of [...[...this.activity.keys()].reverse(), ...stored.keys()]) {
+    for (const id of [...[...this.activity.keys()].reverse(), ...this.busiest]) {
       if (listed.has(id)) continue;
       listed.add(id);
       ids.push(id);
@@ -156,7 +181,7 @@ export class ConsoleState {
 
     const channels: ChannelView[] = [];
     for (const channelId of ids.slice(0, MAX_CHANNELS)) {
-      const storedCount = Math.max(0, await this.storedCount(stored, channelId));
+      const storedCount = Math.max(0, await this.storedCount(channelId));
       const present = (members.get(channelId) ?? []).sort((a, b) => a.username.localeCompare(b.username));
       channels.push({
         channelId,
@@ -178,30 +203,94 @@ export class ConsoleState {
     };
   }
 
-  /** Counts of the channels with the newest messages, read again once they are too old. */
-  private async storedCounts(): Promise<Map<string, number>> {
-    const now = Date.now();
-    if (this.counts !== undefined && now - this.countsAt < COUNTS_TTL_MS) return this.counts;
-    const counts = new Map<string, number>();
-    for (const row of await this.sources.messages.busiestChannels(MAX_CHANNELS)) {
-      counts.set(row.channelId, row.count);
+  /** A stored message (a removal: `seq` undefined) was pushed to a channel. */
+  private storedPushed(channelId: string, seq: number | undefined): void {
+    if (seq === undefined) {
+      this.stale.add(channelId);
+      return;
     }
-    this.counts = counts;
-    this.countsAt = now;
-    this.singleCounts.clear();
-    this.countDeltas.clear();
-    return counts;
+    for (const pushed of this.running.values()) {
+      const seqs = pushed.get(channelId);
+      if (seqs === undefined) pushed.set(channelId, [seq]);
+      else seqs.push(seq);
+    }
+    const known = this.counts.get(channelId);
+    if (known !== undefined && seq > known.newest) known.added += 1;
   }
 
-  private async storedCount(counts: Map<string, number>, channelId: string): Promise<number> {
-    let base = counts.get(channelId) ?? this.singleCounts.get(channelId);
-    if (base === undefined) {
-      base = await this.sources.messages.count(channelId);
-      // Read now, so only messages from now on are deltas: start this channel's delta afresh.
-      this.singleCounts.set(channelId, base);
-      this.countDeltas.delete(channelId);
+  /** Runs a read of the message table, noting the seqs pushed meanwhile for {@link counted}. */
+  private async read<T>(
+    fn: () => Promise<T>,
+  ): Promise<{ read: number; result: T; pushed: Map<string, number[]> }> {
+    const read = ++this.readsStarted;
+    const pushed = new Map<string, number[]>();
+    this.running.set(read, pushed);
+    try {
+      return { read, result: await fn(), pushed };
+    } finally {
+      this.running.delete(read);
     }
-    return base + (this.countDeltas.get(channelId) ?? 0);
+  }
+
+  /** Keeps a channel's count from read `read`, unless a later read's is already kept. */
+  private counted(
+    read: number,
+    pushed: Map<string, number[]>,
+    channelId: string,
+    count: number,
+    newest: number,
+  ) {
+    const known = this.counts.get(channelId);
+    if (known !== undefined && known.read > read) return;
+    // Pushed while the read ran: counted by it or not, as their seq says.
+    const added = (pushed.get(channelId) ?? []).filter((seq) => seq > newest).length;
+    this.counts.set(channelId, { read, count, newest, added });
+  }
+
+  /** Reads the counts of the channels with the newest messages, once they are too old. */
+  private async readBusiest(): Promise<void> {
+    if (this.busiestAt !== 0 && Date.now() - this.busiestAt < COUNTS_TTL_MS) return;
+    this.busiestRead ??= (async () => {
+      const startedAt = Date.now();
+      // Every removal pushed so far is in the table this read sees.
+      const stale = [...this.stale];
+      this.stale.clear();
+      try {
+        const { read, result, pushed } = await this.read(() =>
+          this.sources.messages.busiestChannels(MAX_CHANNELS),
+        );
+        for (const row of result) this.counted(read, pushed, row.channelId, row.count, row.newest);
+        // Other channels are counted again when listed (rows removed by retention pass no push).
+        const busiest = new Set(result.map((row) => row.channelId));
+        for (const [channelId, known] of this.counts) {
+          if (!busiest.has(channelId) && known.read < read) this.counts.delete(channelId);
+        }
+        this.busiest = [...busiest];
+        this.busiestAt = startedAt;
+      } catch (err) {
+        for (const channelId of stale) this.stale.add(channelId);
+        throw err;
+      } finally {
+        this.busiestRead = undefined;
+      }
+    })();
+    await this.busiestRead;
+  }
+
+  private async storedCount(channelId: string): Promise<number> {
+    let known = this.counts.get(channelId);
+    if (known === undefined || this.stale.has(channelId)) {
+      this.stale.delete(channelId);
+      try {
+        const { read, result, pushed } = await this.read(() => this.sources.messages.count(channelId));
+        this.counted(read, pushed, channelId, result.count, result.newest);
+      } catch (err) {
+        this.stale.add(channelId);
+        throw err;
+      }
+      known = this.counts.get(channelId);
+    }
+    return known === undefined ? 0 : known.count + known.added;
   }
 
   /** The newest messages, from the table and from what passed since start (unstored ones too). */

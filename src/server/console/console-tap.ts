@@ -23,6 +23,11 @@ export interface ObservedOutgoing {
   readonly envelope: EnvelopeInit;
   /** Its frame in a codec's format, encoded once and shared (the JSON text of a broadcast). */
   bytes?(codec: Codec): Uint8Array;
+  /**
+   * A stored chat message's seq in its channel's history (absent on edits, removals and
+   * messages not stored): the order a read of the message table shares.
+   */
+  readonly storedSeq?: number | undefined;
 }
 
 /**

@@ -109,7 +109,7 @@ export class OperatorConsole implements ConsoleTap {
 
   sent(session: ObservedSession, out: ObservedOutgoing): void {
     if (this.log.sent(session, out) && out.envelope.kind === "channelMessage") {
-      this.state.messagePushed(out.envelope.body);
+      this.state.messagePushed(out.envelope.body, out.storedSeq);
     }
     this.changed();
   }

@@ -106,10 +106,11 @@ export class ChannelRegistry {
       ...rest,
       deliver: (channelId, frame) => this.deliverLocal(channelId, frame),
       read: async (channelId, seq, limit) =>
-        (await messages.after(channelId, seq, limit)).map((row) => ({
-          seq: row.seq,
-          frame: new Outgoing({ kind: "channelMessage", body: messageToWire(row) }),
-        })),
+        (await messages.after(channelId, seq, limit)).map((row) => {
+          const frame = new Outgoing({ kind: "channelMessage", body: messageToWire(row) });
+          frame.storedSeq = row.seq;
+          return { seq: row.seq, frame };
+        }),
       newest: async (channelId) =>
         (await messages.before(channelId, Number.MAX_SAFE_INTEGER, 1))[0]?.seq ?? 0,
     });
@@ -367,6 +368,7 @@ export class ChannelRegistry {
    * and this node's members get it in history order with the other nodes' messages.
    */
   sendStored(channelId: string, out: Outgoing, order: StoredOrder): void {
+    out.storedSeq = order.seq;
     if (this.cluster === undefined) {
       this.send(channelId, out);
       return;
@@ -406,6 +408,7 @@ export class ChannelRegistry {
     audience: Audience & Partial<StoredOrder> & Partial<ChangeOf>,
   ): void {
     const { seq, prevSeq, edits } = audience;
+    if (seq !== undefined && edits === undefined) frame.storedSeq = seq;
     if (
       this.sequencer !== undefined &&
       edits !== undefined &&

@@ -14,6 +14,11 @@ function toBuffer(encoded: string | Uint8Array): Buffer {
 export class Outgoing {
   private text: Buffer | undefined;
   private binary: Buffer | undefined;
+  /**
+   * A stored message's seq in its channel's history (not set on edits and removals), for
+   * observers that match what passes against reads of the message table (the console's counts).
+   */
+  storedSeq: number | undefined;
 
   constructor(readonly envelope: EnvelopeInit) {}
 

@@ -3,7 +3,7 @@ import type { RetentionOptions } from "../options.js";
 import type { EdgeRow } from "./friends.js";
 import type { GroupFilters, GroupPosition } from "./group-order.js";
 import type { GroupRow, MemberRow } from "./groups.js";
-import type { MessageRow, NewMessage } from "./messages.js";
+import type { MessageRow, NewMessage, StoredCount } from "./messages.js";
 import type { NotificationRow } from "./notifications.js";
 import type { UserChanges, UserRow } from "./users.js";
 
@@ -182,10 +182,13 @@ export interface AsyncMessageStore {
   fromTime(channelId: string, time: number, limit: number): Promise<MessageRow[]>;
   /** Up to `limit` messages created before `time` (ms), newest first (stock 3.26 cursors). */
   beforeTime(channelId: string, time: number, limit: number): Promise<MessageRow[]>;
-  /** Number of stored messages of a channel. */
-  count(channelId: string): Promise<number>;
-  /** The `limit` channels with the newest stored messages, newest first, with their message counts. */
-  busiestChannels(limit: number): Promise<{ channelId: string; count: number }[]>;
+  /** Number of stored messages of a channel, with the newest one's seq (one read: see {@link StoredCount}). */
+  count(channelId: string): Promise<StoredCount>;
+  /**
+   * The `limit` channels with the newest stored messages, newest first, with their message counts
+   * and newest seqs (one read).
+   */
+  busiestChannels(limit: number): Promise<({ channelId: string } & StoredCount)[]>;
   /**
    * Deletes messages past the retention limits (older than `maxAgeSec` before `now` in ms; beyond
    * the newest `maxPerChannel` of each channel), in short batches so other writers are not held up

@@ -25,6 +25,16 @@ export interface MessageRow {
 export type NewMessage = Omit<MessageRow, "seq">;
 
 /**
+ * A channel's number of stored messages, and the seq of the newest (0 if none), read together.
+ * A channel's messages commit in seq order, so a read holds exactly the inserts up to `newest`
+ * (less those removed before it): whoever sees a message's seq can tell whether it was counted.
+ */
+export interface StoredCount {
+  count: number;
+  newest: number;
+}
+
+/**
  * Finds a sender's message by client message id in one channel. The literal
  * `client_msg_id <> ''` lets SQLite use the partial index on those columns; with only the bound
  * parameter it cannot prove the index applies and scans the whole table.
@@ -212,11 +222,11 @@ export class MessageStore {
     this.existsBeforeStmt = db
       .prepare<[string, number], number>("SELECT 1 FROM messages WHERE channel_id = ? AND seq < ? LIMIT 1")
       .pluck();
-    this.countStmt = db
-      .prepare<[string], number>("SELECT COUNT(*) FROM messages WHERE channel_id = ?")
-      .pluck();
-    this.busiestStmt = db.prepare<[number], { channelId: string; count: number }>(
-      "SELECT channel_id AS channelId, COUNT(*) AS count FROM messages GROUP BY channel_id ORDER BY MAX(seq) DESC LIMIT ?",
+    this.countStmt = db.prepare<[string], StoredCount>(
+      "SELECT COUNT(*) AS count, COALESCE(MAX(seq), 0) AS newest FROM messages WHERE channel_id = ?",
+    );
+    this.busiestStmt = db.prepare<[number], { channelId: string } & StoredCount>(
+      "SELECT channel_id AS channelId, COUNT(*) AS count, MAX(seq) AS newest FROM messages GROUP BY channel_id ORDER BY MAX(seq) DESC LIMIT ?",
     );
   }
 
@@ -360,14 +370,14 @@ export class MessageStore {
     return this.existsBeforeStmt.get(channelId, seq) !== undefined;
   }
 
-  /** Number of stored messages of a channel. */
-  count(channelId: string): number {
+  /** Number of stored messages of a channel, with the newest one's seq. */
+  count(channelId: string): StoredCount {
     this.flush();
-    return this.countStmt.get(channelId) ?? 0;
+    return this.countStmt.get(channelId) ?? { count: 0, newest: 0 };
   }
 
   /** Up to `limit` channels with their message counts, the most recently written first. */
-  busiestChannels(limit: number): { channelId: string; count: number }[] {
+  busiestChannels(limit: number): ({ channelId: string } & StoredCount)[] {
     this.flush();
     return this.busiestStmt.all(limit);
   }

@@ -7,6 +7,7 @@ import type {
   NewMessage,
   RetentionOptions,
 } from "../async-storage.js";
+import type { StoredCount } from "../messages.js";
 import { query, transaction } from "./connection.js";
 
 /** Options of {@link PostgresMessageStore}. */
@@ -367,21 +368,24 @@ export class PostgresMessageStore implements AsyncMessageStore {
     );
   }
 
-  async count(channelId: string): Promise<number> {
+  // One statement, so one snapshot for the count and the newest seq. A channel's inserts take its
+  // advisory lock until they commit, so they become visible in seq order: the snapshot holds a
+  // prefix of the channel's seqs (see StoredCount).
+  async count(channelId: string): Promise<StoredCount> {
     await this.settled();
-    const rows = await query<{ n: number }>(
+    const rows = await query<StoredCount>(
       this.pool,
-      "SELECT COUNT(*)::int8 AS n FROM messages WHERE channel_id = $1",
+      "SELECT COUNT(*)::int8 AS count, COALESCE(MAX(seq), 0)::int8 AS newest FROM messages WHERE channel_id = $1",
       [channelId],
     );
-    return rows[0]?.n ?? 0;
+    return rows[0] ?? { count: 0, newest: 0 };
   }
 
-  async busiestChannels(limit: number): Promise<{ channelId: string; count: number }[]> {
+  async busiestChannels(limit: number): Promise<({ channelId: string } & StoredCount)[]> {
     await this.settled();
-    return query<{ channelId: string; count: number }>(
+    return query<{ channelId: string } & StoredCount>(
       this.pool,
-      `SELECT channel_id AS "channelId", COUNT(*)::int8 AS count FROM messages
+      `SELECT channel_id AS "channelId", COUNT(*)::int8 AS count, MAX(seq)::int8 AS newest FROM messages
        GROUP BY channel_id ORDER BY MAX(seq) DESC LIMIT $1`,
       [limit],
     );
