@@ -7,8 +7,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { ChannelType, type UserPresenceInit } from "../../src/gen/wire.js";
 import { ChannelMessageCode } from "../../src/index.js";
 import { ConsoleState } from "../../src/server/console/console-state.js";
+import { createJsonLogger } from "../../src/server/logger.js";
+import { ChannelRegistry } from "../../src/server/services/channel-registry.js";
+import { Chat } from "../../src/server/services/chat.js";
+import { Notifier } from "../../src/server/services/notifier.js";
+import type { Outgoing } from "../../src/server/services/outgoing.js";
+import type { Membership, Peer } from "../../src/server/services/peer.js";
+import { PeerRegistry } from "../../src/server/services/peer-registry.js";
+import { Visibility } from "../../src/server/services/visibility.js";
 import type { AsyncStorage } from "../../src/server/storage/async-storage.js";
 import { type MessageRow, messageToWire } from "../../src/server/storage/messages.js";
 import { openStorage } from "../../src/server/storage/open-storage.js";
@@ -201,4 +210,61 @@ test("pushed messages are added without reading the table again", async (t) => {
     assert.equal(await storedCount(state), i);
   }
   assert.deepEqual(reads, { busiest: 1, single: 0 });
+});
+
+test("the server's pushes carry a stored message's seq to the console, and a removal's none", async (t) => {
+  const storage = await freshStorage(t);
+  const ada = await storage.users.create({ username: "ada" });
+  const chat = new Chat({
+    users: storage.users,
+    friends: storage.friends,
+    groups: storage.groups,
+    messages: storage.messages,
+    channels: new ChannelRegistry(),
+    notifier: new Notifier(storage.notifications, new PeerRegistry()),
+    hooks: {},
+    logger: createJsonLogger("silent"),
+    hookTimeoutMs: 1000,
+    visibility: new Visibility(storage.users),
+    clientMsgIds: true,
+  });
+  const sent: Outgoing[] = [];
+  const member: Peer = {
+    id: "ada-session",
+    userId: ada.id,
+    username: "ada",
+    vars: {},
+    status: undefined,
+    follows: new Set<string>(),
+    channels: new Map<string, Membership>(),
+    send(out: Outgoing) {
+      sent.push(out);
+    },
+    presence: (persistence: boolean): UserPresenceInit => ({
+      userId: ada.id,
+      sessionId: "ada-session",
+      username: "ada",
+      persistence,
+    }),
+  };
+  const joined = await chat.join(member, { target: "counted", type: ChannelType.Room });
+  joined.after();
+  const channelId = joined.reply.id ?? "";
+  const ack = await chat.send(member, {
+    channelId,
+    content: JSON.stringify({ text: "hi" }),
+    clientMsgId: "",
+  });
+  const row = await storage.messages.byId(channelId, ack.messageId ?? "");
+  assert.ok(row, "the message is stored");
+  await chat.remove(member, { channelId, messageId: row.id });
+  assert.deepEqual(
+    sent
+      .filter((out) => out.envelope.kind === "channelMessage")
+      .map((out) => [(out.envelope.body as { code?: number }).code ?? 0, out.storedSeq]),
+    [
+      [ChannelMessageCode.Chat, row.seq],
+      [ChannelMessageCode.ChatRemove, undefined],
+    ],
+  );
 });
