@@ -203,7 +203,7 @@ export class ConsoleState {
     };
   }
 
-  /** A stored message (a removal: `seq` undefined) was pushed to a channel. */
+  /** A stored message was pushed to a channel (`seq` undefined: a removal, or a seq not known). */
   private storedPushed(channelId: string, seq: number | undefined): void {
     if (seq === undefined) {
       this.stale.add(channelId);
@@ -277,6 +277,7 @@ export class ConsoleState {
     await this.busiestRead;
   }
 
+  /** A channel's count: as kept, or read on its own when none is kept or a removal passed. */
   private async storedCount(channelId: string): Promise<number> {
     let known = this.counts.get(channelId);
     if (known === undefined || this.stale.has(channelId)) {
