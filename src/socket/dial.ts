@@ -39,6 +39,9 @@ export interface DialRequest {
 
 const unwanted = () => new HeraldError("disconnected", "connect: disconnect() was called");
 
+/** Sessions whose server took a token this device's clock called expired: that clock runs ahead. */
+const clockAhead = new WeakSet<Session>();
+
 /**
  * Opens a connection: refreshes the session, learns what the server takes and offers, opens the
  * WebSocket. Resolves with the open connection and the server's profile.
@@ -68,13 +71,19 @@ export async function dial(r: DialRequest): Promise<{ conn: Connection; profile:
     // A browser hides a refused upgrade's HTTP status. With the token expired here and not
     // refreshed (no refresh token left), the failure is taken for that refusal, or a reconnection
     // would retry for ever. Judged after the failure, not before: a device whose clock runs ahead
-    // still connects with a token its server takes.
-    throw r.wanted() && !error.status && error.code === "disconnected" && session.isExpired()
+    // still connects with a token its server takes; and once it did, the clock's word on expiry is
+    // not taken at all, so that a network gone for a while does not end its reconnection.
+    throw r.wanted() &&
+      !error.status &&
+      error.code === "disconnected" &&
+      session.isExpired() &&
+      !clockAhead.has(session)
       ? new HeraldError("unauthenticated", "connect: the session has expired", { cause: error })
       : error;
   });
   self = conn;
   r.abortable(undefined);
+  if (session.isExpired()) clockAhead.add(session);
   if (!r.wanted()) {
     conn.close();
     throw unwanted();

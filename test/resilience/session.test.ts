@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, HeraldError, Session } from "../../src/index.js";
+import { ChannelType, HeraldError, Session, type StateChange } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
-import { makeJwt, nextEvent } from "../sdk/helpers.js";
+import { makeJwt, nextEvent, waitFor } from "../sdk/helpers.js";
 
 const expiredToken = (userId: string) => {
   const now = Math.floor(Date.now() / 1000);
@@ -135,6 +135,48 @@ for (const { mode, codec, label } of modeMatrix) {
       await socket.connect(session);
       assert.equal(socket.state, "open");
       await socket.updateStatus("ahead");
+    });
+
+    test("a device whose clock runs ahead, its token once taken by the server, reconnects after attempts that fail for want of a network", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const signedIn = await signIn("ada");
+      const session = new Session(signedIn.token, "");
+      t.mock.method(session, "isExpired", () => true);
+      const cuttable = cuttableWebSocket({ WebSocket: BrowserLikeWebSocket });
+      const socket = createResilientSocket(client, {
+        codec,
+        WebSocket: cuttable.WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(session);
+      const states: StateChange[] = [];
+      socket.onState((change) => states.push(change));
+
+      // The server took this token though the clock calls it expired: a failure to connect says
+      // nothing of the token then, and the socket keeps trying.
+      cuttable.refuse();
+      const lost = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      cuttable.cut();
+      await lost;
+      const tried = cuttable.count();
+      await waitFor(
+        () => cuttable.count() >= tried + 2 || socket.state === "closed",
+        "attempts refused, or the end",
+      );
+      assert.equal(socket.state, "reconnecting", String(states.at(-1)?.error));
+      const back = nextEvent(socket.onState.bind(socket), "open again", (c) => c.state === "open");
+      cuttable.restore();
+      await back;
+      assert.deepEqual(
+        states.map((s) => [s.state, s.error?.code]),
+        [
+          ["reconnecting", "disconnected"],
+          ["open", undefined],
+        ],
+      );
+      await socket.updateStatus("back");
     });
   });
 }
