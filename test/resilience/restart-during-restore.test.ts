@@ -6,6 +6,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { ChannelType, Client, type ReconnectedEvent } from "../../src/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { forwarder } from "../helpers/forwarder.js";
 import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
 import { bundledOnly, modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
@@ -19,12 +20,14 @@ for (const { mode, codec, label } of modeMatrix) {
         const dir = mkdtempSync(path.join(tmpdir(), "herald-restore-"));
         const db = path.join(dir, "herald.db");
         let server: TestServer = await startServer({ ...mode.options, db });
-        const port = server.port;
+        // The server comes back on a port of its choosing: its old one may be taken while it is down.
+        const front = await forwarder(server.port);
         t.after(async () => {
           await server.close();
+          await front.close();
           rmSync(dir, { recursive: true, force: true });
         });
-        const client = new Client({ port, serverKey: server.serverKey });
+        const client = new Client({ port: front.port, serverKey: server.serverKey });
         const signIn = (name: string) =>
           client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
         const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
@@ -67,7 +70,8 @@ for (const { mode, codec, label } of modeMatrix) {
         assert.equal(socket.state, "reconnecting");
 
         await server.close();
-        server = await startServer({ ...mode.options, db, port });
+        server = await startServer({ ...mode.options, db });
+        front.target = server.port;
         net.restore();
         await waitFor(() => reports.length > 0, "reconnected", 20_000);
         const [report] = reports as [ReconnectedEvent];
