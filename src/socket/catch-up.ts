@@ -186,21 +186,27 @@ export class CatchUpLayer implements Layer {
     return this.#host.generation === generation && this.#tracks.get(id) === track;
   }
 
-  #gap(id: string, track: Track, reason: GapEvent["reason"], error?: HeraldError): void {
-    this.#flush(track);
-    this.#host.emit("gap", error ? { channelId: id, reason, error } : { channelId: id, reason });
+  #gap(id: string, track: Track, generation: number, reason: GapEvent["reason"], error?: HeraldError): void {
+    if (this.#flush(id, track, generation, []))
+      this.#host.emit("gap", error ? { channelId: id, reason, error } : { channelId: id, reason });
   }
 
-  #flush(track: Track): void {
+  /** Delivers `missed`, then the live ones held, while a listener has not left the channel or disconnected. */
+  #flush(id: string, track: Track, generation: number, missed: ChannelMessage[]): boolean {
     const held = track.buffer ?? [];
+    const live = new Set(held.map((m) => m.messageId));
     track.buffer = undefined;
-    for (const message of held) if (!track.recent.has(message.messageId)) this.#pass(track, message);
+    for (const message of [...missed, ...held.filter((m) => !track.recent.has(m.messageId))]) {
+      if (!this.#current(id, track, generation)) return false;
+      this.#pass(track, message, !live.has(message.messageId));
+    }
+    return this.#current(id, track, generation);
   }
 
   async #catchUp(id: string, track: Track, generation: number): Promise<void> {
     // Started as the connection opens (no wait before this): still the current one.
     const session = this.#host.session;
-    if (!session) return this.#gap(id, track, "history_unreadable");
+    if (!session) return this.#gap(id, track, generation, "history_unreadable");
     const pages: ChannelMessage[][] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
@@ -232,19 +238,12 @@ export class CatchUpLayer implements Layer {
       }
     } catch (error) {
       if (!this.#current(id, track, generation)) return;
-      return this.#gap(id, track, "history_unreadable", HeraldError.from(error));
+      return this.#gap(id, track, generation, "history_unreadable", HeraldError.from(error));
     }
-    const held = track.buffer ?? [];
-    const live = new Set(held.map((m) => m.messageId));
     track.recent = seen;
-    track.buffer = undefined;
     // Older ones are out of reach: said before the newer ones arrive, so an app can mark the hole.
     if (!complete) this.#host.emit("gap", { channelId: id, reason: "too_far_behind" });
-    // Oldest first (pages, and the messages in each, come newest first), then the live ones held.
-    for (const message of [...pages.flat().reverse(), ...held.filter((m) => !seen.has(m.messageId))]) {
-      // A listener may have left the channel or called disconnect(): the rest is not for the app.
-      if (!this.#current(id, track, generation)) return;
-      this.#pass(track, message, !live.has(message.messageId));
-    }
+    // Oldest first: pages, and the messages in each, come newest first.
+    this.#flush(id, track, generation, pages.flat().reverse());
   }
 }

@@ -70,3 +70,75 @@ for (const { mode, codec, label } of modeMatrix) {
     });
   });
 }
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a catch-up whose history read is refused, and a listener that ends what it listens to (${label})`, () => {
+    for (const call of ["disconnect", "leaveChat"] as const) {
+      test(`${call}() from the listener of the first live message held back: none of the others follows`, async (t) => {
+        const { server, client, signIn } = await serverWithClient(t, mode.options);
+        const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+        const net = cuttableWebSocket();
+        // The reconnection's history read: three live messages come while it waits, then the
+        // server refuses it (a status, so no retry): the held messages are delivered with the gap.
+        let refuseNextRead: (() => Promise<void>) | undefined;
+        const fetchFor: FetchFunction = async (url, init) => {
+          const refuse = refuseNextRead;
+          if (refuse && String(url).includes("/v2/channel/")) {
+            refuseNextRead = undefined;
+            await refuse();
+            return new Response('{"code":13,"message":"Internal server error"}', { status: 500 });
+          }
+          return fetch(url, init as RequestInit);
+        };
+        const adaClient = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchFor });
+        const socket = adaClient.createSocket({
+          codec,
+          WebSocket: net.WebSocket,
+          heartbeat: false,
+          reconnect: { minDelayMs: 5, maxDelayMs: 40 },
+        });
+        t.after(() => socket.disconnect());
+        await socket.connect(ada);
+        const roomName = uniqueName("room");
+        const room = await socket.joinChat(roomName, ChannelType.Room);
+        const sender = client.createSocket({ codec, reconnect: false });
+        t.after(() => sender.disconnect());
+        await sender.connect(bob);
+        await sender.joinChat(roomName, ChannelType.Room);
+
+        net.refuse();
+        const away = nextEvent(
+          socket.onState.bind(socket),
+          "reconnecting",
+          (c) => c.state === "reconnecting",
+        );
+        net.cut();
+        await away;
+        let read = false;
+        refuseNextRead = async () => {
+          read = true;
+          for (let n = 1; n <= 3; n++) await sender.writeChatMessage(room.id, { n });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        };
+        const gaps: GapEvent[] = [];
+        socket.onGap((g) => gaps.push(g));
+        let after: number | undefined;
+        socket.onChannelMessage(() => {
+          if (after !== undefined) after++;
+          else {
+            after = 0;
+            if (call === "disconnect") void socket.disconnect();
+            else void socket.leaveChat(room.id);
+          }
+        });
+        net.restore();
+        await waitFor(() => after !== undefined, "the first held message");
+        assert.ok(read, "the held messages came during the refused read");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(after, 0, `messages delivered after ${call}()`);
+        // Nor the gap of a channel left, or of a socket closed for good.
+        assert.deepEqual(gaps, []);
+      });
+    }
+  });
+}
