@@ -20,7 +20,10 @@ export interface OutboxEntry {
  * return promises; entries must come back from `load` in the order they were added.
  */
 export interface OutboxStorage {
-  /** Every stored entry, oldest first (read once, when the socket first connects). */
+  /**
+   * Every stored entry, oldest first: read when the socket first connects, and again when it
+   * connects with another user's session (each user's entries are sent only over their own).
+   */
   load(): OutboxEntry[] | Promise<OutboxEntry[]>;
   /** Stores a new entry after the others. */
   add(entry: OutboxEntry): void | Promise<void>;
