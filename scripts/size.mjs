@@ -24,8 +24,10 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,128 bytes, 19.66 KiB),
- * rounded up to a hundredth of a KiB (19.66 KiB, 20,132 bytes).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,136 bytes, 19.66 KiB),
+ * rounded up to a hundredth of a KiB (19.67 KiB, 20,142 bytes).
+ * Raised from 20,128 bytes for catch-up's history read that ran out of time: not tried again ten
+ * times, which held the channel's live messages back for minutes (8 bytes).
  * Lowered from 20,138 bytes (19.67 KiB) by catch-up's one delivery for a read that succeeded and
  * one that failed, which also stops at a listener's leave or disconnect() in the second (-10).
  * Raised from 20,115 bytes (19.64 KiB) for a device whose clock runs ahead: once its server took a
@@ -74,7 +76,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.66 * 1024;
+const CORE_CEILING = 19.67 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

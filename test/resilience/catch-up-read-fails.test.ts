@@ -142,3 +142,65 @@ for (const { mode, codec, label } of modeMatrix) {
     }
   });
 }
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a catch-up whose history read runs out of time (${label})`, () => {
+    test("is one gap after one read, and the live messages held meanwhile are not held any longer", async (t) => {
+      const { server, client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      const net = cuttableWebSocket();
+      // The reconnection's history reads never get an answer: a server alive (its socket answers)
+      // whose REST side hangs. Each read runs out of the client's time limit.
+      let hangReads = false;
+      let reads = 0;
+      const fetchFor: FetchFunction = async (url, init) => {
+        if (hangReads && String(url).includes("/v2/channel/")) {
+          reads++;
+          const signal = (init as RequestInit | undefined)?.signal;
+          return new Promise<Response>((_, reject) =>
+            signal?.addEventListener("abort", () => reject(signal.reason), { once: true }),
+          );
+        }
+        return fetch(url, init as RequestInit);
+      };
+      const adaClient = new Client({
+        port: server.port,
+        serverKey: server.serverKey,
+        fetch: fetchFor,
+        timeoutMs: 300,
+      });
+      const socket = adaClient.createSocket({
+        codec,
+        WebSocket: net.WebSocket,
+        heartbeat: false,
+        timeoutMs: 10_000,
+        reconnect: { minDelayMs: 5, maxDelayMs: 40 },
+      });
+      t.after(() => socket.disconnect());
+      const got: SocketChannelMessage[] = [];
+      const gaps: GapEvent[] = [];
+      socket.onChannelMessage((m) => got.push(m));
+      socket.onGap((g) => gaps.push(g));
+      await socket.connect(ada);
+      const roomName = uniqueName("room");
+      const room = await socket.joinChat(roomName, ChannelType.Room);
+      const sender = client.createSocket({ codec, reconnect: false });
+      t.after(() => sender.disconnect());
+      await sender.connect(bob);
+      await sender.joinChat(roomName, ChannelType.Room);
+
+      hangReads = true;
+      const away = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      net.cut();
+      await away;
+      await back;
+      await sender.writeChatMessage(room.id, { n: 1 });
+      await waitFor(() => gaps.length === 1 && got.length === 1, "the gap, then the live message", 5000);
+      assert.equal(gaps[0]?.reason, "history_unreadable");
+      assert.equal(gaps[0]?.error?.code, "timeout");
+      assert.equal(reads, 1, "a read that ran out of time is not tried again");
+      assert.equal(got[0]?.content.n, 1);
+    });
+  });
+}
