@@ -11,6 +11,8 @@ export interface OutboxItem {
   content: string;
   /** On the wire of the current connection, unacknowledged. */
   inFlight: boolean;
+  /** Put on the wire at least once: the server may have stored it. */
+  sent?: boolean;
   /** Losses this write came just before. */
   blamed: number;
   /** Times the server refused it for now (busy, rate limit). */

@@ -23,13 +23,12 @@ const NETWORK_FACTOR = 5;
 const NO_TIME_LIMIT = { timeoutMs: 0 } as const;
 
 /**
- * Chat messages wait here until the server acknowledges them: sent in order now, or after a
- * reconnection, and again after a loss, with their client message id so that a server that
- * deduplicates (herald) stores each once; elsewhere delivery is at least once. A write the server
- * refuses leaves at once, unless the server refused it only for now (busy, rate limit): then it is
- * sent again with backoff, `maxRetries` times at most. One that keeps coming just before lost
- * connections is sent alone after the next reconnection and given up after `maxAttempts`. Either
- * way it never holds up those behind it, and every call settles.
+ * Chat messages wait here until the server acknowledges them: sent in order now, or after a reconnection, and
+ * again after a loss, with their client message id so that a server that deduplicates (herald) stores each
+ * once; elsewhere delivery is at least once. A write the server refuses leaves at once, unless the server
+ * refused it only for now (busy, rate limit): then it is sent again with backoff, `maxRetries` times at most.
+ * One that keeps coming just before lost connections is sent alone after the next reconnection and given up
+ * after `maxAttempts`. Either way it never holds up those behind it, and every call settles.
  */
 export class OutboxLayer implements Layer {
   readonly #host: LayerHost;
@@ -98,10 +97,11 @@ export class OutboxLayer implements Layer {
       item.reject = reject;
     });
     try {
-      // Only the caller's own limits apply (by default a write waits out reconnections); an
+      // Only the caller's own limits apply (by default none), and end the write, sent or not; an
       // aborted signal throws here, before anything is stored or queued.
       item.unwatch = watchCall(what, options, 0, (error) => {
-        if (!item.inFlight) this.#remove(item);
+        this.#remove(item);
+        if (item.sent) error.message += "; it may have been stored";
         settleItem(item, error);
       });
       const entry = this.#storage && {
@@ -147,7 +147,7 @@ export class OutboxLayer implements Layer {
   #send(item: Item): Promise<void> {
     const next = this.#next;
     if (!next) return STORED;
-    item.inFlight = true;
+    item.inFlight = item.sent = true;
     let sent: Promise<Envelope | undefined>;
     try {
       sent = next({
