@@ -319,7 +319,8 @@ export class Client {
 
   /**
    * What the server offers beyond the Nakama protocol (herald extensions). A server without the
-   * route (stock Nakama) has none: `{ server: "", version: "", extensions: [] }`. Cached once answered.
+   * route (stock Nakama) has none: `{ server: "", version: "", extensions: [] }`. Cached once answered
+   * for certain (a failed read is tried again at the next call).
    */
   capabilities(options?: CallOptions): Promise<Capabilities> {
     try {
@@ -329,11 +330,10 @@ export class Client {
     }
     if (!this.#capabilities) {
       const pending = this.#call("getCapabilities", {}, options).catch((error: unknown) => {
-        // Any refusal but "too many requests" means no such route; network failures are worth retrying.
-        if (HeraldError.is(error) && (error.status ?? 500) < 500 && error.status !== 429) {
-          return noExtensions;
-        }
-        this.#capabilities = undefined; // a network failure or timeout is worth asking again
+        // Only a definite answer is kept: stock Nakama's 404 (no such route), or the capabilities.
+        // Anything else (a network failure, no answer, a proxy's error, garbage) is asked again.
+        if (HeraldError.is(error) && error.status === 404) return noExtensions;
+        this.#capabilities = undefined;
         throw error;
       });
       this.#capabilities = pending;

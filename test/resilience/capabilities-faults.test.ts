@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ChannelType, Client, type Session } from "../../src/index.js";
+import { ChannelType, Client, jsonCodec, type Session } from "../../src/index.js";
 import type { FetchFunction } from "../../src/transport/fetch.js";
 import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { startServer, uniqueName } from "../helpers/server.js";
@@ -57,3 +57,53 @@ for (const { mode, codec, label } of modeMatrix) {
     }
   });
 }
+
+// Only a definite answer is kept for the Client's life: a failed read is tried again at the next
+// connection, so that one bad moment does not treat a herald server as stock for good.
+const once: Record<string, { answer: () => Promise<Response>; kept: boolean }> = {
+  "text that is not JSON": {
+    answer: answers["text that is not JSON"] as () => Promise<Response>,
+    kept: false,
+  },
+  "extensions as a string": {
+    answer: answers["extensions as a string"] as () => Promise<Response>,
+    kept: false,
+  },
+  "HTTP 502 from a proxy": {
+    answer: answers["HTTP 502 from a proxy, in HTML"] as () => Promise<Response>,
+    kept: false,
+  },
+  "HTTP 403 from a proxy": {
+    answer: async () => new Response("<h1>Forbidden</h1>", { status: 403 }),
+    kept: false,
+  },
+  "a network failure": { answer: answers["a network failure"] as () => Promise<Response>, kept: false },
+  "stock Nakama's 404": {
+    answer: async () => new Response('{"code":5,"message":"Not Found"}', { status: 404 }),
+    kept: true,
+  },
+};
+
+describe("a capabilities read that failed once", () => {
+  for (const [what, { answer, kept }] of Object.entries(once)) {
+    test(`${what}: ${kept ? "kept" : "read again at the next connection"}`, async (t) => {
+      const server = await startServer();
+      t.after(() => server.close());
+      let reads = 0;
+      const fetchWith: FetchFunction = (url, init) => {
+        if (!String(url).includes("/v2/herald/capabilities")) return fetch(url, init as RequestInit);
+        return ++reads === 1 ? answer() : fetch(url, init as RequestInit);
+      };
+      const client = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchWith });
+      const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, create: true });
+      const { socket, ...net } = await cuttableSocket(t, client, session, { codec: jsonCodec });
+      assert.equal(reads, 1);
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      net.cut();
+      await back;
+      const caps = await client.capabilities();
+      assert.equal(reads, kept ? 1 : 2, "reads of the capabilities route");
+      assert.deepEqual(caps.extensions.includes("client_msg_id"), !kept);
+    });
+  }
+});
