@@ -329,7 +329,9 @@ export class Client {
       return Promise.reject(error);
     }
     if (!this.#capabilities) {
-      const pending = this.#call("getCapabilities", {}, options).catch((error: unknown) => {
+      // A few seconds of its own (or the client's limit if shorter), since every connection waits for it.
+      const timeoutMs = options?.timeoutMs ?? Math.min(this.#http.timeoutMs || 3000, 3000);
+      const pending = this.#call("getCapabilities", {}, { ...options, timeoutMs }).catch((error: unknown) => {
         // Only a definite answer is kept: stock Nakama's 404 (no such route), or the capabilities.
         // Anything else (a network failure, no answer, a proxy's error, garbage) is asked again.
         if (HeraldError.is(error) && error.status === 404) return noExtensions;

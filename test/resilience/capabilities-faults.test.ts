@@ -107,3 +107,25 @@ describe("a capabilities read that failed once", () => {
     });
   }
 });
+
+test("a capabilities route that never answers holds a connection a few seconds, not the REST limit", async (t) => {
+  const server = await startServer();
+  t.after(() => server.close());
+  const fetchWith: FetchFunction = (url, init) =>
+    String(url).includes("/v2/herald/capabilities")
+      ? new Promise<Response>(() => {})
+      : fetch(url, init as RequestInit);
+  // The default REST limit: 10 s.
+  const client = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchWith });
+  const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, create: true });
+  const socket = client.createSocket({ heartbeat: false });
+  t.after(() => socket.disconnect());
+  const started = Date.now();
+  await socket.connect(session);
+  const took = Date.now() - started;
+  assert.ok(took >= 2500 && took < 5000, `connected after ${took} ms`);
+  // A caller's own, shorter limit still wins.
+  const quick = Date.now();
+  await assert.rejects(client.capabilities({ timeoutMs: 100 }), { code: "timeout" });
+  assert.ok(Date.now() - quick < 1000);
+});
