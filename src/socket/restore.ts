@@ -43,8 +43,9 @@ export class RestoreLayer implements Layer {
   readonly #onForgotten: (channelId: string, error: HeraldError | undefined) => void;
   #statusSet = false;
   #status: string | undefined;
-  readonly #follows = new Set<string>();
-  readonly #names = new Set<string>();
+  // Replaced, not cleared, on closed(): a follow still under way adds to its own connect()'s sets.
+  #follows = new Set<string>();
+  #names = new Set<string>();
   /** Joined channels by id. */
   readonly channels = new Map<string, JoinedChannel>();
   /** Aborted when the connection ends: retries of the restore under way stop waiting. */
@@ -63,6 +64,9 @@ export class RestoreLayer implements Layer {
 
   async #record(next: Send, request: OutgoingRequest): Promise<Envelope | undefined> {
     const { kind, body } = request.message;
+    // Those of the connect() this request was made under, whatever happens while it is under way.
+    const follows = this.#follows;
+    const names = this.#names;
     // A leave or an unfollow without a connection is done: a lost connection's joins and follows
     // went with it, and the next one must not get them back.
     const reply = await next(request).catch((error: HeraldError): undefined => {
@@ -78,8 +82,9 @@ export class RestoreLayer implements Layer {
       this.#statusSet = true;
       this.#status = body.status ?? undefined;
     } else if (kind === "statusFollow") {
-      for (const id of body.userIds ?? []) this.#follows.add(canonicalUuid(id));
-      if (body.usernames?.length) await this.#followedNames(body.usernames, reply as Envelope);
+      for (const id of body.userIds ?? []) follows.add(canonicalUuid(id));
+      if (body.usernames?.length)
+        await this.#followedNames(body.usernames, reply as Envelope, follows, names);
     } else if (kind === "statusUnfollow") {
       for (const id of body.userIds ?? []) this.#follows.delete(canonicalUuid(id));
     } else if (kind === "channelJoin") {
@@ -103,7 +108,12 @@ export class RestoreLayer implements Layer {
    * (by id) ends the follow and a later rename does not move it to another user: the ids of those
    * online come with the reply, the others' from the Client. A name no id was found for is kept.
    */
-  async #followedNames(names: readonly string[], reply: Envelope): Promise<void> {
+  async #followedNames(
+    names: readonly string[],
+    reply: Envelope,
+    follows: Set<string>,
+    kept: Set<string>,
+  ): Promise<void> {
     const ids = new Map((reply.body as Status).presences.map((p) => [p.username, p.userId]));
     const offline = names.filter((name) => !ids.has(name));
     if (offline.length) {
@@ -116,8 +126,8 @@ export class RestoreLayer implements Layer {
     }
     for (const name of names) {
       const id = ids.get(name);
-      if (id) this.#follows.add(id);
-      else this.#names.add(name);
+      if (id) follows.add(id);
+      else kept.add(name);
     }
   }
 
@@ -201,8 +211,8 @@ export class RestoreLayer implements Layer {
     this.lost();
     this.#statusSet = false;
     this.#status = undefined;
-    this.#follows.clear();
-    this.#names.clear();
+    this.#follows = new Set();
+    this.#names = new Set();
     this.channels.clear();
   }
 }

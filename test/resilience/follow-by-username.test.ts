@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Session, Socket } from "../../src/index.js";
-import { cuttableSocket } from "../helpers/cuttable-websocket.js";
-import { serverWithClient, uniqueName } from "../helpers/server.js";
+import { Client, type Session, type Socket } from "../../src/index.js";
+import { holdingFetch } from "../audit/holding-fetch.js";
+import { cuttableSocket, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { serverWithClient, startServer, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
 
@@ -73,6 +74,40 @@ for (const { mode, codec, label } of modeMatrix) {
       assert.deepEqual(report.follows, [bob.userId]);
       assert.deepEqual(report.followedUsernames, []);
       assert.notEqual(impostor.userId, bob.userId);
+    });
+
+    test("a follow by username whose lookup outlasts a switch of user stays with the first user", async (t) => {
+      const server = await startServer(mode.options);
+      t.after(() => server.close());
+      const held = holdingFetch();
+      const client = new Client({ port: server.port, serverKey: server.serverKey, fetch: held.fetch });
+      const signIn = (name: string) =>
+        client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
+      const [ada, bob, carol] = await Promise.all([signIn("ada"), signIn("bob"), signIn("carol")]);
+      const net = cuttableWebSocket();
+      const socket = client.createSocket({
+        codec,
+        WebSocket: net.WebSocket,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+      });
+      t.after(() => socket.disconnect());
+      await socket.connect(ada);
+      // Carol is offline: her id comes from a lookup of her username, held here.
+      held.hold(/\/v2\/user\?/);
+      const follow = socket.followUsers([], { usernames: [carol.username] });
+      while (!held.held.length) await new Promise((resolve) => setTimeout(resolve, 5));
+      await socket.disconnect();
+      held.hold(undefined);
+      await socket.connect(bob);
+      held.held[0]?.release();
+      await Promise.allSettled([follow]);
+
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      net.cut();
+      const report = await back;
+      assert.deepEqual(report.follows, [], "ada's follow is not bob's");
+      assert.deepEqual(report.followedUsernames, []);
     });
   });
 }
