@@ -1,7 +1,7 @@
 import type { HeraldError } from "../errors.js";
 import type { Envelope } from "../gen/wire.js";
 import { canonicalChannelId } from "./ids.js";
-import type { OutboxEntry } from "./outbox-storage.js";
+import type { OutboxEntry, OutboxStorage } from "./outbox-storage.js";
 
 /** A chat message in the outbox, with what the outbox knows of its fate so far. */
 export interface OutboxItem {
@@ -62,6 +62,34 @@ export function storedItem(entry: OutboxEntry): OutboxItem {
   const content = JSON.stringify(entry.content);
   return outboxItem(entry.clientMsgId, canonicalChannelId(entry.channelId), content, STORED);
 }
+
+/**
+ * Puts the stored entries of `userId` (and those of no user) first in `queue`, each once: the writes
+ * made meanwhile are there already, and may be among them. None if `current()` turns false meanwhile
+ * (another user's connect() came).
+ */
+export async function loadStored(
+  storage: OutboxStorage | undefined,
+  userId: string,
+  queue: OutboxItem[],
+  current: () => boolean,
+): Promise<void> {
+  const entries = (await storage?.load()) ?? [];
+  if (!current()) return;
+  const queued = new Set(queue.map((item) => item.clientMsgId));
+  queue.unshift(
+    ...entries
+      .filter((entry) => (entry.userId ?? userId) === userId && !queued.has(entry.clientMsgId))
+      .map(storedItem),
+  );
+}
+
+// Close codes of a network failure or a server going away, as opposed to a server refusing what it read.
+export const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
+// A write sent alone that still precedes network losses is given up after this many times maxAttempts.
+export const NETWORK_FACTOR = 5;
+// Sends have no time limit: the heartbeat notices a dead connection, and the message goes again.
+export const NO_TIME_LIMIT = { timeoutMs: 0 } as const;
 
 type UuidMaker = { randomUUID?: () => string } | undefined;
 // Read at the first write, not at load (a polyfill may come later), then kept: in Node,

@@ -22,7 +22,8 @@ export interface OutboxEntry {
 export interface OutboxStorage {
   /**
    * Every stored entry, oldest first: read when the socket first connects, and again when it
-   * connects with another user's session (each user's entries are sent only over their own).
+   * connects with another user's session (each user's entries are sent only over their own), or
+   * after a read that failed. May be called while entries are added (writes made meanwhile).
    */
   load(): OutboxEntry[] | Promise<OutboxEntry[]>;
   /** Stores a new entry after the others. */

@@ -5,22 +5,18 @@ import { type ReconnectOptions, retryDelay } from "./backoff.js";
 import type { Layer, LayerHost, OutgoingRequest, Send } from "./layer.js";
 import {
   type OutboxItem as Item,
+  loadStored,
+  NETWORK_CLOSES,
+  NETWORK_FACTOR,
+  NO_TIME_LIMIT,
   newMessageId,
   outboxItem,
   refusedForNow,
   STORED,
   settleItem,
   stopRetry,
-  storedItem,
 } from "./outbox-item.js";
 import type { OutboxOptions, OutboxStorage } from "./outbox-storage.js";
-
-// Close codes of a network failure or a server going away, as opposed to a server refusing what it read.
-const NETWORK_CLOSES = new Set([1001, 1006, 1012, 1013, 1014, 4000]);
-// A write sent alone that still precedes network losses is given up after this many times maxAttempts.
-const NETWORK_FACTOR = 5;
-// Sends have no time limit: the heartbeat notices a dead connection, and the message goes again.
-const NO_TIME_LIMIT = { timeoutMs: 0 } as const;
 
 /**
  * Chat messages wait here until the server acknowledges them: sent in order now, or after a reconnection, and
@@ -45,6 +41,7 @@ export class OutboxLayer implements Layer {
   /** A write suspected of ending the last connection, sent alone before the others. */
   #suspect: Item | undefined;
   #probing = false;
+  #loading: Promise<void> | undefined;
 
   constructor(host: LayerHost, options: OutboxOptions) {
     this.#host = host;
@@ -75,13 +72,21 @@ export class OutboxLayer implements Layer {
     };
   };
 
-  /** Before each connect(): a user other than the last gets its own stored messages, none of the other's. */
-  async load(userId: string): Promise<void> {
-    if (this.#user === userId) return;
-    this.#user = userId;
-    this.#queue.length = 0;
-    for (const entry of (await this.#storage?.load()) ?? [])
-      if ((entry.userId ?? userId) === userId) this.#queue.push(storedItem(entry));
+  /**
+   * Before each connect(): a user other than the last gets its own stored messages, none of the
+   * other's. A load under way (its connect() given up) is waited for; a failed one is done again.
+   */
+  load(userId: string): Promise<void> {
+    if (this.#user !== userId) {
+      this.#user = userId;
+      this.#queue.length = 0;
+      this.#loading = undefined;
+    }
+    this.#loading ??= loadStored(this.#storage, userId, this.#queue, () => this.#user === userId);
+    return this.#loading.catch((error) => {
+      this.#loading = undefined;
+      throw error;
+    });
   }
 
   #enqueue(request: OutgoingRequest, body: ChannelMessageSendInit): Promise<Envelope | undefined> {
@@ -179,13 +184,12 @@ export class OutboxLayer implements Layer {
     if (kept && e.serverCode === undefined && e.code === "disconnected") return;
     // Refused for now: sent again after a pause, while the writes behind it go on.
     if (kept && refusedForNow(e) && item.refusals < this.#maxRetries) {
-      item.refusals++;
       item.retryTimer = setTimeout(
         () => {
           item.retryTimer = undefined;
           this.#flush();
         },
-        retryDelay(item.refusals, this.#retryBackoff),
+        retryDelay(++item.refusals, this.#retryBackoff),
       );
       return;
     }
@@ -198,10 +202,9 @@ export class OutboxLayer implements Layer {
     const at = this.#queue.indexOf(item);
     if (at < 0) return;
     this.#queue.splice(at, 1);
-    const storage = this.#storage;
-    if (!storage) return;
+    if (!this.#storage) return;
     void item.stored
-      .then(() => storage.remove(item.clientMsgId))
+      .then(() => this.#storage?.remove(item.clientMsgId))
       .catch((error) =>
         this.#host.emit("error", HeraldError.from(error, "server_error", `outbox storage: ${String(error)}`)),
       );
@@ -230,9 +233,7 @@ export class OutboxLayer implements Layer {
     );
   }
 
-  opened(): void {
-    this.#flush();
-  }
+  opened = (): void => this.#flush();
 
   closed(): void {
     this.#suspect = undefined;
@@ -240,7 +241,6 @@ export class OutboxLayer implements Layer {
     const why = "writeChatMessage: closed; the message stays in the outbox until connect()";
     for (const item of this.#queue) {
       item.inFlight = false;
-      // Kept for the next connect(), which sends it as if new.
       stopRetry(item);
       item.refusals = 0;
       settleItem(item, new HeraldError("disconnected", why));
