@@ -186,6 +186,7 @@ export class Socket extends SocketListeners {
    * with the server's acknowledgement. With `reconnect`, the message waits in the outbox through
    * lost connections (no time limit unless `timeoutMs` is given) and is sent again until
    * acknowledged: exactly once on a server that deduplicates (herald), at least once elsewhere.
+   * A call given up (`timeoutMs`, `signal`) takes it out: if it was sent, it may have been stored.
    */
   writeChatMessage<T extends object = JsonObject>(
     channelId: string,
