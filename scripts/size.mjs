@@ -24,8 +24,16 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,136 bytes, 19.66 KiB),
- * rounded up to a hundredth of a KiB (19.67 KiB, 20,142 bytes).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,260 bytes, 19.79 KiB),
+ * rounded up to a hundredth of a KiB (19.79 KiB, 20,264 bytes).
+ * Raised from 20,136 bytes (124 bytes) for the outbox's and the capabilities read's edges: a write
+ * whose caller gives up (timeoutMs, signal) leaves the outbox even once sent, and is never sent
+ * again after a reconnection (33); only a definite capabilities answer is kept, so one failed read
+ * does not take a herald server for stock for the Client's life (-13); that read gets 3 s of its
+ * own, since every connection attempt waits for it (29); a follow records into the state of the
+ * connect() it was made under, not a later user's (8); the outbox's storage read is shared by one
+ * user's connect()s and queues each entry once, for that user only (59); a failed connect()
+ * settles the writes made meanwhile, as a disconnect() does, instead of leaving them pending (8).
  * Raised from 20,128 bytes for catch-up's history read that ran out of time: not tried again ten
  * times, which held the channel's live messages back for minutes (8 bytes).
  * Lowered from 20,138 bytes (19.67 KiB) by catch-up's one delivery for a read that succeeded and
@@ -76,7 +84,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.67 * 1024;
+const CORE_CEILING = 19.79 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

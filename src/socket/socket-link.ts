@@ -132,10 +132,8 @@ export class SocketLink implements LayerHost {
     this.#connectOptions = kept;
     this.#closing = false;
     this.#setState("connecting", "connect() was called");
-    // `disconnect()` must not wait for a slow server: the attempt's session refresh and capabilities
-    // read may take their full time limit (shared with other callers, they are not aborted; the
-    // attempt gives up by itself once they answer). Until the WebSocket opens, when the attempt
-    // takes this over, giving up ends the wait here.
+    // `disconnect()` must not wait for a slow server's refresh or capabilities read (shared, not
+    // aborted; the attempt gives up once they answer): until the WebSocket opens, it ends the wait.
     const stopped = new Promise<never>((_, reject) => {
       this.#abortConnect = reject;
     });
@@ -150,6 +148,8 @@ export class SocketLink implements LayerHost {
       this.#conn?.close();
       this.#conn = undefined;
       this.#setState("closed", "connect failed", e);
+      // As at a disconnect(): writes made meanwhile reject (their messages stay), the rest is forgotten.
+      for (const layer of this.#pipeline.layers) layer.closed?.(e);
       for (const wake of this.#closeWaiters.splice(0)) wake();
       throw e;
     } finally {

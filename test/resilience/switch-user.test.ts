@@ -68,3 +68,36 @@ for (const { mode, codec, label } of modeMatrix) {
     }
   });
 }
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a write made while a connect() fails (${label})`, () => {
+    test("rejects with disconnected as the connect() fails, and settles though another user connects next", async (t) => {
+      const { client, signIn } = await serverWithClient(t, mode.options);
+      const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+      const net = cuttableWebSocket();
+      const socket = client.createSocket({ codec, WebSocket: net.WebSocket, heartbeat: false });
+      t.after(() => socket.disconnect());
+      const roomName = uniqueName("room");
+
+      net.refuse();
+      const connecting = socket.connect(ada);
+      // A room's id is its name's: the write waits in the outbox for a join that never comes.
+      const written = socket.writeChatMessage(`2...${roomName}`, { text: "ada's, unsent" });
+      const outcome = written.then(
+        () => "sent",
+        (error: unknown) => (HeraldError.is(error) ? error.code : String(error)),
+      );
+      await assert.rejects(connecting, (e: unknown) => HeraldError.is(e, "disconnected"));
+      assert.equal(socket.state, "closed");
+      // Settled with the failed connect(), as a disconnect() settles the writes it leaves.
+      const settled = await Promise.race([outcome, new Promise((r) => setTimeout(() => r("pending"), 1000))]);
+      assert.equal(settled, "disconnected");
+
+      net.restore();
+      await socket.connect(bob);
+      const room = await socket.joinChat(roomName, ChannelType.Room);
+      const history = await client.listChannelMessages(bob, room.id, { limit: 10 });
+      assert.deepEqual(history.messages, [], "ada's message did not go out as bob's");
+    });
+  });
+}
