@@ -1,5 +1,11 @@
 // A TCP forwarder, for clients that must keep their address through a server restart.
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer as createTcpServer, type Socket as TcpSocket } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import type { ServerOptions } from "../../src/server/index.js";
+import { startServer, type TestServer } from "./server.js";
 
 /**
  * A TCP forwarder on a port of its own to `127.0.0.1:target`, for clients that must keep their
@@ -36,4 +42,30 @@ export async function forwarder(
       }),
   };
   return front;
+}
+
+/**
+ * A bundled server on a database file of its own, reached through a forwarder at `port`: `stop()`
+ * closes it, `start()` starts it again on the same file (on a port of its choosing). Closed, and
+ * its file removed, when the test ends.
+ */
+export async function restartableServer(t: TestContext, options: ServerOptions) {
+  const dir = mkdtempSync(path.join(tmpdir(), "herald-restart-"));
+  const db = path.join(dir, "herald.db");
+  let server: TestServer = await startServer({ ...options, db });
+  const front = await forwarder(server.port);
+  t.after(async () => {
+    await server.close();
+    await front.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    port: front.port,
+    serverKey: server.serverKey,
+    stop: () => server.close(),
+    async start(): Promise<void> {
+      server = await startServer({ ...options, db });
+      front.target = server.port;
+    },
+  };
 }

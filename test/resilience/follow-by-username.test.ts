@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Client, type Session, type Socket } from "../../src/index.js";
 import { holdingFetch } from "../audit/holding-fetch.js";
-import { cuttableSocket, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, startServer, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
@@ -84,15 +84,7 @@ for (const { mode, codec, label } of modeMatrix) {
       const signIn = (name: string) =>
         client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
       const [ada, bob, carol] = await Promise.all([signIn("ada"), signIn("bob"), signIn("carol")]);
-      const net = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket: net.WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(ada);
+      const { socket, ...net } = await cuttableSocket(t, client, ada, { codec });
       // Carol is offline: her id comes from a lookup of her username, held here.
       held.hold(/\/v2\/user\?/);
       const follow = socket.followUsers([], { usernames: [carol.username] });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, HeraldError } from "../../src/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cutAway, cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
@@ -14,15 +14,7 @@ for (const { mode, codec, label } of modeMatrix) {
     test("is not sent after the next reconnection, sent before or not", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
-      const net = cuttableWebSocket();
-      const socket = client.createSocket({
-        codec,
-        WebSocket: net.WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
-      });
-      t.after(() => socket.disconnect());
-      await socket.connect(session);
+      const { socket, ...net } = await cuttableSocket(t, client, session, { codec });
       const room = await socket.joinChat(uniqueName("room"), ChannelType.Room);
       await socket.writeChatMessage(room.id, { n: "first" });
 
@@ -39,10 +31,7 @@ for (const { mode, codec, label } of modeMatrix) {
       assert.equal(socket.outboxSize, 0, "given up, they left the outbox");
 
       // Written while away: never on the wire.
-      net.refuse();
-      const away = nextEvent(socket.onState.bind(socket), "reconnecting", (c) => c.state === "reconnecting");
-      net.cut();
-      await away;
+      await cutAway(socket, net);
       const unsent = socket.writeChatMessage(room.id, { n: "unsent" }, { timeoutMs: 50 });
       await assert.rejects(unsent, (e) => HeraldError.is(e, "timeout") && !/stored/.test(e.message));
       assert.equal(socket.outboxSize, 0);

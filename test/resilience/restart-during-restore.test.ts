@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, test } from "node:test";
 import { ChannelType, Client, type ReconnectedEvent } from "../../src/index.js";
 import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { forwarder } from "../helpers/forwarder.js";
-import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
+import { restartableServer } from "../helpers/forwarder.js";
+import { uniqueName } from "../helpers/server.js";
 import { bundledOnly, modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
@@ -17,17 +14,8 @@ for (const { mode, codec, label } of modeMatrix) {
     bundledOnly(mode, "a restart on its database file"),
     () => {
       test("the next connection restores every follow and join, rooms, a group and a direct chat, with no gap", async (t) => {
-        const dir = mkdtempSync(path.join(tmpdir(), "herald-restore-"));
-        const db = path.join(dir, "herald.db");
-        let server: TestServer = await startServer({ ...mode.options, db });
-        // The server comes back on a port of its choosing: its old one may be taken while it is down.
-        const front = await forwarder(server.port);
-        t.after(async () => {
-          await server.close();
-          await front.close();
-          rmSync(dir, { recursive: true, force: true });
-        });
-        const client = new Client({ port: front.port, serverKey: server.serverKey });
+        const server = await restartableServer(t, mode.options);
+        const client = new Client({ port: server.port, serverKey: server.serverKey });
         const signIn = (name: string) =>
           client.authenticateDevice({ id: `device-${uniqueName()}`, username: uniqueName(name) });
         const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
@@ -69,9 +57,8 @@ for (const { mode, codec, label } of modeMatrix) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(socket.state, "reconnecting");
 
-        await server.close();
-        server = await startServer({ ...mode.options, db });
-        front.target = server.port;
+        await server.stop();
+        await server.start();
         net.restore();
         await waitFor(() => reports.length > 0, "reconnected", 20_000);
         const [report] = reports as [ReconnectedEvent];

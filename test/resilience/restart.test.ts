@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, test } from "node:test";
 import {
   ChannelMessageCode,
@@ -17,8 +14,8 @@ import {
   type ResilientChannelMessage,
   type ResilientSocket,
 } from "../../src/resilience/index.js";
-import { forwarder } from "../helpers/forwarder.js";
-import { startServer, type TestServer, uniqueName } from "../helpers/server.js";
+import { restartableServer } from "../helpers/forwarder.js";
+import { uniqueName } from "../helpers/server.js";
 import { bundledOnly, modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent, waitFor } from "../sdk/helpers.js";
 
@@ -38,16 +35,8 @@ interface Member {
 for (const { mode, codec, label } of modeMatrix) {
   describe(`server restart (${label})`, bundledOnly(mode, "a restart on its database file"), () => {
     test("two clients chatting in a room and a group through a server restart each get all 1,000 messages (once and in server order on herald, at least once on stock), with follows, status and joins back", async (t) => {
-      const dir = mkdtempSync(path.join(tmpdir(), "herald-resilience-"));
-      const db = path.join(dir, "herald.db");
-      let server: TestServer = await startServer({ ...mode.options, db });
-      const front = await forwarder(server.port);
-      t.after(async () => {
-        await server.close();
-        await front.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
-      const client = new Client({ port: front.port });
+      const server = await restartableServer(t, mode.options);
+      const client = new Client({ port: server.port });
 
       const member = async (prefix: string): Promise<Member> => {
         const session = await client.authenticateDevice({
@@ -114,11 +103,10 @@ for (const { mode, codec, label } of modeMatrix) {
       const lost = [ada, bob].map((m) =>
         nextEvent(m.socket.onState.bind(m.socket), "reconnecting", (c) => c.state === "reconnecting"),
       );
-      await server.close();
+      await server.stop();
       await Promise.all(lost);
       writeBatch(quarter);
-      server = await startServer({ ...mode.options, db });
-      front.target = server.port;
+      await server.start();
       await waitFor(
         () => ada.reconnected.length > 0 && bob.reconnected.length > 0,
         "both reconnected",

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { ChannelType, HeraldError, Session, type StateChange } from "../../src/index.js";
 import { createResilientSocket } from "../../src/resilience/index.js";
 import { defaultWebSocket, type WebSocketLike } from "../../src/transport/websocket.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cuttableSocket, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { makeJwt, nextEvent, waitFor } from "../sdk/helpers.js";
@@ -97,15 +97,10 @@ for (const { mode, codec, label } of modeMatrix) {
     test("a session whose refresh token expired too while away closes the socket with unauthenticated, where the platform hides the HTTP status too", async (t) => {
       const { client, signIn } = await serverWithClient(t, mode.options);
       const session = await signIn("ada");
-      const cuttable = cuttableWebSocket({ WebSocket: BrowserLikeWebSocket });
-      const socket = createResilientSocket(client, {
+      const { socket, ...cuttable } = await cuttableSocket(t, client, session, {
         codec,
-        WebSocket: cuttable.WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+        WebSocket: BrowserLikeWebSocket,
       });
-      t.after(() => socket.disconnect());
-      await socket.connect(session);
 
       const now = Math.floor(Date.now() / 1000);
       session.update(
@@ -142,15 +137,10 @@ for (const { mode, codec, label } of modeMatrix) {
       const signedIn = await signIn("ada");
       const session = new Session(signedIn.token, "");
       t.mock.method(session, "isExpired", () => true);
-      const cuttable = cuttableWebSocket({ WebSocket: BrowserLikeWebSocket });
-      const socket = createResilientSocket(client, {
+      const { socket, ...cuttable } = await cuttableSocket(t, client, session, {
         codec,
-        WebSocket: cuttable.WebSocket,
-        heartbeat: false,
-        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+        WebSocket: BrowserLikeWebSocket,
       });
-      t.after(() => socket.disconnect());
-      await socket.connect(session);
       const states: StateChange[] = [];
       socket.onState((change) => states.push(change));
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, HeraldError, MemoryOutboxStorage, type SocketChannelMessage } from "../../src/index.js";
-import { cuttableWebSocket } from "../helpers/cuttable-websocket.js";
+import { cutAway, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
 import { nextEvent } from "../sdk/helpers.js";
@@ -28,14 +28,7 @@ for (const { mode, codec, label } of modeMatrix) {
         await socket.followUsers([bob.userId]);
 
         // Written while away: never on the wire before disconnect().
-        net.refuse();
-        const away = nextEvent(
-          socket.onState.bind(socket),
-          "reconnecting",
-          (c) => c.state === "reconnecting",
-        );
-        net.cut();
-        await away;
+        await cutAway(socket, net);
         const written = socket.writeChatMessage(room.id, { text: "ada's, unsent" });
         await socket.disconnect();
         await assert.rejects(written, (e) => HeraldError.is(e, "disconnected"));
