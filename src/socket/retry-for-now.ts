@@ -5,9 +5,10 @@ import { refusedForNow } from "./outbox-item.js";
 /**
  * Runs `run`, and runs it again (up to 10 times, with backoff over about 20 s) while the server
  * refuses it for now: a rate limit or a busy database says nothing about the request itself. With
- * `unreached`, also while the server cannot be reached (a REST read as the server restarts, which the
- * socket may notice only after); not after a read that ran out of time, which tried for as long as
- * the caller allows (ten of them would hold a channel's live messages back for minutes). Stops waiting when `signal` aborts, and throws the last failure.
+ * `unreached`, also while the server cannot be reached (a REST read as the server restarts, which
+ * the socket may notice only after); not after a read that ran out of time, which tried for as long
+ * as the caller allows (ten of them would hold a channel's live messages back for minutes). Stops
+ * waiting when `signal` aborts, and throws the last failure.
  */
 export async function retryForNow<T>(
   run: () => Promise<T>,

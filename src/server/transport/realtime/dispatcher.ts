@@ -93,20 +93,13 @@ export class Dispatcher {
   }
 
   /**
-   * Queues the refusal of a request the gateway could not decode (a feature this server does not
-   * offer): it is answered after the replies to the requests sent before it, like any other.
+   * Runs `run` once the requests the connection sent before are answered, like any other request:
+   * the refusal of one the gateway could not decode (a feature this server does not offer), or a
+   * refusal and the close it brings, which must not cut off their answers (their effects, a message
+   * stored and delivered, have taken place) nor make the client count them as lost.
    */
-  refuseInTurn(connection: Connection, cid: string | undefined, err: unknown): void {
-    this.push(connection, { kind: "inTurn", run: () => this.sendError(connection, cid, err) });
-  }
-
-  /**
-   * Runs `end` (a refusal and the close it brings) once the requests sent before it are answered:
-   * the close must not cut off their answers, whose effects (a message stored and delivered) have
-   * taken place, nor make the client count them as lost.
-   */
-  endInTurn(connection: Connection, end: () => void): void {
-    this.push(connection, { kind: "inTurn", run: end });
+  inTurn(connection: Connection, run: () => void): void {
+    this.push(connection, { kind: "inTurn", run });
   }
 
   private push(connection: Connection, item: Envelope | InTurn): void {

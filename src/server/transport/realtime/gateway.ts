@@ -400,7 +400,10 @@ export class WsGateway {
 
   /** Answers a request for a feature herald does not offer, keeping the socket, as stock does. */
   private refuseUnsupported(connection: Connection, request: UnsupportedRequest): void {
-    this.deps.dispatcher.refuseInTurn(connection, request.cid, unsupportedRefusal(request));
+    const { dispatcher } = this.deps;
+    dispatcher.inTurn(connection, () =>
+      dispatcher.sendError(connection, request.cid, unsupportedRefusal(request)),
+    );
   }
 
   /**
@@ -435,7 +438,7 @@ export class WsGateway {
     };
     const bound = setTimeout(run, REFUSED_CLOSE_WAIT_MS);
     bound.unref();
-    this.deps.dispatcher.endInTurn(connection, run);
+    this.deps.dispatcher.inTurn(connection, run);
   }
 
   private fail(connection: Connection, code: number, reason: string): void {
