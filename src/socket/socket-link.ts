@@ -14,13 +14,7 @@ import { emptyReport } from "./restore.js";
 import { type ServerProfile, unknownServer } from "./server-profile.js";
 import type { SocketClient } from "./socket-client.js";
 import { buildPipeline, type Pipeline } from "./socket-pipeline.js";
-import type {
-  ConnectOptions,
-  SocketEvents,
-  SocketOptions,
-  SocketState,
-  StateChange,
-} from "./socket-types.js";
+import type { ConnectOptions, SocketEvents, SocketOptions, SocketState } from "./socket-types.js";
 import { transmitter } from "./transmit.js";
 
 /**
@@ -119,8 +113,7 @@ export class SocketLink implements LayerHost {
     const previous = this.#state;
     if (previous === state) return;
     this.#state = state;
-    const change: StateChange = error ? { previous, state, reason, error } : { previous, state, reason };
-    this.#events.emit("state", change);
+    this.#events.emit("state", error ? { previous, state, reason, error } : { previous, state, reason });
   }
 
   /** `Socket.connect`, its arguments checked. */
@@ -131,14 +124,15 @@ export class SocketLink implements LayerHost {
     this.#session = session;
     this.#connectOptions = kept;
     this.#closing = false;
-    this.#setState("connecting", "connect() was called");
-    // `disconnect()` must not wait for a slow server's refresh or capabilities read (shared, not
-    // aborted; the attempt gives up once they answer): until the WebSocket opens, it ends the wait.
+    // Made before the state event, whose listeners may write (as this user) or call disconnect(): that
+    // ends the wait for a slow refresh or capabilities read (shared, not aborted) until the WebSocket opens.
+    const loaded = this.#pipeline.outbox?.load(session.userId);
     const stopped = new Promise<never>((_, reject) => {
       this.#abortConnect = reject;
     });
+    this.#setState("connecting", "connect() was called");
     try {
-      await Promise.race([this.#pipeline.outbox?.load(session.userId), deadline.expired, stopped]);
+      await Promise.race([loaded, deadline.expired, stopped]);
       await Promise.race([this.#dial({ ...kept, signal: deadline.signal }), deadline.expired, stopped]);
     } catch (error) {
       const e = HeraldError.from(error, "disconnected");

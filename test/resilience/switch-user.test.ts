@@ -94,3 +94,52 @@ for (const { mode, codec, label } of modeMatrix) {
     });
   });
 }
+
+for (const { mode, codec, label } of modeMatrix) {
+  describe(`a write made by a listener of the connecting state (${label})`, () => {
+    for (const stored of [false, true]) {
+      test(`is the connecting user's, and settles (${stored ? "stored outbox" : "memory outbox"})`, async (t) => {
+        const { client, signIn } = await serverWithClient(t, mode.options);
+        const [ada, bob] = await Promise.all([signIn("ada"), signIn("bob")]);
+        const storage = new MemoryOutboxStorage();
+        const socket = client.createSocket({
+          codec,
+          heartbeat: false,
+          ...(stored ? { outbox: { storage } } : {}),
+        });
+        t.after(() => socket.disconnect());
+        const roomName = uniqueName("room");
+        await socket.connect(ada);
+        await socket.disconnect();
+
+        let written: Promise<unknown> | undefined;
+        let labels: (string | undefined)[] = [];
+        const off = socket.onState(({ state }) => {
+          if (state !== "connecting" || written) return;
+          // Not joined: the server refuses it once connected, and it leaves the outbox.
+          written = socket.writeChatMessage(`2...${roomName}`, { text: "bob's" });
+          labels = storage.load().map((entry) => entry.userId);
+        });
+        await socket.connect(bob);
+        off();
+        if (stored) assert.deepEqual(labels, [bob.userId], "stored as bob's");
+        const outcome = written?.then(
+          () => "sent",
+          (error: unknown) => (HeraldError.is(error) ? error.code : String(error)),
+        );
+        const settled = await Promise.race([
+          outcome,
+          new Promise((r) => setTimeout(() => r("pending"), 2000)),
+        ]);
+        assert.notEqual(settled, "pending");
+        assert.equal(socket.outboxSize, 0);
+
+        // Nothing of it is left to go out as ada's.
+        await socket.disconnect();
+        await socket.connect(ada);
+        assert.equal(socket.outboxSize, 0, "nothing of bob's waits in ada's outbox");
+        assert.deepEqual(storage.load(), []);
+      });
+    }
+  });
+}
