@@ -7,7 +7,7 @@ import {
   describeValue,
   isRecord,
 } from "./arguments.js";
-import type { CallOptions } from "./call-options.js";
+import { type CallOptions, watchCall } from "./call-options.js";
 import { noExtensions, requireExtension } from "./capabilities.js";
 import { HeraldError } from "./errors.js";
 import {
@@ -323,24 +323,22 @@ export class Client {
    * for certain (a failed read is tried again at the next call).
    */
   capabilities(options?: CallOptions): Promise<Capabilities> {
-    try {
+    return new Promise((resolve, reject) => {
       checkCallOptions("capabilities", options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (!this.#capabilities) {
-      // A few seconds of its own (or the client's limit if shorter), since every connection waits for it.
-      const timeoutMs = options?.timeoutMs ?? Math.min(this.#http.timeoutMs || 3000, 3000);
-      const pending = this.#call("getCapabilities", {}, { ...options, timeoutMs }).catch((error: unknown) => {
+      // Only this caller's own signal and time limit end its wait; an aborted signal throws here.
+      const unwatch = watchCall("capabilities", options, 0, reject);
+      // One read for every caller, tied to none: a few seconds of its own (or the client's limit if
+      // shorter), since every connection waits for it.
+      const timeoutMs = Math.min(this.#http.timeoutMs || 3000, 3000);
+      this.#capabilities ??= this.#call("getCapabilities", {}, { timeoutMs }).catch((error: unknown) => {
         // Only a definite answer is kept: stock Nakama's 404 (no such route), or the capabilities.
         // Anything else (a network failure, no answer, a proxy's error, garbage) is asked again.
         if (HeraldError.is(error) && error.status === 404) return noExtensions;
         this.#capabilities = undefined;
         throw error;
       });
-      this.#capabilities = pending;
-    }
-    return this.#capabilities;
+      this.#capabilities.then(resolve, reject).finally(unwatch);
+    });
   }
 
   // ---------- sessions ----------

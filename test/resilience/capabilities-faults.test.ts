@@ -129,3 +129,52 @@ test("a capabilities route that never answers holds a connection a few seconds, 
   await assert.rejects(client.capabilities({ timeoutMs: 100 }), { code: "timeout" });
   assert.ok(Date.now() - quick < 1000);
 });
+
+// One read serves every caller at once; each caller's signal and time limit end only its own wait.
+describe("a capabilities read shared by callers", () => {
+  const heldRead = async (t: import("node:test").TestContext) => {
+    const server = await startServer();
+    t.after(() => server.close());
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reads = 0;
+    const fetchWith: FetchFunction = async (url, init) => {
+      if (String(url).includes("/v2/herald/capabilities")) {
+        reads++;
+        await held;
+      }
+      return fetch(url, init as RequestInit);
+    };
+    const client = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchWith });
+    const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, create: true });
+    return { client, session, release, reads: () => reads };
+  };
+
+  test("a first caller that aborts stops neither another caller nor a connect()", async (t) => {
+    const { client, session, release, reads } = await heldRead(t);
+    const first = new AbortController();
+    const firstCall = client.capabilities({ signal: first.signal });
+    const second = client.capabilities();
+    const socket = client.createSocket({ heartbeat: false });
+    t.after(() => socket.disconnect());
+    const connecting = socket.connect(session);
+    first.abort();
+    await assert.rejects(firstCall, { code: "aborted" });
+    release();
+    assert.ok((await second).extensions.includes("client_msg_id"));
+    await connecting;
+    assert.equal(reads(), 1, "one read for all");
+  });
+
+  test("a first caller's short time limit does not end another caller's wait", async (t) => {
+    const { client, release, reads } = await heldRead(t);
+    const firstCall = client.capabilities({ timeoutMs: 50 });
+    const second = client.capabilities();
+    await assert.rejects(firstCall, { code: "timeout" });
+    release();
+    assert.ok((await second).extensions.includes("client_msg_id"));
+    assert.equal(reads(), 1, "one read for all");
+  });
+});
