@@ -1,33 +1,13 @@
 import { HeraldError } from "../errors.js";
 import type { Channel, ChannelMessage } from "../gen/model.js";
 import type { Session } from "../session.js";
+import { mark, newTrack, notDelivered, type Track, timeOf } from "./catch-up-track.js";
 import { ping } from "./heartbeat.js";
 import type { Deliver, Layer, LayerHost, Send } from "./layer.js";
 import { retryForNow } from "./retry-for-now.js";
 import type { CatchUpOptions, GapEvent } from "./socket-types.js";
 
 const PAGE_SIZE = 100;
-const MARKS = 10;
-
-/** A joined channel as catch-up follows it. */
-interface Track {
-  persistent: boolean;
-  /**
-   * The ids of the last `MARKS` new stored messages delivered (before any, the newest at join) and
-   * the newest one's time: catch-up reads back to the newest of them still in history, else to the
-   * first message older than that time. Not to the newest alone: were it removed meanwhile, those
-   * stored in its millisecond before it (not older) would come again.
-   */
-  marks: string[];
-  markTime: Date | undefined;
-  /** Live messages held back while missed ones are read. */
-  buffer: ChannelMessage[] | undefined;
-  /** Ids the last catch-up delivered from history, whose live copy may still be on its way. */
-  recent: Set<string>;
-}
-
-const timeOf = (m: ChannelMessage) => m.createTime?.getTime() ?? 0;
-
 /**
  * Delivers the messages a channel received while the connection was down, from history, before
  * the live ones held back meanwhile: each once, in order. It reads back from the newest message
@@ -83,23 +63,15 @@ export class CatchUpLayer implements Layer {
     // (codes 1, 2: numbers for the core's size) names an older message, read back to it would
     // deliver the messages after it again.
     const code = message.code ?? 0;
-    if (message.persistent !== false && (code < 1 || code > 2)) {
-      if (track.marks.push(message.messageId) > MARKS) track.marks.shift();
-      track.markTime = message.createTime;
-    }
+    if (message.persistent !== false && (code < 1 || code > 2))
+      mark(track, message.messageId, message.createTime);
     this.#deliver?.(message, catchUp);
   }
 
   #track(id: string, persistent: boolean, channel: Channel | undefined): void {
     // herald's server names the mark in the reply, exactly (none: the channel had no history).
     const exact = this.#host.profile.joinMark;
-    const track: Track = {
-      persistent,
-      marks: exact && channel?.markId ? [channel.markId] : [],
-      markTime: exact ? channel?.markTime : undefined,
-      buffer: undefined,
-      recent: new Set(),
-    };
+    const track = newTrack(persistent, exact ? channel?.markId : undefined, channel?.markTime);
     this.#tracks.set(id, track);
     const session = this.#host.session;
     if (persistent && session && !exact) void this.#mark(session, id, track);
@@ -122,10 +94,8 @@ export class CatchUpLayer implements Layer {
     const current = () => !track.marks.length && this.#host.generation === generation;
     try {
       const newest = (await this.#list(session, id, 1, undefined)).messages[0];
-      if (newest && current() && (await ping(this.#host, 5000).then(current, () => false))) {
-        track.marks.push(newest.messageId);
-        track.markTime = newest.createTime;
-      }
+      if (newest && current() && (await ping(this.#host, 5000).then(current, () => false)))
+        mark(track, newest.messageId, newest.createTime);
     } catch {
       // No mark, as for an answer not confirmed.
     }
@@ -211,6 +181,7 @@ export class CatchUpLayer implements Layer {
     const seen = new Set<string>();
     let cursor: string | undefined;
     let complete = false;
+    let marked = false;
     try {
       for (let n = 0; n < this.#maxPages && !complete; n++) {
         const page = await this.#list(session, id, PAGE_SIZE, cursor);
@@ -218,7 +189,8 @@ export class CatchUpLayer implements Layer {
         const kept: ChannelMessage[] = [];
         let repeated = false;
         for (const m of page.messages) {
-          if (track.marks.includes(m.messageId) || timeOf(m) < (track.markTime?.getTime() ?? 0)) {
+          marked = track.marks.includes(m.messageId);
+          if (marked || timeOf(m) < (track.markTime?.getTime() ?? 0)) {
             complete = true;
             break;
           }
@@ -241,9 +213,10 @@ export class CatchUpLayer implements Layer {
       return this.#gap(id, track, generation, "history_unreadable", HeraldError.from(error));
     }
     track.recent = seen;
-    // Older ones are out of reach: said before the newer ones arrive, so an app can mark the hole.
-    if (!complete) this.#host.emit("gap", { channelId: id, reason: "too_far_behind" });
     // Oldest first: pages, and the messages in each, come newest first.
-    this.#flush(id, track, generation, pages.flat().reverse());
+    const [missed, unsure] = notDelivered(track, pages.flat().reverse(), marked);
+    // Older ones are out of reach: said before the newer ones arrive, so an app can mark the hole.
+    if (!complete || unsure) this.#host.emit("gap", { channelId: id, reason: "too_far_behind" });
+    this.#flush(id, track, generation, missed);
   }
 }

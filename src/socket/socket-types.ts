@@ -136,7 +136,8 @@ export interface GapEvent {
    * `not_persistent`: the channel keeps no history; `history_unreadable`: listing it failed;
    * `not_rejoined`: joining it again was refused (the channel is no longer joined);
    * `too_far_behind`: more was missed than catch-up reads back (`catchUp.maxPages`), or the
-   * server's history cursors cannot page further (stock Nakama 3.26): older messages are skipped.
+   * server's history cursors cannot page further (stock Nakama 3.26): older messages are skipped;
+   * or, every message catch-up would read back to removed, some cannot be told from ones delivered.
    */
   reason: "not_persistent" | "history_unreadable" | "not_rejoined" | "too_far_behind";
   error?: HeraldError | undefined;

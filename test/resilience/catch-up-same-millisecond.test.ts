@@ -49,6 +49,30 @@ for (const { mode, codec, label } of modeMatrix) {
         assert.deepEqual(gaps, []);
       });
 
+      test("are not delivered again once every marked message was removed", async (t) => {
+        const { channel, sender, got, gaps, received, goAway, comeBack } = await cutRoom(t, mode, codec);
+        // Eleven in one millisecond: the last ten delivered are the ones catch-up marks.
+        const sent = await stoppedAt(Date.now(), async () => {
+          const all = [];
+          for (let n = 1; n <= 11; n++) all.push(await sender.writeChatMessage(channel.id, { text: `${n}` }));
+          return all;
+        });
+        assert.equal(new Set(sent.map((m) => time(m.createTime))).size, 1, "stored in one millisecond");
+        await received("the eleven live", (m) => m.messageId === sent[10]?.messageId);
+        await goAway();
+        // The sender's rate limit (20 messages at once, then 10 a second) refills first.
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        for (const m of sent.slice(1)) await sender.removeChatMessage(channel.id, m.messageId);
+        const after = await sender.writeChatMessage(channel.id, { text: "after" });
+        await comeBack();
+        await received("the catch-up", (m) => m.messageId === after.messageId);
+        assert.deepEqual(
+          got.map((m) => `${m.content.text}${m.catchUp ? " (caught up)" : ""}`),
+          ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "after (caught up)"],
+        );
+        assert.deepEqual(gaps, []);
+      });
+
       test("missed ones stored in that millisecond after it are delivered by a catch-up", async (t) => {
         const { channel, sender, got, gaps, received, goAway, comeBack } = await cutRoom(t, mode, codec);
         const at = Date.now();
