@@ -43,6 +43,8 @@ export class RestoreLayer implements Layer {
   readonly #onForgotten: (channelId: string, error: HeraldError | undefined) => void;
   #statusSet = false;
   #status: string | undefined;
+  /** Status updates the app sent: one sent while a restore waits makes its older status stale. */
+  #statusSends = 0;
   // Replaced, not cleared, on closed(): a follow still under way adds to its own connect()'s sets.
   #follows = new Set<string>();
   #names = new Set<string>();
@@ -64,6 +66,7 @@ export class RestoreLayer implements Layer {
 
   async #record(next: Send, request: OutgoingRequest): Promise<Envelope | undefined> {
     const { kind, body } = request.message;
+    if (kind === "statusUpdate") this.#statusSends++;
     // Those of the connect() this request was made under, whatever happens while it is under way.
     const follows = this.#follows;
     const names = this.#names;
@@ -157,8 +160,14 @@ export class RestoreLayer implements Layer {
     if (this.#statusSet) {
       report.status = this.#status;
       const body = this.#status ? { status: this.#status } : {};
+      const sends = this.#statusSends;
       work.push(
-        step({ what: "updateStatus", message: { kind: "statusUpdate", body } }).then((reply) => {
+        // Not sent (again) once the app sent a newer status: it would undo it.
+        step(
+          { what: "updateStatus", message: { kind: "statusUpdate", body } },
+          undefined,
+          () => sends !== this.#statusSends,
+        ).then((reply) => {
           report.statusRestored = reply !== null;
         }),
       );

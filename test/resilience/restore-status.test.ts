@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { waitFor } from "../../src/testing/wait-for.js";
+import { startFakeServer } from "../helpers/fake-server.js";
+import { codecs } from "../helpers/server.js";
+import { nextEvent } from "../sdk/helpers.js";
+
+// A restore sends the status again after a reconnection, and waits out a refusal for now before
+// trying again. The app may set its status meanwhile, over the new connection: the newest wins.
+
+for (const codec of codecs) {
+  describe(`a status set while a restore waits to send the old one again (${codec.format})`, () => {
+    test("stays: the restore does not send the old status after it", async (t) => {
+      const fake = await startFakeServer();
+      t.after(() => fake.close());
+      const socket = fake.client().createSocket({
+        codec,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+      });
+      await socket.connect(fake.session());
+      await socket.updateStatus("old");
+      const first = await fake.nextConnection();
+
+      // The first status on the next connection (the restore's) is refused for now, once.
+      let refused = false;
+      fake.onRequest("statusUpdate", (_, request) => {
+        if (refused || request.connection === first) return undefined;
+        refused = true;
+        return { error: { code: "rate_limited", message: "status updates: slow down" } };
+      });
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      await first.cut();
+      const second = await fake.nextConnection();
+      await waitFor(() => refused, { what: "the restore's status refused for now" });
+      await socket.updateStatus("new");
+      const report = await back;
+
+      const statuses = () => second.requests("statusUpdate").map((e) => e.body.status);
+      // Past the restore's retry (a quarter of a second at the least).
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.deepEqual(statuses(), ["old", "new"]);
+      assert.equal(second.status, "new");
+      assert.equal(report.statusRestored, true);
+    });
+  });
+}
