@@ -24,13 +24,13 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,435 bytes, 19.96 KiB),
- * rounded up to a hundredth of a KiB (19.96 KiB, 20,439 bytes).
- * Raised from 20,260 bytes (175 bytes) for the reconnecting socket's last edges: a write made by a
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,421 bytes, 19.94 KiB),
+ * rounded up to a hundredth of a KiB (19.95 KiB, 20,428 bytes).
+ * Raised from 20,260 bytes (161 bytes) for the reconnecting socket's last edges: a write made by a
  * listener of the connecting state is stored as the connecting user's (-8); one caller's signal or
  * time limit no longer ends the capabilities read the others wait for (6); a catch-up that finds
  * none of its marks left in history tells the messages stored in the latest millisecond it had by
- * their ids, and leaves out with a gap those it cannot tell, instead of delivering them again (151);
+ * their ids, and leaves out with a gap those it cannot tell, instead of delivering them again (137);
  * a restore's retry of the status is dropped once the app sent a newer one meanwhile (26).
  * Raised from 20,136 bytes (124 bytes) for the outbox's and the capabilities read's edges: a write
  * whose caller gives up (timeoutMs, signal) leaves the outbox even once sent, and is never sent
@@ -90,7 +90,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.96 * 1024;
+const CORE_CEILING = 19.95 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

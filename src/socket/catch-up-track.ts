@@ -67,8 +67,7 @@ export function notDelivered(
   read: ChannelMessage[],
   marked: boolean,
 ): [missed: ChannelMessage[], unsure: boolean] {
-  const { top, topIds } = track;
-  const unknown = (m: ChannelMessage) => !topIds.has(m.messageId);
-  const missed = read.filter((m) => unknown(m) && (marked || timeOf(m) >= top));
-  return [missed, !marked && read.some((m) => unknown(m) && timeOf(m) < top)];
+  const untold = read.filter((m) => !track.topIds.has(m.messageId));
+  const missed = marked ? untold : untold.filter((m) => timeOf(m) >= track.top);
+  return [missed, missed.length < untold.length];
 }
