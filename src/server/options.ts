@@ -111,7 +111,8 @@ export interface ServerOptions {
    */
   maxBufferedBytes?: number;
   /**
-   * Largest incoming WebSocket frame; a larger one closes the socket with 1009.
+   * Largest incoming WebSocket frame; a larger one closes the socket with 1009, once the requests
+   * before it are answered (at once for a frame more than 64 KiB over the limit).
    * @default 65536, or 4096 (stock Nakama's default) with `compat: "nakama"`
    */
   maxFrameBytes?: number;

@@ -176,3 +176,71 @@ describe("a frame refused with a close, behind a request that does not end", () 
     await b.close();
   });
 });
+
+/** A status update of `cid` whose frame, in the codec, has exactly `bytes` bytes. */
+function sizedFrame(codec: Codec, cid: string, bytes: number): string | Uint8Array {
+  const encode = (status: string) => codec.encodeEnvelope({ cid, kind: "statusUpdate", body: { status } });
+  // The length prefixes of protobuf grow with the status: settle on the size from below.
+  let pad = bytes - Buffer.byteLength(encode(""));
+  while (Buffer.byteLength(encode("x".repeat(pad))) > bytes) pad -= 1;
+  const out = encode("x".repeat(pad));
+  assert.equal(Buffer.byteLength(out), bytes);
+  return out;
+}
+
+/** The burst: a send and a status update, then a frame one byte over `limit`, then a send. */
+async function oversizeBurst(baseUrl: string, codec: Codec, limit: number) {
+  const { a, b, channelId } = await twoInARoom(baseUrl, codec);
+  a.ws.send(frame(codec, "before-1", "channelMessageSend", { channelId, content: '{"before":true}' }));
+  a.ws.send(frame(codec, "before-2", "statusUpdate", { status: "before the big frame" }));
+  a.ws.send(sizedFrame(codec, "big", limit + 1));
+  a.ws.send(frame(codec, "after-1", "channelMessageSend", { channelId, content: '{"after":true}' }));
+  const closed = await a.closed;
+  await b.next("channelPresenceEvent", (e) => e.leaves.length > 0);
+  const pushed = b.received
+    .filter((e) => e.kind === "channelMessage")
+    .map((e) => (e.body as { content: string }).content);
+  assert.deepEqual(pushed, ['{"before":true}'], "the send before is delivered, the one after is not");
+  const answers = a.received.filter((e) => e.cid !== undefined).map((e) => `${e.cid} ${e.kind}`);
+  await b.close();
+  return { closed, answers };
+}
+
+describe("a frame over the frame limit, in herald mode", () => {
+  const srv = serverForSuite({ maxFrameBytes: 2048 });
+
+  for (const codec of codecs) {
+    test(`[${codec.format}] the requests before it are answered, then its refusal, then the close with 1009`, async () => {
+      const { closed, answers } = await oversizeBurst(srv.url, codec, 2048);
+      assert.equal(closed.code, 1009);
+      assert.match(closed.reason, /2049 bytes.*2048/);
+      assert.deepEqual(answers.slice(-3), ["before-1 channelMessageAck", "before-2 empty", "big error"]);
+    });
+  }
+
+  test("[json] a frame of exactly the limit is read", async () => {
+    const s = await openSocket(srv.url, await authenticate(srv.url));
+    s.ws.send(sizedFrame(jsonCodec, "fits", 2048));
+    await s.call("ping", {}, "pong");
+    assert.ok(s.received.some((e) => e.cid === "fits" && e.kind === "empty"));
+    await s.close();
+  });
+
+  test("[json] a frame far over the limit still closes the socket with 1009", async () => {
+    const s = await openSocket(srv.url, await authenticate(srv.url));
+    s.ws.send(sizedFrame(jsonCodec, "huge", 2048 + 1024 * 1024));
+    assert.equal((await s.closed).code, 1009);
+  });
+});
+
+describe('a frame over the frame limit, in stock mode (compat "nakama")', () => {
+  const srv = serverForSuite({ compat: "nakama" });
+
+  for (const codec of codecs) {
+    test(`[${codec.format}] the requests before it are answered, then the close with 1009 and no error frame`, async () => {
+      const { closed, answers } = await oversizeBurst(srv.url, codec, 4096);
+      assert.equal(closed.code, 1009);
+      assert.deepEqual(answers.slice(-2), ["before-1 channelMessageAck", "before-2 empty"]);
+    });
+  }
+});

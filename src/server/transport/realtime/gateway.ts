@@ -57,6 +57,14 @@ function textFault(frame: string | Buffer): HeraldError | undefined {
  */
 const REFUSED_CLOSE_WAIT_MS = 10_000;
 
+/**
+ * How far past the frame limit a frame is still read whole, so that the server refuses it in turn
+ * (after the answers of the requests before it) rather than `ws` closing the socket at once. A
+ * frame larger still is cut off by `ws` as soon as its header is read: a socket never holds more
+ * than the limit and this margin of one frame.
+ */
+export const OVERSIZE_READ_BYTES = 64 * 1024;
+
 /** How often the server-wide budget of unsent bytes is checked. */
 const MEMORY_CHECK_MS = 100;
 
@@ -143,7 +151,7 @@ export class WsGateway {
   constructor(private readonly deps: GatewayDeps) {
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: deps.maxFrameBytes,
+      maxPayload: deps.maxFrameBytes + OVERSIZE_READ_BYTES,
       perMessageDeflate: false,
       // Text that is not UTF-8 is refused by onFrame like any malformed frame (its error, then the
       // close, in turn), not closed by `ws` at once without a word.
@@ -334,6 +342,10 @@ export class WsGateway {
     // After a refused frame nothing more is read: the socket closes once the requests before it
     // are answered.
     if (connection.closed || connection.refused) return;
+    if (data.length > this.deps.maxFrameBytes) {
+      this.refuseOversize(connection, data, isBinary);
+      return;
+    }
     if (isBinary !== connection.codec.binary) {
       const expected = connection.codec.binary ? "binary protobuf" : "text JSON";
       this.failInTurn(connection, 1003, `Unsupported frame: this socket speaks ${expected} frames`);
@@ -395,6 +407,30 @@ export class WsGateway {
     this.endInTurn(connection, () => {
       this.deps.dispatcher.sendError(connection, cid, refusal);
       this.fail(connection, 1007, `Malformed envelope: ${message}`);
+    });
+  }
+
+  /**
+   * Refuses a frame over the frame limit with 1009, in turn: stock closes without a word (its
+   * WebSocket library's close, with no reason); herald first sends the refusal, with the request's
+   * cid when it can be read, and says why in the close.
+   */
+  private refuseOversize(connection: Connection, data: Buffer, isBinary: boolean): void {
+    const limit = this.deps.maxFrameBytes;
+    const reason = `Frame too large: ${data.length} bytes, over the limit of ${limit}`;
+    if (this.deps.stockFrames) {
+      this.endInTurn(connection, () => {
+        this.deps.logger.warn("socket_refused_frame", { sessionId: connection.id, code: 1009, reason });
+        connection.ws.close(1009);
+      });
+      return;
+    }
+    let cid: string | undefined;
+    if (isBinary === connection.codec.binary) cid = requestCid(isBinary ? data : data.toString("utf8"));
+    const refusal = new HeraldError("bad_input", reason, { serverCode: 3 });
+    this.endInTurn(connection, () => {
+      this.deps.dispatcher.sendError(connection, cid, refusal);
+      this.fail(connection, 1009, reason);
     });
   }
 
