@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import type { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -154,7 +155,8 @@ export class WsGateway {
       maxPayload: deps.maxFrameBytes + OVERSIZE_READ_BYTES,
       perMessageDeflate: false,
       // Text that is not UTF-8 is refused by onFrame like any malformed frame (its error, then the
-      // close, in turn), not closed by `ws` at once without a word.
+      // close, in turn), not closed by `ws` at once without a word. Close reasons, which `ws` then
+      // no longer checks either, are checked by checkCloseReasons.
       skipUTF8Validation: true,
     });
     this.keepAlive();
@@ -304,6 +306,7 @@ export class WsGateway {
 
   private attach(connection: Connection): void {
     const ws = connection.ws;
+    this.checkCloseReasons(connection);
     ws.on("pong", () => {
       connection.alive = true;
     });
@@ -317,6 +320,28 @@ export class WsGateway {
     });
     ws.on("close", (code, reason) => this.onClose(connection, code, reason.toString()));
     ws.on("error", (err) => this.deps.logger.warn("socket_error", { sessionId: connection.id, err }));
+  }
+
+  /**
+   * Fails the connection with 1007 when the client's close frame has a reason that is not UTF-8, as
+   * RFC 6455 asks. `ws` checks that only when it checks text frames too, which the gateway does
+   * itself (see `skipUTF8Validation`); without this, `ws` would echo the reason back as a normal
+   * close. The check runs before `ws` answers the close: its own answer then finds the 1007 sent.
+   * Close frames come once per socket, so none of this is on the frame path.
+   */
+  private checkCloseReasons(connection: Connection): void {
+    const ws = connection.ws;
+    // `ws` offers no public hook before its answer to a close frame: its frame reader is the one.
+    const reader = (ws as unknown as { _receiver?: EventEmitter })._receiver;
+    reader?.prependListener("conclude", (code: number, reason: Buffer) => {
+      if (reason.length === 0 || isUtf8(reason)) return;
+      this.deps.logger.warn("socket_refused_frame", {
+        sessionId: connection.id,
+        code: 1007,
+        reason: `Close reason is not valid UTF-8 (close code ${code})`,
+      });
+      ws.close(1007, "Close reason is not valid UTF-8");
+    });
   }
 
   /** Closes the socket with {@link SESSION_EXPIRED_CLOSE} once its token is no longer valid. */
