@@ -413,6 +413,12 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
     }
   });
   http.on("clientError", (err, socket) => answerClientError(err, socket));
+  // An `Expect` other than 100-continue, which no route meets: Node would answer 417 with no body.
+  http.on("checkExpectation", (req, res) => {
+    const body = JSON.stringify({ code: 3, message: `Expectation not supported: ${req.headers.expect}` });
+    res.writeHead(417, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+    res.end(body);
+  });
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

@@ -25,6 +25,7 @@ import { closeReason } from "./close-reason.js";
 import { Connection } from "./connection.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { extensionFieldIn } from "./extension-field.js";
+import { handshakeFault } from "./handshake-fault.js";
 import { requestCid } from "./request-cid.js";
 import { type UnsupportedRequest, unsupportedRefusal, unsupportedRequest } from "./unsupported-request.js";
 import { SLOW_READER_CLOSE, type SocketWriter } from "./writer.js";
@@ -129,10 +130,18 @@ export interface GatewayDeps {
  */
 export const SESSION_EXPIRED_CLOSE = { code: 4001, reason: "Session token expired" } as const;
 
-function rejectUpgrade(socket: Duplex, status: number, reason: string, body: Record<string, unknown>): void {
+function rejectUpgrade(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
+  let extra = "";
+  for (const [name, value] of Object.entries(headers)) extra += `${name}: ${value}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${extra}Connection: close\r\n\r\n${text}`,
   );
 }
 
@@ -158,6 +167,11 @@ export class WsGateway {
       // close, in turn), not closed by `ws` at once without a word. Close reasons, which `ws` then
       // no longer checks either, are checked by checkCloseReasons.
       skipUTF8Validation: true,
+    });
+    // What `ws` still refuses after handshakeFault's checks (a check a later `ws` adds) gets JSON too.
+    this.wss.on("wsClientError", (err: Error, socket: Duplex) => {
+      this.deps.logger.debug("upgrade_refused", { err });
+      rejectUpgrade(socket, 400, "Bad Request", { code: 3, message: err.message });
     });
     this.keepAlive();
     this.lastActive = setInterval(() => this.refreshLastActive(), deps.lastActiveRefreshMs);
@@ -213,6 +227,11 @@ export class WsGateway {
     const url = requestUrl(req.url);
     if (url.pathname !== "/ws") {
       rejectUpgrade(socket, 404, "Not Found", { code: 5, message: "Not found" });
+      return;
+    }
+    const fault = handshakeFault(req);
+    if (fault !== undefined) {
+      rejectUpgrade(socket, fault.status, fault.reason, fault.body, fault.headers);
       return;
     }
     const format = url.searchParams.get("format") ?? "";
