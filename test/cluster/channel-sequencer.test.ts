@@ -226,6 +226,25 @@ describe("channel sequencer", () => {
     assert.deepEqual(s.size, { channels: 1, held: 0 });
   });
 
+  test("a late publish of a message whose removal went out after a fill is dropped", async () => {
+    const { s, out, offer } = sequencer([1, 2, 4], { gapFillMs: 10 });
+    s.open(CH);
+    s.begin(CH, 1);
+    // 3 was stored, then removed; its removal comes first, and the fill finds 2 and 4 only.
+    s.offerChange(CH, 3, "remove 3");
+    await waitFor(() => out.length === 3, "the fill and the removal");
+    assert.deepEqual(out, ["2 (filled)", "4 (filled)", "remove 3"]);
+    // 3's own publish, late: not delivered after its removal.
+    offer(3, 2);
+    // A removal of a message above everything the fill found leaves the chain past it too.
+    s.offerChange(CH, 6, "remove 6");
+    await waitFor(() => out.length === 4, "the second fill and its removal");
+    offer(6, 5);
+    offer(5, 4);
+    offer(7, 6);
+    assert.deepEqual(out, ["2 (filled)", "4 (filled)", "remove 3", "remove 6", "7"]);
+  });
+
   test("a tip above what was delivered fills the gap after the wait; one at or below it does nothing", async () => {
     const { s, out, fills, reads } = sequencer([1, 2, 3], { gapFillMs: 10 });
     s.open(CH);

@@ -338,6 +338,10 @@ export class ChannelSequencer<F> {
       const orphans = chain.changes.filter((c) => pending.has(c));
       if (orphans.length > 0) {
         chain.changes = chain.changes.filter((c) => !pending.has(c));
+        // Their messages were removed, and every seq up to theirs was committed before the read:
+        // the chain stands past them, so a late publish of one is dropped, not delivered after
+        // its removal (members, and the console's counts, would show it again).
+        for (const c of orphans) if (chain.last !== undefined && c.target > chain.last) chain.last = c.target;
         for (const c of orphans) this.options.deliver(channelId, c.frame);
       }
       if (delivered > 0 || reason !== "resubscribed")
