@@ -161,7 +161,8 @@ export class WsGateway {
   constructor(private readonly deps: GatewayDeps) {
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: deps.maxFrameBytes + OVERSIZE_READ_BYTES,
+      // `ws` reads its limit as a 32-bit integer.
+      maxPayload: Math.min(deps.maxFrameBytes + OVERSIZE_READ_BYTES, 2 ** 31 - 1),
       perMessageDeflate: false,
       // Text that is not UTF-8 is refused by onFrame like any malformed frame (its error, then the
       // close, in turn), not closed by `ws` at once without a word. Close reasons, which `ws` then
