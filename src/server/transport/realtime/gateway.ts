@@ -65,7 +65,7 @@ const REFUSED_CLOSE_WAIT_MS = 10_000;
  * frame larger still is cut off by `ws` as soon as its header is read: a socket never holds more
  * than the limit and this margin of one frame.
  */
-export const OVERSIZE_READ_BYTES = 64 * 1024;
+const OVERSIZE_READ_BYTES = 64 * 1024;
 
 /** How often the server-wide budget of unsent bytes is checked. */
 const MEMORY_CHECK_MS = 100;
