@@ -7,7 +7,7 @@ import {
   describeValue,
   isRecord,
 } from "./arguments.js";
-import { type CallOptions, watchCall } from "./call-options.js";
+import { type CallOptions, startDeadline, watchCall } from "./call-options.js";
 import { noExtensions, requireExtension } from "./capabilities.js";
 import { HeraldError } from "./errors.js";
 import {
@@ -288,17 +288,22 @@ export class Client {
 
   /**
    * Refreshes `session` if it is about to expire and automatic refresh is on. Concurrent callers
-   * share one refresh. If the refresh fails while the token is still valid, the call goes on with
-   * the current token; once it has expired, the refresh's error is thrown.
+   * share one refresh, each waiting on it within its own `signal` and `timeoutMs`. If the refresh
+   * fails while the token is still valid, the call goes on with the current token; once it has
+   * expired, the refresh's error is thrown.
    */
   async ensureFresh(session: Session, options?: CallOptions): Promise<void> {
     checkSession("ensureFresh", session);
     checkCallOptions("ensureFresh", options);
     if (!this.#autoRefresh || !this.#needsRefresh(session)) return;
+    // The refresh is not tied to this caller (see #sharedRefresh), so its wait is.
+    const deadline = startDeadline("ensureFresh", options, this.#http.timeoutMs);
     try {
-      await this.#sharedRefresh(session, options);
+      await Promise.race([this.#sharedRefresh(session, options), deadline.expired]);
     } catch (error) {
-      if (session.isExpired()) throw error;
+      if (error === deadline.reason || session.isExpired()) throw error;
+    } finally {
+      deadline.done();
     }
   }
 

@@ -301,4 +301,31 @@ describe("sessions", () => {
     assert.equal(http.requests.length, 1);
     await http.close();
   });
+
+  test("a call waiting on a refresh that does not answer rejects when its own signal aborts or its own time is up", async (t) => {
+    // The refresh route never answers; every other route would answer at once.
+    const http = await startHttp(t, (req, _body, res) => {
+      if (req.url !== "/v2/account/session/refresh") json(res, 200, {});
+    });
+    const client = new Client({ port: http.port, timeoutMs: 0 });
+    const { token, refreshToken } = makeTokens(-10, 3600);
+    const session = Session.restore(token, refreshToken);
+    const abort = new AbortController();
+    const aborted = client.getAccount(session, { signal: abort.signal });
+    // A second call shares the first one's refresh, but with a limit of its own.
+    const timed = client.getUsers(session, { ids: ["u-2"], timeoutMs: 50 });
+    setTimeout(() => abort.abort(), 50);
+    const within = (call: Promise<unknown>) =>
+      Promise.race([
+        call,
+        new Promise((_, reject) => setTimeout(() => reject(new Error("still waiting")), 2000)),
+      ]);
+    await Promise.all([
+      assert.rejects(within(aborted), { code: "aborted" }),
+      assert.rejects(within(timed), { code: "timeout" }),
+    ]);
+    // A socket's connect waits on the same refresh, and gives up as the call does.
+    const connect = client.createSocket().connect(session, { timeoutMs: 50 });
+    await assert.rejects(within(connect), { code: "timeout" });
+  });
 });
