@@ -416,10 +416,15 @@ export class Client {
     return session;
   }
 
-  /** Revokes the session's token and refresh token on the server. */
+  /**
+   * Revokes the session's token and refresh token on the server. A session whose token has expired
+   * is refreshed first (with automatic refresh on): the server takes a logout only with a valid
+   * token, and would otherwise leave the refresh token usable.
+   */
   async sessionLogout(session: Session, options?: CallOptions): Promise<void> {
     checkSession("sessionLogout", session);
     checkCallOptions("sessionLogout", options);
+    await this.ensureFresh(session, options);
     await callRoute(
       this.#http,
       "sessionLogout",

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ChannelType, Session } from "../../src/index.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
-import { uniqueName } from "../helpers/server.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { formats, worldForSuite } from "./harness.js";
+import { waitFor } from "./helpers.js";
 
 const world = worldForSuite();
 
@@ -56,6 +57,15 @@ describe("sessions and account against the bundled server", () => {
     await world.client.sessionLogout(session);
     await assert.rejects(world.client.getAccount(session), { code: "unauthenticated" });
     await assert.rejects(world.client.createSocket().connect(session), { code: "unauthenticated" });
+  });
+
+  test("logging out a session whose token expired refreshes it first, so that its refresh token is revoked too", async (t) => {
+    const { client, signIn } = await serverWithClient(t, { tokenExpirySec: 1 });
+    const session = await signIn("ada");
+    const kept = Session.restore(session.token, session.refreshToken);
+    await waitFor(() => session.isExpired(), "the session token to expire", 3000);
+    await client.sessionLogout(session);
+    await assert.rejects(client.sessionRefresh(kept), { code: "unauthenticated" });
   });
 
   test("account changes are read back in camelCase", async () => {
