@@ -299,7 +299,7 @@ export class Client {
     // The refresh is not tied to this caller (see #sharedRefresh), so its wait is.
     const deadline = startDeadline("ensureFresh", options, this.#http.timeoutMs);
     try {
-      await Promise.race([this.#sharedRefresh(session, options), deadline.expired]);
+      await Promise.race([this.#sharedRefresh(session), deadline.expired]);
     } catch (error) {
       if (error === deadline.reason || session.isExpired()) throw error;
     } finally {
@@ -307,14 +307,11 @@ export class Client {
     }
   }
 
-  #sharedRefresh(session: Session, options?: CallOptions): Promise<Session> {
+  #sharedRefresh(session: Session): Promise<Session> {
     let pending = this.#refreshing.get(session);
     if (!pending) {
-      // Not tied to one caller's signal: others may be waiting on the same refresh.
-      const timeoutMs = options?.timeoutMs;
-      pending = this.sessionRefresh(session, timeoutMs === undefined ? {} : { timeoutMs }).finally(() =>
-        this.#refreshing.delete(session),
-      );
+      // Not tied to one caller's signal or limit (the client's applies): others may be waiting on it.
+      pending = this.sessionRefresh(session).finally(() => this.#refreshing.delete(session));
       this.#refreshing.set(session, pending);
     }
     return pending;

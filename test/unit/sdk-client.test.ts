@@ -302,6 +302,22 @@ describe("sessions", () => {
     await http.close();
   });
 
+  test("a refresh shared by two calls goes on when the call that started it runs out of time", async (t) => {
+    const renewed = makeTokens(3600);
+    const http = await startHttp(t, (req, _body, res) => {
+      if (req.url !== "/v2/account/session/refresh") json(res, 200, {});
+      else
+        setTimeout(() => json(res, 200, { token: renewed.token, refresh_token: renewed.refreshToken }), 150);
+    });
+    const client = new Client({ port: http.port });
+    const { token, refreshToken } = makeTokens(-10, 3600);
+    const session = Session.restore(token, refreshToken);
+    const quick = client.getAccount(session, { timeoutMs: 30 });
+    const patient = client.getAccount(session);
+    await Promise.all([assert.rejects(quick, { code: "timeout" }), patient]);
+    assert.equal(session.token, renewed.token);
+  });
+
   test("a call waiting on a refresh that does not answer rejects when its own signal aborts or its own time is up", async (t) => {
     // The refresh route never answers; every other route would answer at once.
     const http = await startHttp(t, (req, _body, res) => {
