@@ -66,7 +66,11 @@ export interface ClientOptions {
    * @default 300000
    */
   refreshMarginMs?: number | undefined;
-  /** Called after a session was refreshed (automatically or not), e.g. to store its new tokens. */
+  /**
+   * Called after a session was refreshed (automatically or not), e.g. to store its new tokens. If it
+   * throws, `sessionRefresh` rejects with `server_error` holding the exception as `cause` (the
+   * session is refreshed all the same); a call that refreshed automatically goes on.
+   */
   onSessionRefresh?: ((session: Session) => void) | undefined;
 }
 
@@ -409,7 +413,12 @@ export class Client {
       options,
     );
     session.update(result.token, result.refreshToken);
-    this.#onSessionRefresh?.(session);
+    try {
+      this.#onSessionRefresh?.(session);
+    } catch (cause) {
+      // The session is refreshed; the app's callback failed (to store it, say): told, as a HeraldError.
+      throw HeraldError.from(cause, "server_error", `onSessionRefresh threw: ${cause}`);
+    }
     return session;
   }
 

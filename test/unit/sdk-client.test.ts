@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { routes } from "../../src/gen/routes.js";
-import { Client, type HeraldError, Session } from "../../src/index.js";
+import { Client, HeraldError, Session } from "../../src/index.js";
 import { makeJwt, makeTokens, startHttp } from "../sdk/helpers.js";
 
 const json = (res: import("node:http").ServerResponse, status: number, body: unknown) =>
@@ -300,6 +300,29 @@ describe("sessions", () => {
     });
     assert.equal(http.requests.length, 1);
     await http.close();
+  });
+
+  test("an onSessionRefresh that throws makes sessionRefresh reject with a HeraldError holding its exception", async (t) => {
+    const renewed = makeTokens(3600);
+    const http = await startHttp(t, (_req, _body, res) =>
+      json(res, 200, { token: renewed.token, refresh_token: renewed.refreshToken }),
+    );
+    const thrown = new TypeError("storage is full");
+    const client = new Client({
+      port: http.port,
+      onSessionRefresh: () => {
+        throw thrown;
+      },
+    });
+    const session = freshSession();
+    await assert.rejects(client.sessionRefresh(session), (error: unknown) => {
+      assert.ok(HeraldError.is(error), `rejected with ${String(error)}`);
+      assert.equal(error.cause, thrown);
+      assert.match(error.message, /onSessionRefresh threw: .*storage is full/);
+      return true;
+    });
+    // The refresh itself was done.
+    assert.equal(session.token, renewed.token);
   });
 
   test("a refresh shared by two calls goes on when the call that started it runs out of time", async (t) => {
