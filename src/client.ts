@@ -138,6 +138,22 @@ function checkClientOptions(options: unknown): ClientOptions {
   return o;
 }
 
+/**
+ * The HTTP Basic credentials of a server key, in UTF-8 as servers read them (`btoa` alone takes
+ * Latin-1 only, which a server reads as something else, and throws past it).
+ */
+function basicCredentials(key: string): string {
+  try {
+    return btoa(
+      encodeURIComponent(`${key}:`).replace(/%(..)/g, (_, hex: string) =>
+        String.fromCharCode(parseInt(hex, 16)),
+      ),
+    );
+  } catch {
+    throw badInput("new Client", "serverKey must be well-formed text");
+  }
+}
+
 /** Checks one positional argument of a generated method against its request field. */
 function checkArgument(what: string, field: FieldInfo, v: unknown): void {
   if (field.repeated) {
@@ -180,7 +196,7 @@ export class Client {
     this.socketUrl = `ws${tail}`;
     this.#http = {
       baseUrl: this.baseUrl,
-      serverKey: o.serverKey ?? "defaultkey",
+      basic: basicCredentials(o.serverKey ?? "defaultkey"),
       fetch: o.fetch ?? defaultFetch,
       timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     };

@@ -14,7 +14,8 @@ export type RouteResult<N extends RouteName> = Models[RouteTypes[N]["responseNam
 export interface HttpConfig {
   /** `http(s)://host:port`, no trailing slash. */
   readonly baseUrl: string;
-  readonly serverKey: string;
+  /** The server key as HTTP Basic credentials (base64 of `KEY:` in UTF-8). */
+  readonly basic: string;
   readonly fetch: FetchFunction;
   readonly timeoutMs: number;
 }
@@ -79,7 +80,7 @@ export async function callRoute<N extends RouteName>(
   const route = routes[name];
   const parts = buildRestRequest(name, request);
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (route.auth === "basic") headers.Authorization = `Basic ${btoa(`${config.serverKey}:`)}`;
+  if (route.auth === "basic") headers.Authorization = `Basic ${config.basic}`;
   else if (route.auth === "bearer") headers.Authorization = `Bearer ${token ?? ""}`;
   const deadline = startDeadline(name, options, config.timeoutMs);
   // fetch gets a signal of its own, aborted without a reason: Node's fetch re-captures the stack of

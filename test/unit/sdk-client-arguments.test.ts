@@ -61,6 +61,8 @@ describe("Client arguments", () => {
       { timeoutMs: -1 },
       { autoRefreshSession: 1 },
       { onSessionRefresh: {} },
+      // Half a surrogate pair: no UTF-8 spells it.
+      { serverKey: "key\ud800" },
     ];
     for (const options of cases) {
       assert.throws(

@@ -37,6 +37,18 @@ describe("client REST calls", () => {
     await http.close();
   });
 
+  test("a server key beyond ASCII is sent in UTF-8, as servers read it", async (t) => {
+    const tokens = makeTokens(60);
+    const http = await startHttp(t, (_req, _body, res) =>
+      json(res, 200, { token: tokens.token, refresh_token: tokens.refreshToken }),
+    );
+    for (const serverKey of ["clé", "ключ"]) {
+      await new Client({ port: http.port, serverKey }).authenticateDevice({ id: "device-0001" });
+      const sent = http.requests.at(-1)?.headers.authorization;
+      assert.equal(sent, `Basic ${Buffer.from(`${serverKey}:`).toString("base64")}`);
+    }
+  });
+
   test("calls with a session send it as a Bearer token, and history always sends limit and forward", async (t) => {
     const http = await startHttp(t, (_req, _body, res) =>
       json(res, 200, {
