@@ -461,7 +461,8 @@ export class Client {
   /**
    * Every message of a channel's history, page by page (`limit` is the page size), starting at
    * `cursor` if given. Throws HeraldError `server_error` rather than loop forever if the server
-   * hands back a cursor it already gave.
+   * hands back a cursor it already gave, or, before yielding any of it, a page holding messages of
+   * the page before (stock Nakama 3.26 does both for messages created within one second).
    */
   async *channelMessages(
     session: Session,
@@ -472,15 +473,19 @@ export class Client {
     const opts = checkFields<ChannelMessagesOptions>("channelMessages", "cursor:s", options);
     const seen = new Set<string | undefined>();
     let cursor = opts.cursor;
+    let before = new Set<string>();
+    const repeated = () =>
+      new HeraldError("server_error", "channelMessages: the server repeated a cursor; stopping");
     for (;;) {
       seen.add(cursor);
       const page = await this.listChannelMessages(session, channelId, { ...opts, cursor });
+      // Stock Nakama 3.26 lists the same page again behind a cursor that did not advance.
+      if (page.messages.some((m) => before.has(m.messageId))) throw repeated();
+      before = new Set(page.messages.map((m) => m.messageId));
       yield* page.messages;
       cursor = page.nextCursor;
       if (!cursor) return;
-      if (seen.has(cursor)) {
-        throw new HeraldError("server_error", "channelMessages: the server repeated a cursor; stopping");
-      }
+      if (seen.has(cursor)) throw repeated();
     }
   }
 }

@@ -192,6 +192,33 @@ describe("client REST calls", () => {
     await http.close();
   });
 
+  test("channelMessages stops before yielding a page that repeats the one before, as stock Nakama 3.26 sends", async (t) => {
+    // Stock 3.26, for messages created within one second: the next cursor never advances, and the
+    // page it lists is the first one again.
+    const first = {
+      messages: [
+        { message_id: "1", content: "{}" },
+        { message_id: "2", content: "{}" },
+      ],
+      next_cursor: "c1",
+    };
+    const http = await startHttp(t, (_req, _body, res) => json(res, 200, first));
+    const client = new Client({ port: http.port });
+    const ids: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const m of client.channelMessages(freshSession(), "2...lobby", {
+          forward: true,
+          limit: 2,
+        })) {
+          ids.push(m.messageId);
+        }
+      })(),
+      { code: "server_error" },
+    );
+    assert.deepEqual(ids, ["1", "2"]);
+  });
+
   test("capabilities are cached, and a server without the route has no extensions", async (t) => {
     let calls = 0;
     const herald = await startHttp(t, (_req, _body, res) => {
