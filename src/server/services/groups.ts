@@ -31,21 +31,32 @@ function checkLimit(limit: number | undefined): number {
   return l;
 }
 
-/** Where a member listing's page starts: its cursor's offset, or the start. */
-function cursorOffset(cursor: string, listing: string): number {
+/** Room for a join sequence number below each state in {@link memberKey}. */
+const SEQ_SPAN = 2 ** 44;
+
+/** An entry's place in a member listing, its state first, then its join order: what a cursor holds. */
+const memberKey = (row: { state: number; seq: number }): number => row.state * SEQ_SPAN + row.seq;
+
+/** Where a member listing's page starts: the place its cursor names, or the start. */
+function cursorKey(cursor: string, listing: string): number {
   return cursor ? decodeNumberCursor(listing, cursor, StockWords.invalidCursor) : 0;
 }
 
 /**
- * A member listing's rows in stock's order: by state (superadmins first, join requests last), then
- * in the order the users came (the order the store gives).
+ * A page of a member listing and the cursor of the next: the rows in stock's order, by state
+ * (superadmins first, join requests last), then in the order the users came (the order the store
+ * gives), from the place `from` names. As stock's, the cursor names the first entry of the next
+ * page, not an offset, so that entries gone from earlier pages make the next skip nothing.
  */
-function byState<T extends { state: number }>(rows: T[]): T[] {
-  return rows.sort((a, b) => a.state - b.state);
-}
-
-function nextCursor(listing: string, offset: number, limit: number, total: number): string {
-  return offset + limit < total ? encodeNumberCursor(listing, offset + limit) : "";
+function memberPage<T extends { state: number; seq: number }>(
+  rows: T[],
+  listing: string,
+  from: number,
+  limit: number,
+): { page: T[]; cursor: string } {
+  const rest = rows.sort((a, b) => a.state - b.state).filter((row) => memberKey(row) >= from);
+  const next = rest[limit];
+  return { page: rest.slice(0, limit), cursor: next ? encodeNumberCursor(listing, memberKey(next)) : "" };
 }
 
 /** The listing a group-users cursor is bound to: one group, one state filter. */
@@ -441,7 +452,7 @@ export class Groups {
     const limit = checkLimit(req.limit);
     checkMemberState(req.state);
     const listing = groupUsersListing(groupId, req.state);
-    const offset = cursorOffset(req.cursor, listing);
+    const from = cursorKey(req.cursor, listing);
     const group = await this.deps.groups.byId(groupId);
     if (group === undefined) return { groupUsers: [], cursor: "" };
     // Who is banned is the group's admins' business: others get an empty list for that state.
@@ -451,16 +462,16 @@ export class Groups {
       // Banned (4) is a state past the proto's enum, as on stock Nakama.
       (req.state as number | undefined) === BANNED_STATE && !admin
         ? []
-        : byState(await this.deps.groups.members(group.id, req.state));
+        : await this.deps.groups.members(group.id, req.state);
     const groupUsers: GroupUserInit[] = [];
-    const page = all.slice(offset, offset + limit);
+    const { page, cursor } = memberPage(all, listing, from, limit);
     const users = new Map((await this.deps.users.byIds(page.map((m) => m.user_id))).map((r) => [r.id, r]));
     for (const m of page) {
       const row = users.get(m.user_id);
       if (row !== undefined)
         groupUsers.push({ user: await this.deps.userViews.view(row, caller.userId), state: m.state });
     }
-    return { groupUsers, cursor: nextCursor(listing, offset, limit, all.length) };
+    return { groupUsers, cursor };
   }
 
   async listUserGroups(req: RequestOf<"listUserGroups">): Promise<ResponseOf<"listUserGroups">> {
@@ -469,12 +480,15 @@ export class Groups {
     const limit = checkLimit(req.limit);
     checkMemberState(req.state);
     const listing = userGroupsListing(userId, req.state);
-    const offset = cursorOffset(req.cursor, listing);
-    const all = byState(await this.deps.groups.groupsOf(userId, req.state));
-    const userGroups: UserGroupInit[] = all
-      .slice(offset, offset + limit)
-      .map((g) => ({ group: groupToWire(g.group), state: g.state }));
-    return { userGroups, cursor: nextCursor(listing, offset, limit, all.length) };
+    const from = cursorKey(req.cursor, listing);
+    const { page, cursor } = memberPage(
+      await this.deps.groups.groupsOf(userId, req.state),
+      listing,
+      from,
+      limit,
+    );
+    const userGroups: UserGroupInit[] = page.map((g) => ({ group: groupToWire(g.group), state: g.state }));
+    return { userGroups, cursor };
   }
 
   async listGroups(req: RequestOf<"listGroups">): Promise<ResponseOf<"listGroups">> {

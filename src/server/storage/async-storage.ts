@@ -2,7 +2,7 @@ import type { HeraldError } from "../../errors.js";
 import type { RetentionOptions } from "../options.js";
 import type { EdgeRow } from "./friends.js";
 import type { GroupFilters, GroupPosition } from "./group-order.js";
-import type { GroupRow, MemberRow } from "./groups.js";
+import type { GroupRow, MemberRow, UserGroupRow } from "./groups.js";
 import type { MessageRow, NewMessage, StoredCount } from "./messages.js";
 import type { NotificationRow } from "./notifications.js";
 import type { UserChanges, UserRow } from "./users.js";
@@ -18,6 +18,7 @@ export type {
   NotificationRow,
   RetentionOptions,
   UserChanges,
+  UserGroupRow,
   UserRow,
 };
 
@@ -243,7 +244,7 @@ export interface AsyncGroupStore {
   /** Members and join requests (bans excluded) in join order, or those of one state. */
   members(groupId: string, state?: number): Promise<MemberRow[]>;
   /** The groups a user belongs to or asked to join, in join order, optionally of one state. */
-  groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]>;
+  groupsOf(userId: string, state?: number): Promise<UserGroupRow[]>;
   /**
    * Groups whose name matches `pattern`, an SQL LIKE pattern matched case-insensitively (`%` any
    * run, `_` one character; "" matches every group), after `afterName`, by name (bytewise).

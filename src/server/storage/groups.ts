@@ -58,6 +58,13 @@ export interface MemberRow {
   seq: number;
 }
 
+/** A group a user belongs to or asked to join: their state in it and their place in join order. */
+export interface UserGroupRow {
+  group: GroupRow;
+  state: number;
+  seq: number;
+}
+
 /** Groups and their members. */
 export class GroupStore {
   private seq = 0;
@@ -234,16 +241,16 @@ export class GroupStore {
   }
 
   /** The groups a user belongs to or asked to join. */
-  groupsOf(userId: string, state?: number): { group: GroupRow; state: number }[] {
+  groupsOf(userId: string, state?: number): UserGroupRow[] {
     const rows = this.db
-      .prepare<[string], GroupRow & { member_state: number }>(
-        `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
-         WHERE m.user_id = ? AND m.state < ${BANNED_STATE} ORDER BY m.seq`,
+      .prepare<[string], GroupRow & { member_state: number; member_seq: number }>(
+        `SELECT g.*, m.state AS member_state, m.seq AS member_seq FROM group_members m
+         JOIN groups g ON g.id = m.group_id WHERE m.user_id = ? AND m.state < ${BANNED_STATE} ORDER BY m.seq`,
       )
       .all(userId);
     return rows
       .filter((r) => state === undefined || r.member_state === state)
-      .map(({ member_state, ...group }) => ({ group, state: member_state }));
+      .map(({ member_state, member_seq, ...group }) => ({ group, state: member_state, seq: member_seq }));
   }
 
   /**

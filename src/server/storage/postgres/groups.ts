@@ -3,7 +3,14 @@ import type { Pool, PoolClient } from "pg";
 import { HeraldError } from "../../../errors.js";
 import { GroupUserState } from "../../../gen/wire.js";
 import { StockWords } from "../../stock-words.js";
-import type { AsyncGroupStore, GroupChanges, GroupRow, MemberRow, NewGroup } from "../async-storage.js";
+import type {
+  AsyncGroupStore,
+  GroupChanges,
+  GroupRow,
+  MemberRow,
+  NewGroup,
+  UserGroupRow,
+} from "../async-storage.js";
 import { type GroupFilters, type GroupPosition, groupOrder, groupOrderSql } from "../group-order.js";
 import { BANNED_STATE, countToStore, isMemberState, type MemberCount } from "../groups.js";
 import { query, transaction } from "./connection.js";
@@ -153,14 +160,19 @@ export class PostgresGroupStore implements AsyncGroupStore {
     );
   }
 
-  async groupsOf(userId: string, state?: number): Promise<{ group: GroupRow; state: number }[]> {
-    const rows = await query<GroupRow & { member_state: number }>(
+  async groupsOf(userId: string, state?: number): Promise<UserGroupRow[]> {
+    const rows = await query<GroupRow & { member_state: number; member_seq: number }>(
       this.pool,
-      `SELECT g.*, m.state AS member_state FROM group_members m JOIN groups g ON g.id = m.group_id
+      `SELECT g.*, m.state AS member_state, m.seq AS member_seq FROM group_members m
+       JOIN groups g ON g.id = m.group_id
        WHERE m.user_id = $1 AND m.state < $2 AND ($3::integer IS NULL OR m.state = $3) ORDER BY m.seq`,
       [userId, BANNED_STATE, state ?? null],
     );
-    return rows.map(({ member_state, ...group }) => ({ group, state: member_state }));
+    return rows.map(({ member_state, member_seq, ...group }) => ({
+      group,
+      state: member_state,
+      seq: member_seq,
+    }));
   }
 
   list(pattern: string, afterName: string, limit: number): Promise<GroupRow[]> {
