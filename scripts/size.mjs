@@ -24,8 +24,14 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,421 bytes, 19.94 KiB),
- * rounded up to a hundredth of a KiB (19.95 KiB, 20,428 bytes).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,572 bytes, 20.09 KiB),
+ * rounded up to a hundredth of a KiB (20.09 KiB, 20,572 bytes).
+ * Raised from 20,421 bytes (151 bytes) for the Client's edges, each measured alone: a call waiting
+ * on a shared session refresh ends at its own signal or time limit (16); a logout of a session
+ * whose token expired refreshes it first, so that both tokens are revoked (5); the shared refresh
+ * has the client's limit, not its first caller's (-13); an onSessionRefresh that throws rejects
+ * with a HeraldError (25); the server key is sent in UTF-8 (69); channelMessages stops before
+ * yielding again a page stock Nakama 3.26 repeats (37).
  * Raised from 20,260 bytes (161 bytes) for the reconnecting socket's last edges: a write made by a
  * listener of the connecting state is stored as the connecting user's (-8); one caller's signal or
  * time limit no longer ends the capabilities read the others wait for (6); a catch-up that finds
@@ -90,7 +96,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 19.95 * 1024;
+const CORE_CEILING = 20.09 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 
