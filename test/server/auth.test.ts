@@ -137,4 +137,52 @@ describe("authentication", () => {
     assert.equal(caps.body.server, "herald");
     assert.deepEqual(caps.body.extensions, ["client_msg_id", "exact_cursors", "join_mark", "user_presence"]);
   });
+  test("session vars are bounded so that every session signed in can be used; larger ones are refused", async () => {
+    // 8,000 bytes of vars as JSON: within the bound, and its token still fits a request's headers.
+    const fits = { blob: "v".repeat(8000 - '{"blob":""}'.length) };
+    const deviceId = `device-${uniqueName()}`;
+    const ok = await rest(srv.url, "POST", "/v2/account/authenticate/device?create=true", {
+      basic: "defaultkey",
+      body: { id: deviceId, vars: fits },
+    });
+    assert.equal(ok.status, 200);
+    const token = ok.body.token as string;
+    assert.equal((claimsOf(token).vrs as Record<string, string>).blob, fits.blob);
+    assert.equal((await rest(srv.url, "GET", "/v2/account", { token })).status, 200);
+    assert.equal(await upgradeStatus(socketUrl(srv.url, token)), 101);
+    const refreshed = await rest(srv.url, "POST", "/v2/account/session/refresh", {
+      basic: "defaultkey",
+      body: { token: ok.body.refresh_token, vars: fits },
+    });
+    assert.equal(refreshed.status, 200);
+    assert.equal(
+      (await rest(srv.url, "GET", "/v2/account", { token: refreshed.body.token as string })).status,
+      200,
+    );
+
+    // 100 KB of vars signed in and gave a token every request was refused with (431).
+    const tooBig = { blob: "v".repeat(100_000) };
+    const refusals = [
+      ["/v2/account/authenticate/device?create=true", { id: `device-${uniqueName()}`, vars: tooBig }],
+      ["/v2/account/authenticate/custom?create=true", { id: `custom-${uniqueName()}`, vars: tooBig }],
+      [
+        "/v2/account/authenticate/email?create=true",
+        { email: `${uniqueName()}@example.com`, password: "password1", vars: tooBig },
+      ],
+      ["/v2/account/session/refresh", { token: ok.body.refresh_token, vars: tooBig }],
+    ] as const;
+    for (const [route, body] of refusals) {
+      const refused = await rest(srv.url, "POST", route, { basic: "defaultkey", body });
+      assert.equal(refused.status, 400, route);
+      assert.equal(refused.body.code, 3, route);
+      assert.match(String(refused.body.message), /vars too large: 100011 bytes as JSON, at most 8192/, route);
+    }
+    // Refused before anything was created: the device signs in as new afterwards.
+    const [, device] = refusals[0];
+    const after = await rest(srv.url, "POST", "/v2/account/authenticate/device?create=true", {
+      basic: "defaultkey",
+      body: { id: device.id },
+    });
+    assert.equal(after.body.created, true);
+  });
 });

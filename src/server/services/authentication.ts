@@ -12,6 +12,7 @@ import {
   checkEmail,
   checkPassword,
   checkUsername,
+  checkVars,
   SignInWords,
 } from "./auth/sign-in-checks.js";
 import type { Caller } from "./caller.js";
@@ -78,6 +79,7 @@ export class Authentication {
     const id = req.account?.id ?? "";
     checkDeviceId(id);
     if (req.username !== "") checkUsername(req.username);
+    checkVars(req.account?.vars);
     const found = await this.deps.users.byDevice(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
@@ -89,6 +91,7 @@ export class Authentication {
     const id = req.account?.id ?? "";
     checkCustomId(id);
     if (req.username !== "") checkUsername(req.username);
+    checkVars(req.account?.vars);
     const found = await this.deps.users.byCustomId(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
@@ -109,6 +112,7 @@ export class Authentication {
     checkPassword(password);
     if (req.username === "" && givenEmail === "") refuse("bad_input", SignInWords.usernameForLogin);
     if (req.username !== "") checkUsername(req.username);
+    checkVars(vars);
     if (givenEmail === "") {
       const user = await this.deps.users.byUsername(req.username);
       if (user === undefined) refuse("not_found", StockWords.userAccountNotFound);
@@ -141,6 +145,7 @@ export class Authentication {
 
   async sessionRefresh(req: RequestOf<"sessionRefresh">): Promise<ResponseOf<"sessionRefresh">> {
     if (!req.token) refuse("bad_input", REFRESH_TOKEN_REQUIRED);
+    checkVars(req.vars);
     const claims = await this.deps.auth.verifyRefresh(req.token);
     if (claims === undefined) refuse("unauthenticated", "Refresh token invalid or expired.");
     const user = await this.deps.users.byId(claims.uid);

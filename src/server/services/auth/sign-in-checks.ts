@@ -79,3 +79,18 @@ export function checkUsername(username: string): void {
   if (BAD_USERNAME.test(username)) refuse("bad_input", SignInWords.usernameChars);
   if (utf8Length(username) > 128) refuse("bad_input", SignInWords.usernameLength);
 }
+
+/**
+ * The most a session's vars may weigh, as JSON in UTF-8 bytes. Both tokens carry them, and a token
+ * travels in a request's headers (or a WebSocket upgrade's URL), which Node refuses past 16 KiB
+ * (431): vars near that size signed in and made a session no request could use.
+ */
+export const MAX_VARS_BYTES = 8192;
+
+/** Refuses session vars too large for their tokens to be sent back (see {@link MAX_VARS_BYTES}). */
+export function checkVars(vars: Readonly<Record<string, string>> | undefined): void {
+  if (vars === undefined) return;
+  const bytes = utf8Length(JSON.stringify(vars));
+  if (bytes > MAX_VARS_BYTES)
+    refuse("bad_input", `Session vars too large: ${bytes} bytes as JSON, at most ${MAX_VARS_BYTES}.`);
+}
