@@ -287,7 +287,11 @@ export class Client {
 
   // ---------- plumbing ----------
 
-  /** Calls a route; with a session, refreshed first if about to expire, and its token. */
+  /**
+   * Calls a route; with a session, refreshed first if about to expire, and its token. A token the
+   * server refuses (401) while the device took it for valid (its clock behind the server's) is
+   * refreshed, and the call made once more.
+   */
   async #call<N extends RouteName>(
     name: N,
     request: RouteTypes[N]["request"],
@@ -295,11 +299,21 @@ export class Client {
     session?: Session,
   ): Promise<RouteResult<N>> {
     if (session) await this.ensureFresh(session, options);
-    return callRoute(this.#http, name, request, session?.token, options);
+    try {
+      return await callRoute(this.#http, name, request, session?.token, options);
+    } catch (error) {
+      if (!session || (error as HeraldError).status !== 401 || !this.#canRefresh(session)) throw error;
+      await this.#sharedRefresh(session);
+      return callRoute(this.#http, name, request, session.token, options);
+    }
+  }
+
+  #canRefresh(session: Session): boolean {
+    return this.#autoRefresh && !!session.refreshToken && !session.isRefreshExpired();
   }
 
   #needsRefresh(session: Session): boolean {
-    if (!session.refreshToken || session.isRefreshExpired()) return false;
+    if (!this.#canRefresh(session)) return false;
     const expires = session.expiresAt.getTime();
     const lifetime = session.issuedAt ? expires - session.issuedAt.getTime() : Number.POSITIVE_INFINITY;
     const margin = Math.min(this.#refreshMarginMs, lifetime / 2);
@@ -315,7 +329,7 @@ export class Client {
   async ensureFresh(session: Session, options?: CallOptions): Promise<void> {
     checkSession("ensureFresh", session);
     checkCallOptions("ensureFresh", options);
-    if (!this.#autoRefresh || !this.#needsRefresh(session)) return;
+    if (!this.#needsRefresh(session)) return;
     // The refresh is not tied to this caller (see #sharedRefresh), so its wait is.
     const deadline = startDeadline("ensureFresh", options, this.#http.timeoutMs);
     try {

@@ -68,6 +68,26 @@ describe("sessions and account against the bundled server", () => {
     await assert.rejects(client.sessionRefresh(kept), { code: "unauthenticated" });
   });
 
+  test("a call whose token the server refuses while the device's clock, behind, took it for valid is refreshed and made once more", async (t) => {
+    // Two seconds: a token issued late in a second still lives a whole one, for the call made again.
+    const { client, signIn } = await serverWithClient(t, { tokenExpirySec: 2 });
+    const session = await signIn("ada");
+    const before = session.token;
+    await waitFor(() => session.isExpired(), "the session token to expire", 4000);
+    // The device's clock runs an hour behind when the call checks the session: the token looks
+    // fresh to it, and the server (on its own clock) refuses it as expired.
+    const now = Date.now;
+    Date.now = () => now() - 3_600_000;
+    let account: ReturnType<typeof client.getAccount>;
+    try {
+      account = client.getAccount(session);
+    } finally {
+      Date.now = now;
+    }
+    assert.equal((await account).user?.id, session.userId);
+    assert.notEqual(session.token, before, "refreshed in place");
+  });
+
   test("account changes are read back in camelCase", async () => {
     const session = await world.signIn();
     const displayName = "Ada Lovelace";
