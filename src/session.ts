@@ -78,16 +78,17 @@ export class Session {
     const claims = readClaims(token, "session token");
     const expiresAt = secondsToDate(claims.exp);
     if (!expiresAt) throw new HeraldError("bad_input", "session token has no expiry (exp)");
+    // Both tokens read before the session token is kept: one that cannot be read changes nothing.
+    if (refreshToken) {
+      this.refreshExpiresAt = secondsToDate(readClaims(refreshToken, "refresh token").exp);
+      this.refreshToken = refreshToken;
+    }
     this.token = token;
     this.userId = typeof claims.uid === "string" ? claims.uid : "";
     this.username = typeof claims.usn === "string" ? claims.usn : "";
     this.vars = { ...(claims.vrs as Record<string, string> | undefined) };
     this.expiresAt = expiresAt;
     this.issuedAt = secondsToDate(claims.iat);
-    if (refreshToken) {
-      this.refreshToken = refreshToken;
-      this.refreshExpiresAt = secondsToDate(readClaims(refreshToken, "refresh token").exp);
-    }
   }
 
   /** True if the session token has expired at `at` (a Date or epoch milliseconds; default now). */

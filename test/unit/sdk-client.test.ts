@@ -282,6 +282,19 @@ describe("sessions", () => {
     assert.equal(session.refreshToken, refresh);
   });
 
+  test("an update whose refresh token cannot be read changes nothing", () => {
+    const exp = 2_000_000_000;
+    const token = makeJwt({ uid: "u-7", usn: "ada", exp });
+    const refresh = makeJwt({ uid: "u-7", exp: exp + 3600 });
+    const session = Session.restore(token, refresh);
+    const next = makeJwt({ uid: "u-7", usn: "ada-renamed", exp: exp + 60 });
+    assert.throws(() => session.update(next, "not-a-jwt"), { code: "bad_input" });
+    assert.equal(session.token, token);
+    assert.equal(session.username, "ada");
+    assert.equal(session.expiresAt.getTime(), exp * 1000);
+    assert.equal(session.refreshToken, refresh);
+  });
+
   test("a token that is not a JWT is refused with bad_input", () => {
     assert.throws(() => Session.restore("nope", ""), { code: "bad_input" });
     assert.throws(() => Session.restore("a.!!!.c", ""), { code: "bad_input" });
