@@ -24,8 +24,11 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,623 bytes, 20.14 KiB),
- * rounded up to a hundredth of a KiB (20.14 KiB, 20,623 bytes).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,687 bytes, 20.20 KiB),
+ * rounded up to a hundredth of a KiB (20.21 KiB, 20,695 bytes).
+ * Raised from 20,623 bytes for the same refusal met by a socket's connection (a 401 to the upgrade
+ * of a token the device's clock calls valid): the session is refreshed and the connection tried
+ * once more, where connect() and reconnection ended with unauthenticated (64 bytes).
  * Raised from 20,572 bytes for a REST call whose token the server refuses (401) while the device's
  * clock, behind the server's, took it for valid: the session is refreshed and the call made once
  * more, where every call failed until that clock reached the token's expiry (51 bytes).
@@ -99,7 +102,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 20.14 * 1024;
+const CORE_CEILING = 20.21 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

@@ -27,7 +27,7 @@ import type {
   SessionRefreshRequestInit,
 } from "./gen/wire.js";
 import { camelCase, type FieldInfo, K, messageInfo } from "./protocol/schema.js";
-import { Session } from "./session.js";
+import { refusedTokens, Session } from "./session.js";
 import { Socket } from "./socket/socket.js";
 import { checkSocketOptions } from "./socket/socket-options.js";
 import type { SocketOptions } from "./socket/socket-types.js";
@@ -314,6 +314,7 @@ export class Client {
 
   #needsRefresh(session: Session): boolean {
     if (!this.#canRefresh(session)) return false;
+    if (refusedTokens.get(session) === session.token) return true;
     const expires = session.expiresAt.getTime();
     const lifetime = session.issuedAt ? expires - session.issuedAt.getTime() : Number.POSITIVE_INFINITY;
     const margin = Math.min(this.#refreshMarginMs, lifetime / 2);

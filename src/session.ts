@@ -35,6 +35,12 @@ const secondsToDate = (v: unknown, d = new Date((v as number) * 1000)) =>
   typeof v === "number" && Number.isFinite(+d) ? d : undefined;
 
 /**
+ * The token a server refused (401) though the device's clock called it valid, per session: the
+ * Client refreshes such a session at the next chance, whatever that clock says.
+ */
+export const refusedTokens = new WeakMap<Session, string>();
+
+/**
  * A signed-in user's credentials: the session token (sent with every call) and the refresh token
  * (traded for a new session token when it expires). The Client refreshes a session in place, so
  * one Session object stays valid for as long as its refresh token does.

@@ -1,7 +1,7 @@
 import { noExtensions, requireExtension } from "../capabilities.js";
 import { HeraldError } from "../errors.js";
 import type { Codec } from "../protocol/codec.js";
-import type { Session } from "../session.js";
+import { refusedTokens, type Session } from "../session.js";
 import type { WebSocketConstructor } from "../transport/websocket.js";
 import { type Connection, type ConnectionHandlers, openConnection } from "./connection.js";
 import { type ServerProfile, serverProfile } from "./server-profile.js";
@@ -44,9 +44,13 @@ const clockAhead = new WeakSet<Session>();
 
 /**
  * Opens a connection: refreshes the session, learns what the server takes and offers, opens the
- * WebSocket. Resolves with the open connection and the server's profile.
+ * WebSocket. Resolves with the open connection and the server's profile. `again`: this is the try
+ * after the server refused a token this device's clock called valid.
  */
-export async function dial(r: DialRequest): Promise<{ conn: Connection; profile: ServerProfile }> {
+export async function dial(
+  r: DialRequest,
+  again?: boolean,
+): Promise<{ conn: Connection; profile: ServerProfile }> {
   const { options, session, codec } = r;
   await r.client.ensureFresh(session, options);
   let caps = noExtensions;
@@ -68,6 +72,12 @@ export async function dial(r: DialRequest): Promise<{ conn: Connection; profile:
     { frame: r.frame, error: r.error, closed: (code, reason) => r.closed(self, code, reason) },
     r.abortable,
   ).catch((error: HeraldError) => {
+    // A token the server refused though this device's clock calls it valid (that clock runs behind
+    // the server's): refreshed, and tried once more, as the Client does for REST calls.
+    if (error.status === 401 && !again && !session.isExpired()) {
+      refusedTokens.set(session, session.token);
+      return undefined;
+    }
     // A browser hides a refused upgrade's HTTP status. With the token expired here and not
     // refreshed (no refresh token left), the failure is taken for that refusal, or a reconnection
     // would retry for ever. Judged after the failure, not before: a device whose clock runs ahead
@@ -81,6 +91,7 @@ export async function dial(r: DialRequest): Promise<{ conn: Connection; profile:
       ? new HeraldError("unauthenticated", "connect: the session has expired", { cause: error })
       : error;
   });
+  if (!conn) return dial(r, true);
   self = conn;
   r.abortable(undefined);
   if (session.isExpired()) clockAhead.add(session);

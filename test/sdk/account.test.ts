@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import WebSocket from "ws";
 import { ChannelType, Session } from "../../src/index.js";
 import { jsonCodec } from "../../src/protocol/json-codec.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
@@ -86,6 +87,51 @@ describe("sessions and account against the bundled server", () => {
     }
     assert.equal((await account).user?.id, session.userId);
     assert.notEqual(session.token, before, "refreshed in place");
+  });
+
+  test("a socket whose token the server refuses though the device took it for valid refreshes it and connects", async (t) => {
+    const { client, signIn } = await serverWithClient(t);
+    const session = await signIn("ada");
+    let refreshes = 0;
+    const refresh = client.sessionRefresh.bind(client);
+    client.sessionRefresh = (...args) => {
+      refreshes++;
+      return refresh(...args);
+    };
+    // The first upgrade carries a token the server refuses (401), as an expired one it would be on
+    // a server whose clock runs ahead of the device's; the device's clock calls it valid.
+    const urls: string[] = [];
+    class FirstRefused extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        urls.push(url);
+        super(
+          urls.length === 1 ? url.replace(/token=[^&]+/, "token=refused.refused.refused") : url,
+          protocols,
+        );
+      }
+    }
+    const socket = client.createSocket({ WebSocket: FirstRefused as never });
+    t.after(() => socket.disconnect());
+    await socket.connect(session);
+    assert.equal(socket.state, "open");
+    assert.equal(refreshes, 1, "refreshed once");
+    assert.equal(urls.length, 2);
+    assert.ok(
+      urls[1]?.includes(`token=${encodeURIComponent(session.token)}`),
+      "tried again with the new token",
+    );
+
+    // With automatic refresh off, the refusal stands: one try more, then unauthenticated.
+    const plain = new (client.constructor as typeof import("../../src/client.js").Client)({
+      port: Number(new URL(client.baseUrl).port),
+      autoRefreshSession: false,
+    });
+    urls.length = 0;
+    const refused = plain.createSocket({ WebSocket: FirstRefused as never, reconnect: false });
+    await assert.rejects(refused.connect(Session.restore("x.eyJleHAiOjQxMDI0NDQ4MDB9.x", "")), {
+      code: "unauthenticated",
+    });
+    assert.equal(urls.length, 2);
   });
 
   test("account changes are read back in camelCase", async () => {
