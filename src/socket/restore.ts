@@ -1,6 +1,6 @@
 import { HeraldError } from "../errors.js";
 import type { Channel, Status } from "../gen/model.js";
-import type { ChannelType, Envelope } from "../gen/wire.js";
+import type { ChannelType, Envelope, StatusUpdateInit } from "../gen/wire.js";
 import { toModel } from "../protocol/model.js";
 import type { Session } from "../session.js";
 import { canonicalUuid } from "./ids.js";
@@ -41,10 +41,10 @@ export interface JoinedChannel {
 export class RestoreLayer implements Layer {
   readonly #host: LayerHost;
   readonly #onForgotten: (channelId: string, error: HeraldError | undefined) => void;
-  #statusSet = false;
-  #status: string | undefined;
-  /** Status updates the app sent: one sent while a restore waits makes its older status stale. */
-  #statusSends = 0;
+  /** What the last status update the server took from the app asked for (none: no status set). */
+  #status: StatusUpdateInit | undefined;
+  /** The app's newest status update: a restore waits for its answer before it sends its own again. */
+  #statusSent?: Promise<unknown>;
   // Replaced, not cleared, on closed(): a follow still under way adds to its own connect()'s sets.
   #follows = new Set<string>();
   #names = new Set<string>();
@@ -66,13 +66,12 @@ export class RestoreLayer implements Layer {
 
   async #record(next: Send, request: OutgoingRequest): Promise<Envelope | undefined> {
     const { kind, body } = request.message;
-    if (kind === "statusUpdate") this.#statusSends++;
     // Those of the connect() this request was made under, whatever happens while it is under way.
     const follows = this.#follows;
     const names = this.#names;
     // A leave or an unfollow without a connection is done: a lost connection's joins and follows
     // went with it, and the next one must not get them back.
-    const reply = await next(request).catch((error: HeraldError): undefined => {
+    const sent = next(request).catch((error: HeraldError): undefined => {
       if (
         (kind !== "statusUnfollow" && kind !== "channelLeave") ||
         this.#host.state === "closed" ||
@@ -81,10 +80,10 @@ export class RestoreLayer implements Layer {
         throw error;
       }
     });
-    if (kind === "statusUpdate") {
-      this.#statusSet = true;
-      this.#status = body.status ?? undefined;
-    } else if (kind === "statusFollow") {
+    if (kind === "statusUpdate") this.#statusSent = sent;
+    const reply = await sent;
+    if (kind === "statusUpdate") this.#status = body;
+    else if (kind === "statusFollow") {
       for (const id of body.userIds ?? []) follows.add(canonicalUuid(id));
       if (body.usernames?.length)
         await this.#followedNames(body.usernames, reply as Envelope, follows, names);
@@ -143,11 +142,11 @@ export class RestoreLayer implements Layer {
     const step = async (
       request: OutgoingRequest,
       label = request.what,
-      dropped?: () => boolean,
+      dropped?: () => unknown,
     ): Promise<Envelope | undefined | false | null> => {
       try {
         // Every rejoin goes at once: past the server's join burst some are refused for now.
-        return await retryForNow(async () => !dropped?.() && host.transmit(request), signal);
+        return await retryForNow(async () => !(await dropped?.()) && host.transmit(request), signal);
       } catch (error) {
         if (generation === host.generation)
           report.failed.push({ what: label, error: HeraldError.from(error) });
@@ -157,16 +156,15 @@ export class RestoreLayer implements Layer {
     report.follows = [...this.#follows];
     report.followedUsernames = [...this.#names];
     const work: Promise<unknown>[] = [];
-    if (this.#statusSet) {
-      report.status = this.#status;
-      const body = this.#status ? { status: this.#status } : {};
-      const sends = this.#statusSends;
+    const body = this.#status;
+    if (body) {
+      report.status = body.status;
+      const stale = () => body !== this.#status;
       work.push(
-        // Not sent (again) once the app sent a newer status: it would undo it.
-        step(
-          { what: "updateStatus", message: { kind: "statusUpdate", body } },
-          undefined,
-          () => sends !== this.#statusSends,
+        // Not sent (again) once the server took another status from the app (it would undo it); sent
+        // if the app's was refused, as this one is still the last set. An answer on its way is waited for.
+        step({ what: "updateStatus", message: { kind: "statusUpdate", body } }, undefined, () =>
+          this.#statusSent?.then(stale, stale),
         ).then((reply) => {
           report.statusRestored = reply !== null;
         }),
@@ -218,7 +216,6 @@ export class RestoreLayer implements Layer {
   /** Forgets everything (the socket closed for good). */
   closed(): void {
     this.lost();
-    this.#statusSet = false;
     this.#status = undefined;
     this.#follows = new Set();
     this.#names = new Set();

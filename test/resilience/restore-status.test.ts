@@ -43,5 +43,35 @@ for (const codec of codecs) {
       assert.equal(second.status, "new");
       assert.equal(report.statusRestored, true);
     });
+
+    test("is sent again if the app's newer status was refused too: the old one is still the last set", async (t) => {
+      const fake = await startFakeServer();
+      t.after(() => fake.close());
+      const socket = fake.client().createSocket({
+        codec,
+        heartbeat: false,
+        reconnect: { minDelayMs: 5, maxDelayMs: 20 },
+      });
+      await socket.connect(fake.session());
+      await socket.updateStatus("old");
+      const first = await fake.nextConnection();
+
+      // The first two statuses on the next connection (the restore's, then the app's) are refused for now.
+      let refusals = 0;
+      fake.onRequest("statusUpdate", (_, request) => {
+        if (refusals === 2 || request.connection === first) return undefined;
+        refusals++;
+        return { error: { code: "rate_limited", message: "status updates: slow down" } };
+      });
+      const back = nextEvent(socket.onReconnected.bind(socket), "reconnected");
+      await first.cut();
+      const second = await fake.nextConnection();
+      await waitFor(() => refusals === 1, { what: "the restore's status refused for now" });
+      await assert.rejects(socket.updateStatus("new"));
+      const report = await back;
+
+      await waitFor(() => second.status === "old", { what: "the old status set again" });
+      assert.equal(report.statusRestored, true);
+    });
   });
 }
