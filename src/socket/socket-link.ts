@@ -141,9 +141,10 @@ export class SocketLink implements LayerHost {
       this.#abortConnect = undefined;
       this.#conn?.close();
       this.#conn = undefined;
-      this.#setState("closed", "connect failed", e);
       // As at a disconnect(): writes made meanwhile reject (their messages stay), the rest is forgotten.
+      // Before the state event, whose listener may connect again: not what that connect() set up.
       for (const layer of this.#pipeline.layers) layer.closed?.(e);
+      this.#setState("closed", "connect failed", e);
       for (const wake of this.#closeWaiters.splice(0)) wake();
       throw e;
     } finally {

@@ -173,3 +173,39 @@ test("a disconnect() made by a listener of the connecting state ends the connect
   assert.ok(Date.now() - started < 1000, `ended after ${Date.now() - started} ms`);
   assert.equal(socket.state, "closed");
 });
+
+test("a connect() made by a listener of the closed state of a failed connect() keeps the writes made for it", async (t) => {
+  const { client, signIn } = await serverWithClient(t);
+  const ada = await signIn("ada");
+  const socket = client.createSocket({ heartbeat: false });
+  t.after(() => socket.disconnect());
+  const roomName = uniqueName("room");
+  // The first connect() is ended by a disconnect() from its connecting state; the listener of its
+  // closed state connects again, and a listener of that connect()'s connecting state writes.
+  let phase = 0;
+  let again: Promise<void> | undefined;
+  let written: Promise<unknown> | undefined;
+  const off = socket.onState(({ state }) => {
+    if (state === "connecting" && phase === 0) {
+      phase = 1;
+      void socket.disconnect();
+    } else if (state === "closed" && phase === 1) {
+      phase = 2;
+      again = socket.connect(ada);
+    } else if (state === "connecting" && phase === 2) {
+      phase = 3;
+      // Not joined: it goes out once connected, and the server refuses it.
+      written = socket.writeChatMessage(`2...${roomName}`, { text: "kept" }).then(
+        () => "sent",
+        (error: unknown) => (HeraldError.is(error) ? `${error.code}: ${error.message}` : String(error)),
+      );
+    }
+  });
+  await assert.rejects(socket.connect(ada), (e: unknown) => HeraldError.is(e, "disconnected"));
+  off();
+  assert.equal(phase, 3);
+  await again;
+  const settled = await Promise.race([written, new Promise((r) => setTimeout(() => r("pending"), 2000))]);
+  // Sent over the new connection, not rejected by the failed connect() as it closed.
+  assert.match(String(settled), /^bad_input: Must join/);
+});
