@@ -12,11 +12,14 @@ export interface Track {
    * stored in its millisecond before it (not older) would come again.
    */
   marks: string[];
-  markTime: Date | undefined;
+  /** In milliseconds (0: unknown). */
+  markTime: number;
   /**
    * The latest time marked, and the ids of every message marked at that time: with every mark
    * removed, they tell which messages stored then came already (the server stores no message
-   * older than the one before it, so those delivered before them are older).
+   * older than the one before it, so those delivered before them are older). At most a thousand:
+   * a server whose clock was set back stores every message at one time until it catches up, and
+   * one not kept is delivered again rather than held for that long.
    */
   top: number;
   topIds: Set<string>;
@@ -32,13 +35,13 @@ export const timeOf = (m: ChannelMessage): number => m.createTime?.getTime() ?? 
 /** Records a stored message (delivered, or the newest at join) as one to read back to. */
 export function mark(track: Track, id: string, time: Date | undefined): void {
   if (track.marks.push(id) > MARKS) track.marks.shift();
-  track.markTime = time;
   const at = time?.getTime() ?? 0;
+  track.markTime = at;
   if (at > track.top) {
     track.top = at;
     track.topIds.clear();
   }
-  if (at === track.top) track.topIds.add(id);
+  if (at === track.top && track.topIds.size < 1e3) track.topIds.add(id);
 }
 
 /** A channel followed from its join, marked at `markId` (the newest message then) if known. */
@@ -46,7 +49,7 @@ export function newTrack(persistent: boolean, markId: string | undefined, markTi
   const track: Track = {
     persistent,
     marks: [],
-    markTime: undefined,
+    markTime: 0,
     top: 0,
     topIds: new Set(),
     buffer: undefined,

@@ -190,7 +190,7 @@ export class CatchUpLayer implements Layer {
         let repeated = false;
         for (const m of page.messages) {
           marked = track.marks.includes(m.messageId);
-          if (marked || timeOf(m) < (track.markTime?.getTime() ?? 0)) {
+          if (marked || timeOf(m) < track.markTime) {
             complete = true;
             break;
           }

@@ -43,3 +43,16 @@ test("a later time starts the ids marked anew", () => {
   assert.deepEqual([...track.topIds], ["b"]);
   assert.equal(track.top, at(6).getTime());
 });
+
+test("the ids kept for one millisecond are bounded: past them, one is delivered again rather than kept", () => {
+  // A server clock set back (or a cluster node's clock ahead) stores every message at the time of
+  // the newest one for as long as it lags: many messages, one millisecond.
+  const track = newTrack(true, undefined, undefined);
+  for (let n = 0; n < 5000; n++) mark(track, `m${n}`, at(5));
+  assert.ok(track.topIds.size <= 1000, `${track.topIds.size} ids kept`);
+  // None is left out: those not kept come again, as before the ids were kept at all.
+  const read = [message("m0", 5), message("m4999", 5), message("missed", 5)];
+  const [missed, unsure] = notDelivered(track, read, false);
+  assert.deepEqual(ids(missed), ["m4999", "missed"]);
+  assert.equal(unsure, false);
+});
