@@ -1,25 +1,7 @@
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { describe, test } from "node:test";
+import { exchange } from "../helpers/raw-http.js";
 import { authenticate, rest, serverForSuite } from "../helpers/server.js";
-
-/** Sends raw bytes over TCP; resolves with everything the server wrote before closing. */
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let text = "";
-    socket.on("data", (chunk) => {
-      text += chunk.toString("utf8");
-    });
-    socket.on("error", (err) =>
-      reject(new Error(`connection failed (${err.message}) after: ${JSON.stringify(text)}`)),
-    );
-    socket.on("close", () => resolve(text));
-    socket.write(request);
-    // Keep-alive answers leave the connection open; give the server a moment, then hang up.
-    setTimeout(() => socket.end(), 1000).unref();
-  });
-}
 
 function statusLine(response: string): string {
   return response.split("\r\n")[0] ?? "";
@@ -33,10 +15,10 @@ describe("odd HTTP requests", () => {
   const srv = serverForSuite();
 
   test('a request for "//" gets an HTTP answer and the server lives on', async () => {
-    const response = await raw(srv.port, "GET // HTTP/1.1\r\nHost: x\r\n\r\n");
+    const response = await exchange(srv.port, "GET // HTTP/1.1\r\nHost: x\r\n\r\n");
     assert.match(statusLine(response), /^HTTP\/1\.1 404/);
     assert.equal(jsonBody(response).code, 5);
-    const upgrade = await raw(
+    const upgrade = await exchange(
       srv.port,
       "GET //ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
     );
@@ -45,7 +27,7 @@ describe("odd HTTP requests", () => {
   });
 
   test("a 20 KB bearer token is answered 431 with a JSON error, not a reset", async () => {
-    const response = await raw(
+    const response = await exchange(
       srv.port,
       `GET /v2/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${"a".repeat(20_000)}\r\n\r\n`,
     );
@@ -54,10 +36,13 @@ describe("odd HTTP requests", () => {
   });
 
   test("an unknown HTTP method is answered 501; a known one the route lacks 405", async () => {
-    const unknown = await raw(srv.port, "FROB /v2/account HTTP/1.1\r\nHost: x\r\n\r\n");
+    const unknown = await exchange(srv.port, "FROB /v2/account HTTP/1.1\r\nHost: x\r\n\r\n");
     assert.match(statusLine(unknown), /^HTTP\/1\.1 501/);
     assert.equal(jsonBody(unknown).code, 12);
-    const patch = await raw(srv.port, "PATCH /v2/account HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    const patch = await exchange(
+      srv.port,
+      "PATCH /v2/account HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+    );
     assert.match(statusLine(patch), /^HTTP\/1\.1 405/);
   });
 
@@ -126,7 +111,7 @@ describe("malformed WebSocket upgrade requests", () => {
   for (const c of cases) {
     test(`${c.name} is answered ${c.status} with a JSON error, and changes nothing`, async () => {
       const ada = await authenticate(srv.url);
-      const response = await raw(srv.port, upgrade(ada.token, c.line ?? "GET PATH HTTP/1.1", c.headers));
+      const response = await exchange(srv.port, upgrade(ada.token, c.line ?? "GET PATH HTTP/1.1", c.headers));
       assert.match(statusLine(response), new RegExp(`^HTTP/1\\.1 ${c.status} `));
       const headers = headersOf(response);
       assert.equal(headers.get("content-type"), "application/json");
@@ -141,13 +126,13 @@ describe("malformed WebSocket upgrade requests", () => {
   test("a well-formed one still switches, protocols listed or not", async () => {
     const ada = await authenticate(srv.url);
     for (const headers of [KEY + VERSION, `${KEY}${VERSION}Sec-WebSocket-Protocol: a , b\r\n`]) {
-      const response = await raw(srv.port, upgrade(ada.token, "GET PATH HTTP/1.1", headers));
+      const response = await exchange(srv.port, upgrade(ada.token, "GET PATH HTTP/1.1", headers));
       assert.match(statusLine(response), /^HTTP\/1\.1 101 /);
     }
   });
 
   test("a REST request with an Expect the server does not meet is answered 417 with a JSON error", async () => {
-    const response = await raw(
+    const response = await exchange(
       srv.port,
       "GET /healthcheck HTTP/1.1\r\nHost: x\r\nExpect: nothing-known\r\n\r\n",
     );
