@@ -5,20 +5,15 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { rawConnection } from "../helpers/raw-http.js";
+import { exchange as rawExchange } from "../helpers/raw-http.js";
 import { authenticate, rest, serverForSuite } from "../helpers/server.js";
 
 const H2C =
   "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n";
 
-/** Sends `request` on a fresh connection; what the server answered once it closed the connection. */
+/** Sends `request` on a fresh connection; the server's answer, once complete. */
 async function exchange(port: number, request: string): Promise<{ status: number; body: string }> {
-  const { socket, answer } = await rawConnection(port);
-  socket.write(request);
-  // Whatever the server keeps open, the test hangs up after a moment.
-  const timer = setTimeout(() => socket.end(), 2000);
-  const text = await answer;
-  clearTimeout(timer);
+  const text = await rawExchange(port, request);
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
   return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
 }
