@@ -24,8 +24,15 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,687 bytes, 20.20 KiB),
- * rounded up to a hundredth of a KiB (20.21 KiB, 20,695 bytes).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,708 bytes, 20.22 KiB),
+ * rounded up to a hundredth of a KiB (20.23 KiB, 20,715 bytes).
+ * Raised from 20,682 bytes for a logout refused (401) with a token the device's clock called valid:
+ * the session is refreshed and the logout made again with the new tokens, where it failed and left
+ * the refresh token usable (26 bytes).
+ * Lowered from 20,687 bytes by three fixes of the socket's edges (-5 bytes together): a restore's
+ * status retry is dropped only once the server took the app's newer status (-3), a failed
+ * connect() closes its layers before its closed state event (-1), and catch-up keeps at most a
+ * thousand ids of the latest millisecond, its mark's time in milliseconds (-1).
  * Raised from 20,623 bytes for the same refusal met by a socket's connection (a 401 to the upgrade
  * of a token the device's clock calls valid): the session is refreshed and the connection tried
  * once more, where connect() and reconnection ended with unauthenticated (64 bytes).
@@ -102,7 +109,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 20.21 * 1024;
+const CORE_CEILING = 20.23 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

@@ -462,13 +462,20 @@ export class Client {
     checkSession("sessionLogout", session);
     checkCallOptions("sessionLogout", options);
     await this.ensureFresh(session, options);
-    await callRoute(
-      this.#http,
-      "sessionLogout",
-      { token: session.token, refreshToken: session.refreshToken },
-      session.token,
-      options,
-    );
+    const logout = () =>
+      callRoute(
+        this.#http,
+        "sessionLogout",
+        { token: session.token, refreshToken: session.refreshToken },
+        session.token,
+        options,
+      );
+    // Refused though the device took the token for valid (its clock behind): refreshed, asked again.
+    await logout().catch(async (error: HeraldError) => {
+      if (error.status !== 401 || !this.#canRefresh(session)) throw error;
+      await this.#sharedRefresh(session);
+      return logout();
+    });
   }
 
   // ---------- history ----------

@@ -89,6 +89,23 @@ describe("sessions and account against the bundled server", () => {
     assert.notEqual(session.token, before, "refreshed in place");
   });
 
+  test("logging out with a token the device's clock, behind, took for valid refreshes and revokes both tokens", async (t) => {
+    const { client, signIn } = await serverWithClient(t, { tokenExpirySec: 2 });
+    const session = await signIn("ada");
+    const kept = Session.restore(session.token, session.refreshToken);
+    await waitFor(() => session.isExpired(), "the session token to expire", 4000);
+    const now = Date.now;
+    Date.now = () => now() - 3_600_000;
+    let logout: Promise<void>;
+    try {
+      logout = client.sessionLogout(session);
+    } finally {
+      Date.now = now;
+    }
+    await logout;
+    await assert.rejects(client.sessionRefresh(kept), { code: "unauthenticated" });
+  });
+
   test("a socket whose token the server refuses though the device took it for valid refreshes it and connects", async (t) => {
     const { client, signIn } = await serverWithClient(t);
     const session = await signIn("ada");
