@@ -5,6 +5,7 @@ import type { FetchFunction } from "../../src/transport/fetch.js";
 import { cuttableSocket } from "../helpers/cuttable-websocket.js";
 import { startServer, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
+import { silentCapabilities } from "../helpers/silent-capabilities.js";
 import { nextEvent } from "../sdk/helpers.js";
 
 // What a broken or hostile route in front of the server may answer to the capabilities read.
@@ -109,17 +110,8 @@ describe("a capabilities read that failed once", () => {
 });
 
 test("a capabilities route that never answers holds a connection a few seconds, not the REST limit", async (t) => {
-  const server = await startServer();
-  t.after(() => server.close());
-  const fetchWith: FetchFunction = (url, init) =>
-    String(url).includes("/v2/herald/capabilities")
-      ? new Promise<Response>(() => {})
-      : fetch(url, init as RequestInit);
   // The default REST limit: 10 s.
-  const client = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchWith });
-  const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, create: true });
-  const socket = client.createSocket({ heartbeat: false });
-  t.after(() => socket.disconnect());
+  const { client, session, socket } = await silentCapabilities(t);
   const started = Date.now();
   await socket.connect(session);
   const took = Date.now() - started;

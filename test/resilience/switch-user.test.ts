@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  ChannelType,
-  Client,
-  HeraldError,
-  MemoryOutboxStorage,
-  type SocketChannelMessage,
-} from "../../src/index.js";
-import type { FetchFunction } from "../../src/transport/fetch.js";
+import { ChannelType, HeraldError, MemoryOutboxStorage, type SocketChannelMessage } from "../../src/index.js";
 import { cutAway, cuttableWebSocket } from "../helpers/cuttable-websocket.js";
-import { serverWithClient, startServer, uniqueName } from "../helpers/server.js";
+import { serverWithClient, uniqueName } from "../helpers/server.js";
 import { modeMatrix } from "../helpers/server-modes.js";
+import { silentCapabilities } from "../helpers/silent-capabilities.js";
 import { nextEvent } from "../sdk/helpers.js";
 
 for (const { mode, codec, label } of modeMatrix) {
@@ -152,17 +146,8 @@ for (const { mode, codec, label } of modeMatrix) {
 }
 
 test("a disconnect() made by a listener of the connecting state ends the connect() at once", async (t) => {
-  const server = await startServer();
-  t.after(() => server.close());
   // A capabilities route that never answers: the connect() would wait out its 3 s.
-  const fetchWith: FetchFunction = (url, init) =>
-    String(url).includes("/v2/herald/capabilities")
-      ? new Promise<Response>(() => {})
-      : fetch(url, init as RequestInit);
-  const client = new Client({ port: server.port, serverKey: server.serverKey, fetch: fetchWith });
-  const session = await client.authenticateDevice({ id: `device-${uniqueName()}`, create: true });
-  const socket = client.createSocket({ heartbeat: false });
-  t.after(() => socket.disconnect());
+  const { session, socket } = await silentCapabilities(t);
   let disconnected: Promise<void> | undefined;
   socket.onState(({ state }) => {
     if (state === "connecting") disconnected = socket.disconnect();
