@@ -302,7 +302,7 @@ export async function createServer(options: ServerOptions = {}): Promise<HeraldS
 
   // Transports.
   const handlers = routeHandlers({
-    authentication: new Authentication({ users, auth, logger }),
+    authentication: new Authentication({ users, auth, logger, boundVars: !compat.nakama }),
     accounts: new Accounts({ users, userViews, visibility, presence }),
     history: new History({ messages, groups: groupStore, historyCursors: compat.historyCursors }),
     notifications: new Notifications(notificationStore),

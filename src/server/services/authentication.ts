@@ -30,6 +30,8 @@ export interface AuthenticationDeps {
   users: AsyncUserStore;
   auth: AuthService;
   logger: Logger;
+  /** Vars are bounded ({@link checkVars}); stock mode signs in any, as stock does. */
+  boundVars?: boolean | undefined;
 }
 
 /** Signing users in (creating them when asked), refreshing sessions and logging out. */
@@ -69,6 +71,10 @@ export class Authentication {
     }
   }
 
+  private checkVars(vars: Readonly<Record<string, string>> | undefined): void {
+    if (this.deps.boundVars) checkVars(vars);
+  }
+
   private sessionFor(user: UserRow, vars: Record<string, string>, created: boolean) {
     this.deps.logger.info(created ? "user_created" : "user_authenticated", { userId: user.id });
     return this.deps.auth.issue(user, vars, created);
@@ -79,7 +85,7 @@ export class Authentication {
     const id = req.account?.id ?? "";
     checkDeviceId(id);
     if (req.username !== "") checkUsername(req.username);
-    checkVars(req.account?.vars);
+    this.checkVars(req.account?.vars);
     const found = await this.deps.users.byDevice(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
@@ -91,7 +97,7 @@ export class Authentication {
     const id = req.account?.id ?? "";
     checkCustomId(id);
     if (req.username !== "") checkUsername(req.username);
-    checkVars(req.account?.vars);
+    this.checkVars(req.account?.vars);
     const found = await this.deps.users.byCustomId(id);
     if (found !== undefined) return this.sessionFor(found, req.account?.vars ?? {}, false);
     if (req.create === false) refuse("not_found", StockWords.userAccountNotFound);
@@ -112,7 +118,7 @@ export class Authentication {
     checkPassword(password);
     if (req.username === "" && givenEmail === "") refuse("bad_input", SignInWords.usernameForLogin);
     if (req.username !== "") checkUsername(req.username);
-    checkVars(vars);
+    this.checkVars(vars);
     if (givenEmail === "") {
       const user = await this.deps.users.byUsername(req.username);
       if (user === undefined) refuse("not_found", StockWords.userAccountNotFound);
@@ -145,7 +151,7 @@ export class Authentication {
 
   async sessionRefresh(req: RequestOf<"sessionRefresh">): Promise<ResponseOf<"sessionRefresh">> {
     if (!req.token) refuse("bad_input", REFRESH_TOKEN_REQUIRED);
-    checkVars(req.vars);
+    this.checkVars(req.vars);
     const claims = await this.deps.auth.verifyRefresh(req.token);
     if (claims === undefined) refuse("unauthenticated", "Refresh token invalid or expired.");
     const user = await this.deps.users.byId(claims.uid);
