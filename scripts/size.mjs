@@ -24,8 +24,10 @@ import * as esbuild from "esbuild";
 /** The core's goal, reconnection included, in min+gzip bytes (nakama-js is 14.1 KB without any). */
 const CORE_TARGET = 14 * 1024;
 /**
- * The most the core may weigh until it meets CORE_TARGET: today's figure (20,708 bytes, 20.22 KiB),
- * rounded up to a hundredth of a KiB (20.23 KiB, 20,715 bytes).
+ * The most the core may weigh until it meets CORE_TARGET: today's figure (20,693 bytes, 20.21 KiB),
+ * rounded up to a hundredth of a KiB (20.21 KiB, 20,695 bytes).
+ * Lowered from 20,708 bytes by one step, shared by REST calls and logout, that refreshes a session
+ * whose token the server refused and makes the call again (-15 bytes).
  * Raised from 20,682 bytes for a logout refused (401) with a token the device's clock called valid:
  * the session is refreshed and the logout made again with the new tokens, where it failed and left
  * the refresh token usable (26 bytes).
@@ -109,7 +111,7 @@ const CORE_TARGET = 14 * 1024;
  * expiry no Date holds: about 0.6 KiB as compactly as they were written), after what could be
  * saved elsewhere was (0.24 KiB; see docs/benchmarks.md). The 14 KiB target is still open.
  */
-const CORE_CEILING = 20.23 * 1024;
+const CORE_CEILING = 20.21 * 1024;
 /** The core and the protobuf codec together, in min+gzip bytes. */
 const CORE_PROTOBUF_BUDGET = 24 * 1024;
 

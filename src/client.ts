@@ -298,14 +298,22 @@ export class Client {
     options: CallOptions | undefined,
     session?: Session,
   ): Promise<RouteResult<N>> {
-    if (session) await this.ensureFresh(session, options);
-    try {
-      return await callRoute(this.#http, name, request, session?.token, options);
-    } catch (error) {
-      if (!session || (error as HeraldError).status !== 401 || !this.#canRefresh(session)) throw error;
+    if (!session) return callRoute(this.#http, name, request, undefined, options);
+    await this.ensureFresh(session, options);
+    return this.#refreshedOn401(session, () => callRoute(this.#http, name, request, session.token, options));
+  }
+
+  /**
+   * Runs `call` (which reads the session's token afresh); if the server refuses the token (401)
+   * though the device took it for valid (its clock behind the server's), refreshes the session and
+   * runs it once more.
+   */
+  #refreshedOn401<T>(session: Session, call: () => Promise<T>): Promise<T> {
+    return call().catch(async (error: HeraldError) => {
+      if (error.status !== 401 || !this.#canRefresh(session)) throw error;
       await this.#sharedRefresh(session);
-      return callRoute(this.#http, name, request, session.token, options);
-    }
+      return call();
+    });
   }
 
   #canRefresh(session: Session): boolean {
@@ -462,20 +470,16 @@ export class Client {
     checkSession("sessionLogout", session);
     checkCallOptions("sessionLogout", options);
     await this.ensureFresh(session, options);
-    const logout = () =>
+    // Made again with the new tokens if the server refused one the device took for valid.
+    await this.#refreshedOn401(session, () =>
       callRoute(
         this.#http,
         "sessionLogout",
         { token: session.token, refreshToken: session.refreshToken },
         session.token,
         options,
-      );
-    // Refused though the device took the token for valid (its clock behind): refreshed, asked again.
-    await logout().catch(async (error: HeraldError) => {
-      if (error.status !== 401 || !this.#canRefresh(session)) throw error;
-      await this.#sharedRefresh(session);
-      return logout();
-    });
+      ),
+    );
   }
 
   // ---------- history ----------
