@@ -6,6 +6,7 @@ import {
   type OutboxEntry,
   type OutboxStorage,
   type Session,
+  type Socket,
   type SocketChannelMessage,
 } from "../../src/index.js";
 import { serverWithClient, uniqueName } from "../helpers/server.js";
@@ -42,6 +43,18 @@ class SlowStorage implements OutboxStorage {
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** A connect() of `session` given up by disconnect() while `storage` loads its outbox. */
+async function connectGivenUpWhileLoading(
+  socket: Socket,
+  session: Session,
+  storage: SlowStorage,
+): Promise<void> {
+  const connecting = socket.connect(session);
+  await storage.loading();
+  await socket.disconnect();
+  await assert.rejects(connecting, { code: "disconnected" });
+}
 
 for (const { mode, codec, label } of modeMatrix) {
   describe(`the outbox's load from storage, raced (${label})`, () => {
@@ -89,10 +102,7 @@ for (const { mode, codec, label } of modeMatrix) {
       });
       const socket = client.createSocket({ codec, heartbeat: false, outbox: { storage } });
       t.after(() => socket.disconnect());
-      const connecting = socket.connect(ada);
-      await storage.loading();
-      await socket.disconnect();
-      await assert.rejects(connecting, { code: "disconnected" });
+      await connectGivenUpWhileLoading(socket, ada, storage);
       storage.release();
       await tick();
       await socket.connect(ada);
@@ -113,10 +123,7 @@ for (const { mode, codec, label } of modeMatrix) {
       storage.add({ clientMsgId: "ada-1", channelId: room.id, content: { n: "ada's" }, userId: ada.userId });
       const socket = client.createSocket({ codec, heartbeat: false, outbox: { storage } });
       t.after(() => socket.disconnect());
-      const connecting = socket.connect(ada);
-      await storage.loading();
-      await socket.disconnect();
-      await assert.rejects(connecting, { code: "disconnected" });
+      await connectGivenUpWhileLoading(socket, ada, storage);
       await socket.connect(bob);
       storage.release();
       await tick();
